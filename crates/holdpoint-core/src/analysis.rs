@@ -1,0 +1,66 @@
+//! The entry point of analysis and what it needs to know about the world.
+
+use crate::action::{Action, Surface};
+use crate::effect::{Analysis, Effect, Risk};
+use crate::{shell, sql};
+
+/// Facts about the machine the action would run on, supplied by the caller so that
+/// analysis stays pure.
+#[derive(Clone, Debug)]
+pub struct AnalysisContext {
+    /// The agent's working directory: its workspace. Writes below it are workspace work.
+    pub cwd: String,
+    /// The home directory of the user the action runs as, used to expand `~` and `$HOME`.
+    pub home: Option<String>,
+    /// Where holdpoint keeps its configuration, policies, store and keys.
+    pub holdpoint_home: Option<String>,
+    /// Directories whose contents are scratch space (`/tmp`, `/var/tmp`, `$TMPDIR`).
+    pub temp_dirs: Vec<String>,
+}
+
+impl AnalysisContext {
+    /// A context for the given working directory with the usual temporary directories
+    /// and no home directory.
+    pub fn new(cwd: impl Into<String>) -> Self {
+        AnalysisContext {
+            cwd: cwd.into(),
+            home: None,
+            holdpoint_home: None,
+            temp_dirs: vec!["/tmp".to_owned(), "/var/tmp".to_owned(), "/dev/shm".to_owned()],
+        }
+    }
+}
+
+/// Read access to files an action would execute (a script given to `bash`, a `.sql` file
+/// given to `psql -f`), supplied by the caller. Analysis never opens files itself.
+pub trait Files {
+    /// The text of the file at `path` (absolute, or relative to the action's working
+    /// directory), or `None` when it does not exist or cannot be read.
+    fn read(&self, path: &str) -> Option<String>;
+}
+
+/// A [`Files`] that can read nothing: every script is opaque.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, _path: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Works out what an action would do.
+pub fn analyse(action: &Action, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
+    match action.surface {
+        Surface::Shell => shell::analyse(&action.input, ctx, files),
+        Surface::Sql => sql::analyse(&action.input, sql::Dialect::Postgres),
+        Surface::Mcp | Surface::Http => Analysis {
+            effects: vec![Effect::opaque(
+                action.surface.as_str(),
+                Risk::Change,
+                format!("{} calls are not analysed yet", action.surface),
+            )],
+            unanalysable: None,
+        },
+    }
+}

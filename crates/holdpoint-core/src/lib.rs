@@ -1,0 +1,17 @@
+//! The pure core of holdpoint: the action model and the analysers that work out what a
+//! proposed shell command or SQL statement would really do.
+//!
+//! Nothing here performs I/O or reads the clock. Whatever the analysers need from the
+//! outside world (the working directory, the home directory, the text of a script the
+//! command runs) comes in through [`AnalysisContext`] and the [`Files`] trait, so that the
+//! same input always gives the same answer.
+
+mod action;
+mod analysis;
+mod effect;
+pub mod shell;
+pub mod sql;
+
+pub use action::{Action, ActionDigest, Environment, ParseEnvironmentError, ParseSurfaceError, Surface};
+pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
+pub use effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
