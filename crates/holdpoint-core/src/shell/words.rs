@@ -98,7 +98,10 @@ fn expand_pieces(pieces: &[WordPieceWithSource], quoted: bool, scope: &Scope<'_>
             },
             WordPiece::CommandSubstitution(script) | WordPiece::BackquotedCommandSubstitution(script) => {
                 out.substitutions.push(script.clone());
-                unknown(out, &format!("$({script})"));
+                match echoed(script) {
+                    Some(text) => push(out, &text),
+                    None => unknown(out, &format!("$({script})")),
+                }
             }
             WordPiece::ArithmeticExpression(_) => unknown(out, "$((…))"),
         }
@@ -125,4 +128,23 @@ fn parameter_text(expr: &ParameterExpr) -> String {
         ParameterExpr::Parameter { parameter, .. } => parameter.to_string(),
         _ => "${…}".to_owned(),
     }
+}
+
+/// The output of a command substitution that only echoes fixed words (`$(echo rm)`),
+/// which is known without running anything.
+fn echoed(script: &str) -> Option<String> {
+    let rest = script.trim().strip_prefix("echo ").or_else(|| script.trim().strip_prefix("printf "))?;
+    let mut words = Vec::new();
+    for word in rest.split_whitespace() {
+        let unquoted = word
+            .strip_prefix('\'')
+            .and_then(|w| w.strip_suffix('\''))
+            .or_else(|| word.strip_prefix('"').and_then(|w| w.strip_suffix('"')))
+            .unwrap_or(word);
+        if unquoted.contains(['$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '*', '?', '\\', '\'', '"', '%']) || unquoted.starts_with('-') {
+            return None;
+        }
+        words.push(unquoted);
+    }
+    Some(words.join(" "))
 }

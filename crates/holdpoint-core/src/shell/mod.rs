@@ -1,0 +1,1798 @@
+//! Shell analysis: parse a command line with a real bash parser and walk into everything
+//! that would run, including strings handed to `bash -c`, `eval`, `ssh`, interpreters and
+//! database clients.
+
+mod code;
+mod paths;
+mod tools;
+mod words;
+
+use std::collections::{HashMap, HashSet};
+
+use brush_parser::ast::{
+    Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, ElseClause, IoFileRedirectKind,
+    IoFileRedirectTarget, IoRedirect, Pipeline, Program, SimpleCommand,
+};
+use brush_parser::{Parser, ParserOptions};
+
+use crate::analysis::{AnalysisContext, Files};
+use crate::effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
+use crate::sql;
+
+use code::Language;
+use paths::{Location, Zone};
+use words::Expanded;
+
+/// Command lines longer than this are not analysed: they are opaque.
+const MAX_INPUT: usize = 256 * 1024;
+/// How deep `bash -c "eval '…'"` may nest before the rest is opaque.
+const MAX_DEPTH: u32 = 12;
+
+/// Analyses a shell command line.
+pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
+    if script.len() > MAX_INPUT {
+        return Analysis::unanalysable(
+            format!("the command is {} bytes long; holdpoint analyses at most {MAX_INPUT}", script.len()),
+            "a command too long to analyse".to_owned(),
+        );
+    }
+    let mut walker = Walker::new(ctx, files);
+    match walker.parse(script) {
+        Ok(program) => {
+            walker.program(&program);
+            Analysis { effects: walker.effects, unanalysable: None }
+        }
+        Err(error) => Analysis::unanalysable(
+            format!("the shell command could not be parsed: {error}"),
+            "a shell command that does not parse".to_owned(),
+        ),
+    }
+}
+
+/// Analyses a command that runs on another machine, where no path is in the workspace.
+pub(crate) fn analyse_remote(script: &str, host: &str) -> Analysis {
+    let ctx = AnalysisContext::new("/");
+    let mut walker = Walker::new(&ctx, &crate::analysis::NoFiles);
+    walker.remote(script, host, "a remote command");
+    Analysis { effects: walker.effects, unanalysable: None }
+}
+
+/// What a command writes to its standard output, as far as the next command in a
+/// pipeline is concerned.
+#[derive(Clone, Debug)]
+enum Stream {
+    /// Nothing known is piped in: the terminal, or no input.
+    Terminal,
+    /// Text known in full (an `echo`, a here-document, a readable file).
+    Text(String),
+    /// Content fetched from the network.
+    Network,
+    /// Content decoded from an encoding (base64, hex, compression): unseen.
+    Decoded,
+    /// Output of some other command, with that command's text: what it prints is not
+    /// known, but what it mentions may tell what it generates.
+    Generated(String),
+    /// Output of nothing analysis can name.
+    Unknown,
+}
+
+impl Stream {
+    /// Whether the command producing this stream visibly generates destructive code.
+    fn generates_destruction(&self) -> bool {
+        let Stream::Generated(producer) = self else { return false };
+        let upper = producer.to_ascii_uppercase();
+        ["DROP ", "TRUNCATE", "DELETE ", "RM -", "FLUSHALL", "FLUSHDB", "DROPDATABASE", "DEL "].iter().any(|k| upper.contains(k))
+    }
+}
+
+struct Walker<'a> {
+    ctx: &'a AnalysisContext,
+    files: &'a dyn Files,
+    options: ParserOptions,
+    effects: Vec<Effect>,
+    location: Location,
+    vars: HashMap<String, String>,
+    functions: HashSet<String>,
+    /// A Python virtual environment inside the workspace is active, so package installs
+    /// land in the workspace.
+    virtualenv: bool,
+    depth: u32,
+}
+
+/// One command after word expansion.
+struct Invocation {
+    argv: Vec<Expanded>,
+    stdin: Stream,
+}
+
+impl Invocation {
+    fn name(&self) -> &str {
+        self.argv.first().map(Expanded::best).unwrap_or("")
+    }
+
+    fn args(&self) -> &[Expanded] {
+        self.argv.get(1..).unwrap_or(&[])
+    }
+
+    /// The arguments as text: values where known, as written otherwise.
+    fn arg_strings(&self) -> Vec<String> {
+        self.args().iter().map(|a| a.best().to_owned()).collect()
+    }
+
+    /// The command line for display, shortened.
+    fn display(&self) -> String {
+        let text = self.argv.iter().map(Expanded::best).collect::<Vec<_>>().join(" ");
+        shorten(&text, 120)
+    }
+
+    /// A new invocation of the arguments from `start` on, with the same input.
+    fn tail(&self, start: usize) -> Invocation {
+        Invocation { argv: self.argv.get(start..).unwrap_or(&[]).to_vec(), stdin: self.stdin.clone() }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+fn basename(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+fn verb_for(risk: Risk) -> Verb {
+    match risk {
+        Risk::Read => Verb::Read,
+        Risk::Workspace | Risk::Change => Verb::Write,
+        Risk::Destroy => Verb::Delete,
+    }
+}
+
+/// Index of the first positional argument in `args`, skipping flags and the values of
+/// `value_flags`, and `skip` positionals before it.
+fn command_start(args: &[String], value_flags: &[&str], mut skip: usize) -> Option<usize> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            return (skip == 0).then_some(i + 1).filter(|&at| at < args.len());
+        }
+        if arg.starts_with('-') && arg.len() > 1 {
+            i += if value_flags.contains(&arg.as_str()) { 2 } else { 1 };
+            continue;
+        }
+        if skip == 0 {
+            return Some(i);
+        }
+        skip -= 1;
+        i += 1;
+    }
+    None
+}
+
+/// The value of the first of `flags` in `args`: `-c VALUE`, `-cVALUE`, `--flag=VALUE`.
+fn flag_value<'s>(args: &'s [String], flags: &[&str]) -> Option<&'s str> {
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            return None;
+        }
+        for flag in flags {
+            if arg == flag {
+                return iter.next().map(String::as_str);
+            }
+            if let Some(rest) = arg.strip_prefix(flag) {
+                if flag.starts_with("--") {
+                    if let Some(value) = rest.strip_prefix('=') {
+                        return Some(value);
+                    }
+                } else if !rest.is_empty() && flag.len() == 2 {
+                    return Some(rest);
+                }
+            }
+        }
+    }
+    None
+}
+
+impl<'a> Walker<'a> {
+    fn new(ctx: &'a AnalysisContext, files: &'a dyn Files) -> Self {
+        Walker {
+            ctx,
+            files,
+            options: ParserOptions::default(),
+            effects: Vec::new(),
+            location: Location::Local(Some(paths::normalise("/", &ctx.cwd))),
+            vars: HashMap::new(),
+            functions: HashSet::new(),
+            virtualenv: false,
+            depth: 0,
+        }
+    }
+
+    fn parse(&self, script: &str) -> Result<Program, brush_parser::ParseError> {
+        let mut parser = Parser::new(std::io::Cursor::new(script), &self.options);
+        parser.parse_program()
+    }
+
+    fn push(&mut self, effect: Effect) {
+        if !self.effects.contains(&effect) {
+            self.effects.push(effect);
+        }
+    }
+
+    /// Analyses a command line found inside another one (`bash -c`, `eval`, `ssh`).
+    fn nested(&mut self, script: &str, what: &str, stdin: Stream) {
+        if self.depth >= MAX_DEPTH {
+            self.push(Effect::opaque(what, Risk::Change, format!("{what} nests commands too deeply to analyse")));
+            return;
+        }
+        match self.parse(script) {
+            Ok(program) => {
+                self.depth += 1;
+                let saved = self.location.clone();
+                self.program_with_stdin(&program, stdin);
+                self.location = saved;
+                self.depth -= 1;
+            }
+            Err(error) => self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} runs a command that does not parse ({error})"),
+            )),
+        }
+    }
+
+    /// Analyses a command line in another place (a remote host, a container).
+    fn remote(&mut self, script: &str, host: &str, what: &str) {
+        let saved = std::mem::replace(&mut self.location, Location::Remote(host.to_owned()));
+        let before = self.effects.len();
+        self.nested(script, what, Stream::Terminal);
+        self.location = saved;
+        for effect in self.effects.iter_mut().skip(before) {
+            if !effect.summary.contains(host) {
+                effect.summary = format!("on `{host}`: {}", effect.summary);
+            }
+        }
+    }
+
+    fn program(&mut self, program: &Program) {
+        self.program_with_stdin(program, Stream::Terminal);
+    }
+
+    fn program_with_stdin(&mut self, program: &Program, stdin: Stream) {
+        for list in &program.complete_commands {
+            self.list(list, &stdin);
+        }
+    }
+
+    fn list(&mut self, list: &CompoundList, stdin: &Stream) {
+        for item in &list.0 {
+            let and_or = &item.0;
+            self.pipeline(&and_or.first, stdin);
+            for next in &and_or.additional {
+                match next {
+                    brush_parser::ast::AndOr::And(p) | brush_parser::ast::AndOr::Or(p) => self.pipeline(p, stdin),
+                }
+            }
+        }
+    }
+
+    fn pipeline(&mut self, pipeline: &Pipeline, stdin: &Stream) {
+        let several = pipeline.seq.len() > 1;
+        let saved = self.location.clone();
+        let mut input = stdin.clone();
+        for command in &pipeline.seq {
+            input = self.command(command, input);
+        }
+        if several {
+            self.location = saved;
+        }
+    }
+
+    fn command(&mut self, command: &Command, stdin: Stream) -> Stream {
+        match command {
+            Command::Simple(simple) => self.simple(simple, stdin),
+            Command::Compound(compound, redirects) => {
+                let mut stdin = stdin;
+                if let Some(redirects) = redirects {
+                    for redirect in &redirects.0 {
+                        if let Some(input) = self.redirect(redirect) {
+                            stdin = input;
+                        }
+                    }
+                }
+                self.compound(compound, &stdin);
+                Stream::Unknown
+            }
+            Command::Function(definition) => {
+                self.functions.insert(definition.fname.value.clone());
+                self.compound(&definition.body.0, &Stream::Terminal);
+                Stream::Unknown
+            }
+            Command::ExtendedTest(_, _) => Stream::Unknown,
+        }
+    }
+
+    fn compound(&mut self, compound: &CompoundCommand, stdin: &Stream) {
+        match compound {
+            CompoundCommand::BraceGroup(group) => self.list(&group.list, stdin),
+            CompoundCommand::Subshell(subshell) => {
+                let saved = self.location.clone();
+                self.list(&subshell.list, stdin);
+                self.location = saved;
+            }
+            CompoundCommand::ForClause(clause) => {
+                let mut loop_values = Vec::new();
+                for value in clause.values.iter().flatten() {
+                    let expanded = self.expand(&value.value);
+                    loop_values.push(expanded);
+                }
+                // The loop variable takes each value in turn; only one known value can
+                // stand for it statically.
+                match loop_values.as_slice() {
+                    [only] if only.value.is_some() && !only.glob => {
+                        self.vars.insert(clause.variable_name.clone(), only.best().to_owned());
+                    }
+                    _ => {
+                        self.vars.remove(&clause.variable_name);
+                    }
+                }
+                self.list(&clause.body.list, stdin);
+            }
+            CompoundCommand::ArithmeticForClause(clause) => self.list(&clause.body.list, stdin),
+            CompoundCommand::CaseClause(clause) => {
+                self.expand(&clause.value.value);
+                for item in &clause.cases {
+                    if let Some(cmd) = &item.cmd {
+                        self.list(cmd, stdin);
+                    }
+                }
+            }
+            CompoundCommand::IfClause(clause) => {
+                self.list(&clause.condition, stdin);
+                self.list(&clause.then, stdin);
+                for ElseClause { condition, body } in clause.elses.iter().flatten() {
+                    if let Some(condition) = condition {
+                        self.list(condition, stdin);
+                    }
+                    self.list(body, stdin);
+                }
+            }
+            CompoundCommand::WhileClause(clause) | CompoundCommand::UntilClause(clause) => {
+                self.list(&clause.0, stdin);
+                self.list(&clause.1.list, stdin);
+            }
+            CompoundCommand::Coprocess(coprocess) => {
+                self.command(&coprocess.body, stdin.clone());
+            }
+            CompoundCommand::Arithmetic(_) => {}
+        }
+    }
+
+    /// Expands a word and analyses the command substitutions inside it, which run.
+    fn expand(&mut self, raw: &str) -> Expanded {
+        let scope = words::Scope {
+            home: self.ctx.home.as_deref(),
+            cwd: match &self.location {
+                Location::Local(Some(dir)) => dir,
+                _ => &self.ctx.cwd,
+            },
+            holdpoint_home: self.ctx.holdpoint_home.as_deref(),
+            vars: &self.vars,
+        };
+        let expanded = words::expand(raw, &scope, &self.options);
+        for script in &expanded.substitutions {
+            self.nested(script, "a command substitution", Stream::Terminal);
+        }
+        expanded
+    }
+
+    fn simple(&mut self, simple: &SimpleCommand, stdin: Stream) -> Stream {
+        let mut argv: Vec<Expanded> = Vec::new();
+        let mut redirects: Vec<&IoRedirect> = Vec::new();
+        let mut assignments: Vec<(String, Expanded)> = Vec::new();
+
+        let prefix = simple.prefix.iter().flat_map(|p| p.0.iter());
+        for item in prefix {
+            match item {
+                CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) => {
+                    let value = match &assignment.value {
+                        brush_parser::ast::AssignmentValue::Scalar(value) => self.expand(&value.value),
+                        brush_parser::ast::AssignmentValue::Array(_) => self.expand(&word.value),
+                    };
+                    if let brush_parser::ast::AssignmentName::VariableName(name) = &assignment.name {
+                        assignments.push((name.clone(), value));
+                    }
+                }
+                CommandPrefixOrSuffixItem::IoRedirect(redirect) => redirects.push(redirect),
+                CommandPrefixOrSuffixItem::Word(word) => {
+                    let expanded = self.expand(&word.value);
+                    argv.push(expanded);
+                }
+                CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
+                    let saved = self.location.clone();
+                    self.list(&subshell.list, &Stream::Terminal);
+                    self.location = saved;
+                }
+            }
+        }
+        if let Some(name) = &simple.word_or_name {
+            let expanded = self.expand(&name.value);
+            argv.push(expanded);
+        }
+        for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+            match item {
+                CommandPrefixOrSuffixItem::IoRedirect(redirect) => redirects.push(redirect),
+                CommandPrefixOrSuffixItem::Word(word) | CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
+                    let expanded = self.expand(&word.value);
+                    argv.push(expanded);
+                }
+                CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
+                    let saved = self.location.clone();
+                    self.list(&subshell.list, &Stream::Terminal);
+                    self.location = saved;
+                    argv.push(Expanded { text: "/dev/fd/63".to_owned(), ..Expanded::default() });
+                }
+            }
+        }
+
+        let mut stdin = stdin;
+        for redirect in redirects {
+            if let Some(input) = self.redirect(redirect) {
+                stdin = input;
+            }
+        }
+
+        let bare_assignment = argv.is_empty();
+        for (name, value) in assignments {
+            match value.value {
+                Some(known) if !value.glob => {
+                    self.vars.insert(name, known);
+                }
+                _ => {
+                    self.vars.remove(&name);
+                }
+            }
+        }
+        if bare_assignment {
+            return Stream::Unknown;
+        }
+        let invocation = Invocation { argv, stdin };
+        let producer = invocation.display();
+        match self.invoke(invocation) {
+            Stream::Unknown => Stream::Generated(producer),
+            other => other,
+        }
+    }
+
+    /// Records the effect of a redirection and returns the input it provides, if any.
+    fn redirect(&mut self, redirect: &IoRedirect) -> Option<Stream> {
+        match redirect {
+            IoRedirect::File(fd, kind, target) => {
+                let word = match target {
+                    IoFileRedirectTarget::Filename(word) => word,
+                    IoFileRedirectTarget::ProcessSubstitution(_, subshell) => {
+                        let saved = self.location.clone();
+                        self.list(&subshell.list, &Stream::Terminal);
+                        self.location = saved;
+                        return None;
+                    }
+                    IoFileRedirectTarget::Fd(_) | IoFileRedirectTarget::Duplicate(_) => return None,
+                };
+                let path = self.expand(&word.value);
+                match kind {
+                    IoFileRedirectKind::Read => {
+                        if fd.is_some_and(|fd| fd != 0) {
+                            return None;
+                        }
+                        return Some(self.file_stream(&path));
+                    }
+                    IoFileRedirectKind::Write | IoFileRedirectKind::Clobber | IoFileRedirectKind::ReadAndWrite => {
+                        self.write_path(&path, WriteKind::Truncate, "`>` redirection");
+                    }
+                    IoFileRedirectKind::Append => self.write_path(&path, WriteKind::Append, "`>>` redirection"),
+                    IoFileRedirectKind::DuplicateInput | IoFileRedirectKind::DuplicateOutput => {}
+                }
+                None
+            }
+            IoRedirect::OutputAndError(word, append) => {
+                let path = self.expand(&word.value);
+                let kind = if *append { WriteKind::Append } else { WriteKind::Truncate };
+                self.write_path(&path, kind, "`&>` redirection");
+                None
+            }
+            IoRedirect::HereDocument(fd, doc) => {
+                if fd.is_some_and(|fd| fd != 0) {
+                    return None;
+                }
+                if doc.requires_expansion {
+                    for script in heredoc_substitutions(&doc.doc.value) {
+                        self.nested(&script, "a command substitution", Stream::Terminal);
+                    }
+                }
+                Some(Stream::Text(doc.doc.value.clone()))
+            }
+            IoRedirect::HereString(fd, word) => {
+                if fd.is_some_and(|fd| fd != 0) {
+                    return None;
+                }
+                let value = self.expand(&word.value);
+                Some(Stream::Text(value.best().to_owned()))
+            }
+        }
+    }
+
+    /// The text of a file read as input, if it can be known.
+    fn file_stream(&self, path: &Expanded) -> Stream {
+        match path.value.as_deref().and_then(|p| self.read_file(p)) {
+            Some(text) => Stream::Text(text),
+            None => Stream::Unknown,
+        }
+    }
+
+    fn read_file(&self, path: &str) -> Option<String> {
+        match &self.location {
+            Location::Local(Some(dir)) => self.files.read(&paths::normalise(dir, path)),
+            _ => None,
+        }
+    }
+
+    fn zone(&self, path: &Expanded) -> Zone {
+        paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx)
+    }
+
+    fn in_workspace(&self) -> bool {
+        match &self.location {
+            Location::Local(Some(dir)) => {
+                let here = Expanded::literal(dir);
+                matches!(self.zone(&here), Zone::Workspace | Zone::WholeWorkspace | Zone::Temp)
+            }
+            _ => false,
+        }
+    }
+
+    /// Records a write to a path by a redirection or a file-writing command.
+    fn write_path(&mut self, path: &Expanded, kind: WriteKind, how: &str) {
+        let name = path.best().to_owned();
+        let effect = match self.zone(path) {
+            Zone::Harmless => return,
+            Zone::Protected(object) => {
+                Effect::self_protection(object, &name, format!("{how} writes `{name}`, which protects holdpoint"))
+            }
+            Zone::Device => Effect::new(Verb::Write, ObjectKind::Device, &name, Risk::Destroy, format!("{how} overwrites device `{name}`")),
+            Zone::Workspace | Zone::Temp => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Workspace, format!("{how} writes `{name}` in the workspace")),
+            Zone::WholeWorkspace => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Workspace, format!("{how} writes `{name}` in the workspace")),
+            Zone::Outside => match kind {
+                WriteKind::Append => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Change, format!("{how} appends to `{name}` outside the workspace")),
+                WriteKind::Truncate if path.value.is_none() => {
+                    Effect::opaque(&name, Risk::Change, format!("{how} writes a file whose name is known only when it runs (`{name}`)"))
+                }
+                WriteKind::Truncate => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Destroy, format!("{how} truncates `{name}` outside the workspace")),
+                WriteKind::Modify => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Change, format!("{how} modifies `{name}` outside the workspace")),
+            },
+        };
+        self.push(effect);
+    }
+
+    /// Records the deletion of a path.
+    fn delete_path(&mut self, path: &Expanded, recursive: bool, how: &str) {
+        let name = path.best().to_owned();
+        let scope = if recursive || path.glob { Scope::All } else { Scope::One };
+        let effect = match self.zone(path) {
+            Zone::Harmless => return,
+            Zone::Protected(object) => {
+                Effect::self_protection(object, &name, format!("{how} deletes `{name}`, which protects holdpoint"))
+            }
+            Zone::Workspace | Zone::Temp => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Workspace, format!("{how} deletes `{name}` in the workspace")),
+            Zone::WholeWorkspace => Effect::new(Verb::Delete, ObjectKind::Repository, &name, Risk::Destroy, format!("{how} deletes `{name}`: the whole workspace or its history")),
+            Zone::Device => Effect::new(Verb::Delete, ObjectKind::Device, &name, Risk::Destroy, format!("{how} deletes device `{name}`")),
+            Zone::Outside if path.value.is_none() => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Destroy, format!("{how} deletes `{name}`, known only when it runs")),
+            Zone::Outside => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Destroy, format!("{how} deletes `{name}` outside the workspace")),
+        };
+        self.push(effect.with_scope(scope));
+    }
+
+    /// Records a risk from the command table or a handler, scaled to where it runs.
+    fn tool_effect(&mut self, inv: &Invocation, object: ObjectKind, risk: Risk, what: &str) {
+        let text = inv.display();
+        let (risk, summary) = if risk == Risk::Workspace && !self.in_workspace() {
+            (Risk::Change, format!("`{text}` {what}, outside the workspace"))
+        } else {
+            (risk, format!("`{text}` {what}"))
+        };
+        self.push(Effect::new(verb_for(risk), object, text, risk, summary));
+    }
+
+    fn unknown_command(&mut self, inv: &Invocation) {
+        let text = inv.display();
+        let name = inv.name().to_owned();
+        self.push(Effect::new(
+            Verb::Execute,
+            ObjectKind::Command,
+            &text,
+            Risk::Change,
+            format!("`{text}` runs `{name}`, which holdpoint does not know"),
+        ));
+    }
+
+    /// Runs the command named by `inv.argv[0]`.
+    fn invoke(&mut self, inv: Invocation) -> Stream {
+        let Some(first) = inv.argv.first() else { return Stream::Unknown };
+        let Some(name) = first.value.clone() else {
+            let text = inv.display();
+            self.push(Effect::opaque(
+                &text,
+                Risk::Change,
+                format!("`{text}`: the command name is known only when it runs"),
+            ));
+            return Stream::Unknown;
+        };
+        let base = basename(&name).to_owned();
+        let args = inv.arg_strings();
+
+        if self.functions.contains(&name) {
+            return Stream::Unknown;
+        }
+        if let Some(stream) = self.wrapper(&base, &inv, &args) {
+            return stream;
+        }
+        match base.as_str() {
+            "cd" | "pushd" => {
+                self.change_directory(inv.args().iter().find(|a| !a.best().starts_with('-')));
+                Stream::Unknown
+            }
+            "popd" => {
+                self.location = Location::Local(None);
+                Stream::Unknown
+            }
+            "echo" | "printf" => {
+                let text = inv.args().iter().filter(|a| !(a.best().starts_with('-') && a.best().len() == 2)).map(Expanded::best).collect::<Vec<_>>().join(" ");
+                Stream::Text(text)
+            }
+            "cat" | "tac" => {
+                if args.is_empty() || args.iter().all(|a| a == "-") {
+                    return inv.stdin;
+                }
+                let texts: Vec<Stream> = inv.args().iter().filter(|a| !a.best().starts_with('-')).map(|a| self.file_stream(a)).collect();
+                match texts.as_slice() {
+                    [Stream::Text(text)] => Stream::Text(text.clone()),
+                    _ => Stream::Unknown,
+                }
+            }
+            "base64" | "base32" | "xxd" | "gunzip" | "zcat" | "gzip" | "bunzip2" | "bzcat" | "xz" | "unxz" | "xzcat" | "zstd" | "rev" | "tr" | "openssl" | "uudecode" | "basenc" => {
+                let decodes = args.iter().any(|a| matches!(a.as_str(), "-d" | "--decode" | "-D" | "-r" | "-c" | "-dc" | "enc" | "-p"))
+                    || matches!(base.as_str(), "gunzip" | "zcat" | "bunzip2" | "bzcat" | "unxz" | "xzcat" | "rev" | "tr" | "uudecode");
+                self.tool_from_table(&base, &inv, &args);
+                if decodes { Stream::Decoded } else { Stream::Unknown }
+            }
+            "eval" => {
+                let joined = inv.args().iter().map(Expanded::best).collect::<Vec<_>>().join(" ");
+                if inv.args().iter().all(|a| a.value.is_some()) {
+                    self.nested(&joined, "`eval`", inv.stdin.clone());
+                } else {
+                    self.push(Effect::opaque(&joined, Risk::Change, format!("`eval {joined}` runs text known only when it runs")));
+                }
+                Stream::Unknown
+            }
+            "source" | "." => {
+                let script = inv.args().first();
+                if let Some(script) = script.filter(|s| s.best().ends_with("/bin/activate")) {
+                    self.virtualenv = matches!(self.zone(script), Zone::Workspace | Zone::Temp);
+                    return Stream::Unknown;
+                }
+                self.run_script(script, &inv, Language::Other, true);
+                Stream::Unknown
+            }
+            "sort" => {
+                if let Some(output) = flag_value(&args, &["-o", "--output"]) {
+                    let output = Expanded::literal(output);
+                    self.write_path(&output, WriteKind::Truncate, "`sort -o`");
+                }
+                self.tool_from_table(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "ansible" => {
+                let module = flag_value(&args, &["-m", "--module-name"]).unwrap_or("command");
+                let command = flag_value(&args, &["-a", "--args"]);
+                let host = args.first().cloned().unwrap_or_default();
+                match (module, command) {
+                    ("shell" | "command" | "raw" | "ansible.builtin.shell" | "ansible.builtin.command" | "ansible.builtin.raw", Some(command)) => {
+                        let command = command.to_owned();
+                        self.remote(&command, &host, "an ansible command");
+                    }
+                    _ => self.tool_from_table(&base, &inv, &args),
+                }
+                Stream::Unknown
+            }
+            "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "fish" | "busybox" | "tcsh" | "csh" => {
+                self.shell(&inv, &args);
+                Stream::Unknown
+            }
+            "su" | "runuser" | "sg" | "script" | "nix-shell" => {
+                let command = flag_value(&args, &["-c", "--command", "--run"]);
+                match command {
+                    Some(command) => self.nested(command, &format!("`{base}`"), Stream::Terminal),
+                    None if base == "runuser" => {
+                        if let Some(start) = command_start(&args, &["-u", "--user", "-g", "--group", "-G"], 0) {
+                            return self.invoke(inv.tail(start + 1));
+                        }
+                        self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens a shell as another user", inv.display())));
+                    }
+                    None => self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens an interactive shell", inv.display()))),
+                }
+                Stream::Unknown
+            }
+            "ssh" | "mosh" | "autossh" => {
+                self.ssh(&inv, &args);
+                Stream::Unknown
+            }
+            "xargs" | "parallel" => {
+                self.xargs(&inv, &args);
+                Stream::Unknown
+            }
+            "find" => {
+                self.find(&inv);
+                Stream::Unknown
+            }
+            "awk" | "gawk" | "mawk" | "nawk" => {
+                let program = inv.args().iter().find(|a| !a.best().starts_with('-')).map(|a| a.best().to_owned()).unwrap_or_default();
+                if program.contains("system(") || program.contains("| getline") || program.contains("|&") {
+                    self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` runs commands from awk", inv.display())));
+                } else if program.contains("print >") || program.contains("printf >") || program.contains("> \"") {
+                    self.push(Effect::new(Verb::Write, ObjectKind::File, inv.display(), Risk::Change, format!("`{}` writes files from awk", inv.display())));
+                } else if args.iter().any(|a| a == "-i" || a.starts_with("inplace")) {
+                    self.edit_in_place(&inv, 1);
+                }
+                Stream::Unknown
+            }
+            "rm" | "rmdir" | "unlink" | "shred" | "srm" | "trash" | "trash-put" | "gio" => {
+                self.remove(&base, &inv);
+                Stream::Unknown
+            }
+            "mv" | "cp" | "install" | "ln" | "link" | "scp" | "rsync" | "rclone" => {
+                self.copy(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano" | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
+                self.touch(&base, &inv);
+                Stream::Unknown
+            }
+            "truncate" | "fallocate" => {
+                for path in self.positional_paths(&inv, &["-s", "--size", "-r", "--reference", "-l", "-o"]) {
+                    self.write_path(&path, WriteKind::Truncate, &format!("`{base}`"));
+                }
+                Stream::Unknown
+            }
+            "tee" | "sponge" => {
+                let append = args.iter().any(|a| a == "-a" || a == "--append");
+                for path in self.positional_paths(&inv, &[]) {
+                    let kind = if append { WriteKind::Append } else { WriteKind::Truncate };
+                    self.write_path(&path, kind, &format!("`{base}`"));
+                }
+                inv.stdin
+            }
+            "dd" => {
+                for arg in inv.args() {
+                    if let Some(target) = arg.best().strip_prefix("of=") {
+                        let target = Expanded { value: arg.value.as_ref().map(|_| target.to_owned()), text: target.to_owned(), ..Expanded::default() };
+                        self.write_path(&target, WriteKind::Truncate, "`dd`");
+                    }
+                }
+                Stream::Unknown
+            }
+            "sed" | "gsed" => {
+                if args.iter().any(|a| a == "-i" || a.starts_with("-i") || a.starts_with("--in-place") || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))) {
+                    let has_script_flag = args.iter().any(|a| a == "-e" || a == "-f" || a == "--expression" || a == "--file");
+                    self.edit_in_place(&inv, if has_script_flag { 0 } else { 1 });
+                }
+                Stream::Unknown
+            }
+            "holdpoint" => {
+                self.holdpoint(&inv, &args);
+                Stream::Unknown
+            }
+            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlite" | "duckdb" | "clickhouse-client" | "clickhouse" | "cockroach" | "usql" | "pgcli" | "mycli" | "litecli" | "cqlsh" => {
+                self.database_client(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "mongosh" | "mongo" => {
+                self.mongo(&inv, &args);
+                Stream::Unknown
+            }
+            "redis-cli" | "valkey-cli" | "keydb-cli" => {
+                self.redis(&inv, &args);
+                Stream::Unknown
+            }
+            "curl" | "wget" => {
+                self.tool_from_table(&base, &inv, &args);
+                let to_file = args.iter().any(|a| matches!(a.as_str(), "-o" | "--output" | "-O" | "--remote-name")) && !args.iter().any(|a| a == "-O-" || a == "-O" && base == "wget");
+                let to_stdout = base == "curl" && !to_file || args.iter().any(|a| a == "-O-" || a == "-qO-" || a == "-") ;
+                if to_stdout { Stream::Network } else { Stream::Unknown }
+            }
+            _ if is_interpreter(&base) => {
+                self.interpreter(&base, &inv, &args);
+                Stream::Unknown
+            }
+            _ => {
+                if base == "docker-compose" || base == "podman-compose" {
+                    let mut argv = vec![Expanded::literal("docker"), Expanded::literal("compose")];
+                    argv.extend(inv.args().iter().cloned());
+                    return self.invoke(Invocation { argv, stdin: inv.stdin });
+                }
+                if self.exec_in_container(&base, &inv, &args) {
+                    return Stream::Unknown;
+                }
+                if self.package_runner(&base, &inv, &args) {
+                    return Stream::Unknown;
+                }
+                let name_in_table = name.strip_prefix("./").unwrap_or(&name).to_owned();
+                if tools::lookup(&base).is_some() || tools::lookup(&name_in_table).is_some() {
+                    self.tool_from_table(&base, &inv, &args);
+                } else if name.contains('/') {
+                    self.run_script(Some(&Expanded::literal(&name)), &inv, Language::Other, false);
+                } else {
+                    self.unknown_command(&inv);
+                }
+                Stream::Unknown
+            }
+        }
+    }
+
+    fn tool_from_table(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+        let name = inv.name().strip_prefix("./").unwrap_or(inv.name()).to_owned();
+        if self.copies_to_local_path(base, inv, args) {
+            return;
+        }
+        match tools::lookup(&name).or_else(|| tools::lookup(base)) {
+            Some(tool) => {
+                let (mut risk, mut what) = tools::classify(tool, args);
+                // A package manager from a virtual environment in the workspace installs
+                // into the workspace.
+                let local_binary = name.contains('/') && matches!(self.zone(&Expanded::literal(&name)), Zone::Workspace | Zone::Temp);
+                if risk == Risk::Change && tool.names.first() == Some(&"pip") && (self.virtualenv || local_binary) {
+                    risk = Risk::Workspace;
+                    what = "installs into the workspace's virtual environment";
+                }
+                self.tool_effect(inv, tool.object, risk, what);
+            }
+            None => self.unknown_command(inv),
+        }
+    }
+
+    /// `kubectl cp pod:/x ./y`, `docker cp`, `aws s3 cp s3://b/k ./y`, `gsutil cp`: a copy
+    /// whose destination is a local path is judged by where that path is.
+    fn copies_to_local_path(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
+        let split = tools::Args::split(args, &["-n", "--namespace", "-c", "--container", "--profile", "--region", "--exclude", "--include"]);
+        let words: Vec<&str> = split.positionals.iter().take(2).copied().collect();
+        let remote_prefix = match (base, words.as_slice()) {
+            ("kubectl" | "oc" | "docker" | "podman", ["cp", ..]) => ":",
+            ("aws", ["s3", "cp" | "mv" | "sync", ..]) => "s3://",
+            ("gsutil", ["cp" | "mv" | "rsync", ..]) | ("gcloud", ["storage", ..]) => "gs://",
+            _ => return false,
+        };
+        let Some(destination) = split.positionals.last().copied() else { return false };
+        let remote = if remote_prefix == ":" { destination.contains(':') } else { destination.starts_with(remote_prefix) };
+        if remote || split.positionals.len() < 3 {
+            return false;
+        }
+        let destination = inv.args().iter().rev().find(|a| a.best() == destination).cloned().unwrap_or_else(|| Expanded::literal(destination));
+        self.write_path(&destination, WriteKind::Modify, &format!("`{base}` copy"));
+        true
+    }
+
+    fn change_directory(&mut self, target: Option<&Expanded>) {
+        let Some(target) = target else {
+            self.location = Location::Local(self.ctx.home.clone());
+            return;
+        };
+        let next = match (&self.location, target.value.as_deref()) {
+            (Location::Remote(host), _) => Location::Remote(host.clone()),
+            (Location::Local(Some(dir)), Some(path)) if path != "-" => Location::Local(Some(paths::normalise(dir, path))),
+            (Location::Local(None), Some(path)) if path.starts_with('/') => Location::Local(Some(paths::normalise("/", path))),
+            _ => Location::Local(None),
+        };
+        self.location = next;
+    }
+
+    /// Commands that run another command: `sudo`, `env`, `timeout`, `nohup` and friends.
+    /// Returns `None` when `base` is not one of them.
+    fn wrapper(&mut self, base: &str, inv: &Invocation, args: &[String]) -> Option<Stream> {
+        let (value_flags, skip): (&[&str], usize) = match base {
+            "sudo" => (&["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type", "--close-from", "--other-user", "--command-timeout"], 0),
+            "doas" => (&["-u", "-C"], 0),
+            "timeout" => (&["-s", "--signal", "-k", "--kill-after"], 1),
+            "nice" => (&["-n", "--adjustment"], 0),
+            "ionice" => (&["-c", "--class", "-n", "--classdata", "-p", "--pid"], 0),
+            "nohup" | "setsid" | "unbuffer" | "builtin" | "caffeinate" | "xvfb-run" | "dbus-run-session" | "catchsegv" | "proxychains" | "proxychains4" | "torsocks" | "tsocks" | "faketime-off" | "stdbuf" | "then" | "do" | "else" => (&["-i", "-o", "-e", "-w"], 0),
+            "time" => (&["-f", "--format", "-o", "--output"], 0),
+            "command" => {
+                if args.iter().any(|a| a == "-v" || a == "-V") {
+                    return Some(Stream::Unknown);
+                }
+                (&[], 0)
+            }
+            "exec" => (&["-a"], 0),
+            "chrt" | "taskset" => (&[], 1),
+            "flock" => (&["-w", "--timeout", "-E", "--conflict-exit-code"], 1),
+            "chroot" => (&["--userspec", "--groups"], 1),
+            "watch" => (&["-n", "--interval", "-d", "--differences", "-q", "--equexit", "-g"], 0),
+            "strace" | "ltrace" => (&["-o", "-e", "-p", "-s", "-u", "-a", "-E", "-O", "-S", "-P", "-I", "-b"], 0),
+            "nsenter" | "unshare" => (&["-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-r", "--root"], 0),
+            "systemd-run" => (&["-p", "--property", "-u", "--unit", "-M", "--machine", "--uid", "--gid", "-E", "--setenv", "--description", "--slice", "--working-directory"], 0),
+            "env" => {
+                let mut i = 0;
+                while let Some(arg) = args.get(i) {
+                    if arg == "-u" || arg == "--unset" || arg == "-C" || arg == "--chdir" {
+                        i += 2;
+                    } else if arg == "-S" || arg == "--split-string" {
+                        if let Some(script) = args.get(i + 1) {
+                            self.nested(script, "`env -S`", inv.stdin.clone());
+                        }
+                        return Some(Stream::Unknown);
+                    } else if arg.starts_with('-') || arg.contains('=') {
+                        if let Some((name, value)) = arg.split_once('=') {
+                            if !name.starts_with('-') {
+                                self.vars.insert(name.to_owned(), value.to_owned());
+                            }
+                        }
+                        i += 1;
+                    } else {
+                        return Some(self.invoke(inv.tail(i + 1)));
+                    }
+                }
+                return Some(Stream::Unknown);
+            }
+            _ => return None,
+        };
+        let numeric_flag = |a: &String| a.starts_with('-') && a.get(1..).is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()));
+        let filtered: Vec<String> = args.iter().map(|a| if numeric_flag(a) { "-n0".to_owned() } else { a.clone() }).collect();
+        match command_start(&filtered, value_flags, skip) {
+            Some(start) => Some(self.invoke(inv.tail(start + 1))),
+            None => {
+                if (base == "sudo" || base == "doas") && args.iter().any(|a| matches!(a.as_str(), "-i" | "-s" | "--login" | "--shell" | "-su")) {
+                    self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens a root shell", inv.display())));
+                } else if base == "sudo" && args.iter().any(|a| matches!(a.as_str(), "-e" | "--edit")) {
+                    self.touch("sudoedit", inv);
+                }
+                Some(Stream::Unknown)
+            }
+        }
+    }
+
+    /// `bash -c '…'`, `bash script.sh`, `bash` reading its standard input.
+    fn shell(&mut self, inv: &Invocation, args: &[String]) {
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            if arg == "-c" || (arg.starts_with('-') && !arg.starts_with("--") && arg.contains('c') && arg.len() <= 5) {
+                match inv.args().get(i + 1) {
+                    Some(script) if script.value.is_some() => self.nested(script.best(), &format!("`{}`", inv.name()), Stream::Terminal),
+                    Some(script) => {
+                        let text = script.best().to_owned();
+                        self.push(Effect::opaque(&text, Risk::Change, format!("`{}` runs a command known only when it runs", inv.display())));
+                    }
+                    None => self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` has no command", inv.display()))),
+                }
+                return;
+            }
+            if arg == "-o" || arg == "+o" || arg == "-O" || arg == "+O" || arg == "--rcfile" || arg == "--init-file" {
+                i += 2;
+                continue;
+            }
+            if arg.starts_with('-') || arg.starts_with('+') {
+                if arg == "-s" || arg == "--" {
+                    break;
+                }
+                i += 1;
+                continue;
+            }
+            if inv.name().ends_with("busybox") && i == 0 {
+                return self.invoke_tail_as_is(inv, 1);
+            }
+            self.run_script(inv.args().get(i), inv, Language::Other, true);
+            return;
+        }
+        self.stdin_code(inv, Language::Other);
+    }
+
+    fn invoke_tail_as_is(&mut self, inv: &Invocation, start: usize) {
+        self.invoke(inv.tail(start));
+    }
+
+    /// A program that reads code from its standard input.
+    fn stdin_code(&mut self, inv: &Invocation, language: Language) {
+        let what = format!("`{}`", inv.display());
+        match &inv.stdin {
+            Stream::Text(text) => {
+                let text = text.clone();
+                if language == Language::Other {
+                    self.nested(&text, &what, Stream::Terminal);
+                } else {
+                    self.code(&text, language, &what);
+                }
+            }
+            Stream::Network => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs code downloaded from the network"))),
+            Stream::Decoded => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs encoded code that cannot be read before it runs"))),
+            generated @ Stream::Generated(_) if generated.generates_destruction() => {
+                self.push(Effect::opaque(&what, Risk::Destroy, format!("{what} runs code generated by another command that mentions deleting or dropping")));
+            }
+            Stream::Generated(_) | Stream::Unknown => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs code produced by another command"))),
+            Stream::Terminal => self.push(Effect::opaque(&what, Risk::Change, format!("{what} starts an interactive session"))),
+        }
+    }
+
+    /// Runs a script file: analysed when it can be read, opaque otherwise.
+    fn run_script(&mut self, path: Option<&Expanded>, inv: &Invocation, language: Language, sourced: bool) {
+        let Some(path) = path else {
+            self.stdin_code(inv, language);
+            return;
+        };
+        let what = format!("`{}`", inv.display());
+        let text = path.value.as_deref().and_then(|p| self.read_file(p));
+        match text {
+            Some(text) => {
+                let language = if language == Language::Other { shebang_language(&text) } else { language };
+                if language == Language::Other {
+                    let saved = self.location.clone();
+                    self.nested(&text, &what, Stream::Terminal);
+                    if !sourced {
+                        self.location = saved;
+                    }
+                } else {
+                    self.code(&text, language, &what);
+                }
+            }
+            None => self.push(Effect::opaque(
+                path.best(),
+                Risk::Change,
+                format!("{what} runs the script `{}`, which could not be read", path.best()),
+            )),
+        }
+    }
+
+    fn code(&mut self, code: &str, language: Language, what: &str) {
+        let ctx = self.ctx;
+        let files = self.files;
+        let location = self.location.clone();
+        let depth = self.depth;
+        let mut shell = |command: &str| {
+            let mut inner = Walker::new(ctx, files);
+            inner.location = location.clone();
+            inner.depth = depth + 1;
+            if inner.depth >= MAX_DEPTH {
+                return Vec::new();
+            }
+            match inner.parse(command) {
+                Ok(program) => {
+                    inner.program(&program);
+                    inner.effects
+                }
+                Err(_) => Vec::new(),
+            }
+        };
+        let sql = |statement: &str| sql::analyse(statement, sql::Dialect::Postgres).effects;
+        for effect in code::analyse(code, language, what, &mut shell, &sql) {
+            self.push(effect);
+        }
+    }
+
+    fn ssh(&mut self, inv: &Invocation, args: &[String]) {
+        let value_flags = ["-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-P"];
+        let Some(host_at) = command_start(args, &value_flags, 0) else {
+            self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` has no host", inv.display())));
+            return;
+        };
+        let host = args.get(host_at).cloned().unwrap_or_default();
+        let rest: Vec<&str> = args.iter().skip(host_at + 1).map(String::as_str).collect();
+        if rest.is_empty() {
+            match &inv.stdin {
+                Stream::Text(text) => {
+                    let text = text.clone();
+                    self.remote(&text, &host, "a remote command");
+                }
+                _ => self.push(Effect::opaque(&host, Risk::Change, format!("`{}` opens a shell on `{host}`", inv.display()))),
+            }
+            return;
+        }
+        self.remote(&rest.join(" "), &host, "a remote command");
+    }
+
+    /// `kubectl exec POD -- CMD`, `docker exec CONTAINER CMD`, `docker compose exec SVC CMD`.
+    fn exec_in_container(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
+        let (offset, value_flags): (usize, &[&str]) = match (base, args.first().map(String::as_str), args.get(1).map(String::as_str)) {
+            ("kubectl" | "oc" | "k", Some("exec"), _) => (1, &["-n", "--namespace", "-c", "--container", "--context", "-f", "--filename", "--pod-running-timeout", "--kubeconfig"]),
+            ("docker" | "podman" | "nerdctl", Some("exec"), _) => (1, &["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys"]),
+            ("docker" | "podman", Some("compose"), Some("exec" | "run")) => (2, &["-e", "--env", "-u", "--user", "-w", "--workdir", "--index", "--name", "--entrypoint", "-v", "--volume", "-p", "--publish"]),
+            // A container with host directories mounted can reach the host's files.
+            ("docker" | "podman" | "nerdctl", Some("run"), _) if args.iter().any(|a| a == "-v" || a.starts_with("--volume") || a.starts_with("--mount") || a.starts_with("-v")) => {
+                self.push(Effect::new(Verb::Execute, ObjectKind::Container, inv.display(), Risk::Change, format!("`{}` runs a container with host directories mounted", inv.display())));
+                (1, &["-v", "--volume", "--mount", "-e", "--env", "--env-file", "-p", "--publish", "--name", "-w", "--workdir", "--entrypoint", "-u", "--user", "--network", "--net", "-l", "--label", "--platform", "-m", "--memory", "--cpus", "-h", "--hostname", "--add-host", "--restart", "--log-driver", "--cap-add", "--cap-drop", "--device", "--tmpfs", "--volumes-from", "--pull", "--ipc", "--pid", "--security-opt", "--ulimit", "--gpus", "--shm-size", "--dns", "--expose", "--health-cmd", "--stop-signal", "--runtime", "--group-add", "--cidfile", "-a", "--attach"])
+            }
+            _ => return false,
+        };
+        let rest: Vec<String> = args.iter().skip(offset).cloned().collect();
+        if let Some(dash) = rest.iter().position(|a| a == "--") {
+            let target = rest.iter().take(dash).find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+            if dash + 1 < rest.len() {
+                return self.container_command(inv, offset + dash + 2, &target);
+            }
+        }
+        match command_start(&rest, value_flags, 0) {
+            Some(target_at) if base != "kubectl" && base != "oc" && base != "k" => {
+                let target = rest.get(target_at).cloned().unwrap_or_default();
+                if target_at + 1 < rest.len() {
+                    return self.container_command(inv, offset + target_at + 2, &target);
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn container_command(&mut self, inv: &Invocation, start: usize, target: &str) -> bool {
+        let saved = std::mem::replace(&mut self.location, Location::Remote(target.to_owned()));
+        let before = self.effects.len();
+        self.invoke(inv.tail(start));
+        self.location = saved;
+        for effect in self.effects.iter_mut().skip(before) {
+            effect.summary = format!("in `{target}`: {}", effect.summary);
+        }
+        true
+    }
+
+    /// `npx prisma …`, `poetry run alembic …`, `bundle exec rails …`: the command after
+    /// the runner's own words is what runs.
+    fn package_runner(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
+        let sub = args.first().map(String::as_str);
+        let (skip_words, extra): (usize, usize) = match (base, sub) {
+            ("npx" | "bunx" | "pnpx" | "dotenv" | "with-contenv" | "dotenvx", _) => (0, 0),
+            ("npm", Some("exec" | "x")) | ("pnpm", Some("exec" | "dlx")) | ("yarn", Some("dlx" | "exec")) | ("bun", Some("x")) => (1, 0),
+            ("bundle" | "bundler" | "asdf" | "mise" | "rtx", Some("exec" | "x")) => (1, 0),
+            ("poetry" | "uv" | "pipenv" | "pdm" | "rye" | "hatch" | "conda" | "mamba" | "micromamba" | "op" | "doppler" | "infisical" | "pixi" | "uvx", Some("run")) => (1, 0),
+            ("uvx" | "pipx", Some(_)) if base == "uvx" || sub == Some("run") => (usize::from(base == "pipx"), 0),
+            ("direnv", Some("exec")) | ("aws-vault", Some("exec")) => (1, 1),
+            ("yarn" | "pnpm" | "bun", Some(tool)) if tools::lookup(tool).is_some_and(|t| t.object != ObjectKind::Package && t.object != ObjectKind::Command) => (0, 0),
+            _ => return false,
+        };
+        let rest: Vec<String> = args.iter().skip(skip_words).cloned().collect();
+        if let Some(code) = flag_value(&rest, &["-c", "--call"]) {
+            self.nested(code, &format!("`{base}`"), Stream::Terminal);
+            return true;
+        }
+        let value_flags = ["-p", "--package", "-n", "--name", "-e", "--env-file", "--with", "--python", "--directory", "--project", "--from", "--config", "-C", "--cwd", "--filter", "-F", "--env", "--environment", "--project-dir"];
+        match command_start(&rest, &value_flags, extra) {
+            Some(start) => {
+                self.invoke(inv.tail(start + skip_words + 1));
+            }
+            None => self.tool_from_table(base, inv, args),
+        }
+        true
+    }
+
+    fn xargs(&mut self, inv: &Invocation, args: &[String]) {
+        let value_flags = ["-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace", "-j", "--jobs", "-S", "--joblog"];
+        let Some(start) = command_start(args, &value_flags, 0) else {
+            return;
+        };
+        let mut argv: Vec<Expanded> = inv.args().get(start..).unwrap_or(&[]).to_vec();
+        // The arguments xargs appends come from its input: unknown to analysis.
+        let from_input = Expanded { value: None, text: "{input}".to_owned(), ..Expanded::default() };
+        let replace = flag_value(args, &["-I", "--replace", "-i"]);
+        match replace {
+            Some(token) => {
+                for arg in &mut argv {
+                    if arg.best().contains(token) {
+                        *arg = Expanded { value: None, text: arg.best().replace(token, "{input}"), ..Expanded::default() };
+                    }
+                }
+            }
+            None => argv.push(from_input),
+        }
+        self.invoke(Invocation { argv, stdin: Stream::Terminal });
+    }
+
+    fn find(&mut self, inv: &Invocation) {
+        let args = inv.args();
+        let mut roots: Vec<Expanded> = Vec::new();
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            let text = arg.best();
+            if text.starts_with('-') && !matches!(text, "-H" | "-L" | "-P") || text == "(" || text == "!" {
+                break;
+            }
+            if !matches!(text, "-H" | "-L" | "-P") {
+                roots.push(arg.clone());
+            }
+            i += 1;
+        }
+        if roots.is_empty() {
+            roots.push(Expanded::literal("."));
+        }
+        let mut writes = false;
+        while let Some(arg) = args.get(i) {
+            match arg.best() {
+                "-delete" => {
+                    writes = true;
+                    // With tests before it, -delete removes what matched below the root;
+                    // without, everything below it.
+                    let filtered = args.iter().take(i).any(|a| FIND_TESTS.contains(&a.best()));
+                    for root in roots.clone() {
+                        let target = if filtered { found_below(&root) } else { root };
+                        self.delete_path(&target, true, "`find -delete`");
+                    }
+                }
+                "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                    let mut argv = Vec::new();
+                    let mut j = i + 1;
+                    while let Some(part) = args.get(j) {
+                        if part.best() == ";" || part.best() == "+" {
+                            break;
+                        }
+                        argv.push(part.clone());
+                        j += 1;
+                    }
+                    for root in roots.clone() {
+                        let found = found_below(&root);
+                        let substituted: Vec<Expanded> = argv
+                            .iter()
+                            .map(|a| if a.best().contains("{}") { found.clone() } else { a.clone() })
+                            .collect();
+                        self.invoke(Invocation { argv: substituted, stdin: Stream::Terminal });
+                    }
+                    writes = true;
+                    i = j;
+                }
+                "-fprint" | "-fprint0" | "-fprintf" | "-fls" => {
+                    if let Some(target) = args.get(i + 1) {
+                        let target = target.clone();
+                        self.write_path(&target, WriteKind::Truncate, "`find`");
+                    }
+                    writes = true;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if !writes {
+            self.tool_effect(inv, ObjectKind::File, Risk::Read, "only lists files");
+        }
+    }
+
+    fn remove(&mut self, base: &str, inv: &Invocation) {
+        let args = inv.args();
+        let recursive = args.iter().any(|a| {
+            let t = a.best();
+            t == "--recursive" || (t.starts_with('-') && !t.starts_with("--") && (t.contains('r') || t.contains('R')))
+        });
+        let how = format!("`{base}`");
+        let targets = self.positional_paths(inv, &[]);
+        if base == "trash" || base == "trash-put" {
+            for path in targets {
+                self.write_path(&path, WriteKind::Modify, &how);
+            }
+            return;
+        }
+        if base == "gio" && args.first().is_none_or(|a| a.best() != "remove" && a.best() != "trash") {
+            return self.tool_effect(inv, ObjectKind::File, Risk::Read, "only reads files");
+        }
+        for path in targets {
+            if base == "gio" && matches!(path.best(), "remove" | "trash") {
+                continue;
+            }
+            if base == "shred" || base == "srm" {
+                match self.zone(&path) {
+                    Zone::Temp | Zone::Harmless => self.delete_path(&path, recursive, &how),
+                    Zone::Protected(object) => self.push(Effect::self_protection(object, path.best(), format!("{how} destroys `{}`, which protects holdpoint", path.best()))),
+                    _ => self.push(Effect::new(Verb::Delete, ObjectKind::File, path.best(), Risk::Destroy, format!("{how} overwrites `{}` beyond recovery", path.best()))),
+                }
+                continue;
+            }
+            self.delete_path(&path, recursive, &how);
+        }
+    }
+
+    /// Positional arguments of a command treated as paths, skipping flags and the values
+    /// of `value_flags`.
+    fn positional_paths(&self, inv: &Invocation, value_flags: &[&str]) -> Vec<Expanded> {
+        let mut out = Vec::new();
+        let mut args = inv.args().iter();
+        let mut after_dashes = false;
+        while let Some(arg) = args.next() {
+            let text = arg.best();
+            if after_dashes {
+                out.push(arg.clone());
+            } else if text == "--" {
+                after_dashes = true;
+            } else if text.starts_with('-') && text.len() > 1 {
+                if value_flags.contains(&text) {
+                    args.next();
+                }
+            } else {
+                out.push(arg.clone());
+            }
+        }
+        out
+    }
+
+    fn copy(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+        let how = format!("`{base}`");
+        if base == "rsync" && tools::Args::split(args, &[]).has_flag("-n") || args.iter().any(|a| a == "--dry-run" || a == "--list-only") {
+            return self.tool_effect(inv, ObjectKind::File, Risk::Read, "only shows what would be copied");
+        }
+        let value_flags: &[&str] = match base {
+            "rsync" => &["-e", "--rsh", "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "-f", "--chmod", "--chown", "--port", "--password-file", "--log-file", "-T", "--temp-dir", "--backup-dir", "--suffix"],
+            "scp" => &["-i", "-P", "-o", "-F", "-J", "-l", "-c", "-S"],
+            "install" => &["-m", "--mode", "-o", "--owner", "-g", "--group", "-t", "--target-directory", "-S", "--suffix"],
+            "rclone" => &["--config", "--exclude", "--include", "--filter", "--transfers", "--checkers"],
+            _ => &["-t", "--target-directory", "-S", "--suffix", "--backup"],
+        };
+        let mut paths = self.positional_paths(inv, value_flags);
+        if base == "rclone" && !paths.is_empty() {
+            let sub = paths.remove(0);
+            if matches!(sub.best(), "ls" | "lsd" | "lsl" | "lsf" | "cat" | "size" | "check" | "about" | "tree" | "listremotes" | "config") {
+                return self.tool_effect(inv, ObjectKind::Storage, Risk::Read, "only reads storage");
+            }
+            if matches!(sub.best(), "delete" | "deletefile" | "purge" | "rmdir" | "rmdirs" | "cleanup" | "dedupe") {
+                for path in &paths {
+                    self.delete_path(path, true, &how);
+                }
+                return;
+            }
+        }
+        let target_flag = flag_value(args, &["-t", "--target-directory"]).map(Expanded::literal);
+        let destination = match target_flag {
+            Some(dir) => Some(dir),
+            None if paths.len() >= 2 || base == "ln" => paths.pop(),
+            None => None,
+        };
+        let Some(destination) = destination else { return };
+        let deletes = base == "rsync" && args.iter().any(|a| a.starts_with("--delete") || a == "--remove-source-files")
+            || base == "rclone" && inv.args().first().is_some_and(|a| a.best() == "sync" || a.best() == "move");
+        let remote = destination.best().contains(':') && !destination.best().starts_with('/');
+        if remote {
+            let risk = if deletes { Risk::Destroy } else { Risk::Change };
+            let summary = if deletes { format!("{how} deletes files on `{}` that the source lacks", destination.best()) } else { format!("{how} copies files to `{}`", destination.best()) };
+            self.push(Effect::new(verb_for(risk), ObjectKind::File, destination.best(), risk, summary));
+        } else if deletes {
+            self.delete_path(&destination, true, &format!("{how} --delete"));
+        } else if paths.iter().any(|p| matches!(p.best(), "/dev/null" | "/dev/zero")) {
+            self.write_path(&destination, WriteKind::Truncate, &format!("{how} from /dev/null"));
+        } else {
+            self.write_path(&destination, WriteKind::Modify, &how);
+        }
+        if base == "mv" {
+            let to_nothing = destination.value.as_deref().is_some_and(|d| d == "/dev/null");
+            for source in &paths {
+                if to_nothing {
+                    self.push(Effect::new(Verb::Delete, ObjectKind::File, source.best(), Risk::Destroy, format!("`mv` moves `{}` into /dev/null, destroying it", source.best())));
+                } else {
+                    match self.zone(source) {
+                        Zone::WholeWorkspace => self.delete_path(source, true, &how),
+                        _ => self.write_path(source, WriteKind::Modify, &how),
+                    }
+                }
+            }
+        }
+    }
+
+    fn touch(&mut self, base: &str, inv: &Invocation) {
+        let how = format!("`{base}`");
+        let mut paths = self.positional_paths(inv, &["-m", "--mode", "-d", "--date", "-t", "-r", "--reference", "--from"]);
+        if matches!(base, "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") && !paths.is_empty() {
+            paths.remove(0);
+        }
+        for path in paths {
+            self.write_path(&path, WriteKind::Modify, &how);
+        }
+    }
+
+    /// `sed -i`, `perl -i`, `awk -i inplace`: edits the named files.
+    fn edit_in_place(&mut self, inv: &Invocation, skip_script: usize) {
+        let how = format!("`{}` in place", basename(inv.name()));
+        let paths = self.positional_paths(inv, &["-e", "-f", "--expression", "--file", "-E", "-l", "--line-length"]);
+        for path in paths.into_iter().skip(skip_script) {
+            self.write_path(&path, WriteKind::Modify, &how);
+        }
+    }
+
+    fn holdpoint(&mut self, inv: &Invocation, args: &[String]) {
+        let split = tools::Args::split(args, &["--env", "--format", "--policies", "--cwd", "--reason", "--agent", "--task", "--target", "--max-risk", "--ttl", "--until", "--batch", "--project", "--listen"]);
+        let words: Vec<&str> = split.positionals.iter().take(2).copied().collect();
+        let read = matches!(
+            words.as_slice(),
+            [] | ["check", ..] | ["policy", "validate" | "test", ..] | ["log", ..] | ["approvals", "list" | "show", ..] | ["grant" | "freeze", "list", ..] | ["report", ..] | ["help", ..] | ["version", ..]
+        ) || split.has_flag("--help") || split.has_flag("-h") || split.has_flag("--version") || split.has_flag("-V");
+        let limiting = matches!(words.as_slice(), ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..] | ["hook", ..]);
+        if matches!(words.as_slice(), ["exec", ..]) {
+            if let Some(dash) = args.iter().position(|a| a == "--") {
+                self.invoke(inv.tail(dash + 2));
+            }
+            return;
+        }
+        if read {
+            self.tool_effect(inv, ObjectKind::Holdpoint, Risk::Read, "only reads holdpoint's state");
+        } else if limiting {
+            self.tool_effect(inv, ObjectKind::Holdpoint, Risk::Change, "only restricts what agents may do");
+        } else {
+            let text = inv.display();
+            self.push(Effect::self_protection(
+                ObjectKind::Holdpoint,
+                &text,
+                format!("`{text}` would approve, grant, end a freeze or change holdpoint itself; only a human may"),
+            ));
+        }
+    }
+
+    fn database_client(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+        let what = format!("`{}`", inv.display());
+        let dialect = match base {
+            "mysql" | "mariadb" | "mycli" => sql::Dialect::MySql,
+            "sqlite3" | "sqlite" | "litecli" | "duckdb" => sql::Dialect::Sqlite,
+            _ => sql::Dialect::Postgres,
+        };
+        let mut scripts: Vec<String> = Vec::new();
+        let value_flags: &[&str] = match base {
+            "psql" | "pgcli" | "usql" => &["-d", "--dbname", "-h", "--host", "-p", "--port", "-U", "--username", "-v", "--set", "--variable", "-P", "--pset", "-F", "--field-separator", "-R", "--record-separator", "-o", "--output", "-L", "--log-file", "-T", "--table-attr"],
+            "mysql" | "mariadb" | "mycli" => &["-u", "--user", "-h", "--host", "-P", "--port", "-D", "--database", "-S", "--socket", "--default-character-set", "--defaults-file", "--login-path"],
+            "sqlite3" | "sqlite" | "litecli" | "duckdb" => &["-cmd", "-separator", "-nullvalue", "-newline"],
+            _ => &["-h", "--host", "--port", "-u", "--user", "--password", "-d", "--database", "--url", "--certs-dir"],
+        };
+        // Statements given on the command line.
+        let mut iter = args.iter().enumerate();
+        let mut files: Vec<String> = Vec::new();
+        while let Some((_, arg)) = iter.next() {
+            let statement_flags = ["-c", "--command", "-e", "--execute", "-q", "--query", "-cmd", "--eval"];
+            let file_flags = ["-f", "--file", "--queries-file"];
+            if statement_flags.contains(&arg.as_str()) {
+                if let Some((_, statement)) = iter.next() {
+                    scripts.push(statement.clone());
+                }
+            } else if let Some(rest) = ["--command=", "--execute=", "--query=", "-e"].iter().find_map(|p| arg.strip_prefix(p)).filter(|r| !r.is_empty() && !arg.starts_with("--") || arg.contains('=')) {
+                if arg.starts_with("-e") && !arg.starts_with("--") && base != "mysql" && base != "mariadb" {
+                    continue;
+                }
+                scripts.push(rest.to_owned());
+            } else if file_flags.contains(&arg.as_str()) {
+                if let Some((_, file)) = iter.next() {
+                    files.push(file.clone());
+                }
+            }
+        }
+        if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
+            let positionals = tools::Args::split(args, value_flags).positionals;
+            let database = positionals.first().map(|d| (*d).to_owned());
+            scripts.extend(positionals.iter().skip(1).map(|s| (*s).to_owned()));
+            if let Some(database) = database {
+                let path = Expanded::literal(&database);
+                if let Zone::Protected(object) = self.zone(&path) {
+                    let texts: Vec<String> = scripts.clone();
+                    let writes = texts.is_empty() || texts.iter().any(|t| sql::analyse(t, dialect).risk() > Risk::Read);
+                    if writes {
+                        self.push(Effect::self_protection(object, &database, format!("{what} writes holdpoint's store")));
+                        return;
+                    }
+                }
+            }
+        }
+        for file in files {
+            let path = Expanded::literal(&file);
+            match self.file_stream(&path) {
+                Stream::Text(text) => scripts.push(text),
+                _ if file == "-" => {}
+                _ => self.push(Effect::opaque(&file, Risk::Change, format!("{what} runs the SQL file `{file}`, which could not be read"))),
+            }
+        }
+        let listing = args.iter().any(|a| matches!(a.as_str(), "-l" | "--list" | "--version" | "-V" | "--help" | "-?"));
+        if scripts.is_empty() && !listing {
+            match &inv.stdin {
+                Stream::Text(text) => scripts.push(text.clone()),
+                Stream::Terminal => {
+                    self.push(Effect::opaque(&what, Risk::Change, format!("{what} opens an interactive database session")));
+                    return;
+                }
+                generated @ Stream::Generated(_) if generated.generates_destruction() => {
+                    self.push(Effect::opaque(&what, Risk::Destroy, format!("{what} runs SQL generated by another command that mentions dropping or deleting")));
+                    return;
+                }
+                Stream::Network | Stream::Decoded | Stream::Unknown | Stream::Generated(_) => {
+                    self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs SQL produced by another command")));
+                    return;
+                }
+            }
+        }
+        if scripts.is_empty() {
+            self.tool_effect(inv, ObjectKind::Database, Risk::Read, "only lists databases");
+            return;
+        }
+        let before = self.effects.len();
+        for script in scripts {
+            self.client_script(&script, dialect, &what);
+        }
+        // A database file in the workspace is the agent's own scratch data: changing it is
+        // workspace work, though deleting its rows is still loss.
+        let local_file = matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb")
+            && tools::Args::split(args, value_flags).positionals.first().is_some_and(|db| {
+                matches!(self.zone(&Expanded::literal(db)), Zone::Workspace | Zone::Temp)
+            });
+        if local_file {
+            for effect in self.effects.iter_mut().skip(before) {
+                if effect.risk == Risk::Change && !effect.opaque {
+                    effect.risk = Risk::Workspace;
+                }
+            }
+        }
+    }
+
+    /// A script for a database client: meta-commands (`\dt`, `.tables`) and SQL.
+    fn client_script(&mut self, script: &str, dialect: sql::Dialect, what: &str) {
+        let mut statements = String::new();
+        for line in script.lines() {
+            let trimmed = line.trim_start();
+            if let Some(meta) = trimmed.strip_prefix('\\').or_else(|| trimmed.strip_prefix('.').filter(|_| dialect == sql::Dialect::Sqlite)) {
+                let command = meta.split_whitespace().next().unwrap_or("");
+                match command {
+                    "!" | "shell" | "system" => {
+                        let rest = meta.trim_start_matches(command).trim();
+                        self.nested(rest, what, Stream::Terminal);
+                    }
+                    "i" | "ir" | "include" | "include_relative" | "read" | "import" | "restore" | "load" | "copy" | "o" | "out" | "w" | "output" | "once" | "save" | "backup" | "g" | "gexec" | "gset" | "set" | "setenv" => {
+                        let (risk, summary) = if matches!(command, "o" | "out" | "w" | "output" | "once" | "save" | "backup" | "set" | "gset") {
+                            (Risk::Workspace, format!("{what} writes query output to a file"))
+                        } else {
+                            (Risk::Change, format!("{what} runs `\\{command}`, whose effect holdpoint cannot see"))
+                        };
+                        if risk == Risk::Change {
+                            self.push(Effect::opaque(what, risk, summary));
+                        } else {
+                            self.push(Effect::new(Verb::Write, ObjectKind::File, what, risk, summary));
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                statements.push_str(line);
+                statements.push('\n');
+            }
+        }
+        if statements.trim().is_empty() {
+            self.push(Effect::new(Verb::Read, ObjectKind::Database, what, Risk::Read, format!("{what} only inspects the database")));
+            return;
+        }
+        let analysis = sql::analyse(&statements, dialect);
+        if let Some(reason) = analysis.unanalysable {
+            self.push(Effect::opaque(what, Risk::Change, format!("{what} runs SQL that holdpoint cannot analyse ({reason})")));
+        }
+        for effect in analysis.effects {
+            self.push(effect);
+        }
+    }
+
+    fn mongo(&mut self, inv: &Invocation, args: &[String]) {
+        let what = format!("`{}`", inv.display());
+        if let Some(code) = flag_value(args, &["--eval"]) {
+            let code = code.to_owned();
+            self.code(&code, Language::Mongo, &what);
+            return;
+        }
+        if args.iter().any(|a| a == "--version" || a == "--help") {
+            return self.tool_effect(inv, ObjectKind::Database, Risk::Read, "prints its version");
+        }
+        let script = args.iter().find(|a| a.ends_with(".js")).cloned();
+        match script {
+            Some(script) => self.run_script(Some(&Expanded::literal(&script)), inv, Language::Mongo, false),
+            None => self.stdin_code(inv, Language::Mongo),
+        }
+    }
+
+    fn redis(&mut self, inv: &Invocation, args: &[String]) {
+        let value_flags = ["-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass", "-r", "-i", "--tls", "--cacert", "--cert", "--key", "--sni", "--pattern", "-d", "--count"];
+        let split = tools::Args::split(args, &value_flags);
+        let Some(command) = split.positionals.first().map(|c| c.to_ascii_lowercase()) else {
+            if split.has_flag("--scan") || split.has_flag("--bigkeys") || split.has_flag("--memkeys") || split.has_flag("--stat") || split.has_flag("--latency") || split.has_flag("--version") {
+                return self.tool_effect(inv, ObjectKind::Database, Risk::Read, "only inspects Redis");
+            }
+            return self.stdin_code(inv, Language::Other);
+        };
+        let second = split.positionals.get(1).map(|c| c.to_ascii_lowercase()).unwrap_or_default();
+        let deletes = matches!(command.as_str(), "del" | "unlink" | "getdel" | "expire" | "pexpire" | "expireat");
+        // Keys named only at run time (`xargs redis-cli DEL`) may be any number of keys.
+        if deletes && inv.args().iter().any(|a| a.value.is_none()) {
+            return self.tool_effect(inv, ObjectKind::Database, Risk::Destroy, "deletes keys known only when it runs");
+        }
+        let (risk, what) = match command.as_str() {
+            "flushall" | "flushdb" | "shutdown" | "swapdb" => (Risk::Destroy, "deletes every key or stops the server"),
+            "del" | "unlink" | "getdel" | "hdel" | "srem" | "zrem" | "lrem" | "ltrim" | "xdel" | "xtrim" | "expire" | "pexpire" | "expireat" | "rename" | "spop" | "lpop" | "rpop" | "zremrangebyscore" | "zremrangebyrank" => (Risk::Change, "deletes or expires keys"),
+            "debug" if second == "sleep" => (Risk::Read, "pauses the server"),
+            "debug" | "failover" | "replicaof" | "slaveof" | "cluster" if matches!(second.as_str(), "reset" | "forget" | "failover" | "flushslots" | "delslots" | "segfault" | "crash-and-recover" | "no" | "") => (Risk::Destroy, "reconfigures or stops the server"),
+            "client" if second == "kill" => (Risk::Destroy, "kills client connections"),
+            "config" if second == "get" => (Risk::Read, "reads configuration"),
+            "client" | "cluster" | "memory" | "slowlog" | "latency" | "acl" | "module" | "object" | "command" | "xinfo" | "pubsub" if matches!(second.as_str(), "list" | "info" | "get" | "getname" | "nodes" | "slots" | "shards" | "usage" | "stats" | "doctor" | "latest" | "history" | "whoami" | "users" | "cat" | "encoding" | "freq" | "idletime" | "refcount" | "count" | "docs" | "channels" | "numsub" | "stream" | "groups" | "consumers" | "id" | "len" | "myid" | "countkeysinslot" | "getkeysinslot" | "keyslot") => (Risk::Read, "only reads"),
+            "get" | "mget" | "keys" | "scan" | "info" | "ping" | "ttl" | "pttl" | "type" | "exists" | "hget" | "hgetall" | "hkeys" | "hvals" | "hlen" | "hmget" | "hexists" | "hscan" | "lrange" | "llen" | "lindex" | "smembers" | "scard" | "sismember" | "sscan" | "zrange" | "zrangebyscore" | "zrevrange" | "zcard" | "zscore" | "zscan" | "zrank" | "dbsize" | "monitor" | "strlen" | "getrange" | "bitcount" | "pfcount" | "xrange" | "xrevrange" | "xlen" | "xread" | "time" | "lastsave" | "role" | "echo" | "randomkey" | "dump" | "geopos" | "geodist" | "georadius" | "subscribe" | "psubscribe" | "lolwut" | "hello" | "auth" | "select" | "wait" | "sinter" | "sunion" | "sdiff" | "touch" => (Risk::Read, "only reads"),
+            "eval" | "evalsha" | "fcall" | "script" | "function" => (Risk::Change, "runs a server-side script"),
+            _ => (Risk::Change, "writes to Redis"),
+        };
+        self.tool_effect(inv, ObjectKind::Database, risk, what);
+    }
+
+    fn interpreter(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+        let language = interpreter_language(base);
+        let what = format!("`{}`", inv.display());
+        let code_flags: &[&str] = match language {
+            Language::Python => &["-c"],
+            Language::JavaScript => &["-e", "--eval", "-p", "--print"],
+            Language::Perl | Language::Ruby => &["-e", "-E"],
+            Language::Php => &["-r"],
+            _ => &["-e", "-c"],
+        };
+        if args.iter().any(|a| matches!(a.as_str(), "--version" | "-V" | "-v" | "--help" | "-h")) && args.len() == 1 {
+            return self.tool_effect(inv, ObjectKind::Code, Risk::Read, "prints its version");
+        }
+        // `perl -i -pe 's/a/b/' file`: the code edits files in place.
+        if language == Language::Perl && args.iter().any(|a| a.starts_with("-i") || (a.starts_with('-') && a.contains('i') && !a.starts_with("--"))) {
+            let paths = self.positional_paths(inv, &["-e", "-E", "-M", "-I"]);
+            for path in paths {
+                self.write_path(&path, WriteKind::Modify, "`perl -i`");
+            }
+        }
+        let mut codes: Vec<String> = Vec::new();
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            if code_flags.contains(&arg.as_str()) {
+                if let Some(code) = inv.args().get(i + 1) {
+                    if code.value.is_none() {
+                        self.push(Effect::opaque(code.best(), Risk::Change, format!("{what} runs code known only when it runs")));
+                        return;
+                    }
+                    codes.push(code.best().to_owned());
+                }
+                i += 2;
+                continue;
+            }
+            // Bundled flags ending in the code flag: `perl -pe CODE`, `python -Bc CODE`.
+            if arg.starts_with('-') && !arg.starts_with("--") && arg.len() > 2 && code_flags.iter().any(|f| arg.ends_with(f.trim_start_matches('-'))) && code_flags.iter().all(|f| f.len() == 2) {
+                if let Some(code) = args.get(i + 1) {
+                    codes.push(code.clone());
+                }
+                i += 2;
+                continue;
+            }
+            if arg == "-m" && language == Language::Python {
+                let module = args.get(i + 1).cloned().unwrap_or_default();
+                let local = inv.name().contains('/') && matches!(self.zone(&Expanded::literal(inv.name())), Zone::Workspace | Zone::Temp);
+                let saved = self.virtualenv;
+                self.virtualenv |= local;
+                self.python_module(&module, inv, i + 2);
+                self.virtualenv = saved;
+                return;
+            }
+            if arg.starts_with('-') {
+                i += 1 + usize::from(matches!(arg.as_str(), "-W" | "-X" | "-r" | "--require" | "-M" | "-I" | "--import" | "--loader" | "-C"));
+                continue;
+            }
+            if !codes.is_empty() {
+                break;
+            }
+            // A script file: a framework entry point the table knows, or code to read.
+            let script = arg.clone();
+            let script_base = basename(&script).to_owned();
+            if tools::lookup(&script_base).is_some() || tools::lookup(&script).is_some() {
+                let mut argv = vec![Expanded::literal(&script_base)];
+                argv.extend(inv.args().get(i + 1..).unwrap_or(&[]).iter().cloned());
+                self.invoke(Invocation { argv, stdin: inv.stdin.clone() });
+                return;
+            }
+            if script == "-" {
+                return self.stdin_code(inv, language);
+            }
+            return self.run_script(inv.args().get(i), inv, language, false);
+        }
+        if codes.is_empty() {
+            return self.stdin_code(inv, language);
+        }
+        for code in codes {
+            self.code(&code, language, &what);
+        }
+    }
+
+    fn python_module(&mut self, module: &str, inv: &Invocation, rest: usize) {
+        let mut argv = vec![Expanded::literal(module)];
+        argv.extend(inv.args().get(rest..).unwrap_or(&[]).iter().cloned());
+        let as_tool = Invocation { argv, stdin: inv.stdin.clone() };
+        match module {
+            "json.tool" | "this" | "site" | "sysconfig" | "platform" | "calendar" | "tokenize" | "dis" | "pydoc" | "pyclbr" | "tabnanny" | "timeit" | "cProfile" | "profile" | "trace" | "pdb" | "doctest" | "unittest" | "zipfile" | "tarfile" | "base64" | "uuid" | "webbrowser" | "ensurepip" | "venv" | "virtualenv" | "compileall" | "py_compile" | "http.server" | "pstats" | "ast" | "inspect" | "pip_audit" => {
+                let risk = if matches!(module, "json.tool" | "this" | "site" | "sysconfig" | "platform" | "calendar" | "tokenize" | "dis" | "pydoc" | "pyclbr" | "tabnanny" | "pstats" | "ast" | "inspect" | "uuid" | "base64") { Risk::Read } else { Risk::Workspace };
+                self.tool_effect(inv, ObjectKind::Code, risk, "runs a standard Python module");
+            }
+            "django" => {
+                let mut argv = vec![Expanded::literal("django-admin")];
+                argv.extend(inv.args().get(rest..).unwrap_or(&[]).iter().cloned());
+                self.invoke(Invocation { argv, stdin: inv.stdin.clone() });
+            }
+            _ if tools::lookup(module).is_some() => {
+                self.invoke(as_tool);
+            }
+            _ => self.unknown_command(inv),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WriteKind {
+    /// Replaces the file's content (`>`, `tee`, `dd of=`).
+    Truncate,
+    /// Adds to the file (`>>`, `tee -a`).
+    Append,
+    /// Creates, edits, copies over or changes the metadata of a file.
+    Modify,
+}
+
+fn is_interpreter(base: &str) -> bool {
+    interpreter_language(base) != Language::Other
+        || matches!(base, "lua" | "luajit" | "Rscript" | "tclsh" | "pwsh" | "powershell" | "osascript" | "groovy" | "julia" | "elixir" | "erl" | "escript")
+}
+
+fn interpreter_language(base: &str) -> Language {
+    if base == "python" || base.starts_with("python2") || base.starts_with("python3") || base == "pypy" || base == "pypy3" {
+        Language::Python
+    } else if matches!(base, "node" | "nodejs") {
+        Language::JavaScript
+    } else if base == "perl" || base.starts_with("perl5") {
+        Language::Perl
+    } else if matches!(base, "ruby" | "jruby" | "irb") {
+        Language::Ruby
+    } else if base == "php" || base.starts_with("php7") || base.starts_with("php8") {
+        Language::Php
+    } else {
+        Language::Other
+    }
+}
+
+fn shebang_language(text: &str) -> Language {
+    let first = text.lines().next().unwrap_or("");
+    if !first.starts_with("#!") {
+        return Language::Other;
+    }
+    let interpreter = first.split_whitespace().map(basename).find(|w| *w != "env" && !w.starts_with("#!") && !w.starts_with('-'));
+    let interpreter = interpreter.or_else(|| first.strip_prefix("#!").map(basename)).unwrap_or("");
+    interpreter_language(interpreter)
+}
+
+/// Command substitutions in an unquoted here-document, which run when it is read.
+fn heredoc_substitutions(doc: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let options = ParserOptions::default();
+    if let Ok(pieces) = brush_parser::word::parse_heredoc(doc, &options) {
+        collect_substitutions(&pieces, &mut out);
+    }
+    out
+}
+
+fn collect_substitutions(pieces: &[brush_parser::word::WordPieceWithSource], out: &mut Vec<String>) {
+    use brush_parser::word::WordPiece;
+    for piece in pieces {
+        match &piece.piece {
+            WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => out.push(s.clone()),
+            WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => collect_substitutions(inner, out),
+            _ => {}
+        }
+    }
+}
+
+/// Tests of `find` that narrow what it matches.
+const FIND_TESTS: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-mtime", "-mmin", "-atime",
+    "-amin", "-ctime", "-cmin", "-size", "-empty", "-newer", "-inum",
+    "-samefile", "-lname", "-ilname", "-nouser", "-nogroup",
+];
+
+/// A path standing for what `find` matched below `root`.
+fn found_below(root: &Expanded) -> Expanded {
+    Expanded {
+        value: root.value.as_ref().map(|r| format!("{}/found", r.trim_end_matches('/'))),
+        text: format!("{}/…", root.best().trim_end_matches('/')),
+        glob: true,
+        ..Expanded::default()
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the analysers against the project's corpus and fixed cases.
+
+mod corpus;
+mod shell;
+mod sql;
