@@ -2,14 +2,14 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How much an action can hurt, in increasing order.
 ///
 /// `Workspace` sits between reading and changing: writes confined to the agent's working
 /// directory or to temporary directories are routine work (editing, building, testing),
 /// not changes to a real system.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     Read,
@@ -30,6 +30,19 @@ impl Risk {
     }
 
     pub const ALL: [Risk; 4] = [Risk::Read, Risk::Workspace, Risk::Change, Risk::Destroy];
+}
+
+/// A risk class name that holdpoint does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown risk `{0}`: expected `read`, `workspace`, `change` or `destroy`")]
+pub struct ParseRiskError(pub String);
+
+impl std::str::FromStr for Risk {
+    type Err = ParseRiskError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Risk::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| ParseRiskError(s.to_owned()))
+    }
 }
 
 impl fmt::Display for Risk {

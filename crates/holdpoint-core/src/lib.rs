@@ -14,4 +14,4 @@ pub mod sql;
 
 pub use action::{Action, ActionDigest, content_hash, Environment, ParseEnvironmentError, ParseSurfaceError, Surface};
 pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
-pub use effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
+pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};

@@ -1,0 +1,342 @@
+//! The policy engine: policies loaded and validated once, then one Cedar evaluation per
+//! decision against only the policies that can apply to the action's risk class.
+
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+
+use cedar_policy::{
+    ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
+    Request, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use holdpoint_core::{Action, Analysis, Risk};
+
+use crate::decision::{Decision, Outcome};
+use crate::scope::{Freeze, Grant};
+use crate::{DEFAULT_POLICIES, DEFAULT_POLICY_FILE, SCHEMA};
+
+/// A named piece of policy text: a file's name and content.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    pub name: String,
+    pub text: String,
+}
+
+/// Why a set of policies could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the built-in schema is invalid: {0}")]
+    Schema(String),
+    #[error("`{file}` does not parse: {message}")]
+    Parse { file: String, message: String },
+    #[error("`{file}` defines a template; holdpoint policies must be static policies")]
+    Template { file: String },
+    #[error("policy `{id}` is defined twice (the second time in `{file}`)")]
+    DuplicateId { id: String, file: String },
+    #[error("policy `{id}` in `{file}` has `@approval(\"{value}\")`; the quorum must be a whole number from 1 to 9")]
+    Approval { id: String, file: String, value: String },
+    #[error("the policies do not validate against holdpoint's schema:\n{0}")]
+    Invalid(String),
+}
+
+/// One action to decide, with everything the decision depends on.
+#[derive(Clone, Debug)]
+pub struct DecisionRequest<'a> {
+    pub action: &'a Action,
+    pub analysis: &'a Analysis,
+    /// Seconds since the epoch: the only clock the decision sees.
+    pub now: i64,
+    pub grants: &'a [Grant],
+    pub freezes: &'a [Freeze],
+    /// The least quorum for approving a `destroy`, as a team configures it.
+    pub destroy_quorum: u32,
+}
+
+/// What holdpoint keeps of each policy besides its Cedar form.
+#[derive(Clone, Debug)]
+struct PolicyNotes {
+    approval: Option<u32>,
+    confirm_target: bool,
+    reason: Option<String>,
+}
+
+/// Loaded, validated policies, split by the risk class they can apply to.
+#[derive(Debug)]
+pub struct PolicyEngine {
+    schema: Schema,
+    by_risk: [PolicySet; 4],
+    actions: [EntityUid; 4],
+    notes: HashMap<PolicyId, PolicyNotes>,
+    authorizer: Authorizer,
+    agent_type: EntityTypeName,
+    target_type: EntityTypeName,
+}
+
+fn risk_index(risk: Risk) -> usize {
+    match risk {
+        Risk::Read => 0,
+        Risk::Workspace => 1,
+        Risk::Change => 2,
+        Risk::Destroy => 3,
+    }
+}
+
+fn schema() -> Result<Schema, PolicyError> {
+    Schema::from_cedarschema_str(SCHEMA).map(|(schema, _)| schema).map_err(|e| PolicyError::Schema(e.to_string()))
+}
+
+fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
+    EntityTypeName::from_str(name).map_err(|e| PolicyError::Schema(e.to_string()))
+}
+
+impl PolicyEngine {
+    /// The engine with the default pack only.
+    pub fn default_pack() -> Result<Self, PolicyError> {
+        Self::load(&[])
+    }
+
+    /// Loads policies: the default pack, extended by `sources`, unless one of them is
+    /// named `default.cedar`, which then replaces the pack.
+    pub fn load(sources: &[PolicySource]) -> Result<Self, PolicyError> {
+        let replaces_pack = sources.iter().any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
+        let mut all: Vec<PolicySource> = Vec::new();
+        if !replaces_pack {
+            all.push(PolicySource { name: format!("built-in {DEFAULT_POLICY_FILE}"), text: DEFAULT_POLICIES.to_owned() });
+        }
+        all.extend(sources.iter().cloned());
+
+        let schema = schema()?;
+        let mut combined = PolicySet::new();
+        let mut notes = HashMap::new();
+        for source in &all {
+            let parsed = PolicySet::from_str(&source.text)
+                .map_err(|e| PolicyError::Parse { file: source.name.clone(), message: parse_message(&e, &source.text) })?;
+            if parsed.templates().next().is_some() {
+                return Err(PolicyError::Template { file: source.name.clone() });
+            }
+            for (n, policy) in parsed.policies().enumerate() {
+                let id = policy.annotation("id").map(str::to_owned).unwrap_or_else(|| format!("{}#{}", file_name(&source.name), n + 1));
+                let policy_id = PolicyId::new(&id);
+                if notes.contains_key(&policy_id) {
+                    return Err(PolicyError::DuplicateId { id, file: source.name.clone() });
+                }
+                let approval = match policy.annotation("approval") {
+                    None => None,
+                    Some(value) => match value.trim() {
+                        "" => Some(1),
+                        text => match text.parse::<u32>() {
+                            Ok(quorum @ 1..=9) => Some(quorum),
+                            _ => return Err(PolicyError::Approval { id, file: source.name.clone(), value: value.to_owned() }),
+                        },
+                    },
+                };
+                notes.insert(
+                    policy_id.clone(),
+                    PolicyNotes {
+                        approval,
+                        confirm_target: policy.annotation("confirm") == Some("target"),
+                        reason: policy.annotation("reason").map(str::to_owned),
+                    },
+                );
+                combined.add(policy.new_id(policy_id)).map_err(|e| PolicyError::Parse { file: source.name.clone(), message: e.to_string() })?;
+            }
+        }
+
+        let validation = Validator::new(schema.clone()).validate(&combined, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let messages: Vec<String> = validation.validation_errors().map(|e| format!("  policy `{}`: {e}", e.policy_id())).collect();
+            return Err(PolicyError::Invalid(messages.join("\n")));
+        }
+
+        let action_type = type_name("Action")?;
+        let actions = Risk::ALL.map(|risk| EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(risk.as_str())));
+        let mut by_risk: [PolicySet; 4] = Default::default();
+        for policy in combined.policies() {
+            let applies: Vec<usize> = match policy.action_constraint() {
+                ActionConstraint::Any => (0..4).collect(),
+                ActionConstraint::Eq(uid) => actions.iter().position(|a| *a == uid).into_iter().collect(),
+                ActionConstraint::In(uids) => actions.iter().enumerate().filter(|(_, a)| uids.contains(a)).map(|(i, _)| i).collect(),
+            };
+            for index in applies {
+                if let Some(set) = by_risk.get_mut(index) {
+                    set.add(policy.clone()).map_err(|e| PolicyError::Parse { file: policy.id().to_string(), message: e.to_string() })?;
+                }
+            }
+        }
+        Ok(PolicyEngine {
+            schema,
+            by_risk,
+            actions,
+            notes,
+            authorizer: Authorizer::new(),
+            agent_type: type_name("Agent")?,
+            target_type: type_name("Target")?,
+        })
+    }
+
+    /// The number of policies loaded.
+    pub fn len(&self) -> usize {
+        self.notes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+
+    /// Decides one action. Never fails: anything that goes wrong is a denial that says
+    /// what went wrong.
+    pub fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
+        let analysis = request.analysis;
+        let action = request.action;
+        let risk = analysis.risk();
+        let index = risk_index(risk);
+        let grant = request.grants.iter().find(|g| g.covers(&action.agent, &action.target, risk, request.now));
+        let freeze = request.freezes.iter().find(|f| f.active(action.environment, request.now));
+
+        let context = match self.context(request, grant.is_some(), freeze.is_some()) {
+            Ok(context) => context,
+            Err(error) => return Decision::deny(risk, format!("holdpoint could not build the policy context: {error}")),
+        };
+        let (Some(policies), Some(action_uid)) = (self.by_risk.get(index), self.actions.get(index)) else {
+            return Decision::deny(risk, "holdpoint has no policies for this risk class");
+        };
+        let principal = EntityUid::from_type_name_and_id(self.agent_type.clone(), EntityId::new(&action.agent));
+        let resource = EntityUid::from_type_name_and_id(self.target_type.clone(), EntityId::new(&action.target));
+        let cedar_request = match Request::new(principal, action_uid.clone(), resource, context, Some(&self.schema)) {
+            Ok(request) => request,
+            Err(error) => return Decision::deny(risk, format!("holdpoint could not build the policy request: {error}")),
+        };
+        let response = self.authorizer.is_authorized(&cedar_request, policies, &Entities::empty());
+
+        let mut reasons: Vec<String> = analysis.deciding_effects().map(|e| e.summary.clone()).collect();
+        if let Some(why) = &analysis.unanalysable {
+            reasons.push(why.clone());
+        }
+        // Cedar skips a policy whose evaluation fails; holdpoint refuses instead, since a
+        // skipped forbid would otherwise let the action through.
+        let errors: Vec<String> = response.diagnostics().errors().map(ToString::to_string).collect();
+        if !errors.is_empty() {
+            reasons.extend(errors.iter().map(|e| format!("a policy failed to evaluate, so holdpoint refuses: {e}")));
+            return Decision { reasons, ..Decision::deny(risk, "") }.without_blank_reasons();
+        }
+        let determining: BTreeSet<PolicyId> = response.diagnostics().reason().cloned().collect();
+        let policies: Vec<String> = determining.iter().map(ToString::to_string).collect();
+        let notes: Vec<&PolicyNotes> = determining.iter().filter_map(|id| self.notes.get(id)).collect();
+        let explain = |reasons: &mut Vec<String>, notes: &[&PolicyNotes]| {
+            for note in notes {
+                if let Some(reason) = &note.reason {
+                    reasons.push(reason.clone());
+                }
+            }
+        };
+
+        let mut decision = Decision {
+            outcome: Outcome::Deny,
+            risk,
+            reasons: Vec::new(),
+            policies,
+            quorum: 0,
+            confirm_target: false,
+            grant: None,
+        };
+        match response.decision() {
+            cedar_policy::Decision::Deny if decision.policies.is_empty() => {
+                reasons.push(format!("no policy permits `{risk}` actions in {}", action.environment));
+            }
+            cedar_policy::Decision::Deny => {
+                if let Some(freeze) = freeze {
+                    reasons.push(format!("{} is frozen: {}", action.environment, freeze.reason));
+                }
+                explain(&mut reasons, &notes);
+            }
+            cedar_policy::Decision::Allow => {
+                let approvals: Vec<&&PolicyNotes> = notes.iter().filter(|n| n.approval.is_some()).collect();
+                if approvals.is_empty() {
+                    decision.outcome = Outcome::Allow;
+                    decision.grant = grant.map(|g| g.id.clone());
+                    if let Some(grant) = grant.filter(|_| risk >= Risk::Change) {
+                        reasons.push(format!("grant `{}` for task \"{}\" covers it", grant.id, grant.task));
+                    }
+                    explain(&mut reasons, &notes);
+                } else {
+                    decision.outcome = Outcome::Ask;
+                    let annotated = approvals.iter().filter_map(|n| n.approval).max().unwrap_or(1);
+                    let configured = if risk == Risk::Destroy { request.destroy_quorum } else { 1 };
+                    decision.quorum = annotated.max(configured).max(1);
+                    decision.confirm_target = approvals.iter().any(|n| n.confirm_target);
+                    let approval_notes: Vec<&PolicyNotes> = approvals.into_iter().copied().collect();
+                    explain(&mut reasons, &approval_notes);
+                    decision.policies = determining
+                        .iter()
+                        .filter(|id| self.notes.get(*id).is_some_and(|n| n.approval.is_some()))
+                        .map(ToString::to_string)
+                        .collect();
+                }
+            }
+        }
+        decision.reasons = reasons;
+        decision.without_blank_reasons()
+    }
+
+    fn context(&self, request: &DecisionRequest<'_>, granted: bool, frozen: bool) -> Result<Context, cedar_policy::ContextCreationError> {
+        let analysis = request.analysis;
+        let action = request.action;
+        let effects: BTreeSet<String> = analysis
+            .effects
+            .iter()
+            .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
+            .collect();
+        let days = request.now.div_euclid(86_400);
+        let pairs = [
+            ("environment", RestrictedExpression::new_string(action.environment.as_str().to_owned())),
+            ("surface", RestrictedExpression::new_string(action.surface.as_str().to_owned())),
+            ("opaque", RestrictedExpression::new_bool(analysis.opaque())),
+            ("unanalysable", RestrictedExpression::new_bool(analysis.unanalysable.is_some())),
+            ("self_protection", RestrictedExpression::new_bool(analysis.self_protection())),
+            ("effects", RestrictedExpression::new_set(effects.into_iter().map(RestrictedExpression::new_string))),
+            ("frozen", RestrictedExpression::new_bool(frozen)),
+            ("granted", RestrictedExpression::new_bool(granted)),
+            ("session", RestrictedExpression::new_string(action.session.clone().unwrap_or_default())),
+            ("time", RestrictedExpression::new_long(request.now)),
+            ("hour", RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600)),
+            // 1970-01-01 was a Thursday (4 when Monday is 1).
+            ("weekday", RestrictedExpression::new_long((days + 3).rem_euclid(7) + 1)),
+        ];
+        Context::from_pairs(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
+    }
+}
+
+impl Decision {
+    fn without_blank_reasons(mut self) -> Self {
+        self.reasons.retain(|r| !r.trim().is_empty());
+        self
+    }
+}
+
+/// The serde name of a unit enum variant (`delete`, `table`).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Cedar's parse errors as one line each, with where they are.
+fn parse_message(error: &cedar_policy::ParseErrors, text: &str) -> String {
+    use miette::Diagnostic as _;
+    error
+        .iter()
+        .map(|e| {
+            let help = e.help().map(|h| format!(" ({h})")).unwrap_or_default();
+            let at = e.labels().and_then(|mut l| l.next()).map(|l| {
+                let before = text.get(..l.offset()).unwrap_or(text);
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            let at = at.unwrap_or_default();
+            format!("{e}{at}{help}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
