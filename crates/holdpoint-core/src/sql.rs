@@ -160,17 +160,17 @@ impl StatementAnalyser {
             Statement::Insert(insert) => {
                 let table = insert.table.to_string();
                 self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::Some, format!("{context}inserts rows into table `{table}`"));
-                self.nested_dml(statement, context);
+                self.nested_dml(statement, true, context);
             }
             Statement::Update(update) => {
                 let table = update.table.relation.to_string();
                 self.scoped_write(&table, update.selection.as_ref(), update.limit.is_some(), "updates", context);
-                self.nested_dml(statement, context);
+                self.nested_dml(statement, true, context);
             }
             Statement::Delete(delete) => {
                 let table = delete_target(delete.tables.first(), &delete.from);
                 self.scoped_write(&table, delete.selection.as_ref(), delete.limit.is_some(), "deletes", context);
-                self.nested_dml(statement, context);
+                self.nested_dml(statement, true, context);
             }
             Statement::Merge(_) => {
                 let text = statement.to_string().to_ascii_uppercase();
@@ -344,13 +344,17 @@ impl StatementAnalyser {
 
     /// Data-modifying statements nested inside another (`WITH d AS (DELETE …)`, `INSERT …
     /// SELECT` with a CTE).
-    fn nested_dml<V: sqlparser::ast::Visit>(&mut self, node: &V, context: &str) {
+    fn nested_dml<V: sqlparser::ast::Visit>(&mut self, node: &V, skip_first: bool, context: &str) {
         let mut nested: Vec<Statement> = Vec::new();
         let _ = visit_statements(node, |s| {
             nested.push(s.clone());
             ControlFlow::<()>::Continue(())
         });
-        // The first statement visited is the node itself when it is a statement.
+        // When the node is a statement itself, the visitor meets it first; its own effect
+        // is already recorded.
+        if skip_first {
+            nested.drain(..1.min(nested.len()));
+        }
         for statement in nested.into_iter().filter(|s| matches!(s, Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_))) {
             let before = format!("{context}a data-modifying clause ");
             match &statement {
@@ -377,7 +381,7 @@ impl StatementAnalyser {
     fn query(&mut self, query: &Query, context: &str) {
         let modifies = has_dml(query);
         if modifies {
-            self.nested_dml(query, context);
+            self.nested_dml(query, false, context);
         }
         if let SetExpr::Select(select) = query.body.as_ref() {
             if let Some(into) = &select.into {
@@ -690,8 +694,16 @@ fn fallback(sql: &str, error: &str) -> Analysis {
                     })
                     .collect::<Vec<_>>()
                     .join("\n");
+                // The body is procedural code; statements it builds as strings for EXECUTE
+                // are read one level further down.
                 let inner = Tokenizer::new(&PostgreSqlDialect {}, &body).tokenize().unwrap_or_default();
-                let inner_words = words(&inner);
+                let mut inner_words = words(&inner);
+                for token in &inner {
+                    if let Token::SingleQuotedString(text) | Token::DollarQuotedString(sqlparser::ast::DollarQuotedString { value: text, .. }) = token {
+                        let nested = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize().unwrap_or_default();
+                        inner_words.extend(words(&nested));
+                    }
+                }
                 let destroys = inner_words.iter().any(|(k, _)| matches!(k, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE));
                 let risk = if destroys { Risk::Destroy } else { Risk::Change };
                 let summary = if destroys { "runs a DO block that drops, truncates or deletes" } else { "runs a DO block: procedural code holdpoint cannot see into" };

@@ -1,11 +1,78 @@
-//! SQL analysis on fixed cases.
+//! SQL analysis on fixed cases: one line each, the SQL and the class expected.
 
 use holdpoint_core::sql::{Dialect, analyse};
+use holdpoint_core::Scope;
+
+#[track_caller]
+fn check(sql: &str, expected: &str) {
+    let analysis = analyse(sql, Dialect::Postgres);
+    assert_eq!(analysis.risk().to_string(), expected, "{sql}: {analysis:#?}");
+}
 
 #[test]
-fn debug_print() {
-    for s in ["TABLE users;", "PRAGMA table_info(users);", "EXPLAIN (ANALYZE, BUFFERS) UPDATE accounts SET balance = 0;"] {
-        eprintln!("{s}: {:#?}", analyse(s, Dialect::Postgres));
-        eprintln!("{:?}", sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect{}, s));
-    }
+fn reads() {
+    check("SELECT * FROM users WHERE id = 1", "read");
+    check("SELECT 'DROP TABLE users'", "read");
+    check("SELECT * FROM \"delete\"", "read");
+    check("-- DROP TABLE users\nSELECT 1", "read");
+    check("/* TRUNCATE users */ SELECT count(*) FROM orders", "read");
+    check("EXPLAIN DELETE FROM users", "read");
+    check("SHOW search_path", "read");
+    check("BEGIN; SELECT 1; COMMIT;", "read");
+    check("SELECT pg_size_pretty(pg_database_size('app'))", "read");
+    check("TABLE users", "read");
+}
+
+#[test]
+fn changes() {
+    check("INSERT INTO users (email) VALUES ('a@b.c')", "change");
+    check("UPDATE users SET name = 'x' WHERE id = 5", "change");
+    check("DELETE FROM users WHERE id = 5", "change");
+    check("CREATE INDEX idx ON users (email)", "change");
+    check("ALTER TABLE users ADD COLUMN age int", "change");
+    check("GRANT SELECT ON users TO analyst", "change");
+    check("COPY users FROM '/tmp/users.csv'", "change");
+    check("SELECT nextval('users_id_seq')", "change");
+    check("SELECT my_function(1)", "change");
+    check("EXECUTE stmt", "change");
+}
+
+#[test]
+fn destroys() {
+    check("DROP TABLE users", "destroy");
+    check("DrOp/**/TABLE users", "destroy");
+    check("TRUNCATE users", "destroy");
+    check("DELETE FROM users", "destroy");
+    check("DELETE FROM users WHERE 1=1", "destroy");
+    check("DELETE FROM users WHERE true", "destroy");
+    check("DELETE FROM users WHERE 'a' = 'a' OR id = 3", "destroy");
+    check("DELETE FROM users WHERE id = id", "destroy");
+    check("UPDATE users SET email = NULL", "destroy");
+    check("ALTER TABLE users DROP COLUMN email", "destroy");
+    check("SELECT 1; DROP TABLE users", "destroy");
+    check("WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d", "destroy");
+    check("EXPLAIN ANALYZE DELETE FROM users", "destroy");
+    check("EXPLAIN (ANALYZE, BUFFERS) UPDATE accounts SET balance = 0", "destroy");
+    check("PREPARE p AS DELETE FROM users; EXECUTE p", "destroy");
+    check("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "destroy");
+    check("SELECT pg_drop_replication_slot('s')", "destroy");
+    check("DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$", "destroy");
+    check("DROP SCHEMA public CASCADE", "destroy");
+}
+
+#[test]
+fn unparseable_sql_is_never_read() {
+    let garbage = analyse("SELEC * FRM users", Dialect::Postgres);
+    assert!(garbage.unanalysable.is_some() && garbage.risk() >= holdpoint_core::Risk::Change, "{garbage:?}");
+    check("DO $$ BEGIN RAISE NOTICE 'hi'; END $$", "change");
+    assert!(analyse("DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Dialect::Postgres).opaque());
+    assert!(analyse("ALTER SYSTEM SET work_mem = '64MB'", Dialect::Postgres).risk() >= holdpoint_core::Risk::Change);
+}
+
+#[test]
+fn whole_table_scope_is_reported() {
+    let analysis = analyse("DELETE FROM users", Dialect::Postgres);
+    let effect = analysis.effects.first().unwrap();
+    assert_eq!(effect.scope, Scope::All);
+    assert!(effect.summary.contains("every row of table `users`"), "{}", effect.summary);
 }

@@ -1,0 +1,131 @@
+//! The local machine as the analysers and the policy engine need it: the working and home
+//! directories, readable scripts, the clock and the policy directory.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use holdpoint_core::{AnalysisContext, Environment, Files, content_hash};
+use holdpoint_policy::{PolicyEngine, PolicySource};
+
+use crate::Failure;
+
+/// The largest script holdpoint reads to analyse; a larger one is opaque.
+const MAX_SCRIPT: u64 = 256 * 1024;
+
+/// Reads scripts an action would run, and remembers the hash of each so that the action's
+/// digest changes when a script's text does.
+#[derive(Debug, Default)]
+pub(crate) struct LocalFiles {
+    read: RefCell<Vec<String>>,
+}
+
+impl LocalFiles {
+    /// The content hashes of the files read so far.
+    pub fn take_hashes(&self) -> Vec<String> {
+        std::mem::take(&mut self.read.borrow_mut())
+    }
+}
+
+impl Files for LocalFiles {
+    fn read(&self, path: &str) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_SCRIPT {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        self.read.borrow_mut().push(content_hash(&bytes));
+        String::from_utf8(bytes).ok()
+    }
+}
+
+/// The analysis context for actions run in `cwd` by the current user.
+pub(crate) fn analysis_context(cwd: &str) -> AnalysisContext {
+    let mut ctx = AnalysisContext::new(cwd);
+    ctx.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
+    ctx.holdpoint_home = Some(holdpoint_home().to_string_lossy().into_owned());
+    if let Ok(tmp) = std::env::var("TMPDIR") {
+        if !tmp.is_empty() && tmp != "/" {
+            ctx.temp_dirs.push(tmp.trim_end_matches('/').to_owned());
+        }
+    }
+    ctx
+}
+
+/// `$HOLDPOINT_HOME`, or `~/.holdpoint`.
+pub(crate) fn holdpoint_home() -> PathBuf {
+    match std::env::var_os("HOLDPOINT_HOME").filter(|h| !h.is_empty()) {
+        Some(home) => PathBuf::from(home),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".holdpoint"),
+    }
+}
+
+/// The current directory as a string, for analysis.
+pub(crate) fn current_dir() -> Result<String, Failure> {
+    let dir = std::env::current_dir().map_err(|e| Failure::internal(format!("cannot read the current directory: {e}")))?;
+    Ok(dir.to_string_lossy().into_owned())
+}
+
+/// Seconds since the epoch.
+pub(crate) fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The environment: `--env`, else `$HOLDPOINT_ENV`, else production.
+pub(crate) fn environment(flag: Option<&str>) -> Result<Environment, Failure> {
+    let from_env = std::env::var("HOLDPOINT_ENV").ok().filter(|e| !e.is_empty());
+    match flag.map(str::to_owned).or(from_env) {
+        Some(name) => name.parse().map_err(|e| Failure::usage(format!("{e}"))),
+        None => Ok(Environment::Production),
+    }
+}
+
+/// The policy directory in force: `--policies`, else `$HOLDPOINT_POLICIES`, else
+/// `$HOLDPOINT_HOME/policies` when it exists. `None` means the built-in pack alone.
+pub(crate) fn policy_dir(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_owned());
+    }
+    if let Some(dir) = std::env::var_os("HOLDPOINT_POLICIES").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let default = holdpoint_home().join("policies");
+    default.is_dir().then_some(default)
+}
+
+/// The `.cedar` files of a policy directory, in name order.
+pub(crate) fn read_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Failure::usage(format!("cannot read the policy directory `{}`: {e}", dir.display()))
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cedar"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Failure::usage(format!(
+            "the policy directory `{}` has no `.cedar` files; add policies or leave it out to use the built-in pack",
+            dir.display()
+        )));
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
+            Ok(PolicySource { name: path.display().to_string(), text })
+        })
+        .collect()
+}
+
+/// Loads the policies in force. An invalid policy stops everything: holdpoint never
+/// decides with policies it could not check.
+pub(crate) fn policy_engine(flag: Option<&Path>) -> Result<PolicyEngine, Failure> {
+    let sources = match policy_dir(flag) {
+        Some(dir) => read_policy_dir(&dir)?,
+        None => Vec::new(),
+    };
+    PolicyEngine::load(&sources).map_err(|e| Failure::usage(format!("{e}\nfix the policy, or check it with `holdpoint policy validate`")))
+}
