@@ -227,7 +227,10 @@ mod tests {
 
     #[test]
     fn one_changed_byte_changes_the_digest() {
-        assert_ne!(action("rm -rf /tmp/x").digest(), action("rm -rf /tmp/y").digest());
+        assert_ne!(
+            action("rm -rf /tmp/x").digest(),
+            action("rm -rf /tmp/y").digest()
+        );
         let mut other_agent = action("ls");
         other_agent.agent = "codex".to_owned();
         assert_ne!(action("ls").digest(), other_agent.digest());

@@ -26,7 +26,11 @@ impl AnalysisContext {
             cwd: cwd.into(),
             home: None,
             holdpoint_home: None,
-            temp_dirs: vec!["/tmp".to_owned(), "/var/tmp".to_owned(), "/dev/shm".to_owned()],
+            temp_dirs: vec![
+                "/tmp".to_owned(),
+                "/var/tmp".to_owned(),
+                "/dev/shm".to_owned(),
+            ],
         }
     }
 }

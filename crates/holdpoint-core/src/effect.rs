@@ -41,7 +41,10 @@ impl std::str::FromStr for Risk {
     type Err = ParseRiskError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Risk::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| ParseRiskError(s.to_owned()))
+        Risk::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| ParseRiskError(s.to_owned()))
     }
 }
 
@@ -122,7 +125,13 @@ pub struct Effect {
 impl Effect {
     /// An effect with the given verb, object, risk and summary; one object, reversible
     /// unless the risk is `destroy`.
-    pub fn new(verb: Verb, object: ObjectKind, name: impl Into<String>, risk: Risk, summary: impl Into<String>) -> Self {
+    pub fn new(
+        verb: Verb,
+        object: ObjectKind,
+        name: impl Into<String>,
+        risk: Risk,
+        summary: impl Into<String>,
+    ) -> Self {
         Effect {
             verb,
             object,
@@ -138,13 +147,23 @@ impl Effect {
 
     /// Something analysis cannot see inside. `risk` is raised to at least `change`.
     pub fn opaque(name: impl Into<String>, risk: Risk, summary: impl Into<String>) -> Self {
-        let mut effect = Effect::new(Verb::Execute, ObjectKind::Code, name, risk.max(Risk::Change), summary);
+        let mut effect = Effect::new(
+            Verb::Execute,
+            ObjectKind::Code,
+            name,
+            risk.max(Risk::Change),
+            summary,
+        );
         effect.opaque = true;
         effect
     }
 
     /// An effect on holdpoint itself or on an agent's hook settings.
-    pub fn self_protection(object: ObjectKind, name: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn self_protection(
+        object: ObjectKind,
+        name: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> Self {
         let mut effect = Effect::new(Verb::Admin, object, name, Risk::Destroy, summary);
         effect.self_protection = true;
         effect
@@ -168,7 +187,11 @@ pub struct Analysis {
 impl Analysis {
     /// The highest risk among the effects; `read` for an action with no effect.
     pub fn risk(&self) -> Risk {
-        self.effects.iter().map(|e| e.risk).max().unwrap_or(Risk::Read)
+        self.effects
+            .iter()
+            .map(|e| e.risk)
+            .max()
+            .unwrap_or(Risk::Read)
     }
 
     pub fn opaque(&self) -> bool {

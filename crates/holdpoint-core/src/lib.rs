@@ -12,6 +12,9 @@ mod effect;
 pub mod shell;
 pub mod sql;
 
-pub use action::{Action, ActionDigest, content_hash, Environment, ParseEnvironmentError, ParseSurfaceError, Surface};
+pub use action::{
+    Action, ActionDigest, Environment, ParseEnvironmentError, ParseSurfaceError, Surface,
+    content_hash,
+};
 pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};

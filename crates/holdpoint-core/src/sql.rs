@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CopySource, CopyTarget, Expr, FromTable, InTarget, ObjectName, Query, SelectItem, SetExpr, Statement,
-    UnaryOperator,
-    Value, visit_expressions, visit_relations, visit_statements,
+    BinaryOperator, CopySource, CopyTarget, Expr, FromTable, InTarget, ObjectName, Query,
+    SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions, visit_relations,
+    visit_statements,
 };
-use sqlparser::dialect::{Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{
+    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -33,79 +35,440 @@ pub enum Dialect {
 
 /// Functions that change or destroy something when called, even from a `SELECT`.
 const DESTROYING_FUNCTIONS: &[&str] = &[
-    "pg_terminate_backend", "pg_drop_replication_slot", "lo_unlink", "pg_file_unlink", "pg_replication_origin_drop",
-    "pg_stat_reset", "pg_stat_reset_shared", "pg_stat_reset_single_table_counters", "pg_stat_statements_reset",
-    "pg_truncate_visibility_map", "dblink_exec", "pg_promote", "pg_cancel_backend", "pg_logical_slot_get_changes",
-    "pg_wal_replay_pause", "pg_drop_subscription", "sys_exec", "xp_cmdshell",
+    "pg_terminate_backend",
+    "pg_drop_replication_slot",
+    "lo_unlink",
+    "pg_file_unlink",
+    "pg_replication_origin_drop",
+    "pg_stat_reset",
+    "pg_stat_reset_shared",
+    "pg_stat_reset_single_table_counters",
+    "pg_stat_statements_reset",
+    "pg_truncate_visibility_map",
+    "dblink_exec",
+    "pg_promote",
+    "pg_cancel_backend",
+    "pg_logical_slot_get_changes",
+    "pg_wal_replay_pause",
+    "pg_drop_subscription",
+    "sys_exec",
+    "xp_cmdshell",
 ];
 const CHANGING_FUNCTIONS: &[&str] = &[
-    "nextval", "setval", "set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_switch_wal", "pg_create_restore_point",
-    "lo_import", "lo_export", "lo_create", "lo_from_bytea", "lo_put", "pg_file_write", "pg_file_rename",
-    "pg_create_physical_replication_slot", "pg_create_logical_replication_slot", "pg_advisory_lock",
-    "pg_replication_origin_create", "pg_backup_start", "pg_backup_stop", "pg_start_backup", "pg_stop_backup",
-    "pg_import_system_collations", "pg_wal_replay_resume", "dblink", "dblink_connect", "pg_notify", "txid_current",
-    "pg_current_xact_id", "load_extension", "writefile", "pg_read_file", "pg_read_binary_file", "pg_ls_dir",
-    "sleep", "benchmark", "get_lock", "release_lock",
+    "nextval",
+    "setval",
+    "set_config",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "lo_import",
+    "lo_export",
+    "lo_create",
+    "lo_from_bytea",
+    "lo_put",
+    "pg_file_write",
+    "pg_file_rename",
+    "pg_create_physical_replication_slot",
+    "pg_create_logical_replication_slot",
+    "pg_advisory_lock",
+    "pg_replication_origin_create",
+    "pg_backup_start",
+    "pg_backup_stop",
+    "pg_start_backup",
+    "pg_stop_backup",
+    "pg_import_system_collations",
+    "pg_wal_replay_resume",
+    "dblink",
+    "dblink_connect",
+    "pg_notify",
+    "txid_current",
+    "pg_current_xact_id",
+    "load_extension",
+    "writefile",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_dir",
+    "sleep",
+    "benchmark",
+    "get_lock",
+    "release_lock",
 ];
 /// Functions known to only compute or read; any other function may have side effects.
 const READING_FUNCTIONS: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "array_agg", "string_agg", "json_agg", "jsonb_agg", "json_object_agg",
-    "jsonb_object_agg", "bool_and", "bool_or", "every", "bit_and", "bit_or", "stddev", "stddev_pop", "stddev_samp",
-    "variance", "var_pop", "var_samp", "percentile_cont", "percentile_disc", "mode", "corr", "covar_pop",
-    "covar_samp", "regr_slope", "group_concat", "listagg", "row_number", "rank", "dense_rank", "percent_rank",
-    "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value", "abs", "ceil", "ceiling", "floor",
-    "round", "trunc", "truncate_num", "sign", "sqrt", "cbrt", "power", "pow", "exp", "ln", "log", "log10", "mod",
-    "div", "random", "greatest", "least", "pi", "degrees", "radians", "sin", "cos", "tan", "width_bucket", "lower",
-    "upper", "length", "char_length", "character_length", "octet_length", "bit_length", "substr", "substring",
-    "trim", "ltrim", "rtrim", "btrim", "position", "strpos", "replace", "concat", "concat_ws", "left", "right",
-    "lpad", "rpad", "repeat", "reverse", "split_part", "initcap", "format", "to_char", "to_number", "to_date",
-    "to_timestamp", "md5", "sha256", "sha1", "encode", "decode", "regexp_replace", "regexp_match",
-    "regexp_matches", "regexp_split_to_array", "regexp_split_to_table", "translate", "ascii", "chr", "quote_ident",
-    "quote_literal", "quote_nullable", "starts_with", "instr", "locate", "ifnull", "nvl", "coalesce", "nullif",
-    "if", "iif", "case", "cast", "try_cast", "convert", "now", "current_date", "current_time", "current_timestamp",
-    "localtime", "localtimestamp", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
-    "timeofday", "date_trunc", "date_part", "extract", "age", "make_date", "make_time", "make_timestamp",
-    "make_interval", "date", "time", "datetime", "julianday", "strftime", "unixepoch", "date_add", "date_sub",
-    "datediff", "date_format", "str_to_date", "unix_timestamp", "from_unixtime", "year", "month", "day", "hour",
-    "minute", "second", "dayofweek", "weekday", "curdate", "curtime", "sysdate", "utc_timestamp", "json_build_object",
-    "jsonb_build_object", "json_build_array", "jsonb_build_array", "to_json", "to_jsonb", "json_extract",
-    "jsonb_extract_path", "json_extract_path", "jsonb_extract_path_text", "json_extract_path_text",
-    "jsonb_array_elements", "json_array_elements", "jsonb_array_length", "json_array_length", "jsonb_each",
-    "json_each", "jsonb_object_keys", "json_object_keys", "jsonb_typeof", "json_typeof", "jsonb_set",
-    "jsonb_insert", "jsonb_pretty", "jsonb_strip_nulls", "json_object", "json_array", "json_value", "json_query",
-    "json_valid", "json_unquote", "json_contains", "row_to_json", "array_to_json", "array_length", "array_lower",
-    "array_upper", "cardinality", "unnest", "array_position", "array_positions", "array_append", "array_prepend",
-    "array_cat", "array_remove", "array_replace", "array_to_string", "string_to_array", "generate_series",
-    "generate_subscripts", "exists", "any", "all", "some", "current_user", "session_user", "user", "current_schema",
-    "current_schemas", "current_database", "current_catalog", "current_setting", "version", "inet_client_addr",
-    "inet_server_addr", "has_table_privilege", "has_schema_privilege", "has_database_privilege",
-    "has_column_privilege", "has_function_privilege", "has_sequence_privilege", "obj_description",
-    "col_description", "format_type", "to_regclass", "to_regtype", "typeof", "uuid", "gen_random_uuid",
-    "uuid_generate_v4", "currval", "lastval", "last_insert_id", "last_insert_rowid", "changes", "total_changes",
-    "row_count", "found_rows", "database", "schema", "connection_id", "bool", "int", "integer", "text", "numeric",
-    "float", "double", "char", "varchar", "bigint", "smallint", "decimal", "real", "timestamp", "interval",
-    "boolean", "bytea", "hex", "unhex", "printf", "quote", "glob", "like", "ilike", "zeroblob", "randomblob",
-    "soundex", "difference", "levenshtein", "similarity", "word_similarity", "ts_rank", "to_tsvector",
-    "to_tsquery", "plainto_tsquery", "websearch_to_tsquery", "phraseto_tsquery", "ts_headline", "setweight",
-    "st_distance", "st_within", "st_intersects", "st_astext", "st_geomfromtext", "st_makepoint", "st_setsrid",
-    "host", "network", "masklen", "inet", "cidr", "isfinite", "justify_days", "justify_hours", "overlay",
-    "bit_count", "get_byte", "set_byte", "length_in_bytes", "filter", "within", "over", "grouping", "rollup",
-    "cube", "range_merge", "lower_inf", "upper_inf", "isempty", "tstzrange", "daterange", "int4range", "numrange",
-    "array", "row", "values", "values_of",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "bit_and",
+    "bit_or",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_slope",
+    "group_concat",
+    "listagg",
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "nth_value",
+    "abs",
+    "ceil",
+    "ceiling",
+    "floor",
+    "round",
+    "trunc",
+    "truncate_num",
+    "sign",
+    "sqrt",
+    "cbrt",
+    "power",
+    "pow",
+    "exp",
+    "ln",
+    "log",
+    "log10",
+    "mod",
+    "div",
+    "random",
+    "greatest",
+    "least",
+    "pi",
+    "degrees",
+    "radians",
+    "sin",
+    "cos",
+    "tan",
+    "width_bucket",
+    "lower",
+    "upper",
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "bit_length",
+    "substr",
+    "substring",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "btrim",
+    "position",
+    "strpos",
+    "replace",
+    "concat",
+    "concat_ws",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "repeat",
+    "reverse",
+    "split_part",
+    "initcap",
+    "format",
+    "to_char",
+    "to_number",
+    "to_date",
+    "to_timestamp",
+    "md5",
+    "sha256",
+    "sha1",
+    "encode",
+    "decode",
+    "regexp_replace",
+    "regexp_match",
+    "regexp_matches",
+    "regexp_split_to_array",
+    "regexp_split_to_table",
+    "translate",
+    "ascii",
+    "chr",
+    "quote_ident",
+    "quote_literal",
+    "quote_nullable",
+    "starts_with",
+    "instr",
+    "locate",
+    "ifnull",
+    "nvl",
+    "coalesce",
+    "nullif",
+    "if",
+    "iif",
+    "case",
+    "cast",
+    "try_cast",
+    "convert",
+    "now",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "timeofday",
+    "date_trunc",
+    "date_part",
+    "extract",
+    "age",
+    "make_date",
+    "make_time",
+    "make_timestamp",
+    "make_interval",
+    "date",
+    "time",
+    "datetime",
+    "julianday",
+    "strftime",
+    "unixepoch",
+    "date_add",
+    "date_sub",
+    "datediff",
+    "date_format",
+    "str_to_date",
+    "unix_timestamp",
+    "from_unixtime",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "dayofweek",
+    "weekday",
+    "curdate",
+    "curtime",
+    "sysdate",
+    "utc_timestamp",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "to_json",
+    "to_jsonb",
+    "json_extract",
+    "jsonb_extract_path",
+    "json_extract_path",
+    "jsonb_extract_path_text",
+    "json_extract_path_text",
+    "jsonb_array_elements",
+    "json_array_elements",
+    "jsonb_array_length",
+    "json_array_length",
+    "jsonb_each",
+    "json_each",
+    "jsonb_object_keys",
+    "json_object_keys",
+    "jsonb_typeof",
+    "json_typeof",
+    "jsonb_set",
+    "jsonb_insert",
+    "jsonb_pretty",
+    "jsonb_strip_nulls",
+    "json_object",
+    "json_array",
+    "json_value",
+    "json_query",
+    "json_valid",
+    "json_unquote",
+    "json_contains",
+    "row_to_json",
+    "array_to_json",
+    "array_length",
+    "array_lower",
+    "array_upper",
+    "cardinality",
+    "unnest",
+    "array_position",
+    "array_positions",
+    "array_append",
+    "array_prepend",
+    "array_cat",
+    "array_remove",
+    "array_replace",
+    "array_to_string",
+    "string_to_array",
+    "generate_series",
+    "generate_subscripts",
+    "exists",
+    "any",
+    "all",
+    "some",
+    "current_user",
+    "session_user",
+    "user",
+    "current_schema",
+    "current_schemas",
+    "current_database",
+    "current_catalog",
+    "current_setting",
+    "version",
+    "inet_client_addr",
+    "inet_server_addr",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_column_privilege",
+    "has_function_privilege",
+    "has_sequence_privilege",
+    "obj_description",
+    "col_description",
+    "format_type",
+    "to_regclass",
+    "to_regtype",
+    "typeof",
+    "uuid",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "currval",
+    "lastval",
+    "last_insert_id",
+    "last_insert_rowid",
+    "changes",
+    "total_changes",
+    "row_count",
+    "found_rows",
+    "database",
+    "schema",
+    "connection_id",
+    "bool",
+    "int",
+    "integer",
+    "text",
+    "numeric",
+    "float",
+    "double",
+    "char",
+    "varchar",
+    "bigint",
+    "smallint",
+    "decimal",
+    "real",
+    "timestamp",
+    "interval",
+    "boolean",
+    "bytea",
+    "hex",
+    "unhex",
+    "printf",
+    "quote",
+    "glob",
+    "like",
+    "ilike",
+    "zeroblob",
+    "randomblob",
+    "soundex",
+    "difference",
+    "levenshtein",
+    "similarity",
+    "word_similarity",
+    "ts_rank",
+    "to_tsvector",
+    "to_tsquery",
+    "plainto_tsquery",
+    "websearch_to_tsquery",
+    "phraseto_tsquery",
+    "ts_headline",
+    "setweight",
+    "st_distance",
+    "st_within",
+    "st_intersects",
+    "st_astext",
+    "st_geomfromtext",
+    "st_makepoint",
+    "st_setsrid",
+    "host",
+    "network",
+    "masklen",
+    "inet",
+    "cidr",
+    "isfinite",
+    "justify_days",
+    "justify_hours",
+    "overlay",
+    "bit_count",
+    "get_byte",
+    "set_byte",
+    "length_in_bytes",
+    "filter",
+    "within",
+    "over",
+    "grouping",
+    "rollup",
+    "cube",
+    "range_merge",
+    "lower_inf",
+    "upper_inf",
+    "isempty",
+    "tstzrange",
+    "daterange",
+    "int4range",
+    "numrange",
+    "array",
+    "row",
+    "values",
+    "values_of",
 ];
 
 /// Analyses a SQL script. A script that does not parse in any dialect is opaque.
 pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
     if sql.len() > MAX_INPUT {
         return Analysis::unanalysable(
-            format!("the SQL is {} bytes long; holdpoint analyses at most {MAX_INPUT}", sql.len()),
+            format!(
+                "the SQL is {} bytes long; holdpoint analyses at most {MAX_INPUT}",
+                sql.len()
+            ),
             "SQL too long to analyse".to_owned(),
         );
     }
     let dialects: [&dyn SqlDialect; 4] = match dialect {
-        Dialect::Postgres => [&PostgreSqlDialect {}, &MySqlDialect {}, &SQLiteDialect {}, &GenericDialect {}],
-        Dialect::MySql => [&MySqlDialect {}, &PostgreSqlDialect {}, &SQLiteDialect {}, &GenericDialect {}],
-        Dialect::Sqlite => [&SQLiteDialect {}, &PostgreSqlDialect {}, &MySqlDialect {}, &GenericDialect {}],
+        Dialect::Postgres => [
+            &PostgreSqlDialect {},
+            &MySqlDialect {},
+            &SQLiteDialect {},
+            &GenericDialect {},
+        ],
+        Dialect::MySql => [
+            &MySqlDialect {},
+            &PostgreSqlDialect {},
+            &SQLiteDialect {},
+            &GenericDialect {},
+        ],
+        Dialect::Sqlite => [
+            &SQLiteDialect {},
+            &PostgreSqlDialect {},
+            &MySqlDialect {},
+            &GenericDialect {},
+        ],
     };
     let mut first_error = None;
     for dialect in dialects {
@@ -115,7 +478,10 @@ pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
                 for statement in &statements {
                     analyser.statement(statement, "");
                 }
-                return Analysis { effects: analyser.effects, unanalysable: None };
+                return Analysis {
+                    effects: analyser.effects,
+                    unanalysable: None,
+                };
             }
             Err(error) => {
                 first_error.get_or_insert(error);
@@ -137,7 +503,12 @@ fn name_of(name: &ObjectName) -> String {
 }
 
 fn first_keyword(statement: &Statement) -> String {
-    statement.to_string().split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    statement
+        .to_string()
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl StatementAnalyser {
@@ -147,7 +518,15 @@ impl StatementAnalyser {
         }
     }
 
-    fn add(&mut self, verb: Verb, object: ObjectKind, name: &str, risk: Risk, scope: Scope, summary: String) {
+    fn add(
+        &mut self,
+        verb: Verb,
+        object: ObjectKind,
+        name: &str,
+        risk: Risk,
+        scope: Scope,
+        summary: String,
+    ) {
         self.push(Effect::new(verb, object, name, risk, summary).with_scope(scope));
     }
 
@@ -159,44 +538,98 @@ impl StatementAnalyser {
             Statement::Query(query) => self.query(query, context),
             Statement::Insert(insert) => {
                 let table = insert.table.to_string();
-                self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::Some, format!("{context}inserts rows into table `{table}`"));
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Change,
+                    Scope::Some,
+                    format!("{context}inserts rows into table `{table}`"),
+                );
                 self.nested_dml(statement, true, context);
             }
             Statement::Update(update) => {
                 let table = update.table.relation.to_string();
-                self.scoped_write(&table, update.selection.as_ref(), update.limit.is_some(), "updates", context);
+                self.scoped_write(
+                    &table,
+                    update.selection.as_ref(),
+                    update.limit.is_some(),
+                    "updates",
+                    context,
+                );
                 self.nested_dml(statement, true, context);
             }
             Statement::Delete(delete) => {
                 let table = delete_target(delete.tables.first(), &delete.from);
-                self.scoped_write(&table, delete.selection.as_ref(), delete.limit.is_some(), "deletes", context);
+                self.scoped_write(
+                    &table,
+                    delete.selection.as_ref(),
+                    delete.limit.is_some(),
+                    "deletes",
+                    context,
+                );
                 self.nested_dml(statement, true, context);
             }
             Statement::Merge(_) => {
                 let text = statement.to_string().to_ascii_uppercase();
-                let (risk, verb) = if text.contains("THEN DELETE") { (Risk::Destroy, "merges into and deletes from") } else { (Risk::Change, "merges rows into") };
+                let (risk, verb) = if text.contains("THEN DELETE") {
+                    (Risk::Destroy, "merges into and deletes from")
+                } else {
+                    (Risk::Change, "merges rows into")
+                };
                 let table = first_relation(statement);
-                self.add(verb_for(risk), ObjectKind::Table, &table, risk, Scope::Some, format!("{context}{verb} table `{table}`"));
+                self.add(
+                    verb_for(risk),
+                    ObjectKind::Table,
+                    &table,
+                    risk,
+                    Scope::Some,
+                    format!("{context}{verb} table `{table}`"),
+                );
             }
             Statement::Truncate(truncate) => {
                 for target in &truncate.table_names {
                     let table = name_of(&target.name);
-                    self.add(Verb::Delete, ObjectKind::Table, &table, Risk::Destroy, Scope::All, format!("{context}deletes every row of table `{table}` (TRUNCATE)"));
+                    self.add(
+                        Verb::Delete,
+                        ObjectKind::Table,
+                        &table,
+                        Risk::Destroy,
+                        Scope::All,
+                        format!("{context}deletes every row of table `{table}` (TRUNCATE)"),
+                    );
                 }
             }
-            Statement::Drop { object_type, names, cascade, .. } => {
+            Statement::Drop {
+                object_type,
+                names,
+                cascade,
+                ..
+            } => {
                 let kind = format!("{object_type}").to_ascii_lowercase();
                 let object = match kind.as_str() {
-                    "table" | "view" | "materialized view" | "foreign table" | "index" | "sequence" => ObjectKind::Table,
+                    "table" | "view" | "materialized view" | "foreign table" | "index"
+                    | "sequence" => ObjectKind::Table,
                     "schema" => ObjectKind::Schema,
                     "database" => ObjectKind::Database,
                     "role" | "user" | "group" => ObjectKind::Role,
                     _ => ObjectKind::Database,
                 };
-                let cascade = if *cascade { ", and everything that depends on it" } else { "" };
+                let cascade = if *cascade {
+                    ", and everything that depends on it"
+                } else {
+                    ""
+                };
                 for name in names {
                     let name = name_of(name);
-                    self.add(Verb::Delete, object, &name, Risk::Destroy, Scope::All, format!("{context}drops {kind} `{name}`{cascade}"));
+                    self.add(
+                        Verb::Delete,
+                        object,
+                        &name,
+                        Risk::Destroy,
+                        Scope::All,
+                        format!("{context}drops {kind} `{name}`{cascade}"),
+                    );
                 }
             }
             Statement::DropFunction(_)
@@ -212,7 +645,14 @@ impl StatementAnalyser {
             | Statement::DropOperatorClass(_)
             | Statement::DropTrigger(_) => {
                 let what = first_keyword_rest(statement);
-                self.add(Verb::Delete, ObjectKind::Schema, &what, Risk::Destroy, Scope::One, format!("{context}drops {what}"));
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Schema,
+                    &what,
+                    Risk::Destroy,
+                    Scope::One,
+                    format!("{context}drops {what}"),
+                );
             }
             Statement::AlterTable(alter) => {
                 let table = name_of(&alter.name);
@@ -222,86 +662,223 @@ impl StatementAnalyser {
                     let debug = format!("{operation:?}");
                     let text = operation.to_string();
                     if debug.starts_with("Drop") || text.to_ascii_uppercase().starts_with("DROP") {
-                        self.add(Verb::Delete, ObjectKind::Table, &table, Risk::Destroy, Scope::All, format!("{context}alters table `{table}`: {text}"));
+                        self.add(
+                            Verb::Delete,
+                            ObjectKind::Table,
+                            &table,
+                            Risk::Destroy,
+                            Scope::All,
+                            format!("{context}alters table `{table}`: {text}"),
+                        );
                     } else {
-                        self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::One, format!("{context}alters table `{table}`: {text}"));
+                        self.add(
+                            Verb::Write,
+                            ObjectKind::Table,
+                            &table,
+                            Risk::Change,
+                            Scope::One,
+                            format!("{context}alters table `{table}`: {text}"),
+                        );
                     }
                 }
             }
-            Statement::Copy { source, to, target, .. } => {
+            Statement::Copy {
+                source, to, target, ..
+            } => {
                 let table = match source {
                     CopySource::Table { table_name, .. } => name_of(table_name),
                     CopySource::Query(_) => "a query".to_owned(),
                 };
                 match (to, target) {
                     (_, CopyTarget::Program { command }) => {
-                        self.push(Effect::opaque(command, Risk::Change, format!("{context}COPY runs the program `{command}` on the database server")));
-                        for effect in crate::shell::analyse_remote(command, "the database server").effects {
+                        self.push(Effect::opaque(
+                            command,
+                            Risk::Change,
+                            format!(
+                                "{context}COPY runs the program `{command}` on the database server"
+                            ),
+                        ));
+                        for effect in
+                            crate::shell::analyse_remote(command, "the database server").effects
+                        {
                             self.push(effect);
                         }
                     }
-                    (false, _) => self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::Some, format!("{context}loads rows into table `{table}` (COPY … FROM)")),
-                    (true, CopyTarget::File { filename }) => self.add(Verb::Write, ObjectKind::File, filename, Risk::Change, Scope::One, format!("{context}writes `{table}` to the server file `{filename}`")),
-                    (true, _) => self.add(Verb::Read, ObjectKind::Table, &table, Risk::Read, Scope::All, format!("{context}copies `{table}` out")),
+                    (false, _) => self.add(
+                        Verb::Write,
+                        ObjectKind::Table,
+                        &table,
+                        Risk::Change,
+                        Scope::Some,
+                        format!("{context}loads rows into table `{table}` (COPY … FROM)"),
+                    ),
+                    (true, CopyTarget::File { filename }) => self.add(
+                        Verb::Write,
+                        ObjectKind::File,
+                        filename,
+                        Risk::Change,
+                        Scope::One,
+                        format!("{context}writes `{table}` to the server file `{filename}`"),
+                    ),
+                    (true, _) => self.add(
+                        Verb::Read,
+                        ObjectKind::Table,
+                        &table,
+                        Risk::Read,
+                        Scope::All,
+                        format!("{context}copies `{table}` out"),
+                    ),
                 }
             }
-            Statement::Explain { analyze, statement: inner, options, .. } => {
+            Statement::Explain {
+                analyze,
+                statement: inner,
+                options,
+                ..
+            } => {
                 let analyze_option = options.iter().flatten().any(|o| {
-                    o.name.value.eq_ignore_ascii_case("analyze") && o.arg.as_ref().is_none_or(|a| truth(a) != Some(false) && !a.to_string().eq_ignore_ascii_case("off"))
+                    o.name.value.eq_ignore_ascii_case("analyze")
+                        && o.arg.as_ref().is_none_or(|a| {
+                            truth(a) != Some(false) && !a.to_string().eq_ignore_ascii_case("off")
+                        })
                 });
                 if *analyze || analyze_option {
                     self.statement(inner, &format!("{context}EXPLAIN ANALYZE executes it: "));
                 } else {
-                    self.add(Verb::Read, ObjectKind::Database, "plan", Risk::Read, Scope::One, format!("{context}shows a query plan without running it"));
+                    self.add(
+                        Verb::Read,
+                        ObjectKind::Database,
+                        "plan",
+                        Risk::Read,
+                        Scope::One,
+                        format!("{context}shows a query plan without running it"),
+                    );
                 }
             }
             Statement::ExplainTable { table_name, .. } => {
                 let table = name_of(table_name);
-                self.add(Verb::Read, ObjectKind::Table, &table, Risk::Read, Scope::One, format!("{context}describes table `{table}`"));
+                self.add(
+                    Verb::Read,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Read,
+                    Scope::One,
+                    format!("{context}describes table `{table}`"),
+                );
             }
-            Statement::Prepare { name, statement: inner, .. } => {
+            Statement::Prepare {
+                name,
+                statement: inner,
+                ..
+            } => {
                 let before = self.effects.len();
                 self.statement(inner, &format!("{context}PREPARE {name}: "));
                 let effects = self.effects.get(before..).unwrap_or(&[]).to_vec();
-                self.prepared.insert(name.value.to_ascii_lowercase(), effects);
+                self.prepared
+                    .insert(name.value.to_ascii_lowercase(), effects);
             }
             Statement::Execute { name, .. } => {
-                let key = name.as_ref().map(|n| n.to_string().to_ascii_lowercase()).unwrap_or_default();
+                let key = name
+                    .as_ref()
+                    .map(|n| n.to_string().to_ascii_lowercase())
+                    .unwrap_or_default();
                 match self.prepared.get(&key).cloned() {
                     Some(effects) => effects.into_iter().for_each(|e| self.push(e)),
                     None => {
-                        let shown = name.as_ref().map(ToString::to_string).unwrap_or_else(|| "a dynamic statement".to_owned());
-                        self.push(Effect::opaque(&shown, Risk::Change, format!("{context}executes `{shown}`, a statement not visible here")));
+                        let shown = name
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_else(|| "a dynamic statement".to_owned());
+                        self.push(Effect::opaque(
+                            &shown,
+                            Risk::Change,
+                            format!("{context}executes `{shown}`, a statement not visible here"),
+                        ));
                     }
                 }
             }
             Statement::Call(function) => {
                 let name = name_of(&function.name);
-                self.push(Effect::opaque(&name, Risk::Change, format!("{context}calls procedure `{name}`, whose effects holdpoint cannot see")));
+                self.push(Effect::opaque(
+                    &name,
+                    Risk::Change,
+                    format!(
+                        "{context}calls procedure `{name}`, whose effects holdpoint cannot see"
+                    ),
+                ));
             }
             Statement::Kill { .. } => {
-                self.add(Verb::Delete, ObjectKind::Process, "connection", Risk::Destroy, Scope::One, format!("{context}kills a database connection or query"));
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Process,
+                    "connection",
+                    Risk::Destroy,
+                    Scope::One,
+                    format!("{context}kills a database connection or query"),
+                );
             }
-            Statement::Grant(_) | Statement::Revoke(_) | Statement::GrantRole(_) | Statement::RevokeRole(_) | Statement::AlterDefaultPrivileges(_) | Statement::Deny(_) => {
+            Statement::Grant(_)
+            | Statement::Revoke(_)
+            | Statement::GrantRole(_)
+            | Statement::RevokeRole(_)
+            | Statement::AlterDefaultPrivileges(_)
+            | Statement::Deny(_) => {
                 let what = first_keyword(statement);
-                self.add(Verb::Admin, ObjectKind::Role, &what, Risk::Change, Scope::One, format!("{context}changes privileges ({what} …)"));
+                self.add(
+                    Verb::Admin,
+                    ObjectKind::Role,
+                    &what,
+                    Risk::Change,
+                    Scope::One,
+                    format!("{context}changes privileges ({what} …)"),
+                );
             }
             Statement::Pragma { name, value, is_eq } => {
                 let name = name_of(name);
                 let (risk, summary) = if value.is_some() && (*is_eq || is_pragma_setter(&name)) {
-                    (Risk::Change, format!("{context}changes the SQLite setting `{name}`"))
+                    (
+                        Risk::Change,
+                        format!("{context}changes the SQLite setting `{name}`"),
+                    )
                 } else {
-                    (Risk::Read, format!("{context}reads the SQLite setting `{name}`"))
+                    (
+                        Risk::Read,
+                        format!("{context}reads the SQLite setting `{name}`"),
+                    )
                 };
-                self.add(verb_for(risk), ObjectKind::Database, &name, risk, Scope::One, summary);
+                self.add(
+                    verb_for(risk),
+                    ObjectKind::Database,
+                    &name,
+                    risk,
+                    Scope::One,
+                    summary,
+                );
             }
             Statement::Set(_) => {
                 let text = statement.to_string();
                 let upper = text.to_ascii_uppercase();
-                if upper.starts_with("SET GLOBAL") || upper.starts_with("SET PERSIST") || upper.contains("@@GLOBAL") {
-                    self.add(Verb::Admin, ObjectKind::Database, "settings", Risk::Change, Scope::All, format!("{context}changes server-wide settings ({text})"));
+                if upper.starts_with("SET GLOBAL")
+                    || upper.starts_with("SET PERSIST")
+                    || upper.contains("@@GLOBAL")
+                {
+                    self.add(
+                        Verb::Admin,
+                        ObjectKind::Database,
+                        "settings",
+                        Risk::Change,
+                        Scope::All,
+                        format!("{context}changes server-wide settings ({text})"),
+                    );
                 } else {
-                    self.add(Verb::Read, ObjectKind::Database, "session", Risk::Read, Scope::One, format!("{context}changes a setting of this session only"));
+                    self.add(
+                        Verb::Read,
+                        ObjectKind::Database,
+                        "session",
+                        Risk::Read,
+                        Scope::One,
+                        format!("{context}changes a setting of this session only"),
+                    );
                 }
             }
             Statement::ShowFunctions { .. }
@@ -332,12 +909,30 @@ impl StatementAnalyser {
             | Statement::Discard { .. }
             | Statement::Analyze(_) => {
                 let what = first_keyword(statement);
-                self.add(Verb::Read, ObjectKind::Database, &what, Risk::Read, Scope::One, format!("{context}{what} only reads or controls this session"));
+                self.add(
+                    Verb::Read,
+                    ObjectKind::Database,
+                    &what,
+                    Risk::Read,
+                    Scope::One,
+                    format!("{context}{what} only reads or controls this session"),
+                );
             }
             other => {
                 let what = first_keyword_rest(other);
-                let object = if what.to_ascii_uppercase().contains("TABLE") { ObjectKind::Table } else { ObjectKind::Database };
-                self.add(Verb::Write, object, &what, Risk::Change, Scope::One, format!("{context}changes the database: {what}"));
+                let object = if what.to_ascii_uppercase().contains("TABLE") {
+                    ObjectKind::Table
+                } else {
+                    ObjectKind::Database
+                };
+                self.add(
+                    Verb::Write,
+                    object,
+                    &what,
+                    Risk::Change,
+                    Scope::One,
+                    format!("{context}changes the database: {what}"),
+                );
             }
         }
     }
@@ -355,24 +950,58 @@ impl StatementAnalyser {
         if skip_first {
             nested.drain(..1.min(nested.len()));
         }
-        for statement in nested.into_iter().filter(|s| matches!(s, Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_))) {
+        for statement in nested.into_iter().filter(|s| {
+            matches!(
+                s,
+                Statement::Insert(_)
+                    | Statement::Update(_)
+                    | Statement::Delete(_)
+                    | Statement::Merge(_)
+            )
+        }) {
             let before = format!("{context}a data-modifying clause ");
             match &statement {
                 Statement::Update(update) => {
                     let table = update.table.relation.to_string();
-                    self.scoped_write(&table, update.selection.as_ref(), update.limit.is_some(), "updates", &before);
+                    self.scoped_write(
+                        &table,
+                        update.selection.as_ref(),
+                        update.limit.is_some(),
+                        "updates",
+                        &before,
+                    );
                 }
                 Statement::Delete(delete) => {
                     let table = delete_target(delete.tables.first(), &delete.from);
-                    self.scoped_write(&table, delete.selection.as_ref(), delete.limit.is_some(), "deletes", &before);
+                    self.scoped_write(
+                        &table,
+                        delete.selection.as_ref(),
+                        delete.limit.is_some(),
+                        "deletes",
+                        &before,
+                    );
                 }
                 Statement::Insert(insert) => {
                     let table = insert.table.to_string();
-                    self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::Some, format!("{before}inserts rows into table `{table}`"));
+                    self.add(
+                        Verb::Write,
+                        ObjectKind::Table,
+                        &table,
+                        Risk::Change,
+                        Scope::Some,
+                        format!("{before}inserts rows into table `{table}`"),
+                    );
                 }
                 _ => {
                     let table = first_relation(&statement);
-                    self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::Some, format!("{before}merges rows into table `{table}`"));
+                    self.add(
+                        Verb::Write,
+                        ObjectKind::Table,
+                        &table,
+                        Risk::Change,
+                        Scope::Some,
+                        format!("{before}merges rows into table `{table}`"),
+                    );
                 }
             }
         }
@@ -385,8 +1014,20 @@ impl StatementAnalyser {
         }
         if let SetExpr::Select(select) = query.body.as_ref() {
             if let Some(into) = &select.into {
-                let table = into.targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                self.add(Verb::Write, ObjectKind::Table, &table, Risk::Change, Scope::One, format!("{context}creates table `{table}` from a query (SELECT INTO)"));
+                let table = into
+                    .targets
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Change,
+                    Scope::One,
+                    format!("{context}creates table `{table}` from a query (SELECT INTO)"),
+                );
                 return;
             }
         }
@@ -402,17 +1043,40 @@ impl StatementAnalyser {
             let summary = if tables.is_empty() {
                 format!("{context}only reads (a query)")
             } else {
-                format!("{context}only reads {}", tables.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{context}only reads {}",
+                    tables
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
-            self.add(Verb::Read, ObjectKind::Table, &tables.join(", "), Risk::Read, Scope::Some, summary);
+            self.add(
+                Verb::Read,
+                ObjectKind::Table,
+                &tables.join(", "),
+                Risk::Read,
+                Scope::Some,
+                summary,
+            );
         }
     }
 
     /// An UPDATE or DELETE: whole-table when it has no WHERE, or one that is always true.
-    fn scoped_write(&mut self, table: &str, selection: Option<&Expr>, limited: bool, verb: &str, context: &str) {
+    fn scoped_write(
+        &mut self,
+        table: &str,
+        selection: Option<&Expr>,
+        limited: bool,
+        verb: &str,
+        context: &str,
+    ) {
         let always = match selection {
             None => Some("without WHERE".to_owned()),
-            Some(predicate) if truth(predicate) == Some(true) || selects_whole_table(predicate, table) => {
+            Some(predicate)
+                if truth(predicate) == Some(true) || selects_whole_table(predicate, table) =>
+            {
                 Some(format!("with a WHERE that is always true (`{predicate}`)"))
             }
             Some(_) => None,
@@ -421,15 +1085,33 @@ impl StatementAnalyser {
         match always {
             Some(how) if !limited => {
                 let summary = if deletes {
-                    format!("{context}deletes every row of table `{table}` ({} {how})", "DELETE")
+                    format!(
+                        "{context}deletes every row of table `{table}` ({} {how})",
+                        "DELETE"
+                    )
                 } else {
                     format!("{context}overwrites every row of table `{table}` (UPDATE {how})")
                 };
-                self.add(if deletes { Verb::Delete } else { Verb::Write }, ObjectKind::Table, table, Risk::Destroy, Scope::All, summary);
+                self.add(
+                    if deletes { Verb::Delete } else { Verb::Write },
+                    ObjectKind::Table,
+                    table,
+                    Risk::Destroy,
+                    Scope::All,
+                    summary,
+                );
             }
             _ => {
-                let summary = format!("{context}{verb} the rows of table `{table}` that match its WHERE");
-                self.add(if deletes { Verb::Delete } else { Verb::Write }, ObjectKind::Row, table, Risk::Change, Scope::Some, summary);
+                let summary =
+                    format!("{context}{verb} the rows of table `{table}` that match its WHERE");
+                self.add(
+                    if deletes { Verb::Delete } else { Verb::Write },
+                    ObjectKind::Row,
+                    table,
+                    Risk::Change,
+                    Scope::Some,
+                    summary,
+                );
             }
         }
     }
@@ -439,8 +1121,16 @@ impl StatementAnalyser {
         let mut calls: Vec<String> = Vec::new();
         let _ = visit_expressions(statement, |expr| {
             if let Expr::Function(function) = expr {
-                let name = function.name.0.last().map(|part| part.to_string()).unwrap_or_default();
-                let name = name.trim_matches('"').trim_matches('`').to_ascii_lowercase();
+                let name = function
+                    .name
+                    .0
+                    .last()
+                    .map(|part| part.to_string())
+                    .unwrap_or_default();
+                let name = name
+                    .trim_matches('"')
+                    .trim_matches('`')
+                    .to_ascii_lowercase();
                 if !calls.contains(&name) {
                     calls.push(name);
                 }
@@ -449,11 +1139,31 @@ impl StatementAnalyser {
         });
         for name in calls {
             if DESTROYING_FUNCTIONS.contains(&name.as_str()) {
-                self.add(Verb::Delete, ObjectKind::Process, &name, Risk::Destroy, Scope::Some, format!("{context}calls `{name}`, which ends sessions or deletes server state"));
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Process,
+                    &name,
+                    Risk::Destroy,
+                    Scope::Some,
+                    format!("{context}calls `{name}`, which ends sessions or deletes server state"),
+                );
             } else if CHANGING_FUNCTIONS.contains(&name.as_str()) {
-                self.add(Verb::Write, ObjectKind::Database, &name, Risk::Change, Scope::One, format!("{context}calls `{name}`, which changes server state"));
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Database,
+                    &name,
+                    Risk::Change,
+                    Scope::One,
+                    format!("{context}calls `{name}`, which changes server state"),
+                );
             } else if !is_reading_function(&name) {
-                self.push(Effect::opaque(&name, Risk::Change, format!("{context}calls `{name}`, a function whose effects holdpoint does not know")));
+                self.push(Effect::opaque(
+                    &name,
+                    Risk::Change,
+                    format!(
+                        "{context}calls `{name}`, a function whose effects holdpoint does not know"
+                    ),
+                ));
             }
         }
     }
@@ -463,14 +1173,98 @@ fn is_reading_function(name: &str) -> bool {
     if READING_FUNCTIONS.contains(&name) {
         return true;
     }
-    let info_prefixes = ["pg_get_", "pg_is_", "pg_has_", "pg_stat_get_", "pg_current_", "pg_relation_", "pg_table_", "pg_column_", "pg_total_", "pg_database_", "pg_size_", "pg_indexes_", "pg_last_", "pg_encoding_", "pg_describe_", "pg_wal_lsn_", "pg_walfile_", "pg_tablespace_", "pg_postmaster_", "pg_conf_", "pg_control_", "pg_partition_", "pg_index_", "pg_opclass_", "pg_function_", "pg_type_", "pg_options_", "pg_collation_", "pg_visible_", "has_", "json_", "jsonb_", "array_", "st_", "regexp_", "to_", "date_", "time_", "make_", "ts_", "string_", "str_", "bit_", "int", "float", "uuid_"];
+    let info_prefixes = [
+        "pg_get_",
+        "pg_is_",
+        "pg_has_",
+        "pg_stat_get_",
+        "pg_current_",
+        "pg_relation_",
+        "pg_table_",
+        "pg_column_",
+        "pg_total_",
+        "pg_database_",
+        "pg_size_",
+        "pg_indexes_",
+        "pg_last_",
+        "pg_encoding_",
+        "pg_describe_",
+        "pg_wal_lsn_",
+        "pg_walfile_",
+        "pg_tablespace_",
+        "pg_postmaster_",
+        "pg_conf_",
+        "pg_control_",
+        "pg_partition_",
+        "pg_index_",
+        "pg_opclass_",
+        "pg_function_",
+        "pg_type_",
+        "pg_options_",
+        "pg_collation_",
+        "pg_visible_",
+        "has_",
+        "json_",
+        "jsonb_",
+        "array_",
+        "st_",
+        "regexp_",
+        "to_",
+        "date_",
+        "time_",
+        "make_",
+        "ts_",
+        "string_",
+        "str_",
+        "bit_",
+        "int",
+        "float",
+        "uuid_",
+    ];
     info_prefixes.iter().any(|p| name.starts_with(p))
         || name.ends_with("_size")
-        || matches!(name, "pg_typeof" | "pg_backend_pid" | "pg_blocking_pids" | "pg_sleep" | "pg_sleep_for" | "pg_my_temp_schema" | "pg_jit_available" | "pg_trigger_depth" | "pg_notification_queue_usage" | "pg_client_encoding" | "pg_listening_channels" | "pg_safe_snapshot_blocking_pids" | "pg_xact_commit_timestamp" | "pg_snapshot_xmin" | "pg_ls_waldir" | "pg_ls_logdir" | "pg_ls_tmpdir" | "pg_ls_archive_statusdir")
+        || matches!(
+            name,
+            "pg_typeof"
+                | "pg_backend_pid"
+                | "pg_blocking_pids"
+                | "pg_sleep"
+                | "pg_sleep_for"
+                | "pg_my_temp_schema"
+                | "pg_jit_available"
+                | "pg_trigger_depth"
+                | "pg_notification_queue_usage"
+                | "pg_client_encoding"
+                | "pg_listening_channels"
+                | "pg_safe_snapshot_blocking_pids"
+                | "pg_xact_commit_timestamp"
+                | "pg_snapshot_xmin"
+                | "pg_ls_waldir"
+                | "pg_ls_logdir"
+                | "pg_ls_tmpdir"
+                | "pg_ls_archive_statusdir"
+        )
 }
 
 fn is_pragma_setter(name: &str) -> bool {
-    !matches!(name.to_ascii_lowercase().as_str(), "table_info" | "table_xinfo" | "index_list" | "index_info" | "foreign_key_list" | "table_list" | "integrity_check" | "quick_check" | "compile_options" | "database_list" | "function_list" | "module_list" | "pragma_list" | "collation_list" | "foreign_key_check")
+    !matches!(
+        name.to_ascii_lowercase().as_str(),
+        "table_info"
+            | "table_xinfo"
+            | "index_list"
+            | "index_info"
+            | "foreign_key_list"
+            | "table_list"
+            | "integrity_check"
+            | "quick_check"
+            | "compile_options"
+            | "database_list"
+            | "function_list"
+            | "module_list"
+            | "pragma_list"
+            | "collation_list"
+            | "foreign_key_check"
+    )
 }
 
 fn verb_for(risk: Risk) -> Verb {
@@ -496,7 +1290,10 @@ fn delete_target(first: Option<&ObjectName>, from: &FromTable) -> String {
     let tables = match from {
         FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables) => tables,
     };
-    tables.first().map(|t| t.relation.to_string()).unwrap_or_else(|| "?".to_owned())
+    tables
+        .first()
+        .map(|t| t.relation.to_string())
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn first_relation<V: sqlparser::ast::Visit>(node: &V) -> String {
@@ -511,7 +1308,13 @@ fn first_relation<V: sqlparser::ast::Visit>(node: &V) -> String {
 fn has_dml(query: &Query) -> bool {
     let mut found = false;
     let _ = visit_statements(query, |s| {
-        if matches!(s, Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_)) {
+        if matches!(
+            s,
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Merge(_)
+        ) {
             found = true;
             return ControlFlow::Break(());
         }
@@ -534,10 +1337,15 @@ fn constant(expr: &Expr) -> Option<Constant> {
         Expr::Value(value) => match &value.value {
             Value::Boolean(b) => Some(Constant::Bool(*b)),
             Value::Number(n, _) => n.to_string().parse().ok().map(Constant::Number),
-            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(Constant::Text(s.clone())),
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
+                Some(Constant::Text(s.clone()))
+            }
             _ => None,
         },
-        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => match constant(expr)? {
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match constant(expr)? {
             Constant::Number(n) => Some(Constant::Number(-n)),
             _ => None,
         },
@@ -555,7 +1363,10 @@ fn truth(expr: &Expr) -> Option<bool> {
             Value::Number(n, _) => n.to_string().parse::<f64>().ok().map(|n| n != 0.0),
             _ => None,
         },
-        Expr::UnaryOp { op: UnaryOperator::Not, expr } => truth(expr).map(|b| !b),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => truth(expr).map(|b| !b),
         Expr::IsTrue(inner) => truth(inner),
         Expr::IsNotFalse(inner) => truth(inner),
         Expr::IsFalse(inner) => truth(inner).map(|b| !b),
@@ -572,36 +1383,86 @@ fn truth(expr: &Expr) -> Option<bool> {
                 (Some(false), Some(false)) => Some(false),
                 _ => None,
             },
-            BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Gt | BinaryOperator::Lt | BinaryOperator::GtEq | BinaryOperator::LtEq | BinaryOperator::Spaceship => {
+            BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Gt
+            | BinaryOperator::Lt
+            | BinaryOperator::GtEq
+            | BinaryOperator::LtEq
+            | BinaryOperator::Spaceship => {
                 // The same column on both sides compares equal on every row that is not
                 // NULL: as good as always true for judging a DELETE's reach.
-                if left == right && matches!(left.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                    return Some(matches!(op, BinaryOperator::Eq | BinaryOperator::GtEq | BinaryOperator::LtEq | BinaryOperator::Spaceship));
+                if left == right
+                    && matches!(
+                        left.as_ref(),
+                        Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                    )
+                {
+                    return Some(matches!(
+                        op,
+                        BinaryOperator::Eq
+                            | BinaryOperator::GtEq
+                            | BinaryOperator::LtEq
+                            | BinaryOperator::Spaceship
+                    ));
                 }
                 compare(constant(left)?, op, constant(right)?)
             }
             _ => None,
         },
-        Expr::Like { negated, expr, pattern, .. } | Expr::ILike { negated, expr, pattern, .. } => {
-            let Constant::Text(p) = constant(pattern)? else { return None };
+        Expr::Like {
+            negated,
+            expr,
+            pattern,
+            ..
+        }
+        | Expr::ILike {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => {
+            let Constant::Text(p) = constant(pattern)? else {
+                return None;
+            };
             if p.chars().all(|c| c == '%') && !p.is_empty() {
-                let matches_all = constant(expr).is_some() || matches!(expr.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+                let matches_all = constant(expr).is_some()
+                    || matches!(
+                        expr.as_ref(),
+                        Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                    );
                 return matches_all.then_some(!negated);
             }
             None
         }
-        Expr::Between { expr, negated, low, high } => {
-            let (Constant::Number(v), Constant::Number(l), Constant::Number(h)) = (constant(expr)?, constant(low)?, constant(high)?) else { return None };
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let (Constant::Number(v), Constant::Number(l), Constant::Number(h)) =
+                (constant(expr)?, constant(low)?, constant(high)?)
+            else {
+                return None;
+            };
             Some((l <= v && v <= h) != *negated)
         }
-        Expr::In { expr, target: InTarget::List(list), negated, .. } => {
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated,
+            ..
+        } => {
             let value = constant(expr)?;
             let values: Option<Vec<Constant>> = list.iter().map(constant).collect();
             Some(values?.contains(&value) != *negated)
         }
         Expr::Exists { subquery, negated } => {
             // An uncorrelated EXISTS over a whole table holds for every row.
-            let SetExpr::Select(select) = subquery.body.as_ref() else { return None };
+            let SetExpr::Select(select) = subquery.body.as_ref() else {
+                return None;
+            };
             (select.selection.is_none() && !select.from.is_empty()).then_some(!negated)
         }
         _ => None,
@@ -610,16 +1471,35 @@ fn truth(expr: &Expr) -> Option<bool> {
 
 /// `id IN (SELECT id FROM users)` inside a statement on `users`: every row matches.
 fn selects_whole_table(predicate: &Expr, table: &str) -> bool {
-    let Expr::In { expr, target: InTarget::Subquery(query), negated: false, .. } = predicate else {
+    let Expr::In {
+        expr,
+        target: InTarget::Subquery(query),
+        negated: false,
+        ..
+    } = predicate
+    else {
         return match predicate {
             Expr::Nested(inner) => selects_whole_table(inner, table),
-            Expr::BinaryOp { left, op: BinaryOperator::Or, right } => selects_whole_table(left, table) || selects_whole_table(right, table),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => selects_whole_table(left, table) || selects_whole_table(right, table),
             _ => false,
         };
     };
-    let SetExpr::Select(select) = query.body.as_ref() else { return false };
-    let unfiltered = select.selection.as_ref().is_none_or(|s| truth(s) == Some(true));
-    let same_table = select.from.len() == 1 && select.from.iter().all(|t| t.joins.is_empty() && t.relation.to_string() == table);
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let unfiltered = select
+        .selection
+        .as_ref()
+        .is_none_or(|s| truth(s) == Some(true));
+    let same_table = select.from.len() == 1
+        && select
+            .from
+            .iter()
+            .all(|t| t.joins.is_empty() && t.relation.to_string() == table);
     let same_column = match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(column)] => last_ident(column) == last_ident(expr),
         _ => false,
@@ -643,7 +1523,11 @@ fn compare(left: Constant, op: &BinaryOperator, right: Constant) -> Option<bool>
         (Constant::Text(a), Constant::Number(b)) | (Constant::Number(b), Constant::Text(a)) => {
             // MySQL and SQLite compare '1' = 1 as numbers.
             let a: f64 = a.parse().ok()?;
-            if matches!(left, Constant::Text(_)) { a.partial_cmp(b)? } else { b.partial_cmp(&a)? }
+            if matches!(left, Constant::Text(_)) {
+                a.partial_cmp(b)?
+            } else {
+                b.partial_cmp(&a)?
+            }
         }
         _ => return None,
     };
@@ -665,22 +1549,35 @@ fn fallback(sql: &str, error: &str) -> Analysis {
     let reason = format!("the SQL could not be parsed: {error}");
     let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
         Ok(tokens) => tokens,
-        Err(error) => return Analysis::unanalysable(format!("the SQL could not be read: {error}"), "SQL that does not parse".to_owned()),
+        Err(error) => {
+            return Analysis::unanalysable(
+                format!("the SQL could not be read: {error}"),
+                "SQL that does not parse".to_owned(),
+            );
+        }
     };
     let mut effects = Vec::new();
     let words = |tokens: &[Token]| -> Vec<(Keyword, String)> {
         tokens
             .iter()
             .filter_map(|t| match t {
-                Token::Word(w) if w.quote_style.is_none() => Some((w.keyword, w.value.to_ascii_uppercase())),
+                Token::Word(w) if w.quote_style.is_none() => {
+                    Some((w.keyword, w.value.to_ascii_uppercase()))
+                }
                 _ => None,
             })
             .collect()
     };
     for statement in tokens.split(|t| *t == Token::SemiColon) {
-        let statement: Vec<Token> = statement.iter().filter(|t| !matches!(t, Token::Whitespace(_))).cloned().collect();
+        let statement: Vec<Token> = statement
+            .iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .cloned()
+            .collect();
         let keywords = words(&statement);
-        let Some((first, _)) = keywords.first() else { continue };
+        let Some((first, _)) = keywords.first() else {
+            continue;
+        };
         let second = keywords.get(1).map(|(k, _)| *k);
         let text = shown(&statement);
         let effect = match (first, second) {
@@ -696,37 +1593,114 @@ fn fallback(sql: &str, error: &str) -> Analysis {
                     .join("\n");
                 // The body is procedural code; statements it builds as strings for EXECUTE
                 // are read one level further down.
-                let inner = Tokenizer::new(&PostgreSqlDialect {}, &body).tokenize().unwrap_or_default();
+                let inner = Tokenizer::new(&PostgreSqlDialect {}, &body)
+                    .tokenize()
+                    .unwrap_or_default();
                 let mut inner_words = words(&inner);
                 for token in &inner {
-                    if let Token::SingleQuotedString(text) | Token::DollarQuotedString(sqlparser::ast::DollarQuotedString { value: text, .. }) = token {
-                        let nested = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize().unwrap_or_default();
+                    if let Token::SingleQuotedString(text)
+                    | Token::DollarQuotedString(sqlparser::ast::DollarQuotedString {
+                        value: text,
+                        ..
+                    }) = token
+                    {
+                        let nested = Tokenizer::new(&PostgreSqlDialect {}, text)
+                            .tokenize()
+                            .unwrap_or_default();
                         inner_words.extend(words(&nested));
                     }
                 }
-                let destroys = inner_words.iter().any(|(k, _)| matches!(k, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE));
-                let risk = if destroys { Risk::Destroy } else { Risk::Change };
-                let summary = if destroys { "runs a DO block that drops, truncates or deletes" } else { "runs a DO block: procedural code holdpoint cannot see into" };
+                let destroys = inner_words
+                    .iter()
+                    .any(|(k, _)| matches!(k, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE));
+                let risk = if destroys {
+                    Risk::Destroy
+                } else {
+                    Risk::Change
+                };
+                let summary = if destroys {
+                    "runs a DO block that drops, truncates or deletes"
+                } else {
+                    "runs a DO block: procedural code holdpoint cannot see into"
+                };
                 Effect::opaque("DO", risk, summary)
             }
-            (Keyword::TABLE, _) if keywords.len() <= 3 && !statement.iter().any(|t| matches!(t, Token::LParen)) => {
-                Effect::new(Verb::Read, ObjectKind::Table, &text, Risk::Read, format!("only reads (`{text}`)"))
+            (Keyword::TABLE, _)
+                if keywords.len() <= 3 && !statement.iter().any(|t| matches!(t, Token::LParen)) =>
+            {
+                Effect::new(
+                    Verb::Read,
+                    ObjectKind::Table,
+                    &text,
+                    Risk::Read,
+                    format!("only reads (`{text}`)"),
+                )
             }
-            (Keyword::PRAGMA, _) if keywords.get(1).is_some_and(|(_, name)| !is_pragma_setter(name)) && !statement.iter().any(|t| matches!(t, Token::Eq)) => {
-                Effect::new(Verb::Read, ObjectKind::Database, &text, Risk::Read, format!("reads SQLite metadata (`{text}`)"))
+            (Keyword::PRAGMA, _)
+                if keywords
+                    .get(1)
+                    .is_some_and(|(_, name)| !is_pragma_setter(name))
+                    && !statement.iter().any(|t| matches!(t, Token::Eq)) =>
+            {
+                Effect::new(
+                    Verb::Read,
+                    ObjectKind::Database,
+                    &text,
+                    Risk::Read,
+                    format!("reads SQLite metadata (`{text}`)"),
+                )
             }
-            (Keyword::ALTER, Some(Keyword::SYSTEM)) => Effect::new(Verb::Admin, ObjectKind::Database, "ALTER SYSTEM", Risk::Change, "changes the server's configuration (ALTER SYSTEM)"),
-            (Keyword::DROP | Keyword::TRUNCATE, _) => Effect::new(Verb::Delete, ObjectKind::Database, &text, Risk::Destroy, format!("drops or empties database objects (`{text}`)")).with_scope(Scope::All),
-            (Keyword::DELETE | Keyword::UPDATE, _) => Effect::new(Verb::Delete, ObjectKind::Table, &text, Risk::Destroy, format!("deletes or rewrites rows whose extent holdpoint could not read (`{text}`)")),
-            (Keyword::ALTER, _) if keywords.iter().any(|(k, _)| *k == Keyword::DROP) => Effect::new(Verb::Delete, ObjectKind::Table, &text, Risk::Destroy, format!("drops part of a database object (`{text}`)")),
-            _ => Effect::opaque(&text, Risk::Change, format!("runs `{text}`, which holdpoint could not parse")),
+            (Keyword::ALTER, Some(Keyword::SYSTEM)) => Effect::new(
+                Verb::Admin,
+                ObjectKind::Database,
+                "ALTER SYSTEM",
+                Risk::Change,
+                "changes the server's configuration (ALTER SYSTEM)",
+            ),
+            (Keyword::DROP | Keyword::TRUNCATE, _) => Effect::new(
+                Verb::Delete,
+                ObjectKind::Database,
+                &text,
+                Risk::Destroy,
+                format!("drops or empties database objects (`{text}`)"),
+            )
+            .with_scope(Scope::All),
+            (Keyword::DELETE | Keyword::UPDATE, _) => Effect::new(
+                Verb::Delete,
+                ObjectKind::Table,
+                &text,
+                Risk::Destroy,
+                format!(
+                    "deletes or rewrites rows whose extent holdpoint could not read (`{text}`)"
+                ),
+            ),
+            (Keyword::ALTER, _) if keywords.iter().any(|(k, _)| *k == Keyword::DROP) => {
+                Effect::new(
+                    Verb::Delete,
+                    ObjectKind::Table,
+                    &text,
+                    Risk::Destroy,
+                    format!("drops part of a database object (`{text}`)"),
+                )
+            }
+            _ => Effect::opaque(
+                &text,
+                Risk::Change,
+                format!("runs `{text}`, which holdpoint could not parse"),
+            ),
         };
         effects.push(effect);
         for (i, token) in statement.iter().enumerate() {
             if let (Token::Word(w), Some(Token::LParen)) = (token, statement.get(i + 1)) {
                 let name = w.value.to_ascii_lowercase();
                 if DESTROYING_FUNCTIONS.contains(&name.as_str()) {
-                    effects.push(Effect::new(Verb::Delete, ObjectKind::Process, &name, Risk::Destroy, format!("calls `{name}`, which ends sessions or deletes server state")));
+                    effects.push(Effect::new(
+                        Verb::Delete,
+                        ObjectKind::Process,
+                        &name,
+                        Risk::Destroy,
+                        format!("calls `{name}`, which ends sessions or deletes server state"),
+                    ));
                 }
             }
         }
@@ -737,10 +1711,21 @@ fn fallback(sql: &str, error: &str) -> Analysis {
     // Statements read from their tokens alone are trusted only as far as they were
     // recognised; anything opaque leaves the whole script unanalysable.
     let unanalysable = effects.iter().any(|e| e.opaque).then_some(reason);
-    Analysis { effects, unanalysable }
+    Analysis {
+        effects,
+        unanalysable,
+    }
 }
 
 fn shown(tokens: &[Token]) -> String {
-    let text: String = tokens.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text }
+    let text: String = tokens
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
-    Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId,
+    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use holdpoint_core::{Action, Analysis, Risk};
 
@@ -32,8 +32,14 @@ pub enum PolicyError {
     Template { file: String },
     #[error("policy `{id}` is defined twice (the second time in `{file}`)")]
     DuplicateId { id: String, file: String },
-    #[error("policy `{id}` in `{file}` has `@approval(\"{value}\")`; the quorum must be a whole number from 1 to 9")]
-    Approval { id: String, file: String, value: String },
+    #[error(
+        "policy `{id}` in `{file}` has `@approval(\"{value}\")`; the quorum must be a whole number from 1 to 9"
+    )]
+    Approval {
+        id: String,
+        file: String,
+        value: String,
+    },
     #[error("the policies do not validate against holdpoint's schema:\n{0}")]
     Invalid(String),
 }
@@ -81,7 +87,9 @@ fn risk_index(risk: Risk) -> usize {
 }
 
 fn schema() -> Result<Schema, PolicyError> {
-    Schema::from_cedarschema_str(SCHEMA).map(|(schema, _)| schema).map_err(|e| PolicyError::Schema(e.to_string()))
+    Schema::from_cedarschema_str(SCHEMA)
+        .map(|(schema, _)| schema)
+        .map_err(|e| PolicyError::Schema(e.to_string()))
 }
 
 fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
@@ -97,10 +105,15 @@ impl PolicyEngine {
     /// Loads policies: the default pack, extended by `sources`, unless one of them is
     /// named `default.cedar`, which then replaces the pack.
     pub fn load(sources: &[PolicySource]) -> Result<Self, PolicyError> {
-        let replaces_pack = sources.iter().any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
+        let replaces_pack = sources
+            .iter()
+            .any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
         let mut all: Vec<PolicySource> = Vec::new();
         if !replaces_pack {
-            all.push(PolicySource { name: format!("built-in {DEFAULT_POLICY_FILE}"), text: DEFAULT_POLICIES.to_owned() });
+            all.push(PolicySource {
+                name: format!("built-in {DEFAULT_POLICY_FILE}"),
+                text: DEFAULT_POLICIES.to_owned(),
+            });
         }
         all.extend(sources.iter().cloned());
 
@@ -108,16 +121,26 @@ impl PolicyEngine {
         let mut combined = PolicySet::new();
         let mut notes = HashMap::new();
         for source in &all {
-            let parsed = PolicySet::from_str(&source.text)
-                .map_err(|e| PolicyError::Parse { file: source.name.clone(), message: parse_message(&e, &source.text) })?;
+            let parsed = PolicySet::from_str(&source.text).map_err(|e| PolicyError::Parse {
+                file: source.name.clone(),
+                message: parse_message(&e, &source.text),
+            })?;
             if parsed.templates().next().is_some() {
-                return Err(PolicyError::Template { file: source.name.clone() });
+                return Err(PolicyError::Template {
+                    file: source.name.clone(),
+                });
             }
             for (n, policy) in parsed.policies().enumerate() {
-                let id = policy.annotation("id").map(str::to_owned).unwrap_or_else(|| format!("{}#{}", file_name(&source.name), n + 1));
+                let id = policy
+                    .annotation("id")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("{}#{}", file_name(&source.name), n + 1));
                 let policy_id = PolicyId::new(&id);
                 if notes.contains_key(&policy_id) {
-                    return Err(PolicyError::DuplicateId { id, file: source.name.clone() });
+                    return Err(PolicyError::DuplicateId {
+                        id,
+                        file: source.name.clone(),
+                    });
                 }
                 let approval = match policy.annotation("approval") {
                     None => None,
@@ -125,7 +148,13 @@ impl PolicyEngine {
                         "" => Some(1),
                         text => match text.parse::<u32>() {
                             Ok(quorum @ 1..=9) => Some(quorum),
-                            _ => return Err(PolicyError::Approval { id, file: source.name.clone(), value: value.to_owned() }),
+                            _ => {
+                                return Err(PolicyError::Approval {
+                                    id,
+                                    file: source.name.clone(),
+                                    value: value.to_owned(),
+                                });
+                            }
                         },
                     },
                 };
@@ -137,28 +166,48 @@ impl PolicyEngine {
                         reason: policy.annotation("reason").map(str::to_owned),
                     },
                 );
-                combined.add(policy.new_id(policy_id)).map_err(|e| PolicyError::Parse { file: source.name.clone(), message: e.to_string() })?;
+                combined
+                    .add(policy.new_id(policy_id))
+                    .map_err(|e| PolicyError::Parse {
+                        file: source.name.clone(),
+                        message: e.to_string(),
+                    })?;
             }
         }
 
         let validation = Validator::new(schema.clone()).validate(&combined, ValidationMode::Strict);
         if !validation.validation_passed() {
-            let messages: Vec<String> = validation.validation_errors().map(|e| format!("  policy `{}`: {e}", e.policy_id())).collect();
+            let messages: Vec<String> = validation
+                .validation_errors()
+                .map(|e| format!("  policy `{}`: {e}", e.policy_id()))
+                .collect();
             return Err(PolicyError::Invalid(messages.join("\n")));
         }
 
         let action_type = type_name("Action")?;
-        let actions = Risk::ALL.map(|risk| EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(risk.as_str())));
+        let actions = Risk::ALL.map(|risk| {
+            EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(risk.as_str()))
+        });
         let mut by_risk: [PolicySet; 4] = Default::default();
         for policy in combined.policies() {
             let applies: Vec<usize> = match policy.action_constraint() {
                 ActionConstraint::Any => (0..4).collect(),
-                ActionConstraint::Eq(uid) => actions.iter().position(|a| *a == uid).into_iter().collect(),
-                ActionConstraint::In(uids) => actions.iter().enumerate().filter(|(_, a)| uids.contains(a)).map(|(i, _)| i).collect(),
+                ActionConstraint::Eq(uid) => {
+                    actions.iter().position(|a| *a == uid).into_iter().collect()
+                }
+                ActionConstraint::In(uids) => actions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| uids.contains(a))
+                    .map(|(i, _)| i)
+                    .collect(),
             };
             for index in applies {
                 if let Some(set) = by_risk.get_mut(index) {
-                    set.add(policy.clone()).map_err(|e| PolicyError::Parse { file: policy.id().to_string(), message: e.to_string() })?;
+                    set.add(policy.clone()).map_err(|e| PolicyError::Parse {
+                        file: policy.id().to_string(),
+                        message: e.to_string(),
+                    })?;
                 }
             }
         }
@@ -189,38 +238,85 @@ impl PolicyEngine {
         let action = request.action;
         let risk = analysis.risk();
         let index = risk_index(risk);
-        let grant = request.grants.iter().find(|g| g.covers(&action.agent, &action.target, risk, request.now));
-        let freeze = request.freezes.iter().find(|f| f.active(action.environment, request.now));
+        let grant = request
+            .grants
+            .iter()
+            .find(|g| g.covers(&action.agent, &action.target, risk, request.now));
+        let freeze = request
+            .freezes
+            .iter()
+            .find(|f| f.active(action.environment, request.now));
 
         let context = match self.context(request, grant.is_some(), freeze.is_some()) {
             Ok(context) => context,
-            Err(error) => return Decision::deny(risk, format!("holdpoint could not build the policy context: {error}")),
+            Err(error) => {
+                return Decision::deny(
+                    risk,
+                    format!("holdpoint could not build the policy context: {error}"),
+                );
+            }
         };
-        let (Some(policies), Some(action_uid)) = (self.by_risk.get(index), self.actions.get(index)) else {
+        let (Some(policies), Some(action_uid)) = (self.by_risk.get(index), self.actions.get(index))
+        else {
             return Decision::deny(risk, "holdpoint has no policies for this risk class");
         };
-        let principal = EntityUid::from_type_name_and_id(self.agent_type.clone(), EntityId::new(&action.agent));
-        let resource = EntityUid::from_type_name_and_id(self.target_type.clone(), EntityId::new(&action.target));
-        let cedar_request = match Request::new(principal, action_uid.clone(), resource, context, Some(&self.schema)) {
+        let principal =
+            EntityUid::from_type_name_and_id(self.agent_type.clone(), EntityId::new(&action.agent));
+        let resource = EntityUid::from_type_name_and_id(
+            self.target_type.clone(),
+            EntityId::new(&action.target),
+        );
+        let cedar_request = match Request::new(
+            principal,
+            action_uid.clone(),
+            resource,
+            context,
+            Some(&self.schema),
+        ) {
             Ok(request) => request,
-            Err(error) => return Decision::deny(risk, format!("holdpoint could not build the policy request: {error}")),
+            Err(error) => {
+                return Decision::deny(
+                    risk,
+                    format!("holdpoint could not build the policy request: {error}"),
+                );
+            }
         };
-        let response = self.authorizer.is_authorized(&cedar_request, policies, &Entities::empty());
+        let response = self
+            .authorizer
+            .is_authorized(&cedar_request, policies, &Entities::empty());
 
-        let mut reasons: Vec<String> = analysis.deciding_effects().map(|e| e.summary.clone()).collect();
+        let mut reasons: Vec<String> = analysis
+            .deciding_effects()
+            .map(|e| e.summary.clone())
+            .collect();
         if let Some(why) = &analysis.unanalysable {
             reasons.push(why.clone());
         }
         // Cedar skips a policy whose evaluation fails; holdpoint refuses instead, since a
         // skipped forbid would otherwise let the action through.
-        let errors: Vec<String> = response.diagnostics().errors().map(ToString::to_string).collect();
+        let errors: Vec<String> = response
+            .diagnostics()
+            .errors()
+            .map(ToString::to_string)
+            .collect();
         if !errors.is_empty() {
-            reasons.extend(errors.iter().map(|e| format!("a policy failed to evaluate, so holdpoint refuses: {e}")));
-            return Decision { reasons, ..Decision::deny(risk, "") }.without_blank_reasons();
+            reasons.extend(
+                errors
+                    .iter()
+                    .map(|e| format!("a policy failed to evaluate, so holdpoint refuses: {e}")),
+            );
+            return Decision {
+                reasons,
+                ..Decision::deny(risk, "")
+            }
+            .without_blank_reasons();
         }
         let determining: BTreeSet<PolicyId> = response.diagnostics().reason().cloned().collect();
         let policies: Vec<String> = determining.iter().map(ToString::to_string).collect();
-        let notes: Vec<&PolicyNotes> = determining.iter().filter_map(|id| self.notes.get(id)).collect();
+        let notes: Vec<&PolicyNotes> = determining
+            .iter()
+            .filter_map(|id| self.notes.get(id))
+            .collect();
         let explain = |reasons: &mut Vec<String>, notes: &[&PolicyNotes]| {
             for note in notes {
                 if let Some(reason) = &note.reason {
@@ -240,30 +336,49 @@ impl PolicyEngine {
         };
         match response.decision() {
             cedar_policy::Decision::Deny if decision.policies.is_empty() => {
-                reasons.push(format!("no policy permits `{risk}` actions in {}", action.environment));
+                reasons.push(format!(
+                    "no policy permits `{risk}` actions in {}",
+                    action.environment
+                ));
             }
             cedar_policy::Decision::Deny => {
                 if let Some(freeze) = freeze {
-                    reasons.push(format!("{} is frozen: {}", action.environment, freeze.reason));
+                    reasons.push(format!(
+                        "{} is frozen: {}",
+                        action.environment, freeze.reason
+                    ));
                 }
                 explain(&mut reasons, &notes);
             }
             cedar_policy::Decision::Allow => {
-                let approvals: Vec<&&PolicyNotes> = notes.iter().filter(|n| n.approval.is_some()).collect();
+                let approvals: Vec<&&PolicyNotes> =
+                    notes.iter().filter(|n| n.approval.is_some()).collect();
                 if approvals.is_empty() {
                     decision.outcome = Outcome::Allow;
                     decision.grant = grant.map(|g| g.id.clone());
                     if let Some(grant) = grant.filter(|_| risk >= Risk::Change) {
-                        reasons.push(format!("grant `{}` for task \"{}\" covers it", grant.id, grant.task));
+                        reasons.push(format!(
+                            "grant `{}` for task \"{}\" covers it",
+                            grant.id, grant.task
+                        ));
                     }
                     explain(&mut reasons, &notes);
                 } else {
                     decision.outcome = Outcome::Ask;
-                    let annotated = approvals.iter().filter_map(|n| n.approval).max().unwrap_or(1);
-                    let configured = if risk == Risk::Destroy { request.destroy_quorum } else { 1 };
+                    let annotated = approvals
+                        .iter()
+                        .filter_map(|n| n.approval)
+                        .max()
+                        .unwrap_or(1);
+                    let configured = if risk == Risk::Destroy {
+                        request.destroy_quorum
+                    } else {
+                        1
+                    };
                     decision.quorum = annotated.max(configured).max(1);
                     decision.confirm_target = approvals.iter().any(|n| n.confirm_target);
-                    let approval_notes: Vec<&PolicyNotes> = approvals.into_iter().copied().collect();
+                    let approval_notes: Vec<&PolicyNotes> =
+                        approvals.into_iter().copied().collect();
                     explain(&mut reasons, &approval_notes);
                     decision.policies = determining
                         .iter()
@@ -277,7 +392,12 @@ impl PolicyEngine {
         decision.without_blank_reasons()
     }
 
-    fn context(&self, request: &DecisionRequest<'_>, granted: bool, frozen: bool) -> Result<Context, cedar_policy::ContextCreationError> {
+    fn context(
+        &self,
+        request: &DecisionRequest<'_>,
+        granted: bool,
+        frozen: bool,
+    ) -> Result<Context, cedar_policy::ContextCreationError> {
         let analysis = request.analysis;
         let action = request.action;
         let effects: BTreeSet<String> = analysis
@@ -287,19 +407,45 @@ impl PolicyEngine {
             .collect();
         let days = request.now.div_euclid(86_400);
         let pairs = [
-            ("environment", RestrictedExpression::new_string(action.environment.as_str().to_owned())),
-            ("surface", RestrictedExpression::new_string(action.surface.as_str().to_owned())),
+            (
+                "environment",
+                RestrictedExpression::new_string(action.environment.as_str().to_owned()),
+            ),
+            (
+                "surface",
+                RestrictedExpression::new_string(action.surface.as_str().to_owned()),
+            ),
             ("opaque", RestrictedExpression::new_bool(analysis.opaque())),
-            ("unanalysable", RestrictedExpression::new_bool(analysis.unanalysable.is_some())),
-            ("self_protection", RestrictedExpression::new_bool(analysis.self_protection())),
-            ("effects", RestrictedExpression::new_set(effects.into_iter().map(RestrictedExpression::new_string))),
+            (
+                "unanalysable",
+                RestrictedExpression::new_bool(analysis.unanalysable.is_some()),
+            ),
+            (
+                "self_protection",
+                RestrictedExpression::new_bool(analysis.self_protection()),
+            ),
+            (
+                "effects",
+                RestrictedExpression::new_set(
+                    effects.into_iter().map(RestrictedExpression::new_string),
+                ),
+            ),
             ("frozen", RestrictedExpression::new_bool(frozen)),
             ("granted", RestrictedExpression::new_bool(granted)),
-            ("session", RestrictedExpression::new_string(action.session.clone().unwrap_or_default())),
+            (
+                "session",
+                RestrictedExpression::new_string(action.session.clone().unwrap_or_default()),
+            ),
             ("time", RestrictedExpression::new_long(request.now)),
-            ("hour", RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600)),
+            (
+                "hour",
+                RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600),
+            ),
             // 1970-01-01 was a Thursday (4 when Monday is 1).
-            ("weekday", RestrictedExpression::new_long((days + 3).rem_euclid(7) + 1)),
+            (
+                "weekday",
+                RestrictedExpression::new_long((days + 3).rem_euclid(7) + 1),
+            ),
         ];
         Context::from_pairs(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
     }
@@ -314,7 +460,10 @@ impl Decision {
 
 /// The serde name of a unit enum variant (`delete`, `table`).
 fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn file_name(path: &str) -> &str {

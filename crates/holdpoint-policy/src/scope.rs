@@ -53,10 +53,16 @@ impl Freeze {
 
 fn glob(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else { return pattern == text };
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(first) = parts.next() else {
+        return pattern == text;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
     let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else { return rest.is_empty() };
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
     for part in middle {
         match rest.find(part) {
             Some(at) => rest = rest.get(at + part.len()..).unwrap_or(""),
@@ -90,12 +96,24 @@ mod tests {
         assert!(!g.covers("claude", "postgres:app@production", Risk::Change, 10));
         assert!(!g.covers("claude", "postgres:app@staging", Risk::Destroy, 10));
         assert!(!g.covers("claude", "postgres:app@staging", Risk::Change, 1_000));
-        assert!(!Grant { revoked: true, ..grant() }.covers("claude", "postgres:app@staging", Risk::Read, 10));
+        assert!(
+            !Grant {
+                revoked: true,
+                ..grant()
+            }
+            .covers("claude", "postgres:app@staging", Risk::Read, 10)
+        );
     }
 
     #[test]
     fn a_freeze_is_active_in_its_window() {
-        let f = Freeze { environment: Environment::Production, reason: "release".to_owned(), starts_at: 10, until: Some(20), ended: false };
+        let f = Freeze {
+            environment: Environment::Production,
+            reason: "release".to_owned(),
+            starts_at: 10,
+            until: Some(20),
+            ended: false,
+        };
         assert!(f.active(Environment::Production, 10));
         assert!(!f.active(Environment::Production, 20));
         assert!(!f.active(Environment::Staging, 15));

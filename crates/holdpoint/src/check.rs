@@ -43,7 +43,11 @@ pub(crate) struct CheckArgs {
     #[arg(value_name = "SURFACE", required_unless_present = "batch")]
     surface: Option<String>,
     /// The command or SQL, after `--`; `-` reads it from standard input.
-    #[arg(value_name = "INPUT", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "INPUT",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     input: Vec<String>,
 }
 
@@ -109,12 +113,22 @@ pub(crate) struct Evaluation {
 }
 
 impl Checker<'_> {
-    pub fn evaluate(&self, surface: Surface, input: String, env: Option<Environment>, cwd: Option<String>, agent: Option<String>, target: Option<String>) -> Evaluation {
+    pub fn evaluate(
+        &self,
+        surface: Surface,
+        input: String,
+        env: Option<Environment>,
+        cwd: Option<String>,
+        agent: Option<String>,
+        target: Option<String>,
+    ) -> Evaluation {
         let env = env.unwrap_or(self.env);
         let cwd = cwd.unwrap_or_else(|| self.cwd.clone());
         let files = LocalFiles::default();
         let ctx = local::analysis_context(&cwd);
-        let target = target.or_else(|| self.target.clone()).unwrap_or_else(|| format!("{surface}:local@{env}"));
+        let target = target
+            .or_else(|| self.target.clone())
+            .unwrap_or_else(|| format!("{surface}:local@{env}"));
         let mut action = Action {
             surface,
             input,
@@ -135,12 +149,20 @@ impl Checker<'_> {
             freezes: &self.freezes,
             destroy_quorum: 1,
         });
-        Evaluation { action, analysis, decision }
+        Evaluation {
+            action,
+            analysis,
+            decision,
+        }
     }
 }
 
 fn answer(evaluation: &Evaluation) -> Answer<'_> {
-    let Evaluation { action, analysis, decision } = evaluation;
+    let Evaluation {
+        action,
+        analysis,
+        decision,
+    } = evaluation;
     Answer {
         decision: decision.outcome,
         risk: decision.risk,
@@ -161,7 +183,9 @@ fn answer(evaluation: &Evaluation) -> Answer<'_> {
 pub(crate) fn surface(name: &str) -> Result<Surface, String> {
     match name.parse::<Surface>() {
         Ok(surface @ (Surface::Shell | Surface::Sql)) => Ok(surface),
-        Ok(other) => Err(format!("the `{other}` surface cannot be checked yet: use `shell` or `sql`")),
+        Ok(other) => Err(format!(
+            "the `{other}` surface cannot be checked yet: use `shell` or `sql`"
+        )),
         Err(error) => Err(error.to_string()),
     }
 }
@@ -199,7 +223,9 @@ fn single(checker: &Checker, args: &CheckArgs) -> Result<u8, Failure> {
         }
         [dash] if dash == "-" => {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
             text
         }
         words => words.join(" "),
@@ -211,7 +237,9 @@ fn single(checker: &Checker, args: &CheckArgs) -> Result<u8, Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        Format::Json => serde_json::to_writer(&mut out, &answer(&evaluation)).map_err(std::io::Error::from).and_then(|()| writeln!(out)),
+        Format::Json => serde_json::to_writer(&mut out, &answer(&evaluation))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
         Format::Text => write_text(&mut out, &evaluation),
     };
     written.map_err(|e| Failure::internal(format!("cannot write the decision: {e}")))?;
@@ -223,11 +251,23 @@ fn single(checker: &Checker, args: &CheckArgs) -> Result<u8, Failure> {
 }
 
 fn write_text(out: &mut impl Write, evaluation: &Evaluation) -> std::io::Result<()> {
-    let Evaluation { action, analysis, decision } = evaluation;
+    let Evaluation {
+        action,
+        analysis,
+        decision,
+    } = evaluation;
     let detail = match decision.outcome {
         Outcome::Ask => {
-            let who = if decision.quorum > 1 { format!("{} distinct humans must approve", decision.quorum) } else { "a human must approve".to_owned() };
-            let confirm = if decision.confirm_target { ", typing the target's name to confirm" } else { "" };
+            let who = if decision.quorum > 1 {
+                format!("{} distinct humans must approve", decision.quorum)
+            } else {
+                "a human must approve".to_owned()
+            };
+            let confirm = if decision.confirm_target {
+                ", typing the target's name to confirm"
+            } else {
+                ""
+            };
             format!(" ({who}{confirm})")
         }
         Outcome::Allow | Outcome::Deny => String::new(),
@@ -244,7 +284,12 @@ fn write_text(out: &mut impl Write, evaluation: &Evaluation) -> std::io::Result<
                 (true, false) => " [opaque]",
                 _ => "",
             };
-            writeln!(out, "  {:<9} {}{marks}", effect.risk.as_str(), effect.summary)?;
+            writeln!(
+                out,
+                "  {:<9} {}{marks}",
+                effect.risk.as_str(),
+                effect.summary
+            )?;
         }
     }
     writeln!(out, "reasons")?;
@@ -270,34 +315,50 @@ fn batch(checker: &Checker, file: &str) -> Result<u8, Failure> {
     let reader: Box<dyn BufRead> = if file == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        let opened = std::fs::File::open(file).map_err(|e| Failure::usage(format!("cannot open `{file}`: {e}")))?;
+        let opened = std::fs::File::open(file)
+            .map_err(|e| Failure::usage(format!("cannot open `{file}`: {e}")))?;
         Box::new(std::io::BufReader::new(opened))
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, line) in reader.lines().enumerate() {
         let number = index + 1;
-        let line = line.map_err(|e| Failure::usage(format!("cannot read line {number} of `{file}`: {e}")))?;
+        let line = line
+            .map_err(|e| Failure::usage(format!("cannot read line {number} of `{file}`: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
         let written = match decide_line(checker, &line) {
             Ok(evaluation) => serde_json::to_writer(&mut out, &answer(&evaluation)),
-            Err(error) => serde_json::to_writer(&mut out, &LineError { line: number, decision: Outcome::Deny, error }),
+            Err(error) => serde_json::to_writer(
+                &mut out,
+                &LineError {
+                    line: number,
+                    decision: Outcome::Deny,
+                    error,
+                },
+            ),
         };
         written
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
             .map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
     }
-    out.flush().map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
+    out.flush()
+        .map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
     Ok(exit::ALLOW)
 }
 
 fn decide_line(checker: &Checker, line: &str) -> Result<Evaluation, String> {
-    let item: Item = serde_json::from_str(line).map_err(|e| format!("not a valid action line: {e}"))?;
+    let item: Item =
+        serde_json::from_str(line).map_err(|e| format!("not a valid action line: {e}"))?;
     let surface = surface(&item.surface)?;
-    let env = item.env.as_deref().map(str::parse::<Environment>).transpose().map_err(|e| e.to_string())?;
+    let env = item
+        .env
+        .as_deref()
+        .map(str::parse::<Environment>)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     if item.input.trim().is_empty() {
         return Err("the input is empty".to_owned());
     }

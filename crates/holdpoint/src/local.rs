@@ -62,18 +62,23 @@ pub(crate) fn holdpoint_home() -> PathBuf {
 
 /// The current directory as a string, for analysis.
 pub(crate) fn current_dir() -> Result<String, Failure> {
-    let dir = std::env::current_dir().map_err(|e| Failure::internal(format!("cannot read the current directory: {e}")))?;
+    let dir = std::env::current_dir()
+        .map_err(|e| Failure::internal(format!("cannot read the current directory: {e}")))?;
     Ok(dir.to_string_lossy().into_owned())
 }
 
 /// Seconds since the epoch.
 pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The environment: `--env`, else `$HOLDPOINT_ENV`, else production.
 pub(crate) fn environment(flag: Option<&str>) -> Result<Environment, Failure> {
-    let from_env = std::env::var("HOLDPOINT_ENV").ok().filter(|e| !e.is_empty());
+    let from_env = std::env::var("HOLDPOINT_ENV")
+        .ok()
+        .filter(|e| !e.is_empty());
     match flag.map(str::to_owned).or(from_env) {
         Some(name) => name.parse().map_err(|e| Failure::usage(format!("{e}"))),
         None => Ok(Environment::Production),
@@ -96,7 +101,10 @@ pub(crate) fn policy_dir(flag: Option<&Path>) -> Option<PathBuf> {
 /// The `.cedar` files of a policy directory, in name order.
 pub(crate) fn read_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, Failure> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Failure::usage(format!("cannot read the policy directory `{}`: {e}", dir.display()))
+        Failure::usage(format!(
+            "cannot read the policy directory `{}`: {e}",
+            dir.display()
+        ))
     })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -115,7 +123,10 @@ pub(crate) fn read_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, Failure> 
         .map(|path| {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
-            Ok(PolicySource { name: path.display().to_string(), text })
+            Ok(PolicySource {
+                name: path.display().to_string(),
+                text,
+            })
         })
         .collect()
 }
@@ -127,5 +138,9 @@ pub(crate) fn policy_engine(flag: Option<&Path>) -> Result<PolicyEngine, Failure
         Some(dir) => read_policy_dir(&dir)?,
         None => Vec::new(),
     };
-    PolicyEngine::load(&sources).map_err(|e| Failure::usage(format!("{e}\nfix the policy, or check it with `holdpoint policy validate`")))
+    PolicyEngine::load(&sources).map_err(|e| {
+        Failure::usage(format!(
+            "{e}\nfix the policy, or check it with `holdpoint policy validate`"
+        ))
+    })
 }

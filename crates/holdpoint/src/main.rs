@@ -73,11 +73,17 @@ pub(crate) struct Failure {
 impl Failure {
     /// Bad input from the user: exit status 2.
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), code: exit::USAGE }
+        Failure {
+            message: message.into(),
+            code: exit::USAGE,
+        }
     }
 
     /// Something holdpoint itself could not do: exit status 1.
     pub fn internal(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), code: exit::INTERNAL }
+        Failure {
+            message: message.into(),
+            code: exit::INTERNAL,
+        }
     }
 }

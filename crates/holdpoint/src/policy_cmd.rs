@@ -74,24 +74,39 @@ struct TestCase {
 }
 
 fn test(file: &std::path::Path, policies: Option<&std::path::Path>) -> Result<u8, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", file.display())))?;
     let mut cases = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with("//") {
             continue;
         }
-        let case: TestCase = serde_json::from_str(line)
-            .map_err(|e| Failure::usage(format!("{}:{}: not a valid test case: {e}", file.display(), index + 1)))?;
+        let case: TestCase = serde_json::from_str(line).map_err(|e| {
+            Failure::usage(format!(
+                "{}:{}: not a valid test case: {e}",
+                file.display(),
+                index + 1
+            ))
+        })?;
         let expect: Outcome = match case.expect.as_str() {
             "allow" => Outcome::Allow,
             "ask" => Outcome::Ask,
             "deny" => Outcome::Deny,
-            other => return Err(Failure::usage(format!("{}:{}: `expect` is `{other}`; use `allow`, `ask` or `deny`", file.display(), index + 1))),
+            other => {
+                return Err(Failure::usage(format!(
+                    "{}:{}: `expect` is `{other}`; use `allow`, `ask` or `deny`",
+                    file.display(),
+                    index + 1
+                )));
+            }
         };
         cases.push((index + 1, case, expect));
     }
     if cases.is_empty() {
-        return Err(Failure::usage(format!("`{}` has no test cases", file.display())));
+        return Err(Failure::usage(format!(
+            "`{}` has no test cases",
+            file.display()
+        )));
     }
 
     let engine = local::policy_engine(policies)?;
@@ -103,33 +118,70 @@ fn test(file: &std::path::Path, policies: Option<&std::path::Path>) -> Result<u8
         let name = case.name.clone().unwrap_or_else(|| case.input.clone());
         let surface = surface(&case.surface).map_err(|e| Failure::usage(format!("{at}: {e}")))?;
         let env: Environment = match &case.env {
-            Some(env) => env.parse().map_err(|e| Failure::usage(format!("{at}: {e}")))?,
+            Some(env) => env
+                .parse()
+                .map_err(|e| Failure::usage(format!("{at}: {e}")))?,
             None => Environment::Production,
         };
         let agent = case.agent.clone().unwrap_or_else(|| "agent".to_owned());
-        let target = case.target.clone().unwrap_or_else(|| format!("{surface}:local@{env}"));
+        let target = case
+            .target
+            .clone()
+            .unwrap_or_else(|| format!("{surface}:local@{env}"));
         let grants = match &case.grant {
             Some(risk) => {
-                let max_risk: Risk = risk.parse().map_err(|e| Failure::usage(format!("{at}: {e}")))?;
-                vec![Grant { id: "test-grant".to_owned(), agent: agent.clone(), task: "policy test".to_owned(), targets: vec![target.clone()], max_risk, expires_at: now + 3_600, revoked: false }]
+                let max_risk: Risk = risk
+                    .parse()
+                    .map_err(|e| Failure::usage(format!("{at}: {e}")))?;
+                vec![Grant {
+                    id: "test-grant".to_owned(),
+                    agent: agent.clone(),
+                    task: "policy test".to_owned(),
+                    targets: vec![target.clone()],
+                    max_risk,
+                    expires_at: now + 3_600,
+                    revoked: false,
+                }]
             }
             None => Vec::new(),
         };
         let freezes = if case.frozen {
-            vec![Freeze { environment: env, reason: "policy test freeze".to_owned(), starts_at: now - 1, until: None, ended: false }]
+            vec![Freeze {
+                environment: env,
+                reason: "policy test freeze".to_owned(),
+                starts_at: now - 1,
+                until: None,
+                ended: false,
+            }]
         } else {
             Vec::new()
         };
-        let checker = Checker { engine: &engine, cwd: case.cwd.clone().unwrap_or_else(|| cwd.clone()), env, agent: agent.clone(), target: Some(target), now, grants, freezes };
+        let checker = Checker {
+            engine: &engine,
+            cwd: case.cwd.clone().unwrap_or_else(|| cwd.clone()),
+            env,
+            agent: agent.clone(),
+            target: Some(target),
+            now,
+            grants,
+            freezes,
+        };
         let evaluation = checker.evaluate(surface, case.input.clone(), None, None, None, None);
         let got = evaluation.decision.outcome;
         if got == expect {
             passed += 1;
         } else {
             failed += 1;
-            println!("FAIL {at} {name}: expected {expect}, got {got} ({})", evaluation.decision.reasons.join("; "));
+            println!(
+                "FAIL {at} {name}: expected {expect}, got {got} ({})",
+                evaluation.decision.reasons.join("; ")
+            );
         }
     }
     println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 { exit::ALLOW } else { exit::INTERNAL })
+    Ok(if failed == 0 {
+        exit::ALLOW
+    } else {
+        exit::INTERNAL
+    })
 }

@@ -10,8 +10,8 @@ mod words;
 use std::collections::{HashMap, HashSet};
 
 use brush_parser::ast::{
-    Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, ElseClause, IoFileRedirectKind,
-    IoFileRedirectTarget, IoRedirect, Pipeline, Program, SimpleCommand,
+    Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, ElseClause,
+    IoFileRedirectKind, IoFileRedirectTarget, IoRedirect, Pipeline, Program, SimpleCommand,
 };
 use brush_parser::{Parser, ParserOptions};
 
@@ -27,20 +27,52 @@ use words::Expanded;
 const MAX_INPUT: usize = 256 * 1024;
 /// How deep `bash -c "eval '…'"` may nest before the rest is opaque.
 const MAX_DEPTH: u32 = 12;
+/// How deeply brackets may nest. The parser recurses once per level, so this bound is
+/// what keeps a hostile input from exhausting the stack.
+const MAX_NESTING: usize = 64;
+
+/// The deepest nesting of brackets and braces in the text, quoted or not: an
+/// over-estimate, which errs towards refusing to analyse.
+fn nesting(script: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in script.chars() {
+        match c {
+            '(' | '{' | '[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
 
 /// Analyses a shell command line.
 pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
     if script.len() > MAX_INPUT {
         return Analysis::unanalysable(
-            format!("the command is {} bytes long; holdpoint analyses at most {MAX_INPUT}", script.len()),
+            format!(
+                "the command is {} bytes long; holdpoint analyses at most {MAX_INPUT}",
+                script.len()
+            ),
             "a command too long to analyse".to_owned(),
+        );
+    }
+    if nesting(script) > MAX_NESTING {
+        return Analysis::unanalysable(
+            format!("the command nests brackets more than {MAX_NESTING} levels deep"),
+            "a command nested too deeply to analyse".to_owned(),
         );
     }
     let mut walker = Walker::new(ctx, files);
     match walker.parse(script) {
         Ok(program) => {
             walker.program(&program);
-            Analysis { effects: walker.effects, unanalysable: None }
+            Analysis {
+                effects: walker.effects,
+                unanalysable: None,
+            }
         }
         Err(error) => Analysis::unanalysable(
             format!("the shell command could not be parsed: {error}"),
@@ -54,7 +86,10 @@ pub(crate) fn analyse_remote(script: &str, host: &str) -> Analysis {
     let ctx = AnalysisContext::new("/");
     let mut walker = Walker::new(&ctx, &crate::analysis::NoFiles);
     walker.remote(script, host, "a remote command");
-    Analysis { effects: walker.effects, unanalysable: None }
+    Analysis {
+        effects: walker.effects,
+        unanalysable: None,
+    }
 }
 
 /// What a command writes to its standard output, as far as the next command in a
@@ -79,9 +114,22 @@ enum Stream {
 impl Stream {
     /// Whether the command producing this stream visibly generates destructive code.
     fn generates_destruction(&self) -> bool {
-        let Stream::Generated(producer) = self else { return false };
+        let Stream::Generated(producer) = self else {
+            return false;
+        };
         let upper = producer.to_ascii_uppercase();
-        ["DROP ", "TRUNCATE", "DELETE ", "RM -", "FLUSHALL", "FLUSHDB", "DROPDATABASE", "DEL "].iter().any(|k| upper.contains(k))
+        [
+            "DROP ",
+            "TRUNCATE",
+            "DELETE ",
+            "RM -",
+            "FLUSHALL",
+            "FLUSHDB",
+            "DROPDATABASE",
+            "DEL ",
+        ]
+        .iter()
+        .any(|k| upper.contains(k))
     }
 }
 
@@ -96,6 +144,9 @@ struct Walker<'a> {
     /// A Python virtual environment inside the workspace is active, so package installs
     /// land in the workspace.
     virtualenv: bool,
+    /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
+    /// as an arithmetic command `((…))`.
+    spaced_parens: bool,
     depth: u32,
 }
 
@@ -121,13 +172,21 @@ impl Invocation {
 
     /// The command line for display, shortened.
     fn display(&self) -> String {
-        let text = self.argv.iter().map(Expanded::best).collect::<Vec<_>>().join(" ");
+        let text = self
+            .argv
+            .iter()
+            .map(Expanded::best)
+            .collect::<Vec<_>>()
+            .join(" ");
         shorten(&text, 120)
     }
 
     /// A new invocation of the arguments from `start` on, with the same input.
     fn tail(&self, start: usize) -> Invocation {
-        Invocation { argv: self.argv.get(start..).unwrap_or(&[]).to_vec(), stdin: self.stdin.clone() }
+        Invocation {
+            argv: self.argv.get(start..).unwrap_or(&[]).to_vec(),
+            stdin: self.stdin.clone(),
+        }
     }
 }
 
@@ -160,7 +219,11 @@ fn command_start(args: &[String], value_flags: &[&str], mut skip: usize) -> Opti
             return (skip == 0).then_some(i + 1).filter(|&at| at < args.len());
         }
         if arg.starts_with('-') && arg.len() > 1 {
-            i += if value_flags.contains(&arg.as_str()) { 2 } else { 1 };
+            i += if value_flags.contains(&arg.as_str()) {
+                2
+            } else {
+                1
+            };
             continue;
         }
         if skip == 0 {
@@ -208,11 +271,13 @@ impl<'a> Walker<'a> {
             vars: HashMap::new(),
             functions: HashSet::new(),
             virtualenv: false,
+            spaced_parens: false,
             depth: 0,
         }
     }
 
-    fn parse(&self, script: &str) -> Result<Program, brush_parser::ParseError> {
+    fn parse(&mut self, script: &str) -> Result<Program, brush_parser::ParseError> {
+        self.spaced_parens |= has_spaced_parens(script);
         let mut parser = Parser::new(std::io::Cursor::new(script), &self.options);
         parser.parse_program()
     }
@@ -226,7 +291,19 @@ impl<'a> Walker<'a> {
     /// Analyses a command line found inside another one (`bash -c`, `eval`, `ssh`).
     fn nested(&mut self, script: &str, what: &str, stdin: Stream) {
         if self.depth >= MAX_DEPTH {
-            self.push(Effect::opaque(what, Risk::Change, format!("{what} nests commands too deeply to analyse")));
+            self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} nests commands too deeply to analyse"),
+            ));
+            return;
+        }
+        if nesting(script) > MAX_NESTING {
+            self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} nests brackets too deeply to analyse"),
+            ));
             return;
         }
         match self.parse(script) {
@@ -274,7 +351,9 @@ impl<'a> Walker<'a> {
             self.pipeline(&and_or.first, stdin);
             for next in &and_or.additional {
                 match next {
-                    brush_parser::ast::AndOr::And(p) | brush_parser::ast::AndOr::Or(p) => self.pipeline(p, stdin),
+                    brush_parser::ast::AndOr::And(p) | brush_parser::ast::AndOr::Or(p) => {
+                        self.pipeline(p, stdin)
+                    }
                 }
             }
         }
@@ -334,7 +413,8 @@ impl<'a> Walker<'a> {
                 // stand for it statically.
                 match loop_values.as_slice() {
                     [only] if only.value.is_some() && !only.glob => {
-                        self.vars.insert(clause.variable_name.clone(), only.best().to_owned());
+                        self.vars
+                            .insert(clause.variable_name.clone(), only.best().to_owned());
                     }
                     _ => {
                         self.vars.remove(&clause.variable_name);
@@ -368,7 +448,14 @@ impl<'a> Walker<'a> {
             CompoundCommand::Coprocess(coprocess) => {
                 self.command(&coprocess.body, stdin.clone());
             }
-            CompoundCommand::Arithmetic(_) => {}
+            CompoundCommand::Arithmetic(arithmetic) => {
+                // bash runs `( ( cmd ) )` as nested subshells, while the parser takes it for
+                // arithmetic; where the text has that shape, the inside is walked as commands.
+                if self.spaced_parens {
+                    let inner = arithmetic.expr.value.clone();
+                    self.nested(&inner, "a nested subshell", stdin.clone());
+                }
+            }
         }
     }
 
@@ -400,10 +487,13 @@ impl<'a> Walker<'a> {
             match item {
                 CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) => {
                     let value = match &assignment.value {
-                        brush_parser::ast::AssignmentValue::Scalar(value) => self.expand(&value.value),
+                        brush_parser::ast::AssignmentValue::Scalar(value) => {
+                            self.expand(&value.value)
+                        }
                         brush_parser::ast::AssignmentValue::Array(_) => self.expand(&word.value),
                     };
-                    if let brush_parser::ast::AssignmentName::VariableName(name) = &assignment.name {
+                    if let brush_parser::ast::AssignmentName::VariableName(name) = &assignment.name
+                    {
                         assignments.push((name.clone(), value));
                     }
                 }
@@ -426,7 +516,8 @@ impl<'a> Walker<'a> {
         for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
             match item {
                 CommandPrefixOrSuffixItem::IoRedirect(redirect) => redirects.push(redirect),
-                CommandPrefixOrSuffixItem::Word(word) | CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
+                CommandPrefixOrSuffixItem::Word(word)
+                | CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
                     let expanded = self.expand(&word.value);
                     argv.push(expanded);
                 }
@@ -434,7 +525,10 @@ impl<'a> Walker<'a> {
                     let saved = self.location.clone();
                     self.list(&subshell.list, &Stream::Terminal);
                     self.location = saved;
-                    argv.push(Expanded { text: "/dev/fd/63".to_owned(), ..Expanded::default() });
+                    argv.push(Expanded {
+                        text: "/dev/fd/63".to_owned(),
+                        ..Expanded::default()
+                    });
                 }
             }
         }
@@ -480,7 +574,9 @@ impl<'a> Walker<'a> {
                         self.location = saved;
                         return None;
                     }
-                    IoFileRedirectTarget::Fd(_) | IoFileRedirectTarget::Duplicate(_) => return None,
+                    IoFileRedirectTarget::Fd(_) | IoFileRedirectTarget::Duplicate(_) => {
+                        return None;
+                    }
                 };
                 let path = self.expand(&word.value);
                 match kind {
@@ -490,17 +586,25 @@ impl<'a> Walker<'a> {
                         }
                         return Some(self.file_stream(&path));
                     }
-                    IoFileRedirectKind::Write | IoFileRedirectKind::Clobber | IoFileRedirectKind::ReadAndWrite => {
+                    IoFileRedirectKind::Write
+                    | IoFileRedirectKind::Clobber
+                    | IoFileRedirectKind::ReadAndWrite => {
                         self.write_path(&path, WriteKind::Truncate, "`>` redirection");
                     }
-                    IoFileRedirectKind::Append => self.write_path(&path, WriteKind::Append, "`>>` redirection"),
+                    IoFileRedirectKind::Append => {
+                        self.write_path(&path, WriteKind::Append, "`>>` redirection")
+                    }
                     IoFileRedirectKind::DuplicateInput | IoFileRedirectKind::DuplicateOutput => {}
                 }
                 None
             }
             IoRedirect::OutputAndError(word, append) => {
                 let path = self.expand(&word.value);
-                let kind = if *append { WriteKind::Append } else { WriteKind::Truncate };
+                let kind = if *append {
+                    WriteKind::Append
+                } else {
+                    WriteKind::Truncate
+                };
                 self.write_path(&path, kind, "`&>` redirection");
                 None
             }
@@ -548,7 +652,10 @@ impl<'a> Walker<'a> {
         match &self.location {
             Location::Local(Some(dir)) => {
                 let here = Expanded::literal(dir);
-                matches!(self.zone(&here), Zone::Workspace | Zone::WholeWorkspace | Zone::Temp)
+                matches!(
+                    self.zone(&here),
+                    Zone::Workspace | Zone::WholeWorkspace | Zone::Temp
+                )
             }
             _ => false,
         }
@@ -559,19 +666,66 @@ impl<'a> Walker<'a> {
         let name = path.best().to_owned();
         let effect = match self.zone(path) {
             Zone::Harmless => return,
-            Zone::Protected(object) => {
-                Effect::self_protection(object, &name, format!("{how} writes `{name}`, which protects holdpoint"))
-            }
-            Zone::Device => Effect::new(Verb::Write, ObjectKind::Device, &name, Risk::Destroy, format!("{how} overwrites device `{name}`")),
-            Zone::Workspace | Zone::Temp => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Workspace, format!("{how} writes `{name}` in the workspace")),
-            Zone::WholeWorkspace => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Workspace, format!("{how} writes `{name}` in the workspace")),
+            Zone::Protected(object) => Effect::self_protection(
+                object,
+                &name,
+                format!("{how} writes `{name}`, which protects holdpoint"),
+            ),
+            Zone::Device => Effect::new(
+                Verb::Write,
+                ObjectKind::Device,
+                &name,
+                Risk::Destroy,
+                format!("{how} overwrites device `{name}`"),
+            ),
+            Zone::Workspace | Zone::Temp => Effect::new(
+                Verb::Write,
+                ObjectKind::File,
+                &name,
+                Risk::Workspace,
+                format!("{how} writes `{name}` in the workspace"),
+            ),
+            Zone::WholeWorkspace => Effect::new(
+                Verb::Write,
+                ObjectKind::File,
+                &name,
+                Risk::Workspace,
+                format!("{how} writes `{name}` in the workspace"),
+            ),
             Zone::Outside => match kind {
-                WriteKind::Append => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Change, format!("{how} appends to `{name}` outside the workspace")),
-                WriteKind::Truncate if path.value.is_none() => {
-                    Effect::opaque(&name, Risk::Change, format!("{how} writes a file whose name is known only when it runs (`{name}`)"))
-                }
-                WriteKind::Truncate => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Destroy, format!("{how} truncates `{name}` outside the workspace")),
-                WriteKind::Modify => Effect::new(Verb::Write, ObjectKind::File, &name, Risk::Change, format!("{how} modifies `{name}` outside the workspace")),
+                WriteKind::Append => Effect::new(
+                    Verb::Write,
+                    ObjectKind::File,
+                    &name,
+                    Risk::Change,
+                    format!("{how} appends to `{name}` outside the workspace"),
+                ),
+                WriteKind::Truncate if path.value.is_none() => Effect::opaque(
+                    &name,
+                    Risk::Change,
+                    format!("{how} writes a file whose name is known only when it runs (`{name}`)"),
+                ),
+                WriteKind::Truncate => Effect::new(
+                    Verb::Write,
+                    ObjectKind::File,
+                    &name,
+                    Risk::Destroy,
+                    format!("{how} truncates `{name}` outside the workspace"),
+                ),
+                WriteKind::Modify => Effect::new(
+                    Verb::Write,
+                    ObjectKind::File,
+                    &name,
+                    Risk::Change,
+                    format!("{how} modifies `{name}` outside the workspace"),
+                ),
+                WriteKind::Rewrite => Effect::new(
+                    Verb::Write,
+                    ObjectKind::File,
+                    &name,
+                    Risk::Destroy,
+                    format!("{how} rewrites `{name}` outside the workspace, keeping no copy"),
+                ),
             },
         };
         self.push(effect);
@@ -580,17 +734,53 @@ impl<'a> Walker<'a> {
     /// Records the deletion of a path.
     fn delete_path(&mut self, path: &Expanded, recursive: bool, how: &str) {
         let name = path.best().to_owned();
-        let scope = if recursive || path.glob { Scope::All } else { Scope::One };
+        let scope = if recursive || path.glob {
+            Scope::All
+        } else {
+            Scope::One
+        };
         let effect = match self.zone(path) {
             Zone::Harmless => return,
-            Zone::Protected(object) => {
-                Effect::self_protection(object, &name, format!("{how} deletes `{name}`, which protects holdpoint"))
-            }
-            Zone::Workspace | Zone::Temp => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Workspace, format!("{how} deletes `{name}` in the workspace")),
-            Zone::WholeWorkspace => Effect::new(Verb::Delete, ObjectKind::Repository, &name, Risk::Destroy, format!("{how} deletes `{name}`: the whole workspace or its history")),
-            Zone::Device => Effect::new(Verb::Delete, ObjectKind::Device, &name, Risk::Destroy, format!("{how} deletes device `{name}`")),
-            Zone::Outside if path.value.is_none() => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Destroy, format!("{how} deletes `{name}`, known only when it runs")),
-            Zone::Outside => Effect::new(Verb::Delete, ObjectKind::File, &name, Risk::Destroy, format!("{how} deletes `{name}` outside the workspace")),
+            Zone::Protected(object) => Effect::self_protection(
+                object,
+                &name,
+                format!("{how} deletes `{name}`, which protects holdpoint"),
+            ),
+            Zone::Workspace | Zone::Temp => Effect::new(
+                Verb::Delete,
+                ObjectKind::File,
+                &name,
+                Risk::Workspace,
+                format!("{how} deletes `{name}` in the workspace"),
+            ),
+            Zone::WholeWorkspace => Effect::new(
+                Verb::Delete,
+                ObjectKind::Repository,
+                &name,
+                Risk::Destroy,
+                format!("{how} deletes `{name}`: the whole workspace or its history"),
+            ),
+            Zone::Device => Effect::new(
+                Verb::Delete,
+                ObjectKind::Device,
+                &name,
+                Risk::Destroy,
+                format!("{how} deletes device `{name}`"),
+            ),
+            Zone::Outside if path.value.is_none() => Effect::new(
+                Verb::Delete,
+                ObjectKind::File,
+                &name,
+                Risk::Destroy,
+                format!("{how} deletes `{name}`, known only when it runs"),
+            ),
+            Zone::Outside => Effect::new(
+                Verb::Delete,
+                ObjectKind::File,
+                &name,
+                Risk::Destroy,
+                format!("{how} deletes `{name}` outside the workspace"),
+            ),
         };
         self.push(effect.with_scope(scope));
     }
@@ -599,7 +789,10 @@ impl<'a> Walker<'a> {
     fn tool_effect(&mut self, inv: &Invocation, object: ObjectKind, risk: Risk, what: &str) {
         let text = inv.display();
         let (risk, summary) = if risk == Risk::Workspace && !self.in_workspace() {
-            (Risk::Change, format!("`{text}` {what}, outside the workspace"))
+            (
+                Risk::Change,
+                format!("`{text}` {what}, outside the workspace"),
+            )
         } else {
             (risk, format!("`{text}` {what}"))
         };
@@ -620,7 +813,9 @@ impl<'a> Walker<'a> {
 
     /// Runs the command named by `inv.argv[0]`.
     fn invoke(&mut self, inv: Invocation) -> Stream {
-        let Some(first) = inv.argv.first() else { return Stream::Unknown };
+        let Some(first) = inv.argv.first() else {
+            return Stream::Unknown;
+        };
         let Some(name) = first.value.clone() else {
             let text = inv.display();
             self.push(Effect::opaque(
@@ -649,31 +844,72 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
             "echo" | "printf" => {
-                let text = inv.args().iter().filter(|a| !(a.best().starts_with('-') && a.best().len() == 2)).map(Expanded::best).collect::<Vec<_>>().join(" ");
+                let text = inv
+                    .args()
+                    .iter()
+                    .filter(|a| !(a.best().starts_with('-') && a.best().len() == 2))
+                    .map(Expanded::best)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Stream::Text(text)
             }
             "cat" | "tac" => {
                 if args.is_empty() || args.iter().all(|a| a == "-") {
                     return inv.stdin;
                 }
-                let texts: Vec<Stream> = inv.args().iter().filter(|a| !a.best().starts_with('-')).map(|a| self.file_stream(a)).collect();
+                let texts: Vec<Stream> = inv
+                    .args()
+                    .iter()
+                    .filter(|a| !a.best().starts_with('-'))
+                    .map(|a| self.file_stream(a))
+                    .collect();
                 match texts.as_slice() {
                     [Stream::Text(text)] => Stream::Text(text.clone()),
                     _ => Stream::Unknown,
                 }
             }
-            "base64" | "base32" | "xxd" | "gunzip" | "zcat" | "gzip" | "bunzip2" | "bzcat" | "xz" | "unxz" | "xzcat" | "zstd" | "rev" | "tr" | "openssl" | "uudecode" | "basenc" => {
-                let decodes = args.iter().any(|a| matches!(a.as_str(), "-d" | "--decode" | "-D" | "-r" | "-c" | "-dc" | "enc" | "-p"))
-                    || matches!(base.as_str(), "gunzip" | "zcat" | "bunzip2" | "bzcat" | "unxz" | "xzcat" | "rev" | "tr" | "uudecode");
+            "base64" | "base32" | "xxd" | "gunzip" | "zcat" | "gzip" | "bunzip2" | "bzcat"
+            | "xz" | "unxz" | "xzcat" | "zstd" | "rev" | "tr" | "openssl" | "uudecode"
+            | "basenc" => {
+                let decodes = args.iter().any(|a| {
+                    matches!(
+                        a.as_str(),
+                        "-d" | "--decode" | "-D" | "-r" | "-c" | "-dc" | "enc" | "-p"
+                    )
+                }) || matches!(
+                    base.as_str(),
+                    "gunzip"
+                        | "zcat"
+                        | "bunzip2"
+                        | "bzcat"
+                        | "unxz"
+                        | "xzcat"
+                        | "rev"
+                        | "tr"
+                        | "uudecode"
+                );
                 self.tool_from_table(&base, &inv, &args);
-                if decodes { Stream::Decoded } else { Stream::Unknown }
+                if decodes {
+                    Stream::Decoded
+                } else {
+                    Stream::Unknown
+                }
             }
             "eval" => {
-                let joined = inv.args().iter().map(Expanded::best).collect::<Vec<_>>().join(" ");
+                let joined = inv
+                    .args()
+                    .iter()
+                    .map(Expanded::best)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if inv.args().iter().all(|a| a.value.is_some()) {
                     self.nested(&joined, "`eval`", inv.stdin.clone());
                 } else {
-                    self.push(Effect::opaque(&joined, Risk::Change, format!("`eval {joined}` runs text known only when it runs")));
+                    self.push(Effect::opaque(
+                        &joined,
+                        Risk::Change,
+                        format!("`eval {joined}` runs text known only when it runs"),
+                    ));
                 }
                 Stream::Unknown
             }
@@ -699,7 +935,15 @@ impl<'a> Walker<'a> {
                 let command = flag_value(&args, &["-a", "--args"]);
                 let host = args.first().cloned().unwrap_or_default();
                 match (module, command) {
-                    ("shell" | "command" | "raw" | "ansible.builtin.shell" | "ansible.builtin.command" | "ansible.builtin.raw", Some(command)) => {
+                    (
+                        "shell"
+                        | "command"
+                        | "raw"
+                        | "ansible.builtin.shell"
+                        | "ansible.builtin.command"
+                        | "ansible.builtin.raw",
+                        Some(command),
+                    ) => {
                         let command = command.to_owned();
                         self.remote(&command, &host, "an ansible command");
                     }
@@ -707,7 +951,8 @@ impl<'a> Walker<'a> {
                 }
                 Stream::Unknown
             }
-            "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "fish" | "busybox" | "tcsh" | "csh" => {
+            "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "fish" | "busybox"
+            | "tcsh" | "csh" => {
                 self.shell(&inv, &args);
                 Stream::Unknown
             }
@@ -716,12 +961,22 @@ impl<'a> Walker<'a> {
                 match command {
                     Some(command) => self.nested(command, &format!("`{base}`"), Stream::Terminal),
                     None if base == "runuser" => {
-                        if let Some(start) = command_start(&args, &["-u", "--user", "-g", "--group", "-G"], 0) {
+                        if let Some(start) =
+                            command_start(&args, &["-u", "--user", "-g", "--group", "-G"], 0)
+                        {
                             return self.invoke(inv.tail(start + 1));
                         }
-                        self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens a shell as another user", inv.display())));
+                        self.push(Effect::opaque(
+                            inv.display(),
+                            Risk::Change,
+                            format!("`{}` opens a shell as another user", inv.display()),
+                        ));
                     }
-                    None => self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens an interactive shell", inv.display()))),
+                    None => self.push(Effect::opaque(
+                        inv.display(),
+                        Risk::Change,
+                        format!("`{}` opens an interactive shell", inv.display()),
+                    )),
                 }
                 Stream::Unknown
             }
@@ -738,11 +993,32 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
             "awk" | "gawk" | "mawk" | "nawk" => {
-                let program = inv.args().iter().find(|a| !a.best().starts_with('-')).map(|a| a.best().to_owned()).unwrap_or_default();
-                if program.contains("system(") || program.contains("| getline") || program.contains("|&") {
-                    self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` runs commands from awk", inv.display())));
-                } else if program.contains("print >") || program.contains("printf >") || program.contains("> \"") {
-                    self.push(Effect::new(Verb::Write, ObjectKind::File, inv.display(), Risk::Change, format!("`{}` writes files from awk", inv.display())));
+                let program = inv
+                    .args()
+                    .iter()
+                    .find(|a| !a.best().starts_with('-'))
+                    .map(|a| a.best().to_owned())
+                    .unwrap_or_default();
+                if program.contains("system(")
+                    || program.contains("| getline")
+                    || program.contains("|&")
+                {
+                    self.push(Effect::opaque(
+                        inv.display(),
+                        Risk::Change,
+                        format!("`{}` runs commands from awk", inv.display()),
+                    ));
+                } else if program.contains("print >")
+                    || program.contains("printf >")
+                    || program.contains("> \"")
+                {
+                    self.push(Effect::new(
+                        Verb::Write,
+                        ObjectKind::File,
+                        inv.display(),
+                        Risk::Change,
+                        format!("`{}` writes files from awk", inv.display()),
+                    ));
                 } else if args.iter().any(|a| a == "-i" || a.starts_with("inplace")) {
                     self.edit_in_place(&inv, 1);
                 }
@@ -756,12 +1032,15 @@ impl<'a> Walker<'a> {
                 self.copy(&base, &inv, &args);
                 Stream::Unknown
             }
-            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano" | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
+            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano"
+            | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
                 self.touch(&base, &inv);
                 Stream::Unknown
             }
             "truncate" | "fallocate" => {
-                for path in self.positional_paths(&inv, &["-s", "--size", "-r", "--reference", "-l", "-o"]) {
+                for path in
+                    self.positional_paths(&inv, &["-s", "--size", "-r", "--reference", "-l", "-o"])
+                {
                     self.write_path(&path, WriteKind::Truncate, &format!("`{base}`"));
                 }
                 Stream::Unknown
@@ -769,7 +1048,11 @@ impl<'a> Walker<'a> {
             "tee" | "sponge" => {
                 let append = args.iter().any(|a| a == "-a" || a == "--append");
                 for path in self.positional_paths(&inv, &[]) {
-                    let kind = if append { WriteKind::Append } else { WriteKind::Truncate };
+                    let kind = if append {
+                        WriteKind::Append
+                    } else {
+                        WriteKind::Truncate
+                    };
                     self.write_path(&path, kind, &format!("`{base}`"));
                 }
                 inv.stdin
@@ -777,15 +1060,26 @@ impl<'a> Walker<'a> {
             "dd" => {
                 for arg in inv.args() {
                     if let Some(target) = arg.best().strip_prefix("of=") {
-                        let target = Expanded { value: arg.value.as_ref().map(|_| target.to_owned()), text: target.to_owned(), ..Expanded::default() };
+                        let target = Expanded {
+                            value: arg.value.as_ref().map(|_| target.to_owned()),
+                            text: target.to_owned(),
+                            ..Expanded::default()
+                        };
                         self.write_path(&target, WriteKind::Truncate, "`dd`");
                     }
                 }
                 Stream::Unknown
             }
             "sed" | "gsed" => {
-                if args.iter().any(|a| a == "-i" || a.starts_with("-i") || a.starts_with("--in-place") || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))) {
-                    let has_script_flag = args.iter().any(|a| a == "-e" || a == "-f" || a == "--expression" || a == "--file");
+                if args.iter().any(|a| {
+                    a == "-i"
+                        || a.starts_with("-i")
+                        || a.starts_with("--in-place")
+                        || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))
+                }) {
+                    let has_script_flag = args
+                        .iter()
+                        .any(|a| a == "-e" || a == "-f" || a == "--expression" || a == "--file");
                     self.edit_in_place(&inv, if has_script_flag { 0 } else { 1 });
                 }
                 Stream::Unknown
@@ -794,7 +1088,9 @@ impl<'a> Walker<'a> {
                 self.holdpoint(&inv, &args);
                 Stream::Unknown
             }
-            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlite" | "duckdb" | "clickhouse-client" | "clickhouse" | "cockroach" | "usql" | "pgcli" | "mycli" | "litecli" | "cqlsh" => {
+            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlite" | "duckdb"
+            | "clickhouse-client" | "clickhouse" | "cockroach" | "usql" | "pgcli" | "mycli"
+            | "litecli" | "cqlsh" => {
                 self.database_client(&base, &inv, &args);
                 Stream::Unknown
             }
@@ -808,9 +1104,19 @@ impl<'a> Walker<'a> {
             }
             "curl" | "wget" => {
                 self.tool_from_table(&base, &inv, &args);
-                let to_file = args.iter().any(|a| matches!(a.as_str(), "-o" | "--output" | "-O" | "--remote-name")) && !args.iter().any(|a| a == "-O-" || a == "-O" && base == "wget");
-                let to_stdout = base == "curl" && !to_file || args.iter().any(|a| a == "-O-" || a == "-qO-" || a == "-") ;
-                if to_stdout { Stream::Network } else { Stream::Unknown }
+                let to_file = args
+                    .iter()
+                    .any(|a| matches!(a.as_str(), "-o" | "--output" | "-O" | "--remote-name"))
+                    && !args
+                        .iter()
+                        .any(|a| a == "-O-" || a == "-O" && base == "wget");
+                let to_stdout = base == "curl" && !to_file
+                    || args.iter().any(|a| a == "-O-" || a == "-qO-" || a == "-");
+                if to_stdout {
+                    Stream::Network
+                } else {
+                    Stream::Unknown
+                }
             }
             _ if is_interpreter(&base) => {
                 self.interpreter(&base, &inv, &args);
@@ -820,7 +1126,10 @@ impl<'a> Walker<'a> {
                 if base == "docker-compose" || base == "podman-compose" {
                     let mut argv = vec![Expanded::literal("docker"), Expanded::literal("compose")];
                     argv.extend(inv.args().iter().cloned());
-                    return self.invoke(Invocation { argv, stdin: inv.stdin });
+                    return self.invoke(Invocation {
+                        argv,
+                        stdin: inv.stdin,
+                    });
                 }
                 if self.exec_in_container(&base, &inv, &args) {
                     return Stream::Unknown;
@@ -832,7 +1141,12 @@ impl<'a> Walker<'a> {
                 if tools::lookup(&base).is_some() || tools::lookup(&name_in_table).is_some() {
                     self.tool_from_table(&base, &inv, &args);
                 } else if name.contains('/') {
-                    self.run_script(Some(&Expanded::literal(&name)), &inv, Language::Other, false);
+                    self.run_script(
+                        Some(&Expanded::literal(&name)),
+                        &inv,
+                        Language::Other,
+                        false,
+                    );
                 } else {
                     self.unknown_command(&inv);
                 }
@@ -842,19 +1156,56 @@ impl<'a> Walker<'a> {
     }
 
     fn tool_from_table(&mut self, base: &str, inv: &Invocation, args: &[String]) {
-        let name = inv.name().strip_prefix("./").unwrap_or(inv.name()).to_owned();
+        let name = inv
+            .name()
+            .strip_prefix("./")
+            .unwrap_or(inv.name())
+            .to_owned();
         if self.copies_to_local_path(base, inv, args) {
             return;
+        }
+        // `rails runner CODE` runs Ruby code in the application.
+        if matches!(base, "rails")
+            && matches!(args.first().map(String::as_str), Some("runner" | "r"))
+        {
+            if let Some(code) = args.get(1) {
+                let what = format!("`{}`", inv.display());
+                self.code(&code.clone(), Language::Ruby, &what);
+                return;
+            }
         }
         match tools::lookup(&name).or_else(|| tools::lookup(base)) {
             Some(tool) => {
                 let (mut risk, mut what) = tools::classify(tool, args);
                 // A package manager from a virtual environment in the workspace installs
                 // into the workspace.
-                let local_binary = name.contains('/') && matches!(self.zone(&Expanded::literal(&name)), Zone::Workspace | Zone::Temp);
-                if risk == Risk::Change && tool.names.first() == Some(&"pip") && (self.virtualenv || local_binary) {
+                let local_binary = name.contains('/')
+                    && matches!(
+                        self.zone(&Expanded::literal(&name)),
+                        Zone::Workspace | Zone::Temp
+                    );
+                if risk == Risk::Change
+                    && tool.names.first() == Some(&"pip")
+                    && (self.virtualenv || local_binary)
+                {
                     risk = Risk::Workspace;
                     what = "installs into the workspace's virtual environment";
+                }
+                // Disk tools pointed at an image file in the workspace touch no device.
+                if tool.object == ObjectKind::Device && risk == Risk::Destroy {
+                    let targets: Vec<Expanded> = self
+                        .positional_paths(inv, tool.value_flags)
+                        .into_iter()
+                        .filter(|p| p.best().contains('/') || p.best().contains('.'))
+                        .collect();
+                    if !targets.is_empty()
+                        && targets
+                            .iter()
+                            .all(|t| matches!(self.zone(t), Zone::Workspace | Zone::Temp))
+                    {
+                        risk = Risk::Workspace;
+                        what = "writes an image file in the workspace";
+                    }
                 }
                 self.tool_effect(inv, tool.object, risk, what);
             }
@@ -865,7 +1216,19 @@ impl<'a> Walker<'a> {
     /// `kubectl cp pod:/x ./y`, `docker cp`, `aws s3 cp s3://b/k ./y`, `gsutil cp`: a copy
     /// whose destination is a local path is judged by where that path is.
     fn copies_to_local_path(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
-        let split = tools::Args::split(args, &["-n", "--namespace", "-c", "--container", "--profile", "--region", "--exclude", "--include"]);
+        let split = tools::Args::split(
+            args,
+            &[
+                "-n",
+                "--namespace",
+                "-c",
+                "--container",
+                "--profile",
+                "--region",
+                "--exclude",
+                "--include",
+            ],
+        );
         let words: Vec<&str> = split.positionals.iter().take(2).copied().collect();
         let remote_prefix = match (base, words.as_slice()) {
             ("kubectl" | "oc" | "docker" | "podman", ["cp", ..]) => ":",
@@ -873,12 +1236,24 @@ impl<'a> Walker<'a> {
             ("gsutil", ["cp" | "mv" | "rsync", ..]) | ("gcloud", ["storage", ..]) => "gs://",
             _ => return false,
         };
-        let Some(destination) = split.positionals.last().copied() else { return false };
-        let remote = if remote_prefix == ":" { destination.contains(':') } else { destination.starts_with(remote_prefix) };
+        let Some(destination) = split.positionals.last().copied() else {
+            return false;
+        };
+        let remote = if remote_prefix == ":" {
+            destination.contains(':')
+        } else {
+            destination.starts_with(remote_prefix)
+        };
         if remote || split.positionals.len() < 3 {
             return false;
         }
-        let destination = inv.args().iter().rev().find(|a| a.best() == destination).cloned().unwrap_or_else(|| Expanded::literal(destination));
+        let destination = inv
+            .args()
+            .iter()
+            .rev()
+            .find(|a| a.best() == destination)
+            .cloned()
+            .unwrap_or_else(|| Expanded::literal(destination));
         self.write_path(&destination, WriteKind::Modify, &format!("`{base}` copy"));
         true
     }
@@ -890,8 +1265,12 @@ impl<'a> Walker<'a> {
         };
         let next = match (&self.location, target.value.as_deref()) {
             (Location::Remote(host), _) => Location::Remote(host.clone()),
-            (Location::Local(Some(dir)), Some(path)) if path != "-" => Location::Local(Some(paths::normalise(dir, path))),
-            (Location::Local(None), Some(path)) if path.starts_with('/') => Location::Local(Some(paths::normalise("/", path))),
+            (Location::Local(Some(dir)), Some(path)) if path != "-" => {
+                Location::Local(Some(paths::normalise(dir, path)))
+            }
+            (Location::Local(None), Some(path)) if path.starts_with('/') => {
+                Location::Local(Some(paths::normalise("/", path)))
+            }
             _ => Location::Local(None),
         };
         self.location = next;
@@ -901,12 +1280,40 @@ impl<'a> Walker<'a> {
     /// Returns `None` when `base` is not one of them.
     fn wrapper(&mut self, base: &str, inv: &Invocation, args: &[String]) -> Option<Stream> {
         let (value_flags, skip): (&[&str], usize) = match base {
-            "sudo" => (&["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type", "--close-from", "--other-user", "--command-timeout"], 0),
+            "sudo" => (
+                &[
+                    "-u",
+                    "-g",
+                    "-h",
+                    "-p",
+                    "-C",
+                    "-D",
+                    "-r",
+                    "-t",
+                    "-U",
+                    "-T",
+                    "--user",
+                    "--group",
+                    "--host",
+                    "--prompt",
+                    "--chdir",
+                    "--role",
+                    "--type",
+                    "--close-from",
+                    "--other-user",
+                    "--command-timeout",
+                ],
+                0,
+            ),
             "doas" => (&["-u", "-C"], 0),
             "timeout" => (&["-s", "--signal", "-k", "--kill-after"], 1),
             "nice" => (&["-n", "--adjustment"], 0),
             "ionice" => (&["-c", "--class", "-n", "--classdata", "-p", "--pid"], 0),
-            "nohup" | "setsid" | "unbuffer" | "builtin" | "caffeinate" | "xvfb-run" | "dbus-run-session" | "catchsegv" | "proxychains" | "proxychains4" | "torsocks" | "tsocks" | "faketime-off" | "stdbuf" | "then" | "do" | "else" => (&["-i", "-o", "-e", "-w"], 0),
+            "nohup" | "setsid" | "unbuffer" | "builtin" | "caffeinate" | "xvfb-run"
+            | "dbus-run-session" | "catchsegv" | "proxychains" | "proxychains4" | "torsocks"
+            | "tsocks" | "faketime-off" | "stdbuf" | "then" | "do" | "else" => {
+                (&["-i", "-o", "-e", "-w"], 0)
+            }
             "time" => (&["-f", "--format", "-o", "--output"], 0),
             "command" => {
                 if args.iter().any(|a| a == "-v" || a == "-V") {
@@ -918,10 +1325,49 @@ impl<'a> Walker<'a> {
             "chrt" | "taskset" => (&[], 1),
             "flock" => (&["-w", "--timeout", "-E", "--conflict-exit-code"], 1),
             "chroot" => (&["--userspec", "--groups"], 1),
-            "watch" => (&["-n", "--interval", "-d", "--differences", "-q", "--equexit", "-g"], 0),
-            "strace" | "ltrace" => (&["-o", "-e", "-p", "-s", "-u", "-a", "-E", "-O", "-S", "-P", "-I", "-b"], 0),
-            "nsenter" | "unshare" => (&["-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-r", "--root"], 0),
-            "systemd-run" => (&["-p", "--property", "-u", "--unit", "-M", "--machine", "--uid", "--gid", "-E", "--setenv", "--description", "--slice", "--working-directory"], 0),
+            "watch" => (
+                &[
+                    "-n",
+                    "--interval",
+                    "-d",
+                    "--differences",
+                    "-q",
+                    "--equexit",
+                    "-g",
+                ],
+                0,
+            ),
+            "strace" | "ltrace" => (
+                &[
+                    "-o", "-e", "-p", "-s", "-u", "-a", "-E", "-O", "-S", "-P", "-I", "-b",
+                ],
+                0,
+            ),
+            "nsenter" | "unshare" => (
+                &[
+                    "-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-r",
+                    "--root",
+                ],
+                0,
+            ),
+            "systemd-run" => (
+                &[
+                    "-p",
+                    "--property",
+                    "-u",
+                    "--unit",
+                    "-M",
+                    "--machine",
+                    "--uid",
+                    "--gid",
+                    "-E",
+                    "--setenv",
+                    "--description",
+                    "--slice",
+                    "--working-directory",
+                ],
+                0,
+            ),
             "env" => {
                 let mut i = 0;
                 while let Some(arg) = args.get(i) {
@@ -947,14 +1393,37 @@ impl<'a> Walker<'a> {
             }
             _ => return None,
         };
-        let numeric_flag = |a: &String| a.starts_with('-') && a.get(1..).is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()));
-        let filtered: Vec<String> = args.iter().map(|a| if numeric_flag(a) { "-n0".to_owned() } else { a.clone() }).collect();
+        let numeric_flag = |a: &String| {
+            a.starts_with('-')
+                && a.get(1..)
+                    .is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()))
+        };
+        let filtered: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if numeric_flag(a) {
+                    "-n0".to_owned()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
         match command_start(&filtered, value_flags, skip) {
             Some(start) => Some(self.invoke(inv.tail(start + 1))),
             None => {
-                if (base == "sudo" || base == "doas") && args.iter().any(|a| matches!(a.as_str(), "-i" | "-s" | "--login" | "--shell" | "-su")) {
-                    self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` opens a root shell", inv.display())));
-                } else if base == "sudo" && args.iter().any(|a| matches!(a.as_str(), "-e" | "--edit")) {
+                if (base == "sudo" || base == "doas")
+                    && args
+                        .iter()
+                        .any(|a| matches!(a.as_str(), "-i" | "-s" | "--login" | "--shell" | "-su"))
+                {
+                    self.push(Effect::opaque(
+                        inv.display(),
+                        Risk::Change,
+                        format!("`{}` opens a root shell", inv.display()),
+                    ));
+                } else if base == "sudo"
+                    && args.iter().any(|a| matches!(a.as_str(), "-e" | "--edit"))
+                {
                     self.touch("sudoedit", inv);
                 }
                 Some(Stream::Unknown)
@@ -966,18 +1435,41 @@ impl<'a> Walker<'a> {
     fn shell(&mut self, inv: &Invocation, args: &[String]) {
         let mut i = 0;
         while let Some(arg) = args.get(i) {
-            if arg == "-c" || (arg.starts_with('-') && !arg.starts_with("--") && arg.contains('c') && arg.len() <= 5) {
+            if arg == "-c"
+                || (arg.starts_with('-')
+                    && !arg.starts_with("--")
+                    && arg.contains('c')
+                    && arg.len() <= 5)
+            {
                 match inv.args().get(i + 1) {
-                    Some(script) if script.value.is_some() => self.nested(script.best(), &format!("`{}`", inv.name()), Stream::Terminal),
+                    Some(script) if script.value.is_some() => self.nested(
+                        script.best(),
+                        &format!("`{}`", inv.name()),
+                        Stream::Terminal,
+                    ),
                     Some(script) => {
                         let text = script.best().to_owned();
-                        self.push(Effect::opaque(&text, Risk::Change, format!("`{}` runs a command known only when it runs", inv.display())));
+                        self.push(Effect::opaque(
+                            &text,
+                            Risk::Change,
+                            format!("`{}` runs a command known only when it runs", inv.display()),
+                        ));
                     }
-                    None => self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` has no command", inv.display()))),
+                    None => self.push(Effect::opaque(
+                        inv.display(),
+                        Risk::Change,
+                        format!("`{}` has no command", inv.display()),
+                    )),
                 }
                 return;
             }
-            if arg == "-o" || arg == "+o" || arg == "-O" || arg == "+O" || arg == "--rcfile" || arg == "--init-file" {
+            if arg == "-o"
+                || arg == "+o"
+                || arg == "-O"
+                || arg == "+O"
+                || arg == "--rcfile"
+                || arg == "--init-file"
+            {
                 i += 2;
                 continue;
             }
@@ -1013,18 +1505,40 @@ impl<'a> Walker<'a> {
                     self.code(&text, language, &what);
                 }
             }
-            Stream::Network => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs code downloaded from the network"))),
-            Stream::Decoded => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs encoded code that cannot be read before it runs"))),
+            Stream::Network => self.push(Effect::opaque(
+                &what,
+                Risk::Change,
+                format!("{what} runs code downloaded from the network"),
+            )),
+            Stream::Decoded => self.push(Effect::opaque(
+                &what,
+                Risk::Change,
+                format!("{what} runs encoded code that cannot be read before it runs"),
+            )),
             generated @ Stream::Generated(_) if generated.generates_destruction() => {
                 self.push(Effect::opaque(&what, Risk::Destroy, format!("{what} runs code generated by another command that mentions deleting or dropping")));
             }
-            Stream::Generated(_) | Stream::Unknown => self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs code produced by another command"))),
-            Stream::Terminal => self.push(Effect::opaque(&what, Risk::Change, format!("{what} starts an interactive session"))),
+            Stream::Generated(_) | Stream::Unknown => self.push(Effect::opaque(
+                &what,
+                Risk::Change,
+                format!("{what} runs code produced by another command"),
+            )),
+            Stream::Terminal => self.push(Effect::opaque(
+                &what,
+                Risk::Change,
+                format!("{what} starts an interactive session"),
+            )),
         }
     }
 
     /// Runs a script file: analysed when it can be read, opaque otherwise.
-    fn run_script(&mut self, path: Option<&Expanded>, inv: &Invocation, language: Language, sourced: bool) {
+    fn run_script(
+        &mut self,
+        path: Option<&Expanded>,
+        inv: &Invocation,
+        language: Language,
+        sourced: bool,
+    ) {
         let Some(path) = path else {
             self.stdin_code(inv, language);
             return;
@@ -1033,7 +1547,11 @@ impl<'a> Walker<'a> {
         let text = path.value.as_deref().and_then(|p| self.read_file(p));
         match text {
             Some(text) => {
-                let language = if language == Language::Other { shebang_language(&text) } else { language };
+                let language = if language == Language::Other {
+                    shebang_language(&text)
+                } else {
+                    language
+                };
                 if language == Language::Other {
                     let saved = self.location.clone();
                     self.nested(&text, &what, Stream::Terminal);
@@ -1047,7 +1565,10 @@ impl<'a> Walker<'a> {
             None => self.push(Effect::opaque(
                 path.best(),
                 Risk::Change,
-                format!("{what} runs the script `{}`, which could not be read", path.best()),
+                format!(
+                    "{what} runs the script `{}`, which could not be read",
+                    path.best()
+                ),
             )),
         }
     }
@@ -1061,8 +1582,12 @@ impl<'a> Walker<'a> {
             let mut inner = Walker::new(ctx, files);
             inner.location = location.clone();
             inner.depth = depth + 1;
-            if inner.depth >= MAX_DEPTH {
-                return Vec::new();
+            if inner.depth >= MAX_DEPTH || nesting(command) > MAX_NESTING {
+                return vec![Effect::opaque(
+                    command,
+                    Risk::Change,
+                    "inline code runs a command too nested to analyse",
+                )];
             }
             match inner.parse(command) {
                 Ok(program) => {
@@ -1073,15 +1598,28 @@ impl<'a> Walker<'a> {
             }
         };
         let sql = |statement: &str| sql::analyse(statement, sql::Dialect::Postgres).effects;
-        for effect in code::analyse(code, language, what, &mut shell, &sql) {
+        let location = self.location.clone();
+        let place = |path: &str| match paths::zone(Some(path), path, &location, ctx) {
+            Zone::Workspace | Zone::Temp | Zone::Harmless => code::Place::Workspace,
+            Zone::Protected(kind) => code::Place::Protected(kind),
+            Zone::WholeWorkspace | Zone::Device | Zone::Outside => code::Place::Outside,
+        };
+        for effect in code::analyse(code, language, what, &mut shell, &sql, &place) {
             self.push(effect);
         }
     }
 
     fn ssh(&mut self, inv: &Invocation, args: &[String]) {
-        let value_flags = ["-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-P"];
+        let value_flags = [
+            "-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e",
+            "-m", "-O", "-Q", "-S", "-w", "-B", "-P",
+        ];
         let Some(host_at) = command_start(args, &value_flags, 0) else {
-            self.push(Effect::opaque(inv.display(), Risk::Change, format!("`{}` has no host", inv.display())));
+            self.push(Effect::opaque(
+                inv.display(),
+                Risk::Change,
+                format!("`{}` has no host", inv.display()),
+            ));
             return;
         };
         let host = args.get(host_at).cloned().unwrap_or_default();
@@ -1092,7 +1630,11 @@ impl<'a> Walker<'a> {
                     let text = text.clone();
                     self.remote(&text, &host, "a remote command");
                 }
-                _ => self.push(Effect::opaque(&host, Risk::Change, format!("`{}` opens a shell on `{host}`", inv.display()))),
+                _ => self.push(Effect::opaque(
+                    &host,
+                    Risk::Change,
+                    format!("`{}` opens a shell on `{host}`", inv.display()),
+                )),
             }
             return;
         }
@@ -1101,20 +1643,139 @@ impl<'a> Walker<'a> {
 
     /// `kubectl exec POD -- CMD`, `docker exec CONTAINER CMD`, `docker compose exec SVC CMD`.
     fn exec_in_container(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
-        let (offset, value_flags): (usize, &[&str]) = match (base, args.first().map(String::as_str), args.get(1).map(String::as_str)) {
-            ("kubectl" | "oc" | "k", Some("exec"), _) => (1, &["-n", "--namespace", "-c", "--container", "--context", "-f", "--filename", "--pod-running-timeout", "--kubeconfig"]),
-            ("docker" | "podman" | "nerdctl", Some("exec"), _) => (1, &["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys"]),
-            ("docker" | "podman", Some("compose"), Some("exec" | "run")) => (2, &["-e", "--env", "-u", "--user", "-w", "--workdir", "--index", "--name", "--entrypoint", "-v", "--volume", "-p", "--publish"]),
+        let (offset, value_flags): (usize, &[&str]) = match (
+            base,
+            args.first().map(String::as_str),
+            args.get(1).map(String::as_str),
+        ) {
+            ("kubectl" | "oc" | "k", Some("exec"), _) => (
+                1,
+                &[
+                    "-n",
+                    "--namespace",
+                    "-c",
+                    "--container",
+                    "--context",
+                    "-f",
+                    "--filename",
+                    "--pod-running-timeout",
+                    "--kubeconfig",
+                ],
+            ),
+            ("docker" | "podman" | "nerdctl", Some("exec"), _) => (
+                1,
+                &[
+                    "-e",
+                    "--env",
+                    "-u",
+                    "--user",
+                    "-w",
+                    "--workdir",
+                    "--env-file",
+                    "--detach-keys",
+                ],
+            ),
+            ("docker" | "podman", Some("compose"), Some("exec" | "run")) => (
+                2,
+                &[
+                    "-e",
+                    "--env",
+                    "-u",
+                    "--user",
+                    "-w",
+                    "--workdir",
+                    "--index",
+                    "--name",
+                    "--entrypoint",
+                    "-v",
+                    "--volume",
+                    "-p",
+                    "--publish",
+                ],
+            ),
             // A container with host directories mounted can reach the host's files.
-            ("docker" | "podman" | "nerdctl", Some("run"), _) if args.iter().any(|a| a == "-v" || a.starts_with("--volume") || a.starts_with("--mount") || a.starts_with("-v")) => {
-                self.push(Effect::new(Verb::Execute, ObjectKind::Container, inv.display(), Risk::Change, format!("`{}` runs a container with host directories mounted", inv.display())));
-                (1, &["-v", "--volume", "--mount", "-e", "--env", "--env-file", "-p", "--publish", "--name", "-w", "--workdir", "--entrypoint", "-u", "--user", "--network", "--net", "-l", "--label", "--platform", "-m", "--memory", "--cpus", "-h", "--hostname", "--add-host", "--restart", "--log-driver", "--cap-add", "--cap-drop", "--device", "--tmpfs", "--volumes-from", "--pull", "--ipc", "--pid", "--security-opt", "--ulimit", "--gpus", "--shm-size", "--dns", "--expose", "--health-cmd", "--stop-signal", "--runtime", "--group-add", "--cidfile", "-a", "--attach"])
+            ("docker" | "podman" | "nerdctl", Some("run"), _)
+                if args.iter().any(|a| {
+                    a == "-v"
+                        || a.starts_with("--volume")
+                        || a.starts_with("--mount")
+                        || a.starts_with("-v")
+                }) =>
+            {
+                self.push(Effect::new(
+                    Verb::Execute,
+                    ObjectKind::Container,
+                    inv.display(),
+                    Risk::Change,
+                    format!(
+                        "`{}` runs a container with host directories mounted",
+                        inv.display()
+                    ),
+                ));
+                (
+                    1,
+                    &[
+                        "-v",
+                        "--volume",
+                        "--mount",
+                        "-e",
+                        "--env",
+                        "--env-file",
+                        "-p",
+                        "--publish",
+                        "--name",
+                        "-w",
+                        "--workdir",
+                        "--entrypoint",
+                        "-u",
+                        "--user",
+                        "--network",
+                        "--net",
+                        "-l",
+                        "--label",
+                        "--platform",
+                        "-m",
+                        "--memory",
+                        "--cpus",
+                        "-h",
+                        "--hostname",
+                        "--add-host",
+                        "--restart",
+                        "--log-driver",
+                        "--cap-add",
+                        "--cap-drop",
+                        "--device",
+                        "--tmpfs",
+                        "--volumes-from",
+                        "--pull",
+                        "--ipc",
+                        "--pid",
+                        "--security-opt",
+                        "--ulimit",
+                        "--gpus",
+                        "--shm-size",
+                        "--dns",
+                        "--expose",
+                        "--health-cmd",
+                        "--stop-signal",
+                        "--runtime",
+                        "--group-add",
+                        "--cidfile",
+                        "-a",
+                        "--attach",
+                    ],
+                )
             }
             _ => return false,
         };
         let rest: Vec<String> = args.iter().skip(offset).cloned().collect();
         if let Some(dash) = rest.iter().position(|a| a == "--") {
-            let target = rest.iter().take(dash).find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+            let target = rest
+                .iter()
+                .take(dash)
+                .find(|a| !a.starts_with('-'))
+                .cloned()
+                .unwrap_or_default();
             if dash + 1 < rest.len() {
                 return self.container_command(inv, offset + dash + 2, &target);
             }
@@ -1148,12 +1809,27 @@ impl<'a> Walker<'a> {
         let sub = args.first().map(String::as_str);
         let (skip_words, extra): (usize, usize) = match (base, sub) {
             ("npx" | "bunx" | "pnpx" | "dotenv" | "with-contenv" | "dotenvx", _) => (0, 0),
-            ("npm", Some("exec" | "x")) | ("pnpm", Some("exec" | "dlx")) | ("yarn", Some("dlx" | "exec")) | ("bun", Some("x")) => (1, 0),
+            ("npm", Some("exec" | "x"))
+            | ("pnpm", Some("exec" | "dlx"))
+            | ("yarn", Some("dlx" | "exec"))
+            | ("bun", Some("x")) => (1, 0),
             ("bundle" | "bundler" | "asdf" | "mise" | "rtx", Some("exec" | "x")) => (1, 0),
-            ("poetry" | "uv" | "pipenv" | "pdm" | "rye" | "hatch" | "conda" | "mamba" | "micromamba" | "op" | "doppler" | "infisical" | "pixi" | "uvx", Some("run")) => (1, 0),
-            ("uvx" | "pipx", Some(_)) if base == "uvx" || sub == Some("run") => (usize::from(base == "pipx"), 0),
+            (
+                "poetry" | "uv" | "pipenv" | "pdm" | "rye" | "hatch" | "conda" | "mamba"
+                | "micromamba" | "op" | "doppler" | "infisical" | "pixi" | "uvx",
+                Some("run"),
+            ) => (1, 0),
+            ("uvx" | "pipx", Some(_)) if base == "uvx" || sub == Some("run") => {
+                (usize::from(base == "pipx"), 0)
+            }
             ("direnv", Some("exec")) | ("aws-vault", Some("exec")) => (1, 1),
-            ("yarn" | "pnpm" | "bun", Some(tool)) if tools::lookup(tool).is_some_and(|t| t.object != ObjectKind::Package && t.object != ObjectKind::Command) => (0, 0),
+            ("yarn" | "pnpm" | "bun", Some(tool))
+                if tools::lookup(tool).is_some_and(|t| {
+                    t.object != ObjectKind::Package && t.object != ObjectKind::Command
+                }) =>
+            {
+                (0, 0)
+            }
             _ => return false,
         };
         let rest: Vec<String> = args.iter().skip(skip_words).cloned().collect();
@@ -1161,7 +1837,27 @@ impl<'a> Walker<'a> {
             self.nested(code, &format!("`{base}`"), Stream::Terminal);
             return true;
         }
-        let value_flags = ["-p", "--package", "-n", "--name", "-e", "--env-file", "--with", "--python", "--directory", "--project", "--from", "--config", "-C", "--cwd", "--filter", "-F", "--env", "--environment", "--project-dir"];
+        let value_flags = [
+            "-p",
+            "--package",
+            "-n",
+            "--name",
+            "-e",
+            "--env-file",
+            "--with",
+            "--python",
+            "--directory",
+            "--project",
+            "--from",
+            "--config",
+            "-C",
+            "--cwd",
+            "--filter",
+            "-F",
+            "--env",
+            "--environment",
+            "--project-dir",
+        ];
         match command_start(&rest, &value_flags, extra) {
             Some(start) => {
                 self.invoke(inv.tail(start + skip_words + 1));
@@ -1172,25 +1868,57 @@ impl<'a> Walker<'a> {
     }
 
     fn xargs(&mut self, inv: &Invocation, args: &[String]) {
-        let value_flags = ["-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace", "-j", "--jobs", "-S", "--joblog"];
+        let value_flags = [
+            "-I",
+            "-i",
+            "-n",
+            "-P",
+            "-L",
+            "-l",
+            "-d",
+            "-E",
+            "-e",
+            "-s",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--replace",
+            "-j",
+            "--jobs",
+            "-S",
+            "--joblog",
+        ];
         let Some(start) = command_start(args, &value_flags, 0) else {
             return;
         };
         let mut argv: Vec<Expanded> = inv.args().get(start..).unwrap_or(&[]).to_vec();
         // The arguments xargs appends come from its input: unknown to analysis.
-        let from_input = Expanded { value: None, text: "{input}".to_owned(), ..Expanded::default() };
+        let from_input = Expanded {
+            value: None,
+            text: "{input}".to_owned(),
+            ..Expanded::default()
+        };
         let replace = flag_value(args, &["-I", "--replace", "-i"]);
         match replace {
             Some(token) => {
                 for arg in &mut argv {
                     if arg.best().contains(token) {
-                        *arg = Expanded { value: None, text: arg.best().replace(token, "{input}"), ..Expanded::default() };
+                        *arg = Expanded {
+                            value: None,
+                            text: arg.best().replace(token, "{input}"),
+                            ..Expanded::default()
+                        };
                     }
                 }
             }
             None => argv.push(from_input),
         }
-        self.invoke(Invocation { argv, stdin: Stream::Terminal });
+        self.invoke(Invocation {
+            argv,
+            stdin: Stream::Terminal,
+        });
     }
 
     fn find(&mut self, inv: &Invocation) {
@@ -1199,7 +1927,10 @@ impl<'a> Walker<'a> {
         let mut i = 0;
         while let Some(arg) = args.get(i) {
             let text = arg.best();
-            if text.starts_with('-') && !matches!(text, "-H" | "-L" | "-P") || text == "(" || text == "!" {
+            if text.starts_with('-') && !matches!(text, "-H" | "-L" | "-P")
+                || text == "("
+                || text == "!"
+            {
                 break;
             }
             if !matches!(text, "-H" | "-L" | "-P") {
@@ -1237,9 +1968,18 @@ impl<'a> Walker<'a> {
                         let found = found_below(&root);
                         let substituted: Vec<Expanded> = argv
                             .iter()
-                            .map(|a| if a.best().contains("{}") { found.clone() } else { a.clone() })
+                            .map(|a| {
+                                if a.best().contains("{}") {
+                                    found.clone()
+                                } else {
+                                    a.clone()
+                                }
+                            })
                             .collect();
-                        self.invoke(Invocation { argv: substituted, stdin: Stream::Terminal });
+                        self.invoke(Invocation {
+                            argv: substituted,
+                            stdin: Stream::Terminal,
+                        });
                     }
                     writes = true;
                     i = j;
@@ -1264,7 +2004,10 @@ impl<'a> Walker<'a> {
         let args = inv.args();
         let recursive = args.iter().any(|a| {
             let t = a.best();
-            t == "--recursive" || (t.starts_with('-') && !t.starts_with("--") && (t.contains('r') || t.contains('R')))
+            t == "--recursive"
+                || (t.starts_with('-')
+                    && !t.starts_with("--")
+                    && (t.contains('r') || t.contains('R')))
         });
         let how = format!("`{base}`");
         let targets = self.positional_paths(inv, &[]);
@@ -1274,7 +2017,11 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        if base == "gio" && args.first().is_none_or(|a| a.best() != "remove" && a.best() != "trash") {
+        if base == "gio"
+            && args
+                .first()
+                .is_none_or(|a| a.best() != "remove" && a.best() != "trash")
+        {
             return self.tool_effect(inv, ObjectKind::File, Risk::Read, "only reads files");
         }
         for path in targets {
@@ -1284,8 +2031,18 @@ impl<'a> Walker<'a> {
             if base == "shred" || base == "srm" {
                 match self.zone(&path) {
                     Zone::Temp | Zone::Harmless => self.delete_path(&path, recursive, &how),
-                    Zone::Protected(object) => self.push(Effect::self_protection(object, path.best(), format!("{how} destroys `{}`, which protects holdpoint", path.best()))),
-                    _ => self.push(Effect::new(Verb::Delete, ObjectKind::File, path.best(), Risk::Destroy, format!("{how} overwrites `{}` beyond recovery", path.best()))),
+                    Zone::Protected(object) => self.push(Effect::self_protection(
+                        object,
+                        path.best(),
+                        format!("{how} destroys `{}`, which protects holdpoint", path.best()),
+                    )),
+                    _ => self.push(Effect::new(
+                        Verb::Delete,
+                        ObjectKind::File,
+                        path.best(),
+                        Risk::Destroy,
+                        format!("{how} overwrites `{}` beyond recovery", path.best()),
+                    )),
                 }
                 continue;
             }
@@ -1318,23 +2075,86 @@ impl<'a> Walker<'a> {
 
     fn copy(&mut self, base: &str, inv: &Invocation, args: &[String]) {
         let how = format!("`{base}`");
-        if base == "rsync" && tools::Args::split(args, &[]).has_flag("-n") || args.iter().any(|a| a == "--dry-run" || a == "--list-only") {
-            return self.tool_effect(inv, ObjectKind::File, Risk::Read, "only shows what would be copied");
+        if base == "rsync" && tools::Args::split(args, &[]).has_flag("-n")
+            || args.iter().any(|a| a == "--dry-run" || a == "--list-only")
+        {
+            return self.tool_effect(
+                inv,
+                ObjectKind::File,
+                Risk::Read,
+                "only shows what would be copied",
+            );
         }
         let value_flags: &[&str] = match base {
-            "rsync" => &["-e", "--rsh", "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "-f", "--chmod", "--chown", "--port", "--password-file", "--log-file", "-T", "--temp-dir", "--backup-dir", "--suffix"],
+            "rsync" => &[
+                "-e",
+                "--rsh",
+                "--exclude",
+                "--include",
+                "--exclude-from",
+                "--include-from",
+                "--filter",
+                "-f",
+                "--chmod",
+                "--chown",
+                "--port",
+                "--password-file",
+                "--log-file",
+                "-T",
+                "--temp-dir",
+                "--backup-dir",
+                "--suffix",
+            ],
             "scp" => &["-i", "-P", "-o", "-F", "-J", "-l", "-c", "-S"],
-            "install" => &["-m", "--mode", "-o", "--owner", "-g", "--group", "-t", "--target-directory", "-S", "--suffix"],
-            "rclone" => &["--config", "--exclude", "--include", "--filter", "--transfers", "--checkers"],
+            "install" => &[
+                "-m",
+                "--mode",
+                "-o",
+                "--owner",
+                "-g",
+                "--group",
+                "-t",
+                "--target-directory",
+                "-S",
+                "--suffix",
+            ],
+            "rclone" => &[
+                "--config",
+                "--exclude",
+                "--include",
+                "--filter",
+                "--transfers",
+                "--checkers",
+            ],
             _ => &["-t", "--target-directory", "-S", "--suffix", "--backup"],
         };
         let mut paths = self.positional_paths(inv, value_flags);
         if base == "rclone" && !paths.is_empty() {
             let sub = paths.remove(0);
-            if matches!(sub.best(), "ls" | "lsd" | "lsl" | "lsf" | "cat" | "size" | "check" | "about" | "tree" | "listremotes" | "config") {
-                return self.tool_effect(inv, ObjectKind::Storage, Risk::Read, "only reads storage");
+            if matches!(
+                sub.best(),
+                "ls" | "lsd"
+                    | "lsl"
+                    | "lsf"
+                    | "cat"
+                    | "size"
+                    | "check"
+                    | "about"
+                    | "tree"
+                    | "listremotes"
+                    | "config"
+            ) {
+                return self.tool_effect(
+                    inv,
+                    ObjectKind::Storage,
+                    Risk::Read,
+                    "only reads storage",
+                );
             }
-            if matches!(sub.best(), "delete" | "deletefile" | "purge" | "rmdir" | "rmdirs" | "cleanup" | "dedupe") {
+            if matches!(
+                sub.best(),
+                "delete" | "deletefile" | "purge" | "rmdir" | "rmdirs" | "cleanup" | "dedupe"
+            ) {
                 for path in &paths {
                     self.delete_path(path, true, &how);
                 }
@@ -1347,26 +2167,67 @@ impl<'a> Walker<'a> {
             None if paths.len() >= 2 || base == "ln" => paths.pop(),
             None => None,
         };
-        let Some(destination) = destination else { return };
-        let deletes = base == "rsync" && args.iter().any(|a| a.starts_with("--delete") || a == "--remove-source-files")
-            || base == "rclone" && inv.args().first().is_some_and(|a| a.best() == "sync" || a.best() == "move");
+        let Some(destination) = destination else {
+            return;
+        };
+        let deletes = base == "rsync"
+            && args
+                .iter()
+                .any(|a| a.starts_with("--delete") || a == "--remove-source-files")
+            || base == "rclone"
+                && inv
+                    .args()
+                    .first()
+                    .is_some_and(|a| a.best() == "sync" || a.best() == "move");
         let remote = destination.best().contains(':') && !destination.best().starts_with('/');
         if remote {
             let risk = if deletes { Risk::Destroy } else { Risk::Change };
-            let summary = if deletes { format!("{how} deletes files on `{}` that the source lacks", destination.best()) } else { format!("{how} copies files to `{}`", destination.best()) };
-            self.push(Effect::new(verb_for(risk), ObjectKind::File, destination.best(), risk, summary));
+            let summary = if deletes {
+                format!(
+                    "{how} deletes files on `{}` that the source lacks",
+                    destination.best()
+                )
+            } else {
+                format!("{how} copies files to `{}`", destination.best())
+            };
+            self.push(Effect::new(
+                verb_for(risk),
+                ObjectKind::File,
+                destination.best(),
+                risk,
+                summary,
+            ));
         } else if deletes {
             self.delete_path(&destination, true, &format!("{how} --delete"));
-        } else if paths.iter().any(|p| matches!(p.best(), "/dev/null" | "/dev/zero")) {
-            self.write_path(&destination, WriteKind::Truncate, &format!("{how} from /dev/null"));
+        } else if paths
+            .iter()
+            .any(|p| matches!(p.best(), "/dev/null" | "/dev/zero"))
+        {
+            self.write_path(
+                &destination,
+                WriteKind::Truncate,
+                &format!("{how} from /dev/null"),
+            );
         } else {
             self.write_path(&destination, WriteKind::Modify, &how);
         }
         if base == "mv" {
-            let to_nothing = destination.value.as_deref().is_some_and(|d| d == "/dev/null");
+            let to_nothing = destination
+                .value
+                .as_deref()
+                .is_some_and(|d| d == "/dev/null");
             for source in &paths {
                 if to_nothing {
-                    self.push(Effect::new(Verb::Delete, ObjectKind::File, source.best(), Risk::Destroy, format!("`mv` moves `{}` into /dev/null, destroying it", source.best())));
+                    self.push(Effect::new(
+                        Verb::Delete,
+                        ObjectKind::File,
+                        source.best(),
+                        Risk::Destroy,
+                        format!(
+                            "`mv` moves `{}` into /dev/null, destroying it",
+                            source.best()
+                        ),
+                    ));
                 } else {
                     match self.zone(source) {
                         Zone::WholeWorkspace => self.delete_path(source, true, &how),
@@ -1379,7 +2240,19 @@ impl<'a> Walker<'a> {
 
     fn touch(&mut self, base: &str, inv: &Invocation) {
         let how = format!("`{base}`");
-        let mut paths = self.positional_paths(inv, &["-m", "--mode", "-d", "--date", "-t", "-r", "--reference", "--from"]);
+        let mut paths = self.positional_paths(
+            inv,
+            &[
+                "-m",
+                "--mode",
+                "-d",
+                "--date",
+                "-t",
+                "-r",
+                "--reference",
+                "--from",
+            ],
+        );
         if matches!(base, "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") && !paths.is_empty() {
             paths.remove(0);
         }
@@ -1391,20 +2264,74 @@ impl<'a> Walker<'a> {
     /// `sed -i`, `perl -i`, `awk -i inplace`: edits the named files.
     fn edit_in_place(&mut self, inv: &Invocation, skip_script: usize) {
         let how = format!("`{}` in place", basename(inv.name()));
-        let paths = self.positional_paths(inv, &["-e", "-f", "--expression", "--file", "-E", "-l", "--line-length"]);
+        // `-i.bak` keeps a copy of each file; a bare `-i` rewrites it with none.
+        let keeps_backup = inv.args().iter().any(|a| {
+            let t = a.best();
+            t.strip_prefix("-i")
+                .is_some_and(|s| !s.is_empty() && !s.starts_with('-'))
+                || t.strip_prefix("--in-place=").is_some_and(|s| !s.is_empty())
+        });
+        let kind = if keeps_backup {
+            WriteKind::Modify
+        } else {
+            WriteKind::Rewrite
+        };
+        let paths = self.positional_paths(
+            inv,
+            &[
+                "-e",
+                "-f",
+                "--expression",
+                "--file",
+                "-E",
+                "-l",
+                "--line-length",
+            ],
+        );
         for path in paths.into_iter().skip(skip_script) {
-            self.write_path(&path, WriteKind::Modify, &how);
+            self.write_path(&path, kind, &how);
         }
     }
 
     fn holdpoint(&mut self, inv: &Invocation, args: &[String]) {
-        let split = tools::Args::split(args, &["--env", "--format", "--policies", "--cwd", "--reason", "--agent", "--task", "--target", "--max-risk", "--ttl", "--until", "--batch", "--project", "--listen"]);
+        let split = tools::Args::split(
+            args,
+            &[
+                "--env",
+                "--format",
+                "--policies",
+                "--cwd",
+                "--reason",
+                "--agent",
+                "--task",
+                "--target",
+                "--max-risk",
+                "--ttl",
+                "--until",
+                "--batch",
+                "--project",
+                "--listen",
+            ],
+        );
         let words: Vec<&str> = split.positionals.iter().take(2).copied().collect();
         let read = matches!(
             words.as_slice(),
-            [] | ["check", ..] | ["policy", "validate" | "test", ..] | ["log", ..] | ["approvals", "list" | "show", ..] | ["grant" | "freeze", "list", ..] | ["report", ..] | ["help", ..] | ["version", ..]
-        ) || split.has_flag("--help") || split.has_flag("-h") || split.has_flag("--version") || split.has_flag("-V");
-        let limiting = matches!(words.as_slice(), ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..] | ["hook", ..]);
+            [] | ["check", ..]
+                | ["policy", "validate" | "test", ..]
+                | ["log", ..]
+                | ["approvals", "list" | "show", ..]
+                | ["grant" | "freeze", "list", ..]
+                | ["report", ..]
+                | ["help", ..]
+                | ["version", ..]
+        ) || split.has_flag("--help")
+            || split.has_flag("-h")
+            || split.has_flag("--version")
+            || split.has_flag("-V");
+        let limiting = matches!(
+            words.as_slice(),
+            ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..] | ["hook", ..]
+        );
         if matches!(words.as_slice(), ["exec", ..]) {
             if let Some(dash) = args.iter().position(|a| a == "--") {
                 self.invoke(inv.tail(dash + 2));
@@ -1412,9 +2339,19 @@ impl<'a> Walker<'a> {
             return;
         }
         if read {
-            self.tool_effect(inv, ObjectKind::Holdpoint, Risk::Read, "only reads holdpoint's state");
+            self.tool_effect(
+                inv,
+                ObjectKind::Holdpoint,
+                Risk::Read,
+                "only reads holdpoint's state",
+            );
         } else if limiting {
-            self.tool_effect(inv, ObjectKind::Holdpoint, Risk::Change, "only restricts what agents may do");
+            self.tool_effect(
+                inv,
+                ObjectKind::Holdpoint,
+                Risk::Change,
+                "only restricts what agents may do",
+            );
         } else {
             let text = inv.display();
             self.push(Effect::self_protection(
@@ -1434,23 +2371,108 @@ impl<'a> Walker<'a> {
         };
         let mut scripts: Vec<String> = Vec::new();
         let value_flags: &[&str] = match base {
-            "psql" | "pgcli" | "usql" => &["-d", "--dbname", "-h", "--host", "-p", "--port", "-U", "--username", "-v", "--set", "--variable", "-P", "--pset", "-F", "--field-separator", "-R", "--record-separator", "-o", "--output", "-L", "--log-file", "-T", "--table-attr"],
-            "mysql" | "mariadb" | "mycli" => &["-u", "--user", "-h", "--host", "-P", "--port", "-D", "--database", "-S", "--socket", "--default-character-set", "--defaults-file", "--login-path"],
-            "sqlite3" | "sqlite" | "litecli" | "duckdb" => &["-cmd", "-separator", "-nullvalue", "-newline"],
-            _ => &["-h", "--host", "--port", "-u", "--user", "--password", "-d", "--database", "--url", "--certs-dir"],
+            "psql" | "pgcli" | "usql" => &[
+                "-d",
+                "--dbname",
+                "-h",
+                "--host",
+                "-p",
+                "--port",
+                "-U",
+                "--username",
+                "-v",
+                "--set",
+                "--variable",
+                "-P",
+                "--pset",
+                "-F",
+                "--field-separator",
+                "-R",
+                "--record-separator",
+                "-o",
+                "--output",
+                "-L",
+                "--log-file",
+                "-T",
+                "--table-attr",
+            ],
+            "mysql" | "mariadb" | "mycli" => &[
+                "-u",
+                "--user",
+                "-h",
+                "--host",
+                "-P",
+                "--port",
+                "-D",
+                "--database",
+                "-S",
+                "--socket",
+                "--default-character-set",
+                "--defaults-file",
+                "--login-path",
+            ],
+            "sqlite3" | "sqlite" | "litecli" | "duckdb" => {
+                &["-cmd", "-separator", "-nullvalue", "-newline"]
+            }
+            _ => &[
+                "-h",
+                "--host",
+                "--port",
+                "-u",
+                "--user",
+                "--password",
+                "-d",
+                "--database",
+                "--url",
+                "--certs-dir",
+            ],
         };
         // Statements given on the command line.
         let mut iter = args.iter().enumerate();
         let mut files: Vec<String> = Vec::new();
         while let Some((_, arg)) = iter.next() {
-            let statement_flags = ["-c", "--command", "-e", "--execute", "-q", "--query", "-cmd", "--eval"];
+            let statement_flags = [
+                "-c",
+                "--command",
+                "-e",
+                "--execute",
+                "-q",
+                "--query",
+                "-cmd",
+                "--eval",
+            ];
+            // Bundled one-letter flags ending in the statement flag: `psql -Atc 'SQL'`.
+            let statement_letter = if matches!(base, "mysql" | "mariadb" | "mycli") {
+                'e'
+            } else {
+                'c'
+            };
+            if arg.len() > 2
+                && arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg.ends_with(statement_letter)
+                && arg.chars().skip(1).all(|c| c.is_ascii_alphabetic())
+            {
+                if let Some((_, statement)) = iter.next() {
+                    scripts.push(statement.clone());
+                }
+                continue;
+            }
             let file_flags = ["-f", "--file", "--queries-file"];
             if statement_flags.contains(&arg.as_str()) {
                 if let Some((_, statement)) = iter.next() {
                     scripts.push(statement.clone());
                 }
-            } else if let Some(rest) = ["--command=", "--execute=", "--query=", "-e"].iter().find_map(|p| arg.strip_prefix(p)).filter(|r| !r.is_empty() && !arg.starts_with("--") || arg.contains('=')) {
-                if arg.starts_with("-e") && !arg.starts_with("--") && base != "mysql" && base != "mariadb" {
+            } else if let Some(rest) = ["--command=", "--execute=", "--query=", "-e"]
+                .iter()
+                .find_map(|p| arg.strip_prefix(p))
+                .filter(|r| !r.is_empty() && !arg.starts_with("--") || arg.contains('='))
+            {
+                if arg.starts_with("-e")
+                    && !arg.starts_with("--")
+                    && base != "mysql"
+                    && base != "mariadb"
+                {
                     continue;
                 }
                 scripts.push(rest.to_owned());
@@ -1468,9 +2490,16 @@ impl<'a> Walker<'a> {
                 let path = Expanded::literal(&database);
                 if let Zone::Protected(object) = self.zone(&path) {
                     let texts: Vec<String> = scripts.clone();
-                    let writes = texts.is_empty() || texts.iter().any(|t| sql::analyse(t, dialect).risk() > Risk::Read);
+                    let writes = texts.is_empty()
+                        || texts
+                            .iter()
+                            .any(|t| sql::analyse(t, dialect).risk() > Risk::Read);
                     if writes {
-                        self.push(Effect::self_protection(object, &database, format!("{what} writes holdpoint's store")));
+                        self.push(Effect::self_protection(
+                            object,
+                            &database,
+                            format!("{what} writes holdpoint's store"),
+                        ));
                         return;
                     }
                 }
@@ -1481,15 +2510,28 @@ impl<'a> Walker<'a> {
             match self.file_stream(&path) {
                 Stream::Text(text) => scripts.push(text),
                 _ if file == "-" => {}
-                _ => self.push(Effect::opaque(&file, Risk::Change, format!("{what} runs the SQL file `{file}`, which could not be read"))),
+                _ => self.push(Effect::opaque(
+                    &file,
+                    Risk::Change,
+                    format!("{what} runs the SQL file `{file}`, which could not be read"),
+                )),
             }
         }
-        let listing = args.iter().any(|a| matches!(a.as_str(), "-l" | "--list" | "--version" | "-V" | "--help" | "-?"));
+        let listing = args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "-l" | "--list" | "--version" | "-V" | "--help" | "-?"
+            )
+        });
         if scripts.is_empty() && !listing {
             match &inv.stdin {
                 Stream::Text(text) => scripts.push(text.clone()),
                 Stream::Terminal => {
-                    self.push(Effect::opaque(&what, Risk::Change, format!("{what} opens an interactive database session")));
+                    self.push(Effect::opaque(
+                        &what,
+                        Risk::Change,
+                        format!("{what} opens an interactive database session"),
+                    ));
                     return;
                 }
                 generated @ Stream::Generated(_) if generated.generates_destruction() => {
@@ -1497,13 +2539,22 @@ impl<'a> Walker<'a> {
                     return;
                 }
                 Stream::Network | Stream::Decoded | Stream::Unknown | Stream::Generated(_) => {
-                    self.push(Effect::opaque(&what, Risk::Change, format!("{what} runs SQL produced by another command")));
+                    self.push(Effect::opaque(
+                        &what,
+                        Risk::Change,
+                        format!("{what} runs SQL produced by another command"),
+                    ));
                     return;
                 }
             }
         }
         if scripts.is_empty() {
-            self.tool_effect(inv, ObjectKind::Database, Risk::Read, "only lists databases");
+            self.tool_effect(
+                inv,
+                ObjectKind::Database,
+                Risk::Read,
+                "only lists databases",
+            );
             return;
         }
         let before = self.effects.len();
@@ -1513,9 +2564,15 @@ impl<'a> Walker<'a> {
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
         let local_file = matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb")
-            && tools::Args::split(args, value_flags).positionals.first().is_some_and(|db| {
-                matches!(self.zone(&Expanded::literal(db)), Zone::Workspace | Zone::Temp)
-            });
+            && tools::Args::split(args, value_flags)
+                .positionals
+                .first()
+                .is_some_and(|db| {
+                    matches!(
+                        self.zone(&Expanded::literal(db)),
+                        Zone::Workspace | Zone::Temp
+                    )
+                });
         if local_file {
             for effect in self.effects.iter_mut().skip(before) {
                 if effect.risk == Risk::Change && !effect.opaque {
@@ -1530,23 +2587,53 @@ impl<'a> Walker<'a> {
         let mut statements = String::new();
         for line in script.lines() {
             let trimmed = line.trim_start();
-            if let Some(meta) = trimmed.strip_prefix('\\').or_else(|| trimmed.strip_prefix('.').filter(|_| dialect == sql::Dialect::Sqlite)) {
+            if let Some(meta) = trimmed.strip_prefix('\\').or_else(|| {
+                trimmed
+                    .strip_prefix('.')
+                    .filter(|_| dialect == sql::Dialect::Sqlite)
+            }) {
                 let command = meta.split_whitespace().next().unwrap_or("");
                 match command {
                     "!" | "shell" | "system" => {
                         let rest = meta.trim_start_matches(command).trim();
                         self.nested(rest, what, Stream::Terminal);
                     }
-                    "i" | "ir" | "include" | "include_relative" | "read" | "import" | "restore" | "load" | "copy" | "o" | "out" | "w" | "output" | "once" | "save" | "backup" | "g" | "gexec" | "gset" | "set" | "setenv" => {
-                        let (risk, summary) = if matches!(command, "o" | "out" | "w" | "output" | "once" | "save" | "backup" | "set" | "gset") {
-                            (Risk::Workspace, format!("{what} writes query output to a file"))
+                    "i" | "ir" | "include" | "include_relative" | "read" | "import" | "restore"
+                    | "load" | "copy" | "o" | "out" | "w" | "output" | "once" | "save"
+                    | "backup" | "g" | "gexec" | "gset" | "set" | "setenv" => {
+                        let (risk, summary) = if matches!(
+                            command,
+                            "o" | "out"
+                                | "w"
+                                | "output"
+                                | "once"
+                                | "save"
+                                | "backup"
+                                | "set"
+                                | "gset"
+                        ) {
+                            (
+                                Risk::Workspace,
+                                format!("{what} writes query output to a file"),
+                            )
                         } else {
-                            (Risk::Change, format!("{what} runs `\\{command}`, whose effect holdpoint cannot see"))
+                            (
+                                Risk::Change,
+                                format!(
+                                    "{what} runs `\\{command}`, whose effect holdpoint cannot see"
+                                ),
+                            )
                         };
                         if risk == Risk::Change {
                             self.push(Effect::opaque(what, risk, summary));
                         } else {
-                            self.push(Effect::new(Verb::Write, ObjectKind::File, what, risk, summary));
+                            self.push(Effect::new(
+                                Verb::Write,
+                                ObjectKind::File,
+                                what,
+                                risk,
+                                summary,
+                            ));
                         }
                     }
                     _ => {}
@@ -1557,12 +2644,22 @@ impl<'a> Walker<'a> {
             }
         }
         if statements.trim().is_empty() {
-            self.push(Effect::new(Verb::Read, ObjectKind::Database, what, Risk::Read, format!("{what} only inspects the database")));
+            self.push(Effect::new(
+                Verb::Read,
+                ObjectKind::Database,
+                what,
+                Risk::Read,
+                format!("{what} only inspects the database"),
+            ));
             return;
         }
         let analysis = sql::analyse(&statements, dialect);
         if let Some(reason) = analysis.unanalysable {
-            self.push(Effect::opaque(what, Risk::Change, format!("{what} runs SQL that holdpoint cannot analyse ({reason})")));
+            self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} runs SQL that holdpoint cannot analyse ({reason})"),
+            ));
         }
         for effect in analysis.effects {
             self.push(effect);
@@ -1581,36 +2678,151 @@ impl<'a> Walker<'a> {
         }
         let script = args.iter().find(|a| a.ends_with(".js")).cloned();
         match script {
-            Some(script) => self.run_script(Some(&Expanded::literal(&script)), inv, Language::Mongo, false),
+            Some(script) => self.run_script(
+                Some(&Expanded::literal(&script)),
+                inv,
+                Language::Mongo,
+                false,
+            ),
             None => self.stdin_code(inv, Language::Mongo),
         }
     }
 
     fn redis(&mut self, inv: &Invocation, args: &[String]) {
-        let value_flags = ["-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass", "-r", "-i", "--tls", "--cacert", "--cert", "--key", "--sni", "--pattern", "-d", "--count"];
+        let value_flags = [
+            "-h",
+            "-p",
+            "-a",
+            "-n",
+            "-u",
+            "-s",
+            "--user",
+            "--pass",
+            "-r",
+            "-i",
+            "--tls",
+            "--cacert",
+            "--cert",
+            "--key",
+            "--sni",
+            "--pattern",
+            "-d",
+            "--count",
+        ];
         let split = tools::Args::split(args, &value_flags);
         let Some(command) = split.positionals.first().map(|c| c.to_ascii_lowercase()) else {
-            if split.has_flag("--scan") || split.has_flag("--bigkeys") || split.has_flag("--memkeys") || split.has_flag("--stat") || split.has_flag("--latency") || split.has_flag("--version") {
-                return self.tool_effect(inv, ObjectKind::Database, Risk::Read, "only inspects Redis");
+            if split.has_flag("--scan")
+                || split.has_flag("--bigkeys")
+                || split.has_flag("--memkeys")
+                || split.has_flag("--stat")
+                || split.has_flag("--latency")
+                || split.has_flag("--version")
+            {
+                return self.tool_effect(
+                    inv,
+                    ObjectKind::Database,
+                    Risk::Read,
+                    "only inspects Redis",
+                );
             }
             return self.stdin_code(inv, Language::Other);
         };
-        let second = split.positionals.get(1).map(|c| c.to_ascii_lowercase()).unwrap_or_default();
-        let deletes = matches!(command.as_str(), "del" | "unlink" | "getdel" | "expire" | "pexpire" | "expireat");
+        let second = split
+            .positionals
+            .get(1)
+            .map(|c| c.to_ascii_lowercase())
+            .unwrap_or_default();
+        let deletes = matches!(
+            command.as_str(),
+            "del" | "unlink" | "getdel" | "expire" | "pexpire" | "expireat"
+        );
         // Keys named only at run time (`xargs redis-cli DEL`) may be any number of keys.
         if deletes && inv.args().iter().any(|a| a.value.is_none()) {
-            return self.tool_effect(inv, ObjectKind::Database, Risk::Destroy, "deletes keys known only when it runs");
+            return self.tool_effect(
+                inv,
+                ObjectKind::Database,
+                Risk::Destroy,
+                "deletes keys known only when it runs",
+            );
         }
         let (risk, what) = match command.as_str() {
-            "flushall" | "flushdb" | "shutdown" | "swapdb" => (Risk::Destroy, "deletes every key or stops the server"),
-            "del" | "unlink" | "getdel" | "hdel" | "srem" | "zrem" | "lrem" | "ltrim" | "xdel" | "xtrim" | "expire" | "pexpire" | "expireat" | "rename" | "spop" | "lpop" | "rpop" | "zremrangebyscore" | "zremrangebyrank" => (Risk::Change, "deletes or expires keys"),
+            "flushall" | "flushdb" | "shutdown" | "swapdb" => {
+                (Risk::Destroy, "deletes every key or stops the server")
+            }
+            "del" | "unlink" | "getdel" | "hdel" | "srem" | "zrem" | "lrem" | "ltrim" | "xdel"
+            | "xtrim" | "expire" | "pexpire" | "expireat" | "rename" | "spop" | "lpop" | "rpop"
+            | "zremrangebyscore" | "zremrangebyrank" => (Risk::Change, "deletes or expires keys"),
             "debug" if second == "sleep" => (Risk::Read, "pauses the server"),
-            "debug" | "failover" | "replicaof" | "slaveof" | "cluster" if matches!(second.as_str(), "reset" | "forget" | "failover" | "flushslots" | "delslots" | "segfault" | "crash-and-recover" | "no" | "") => (Risk::Destroy, "reconfigures or stops the server"),
+            "debug" | "failover" | "replicaof" | "slaveof" | "cluster"
+                if matches!(
+                    second.as_str(),
+                    "reset"
+                        | "forget"
+                        | "failover"
+                        | "flushslots"
+                        | "delslots"
+                        | "segfault"
+                        | "crash-and-recover"
+                        | "no"
+                        | ""
+                ) =>
+            {
+                (Risk::Destroy, "reconfigures or stops the server")
+            }
             "client" if second == "kill" => (Risk::Destroy, "kills client connections"),
             "config" if second == "get" => (Risk::Read, "reads configuration"),
-            "client" | "cluster" | "memory" | "slowlog" | "latency" | "acl" | "module" | "object" | "command" | "xinfo" | "pubsub" if matches!(second.as_str(), "list" | "info" | "get" | "getname" | "nodes" | "slots" | "shards" | "usage" | "stats" | "doctor" | "latest" | "history" | "whoami" | "users" | "cat" | "encoding" | "freq" | "idletime" | "refcount" | "count" | "docs" | "channels" | "numsub" | "stream" | "groups" | "consumers" | "id" | "len" | "myid" | "countkeysinslot" | "getkeysinslot" | "keyslot") => (Risk::Read, "only reads"),
-            "get" | "mget" | "keys" | "scan" | "info" | "ping" | "ttl" | "pttl" | "type" | "exists" | "hget" | "hgetall" | "hkeys" | "hvals" | "hlen" | "hmget" | "hexists" | "hscan" | "lrange" | "llen" | "lindex" | "smembers" | "scard" | "sismember" | "sscan" | "zrange" | "zrangebyscore" | "zrevrange" | "zcard" | "zscore" | "zscan" | "zrank" | "dbsize" | "monitor" | "strlen" | "getrange" | "bitcount" | "pfcount" | "xrange" | "xrevrange" | "xlen" | "xread" | "time" | "lastsave" | "role" | "echo" | "randomkey" | "dump" | "geopos" | "geodist" | "georadius" | "subscribe" | "psubscribe" | "lolwut" | "hello" | "auth" | "select" | "wait" | "sinter" | "sunion" | "sdiff" | "touch" => (Risk::Read, "only reads"),
-            "eval" | "evalsha" | "fcall" | "script" | "function" => (Risk::Change, "runs a server-side script"),
+            "client" | "cluster" | "memory" | "slowlog" | "latency" | "acl" | "module"
+            | "object" | "command" | "xinfo" | "pubsub"
+                if matches!(
+                    second.as_str(),
+                    "list"
+                        | "info"
+                        | "get"
+                        | "getname"
+                        | "nodes"
+                        | "slots"
+                        | "shards"
+                        | "usage"
+                        | "stats"
+                        | "doctor"
+                        | "latest"
+                        | "history"
+                        | "whoami"
+                        | "users"
+                        | "cat"
+                        | "encoding"
+                        | "freq"
+                        | "idletime"
+                        | "refcount"
+                        | "count"
+                        | "docs"
+                        | "channels"
+                        | "numsub"
+                        | "stream"
+                        | "groups"
+                        | "consumers"
+                        | "id"
+                        | "len"
+                        | "myid"
+                        | "countkeysinslot"
+                        | "getkeysinslot"
+                        | "keyslot"
+                ) =>
+            {
+                (Risk::Read, "only reads")
+            }
+            "get" | "mget" | "keys" | "scan" | "info" | "ping" | "ttl" | "pttl" | "type"
+            | "exists" | "hget" | "hgetall" | "hkeys" | "hvals" | "hlen" | "hmget" | "hexists"
+            | "hscan" | "lrange" | "llen" | "lindex" | "smembers" | "scard" | "sismember"
+            | "sscan" | "zrange" | "zrangebyscore" | "zrevrange" | "zcard" | "zscore" | "zscan"
+            | "zrank" | "dbsize" | "monitor" | "strlen" | "getrange" | "bitcount" | "pfcount"
+            | "xrange" | "xrevrange" | "xlen" | "xread" | "time" | "lastsave" | "role" | "echo"
+            | "randomkey" | "dump" | "geopos" | "geodist" | "georadius" | "subscribe"
+            | "psubscribe" | "lolwut" | "hello" | "auth" | "select" | "wait" | "sinter"
+            | "sunion" | "sdiff" | "touch" => (Risk::Read, "only reads"),
+            "eval" | "evalsha" | "fcall" | "script" | "function" => {
+                (Risk::Change, "runs a server-side script")
+            }
             _ => (Risk::Change, "writes to Redis"),
         };
         self.tool_effect(inv, ObjectKind::Database, risk, what);
@@ -1626,11 +2838,20 @@ impl<'a> Walker<'a> {
             Language::Php => &["-r"],
             _ => &["-e", "-c"],
         };
-        if args.iter().any(|a| matches!(a.as_str(), "--version" | "-V" | "-v" | "--help" | "-h")) && args.len() == 1 {
+        if args
+            .iter()
+            .any(|a| matches!(a.as_str(), "--version" | "-V" | "-v" | "--help" | "-h"))
+            && args.len() == 1
+        {
             return self.tool_effect(inv, ObjectKind::Code, Risk::Read, "prints its version");
         }
         // `perl -i -pe 's/a/b/' file`: the code edits files in place.
-        if language == Language::Perl && args.iter().any(|a| a.starts_with("-i") || (a.starts_with('-') && a.contains('i') && !a.starts_with("--"))) {
+        if language == Language::Perl
+            && args.iter().any(|a| {
+                a.starts_with("-i")
+                    || (a.starts_with('-') && a.contains('i') && !a.starts_with("--"))
+            })
+        {
             let paths = self.positional_paths(inv, &["-e", "-E", "-M", "-I"]);
             for path in paths {
                 self.write_path(&path, WriteKind::Modify, "`perl -i`");
@@ -1642,7 +2863,11 @@ impl<'a> Walker<'a> {
             if code_flags.contains(&arg.as_str()) {
                 if let Some(code) = inv.args().get(i + 1) {
                     if code.value.is_none() {
-                        self.push(Effect::opaque(code.best(), Risk::Change, format!("{what} runs code known only when it runs")));
+                        self.push(Effect::opaque(
+                            code.best(),
+                            Risk::Change,
+                            format!("{what} runs code known only when it runs"),
+                        ));
                         return;
                     }
                     codes.push(code.best().to_owned());
@@ -1651,7 +2876,14 @@ impl<'a> Walker<'a> {
                 continue;
             }
             // Bundled flags ending in the code flag: `perl -pe CODE`, `python -Bc CODE`.
-            if arg.starts_with('-') && !arg.starts_with("--") && arg.len() > 2 && code_flags.iter().any(|f| arg.ends_with(f.trim_start_matches('-'))) && code_flags.iter().all(|f| f.len() == 2) {
+            if arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg.len() > 2
+                && code_flags
+                    .iter()
+                    .any(|f| arg.ends_with(f.trim_start_matches('-')))
+                && code_flags.iter().all(|f| f.len() == 2)
+            {
                 if let Some(code) = args.get(i + 1) {
                     codes.push(code.clone());
                 }
@@ -1660,7 +2892,11 @@ impl<'a> Walker<'a> {
             }
             if arg == "-m" && language == Language::Python {
                 let module = args.get(i + 1).cloned().unwrap_or_default();
-                let local = inv.name().contains('/') && matches!(self.zone(&Expanded::literal(inv.name())), Zone::Workspace | Zone::Temp);
+                let local = inv.name().contains('/')
+                    && matches!(
+                        self.zone(&Expanded::literal(inv.name())),
+                        Zone::Workspace | Zone::Temp
+                    );
                 let saved = self.virtualenv;
                 self.virtualenv |= local;
                 self.python_module(&module, inv, i + 2);
@@ -1668,7 +2904,10 @@ impl<'a> Walker<'a> {
                 return;
             }
             if arg.starts_with('-') {
-                i += 1 + usize::from(matches!(arg.as_str(), "-W" | "-X" | "-r" | "--require" | "-M" | "-I" | "--import" | "--loader" | "-C"));
+                i += 1 + usize::from(matches!(
+                    arg.as_str(),
+                    "-W" | "-X" | "-r" | "--require" | "-M" | "-I" | "--import" | "--loader" | "-C"
+                ));
                 continue;
             }
             if !codes.is_empty() {
@@ -1680,7 +2919,10 @@ impl<'a> Walker<'a> {
             if tools::lookup(&script_base).is_some() || tools::lookup(&script).is_some() {
                 let mut argv = vec![Expanded::literal(&script_base)];
                 argv.extend(inv.args().get(i + 1..).unwrap_or(&[]).iter().cloned());
-                self.invoke(Invocation { argv, stdin: inv.stdin.clone() });
+                self.invoke(Invocation {
+                    argv,
+                    stdin: inv.stdin.clone(),
+                });
                 return;
             }
             if script == "-" {
@@ -1699,16 +2941,48 @@ impl<'a> Walker<'a> {
     fn python_module(&mut self, module: &str, inv: &Invocation, rest: usize) {
         let mut argv = vec![Expanded::literal(module)];
         argv.extend(inv.args().get(rest..).unwrap_or(&[]).iter().cloned());
-        let as_tool = Invocation { argv, stdin: inv.stdin.clone() };
+        let as_tool = Invocation {
+            argv,
+            stdin: inv.stdin.clone(),
+        };
         match module {
-            "json.tool" | "this" | "site" | "sysconfig" | "platform" | "calendar" | "tokenize" | "dis" | "pydoc" | "pyclbr" | "tabnanny" | "timeit" | "cProfile" | "profile" | "trace" | "pdb" | "doctest" | "unittest" | "zipfile" | "tarfile" | "base64" | "uuid" | "webbrowser" | "ensurepip" | "venv" | "virtualenv" | "compileall" | "py_compile" | "http.server" | "pstats" | "ast" | "inspect" | "pip_audit" => {
-                let risk = if matches!(module, "json.tool" | "this" | "site" | "sysconfig" | "platform" | "calendar" | "tokenize" | "dis" | "pydoc" | "pyclbr" | "tabnanny" | "pstats" | "ast" | "inspect" | "uuid" | "base64") { Risk::Read } else { Risk::Workspace };
+            "json.tool" | "this" | "site" | "sysconfig" | "platform" | "calendar" | "tokenize"
+            | "dis" | "pydoc" | "pyclbr" | "tabnanny" | "timeit" | "cProfile" | "profile"
+            | "trace" | "pdb" | "doctest" | "unittest" | "zipfile" | "tarfile" | "base64"
+            | "uuid" | "webbrowser" | "ensurepip" | "venv" | "virtualenv" | "compileall"
+            | "py_compile" | "http.server" | "pstats" | "ast" | "inspect" | "pip_audit" => {
+                let risk = if matches!(
+                    module,
+                    "json.tool"
+                        | "this"
+                        | "site"
+                        | "sysconfig"
+                        | "platform"
+                        | "calendar"
+                        | "tokenize"
+                        | "dis"
+                        | "pydoc"
+                        | "pyclbr"
+                        | "tabnanny"
+                        | "pstats"
+                        | "ast"
+                        | "inspect"
+                        | "uuid"
+                        | "base64"
+                ) {
+                    Risk::Read
+                } else {
+                    Risk::Workspace
+                };
                 self.tool_effect(inv, ObjectKind::Code, risk, "runs a standard Python module");
             }
             "django" => {
                 let mut argv = vec![Expanded::literal("django-admin")];
                 argv.extend(inv.args().get(rest..).unwrap_or(&[]).iter().cloned());
-                self.invoke(Invocation { argv, stdin: inv.stdin.clone() });
+                self.invoke(Invocation {
+                    argv,
+                    stdin: inv.stdin.clone(),
+                });
             }
             _ if tools::lookup(module).is_some() => {
                 self.invoke(as_tool);
@@ -1726,15 +3000,36 @@ enum WriteKind {
     Append,
     /// Creates, edits, copies over or changes the metadata of a file.
     Modify,
+    /// Rewrites the file's content with no copy kept (`sed -i`).
+    Rewrite,
 }
 
 fn is_interpreter(base: &str) -> bool {
     interpreter_language(base) != Language::Other
-        || matches!(base, "lua" | "luajit" | "Rscript" | "tclsh" | "pwsh" | "powershell" | "osascript" | "groovy" | "julia" | "elixir" | "erl" | "escript")
+        || matches!(
+            base,
+            "lua"
+                | "luajit"
+                | "Rscript"
+                | "tclsh"
+                | "pwsh"
+                | "powershell"
+                | "osascript"
+                | "groovy"
+                | "julia"
+                | "elixir"
+                | "erl"
+                | "escript"
+        )
 }
 
 fn interpreter_language(base: &str) -> Language {
-    if base == "python" || base.starts_with("python2") || base.starts_with("python3") || base == "pypy" || base == "pypy3" {
+    if base == "python"
+        || base.starts_with("python2")
+        || base.starts_with("python3")
+        || base == "pypy"
+        || base == "pypy3"
+    {
         Language::Python
     } else if matches!(base, "node" | "nodejs") {
         Language::JavaScript
@@ -1754,8 +3049,13 @@ fn shebang_language(text: &str) -> Language {
     if !first.starts_with("#!") {
         return Language::Other;
     }
-    let interpreter = first.split_whitespace().map(basename).find(|w| *w != "env" && !w.starts_with("#!") && !w.starts_with('-'));
-    let interpreter = interpreter.or_else(|| first.strip_prefix("#!").map(basename)).unwrap_or("");
+    let interpreter = first
+        .split_whitespace()
+        .map(basename)
+        .find(|w| *w != "env" && !w.starts_with("#!") && !w.starts_with('-'));
+    let interpreter = interpreter
+        .or_else(|| first.strip_prefix("#!").map(basename))
+        .unwrap_or("");
     interpreter_language(interpreter)
 }
 
@@ -1769,12 +3069,18 @@ fn heredoc_substitutions(doc: &str) -> Vec<String> {
     out
 }
 
-fn collect_substitutions(pieces: &[brush_parser::word::WordPieceWithSource], out: &mut Vec<String>) {
+fn collect_substitutions(
+    pieces: &[brush_parser::word::WordPieceWithSource],
+    out: &mut Vec<String>,
+) {
     use brush_parser::word::WordPiece;
     for piece in pieces {
         match &piece.piece {
-            WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => out.push(s.clone()),
-            WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => collect_substitutions(inner, out),
+            WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
+                out.push(s.clone())
+            }
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => collect_substitutions(inner, out),
             _ => {}
         }
     }
@@ -1782,17 +3088,57 @@ fn collect_substitutions(pieces: &[brush_parser::word::WordPieceWithSource], out
 
 /// Tests of `find` that narrow what it matches.
 const FIND_TESTS: &[&str] = &[
-    "-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-mtime", "-mmin", "-atime",
-    "-amin", "-ctime", "-cmin", "-size", "-empty", "-newer", "-inum",
-    "-samefile", "-lname", "-ilname", "-nouser", "-nogroup",
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-regex",
+    "-iregex",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-size",
+    "-empty",
+    "-newer",
+    "-inum",
+    "-samefile",
+    "-lname",
+    "-ilname",
+    "-nouser",
+    "-nogroup",
 ];
 
 /// A path standing for what `find` matched below `root`.
 fn found_below(root: &Expanded) -> Expanded {
     Expanded {
-        value: root.value.as_ref().map(|r| format!("{}/found", r.trim_end_matches('/'))),
+        value: root
+            .value
+            .as_ref()
+            .map(|r| format!("{}/found", r.trim_end_matches('/'))),
         text: format!("{}/…", root.best().trim_end_matches('/')),
         glob: true,
         ..Expanded::default()
     }
+}
+
+/// Whether the text has an opening parenthesis, white space, and another one.
+fn has_spaced_parens(script: &str) -> bool {
+    let mut after_paren = false;
+    let mut saw_space = false;
+    for c in script.chars() {
+        match c {
+            '(' if after_paren && saw_space => return true,
+            '(' => {
+                after_paren = true;
+                saw_space = false;
+            }
+            c if c.is_whitespace() && after_paren => saw_space = true,
+            _ => after_paren = false,
+        }
+    }
+    false
 }

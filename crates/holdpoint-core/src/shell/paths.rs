@@ -50,7 +50,11 @@ const HOOK_SETTINGS: &[&str] = &[
 
 /// Resolves `path` against `dir` and removes `.` and `..` components.
 pub(crate) fn normalise(dir: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
+    let joined = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{dir}/{path}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
         match part {
@@ -66,7 +70,11 @@ pub(crate) fn normalise(dir: &str, path: &str) -> String {
 
 fn is_under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
-    path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) || dir.is_empty()
+    path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+        || dir.is_empty()
 }
 
 /// Whether the text of a path names holdpoint's files or an agent's hook settings.
@@ -76,18 +84,29 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
     }
     let trimmed = path.trim_end_matches('/');
     if trimmed.split('/').any(|c| c == ".holdpoint")
-        || ctx.holdpoint_home.as_deref().is_some_and(|home| is_under(trimmed, home))
+        || ctx
+            .holdpoint_home
+            .as_deref()
+            .is_some_and(|home| is_under(trimmed, home))
     {
         return Some(ObjectKind::Holdpoint);
     }
-    if HOOK_SETTINGS.iter().any(|hook| trimmed == *hook || trimmed.ends_with(&format!("/{hook}"))) {
+    if HOOK_SETTINGS
+        .iter()
+        .any(|hook| trimmed == *hook || trimmed.ends_with(&format!("/{hook}")))
+    {
         return Some(ObjectKind::HookSettings);
     }
     None
 }
 
 /// The zone of a path word. `value` is `None` when the path is only known at run time.
-pub(crate) fn zone(value: Option<&str>, text: &str, location: &Location, ctx: &AnalysisContext) -> Zone {
+pub(crate) fn zone(
+    value: Option<&str>,
+    text: &str,
+    location: &Location,
+    ctx: &AnalysisContext,
+) -> Zone {
     let Some(path) = value else {
         return match protected(text, ctx) {
             Some(kind) => Zone::Protected(kind),
@@ -113,8 +132,13 @@ pub(crate) fn zone(value: Option<&str>, text: &str, location: &Location, ctx: &A
         return Zone::Protected(kind);
     }
     if let Some(device) = absolute.strip_prefix("/dev/") {
-        let harmless = ["null", "zero", "stdout", "stderr", "stdin", "tty", "random", "urandom", "full"];
-        return if harmless.contains(&device) || device.starts_with("fd/") || device.starts_with("pts/") {
+        let harmless = [
+            "null", "zero", "stdout", "stderr", "stdin", "tty", "random", "urandom", "full",
+        ];
+        return if harmless.contains(&device)
+            || device.starts_with("fd/")
+            || device.starts_with("pts/")
+        {
             Zone::Harmless
         } else if device.starts_with("shm/") {
             Zone::Temp
@@ -132,7 +156,10 @@ pub(crate) fn zone(value: Option<&str>, text: &str, location: &Location, ctx: &A
     if workspace == "/" || !is_under(&absolute, &workspace) {
         return Zone::Outside;
     }
-    let relative = absolute.strip_prefix(&workspace).unwrap_or("").trim_start_matches('/');
+    let relative = absolute
+        .strip_prefix(&workspace)
+        .unwrap_or("")
+        .trim_start_matches('/');
     let first = relative.split('/').next().unwrap_or("");
     if relative.is_empty() || first == ".git" || relative == "*" || relative == ".*" {
         return Zone::WholeWorkspace;
@@ -168,8 +195,17 @@ mod tests {
         check("/tmp/x", Zone::Temp);
         check("/dev/null", Zone::Harmless);
         check("/dev/sda", Zone::Device);
-        check("/home/dev/.holdpoint/keys", Zone::Protected(ObjectKind::Holdpoint));
-        check(".claude/settings.json", Zone::Protected(ObjectKind::HookSettings));
-        check("/home/dev/.codex/hooks.json", Zone::Protected(ObjectKind::HookSettings));
+        check(
+            "/home/dev/.holdpoint/keys",
+            Zone::Protected(ObjectKind::Holdpoint),
+        );
+        check(
+            ".claude/settings.json",
+            Zone::Protected(ObjectKind::HookSettings),
+        );
+        check(
+            "/home/dev/.codex/hooks.json",
+            Zone::Protected(ObjectKind::HookSettings),
+        );
     }
 }

@@ -20,7 +20,11 @@ pub(crate) struct Expanded {
 
 impl Expanded {
     pub fn literal(value: &str) -> Self {
-        Expanded { value: Some(value.to_owned()), text: value.to_owned(), ..Expanded::default() }
+        Expanded {
+            value: Some(value.to_owned()),
+            text: value.to_owned(),
+            ..Expanded::default()
+        }
     }
 
     /// The value, or the text as written where it is not known.
@@ -39,7 +43,11 @@ pub(crate) struct Scope<'a> {
 }
 
 pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
-    let mut out = Expanded { value: Some(String::new()), text: String::new(), ..Expanded::default() };
+    let mut out = Expanded {
+        value: Some(String::new()),
+        text: String::new(),
+        ..Expanded::default()
+    };
     match word::parse(raw, options) {
         Ok(pieces) => expand_pieces(&pieces, false, scope, &mut out),
         Err(_) => {
@@ -65,7 +73,12 @@ fn unknown(out: &mut Expanded, shown: &str) {
     out.text.push_str(shown);
 }
 
-fn expand_pieces(pieces: &[WordPieceWithSource], quoted: bool, scope: &Scope<'_>, out: &mut Expanded) {
+fn expand_pieces(
+    pieces: &[WordPieceWithSource],
+    quoted: bool,
+    scope: &Scope<'_>,
+    out: &mut Expanded,
+) {
     for piece in pieces {
         match &piece.piece {
             WordPiece::Text(s) => {
@@ -82,7 +95,8 @@ fn expand_pieces(pieces: &[WordPieceWithSource], quoted: bool, scope: &Scope<'_>
                     push(out, s);
                 }
             }
-            WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => {
                 expand_pieces(inner, true, scope, out);
             }
             WordPiece::EscapeSequence(s) => push(out, s.strip_prefix('\\').unwrap_or(s)),
@@ -96,7 +110,8 @@ fn expand_pieces(pieces: &[WordPieceWithSource], quoted: bool, scope: &Scope<'_>
                 Some(value) => push(out, &value),
                 None => unknown(out, &parameter_text(expr)),
             },
-            WordPiece::CommandSubstitution(script) | WordPiece::BackquotedCommandSubstitution(script) => {
+            WordPiece::CommandSubstitution(script)
+            | WordPiece::BackquotedCommandSubstitution(script) => {
                 out.substitutions.push(script.clone());
                 match echoed(script) {
                     Some(text) => push(out, &text),
@@ -109,7 +124,11 @@ fn expand_pieces(pieces: &[WordPieceWithSource], quoted: bool, scope: &Scope<'_>
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
-    let ParameterExpr::Parameter { parameter: Parameter::Named(name), indirect: false } = expr else {
+    let ParameterExpr::Parameter {
+        parameter: Parameter::Named(name),
+        indirect: false,
+    } = expr
+    else {
         return None;
     };
     if let Some(value) = scope.vars.get(name) {
@@ -133,7 +152,10 @@ fn parameter_text(expr: &ParameterExpr) -> String {
 /// The output of a command substitution that only echoes fixed words (`$(echo rm)`),
 /// which is known without running anything.
 fn echoed(script: &str) -> Option<String> {
-    let rest = script.trim().strip_prefix("echo ").or_else(|| script.trim().strip_prefix("printf "))?;
+    let rest = script
+        .trim()
+        .strip_prefix("echo ")
+        .or_else(|| script.trim().strip_prefix("printf "))?;
     let mut words = Vec::new();
     for word in rest.split_whitespace() {
         let unquoted = word
@@ -141,7 +163,10 @@ fn echoed(script: &str) -> Option<String> {
             .and_then(|w| w.strip_suffix('\''))
             .or_else(|| word.strip_prefix('"').and_then(|w| w.strip_suffix('"')))
             .unwrap_or(word);
-        if unquoted.contains(['$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '*', '?', '\\', '\'', '"', '%']) || unquoted.starts_with('-') {
+        if unquoted.contains([
+            '$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '*', '?', '\\', '\'', '"', '%',
+        ]) || unquoted.starts_with('-')
+        {
             return None;
         }
         words.push(unquoted);

@@ -22,8 +22,14 @@ impl Files for NoScripts {
 fn cases() -> Vec<Case> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
     let mut out = Vec::new();
-    for file in ["shell.jsonl", "sql.jsonl"] {
-        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             out.push(serde_json::from_str(line).unwrap());
         }
@@ -35,7 +41,11 @@ fn cases() -> Vec<Case> {
 fn class(case: &Case) -> String {
     let analysis = match case.surface.as_str() {
         "shell" => {
-            let mut ctx = AnalysisContext::new(case.cwd.clone().unwrap_or_else(|| "/home/dev/project".to_owned()));
+            let mut ctx = AnalysisContext::new(
+                case.cwd
+                    .clone()
+                    .unwrap_or_else(|| "/home/dev/project".to_owned()),
+            );
             ctx.home = Some("/home/dev".to_owned());
             ctx.holdpoint_home = Some("/home/dev/.holdpoint".to_owned());
             shell::analyse(&case.input, &ctx, &NoScripts)
@@ -71,24 +81,48 @@ fn corpus_labels_hold() {
             exact += 1;
             continue;
         }
-        let line = format!("{:>9} -> {:<9} {}: {}", case.expect, got, case.surface, case.input.replace('\n', "\\n"));
+        let line = format!(
+            "{:>9} -> {:<9} {}: {}",
+            case.expect,
+            got,
+            case.surface,
+            case.input.replace('\n', "\\n")
+        );
         // Under-calling is what lets damage through; over-calling only costs a question.
-        if rank(&got) < rank(&case.expect) || (case.expect == "self") != (got == "self") && case.expect == "self" {
+        if rank(&got) < rank(&case.expect)
+            || (case.expect == "self") != (got == "self") && case.expect == "self"
+        {
             missed.push(line);
         } else {
             over.push(line);
         }
     }
-    eprintln!("corpus: {} cases, {} exact, {} too cautious, {} too lenient", cases.len(), exact, over.len(), missed.len());
+    eprintln!(
+        "corpus: {} cases, {} exact, {} too cautious, {} too lenient",
+        cases.len(),
+        exact,
+        over.len(),
+        missed.len()
+    );
     for line in &over {
         eprintln!("cautious {line}");
     }
     for line in &missed {
         eprintln!("LENIENT  {line}");
     }
-    let stopped_wrongly: Vec<&String> = over.iter().filter(|l| l.trim_start().starts_with("read") || l.trim_start().starts_with("workspace")).collect();
-    assert!(missed.is_empty(), "{} cases judged less risky than labelled", missed.len());
-    let harmless = cases.iter().filter(|c| c.expect == "read" || c.expect == "workspace").count();
+    let stopped_wrongly: Vec<&String> = over
+        .iter()
+        .filter(|l| l.trim_start().starts_with("read") || l.trim_start().starts_with("workspace"))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{} cases judged less risky than labelled",
+        missed.len()
+    );
+    let harmless = cases
+        .iter()
+        .filter(|c| c.expect == "read" || c.expect == "workspace")
+        .count();
     assert!(
         stopped_wrongly.len() * 20 <= harmless,
         "{} of {harmless} harmless cases were judged risky",
@@ -98,5 +132,9 @@ fn corpus_labels_hold() {
 
 #[test]
 fn risk_is_ordered() {
-    assert!(Risk::Read < Risk::Workspace && Risk::Workspace < Risk::Change && Risk::Change < Risk::Destroy);
+    assert!(
+        Risk::Read < Risk::Workspace
+            && Risk::Workspace < Risk::Change
+            && Risk::Change < Risk::Destroy
+    );
 }

@@ -7,7 +7,10 @@ struct Scripts(&'static [(&'static str, &'static str)]);
 
 impl Files for Scripts {
     fn read(&self, path: &str) -> Option<String> {
-        self.0.iter().find(|(p, _)| *p == path).map(|(_, text)| (*text).to_owned())
+        self.0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| (*text).to_owned())
     }
 }
 
@@ -38,18 +41,27 @@ fn reads() {
     check("git log --oneline -n 5 && git status", "read");
     check("kubectl get pods -n prod -o wide", "read");
     check("terraform plan -destroy -out=tfplan", "read");
-    check("helm template ./chart | kubectl apply --dry-run=client -f -", "read");
+    check(
+        "helm template ./chart | kubectl apply --dry-run=client -f -",
+        "read",
+    );
     check("aws s3 ls s3://backups --recursive", "read");
     check("psql -c 'SELECT count(*) FROM users'", "read");
     check("find /var/log -name '*.gz' -mtime +30", "read");
     check("systemctl status nginx", "read");
-    check("python3 -c 'import json,sys; print(json.load(sys.stdin))'", "read");
+    check(
+        "python3 -c 'import json,sys; print(json.load(sys.stdin))'",
+        "read",
+    );
 }
 
 #[test]
 fn workspace_work() {
     check("cargo fmt && cargo test", "workspace");
-    check("git add -A && git commit -m 'fix: handle empty input'", "workspace");
+    check(
+        "git add -A && git commit -m 'fix: handle empty input'",
+        "workspace",
+    );
     check("rm -rf target node_modules", "workspace");
     check("echo done > build.log", "workspace");
     check("(cd /tmp && rm -rf scratch)", "workspace");
@@ -93,9 +105,14 @@ fn destroys() {
     check("rails db:reset", "destroy");
     check("python manage.py flush --noinput", "destroy");
     check("npx prisma migrate reset --force", "destroy");
-    check("python -c \"import shutil; shutil.rmtree('/srv/data')\"", "destroy");
+    check(
+        "python -c \"import shutil; shutil.rmtree('/srv/data')\"",
+        "destroy",
+    );
     check("$(echo rm) -rf /srv/data", "destroy");
     check("rm -rf .git", "destroy");
+    // Regression: the parser reads `( ( … ) )` as arithmetic; bash runs it as subshells.
+    check("( ( rm -rf /srv/data ) )", "destroy");
 }
 
 #[test]
@@ -111,7 +128,10 @@ fn self_protection() {
 #[test]
 fn scripts_are_read_when_they_exist() {
     let files = Scripts(&[
-        ("/home/dev/project/cleanup.sh", "#!/bin/sh\nrm -rf /var/backups\n"),
+        (
+            "/home/dev/project/cleanup.sh",
+            "#!/bin/sh\nrm -rf /var/backups\n",
+        ),
         ("/home/dev/project/report.sh", "#!/bin/sh\nls -la\n"),
         ("/home/dev/project/wipe.sql", "DELETE FROM sessions;"),
     ]);
@@ -132,5 +152,11 @@ fn effects_name_what_they_do() {
     let ctx = AnalysisContext::new("/home/dev/project");
     let analysis = shell::analyse("rm -rf /var/lib/postgresql", &ctx, &Scripts(&[]));
     assert_eq!(analysis.risk(), Risk::Destroy);
-    assert!(analysis.effects.iter().any(|e| e.summary.contains("/var/lib/postgresql")), "{analysis:?}");
+    assert!(
+        analysis
+            .effects
+            .iter()
+            .any(|e| e.summary.contains("/var/lib/postgresql")),
+        "{analysis:?}"
+    );
 }

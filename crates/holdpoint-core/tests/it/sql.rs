@@ -1,12 +1,16 @@
 //! SQL analysis on fixed cases: one line each, the SQL and the class expected.
 
-use holdpoint_core::sql::{Dialect, analyse};
 use holdpoint_core::Scope;
+use holdpoint_core::sql::{Dialect, analyse};
 
 #[track_caller]
 fn check(sql: &str, expected: &str) {
     let analysis = analyse(sql, Dialect::Postgres);
-    assert_eq!(analysis.risk().to_string(), expected, "{sql}: {analysis:#?}");
+    assert_eq!(
+        analysis.risk().to_string(),
+        expected,
+        "{sql}: {analysis:#?}"
+    );
 }
 
 #[test]
@@ -50,11 +54,20 @@ fn destroys() {
     check("UPDATE users SET email = NULL", "destroy");
     check("ALTER TABLE users DROP COLUMN email", "destroy");
     check("SELECT 1; DROP TABLE users", "destroy");
-    check("WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d", "destroy");
+    check(
+        "WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d",
+        "destroy",
+    );
     check("EXPLAIN ANALYZE DELETE FROM users", "destroy");
-    check("EXPLAIN (ANALYZE, BUFFERS) UPDATE accounts SET balance = 0", "destroy");
+    check(
+        "EXPLAIN (ANALYZE, BUFFERS) UPDATE accounts SET balance = 0",
+        "destroy",
+    );
     check("PREPARE p AS DELETE FROM users; EXECUTE p", "destroy");
-    check("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "destroy");
+    check(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+        "destroy",
+    );
     check("SELECT pg_drop_replication_slot('s')", "destroy");
     check("DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$", "destroy");
     check("DROP SCHEMA public CASCADE", "destroy");
@@ -63,10 +76,16 @@ fn destroys() {
 #[test]
 fn unparseable_sql_is_never_read() {
     let garbage = analyse("SELEC * FRM users", Dialect::Postgres);
-    assert!(garbage.unanalysable.is_some() && garbage.risk() >= holdpoint_core::Risk::Change, "{garbage:?}");
+    assert!(
+        garbage.unanalysable.is_some() && garbage.risk() >= holdpoint_core::Risk::Change,
+        "{garbage:?}"
+    );
     check("DO $$ BEGIN RAISE NOTICE 'hi'; END $$", "change");
     assert!(analyse("DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Dialect::Postgres).opaque());
-    assert!(analyse("ALTER SYSTEM SET work_mem = '64MB'", Dialect::Postgres).risk() >= holdpoint_core::Risk::Change);
+    assert!(
+        analyse("ALTER SYSTEM SET work_mem = '64MB'", Dialect::Postgres).risk()
+            >= holdpoint_core::Risk::Change
+    );
 }
 
 #[test]
@@ -74,5 +93,9 @@ fn whole_table_scope_is_reported() {
     let analysis = analyse("DELETE FROM users", Dialect::Postgres);
     let effect = analysis.effects.first().unwrap();
     assert_eq!(effect.scope, Scope::All);
-    assert!(effect.summary.contains("every row of table `users`"), "{}", effect.summary);
+    assert!(
+        effect.summary.contains("every row of table `users`"),
+        "{}",
+        effect.summary
+    );
 }

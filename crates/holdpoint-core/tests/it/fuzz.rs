@@ -1,0 +1,183 @@
+//! Mutation fuzzing of both analysers, run briefly on every test run: inputs derived from
+//! the corpus by random edits must never panic, and whatever cannot be analysed must
+//! never come out as `read`.
+
+use holdpoint_core::{AnalysisContext, NoFiles, Risk, shell, sql};
+
+/// A small deterministic generator, so that a failure can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const PIECES: &[&str] = &[
+    "'",
+    "\"",
+    "`",
+    "$(",
+    ")",
+    "(",
+    "{",
+    "}",
+    ";",
+    "&&",
+    "||",
+    "|",
+    ">",
+    ">>",
+    "<<EOF\n",
+    "\nEOF\n",
+    "\\",
+    "$",
+    "${",
+    "*",
+    " -rf ",
+    " / ",
+    "--",
+    "=",
+    "\n",
+    "#",
+    "~",
+    "..",
+    "/*",
+    "*/",
+    "--",
+    "$$",
+    "DROP ",
+    "DELETE FROM ",
+    " WHERE ",
+    "1=1",
+    "bash -c ",
+    "eval ",
+    "sudo ",
+    "xargs ",
+    "rm ",
+    "psql -c ",
+    "\u{0}",
+    "é",
+    "\t",
+    "[[",
+    "]]",
+    "((",
+    "))",
+];
+
+fn corpus_inputs() -> Vec<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            out.push((
+                value["surface"].as_str().unwrap().to_owned(),
+                value["input"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn mutate(rng: &mut Rng, input: &str, other: &str) -> String {
+    let mut chars: Vec<char> = input.chars().collect();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(4) {
+            0 => {
+                let piece = PIECES[rng.below(PIECES.len())];
+                chars.splice(at..at, piece.chars());
+            }
+            1 if !chars.is_empty() => {
+                let end = (at + rng.below(8)).min(chars.len());
+                chars.drain(at.min(end)..end);
+            }
+            2 => {
+                let other: Vec<char> = other.chars().collect();
+                let from = rng.below(other.len());
+                let to = (from + rng.below(40)).min(other.len());
+                chars.splice(at..at, other[from..to].iter().copied());
+            }
+            _ => {
+                let from = rng.below(chars.len());
+                let to = (from + rng.below(20)).min(chars.len());
+                let copy: Vec<char> = chars[from..to].to_vec();
+                chars.splice(at..at, copy);
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
+fn check_invariants(surface: &str, input: &str) {
+    let ctx = AnalysisContext::new("/home/dev/project");
+    let analysis = if surface == "shell" {
+        shell::analyse(input, &ctx, &NoFiles)
+    } else {
+        sql::analyse(input, sql::Dialect::Postgres)
+    };
+    if analysis.unanalysable.is_some() || analysis.opaque() {
+        assert!(
+            analysis.risk() >= Risk::Change,
+            "opaque input judged {}: {input:?}",
+            analysis.risk()
+        );
+    }
+}
+
+#[test]
+fn mutated_corpus_inputs_never_panic_and_never_read_when_opaque() {
+    let inputs = corpus_inputs();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..4_000 {
+        let (surface, input) = &inputs[rng.below(inputs.len())];
+        let (_, other) = &inputs[rng.below(inputs.len())];
+        let mutated = mutate(&mut rng, input, other);
+        check_invariants(surface, &mutated);
+        check_invariants(if surface == "shell" { "sql" } else { "shell" }, &mutated);
+    }
+}
+
+#[test]
+fn deep_nesting_and_huge_inputs_are_refused_not_crashed() {
+    for depth in [100, 1_000, 20_000] {
+        for (open, close) in [
+            ("(", ")"),
+            ("$(", ")"),
+            ("{ ", "; }"),
+            ("bash -c '", "'"),
+            ("\"$(", ")\""),
+        ] {
+            let input = format!("{}rm -rf /x{}", open.repeat(depth), close.repeat(depth));
+            check_invariants("shell", &input);
+        }
+        let sql = format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth));
+        check_invariants("sql", &sql);
+    }
+    for long in [
+        "a | ".repeat(20_000) + "a",
+        "a && ".repeat(20_000) + "a",
+        "echo $(ls) ".repeat(10_000),
+        "x=1; ".repeat(20_000),
+    ] {
+        check_invariants("shell", &long);
+    }
+    let at_the_limit = format!("{}rm -rf /x{}", "( ".repeat(64), " )".repeat(64));
+    assert_eq!(
+        shell::analyse(&at_the_limit, &AnalysisContext::new("/w"), &NoFiles).risk(),
+        Risk::Destroy
+    );
+    let huge = "echo a; ".repeat(100_000);
+    let analysis = shell::analyse(&huge, &AnalysisContext::new("/w"), &NoFiles);
+    assert!(analysis.unanalysable.is_some());
+}

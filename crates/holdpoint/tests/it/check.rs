@@ -1,0 +1,133 @@
+//! `holdpoint check`: decisions, output formats and exit statuses.
+
+use serde_json::Value;
+
+use crate::{holdpoint, stdout};
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = holdpoint(&all, "");
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+#[test]
+fn a_destructive_command_in_production_waits_for_a_human() {
+    let output = holdpoint(&["check", "shell", "--", "rm -rf /var/lib/postgresql"], "");
+    assert_eq!(output.status.code(), Some(3));
+    let text = stdout(&output);
+    assert!(text.starts_with("decision  ask"), "{text}");
+    assert!(text.contains("risk      destroy"), "{text}");
+    assert!(
+        text.contains("deletes `/var/lib/postgresql` outside the workspace"),
+        "{text}"
+    );
+    assert!(text.contains("production-destroy-needs-approval"), "{text}");
+}
+
+#[test]
+fn a_read_is_allowed_with_exit_status_zero() {
+    let output = holdpoint(&["check", "sql", "--", "SELECT 'DROP TABLE users'"], "");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("decision  allow"));
+}
+
+#[test]
+fn json_output_names_decision_risk_reasons_and_digest() {
+    let answer = json(&[
+        "--env",
+        "staging",
+        "sql",
+        "--",
+        "DELETE FROM users WHERE 1=1",
+    ]);
+    assert_eq!(answer["decision"], "ask");
+    assert_eq!(answer["risk"], "destroy");
+    assert_eq!(answer["env"], "staging");
+    assert!(answer["digest"].as_str().unwrap().starts_with("sha256:"));
+    let reasons = answer["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("every row of table `users`")),
+        "{answer}"
+    );
+}
+
+#[test]
+fn the_digest_binds_the_exact_action() {
+    let a = json(&["shell", "--", "rm -rf /srv/a"]);
+    let b = json(&["shell", "--", "rm -rf /srv/b"]);
+    let a_again = json(&["shell", "--", "rm -rf /srv/a"]);
+    assert_ne!(a["digest"], b["digest"]);
+    assert_eq!(a["digest"], a_again["digest"]);
+}
+
+#[test]
+fn self_protection_is_denied_outright() {
+    let output = holdpoint(
+        &[
+            "check",
+            "--env",
+            "development",
+            "shell",
+            "--",
+            "holdpoint approvals approve 12",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stdout(&output).contains("self-protection"));
+}
+
+#[test]
+fn input_can_come_from_standard_input() {
+    let output = holdpoint(&["check", "sql", "-"], "DROP TABLE users;\n");
+    assert_eq!(output.status.code(), Some(3));
+}
+
+#[test]
+fn the_environment_comes_from_holdpoint_env() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "shell",
+            "--",
+            "kubectl apply -f x.yaml",
+        ])
+        .env("HOLDPOINT_ENV", "staging")
+        .env(
+            "HOLDPOINT_HOME",
+            std::env::temp_dir().join("holdpoint-test-env-home"),
+        )
+        .output()
+        .unwrap();
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["env"], "staging");
+    assert_eq!(answer["decision"], "allow");
+}
+
+#[test]
+fn a_batch_answers_every_line_in_order() {
+    let input = [
+        r#"{"surface":"shell","input":"ls -la"}"#,
+        r#"{"surface":"sql","input":"DROP TABLE users","env":"development"}"#,
+        "",
+        r#"{"surface":"shell","input":"git push --force","env":"staging"}"#,
+    ]
+    .join("\n");
+    let output = holdpoint(&["check", "--batch", "-"], &input);
+    assert_eq!(output.status.code(), Some(0));
+    let answers: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["decision"], "allow");
+    assert_eq!(answers[1]["decision"], "ask");
+    assert_eq!(answers[1]["env"], "development");
+    assert_eq!(answers[2]["decision"], "ask");
+    assert_eq!(answers[2]["risk"], "destroy");
+}

@@ -1,0 +1,47 @@
+//! Tests of the `holdpoint` command as a user runs it: a real process, real arguments,
+//! real files.
+
+mod bad_input;
+mod check;
+mod corpus;
+mod policy;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `holdpoint` with `args` and `stdin`, with an empty HOLDPOINT_HOME so that no
+/// policy directory of the machine's user takes part.
+pub fn holdpoint(args: &[&str], stdin: &str) -> Output {
+    let home = std::env::temp_dir().join(format!("holdpoint-test-home-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+        .args(args)
+        .env("HOLDPOINT_HOME", &home)
+        .env_remove("HOLDPOINT_ENV")
+        .env_remove("HOLDPOINT_POLICIES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Write from another thread: a large input would otherwise fill the pipe while the
+    // child waits for its full output pipe to be read.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_owned();
+    let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    output
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The path of a file under `tests/data`.
+pub fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}

@@ -1,0 +1,112 @@
+//! `holdpoint policy validate` and `holdpoint policy test`, and user policies.
+
+use crate::{data, holdpoint, stderr, stdout};
+
+#[test]
+fn the_built_in_pack_validates() {
+    let output = holdpoint(&["policy", "validate"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("policies valid (the built-in pack)"));
+}
+
+#[test]
+fn the_default_pack_decides_as_documented() {
+    let output = holdpoint(&["policy", "test", &data("default-policy.jsonl")], "");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("20 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn a_failing_case_is_reported_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("holdpoint-policy-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cases.jsonl");
+    std::fs::write(
+        &file,
+        "{\"surface\":\"sql\",\"input\":\"DROP TABLE users\",\"expect\":\"allow\"}\n",
+    )
+    .unwrap();
+    let output = holdpoint(&["policy", "test", file.to_str().unwrap()], "");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("cases.jsonl:1") && text.contains("expected allow, got ask"),
+        "{text}"
+    );
+    assert!(text.contains("0 passed, 1 failed"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_user_policy_extends_the_pack() {
+    let dir = std::env::temp_dir().join(format!("holdpoint-user-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("no-dropping-tables.cedar"),
+        "@id(\"no-drop-table\")\n@reason(\"tables are never dropped by agents\")\nforbid (principal, action == Action::\"destroy\", resource)\nwhen { context.effects.contains(\"delete:table\") };\n",
+    )
+    .unwrap();
+    let output = holdpoint(
+        &[
+            "check",
+            "--policies",
+            dir.to_str().unwrap(),
+            "--env",
+            "development",
+            "sql",
+            "--",
+            "DROP TABLE users",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", stdout(&output));
+    assert!(stdout(&output).contains("tables are never dropped by agents"));
+    let validate = holdpoint(&["policy", "validate", dir.to_str().unwrap()], "");
+    assert!(
+        stdout(&validate).contains("11 policies valid"),
+        "{}",
+        stdout(&validate)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_default_cedar_file_replaces_the_pack() {
+    let dir = std::env::temp_dir().join(format!("holdpoint-replace-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("default.cedar"),
+        "@id(\"reads-only\")\npermit (principal, action == Action::\"read\", resource);\n",
+    )
+    .unwrap();
+    let read = holdpoint(
+        &[
+            "check",
+            "--policies",
+            dir.to_str().unwrap(),
+            "shell",
+            "--",
+            "ls",
+        ],
+        "",
+    );
+    assert_eq!(read.status.code(), Some(0));
+    let work = holdpoint(
+        &[
+            "check",
+            "--policies",
+            dir.to_str().unwrap(),
+            "shell",
+            "--",
+            "cargo build",
+        ],
+        "",
+    );
+    assert_eq!(
+        work.status.code(),
+        Some(4),
+        "with no permit, workspace work is denied"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
