@@ -1012,24 +1012,24 @@ impl StatementAnalyser {
         if modifies {
             self.nested_dml(query, false, context);
         }
-        if let SetExpr::Select(select) = query.body.as_ref() {
-            if let Some(into) = &select.into {
-                let table = into
-                    .targets
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.add(
-                    Verb::Write,
-                    ObjectKind::Table,
-                    &table,
-                    Risk::Change,
-                    Scope::One,
-                    format!("{context}creates table `{table}` from a query (SELECT INTO)"),
-                );
-                return;
-            }
+        if let SetExpr::Select(select) = query.body.as_ref()
+            && let Some(into) = &select.into
+        {
+            let table = into
+                .targets
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.add(
+                Verb::Write,
+                ObjectKind::Table,
+                &table,
+                Risk::Change,
+                Scope::One,
+                format!("{context}creates table `{table}` from a query (SELECT INTO)"),
+            );
+            return;
         }
         if !modifies {
             let mut tables: Vec<String> = Vec::new();

@@ -397,7 +397,7 @@ impl PolicyEngine {
         request: &DecisionRequest<'_>,
         granted: bool,
         frozen: bool,
-    ) -> Result<Context, cedar_policy::ContextCreationError> {
+    ) -> Result<Context, Box<cedar_policy::ContextCreationError>> {
         let analysis = request.analysis;
         let action = request.action;
         let effects: BTreeSet<String> = analysis
@@ -447,7 +447,7 @@ impl PolicyEngine {
                 RestrictedExpression::new_long((days + 3).rem_euclid(7) + 1),
             ),
         ];
-        Context::from_pairs(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
+        Context::from_pairs(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).map_err(Box::new)
     }
 }
 

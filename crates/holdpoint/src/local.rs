@@ -44,10 +44,11 @@ pub(crate) fn analysis_context(cwd: &str) -> AnalysisContext {
     let mut ctx = AnalysisContext::new(cwd);
     ctx.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     ctx.holdpoint_home = Some(holdpoint_home().to_string_lossy().into_owned());
-    if let Ok(tmp) = std::env::var("TMPDIR") {
-        if !tmp.is_empty() && tmp != "/" {
-            ctx.temp_dirs.push(tmp.trim_end_matches('/').to_owned());
-        }
+    if let Ok(tmp) = std::env::var("TMPDIR")
+        && !tmp.is_empty()
+        && tmp != "/"
+    {
+        ctx.temp_dirs.push(tmp.trim_end_matches('/').to_owned());
     }
     ctx
 }

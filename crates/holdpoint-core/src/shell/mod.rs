@@ -1167,12 +1167,11 @@ impl<'a> Walker<'a> {
         // `rails runner CODE` runs Ruby code in the application.
         if matches!(base, "rails")
             && matches!(args.first().map(String::as_str), Some("runner" | "r"))
+            && let Some(code) = args.get(1)
         {
-            if let Some(code) = args.get(1) {
-                let what = format!("`{}`", inv.display());
-                self.code(&code.clone(), Language::Ruby, &what);
-                return;
-            }
+            let what = format!("`{}`", inv.display());
+            self.code(&code.clone(), Language::Ruby, &what);
+            return;
         }
         match tools::lookup(&name).or_else(|| tools::lookup(base)) {
             Some(tool) => {
@@ -1379,10 +1378,10 @@ impl<'a> Walker<'a> {
                         }
                         return Some(Stream::Unknown);
                     } else if arg.starts_with('-') || arg.contains('=') {
-                        if let Some((name, value)) = arg.split_once('=') {
-                            if !name.starts_with('-') {
-                                self.vars.insert(name.to_owned(), value.to_owned());
-                            }
+                        if let Some((name, value)) = arg.split_once('=')
+                            && !name.starts_with('-')
+                        {
+                            self.vars.insert(name.to_owned(), value.to_owned());
                         }
                         i += 1;
                     } else {
@@ -2476,10 +2475,10 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 scripts.push(rest.to_owned());
-            } else if file_flags.contains(&arg.as_str()) {
-                if let Some((_, file)) = iter.next() {
-                    files.push(file.clone());
-                }
+            } else if file_flags.contains(&arg.as_str())
+                && let Some((_, file)) = iter.next()
+            {
+                files.push(file.clone());
             }
         }
         if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {

@@ -1,5 +1,11 @@
 //! Integration tests of the analysers against the project's corpus and fixed cases.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a test stops at the first unexpected value, and says where"
+)]
+
 mod corpus;
 mod fuzz;
 mod shell;

@@ -1,6 +1,12 @@
 //! Tests of the `holdpoint` command as a user runs it: a real process, real arguments,
 //! real files.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a test stops at the first unexpected value, and says where"
+)]
+
 mod bad_input;
 mod check;
 mod corpus;
