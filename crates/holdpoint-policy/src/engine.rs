@@ -57,6 +57,49 @@ pub struct DecisionRequest<'a> {
     pub destroy_quorum: u32,
 }
 
+/// Which context attributes the loaded policies mention, found by name in their text.
+#[derive(Clone, Copy, Debug, Default)]
+struct ContextUse {
+    environment: bool,
+    surface: bool,
+    opaque: bool,
+    unanalysable: bool,
+    self_protection: bool,
+    effects: bool,
+    frozen: bool,
+    granted: bool,
+    session: bool,
+    time: bool,
+    hour: bool,
+    weekday: bool,
+}
+
+impl ContextUse {
+    fn note(&mut self, text: &str) {
+        let mentions = |name: &str| {
+            text.match_indices(name).any(|(at, _)| {
+                let before = text.get(..at).and_then(|t| t.chars().next_back());
+                let after = text.get(at + name.len()..).and_then(|t| t.chars().next());
+                let part_of_word =
+                    |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !part_of_word(before) && !part_of_word(after)
+            })
+        };
+        self.environment |= mentions("environment");
+        self.surface |= mentions("surface");
+        self.opaque |= mentions("opaque");
+        self.unanalysable |= mentions("unanalysable");
+        self.self_protection |= mentions("self_protection");
+        self.effects |= mentions("effects");
+        self.frozen |= mentions("frozen");
+        self.granted |= mentions("granted");
+        self.session |= mentions("session");
+        self.time |= mentions("time");
+        self.hour |= mentions("hour");
+        self.weekday |= mentions("weekday");
+    }
+}
+
 /// What holdpoint keeps of each policy besides its Cedar form.
 #[derive(Clone, Debug)]
 struct PolicyNotes {
@@ -68,11 +111,14 @@ struct PolicyNotes {
 /// Loaded, validated policies, split by the risk class they can apply to.
 #[derive(Debug)]
 pub struct PolicyEngine {
-    schema: Schema,
     by_risk: [PolicySet; 4],
     actions: [EntityUid; 4],
     notes: HashMap<PolicyId, PolicyNotes>,
     authorizer: Authorizer,
+    /// The context attributes some loaded policy mentions. Building a Cedar context
+    /// costs time per attribute, so only these are supplied; a policy that reads one
+    /// that is missing fails to evaluate, and a failed evaluation is a denial.
+    used: ContextUse,
     agent_type: EntityTypeName,
     target_type: EntityTypeName,
 }
@@ -120,7 +166,9 @@ impl PolicyEngine {
         let schema = schema()?;
         let mut combined = PolicySet::new();
         let mut notes = HashMap::new();
+        let mut used = ContextUse::default();
         for source in &all {
+            used.note(&source.text);
             let parsed = PolicySet::from_str(&source.text).map_err(|e| PolicyError::Parse {
                 file: source.name.clone(),
                 message: parse_message(&e, &source.text),
@@ -175,7 +223,7 @@ impl PolicyEngine {
             }
         }
 
-        let validation = Validator::new(schema.clone()).validate(&combined, ValidationMode::Strict);
+        let validation = Validator::new(schema).validate(&combined, ValidationMode::Strict);
         if !validation.validation_passed() {
             let messages: Vec<String> = validation
                 .validation_errors()
@@ -212,11 +260,11 @@ impl PolicyEngine {
             }
         }
         Ok(PolicyEngine {
-            schema,
             by_risk,
             actions,
             notes,
             authorizer: Authorizer::new(),
+            used,
             agent_type: type_name("Agent")?,
             target_type: type_name("Target")?,
         })
@@ -266,21 +314,19 @@ impl PolicyEngine {
             self.target_type.clone(),
             EntityId::new(&action.target),
         );
-        let cedar_request = match Request::new(
-            principal,
-            action_uid.clone(),
-            resource,
-            context,
-            Some(&self.schema),
-        ) {
-            Ok(request) => request,
-            Err(error) => {
-                return Decision::deny(
-                    risk,
-                    format!("holdpoint could not build the policy request: {error}"),
-                );
-            }
-        };
+        // The request is not checked against the schema: its context carries only the
+        // attributes the policies mention (see `ContextUse`), and the policies themselves
+        // were validated strictly when they were loaded.
+        let cedar_request =
+            match Request::new(principal, action_uid.clone(), resource, context, None) {
+                Ok(request) => request,
+                Err(error) => {
+                    return Decision::deny(
+                        risk,
+                        format!("holdpoint could not build the policy request: {error}"),
+                    );
+                }
+            };
         let response = self
             .authorizer
             .is_authorized(&cedar_request, policies, &Entities::empty());
@@ -400,54 +446,56 @@ impl PolicyEngine {
     ) -> Result<Context, Box<cedar_policy::ContextCreationError>> {
         let analysis = request.analysis;
         let action = request.action;
-        let effects: BTreeSet<String> = analysis
-            .effects
-            .iter()
-            .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
-            .collect();
-        let days = request.now.div_euclid(86_400);
-        let pairs = [
-            (
-                "environment",
-                RestrictedExpression::new_string(action.environment.as_str().to_owned()),
-            ),
-            (
-                "surface",
-                RestrictedExpression::new_string(action.surface.as_str().to_owned()),
-            ),
-            ("opaque", RestrictedExpression::new_bool(analysis.opaque())),
-            (
-                "unanalysable",
-                RestrictedExpression::new_bool(analysis.unanalysable.is_some()),
-            ),
-            (
-                "self_protection",
-                RestrictedExpression::new_bool(analysis.self_protection()),
-            ),
-            (
-                "effects",
-                RestrictedExpression::new_set(
-                    effects.into_iter().map(RestrictedExpression::new_string),
-                ),
-            ),
-            ("frozen", RestrictedExpression::new_bool(frozen)),
-            ("granted", RestrictedExpression::new_bool(granted)),
-            (
-                "session",
-                RestrictedExpression::new_string(action.session.clone().unwrap_or_default()),
-            ),
-            ("time", RestrictedExpression::new_long(request.now)),
-            (
-                "hour",
-                RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600),
-            ),
-            // 1970-01-01 was a Thursday (4 when Monday is 1).
-            (
-                "weekday",
-                RestrictedExpression::new_long((days + 3).rem_euclid(7) + 1),
-            ),
-        ];
-        Context::from_pairs(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).map_err(Box::new)
+        let used = self.used;
+        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(12);
+        let mut put = |wanted: bool, name: &str, value: &dyn Fn() -> RestrictedExpression| {
+            if wanted {
+                pairs.push((name.to_owned(), value()));
+            }
+        };
+        put(used.environment, "environment", &|| {
+            RestrictedExpression::new_string(action.environment.as_str().to_owned())
+        });
+        put(used.surface, "surface", &|| {
+            RestrictedExpression::new_string(action.surface.as_str().to_owned())
+        });
+        put(used.opaque, "opaque", &|| {
+            RestrictedExpression::new_bool(analysis.opaque())
+        });
+        put(used.unanalysable, "unanalysable", &|| {
+            RestrictedExpression::new_bool(analysis.unanalysable.is_some())
+        });
+        put(used.self_protection, "self_protection", &|| {
+            RestrictedExpression::new_bool(analysis.self_protection())
+        });
+        put(used.effects, "effects", &|| {
+            let effects: BTreeSet<String> = analysis
+                .effects
+                .iter()
+                .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
+                .collect();
+            RestrictedExpression::new_set(effects.into_iter().map(RestrictedExpression::new_string))
+        });
+        put(used.frozen, "frozen", &|| {
+            RestrictedExpression::new_bool(frozen)
+        });
+        put(used.granted, "granted", &|| {
+            RestrictedExpression::new_bool(granted)
+        });
+        put(used.session, "session", &|| {
+            RestrictedExpression::new_string(action.session.clone().unwrap_or_default())
+        });
+        put(used.time, "time", &|| {
+            RestrictedExpression::new_long(request.now)
+        });
+        put(used.hour, "hour", &|| {
+            RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600)
+        });
+        // 1970-01-01 was a Thursday (4 when Monday is 1).
+        put(used.weekday, "weekday", &|| {
+            RestrictedExpression::new_long((request.now.div_euclid(86_400) + 3).rem_euclid(7) + 1)
+        });
+        Context::from_pairs(pairs).map_err(Box::new)
     }
 }
 
@@ -488,4 +536,215 @@ fn parse_message(error: &cedar_policy::ParseErrors, text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use holdpoint_core::{AnalysisContext, Environment, NoFiles, Surface, analyse};
+
+    use super::*;
+
+    fn action(surface: Surface, input: &str, environment: Environment) -> Action {
+        Action {
+            surface,
+            input: input.to_owned(),
+            cwd: "/home/dev/project".to_owned(),
+            target: format!("{surface}:app@{environment}"),
+            environment,
+            agent: "claude".to_owned(),
+            session: None,
+            executed_content: Vec::new(),
+        }
+    }
+
+    fn decide_with(
+        engine: &PolicyEngine,
+        action: &Action,
+        grants: &[Grant],
+        freezes: &[Freeze],
+        destroy_quorum: u32,
+    ) -> Decision {
+        let analysis = analyse(action, &AnalysisContext::new("/home/dev/project"), &NoFiles);
+        engine.decide(&DecisionRequest {
+            action,
+            analysis: &analysis,
+            now: 1_000,
+            grants,
+            freezes,
+            destroy_quorum,
+        })
+    }
+
+    #[test]
+    fn the_default_pack_decides_each_risk() {
+        let engine = PolicyEngine::default_pack().unwrap();
+        let read = decide_with(
+            &engine,
+            &action(Surface::Sql, "SELECT 1", Environment::Production),
+            &[],
+            &[],
+            1,
+        );
+        assert_eq!(
+            (read.outcome, read.policies.clone()),
+            (Outcome::Allow, vec!["read".to_owned()]),
+            "{read:?}"
+        );
+        let drop = decide_with(
+            &engine,
+            &action(Surface::Sql, "DROP TABLE users", Environment::Production),
+            &[],
+            &[],
+            1,
+        );
+        assert_eq!(drop.outcome, Outcome::Ask);
+        assert!(drop.confirm_target);
+        assert_eq!(drop.quorum, 1);
+        assert!(
+            drop.reasons
+                .iter()
+                .any(|r| r.contains("drops table `users`")),
+            "{drop:?}"
+        );
+    }
+
+    #[test]
+    fn a_team_quorum_applies_to_destroy_only() {
+        let engine = PolicyEngine::default_pack().unwrap();
+        let drop = decide_with(
+            &engine,
+            &action(Surface::Sql, "DROP TABLE users", Environment::Production),
+            &[],
+            &[],
+            2,
+        );
+        assert_eq!((drop.outcome, drop.quorum), (Outcome::Ask, 2));
+        let insert = decide_with(
+            &engine,
+            &action(
+                Surface::Sql,
+                "INSERT INTO t VALUES (1)",
+                Environment::Production,
+            ),
+            &[],
+            &[],
+            2,
+        );
+        assert_eq!((insert.outcome, insert.quorum), (Outcome::Ask, 1));
+    }
+
+    #[test]
+    fn a_grant_is_named_and_a_freeze_overrides_it() {
+        let engine = PolicyEngine::default_pack().unwrap();
+        let change = action(
+            Surface::Shell,
+            "kubectl apply -f deploy.yaml",
+            Environment::Production,
+        );
+        let grant = Grant {
+            id: "g7".to_owned(),
+            agent: "claude".to_owned(),
+            task: "roll out the config fix".to_owned(),
+            targets: vec!["shell:*@production".to_owned()],
+            max_risk: Risk::Change,
+            expires_at: 2_000,
+            revoked: false,
+        };
+        let granted = decide_with(&engine, &change, std::slice::from_ref(&grant), &[], 1);
+        assert_eq!(
+            (granted.outcome, granted.grant.as_deref()),
+            (Outcome::Allow, Some("g7"))
+        );
+        assert!(
+            granted
+                .reasons
+                .iter()
+                .any(|r| r.contains("roll out the config fix")),
+            "{granted:?}"
+        );
+        let freeze = Freeze {
+            environment: Environment::Production,
+            reason: "release week".to_owned(),
+            starts_at: 0,
+            until: None,
+            ended: false,
+        };
+        let frozen = decide_with(&engine, &change, &[grant], &[freeze], 1);
+        assert_eq!(
+            (frozen.outcome, frozen.policies.clone()),
+            (Outcome::Deny, vec!["freeze".to_owned()])
+        );
+        assert!(
+            frozen.reasons.iter().any(|r| r.contains("release week")),
+            "{frozen:?}"
+        );
+    }
+
+    #[test]
+    fn a_policy_that_fails_to_evaluate_denies() {
+        // Cedar would skip this forbid (its arithmetic overflows) and allow the read;
+        // holdpoint denies instead.
+        let overflow = PolicySource {
+            name: "overflow.cedar".to_owned(),
+            text: "@id(\"overflow\") forbid (principal, action, resource) when { context.time * 9223372036854775807 > 0 };".to_owned(),
+        };
+        let engine = PolicyEngine::load(&[overflow]).unwrap();
+        let read = decide_with(
+            &engine,
+            &action(Surface::Sql, "SELECT 1", Environment::Development),
+            &[],
+            &[],
+            1,
+        );
+        assert_eq!(read.outcome, Outcome::Deny, "{read:?}");
+        assert!(
+            read.reasons
+                .iter()
+                .any(|r| r.contains("failed to evaluate")),
+            "{read:?}"
+        );
+    }
+
+    #[test]
+    fn loading_refuses_what_it_cannot_check() {
+        let source = |text: &str| {
+            vec![PolicySource {
+                name: "user.cedar".to_owned(),
+                text: text.to_owned(),
+            }]
+        };
+        let unknown_attribute = PolicyEngine::load(&source(
+            "forbid (principal, action, resource) when { context.is_friday };",
+        ));
+        assert!(
+            matches!(unknown_attribute, Err(PolicyError::Invalid(ref m)) if m.contains("is_friday")),
+            "{unknown_attribute:?}"
+        );
+        let template = PolicyEngine::load(&source(
+            "permit (principal == ?principal, action, resource);",
+        ));
+        assert!(
+            matches!(template, Err(PolicyError::Template { .. })),
+            "{template:?}"
+        );
+        let quorum = PolicyEngine::load(&source(
+            "@id(\"q\") @approval(\"many\") permit (principal, action, resource);",
+        ));
+        assert!(
+            matches!(quorum, Err(PolicyError::Approval { .. })),
+            "{quorum:?}"
+        );
+        let duplicate = PolicyEngine::load(&source(
+            "@id(\"read\") permit (principal, action, resource);",
+        ));
+        assert!(
+            matches!(duplicate, Err(PolicyError::DuplicateId { .. })),
+            "{duplicate:?}"
+        );
+        let syntax = PolicyEngine::load(&source("permit (principal, action resource);"));
+        assert!(
+            matches!(syntax, Err(PolicyError::Parse { ref message, .. }) if message.contains("line 1")),
+            "{syntax:?}"
+        );
+    }
 }

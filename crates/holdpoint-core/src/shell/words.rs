@@ -43,6 +43,10 @@ pub(crate) struct Scope<'a> {
 }
 
 pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
+    // Most words are plain text: no quoting, expansion or pattern to work out.
+    if !raw.is_empty() && !raw.contains(['$', '`', '\\', '\'', '"', '*', '?', '[', '~', '{', '(']) {
+        return Expanded::literal(raw);
+    }
     let mut out = Expanded {
         value: Some(String::new()),
         text: String::new(),
