@@ -5,7 +5,7 @@ use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use holdpoint_core::{Action, Analysis, Environment, Surface, analyse};
+use holdpoint_core::{Action, Analysis, AnalysisContext, Environment, Surface, analyse};
 use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +98,8 @@ fn is_zero(n: &u32) -> bool {
 pub(crate) struct Checker<'a> {
     pub engine: &'a PolicyEngine,
     pub cwd: String,
+    /// The analysis context for `cwd`, worked out once.
+    pub ctx: AnalysisContext,
     pub env: Environment,
     pub agent: String,
     pub target: Option<String>,
@@ -125,7 +127,13 @@ impl Checker<'_> {
         let env = env.unwrap_or(self.env);
         let cwd = cwd.unwrap_or_else(|| self.cwd.clone());
         let files = LocalFiles::default();
-        let ctx = local::analysis_context(&cwd);
+        let own_ctx;
+        let ctx = if cwd == self.ctx.cwd {
+            &self.ctx
+        } else {
+            own_ctx = local::analysis_context(&cwd);
+            &own_ctx
+        };
         let target = target
             .or_else(|| self.target.clone())
             .unwrap_or_else(|| format!("{surface}:local@{env}"));
@@ -139,7 +147,7 @@ impl Checker<'_> {
             session: None,
             executed_content: Vec::new(),
         };
-        let analysis = analyse(&action, &ctx, &files);
+        let analysis = analyse(&action, ctx, &files);
         action.executed_content = files.take_hashes();
         let decision = self.engine.decide(&DecisionRequest {
             action: &action,
@@ -199,6 +207,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     let engine = local::policy_engine(args.policies.as_deref())?;
     let checker = Checker {
         engine: &engine,
+        ctx: local::analysis_context(&cwd),
         cwd,
         env,
         agent: args.agent.clone(),
@@ -311,6 +320,9 @@ struct LineError {
     error: String,
 }
 
+/// Lines decided together: read, split between the cores, written back in order.
+const BATCH_CHUNK: usize = 4096;
+
 fn batch(checker: &Checker, file: &str) -> Result<u8, Failure> {
     let reader: Box<dyn BufRead> = if file == "-" {
         Box::new(std::io::stdin().lock())
@@ -319,34 +331,72 @@ fn batch(checker: &Checker, file: &str) -> Result<u8, Failure> {
             .map_err(|e| Failure::usage(format!("cannot open `{file}`: {e}")))?;
         Box::new(std::io::BufReader::new(opened))
     };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let line = line
-            .map_err(|e| Failure::usage(format!("cannot read line {number} of `{file}`: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
+    let mut lines = reader.lines().enumerate();
+    loop {
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_CHUNK);
+        for (index, line) in lines.by_ref() {
+            let line = line.map_err(|e| {
+                Failure::usage(format!("cannot read line {} of `{file}`: {e}", index + 1))
+            })?;
+            if !line.trim().is_empty() {
+                chunk.push((index + 1, line));
+            }
+            if chunk.len() == BATCH_CHUNK {
+                break;
+            }
         }
-        let written = match decide_line(checker, &line) {
-            Ok(evaluation) => serde_json::to_writer(&mut out, &answer(&evaluation)),
-            Err(error) => serde_json::to_writer(
-                &mut out,
-                &LineError {
-                    line: number,
-                    decision: Outcome::Deny,
-                    error,
-                },
-            ),
-        };
-        written
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-            .map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let per_thread = chunk.len().div_ceil(threads);
+        let answers: Vec<Vec<String>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = chunk
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(number, line)| answer_line(checker, *number, line))
+                            .collect::<Vec<String>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| vec![]))
+                .collect()
+        });
+        let answered: usize = answers.iter().map(Vec::len).sum();
+        if answered != chunk.len() {
+            return Err(Failure::internal(
+                "a batch worker failed; no further lines were decided",
+            ));
+        }
+        for answer in answers.iter().flatten() {
+            writeln!(out, "{answer}")
+                .map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
+        }
     }
     out.flush()
         .map_err(|e| Failure::internal(format!("cannot write the decisions: {e}")))?;
     Ok(exit::ALLOW)
+}
+
+/// The JSON answer for one batch line: a decision, or an error object that denies.
+fn answer_line(checker: &Checker, number: usize, line: &str) -> String {
+    let written = match decide_line(checker, line) {
+        Ok(evaluation) => serde_json::to_string(&answer(&evaluation)),
+        Err(error) => serde_json::to_string(&LineError {
+            line: number,
+            decision: Outcome::Deny,
+            error,
+        }),
+    };
+    written.unwrap_or_else(|e| format!("{{\"line\":{number},\"decision\":\"deny\",\"error\":\"cannot encode the answer: {}\"}}", e.to_string().replace('"', "'")))
 }
 
 fn decide_line(checker: &Checker, line: &str) -> Result<Evaluation, String> {

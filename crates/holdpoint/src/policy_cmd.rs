@@ -156,9 +156,11 @@ fn test(file: &std::path::Path, policies: Option<&std::path::Path>) -> Result<u8
         } else {
             Vec::new()
         };
+        let case_cwd = case.cwd.clone().unwrap_or_else(|| cwd.clone());
         let checker = Checker {
             engine: &engine,
-            cwd: case.cwd.clone().unwrap_or_else(|| cwd.clone()),
+            ctx: local::analysis_context(&case_cwd),
+            cwd: case_cwd,
             env,
             agent: agent.clone(),
             target: Some(target),
