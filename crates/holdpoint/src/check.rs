@@ -27,7 +27,7 @@ pub(crate) struct CheckArgs {
     /// The agent proposing the action.
     #[arg(long, default_value = "agent")]
     agent: String,
-    /// The target system [default: `<surface>:local@<env>`].
+    /// The target system (default: `<surface>:local@<env>`).
     #[arg(long)]
     target: Option<String>,
     /// A directory of `.cedar` policies [default: $HOLDPOINT_POLICIES, else

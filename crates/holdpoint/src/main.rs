@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decide one action, or a batch of them, without running anything.
+    /// Decide one action, or a batch of them, without running anything
     ///
     /// Examples:
     ///   holdpoint check shell -- 'rm -rf /var/lib/postgresql'
