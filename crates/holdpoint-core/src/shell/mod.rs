@@ -1104,14 +1104,20 @@ impl<'a> Walker<'a> {
             }
             "curl" | "wget" => {
                 self.tool_from_table(&base, &inv, &args);
-                let to_file = args
-                    .iter()
-                    .any(|a| matches!(a.as_str(), "-o" | "--output" | "-O" | "--remote-name"))
-                    && !args
-                        .iter()
-                        .any(|a| a == "-O-" || a == "-O" && base == "wget");
-                let to_stdout = base == "curl" && !to_file
-                    || args.iter().any(|a| a == "-O-" || a == "-qO-" || a == "-");
+                // What a download prints is code from the network, should a shell or an
+                // interpreter read it next. curl prints unless told to write a file; wget
+                // writes a file unless told `-O -`.
+                let to_stdout = if base == "curl" {
+                    !args.iter().any(|a| {
+                        matches!(
+                            a.as_str(),
+                            "-o" | "--output" | "-O" | "--remote-name" | "--remote-name-all"
+                        )
+                    })
+                } else {
+                    args.iter().any(|a| matches!(a.as_str(), "-O-" | "-qO-" | "--output-document=-"))
+                        || args.windows(2).any(|w| matches!(w, [flag, dash] if (flag == "-O" || flag == "-qO") && dash == "-"))
+                };
                 if to_stdout {
                     Stream::Network
                 } else {
@@ -2430,16 +2436,14 @@ impl<'a> Walker<'a> {
         let mut iter = args.iter().enumerate();
         let mut files: Vec<String> = Vec::new();
         while let Some((_, arg)) = iter.next() {
-            let statement_flags = [
-                "-c",
-                "--command",
-                "-e",
-                "--execute",
-                "-q",
-                "--query",
-                "-cmd",
-                "--eval",
-            ];
+            let statement_flags: &[&str] = match base {
+                "psql" | "pgcli" | "usql" => &["-c", "--command"],
+                "cockroach" => &["-e", "--execute"],
+                "mysql" | "mariadb" | "mycli" => &["-e", "--execute"],
+                "clickhouse-client" | "clickhouse" => &["-q", "--query"],
+                "sqlite3" | "sqlite" | "litecli" | "duckdb" => &["-cmd"],
+                _ => &["-e", "--execute", "-c", "--command"],
+            };
             // Bundled one-letter flags ending in the statement flag: `psql -Atc 'SQL'`.
             let statement_letter = if matches!(base, "mysql" | "mariadb" | "mycli") {
                 'e'
@@ -2462,19 +2466,17 @@ impl<'a> Walker<'a> {
                 if let Some((_, statement)) = iter.next() {
                     scripts.push(statement.clone());
                 }
-            } else if let Some(rest) = ["--command=", "--execute=", "--query=", "-e"]
+            } else if let Some(statement) = ["--command=", "--execute=", "--query=", "--eval="]
                 .iter()
                 .find_map(|p| arg.strip_prefix(p))
-                .filter(|r| !r.is_empty() && !arg.starts_with("--") || arg.contains('='))
             {
-                if arg.starts_with("-e")
-                    && !arg.starts_with("--")
-                    && base != "mysql"
-                    && base != "mariadb"
-                {
-                    continue;
-                }
-                scripts.push(rest.to_owned());
+                scripts.push(statement.to_owned());
+            } else if let Some(statement) = arg
+                .strip_prefix("-e")
+                .filter(|s| !s.is_empty() && matches!(base, "mysql" | "mariadb"))
+            {
+                // mysql takes `-eSQL` with the statement attached.
+                scripts.push(statement.to_owned());
             } else if file_flags.contains(&arg.as_str())
                 && let Some((_, file)) = iter.next()
             {
