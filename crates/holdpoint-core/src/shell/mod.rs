@@ -387,7 +387,19 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
             Command::Function(definition) => {
-                self.functions.insert(definition.fname.value.clone());
+                let name = definition.fname.value.clone();
+                // A function that starts itself in the background is a fork bomb.
+                let body = definition.body.0.to_string();
+                if body
+                    .split(|c: char| {
+                        c.is_whitespace() || matches!(c, '|' | '&' | ';' | '{' | '}' | '(' | ')')
+                    })
+                    .any(|w| w == name)
+                    && body.contains('&')
+                {
+                    self.push(Effect::new(Verb::Execute, ObjectKind::Host, &name, Risk::Destroy, format!("function `{name}` starts copies of itself until the machine runs out of processes")));
+                }
+                self.functions.insert(name);
                 self.compound(&definition.body.0, &Stream::Terminal);
                 Stream::Unknown
             }
@@ -833,6 +845,16 @@ impl<'a> Walker<'a> {
         }
         if let Some(stream) = self.wrapper(&base, &inv, &args) {
             return stream;
+        }
+        // `--help` and `--version` make a tool print and exit, whatever else is given;
+        // programs that run other code are left to their handlers.
+        let asks_for_help = args
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "--help" || a == "--version");
+        if asks_for_help && !RUNS_OTHER_CODE.contains(&base.as_str()) && !is_interpreter(&base) {
+            self.tool_effect(&inv, ObjectKind::Command, Risk::Read, "only prints help");
+            return Stream::Unknown;
         }
         match base.as_str() {
             "cd" | "pushd" => {
@@ -2992,6 +3014,14 @@ impl<'a> Walker<'a> {
         }
     }
 }
+
+/// Commands whose arguments are another command or code, where `--help` may belong to
+/// what they run.
+const RUNS_OTHER_CODE: &[&str] = &[
+    "bash", "sh", "zsh", "dash", "ksh", "ash", "mksh", "fish", "busybox", "eval", "source", ".",
+    "ssh", "xargs", "parallel", "find", "su", "runuser", "env", "sudo", "doas", "npx", "bunx",
+    "pnpx", "watch", "script",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum WriteKind {

@@ -49,6 +49,8 @@ fn reads() {
     check("psql -c 'SELECT count(*) FROM users'", "read");
     check("find /var/log -name '*.gz' -mtime +30", "read");
     check("systemctl status nginx", "read");
+    check("terraform destroy --help", "read");
+    check("kubectl delete pods --all --dry-run=client", "read");
     check(
         "python3 -c 'import json,sys; print(json.load(sys.stdin))'",
         "read",
@@ -110,6 +112,7 @@ fn destroys() {
         "destroy",
     );
     check("$(echo rm) -rf /srv/data", "destroy");
+    check(":(){ :|:& };:", "destroy");
     check("rm -rf .git", "destroy");
     // Regression: the parser reads `( ( … ) )` as arithmetic; bash runs it as subshells.
     check("( ( rm -rf /srv/data ) )", "destroy");
