@@ -131,3 +131,21 @@ fn a_batch_answers_every_line_in_order() {
     assert_eq!(answers[2]["decision"], "ask");
     assert_eq!(answers[2]["risk"], "destroy");
 }
+
+#[test]
+fn a_script_is_read_and_its_text_is_part_of_the_digest() {
+    let dir = std::env::temp_dir().join(format!("holdpoint-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cwd = dir.to_str().unwrap();
+    std::fs::write(dir.join("cleanup.sh"), "#!/bin/sh\nrm -rf build\n").unwrap();
+    let harmless = json(&["--cwd", cwd, "shell", "--", "./cleanup.sh"]);
+    assert_eq!(harmless["risk"], "workspace", "{harmless}");
+    std::fs::write(dir.join("cleanup.sh"), "#!/bin/sh\nrm -rf /var/backups\n").unwrap();
+    let harmful = json(&["--cwd", cwd, "shell", "--", "./cleanup.sh"]);
+    assert_eq!(harmful["risk"], "destroy", "{harmful}");
+    assert_ne!(
+        harmless["digest"], harmful["digest"],
+        "an approval must not carry over to a changed script"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
