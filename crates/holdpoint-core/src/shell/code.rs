@@ -274,9 +274,14 @@ fn literals(code: &str) -> Vec<String> {
 /// program's argument vector would be.
 fn argument_vectors(code: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (start, _) in code.match_indices('[') {
+    // Lists in brackets (`["rm", "-rf", "/x"]`) and argument lists in parentheses
+    // (`system("rm", "-rf", "/x")`).
+    for (start, open) in code.match_indices(['[', '(']) {
+        let close = if open == "[" { ']' } else { ')' };
         let rest = code.get(start + 1..).unwrap_or("");
-        let Some(end) = rest.find(']') else { continue };
+        let Some(end) = rest.find(close) else {
+            continue;
+        };
         let inside = rest.get(..end).unwrap_or("");
         let parts = literals(inside);
         if parts.len() > 1 {
@@ -373,10 +378,19 @@ pub(crate) fn analyse(
         let mut found = false;
         for command in literals(code).into_iter().chain(argument_vectors(code)) {
             let inner = shell(&command);
-            if inner.iter().any(|e| e.risk > Risk::Read) {
+            // A literal that names a command holdpoint knows is what the code runs; text
+            // that only parses as an unknown command is probably a message.
+            if inner
+                .iter()
+                .any(|e| !e.opaque && e.object != ObjectKind::Command)
+            {
                 found = true;
             }
-            effects.extend(inner.into_iter().filter(|e| e.risk > Risk::Read));
+            effects.extend(
+                inner
+                    .into_iter()
+                    .filter(|e| e.risk > Risk::Read && e.object != ObjectKind::Command),
+            );
         }
         if !found {
             effects.push(Effect::opaque(

@@ -4,7 +4,7 @@
 
 mod code;
 mod paths;
-mod tools;
+pub(crate) mod tools;
 mod words;
 
 use std::collections::{HashMap, HashSet};
@@ -81,6 +81,47 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
     }
 }
 
+/// What a command substitution prints, when it is one command whose output its words
+/// fix (`$(echo rm)`, `$(printf 'r%s' m)`).
+fn static_output(ctx: &AnalysisContext, script: &str) -> Option<String> {
+    if script.len() > 4096 || nesting(script) > 4 {
+        return None;
+    }
+    let mut walker = Walker::new(ctx, &crate::analysis::NoFiles);
+    let program = walker.parse(script).ok()?;
+    let [list] = program.complete_commands.as_slice() else {
+        return None;
+    };
+    let [item] = list.0.as_slice() else {
+        return None;
+    };
+    let [Command::Simple(simple)] = item.0.first.seq.as_slice() else {
+        return None;
+    };
+    if !item.0.additional.is_empty() || simple.prefix.is_some() {
+        return None;
+    }
+    let mut argv = vec![simple.word_or_name.as_ref()?.value.clone()];
+    for part in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+        let CommandPrefixOrSuffixItem::Word(word) = part else {
+            return None;
+        };
+        argv.push(word.value.clone());
+    }
+    let values: Option<Vec<String>> = argv
+        .iter()
+        .map(|raw| {
+            let expanded = walker.expand(raw);
+            if expanded.glob || !expanded.substitutions.is_empty() {
+                None
+            } else {
+                expanded.value
+            }
+        })
+        .collect();
+    words::printed(&values?)
+}
+
 /// Analyses a command that runs on another machine, where no path is in the workspace.
 pub(crate) fn analyse_remote(script: &str, host: &str) -> Analysis {
     let ctx = AnalysisContext::new("/");
@@ -144,6 +185,14 @@ struct Walker<'a> {
     /// A Python virtual environment inside the workspace is active, so package installs
     /// land in the workspace.
     virtualenv: bool,
+    /// Arrays with known elements; `@` holds the positional parameters.
+    arrays: HashMap<String, Vec<String>>,
+    /// Aliases (`alias ll='…'`, `hash -p PATH NAME`): a name and what it stands for.
+    aliases: HashMap<String, String>,
+    /// Functions defined so far, walked when they are called.
+    function_bodies: HashMap<String, CompoundCommand>,
+    /// The functions being walked, innermost last.
+    calling: Vec<String>,
     /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
     /// as an arithmetic command `((…))`.
     spaced_parens: bool,
@@ -271,6 +320,10 @@ impl<'a> Walker<'a> {
             vars: HashMap::new(),
             functions: HashSet::new(),
             virtualenv: false,
+            arrays: HashMap::new(),
+            aliases: HashMap::new(),
+            function_bodies: HashMap::new(),
+            calling: Vec::new(),
             spaced_parens: false,
             depth: 0,
         }
@@ -324,9 +377,14 @@ impl<'a> Walker<'a> {
 
     /// Analyses a command line in another place (a remote host, a container).
     fn remote(&mut self, script: &str, host: &str, what: &str) {
+        self.remote_with_input(script, host, what, Stream::Terminal);
+    }
+
+    /// Analyses a command line run elsewhere that reads `stdin` (`ssh host bash -s <<EOF`).
+    fn remote_with_input(&mut self, script: &str, host: &str, what: &str, stdin: Stream) {
         let saved = std::mem::replace(&mut self.location, Location::Remote(host.to_owned()));
         let before = self.effects.len();
-        self.nested(script, what, Stream::Terminal);
+        self.nested(script, what, stdin);
         self.location = saved;
         for effect in self.effects.iter_mut().skip(before) {
             if !effect.summary.contains(host) {
@@ -349,11 +407,16 @@ impl<'a> Walker<'a> {
         for item in &list.0 {
             let and_or = &item.0;
             self.pipeline(&and_or.first, stdin);
+            // `true || cmd` and `false && cmd` never run `cmd`.
+            let mut status = constant_status(&and_or.first);
             for next in &and_or.additional {
-                match next {
-                    brush_parser::ast::AndOr::And(p) | brush_parser::ast::AndOr::Or(p) => {
-                        self.pipeline(p, stdin)
-                    }
+                let (pipeline, skipped) = match next {
+                    brush_parser::ast::AndOr::And(p) => (p, status == Some(false)),
+                    brush_parser::ast::AndOr::Or(p) => (p, status == Some(true)),
+                };
+                if !skipped {
+                    self.pipeline(pipeline, stdin);
+                    status = constant_status(pipeline);
                 }
             }
         }
@@ -399,8 +462,8 @@ impl<'a> Walker<'a> {
                 {
                     self.push(Effect::new(Verb::Execute, ObjectKind::Host, &name, Risk::Destroy, format!("function `{name}` starts copies of itself until the machine runs out of processes")));
                 }
-                self.functions.insert(name);
-                self.compound(&definition.body.0, &Stream::Terminal);
+                self.functions.insert(name.clone());
+                self.function_bodies.insert(name, definition.body.0.clone());
                 Stream::Unknown
             }
             Command::ExtendedTest(_, _) => Stream::Unknown,
@@ -445,7 +508,18 @@ impl<'a> Walker<'a> {
             }
             CompoundCommand::IfClause(clause) => {
                 self.list(&clause.condition, stdin);
-                self.list(&clause.then, stdin);
+                // `if false; then …` never runs its body.
+                let condition = match clause.condition.0.as_slice() {
+                    [item] if item.0.additional.is_empty() => constant_status(&item.0.first),
+                    _ => None,
+                };
+                if condition == Some(true) {
+                    self.list(&clause.then, stdin);
+                    return;
+                }
+                if condition != Some(false) {
+                    self.list(&clause.then, stdin);
+                }
                 for ElseClause { condition, body } in clause.elses.iter().flatten() {
                     if let Some(condition) = condition {
                         self.list(condition, stdin);
@@ -481,6 +555,8 @@ impl<'a> Walker<'a> {
             },
             holdpoint_home: self.ctx.holdpoint_home.as_deref(),
             vars: &self.vars,
+            arrays: &self.arrays,
+            substitute: &|script| static_output(self.ctx, script),
         };
         let expanded = words::expand(raw, &scope, &self.options);
         for script in &expanded.substitutions {
@@ -502,7 +578,30 @@ impl<'a> Walker<'a> {
                         brush_parser::ast::AssignmentValue::Scalar(value) => {
                             self.expand(&value.value)
                         }
-                        brush_parser::ast::AssignmentValue::Array(_) => self.expand(&word.value),
+                        brush_parser::ast::AssignmentValue::Array(elements) => {
+                            let mut known = Vec::new();
+                            let mut all_known = true;
+                            for (_, element) in elements {
+                                let expanded = self.expand(&element.value);
+                                match (&expanded.fields, &expanded.value) {
+                                    (Some(fields), _) => known.extend(fields.iter().cloned()),
+                                    (None, Some(value)) if !expanded.glob => {
+                                        known.push(value.clone())
+                                    }
+                                    _ => all_known = false,
+                                }
+                            }
+                            if let brush_parser::ast::AssignmentName::VariableName(name) =
+                                &assignment.name
+                            {
+                                if all_known {
+                                    self.arrays.insert(name.clone(), known);
+                                } else {
+                                    self.arrays.remove(name);
+                                }
+                            }
+                            self.expand(&word.value)
+                        }
                     };
                     if let brush_parser::ast::AssignmentName::VariableName(name) = &assignment.name
                     {
@@ -512,7 +611,7 @@ impl<'a> Walker<'a> {
                 CommandPrefixOrSuffixItem::IoRedirect(redirect) => redirects.push(redirect),
                 CommandPrefixOrSuffixItem::Word(word) => {
                     let expanded = self.expand(&word.value);
-                    argv.push(expanded);
+                    push_fields(&mut argv, expanded);
                 }
                 CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
                     let saved = self.location.clone();
@@ -523,7 +622,7 @@ impl<'a> Walker<'a> {
         }
         if let Some(name) = &simple.word_or_name {
             let expanded = self.expand(&name.value);
-            argv.push(expanded);
+            push_fields(&mut argv, expanded);
         }
         for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
             match item {
@@ -531,7 +630,7 @@ impl<'a> Walker<'a> {
                 CommandPrefixOrSuffixItem::Word(word)
                 | CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
                     let expanded = self.expand(&word.value);
-                    argv.push(expanded);
+                    push_fields(&mut argv, expanded);
                 }
                 CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
                     let saved = self.location.clone();
@@ -840,7 +939,49 @@ impl<'a> Walker<'a> {
         let base = basename(&name).to_owned();
         let args = inv.arg_strings();
 
+        if let Some(body) = self.function_bodies.get(&name).cloned() {
+            // A function runs its body with the call's arguments as `$@`. A call to a
+            // function already running adds nothing new, so recursion stops there.
+            if self.calling.contains(&name) {
+                return Stream::Unknown;
+            }
+            if self.depth >= MAX_DEPTH {
+                self.push(Effect::opaque(
+                    &name,
+                    Risk::Change,
+                    format!("function `{name}` calls itself too deeply to analyse"),
+                ));
+                return Stream::Unknown;
+            }
+            let saved = self.arrays.insert("@".to_owned(), args.clone());
+            self.depth += 1;
+            self.calling.push(name.clone());
+            self.compound(&body, &inv.stdin);
+            self.calling.pop();
+            self.depth -= 1;
+            match saved {
+                Some(previous) => self.arrays.insert("@".to_owned(), previous),
+                None => self.arrays.remove("@"),
+            };
+            return Stream::Unknown;
+        }
         if self.functions.contains(&name) {
+            return Stream::Unknown;
+        }
+        if let Some(expansion) = self.aliases.get(&name).cloned() {
+            let rest = inv
+                .args()
+                .iter()
+                .map(|a| shell_quote(a.best()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.aliases.remove(&name);
+            self.nested(
+                &format!("{expansion} {rest}"),
+                &format!("alias `{name}`"),
+                inv.stdin.clone(),
+            );
+            self.aliases.insert(name, expansion);
             return Stream::Unknown;
         }
         if let Some(stream) = self.wrapper(&base, &inv, &args) {
@@ -851,7 +992,7 @@ impl<'a> Walker<'a> {
         let asks_for_help = args
             .iter()
             .take_while(|a| *a != "--")
-            .any(|a| a == "--help" || a == "--version");
+            .any(|a| a == "--help" || a == "--version" || a == "-help");
         if asks_for_help && !RUNS_OTHER_CODE.contains(&base.as_str()) && !is_interpreter(&base) {
             self.tool_effect(&inv, ObjectKind::Command, Risk::Read, "only prints help");
             return Stream::Unknown;
@@ -859,6 +1000,36 @@ impl<'a> Walker<'a> {
         match base.as_str() {
             "cd" | "pushd" => {
                 self.change_directory(inv.args().iter().find(|a| !a.best().starts_with('-')));
+                Stream::Unknown
+            }
+            "set" if args.first().is_some_and(|a| a == "--") => {
+                self.arrays
+                    .insert("@".to_owned(), args.iter().skip(1).cloned().collect());
+                Stream::Unknown
+            }
+            "alias" => {
+                for definition in &args {
+                    if let Some((alias, value)) = definition.split_once('=') {
+                        self.aliases.insert(alias.to_owned(), value.to_owned());
+                    }
+                }
+                Stream::Unknown
+            }
+            "hash" if args.first().is_some_and(|a| a == "-p") => {
+                if let (Some(path), Some(alias)) = (args.get(1), args.get(2)) {
+                    self.aliases.insert(alias.clone(), shell_quote(path));
+                }
+                Stream::Unknown
+            }
+            "trap" => {
+                // The handler runs later, when the signal or exit comes.
+                if let Some(handler) = args
+                    .first()
+                    .filter(|h| !h.is_empty() && *h != "-" && !h.starts_with('-'))
+                {
+                    let handler = handler.clone();
+                    self.nested(&handler, "a `trap` handler", Stream::Terminal);
+                }
                 Stream::Unknown
             }
             "popd" => {
@@ -944,6 +1115,47 @@ impl<'a> Walker<'a> {
                 self.run_script(script, &inv, Language::Other, true);
                 Stream::Unknown
             }
+            "git" => {
+                self.git(&inv, &args);
+                Stream::Unknown
+            }
+            "tar" | "bsdtar" | "gtar" if args.iter().any(|a| a == "--remove-files") => {
+                let dir = flag_value(&args, &["-C", "--directory"]).map(str::to_owned);
+                let archive = flag_value(&args, &["-f", "--file"]).map(str::to_owned);
+                let members: Vec<Expanded> = self
+                    .positional_paths(
+                        &inv,
+                        &[
+                            "-C",
+                            "--directory",
+                            "-f",
+                            "--file",
+                            "-T",
+                            "--files-from",
+                            "-X",
+                            "--exclude-from",
+                            "--exclude",
+                        ],
+                    )
+                    .into_iter()
+                    .filter(|p| {
+                        Some(p.best()) != archive.as_deref()
+                            && !p.best().chars().all(|c| c.is_ascii_alphabetic())
+                            || p.best().starts_with('.')
+                    })
+                    .collect();
+                for member in members {
+                    let path = match (&dir, &member.value) {
+                        (Some(dir), Some(value)) if !value.starts_with('/') => {
+                            Expanded::literal(&format!("{dir}/{value}"))
+                        }
+                        _ => member.clone(),
+                    };
+                    self.delete_path(&path, true, "`tar --remove-files`");
+                }
+                self.tool_from_table(&base, &inv, &args);
+                Stream::Unknown
+            }
             "sort" => {
                 if let Some(output) = flag_value(&args, &["-o", "--output"]) {
                     let output = Expanded::literal(output);
@@ -1025,11 +1237,8 @@ impl<'a> Walker<'a> {
                     || program.contains("| getline")
                     || program.contains("|&")
                 {
-                    self.push(Effect::opaque(
-                        inv.display(),
-                        Risk::Change,
-                        format!("`{}` runs commands from awk", inv.display()),
-                    ));
+                    let what = format!("`{}`", inv.display());
+                    self.code(&program, Language::Other, &what);
                 } else if program.contains("print >")
                     || program.contains("printf >")
                     || program.contains("> \"")
@@ -1046,7 +1255,8 @@ impl<'a> Walker<'a> {
                 }
                 Stream::Unknown
             }
-            "rm" | "rmdir" | "unlink" | "shred" | "srm" | "trash" | "trash-put" | "gio" => {
+            "rm" | "rmdir" | "unlink" | "shred" | "srm" | "trash" | "trash-put" | "gio"
+            | "rimraf" => {
                 self.remove(&base, &inv);
                 Stream::Unknown
             }
@@ -1181,6 +1391,84 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
         }
+    }
+
+    /// git: its `-C` directory, aliases given with `-c alias.NAME=…`, and writes to
+    /// protected files; then the table.
+    fn git(&mut self, inv: &Invocation, args: &[String]) {
+        let mut i = 0;
+        let mut aliases: Vec<(String, String)> = Vec::new();
+        let mut dir: Option<String> = None;
+        while let Some(arg) = args.get(i) {
+            match arg.as_str() {
+                "-C" => {
+                    dir = args.get(i + 1).cloned();
+                    i += 2;
+                }
+                "-c" => {
+                    let alias = args.get(i + 1).and_then(|kv| kv.split_once('=')).and_then(
+                        |(key, value)| {
+                            key.strip_prefix("alias.")
+                                .map(|name| (name.to_owned(), value.to_owned()))
+                        },
+                    );
+                    aliases.extend(alias);
+                    i += 2;
+                }
+                "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" => i += 2,
+                flag if flag.starts_with('-') => i += 1,
+                _ => break,
+            }
+        }
+        let sub = args.get(i).cloned().unwrap_or_default();
+        let rest: Vec<Expanded> = inv.args().get(i + 1..).unwrap_or(&[]).to_vec();
+        if let Some((_, expansion)) = aliases.iter().find(|(name, _)| *name == sub) {
+            let rest = rest
+                .iter()
+                .map(|a| shell_quote(a.best()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let what = format!("git alias `{sub}`");
+            match expansion.strip_prefix('!') {
+                Some(command) => {
+                    self.nested(&format!("{command} {rest}"), &what, inv.stdin.clone())
+                }
+                None => self.nested(&format!("git {expansion} {rest}"), &what, inv.stdin.clone()),
+            }
+            return;
+        }
+        if matches!(
+            sub.as_str(),
+            "checkout"
+                | "restore"
+                | "rm"
+                | "mv"
+                | "apply"
+                | "reset"
+                | "clean"
+                | "stash"
+                | "am"
+                | "switch"
+                | "merge"
+                | "pull"
+        ) {
+            for path in &rest {
+                if let Zone::Protected(object) = self.zone(path) {
+                    let name = path.best().to_owned();
+                    self.push(Effect::self_protection(
+                        object,
+                        &name,
+                        format!("`git {sub}` rewrites `{name}`, which protects holdpoint"),
+                    ));
+                }
+            }
+        }
+        let saved = self.location.clone();
+        if let Some(dir) = dir {
+            self.change_directory(Some(&Expanded::literal(&dir)));
+        }
+        self.tool_from_table("git", inv, args);
+        self.location = saved;
     }
 
     fn tool_from_table(&mut self, base: &str, inv: &Invocation, args: &[String]) {
@@ -1460,6 +1748,20 @@ impl<'a> Walker<'a> {
 
     /// `bash -c '…'`, `bash script.sh`, `bash` reading its standard input.
     fn shell(&mut self, inv: &Invocation, args: &[String]) {
+        // `bash -n script` only checks the script's syntax.
+        if args
+            .iter()
+            .take_while(|a| a.starts_with('-'))
+            .any(|a| a == "-n" || a == "--noexec")
+            && !args.iter().any(|a| a == "-c")
+        {
+            return self.tool_effect(
+                inv,
+                ObjectKind::Code,
+                Risk::Read,
+                "only checks the script's syntax",
+            );
+        }
         let mut i = 0;
         while let Some(arg) = args.get(i) {
             if arg == "-c"
@@ -1665,7 +1967,8 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        self.remote(&rest.join(" "), &host, "a remote command");
+        let stdin = inv.stdin.clone();
+        self.remote_with_input(&rest.join(" "), &host, "a remote command", stdin);
     }
 
     /// `kubectl exec POD -- CMD`, `docker exec CONTAINER CMD`, `docker compose exec SVC CMD`.
@@ -1895,6 +2198,16 @@ impl<'a> Walker<'a> {
     }
 
     fn xargs(&mut self, inv: &Invocation, args: &[String]) {
+        if inv.name().ends_with("parallel")
+            && args.iter().any(|a| a == "--dry-run" || a == "--dryrun")
+        {
+            return self.tool_effect(
+                inv,
+                ObjectKind::Command,
+                Risk::Read,
+                "only prints the commands it would run",
+            );
+        }
         let value_flags = [
             "-I",
             "-i",
@@ -1931,10 +2244,17 @@ impl<'a> Walker<'a> {
         match replace {
             Some(token) => {
                 for arg in &mut argv {
-                    if arg.best().contains(token) {
+                    let text = arg.best().to_owned();
+                    if text == token {
+                        *arg = from_input.clone();
+                    } else if text.contains(token) {
+                        // The input lands inside a longer word (`sh -c 'rm -rf /srv/{}'`):
+                        // the rest of the word is still known.
+                        let placed = text.replace(token, "input");
                         *arg = Expanded {
-                            value: None,
-                            text: arg.best().replace(token, "{input}"),
+                            value: arg.value.as_ref().map(|_| placed.clone()),
+                            text: placed,
+                            glob: true,
                             ..Expanded::default()
                         };
                     }
@@ -1977,7 +2297,11 @@ impl<'a> Walker<'a> {
                     // without, everything below it.
                     let filtered = args.iter().take(i).any(|a| FIND_TESTS.contains(&a.best()));
                     for root in roots.clone() {
-                        let target = if filtered { found_below(&root) } else { root };
+                        let target = if filtered {
+                            found_below(&root, name_pattern(args))
+                        } else {
+                            root
+                        };
                         self.delete_path(&target, true, "`find -delete`");
                     }
                 }
@@ -1992,7 +2316,7 @@ impl<'a> Walker<'a> {
                         j += 1;
                     }
                     for root in roots.clone() {
-                        let found = found_below(&root);
+                        let found = found_below(&root, name_pattern(args));
                         let substituted: Vec<Expanded> = argv
                             .iter()
                             .map(|a| {
@@ -2235,6 +2559,9 @@ impl<'a> Walker<'a> {
                 WriteKind::Truncate,
                 &format!("{how} from /dev/null"),
             );
+        } else if names_a_file(destination.best()) && base != "ln" {
+            // Copying or moving onto a file replaces what was there.
+            self.write_path(&destination, WriteKind::Rewrite, &how);
         } else {
             self.write_path(&destination, WriteKind::Modify, &how);
         }
@@ -2844,7 +3171,22 @@ impl<'a> Walker<'a> {
             | "psubscribe" | "lolwut" | "hello" | "auth" | "select" | "wait" | "sinter"
             | "sunion" | "sdiff" | "touch" => (Risk::Read, "only reads"),
             "eval" | "evalsha" | "fcall" | "script" | "function" => {
-                (Risk::Change, "runs a server-side script")
+                let script = split
+                    .positionals
+                    .get(1)
+                    .map(|s| s.to_ascii_uppercase())
+                    .unwrap_or_default();
+                if ["FLUSHALL", "FLUSHDB", "SHUTDOWN", "SWAPDB"]
+                    .iter()
+                    .any(|k| script.contains(k))
+                {
+                    (
+                        Risk::Destroy,
+                        "runs a server-side script that deletes every key or stops the server",
+                    )
+                } else {
+                    (Risk::Change, "runs a server-side script")
+                }
             }
             _ => (Risk::Change, "writes to Redis"),
         };
@@ -3143,13 +3485,31 @@ const FIND_TESTS: &[&str] = &[
     "-nogroup",
 ];
 
-/// A path standing for what `find` matched below `root`.
-fn found_below(root: &Expanded) -> Expanded {
+/// The pattern of `find`'s `-name` or `-path` test, if it has one.
+fn name_pattern(args: &[Expanded]) -> Option<&str> {
+    args.windows(2)
+        .find(|w| {
+            matches!(
+                w.first().map(Expanded::best),
+                Some("-name" | "-iname" | "-path" | "-ipath")
+            )
+        })
+        .and_then(|w| w.get(1))
+        .map(Expanded::best)
+}
+
+/// A path standing for what `find` matched below `root`: the `-name` pattern where there
+/// is one.
+fn found_below(root: &Expanded, pattern: Option<&str>) -> Expanded {
+    let leaf = pattern
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("found");
     Expanded {
         value: root
             .value
             .as_ref()
-            .map(|r| format!("{}/found", r.trim_end_matches('/'))),
+            .map(|r| format!("{}/{leaf}", r.trim_end_matches('/'))),
         text: format!("{}/…", root.best().trim_end_matches('/')),
         glob: true,
         ..Expanded::default()
@@ -3172,4 +3532,72 @@ fn has_spaced_parens(script: &str) -> bool {
         }
     }
     false
+}
+
+/// Adds a word to an argument list, as the several words it splits into where it does.
+fn push_fields(argv: &mut Vec<Expanded>, expanded: Expanded) {
+    match expanded.fields {
+        Some(ref fields) if expanded.substitutions.is_empty() => {
+            argv.extend(fields.iter().map(|f| Expanded::literal(f)));
+        }
+        _ => argv.push(expanded),
+    }
+}
+
+/// The exit status of a pipeline that is only `true`, `:` or `false`.
+fn constant_status(pipeline: &Pipeline) -> Option<bool> {
+    let [Command::Simple(simple)] = pipeline.seq.as_slice() else {
+        return None;
+    };
+    if simple.prefix.is_some() || simple.suffix.is_some() {
+        return None;
+    }
+    let status = match simple.word_or_name.as_ref()?.value.as_str() {
+        "true" | ":" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    status.map(|s| s != pipeline.bang)
+}
+
+/// A word quoted for the shell, so that a value rebuilt into a command line stays one
+/// word.
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^~".contains(c))
+    {
+        return word.to_owned();
+    }
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// Whether a destination path names a file rather than a directory to copy into: it
+/// does not end in `/`, and its last part has a dot or is a well-known file name.
+fn names_a_file(path: &str) -> bool {
+    if path.ends_with('/') {
+        return false;
+    }
+    let leaf = path.rsplit('/').next().unwrap_or(path);
+    leaf.contains('.')
+        || matches!(
+            leaf,
+            "hosts"
+                | "passwd"
+                | "shadow"
+                | "group"
+                | "sudoers"
+                | "authorized_keys"
+                | "known_hosts"
+                | "crontab"
+                | "fstab"
+                | "environment"
+                | "config"
+                | "credentials"
+                | "id_rsa"
+                | "id_ed25519"
+                | "Makefile"
+                | "Dockerfile"
+        )
 }

@@ -83,7 +83,15 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
         return Some(ObjectKind::Holdpoint);
     }
     let trimmed = path.trim_end_matches('/');
-    if trimmed.split('/').any(|c| c == ".holdpoint")
+    // A pattern (`find ~ -name '.hold*'`) is protected when it could name a protected
+    // file. Like the shell's, only a pattern that starts with a dot matches dotfiles.
+    let pattern = |component: &str, name: &str| {
+        component == name
+            || (component.starts_with('.')
+                && component.contains('*')
+                && crate::shell::tools::glob_match(component, name))
+    };
+    if trimmed.split('/').any(|c| pattern(c, ".holdpoint"))
         || ctx
             .holdpoint_home
             .as_deref()
@@ -94,6 +102,11 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
     if HOOK_SETTINGS
         .iter()
         .any(|hook| trimmed == *hook || trimmed.ends_with(&format!("/{hook}")))
+        || trimmed.split('/').any(|c| {
+            [".claude", ".codex", ".gemini", ".cursor"]
+                .iter()
+                .any(|d| c != *d && pattern(c, d))
+        })
     {
         return Some(ObjectKind::HookSettings);
     }

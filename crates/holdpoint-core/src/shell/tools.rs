@@ -1099,6 +1099,11 @@ static TOOLS: &[Tool] = &[
         rules: &[
             ("-l", Read, "lists scheduled jobs"),
             ("-r|-ri", Destroy, "deletes every scheduled job"),
+            (
+                "~/dev/null",
+                Destroy,
+                "replaces every scheduled job with none",
+            ),
         ],
         otherwise: (Change, "replaces scheduled jobs"),
     },
@@ -1127,7 +1132,11 @@ static TOOLS: &[Tool] = &[
         names: &["mkfs", "mkfs.*", "mke2fs", "mkdosfs", "mkntfs"],
         object: ObjectKind::Device,
         value_flags: &[],
-        rules: &[("-V|--version|--help", Read, "prints help")],
+        rules: &[(
+            "-V|--version|--help|-n",
+            Read,
+            "prints help, or only shows what it would do",
+        )],
         otherwise: (Destroy, "creates a file system, erasing the device"),
     },
     Tool {

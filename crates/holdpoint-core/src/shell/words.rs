@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPieceWithSource};
+use brush_parser::word::{
+    Parameter, ParameterExpr, SpecialParameter, TildeExpr, WordPiece, WordPieceWithSource,
+};
 use brush_parser::{ParserOptions, word};
 
 /// A word after the expansions that can be done statically.
@@ -16,6 +18,9 @@ pub(crate) struct Expanded {
     pub substitutions: Vec<String>,
     /// The word has an unquoted glob character, so it may name many files.
     pub glob: bool,
+    /// The several words the word becomes after field splitting (`$CMD` holding
+    /// `rm -rf /x`, `"${args[@]}"`, `"$@"`), when they are known.
+    pub fields: Option<Vec<String>>,
 }
 
 impl Expanded {
@@ -40,6 +45,11 @@ pub(crate) struct Scope<'a> {
     pub holdpoint_home: Option<&'a str>,
     /// Variables assigned earlier in the same command line with a known value.
     pub vars: &'a HashMap<String, String>,
+    /// Arrays assigned earlier with known elements; `@` holds the positional
+    /// parameters set by `set --`.
+    pub arrays: &'a HashMap<String, Vec<String>>,
+    /// The output of a command substitution, where it is fixed by its words.
+    pub substitute: &'a dyn Fn(&str) -> Option<String>,
 }
 
 pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
@@ -53,7 +63,10 @@ pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> E
         ..Expanded::default()
     };
     match word::parse(raw, options) {
-        Ok(pieces) => expand_pieces(&pieces, false, scope, &mut out),
+        Ok(pieces) => {
+            out.fields = split_fields(&pieces, scope);
+            expand_pieces(&pieces, false, scope, &mut out);
+        }
         Err(_) => {
             out.value = None;
             out.text = raw.to_owned();
@@ -92,13 +105,10 @@ fn expand_pieces(
                 push(out, s);
             }
             WordPiece::SingleQuotedText(s) => push(out, s),
-            WordPiece::AnsiCQuotedText(s) => {
-                if s.contains('\\') {
-                    unknown(out, s);
-                } else {
-                    push(out, s);
-                }
-            }
+            WordPiece::AnsiCQuotedText(s) => match ansi_c(s) {
+                Some(text) => push(out, &text),
+                None => unknown(out, s),
+            },
             WordPiece::DoubleQuotedSequence(inner)
             | WordPiece::GettextDoubleQuotedSequence(inner) => {
                 expand_pieces(inner, true, scope, out);
@@ -117,7 +127,7 @@ fn expand_pieces(
             WordPiece::CommandSubstitution(script)
             | WordPiece::BackquotedCommandSubstitution(script) => {
                 out.substitutions.push(script.clone());
-                match echoed(script) {
+                match (scope.substitute)(script) {
                     Some(text) => push(out, &text),
                     None => unknown(out, &format!("$({script})")),
                 }
@@ -125,6 +135,99 @@ fn expand_pieces(
             WordPiece::ArithmeticExpression(_) => unknown(out, "$((…))"),
         }
     }
+}
+
+/// The fields a word splits into, for the shapes that split: one unquoted expansion of
+/// a known variable (split on white space or `$IFS`), or `"${name[@]}"` / `"$@"`.
+fn split_fields(pieces: &[WordPieceWithSource], scope: &Scope<'_>) -> Option<Vec<String>> {
+    let [only] = pieces else { return None };
+    match &only.piece {
+        WordPiece::ParameterExpansion(expr) => {
+            if let Some(elements) = array_value(expr, scope) {
+                return Some(elements);
+            }
+            let value = parameter_value(expr, scope)?;
+            let separators: Vec<char> = match scope.vars.get("IFS") {
+                Some(ifs) => ifs.chars().collect(),
+                None => vec![' ', '\t', '\n'],
+            };
+            let fields: Vec<String> = value
+                .split(|c| separators.contains(&c))
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect();
+            (fields.len() > 1).then_some(fields)
+        }
+        WordPiece::DoubleQuotedSequence(inner) => match inner.as_slice() {
+            [one] => match &one.piece {
+                WordPiece::ParameterExpansion(expr) => array_value(expr, scope),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn array_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<Vec<String>> {
+    let ParameterExpr::Parameter {
+        parameter,
+        indirect: false,
+    } = expr
+    else {
+        return None;
+    };
+    match parameter {
+        Parameter::NamedWithAllIndices {
+            name,
+            concatenate: false,
+        } => scope.arrays.get(name).cloned(),
+        Parameter::Special(SpecialParameter::AllPositionalParameters { concatenate: false }) => {
+            scope.arrays.get("@").cloned()
+        }
+        _ => None,
+    }
+}
+
+/// The text of an ANSI-C quoted string (`$'\x72m'`), where its escapes are the common ones.
+fn ansi_c(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escape = chars.next()?;
+        let decoded = match escape {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'e' | 'E' => '\u{1b}',
+            'f' => '\u{c}',
+            'v' => '\u{b}',
+            '\\' | '\'' | '"' | '?' => escape,
+            'x' => {
+                let mut hex = String::new();
+                while hex.len() < 2 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
+                    hex.extend(chars.next());
+                }
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            '0'..='7' => {
+                let mut octal = String::from(escape);
+                while octal.len() < 3 && chars.peek().is_some_and(|d| ('0'..='7').contains(d)) {
+                    octal.extend(chars.next());
+                }
+                char::from_u32(u32::from_str_radix(&octal, 8).ok()?)?
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
@@ -153,27 +256,27 @@ fn parameter_text(expr: &ParameterExpr) -> String {
     }
 }
 
-/// The output of a command substitution that only echoes fixed words (`$(echo rm)`),
-/// which is known without running anything.
-fn echoed(script: &str) -> Option<String> {
-    let rest = script
-        .trim()
-        .strip_prefix("echo ")
-        .or_else(|| script.trim().strip_prefix("printf "))?;
-    let mut words = Vec::new();
-    for word in rest.split_whitespace() {
-        let unquoted = word
-            .strip_prefix('\'')
-            .and_then(|w| w.strip_suffix('\''))
-            .or_else(|| word.strip_prefix('"').and_then(|w| w.strip_suffix('"')))
-            .unwrap_or(word);
-        if unquoted.contains([
-            '$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '*', '?', '\\', '\'', '"', '%',
-        ]) || unquoted.starts_with('-')
-        {
-            return None;
+/// What a command prints when that is fixed by its words alone: `echo rm`,
+/// `printf 'r%s' m`, `command -v holdpoint`.
+pub(crate) fn printed(argv: &[String]) -> Option<String> {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
+            Some(rest.join(" "))
         }
-        words.push(unquoted);
+        ["printf", format, args @ ..] => {
+            let mut args = args.iter();
+            let mut parts = format.split("%s");
+            let mut out = parts.next().unwrap_or("").to_owned();
+            for part in parts {
+                out.push_str(args.next().copied().unwrap_or(""));
+                out.push_str(part);
+            }
+            (!out.contains('%') && !out.contains('\\')).then_some(out)
+        }
+        ["command", "-v", name] | ["which", name] | ["type", "-p" | "-P", name] => {
+            Some((*name).to_owned())
+        }
+        _ => None,
     }
-    Some(words.join(" "))
 }
