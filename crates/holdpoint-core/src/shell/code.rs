@@ -284,7 +284,7 @@ fn argument_vectors(code: &str) -> Vec<String> {
         };
         let inside = rest.get(..end).unwrap_or("");
         let parts = literals(inside);
-        if parts.len() > 1 {
+        if parts.len() > 1 && !out.contains(&parts.join(" ")) {
             out.push(parts.join(" "));
         }
     }
