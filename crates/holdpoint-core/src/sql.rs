@@ -471,11 +471,30 @@ pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
         ],
     };
     let mut first_error = None;
-    for dialect in dialects {
-        match Parser::parse_sql(dialect, sql) {
+    for parser_dialect in dialects {
+        match Parser::parse_sql(parser_dialect, sql) {
             Ok(statements) => {
                 let mut analyser = StatementAnalyser::default();
+                // Effects since the start of an open transaction, so that a ROLLBACK can
+                // take back what it undoes.
+                let mut transaction: Option<usize> = None;
                 for statement in &statements {
+                    match statement {
+                        Statement::StartTransaction { .. } => {
+                            transaction = Some(analyser.effects.len())
+                        }
+                        Statement::Commit { .. } => transaction = None,
+                        // MySQL commits DDL on the spot, so only PostgreSQL and SQLite
+                        // rollbacks are taken to undo.
+                        Statement::Rollback {
+                            savepoint: None, ..
+                        } if dialect != Dialect::MySql => {
+                            if let Some(start) = transaction.take() {
+                                analyser.roll_back(start);
+                            }
+                        }
+                        _ => {}
+                    }
                     analyser.statement(statement, "");
                 }
                 return Analysis {
@@ -518,6 +537,36 @@ impl StatementAnalyser {
         }
     }
 
+    /// Takes back the effects a rolled-back transaction undoes: changes to tables and
+    /// schemas. What a rollback cannot undo (ended sessions, programs run, sequences
+    /// advanced, anything opaque) stays.
+    fn roll_back(&mut self, start: usize) {
+        let undone = |e: &Effect| {
+            !e.opaque
+                && matches!(
+                    e.object,
+                    ObjectKind::Table | ObjectKind::Row | ObjectKind::Schema | ObjectKind::Role
+                )
+        };
+        let since: Vec<Effect> = self
+            .effects
+            .drain(start.min(self.effects.len())..)
+            .collect();
+        let count = since.len();
+        let kept: Vec<Effect> = since.into_iter().filter(|e| !undone(e)).collect();
+        let any_undone = kept.len() < count;
+        self.effects.extend(kept);
+        if any_undone {
+            self.push(Effect::new(
+                Verb::Read,
+                ObjectKind::Database,
+                "transaction",
+                Risk::Read,
+                "changes made inside a transaction that is rolled back",
+            ));
+        }
+    }
+
     fn add(
         &mut self,
         verb: Verb,
@@ -554,6 +603,7 @@ impl StatementAnalyser {
                     &table,
                     update.selection.as_ref(),
                     update.limit.is_some(),
+                    update.from.is_some(),
                     "updates",
                     context,
                 );
@@ -565,6 +615,7 @@ impl StatementAnalyser {
                     &table,
                     delete.selection.as_ref(),
                     delete.limit.is_some(),
+                    delete.using.is_some(),
                     "deletes",
                     context,
                 );
@@ -661,7 +712,9 @@ impl StatementAnalyser {
                     // name keeps every present and future `Drop…` operation covered.
                     let debug = format!("{operation:?}");
                     let text = operation.to_string();
-                    if debug.starts_with("Drop") || text.to_ascii_uppercase().starts_with("DROP") {
+                    let upper = text.to_ascii_uppercase();
+                    let rewrites = upper.contains(" TYPE ") && upper.contains(" USING ");
+                    if debug.starts_with("Drop") || upper.starts_with("DROP") || rewrites {
                         self.add(
                             Verb::Delete,
                             ObjectKind::Table,
@@ -967,6 +1020,7 @@ impl StatementAnalyser {
                         &table,
                         update.selection.as_ref(),
                         update.limit.is_some(),
+                        update.from.is_some(),
                         "updates",
                         &before,
                     );
@@ -977,6 +1031,7 @@ impl StatementAnalyser {
                         &table,
                         delete.selection.as_ref(),
                         delete.limit.is_some(),
+                        delete.using.is_some(),
                         "deletes",
                         &before,
                     );
@@ -1069,11 +1124,17 @@ impl StatementAnalyser {
         table: &str,
         selection: Option<&Expr>,
         limited: bool,
+        joined: bool,
         verb: &str,
         context: &str,
     ) {
         let always = match selection {
             None => Some("without WHERE".to_owned()),
+            // With other tables joined in, a WHERE that only matches rows up between the
+            // tables keeps every row that has a partner.
+            Some(predicate) if joined && only_joins(predicate) => Some(format!(
+                "with a WHERE that only joins tables (`{predicate}`)"
+            )),
             Some(predicate)
                 if truth(predicate) == Some(true) || selects_whole_table(predicate, table) =>
             {
@@ -1370,7 +1431,15 @@ fn truth(expr: &Expr) -> Option<bool> {
         Expr::IsTrue(inner) => truth(inner),
         Expr::IsNotFalse(inner) => truth(inner),
         Expr::IsFalse(inner) => truth(inner).map(|b| !b),
-        Expr::IsNotNull(inner) => constant(inner).map(|_| true),
+        // A column, or a comparison, that is not NULL: true of every row but those with
+        // NULLs, which is as good as every row when judging a DELETE's reach.
+        Expr::IsNotNull(inner) => match inner.as_ref() {
+            Expr::Identifier(_)
+            | Expr::CompoundIdentifier(_)
+            | Expr::BinaryOp { .. }
+            | Expr::Nested(_) => Some(true),
+            other => constant(other).map(|_| true),
+        },
         Expr::IsNull(inner) => constant(inner).map(|_| false),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::And => match (truth(left), truth(right)) {
@@ -1505,6 +1574,25 @@ fn selects_whole_table(predicate: &Expr, table: &str) -> bool {
         _ => false,
     };
     unfiltered && same_table && same_column && query.limit_clause.is_none()
+}
+
+/// Whether a predicate only equates columns (`o.customer_id = c.id AND …`), with no
+/// constant to narrow it.
+fn only_joins(predicate: &Expr) -> bool {
+    match predicate {
+        Expr::Nested(inner) => only_joins(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => only_joins(left) && only_joins(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => last_ident(left).is_some() && last_ident(right).is_some(),
+        _ => false,
+    }
 }
 
 fn last_ident(expr: &Expr) -> Option<String> {

@@ -191,6 +191,8 @@ struct Walker<'a> {
     aliases: HashMap<String, String>,
     /// Functions defined so far, walked when they are called.
     function_bodies: HashMap<String, CompoundCommand>,
+    /// Symbolic links made so far, as absolute link and target paths.
+    links: Vec<(String, String)>,
     /// The functions being walked, innermost last.
     calling: Vec<String>,
     /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
@@ -324,6 +326,7 @@ impl<'a> Walker<'a> {
             aliases: HashMap::new(),
             function_bodies: HashMap::new(),
             calling: Vec::new(),
+            links: Vec::new(),
             spaced_parens: false,
             depth: 0,
         }
@@ -756,6 +759,20 @@ impl<'a> Walker<'a> {
     }
 
     fn zone(&self, path: &Expanded) -> Zone {
+        // A path through a symbolic link made earlier in the same command line lies where
+        // the link points. `rm -rf link` removes only the link; `rm -rf link/` follows it.
+        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
+            let absolute = paths::normalise(dir, value);
+            for (link, target) in &self.links {
+                let below = absolute.strip_prefix(link.as_str()).filter(|rest| {
+                    rest.starts_with('/') || (rest.is_empty() && value.ends_with('/'))
+                });
+                if let Some(rest) = below {
+                    let resolved = format!("{target}{rest}");
+                    return paths::zone(Some(&resolved), &resolved, &self.location, self.ctx);
+                }
+            }
+        }
         paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx)
     }
 
@@ -1119,6 +1136,18 @@ impl<'a> Walker<'a> {
                 self.git(&inv, &args);
                 Stream::Unknown
             }
+            "make" | "gmake"
+                if !tools::Args::split(&args, &[]).has_flag("-n")
+                    && !args.iter().any(|a| {
+                        matches!(
+                            a.as_str(),
+                            "--dry-run" | "--just-print" | "--recon" | "-q" | "--question"
+                        )
+                    }) =>
+            {
+                self.make(&inv, &args);
+                Stream::Unknown
+            }
             "tar" | "bsdtar" | "gtar" if args.iter().any(|a| a == "--remove-files") => {
                 let dir = flag_value(&args, &["-C", "--directory"]).map(str::to_owned);
                 let archive = flag_value(&args, &["-f", "--file"]).map(str::to_owned);
@@ -1471,6 +1500,38 @@ impl<'a> Walker<'a> {
         self.location = saved;
     }
 
+    /// make: where the makefile can be read (`-f FILE`, `-f -` with a here-document, or
+    /// the working directory's `Makefile`), its recipes are what runs.
+    fn make(&mut self, inv: &Invocation, args: &[String]) {
+        let text = match flag_value(args, &["-f", "--file", "--makefile"]) {
+            Some("-") => match &inv.stdin {
+                Stream::Text(text) => Some(text.clone()),
+                _ => None,
+            },
+            Some(file) => self.read_file(file),
+            None => ["GNUmakefile", "makefile", "Makefile"]
+                .iter()
+                .find_map(|f| self.read_file(f)),
+        };
+        let Some(text) = text else {
+            return self.tool_from_table("make", inv, args);
+        };
+        self.tool_effect(
+            inv,
+            ObjectKind::Command,
+            Risk::Workspace,
+            "runs the makefile's recipes",
+        );
+        for line in text.lines().filter(|l| l.starts_with('\t')) {
+            let recipe = line
+                .trim_start_matches('\t')
+                .trim_start_matches(['@', '-', '+']);
+            if !recipe.trim().is_empty() {
+                self.nested(recipe, "a make recipe", Stream::Terminal);
+            }
+        }
+    }
+
     fn tool_from_table(&mut self, base: &str, inv: &Invocation, args: &[String]) {
         let name = inv
             .name()
@@ -1479,6 +1540,19 @@ impl<'a> Walker<'a> {
             .to_owned();
         if self.copies_to_local_path(base, inv, args) {
             return;
+        }
+        // Files the tool writes its output to (`curl -o`, `wget -O`, `pg_dump -f`).
+        let output_flags: &[&str] = match base {
+            "curl" => &["-o", "--output"],
+            "wget" => &["-O", "--output-document"],
+            "pg_dump" | "pg_dumpall" => &["-f", "--file"],
+            "mysqldump" | "mariadb-dump" => &["-r", "--result-file"],
+            "mongodump" => &["-o", "--out"],
+            _ => &[],
+        };
+        if let Some(output) = flag_value(args, output_flags).filter(|o| *o != "-") {
+            let output = Expanded::literal(output);
+            self.write_path(&output, WriteKind::Truncate, &format!("`{base}` output"));
         }
         // `rails runner CODE` runs Ruby code in the application.
         if matches!(base, "rails")
@@ -2565,6 +2639,18 @@ impl<'a> Walker<'a> {
         } else {
             self.write_path(&destination, WriteKind::Modify, &how);
         }
+        if base == "ln"
+            && tools::Args::split(args, &[]).has_flag("-s")
+            && let (Some(target), Some(link), Location::Local(Some(dir))) = (
+                paths.first().and_then(|p| p.value.clone()),
+                destination.value.clone(),
+                &self.location,
+            )
+        {
+            let link = paths::normalise(dir, &link);
+            let target = paths::normalise(dir, &target);
+            self.links.push((link, target));
+        }
         if base == "mv" {
             let to_nothing = destination
                 .value
@@ -2913,19 +2999,29 @@ impl<'a> Walker<'a> {
         }
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
-        let local_file = matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb")
-            && tools::Args::split(args, value_flags)
+        let local_file = if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
+            tools::Args::split(args, value_flags)
                 .positionals
                 .first()
-                .is_some_and(|db| {
-                    matches!(
-                        self.zone(&Expanded::literal(db)),
-                        Zone::Workspace | Zone::Temp
-                    )
-                });
-        if local_file {
+                .map(|db| self.zone(&Expanded::literal(db)))
+                .filter(|zone| matches!(zone, Zone::Workspace | Zone::Temp))
+        } else {
+            None
+        };
+        if let Some(zone) = local_file {
             for effect in self.effects.iter_mut().skip(before) {
-                if effect.risk == Risk::Change && !effect.opaque {
+                // A database in a temporary directory is scratch: even dropping from it
+                // loses nothing that matters.
+                let scratch = zone == Zone::Temp && effect.risk == Risk::Destroy;
+                let on_data = matches!(
+                    effect.object,
+                    ObjectKind::Table
+                        | ObjectKind::Row
+                        | ObjectKind::Schema
+                        | ObjectKind::Database
+                        | ObjectKind::Role
+                );
+                if (effect.risk == Risk::Change || scratch) && on_data && !effect.opaque {
                     effect.risk = Risk::Workspace;
                 }
             }
