@@ -1293,8 +1293,8 @@ impl<'a> Walker<'a> {
                 self.copy(&base, &inv, &args);
                 Stream::Unknown
             }
-            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano"
-            | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
+            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "vim"
+            | "nano" | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
                 self.touch(&base, &inv);
                 Stream::Unknown
             }
