@@ -2047,6 +2047,40 @@ impl<'a> Walker<'a> {
 
     /// `kubectl exec POD -- CMD`, `docker exec CONTAINER CMD`, `docker compose exec SVC CMD`.
     fn exec_in_container(&mut self, base: &str, inv: &Invocation, args: &[String]) -> bool {
+        // Global options may come before the subcommand: `kubectl -n prod exec …`.
+        let global_value_flags = [
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "--cluster",
+            "--user",
+            "-s",
+            "--server",
+            "--token",
+            "--as",
+            "-H",
+            "--host",
+            "--config",
+            "-l",
+            "--log-level",
+        ];
+        let lead = command_start(args, &global_value_flags, 0).unwrap_or(0);
+        if lead > 0
+            && matches!(
+                base,
+                "kubectl" | "oc" | "k" | "docker" | "podman" | "nerdctl"
+            )
+        {
+            let mut argv = vec![inv.argv.first().cloned().unwrap_or_default()];
+            argv.extend(inv.args().get(lead..).unwrap_or(&[]).iter().cloned());
+            let shifted = Invocation {
+                argv,
+                stdin: inv.stdin.clone(),
+            };
+            let rest: Vec<String> = args.get(lead..).unwrap_or(&[]).to_vec();
+            return self.exec_in_container(base, &shifted, &rest);
+        }
         let (offset, value_flags): (usize, &[&str]) = match (
             base,
             args.first().map(String::as_str),

@@ -49,6 +49,8 @@ fn reads() {
     check("psql -c 'SELECT count(*) FROM users'", "read");
     check("find /var/log -name '*.gz' -mtime +30", "read");
     check("systemctl status nginx", "read");
+    check("false && rm -rf /srv/data", "read");
+    check("cleanup() { rm -rf /srv/data; }", "read");
     check("terraform destroy --help", "read");
     check("kubectl delete pods --all --dry-run=client", "read");
     check(
@@ -94,6 +96,12 @@ fn destroys() {
     check("bash -c 'eval \"rm -rf /opt/app\"'", "destroy");
     check("ssh db1 'systemctl stop postgresql'", "destroy");
     check("kubectl exec -it api-0 -- rm -rf /data", "destroy");
+    check("kubectl -n prod exec -it api-0 -- rm -rf /data", "destroy");
+    check("CMD='rm -rf /srv/data'; $CMD", "destroy");
+    check("args=(rm -rf /srv/data); \"${args[@]}\"", "destroy");
+    check("alias ll='rm -rf /var/log/app'\nll", "destroy");
+    check("cleanup() { rm -rf \"$1\"; }; cleanup /srv/data", "destroy");
+    check("ln -s /var/lib/pg data && rm -rf data/", "destroy");
     check("find /srv -name '*.bak' -exec rm {} \\;", "destroy");
     check("ls /data | xargs rm -rf", "destroy");
     check("git push origin :main", "destroy");
