@@ -27,6 +27,8 @@ use words::Expanded;
 const MAX_INPUT: usize = 256 * 1024;
 /// How deep `bash -c "eval '…'"` may nest before the rest is opaque.
 const MAX_DEPTH: u32 = 12;
+/// How many commands one analysis walks before the rest is opaque.
+const MAX_STEPS: u32 = 20_000;
 /// How deeply brackets may nest. The parser recurses once per level, so this bound is
 /// what keeps a hostile input from exhausting the stack.
 const MAX_NESTING: usize = 64;
@@ -193,6 +195,8 @@ struct Walker<'a> {
     function_bodies: HashMap<String, CompoundCommand>,
     /// Symbolic links made so far, as absolute link and target paths.
     links: Vec<(String, String)>,
+    /// Commands walked so far, against `MAX_STEPS`.
+    steps: u32,
     /// The functions being walked, innermost last.
     calling: Vec<String>,
     /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
@@ -326,6 +330,7 @@ impl<'a> Walker<'a> {
             aliases: HashMap::new(),
             function_bodies: HashMap::new(),
             calling: Vec::new(),
+            steps: 0,
             links: Vec::new(),
             spaced_parens: false,
             depth: 0,
@@ -941,6 +946,13 @@ impl<'a> Walker<'a> {
 
     /// Runs the command named by `inv.argv[0]`.
     fn invoke(&mut self, inv: Invocation) -> Stream {
+        // Functions calling functions can multiply the work without bound; past a budget
+        // the rest is opaque.
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.push(Effect::opaque("command", Risk::Change, "the command runs more than 20,000 commands through functions and loops: too many to analyse"));
+            return Stream::Unknown;
+        }
         let Some(first) = inv.argv.first() else {
             return Stream::Unknown;
         };

@@ -183,6 +183,15 @@ fn deep_nesting_and_huge_inputs_are_refused_not_crashed() {
     assert!(
         shell::analyse(&at_the_limit, &AnalysisContext::new("/w"), &NoFiles).risk() >= Risk::Change
     );
+    // Regression: functions that each call the next ten times multiply the walk; a
+    // budget stops it.
+    let explosion: Vec<String> = (0..30)
+        .map(|i| format!("f{i}() {{ {} }}", format!("f{}; ", i + 1).repeat(10)))
+        .collect();
+    let explosion = explosion.join("\n") + "\nf0";
+    assert!(
+        shell::analyse(&explosion, &AnalysisContext::new("/w"), &NoFiles).risk() >= Risk::Change
+    );
     let huge = "echo a; ".repeat(100_000);
     let analysis = shell::analyse(&huge, &AnalysisContext::new("/w"), &NoFiles);
     assert!(analysis.unanalysable.is_some());
