@@ -9,6 +9,7 @@
 mod action;
 mod analysis;
 mod effect;
+mod pattern;
 pub mod shell;
 pub mod sql;
 
@@ -18,3 +19,4 @@ pub use action::{
 };
 pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
+pub use pattern::glob_match;

@@ -585,58 +585,12 @@ impl StatementAnalyser {
         self.functions(statement, context);
         match statement {
             Statement::Query(query) => self.query(query, context),
-            Statement::Insert(insert) => {
-                let table = insert.table.to_string();
-                self.add(
-                    Verb::Write,
-                    ObjectKind::Table,
-                    &table,
-                    Risk::Change,
-                    Scope::Some,
-                    format!("{context}inserts rows into table `{table}`"),
-                );
+            Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_) => {
+                self.dml(statement, context);
                 self.nested_dml(statement, true, context);
-            }
-            Statement::Update(update) => {
-                let table = update.table.relation.to_string();
-                self.scoped_write(
-                    &table,
-                    update.selection.as_ref(),
-                    update.limit.is_some(),
-                    update.from.is_some(),
-                    "updates",
-                    context,
-                );
-                self.nested_dml(statement, true, context);
-            }
-            Statement::Delete(delete) => {
-                let table = delete_target(delete.tables.first(), &delete.from);
-                self.scoped_write(
-                    &table,
-                    delete.selection.as_ref(),
-                    delete.limit.is_some(),
-                    delete.using.is_some(),
-                    "deletes",
-                    context,
-                );
-                self.nested_dml(statement, true, context);
-            }
-            Statement::Merge(_) => {
-                let text = statement.to_string().to_ascii_uppercase();
-                let (risk, verb) = if text.contains("THEN DELETE") {
-                    (Risk::Destroy, "merges into and deletes from")
-                } else {
-                    (Risk::Change, "merges rows into")
-                };
-                let table = first_relation(statement);
-                self.add(
-                    verb_for(risk),
-                    ObjectKind::Table,
-                    &table,
-                    risk,
-                    Scope::Some,
-                    format!("{context}{verb} table `{table}`"),
-                );
             }
             Statement::Truncate(truncate) => {
                 for target in &truncate.table_names {
@@ -990,6 +944,62 @@ impl StatementAnalyser {
         }
     }
 
+    /// An INSERT, UPDATE, DELETE or MERGE, with its reach.
+    fn dml(&mut self, statement: &Statement, context: &str) {
+        match statement {
+            Statement::Insert(insert) => {
+                let table = insert.table.to_string();
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Change,
+                    Scope::Some,
+                    format!("{context}inserts rows into table `{table}`"),
+                );
+            }
+            Statement::Update(update) => {
+                let table = update.table.relation.to_string();
+                self.scoped_write(
+                    &table,
+                    update.selection.as_ref(),
+                    update.limit.is_some(),
+                    update.from.is_some(),
+                    "updates",
+                    context,
+                );
+            }
+            Statement::Delete(delete) => {
+                let table = delete_target(delete.tables.first(), &delete.from);
+                self.scoped_write(
+                    &table,
+                    delete.selection.as_ref(),
+                    delete.limit.is_some(),
+                    delete.using.is_some(),
+                    "deletes",
+                    context,
+                );
+            }
+            _ => {
+                let text = statement.to_string().to_ascii_uppercase();
+                let (risk, verb) = if text.contains("THEN DELETE") {
+                    (Risk::Destroy, "merges into and deletes from")
+                } else {
+                    (Risk::Change, "merges rows into")
+                };
+                let table = first_relation(statement);
+                self.add(
+                    verb_for(risk),
+                    ObjectKind::Table,
+                    &table,
+                    risk,
+                    Scope::Some,
+                    format!("{context}{verb} table `{table}`"),
+                );
+            }
+        }
+    }
+
     /// Data-modifying statements nested inside another (`WITH d AS (DELETE …)`, `INSERT …
     /// SELECT` with a CTE).
     fn nested_dml<V: sqlparser::ast::Visit>(&mut self, node: &V, skip_first: bool, context: &str) {
@@ -1013,52 +1023,7 @@ impl StatementAnalyser {
             )
         }) {
             let before = format!("{context}a data-modifying clause ");
-            match &statement {
-                Statement::Update(update) => {
-                    let table = update.table.relation.to_string();
-                    self.scoped_write(
-                        &table,
-                        update.selection.as_ref(),
-                        update.limit.is_some(),
-                        update.from.is_some(),
-                        "updates",
-                        &before,
-                    );
-                }
-                Statement::Delete(delete) => {
-                    let table = delete_target(delete.tables.first(), &delete.from);
-                    self.scoped_write(
-                        &table,
-                        delete.selection.as_ref(),
-                        delete.limit.is_some(),
-                        delete.using.is_some(),
-                        "deletes",
-                        &before,
-                    );
-                }
-                Statement::Insert(insert) => {
-                    let table = insert.table.to_string();
-                    self.add(
-                        Verb::Write,
-                        ObjectKind::Table,
-                        &table,
-                        Risk::Change,
-                        Scope::Some,
-                        format!("{before}inserts rows into table `{table}`"),
-                    );
-                }
-                _ => {
-                    let table = first_relation(&statement);
-                    self.add(
-                        Verb::Write,
-                        ObjectKind::Table,
-                        &table,
-                        Risk::Change,
-                        Scope::Some,
-                        format!("{before}merges rows into table `{table}`"),
-                    );
-                }
-            }
+            self.dml(&statement, &before);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Grants and freezes: the task-scoped permissions and the change freezes that humans
 //! issue, as the decision sees them.
 
-use holdpoint_core::{Environment, Risk};
+use holdpoint_core::{Environment, Risk, glob_match};
 use serde::{Deserialize, Serialize};
 
 /// A task-scoped, time-boxed permission issued by a human to an agent.
@@ -27,7 +27,10 @@ impl Grant {
             && now < self.expires_at
             && self.agent == agent
             && risk <= self.max_risk
-            && self.targets.iter().any(|pattern| glob(pattern, target))
+            && self
+                .targets
+                .iter()
+                .any(|pattern| glob_match(pattern, target))
     }
 }
 
@@ -49,27 +52,6 @@ impl Freeze {
             && self.starts_at <= now
             && self.until.is_none_or(|until| now < until)
     }
-}
-
-fn glob(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return pattern == text;
-    };
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = rest.get(at + part.len()..).unwrap_or(""),
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 mod code;
 mod paths;
-pub(crate) mod tools;
+mod tools;
 mod words;
 
 use std::collections::{HashMap, HashSet};
@@ -2557,25 +2557,7 @@ impl<'a> Walker<'a> {
             );
         }
         let value_flags: &[&str] = match base {
-            "rsync" => &[
-                "-e",
-                "--rsh",
-                "--exclude",
-                "--include",
-                "--exclude-from",
-                "--include-from",
-                "--filter",
-                "-f",
-                "--chmod",
-                "--chown",
-                "--port",
-                "--password-file",
-                "--log-file",
-                "-T",
-                "--temp-dir",
-                "--backup-dir",
-                "--suffix",
-            ],
+            "rsync" => tools::lookup("rsync").map_or(&[][..], |t| t.value_flags),
             "scp" => &["-i", "-P", "-o", "-F", "-J", "-l", "-c", "-S"],
             "install" => &[
                 "-m",

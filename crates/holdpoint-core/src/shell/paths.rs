@@ -89,7 +89,7 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
         component == name
             || (component.starts_with('.')
                 && component.contains('*')
-                && crate::shell::tools::glob_match(component, name))
+                && crate::pattern::glob_match(component, name))
     };
     if trimmed.split('/').any(|c| pattern(c, ".holdpoint"))
         || ctx

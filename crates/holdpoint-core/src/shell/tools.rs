@@ -92,27 +92,7 @@ impl<'a> Args<'a> {
     }
 }
 
-/// Whether `word` matches a pattern word where `*` stands for any run of characters.
-pub(crate) fn glob_match(pattern: &str, word: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return pattern == word;
-    };
-    let Some(mut rest) = word.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = rest.get(at + part.len()..).unwrap_or(""),
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
-}
+pub(crate) use crate::pattern::glob_match;
 
 fn any_of(alternatives: &str, word: &str) -> bool {
     alternatives.split('|').any(|alt| glob_match(alt, word))
