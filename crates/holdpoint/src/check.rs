@@ -251,7 +251,16 @@ fn single(checker: &Checker, args: &CheckArgs) -> Result<u8, Failure> {
             .and_then(|()| writeln!(out)),
         Format::Text => write_text(&mut out, &evaluation),
     };
-    written.map_err(|e| Failure::internal(format!("cannot write the decision: {e}")))?;
+    // A reader that stops early (`| head`) is not an error; the exit status still says
+    // what was decided.
+    match written {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::internal(format!(
+                "cannot write the decision: {error}"
+            )));
+        }
+        _ => {}
+    }
     Ok(match evaluation.decision.outcome {
         Outcome::Allow => exit::ALLOW,
         Outcome::Ask => exit::ASK,

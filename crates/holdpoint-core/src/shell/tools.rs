@@ -592,6 +592,7 @@ static TOOLS: &[Tool] = &[
             ),
             ("workspace list|show", Read, "lists workspaces"),
             ("workspace", Change, "switches or creates workspaces"),
+            ("fmt -check", Read, "only checks formatting"),
             (
                 "init|fmt|get|login|logout",
                 Workspace,
