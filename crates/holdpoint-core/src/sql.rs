@@ -1128,8 +1128,11 @@ impl StatementAnalyser {
                 );
             }
             _ => {
-                let summary =
-                    format!("{context}{verb} the rows of table `{table}` that match its WHERE");
+                let summary = if selection.is_some() {
+                    format!("{context}{verb} the rows of table `{table}` that match its WHERE")
+                } else {
+                    format!("{context}{verb} a limited number of rows of table `{table}` (LIMIT)")
+                };
                 self.add(
                     if deletes { Verb::Delete } else { Verb::Write },
                     ObjectKind::Row,
