@@ -401,8 +401,10 @@ impl PolicyEngine {
                     notes.iter().filter(|n| n.approval.is_some()).collect();
                 if approvals.is_empty() {
                     decision.outcome = Outcome::Allow;
-                    decision.grant = grant.map(|g| g.id.clone());
-                    if let Some(grant) = grant.filter(|_| risk >= Risk::Change) {
+                    // A grant is named only where it was what allowed the action.
+                    let used_grant = grant.filter(|_| risk >= Risk::Change);
+                    decision.grant = used_grant.map(|g| g.id.clone());
+                    if let Some(grant) = used_grant {
                         reasons.push(format!(
                             "grant `{}` for task \"{}\" covers it",
                             grant.id, grant.task
