@@ -487,23 +487,27 @@ impl<'a> Walker<'a> {
                 self.location = saved;
             }
             CompoundCommand::ForClause(clause) => {
-                let mut loop_values = Vec::new();
+                let mut loop_values: Vec<String> = Vec::new();
+                let mut all_known = true;
                 for value in clause.values.iter().flatten() {
                     let expanded = self.expand(&value.value);
-                    loop_values.push(expanded);
-                }
-                // The loop variable takes each value in turn; only one known value can
-                // stand for it statically.
-                match loop_values.as_slice() {
-                    [only] if only.value.is_some() && !only.glob => {
-                        self.vars
-                            .insert(clause.variable_name.clone(), only.best().to_owned());
-                    }
-                    _ => {
-                        self.vars.remove(&clause.variable_name);
+                    match (&expanded.fields, &expanded.value) {
+                        (Some(fields), _) => loop_values.extend(fields.iter().cloned()),
+                        (None, Some(known)) if !expanded.glob => loop_values.push(known.clone()),
+                        _ => all_known = false,
                     }
                 }
-                self.list(&clause.body.list, stdin);
+                // With a few known values, the body is walked once for each, so that
+                // every target is named; otherwise the variable is unknown.
+                if all_known && !loop_values.is_empty() && loop_values.len() <= 16 {
+                    for value in loop_values {
+                        self.vars.insert(clause.variable_name.clone(), value);
+                        self.list(&clause.body.list, stdin);
+                    }
+                } else {
+                    self.vars.remove(&clause.variable_name);
+                    self.list(&clause.body.list, stdin);
+                }
             }
             CompoundCommand::ArithmeticForClause(clause) => self.list(&clause.body.list, stdin),
             CompoundCommand::CaseClause(clause) => {

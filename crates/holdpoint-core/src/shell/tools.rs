@@ -1882,7 +1882,10 @@ static TOOLS: &[Tool] = &[
         object: ObjectKind::Command,
         value_flags: &[],
         rules: &[("--version|-V|--help|-h", Read, "prints its version")],
-        otherwise: (Workspace, "builds, tests, checks or formats the project"),
+        otherwise: (
+            Workspace,
+            "works on the project's files: builds, tests, checks, formats or archives them",
+        ),
     },
     // Migration and framework tools.
     Tool {

@@ -67,6 +67,7 @@ fn workspace_work() {
         "workspace",
     );
     check("rm -rf target node_modules", "workspace");
+    check("for d in build dist; do rm -rf \"$d\"; done", "workspace");
     check("echo done > build.log", "workspace");
     check("(cd /tmp && rm -rf scratch)", "workspace");
     check("sed -i 's/foo/bar/' src/main.rs", "workspace");
@@ -93,6 +94,7 @@ fn destroys() {
     check("\\rm -rf ~", "destroy");
     check("timeout 5 nice -n 10 rm -rf /data", "destroy");
     check("D=/srv/data; rm -rf $D", "destroy");
+    check("for d in /srv/a build; do rm -rf \"$d\"; done", "destroy");
     check("bash -c 'eval \"rm -rf /opt/app\"'", "destroy");
     check("ssh db1 'systemctl stop postgresql'", "destroy");
     check("kubectl exec -it api-0 -- rm -rf /data", "destroy");
