@@ -161,18 +161,25 @@ impl Stream {
             return false;
         };
         let upper = producer.to_ascii_uppercase();
-        [
-            "DROP ",
-            "TRUNCATE",
-            "DELETE ",
-            "RM -",
-            "FLUSHALL",
-            "FLUSHDB",
-            "DROPDATABASE",
-            "DEL ",
-        ]
-        .iter()
-        .any(|k| upper.contains(k))
+        let words: Vec<&str> = upper
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().enumerate().any(|(i, word)| {
+            matches!(
+                *word,
+                "DROP"
+                    | "TRUNCATE"
+                    | "DELETE"
+                    | "FLUSHALL"
+                    | "FLUSHDB"
+                    | "DROPDATABASE"
+                    | "DEL"
+                    | "UNLINK"
+                    | "SHRED"
+                    | "MKFS"
+            ) || (*word == "RM" && words.get(i + 1).is_some_and(|next| next.starts_with('-')))
+        })
     }
 }
 
