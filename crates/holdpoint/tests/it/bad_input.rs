@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{holdpoint, stderr, stdout};
+use crate::{Scratch, holdpoint, stderr, stdout};
 
 #[test]
 fn unparseable_shell_is_held_not_allowed() {
@@ -126,44 +126,27 @@ fn a_missing_batch_file_is_a_usage_error() {
 
 #[test]
 fn an_invalid_policy_stops_every_decision() {
-    let dir = std::env::temp_dir().join(format!("holdpoint-bad-policy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("bad-policy");
     // A forbid that names an attribute holdpoint does not supply: Cedar would skip it at
     // evaluation and let everything through, so holdpoint refuses to load it.
-    std::fs::write(
-        dir.join("freeze-fridays.cedar"),
+    dir.write(
+        "freeze-fridays.cedar",
         "forbid (principal, action, resource) when { context.is_friday };",
-    )
-    .unwrap();
+    );
     let output = holdpoint(
-        &[
-            "check",
-            "--policies",
-            dir.to_str().unwrap(),
-            "shell",
-            "--",
-            "ls",
-        ],
+        &["check", "--policies", dir.path(), "shell", "--", "ls"],
         "",
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).is_empty(), "no decision may be printed");
     assert!(stderr(&output).contains("is_friday"), "{}", stderr(&output));
 
-    std::fs::write(
-        dir.join("freeze-fridays.cedar"),
+    dir.write(
+        "freeze-fridays.cedar",
         "forbid (principal, action, resource) when { context.frozen ",
-    )
-    .unwrap();
+    );
     let output = holdpoint(
-        &[
-            "check",
-            "--policies",
-            dir.to_str().unwrap(),
-            "shell",
-            "--",
-            "ls",
-        ],
+        &["check", "--policies", dir.path(), "shell", "--", "ls"],
         "",
     );
     assert_eq!(output.status.code(), Some(2));
@@ -172,5 +155,4 @@ fn an_invalid_policy_stops_every_decision() {
         "{}",
         stderr(&output)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{holdpoint, stdout};
+use crate::{Scratch, holdpoint, stdout};
 
 fn json(args: &[&str]) -> Value {
     let mut all = vec!["check", "--format", "json"];
@@ -134,18 +134,16 @@ fn a_batch_answers_every_line_in_order() {
 
 #[test]
 fn a_script_is_read_and_its_text_is_part_of_the_digest() {
-    let dir = std::env::temp_dir().join(format!("holdpoint-script-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cwd = dir.to_str().unwrap();
-    std::fs::write(dir.join("cleanup.sh"), "#!/bin/sh\nrm -rf build\n").unwrap();
+    let dir = Scratch::new("script");
+    let cwd = dir.path();
+    dir.write("cleanup.sh", "#!/bin/sh\nrm -rf build\n");
     let harmless = json(&["--cwd", cwd, "shell", "--", "./cleanup.sh"]);
     assert_eq!(harmless["risk"], "workspace", "{harmless}");
-    std::fs::write(dir.join("cleanup.sh"), "#!/bin/sh\nrm -rf /var/backups\n").unwrap();
+    dir.write("cleanup.sh", "#!/bin/sh\nrm -rf /var/backups\n");
     let harmful = json(&["--cwd", cwd, "shell", "--", "./cleanup.sh"]);
     assert_eq!(harmful["risk"], "destroy", "{harmful}");
     assert_ne!(
         harmless["digest"], harmful["digest"],
         "an approval must not carry over to a changed script"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,6 +1,6 @@
 //! `holdpoint policy validate` and `holdpoint policy test`, and user policies.
 
-use crate::{data, holdpoint, stderr, stdout};
+use crate::{Scratch, data, holdpoint, stderr, stdout};
 
 #[test]
 fn the_built_in_pack_validates() {
@@ -19,14 +19,12 @@ fn the_default_pack_decides_as_documented() {
 
 #[test]
 fn a_failing_case_is_reported_with_its_line() {
-    let dir = std::env::temp_dir().join(format!("holdpoint-policy-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("cases.jsonl");
-    std::fs::write(
-        &file,
+    let dir = Scratch::new("policy-test");
+    dir.write(
+        "cases.jsonl",
         "{\"surface\":\"sql\",\"input\":\"DROP TABLE users\",\"expect\":\"allow\"}\n",
-    )
-    .unwrap();
+    );
+    let file = dir.0.join("cases.jsonl");
     let output = holdpoint(&["policy", "test", file.to_str().unwrap()], "");
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
@@ -35,23 +33,17 @@ fn a_failing_case_is_reported_with_its_line() {
         "{text}"
     );
     assert!(text.contains("0 passed, 1 failed"), "{text}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_user_policy_extends_the_pack() {
-    let dir = std::env::temp_dir().join(format!("holdpoint-user-policy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("no-dropping-tables.cedar"),
-        "@id(\"no-drop-table\")\n@reason(\"tables are never dropped by agents\")\nforbid (principal, action == Action::\"destroy\", resource)\nwhen { context.effects.contains(\"delete:table\") };\n",
-    )
-    .unwrap();
+    let dir = Scratch::new("user-policy");
+    dir.write("no-dropping-tables.cedar", "@id(\"no-drop-table\")\n@reason(\"tables are never dropped by agents\")\nforbid (principal, action == Action::\"destroy\", resource)\nwhen { context.effects.contains(\"delete:table\") };\n");
     let output = holdpoint(
         &[
             "check",
             "--policies",
-            dir.to_str().unwrap(),
+            dir.path(),
             "--env",
             "development",
             "sql",
@@ -62,33 +54,23 @@ fn a_user_policy_extends_the_pack() {
     );
     assert_eq!(output.status.code(), Some(4), "{}", stdout(&output));
     assert!(stdout(&output).contains("tables are never dropped by agents"));
-    let validate = holdpoint(&["policy", "validate", dir.to_str().unwrap()], "");
+    let validate = holdpoint(&["policy", "validate", dir.path()], "");
     assert!(
         stdout(&validate).contains("11 policies valid"),
         "{}",
         stdout(&validate)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_default_cedar_file_replaces_the_pack() {
-    let dir = std::env::temp_dir().join(format!("holdpoint-replace-policy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("default.cedar"),
+    let dir = Scratch::new("replace-policy");
+    dir.write(
+        "default.cedar",
         "@id(\"reads-only\")\npermit (principal, action == Action::\"read\", resource);\n",
-    )
-    .unwrap();
+    );
     let read = holdpoint(
-        &[
-            "check",
-            "--policies",
-            dir.to_str().unwrap(),
-            "shell",
-            "--",
-            "ls",
-        ],
+        &["check", "--policies", dir.path(), "shell", "--", "ls"],
         "",
     );
     assert_eq!(read.status.code(), Some(0));
@@ -96,7 +78,7 @@ fn a_default_cedar_file_replaces_the_pack() {
         &[
             "check",
             "--policies",
-            dir.to_str().unwrap(),
+            dir.path(),
             "shell",
             "--",
             "cargo build",
@@ -108,5 +90,4 @@ fn a_default_cedar_file_replaces_the_pack() {
         Some(4),
         "with no permit, workspace work is denied"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
