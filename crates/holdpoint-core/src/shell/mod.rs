@@ -200,6 +200,12 @@ struct Walker<'a> {
     aliases: HashMap<String, String>,
     /// Functions defined so far, walked when they are called.
     function_bodies: HashMap<String, CompoundCommand>,
+    /// Files written earlier on the same command line with known text (`printf … >
+    /// x.sql`), by absolute path: later commands that read them see that text.
+    written: HashMap<String, String>,
+    /// Files the current command's standard output is redirected to, and whether the
+    /// redirection truncates (`>`) rather than appends (`>>`).
+    stdout_targets: Vec<(String, bool)>,
     /// Symbolic links made so far, as absolute link and target paths.
     links: Vec<(String, String)>,
     /// Commands walked so far, against `MAX_STEPS`.
@@ -339,6 +345,8 @@ impl<'a> Walker<'a> {
             calling: Vec::new(),
             steps: 0,
             links: Vec::new(),
+            written: HashMap::new(),
+            stdout_targets: Vec::new(),
             spaced_parens: false,
             depth: 0,
         }
@@ -664,12 +672,24 @@ impl<'a> Walker<'a> {
         }
 
         let mut stdin = stdin;
+        self.stdout_targets.clear();
         for redirect in redirects {
             if let Some(input) = self.redirect(redirect) {
                 stdin = input;
             }
         }
 
+        // Pointing holdpoint's own variables elsewhere moves its state, policies or
+        // environment out from under it.
+        for (name, value) in &assignments {
+            if name.starts_with("HOLDPOINT_") {
+                self.push(Effect::self_protection(
+                    ObjectKind::Holdpoint,
+                    name,
+                    format!("sets `{name}={}`, which redirects holdpoint", value.best()),
+                ));
+            }
+        }
         let bare_assignment = argv.is_empty();
         for (name, value) in assignments {
             match value.value {
@@ -686,7 +706,25 @@ impl<'a> Walker<'a> {
         }
         let invocation = Invocation { argv, stdin };
         let producer = invocation.display();
-        match self.invoke(invocation) {
+        let targets = std::mem::take(&mut self.stdout_targets);
+        let output = self.invoke(invocation);
+        if let Stream::Text(text) = &output {
+            for (target, truncates) in targets {
+                // Settings for holdpoint's variables written into a shell's start-up file
+                // take effect in every later shell.
+                if text.contains("HOLDPOINT_") {
+                    self.push(Effect::self_protection(
+                        ObjectKind::Holdpoint,
+                        &target,
+                        format!("writes holdpoint's variables into `{target}`"),
+                    ));
+                }
+                if truncates {
+                    self.written.insert(target, text.clone());
+                }
+            }
+        }
+        match output {
             Stream::Unknown => Stream::Generated(producer),
             other => other,
         }
@@ -719,9 +757,21 @@ impl<'a> Walker<'a> {
                     IoFileRedirectKind::Write
                     | IoFileRedirectKind::Clobber
                     | IoFileRedirectKind::ReadAndWrite => {
+                        if let (None | Some(1), Some(value), Location::Local(Some(dir))) =
+                            (fd, &path.value, &self.location)
+                        {
+                            self.stdout_targets
+                                .push((paths::normalise(dir, value), true));
+                        }
                         self.write_path(&path, WriteKind::Truncate, "`>` redirection");
                     }
                     IoFileRedirectKind::Append => {
+                        if let (None | Some(1), Some(value), Location::Local(Some(dir))) =
+                            (fd, &path.value, &self.location)
+                        {
+                            self.stdout_targets
+                                .push((paths::normalise(dir, value), false));
+                        }
                         self.write_path(&path, WriteKind::Append, "`>>` redirection")
                     }
                     IoFileRedirectKind::DuplicateInput | IoFileRedirectKind::DuplicateOutput => {}
@@ -769,7 +819,13 @@ impl<'a> Walker<'a> {
 
     fn read_file(&self, path: &str) -> Option<String> {
         match &self.location {
-            Location::Local(Some(dir)) => self.files.read(&paths::normalise(dir, path)),
+            Location::Local(Some(dir)) => {
+                let absolute = paths::normalise(dir, path);
+                self.written
+                    .get(&absolute)
+                    .cloned()
+                    .or_else(|| self.files.read(&absolute))
+            }
             _ => None,
         }
     }
@@ -1042,6 +1098,22 @@ impl<'a> Walker<'a> {
                 self.change_directory(inv.args().iter().find(|a| !a.best().starts_with('-')));
                 Stream::Unknown
             }
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                for setting in args.iter().filter(|a| !a.starts_with('-')) {
+                    let (name, value) = setting.split_once('=').unwrap_or((setting.as_str(), ""));
+                    if name.starts_with("HOLDPOINT_") && setting.contains('=') {
+                        self.push(Effect::self_protection(
+                            ObjectKind::Holdpoint,
+                            name,
+                            format!("sets `{setting}`, which redirects holdpoint"),
+                        ));
+                    }
+                    if setting.contains('=') {
+                        self.vars.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+                Stream::Unknown
+            }
             "set" if args.first().is_some_and(|a| a == "--") => {
                 self.arrays
                     .insert("@".to_owned(), args.iter().skip(1).cloned().collect());
@@ -1157,6 +1229,40 @@ impl<'a> Walker<'a> {
             }
             "git" => {
                 self.git(&inv, &args);
+                Stream::Unknown
+            }
+            "at" | "batch"
+                if !args
+                    .iter()
+                    .any(|a| matches!(a.as_str(), "-l" | "-r" | "-d" | "-c" | "-V")) =>
+            {
+                // at(1) runs its standard input, or `-f FILE`, later.
+                match flag_value(&args, &["-f"]) {
+                    Some(file) => {
+                        let file = Expanded::literal(file);
+                        self.run_script(Some(&file), &inv, Language::Other, false);
+                    }
+                    None => self.stdin_code(&inv, Language::Other),
+                }
+                Stream::Unknown
+            }
+            "npm" | "pnpm" | "yarn"
+                if matches!(args.first().map(String::as_str), Some("pkg" | "set-script")) =>
+            {
+                // A script planted in package.json runs on the next `npm run`/`install`.
+                for setting in args.iter().skip(1) {
+                    if let Some((key, command)) = setting
+                        .split_once('=')
+                        .filter(|(k, _)| k.starts_with("scripts."))
+                    {
+                        self.nested(
+                            command,
+                            &format!("the package script `{key}`"),
+                            Stream::Terminal,
+                        );
+                    }
+                }
+                self.tool_from_table(&base, &inv, &args);
                 Stream::Unknown
             }
             "make" | "gmake"
@@ -1316,8 +1422,13 @@ impl<'a> Walker<'a> {
                 self.copy(&base, &inv, &args);
                 Stream::Unknown
             }
+            "ex" | "ed" => {
+                // Scripted editors rewrite the file in place.
+                self.edit_in_place(&inv, 0);
+                Stream::Unknown
+            }
             "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "vim"
-            | "nano" | "vi" | "emacs" | "ed" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
+            | "nano" | "vi" | "emacs" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
                 self.touch(&base, &inv);
                 Stream::Unknown
             }
@@ -3083,45 +3194,103 @@ impl<'a> Walker<'a> {
                         let rest = meta.trim_start_matches(command).trim();
                         self.nested(rest, what, Stream::Terminal);
                     }
-                    "i" | "ir" | "include" | "include_relative" | "read" | "import" | "restore"
-                    | "load" | "copy" | "o" | "out" | "w" | "output" | "once" | "save"
-                    | "backup" | "g" | "gexec" | "gset" | "set" | "setenv" => {
-                        let (risk, summary) = if matches!(
-                            command,
-                            "o" | "out"
-                                | "w"
-                                | "output"
-                                | "once"
-                                | "save"
-                                | "backup"
-                                | "set"
-                                | "gset"
-                        ) {
-                            (
-                                Risk::Workspace,
-                                format!("{what} writes query output to a file"),
-                            )
-                        } else {
-                            (
+                    "i" | "ir" | "include" | "include_relative" | "read" | "." | "source" => {
+                        // Another script run in the same session: analysed when it can be
+                        // read (including one written earlier on the same command line).
+                        let file = meta
+                            .trim_start_matches(command)
+                            .trim()
+                            .trim_matches(['\'', '"'])
+                            .to_owned();
+                        match self.read_file(&file) {
+                            Some(text) if self.depth < MAX_DEPTH => {
+                                self.depth += 1;
+                                self.client_script(&text, dialect, what);
+                                self.depth -= 1;
+                            }
+                            _ => self.push(Effect::opaque(
+                                what,
                                 Risk::Change,
                                 format!(
-                                    "{what} runs `\\{command}`, whose effect holdpoint cannot see"
+                                    "{what} runs the SQL file `{file}`, which could not be read"
                                 ),
-                            )
-                        };
-                        if risk == Risk::Change {
-                            self.push(Effect::opaque(what, risk, summary));
-                        } else {
-                            self.push(Effect::new(
-                                Verb::Write,
-                                ObjectKind::File,
-                                what,
-                                risk,
-                                summary,
-                            ));
+                            )),
                         }
                     }
+                    "o" | "out" | "w" | "output" | "once" | "save" | "backup" => {
+                        let file = meta
+                            .trim_start_matches(command)
+                            .trim()
+                            .trim_matches(['\'', '"'])
+                            .to_owned();
+                        if file.is_empty() || file.starts_with('|') {
+                            self.push(Effect::opaque(
+                                what,
+                                Risk::Change,
+                                format!("{what} sends query output to a command"),
+                            ));
+                        } else {
+                            self.write_path(
+                                &Expanded::literal(&file),
+                                WriteKind::Truncate,
+                                &format!("{what} `\\{command}`"),
+                            );
+                        }
+                    }
+                    "restore" => {
+                        self.push(Effect::new(
+                            Verb::Delete,
+                            ObjectKind::Database,
+                            what,
+                            Risk::Destroy,
+                            format!(
+                                "{what} replaces the whole database from a backup (`.restore`)"
+                            ),
+                        ));
+                    }
+                    "gexec" | "g" | "gset" => {
+                        // `\gexec` runs every value the query returns as a statement.
+                        let generated = Stream::Generated(statements.clone());
+                        let risk = if command == "gexec" && generated.generates_destruction() {
+                            Risk::Destroy
+                        } else {
+                            Risk::Change
+                        };
+                        self.push(Effect::opaque(
+                            what,
+                            risk,
+                            format!("{what} runs statements the query generates (`\\{command}`)"),
+                        ));
+                    }
+                    "import" | "load" | "copy" | "set" | "setenv" => {
+                        self.push(Effect::opaque(
+                            what,
+                            Risk::Change,
+                            format!("{what} runs `\\{command}`, whose effect holdpoint cannot see"),
+                        ));
+                    }
                     _ => {}
+                }
+            } else if let Some(file) = trimmed
+                .strip_prefix("source ")
+                .filter(|_| dialect == sql::Dialect::MySql)
+            {
+                let file = file
+                    .trim()
+                    .trim_end_matches(';')
+                    .trim_matches(['\'', '"'])
+                    .to_owned();
+                match self.read_file(&file) {
+                    Some(text) if self.depth < MAX_DEPTH => {
+                        self.depth += 1;
+                        self.client_script(&text, dialect, what);
+                        self.depth -= 1;
+                    }
+                    _ => self.push(Effect::opaque(
+                        what,
+                        Risk::Change,
+                        format!("{what} runs the SQL file `{file}`, which could not be read"),
+                    )),
                 }
             } else {
                 statements.push_str(line);

@@ -791,7 +791,7 @@ static TOOLS: &[Tool] = &[
                 "stops or deletes containers or images",
             ),
             (
-                "image|container|volume|network|system|builder|buildx|context|node|service|stack|secret|config|plugin rm|remove|prune|kill|stop|leave",
+                "image|container|volume|network|system|builder|buildx|context|node|service|stack|secret|config|plugin rm|remove|prune|kill|stop|leave|reset",
                 Destroy,
                 "stops or deletes containers, volumes or images",
             ),
@@ -829,6 +829,11 @@ static TOOLS: &[Tool] = &[
         rules: &[
             ("--dryrun|--dry-run", Read, "only shows what would change"),
             ("s3 rm|rb", Destroy, "deletes objects or buckets"),
+            (
+                "s3 cp /dev/null",
+                Destroy,
+                "overwrites an object with nothing",
+            ),
             (
                 "s3 sync --delete",
                 Destroy,
@@ -1065,6 +1070,32 @@ static TOOLS: &[Tool] = &[
         value_flags: &[],
         rules: &[("-k|--kill", Destroy, "kills the processes using the files")],
         otherwise: (Read, "lists processes using files"),
+    },
+    Tool {
+        names: &[
+            "pm2",
+            "supervisorctl",
+            "launchctl",
+            "forever",
+            "circusctl",
+            "s6-svc",
+            "sv",
+        ],
+        object: ObjectKind::Service,
+        value_flags: &["-c", "--configuration", "-s", "--serverurl"],
+        rules: &[
+            (
+                "delete|del|kill|stop|remove|shutdown|bootout|unload|stopall|flush|-d|-k",
+                Destroy,
+                "stops or removes managed processes",
+            ),
+            (
+                "list|ls|status|logs|show|describe|monit|info|avail|tail|print|pid|jlist|prettylist|version|--version|help",
+                Read,
+                "only reads process state",
+            ),
+        ],
+        otherwise: (Change, "starts or reconfigures managed processes"),
     },
     Tool {
         names: &["shutdown", "reboot", "halt", "poweroff", "init", "telinit"],
