@@ -864,6 +864,15 @@ impl<'a> Walker<'a> {
     /// Records a write to a path by a redirection or a file-writing command.
     fn write_path(&mut self, path: &Expanded, kind: WriteKind, how: &str) {
         let name = path.best().to_owned();
+        // A file written under the name `holdpoint` can stand in for holdpoint on the PATH.
+        if name.trim_end_matches('/').rsplit('/').next() == Some("holdpoint") {
+            self.push(Effect::self_protection(
+                ObjectKind::Holdpoint,
+                &name,
+                format!("{how} writes `{name}`, which would stand in for holdpoint"),
+            ));
+            return;
+        }
         let effect = match self.zone(path) {
             Zone::Harmless => return,
             Zone::Protected(object) => Effect::self_protection(

@@ -91,10 +91,6 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
                 && component.contains('*')
                 && crate::pattern::glob_match(component, name))
     };
-    // A file named `holdpoint` anywhere else would stand in for holdpoint on the PATH.
-    if trimmed.rsplit('/').next() == Some("holdpoint") && !trimmed.contains("/target/") {
-        return Some(ObjectKind::Holdpoint);
-    }
     if trimmed.split('/').any(|c| pattern(c, ".holdpoint"))
         || ctx
             .holdpoint_home
