@@ -814,6 +814,35 @@ impl StatementAnalyser {
                     ),
                 ));
             }
+            Statement::CreateFunction(_)
+            | Statement::CreateProcedure { .. }
+            | Statement::CreateRule(_) => {
+                // Code planted to run later: judged by what its body would do. A rule's
+                // body is what follows DO; `ON DELETE` before it only names the event.
+                let what = first_keyword_rest(statement);
+                let text = statement.to_string();
+                let body = match statement {
+                    Statement::CreateRule(_) => text
+                        .to_ascii_uppercase()
+                        .find(" DO ")
+                        .and_then(|at| text.get(at + 4..))
+                        .unwrap_or(&text)
+                        .to_owned(),
+                    _ => text,
+                };
+                if mentions_destruction(&body) {
+                    self.add(Verb::Delete, ObjectKind::Schema, &what, Risk::Destroy, Scope::Some, format!("{context}defines code that drops, truncates or deletes when it runs ({what})"));
+                } else {
+                    self.add(
+                        Verb::Write,
+                        ObjectKind::Schema,
+                        &what,
+                        Risk::Change,
+                        Scope::One,
+                        format!("{context}changes the database: {what}"),
+                    );
+                }
+            }
             Statement::Kill { .. } => {
                 self.add(
                     Verb::Delete,
@@ -1148,6 +1177,7 @@ impl StatementAnalyser {
     /// Function calls anywhere in the statement, judged by name.
     fn functions(&mut self, statement: &Statement, context: &str) {
         let mut calls: Vec<String> = Vec::new();
+        let mut unknown_texts: Vec<(String, String)> = Vec::new();
         let _ = visit_expressions(statement, |expr| {
             if let Expr::Function(function) = expr {
                 let name = function
@@ -1160,12 +1190,29 @@ impl StatementAnalyser {
                     .trim_matches('"')
                     .trim_matches('`')
                     .to_ascii_lowercase();
+                if !is_reading_function(&name) {
+                    unknown_texts.push((name.clone(), function.to_string()));
+                }
                 if !calls.contains(&name) {
                     calls.push(name);
                 }
             }
             ControlFlow::<()>::Continue(())
         });
+        // SQL handed to a function as text (`cron.schedule(…, 'DELETE FROM events')`,
+        // `dblink_exec(…)`) runs somewhere, now or later.
+        for (name, text) in unknown_texts {
+            if mentions_destruction(&text) && !DESTROYING_FUNCTIONS.contains(&name.as_str()) {
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Database,
+                    &name,
+                    Risk::Destroy,
+                    Scope::Some,
+                    format!("{context}passes SQL that drops, truncates or deletes to `{name}`"),
+                );
+            }
+        }
         for name in calls {
             if DESTROYING_FUNCTIONS.contains(&name.as_str()) {
                 self.add(
@@ -1647,28 +1694,7 @@ fn fallback(sql: &str, error: &str) -> Analysis {
                     })
                     .collect::<Vec<_>>()
                     .join("\n");
-                // The body is procedural code; statements it builds as strings for EXECUTE
-                // are read one level further down.
-                let inner = Tokenizer::new(&PostgreSqlDialect {}, &body)
-                    .tokenize()
-                    .unwrap_or_default();
-                let mut inner_words = words(&inner);
-                for token in &inner {
-                    if let Token::SingleQuotedString(text)
-                    | Token::DollarQuotedString(sqlparser::ast::DollarQuotedString {
-                        value: text,
-                        ..
-                    }) = token
-                    {
-                        let nested = Tokenizer::new(&PostgreSqlDialect {}, text)
-                            .tokenize()
-                            .unwrap_or_default();
-                        inner_words.extend(words(&nested));
-                    }
-                }
-                let destroys = inner_words
-                    .iter()
-                    .any(|(k, _)| matches!(k, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE));
+                let destroys = mentions_destruction(&body);
                 let risk = if destroys {
                     Risk::Destroy
                 } else {
@@ -1784,4 +1810,41 @@ fn shown(tokens: &[Token]) -> String {
     } else {
         text
     }
+}
+
+/// Whether procedural code (a DO block, a function or rule body) drops, truncates or
+/// deletes: by its keywords, by the statements it builds as strings for EXECUTE, and by
+/// strings it builds by concatenation (`'DR' || 'OP TABLE '`).
+pub(crate) fn mentions_destruction(code: &str) -> bool {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, code)
+        .tokenize()
+        .unwrap_or_default();
+    let destructive = |tokens: &[Token]| {
+        tokens.iter().any(|t| matches!(t, Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE)))
+    };
+    if destructive(&tokens) {
+        return true;
+    }
+    let strings: Vec<&str> = tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::SingleQuotedString(text) => Some(text.as_str()),
+            Token::DollarQuotedString(quoted) => Some(quoted.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    let joined = strings.concat();
+    strings
+        .iter()
+        .copied()
+        .chain(std::iter::once(joined.as_str()))
+        .any(|text| text != code && !text.is_empty() && mentions_destruction_once(text))
+}
+
+fn mentions_destruction_once(text: &str) -> bool {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .unwrap_or_default();
+    tokens.iter().any(|t| matches!(t, Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE)))
+        || tokens.iter().any(|t| matches!(t, Token::SingleQuotedString(inner) if mentions_destruction_once(inner)))
 }

@@ -220,6 +220,7 @@ const MONGO_DESTROY: &[&str] = &[
     "shutdown",
     "findOneAndDelete",
     "dropIndexes",
+    "$out",
 ];
 const MONGO_CHANGE: &[&str] = &[
     "insert",

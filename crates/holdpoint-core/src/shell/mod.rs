@@ -1609,6 +1609,37 @@ impl<'a> Walker<'a> {
             }
             return;
         }
+        // `git submodule foreach CMD` runs CMD in every submodule.
+        if sub == "submodule" && rest.first().is_some_and(|w| w.best() == "foreach") {
+            let command: Vec<String> = rest
+                .iter()
+                .skip(1)
+                .map(|a| a.best().to_owned())
+                .filter(|a| !a.starts_with("--"))
+                .collect();
+            self.nested(
+                &command.join(" "),
+                "`git submodule foreach`",
+                Stream::Terminal,
+            );
+            return;
+        }
+        // `git update-ref --stdin` applies reference commands read from its input.
+        if sub == "update-ref" && rest.iter().any(|a| a.best() == "--stdin") {
+            let deletes = match &inv.stdin {
+                Stream::Text(text) => text.split_whitespace().any(|w| w == "delete"),
+                other => other.generates_destruction(),
+            };
+            if deletes {
+                self.tool_effect(
+                    inv,
+                    ObjectKind::Repository,
+                    Risk::Destroy,
+                    "deletes references read from its input",
+                );
+                return;
+            }
+        }
         if matches!(
             sub.as_str(),
             "checkout"
@@ -3190,6 +3221,10 @@ impl<'a> Walker<'a> {
     /// A script for a database client: meta-commands (`\dt`, `.tables`) and SQL.
     fn client_script(&mut self, script: &str, dialect: sql::Dialect, what: &str) {
         let mut statements = String::new();
+        // A meta-command may end a line of SQL (`SELECT … \\gexec`): it gets its own line.
+        let script = script
+            .replace("\\gexec", "\n\\gexec")
+            .replace("\\g ", "\n\\g ");
         for line in script.lines() {
             let trimmed = line.trim_start();
             if let Some(meta) = trimmed.strip_prefix('\\').or_else(|| {

@@ -499,15 +499,26 @@ static TOOLS: &[Tool] = &[
                 "prunes unreachable commits for good",
             ),
             (
+                "filter-repo --analyze",
+                Workspace,
+                "writes an analysis of the history",
+            ),
+            (
                 "prune|filter-branch|filter-repo",
                 Destroy,
                 "rewrites or prunes history for good",
             ),
             ("update-ref -d", Destroy, "deletes a reference"),
             (
-                "update-ref|replace|symbolic-ref",
-                Change,
-                "rewrites references",
+                "update-ref|symbolic-ref",
+                Workspace,
+                "moves local references",
+            ),
+            ("replace", Change, "rewrites references"),
+            (
+                "read-tree --reset|-u",
+                Destroy,
+                "overwrites the working tree, discarding changes",
             ),
             (
                 "worktree remove -f|--force",
@@ -570,6 +581,11 @@ static TOOLS: &[Tool] = &[
                 "apply|run-all -destroy",
                 Destroy,
                 "destroys the infrastructure it manages",
+            ),
+            (
+                "apply -replace*",
+                Destroy,
+                "destroys and recreates resources",
             ),
             (
                 "run-all destroy",
