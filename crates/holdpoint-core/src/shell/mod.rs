@@ -3218,6 +3218,23 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A SQL file a client script includes (`\i FILE`, `source FILE`): analysed when it
+    /// can be read, including one written earlier on the same command line.
+    fn include_sql_file(&mut self, file: &str, dialect: sql::Dialect, what: &str) {
+        match self.read_file(file) {
+            Some(text) if self.depth < MAX_DEPTH => {
+                self.depth += 1;
+                self.client_script(&text, dialect, what);
+                self.depth -= 1;
+            }
+            _ => self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} runs the SQL file `{file}`, which could not be read"),
+            )),
+        }
+    }
+
     /// A script for a database client: meta-commands (`\dt`, `.tables`) and SQL.
     fn client_script(&mut self, script: &str, dialect: sql::Dialect, what: &str) {
         let mut statements = String::new();
@@ -3239,27 +3256,12 @@ impl<'a> Walker<'a> {
                         self.nested(rest, what, Stream::Terminal);
                     }
                     "i" | "ir" | "include" | "include_relative" | "read" | "." | "source" => {
-                        // Another script run in the same session: analysed when it can be
-                        // read (including one written earlier on the same command line).
                         let file = meta
                             .trim_start_matches(command)
                             .trim()
                             .trim_matches(['\'', '"'])
                             .to_owned();
-                        match self.read_file(&file) {
-                            Some(text) if self.depth < MAX_DEPTH => {
-                                self.depth += 1;
-                                self.client_script(&text, dialect, what);
-                                self.depth -= 1;
-                            }
-                            _ => self.push(Effect::opaque(
-                                what,
-                                Risk::Change,
-                                format!(
-                                    "{what} runs the SQL file `{file}`, which could not be read"
-                                ),
-                            )),
-                        }
+                        self.include_sql_file(&file, dialect, what);
                     }
                     "o" | "out" | "w" | "output" | "once" | "save" | "backup" => {
                         let file = meta
@@ -3324,18 +3326,7 @@ impl<'a> Walker<'a> {
                     .trim_end_matches(';')
                     .trim_matches(['\'', '"'])
                     .to_owned();
-                match self.read_file(&file) {
-                    Some(text) if self.depth < MAX_DEPTH => {
-                        self.depth += 1;
-                        self.client_script(&text, dialect, what);
-                        self.depth -= 1;
-                    }
-                    _ => self.push(Effect::opaque(
-                        what,
-                        Risk::Change,
-                        format!("{what} runs the SQL file `{file}`, which could not be read"),
-                    )),
-                }
+                self.include_sql_file(&file, dialect, what);
             } else {
                 statements.push_str(line);
                 statements.push('\n');
