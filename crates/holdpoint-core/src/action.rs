@@ -18,6 +18,9 @@ pub enum Surface {
     Mcp,
     /// An HTTP request.
     Http,
+    /// An agent's own file tool (write, edit, delete, read); the input is the operation
+    /// and the path, e.g. `write /etc/hosts`.
+    File,
 }
 
 impl Surface {
@@ -28,6 +31,7 @@ impl Surface {
             Surface::Sql => "sql",
             Surface::Mcp => "mcp",
             Surface::Http => "http",
+            Surface::File => "file",
         }
     }
 }
@@ -52,6 +56,7 @@ impl FromStr for Surface {
             "sql" => Ok(Surface::Sql),
             "mcp" => Ok(Surface::Mcp),
             "http" => Ok(Surface::Http),
+            "file" => Ok(Surface::File),
             other => Err(ParseSurfaceError(other.to_owned())),
         }
     }

@@ -9,6 +9,7 @@
 mod action;
 mod analysis;
 mod effect;
+mod file;
 mod pattern;
 pub mod shell;
 pub mod sql;

@@ -64,6 +64,20 @@ impl Decision {
         }
     }
 
+    /// A held decision after enough humans approved it: the outcome becomes `allow` and
+    /// the reasons say who approved. Any other decision is returned unchanged: an
+    /// approval never overrides a denial.
+    pub fn approved(mut self, humans: &[String], request: &str) -> Self {
+        if self.outcome == Outcome::Ask {
+            self.outcome = Outcome::Allow;
+            self.reasons.push(format!(
+                "approved by {} in request `{request}`",
+                humans.join(", ")
+            ));
+        }
+        self
+    }
+
     /// The action, cleared to run, if the decision allows it; otherwise the decision
     /// back. This is the only way to make a [`Permitted`].
     pub fn permit(self, action: Action) -> Result<Permitted<Action>, Decision> {

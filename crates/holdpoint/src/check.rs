@@ -9,6 +9,8 @@ use holdpoint_core::{Action, Analysis, AnalysisContext, Environment, Surface, an
 use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
 use serde::{Deserialize, Serialize};
 
+use holdpoint_store::Store as _;
+
 use crate::local::{self, LocalFiles};
 use crate::{Failure, exit};
 
@@ -199,7 +201,22 @@ pub(crate) fn surface(name: &str) -> Result<Surface, String> {
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
-    let env = local::environment(args.env.as_deref())?;
+    let home = crate::home::Home::locate();
+    let config = home.load_config()?;
+    // Where holdpoint is set up, the grants and freezes in force count, as they would
+    // for an agent.
+    let (grants, freezes) = if home.store().exists() {
+        let store = home.open_store()?;
+        let grants = store.grants().map_err(crate::humans::store_failure)?;
+        let freezes = store.freezes().map_err(crate::humans::store_failure)?;
+        (
+            grants.into_iter().map(|g| g.grant).collect(),
+            freezes.into_iter().map(|f| f.freeze).collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let env = crate::home::environment(args.env.as_deref(), &config)?;
     let cwd = match &args.cwd {
         Some(cwd) => cwd.clone(),
         None => local::current_dir()?,
@@ -213,8 +230,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
         agent: args.agent.clone(),
         target: args.target.clone(),
         now: local::now(),
-        grants: Vec::new(),
-        freezes: Vec::new(),
+        grants,
+        freezes,
     };
     match &args.batch {
         Some(file) => batch(&checker, file),

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use holdpoint_core::{AnalysisContext, Environment, Files, content_hash};
+use holdpoint_core::{AnalysisContext, Files, content_hash};
 use holdpoint_policy::{PolicyEngine, PolicySource};
 
 use crate::Failure;
@@ -73,17 +73,6 @@ pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The environment: `--env`, else `$HOLDPOINT_ENV`, else production.
-pub(crate) fn environment(flag: Option<&str>) -> Result<Environment, Failure> {
-    let from_env = std::env::var("HOLDPOINT_ENV")
-        .ok()
-        .filter(|e| !e.is_empty());
-    match flag.map(str::to_owned).or(from_env) {
-        Some(name) => name.parse().map_err(|e| Failure::usage(format!("{e}"))),
-        None => Ok(Environment::Production),
-    }
 }
 
 /// The policy directory in force: `--policies`, else `$HOLDPOINT_POLICIES`, else

@@ -1,10 +1,22 @@
 //! The `holdpoint` command: parses arguments, calls the library code, maps errors to exit
 //! statuses.
 
+mod approvals;
 mod check;
+mod exec;
+mod home;
+mod hook;
+mod humans;
+mod install;
 mod local;
+mod log_cmd;
+mod pipeline;
 mod policy_cmd;
+mod report;
+mod scope_cmd;
+mod time;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +58,71 @@ enum Command {
     /// Validate or test policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Set up $HOLDPOINT_HOME (default ~/.holdpoint): configuration, policies for
+    /// editing, the ledger signing key and the store. Keeps whatever already exists.
+    Init,
+    /// Answer an agent's hook: read its tool-call JSON on standard input, decide, record,
+    /// and answer in its protocol. Agents run this; `holdpoint install` sets it up.
+    ///
+    /// A held action (`ask`) is answered as a denial naming the approval request; the
+    /// identical retry after a human approves is allowed once. Any failure answers deny
+    /// (exit status 2).
+    Hook {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+    },
+    /// Add holdpoint's hooks to an agent's settings, keeping the rest of the file.
+    ///
+    /// Files: claude-code ~/.claude/settings.json, codex ~/.codex/hooks.json, gemini
+    /// ~/.gemini/settings.json, cursor ~/.cursor/hooks.json; with --project DIR, the
+    /// same names under DIR.
+    Install {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        /// Install into this project's settings instead of the user's.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+    /// Remove holdpoint's hooks from an agent's settings.
+    Uninstall {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+    /// Run a command through holdpoint: decide, wait for approval when held, run or
+    /// refuse, and record the exit status.
+    ///
+    /// Example: holdpoint exec -- psql -c 'DROP TABLE sessions'
+    ///
+    /// Exit status: the command's own, or 4 when refused (3 held with --no-wait), 2 bad
+    /// input, 127 when it cannot start.
+    Exec(exec::ExecArgs),
+    /// Approval requests: list, show, approve, deny.
+    #[command(subcommand)]
+    Approvals(approvals::ApprovalsCommand),
+    /// Task-scoped grants for agents: create, list, revoke.
+    #[command(subcommand)]
+    Grant(scope_cmd::GrantCommand),
+    /// Freezes: start, end, list.
+    #[command(subcommand)]
+    Freeze(scope_cmd::FreezeCommand),
+    /// The ledger: show, tail, export, verify, checkpoint, receipt.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
+    /// What an agent session did, from the ledger: every action proposed, the decision,
+    /// who approved, what happened, what is blocked or pending.
+    Report {
+        /// The agent's session id (Claude Code, Codex and Gemini `session_id`, Cursor
+        /// `conversation_id`, or `holdpoint exec --session`).
+        #[arg(long)]
+        session: String,
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
+        format: report::ReportFormat,
+    },
+    /// Humans who may approve, grant and end freezes.
+    #[command(subcommand)]
+    Human(humans::HumanCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +130,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy_cmd::run(&command),
+        Command::Init => home::init(),
+        Command::Hook { agent } => hook::run(agent),
+        Command::Install { agent, project } => install::install(agent, project.as_deref()),
+        Command::Uninstall { agent, project } => install::uninstall(agent, project.as_deref()),
+        Command::Exec(args) => exec::run(&args),
+        Command::Approvals(command) => approvals::run(&command),
+        Command::Grant(command) => scope_cmd::grant(&command),
+        Command::Freeze(command) => scope_cmd::freeze(&command),
+        Command::Log(command) => log_cmd::run(&command),
+        Command::Report { session, format } => report::run(&session, format),
+        Command::Human(command) => humans::run(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

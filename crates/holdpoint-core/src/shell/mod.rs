@@ -3,7 +3,7 @@
 //! database clients.
 
 mod code;
-mod paths;
+pub(crate) mod paths;
 mod tools;
 mod words;
 

@@ -1,0 +1,186 @@
+//! holdpoint's state and the only code that touches it: the ledger, approval requests,
+//! grants, freezes and the humans who may answer.
+//!
+//! [`Store`] is what the rest of holdpoint programs against; [`SqliteStore`] keeps
+//! everything in one SQLite database for a single machine. Every state change appends
+//! its ledger records in the same transaction, so the ledger and the state never
+//! disagree, and nothing is acknowledged before it is durable.
+
+mod bodies;
+mod sqlite;
+
+use holdpoint_core::Action;
+use holdpoint_ledger::{ApprovalRequest, Checkpoint, Entry, Refusal, StoredRecord, Vote};
+use holdpoint_policy::{Decision, Freeze, Grant, Outcome};
+use serde::{Deserialize, Serialize};
+
+pub use bodies::{
+    ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
+    FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed,
+};
+pub use sqlite::SqliteStore;
+
+/// Records between two automatic signed checkpoints.
+pub const CHECKPOINT_EVERY: u64 = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at `{path}` cannot be opened: {message}")]
+    Open { path: String, message: String },
+    #[error(
+        "the store was written by a newer holdpoint (schema {found}, this one knows {known}): upgrade holdpoint"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("the store failed: {0}")]
+    Database(String),
+    #[error("a stored value is unreadable: {0}")]
+    Corrupt(String),
+    #[error("no {what} `{id}`")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(error.to_string())
+    }
+}
+
+/// One action as decided, to be recorded and, for `ask`, matched against approvals.
+#[derive(Debug, Clone)]
+pub struct Proposal<'a> {
+    pub action: &'a Action,
+    pub decision: &'a Decision,
+    /// What analysis found, in sentences.
+    pub effects: Vec<String>,
+    /// The OS user whose process proposes it.
+    pub os_user: Option<String>,
+    /// How long a new approval request stays open, and how long an approval stays usable.
+    pub approval_ttl_ms: i64,
+}
+
+/// What holdpoint does with a proposal once approvals are taken into account.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub outcome: Outcome,
+    /// The request that holds the action, or the approval that let it through.
+    pub approval: Option<ApprovalRequest>,
+    /// `true` when a new request was opened for this proposal.
+    pub new_request: bool,
+    /// The `decided` record.
+    pub decided: StoredRecord,
+    /// The humans whose approval let the action through.
+    pub approved_by: Vec<String>,
+}
+
+/// A grant as stored: the policy's view of it and who issued it when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGrant {
+    #[serde(flatten)]
+    pub grant: Grant,
+    pub issued_by: String,
+    pub created_ms: i64,
+}
+
+/// A freeze as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFreeze {
+    pub id: String,
+    #[serde(flatten)]
+    pub freeze: Freeze,
+    pub started_by: String,
+    pub ended_by: Option<String>,
+}
+
+/// A human who may approve, grant and freeze, with the hash of their secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Human {
+    pub name: String,
+    /// A PHC-format password hash; the secret itself is never stored.
+    pub secret_hash: String,
+    pub created_ms: i64,
+}
+
+/// Everything holdpoint keeps. Every method that changes state appends its ledger
+/// records in the same transaction and returns only once they are durable.
+pub trait Store: Send + Sync {
+    /// Appends records, returning them as stored.
+    fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Up to `limit` records from `from` (a sequence number) on.
+    fn records(&self, from: u64, limit: usize) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Every record of one agent session, in order.
+    fn session_records(&self, session: &str) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Calls `each` for every record in order; stops at the first error it returns.
+    fn scan(
+        &self,
+        each: &mut dyn FnMut(StoredRecord) -> Result<(), String>,
+    ) -> Result<Result<(), String>, StoreError>;
+    /// The number of records.
+    fn size(&self) -> Result<u64, StoreError>;
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// Signs a checkpoint at the current size, unless the last one already covers it.
+    fn checkpoint(&self, now_ms: i64) -> Result<Checkpoint, StoreError>;
+
+    /// Records a decided action; for `ask`, uses a matching approval once or opens (or
+    /// finds) the request that holds it.
+    fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError>;
+    fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
+    /// Requests, newest first; pending ones whose time is up are marked expired first.
+    fn approvals(&self, now_ms: i64) -> Result<Vec<ApprovalRequest>, StoreError>;
+    /// One human's answer to a request.
+    fn answer(
+        &self,
+        id: &str,
+        vote: Vote,
+        confirmed: Option<&str>,
+        os_user: Option<String>,
+    ) -> Result<ApprovalRequest, StoreError>;
+
+    fn grants(&self) -> Result<Vec<StoredGrant>, StoreError>;
+    fn issue_grant(
+        &self,
+        grant: StoredGrant,
+        os_user: Option<String>,
+    ) -> Result<StoredGrant, StoreError>;
+    fn revoke_grant(
+        &self,
+        id: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredGrant, StoreError>;
+
+    fn freezes(&self) -> Result<Vec<StoredFreeze>, StoreError>;
+    fn start_freeze(
+        &self,
+        freeze: StoredFreeze,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredFreeze, StoreError>;
+    fn end_freeze(
+        &self,
+        id: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredFreeze, StoreError>;
+
+    fn humans(&self) -> Result<Vec<Human>, StoreError>;
+    fn add_human(
+        &self,
+        human: Human,
+        added_by: Option<&str>,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError>;
+}
+
+/// A fresh random id with a prefix, e.g. `apr-7kq2mxtd`.
+pub fn new_id(prefix: &str) -> Result<String, StoreError> {
+    let mut random = [0u8; 5];
+    getrandom::fill(&mut random)
+        .map_err(|e| StoreError::Database(format!("no randomness for an id: {e}")))?;
+    Ok(holdpoint_ledger::short_id(prefix, random))
+}

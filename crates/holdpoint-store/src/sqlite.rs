@@ -1,0 +1,908 @@
+//! The store in one SQLite database: write-ahead logging, full sync on commit, and every
+//! write in an immediate transaction so that concurrent writers (several hook processes
+//! at once) take turns instead of interleaving.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use holdpoint_ledger::{
+    Actors, ApprovalRequest, ApprovalState, Checkpoint, Entry, Frontier, Hash, Kind, SigningKey,
+    StoredRecord, Vote, VoteKind, encode,
+};
+use holdpoint_policy::Outcome;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::bodies::{self, json};
+use crate::{
+    CHECKPOINT_EVERY, Human, Proposal, Settlement, Store, StoreError, StoredFreeze, StoredGrant,
+    new_id,
+};
+
+/// Schema migrations, in order; `PRAGMA user_version` is how many have run.
+// INVARIANT: migrations are only ever appended; a released one never changes.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE records (
+    seq      INTEGER PRIMARY KEY,
+    hash     TEXT NOT NULL,
+    at_ms    INTEGER NOT NULL,
+    kind     TEXT NOT NULL,
+    session  TEXT,
+    digest   TEXT,
+    text     TEXT NOT NULL
+);
+CREATE INDEX records_session ON records (session, seq);
+CREATE INDEX records_digest ON records (digest, seq);
+CREATE TABLE checkpoints (
+    size      INTEGER PRIMARY KEY,
+    root      TEXT NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    key_id    TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    frontier  TEXT NOT NULL
+);
+CREATE TABLE approvals (
+    id         TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX approvals_digest ON approvals (digest, state);
+CREATE TABLE grants (
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE freezes (
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE humans (
+    name        TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL
+);
+"];
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+    key: SigningKey,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, bringing its schema up to date.
+    /// `key` signs checkpoints.
+    pub fn open(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
+        let open_error = |e: rusqlite::Error| StoreError::Open {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut connection = Connection::open(path).map_err(open_error)?;
+        connection
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(open_error)?;
+        // WAL lets readers run beside the one writer; FULL syncs the log on every commit,
+        // so an acknowledged record survives a crash or power loss.
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(open_error)?;
+        migrate(&mut connection)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+            key,
+        })
+    }
+
+    /// The key that signs checkpoints, also used for receipts.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| StoreError::Database("the store connection was poisoned".into()))?;
+        f(&mut connection)
+    }
+
+    /// Runs `f` in an immediate transaction and commits.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > known {
+        return Err(StoreError::NewerSchema {
+            found: version,
+            known,
+        });
+    }
+    for sql in MIGRATIONS
+        .iter()
+        .skip(usize::try_from(version).unwrap_or(usize::MAX))
+    {
+        tx.execute_batch(sql)?;
+    }
+    if version < known {
+        tx.pragma_update(None, "user_version", known)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A `records` row as read, before its values are checked.
+type RawRecord = (
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+fn stored(raw: RawRecord) -> Result<StoredRecord, StoreError> {
+    let (seq, hash, at_ms, kind, session, digest, text) = raw;
+    Ok(StoredRecord {
+        seq: u64::try_from(seq).map_err(corrupt)?,
+        // A hash column that does not parse is reported as a changed record by the
+        // verifier rather than stopping every read.
+        hash: hash.parse().unwrap_or(Hash::ZERO),
+        text,
+        at_ms,
+        kind,
+        session,
+        digest,
+    })
+}
+
+const RECORD_COLUMNS: &str = "seq, hash, at_ms, kind, session, digest, text";
+
+/// The last record's sequence number and hash.
+fn head(tx: &Transaction<'_>) -> Result<(u64, Hash), StoreError> {
+    let row: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok((0, Hash::ZERO)),
+        Some((seq, hash)) => Ok((
+            u64::try_from(seq).map_err(corrupt)?,
+            hash.parse().map_err(corrupt)?,
+        )),
+    }
+}
+
+fn as_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(corrupt)
+}
+
+/// Appends entries inside `tx`, signing a checkpoint whenever the size passes a multiple
+/// of [`CHECKPOINT_EVERY`].
+fn append_in(
+    tx: &Transaction<'_>,
+    key: &SigningKey,
+    entries: &[Entry],
+    now_ms: i64,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let (mut seq, mut prev) = head(tx)?;
+    let mut out = Vec::with_capacity(entries.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for entry in entries {
+            seq += 1;
+            let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
+            insert.execute(params![
+                as_i64(seq)?,
+                record.hash.to_string(),
+                record.at_ms,
+                record.kind,
+                record.session,
+                record.digest,
+                record.text,
+            ])?;
+            prev = record.hash;
+            out.push(record);
+        }
+    }
+    let first = seq - entries.len() as u64;
+    let boundary = seq / CHECKPOINT_EVERY * CHECKPOINT_EVERY;
+    if boundary > first && boundary > 0 {
+        checkpoint_in(tx, key, boundary, now_ms)?;
+    }
+    Ok(out)
+}
+
+/// Signs a checkpoint at `size`, extending the frontier of the last checkpoint below it.
+fn checkpoint_in(
+    tx: &Transaction<'_>,
+    key: &SigningKey,
+    size: u64,
+    now_ms: i64,
+) -> Result<Checkpoint, StoreError> {
+    let last: Option<String> = tx
+        .query_row(
+            "SELECT frontier FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+            [as_i64(size)?],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let mut frontier: Frontier = match last {
+        Some(text) => serde_json::from_str(&text).map_err(corrupt)?,
+        None => Frontier::default(),
+    };
+    {
+        let mut hashes = tx
+            .prepare_cached("SELECT hash FROM records WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
+        let rows = hashes.query_map(params![as_i64(frontier.size())?, as_i64(size)?], |row| {
+            row.get::<_, String>(0)
+        })?;
+        for hash in rows {
+            frontier.push(hash?.parse().map_err(corrupt)?);
+        }
+    }
+    if frontier.size() != size {
+        return Err(StoreError::Corrupt(format!(
+            "records are missing below #{size}: run `holdpoint log verify`"
+        )));
+    }
+    let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
+    tx.execute(
+        "INSERT OR REPLACE INTO checkpoints (size, root, at_ms, key_id, signature, frontier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            as_i64(size)?,
+            checkpoint.root.to_string(),
+            checkpoint.at_ms,
+            checkpoint.key_id,
+            checkpoint.signature,
+            serde_json::to_string(&frontier).map_err(corrupt)?,
+        ],
+    )?;
+    Ok(checkpoint)
+}
+
+fn load_approval(tx: &Connection, id: &str) -> Result<Option<ApprovalRequest>, StoreError> {
+    let body: Option<String> = tx
+        .query_row("SELECT body FROM approvals WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(corrupt))
+        .transpose()
+}
+
+fn save_approval(tx: &Transaction<'_>, request: &ApprovalRequest) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT OR REPLACE INTO approvals (id, digest, state, created_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            request.id,
+            request.digest,
+            request.state.as_str(),
+            request.created_ms,
+            serde_json::to_string(request).map_err(corrupt)?,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks the open requests whose time is up as expired, with a ledger entry each.
+fn expire_in(
+    tx: &Transaction<'_>,
+    digest: Option<&str>,
+    now_ms: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    let bodies: Vec<String> = {
+        let mut query = tx.prepare_cached(
+            "SELECT body FROM approvals WHERE state IN ('pending', 'approved') AND (?1 IS NULL OR digest = ?1)",
+        )?;
+        query
+            .query_map([digest], |row| row.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut entries = Vec::new();
+    for body in bodies {
+        let mut request: ApprovalRequest = serde_json::from_str(&body).map_err(corrupt)?;
+        if request.expired_at(now_ms) {
+            request.state = ApprovalState::Expired;
+            save_approval(tx, &request)?;
+            entries.push(
+                Entry::new(
+                    Kind::ApprovalExpired,
+                    Actors {
+                        agent: Some(request.agent.clone()),
+                        session: request.session.clone(),
+                        ..Actors::default()
+                    },
+                    serde_json::json!({}),
+                )
+                .digest(request.digest.clone())
+                .approval(request.id.clone()),
+            );
+        }
+    }
+    Ok(entries)
+}
+
+fn approvers(request: &ApprovalRequest) -> Vec<String> {
+    request
+        .votes
+        .iter()
+        .filter(|v| v.kind == VoteKind::Approve)
+        .map(|v| v.human.clone())
+        .collect()
+}
+
+impl Store for SqliteStore {
+    fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        self.write(|tx| append_in(tx, &self.key, entries, now_ms))
+    }
+
+    fn records(&self, from: u64, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = query.query_map(
+                params![as_i64(from)?, i64::try_from(limit).unwrap_or(i64::MAX)],
+                record_from_row,
+            )?;
+            rows.map(|r| stored(r?)).collect()
+        })
+    }
+
+    fn session_records(&self, session: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE session = ?1 ORDER BY seq"
+            ))?;
+            let rows = query.query_map([session], record_from_row)?;
+            rows.map(|r| stored(r?)).collect()
+        })
+    }
+
+    fn scan(
+        &self,
+        each: &mut dyn FnMut(StoredRecord) -> Result<(), String>,
+    ) -> Result<Result<(), String>, StoreError> {
+        self.with(|c| {
+            // One read transaction: the scan sees one consistent ledger even while
+            // writers append.
+            let tx = c.transaction()?;
+            let result = {
+                let mut query = tx.prepare(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM records ORDER BY seq"
+                ))?;
+                let mut rows = query.query([])?;
+                let mut result = Ok(());
+                while let Some(row) = rows.next()? {
+                    if let Err(e) = each(stored(record_from_row(row)?)?) {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                result
+            };
+            tx.commit()?;
+            Ok(result)
+        })
+    }
+
+    fn size(&self) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let n: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM records", [], |r| {
+                r.get(0)
+            })?;
+            u64::try_from(n).map_err(corrupt)
+        })
+    }
+
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached(
+                "SELECT size, root, at_ms, key_id, signature FROM checkpoints ORDER BY size",
+            )?;
+            let rows = query.query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (size, root, at_ms, key_id, signature) = row?;
+                Ok(Checkpoint {
+                    size: u64::try_from(size).map_err(corrupt)?,
+                    root: root.parse().map_err(corrupt)?,
+                    at_ms,
+                    key_id,
+                    signature,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn checkpoint(&self, now_ms: i64) -> Result<Checkpoint, StoreError> {
+        self.write(|tx| {
+            let (size, _) = head(tx)?;
+            checkpoint_in(tx, &self.key, size, now_ms)
+        })
+    }
+
+    fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError> {
+        let action = proposal.action;
+        let decision = proposal.decision;
+        let digest = action.digest().to_string();
+        let actors = Actors {
+            agent: Some(action.agent.clone()),
+            session: action.session.clone(),
+            human: None,
+            grant: decision.grant.clone(),
+            os_user: proposal.os_user.clone(),
+        };
+        self.write(|tx| {
+            let mut entries = vec![
+                Entry::new(
+                    Kind::Proposed,
+                    actors.clone(),
+                    json(&bodies::Proposed::from_action(action)),
+                )
+                .digest(digest.clone()),
+            ];
+            let mut outcome = decision.outcome;
+            let mut approval = None;
+            let mut new_request = false;
+            let mut approved_by = Vec::new();
+            let mut decided = bodies::Decided::new(outcome.as_str(), decision, &proposal.effects);
+            let mut decided_actors = actors.clone();
+            if outcome == Outcome::Ask {
+                entries.extend(expire_in(tx, Some(&digest), now_ms)?);
+                let open: Vec<String> = {
+                    let mut query = tx.prepare_cached(
+                        "SELECT id FROM approvals WHERE digest = ?1 AND state IN ('approved', 'pending') ORDER BY state, created_ms",
+                    )?;
+                    query
+                        .query_map([&digest], |row| row.get(0))?
+                        .collect::<Result<_, _>>()?
+                };
+                let mut found = None;
+                for id in open {
+                    if let Some(request) = load_approval(tx, &id)? {
+                        found = Some(request);
+                        break;
+                    }
+                }
+                match found {
+                    Some(mut request) if request.usable(&digest, now_ms) => {
+                        // INVARIANT: an approval lets exactly one action through: it is
+                        // marked used in the same transaction that records the allow.
+                        request.state = ApprovalState::Used;
+                        save_approval(tx, &request)?;
+                        approved_by = approvers(&request);
+                        entries.push(
+                            Entry::new(
+                                Kind::ApprovalUsed,
+                                actors.clone(),
+                                json(&bodies::ApprovalUsed {
+                                    approved_by: approved_by.clone(),
+                                }),
+                            )
+                            .digest(digest.clone())
+                            .approval(request.id.clone()),
+                        );
+                        outcome = Outcome::Allow;
+                        decided = bodies::Decided::new("allow", decision, &proposal.effects);
+                        decided.approved_by = approved_by.clone();
+                        decided.reasons.push(format!(
+                            "approved by {} in request `{}`",
+                            approved_by.join(", "),
+                            request.id
+                        ));
+                        decided_actors.human = Some(approved_by.join(","));
+                        approval = Some(request);
+                    }
+                    Some(request) => approval = Some(request),
+                    None => {
+                        let request = ApprovalRequest {
+                            id: new_id("apr")?,
+                            digest: digest.clone(),
+                            action: json(&bodies::Proposed::from_action(action)),
+                            effects: proposal.effects.clone(),
+                            risk: decision.risk.as_str().to_owned(),
+                            reasons: decision.reasons.clone(),
+                            policies: decision.policies.clone(),
+                            quorum: decision.quorum.max(1),
+                            confirm_target: decision
+                                .confirm_target
+                                .then(|| action.target.clone()),
+                            agent: action.agent.clone(),
+                            session: action.session.clone(),
+                            created_ms: now_ms,
+                            expires_ms: now_ms.saturating_add(proposal.approval_ttl_ms),
+                            state: ApprovalState::Pending,
+                            votes: Vec::new(),
+                        };
+                        save_approval(tx, &request)?;
+                        new_request = true;
+                        approval = Some(request);
+                    }
+                }
+            }
+            let approval_id = approval.as_ref().map(|r| r.id.clone());
+            let mut decided_entry =
+                Entry::new(Kind::Decided, decided_actors, json(&decided)).digest(digest.clone());
+            if let Some(id) = &approval_id {
+                decided_entry = decided_entry.approval(id.clone());
+            }
+            entries.push(decided_entry);
+            if new_request && let Some(request) = &approval {
+                entries.push(
+                    Entry::new(
+                        Kind::ApprovalRequested,
+                        actors.clone(),
+                        json(&bodies::ApprovalRequested {
+                            risk: request.risk.clone(),
+                            quorum: request.quorum,
+                            confirm_target: request.confirm_target.clone(),
+                            expires_ms: request.expires_ms,
+                        }),
+                    )
+                    .digest(digest.clone())
+                    .approval(request.id.clone()),
+                );
+            }
+            let records = append_in(tx, &self.key, &entries, now_ms)?;
+            let decided = records
+                .into_iter()
+                .find(|r| r.kind == Kind::Decided.as_str())
+                .ok_or_else(|| StoreError::Database("the decision was not recorded".into()))?;
+            Ok(Settlement {
+                outcome,
+                approval,
+                new_request,
+                decided,
+                approved_by,
+            })
+        })
+    }
+
+    fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError> {
+        self.with(|c| load_approval(c, id))
+    }
+
+    fn approvals(&self, now_ms: i64) -> Result<Vec<ApprovalRequest>, StoreError> {
+        self.write(|tx| {
+            let expired = expire_in(tx, None, now_ms)?;
+            if !expired.is_empty() {
+                append_in(tx, &self.key, &expired, now_ms)?;
+            }
+            let mut query =
+                tx.prepare_cached("SELECT body FROM approvals ORDER BY created_ms DESC, id")?;
+            let rows = query.query_map([], |row| row.get::<_, String>(0))?;
+            rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
+                .collect()
+        })
+    }
+
+    fn answer(
+        &self,
+        id: &str,
+        vote: Vote,
+        confirmed: Option<&str>,
+        os_user: Option<String>,
+    ) -> Result<ApprovalRequest, StoreError> {
+        let now_ms = vote.at_ms;
+        // A refusal still commits: an expiry found while answering is recorded.
+        self.write(|tx| {
+            let expired = expire_in(tx, None, now_ms)?;
+            if !expired.is_empty() {
+                append_in(tx, &self.key, &expired, now_ms)?;
+            }
+            let Some(mut request) = load_approval(tx, id)? else {
+                return Ok(Err(StoreError::NotFound {
+                    what: "approval request",
+                    id: id.to_owned(),
+                }));
+            };
+            let human = vote.human.clone();
+            let reason = vote.reason.clone();
+            let kind = vote.kind;
+            if let Err(refusal) = request.answer(vote, confirmed) {
+                return Ok(Err(StoreError::Refused(refusal)));
+            }
+            save_approval(tx, &request)?;
+            let entry = Entry::new(
+                match kind {
+                    VoteKind::Approve => Kind::ApprovalGiven,
+                    VoteKind::Refuse => Kind::ApprovalRefused,
+                },
+                Actors {
+                    agent: Some(request.agent.clone()),
+                    session: request.session.clone(),
+                    human: Some(human),
+                    grant: None,
+                    os_user,
+                },
+                json(&bodies::ApprovalAnswered {
+                    reason,
+                    approvals: request.approvals(),
+                    quorum: request.quorum,
+                    state: request.state.as_str().to_owned(),
+                }),
+            )
+            .digest(request.digest.clone())
+            .approval(request.id.clone());
+            append_in(tx, &self.key, &[entry], now_ms)?;
+            Ok(Ok(request))
+        })?
+    }
+
+    fn grants(&self) -> Result<Vec<StoredGrant>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached("SELECT body FROM grants ORDER BY rowid")?;
+            let rows = query.query_map([], |row| row.get::<_, String>(0))?;
+            rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
+                .collect()
+        })
+    }
+
+    fn issue_grant(
+        &self,
+        grant: StoredGrant,
+        os_user: Option<String>,
+    ) -> Result<StoredGrant, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO grants (id, body) VALUES (?1, ?2)",
+                params![
+                    grant.grant.id,
+                    serde_json::to_string(&grant).map_err(corrupt)?
+                ],
+            )?;
+            let entry = Entry::new(
+                Kind::GrantIssued,
+                Actors {
+                    agent: Some(grant.grant.agent.clone()),
+                    human: Some(grant.issued_by.clone()),
+                    grant: Some(grant.grant.id.clone()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::GrantIssued {
+                    id: grant.grant.id.clone(),
+                    task: grant.grant.task.clone(),
+                    targets: grant.grant.targets.clone(),
+                    max_risk: grant.grant.max_risk.as_str().to_owned(),
+                    expires_at: grant.grant.expires_at,
+                }),
+            );
+            append_in(tx, &self.key, &[entry], grant.created_ms)?;
+            Ok(grant)
+        })
+    }
+
+    fn revoke_grant(
+        &self,
+        id: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredGrant, StoreError> {
+        self.write(|tx| {
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM grants WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            let Some(body) = body else {
+                return Err(StoreError::NotFound {
+                    what: "grant",
+                    id: id.to_owned(),
+                });
+            };
+            let mut grant: StoredGrant = serde_json::from_str(&body).map_err(corrupt)?;
+            if grant.grant.revoked {
+                return Err(StoreError::Invalid(format!(
+                    "grant `{id}` is already revoked"
+                )));
+            }
+            grant.grant.revoked = true;
+            tx.execute(
+                "UPDATE grants SET body = ?2 WHERE id = ?1",
+                params![id, serde_json::to_string(&grant).map_err(corrupt)?],
+            )?;
+            let entry = Entry::new(
+                Kind::GrantRevoked,
+                Actors {
+                    agent: Some(grant.grant.agent.clone()),
+                    human: Some(human.to_owned()),
+                    grant: Some(id.to_owned()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::GrantRevoked { id: id.to_owned() }),
+            );
+            append_in(tx, &self.key, &[entry], now_ms)?;
+            Ok(grant)
+        })
+    }
+
+    fn freezes(&self) -> Result<Vec<StoredFreeze>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached("SELECT body FROM freezes ORDER BY rowid")?;
+            let rows = query.query_map([], |row| row.get::<_, String>(0))?;
+            rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
+                .collect()
+        })
+    }
+
+    fn start_freeze(
+        &self,
+        freeze: StoredFreeze,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredFreeze, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO freezes (id, body) VALUES (?1, ?2)",
+                params![freeze.id, serde_json::to_string(&freeze).map_err(corrupt)?],
+            )?;
+            let entry = Entry::new(
+                Kind::FreezeStarted,
+                Actors {
+                    human: Some(freeze.started_by.clone()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::FreezeStarted {
+                    id: freeze.id.clone(),
+                    environment: freeze.freeze.environment.as_str().to_owned(),
+                    reason: freeze.freeze.reason.clone(),
+                    until: freeze.freeze.until,
+                }),
+            );
+            append_in(tx, &self.key, &[entry], now_ms)?;
+            Ok(freeze)
+        })
+    }
+
+    fn end_freeze(
+        &self,
+        id: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredFreeze, StoreError> {
+        self.write(|tx| {
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM freezes WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            let Some(body) = body else {
+                return Err(StoreError::NotFound {
+                    what: "freeze",
+                    id: id.to_owned(),
+                });
+            };
+            let mut freeze: StoredFreeze = serde_json::from_str(&body).map_err(corrupt)?;
+            if freeze.freeze.ended {
+                return Err(StoreError::Invalid(format!(
+                    "freeze `{id}` has already ended"
+                )));
+            }
+            freeze.freeze.ended = true;
+            freeze.ended_by = Some(human.to_owned());
+            tx.execute(
+                "UPDATE freezes SET body = ?2 WHERE id = ?1",
+                params![id, serde_json::to_string(&freeze).map_err(corrupt)?],
+            )?;
+            let entry = Entry::new(
+                Kind::FreezeEnded,
+                Actors {
+                    human: Some(human.to_owned()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::FreezeEnded { id: id.to_owned() }),
+            );
+            append_in(tx, &self.key, &[entry], now_ms)?;
+            Ok(freeze)
+        })
+    }
+
+    fn humans(&self) -> Result<Vec<Human>, StoreError> {
+        self.with(|c| {
+            let mut query =
+                c.prepare_cached("SELECT name, secret_hash, created_ms FROM humans ORDER BY name")?;
+            let rows = query.query_map([], |row| {
+                Ok(Human {
+                    name: row.get(0)?,
+                    secret_hash: row.get(1)?,
+                    created_ms: row.get(2)?,
+                })
+            })?;
+            rows.map(|r| r.map_err(StoreError::from)).collect()
+        })
+    }
+
+    fn add_human(
+        &self,
+        human: Human,
+        added_by: Option<&str>,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let exists: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM humans WHERE name = ?1",
+                    [&human.name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return Err(StoreError::Invalid(format!(
+                    "a human named `{}` already exists",
+                    human.name
+                )));
+            }
+            tx.execute(
+                "INSERT INTO humans (name, secret_hash, created_ms) VALUES (?1, ?2, ?3)",
+                params![human.name, human.secret_hash, human.created_ms],
+            )?;
+            let entry = Entry::new(
+                Kind::HumanAdded,
+                Actors {
+                    human: added_by.map(str::to_owned),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::HumanAdded {
+                    name: human.name.clone(),
+                }),
+            );
+            append_in(tx, &self.key, &[entry], human.created_ms)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,313 @@
+//! `$HOLDPOINT_HOME` on disk: the configuration file, the signing key, the policies and
+//! the store, and `holdpoint init`, which creates them.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use holdpoint_core::Environment;
+use holdpoint_ledger::{SigningKey, VerifyingKey};
+use holdpoint_store::SqliteStore;
+use serde::Deserialize;
+
+use crate::local::holdpoint_home;
+use crate::{Failure, exit};
+
+/// The files under `$HOLDPOINT_HOME`.
+#[derive(Debug, Clone)]
+pub(crate) struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    pub fn locate() -> Self {
+        Home {
+            dir: holdpoint_home(),
+        }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.join("holdpoint.toml")
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.dir.join("store.db")
+    }
+
+    pub fn key(&self) -> PathBuf {
+        self.dir.join("keys").join("ledger.key")
+    }
+
+    pub fn public_key(&self) -> PathBuf {
+        self.dir.join("keys").join("ledger.pub")
+    }
+
+    pub fn policies(&self) -> PathBuf {
+        self.dir.join("policies")
+    }
+
+    fn not_set_up(&self) -> Failure {
+        Failure::usage(format!(
+            "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",
+            self.dir.display()
+        ))
+    }
+
+    /// The settings in `holdpoint.toml`; defaults when the file does not exist.
+    pub fn load_config(&self) -> Result<Config, Failure> {
+        let path = self.config();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(Failure::usage(format!(
+                    "cannot read `{}`: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+            Failure::usage(format!(
+                "`{}` is not valid: {}",
+                path.display(),
+                e.message()
+            ))
+        })?;
+        raw.resolve()
+            .map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))
+    }
+
+    pub fn signing_key(&self) -> Result<SigningKey, Failure> {
+        let path = self.key();
+        let text = fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                self.not_set_up()
+            } else {
+                Failure::internal(format!(
+                    "cannot read the signing key `{}`: {e}",
+                    path.display()
+                ))
+            }
+        })?;
+        SigningKey::from_text(&text).map_err(|e| {
+            Failure::internal(format!(
+                "the signing key `{}` is damaged: {e}",
+                path.display()
+            ))
+        })
+    }
+
+    pub fn verifying_key(&self, file: Option<&Path>) -> Result<VerifyingKey, Failure> {
+        let path = file.map_or_else(|| self.public_key(), Path::to_owned);
+        let text = fs::read_to_string(&path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the public key `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        VerifyingKey::from_text(&text)
+            .map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))
+    }
+
+    /// Opens the store; fails with a clear message when holdpoint is not set up.
+    pub fn open_store(&self) -> Result<SqliteStore, Failure> {
+        if !self.store().exists() {
+            return Err(self.not_set_up());
+        }
+        let key = self.signing_key()?;
+        SqliteStore::open(&self.store(), key).map_err(|e| Failure::internal(e.to_string()))
+    }
+}
+
+/// The settings holdpoint runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// The environment the agents on this machine act in.
+    pub environment: Environment,
+    pub approval_ttl: Duration,
+    pub destroy_quorum: u32,
+    pub exec_wait: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            environment: Environment::Production,
+            approval_ttl: Duration::from_secs(3600),
+            destroy_quorum: 1,
+            exec_wait: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    environment: Option<String>,
+    approval_ttl: Option<String>,
+    destroy_quorum: Option<u32>,
+    exec_wait: Option<String>,
+}
+
+impl RawConfig {
+    fn resolve(self) -> Result<Config, String> {
+        let defaults = Config::default();
+        let duration = |name: &str, value: Option<String>, default: Duration| match value {
+            None => Ok(default),
+            Some(text) => humantime::parse_duration(&text).map_err(|e| {
+                format!(
+                    "`{name} = \"{text}\"` is not a duration ({e}); write e.g. \"30m\" or \"2h\""
+                )
+            }),
+        };
+        Ok(Config {
+            environment: match self.environment {
+                None => defaults.environment,
+                Some(name) => name.parse().map_err(|e| format!("{e}"))?,
+            },
+            approval_ttl: duration("approval_ttl", self.approval_ttl, defaults.approval_ttl)?,
+            destroy_quorum: match self.destroy_quorum {
+                Some(0) => return Err("`destroy_quorum` must be at least 1".to_owned()),
+                Some(n) => n,
+                None => defaults.destroy_quorum,
+            },
+            exec_wait: duration("exec_wait", self.exec_wait, defaults.exec_wait)?,
+        })
+    }
+}
+
+/// The commented configuration file `holdpoint init` writes.
+const CONFIG_TEMPLATE: &str = r#"# holdpoint configuration. Every setting is optional; the values shown are the defaults.
+
+# The environment the agents on this machine act in: "production", "staging" or
+# "development". HOLDPOINT_ENV overrides it for one process. When nothing says otherwise
+# holdpoint assumes production, the strictest.
+environment = "production"
+
+# How long an approval request stays open, and how long an approval stays usable.
+approval_ttl = "1h"
+
+# How many distinct humans must approve a destroy (a policy's @approval may ask more).
+destroy_quorum = 1
+
+# How long `holdpoint exec` waits for an approval before it gives up.
+exec_wait = "10m"
+"#;
+
+/// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.
+pub(crate) fn environment(flag: Option<&str>, config: &Config) -> Result<Environment, Failure> {
+    let from_env = std::env::var("HOLDPOINT_ENV")
+        .ok()
+        .filter(|e| !e.is_empty());
+    match flag.map(str::to_owned).or(from_env) {
+        Some(name) => name.parse().map_err(|e| Failure::usage(format!("{e}"))),
+        None => Ok(config.environment),
+    }
+}
+
+/// The OS user running this process, as recorded beside every human or agent identity.
+pub(crate) fn os_user() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A duration in milliseconds, saturating.
+pub(crate) fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Writes `text` to a new file with `mode`, never replacing an existing one.
+fn create_file(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// `holdpoint init`: creates what is missing, keeps what exists.
+pub(crate) fn init() -> Result<u8, Failure> {
+    let home = Home::locate();
+    let fail = |what: &str, path: &Path, e: std::io::Error| {
+        Failure::internal(format!("cannot create {what} `{}`: {e}", path.display()))
+    };
+    let mut created = Vec::new();
+    let mut kept = Vec::new();
+    for dir in [home.dir.clone(), home.dir.join("keys"), home.policies()] {
+        if dir.is_dir() {
+            continue;
+        }
+        fs::create_dir_all(&dir).map_err(|e| fail("the directory", &dir, e))?;
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| fail("the directory", &dir, e))?;
+    }
+    let mut file = |path: PathBuf, text: &dyn Fn() -> Result<String, Failure>, mode: u32| {
+        if path.exists() {
+            kept.push(path);
+            return Ok::<(), Failure>(());
+        }
+        create_file(&path, &text()?, mode).map_err(|e| fail("the file", &path, e))?;
+        created.push(path);
+        Ok(())
+    };
+    file(home.config(), &|| Ok(CONFIG_TEMPLATE.to_owned()), 0o600)?;
+    file(
+        home.policies().join(holdpoint_policy::DEFAULT_POLICY_FILE),
+        &|| Ok(holdpoint_policy::DEFAULT_POLICIES.to_owned()),
+        0o600,
+    )?;
+    let key_path = home.key();
+    let new_key = !key_path.exists();
+    file(
+        key_path,
+        &|| {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| {
+                Failure::internal(format!("no randomness for the signing key: {e}"))
+            })?;
+            Ok(SigningKey::from_seed(seed).to_text())
+        },
+        0o600,
+    )?;
+    let key = home.signing_key()?;
+    if new_key && home.public_key().exists() {
+        fs::remove_file(home.public_key()).map_err(|e| fail("the file", &home.public_key(), e))?;
+    }
+    file(
+        home.public_key(),
+        &|| Ok(key.verifying_key().to_text()),
+        0o644,
+    )?;
+    let store_existed = home.store().exists();
+    SqliteStore::open(&home.store(), key).map_err(|e| Failure::internal(e.to_string()))?;
+    if store_existed {
+        kept.push(home.store());
+    } else {
+        fs::set_permissions(home.store(), fs::Permissions::from_mode(0o600))
+            .map_err(|e| fail("the store", &home.store(), e))?;
+        created.push(home.store());
+    }
+    for path in &created {
+        println!("created  {}", path.display());
+    }
+    for path in &kept {
+        println!("kept     {}", path.display());
+    }
+    println!(
+        "\nholdpoint is set up in {}.\nNext: add yourself as an approver with `holdpoint human add NAME` (at a terminal),\nthen connect an agent with `holdpoint install claude-code` (or codex, gemini, cursor).",
+        home.dir.display()
+    );
+    Ok(exit::ALLOW)
+}

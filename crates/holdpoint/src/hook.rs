@@ -1,0 +1,486 @@
+//! `holdpoint hook AGENT`: an agent's pre-tool and post-tool hooks. Reads the JSON the
+//! agent writes on standard input, decides, records, and answers in that agent's own
+//! protocol.
+//!
+//! Hooks cannot hold a call open for a human (they time out and the call proceeds), so
+//! `ask` is answered as a denial at once, naming the approval request; the identical
+//! retry after approval finds the approval by digest and is allowed once. Any failure
+//! answers deny: the agent's protocol is told to block, and the exit status is 2, which
+//! every supported agent treats as a block.
+
+use std::io::{Read as _, Write as _};
+
+use clap::ValueEnum;
+use holdpoint_core::{Surface, content_hash};
+use holdpoint_policy::Outcome;
+use holdpoint_store::Executed;
+use serde_json::{Value, json};
+
+use crate::pipeline::{Pipeline, Request, explain};
+use crate::{Failure, exit};
+
+/// The agents holdpoint has hooks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Agent {
+    ClaudeCode,
+    Codex,
+    Gemini,
+    Cursor,
+}
+
+impl Agent {
+    /// The agent identity recorded in the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude-code",
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+            Agent::Cursor => "cursor",
+        }
+    }
+}
+
+/// Hook input larger than this is refused: no agent sends megabytes of tool input.
+const MAX_INPUT: u64 = 8 * 1024 * 1024;
+
+/// Which side of the tool call the hook runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Before,
+    After { failed: bool },
+}
+
+/// A tool call as holdpoint reads it from any agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ToolCall {
+    event: Event,
+    pub request: Request,
+    /// For `After`: what the agent reported.
+    outcome: Option<Executed>,
+}
+
+pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
+    let mut text = String::new();
+    let read = std::io::stdin()
+        .take(MAX_INPUT + 1)
+        .read_to_string(&mut text);
+    let answer = match read {
+        Err(e) => Err(format!("cannot read the hook input: {e}")),
+        Ok(n) if n as u64 > MAX_INPUT => Err("the hook input is larger than 8 MiB".to_owned()),
+        Ok(_) => handle(agent, &text),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match answer {
+        Ok(Some(answer)) => {
+            writeln!(out, "{answer}")
+                .and_then(|()| out.flush())
+                .map_err(|e| Failure::internal(format!("cannot write the hook answer: {e}")))?;
+            Ok(exit::ALLOW)
+        }
+        Ok(None) => Ok(exit::ALLOW),
+        Err(message) => {
+            // Fail closed: a deny in the agent's protocol, and exit status 2 with the
+            // reason on standard error, which blocks even where the JSON is not read.
+            let reason =
+                format!("holdpoint could not decide this action, so it is refused: {message}");
+            let _ = writeln!(out, "{}", deny_answer(agent, &reason));
+            let _ = out.flush();
+            eprintln!("{reason}");
+            Ok(exit::USAGE)
+        }
+    }
+}
+
+/// The answer to one hook call: `None` for nothing to print.
+fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
+    let input: Value =
+        serde_json::from_str(text).map_err(|e| format!("the hook input is not JSON: {e}"))?;
+    let call = parse(agent, &input)?;
+    let pipeline = Pipeline::open(None).map_err(|f| f.message)?;
+    match call.event {
+        Event::Before => {
+            let decided = pipeline.propose(&call.request).map_err(|f| f.message)?;
+            let reason = explain(&decided);
+            Ok(match decided.settlement.outcome {
+                Outcome::Allow => allow_answer(agent, &reason),
+                Outcome::Ask | Outcome::Deny => Some(deny_answer(agent, &reason)),
+            })
+        }
+        Event::After { .. } => {
+            let (action, _) = pipeline.action(&call.request);
+            let outcome = call.outcome.unwrap_or(Executed {
+                outcome: "observed".to_owned(),
+                exit_status: None,
+                duration_ms: None,
+                detail: None,
+                observed_by: format!("{} post-tool hook", agent.name()),
+            });
+            pipeline
+                .executed(&action, &outcome)
+                .map_err(|f| f.message)?;
+            Ok(match agent {
+                Agent::Codex | Agent::ClaudeCode => None,
+                Agent::Gemini | Agent::Cursor => Some(json!({})),
+            })
+        }
+    }
+}
+
+fn allow_answer(agent: Agent, reason: &str) -> Option<Value> {
+    match agent {
+        Agent::ClaudeCode => Some(json!({
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "allow",
+                "permissionDecisionReason": reason,
+            }
+        })),
+        // Codex accepts `allow` only with a rewritten input; no answer lets the call
+        // proceed under Codex's own permissions.
+        Agent::Codex => None,
+        Agent::Gemini => Some(json!({ "decision": "allow", "reason": reason })),
+        Agent::Cursor => Some(json!({
+            "permission": "allow",
+            "user_message": reason,
+            "agent_message": reason,
+        })),
+    }
+}
+
+fn deny_answer(agent: Agent, reason: &str) -> Value {
+    match agent {
+        Agent::ClaudeCode | Agent::Codex => json!({
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "deny",
+                "permissionDecisionReason": reason,
+            }
+        }),
+        Agent::Gemini => json!({ "decision": "deny", "reason": reason }),
+        Agent::Cursor => json!({
+            "permission": "deny",
+            "user_message": reason,
+            "agent_message": reason,
+        }),
+    }
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn required<'a>(value: &'a Value, key: &str, agent: Agent) -> Result<&'a str, String> {
+    text(value, key).ok_or_else(|| {
+        format!(
+            "the {} hook input has no `{key}`; is the hook installed for the right agent?",
+            agent.name()
+        )
+    })
+}
+
+/// Reads a tool call from an agent's hook input.
+pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
+    if !input.is_object() {
+        return Err("the hook input is not a JSON object".to_owned());
+    }
+    let event_name = required(input, "hook_event_name", agent)?;
+    let event = match (agent, event_name) {
+        (Agent::ClaudeCode | Agent::Codex, "PreToolUse")
+        | (Agent::Gemini, "BeforeTool")
+        | (Agent::Cursor, "beforeShellExecution" | "beforeMCPExecution" | "beforeReadFile") => {
+            Event::Before
+        }
+        (Agent::ClaudeCode | Agent::Codex, "PostToolUse")
+        | (Agent::Gemini, "AfterTool")
+        | (Agent::Cursor, "afterShellExecution" | "afterMCPExecution" | "afterFileEdit") => {
+            Event::After { failed: false }
+        }
+        (Agent::ClaudeCode, "PostToolUseFailure") => Event::After { failed: true },
+        (_, other) => {
+            return Err(format!(
+                "holdpoint does not handle the {} event `{other}`: install the hook with `holdpoint install {}`",
+                agent.name(),
+                agent.name()
+            ));
+        }
+    };
+    let session = match agent {
+        Agent::Cursor => text(input, "conversation_id"),
+        _ => text(input, "session_id"),
+    }
+    .map(str::to_owned);
+    let cwd = text(input, "cwd")
+        .or_else(|| {
+            input
+                .get("workspace_roots")
+                .and_then(|r| r.get(0))
+                .and_then(Value::as_str)
+        })
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the {} hook input has no `cwd`", agent.name()))?;
+    let (surface, op_input, content) = match agent {
+        Agent::Cursor => cursor_tool(input, event_name)?,
+        _ => {
+            let tool = required(input, "tool_name", agent)?;
+            let tool_input = input.get("tool_input").cloned().unwrap_or(Value::Null);
+            tool_call(agent, tool, &tool_input)?
+        }
+    };
+    let outcome = match event {
+        Event::Before => None,
+        Event::After { failed } => Some(observed(agent, input, failed)),
+    };
+    Ok(ToolCall {
+        event,
+        request: Request {
+            surface,
+            input: op_input,
+            cwd,
+            agent: agent.name().to_owned(),
+            session,
+            content,
+        },
+        outcome,
+    })
+}
+
+/// The tool names agents use for running shell commands.
+const SHELL_TOOLS: &[&str] = &[
+    "Bash",
+    "run_shell_command",
+    "shell",
+    "exec_command",
+    "local_shell",
+];
+
+/// Tools that only read, search or plan.
+const READ_TOOLS: &[&str] = &[
+    "Read",
+    "Glob",
+    "Grep",
+    "LS",
+    "NotebookRead",
+    "WebFetch",
+    "WebSearch",
+    "TodoWrite",
+    "TodoRead",
+    "Task",
+    "Agent",
+    "BashOutput",
+    "ExitPlanMode",
+    "read_file",
+    "read_many_files",
+    "glob",
+    "grep_search",
+    "search_file_content",
+    "list_directory",
+    "web_fetch",
+    "google_web_search",
+    "write_todos",
+];
+
+fn tool_call(
+    agent: Agent,
+    tool: &str,
+    tool_input: &Value,
+) -> Result<(Surface, String, Vec<String>), String> {
+    let field = |key: &str| {
+        text(tool_input, key).map(str::to_owned).ok_or_else(|| {
+            format!(
+                "the {} `{tool}` call has no `tool_input.{key}`",
+                agent.name()
+            )
+        })
+    };
+    let digest_of_input = || vec![content_hash(tool_input.to_string().as_bytes())];
+    if SHELL_TOOLS.contains(&tool) {
+        return Ok((Surface::Shell, field("command")?, Vec::new()));
+    }
+    match tool {
+        "Write" | "write_file" => Ok((
+            Surface::File,
+            format!("write {}", field("file_path")?),
+            digest_of_input(),
+        )),
+        "Edit" | "MultiEdit" | "replace" => Ok((
+            Surface::File,
+            format!("edit {}", field("file_path")?),
+            digest_of_input(),
+        )),
+        "NotebookEdit" => Ok((
+            Surface::File,
+            format!("edit {}", field("notebook_path")?),
+            digest_of_input(),
+        )),
+        "apply_patch" => {
+            let patch = text(tool_input, "command")
+                .or_else(|| text(tool_input, "patch"))
+                .or_else(|| text(tool_input, "input"))
+                .ok_or_else(|| "the codex `apply_patch` call has no patch text".to_owned())?;
+            Ok((
+                Surface::Shell,
+                patch_as_shell(patch)?,
+                vec![content_hash(patch.as_bytes())],
+            ))
+        }
+        _ if READ_TOOLS.contains(&tool) => {
+            let what = [
+                "file_path",
+                "path",
+                "pattern",
+                "url",
+                "query",
+                "absolute_path",
+            ]
+            .iter()
+            .find_map(|k| text(tool_input, k))
+            .unwrap_or(tool);
+            Ok((Surface::File, format!("read {what}"), digest_of_input()))
+        }
+        // MCP tools (`mcp__server__tool`) and tools holdpoint does not know are judged as
+        // opaque change until the MCP proxy analyses them.
+        _ => Ok((Surface::Mcp, format!("{tool} {tool_input}"), Vec::new())),
+    }
+}
+
+/// A Codex patch as the file operations it performs, written as a shell line so that the
+/// shell analyser judges each path: `: > path` for added or rewritten files, `rm path`
+/// for deleted ones.
+fn patch_as_shell(patch: &str) -> Result<String, String> {
+    let mut ops = Vec::new();
+    for line in patch.lines() {
+        let line = line.trim_end();
+        let (op, path) = if let Some(p) = line.strip_prefix("*** Add File: ") {
+            ("write", p)
+        } else if let Some(p) = line.strip_prefix("*** Update File: ") {
+            ("edit", p)
+        } else if let Some(p) = line.strip_prefix("*** Move to: ") {
+            ("write", p)
+        } else if let Some(p) = line.strip_prefix("*** Delete File: ") {
+            ("delete", p)
+        } else {
+            continue;
+        };
+        let quoted = format!("'{}'", path.trim().replace('\'', r"'\''"));
+        ops.push(match op {
+            "delete" => format!("rm -f -- {quoted}"),
+            "edit" => format!("sed -i -e '' -- {quoted}"),
+            _ => format!(": > {quoted}"),
+        });
+    }
+    if ops.is_empty() {
+        return Err("the codex patch names no file (`*** Add File:`, `*** Update File:`, `*** Delete File:`)".to_owned());
+    }
+    Ok(ops.join("; "))
+}
+
+fn cursor_tool(input: &Value, event: &str) -> Result<(Surface, String, Vec<String>), String> {
+    match event {
+        "beforeShellExecution" | "afterShellExecution" => Ok((
+            Surface::Shell,
+            required(input, "command", Agent::Cursor)?.to_owned(),
+            Vec::new(),
+        )),
+        "beforeMCPExecution" | "afterMCPExecution" => {
+            let tool = required(input, "tool_name", Agent::Cursor)?;
+            let tool_input = match input.get("tool_input") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            Ok((
+                Surface::Mcp,
+                format!("mcp__{tool} {tool_input}"),
+                Vec::new(),
+            ))
+        }
+        "beforeReadFile" => Ok((
+            Surface::File,
+            format!("read {}", required(input, "file_path", Agent::Cursor)?),
+            Vec::new(),
+        )),
+        "afterFileEdit" => Ok((
+            Surface::File,
+            format!("edit {}", required(input, "file_path", Agent::Cursor)?),
+            vec![content_hash(
+                input
+                    .get("edits")
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )],
+        )),
+        other => Err(format!(
+            "holdpoint does not handle the cursor event `{other}`"
+        )),
+    }
+}
+
+/// What the agent reports after the tool ran: holdpoint records it as observed by the
+/// hook, never as proven.
+fn observed(agent: Agent, input: &Value, failed: bool) -> Executed {
+    let response = input.get("tool_response");
+    let excerpt = |s: &str| {
+        let s = s.trim();
+        let mut cut: String = s.chars().take(300).collect();
+        if cut.len() < s.len() {
+            cut.push('…');
+        }
+        (!cut.is_empty()).then_some(cut)
+    };
+    let error = text(input, "error")
+        .map(str::to_owned)
+        .or_else(|| response.and_then(|r| text(r, "error")).map(str::to_owned))
+        .or_else(|| {
+            response
+                .and_then(|r| r.get("error"))
+                .filter(|e| e.is_object())
+                .map(Value::to_string)
+        });
+    let interrupted = response
+        .and_then(|r| r.get("interrupted"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || input
+            .get("is_interrupt")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+    let failed = failed || error.is_some() || interrupted;
+    let detail = error
+        .as_deref()
+        .and_then(excerpt)
+        .or_else(|| match response {
+            Some(Value::String(s)) => excerpt(s),
+            Some(r) => text(r, "stderr")
+                .and_then(excerpt)
+                .or_else(|| text(r, "stdout").and_then(excerpt))
+                .or_else(|| text(r, "returnDisplay").and_then(excerpt)),
+            None => text(input, "output").and_then(excerpt),
+        });
+    Executed {
+        outcome: if failed { "failed" } else { "observed" }.to_owned(),
+        exit_status: None,
+        duration_ms: input.get("duration").and_then(Value::as_u64),
+        detail,
+        observed_by: format!("{} post-tool hook", agent.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codex_patches_become_file_operations() {
+        let patch = "*** Begin Patch\n*** Update File: src/main.rs\n@@\n-a\n+b\n*** Delete File: /etc/motd\n*** End Patch\n";
+        assert_eq!(
+            patch_as_shell(patch).unwrap(),
+            "sed -i -e '' -- 'src/main.rs'; rm -f -- '/etc/motd'"
+        );
+        assert!(patch_as_shell("no files").is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! Humans: who may approve, grant and end freezes, and how a human proves it at the
+//! command line: a secret typed at a terminal.
+//!
+//! An agent often runs as the same OS user as its human, so the OS user proves nothing.
+//! The secret is read only from the terminal (`/dev/tty`) and only when standard input is
+//! a terminal too: never from a pipe, an argument or the environment, which is all an
+//! agent's tool call has.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead as _, BufReader, IsTerminal as _, Write as _};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use clap::Subcommand;
+use holdpoint_store::{Human, SqliteStore, Store as _};
+
+use crate::home::{Home, now_ms, os_user};
+use crate::{Failure, exit};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HumanCommand {
+    /// Add a human who may approve, grant and end freezes (asks for their secret twice,
+    /// at the terminal). Once one human exists, adding another needs an existing human's
+    /// secret.
+    Add {
+        /// The name the ledger records, e.g. `alice`.
+        name: String,
+        /// The existing human who vouches for the new one [default: the only human].
+        #[arg(long = "as", value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// List the humans (names only; secrets are stored as Argon2id hashes).
+    List,
+}
+
+pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
+    let home = Home::locate();
+    let store = home.open_store()?;
+    match command {
+        HumanCommand::List => {
+            let humans = store.humans().map_err(store_failure)?;
+            if humans.is_empty() {
+                println!("no humans yet: add one with `holdpoint human add NAME`");
+            }
+            for human in humans {
+                println!("{}", human.name);
+            }
+            Ok(exit::ALLOW)
+        }
+        HumanCommand::Add { name, by } => {
+            valid_name(name)?;
+            let existing = store.humans().map_err(store_failure)?;
+            let added_by = if existing.is_empty() {
+                require_terminal("add the first human")?;
+                None
+            } else {
+                Some(authenticate(&store, by.as_deref(), "add a human")?)
+            };
+            let secret = read_secret(&format!("new secret for {name}: "))?;
+            if secret.chars().count() < 8 {
+                return Err(Failure::usage("the secret must be at least 8 characters"));
+            }
+            let again = read_secret(&format!("repeat the secret for {name}: "))?;
+            if again != secret {
+                return Err(Failure::usage("the two secrets differ; nothing was added"));
+            }
+            let human = Human {
+                name: name.clone(),
+                secret_hash: hash_secret(&secret)?,
+                created_ms: now_ms(),
+            };
+            store
+                .add_human(human, added_by.as_deref(), os_user())
+                .map_err(store_failure)?;
+            println!(
+                "added {name}: they can now approve with `holdpoint approvals approve ID --as {name}`"
+            );
+            Ok(exit::ALLOW)
+        }
+    }
+}
+
+pub(crate) fn store_failure(e: holdpoint_store::StoreError) -> Failure {
+    match e {
+        holdpoint_store::StoreError::Refused(_)
+        | holdpoint_store::StoreError::NotFound { .. }
+        | holdpoint_store::StoreError::Invalid(_) => Failure::usage(e.to_string()),
+        other => Failure::internal(other.to_string()),
+    }
+}
+
+fn valid_name(name: &str) -> Result<(), Failure> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "`{name}` is not a usable name: use letters, digits, `.`, `_`, `-` or `@`, up to 64"
+        )))
+    }
+}
+
+/// Refuses unless a person is at a terminal.
+pub(crate) fn require_terminal(what: &str) -> Result<(), Failure> {
+    if std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "only a human at a terminal can {what}: standard input is not a terminal, and holdpoint never reads a secret from a pipe, an argument or the environment"
+        )))
+    }
+}
+
+/// Reads a secret from the terminal without echo.
+fn read_secret(prompt: &str) -> Result<String, Failure> {
+    rpassword::prompt_password(prompt)
+        .map_err(|e| Failure::usage(format!("cannot read a secret from the terminal: {e}")))
+}
+
+/// Reads one line, echoed, from the terminal.
+pub(crate) fn read_line(prompt: &str) -> Result<String, Failure> {
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| Failure::usage(format!("cannot open the terminal: {e}")))?;
+    let mut writer = &tty;
+    writer
+        .write_all(prompt.as_bytes())
+        .and_then(|()| writer.flush())
+        .map_err(|e| Failure::usage(format!("cannot write to the terminal: {e}")))?;
+    let mut line = String::new();
+    BufReader::new(&tty)
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("cannot read from the terminal: {e}")))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn hash_secret(secret: &str) -> Result<String, Failure> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| Failure::internal(format!("no randomness for a salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| Failure::internal(format!("cannot encode a salt: {e}")))?;
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Failure::internal(format!("cannot hash the secret: {e}")))
+}
+
+fn secret_matches(secret: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Proves that a human is at the terminal: picks the human (`--as`, or the only one),
+/// asks for their secret and checks it. Returns the human's name.
+pub(crate) fn authenticate(
+    store: &SqliteStore,
+    name: Option<&str>,
+    what: &str,
+) -> Result<String, Failure> {
+    require_terminal(what)?;
+    let humans = store.humans().map_err(store_failure)?;
+    let human = match (name, humans.as_slice()) {
+        (_, []) => {
+            return Err(Failure::usage(format!(
+                "no human may {what} yet: add one with `holdpoint human add NAME` at a terminal"
+            )));
+        }
+        (Some(name), humans) => humans.iter().find(|h| h.name == name).ok_or_else(|| {
+            Failure::usage(format!(
+                "no human named `{name}`: see `holdpoint human list`"
+            ))
+        })?,
+        (None, [only]) => only,
+        (None, _) => {
+            return Err(Failure::usage(
+                "several humans exist: say which one you are with `--as NAME`",
+            ));
+        }
+    };
+    let secret = read_secret(&format!("secret for {}: ", human.name))?;
+    if !secret_matches(&secret, &human.secret_hash) {
+        return Err(Failure::usage(format!(
+            "wrong secret for `{}`; nothing was done",
+            human.name
+        )));
+    }
+    Ok(human.name.clone())
+}

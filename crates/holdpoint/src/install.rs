@@ -1,0 +1,256 @@
+//! `holdpoint install AGENT` and `holdpoint uninstall AGENT`: put holdpoint's hooks into
+//! an agent's settings file, or take them out, keeping everything else in the file.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::hook::Agent;
+use crate::{Failure, exit};
+
+/// Where an agent keeps its hook configuration: in the project, or for the user.
+fn settings_path(agent: Agent, project: Option<&Path>) -> Result<PathBuf, Failure> {
+    let base = match project {
+        Some(dir) => dir.to_owned(),
+        None => PathBuf::from(
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .ok_or_else(|| Failure::usage("HOME is not set: give --project DIR"))?,
+        ),
+    };
+    Ok(match agent {
+        Agent::ClaudeCode => base.join(".claude").join("settings.json"),
+        Agent::Codex => base.join(".codex").join("hooks.json"),
+        Agent::Gemini => base.join(".gemini").join("settings.json"),
+        Agent::Cursor => base.join(".cursor").join("hooks.json"),
+    })
+}
+
+/// The command the agent runs: this holdpoint binary, by absolute path.
+fn hook_command(agent: Agent) -> Result<String, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::internal(format!("cannot find the holdpoint binary: {e}")))?;
+    let exe = exe.to_string_lossy();
+    Ok(format!(
+        "{} hook {}",
+        crate::exec::shell_quote(&exe),
+        agent.name()
+    ))
+}
+
+/// Whether a hook entry's command is holdpoint's hook for this agent.
+fn is_ours(command: &str, agent: Agent) -> bool {
+    command.contains("holdpoint")
+        && command
+            .trim_end()
+            .ends_with(&format!("hook {}", agent.name()))
+}
+
+/// The events holdpoint hooks into, with the entry for each.
+fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
+    let matcher_group = |matcher: &str, timeout: Value| {
+        json!({
+            "matcher": matcher,
+            "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
+        })
+    };
+    match agent {
+        // Timeouts in seconds; `*` matches every tool.
+        Agent::ClaudeCode => vec![
+            ("PreToolUse", matcher_group("*", json!(30))),
+            ("PostToolUse", matcher_group("*", json!(30))),
+            ("PostToolUseFailure", matcher_group("*", json!(30))),
+        ],
+        Agent::Codex => vec![
+            ("PreToolUse", matcher_group("*", json!(30))),
+            ("PostToolUse", matcher_group("*", json!(30))),
+        ],
+        // Gemini CLI's timeouts are in milliseconds and its matcher is a regex.
+        Agent::Gemini => vec![
+            ("BeforeTool", matcher_group(".*", json!(30_000))),
+            ("AfterTool", matcher_group(".*", json!(30_000))),
+        ],
+        Agent::Cursor => [
+            "beforeShellExecution",
+            "beforeMCPExecution",
+            "beforeReadFile",
+            "afterShellExecution",
+            "afterMCPExecution",
+            "afterFileEdit",
+        ]
+        .into_iter()
+        .map(|event| (event, json!({ "command": command })))
+        .collect(),
+    }
+}
+
+fn read_settings(path: &Path) -> Result<Map<String, Value>, Failure> {
+    match fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(Map::new()),
+        Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(Failure::usage(format!(
+                "`{}` is not a JSON object; fix it by hand, nothing was changed",
+                path.display()
+            ))),
+            Err(e) => Err(Failure::usage(format!(
+                "`{}` is not valid JSON ({e}); fix it by hand, nothing was changed",
+                path.display()
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
+        Err(e) => Err(Failure::usage(format!(
+            "cannot read `{}`: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes the file through a temporary file and a rename, so a crash leaves the old
+/// settings or the new ones, never half of either.
+fn write_settings(path: &Path, settings: &Map<String, Value>) -> Result<(), Failure> {
+    let fail =
+        |e: std::io::Error| Failure::internal(format!("cannot write `{}`: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let text = serde_json::to_string_pretty(settings)
+        .map_err(|e| Failure::internal(format!("cannot encode the settings: {e}")))?;
+    let temp = path.with_extension("json.holdpoint-tmp");
+    let mut file = fs::File::create(&temp).map_err(fail)?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
+        .map_err(fail)?;
+    if let Ok(meta) = fs::metadata(path) {
+        fs::set_permissions(&temp, meta.permissions()).map_err(fail)?;
+    }
+    fs::rename(&temp, path).map_err(fail)
+}
+
+/// Removes holdpoint's entries for `agent` from the `hooks` table; returns how many.
+fn remove_ours(hooks: &mut Map<String, Value>, agent: Agent) -> usize {
+    let mut removed = 0;
+    for (_, list) in hooks.iter_mut() {
+        let Some(groups) = list.as_array_mut() else {
+            continue;
+        };
+        groups.retain_mut(|group| {
+            if let Some(command) = group.get("command").and_then(Value::as_str) {
+                // Cursor's flat entries.
+                if is_ours(command, agent) {
+                    removed += 1;
+                    return false;
+                }
+                return true;
+            }
+            if let Some(inner) = group.get_mut("hooks").and_then(Value::as_array_mut) {
+                let before = inner.len();
+                inner.retain(|h| {
+                    !h.get("command")
+                        .and_then(Value::as_str)
+                        .is_some_and(|c| is_ours(c, agent))
+                });
+                removed += before - inner.len();
+                return !inner.is_empty();
+            }
+            true
+        });
+    }
+    hooks.retain(|_, list| list.as_array().is_none_or(|a| !a.is_empty()));
+    removed
+}
+
+pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+    let path = settings_path(agent, project)?;
+    let mut settings = read_settings(&path)?;
+    let command = hook_command(agent)?;
+    if agent == Agent::Cursor {
+        settings.entry("version").or_insert(json!(1));
+    }
+    let hooks = settings
+        .entry("hooks")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(hooks) = hooks.as_object_mut() else {
+        return Err(Failure::usage(format!(
+            "`hooks` in `{}` is not a JSON object; fix it by hand, nothing was changed",
+            path.display()
+        )));
+    };
+    let replaced = remove_ours(hooks, agent);
+    for (event, entry) in entries(agent, &command) {
+        let list = hooks
+            .entry(event)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        match list.as_array_mut() {
+            Some(list) => list.push(entry),
+            None => {
+                return Err(Failure::usage(format!(
+                    "`hooks.{event}` in `{}` is not a list; fix it by hand, nothing was changed",
+                    path.display()
+                )));
+            }
+        }
+    }
+    write_settings(&path, &settings)?;
+    println!(
+        "{} holdpoint's hooks for {} in {}",
+        if replaced > 0 { "updated" } else { "installed" },
+        agent.name(),
+        path.display()
+    );
+    match agent {
+        Agent::Codex => println!(
+            "Codex runs a hook only after you trust it: open Codex, run /hooks and approve `{command}`."
+        ),
+        Agent::Cursor => println!(
+            "Cursor has no hook before file edits: edits are recorded after the fact (afterFileEdit)."
+        ),
+        Agent::ClaudeCode | Agent::Gemini => {}
+    }
+    println!(
+        "Every tool call is now decided by holdpoint ({}); see decisions with `holdpoint log tail`.",
+        match crate::home::Home::locate().load_config() {
+            Ok(config) => format!("environment: {}", config.environment),
+            Err(_) => "environment: see holdpoint.toml".to_owned(),
+        }
+    );
+    Ok(exit::ALLOW)
+}
+
+pub(crate) fn uninstall(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+    let path = settings_path(agent, project)?;
+    if !path.exists() {
+        println!("nothing to remove: `{}` does not exist", path.display());
+        return Ok(exit::ALLOW);
+    }
+    let mut settings = read_settings(&path)?;
+    let removed = match settings.get_mut("hooks").and_then(Value::as_object_mut) {
+        Some(hooks) => remove_ours(hooks, agent),
+        None => 0,
+    };
+    if settings
+        .get("hooks")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        settings.remove("hooks");
+    }
+    if removed == 0 {
+        println!(
+            "no holdpoint hooks for {} in {}",
+            agent.name(),
+            path.display()
+        );
+        return Ok(exit::ALLOW);
+    }
+    write_settings(&path, &settings)?;
+    println!(
+        "removed {removed} holdpoint hook entries for {} from {}",
+        agent.name(),
+        path.display()
+    );
+    Ok(exit::ALLOW)
+}

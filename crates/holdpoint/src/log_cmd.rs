@@ -1,0 +1,261 @@
+//! `holdpoint log`: read, export and verify the ledger.
+
+use std::io::{BufWriter, Write as _};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Subcommand, ValueEnum};
+use holdpoint_ledger::{Record, StoredRecord, Verifier};
+use holdpoint_store::Store as _;
+
+use crate::approvals::{Format, one_line, print_json};
+use crate::home::{Home, now_ms};
+use crate::humans::store_failure;
+use crate::pipeline::receipt;
+use crate::time::datetime;
+use crate::{Failure, exit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// One record per line, exactly the text that was hashed.
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// Show records: all of them, or one by sequence number.
+    Show {
+        seq: Option<u64>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show the last records; with --follow, keep printing new ones.
+    Tail {
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: u64,
+        #[arg(short, long)]
+        follow: bool,
+    },
+    /// Export every record, for archiving or a SIEM.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+    },
+    /// Recompute every hash, the chain, the Merkle root at each signed checkpoint and each
+    /// signature; name the first bad record.
+    ///
+    /// Exit status: 0 when the ledger verifies, 5 when it does not.
+    Verify {
+        /// The public key to verify with [default: $HOLDPOINT_HOME/keys/ledger.pub].
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Sign a checkpoint over the ledger as it is now.
+    Checkpoint,
+    /// Print the signed receipt of one decision (a `decided` record), as JSON.
+    Receipt { seq: u64 },
+}
+
+/// The exit status of a ledger that does not verify.
+pub(crate) const TAMPERED: u8 = 5;
+
+pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
+    let home = Home::locate();
+    let store = home.open_store()?;
+    match command {
+        LogCommand::Show {
+            seq: Some(seq),
+            format,
+        } => {
+            let record = one(&store, *seq)?;
+            match format {
+                Format::Json => println!("{}", record.text),
+                Format::Text => {
+                    let parsed = parse(&record)?;
+                    println!("record  #{} {}", record.seq, parsed.kind);
+                    println!("hash    {}", record.hash);
+                    println!("time    {}", datetime(record.at_ms));
+                    let value: serde_json::Value = serde_json::from_str(&record.text)
+                        .map_err(|e| Failure::internal(e.to_string()))?;
+                    print_json(&value)?;
+                }
+            }
+        }
+        LogCommand::Show { seq: None, format } => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let mut from = 1;
+            loop {
+                let page = store.records(from, 1000).map_err(store_failure)?;
+                let Some(last) = page.last() else { break };
+                from = last.seq + 1;
+                for record in &page {
+                    let line = match format {
+                        Format::Json => record.text.clone(),
+                        Format::Text => summary(record),
+                    };
+                    if writeln!(out, "{line}").is_err() {
+                        return Ok(exit::ALLOW);
+                    }
+                }
+            }
+            let _ = out.flush();
+        }
+        LogCommand::Tail { lines, follow } => {
+            let size = store.size().map_err(store_failure)?;
+            let mut from = size.saturating_sub(*lines) + 1;
+            loop {
+                let page = store.records(from, 1000).map_err(store_failure)?;
+                for record in &page {
+                    println!("{}", summary(record));
+                    from = record.seq + 1;
+                }
+                if !follow {
+                    break;
+                }
+                if page.is_empty() {
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            }
+        }
+        LogCommand::Export {
+            format: ExportFormat::Jsonl,
+        } => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let result = store
+                .scan(&mut |record| writeln!(out, "{}", record.text).map_err(|e| e.to_string()))
+                .map_err(store_failure)?;
+            if let Err(e) = result.and_then(|()| out.flush().map_err(|e| e.to_string())) {
+                return Err(Failure::internal(format!("cannot write the export: {e}")));
+            }
+        }
+        LogCommand::Verify { key } => {
+            let key = home.verifying_key(key.as_deref())?;
+            let checkpoints = store.checkpoints().map_err(store_failure)?;
+            let started = Instant::now();
+            let mut verifier = Verifier::new(checkpoints, key);
+            let mut broken = None;
+            let scanned = store
+                .scan(&mut |record| {
+                    verifier.feed(&record).map_err(|b| {
+                        let message = b.to_string();
+                        broken = Some(b);
+                        message
+                    })
+                })
+                .map_err(store_failure)?;
+            let result = match (scanned, broken) {
+                (Err(_), Some(b)) => Err(b),
+                (Err(e), None) => return Err(Failure::internal(e)),
+                (Ok(()), _) => verifier.finish(),
+            };
+            match result {
+                Ok(report) => {
+                    println!(
+                        "ledger verified: {} records, {} signed checkpoints (last at #{}), root {} ({:.2?})",
+                        report.records,
+                        report.checkpoints,
+                        report.signed_size,
+                        report.root,
+                        started.elapsed()
+                    );
+                    if report.records > report.signed_size {
+                        println!(
+                            "records #{}..#{} are chained but not yet under a signed checkpoint; `holdpoint log checkpoint` signs them",
+                            report.signed_size + 1,
+                            report.records
+                        );
+                    }
+                }
+                Err(b) => {
+                    eprintln!(
+                        "holdpoint: ledger verification FAILED at record #{}: {b}",
+                        b.record()
+                    );
+                    return Ok(TAMPERED);
+                }
+            }
+        }
+        LogCommand::Checkpoint => {
+            let checkpoint = store.checkpoint(now_ms()).map_err(store_failure)?;
+            println!(
+                "signed checkpoint at #{}: root {} (key {})",
+                checkpoint.size, checkpoint.root, checkpoint.key_id
+            );
+        }
+        LogCommand::Receipt { seq } => {
+            let record = one(&store, *seq)?;
+            print_json(&receipt(&store, &record)?)?;
+        }
+    }
+    Ok(exit::ALLOW)
+}
+
+fn one(store: &holdpoint_store::SqliteStore, seq: u64) -> Result<StoredRecord, Failure> {
+    store
+        .records(seq, 1)
+        .map_err(store_failure)?
+        .into_iter()
+        .find(|r| r.seq == seq)
+        .ok_or_else(|| Failure::usage(format!("no record #{seq}")))
+}
+
+fn parse(record: &StoredRecord) -> Result<Record, Failure> {
+    record
+        .record()
+        .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))
+}
+
+/// One line per record for people.
+fn summary(record: &StoredRecord) -> String {
+    let Ok(parsed) = record.record() else {
+        return format!(
+            "#{:<6} {}  (unreadable record)",
+            record.seq,
+            datetime(record.at_ms)
+        );
+    };
+    let who = [
+        parsed.actors.agent.as_deref(),
+        parsed.actors.human.as_deref().map(|h| h.trim()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" / ");
+    let body = &parsed.body;
+    let field = |k: &str| {
+        body.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
+    let detail = match parsed.kind.as_str() {
+        "proposed" => format!("{}: {}", field("surface"), one_line(field("input"), 70)),
+        "decided" => format!("{} ({})", field("outcome"), field("risk")),
+        "executed" => format!(
+            "{}{}",
+            field("outcome"),
+            body.get("exit_status")
+                .and_then(serde_json::Value::as_i64)
+                .map(|s| format!(", exit {s}"))
+                .unwrap_or_default()
+        ),
+        "grant_issued" => format!("{}: {}", field("id"), field("task")),
+        "freeze_started" => format!("{}: {}", field("environment"), field("reason")),
+        _ => String::new(),
+    };
+    format!(
+        "#{:<6} {}  {:<18} {:<24} {}{}",
+        record.seq,
+        datetime(record.at_ms),
+        parsed.kind.as_str(),
+        who,
+        parsed
+            .approval
+            .as_deref()
+            .map(|a| format!("[{a}] "))
+            .unwrap_or_default(),
+        detail
+    )
+}

@@ -1,0 +1,243 @@
+//! The enforcement pipeline shared by the agent hooks and `holdpoint exec`: turn a
+//! proposal into an action, analyse it, decide it with the grants and freezes in force,
+//! record it, and match it against approvals.
+
+use holdpoint_core::{Action, Analysis, Environment, Risk, Surface, analyse};
+use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
+use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
+use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
+
+use crate::Failure;
+use crate::home::{Config, Home, millis, now_ms, os_user};
+use crate::humans::store_failure;
+use crate::local::{self, LocalFiles};
+
+/// What an adapter proposes, before analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Request {
+    pub surface: Surface,
+    pub input: String,
+    pub cwd: String,
+    pub agent: String,
+    pub session: Option<String>,
+    /// Content hashes the adapter adds to the digest (e.g. the text a file tool writes).
+    pub content: Vec<String>,
+}
+
+/// Everything that enforcement needs, opened once per process.
+pub(crate) struct Pipeline {
+    pub config: Config,
+    pub environment: Environment,
+    pub engine: PolicyEngine,
+    pub store: SqliteStore,
+}
+
+/// An action as decided and recorded.
+pub(crate) struct Decided {
+    pub action: Action,
+    pub analysis: Analysis,
+    pub decision: Decision,
+    pub settlement: Settlement,
+}
+
+impl Pipeline {
+    pub fn open(env_flag: Option<&str>) -> Result<Self, Failure> {
+        let home = Home::locate();
+        let config = home.load_config()?;
+        let environment = crate::home::environment(env_flag, &config)?;
+        let store = home.open_store()?;
+        let engine = local::policy_engine(None)?;
+        Ok(Pipeline {
+            config,
+            environment,
+            engine,
+            store,
+        })
+    }
+
+    /// The action a request describes, with the hashes of any scripts it runs.
+    pub fn action(&self, request: &Request) -> (Action, Analysis) {
+        let files = LocalFiles::default();
+        let ctx = local::analysis_context(&request.cwd);
+        let mut action = Action {
+            surface: request.surface,
+            input: request.input.clone(),
+            cwd: request.cwd.clone(),
+            target: format!("{}:local@{}", request.surface, self.environment),
+            environment: self.environment,
+            agent: request.agent.clone(),
+            session: request.session.clone(),
+            executed_content: Vec::new(),
+        };
+        let analysis = analyse(&action, &ctx, &files);
+        action.executed_content = files.take_hashes();
+        action
+            .executed_content
+            .extend(request.content.iter().cloned());
+        (action, analysis)
+    }
+
+    /// Decides, records and settles one request.
+    pub fn propose(&self, request: &Request) -> Result<Decided, Failure> {
+        let (action, analysis) = self.action(request);
+        let now = now_ms();
+        let grants: Vec<Grant> = self
+            .store
+            .grants()
+            .map_err(store_failure)?
+            .into_iter()
+            .map(|g| g.grant)
+            .collect();
+        let freezes: Vec<Freeze> = self
+            .store
+            .freezes()
+            .map_err(store_failure)?
+            .into_iter()
+            .map(|f| f.freeze)
+            .collect();
+        let decision = self.engine.decide(&DecisionRequest {
+            action: &action,
+            analysis: &analysis,
+            now: now / 1000,
+            grants: &grants,
+            freezes: &freezes,
+            destroy_quorum: self.config.destroy_quorum,
+        });
+        let effects = analysis
+            .deciding_effects()
+            .map(|e| e.summary.clone())
+            .collect();
+        let settlement = self
+            .store
+            .settle(
+                &Proposal {
+                    action: &action,
+                    decision: &decision,
+                    effects,
+                    os_user: os_user(),
+                    approval_ttl_ms: millis(self.config.approval_ttl),
+                },
+                now,
+            )
+            .map_err(|e| Failure::internal(format!("cannot record the decision: {e}")))?;
+        let decision = match (&settlement.approval, settlement.outcome) {
+            (Some(approval), Outcome::Allow) => {
+                decision.approved(&settlement.approved_by, &approval.id)
+            }
+            _ => decision,
+        };
+        Ok(Decided {
+            action,
+            analysis,
+            decision,
+            settlement,
+        })
+    }
+
+    /// Records what was observed when an action ran.
+    pub fn executed(&self, action: &Action, executed: &Executed) -> Result<StoredRecord, Failure> {
+        let entry = Entry::new(
+            Kind::Executed,
+            Actors {
+                agent: Some(action.agent.clone()),
+                session: action.session.clone(),
+                os_user: os_user(),
+                ..Actors::default()
+            },
+            holdpoint_store_json(executed),
+        )
+        .digest(action.digest().to_string());
+        let mut records = self
+            .store
+            .append(&[entry], now_ms())
+            .map_err(|e| Failure::internal(format!("cannot record the outcome: {e}")))?;
+        records
+            .pop()
+            .ok_or_else(|| Failure::internal("the outcome was not recorded"))
+    }
+}
+
+fn holdpoint_store_json(executed: &Executed) -> serde_json::Value {
+    serde_json::to_value(executed).unwrap_or(serde_json::Value::Null)
+}
+
+/// The signed receipt for a `decided` record.
+pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Receipt, Failure> {
+    let parsed = record
+        .record()
+        .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;
+    if parsed.kind != Kind::Decided {
+        return Err(Failure::usage(format!(
+            "record #{} is `{}`, not a decision: receipts are for `decided` records",
+            record.seq, parsed.kind
+        )));
+    }
+    let body: holdpoint_store::Decided = serde_json::from_value(parsed.body.clone())
+        .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;
+    Ok(Receipt {
+        v: 1,
+        record: record.seq,
+        record_hash: record.hash,
+        at_ms: parsed.at_ms,
+        agent: parsed.actors.agent,
+        session: parsed.actors.session,
+        human: parsed.actors.human,
+        os_user: parsed.actors.os_user,
+        digest: parsed.digest,
+        decision: body.outcome,
+        risk: body.risk,
+        policies: body.policies,
+        reasons: body.reasons,
+        approval: parsed.approval,
+        grant: body.grant,
+        key_id: String::new(),
+        signature: String::new(),
+    }
+    .sign(store.key()))
+}
+
+/// One sentence for the agent or the person at the terminal: what holdpoint decided.
+pub(crate) fn explain(decided: &Decided) -> String {
+    let settlement = &decided.settlement;
+    let seq = settlement.decided.seq;
+    let reasons = format!("{}.", decided.decision.reasons.join("; "));
+    match (settlement.outcome, &settlement.approval) {
+        (Outcome::Allow, Some(approval)) => format!(
+            "holdpoint: allowed once, approved by {} (request {}, ledger #{seq})",
+            settlement.approved_by.join(", "),
+            approval.id
+        ),
+        (Outcome::Allow, None) => format!(
+            "holdpoint: allowed ({} risk; ledger #{seq})",
+            decided.decision.risk
+        ),
+        (Outcome::Ask, Some(approval)) => {
+            let quorum = if approval.quorum > 1 {
+                format!(" ({} distinct humans must approve)", approval.quorum)
+            } else {
+                String::new()
+            };
+            let confirm = if approval.confirm_target.is_some() {
+                ", typing the target's name to confirm"
+            } else {
+                ""
+            };
+            format!(
+                "holdpoint held this action for human approval: request {id}{quorum}. {reasons} A human approves it at their own terminal with `holdpoint approvals approve {id}`{confirm}; it expires in {ttl}. After it is approved, retry exactly the same action once: any change needs a new approval. An agent cannot approve it. (ledger #{seq})",
+                id = approval.id,
+                ttl = humantime::format_duration(std::time::Duration::from_secs(
+                    u64::try_from((approval.expires_ms - now_ms()).max(0) / 1000).unwrap_or(0)
+                )),
+            )
+        }
+        (Outcome::Ask, None) | (Outcome::Deny, _) => {
+            let risk = decided.decision.risk;
+            let what = if risk == Risk::Destroy && decided.analysis.self_protection() {
+                "holdpoint refused this action, which would weaken holdpoint's own protection"
+            } else {
+                "holdpoint refused this action"
+            };
+            format!("{what}: {reasons} (ledger #{seq})")
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! `holdpoint report --session ID`: what an agent's session really did, built from the
+//! ledger alone, never from the agent's own account.
+
+use clap::ValueEnum;
+use holdpoint_ledger::{ApprovalState, Kind, Record};
+use holdpoint_store::Store as _;
+use serde::Serialize;
+
+use crate::approvals::{one_line, print_json};
+use crate::home::{Home, now_ms};
+use crate::humans::store_failure;
+use crate::time::datetime;
+use crate::{Failure, exit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    Text,
+    Json,
+    Md,
+}
+
+/// One proposed action and what became of it.
+#[derive(Debug, Serialize)]
+struct Item {
+    first_record: u64,
+    at: String,
+    surface: String,
+    input: String,
+    target: String,
+    digest: String,
+    /// The decisions, in order (a held action retried after approval has two).
+    decisions: Vec<String>,
+    risk: String,
+    reasons: Vec<String>,
+    approval: Option<String>,
+    /// Where the approval stands now: pending, approved, refused, used, expired.
+    approval_state: Option<String>,
+    approved_by: Vec<String>,
+    refused_by: Vec<String>,
+    outcomes: Vec<String>,
+    /// allowed, blocked, pending, or approved-not-run.
+    status: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    session: String,
+    agents: Vec<String>,
+    first: Option<String>,
+    last: Option<String>,
+    proposed: usize,
+    allowed: usize,
+    blocked: usize,
+    pending: usize,
+    actions: Vec<Item>,
+}
+
+pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
+    let store = Home::locate().open_store()?;
+    let records = store.session_records(session).map_err(store_failure)?;
+    if records.is_empty() {
+        return Err(Failure::usage(format!(
+            "the ledger has nothing for session `{session}`: check the id with `holdpoint log show`"
+        )));
+    }
+    let approvals = store.approvals(now_ms()).map_err(store_failure)?;
+    let mut items: Vec<Item> = Vec::new();
+    let mut agents: Vec<String> = Vec::new();
+    for stored in &records {
+        let record: Record = stored
+            .record()
+            .map_err(|e| Failure::internal(format!("record #{}: {e}", stored.seq)))?;
+        if let Some(agent) = &record.actors.agent
+            && !agents.contains(agent)
+        {
+            agents.push(agent.clone());
+        }
+        let digest = record.digest.clone().unwrap_or_default();
+        let body = &record.body;
+        let field = |k: &str| {
+            body.get(k)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let strings = |k: &str| -> Vec<String> {
+            body.get(k)
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if record.kind == Kind::Proposed {
+            // A retry of an action still held is the same item; once an action was
+            // allowed or denied, proposing it again is a new one.
+            if items
+                .iter()
+                .rev()
+                .find(|i| i.digest == digest)
+                .is_some_and(|i| i.decisions.last().is_some_and(|d| d == "ask"))
+            {
+                continue;
+            }
+            items.push(Item {
+                first_record: stored.seq,
+                at: datetime(stored.at_ms),
+                surface: field("surface"),
+                input: field("input"),
+                target: field("target"),
+                digest,
+                decisions: Vec::new(),
+                risk: String::new(),
+                reasons: Vec::new(),
+                approval: None,
+                approval_state: None,
+                approved_by: Vec::new(),
+                refused_by: Vec::new(),
+                outcomes: Vec::new(),
+                status: String::new(),
+            });
+            continue;
+        }
+        let Some(item) = items.iter_mut().rev().find(|i| i.digest == digest) else {
+            continue;
+        };
+        match record.kind {
+            Kind::Decided => {
+                item.decisions.push(field("outcome"));
+                item.risk = field("risk");
+                item.reasons = strings("reasons");
+                if record.approval.is_some() {
+                    item.approval = record.approval.clone();
+                }
+            }
+            Kind::ApprovalGiven => item.approved_by.extend(record.actors.human.clone()),
+            Kind::ApprovalRefused => item.refused_by.extend(record.actors.human.clone()),
+            Kind::Executed => {
+                let status = body
+                    .get("exit_status")
+                    .and_then(serde_json::Value::as_i64)
+                    .map(|s| format!(" (exit {s})"))
+                    .unwrap_or_default();
+                let detail = body
+                    .get("detail")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|d| format!(": {}", one_line(d, 80)))
+                    .unwrap_or_default();
+                item.outcomes.push(format!(
+                    "{}{status} [{}]{detail}",
+                    field("outcome"),
+                    field("observed_by")
+                ));
+            }
+            _ => {}
+        }
+    }
+    for item in &mut items {
+        item.approval_state = item.approval.as_ref().and_then(|id| {
+            approvals
+                .iter()
+                .find(|a| &a.id == id)
+                .map(|a| a.state.as_str().to_owned())
+        });
+        let last = item.decisions.last().map(String::as_str).unwrap_or("");
+        item.status = match (last, item.approval_state.as_deref()) {
+            ("allow", _) => "allowed",
+            ("ask", Some(state)) if state == ApprovalState::Pending.as_str() => "pending",
+            ("ask", Some(state)) if state == ApprovalState::Approved.as_str() => {
+                "approved, not yet run"
+            }
+            _ => "blocked",
+        }
+        .to_owned();
+    }
+    let count = |s: &str| items.iter().filter(|i| i.status == s).count();
+    let report = Report {
+        session: session.to_owned(),
+        agents,
+        first: records.first().map(|r| datetime(r.at_ms)),
+        last: records.last().map(|r| datetime(r.at_ms)),
+        proposed: items.len(),
+        allowed: count("allowed"),
+        blocked: count("blocked"),
+        pending: count("pending") + count("approved, not yet run"),
+        actions: items,
+    };
+    match format {
+        ReportFormat::Json => print_json(&report)?,
+        ReportFormat::Text => print_text(&report),
+        ReportFormat::Md => print_markdown(&report),
+    }
+    Ok(exit::ALLOW)
+}
+
+fn print_text(r: &Report) {
+    println!("session   {} ({})", r.session, r.agents.join(", "));
+    println!(
+        "from      {} to {}",
+        r.first.as_deref().unwrap_or("-"),
+        r.last.as_deref().unwrap_or("-")
+    );
+    println!(
+        "actions   {} proposed: {} allowed, {} blocked, {} pending",
+        r.proposed, r.allowed, r.blocked, r.pending
+    );
+    println!("(built from the ledger, records as holdpoint saw them)");
+    for item in &r.actions {
+        println!();
+        println!(
+            "#{} {}  {}  [{}]",
+            item.first_record,
+            item.at,
+            item.status.to_uppercase(),
+            item.risk
+        );
+        println!("  {}: {}", item.surface, one_line(&item.input, 100));
+        println!("  decided {}", item.decisions.join(" → "));
+        if let Some(id) = &item.approval {
+            println!(
+                "  approval {id} ({}){}",
+                item.approval_state.as_deref().unwrap_or("unknown"),
+                if item.approved_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(", approved by {}", item.approved_by.join(", "))
+                }
+            );
+        }
+        if !item.refused_by.is_empty() {
+            println!("  refused by {}", item.refused_by.join(", "));
+        }
+        if item.status == "blocked"
+            && let Some(reason) = item.reasons.first()
+        {
+            println!("  why: {reason}");
+        }
+        for outcome in &item.outcomes {
+            println!("  outcome {outcome}");
+        }
+    }
+}
+
+fn print_markdown(r: &Report) {
+    println!("# holdpoint session report: `{}`", r.session);
+    println!();
+    println!("- agents: {}", r.agents.join(", "));
+    println!(
+        "- from {} to {}",
+        r.first.as_deref().unwrap_or("-"),
+        r.last.as_deref().unwrap_or("-")
+    );
+    println!(
+        "- {} actions proposed: {} allowed, {} blocked, {} pending",
+        r.proposed, r.allowed, r.blocked, r.pending
+    );
+    println!();
+    println!("| record | time | status | risk | action | approval | outcome |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for item in &r.actions {
+        println!(
+            "| #{} | {} | {} | {} | `{}` | {} | {} |",
+            item.first_record,
+            item.at,
+            item.status,
+            item.risk,
+            cell(&one_line(&item.input, 80)).replace('`', "'"),
+            cell(
+                &item
+                    .approval
+                    .as_ref()
+                    .map(|id| format!(
+                        "{id} ({}){}",
+                        item.approval_state.as_deref().unwrap_or("unknown"),
+                        if item.approved_by.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" by {}", item.approved_by.join(", "))
+                        }
+                    ))
+                    .unwrap_or_default()
+            ),
+            cell(&item.outcomes.join("; ")),
+        );
+    }
+}

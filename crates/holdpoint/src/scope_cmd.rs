@@ -1,0 +1,326 @@
+//! `holdpoint grant` and `holdpoint freeze`: task-scoped permissions for agents, and
+//! windows in which an environment takes no changes.
+
+use std::time::Duration;
+
+use clap::Subcommand;
+use holdpoint_core::{Environment, Risk};
+use holdpoint_policy::{Freeze, Grant};
+use holdpoint_store::{Store as _, StoredFreeze, StoredGrant, new_id};
+
+use crate::approvals::{Format, print_json};
+use crate::home::{Home, now_ms, os_user};
+use crate::humans::{authenticate, store_failure};
+use crate::time::{datetime, parse_datetime, remaining};
+use crate::{Failure, exit};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GrantCommand {
+    /// Issue a grant (at a terminal, with your secret): this agent may act on these
+    /// targets up to this risk, for this task, until it expires, without new approvals.
+    ///
+    /// Example:
+    ///   holdpoint grant create --agent claude-code --task "rotate the staging certs" \
+    ///     --target 'shell:*@staging' --max-risk change --ttl 2h
+    #[command(verbatim_doc_comment)]
+    Create {
+        #[arg(long)]
+        agent: String,
+        /// What the agent is trying to do, in words, for the record.
+        #[arg(long)]
+        task: String,
+        /// A target pattern; `*` matches anything (`shell:*@staging`). Repeatable.
+        #[arg(long = "target", value_name = "PATTERN", required = true)]
+        targets: Vec<String>,
+        /// The highest risk allowed: read, workspace, change or destroy.
+        #[arg(long, default_value = "change")]
+        max_risk: String,
+        /// How long it lasts, e.g. 30m, 2h.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        #[arg(long = "as", value_name = "NAME")]
+        human: Option<String>,
+    },
+    /// List grants: the active ones, or all with --all.
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Revoke a grant at once. Anyone may: revoking only takes rights away.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FreezeCommand {
+    /// Start a freeze: change and destroy actions in the environment are denied, whatever
+    /// any grant says, until it ends. Anyone may start one.
+    Start {
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        /// Why, shown to every agent that is refused.
+        #[arg(long)]
+        reason: String,
+        /// When it ends by itself (RFC 3339, e.g. 2026-11-26T18:00:00Z).
+        #[arg(long, conflicts_with = "for_")]
+        until: Option<String>,
+        /// How long it lasts, e.g. 4h.
+        #[arg(long = "for", value_name = "DURATION")]
+        for_: Option<String>,
+    },
+    /// End a freeze early (at a terminal, with your secret): only a human may.
+    End {
+        /// The freeze id; or use --env to end the active freeze of an environment.
+        id: Option<String>,
+        #[arg(long, value_name = "ENV", conflicts_with = "id")]
+        env: Option<String>,
+        #[arg(long = "as", value_name = "NAME")]
+        human: Option<String>,
+    },
+    /// List freezes: the active ones, or all with --all.
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+fn duration(text: &str, what: &str) -> Result<Duration, Failure> {
+    humantime::parse_duration(text).map_err(|e| {
+        Failure::usage(format!(
+            "{what} `{text}` is not a duration ({e}); write e.g. 30m or 2h"
+        ))
+    })
+}
+
+fn secs(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
+    let store = Home::locate().open_store()?;
+    match command {
+        GrantCommand::Create {
+            agent,
+            task,
+            targets,
+            max_risk,
+            ttl,
+            human,
+        } => {
+            let max_risk: Risk = max_risk
+                .parse()
+                .map_err(|e| Failure::usage(format!("--max-risk: {e}")))?;
+            let ttl = duration(ttl, "--ttl")?;
+            if task.trim().is_empty() {
+                return Err(Failure::usage("--task must say what the grant is for"));
+            }
+            if targets.iter().any(|t| t.trim().is_empty()) {
+                return Err(Failure::usage("a --target is empty"));
+            }
+            let name = authenticate(&store, human.as_deref(), "issue a grant")?;
+            let now = now_ms();
+            let grant = StoredGrant {
+                grant: Grant {
+                    id: new_id("grt").map_err(store_failure)?,
+                    agent: agent.clone(),
+                    task: task.clone(),
+                    targets: targets.clone(),
+                    max_risk,
+                    expires_at: now / 1000 + secs(ttl),
+                    revoked: false,
+                },
+                issued_by: name,
+                created_ms: now,
+            };
+            let grant = store.issue_grant(grant, os_user()).map_err(store_failure)?;
+            println!(
+                "granted {}: {} may act up to `{}` on {} until {} ({})",
+                grant.grant.id,
+                grant.grant.agent,
+                grant.grant.max_risk,
+                grant.grant.targets.join(", "),
+                datetime(grant.grant.expires_at * 1000),
+                grant.grant.task
+            );
+        }
+        GrantCommand::List { all, format } => {
+            let now = now_ms() / 1000;
+            let grants: Vec<StoredGrant> = store
+                .grants()
+                .map_err(store_failure)?
+                .into_iter()
+                .filter(|g| *all || (!g.grant.revoked && now < g.grant.expires_at))
+                .collect();
+            match format {
+                Format::Json => print_json(&grants)?,
+                Format::Text if grants.is_empty() => println!("no active grants"),
+                Format::Text => {
+                    for g in grants {
+                        let state = if g.grant.revoked {
+                            "revoked".to_owned()
+                        } else if now >= g.grant.expires_at {
+                            "expired".to_owned()
+                        } else {
+                            format!("{} left", remaining((g.grant.expires_at - now) * 1000))
+                        };
+                        println!(
+                            "{}  {} up to {} on {}  [{}]  issued by {}: {}",
+                            g.grant.id,
+                            g.grant.agent,
+                            g.grant.max_risk,
+                            g.grant.targets.join(", "),
+                            state,
+                            g.issued_by,
+                            g.grant.task
+                        );
+                    }
+                }
+            }
+        }
+        GrantCommand::Revoke { id } => {
+            let by = os_user().unwrap_or_else(|| "unknown".to_owned());
+            let grant = store
+                .revoke_grant(id, &by, os_user(), now_ms())
+                .map_err(store_failure)?;
+            println!("revoked {} ({})", grant.grant.id, grant.grant.task);
+        }
+    }
+    Ok(exit::ALLOW)
+}
+
+pub(crate) fn freeze(command: &FreezeCommand) -> Result<u8, Failure> {
+    let store = Home::locate().open_store()?;
+    match command {
+        FreezeCommand::Start {
+            env,
+            reason,
+            until,
+            for_,
+        } => {
+            let environment: Environment = env
+                .parse()
+                .map_err(|e| Failure::usage(format!("--env: {e}")))?;
+            if reason.trim().is_empty() {
+                return Err(Failure::usage(
+                    "--reason must say why: refused agents are told it",
+                ));
+            }
+            let now = now_ms();
+            let until = match (until, for_) {
+                (Some(text), _) => Some(parse_datetime(text).map_err(Failure::usage)?),
+                (None, Some(text)) => Some(now / 1000 + secs(duration(text, "--for")?)),
+                (None, None) => None,
+            };
+            if until.is_some_and(|u| u <= now / 1000) {
+                return Err(Failure::usage("the freeze would end before it starts"));
+            }
+            let freeze = StoredFreeze {
+                id: new_id("frz").map_err(store_failure)?,
+                freeze: Freeze {
+                    environment,
+                    reason: reason.clone(),
+                    starts_at: now / 1000,
+                    until,
+                    ended: false,
+                },
+                started_by: os_user().unwrap_or_else(|| "unknown".to_owned()),
+                ended_by: None,
+            };
+            let freeze = store
+                .start_freeze(freeze, os_user(), now)
+                .map_err(store_failure)?;
+            println!(
+                "froze {} ({}): change and destroy actions are denied {}",
+                environment,
+                freeze.id,
+                match until {
+                    Some(u) => format!("until {}", datetime(u * 1000)),
+                    None => "until a human ends it with `holdpoint freeze end`".to_owned(),
+                }
+            );
+        }
+        FreezeCommand::End { id, env, human } => {
+            let now = now_ms() / 1000;
+            let id = match (id, env) {
+                (Some(id), _) => id.clone(),
+                (None, Some(env)) => {
+                    let environment: Environment = env
+                        .parse()
+                        .map_err(|e| Failure::usage(format!("--env: {e}")))?;
+                    let active: Vec<StoredFreeze> = store
+                        .freezes()
+                        .map_err(store_failure)?
+                        .into_iter()
+                        .filter(|f| f.freeze.active(environment, now))
+                        .collect();
+                    match active.as_slice() {
+                        [one] => one.id.clone(),
+                        [] => {
+                            return Err(Failure::usage(format!(
+                                "no active freeze in {environment}"
+                            )));
+                        }
+                        _ => {
+                            return Err(Failure::usage(format!(
+                                "several freezes are active in {environment}: name one by id (`holdpoint freeze list`)"
+                            )));
+                        }
+                    }
+                }
+                (None, None) => {
+                    return Err(Failure::usage(
+                        "say which freeze: an id, or --env ENV for the active one",
+                    ));
+                }
+            };
+            let name = authenticate(&store, human.as_deref(), "end a freeze")?;
+            let freeze = store
+                .end_freeze(&id, &name, os_user(), now_ms())
+                .map_err(store_failure)?;
+            println!(
+                "ended freeze {} of {} as {name}",
+                freeze.id, freeze.freeze.environment
+            );
+        }
+        FreezeCommand::List { all, format } => {
+            let now = now_ms() / 1000;
+            let freezes: Vec<StoredFreeze> = store
+                .freezes()
+                .map_err(store_failure)?
+                .into_iter()
+                .filter(|f| *all || f.freeze.active(f.freeze.environment, now))
+                .collect();
+            match format {
+                Format::Json => print_json(&freezes)?,
+                Format::Text if freezes.is_empty() => println!("no active freezes"),
+                Format::Text => {
+                    for f in freezes {
+                        let state = if f.freeze.ended {
+                            format!("ended by {}", f.ended_by.as_deref().unwrap_or("a human"))
+                        } else if f.freeze.active(f.freeze.environment, now) {
+                            match f.freeze.until {
+                                Some(u) => format!("active until {}", datetime(u * 1000)),
+                                None => "active until ended".to_owned(),
+                            }
+                        } else {
+                            "over".to_owned()
+                        };
+                        println!(
+                            "{}  {}  [{}]  started by {} at {}: {}",
+                            f.id,
+                            f.freeze.environment,
+                            state,
+                            f.started_by,
+                            datetime(f.freeze.starts_at * 1000),
+                            f.freeze.reason
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(exit::ALLOW)
+}
