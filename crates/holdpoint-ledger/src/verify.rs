@@ -21,7 +21,8 @@ pub enum Break {
     Malformed { seq: u64, error: String },
     /// The text says a different sequence number than its place in the ledger.
     Misplaced { seq: u64, says: u64 },
-    /// The record does not name the previous record's hash.
+    /// The record does not name the previous record's hash: the previous record was
+    /// rewritten together with its stored hash.
     Chain { seq: u64 },
     /// An indexed column disagrees with the record's text.
     Column { seq: u64, column: &'static str },
@@ -41,8 +42,10 @@ impl Break {
             Break::Changed { seq }
             | Break::Malformed { seq, .. }
             | Break::Misplaced { seq, .. }
-            | Break::Chain { seq }
             | Break::Column { seq, .. } => seq,
+            // The link into `seq` is broken: the record before it is the one that no
+            // longer matches (or `seq` was inserted after it).
+            Break::Chain { seq } => seq.saturating_sub(1),
             Break::Root { size } | Break::Signature { size } => size,
             Break::Truncated { records, .. } => records + 1,
         }
@@ -67,7 +70,7 @@ impl fmt::Display for Break {
             ),
             Break::Chain { seq } => write!(
                 f,
-                "record #{seq} does not follow record #{}: the chain is broken (a record was changed, inserted or replaced)",
+                "record #{} was changed or replaced: record #{seq} names a different hash for it",
                 seq.saturating_sub(1)
             ),
             Break::Column { seq, column } => write!(

@@ -74,6 +74,8 @@ pub struct Settlement {
     pub decided: StoredRecord,
     /// The humans whose approval let the action through.
     pub approved_by: Vec<String>,
+    /// The reasons recorded with the decision, including any a human gave.
+    pub reasons: Vec<String>,
 }
 
 /// A grant as stored: the policy's view of it and who issued it when.

@@ -365,6 +365,26 @@ fn expire_in(
     Ok(entries)
 }
 
+/// The latest refused request for `digest` whose time is not up.
+fn refused_in(
+    tx: &Transaction<'_>,
+    digest: &str,
+    now_ms: i64,
+) -> Result<Option<ApprovalRequest>, StoreError> {
+    let id: Option<String> = tx
+        .query_row(
+            "SELECT id FROM approvals WHERE digest = ?1 AND state = 'refused' ORDER BY created_ms DESC LIMIT 1",
+            [digest],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let request = match id {
+        Some(id) => load_approval(tx, &id)?,
+        None => None,
+    };
+    Ok(request.filter(|r| !r.expired_at(now_ms)))
+}
+
 fn approvers(request: &ApprovalRequest) -> Vec<String> {
     request
         .votes
@@ -546,6 +566,25 @@ impl Store for SqliteStore {
                         approval = Some(request);
                     }
                     Some(request) => approval = Some(request),
+                    None if let Some(refused) = refused_in(tx, &digest, now_ms)? => {
+                        // A human refused this exact action and the refusal still stands:
+                        // asking again is answered with their reason, not a new request.
+                        outcome = Outcome::Deny;
+                        decided = bodies::Decided::new("deny", decision, &proposal.effects);
+                        let by = refused
+                            .votes
+                            .iter()
+                            .find(|v| v.kind == VoteKind::Refuse);
+                        decided.reasons.push(format!(
+                            "{} refused this exact action in request `{}`{}",
+                            by.map_or("a human", |v| v.human.as_str()),
+                            refused.id,
+                            by.and_then(|v| v.reason.as_deref())
+                                .map(|r| format!(": {r}"))
+                                .unwrap_or_default()
+                        ));
+                        approval = Some(refused);
+                    }
                     None => {
                         let request = ApprovalRequest {
                             id: new_id("apr")?,
@@ -572,6 +611,7 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            let reasons = decided.reasons.clone();
             let approval_id = approval.as_ref().map(|r| r.id.clone());
             let mut decided_entry =
                 Entry::new(Kind::Decided, decided_actors, json(&decided)).digest(digest.clone());
@@ -606,6 +646,7 @@ impl Store for SqliteStore {
                 new_request,
                 decided,
                 approved_by,
+                reasons,
             })
         })
     }

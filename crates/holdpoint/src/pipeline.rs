@@ -124,6 +124,12 @@ impl Pipeline {
             (Some(approval), Outcome::Allow) => {
                 decision.approved(&settlement.approved_by, &approval.id)
             }
+            // A human's standing refusal of this exact action.
+            (_, Outcome::Deny) if decision.outcome != Outcome::Deny => Decision {
+                outcome: Outcome::Deny,
+                reasons: settlement.reasons.clone(),
+                ..decision
+            },
             _ => decision,
         };
         Ok(Decided {

@@ -131,11 +131,24 @@ pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
                 item.decisions.push(field("outcome"));
                 item.risk = field("risk");
                 item.reasons = strings("reasons");
+                // The decision names who approved, even when the request was opened
+                // outside this session.
+                for human in strings("approved_by") {
+                    if !item.approved_by.contains(&human) {
+                        item.approved_by.push(human);
+                    }
+                }
                 if record.approval.is_some() {
                     item.approval = record.approval.clone();
                 }
             }
-            Kind::ApprovalGiven => item.approved_by.extend(record.actors.human.clone()),
+            Kind::ApprovalGiven => {
+                if let Some(human) = &record.actors.human
+                    && !item.approved_by.contains(human)
+                {
+                    item.approved_by.push(human.clone());
+                }
+            }
             Kind::ApprovalRefused => item.refused_by.extend(record.actors.human.clone()),
             Kind::Executed => {
                 let status = body

@@ -4,13 +4,19 @@
 #![expect(
     clippy::unwrap_used,
     clippy::indexing_slicing,
+    clippy::panic,
     reason = "a test stops at the first unexpected value, and says where"
 )]
 
+mod approvals;
 mod bad_input;
 mod check;
 mod corpus;
+mod hooks;
+mod install;
+mod ledger;
 mod policy;
+mod setup;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

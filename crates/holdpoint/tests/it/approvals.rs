@@ -1,0 +1,460 @@
+//! Approvals, grants and freezes end to end: an agent's hook call held, a human at a
+//! terminal answering, the identical retry let through once.
+
+use serde_json::{Value, json};
+
+use crate::setup::Setup;
+use crate::{stderr, stdout};
+
+fn bash(setup: &Setup, session: &str, command: &str) -> Value {
+    json!({
+        "session_id": session,
+        "transcript_path": "/home/dev/.claude/projects/p/s.jsonl",
+        "cwd": setup.work().to_str().unwrap(),
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command, "description": "", "timeout": 120_000},
+        "tool_use_id": "toolu_1",
+    })
+}
+
+/// The decision and reason holdpoint gave Claude Code.
+fn claude(setup: &Setup, session: &str, command: &str) -> (String, String) {
+    let (output, answer) = setup.hook("claude-code", &bash(setup, session, command));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer = answer.unwrap();
+    let out = &answer["hookSpecificOutput"];
+    (
+        out["permissionDecision"].as_str().unwrap().to_owned(),
+        out["permissionDecisionReason"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn request_id(reason: &str) -> String {
+    let at = reason
+        .find("request apr-")
+        .unwrap_or_else(|| panic!("no request in: {reason}"));
+    reason[at + 8..at + 20].to_owned()
+}
+
+const CHANGE: &str = "systemctl restart nginx";
+const DESTROY: &str = "rm -rf /srv/app/releases";
+
+#[test]
+fn an_approved_action_runs_once_and_only_as_approved() {
+    let setup = Setup::new("approve-once");
+    setup.add_human("alice", None);
+    let (decision, reason) = claude(&setup, "s1", CHANGE);
+    assert_eq!(decision, "deny");
+    let id = request_id(&reason);
+
+    // Retrying before anyone answers finds the same request.
+    let (_, again) = claude(&setup, "s1", CHANGE);
+    assert_eq!(request_id(&again), id);
+
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(&format!("approved {id} as alice")), "{text}");
+
+    // One changed byte is another action: not approved.
+    let (decision, other) = claude(&setup, "s1", "systemctl restart nginy");
+    assert_eq!(decision, "deny");
+    assert_ne!(request_id(&other), id);
+
+    // The identical retry is allowed once, from any session.
+    let (decision, reason) = claude(&setup, "s2", CHANGE);
+    assert_eq!(decision, "allow", "{reason}");
+    assert!(reason.contains("approved by alice"), "{reason}");
+
+    // Used: the next identical call is held again under a new request.
+    let (decision, reason) = claude(&setup, "s2", CHANGE);
+    assert_eq!(decision, "deny");
+    assert_ne!(request_id(&reason), id);
+
+    // Approving a used request is refused.
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("is used, not pending"), "{text}");
+}
+
+#[test]
+fn the_trailing_space_case_is_the_same_digest() {
+    // Regression: surrounding white space is normalised, so an agent that adds a newline
+    // on retry still matches its approval.
+    let setup = Setup::new("approve-whitespace");
+    setup.add_human("alice", None);
+    let (_, reason) = claude(&setup, "s1", CHANGE);
+    let id = request_id(&reason);
+    let (_, again) = claude(&setup, "s1", &format!("{CHANGE}\n"));
+    assert_eq!(request_id(&again), id);
+}
+
+#[test]
+fn destroy_in_production_needs_the_target_typed() {
+    let setup = Setup::new("approve-confirm");
+    setup.add_human("alice", None);
+    let (_, reason) = claude(&setup, "s1", DESTROY);
+    let id = request_id(&reason);
+    assert!(reason.contains("typing the target's name"), "{reason}");
+    let (code, text) = setup.approve(&id, "alice", Some("production"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("does not match `shell:local@production`"),
+        "{text}"
+    );
+    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(claude(&setup, "s1", DESTROY).0, "allow");
+}
+
+#[test]
+fn answers_that_must_be_refused() {
+    let setup = Setup::new("approve-refusals");
+    setup.config("destroy_quorum = 2\n");
+    setup.add_human("alice", None);
+    setup.add_human("bob", Some("alice"));
+    // A human account with the agent's name is still the requester.
+    setup.add_human("claude-code", Some("alice"));
+    let (_, reason) = claude(&setup, "s1", DESTROY);
+    let id = request_id(&reason);
+    assert!(
+        reason.contains("2 distinct humans must approve"),
+        "{reason}"
+    );
+
+    // The requester cannot approve its own request.
+    let mut t = setup.terminal(&["approvals", "approve", &id, "--as", "claude-code"]);
+    t.answer("secret for", crate::setup::SECRET);
+    t.answer("to confirm", "shell:local@production");
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(2));
+    assert!(text.contains("cannot approve its own request"), "{text}");
+
+    // No terminal: an agent's tool call has none, so no secret is even asked for.
+    let output = setup.run(
+        &["approvals", "approve", &id, "--as", "alice"],
+        "correct horse battery\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("only a human at a terminal can approve"));
+
+    // A wrong secret.
+    let mut t = setup.terminal(&["approvals", "approve", &id, "--as", "alice"]);
+    t.answer("secret for", "not the secret");
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(2));
+    assert!(text.contains("wrong secret"), "{text}");
+
+    // Quorum of two: the same human twice counts once.
+    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("1 of 2 distinct humans"), "{text}");
+    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("already answered"), "{text}");
+    assert_eq!(
+        claude(&setup, "s1", DESTROY).0,
+        "deny",
+        "one human is not a quorum"
+    );
+    let (code, text) = setup.approve(&id, "bob", Some("shell:local@production"));
+    assert_eq!(code, Some(0), "{text}");
+    let (decision, reason) = claude(&setup, "s1", DESTROY);
+    assert_eq!(decision, "allow");
+    assert!(reason.contains("alice, bob"), "{reason}");
+
+    // Every refused attempt is in the ledger only as what succeeded: two approvals.
+    let given = setup
+        .records()
+        .iter()
+        .filter(|r| r["kind"] == "approval_given")
+        .count();
+    assert_eq!(given, 2);
+}
+
+#[test]
+fn requests_expire() {
+    let setup = Setup::new("approve-expiry");
+    setup.config("approval_ttl = \"1s\"\n");
+    setup.add_human("alice", None);
+    let (_, reason) = claude(&setup, "s1", CHANGE);
+    let id = request_id(&reason);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("is expired, not pending"), "{text}");
+    let (decision, reason) = claude(&setup, "s1", CHANGE);
+    assert_eq!(decision, "deny");
+    assert_ne!(request_id(&reason), id);
+    assert!(
+        setup
+            .records()
+            .iter()
+            .any(|r| r["kind"] == "approval_expired")
+    );
+}
+
+#[test]
+fn a_refusal_stands_for_the_identical_action() {
+    let setup = Setup::new("approve-refuse");
+    setup.add_human("alice", None);
+    let (_, reason) = claude(&setup, "s1", CHANGE);
+    let id = request_id(&reason);
+    let mut t = setup.terminal(&[
+        "approvals",
+        "deny",
+        &id,
+        "--reason",
+        "not during the release",
+    ]);
+    t.answer("secret for", crate::setup::SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
+    let (decision, reason) = claude(&setup, "s1", CHANGE);
+    assert_eq!(decision, "deny");
+    assert!(
+        reason.contains("alice refused this exact action"),
+        "{reason}"
+    );
+    assert!(reason.contains("not during the release"), "{reason}");
+}
+
+#[test]
+fn grants_allow_within_their_scope_and_freezes_override_them() {
+    let setup = Setup::new("grants-freezes");
+    setup.add_human("alice", None);
+    // Issuing a grant needs a human.
+    let output = setup.run(
+        &[
+            "grant",
+            "create",
+            "--agent",
+            "claude-code",
+            "--task",
+            "t",
+            "--target",
+            "shell:*@production",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2));
+
+    let mut t = setup.terminal(&[
+        "grant",
+        "create",
+        "--agent",
+        "claude-code",
+        "--task",
+        "restart the web tier after the config fix",
+        "--target",
+        "shell:*@production",
+        "--max-risk",
+        "change",
+        "--ttl",
+        "2h",
+    ]);
+    t.answer("secret for", crate::setup::SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(claude(&setup, "s1", CHANGE).0, "allow");
+    // Above the grant's risk: held.
+    assert_eq!(claude(&setup, "s1", DESTROY).0, "deny");
+    let grant = setup
+        .records()
+        .into_iter()
+        .find(|r| r["kind"] == "grant_issued")
+        .unwrap();
+    assert_eq!(grant["actors"]["human"], "alice");
+    assert_eq!(
+        grant["body"]["task"],
+        "restart the web tier after the config fix"
+    );
+
+    // A freeze denies change whatever the grant says; anyone may start one.
+    let output = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "production",
+            "--reason",
+            "release 4.2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (decision, reason) = claude(&setup, "s1", CHANGE);
+    assert_eq!(decision, "deny");
+    assert!(reason.contains("release 4.2"), "{reason}");
+    assert!(
+        !reason.contains("request apr-"),
+        "a freeze refuses; it does not hold: {reason}"
+    );
+    // Reads still work during a freeze.
+    assert_eq!(claude(&setup, "s1", "git status").0, "allow");
+
+    // Only a human ends it.
+    let output = setup.run(&["freeze", "end", "--env", "production"], "");
+    assert_eq!(output.status.code(), Some(2));
+    let mut t = setup.terminal(&["freeze", "end", "--env", "production"]);
+    t.answer("secret for", crate::setup::SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(claude(&setup, "s1", CHANGE).0, "allow");
+
+    // Revoking takes the right away at once.
+    let list = setup.run(&["grant", "list", "--format", "json"], "");
+    let grants: Vec<Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    let id = grants[0]["id"].as_str().unwrap().to_owned();
+    let output = setup.run(&["grant", "revoke", &id], "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(claude(&setup, "s1", CHANGE).0, "deny");
+}
+
+#[test]
+fn incident_replay_agent_deletes_the_production_database_during_a_freeze() {
+    // The July 2025 incident: a declared code freeze, an agent with shell access, and a
+    // production database deleted. Here the freeze is a control, not a sentence.
+    let setup = Setup::new("incident-replay");
+    let output = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "production",
+            "--reason",
+            "code freeze until the launch",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let attempts = [
+        "psql \"$DATABASE_URL\" -c 'DROP TABLE users'",
+        "psql -h db.internal -U app -c 'DELETE FROM executives; DELETE FROM companies'",
+        "dropdb -h db.internal app_production",
+        "rm -rf /var/lib/postgresql/16/main",
+    ];
+    for attempt in attempts {
+        let (decision, reason) = claude(&setup, "incident", attempt);
+        assert_eq!(decision, "deny", "{attempt}");
+        assert!(
+            reason.contains("code freeze until the launch"),
+            "{attempt}: {reason}"
+        );
+    }
+    // The agent's post-hoc account does not matter: the report comes from the ledger.
+    let output = setup.run(&["report", "--session", "incident", "--format", "json"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["proposed"], 4);
+    assert_eq!(report["blocked"], 4);
+    assert_eq!(report["allowed"], 0);
+    let inputs: Vec<&str> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["input"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, attempts);
+    for action in report["actions"].as_array().unwrap() {
+        assert_eq!(action["status"], "blocked");
+        assert_eq!(action["decisions"], json!(["deny"]));
+        assert_eq!(action["risk"], "destroy");
+    }
+    let text = stdout(&setup.run(&["report", "--session", "incident"], ""));
+    assert!(
+        text.contains("4 proposed: 0 allowed, 4 blocked, 0 pending"),
+        "{text}"
+    );
+    assert!(text.contains("BLOCKED"), "{text}");
+    let md = stdout(&setup.run(&["report", "--session", "incident", "--format", "md"], ""));
+    assert!(
+        md.starts_with("# holdpoint session report: `incident`"),
+        "{md}"
+    );
+    assert_eq!(md.matches("| blocked |").count(), 4, "{md}");
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
+
+#[test]
+fn exec_waits_for_approval_then_runs_and_records_the_exit_status() {
+    let setup = Setup::new("exec");
+    setup.add_human("alice", None);
+    let outside = setup.scratch.0.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let flag = outside.join("flag");
+    let flag_text = flag.to_str().unwrap().to_owned();
+    // A program holdpoint cannot read (a copy of `touch`): opaque, so held in
+    // production, and harmless to run.
+    let mark = outside.join("mark");
+    std::fs::copy("/usr/bin/touch", &mark).unwrap();
+    let mark = mark.to_str().unwrap().to_owned();
+
+    // Workspace work runs at once, with its exit status passed on and recorded.
+    let output = setup.run(&["exec", "--session", "e1", "--", "sh", "-c", "exit 3"], "");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let output = setup.run(&["exec", "--session", "e1", "--", "ls"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    // Held, without waiting: exit status 3 and the request named.
+    let output = setup.run(&["exec", "--no-wait", "--", &mark, &flag_text], "");
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("request apr-"));
+
+    // Held, waiting: a human approves from another terminal, and the command runs.
+    let waiting = setup
+        .command(&[
+            "exec",
+            "--session",
+            "e1",
+            "--wait",
+            "60s",
+            "--",
+            &mark,
+            &flag_text,
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The same command was held a moment ago: the waiting exec finds that request.
+    let id = request_id(&stderr(&output));
+    let started = std::time::Instant::now();
+    while !setup.records().iter().any(|r| {
+        r["kind"] == "decided" && r["actors"]["session"] == "e1" && r["approval"] == id.as_str()
+    }) {
+        assert!(started.elapsed().as_secs() < 30, "exec never asked");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!flag.exists());
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(0), "{text}");
+    let output = waiting.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains(&format!("waiting for approval {id}")));
+    assert!(flag.exists(), "the approved command ran");
+
+    let report: Value = serde_json::from_str(&stdout(
+        &setup.run(&["report", "--session", "e1", "--format", "json"], ""),
+    ))
+    .unwrap();
+    let actions = report["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 3);
+    assert_eq!(
+        actions[0]["outcomes"][0],
+        "failed (exit 3) [holdpoint exec]"
+    );
+    assert_eq!(
+        actions[1]["outcomes"][0],
+        "succeeded (exit 0) [holdpoint exec]"
+    );
+    assert_eq!(actions[2]["decisions"], json!(["ask", "allow"]));
+    assert_eq!(actions[2]["approved_by"], json!(["alice"]));
+    assert_eq!(
+        actions[2]["outcomes"][0],
+        "succeeded (exit 0) [holdpoint exec]"
+    );
+}

@@ -1,0 +1,319 @@
+//! The agent hooks, driven with the JSON each agent sends, answered in its protocol.
+
+use serde_json::{Value, json};
+
+use crate::setup::Setup;
+use crate::{data, stderr, stdout};
+
+/// A recorded hook input, with its working directory and command replaced.
+fn fixture(name: &str, cwd: &str, command: &str) -> Value {
+    let text = std::fs::read_to_string(data(&format!("hooks/{name}.json"))).unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["cwd"] = json!(cwd);
+    if value.get("workspace_roots").is_some() {
+        value["workspace_roots"] = json!([cwd]);
+    }
+    if value.get("command").is_some() {
+        value["command"] = json!(command);
+    }
+    if value["tool_input"].get("command").is_some() {
+        value["tool_input"]["command"] = json!(command);
+    }
+    value
+}
+
+fn reason(answer: &Value) -> String {
+    [
+        &answer["hookSpecificOutput"]["permissionDecisionReason"],
+        &answer["reason"],
+        &answer["agent_message"],
+    ]
+    .iter()
+    .find_map(|v| v.as_str())
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[test]
+fn each_agent_is_answered_in_its_own_protocol() {
+    let setup = Setup::new("hook-protocols");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let cases = [
+        ("claude-code", "claude-code-pre-bash"),
+        ("codex", "codex-pre-bash"),
+        ("gemini", "gemini-pre-shell"),
+        ("cursor", "cursor-before-shell"),
+    ];
+    for (agent, name) in cases {
+        // A read: allowed.
+        let (output, answer) = setup.hook(agent, &fixture(name, &cwd, "ls -la"));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{agent}: {}",
+            stderr(&output)
+        );
+        match agent {
+            "claude-code" => {
+                let answer = answer.unwrap();
+                assert_eq!(
+                    answer["hookSpecificOutput"]["hookEventName"], "PreToolUse",
+                    "{answer}"
+                );
+                assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "allow");
+                assert_eq!(answer.as_object().unwrap().len(), 1);
+            }
+            // Codex rejects `allow` without a rewritten input: no answer lets it run.
+            "codex" => assert_eq!(answer, None, "{}", stdout(&output)),
+            "gemini" => {
+                let answer = answer.unwrap();
+                assert_eq!(answer["decision"], "allow");
+                assert!(answer["reason"].is_string());
+            }
+            "cursor" => {
+                let answer = answer.unwrap();
+                assert_eq!(answer["permission"], "allow");
+                assert!(answer["user_message"].is_string());
+                assert!(answer["agent_message"].is_string());
+            }
+            _ => unreachable!(),
+        }
+
+        // A destroy in production: held, answered as a denial that names the request.
+        let (output, answer) = setup.hook(
+            agent,
+            &fixture(name, &cwd, "rm -rf /var/lib/postgresql/16/main"),
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{agent}: {}",
+            stderr(&output)
+        );
+        let answer = answer.unwrap();
+        match agent {
+            "claude-code" | "codex" => {
+                assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "PreToolUse");
+                assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+            }
+            "gemini" => assert_eq!(answer["decision"], "deny"),
+            "cursor" => {
+                assert_eq!(answer["permission"], "deny");
+                assert_eq!(answer["user_message"], answer["agent_message"]);
+            }
+            _ => unreachable!(),
+        }
+        let text = reason(&answer);
+        assert!(
+            text.contains("held this action for human approval: request apr-"),
+            "{text}"
+        );
+        assert!(text.contains("holdpoint approvals approve apr-"), "{text}");
+        assert!(text.contains("retry exactly the same action"), "{text}");
+        assert!(
+            text.contains("deletes `/var/lib/postgresql/16/main`"),
+            "{text}"
+        );
+    }
+    // Each agent's held action is its own request.
+    let list = setup.run(&["approvals", "list", "--format", "json"], "");
+    let requests: Vec<Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    let mut agents: Vec<&str> = requests
+        .iter()
+        .map(|r| r["agent"].as_str().unwrap())
+        .collect();
+    agents.sort_unstable();
+    assert_eq!(agents, ["claude-code", "codex", "cursor", "gemini"]);
+}
+
+#[test]
+fn post_tool_hooks_record_what_happened() {
+    let setup = Setup::new("hook-post");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    for (agent, pre, post) in [
+        (
+            "claude-code",
+            "claude-code-pre-bash",
+            "claude-code-post-bash",
+        ),
+        ("codex", "codex-pre-bash", "codex-post-bash"),
+        ("gemini", "gemini-pre-shell", "gemini-post-shell"),
+        ("cursor", "cursor-before-shell", "cursor-after-shell"),
+    ] {
+        setup.hook(agent, &fixture(pre, &cwd, "ls -la"));
+        let (output, answer) = setup.hook(agent, &fixture(post, &cwd, "ls -la"));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{agent}: {}",
+            stderr(&output)
+        );
+        match agent {
+            "gemini" | "cursor" => assert_eq!(answer, Some(json!({}))),
+            _ => assert_eq!(answer, None),
+        }
+    }
+    let records = setup.records();
+    let decided: Vec<&Value> = records.iter().filter(|r| r["kind"] == "decided").collect();
+    let executed: Vec<&Value> = records.iter().filter(|r| r["kind"] == "executed").collect();
+    assert_eq!(executed.len(), 4);
+    for (decision, outcome) in decided.iter().zip(&executed) {
+        // The outcome is bound to the same action as the decision.
+        assert_eq!(decision["digest"], outcome["digest"]);
+        assert_eq!(decision["actors"]["agent"], outcome["actors"]["agent"]);
+        assert!(
+            outcome["body"]["observed_by"]
+                .as_str()
+                .unwrap()
+                .ends_with("post-tool hook")
+        );
+    }
+    assert_eq!(executed[3]["body"]["duration_ms"], 1520);
+}
+
+#[test]
+fn a_failing_hook_denies() {
+    let setup = Setup::new("hook-fail-closed");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+
+    // Not JSON at all.
+    let output = setup.run(&["hook", "claude-code"], "{not json");
+    assert_eq!(output.status.code(), Some(2));
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(stderr(&output).contains("could not decide this action, so it is refused"));
+
+    // JSON of another agent's shape.
+    let output = setup.run(
+        &["hook", "gemini"],
+        &fixture("claude-code-pre-bash", &cwd, "ls").to_string(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&output)).unwrap()["decision"],
+        "deny"
+    );
+
+    // The store is gone: nothing can be recorded, so nothing is allowed.
+    std::fs::remove_file(setup.home.join("store.db")).unwrap();
+    let (output, answer) = setup.hook("cursor", &fixture("cursor-before-shell", &cwd, "ls"));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(answer.unwrap()["permission"], "deny");
+    assert!(
+        stderr(&output).contains("holdpoint init"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn agents_cannot_weaken_holdpoint() {
+    let setup = Setup::new("hook-self-protection");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let home = setup.home.to_str().unwrap().to_owned();
+    let shell = [
+        "holdpoint approvals approve apr-abcdefgh".to_owned(),
+        "holdpoint grant create --agent claude-code --task x --target '*' --max-risk destroy"
+            .to_owned(),
+        "holdpoint freeze end --env production".to_owned(),
+        format!("sqlite3 {home}/store.db 'DELETE FROM records'"),
+        format!("rm -f {home}/store.db"),
+        format!("echo 'environment = \"development\"' > {home}/holdpoint.toml"),
+        "holdpoint uninstall claude-code".to_owned(),
+        "echo '{}' > ~/.claude/settings.json".to_owned(),
+        format!("sed -i 's/PreToolUse/Off/' {cwd}/.claude/settings.json"),
+    ];
+    for command in &shell {
+        let (_, answer) = setup.hook(
+            "claude-code",
+            &fixture("claude-code-pre-bash", &cwd, command),
+        );
+        let answer = answer.unwrap();
+        assert_eq!(
+            answer["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{command}: {answer}"
+        );
+        assert!(
+            reason(&answer).contains("refused this action"),
+            "{command} must be refused outright, not held: {answer}"
+        );
+    }
+    // The agent's own file tools, on the hook settings and on holdpoint's files.
+    for (tool, path) in [
+        ("Write", setup.path(".claude/settings.json")),
+        ("Edit", format!("{cwd}/.claude/settings.local.json")),
+        ("Write", format!("{home}/policies/default.cedar")),
+        ("Edit", format!("{home}/holdpoint.toml")),
+    ] {
+        let mut input = fixture("claude-code-pre-write", &cwd, "");
+        input["tool_name"] = json!(tool);
+        input["tool_input"] =
+            json!({"file_path": path, "old_string": "a", "new_string": "b", "content": "{}"});
+        let (_, answer) = setup.hook("claude-code", &input);
+        let answer = answer.unwrap();
+        assert_eq!(
+            answer["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{tool} {path}: {answer}"
+        );
+    }
+    // Nothing was held: no request exists that a confused human might approve.
+    let list = setup.run(&["approvals", "list", "--format", "json"], "");
+    assert_eq!(stdout(&list).trim(), "[]");
+}
+
+#[test]
+fn file_tools_in_the_workspace_are_allowed_and_bound_to_their_content() {
+    let setup = Setup::new("hook-file-tools");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let mut input = fixture("claude-code-pre-write", &cwd, "");
+    input["tool_input"]["file_path"] = json!(format!("{cwd}/notes.md"));
+    let (_, answer) = setup.hook("claude-code", &input);
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "allow"
+    );
+    // Writing outside the workspace in production is held; other content is another
+    // action.
+    input["tool_input"]["file_path"] = json!("/etc/cron.d/cleanup");
+    let (_, first) = setup.hook("claude-code", &input);
+    input["tool_input"]["content"] = json!("* * * * * root rm -rf /\n");
+    let (_, second) = setup.hook("claude-code", &input);
+    let (first, second) = (reason(&first.unwrap()), reason(&second.unwrap()));
+    assert!(first.contains("request apr-"), "{first}");
+    let id = |t: &str| t.split("request ").nth(1).unwrap()[..12].to_owned();
+    assert_ne!(id(&first), id(&second));
+
+    // Codex patches are judged by the files they touch.
+    let mut patch = fixture("codex-pre-bash", &cwd, "");
+    patch["tool_name"] = json!("apply_patch");
+    patch["tool_input"] = json!({"command": "*** Begin Patch\n*** Update File: src/main.rs\n@@\n-a\n+b\n*** End Patch\n"});
+    let (output, answer) = setup.hook("codex", &patch);
+    assert_eq!(answer, None, "{}", stdout(&output));
+    patch["tool_input"] =
+        json!({"command": "*** Begin Patch\n*** Delete File: /etc/passwd\n*** End Patch\n"});
+    let (_, answer) = setup.hook("codex", &patch);
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
+}
+
+#[test]
+fn mcp_tools_are_at_least_change() {
+    let setup = Setup::new("hook-mcp");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let mut input = fixture("claude-code-pre-bash", &cwd, "");
+    input["tool_name"] = json!("mcp__github__list_issues");
+    input["tool_input"] = json!({"repo": "acme/app"});
+    let (_, answer) = setup.hook("claude-code", &input);
+    let answer = answer.unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(reason(&answer).contains("request apr-"), "{answer}");
+
+    setup.config("environment = \"development\"\n");
+    let (_, answer) = setup.hook("claude-code", &input);
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "allow"
+    );
+}

@@ -1,0 +1,168 @@
+//! `holdpoint install` and `uninstall`: the agents' settings files, merged and restored.
+
+use serde_json::{Value, json};
+
+use crate::setup::Setup;
+use crate::{stderr, stdout};
+
+fn read(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn our_commands(settings: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for (_, groups) in settings["hooks"].as_object().unwrap() {
+        for group in groups.as_array().unwrap() {
+            let inner = group["hooks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| vec![group.clone()]);
+            for hook in inner {
+                let command = hook["command"].as_str().unwrap().to_owned();
+                if command.contains("holdpoint") {
+                    found.push(command);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn claude_code_settings_are_merged_not_clobbered() {
+    let setup = Setup::new("install-claude");
+    let path = setup.user_home.join(".claude/settings.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let existing = json!({
+        "model": "opus",
+        "permissions": {"allow": ["Bash(npm test)"]},
+        "hooks": {
+            "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "/usr/local/bin/audit-bash"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]
+        }
+    });
+    std::fs::write(&path, existing.to_string()).unwrap();
+
+    for _ in 0..2 {
+        let output = setup.run(&["install", "claude-code"], "");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let settings = read(&path);
+    assert_eq!(settings["model"], "opus");
+    assert_eq!(settings["permissions"], existing["permissions"]);
+    assert_eq!(settings["hooks"]["Stop"], existing["hooks"]["Stop"]);
+    let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre[0], existing["hooks"]["PreToolUse"][0]);
+    assert_eq!(pre.len(), 2, "installing twice adds one entry: {settings}");
+    assert_eq!(pre[1]["matcher"], "*");
+    assert_eq!(pre[1]["hooks"][0]["type"], "command");
+    assert_eq!(pre[1]["hooks"][0]["timeout"], 30);
+    let command = pre[1]["hooks"][0]["command"].as_str().unwrap();
+    assert!(command.ends_with(" hook claude-code"), "{command}");
+    assert!(command.starts_with('/'), "an absolute path: {command}");
+    assert!(settings["hooks"]["PostToolUse"].is_array());
+
+    let output = setup.run(&["uninstall", "claude-code"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(read(&path), existing);
+}
+
+#[test]
+fn each_agent_gets_its_own_file_and_shape() {
+    let setup = Setup::new("install-agents");
+    let project = setup.work().to_str().unwrap().to_owned();
+    for (agent, file, event) in [
+        ("claude-code", ".claude/settings.json", "PreToolUse"),
+        ("codex", ".codex/hooks.json", "PreToolUse"),
+        ("gemini", ".gemini/settings.json", "BeforeTool"),
+        ("cursor", ".cursor/hooks.json", "beforeShellExecution"),
+    ] {
+        let output = setup.run(&["install", agent, "--project", &project], "");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let settings = read(&setup.work().join(file));
+        assert!(settings["hooks"][event].is_array(), "{agent}: {settings}");
+        let commands = our_commands(&settings);
+        assert!(!commands.is_empty());
+        assert!(
+            commands
+                .iter()
+                .all(|c| c.ends_with(&format!("hook {agent}")))
+        );
+        match agent {
+            "gemini" => assert_eq!(
+                settings["hooks"]["BeforeTool"][0]["hooks"][0]["timeout"],
+                30_000
+            ),
+            "cursor" => {
+                assert_eq!(settings["version"], 1);
+                assert!(settings["hooks"]["beforeMCPExecution"].is_array());
+            }
+            "codex" => assert!(stdout(&output).contains("/hooks")),
+            _ => {}
+        }
+        let output = setup.run(&["uninstall", agent, "--project", &project], "");
+        assert_eq!(output.status.code(), Some(0));
+        let settings = read(&setup.work().join(file));
+        assert!(settings.get("hooks").is_none(), "{agent}: {settings}");
+    }
+}
+
+#[test]
+fn a_broken_settings_file_is_left_alone() {
+    let setup = Setup::new("install-broken");
+    let path = setup.user_home.join(".gemini/settings.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "{ \"theme\": \"dark\", }").unwrap();
+    let output = setup.run(&["install", "gemini"], "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not valid JSON"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{ \"theme\": \"dark\", }"
+    );
+}
+
+#[test]
+fn an_installed_hook_decides_the_agents_calls() {
+    // The command written into the settings is the one the agent will run.
+    let setup = Setup::new("install-run");
+    setup.run(&["install", "claude-code"], "");
+    let settings = read(&setup.user_home.join(".claude/settings.json"));
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({
+        "session_id": "s", "cwd": setup.work().to_str().unwrap(),
+        "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "rm -rf ~/.holdpoint"}
+    });
+    let mut child = setup_shell(&setup, &command);
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+}
+
+fn setup_shell(setup: &Setup, command: &str) -> std::process::Child {
+    std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(setup.work())
+        .env("HOLDPOINT_HOME", &setup.home)
+        .env("HOME", &setup.user_home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}

@@ -1,0 +1,340 @@
+//! The ledger: tampering is found and the first bad record named; acknowledged records
+//! survive writers killed mid-write; concurrent writers keep one chain; receipts verify.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use holdpoint_ledger::{Actors, Entry, Hash, Kind, Receipt, SigningKey, VerifyingKey};
+use holdpoint_store::{SqliteStore, Store as _};
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+use crate::setup::Setup;
+use crate::{stderr, stdout};
+
+/// A set-up home whose ledger holds `n` records.
+fn ledger(name: &str, n: u64) -> Setup {
+    let setup = Setup::new(name);
+    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
+    let store = SqliteStore::open(
+        &setup.home.join("store.db"),
+        SigningKey::from_text(&key).unwrap(),
+    )
+    .unwrap();
+    let mut seq = 0;
+    while seq < n {
+        let batch: Vec<Entry> = (seq..n.min(seq + 50))
+            .map(|i| {
+                Entry::new(
+                    Kind::Proposed,
+                    Actors {
+                        agent: Some("claude-code".into()),
+                        session: Some(format!("s{}", i % 3)),
+                        ..Actors::default()
+                    },
+                    json!({"surface": "shell", "input": format!("ls /srv/{i}")}),
+                )
+                .digest(format!("sha256:{i:064x}"))
+            })
+            .collect();
+        seq += batch.len() as u64;
+        store
+            .append(&batch, 1_700_000_000_000 + seq as i64)
+            .unwrap();
+    }
+    setup
+}
+
+fn db(setup: &Setup) -> Connection {
+    Connection::open(setup.home.join("store.db")).unwrap()
+}
+
+/// Runs `log verify`; the exit status and what it printed.
+fn verify(setup: &Setup) -> (Option<i32>, String) {
+    let output = setup.run(&["log", "verify"], "");
+    (
+        output.status.code(),
+        format!("{}{}", stdout(&output), stderr(&output)),
+    )
+}
+
+fn assert_broken(setup: &Setup, expected: &str) {
+    let (code, text) = verify(setup);
+    assert_eq!(code, Some(5), "{text}");
+    assert!(text.contains(expected), "expected `{expected}` in: {text}");
+}
+
+#[test]
+fn an_untouched_ledger_verifies_with_its_checkpoints() {
+    let setup = ledger("ledger-clean", 600);
+    let (code, text) = verify(&setup);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("600 records, 2 signed checkpoints (last at #512)"),
+        "{text}"
+    );
+    assert!(text.contains("records #513..#600 are chained but not yet under a signed checkpoint"));
+    let output = setup.run(&["log", "checkpoint"], "");
+    assert!(stdout(&output).contains("signed checkpoint at #600"));
+    let (_, text) = verify(&setup);
+    assert!(
+        text.contains("3 signed checkpoints (last at #600)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_changed_record_is_named() {
+    let setup = ledger("ledger-changed", 600);
+    db(&setup)
+        .execute(
+            "UPDATE records SET text = replace(text, 'ls /srv', 'rm -rf /srv') WHERE seq = 100",
+            [],
+        )
+        .unwrap();
+    assert_broken(&setup, "FAILED at record #100: record #100 was changed");
+}
+
+#[test]
+fn a_changed_record_with_its_hash_rewritten_is_named() {
+    let setup = ledger("ledger-rehashed", 600);
+    let conn = db(&setup);
+    let text: String = conn
+        .query_row("SELECT text FROM records WHERE seq = 100", [], |r| r.get(0))
+        .unwrap();
+    let forged = text.replace("ls /srv", "rm -rf /srv");
+    conn.execute(
+        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 100",
+        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
+    )
+    .unwrap();
+    assert_broken(
+        &setup,
+        "FAILED at record #100: record #100 was changed or replaced",
+    );
+}
+
+#[test]
+fn a_deleted_record_is_named() {
+    let setup = ledger("ledger-deleted", 600);
+    db(&setup)
+        .execute("DELETE FROM records WHERE seq = 100", [])
+        .unwrap();
+    assert_broken(&setup, "record #100 is missing: the next record is #101");
+}
+
+#[test]
+fn reordered_records_are_named() {
+    let setup = ledger("ledger-reordered", 600);
+    let conn = db(&setup);
+    conn.execute_batch(
+        "UPDATE records SET seq = -1 WHERE seq = 100;
+         UPDATE records SET seq = 100 WHERE seq = 101;
+         UPDATE records SET seq = 101 WHERE seq = -1;",
+    )
+    .unwrap();
+    assert_broken(&setup, "record #100 holds the text of record #101");
+}
+
+#[test]
+fn a_truncated_tail_below_the_last_checkpoint_is_found() {
+    let setup = ledger("ledger-truncated", 600);
+    db(&setup)
+        .execute("DELETE FROM records WHERE seq > 300", [])
+        .unwrap();
+    assert_broken(
+        &setup,
+        "a checkpoint signed 512 records but only 300 remain; record #301 onwards is gone",
+    );
+}
+
+#[test]
+fn a_rewritten_history_fails_the_signed_root() {
+    // Someone with write access to the database but not the key rewrites record #100
+    // and re-chains every later record: the chain is whole, the signed root is not.
+    let setup = ledger("ledger-rewritten", 300);
+    let conn = db(&setup);
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT seq, text FROM records WHERE seq >= 100 ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut prev: String = conn
+        .query_row("SELECT hash FROM records WHERE seq = 99", [], |r| r.get(0))
+        .unwrap();
+    for (seq, text) in rows {
+        let mut record: Value = serde_json::from_str(&text).unwrap();
+        if seq == 100 {
+            record["body"]["input"] = json!("rm -rf /srv");
+        }
+        record["prev"] = json!(prev);
+        let text = serde_json::to_string(&record).unwrap();
+        let hash = Hash::leaf(text.as_bytes()).to_string();
+        conn.execute(
+            "UPDATE records SET text = ?1, hash = ?2 WHERE seq = ?3",
+            (&text, &hash, seq),
+        )
+        .unwrap();
+        prev = hash;
+    }
+    assert_broken(
+        &setup,
+        "the records up to #256 do not give the Merkle root signed at that size",
+    );
+}
+
+#[test]
+fn an_indexed_column_cannot_be_changed_behind_the_text() {
+    let setup = ledger("ledger-column", 50);
+    db(&setup)
+        .execute("UPDATE records SET session = 'other' WHERE seq = 7", [])
+        .unwrap();
+    assert_broken(
+        &setup,
+        "record #7 was changed: its `session` column disagrees",
+    );
+}
+
+/// A hook call for a command, as Claude Code sends it.
+fn bash(setup: &Setup, command: &str) -> String {
+    json!({
+        "session_id": "crash",
+        "cwd": setup.work().to_str().unwrap(),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+    })
+    .to_string()
+}
+
+/// The ledger sequence number an answer acknowledges.
+fn acknowledged(answer: &str) -> Option<u64> {
+    let at = answer.find("ledger #")?;
+    answer[at + 8..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn writers_killed_mid_write_lose_nothing_acknowledged() {
+    let setup = Setup::new("ledger-crash");
+    let mut acked: Vec<(u64, String)> = Vec::new();
+    let mut killed = 0;
+    for round in 0..30u64 {
+        let children: Vec<(String, std::process::Child)> = (0..3)
+            .map(|i| {
+                let command = format!("systemctl restart app-{round}-{i}");
+                let mut child = setup
+                    .command(&["hook", "claude-code"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                use std::io::Write as _;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(bash(&setup, &command).as_bytes())
+                    .unwrap();
+                (command, child)
+            })
+            .collect();
+        // Kill at a different moment each round: before, during and after the write.
+        std::thread::sleep(Duration::from_millis((round * 7) % 40));
+        for (command, mut child) in children {
+            if child.try_wait().unwrap().is_none() {
+                let _ = child.kill();
+                killed += 1;
+            }
+            let output = child.wait_with_output().unwrap();
+            if output.status.success()
+                && let Some(seq) = acknowledged(&String::from_utf8_lossy(&output.stdout))
+            {
+                acked.push((seq, command));
+            }
+        }
+    }
+    assert!(killed > 0, "no writer was killed: the test proves nothing");
+    assert!(
+        !acked.is_empty(),
+        "no writer finished: the test proves nothing"
+    );
+    let records = setup.records();
+    for (seq, command) in &acked {
+        let decided = &records[usize::try_from(*seq).unwrap() - 1];
+        assert_eq!(decided["seq"], *seq);
+        assert_eq!(decided["kind"], "decided");
+        let proposed = records
+            .iter()
+            .rev()
+            .find(|r| r["kind"] == "proposed" && r["digest"] == decided["digest"])
+            .unwrap();
+        assert_eq!(proposed["body"]["input"], command.as_str());
+    }
+    let (code, text) = verify(&setup);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn concurrent_writers_keep_one_chain() {
+    let setup = Setup::new("ledger-concurrent");
+    std::thread::scope(|scope| {
+        for writer in 0..4 {
+            let setup = &setup;
+            scope.spawn(move || {
+                for i in 0..15 {
+                    let input = bash(setup, &format!("ls /srv/{writer}/{i}"));
+                    let output = setup.run(&["hook", "claude-code"], &input);
+                    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+                }
+            });
+        }
+    });
+    let records = setup.records();
+    assert_eq!(records.len(), 120);
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(record["seq"], i + 1);
+    }
+    assert_eq!(verify(&setup).0, Some(0));
+}
+
+#[test]
+fn receipts_are_signed_and_verify_offline() {
+    let setup = Setup::new("ledger-receipt");
+    let output = setup.run(&["hook", "claude-code"], &bash(&setup, "ls"));
+    let seq = acknowledged(&stdout(&output)).unwrap();
+    let output = setup.run(&["log", "receipt", &seq.to_string()], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let receipt: Receipt = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(receipt.record, seq);
+    assert_eq!(receipt.agent.as_deref(), Some("claude-code"));
+    assert_eq!(receipt.session.as_deref(), Some("crash"));
+    assert_eq!(receipt.decision, "allow");
+    assert_eq!(receipt.os_user.as_deref(), Some("tester"));
+    // The receipt names the hash of the record exactly as stored.
+    let stored = stdout(&setup.run(&["log", "show", &seq.to_string(), "--format", "json"], ""));
+    assert_eq!(
+        receipt.record_hash,
+        Hash::leaf(stored.trim_end().as_bytes())
+    );
+    let public = std::fs::read_to_string(setup.home.join("keys/ledger.pub")).unwrap();
+    let key = VerifyingKey::from_text(&public).unwrap();
+    assert!(receipt.verify(&key));
+    let forged = Receipt {
+        decision: "deny".into(),
+        ..receipt
+    };
+    assert!(!forged.verify(&key));
+
+    // A record that is not a decision has no receipt.
+    let output = setup.run(&["log", "receipt", &(seq - 1).to_string()], "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a decision"));
+}

@@ -1,0 +1,235 @@
+//! A set-up holdpoint for one test: its own `$HOLDPOINT_HOME`, a home directory for the
+//! agents' settings, a workspace, and a terminal for the human.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{Scratch, stdout};
+
+pub const SECRET: &str = "correct horse battery";
+
+#[derive(Debug)]
+pub struct Setup {
+    pub scratch: Scratch,
+    /// `$HOLDPOINT_HOME`.
+    pub home: PathBuf,
+    /// `$HOME` of the user the agent and the human run as.
+    pub user_home: PathBuf,
+    /// The agent's workspace.
+    pub work: PathBuf,
+}
+
+impl Setup {
+    /// A fresh home, set up with `holdpoint init`.
+    pub fn new(name: &str) -> Self {
+        let scratch = Scratch::new(name);
+        let user_home = scratch.0.join("home");
+        let work = user_home.join("project");
+        std::fs::create_dir_all(&work).unwrap();
+        let setup = Setup {
+            home: user_home.join(".holdpoint"),
+            user_home,
+            work,
+            scratch,
+        };
+        let init = setup.run(&["init"], "");
+        assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+        setup
+    }
+
+    /// Replaces `holdpoint.toml`.
+    pub fn config(&self, text: &str) {
+        std::fs::write(self.home.join("holdpoint.toml"), text).unwrap();
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_holdpoint"));
+        command.args(args);
+        self.environment(&mut command);
+        command
+    }
+
+    /// The environment every holdpoint process of the test runs in.
+    fn environment(&self, command: &mut Command) {
+        command
+            .current_dir(&self.work)
+            .env("HOLDPOINT_HOME", &self.home)
+            .env("HOME", &self.user_home)
+            .env("USER", "tester")
+            .env_remove("HOLDPOINT_ENV")
+            .env_remove("HOLDPOINT_POLICIES");
+    }
+
+    /// Runs holdpoint with piped standard input, as an agent's tool call would.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs `holdpoint hook AGENT` with a JSON input; returns the output and the answer.
+    pub fn hook(&self, agent: &str, input: &Value) -> (Output, Option<Value>) {
+        let output = self.run(&["hook", agent], &input.to_string());
+        let text = stdout(&output);
+        let answer = (!text.trim().is_empty()).then(|| serde_json::from_str(&text).unwrap());
+        (output, answer)
+    }
+
+    /// Runs holdpoint at a pseudo-terminal, where a human can type.
+    pub fn terminal(&self, args: &[&str]) -> Terminal {
+        let line = std::iter::once(env!("CARGO_BIN_EXE_holdpoint"))
+            .chain(args.iter().copied())
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut command = Command::new("script");
+        command.args(["-qefc", &line, "/dev/null"]);
+        self.environment(&mut command);
+        let mut child = command
+            .env("TERM", "dumb")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `script` (util-linux) to give holdpoint a terminal: {e}")
+            });
+        let seen = Arc::new(Mutex::new(String::new()));
+        let mut out = child.stdout.take().unwrap();
+        let sink = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n) = out.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        Terminal { child, seen }
+    }
+
+    /// Adds a human, typing the secret at a terminal.
+    pub fn add_human(&self, name: &str, by: Option<&str>) {
+        let mut args = vec!["human", "add", name];
+        if let Some(by) = by {
+            args.extend(["--as", by]);
+        }
+        let mut t = self.terminal(&args);
+        if by.is_some() {
+            t.answer("secret for", SECRET);
+        }
+        t.answer("new secret", SECRET);
+        t.answer("repeat the secret", SECRET);
+        let (code, text) = t.finish();
+        assert_eq!(code, Some(0), "{text}");
+    }
+
+    /// Approves a request as `human`, typing the secret (and the target, when asked).
+    pub fn approve(&self, id: &str, human: &str, confirm: Option<&str>) -> (Option<i32>, String) {
+        let mut t = self.terminal(&["approvals", "approve", id, "--as", human]);
+        t.answer("secret for", SECRET);
+        if let Some(target) = confirm {
+            t.answer("to confirm", target);
+        }
+        t.finish()
+    }
+
+    /// The ledger's records, as JSON.
+    pub fn records(&self) -> Vec<Value> {
+        let output = self.run(&["log", "export"], "");
+        assert_eq!(output.status.code(), Some(0));
+        stdout(&output)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    pub fn path(&self, relative: &str) -> String {
+        self.user_home.join(relative).to_str().unwrap().to_owned()
+    }
+
+    pub fn work(&self) -> &Path {
+        &self.work
+    }
+}
+
+fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// holdpoint running at a terminal.
+pub struct Terminal {
+    child: Child,
+    seen: Arc<Mutex<String>>,
+}
+
+impl Terminal {
+    /// Waits until the terminal shows `prompt`, then types `line`.
+    pub fn answer(&mut self, prompt: &str, line: &str) {
+        let started = Instant::now();
+        loop {
+            {
+                let mut seen = self.seen.lock().unwrap();
+                if let Some(at) = seen.find(prompt) {
+                    // Consume what was seen, so the next prompt is waited for afresh.
+                    let rest = seen.split_off(at + prompt.len());
+                    *seen = rest;
+                    break;
+                }
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let seen = self.seen.lock().unwrap().clone();
+                let _ = self.child.kill();
+                panic!("the terminal never showed `{prompt}`; it showed:\n{seen}");
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let seen = self.seen.lock().unwrap().clone();
+                panic!("holdpoint ended ({status}) before showing `{prompt}`:\n{seen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Let the prompt set the terminal up (no echo) before typing.
+        std::thread::sleep(Duration::from_millis(50));
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for holdpoint to end; its exit status and everything the terminal showed.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                let seen = self.seen.lock().unwrap().clone();
+                panic!("holdpoint did not end at the terminal; it showed:\n{seen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        let seen = self.seen.lock().unwrap().clone();
+        (status.code(), seen)
+    }
+}
