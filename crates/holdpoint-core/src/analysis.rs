@@ -41,6 +41,12 @@ pub trait Files {
     /// The text of the file at `path` (absolute, or relative to the action's working
     /// directory), or `None` when it does not exist or cannot be read.
     fn read(&self, path: &str) -> Option<String>;
+
+    /// Where `path` (absolute) really lies once existing symbolic links are followed, or
+    /// `None` when that cannot be known. The default knows nothing.
+    fn real_path(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A [`Files`] that can read nothing: every script is opaque.
@@ -58,7 +64,7 @@ pub fn analyse(action: &Action, ctx: &AnalysisContext, files: &dyn Files) -> Ana
     match action.surface {
         Surface::Shell => shell::analyse(&action.input, ctx, files),
         Surface::Sql => sql::analyse(&action.input, sql::Dialect::Postgres),
-        Surface::File => file::analyse(&action.input, ctx),
+        Surface::File => file::analyse(&action.input, ctx, files),
         Surface::Mcp | Surface::Http => Analysis {
             effects: vec![Effect::opaque(
                 action.surface.as_str(),

@@ -5,12 +5,12 @@
 //! The input is the operation and the path: `write PATH`, `edit PATH`, `delete PATH` or
 //! `read PATH`.
 
-use crate::analysis::AnalysisContext;
+use crate::analysis::{AnalysisContext, Files};
 use crate::effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
 use crate::shell::paths::{Location, Zone, zone};
 
 /// What a file tool would do to `path`.
-pub(crate) fn analyse(input: &str, ctx: &AnalysisContext) -> Analysis {
+pub(crate) fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
     let input = input.trim();
     let (op, path) = input.split_once(' ').unwrap_or((input, ""));
     let path = path.trim();
@@ -34,7 +34,24 @@ pub(crate) fn analyse(input: &str, ctx: &AnalysisContext) -> Analysis {
         }
     };
     let location = Location::Local(Some(ctx.cwd.clone()));
-    let effect = match zone(Some(path), path, &location, ctx) {
+    // Judge the file where it really is: a link in the workspace may point into
+    // holdpoint's own files.
+    let absolute = crate::shell::paths::normalise(&ctx.cwd, path);
+    let real = files.real_path(&absolute).unwrap_or(absolute);
+    let place = match zone(Some(&real), &real, &location, ctx) {
+        Zone::Protected(kind) => Zone::Protected(kind),
+        _ => zone(Some(path), path, &location, ctx),
+    };
+    let effect = match place {
+        // The signing key and the store hold what an agent must never see: a key that
+        // could forge checkpoints and receipts, and the approvers' secret hashes.
+        Zone::Protected(kind) if verb == Verb::Read && secret(&real, ctx) => {
+            Effect::self_protection(
+                kind,
+                path,
+                format!("reads `{path}`, holdpoint's signing key or store; only a human may"),
+            )
+        }
         _ if verb == Verb::Read => Effect::new(
             verb,
             ObjectKind::File,
@@ -90,6 +107,16 @@ pub(crate) fn analyse(input: &str, ctx: &AnalysisContext) -> Analysis {
     }
 }
 
+/// Whether `path` is holdpoint's signing key or its store.
+pub(crate) fn secret(path: &str, ctx: &AnalysisContext) -> bool {
+    let Some(home) = &ctx.holdpoint_home else {
+        return false;
+    };
+    let home = home.trim_end_matches('/');
+    path.strip_prefix(home)
+        .is_some_and(|rest| rest.starts_with("/keys") || rest.starts_with("/store.db"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +125,7 @@ mod tests {
         let mut ctx = AnalysisContext::new("/home/dev/project");
         ctx.home = Some("/home/dev".to_owned());
         ctx.holdpoint_home = Some("/home/dev/.holdpoint".to_owned());
-        let analysis = analyse(input, &ctx);
+        let analysis = analyse(input, &ctx, &crate::NoFiles);
         assert_eq!(analysis.risk(), risk, "{input}");
         assert_eq!(analysis.self_protection(), self_protection, "{input}");
     }
@@ -137,7 +164,7 @@ mod tests {
 
     #[test]
     fn a_file_call_without_a_path_is_unanalysable() {
-        let analysis = analyse("write", &AnalysisContext::new("/w"));
+        let analysis = analyse("write", &AnalysisContext::new("/w"), &crate::NoFiles);
         assert!(analysis.unanalysable.is_some());
         assert!(analysis.risk() >= Risk::Change);
     }

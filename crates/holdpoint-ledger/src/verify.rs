@@ -32,6 +32,8 @@ pub enum Break {
     Signature { size: u64 },
     /// A checkpoint covers more records than the ledger holds.
     Truncated { size: u64, records: u64 },
+    /// A checkpoint that every ledger of this size has is gone.
+    MissingCheckpoint { size: u64 },
 }
 
 impl Break {
@@ -46,7 +48,9 @@ impl Break {
             // The link into `seq` is broken: the record before it is the one that no
             // longer matches (or `seq` was inserted after it).
             Break::Chain { seq } => seq.saturating_sub(1),
-            Break::Root { size } | Break::Signature { size } => size,
+            Break::Root { size }
+            | Break::Signature { size }
+            | Break::MissingCheckpoint { size } => size,
             Break::Truncated { records, .. } => records + 1,
         }
     }
@@ -85,6 +89,10 @@ impl fmt::Display for Break {
                 f,
                 "the checkpoint at #{size} has a signature that does not verify with this key"
             ),
+            Break::MissingCheckpoint { size } => write!(
+                f,
+                "the signed checkpoint at #{size} is missing: checkpoints were deleted, so the records up to #{size} cannot be trusted"
+            ),
             Break::Truncated { size, records } => write!(
                 f,
                 "the ledger was truncated: a checkpoint signed {size} records but only {records} remain; record #{} onwards is gone",
@@ -109,6 +117,8 @@ pub struct VerifyReport {
 #[derive(Debug)]
 pub struct Verifier {
     key: VerifyingKey,
+    /// Every ledger has a checkpoint at each multiple of this size.
+    interval: u64,
     pending: VecDeque<Checkpoint>,
     frontier: Frontier,
     prev: Hash,
@@ -118,10 +128,13 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(mut checkpoints: Vec<Checkpoint>, key: VerifyingKey) -> Self {
+    /// A verifier for a ledger that signs a checkpoint at every multiple of `interval`
+    /// records (and may sign more in between).
+    pub fn new(mut checkpoints: Vec<Checkpoint>, key: VerifyingKey, interval: u64) -> Self {
         checkpoints.sort_by_key(|c| c.size);
         Verifier {
             key,
+            interval,
             pending: checkpoints.into(),
             frontier: Frontier::default(),
             prev: Hash::ZERO,
@@ -173,6 +186,10 @@ impl Verifier {
         self.prev = stored.hash;
         self.frontier.push(stored.hash);
         self.checked += 1;
+        let due = self.interval > 0 && seq.is_multiple_of(self.interval);
+        if due && self.pending.front().is_none_or(|c| c.size != seq) {
+            return Err(Break::MissingCheckpoint { size: seq });
+        }
         while let Some(checkpoint) = self.pending.front() {
             if checkpoint.size > seq {
                 break;

@@ -149,8 +149,39 @@ impl PolicyEngine {
     }
 
     /// Loads policies: the default pack, extended by `sources`, unless one of them is
-    /// named `default.cedar`, which then replaces the pack.
+    /// named `default.cedar`, which then replaces the pack. Every policy is validated
+    /// against the schema.
     pub fn load(sources: &[PolicySource]) -> Result<Self, PolicyError> {
+        Self::load_checked(sources, true)
+    }
+
+    /// Loads policies whose [`PolicyEngine::fingerprint`] a previous [`PolicyEngine::load`]
+    /// validated, without validating them again: parsing the schema and type-checking
+    /// are most of a short-lived process's start-up. Policies that are nonetheless wrong
+    /// fail at evaluation, which denies.
+    pub fn load_validated(sources: &[PolicySource]) -> Result<Self, PolicyError> {
+        Self::load_checked(sources, false)
+    }
+
+    /// What a validation result is valid for: the schema, holdpoint's version and every
+    /// policy source's name and text.
+    pub fn fingerprint(sources: &[PolicySource]) -> String {
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [SCHEMA, DEFAULT_POLICIES, env!("CARGO_PKG_VERSION")] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        for source in sources {
+            for part in [&source.name, &source.text] {
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part.as_bytes());
+            }
+        }
+        holdpoint_core::content_hash(&hasher.finalize())
+    }
+
+    fn load_checked(sources: &[PolicySource], validate: bool) -> Result<Self, PolicyError> {
         let replaces_pack = sources
             .iter()
             .any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
@@ -163,7 +194,6 @@ impl PolicyEngine {
         }
         all.extend(sources.iter().cloned());
 
-        let schema = schema()?;
         let mut combined = PolicySet::new();
         let mut notes = HashMap::new();
         let mut used = ContextUse::default();
@@ -223,8 +253,12 @@ impl PolicyEngine {
             }
         }
 
-        let validation = Validator::new(schema).validate(&combined, ValidationMode::Strict);
-        if !validation.validation_passed() {
+        let validation = if validate {
+            Some(Validator::new(schema()?).validate(&combined, ValidationMode::Strict))
+        } else {
+            None
+        };
+        if let Some(validation) = validation.filter(|v| !v.validation_passed()) {
             let messages: Vec<String> = validation
                 .validation_errors()
                 .map(|e| format!("  policy `{}`: {e}", e.policy_id()))

@@ -18,7 +18,7 @@ pub use bodies::{
     ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
 
 /// Records between two automatic signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 256;
@@ -123,7 +123,8 @@ pub trait Store: Send + Sync {
     /// The number of records.
     fn size(&self) -> Result<u64, StoreError>;
     fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
-    /// Signs a checkpoint at the current size, unless the last one already covers it.
+    /// Signs a checkpoint at the current size; refused when the last one already covers
+    /// it or a record since then does not check out.
     fn checkpoint(&self, now_ms: i64) -> Result<Checkpoint, StoreError>;
 
     /// Records a decided action; for `ask`, uses a matching approval once or opens (or
@@ -169,6 +170,10 @@ pub trait Store: Send + Sync {
         os_user: Option<String>,
         now_ms: i64,
     ) -> Result<StoredFreeze, StoreError>;
+
+    /// Whether policies with this fingerprint passed validation before.
+    fn policies_validated(&self, fingerprint: &str) -> Result<bool, StoreError>;
+    fn mark_policies_validated(&self, fingerprint: &str, now_ms: i64) -> Result<(), StoreError>;
 
     fn humans(&self) -> Result<Vec<Human>, StoreError>;
     fn add_human(

@@ -21,7 +21,8 @@ use crate::{
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
 // INVARIANT: migrations are only ever appended; a released one never changes.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE records (
     seq      INTEGER PRIMARY KEY,
     hash     TEXT NOT NULL,
@@ -62,7 +63,19 @@ CREATE TABLE humans (
     secret_hash TEXT NOT NULL,
     created_ms  INTEGER NOT NULL
 );
-"];
+",
+    r"
+CREATE TABLE validated_policies (
+    fingerprint TEXT PRIMARY KEY,
+    at_ms       INTEGER NOT NULL
+);
+",
+];
+
+/// How long a writer waits for another to finish before giving up. Well below the
+/// hook's own deadline, so that a store held locked is answered with a denial rather
+/// than left to the agent's hook timeout, which lets the call through.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// The SQLite store.
 #[derive(Debug)]
@@ -84,9 +97,7 @@ impl SqliteStore {
             message: e.to_string(),
         };
         let mut connection = Connection::open(path).map_err(open_error)?;
-        connection
-            .busy_timeout(Duration::from_secs(30))
-            .map_err(open_error)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         // WAL lets readers run beside the one writer; FULL syncs the log on every commit,
         // so an acknowledged record survives a crash or power loss.
         connection
@@ -94,6 +105,15 @@ impl SqliteStore {
             .map_err(open_error)?;
         connection
             .pragma_update(None, "synchronous", "FULL")
+            .map_err(open_error)?;
+        // Each hook is a short process and usually the only connection: checkpointing
+        // the log into the database on every close would add a second round of syncs to
+        // every decision. SQLite still checkpoints as the log grows.
+        connection
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
             .map_err(open_error)?;
         migrate(&mut connection)?;
         Ok(SqliteStore {
@@ -134,6 +154,11 @@ impl SqliteStore {
 
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    // Most opens find the schema current: check without taking the write lock.
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version == known {
+        return Ok(());
+    }
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > known {
@@ -273,14 +298,50 @@ fn checkpoint_in(
         Some(text) => serde_json::from_str(&text).map_err(corrupt)?,
         None => Frontier::default(),
     };
+    if size == 0 || size == frontier.size() {
+        return Err(StoreError::Invalid(format!(
+            "the ledger has no records beyond #{size} to sign"
+        )));
+    }
+    // INVARIANT: a checkpoint signs only records that check out: each text hashes to its
+    // stored hash and names the previous record's. The key never vouches for a history
+    // someone rewrote in the database.
     {
-        let mut hashes = tx
-            .prepare_cached("SELECT hash FROM records WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
-        let rows = hashes.query_map(params![as_i64(frontier.size())?, as_i64(size)?], |row| {
-            row.get::<_, String>(0)
+        let mut prev: Hash = if frontier.size() == 0 {
+            Hash::ZERO
+        } else {
+            tx.query_row(
+                "SELECT hash FROM records WHERE seq = ?1",
+                [as_i64(frontier.size())?],
+                |row| row.get::<_, String>(0),
+            )?
+            .parse()
+            .map_err(corrupt)?
+        };
+        let mut rows = tx.prepare_cached(
+            "SELECT seq, hash, text FROM records WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        )?;
+        let rows = rows.query_map(params![as_i64(frontier.size())?, as_i64(size)?], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
         })?;
-        for hash in rows {
-            frontier.push(hash?.parse().map_err(corrupt)?);
+        for row in rows {
+            let (seq, hash, text) = row?;
+            let hash: Hash = hash.parse().map_err(corrupt)?;
+            let record: holdpoint_ledger::Record = serde_json::from_str(&text).map_err(corrupt)?;
+            if Hash::leaf(text.as_bytes()) != hash
+                || record.prev != prev
+                || i64::try_from(record.seq).ok() != Some(seq)
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "record #{seq} does not check out, so no checkpoint was signed: run `holdpoint log verify`"
+                )));
+            }
+            prev = hash;
+            frontier.push(hash);
         }
     }
     if frontier.size() != size {
@@ -290,7 +351,7 @@ fn checkpoint_in(
     }
     let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
     tx.execute(
-        "INSERT OR REPLACE INTO checkpoints (size, root, at_ms, key_id, signature, frontier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO checkpoints (size, root, at_ms, key_id, signature, frontier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             as_i64(size)?,
             checkpoint.root.to_string(),
@@ -889,6 +950,29 @@ impl Store for SqliteStore {
             );
             append_in(tx, &self.key, &[entry], now_ms)?;
             Ok(freeze)
+        })
+    }
+
+    fn policies_validated(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let found: Option<i64> = c
+                .query_row(
+                    "SELECT at_ms FROM validated_policies WHERE fingerprint = ?1",
+                    [fingerprint],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+    }
+
+    fn mark_policies_validated(&self, fingerprint: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO validated_policies (fingerprint, at_ms) VALUES (?1, ?2)",
+                params![fingerprint, now_ms],
+            )?;
+            Ok(())
         })
     }
 

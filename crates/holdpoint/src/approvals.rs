@@ -195,8 +195,26 @@ pub(crate) fn action_field(request: &ApprovalRequest, key: &str) -> String {
         .to_owned()
 }
 
+/// Text an agent wrote, made safe to show a person: control characters (a carriage
+/// return, an escape sequence) are shown as escapes, never sent to the terminal, so an
+/// action cannot disguise itself as another on the approver's screen.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat: String = printable(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if flat.chars().count() > max {
         let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
         cut.push('…');
@@ -211,9 +229,9 @@ fn print_request(r: &ApprovalRequest, now: i64) {
     println!(
         "action    {} in {}",
         action_field(r, "surface"),
-        action_field(r, "cwd")
+        printable(&action_field(r, "cwd"))
     );
-    for line in action_field(r, "input").lines() {
+    for line in printable(&action_field(r, "input")).lines() {
         println!("          | {line}");
     }
     println!(
@@ -225,12 +243,12 @@ fn print_request(r: &ApprovalRequest, now: i64) {
     if !r.effects.is_empty() {
         println!("effects");
         for effect in &r.effects {
-            println!("  - {effect}");
+            println!("  - {}", printable(effect));
         }
     }
     println!("reasons");
     for reason in &r.reasons {
-        println!("  - {reason}");
+        println!("  - {}", printable(reason));
     }
     println!(
         "agent     {}{}",

@@ -9,6 +9,7 @@
 //! every supported agent treats as a block.
 
 use std::io::{Read as _, Write as _};
+use std::time::Duration;
 
 use clap::ValueEnum;
 use holdpoint_core::{Surface, content_hash};
@@ -59,7 +60,24 @@ pub(crate) struct ToolCall {
     outcome: Option<Executed>,
 }
 
+/// The hook answers within this time or denies: an agent whose hook times out lets the
+/// call through, so a slow store must never be waited out. Installed hooks allow 30 s.
+const DEADLINE: Duration = Duration::from_secs(8);
+
 pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
+    std::thread::spawn(move || {
+        std::thread::sleep(DEADLINE);
+        let reason = format!(
+            "holdpoint could not decide this action within {} s (is another process holding its store?), so it is refused",
+            DEADLINE.as_secs()
+        );
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{}", deny_answer(agent, &reason));
+        let _ = out.flush();
+        eprintln!("{reason}");
+        std::process::exit(i32::from(exit::USAGE));
+    });
     let mut text = String::new();
     let read = std::io::stdin()
         .take(MAX_INPUT + 1)
@@ -73,9 +91,12 @@ pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
     let mut out = stdout.lock();
     match answer {
         Ok(Some(answer)) => {
-            writeln!(out, "{answer}")
-                .and_then(|()| out.flush())
-                .map_err(|e| Failure::internal(format!("cannot write the hook answer: {e}")))?;
+            if let Err(e) = writeln!(out, "{answer}").and_then(|()| out.flush()) {
+                // An answer the agent cannot read must still block: exit status 2 with
+                // the reason on standard error.
+                eprintln!("holdpoint could not write its answer ({e}), so the action is refused");
+                return Ok(exit::USAGE);
+            }
             Ok(exit::ALLOW)
         }
         Ok(None) => Ok(exit::ALLOW),
@@ -127,19 +148,12 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     }
 }
 
+/// holdpoint only ever narrows what an agent may do: where the protocol lets a hook give
+/// no opinion, an allowed call is answered with nothing, so the agent's own permission
+/// prompts still apply. An explicit `allow` would switch them off.
 fn allow_answer(agent: Agent, reason: &str) -> Option<Value> {
     match agent {
-        Agent::ClaudeCode => Some(json!({
-            "hookSpecificOutput": {
-                "hookEventName": "PreToolUse",
-                "permissionDecision": "allow",
-                "permissionDecisionReason": reason,
-            }
-        })),
-        // Codex accepts `allow` only with a rewritten input; no answer lets the call
-        // proceed under Codex's own permissions.
-        Agent::Codex => None,
-        Agent::Gemini => Some(json!({ "decision": "allow", "reason": reason })),
+        Agent::ClaudeCode | Agent::Codex | Agent::Gemini => None,
         Agent::Cursor => Some(json!({
             "permission": "allow",
             "user_message": reason,

@@ -37,6 +37,24 @@ impl Files for LocalFiles {
         self.read.borrow_mut().push(content_hash(&bytes));
         String::from_utf8(bytes).ok()
     }
+
+    fn real_path(&self, path: &str) -> Option<String> {
+        // Follow the links of the longest part of the path that exists; the rest does
+        // not exist yet and cannot be a link.
+        let mut existing = Path::new(path);
+        let mut rest = Vec::new();
+        loop {
+            if let Ok(real) = std::fs::canonicalize(existing) {
+                let mut real = real;
+                for part in rest.iter().rev() {
+                    real.push(part);
+                }
+                return Some(real.to_string_lossy().into_owned());
+            }
+            rest.push(existing.file_name()?.to_owned());
+            existing = existing.parent()?;
+        }
+    }
 }
 
 /// The analysis context for actions run in `cwd` by the current user.
@@ -121,16 +139,22 @@ pub(crate) fn read_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, Failure> 
         .collect()
 }
 
+/// The policy sources in force: the files of the policy directory, if any.
+pub(crate) fn policy_sources(flag: Option<&Path>) -> Result<Vec<PolicySource>, Failure> {
+    match policy_dir(flag) {
+        Some(dir) => read_policy_dir(&dir),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Loads the policies in force. An invalid policy stops everything: holdpoint never
 /// decides with policies it could not check.
 pub(crate) fn policy_engine(flag: Option<&Path>) -> Result<PolicyEngine, Failure> {
-    let sources = match policy_dir(flag) {
-        Some(dir) => read_policy_dir(&dir)?,
-        None => Vec::new(),
-    };
-    PolicyEngine::load(&sources).map_err(|e| {
-        Failure::usage(format!(
-            "{e}\nfix the policy, or check it with `holdpoint policy validate`"
-        ))
-    })
+    PolicyEngine::load(&policy_sources(flag)?).map_err(invalid_policy)
+}
+
+pub(crate) fn invalid_policy(e: holdpoint_policy::PolicyError) -> Failure {
+    Failure::usage(format!(
+        "{e}\nfix the policy, or check it with `holdpoint policy validate`"
+    ))
 }

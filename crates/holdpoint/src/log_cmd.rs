@@ -134,7 +134,7 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
             let key = home.verifying_key(key.as_deref())?;
             let checkpoints = store.checkpoints().map_err(store_failure)?;
             let started = Instant::now();
-            let mut verifier = Verifier::new(checkpoints, key);
+            let mut verifier = Verifier::new(checkpoints, key, holdpoint_store::CHECKPOINT_EVERY);
             let mut broken = None;
             let scanned = store
                 .scan(&mut |record| {

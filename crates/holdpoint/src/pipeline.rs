@@ -46,7 +46,23 @@ impl Pipeline {
         let config = home.load_config()?;
         let environment = crate::home::environment(env_flag, &config)?;
         let store = home.open_store()?;
-        let engine = local::policy_engine(None)?;
+        // Validation is remembered per policy fingerprint in the store, so that each
+        // short hook process does not type-check the same policies again.
+        let sources = local::policy_sources(None)?;
+        let fingerprint = PolicyEngine::fingerprint(&sources);
+        let engine = if store
+            .policies_validated(&fingerprint)
+            .map_err(store_failure)?
+        {
+            PolicyEngine::load_validated(&sources)
+        } else {
+            let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
+            store
+                .mark_policies_validated(&fingerprint, now_ms())
+                .map_err(store_failure)?;
+            Ok(engine)
+        }
+        .map_err(local::invalid_policy)?;
         Ok(Pipeline {
             config,
             environment,

@@ -6,7 +6,7 @@ use holdpoint_ledger::{ApprovalState, Kind, Record};
 use holdpoint_store::Store as _;
 use serde::Serialize;
 
-use crate::approvals::{one_line, print_json};
+use crate::approvals::{one_line, print_json, printable};
 use crate::home::{Home, now_ms};
 use crate::humans::store_failure;
 use crate::time::datetime;
@@ -248,7 +248,7 @@ fn print_text(r: &Report) {
         if item.status == "blocked"
             && let Some(reason) = item.reasons.first()
         {
-            println!("  why: {reason}");
+            println!("  why: {}", printable(reason));
         }
         for outcome in &item.outcomes {
             println!("  outcome {outcome}");

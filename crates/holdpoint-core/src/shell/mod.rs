@@ -830,6 +830,45 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Any command that names holdpoint's signing key or store (to read, copy or query
+    /// it) is refused: the key forges checkpoints and receipts, and the store holds the
+    /// approvers' secret hashes.
+    fn secrets(&mut self, inv: &Invocation) {
+        let Location::Local(Some(dir)) = &self.location else {
+            return;
+        };
+        for arg in inv.args() {
+            let Some(value) = &arg.value else { continue };
+            // `--db=/path`, `file:/path?mode=ro`: the path inside an option or URI.
+            let candidates = [
+                value.as_str(),
+                value.split_once('=').map_or("", |(_, v)| v),
+                value.strip_prefix("file:").unwrap_or(""),
+            ];
+            for candidate in candidates {
+                let candidate = candidate.split('?').next().unwrap_or("");
+                if candidate.is_empty() || candidate.starts_with('-') {
+                    continue;
+                }
+                let absolute = paths::normalise(dir, candidate);
+                let real = self
+                    .files
+                    .real_path(&absolute)
+                    .unwrap_or_else(|| absolute.clone());
+                if crate::file::secret(&absolute, self.ctx) || crate::file::secret(&real, self.ctx)
+                {
+                    let text = inv.display();
+                    self.push(Effect::self_protection(
+                        ObjectKind::Holdpoint,
+                        &absolute,
+                        format!("`{text}` uses `{absolute}`, holdpoint's signing key or store; only a human may"),
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
     fn zone(&self, path: &Expanded) -> Zone {
         // A path through a symbolic link made earlier in the same command line lies where
         // the link points. `rm -rf link` removes only the link; `rm -rf link/` follows it.
@@ -843,6 +882,18 @@ impl<'a> Walker<'a> {
                     let resolved = format!("{target}{rest}");
                     return paths::zone(Some(&resolved), &resolved, &self.location, self.ctx);
                 }
+            }
+        }
+        // A path through a symbolic link that already exists lies where the link points:
+        // a link into holdpoint's files is holdpoint's files.
+        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
+            let absolute = paths::normalise(dir, value);
+            if let Some(real) = self.files.real_path(&absolute)
+                && real != absolute
+                && let protected @ Zone::Protected(_) =
+                    paths::zone(Some(&real), &real, &self.location, self.ctx)
+            {
+                return protected;
             }
         }
         paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx)
@@ -1043,6 +1094,7 @@ impl<'a> Walker<'a> {
         };
         let base = basename(&name).to_owned();
         let args = inv.arg_strings();
+        self.secrets(&inv);
 
         if let Some(body) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
@@ -1358,7 +1410,19 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
             "su" | "runuser" | "sg" | "script" | "nix-shell" => {
-                let command = flag_value(&args, &["-c", "--command", "--run"]);
+                // `script -qec CMD`: the command may follow a cluster of short flags.
+                let clustered = args
+                    .iter()
+                    .position(|a| {
+                        a.len() > 2
+                            && a.starts_with('-')
+                            && !a.starts_with("--")
+                            && a.ends_with('c')
+                            && a.chars().skip(1).all(|c| c.is_ascii_alphabetic())
+                    })
+                    .and_then(|i| args.get(i + 1))
+                    .map(String::as_str);
+                let command = flag_value(&args, &["-c", "--command", "--run"]).or(clustered);
                 match command {
                     Some(command) => self.nested(command, &format!("`{base}`"), Stream::Terminal),
                     None if base == "runuser" => {
@@ -2839,6 +2903,17 @@ impl<'a> Walker<'a> {
         {
             let link = paths::normalise(dir, &link);
             let target = paths::normalise(dir, &target);
+            if let Zone::Protected(kind) =
+                paths::zone(Some(&target), &target, &self.location, self.ctx)
+            {
+                // A link into holdpoint's files or the hook settings is a way to write
+                // them under another name.
+                self.push(Effect::self_protection(
+                    kind,
+                    &target,
+                    format!("`ln` links `{link}` to `{target}`, which protects holdpoint"),
+                ));
+            }
             self.links.push((link, target));
         }
         if base == "mv" {
@@ -2948,7 +3023,7 @@ impl<'a> Walker<'a> {
             words.as_slice(),
             [] | ["check", ..]
                 | ["policy", "validate" | "test", ..]
-                | ["log", ..]
+                | ["log", "show" | "tail" | "export" | "verify" | "receipt"]
                 | ["approvals", "list" | "show", ..]
                 | ["grant" | "freeze", "list", ..]
                 | ["report", ..]

@@ -23,7 +23,10 @@ fn bash(setup: &Setup, session: &str, command: &str) -> Value {
 fn claude(setup: &Setup, session: &str, command: &str) -> (String, String) {
     let (output, answer) = setup.hook("claude-code", &bash(setup, session, command));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let answer = answer.unwrap();
+    // No answer is no objection: holdpoint allows by saying nothing.
+    let Some(answer) = answer else {
+        return ("allow".to_owned(), String::new());
+    };
     let out = &answer["hookSpecificOutput"];
     (
         out["permissionDecision"].as_str().unwrap().to_owned(),
@@ -65,7 +68,14 @@ fn an_approved_action_runs_once_and_only_as_approved() {
     // The identical retry is allowed once, from any session.
     let (decision, reason) = claude(&setup, "s2", CHANGE);
     assert_eq!(decision, "allow", "{reason}");
-    assert!(reason.contains("approved by alice"), "{reason}");
+    let decided = setup
+        .records()
+        .into_iter()
+        .rfind(|r| r["kind"] == "decided")
+        .unwrap();
+    assert_eq!(decided["body"]["outcome"], "allow");
+    assert_eq!(decided["body"]["approved_by"], json!(["alice"]));
+    assert_eq!(decided["approval"], id.as_str());
 
     // Used: the next identical call is held again under a new request.
     let (decision, reason) = claude(&setup, "s2", CHANGE);
@@ -88,6 +98,25 @@ fn the_trailing_space_case_is_the_same_digest() {
     let id = request_id(&reason);
     let (_, again) = claude(&setup, "s1", &format!("{CHANGE}\n"));
     assert_eq!(request_id(&again), id);
+}
+
+#[test]
+fn the_approver_sees_control_characters_escaped() {
+    // An agent's command that would redraw the approver's terminal line to look harmless.
+    let setup = Setup::new("approve-display");
+    let (_, reason) = claude(&setup, "s1", "rm -rf /srv/data #\r\u{1b}[2Kls -la docs");
+    let id = request_id(&reason);
+    let shown = stdout(&setup.run(&["approvals", "show", &id], ""));
+    assert!(
+        shown.contains("rm -rf /srv/data #\\r\\u{1b}[2Kls -la docs"),
+        "{shown}"
+    );
+    assert!(!shown.contains('\u{1b}'));
+    let listed = stdout(&setup.run(&["approvals", "list"], ""));
+    assert!(
+        !listed.contains('\r') && !listed.contains('\u{1b}'),
+        "{listed}"
+    );
 }
 
 #[test]
@@ -160,9 +189,13 @@ fn answers_that_must_be_refused() {
     );
     let (code, text) = setup.approve(&id, "bob", Some("shell:local@production"));
     assert_eq!(code, Some(0), "{text}");
-    let (decision, reason) = claude(&setup, "s1", DESTROY);
-    assert_eq!(decision, "allow");
-    assert!(reason.contains("alice, bob"), "{reason}");
+    assert_eq!(claude(&setup, "s1", DESTROY).0, "allow");
+    let decided = setup
+        .records()
+        .into_iter()
+        .rfind(|r| r["kind"] == "decided")
+        .unwrap();
+    assert_eq!(decided["body"]["approved_by"], json!(["alice", "bob"]));
 
     // Every refused attempt is in the ledger only as what succeeded: two approvals.
     let given = setup

@@ -54,21 +54,10 @@ fn each_agent_is_answered_in_its_own_protocol() {
             stderr(&output)
         );
         match agent {
-            "claude-code" => {
-                let answer = answer.unwrap();
-                assert_eq!(
-                    answer["hookSpecificOutput"]["hookEventName"], "PreToolUse",
-                    "{answer}"
-                );
-                assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "allow");
-                assert_eq!(answer.as_object().unwrap().len(), 1);
-            }
-            // Codex rejects `allow` without a rewritten input: no answer lets it run.
-            "codex" => assert_eq!(answer, None, "{}", stdout(&output)),
-            "gemini" => {
-                let answer = answer.unwrap();
-                assert_eq!(answer["decision"], "allow");
-                assert!(answer["reason"].is_string());
+            // No opinion: the agent's own permission prompts still apply. (Codex also
+            // rejects `allow` without a rewritten input.)
+            "claude-code" | "codex" | "gemini" => {
+                assert_eq!(answer, None, "{agent}: {}", stdout(&output));
             }
             "cursor" => {
                 let answer = answer.unwrap();
@@ -221,6 +210,11 @@ fn agents_cannot_weaken_holdpoint() {
         format!("echo 'environment = \"development\"' > {home}/holdpoint.toml"),
         "holdpoint uninstall claude-code".to_owned(),
         "echo '{}' > ~/.claude/settings.json".to_owned(),
+        format!("cat {home}/keys/ledger.key"),
+        format!("sqlite3 'file:{home}/store.db?mode=ro' 'SELECT * FROM humans'"),
+        format!("ln -s {home} hp"),
+        "script -qec 'holdpoint human add mallory' /dev/null".to_owned(),
+        "holdpoint log checkpoint".to_owned(),
         format!("sed -i 's/PreToolUse/Off/' {cwd}/.claude/settings.json"),
     ];
     for command in &shell {
@@ -238,8 +232,25 @@ fn agents_cannot_weaken_holdpoint() {
             "{command} must be refused outright, not held: {answer}"
         );
     }
+    // A link made earlier leads into holdpoint's files: judged where it points.
+    std::os::unix::fs::symlink(&setup.home, setup.work().join("hp")).unwrap();
+    let (_, answer) = setup.hook(
+        "claude-code",
+        &fixture(
+            "claude-code-pre-bash",
+            &cwd,
+            "echo 'permit (principal, action, resource);' > hp/policies/open.cedar",
+        ),
+    );
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
     // The agent's own file tools, on the hook settings and on holdpoint's files.
     for (tool, path) in [
+        ("Write", format!("{cwd}/hp/policies/open.cedar")),
+        ("Read", format!("{cwd}/hp/keys/ledger.key")),
+        ("Read", format!("{home}/store.db")),
         ("Write", setup.path(".claude/settings.json")),
         ("Edit", format!("{cwd}/.claude/settings.local.json")),
         ("Write", format!("{home}/policies/default.cedar")),
@@ -267,11 +278,9 @@ fn file_tools_in_the_workspace_are_allowed_and_bound_to_their_content() {
     let cwd = setup.work().to_str().unwrap().to_owned();
     let mut input = fixture("claude-code-pre-write", &cwd, "");
     input["tool_input"]["file_path"] = json!(format!("{cwd}/notes.md"));
-    let (_, answer) = setup.hook("claude-code", &input);
-    assert_eq!(
-        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
-        "allow"
-    );
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(answer, None, "allowed: no objection");
     // Writing outside the workspace in production is held; other content is another
     // action.
     input["tool_input"]["file_path"] = json!("/etc/cron.d/cleanup");
@@ -311,9 +320,7 @@ fn mcp_tools_are_at_least_change() {
     assert!(reason(&answer).contains("request apr-"), "{answer}");
 
     setup.config("environment = \"development\"\n");
-    let (_, answer) = setup.hook("claude-code", &input);
-    assert_eq!(
-        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
-        "allow"
-    );
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(answer, None, "allowed: no objection");
 }

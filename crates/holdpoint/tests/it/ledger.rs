@@ -308,7 +308,7 @@ fn concurrent_writers_keep_one_chain() {
 #[test]
 fn receipts_are_signed_and_verify_offline() {
     let setup = Setup::new("ledger-receipt");
-    let output = setup.run(&["hook", "claude-code"], &bash(&setup, "ls"));
+    let output = setup.run(&["hook", "claude-code"], &bash(&setup, "rm -rf /srv/www"));
     let seq = acknowledged(&stdout(&output)).unwrap();
     let output = setup.run(&["log", "receipt", &seq.to_string()], "");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -316,7 +316,9 @@ fn receipts_are_signed_and_verify_offline() {
     assert_eq!(receipt.record, seq);
     assert_eq!(receipt.agent.as_deref(), Some("claude-code"));
     assert_eq!(receipt.session.as_deref(), Some("crash"));
-    assert_eq!(receipt.decision, "allow");
+    assert_eq!(receipt.decision, "ask");
+    assert_eq!(receipt.risk, "destroy");
+    assert!(receipt.approval.as_deref().unwrap().starts_with("apr-"));
     assert_eq!(receipt.os_user.as_deref(), Some("tester"));
     // The receipt names the hash of the record exactly as stored.
     let stored = stdout(&setup.run(&["log", "show", &seq.to_string(), "--format", "json"], ""));
@@ -328,7 +330,7 @@ fn receipts_are_signed_and_verify_offline() {
     let key = VerifyingKey::from_text(&public).unwrap();
     assert!(receipt.verify(&key));
     let forged = Receipt {
-        decision: "deny".into(),
+        decision: "allow".into(),
         ..receipt
     };
     assert!(!forged.verify(&key));
@@ -337,4 +339,52 @@ fn receipts_are_signed_and_verify_offline() {
     let output = setup.run(&["log", "receipt", &(seq - 1).to_string()], "");
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not a decision"));
+}
+
+#[test]
+fn deleted_checkpoints_are_found() {
+    let setup = ledger("ledger-no-checkpoints", 600);
+    db(&setup).execute("DELETE FROM checkpoints", []).unwrap();
+    assert_broken(&setup, "the signed checkpoint at #256 is missing");
+}
+
+#[test]
+fn the_key_never_signs_a_rewritten_history() {
+    // Someone rewrote record #300 with its hash and deleted the checkpoints; asking for
+    // a new checkpoint must not vouch for it.
+    let setup = ledger("ledger-no-resign", 300);
+    let conn = db(&setup);
+    let text: String = conn
+        .query_row("SELECT text FROM records WHERE seq = 290", [], |r| r.get(0))
+        .unwrap();
+    let forged = text.replace("ls /srv", "rm -rf /srv");
+    conn.execute(
+        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 290",
+        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
+    )
+    .unwrap();
+    let output = setup.run(&["log", "checkpoint"], "");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("record #291 does not check out"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_locked_store_is_answered_with_a_denial_in_time() {
+    // Another process holds the store's write lock: the hook must deny before the
+    // agent's own hook timeout, which would let the call through.
+    let setup = Setup::new("ledger-locked");
+    let conn = db(&setup);
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let output = setup.run(&["hook", "claude-code"], &bash(&setup, "rm -rf /srv/www"));
+    let elapsed = started.elapsed();
+    conn.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
