@@ -209,8 +209,14 @@ impl PolicyEngine {
                 });
             }
             for (n, policy) in parsed.policies().enumerate() {
-                let id = policy
-                    .annotation("id")
+                // One pass over the annotations: looking each up by name parses the name
+                // every time, which is most of a short process's policy loading.
+                let mut annotation: HashMap<&str, &str> = HashMap::new();
+                for (key, value) in policy.annotations() {
+                    annotation.insert(key, value);
+                }
+                let annotation = |key: &str| annotation.get(key).copied();
+                let id = annotation("id")
                     .map(str::to_owned)
                     .unwrap_or_else(|| format!("{}#{}", file_name(&source.name), n + 1));
                 let policy_id = PolicyId::new(&id);
@@ -220,7 +226,7 @@ impl PolicyEngine {
                         file: source.name.clone(),
                     });
                 }
-                let approval = match policy.annotation("approval") {
+                let approval = match annotation("approval") {
                     None => None,
                     Some(value) => match value.trim() {
                         "" => Some(1),
@@ -240,8 +246,8 @@ impl PolicyEngine {
                     policy_id.clone(),
                     PolicyNotes {
                         approval,
-                        confirm_target: policy.annotation("confirm") == Some("target"),
-                        reason: policy.annotation("reason").map(str::to_owned),
+                        confirm_target: annotation("confirm") == Some("target"),
+                        reason: annotation("reason").map(str::to_owned),
                     },
                 );
                 combined

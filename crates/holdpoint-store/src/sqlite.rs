@@ -98,11 +98,9 @@ impl SqliteStore {
         };
         let mut connection = Connection::open(path).map_err(open_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-        // WAL lets readers run beside the one writer; FULL syncs the log on every commit,
-        // so an acknowledged record survives a crash or power loss.
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_error)?;
+        // FULL syncs the log on every commit, so an acknowledged record survives a crash
+        // or power loss. (Write-ahead logging is set once, when the store is created:
+        // it is a property of the file.)
         connection
             .pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
@@ -159,6 +157,8 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     if version == known {
         return Ok(());
     }
+    // WAL lets readers run beside the one writer. It cannot change inside a transaction.
+    connection.pragma_update(None, "journal_mode", "WAL")?;
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > known {
@@ -272,10 +272,11 @@ fn append_in(
             out.push(record);
         }
     }
+    // INVARIANT: every multiple of CHECKPOINT_EVERY has a checkpoint, also when one
+    // append crosses several.
     let first = seq - entries.len() as u64;
-    let boundary = seq / CHECKPOINT_EVERY * CHECKPOINT_EVERY;
-    if boundary > first && boundary > 0 {
-        checkpoint_in(tx, key, boundary, now_ms)?;
+    for boundary in (first / CHECKPOINT_EVERY + 1)..=(seq / CHECKPOINT_EVERY) {
+        checkpoint_in(tx, key, boundary * CHECKPOINT_EVERY, now_ms)?;
     }
     Ok(out)
 }

@@ -243,6 +243,16 @@ fn summary(record: &StoredRecord) -> String {
         ),
         "grant_issued" => format!("{}: {}", field("id"), field("task")),
         "freeze_started" => format!("{}: {}", field("environment"), field("reason")),
+        "human_added" => format!(
+            "{}{}",
+            field("name"),
+            parsed
+                .actors
+                .os_user
+                .as_deref()
+                .map(|u| format!(" (by OS user {u})"))
+                .unwrap_or_default()
+        ),
         _ => String::new(),
     };
     format!(

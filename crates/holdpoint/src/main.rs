@@ -32,8 +32,13 @@ pub(crate) mod exit {
 
 /// holdpoint: the checkpoint between AI agents and production.
 ///
-/// Every action an agent proposes (a shell command, a SQL statement) is analysed for what
-/// it would really do and decided by policy: allow, ask (hold for a human) or deny.
+/// Every action an agent proposes (a shell command, a SQL statement, a file edit, an MCP
+/// call) is analysed for what it would really do and decided by policy: allow, ask (hold
+/// for a human) or deny. Held actions run only once a human approves that exact action;
+/// everything is recorded in a signed, hash-chained ledger.
+///
+/// Start with `holdpoint init`, `holdpoint human add NAME` and `holdpoint install
+/// claude-code` (or codex, gemini, cursor).
 #[derive(Debug, Parser)]
 #[command(name = "holdpoint", version, about, long_about)]
 struct Cli {
@@ -58,11 +63,17 @@ enum Command {
     /// Validate or test policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
-    /// Set up $HOLDPOINT_HOME (default ~/.holdpoint): configuration, policies for
-    /// editing, the ledger signing key and the store. Keeps whatever already exists.
+    /// Set up $HOLDPOINT_HOME: configuration, policies, signing key, store
+    ///
+    /// $HOLDPOINT_HOME is ~/.holdpoint unless set. Writes holdpoint.toml (commented),
+    /// policies/default.cedar (the default pack, for editing), keys/ledger.key (Ed25519,
+    /// readable only by you) and keys/ledger.pub, and store.db. Keeps whatever already
+    /// exists.
     Init,
-    /// Answer an agent's hook: read its tool-call JSON on standard input, decide, record,
-    /// and answer in its protocol. Agents run this; `holdpoint install` sets it up.
+    /// Answer an agent's hook (agents run this; `holdpoint install` sets it up)
+    ///
+    /// Reads the agent's tool-call JSON on standard input, decides, records, and answers
+    /// in the agent's protocol.
     ///
     /// A held action (`ask`) is answered as a denial naming the approval request; the
     /// identical retry after a human approves is allowed once. Any failure answers deny
@@ -90,8 +101,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
     },
-    /// Run a command through holdpoint: decide, wait for approval when held, run or
-    /// refuse, and record the exit status.
+    /// Run a command through holdpoint: decide, wait for approval, run or refuse, record
     ///
     /// Example: holdpoint exec -- psql -c 'DROP TABLE sessions'
     ///
@@ -110,8 +120,10 @@ enum Command {
     /// The ledger: show, tail, export, verify, checkpoint, receipt.
     #[command(subcommand)]
     Log(log_cmd::LogCommand),
-    /// What an agent session did, from the ledger: every action proposed, the decision,
-    /// who approved, what happened, what is blocked or pending.
+    /// What an agent session did, from the ledger
+    ///
+    /// Every action proposed, the decision, who approved, what happened, what is blocked
+    /// or still pending: built from the ledger, never from the agent's own account.
     Report {
         /// The agent's session id (Claude Code, Codex and Gemini `session_id`, Cursor
         /// `conversation_id`, or `holdpoint exec --session`).
