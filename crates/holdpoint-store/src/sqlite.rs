@@ -104,15 +104,11 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
-        // Each hook is a short process and usually the only connection: checkpointing
-        // the log into the database on every close would add a second round of syncs to
-        // every decision. SQLite still checkpoints as the log grows.
-        connection
-            .set_db_config(
-                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                true,
-            )
-            .map_err(open_error)?;
+
+        // The last connection to close checkpoints the log into the database. That costs
+        // each short hook process a second sync, but skipping it is worse: the next
+        // process to open the store cannot know what was checkpointed, so the log would
+        // grow without end and every open would read all of it.
         migrate(&mut connection)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),

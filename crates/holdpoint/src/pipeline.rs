@@ -4,7 +4,12 @@
 
 use holdpoint_core::{Action, Analysis, Environment, Risk, Surface, analyse};
 use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
-use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+use holdpoint_policy::{
+    Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine, PolicyError,
+};
 use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
 
 use crate::Failure;
@@ -28,8 +33,46 @@ pub(crate) struct Request {
 pub(crate) struct Pipeline {
     pub config: Config,
     pub environment: Environment,
-    pub engine: PolicyEngine,
+    engine: Engine,
     pub store: SqliteStore,
+}
+
+/// The policy engine, parsed on the other core while the store opens and the action is
+/// analysed: a hook is a short process, and parsing policies is much of its start-up.
+struct Engine {
+    loading: Mutex<Option<JoinHandle<Result<PolicyEngine, PolicyError>>>>,
+    ready: OnceLock<Result<PolicyEngine, String>>,
+}
+
+impl Engine {
+    fn loading(handle: JoinHandle<Result<PolicyEngine, PolicyError>>) -> Self {
+        Engine {
+            loading: Mutex::new(Some(handle)),
+            ready: OnceLock::new(),
+        }
+    }
+
+    fn ready(engine: PolicyEngine) -> Self {
+        let ready = OnceLock::new();
+        let _ = ready.set(Ok(engine));
+        Engine {
+            loading: Mutex::new(None),
+            ready,
+        }
+    }
+
+    fn get(&self) -> Result<&PolicyEngine, Failure> {
+        let result = self.ready.get_or_init(|| {
+            let handle = self.loading.lock().ok().and_then(|mut slot| slot.take());
+            match handle.map(JoinHandle::join) {
+                Some(Ok(Ok(engine))) => Ok(engine),
+                Some(Ok(Err(e))) => Err(local::invalid_policy(e).message),
+                Some(Err(_)) => Err("loading the policies failed".to_owned()),
+                None => Err("the policies were not loaded".to_owned()),
+            }
+        });
+        result.as_ref().map_err(|e| Failure::usage(e.clone()))
+    }
 }
 
 /// An action as decided and recorded.
@@ -45,24 +88,28 @@ impl Pipeline {
         let home = Home::locate();
         let config = home.load_config()?;
         let environment = crate::home::environment(env_flag, &config)?;
-        let store = home.open_store()?;
         // Validation is remembered per policy fingerprint in the store, so that each
-        // short hook process does not type-check the same policies again.
+        // short hook process does not type-check the same policies again: parsing starts
+        // at once, and only policies never validated are validated before deciding.
         let sources = local::policy_sources(None)?;
         let fingerprint = PolicyEngine::fingerprint(&sources);
+        let parsing = {
+            let sources = sources.clone();
+            std::thread::spawn(move || PolicyEngine::load_validated(&sources))
+        };
+        let store = home.open_store()?;
         let engine = if store
             .policies_validated(&fingerprint)
             .map_err(store_failure)?
         {
-            PolicyEngine::load_validated(&sources)
+            Engine::loading(parsing)
         } else {
             let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
             store
                 .mark_policies_validated(&fingerprint, now_ms())
                 .map_err(store_failure)?;
-            Ok(engine)
-        }
-        .map_err(local::invalid_policy)?;
+            Engine::ready(engine)
+        };
         Ok(Pipeline {
             config,
             environment,
@@ -111,7 +158,7 @@ impl Pipeline {
             .into_iter()
             .map(|f| f.freeze)
             .collect();
-        let decision = self.engine.decide(&DecisionRequest {
+        let decision = self.engine.get()?.decide(&DecisionRequest {
             action: &action,
             analysis: &analysis,
             now: now / 1000,
