@@ -2,7 +2,7 @@
 //! write in an immediate transaction so that concurrent writers (several hook processes
 //! at once) take turns instead of interleaving.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -82,6 +82,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(4);
 pub struct SqliteStore {
     connection: Mutex<Connection>,
     key: SigningKey,
+    /// The write-ahead log beside the database, whose size decides when to checkpoint.
+    wal: PathBuf,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -105,14 +107,24 @@ impl SqliteStore {
             .pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
 
-        // The last connection to close checkpoints the log into the database. That costs
-        // each short hook process a second sync, but skipping it is worse: the next
-        // process to open the store cannot know what was checkpointed, so the log would
-        // grow without end and every open would read all of it.
+        // Each hook is a short process and usually the only connection. Checkpointing
+        // the log into the database on every close would cost each decision a second
+        // sync; instead a writer empties the log once it passes WAL_LIMIT (see `write`).
+        // The log must be emptied, not only checkpointed: the next process to open the
+        // store cannot tell which frames were copied and reads all of them.
+        connection
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(open_error)?;
         migrate(&mut connection)?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
         Ok(SqliteStore {
             connection: Mutex::new(connection),
             key,
+            wal: PathBuf::from(wal),
         })
     }
 
@@ -141,10 +153,19 @@ impl SqliteStore {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             tx.commit()?;
+            // INVARIANT: the log stays short. What was committed is already durable in
+            // it; emptying it into the database is housekeeping, so a failure here (a
+            // reader holding the log) is left for the next writer.
+            if std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+                let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
             Ok(value)
         })
     }
 }
+
+/// The size of the write-ahead log past which a writer empties it into the database.
+const WAL_LIMIT: u64 = 256 * 1024;
 
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);

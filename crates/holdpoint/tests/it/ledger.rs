@@ -299,6 +299,10 @@ fn concurrent_writers_keep_one_chain() {
     });
     let records = setup.records();
     assert_eq!(records.len(), 120);
+    // Regression: each short process opening the store reads the whole write-ahead log,
+    // which grew without end when nothing emptied it.
+    let wal = std::fs::metadata(setup.home.join("store.db-wal")).map_or(0, |m| m.len());
+    assert!(wal < 512 * 1024, "the log is {wal} bytes");
     for (i, record) in records.iter().enumerate() {
         assert_eq!(record["seq"], i + 1);
     }
