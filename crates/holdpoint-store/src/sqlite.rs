@@ -84,6 +84,8 @@ pub struct SqliteStore {
     key: SigningKey,
     /// The write-ahead log beside the database, whose size decides when to checkpoint.
     wal: PathBuf,
+    /// See [`SqliteStore::open_short_lived`].
+    short_lived: bool,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -91,9 +93,22 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path`, bringing its schema up to date.
-    /// `key` signs checkpoints.
+    /// Opens (creating if needed) the database at `path`, bringing its schema up to date,
+    /// for a process that keeps it open. `key` signs checkpoints.
     pub fn open(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
+        Self::open_with(path, key, false)
+    }
+
+    /// Opens the store for a process that lives for one or two transactions, such as a
+    /// hook. Such a process leaves the write-ahead log as it is on close instead of
+    /// checkpointing it (which would cost every decision a second sync), and empties the
+    /// log into the database once it passes 256 KiB, because the next process to open
+    /// the store cannot tell which frames were copied and reads all of them.
+    pub fn open_short_lived(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
+        Self::open_with(path, key, true)
+    }
+
+    fn open_with(path: &Path, key: SigningKey, short_lived: bool) -> Result<Self, StoreError> {
         let open_error = |e: rusqlite::Error| StoreError::Open {
             path: path.display().to_string(),
             message: e.to_string(),
@@ -107,17 +122,14 @@ impl SqliteStore {
             .pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
 
-        // Each hook is a short process and usually the only connection. Checkpointing
-        // the log into the database on every close would cost each decision a second
-        // sync; instead a writer empties the log once it passes WAL_LIMIT (see `write`).
-        // The log must be emptied, not only checkpointed: the next process to open the
-        // store cannot tell which frames were copied and reads all of them.
-        connection
-            .set_db_config(
-                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                true,
-            )
-            .map_err(open_error)?;
+        if short_lived {
+            connection
+                .set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                    true,
+                )
+                .map_err(open_error)?;
+        }
         migrate(&mut connection)?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
@@ -125,6 +137,7 @@ impl SqliteStore {
             connection: Mutex::new(connection),
             key,
             wal: PathBuf::from(wal),
+            short_lived,
         })
     }
 
@@ -156,7 +169,7 @@ impl SqliteStore {
             // INVARIANT: the log stays short. What was committed is already durable in
             // it; emptying it into the database is housekeeping, so a failure here (a
             // reader holding the log) is left for the next writer.
-            if std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+            if self.short_lived && std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
                 let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
             }
             Ok(value)

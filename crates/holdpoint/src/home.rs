@@ -117,7 +117,8 @@ impl Home {
             return Err(self.not_set_up());
         }
         let key = self.signing_key()?;
-        SqliteStore::open(&self.store(), key).map_err(|e| Failure::internal(e.to_string()))
+        SqliteStore::open_short_lived(&self.store(), key)
+            .map_err(|e| Failure::internal(e.to_string()))
     }
 }
 
