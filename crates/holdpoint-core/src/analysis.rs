@@ -8,8 +8,11 @@ use crate::{file, shell, sql};
 /// analysis stays pure.
 #[derive(Clone, Debug)]
 pub struct AnalysisContext {
-    /// The agent's working directory: its workspace. Writes below it are workspace work.
+    /// The directory the action runs in.
     pub cwd: String,
+    /// The agent's workspace (its project), when the agent names it; otherwise `cwd`.
+    /// Writes below it are workspace work, wherever the action runs.
+    pub workspace: Option<String>,
     /// The home directory of the user the action runs as, used to expand `~` and `$HOME`.
     pub home: Option<String>,
     /// Where holdpoint keeps its configuration, policies, store and keys.
@@ -19,11 +22,16 @@ pub struct AnalysisContext {
 }
 
 impl AnalysisContext {
+    /// The workspace: where writes are the agent's own work.
+    pub fn workspace(&self) -> &str {
+        self.workspace.as_deref().unwrap_or(&self.cwd)
+    }
     /// A context for the given working directory with the usual temporary directories
     /// and no home directory.
     pub fn new(cwd: impl Into<String>) -> Self {
         AnalysisContext {
             cwd: cwd.into(),
+            workspace: None,
             home: None,
             holdpoint_home: None,
             temp_dirs: vec![

@@ -82,6 +82,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
             .collect::<Vec<_>>()
             .join(" "),
         cwd: local::current_dir()?,
+        workspace: None,
         agent: args.agent.clone(),
         session: args.session.clone(),
         content: Vec::new(),

@@ -253,6 +253,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
         request: Request {
             surface,
             input: op_input,
+            workspace: workspace(agent, input),
             cwd,
             agent: agent.name().to_owned(),
             session,
@@ -260,6 +261,25 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
         },
         outcome,
     })
+}
+
+/// The agent's project root, as the agent itself names it: `CLAUDE_PROJECT_DIR` and
+/// `GEMINI_PROJECT_DIR` in the hook's environment (set by the agent, not by the model),
+/// Cursor's first workspace root. An agent that moved its shell elsewhere (`cd /srv`) is
+/// then no longer "in its workspace" there.
+fn workspace(agent: Agent, input: &Value) -> Option<String> {
+    let from_env = |name: &str| std::env::var(name).ok().filter(|d| d.starts_with('/'));
+    match agent {
+        Agent::ClaudeCode => from_env("CLAUDE_PROJECT_DIR"),
+        Agent::Gemini => from_env("GEMINI_PROJECT_DIR"),
+        Agent::Cursor => input
+            .get("workspace_roots")
+            .and_then(|r| r.get(0))
+            .and_then(Value::as_str)
+            .filter(|d| d.starts_with('/'))
+            .map(str::to_owned),
+        Agent::Codex => None,
+    }
 }
 
 /// The tool names agents use for running shell commands.

@@ -23,6 +23,9 @@ pub(crate) struct Request {
     pub surface: Surface,
     pub input: String,
     pub cwd: String,
+    /// The agent's project, when it names one: writes there are workspace work even when
+    /// the action runs elsewhere. `None` makes `cwd` the workspace.
+    pub workspace: Option<String>,
     pub agent: String,
     pub session: Option<String>,
     /// Content hashes the adapter adds to the digest (e.g. the text a file tool writes).
@@ -121,7 +124,8 @@ impl Pipeline {
     /// The action a request describes, with the hashes of any scripts it runs.
     pub fn action(&self, request: &Request) -> (Action, Analysis) {
         let files = LocalFiles::default();
-        let ctx = local::analysis_context(&request.cwd);
+        let mut ctx = local::analysis_context(&request.cwd);
+        ctx.workspace.clone_from(&request.workspace);
         let mut action = Action {
             surface: request.surface,
             input: request.input.clone(),

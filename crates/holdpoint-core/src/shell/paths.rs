@@ -165,7 +165,7 @@ pub(crate) fn zone(
     if matches!(location, Location::Remote(_)) {
         return Zone::Outside;
     }
-    let workspace = normalise("/", &ctx.cwd);
+    let workspace = normalise("/", ctx.workspace());
     if workspace == "/" || !is_under(&absolute, &workspace) {
         return Zone::Outside;
     }

@@ -324,3 +324,40 @@ fn mcp_tools_are_at_least_change() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(answer, None, "allowed: no objection");
 }
+
+#[test]
+fn the_workspace_is_the_project_the_agent_names() {
+    // An agent that moved its shell out of the project (`cd /srv/data`) is not in its
+    // workspace there: Claude Code names the project in CLAUDE_PROJECT_DIR.
+    let setup = Setup::new("hook-workspace");
+    // Outside the temporary directories the tests run in; analysis needs no such
+    // directory to exist.
+    let input = fixture("claude-code-pre-bash", "/srv/data", "rm -rf cache");
+    let run = |project: Option<&std::path::Path>| {
+        let mut command = setup.command(&["hook", "claude-code"]);
+        if let Some(project) = project {
+            command.env("CLAUDE_PROJECT_DIR", project);
+        }
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.to_string().as_bytes())
+            .unwrap();
+        stdout(&child.wait_with_output().unwrap())
+    };
+    // Without a named project, the directory it runs in is its workspace.
+    assert_eq!(run(None).trim(), "");
+    let answer: Value = serde_json::from_str(&run(Some(setup.work()))).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(
+        reason(&answer).contains("outside the workspace"),
+        "{answer}"
+    );
+}
