@@ -1,7 +1,7 @@
 //! `holdpoint approvals`: list, show, approve and refuse held actions. Answering needs a
 //! human's secret typed at a terminal.
 
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use holdpoint_ledger::{ApprovalRequest, ApprovalState, Vote, VoteKind};
 use holdpoint_store::Store as _;
 
@@ -16,15 +16,20 @@ pub(crate) enum Format {
     Json,
 }
 
+/// The options of every `list` command.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct ListArgs {
+    /// Include what is over (used, expired, revoked, ended), not only what is current.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ApprovalsCommand {
     /// List approval requests: the pending ones, or all with --all.
-    List {
-        #[arg(long)]
-        all: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    List(ListArgs),
     /// Show one request in full: the exact action, what it would do, why it is held.
     Show {
         id: String,
@@ -57,7 +62,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
     let now = now_ms();
     match command {
-        ApprovalsCommand::List { all, format } => {
+        ApprovalsCommand::List(ListArgs { all, format }) => {
             let requests: Vec<ApprovalRequest> = store
                 .approvals(now)
                 .map_err(store_failure)?

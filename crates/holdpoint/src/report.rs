@@ -208,17 +208,43 @@ pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
     Ok(exit::ALLOW)
 }
 
+impl Report {
+    fn span(&self) -> String {
+        format!(
+            "{} to {}",
+            self.first.as_deref().unwrap_or("-"),
+            self.last.as_deref().unwrap_or("-")
+        )
+    }
+
+    fn counts(&self) -> String {
+        format!(
+            "{} proposed: {} allowed, {} blocked, {} pending",
+            self.proposed, self.allowed, self.blocked, self.pending
+        )
+    }
+}
+
+impl Item {
+    /// The approval and where it stands: `apr-… (used), approved by alice`.
+    fn approval_text(&self) -> Option<String> {
+        let id = self.approval.as_ref()?;
+        let by = if self.approved_by.is_empty() {
+            String::new()
+        } else {
+            format!(", approved by {}", self.approved_by.join(", "))
+        };
+        Some(format!(
+            "{id} ({}){by}",
+            self.approval_state.as_deref().unwrap_or("unknown")
+        ))
+    }
+}
+
 fn print_text(r: &Report) {
     println!("session   {} ({})", r.session, r.agents.join(", "));
-    println!(
-        "from      {} to {}",
-        r.first.as_deref().unwrap_or("-"),
-        r.last.as_deref().unwrap_or("-")
-    );
-    println!(
-        "actions   {} proposed: {} allowed, {} blocked, {} pending",
-        r.proposed, r.allowed, r.blocked, r.pending
-    );
+    println!("from      {}", r.span());
+    println!("actions   {}", r.counts());
     println!("(built from the ledger, records as holdpoint saw them)");
     for item in &r.actions {
         println!();
@@ -231,16 +257,8 @@ fn print_text(r: &Report) {
         );
         println!("  {}: {}", item.surface, one_line(&item.input, 100));
         println!("  decided {}", item.decisions.join(" → "));
-        if let Some(id) = &item.approval {
-            println!(
-                "  approval {id} ({}){}",
-                item.approval_state.as_deref().unwrap_or("unknown"),
-                if item.approved_by.is_empty() {
-                    String::new()
-                } else {
-                    format!(", approved by {}", item.approved_by.join(", "))
-                }
-            );
+        if let Some(approval) = item.approval_text() {
+            println!("  approval {approval}");
         }
         if !item.refused_by.is_empty() {
             println!("  refused by {}", item.refused_by.join(", "));
@@ -260,15 +278,8 @@ fn print_markdown(r: &Report) {
     println!("# holdpoint session report: `{}`", r.session);
     println!();
     println!("- agents: {}", r.agents.join(", "));
-    println!(
-        "- from {} to {}",
-        r.first.as_deref().unwrap_or("-"),
-        r.last.as_deref().unwrap_or("-")
-    );
-    println!(
-        "- {} actions proposed: {} allowed, {} blocked, {} pending",
-        r.proposed, r.allowed, r.blocked, r.pending
-    );
+    println!("- from {}", r.span());
+    println!("- actions: {}", r.counts());
     println!();
     println!("| record | time | status | risk | action | approval | outcome |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
@@ -281,21 +292,7 @@ fn print_markdown(r: &Report) {
             item.status,
             item.risk,
             cell(&one_line(&item.input, 80)).replace('`', "'"),
-            cell(
-                &item
-                    .approval
-                    .as_ref()
-                    .map(|id| format!(
-                        "{id} ({}){}",
-                        item.approval_state.as_deref().unwrap_or("unknown"),
-                        if item.approved_by.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" by {}", item.approved_by.join(", "))
-                        }
-                    ))
-                    .unwrap_or_default()
-            ),
+            cell(&item.approval_text().unwrap_or_default()),
             cell(&item.outcomes.join("; ")),
         );
     }

@@ -8,7 +8,7 @@ use holdpoint_core::{Environment, Risk};
 use holdpoint_policy::{Freeze, Grant};
 use holdpoint_store::{Store as _, StoredFreeze, StoredGrant, new_id};
 
-use crate::approvals::{Format, print_json};
+use crate::approvals::{Format, ListArgs, print_json};
 use crate::home::{Home, now_ms, os_user};
 use crate::humans::{authenticate, store_failure};
 use crate::time::{datetime, parse_datetime, remaining};
@@ -42,12 +42,7 @@ pub(crate) enum GrantCommand {
         human: Option<String>,
     },
     /// List grants: the active ones, or all with --all.
-    List {
-        #[arg(long)]
-        all: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    List(ListArgs),
     /// Revoke a grant at once. Anyone may: revoking only takes rights away.
     Revoke { id: String },
 }
@@ -79,12 +74,7 @@ pub(crate) enum FreezeCommand {
         human: Option<String>,
     },
     /// List freezes: the active ones, or all with --all.
-    List {
-        #[arg(long)]
-        all: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    List(ListArgs),
 }
 
 fn duration(text: &str, what: &str) -> Result<Duration, Failure> {
@@ -146,7 +136,7 @@ pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
                 grant.grant.task
             );
         }
-        GrantCommand::List { all, format } => {
+        GrantCommand::List(ListArgs { all, format }) => {
             let now = now_ms() / 1000;
             let grants: Vec<StoredGrant> = store
                 .grants()
@@ -285,7 +275,7 @@ pub(crate) fn freeze(command: &FreezeCommand) -> Result<u8, Failure> {
                 freeze.id, freeze.freeze.environment
             );
         }
-        FreezeCommand::List { all, format } => {
+        FreezeCommand::List(ListArgs { all, format }) => {
             let now = now_ms() / 1000;
             let freezes: Vec<StoredFreeze> = store
                 .freezes()
