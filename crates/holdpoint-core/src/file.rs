@@ -38,14 +38,16 @@ pub(crate) fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> 
     // holdpoint's own files.
     let absolute = crate::shell::paths::normalise(&ctx.cwd, path);
     let real = files.real_path(&absolute).unwrap_or(absolute);
-    let place = match zone(Some(&real), &real, &location, ctx) {
-        Zone::Protected(kind) => Zone::Protected(kind),
-        _ => zone(Some(path), path, &location, ctx),
-    };
+    let place = crate::shell::paths::stricter(
+        zone(Some(path), path, &location, ctx),
+        zone(Some(&real), &real, &location, ctx),
+    );
     let effect = match place {
         // The signing key and the store hold what an agent must never see: a key that
         // could forge checkpoints and receipts, and the approvers' secret hashes.
-        Zone::Protected(kind) if verb == Verb::Read && secret(&real, ctx) => {
+        Zone::Protected(kind)
+            if verb == Verb::Read && (secret(&real, ctx) || names_secret(&real, ctx)) =>
+        {
             Effect::self_protection(
                 kind,
                 path,
@@ -107,14 +109,33 @@ pub(crate) fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> 
     }
 }
 
-/// Whether `path` is holdpoint's signing key or its store.
+/// Whether a glob pattern (`~/.holdpoint/k*/*.key`) could match holdpoint's signing key
+/// or its store.
+pub(crate) fn names_secret(pattern: &str, ctx: &AnalysisContext) -> bool {
+    let Some(home) = &ctx.holdpoint_home else {
+        return false;
+    };
+    if !pattern.contains(['*', '?', '[']) {
+        return false;
+    }
+    let home = home.trim_end_matches('/');
+    ["keys/ledger.key", "store.db", "store.db-wal"]
+        .iter()
+        .any(|secret| crate::glob_match(pattern, &format!("{home}/{secret}")))
+}
+
+/// Whether `path` is holdpoint's signing key or its store, or a directory holding them.
 pub(crate) fn secret(path: &str, ctx: &AnalysisContext) -> bool {
     let Some(home) = &ctx.holdpoint_home else {
         return false;
     };
     let home = home.trim_end_matches('/');
-    path.strip_prefix(home)
-        .is_some_and(|rest| rest.starts_with("/keys") || rest.starts_with("/store.db"))
+    // The directory itself too: a recursive search, copy or archive of it reads them.
+    path.trim_end_matches('/')
+        .strip_prefix(home)
+        .is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with("/keys") || rest.starts_with("/store.db")
+        })
 }
 
 #[cfg(test)]
@@ -160,6 +181,14 @@ mod tests {
             Risk::Read,
             false,
         );
+        check(
+            "read /home/dev/.holdpoint/keys/ledger.key",
+            Risk::Destroy,
+            true,
+        );
+        check("read /home/dev/.holdpoint/store.db", Risk::Destroy, true);
+        check("read /home/dev/.holdpoint", Risk::Destroy, true);
+        check("read /home/dev/.holdpoint/k*/*.key", Risk::Destroy, true);
     }
 
     #[test]

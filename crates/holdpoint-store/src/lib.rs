@@ -18,7 +18,7 @@ pub use bodies::{
     ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed,
 };
-pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
+pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
 
 /// Records between two automatic signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 256;

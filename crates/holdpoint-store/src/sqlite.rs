@@ -81,7 +81,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(4);
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
-    key: SigningKey,
+    /// Signs checkpoints; a store opened only to read has none.
+    key: Option<SigningKey>,
+    /// A copy of the latest signed checkpoint kept outside the database, so that deleting
+    /// checkpoints from the database is found too.
+    anchor: Option<PathBuf>,
     /// The write-ahead log beside the database, whose size decides when to checkpoint.
     wal: PathBuf,
     /// See [`SqliteStore::open_short_lived`].
@@ -96,7 +100,20 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, bringing its schema up to date,
     /// for a process that keeps it open. `key` signs checkpoints.
     pub fn open(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
-        Self::open_with(path, key, false)
+        Self::open_with(path, Some(key), false)
+    }
+
+    /// Opens the store to read it (and verify it) without the signing key: anything
+    /// that would sign a checkpoint fails.
+    pub fn open_to_read(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, None, true)
+    }
+
+    /// Keeps a copy of the latest signed checkpoint in `file`, written after each commit
+    /// that signs one.
+    pub fn with_anchor(mut self, file: PathBuf) -> Self {
+        self.anchor = Some(file);
+        self
     }
 
     /// Opens the store for a process that lives for one or two transactions, such as a
@@ -105,10 +122,14 @@ impl SqliteStore {
     /// log into the database once it passes 256 KiB, because the next process to open
     /// the store cannot tell which frames were copied and reads all of them.
     pub fn open_short_lived(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
-        Self::open_with(path, key, true)
+        Self::open_with(path, Some(key), true)
     }
 
-    fn open_with(path: &Path, key: SigningKey, short_lived: bool) -> Result<Self, StoreError> {
+    fn open_with(
+        path: &Path,
+        key: Option<SigningKey>,
+        short_lived: bool,
+    ) -> Result<Self, StoreError> {
         let open_error = |e: rusqlite::Error| StoreError::Open {
             path: path.display().to_string(),
             message: e.to_string(),
@@ -136,14 +157,15 @@ impl SqliteStore {
         Ok(SqliteStore {
             connection: Mutex::new(connection),
             key,
+            anchor: None,
             wal: PathBuf::from(wal),
             short_lived,
         })
     }
 
     /// The key that signs checkpoints, also used for receipts.
-    pub fn key(&self) -> &SigningKey {
-        &self.key
+    pub fn key(&self) -> Option<&SigningKey> {
+        self.key.as_ref()
     }
 
     fn with<T>(
@@ -170,11 +192,68 @@ impl SqliteStore {
             // it; emptying it into the database is housekeeping, so a failure here (a
             // reader holding the log) is left for the next writer.
             if self.short_lived && std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+                // Never wait for it: a reader holding the log (a long `log verify`) would
+                // otherwise hold up every decision.
+                let _ = connection.busy_timeout(Duration::ZERO);
                 let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                let _ = connection.busy_timeout(BUSY_TIMEOUT);
+            }
+            if let Some(anchor) = &self.anchor {
+                keep_anchor(connection, anchor);
             }
             Ok(value)
         })
     }
+}
+
+/// Copies the latest signed checkpoint to `file` when the file holds an older one.
+/// Best effort: the checkpoint is already durable in the database.
+fn keep_anchor(connection: &Connection, file: &Path) {
+    let latest = connection
+        .query_row(
+            "SELECT size, root, at_ms, key_id, signature FROM checkpoints ORDER BY size DESC LIMIT 1",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional();
+    let Ok(Some((size, root, at_ms, key_id, signature))) = latest else {
+        return;
+    };
+    let (Ok(size), Ok(root)) = (u64::try_from(size), root.parse()) else {
+        return;
+    };
+    let kept = read_anchor(file).map_or(0, |c| c.size);
+    if kept >= size {
+        return;
+    }
+    let checkpoint = Checkpoint {
+        size,
+        root,
+        at_ms,
+        key_id,
+        signature,
+    };
+    let Ok(text) = serde_json::to_string(&checkpoint) else {
+        return;
+    };
+    let temp = file.with_extension("tmp");
+    if std::fs::write(&temp, text + "\n").is_ok() {
+        let _ = std::fs::rename(&temp, file);
+    }
+}
+
+/// The checkpoint kept in `file`, if it holds one.
+pub fn read_anchor(file: &Path) -> Option<Checkpoint> {
+    let text = std::fs::read_to_string(file).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// The size of the write-ahead log past which a writer empties it into the database.
@@ -276,7 +355,7 @@ fn as_i64(n: u64) -> Result<i64, StoreError> {
 /// of [`CHECKPOINT_EVERY`].
 fn append_in(
     tx: &Transaction<'_>,
-    key: &SigningKey,
+    key: Option<&SigningKey>,
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<Vec<StoredRecord>, StoreError> {
@@ -314,10 +393,16 @@ fn append_in(
 /// Signs a checkpoint at `size`, extending the frontier of the last checkpoint below it.
 fn checkpoint_in(
     tx: &Transaction<'_>,
-    key: &SigningKey,
+    key: Option<&SigningKey>,
     size: u64,
     now_ms: i64,
 ) -> Result<Checkpoint, StoreError> {
+    let Some(key) = key else {
+        return Err(StoreError::Invalid(
+            "this store was opened without the signing key, so it cannot sign a checkpoint"
+                .to_owned(),
+        ));
+    };
     let last: Option<String> = tx
         .query_row(
             "SELECT frontier FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
@@ -488,7 +573,7 @@ fn approvers(request: &ApprovalRequest) -> Vec<String> {
 
 impl Store for SqliteStore {
     fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
-        self.write(|tx| append_in(tx, &self.key, entries, now_ms))
+        self.write(|tx| append_in(tx, self.key.as_ref(), entries, now_ms))
     }
 
     fn records(&self, from: u64, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
@@ -581,7 +666,7 @@ impl Store for SqliteStore {
     fn checkpoint(&self, now_ms: i64) -> Result<Checkpoint, StoreError> {
         self.write(|tx| {
             let (size, _) = head(tx)?;
-            checkpoint_in(tx, &self.key, size, now_ms)
+            checkpoint_in(tx, self.key.as_ref(), size, now_ms)
         })
     }
 
@@ -727,7 +812,7 @@ impl Store for SqliteStore {
                     .approval(request.id.clone()),
                 );
             }
-            let records = append_in(tx, &self.key, &entries, now_ms)?;
+            let records = append_in(tx, self.key.as_ref(), &entries, now_ms)?;
             let decided = records
                 .into_iter()
                 .find(|r| r.kind == Kind::Decided.as_str())
@@ -751,7 +836,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             let expired = expire_in(tx, None, now_ms)?;
             if !expired.is_empty() {
-                append_in(tx, &self.key, &expired, now_ms)?;
+                append_in(tx, self.key.as_ref(), &expired, now_ms)?;
             }
             let mut query =
                 tx.prepare_cached("SELECT body FROM approvals ORDER BY created_ms DESC, id")?;
@@ -773,7 +858,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             let expired = expire_in(tx, None, now_ms)?;
             if !expired.is_empty() {
-                append_in(tx, &self.key, &expired, now_ms)?;
+                append_in(tx, self.key.as_ref(), &expired, now_ms)?;
             }
             let Some(mut request) = load_approval(tx, id)? else {
                 return Ok(Err(StoreError::NotFound {
@@ -809,7 +894,7 @@ impl Store for SqliteStore {
             )
             .digest(request.digest.clone())
             .approval(request.id.clone());
-            append_in(tx, &self.key, &[entry], now_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
             Ok(Ok(request))
         })?
     }
@@ -853,7 +938,7 @@ impl Store for SqliteStore {
                     expires_at: grant.grant.expires_at,
                 }),
             );
-            append_in(tx, &self.key, &[entry], grant.created_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], grant.created_ms)?;
             Ok(grant)
         })
     }
@@ -897,7 +982,7 @@ impl Store for SqliteStore {
                 },
                 json(&bodies::GrantRevoked { id: id.to_owned() }),
             );
-            append_in(tx, &self.key, &[entry], now_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
             Ok(grant)
         })
     }
@@ -936,7 +1021,7 @@ impl Store for SqliteStore {
                     until: freeze.freeze.until,
                 }),
             );
-            append_in(tx, &self.key, &[entry], now_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
             Ok(freeze)
         })
     }
@@ -979,7 +1064,7 @@ impl Store for SqliteStore {
                 },
                 json(&bodies::FreezeEnded { id: id.to_owned() }),
             );
-            append_in(tx, &self.key, &[entry], now_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
             Ok(freeze)
         })
     }
@@ -1057,7 +1142,7 @@ impl Store for SqliteStore {
                     name: human.name.clone(),
                 }),
             );
-            append_in(tx, &self.key, &[entry], human.created_ms)?;
+            append_in(tx, self.key.as_ref(), &[entry], human.created_ms)?;
             Ok(())
         })
     }

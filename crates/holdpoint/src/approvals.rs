@@ -93,7 +93,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                             r.state.as_str(),
                             r.risk,
                             action_field(r, "environment"),
-                            r.agent,
+                            one_line(&r.agent, 13),
                             if r.state == ApprovalState::Pending {
                                 remaining(r.expires_ms - now)
                             } else {
@@ -257,10 +257,10 @@ fn print_request(r: &ApprovalRequest, now: i64) {
     }
     println!(
         "agent     {}{}",
-        r.agent,
+        printable(&r.agent),
         r.session
             .as_deref()
-            .map(|s| format!(" (session {s})"))
+            .map(|s| format!(" (session {})", printable(s)))
             .unwrap_or_default()
     );
     println!("digest    {}", r.digest);
@@ -289,11 +289,11 @@ fn print_request(r: &ApprovalRequest, now: i64) {
                 VoteKind::Approve => "approved by",
                 VoteKind::Refuse => "refused by",
             },
-            vote.human,
+            printable(&vote.human),
             datetime(vote.at_ms),
             vote.reason
                 .as_deref()
-                .map(|r| format!(": {r}"))
+                .map(|r| format!(": {}", printable(r)))
                 .unwrap_or_default()
         );
     }

@@ -206,7 +206,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     // Where holdpoint is set up, the grants and freezes in force count, as they would
     // for an agent.
     let (grants, freezes) = if home.store().exists() {
-        let store = home.open_store()?;
+        let store = home.open_store_to_read()?;
         let grants = store.grants().map_err(crate::humans::store_failure)?;
         let freezes = store.freezes().map_err(crate::humans::store_failure)?;
         (

@@ -48,6 +48,11 @@ impl Home {
         self.dir.join("policies")
     }
 
+    /// A copy of the latest signed checkpoint, outside the database.
+    pub fn anchor(&self) -> PathBuf {
+        self.dir.join("checkpoint.json")
+    }
+
     fn not_set_up(&self) -> Failure {
         Failure::usage(format!(
             "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",
@@ -118,7 +123,17 @@ impl Home {
         }
         let key = self.signing_key()?;
         SqliteStore::open_short_lived(&self.store(), key)
+            .map(|store| store.with_anchor(self.anchor()))
             .map_err(|e| Failure::internal(e.to_string()))
+    }
+
+    /// Opens the store to read and verify it, without the signing key: what someone
+    /// auditing a copy of the store has.
+    pub fn open_store_to_read(&self) -> Result<SqliteStore, Failure> {
+        if !self.store().exists() {
+            return Err(self.not_set_up());
+        }
+        SqliteStore::open_to_read(&self.store()).map_err(|e| Failure::internal(e.to_string()))
     }
 }
 

@@ -9,6 +9,7 @@
 //! every supported agent treats as a block.
 
 use std::io::{Read as _, Write as _};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -64,9 +65,24 @@ pub(crate) struct ToolCall {
 /// call through, so a slow store must never be waited out. Installed hooks allow 30 s.
 const DEADLINE: Duration = Duration::from_secs(8);
 
+/// Held while a decision is being made and recorded; `true` once it is recorded. The
+/// deadline waits for it, so that a decision already in the ledger is never answered
+/// with the deadline's denial (the store's own lock wait is shorter than the deadline).
+static RECORDED: Mutex<bool> = Mutex::new(false);
+
 pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
+    // A panic would end the process with a status the agents read as "no objection".
+    std::panic::set_hook(Box::new(move |info| {
+        let reason = format!("holdpoint failed ({info}), so the action is refused");
+        println!("{}", deny_answer(agent, &reason));
+        eprintln!("{reason}");
+        std::process::exit(i32::from(exit::USAGE));
+    }));
     std::thread::spawn(move || {
         std::thread::sleep(DEADLINE);
+        if RECORDED.lock().is_ok_and(|recorded| *recorded) {
+            return;
+        }
         let reason = format!(
             "holdpoint could not decide this action within {} s (is another process holding its store?), so it is refused",
             DEADLINE.as_secs()
@@ -121,7 +137,14 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     let pipeline = Pipeline::open(None).map_err(|f| f.message)?;
     match call.event {
         Event::Before => {
-            let decided = pipeline.propose(&call.request).map_err(|f| f.message)?;
+            let decided = {
+                let mut recorded = RECORDED
+                    .lock()
+                    .map_err(|_| "the decision lock was poisoned".to_owned())?;
+                let decided = pipeline.propose(&call.request).map_err(|f| f.message)?;
+                *recorded = true;
+                decided
+            };
             let reason = explain(&decided);
             Ok(match decided.settlement.outcome {
                 Outcome::Allow => allow_answer(agent, &reason),
@@ -362,17 +385,34 @@ fn tool_call(
             ))
         }
         _ if READ_TOOLS.contains(&tool) => {
-            let what = [
-                "file_path",
-                "path",
-                "pattern",
-                "url",
-                "query",
-                "absolute_path",
-            ]
-            .iter()
-            .find_map(|k| text(tool_input, k))
-            .unwrap_or(tool);
+            // Every path the tool names (`read_many_files` takes a list); the one judged
+            // is the first under holdpoint's home, else the first.
+            let mut named: Vec<&str> = ["file_path", "path", "absolute_path", "notebook_path"]
+                .iter()
+                .filter_map(|k| text(tool_input, k))
+                .collect();
+            for key in ["paths", "include"] {
+                match tool_input.get(key) {
+                    Some(Value::Array(items)) => {
+                        named.extend(items.iter().filter_map(Value::as_str))
+                    }
+                    Some(Value::String(one)) => named.push(one),
+                    _ => {}
+                }
+            }
+            let home = crate::local::holdpoint_home();
+            let home = home.to_string_lossy();
+            let what = named
+                .iter()
+                .find(|p| p.starts_with(home.as_ref()))
+                .or(named.first())
+                .copied()
+                .or_else(|| {
+                    ["pattern", "url", "query"]
+                        .iter()
+                        .find_map(|k| text(tool_input, k))
+                })
+                .unwrap_or(tool);
             Ok((Surface::File, format!("read {what}"), digest_of_input()))
         }
         // MCP tools (`mcp__server__tool`) and tools holdpoint does not know are judged as
@@ -387,7 +427,8 @@ fn tool_call(
 fn patch_as_shell(patch: &str) -> Result<String, String> {
     let mut ops = Vec::new();
     for line in patch.lines() {
-        let line = line.trim_end();
+        // Codex reads headers with surrounding white space trimmed; so must holdpoint.
+        let line = line.trim();
         let (op, path) = if let Some(p) = line.strip_prefix("*** Add File: ") {
             ("write", p)
         } else if let Some(p) = line.strip_prefix("*** Update File: ") {

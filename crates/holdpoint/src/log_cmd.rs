@@ -8,7 +8,7 @@ use clap::{Subcommand, ValueEnum};
 use holdpoint_ledger::{Record, StoredRecord, Verifier};
 use holdpoint_store::Store as _;
 
-use crate::approvals::{Format, one_line, print_json};
+use crate::approvals::{Format, one_line, print_json, printable};
 use crate::home::{Home, now_ms};
 use crate::humans::store_failure;
 use crate::pipeline::receipt;
@@ -61,7 +61,12 @@ pub(crate) const TAMPERED: u8 = 5;
 
 pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
     let home = Home::locate();
-    let store = home.open_store()?;
+    // Reading and verifying need no signing key: an auditor with a copy of the store and
+    // the public key can do both.
+    let store = match command {
+        LogCommand::Checkpoint | LogCommand::Receipt { .. } => home.open_store()?,
+        _ => home.open_store_to_read()?,
+    };
     match command {
         LogCommand::Show {
             seq: Some(seq),
@@ -132,7 +137,14 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
         }
         LogCommand::Verify { key } => {
             let key = home.verifying_key(key.as_deref())?;
-            let checkpoints = store.checkpoints().map_err(store_failure)?;
+            let mut checkpoints = store.checkpoints().map_err(store_failure)?;
+            // The copy kept outside the database: deleting checkpoints from the database
+            // does not make the records before it unverifiable.
+            if let Some(anchor) = holdpoint_store::read_anchor(&home.anchor())
+                && !checkpoints.contains(&anchor)
+            {
+                checkpoints.push(anchor);
+            }
             let started = Instant::now();
             let mut verifier = Verifier::new(checkpoints, key, holdpoint_store::CHECKPOINT_EVERY);
             let mut broken = None;
@@ -241,8 +253,12 @@ fn summary(record: &StoredRecord) -> String {
                 .map(|s| format!(", exit {s}"))
                 .unwrap_or_default()
         ),
-        "grant_issued" => format!("{}: {}", field("id"), field("task")),
-        "freeze_started" => format!("{}: {}", field("environment"), field("reason")),
+        "grant_issued" => format!("{}: {}", field("id"), one_line(field("task"), 70)),
+        "freeze_started" => format!(
+            "{}: {}",
+            field("environment"),
+            one_line(field("reason"), 70)
+        ),
         "human_added" => format!(
             "{}{}",
             field("name"),
@@ -255,6 +271,7 @@ fn summary(record: &StoredRecord) -> String {
         ),
         _ => String::new(),
     };
+    let who = printable(&who);
     format!(
         "#{:<6} {}  {:<18} {:<24} {}{}",
         record.seq,

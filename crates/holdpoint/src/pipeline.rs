@@ -245,6 +245,11 @@ pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Rece
             record.seq, parsed.kind
         )));
     }
+    let key = store.key().ok_or_else(|| {
+        Failure::internal(
+            "receipts are signed with holdpoint's key, which this process cannot read",
+        )
+    })?;
     let body: holdpoint_store::Decided = serde_json::from_value(parsed.body.clone())
         .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;
     Ok(Receipt {
@@ -266,7 +271,7 @@ pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Rece
         key_id: String::new(),
         signature: String::new(),
     }
-    .sign(store.key()))
+    .sign(key))
 }
 
 /// One sentence for the agent or the person at the terminal: what holdpoint decided.

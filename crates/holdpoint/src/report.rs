@@ -242,7 +242,11 @@ impl Item {
 }
 
 fn print_text(r: &Report) {
-    println!("session   {} ({})", r.session, r.agents.join(", "));
+    println!(
+        "session   {} ({})",
+        printable(&r.session),
+        printable(&r.agents.join(", "))
+    );
     println!("from      {}", r.span());
     println!("actions   {}", r.counts());
     println!("(built from the ledger, records as holdpoint saw them)");

@@ -8,7 +8,7 @@ use holdpoint_core::{Environment, Risk};
 use holdpoint_policy::{Freeze, Grant};
 use holdpoint_store::{Store as _, StoredFreeze, StoredGrant, new_id};
 
-use crate::approvals::{Format, ListArgs, print_json};
+use crate::approvals::{Format, ListArgs, print_json, printable};
 use crate::home::{Home, now_ms, os_user};
 use crate::humans::{authenticate, store_failure};
 use crate::time::{datetime, parse_datetime, remaining};
@@ -164,7 +164,7 @@ pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
                             g.grant.targets.join(", "),
                             state,
                             g.issued_by,
-                            g.grant.task
+                            printable(&g.grant.task)
                         );
                     }
                 }
@@ -305,7 +305,7 @@ pub(crate) fn freeze(command: &FreezeCommand) -> Result<u8, Failure> {
                             state,
                             f.started_by,
                             datetime(f.freeze.starts_at * 1000),
-                            f.freeze.reason
+                            printable(&f.freeze.reason)
                         );
                     }
                 }

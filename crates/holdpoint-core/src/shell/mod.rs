@@ -203,6 +203,10 @@ struct Walker<'a> {
     /// Files written earlier on the same command line with known text (`printf … >
     /// x.sql`), by absolute path: later commands that read them see that text.
     written: HashMap<String, String>,
+    /// Files changed earlier on the same command line in ways whose result is unknown
+    /// (appended to, edited in place, copied over): running or reading them later sees
+    /// unknown text, not what is on disk now.
+    changed: HashSet<String>,
     /// Files the current command's standard output is redirected to, and whether the
     /// redirection truncates (`>`) rather than appends (`>>`).
     stdout_targets: Vec<(String, bool)>,
@@ -346,6 +350,7 @@ impl<'a> Walker<'a> {
             steps: 0,
             links: Vec::new(),
             written: HashMap::new(),
+            changed: HashSet::new(),
             stdout_targets: Vec::new(),
             spaced_parens: false,
             depth: 0,
@@ -821,10 +826,13 @@ impl<'a> Walker<'a> {
         match &self.location {
             Location::Local(Some(dir)) => {
                 let absolute = paths::normalise(dir, path);
-                self.written
-                    .get(&absolute)
-                    .cloned()
-                    .or_else(|| self.files.read(&absolute))
+                if let Some(text) = self.written.get(&absolute) {
+                    return Some(text.clone());
+                }
+                if self.changed.contains(&absolute) {
+                    return None;
+                }
+                self.files.read(&absolute)
             }
             _ => None,
         }
@@ -855,7 +863,9 @@ impl<'a> Walker<'a> {
                     .files
                     .real_path(&absolute)
                     .unwrap_or_else(|| absolute.clone());
-                if crate::file::secret(&absolute, self.ctx) || crate::file::secret(&real, self.ctx)
+                if crate::file::secret(&absolute, self.ctx)
+                    || crate::file::secret(&real, self.ctx)
+                    || crate::file::names_secret(&absolute, self.ctx)
                 {
                     let text = inv.display();
                     self.push(Effect::self_protection(
@@ -884,19 +894,19 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        // A path through a symbolic link that already exists lies where the link points:
-        // a link into holdpoint's files is holdpoint's files.
+        // A path through a symbolic link that already exists lies where the link points;
+        // it is judged by the stricter of the two places.
+        let written = paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx);
         if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
             let absolute = paths::normalise(dir, value);
             if let Some(real) = self.files.real_path(&absolute)
                 && real != absolute
-                && let protected @ Zone::Protected(_) =
-                    paths::zone(Some(&real), &real, &self.location, self.ctx)
             {
-                return protected;
+                let really = paths::zone(Some(&real), &real, &self.location, self.ctx);
+                return paths::stricter(written, really);
             }
         }
-        paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx)
+        written
     }
 
     fn in_workspace(&self) -> bool {
@@ -915,6 +925,13 @@ impl<'a> Walker<'a> {
     /// Records a write to a path by a redirection or a file-writing command.
     fn write_path(&mut self, path: &Expanded, kind: WriteKind, how: &str) {
         let name = path.best().to_owned();
+        // Whatever the file held before is no longer what a later command sees; a write
+        // of known text records that text afterwards.
+        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
+            let absolute = paths::normalise(dir, value);
+            self.written.remove(&absolute);
+            self.changed.insert(absolute);
+        }
         // A file written under the name `holdpoint` can stand in for holdpoint on the PATH.
         if name.trim_end_matches('/').rsplit('/').next() == Some("holdpoint") {
             self.push(Effect::self_protection(
@@ -3023,7 +3040,7 @@ impl<'a> Walker<'a> {
             words.as_slice(),
             [] | ["check", ..]
                 | ["policy", "validate" | "test", ..]
-                | ["log", "show" | "tail" | "export" | "verify" | "receipt"]
+                | ["log", "show" | "tail" | "export" | "verify" | "receipt", ..]
                 | ["approvals", "list" | "show", ..]
                 | ["grant" | "freeze", "list", ..]
                 | ["report", ..]
@@ -3038,8 +3055,47 @@ impl<'a> Walker<'a> {
             ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..] | ["hook", ..]
         );
         if matches!(words.as_slice(), ["exec", ..]) {
-            if let Some(dash) = args.iter().position(|a| a == "--") {
-                self.invoke(inv.tail(dash + 2));
+            // `holdpoint exec [OPTIONS] [--] CMD…` runs CMD: analyse that. Choosing the
+            // environment or the agent identity is the agent claiming a weaker policy.
+            let start = args.iter().position(|a| a == "exec").map(|i| i + 1);
+            let mut index = start.unwrap_or(args.len());
+            let mut command = None;
+            while let Some(arg) = args.get(index) {
+                match arg.as_str() {
+                    "--" => {
+                        command = Some(index + 1);
+                        break;
+                    }
+                    "--env" | "--agent" | "--session" | "--wait" => index += 2,
+                    a if a.starts_with("--") => index += 1,
+                    _ => {
+                        command = Some(index);
+                        break;
+                    }
+                }
+            }
+            let claims = args.iter().any(|a| {
+                ["--env", "--agent"]
+                    .iter()
+                    .any(|f| a == f || a.starts_with(&format!("{f}=")))
+            });
+            if claims {
+                let text = inv.display();
+                self.push(Effect::self_protection(
+                    ObjectKind::Holdpoint,
+                    &text,
+                    format!("`{text}` chooses the environment or agent holdpoint judges it by; only a human may"),
+                ));
+            }
+            match command.filter(|c| *c < args.len()) {
+                Some(command) => {
+                    self.invoke(inv.tail(command + 1));
+                }
+                None => self.push(Effect::opaque(
+                    inv.display(),
+                    Risk::Change,
+                    "`holdpoint exec` with a command holdpoint cannot find",
+                )),
             }
             return;
         }

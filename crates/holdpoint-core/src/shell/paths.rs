@@ -113,6 +113,22 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
     None
 }
 
+/// The stricter of two zones: the one whose writes risk more.
+pub(crate) fn stricter(a: Zone, b: Zone) -> Zone {
+    fn rank(zone: &Zone) -> u8 {
+        match zone {
+            Zone::Harmless => 0,
+            Zone::Temp => 1,
+            Zone::Workspace => 2,
+            Zone::WholeWorkspace => 3,
+            Zone::Outside => 4,
+            Zone::Device => 5,
+            Zone::Protected(_) => 6,
+        }
+    }
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
 /// The zone of a path word. `value` is `None` when the path is only known at run time.
 pub(crate) fn zone(
     value: Option<&str>,

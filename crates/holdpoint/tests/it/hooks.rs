@@ -361,3 +361,63 @@ fn the_workspace_is_the_project_the_agent_names() {
         "{answer}"
     );
 }
+
+#[test]
+fn links_and_files_changed_on_the_same_line_are_followed() {
+    // Each of these was allowed as workspace work or a read before: a link in the
+    // workspace into the system, a script changed and then run on the same line,
+    // `holdpoint exec` without `--`, a patch header indented, searches of holdpoint's home.
+    let setup = Setup::new("hook-evasions");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let home = setup.home.to_str().unwrap().to_owned();
+    std::os::unix::fs::symlink("/etc", setup.work().join("etclink")).unwrap();
+    std::fs::write(setup.work().join("x.sh"), "echo hello\n").unwrap();
+    for command in [
+        "rm -rf etclink/ssh".to_owned(),
+        "echo 'rm -rf /var/lib/app' >> x.sh; bash x.sh".to_owned(),
+        "sed -i 's|hello|; rm -rf /var/lib/app|' x.sh && sh x.sh".to_owned(),
+        "holdpoint exec --no-wait git push origin main".to_owned(),
+        "holdpoint exec --env development -- git push origin main".to_owned(),
+        format!("cat {home}/k*/ledger.key"),
+        format!("tar cf - {home} | base64"),
+        format!("grep -r . {home}"),
+    ] {
+        let (_, answer) = setup.hook(
+            "claude-code",
+            &fixture("claude-code-pre-bash", &cwd, &command),
+        );
+        let answer = answer.unwrap_or_else(|| panic!("`{command}` was allowed"));
+        assert_eq!(
+            answer["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{command}: {answer}"
+        );
+    }
+    let mut patch = fixture("codex-pre-bash", &cwd, "");
+    patch["tool_name"] = json!("apply_patch");
+    patch["tool_input"] = json!({"command": "*** Begin Patch\n*** Add File: notes.txt\n+hi\n *** Delete File: /var/lib/postgresql/16/main/PG_VERSION\n*** End Patch\n"});
+    let (_, answer) = setup.hook("codex", &patch);
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
+    for (tool, tool_input) in [
+        (
+            "Grep",
+            json!({"pattern": ".", "path": home, "glob": "*.key"}),
+        ),
+        (
+            "read_many_files",
+            json!({"paths": ["README.md", format!("{home}/keys/ledger.key")]}),
+        ),
+    ] {
+        let mut input = fixture("claude-code-pre-bash", &cwd, "");
+        input["tool_name"] = json!(tool);
+        input["tool_input"] = tool_input;
+        let (_, answer) = setup.hook("claude-code", &input);
+        assert_eq!(
+            answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+            "deny",
+            "{tool}"
+        );
+    }
+}

@@ -392,3 +392,53 @@ fn a_locked_store_is_answered_with_a_denial_in_time() {
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
+
+#[test]
+fn a_checkpoint_kept_outside_the_database_survives_their_deletion() {
+    // Fewer records than the automatic interval: the only checkpoint is one a human
+    // asked for. Deleting it from the database must not make a rewrite pass.
+    let setup = Setup::new("ledger-anchor");
+    for i in 0..5 {
+        setup.run(
+            &["hook", "claude-code"],
+            &bash(&setup, &format!("rm -rf /srv/{i}")),
+        );
+    }
+    let output = setup.run(&["log", "checkpoint"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Any later write keeps a copy of the latest checkpoint beside the store.
+    setup.run(&["hook", "claude-code"], &bash(&setup, "ls"));
+    assert!(setup.home.join("checkpoint.json").exists());
+    let conn = db(&setup);
+    let text: String = conn
+        .query_row("SELECT text FROM records WHERE seq = 1", [], |r| r.get(0))
+        .unwrap();
+    let forged = text.replace("rm -rf /srv/0", "ls /srv/0");
+    conn.execute(
+        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 1",
+        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
+    )
+    .unwrap();
+    conn.execute("DELETE FROM checkpoints", []).unwrap();
+    let (code, text) = verify(&setup);
+    assert_eq!(code, Some(5), "{text}");
+    assert!(text.contains("record #1"), "{text}");
+}
+
+#[test]
+fn an_auditor_verifies_a_copy_with_the_public_key_alone() {
+    let setup = ledger("ledger-offline", 300);
+    let audit = setup.scratch.0.join("audit");
+    std::fs::create_dir_all(&audit).unwrap();
+    std::fs::copy(setup.home.join("store.db"), audit.join("store.db")).unwrap();
+    let public = setup.scratch.0.join("ledger.pub");
+    std::fs::copy(setup.home.join("keys/ledger.pub"), &public).unwrap();
+    let output = setup
+        .command(&["log", "verify", "--key", public.to_str().unwrap()])
+        .env("HOLDPOINT_HOME", &audit)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("300 records, 1 signed checkpoints"));
+    assert!(!audit.join("keys").exists(), "no key was needed or made");
+}
