@@ -139,8 +139,8 @@ pub struct HumanAdded {
     pub name: String,
 }
 
-/// A body as JSON. Serialising these plain structs cannot fail; `Null` would only make
-/// the record say less.
+/// A record body as JSON. Serialising these plain structs cannot fail; `Null` would
+/// only make the record say less.
 pub fn json<T: Serialize>(body: &T) -> serde_json::Value {
     serde_json::to_value(body).unwrap_or(serde_json::Value::Null)
 }

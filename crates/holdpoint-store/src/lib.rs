@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bodies::{
     ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
-    FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed,
+    FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed, json,
 };
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
 

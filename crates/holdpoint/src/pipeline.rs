@@ -217,7 +217,7 @@ impl Pipeline {
                 os_user: os_user(),
                 ..Actors::default()
             },
-            holdpoint_store_json(executed),
+            holdpoint_store::json(executed),
         )
         .digest(action.digest().to_string());
         let mut records = self
@@ -228,10 +228,6 @@ impl Pipeline {
             .pop()
             .ok_or_else(|| Failure::internal("the outcome was not recorded"))
     }
-}
-
-fn holdpoint_store_json(executed: &Executed) -> serde_json::Value {
-    serde_json::to_value(executed).unwrap_or(serde_json::Value::Null)
 }
 
 /// The signed receipt for a `decided` record.
