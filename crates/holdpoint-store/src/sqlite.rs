@@ -480,6 +480,80 @@ fn checkpoint_in(
     Ok(checkpoint)
 }
 
+/// A table that keeps one JSON body per id: grants and freezes.
+#[derive(Clone, Copy, Debug)]
+struct Bodies {
+    table: &'static str,
+    /// What one row is, for messages.
+    what: &'static str,
+}
+
+const GRANTS: Bodies = Bodies {
+    table: "grants",
+    what: "grant",
+};
+const FREEZES: Bodies = Bodies {
+    table: "freezes",
+    what: "freeze",
+};
+
+impl Bodies {
+    /// Every body, oldest first.
+    fn all<T: serde::de::DeserializeOwned>(self, c: &Connection) -> Result<Vec<T>, StoreError> {
+        let mut query =
+            c.prepare_cached(&format!("SELECT body FROM {} ORDER BY rowid", self.table))?;
+        let rows = query.query_map([], |row| row.get::<_, String>(0))?;
+        rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
+            .collect()
+    }
+
+    /// The body of `id`, or `NotFound`.
+    fn get<T: serde::de::DeserializeOwned>(
+        self,
+        c: &Connection,
+        id: &str,
+    ) -> Result<T, StoreError> {
+        let body: Option<String> = c
+            .query_row(
+                &format!("SELECT body FROM {} WHERE id = ?1", self.table),
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let body = body.ok_or_else(|| StoreError::NotFound {
+            what: self.what,
+            id: id.to_owned(),
+        })?;
+        serde_json::from_str(&body).map_err(corrupt)
+    }
+
+    fn insert<T: serde::Serialize>(
+        self,
+        c: &Connection,
+        id: &str,
+        body: &T,
+    ) -> Result<(), StoreError> {
+        c.execute(
+            &format!("INSERT INTO {} (id, body) VALUES (?1, ?2)", self.table),
+            params![id, serde_json::to_string(body).map_err(corrupt)?],
+        )?;
+        Ok(())
+    }
+
+    fn update<T: serde::Serialize>(
+        self,
+        c: &Connection,
+        id: &str,
+        body: &T,
+    ) -> Result<(), StoreError> {
+        c.execute(
+            &format!("UPDATE {} SET body = ?2 WHERE id = ?1", self.table),
+            params![id, serde_json::to_string(body).map_err(corrupt)?],
+        )?;
+        Ok(())
+    }
+}
+
 fn load_approval(tx: &Connection, id: &str) -> Result<Option<ApprovalRequest>, StoreError> {
     let body: Option<String> = tx
         .query_row("SELECT body FROM approvals WHERE id = ?1", [id], |row| {
@@ -900,12 +974,7 @@ impl Store for SqliteStore {
     }
 
     fn grants(&self) -> Result<Vec<StoredGrant>, StoreError> {
-        self.with(|c| {
-            let mut query = c.prepare_cached("SELECT body FROM grants ORDER BY rowid")?;
-            let rows = query.query_map([], |row| row.get::<_, String>(0))?;
-            rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
-                .collect()
-        })
+        self.with(|c| GRANTS.all(c))
     }
 
     fn issue_grant(
@@ -914,13 +983,7 @@ impl Store for SqliteStore {
         os_user: Option<String>,
     ) -> Result<StoredGrant, StoreError> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO grants (id, body) VALUES (?1, ?2)",
-                params![
-                    grant.grant.id,
-                    serde_json::to_string(&grant).map_err(corrupt)?
-                ],
-            )?;
+            GRANTS.insert(tx, &grant.grant.id, &grant)?;
             let entry = Entry::new(
                 Kind::GrantIssued,
                 Actors {
@@ -951,26 +1014,14 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<StoredGrant, StoreError> {
         self.write(|tx| {
-            let body: Option<String> = tx
-                .query_row("SELECT body FROM grants WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            let Some(body) = body else {
-                return Err(StoreError::NotFound {
-                    what: "grant",
-                    id: id.to_owned(),
-                });
-            };
-            let mut grant: StoredGrant = serde_json::from_str(&body).map_err(corrupt)?;
+            let mut grant: StoredGrant = GRANTS.get(tx, id)?;
             if grant.grant.revoked {
                 return Err(StoreError::Invalid(format!(
                     "grant `{id}` is already revoked"
                 )));
             }
             grant.grant.revoked = true;
-            tx.execute(
-                "UPDATE grants SET body = ?2 WHERE id = ?1",
-                params![id, serde_json::to_string(&grant).map_err(corrupt)?],
-            )?;
+            GRANTS.update(tx, id, &grant)?;
             let entry = Entry::new(
                 Kind::GrantRevoked,
                 Actors {
@@ -988,12 +1039,7 @@ impl Store for SqliteStore {
     }
 
     fn freezes(&self) -> Result<Vec<StoredFreeze>, StoreError> {
-        self.with(|c| {
-            let mut query = c.prepare_cached("SELECT body FROM freezes ORDER BY rowid")?;
-            let rows = query.query_map([], |row| row.get::<_, String>(0))?;
-            rows.map(|b| serde_json::from_str(&b?).map_err(corrupt))
-                .collect()
-        })
+        self.with(|c| FREEZES.all(c))
     }
 
     fn start_freeze(
@@ -1003,10 +1049,7 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<StoredFreeze, StoreError> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO freezes (id, body) VALUES (?1, ?2)",
-                params![freeze.id, serde_json::to_string(&freeze).map_err(corrupt)?],
-            )?;
+            FREEZES.insert(tx, &freeze.id, &freeze)?;
             let entry = Entry::new(
                 Kind::FreezeStarted,
                 Actors {
@@ -1034,16 +1077,7 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<StoredFreeze, StoreError> {
         self.write(|tx| {
-            let body: Option<String> = tx
-                .query_row("SELECT body FROM freezes WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            let Some(body) = body else {
-                return Err(StoreError::NotFound {
-                    what: "freeze",
-                    id: id.to_owned(),
-                });
-            };
-            let mut freeze: StoredFreeze = serde_json::from_str(&body).map_err(corrupt)?;
+            let mut freeze: StoredFreeze = FREEZES.get(tx, id)?;
             if freeze.freeze.ended {
                 return Err(StoreError::Invalid(format!(
                     "freeze `{id}` has already ended"
@@ -1051,10 +1085,7 @@ impl Store for SqliteStore {
             }
             freeze.freeze.ended = true;
             freeze.ended_by = Some(human.to_owned());
-            tx.execute(
-                "UPDATE freezes SET body = ?2 WHERE id = ?1",
-                params![id, serde_json::to_string(&freeze).map_err(corrupt)?],
-            )?;
+            FREEZES.update(tx, id, &freeze)?;
             let entry = Entry::new(
                 Kind::FreezeEnded,
                 Actors {
