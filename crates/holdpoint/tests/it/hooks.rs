@@ -338,19 +338,7 @@ fn the_workspace_is_the_project_the_agent_names() {
         if let Some(project) = project {
             command.env("CLAUDE_PROJECT_DIR", project);
         }
-        let mut child = command
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.to_string().as_bytes())
-            .unwrap();
-        stdout(&child.wait_with_output().unwrap())
+        stdout(&crate::setup::pipe(command, &input.to_string()))
     };
     // Without a named project, the directory it runs in is its workspace.
     assert_eq!(run(None).trim(), "");

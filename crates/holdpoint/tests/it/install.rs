@@ -141,28 +141,11 @@ fn an_installed_hook_decides_the_agents_calls() {
         "hook_event_name": "PreToolUse", "tool_name": "Bash",
         "tool_input": {"command": "rm -rf ~/.holdpoint"}
     });
-    let mut child = setup_shell(&setup, &command);
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    // As the agent runs it: through a shell.
+    let mut shell = std::process::Command::new("sh");
+    shell.args(["-c", &command]);
+    setup.environment(&mut shell);
+    let output = crate::setup::pipe(shell, &input.to_string());
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
-}
-
-fn setup_shell(setup: &Setup, command: &str) -> std::process::Child {
-    std::process::Command::new("sh")
-        .args(["-c", command])
-        .current_dir(setup.work())
-        .env("HOLDPOINT_HOME", &setup.home)
-        .env("HOME", &setup.user_home)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
 }

@@ -55,7 +55,7 @@ impl Setup {
     }
 
     /// The environment every holdpoint process of the test runs in.
-    fn environment(&self, command: &mut Command) {
+    pub fn environment(&self, command: &mut Command) {
         command
             .current_dir(&self.work)
             .env("HOLDPOINT_HOME", &self.home)
@@ -67,20 +67,7 @@ impl Setup {
 
     /// Runs holdpoint with piped standard input, as an agent's tool call would.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        pipe(self.command(args), stdin)
     }
 
     /// Runs `holdpoint hook AGENT` with a JSON input; returns the output and the answer.
@@ -170,6 +157,23 @@ impl Setup {
     pub fn work(&self) -> &Path {
         &self.work
     }
+}
+
+/// Runs `command` with `stdin` on a pipe and waits for it.
+pub fn pipe(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn quote(word: &str) -> String {
