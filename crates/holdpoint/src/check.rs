@@ -9,8 +9,6 @@ use holdpoint_core::{Action, Analysis, AnalysisContext, Environment, Surface, an
 use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
 use serde::{Deserialize, Serialize};
 
-use holdpoint_store::Store as _;
-
 use crate::local::{self, LocalFiles};
 use crate::{Failure, exit};
 
@@ -206,13 +204,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     // Where holdpoint is set up, the grants and freezes in force count, as they would
     // for an agent.
     let (grants, freezes) = if home.store().exists() {
-        let store = home.open_store_to_read()?;
-        let grants = store.grants().map_err(crate::humans::store_failure)?;
-        let freezes = store.freezes().map_err(crate::humans::store_failure)?;
-        (
-            grants.into_iter().map(|g| g.grant).collect(),
-            freezes.into_iter().map(|f| f.freeze).collect(),
-        )
+        crate::pipeline::scope(&home.open_store_to_read()?)?
     } else {
         (Vec::new(), Vec::new())
     };

@@ -148,20 +148,7 @@ impl Pipeline {
     pub fn propose(&self, request: &Request) -> Result<Decided, Failure> {
         let (action, analysis) = self.action(request);
         let now = now_ms();
-        let grants: Vec<Grant> = self
-            .store
-            .grants()
-            .map_err(store_failure)?
-            .into_iter()
-            .map(|g| g.grant)
-            .collect();
-        let freezes: Vec<Freeze> = self
-            .store
-            .freezes()
-            .map_err(store_failure)?
-            .into_iter()
-            .map(|f| f.freeze)
-            .collect();
+        let (grants, freezes) = scope(&self.store)?;
         let decision = self.engine.get()?.decide(&DecisionRequest {
             action: &action,
             analysis: &analysis,
@@ -228,6 +215,16 @@ impl Pipeline {
             .pop()
             .ok_or_else(|| Failure::internal("the outcome was not recorded"))
     }
+}
+
+/// The grants and freezes as the decision takes them.
+pub(crate) fn scope(store: &SqliteStore) -> Result<(Vec<Grant>, Vec<Freeze>), Failure> {
+    let grants = store.grants().map_err(store_failure)?;
+    let freezes = store.freezes().map_err(store_failure)?;
+    Ok((
+        grants.into_iter().map(|g| g.grant).collect(),
+        freezes.into_iter().map(|f| f.freeze).collect(),
+    ))
 }
 
 /// The signed receipt for a `decided` record.
