@@ -5,11 +5,11 @@ use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use holdpoint_core::{Action, Analysis, AnalysisContext, Environment, Surface, analyse};
+use holdpoint_core::{Action, Analysis, AnalysisContext, Environment, Surface};
 use holdpoint_policy::{Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine};
 use serde::{Deserialize, Serialize};
 
-use crate::local::{self, LocalFiles};
+use crate::local;
 use crate::{Failure, exit};
 
 #[derive(Debug, Args)]
@@ -126,7 +126,6 @@ impl Checker<'_> {
     ) -> Evaluation {
         let env = env.unwrap_or(self.env);
         let cwd = cwd.unwrap_or_else(|| self.cwd.clone());
-        let files = LocalFiles::default();
         let own_ctx;
         let ctx = if cwd == self.ctx.cwd {
             &self.ctx
@@ -136,7 +135,7 @@ impl Checker<'_> {
         };
         let target = target
             .or_else(|| self.target.clone())
-            .unwrap_or_else(|| format!("{surface}:local@{env}"));
+            .unwrap_or_else(|| local::default_target(surface, env));
         let mut action = Action {
             surface,
             input,
@@ -147,8 +146,7 @@ impl Checker<'_> {
             session: None,
             executed_content: Vec::new(),
         };
-        let analysis = analyse(&action, ctx, &files);
-        action.executed_content = files.take_hashes();
+        let analysis = local::analyse_here(&mut action, ctx);
         let decision = self.engine.decide(&DecisionRequest {
             action: &action,
             analysis: &analysis,

@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use holdpoint_core::{AnalysisContext, Files, content_hash};
+use holdpoint_core::{
+    Action, Analysis, AnalysisContext, Environment, Files, Surface, analyse, content_hash,
+};
 use holdpoint_policy::{PolicyEngine, PolicySource};
 
 use crate::Failure;
@@ -55,6 +57,20 @@ impl Files for LocalFiles {
             existing = existing.parent()?;
         }
     }
+}
+
+/// Analyses an action on this machine, reading the scripts it runs, and adds their
+/// content hashes to the action so that its digest covers them.
+pub(crate) fn analyse_here(action: &mut Action, ctx: &AnalysisContext) -> Analysis {
+    let files = LocalFiles::default();
+    let analysis = analyse(action, ctx, &files);
+    action.executed_content.extend(files.take_hashes());
+    analysis
+}
+
+/// The target an action has when nothing names one: `shell:local@production`.
+pub(crate) fn default_target(surface: Surface, environment: Environment) -> String {
+    format!("{surface}:local@{environment}")
 }
 
 /// The analysis context for actions run in `cwd` by the current user.

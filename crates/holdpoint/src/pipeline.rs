@@ -2,7 +2,7 @@
 //! proposal into an action, analyse it, decide it with the grants and freezes in force,
 //! record it, and match it against approvals.
 
-use holdpoint_core::{Action, Analysis, Environment, Risk, Surface, analyse};
+use holdpoint_core::{Action, Analysis, Environment, Risk, Surface};
 use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -15,7 +15,7 @@ use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
 use crate::Failure;
 use crate::home::{Config, Home, millis, now_ms, os_user};
 use crate::humans::store_failure;
-use crate::local::{self, LocalFiles};
+use crate::local;
 
 /// What an adapter proposes, before analysis.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,21 +123,19 @@ impl Pipeline {
 
     /// The action a request describes, with the hashes of any scripts it runs.
     pub fn action(&self, request: &Request) -> (Action, Analysis) {
-        let files = LocalFiles::default();
         let mut ctx = local::analysis_context(&request.cwd);
         ctx.workspace.clone_from(&request.workspace);
         let mut action = Action {
             surface: request.surface,
             input: request.input.clone(),
             cwd: request.cwd.clone(),
-            target: format!("{}:local@{}", request.surface, self.environment),
+            target: local::default_target(request.surface, self.environment),
             environment: self.environment,
             agent: request.agent.clone(),
             session: request.session.clone(),
             executed_content: Vec::new(),
         };
-        let analysis = analyse(&action, &ctx, &files);
-        action.executed_content = files.take_hashes();
+        let analysis = local::analyse_here(&mut action, &ctx);
         action
             .executed_content
             .extend(request.content.iter().cloned());
