@@ -32,10 +32,12 @@ pub enum Kind {
     FreezeStarted,
     FreezeEnded,
     HumanAdded,
+    /// An agent identity was issued a credential.
+    AgentAdded,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -49,6 +51,7 @@ impl Kind {
         Kind::FreezeStarted,
         Kind::FreezeEnded,
         Kind::HumanAdded,
+        Kind::AgentAdded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Kind {
             Kind::FreezeStarted => "freeze_started",
             Kind::FreezeEnded => "freeze_ended",
             Kind::HumanAdded => "human_added",
+            Kind::AgentAdded => "agent_added",
         }
     }
 

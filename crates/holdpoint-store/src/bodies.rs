@@ -137,6 +137,15 @@ pub struct FreezeEnded {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HumanAdded {
     pub name: String,
+    /// Whether the new human may add identities.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
+}
+
+/// `agent_added`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAdded {
+    pub name: String,
 }
 
 /// A record body as JSON. Serialising these plain structs cannot fail; `Null` would

@@ -15,7 +15,7 @@ use holdpoint_policy::{Decision, Freeze, Grant, Outcome};
 use serde::{Deserialize, Serialize};
 
 pub use bodies::{
-    ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
+    AgentAdded, ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Proposed, json,
 };
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
@@ -104,6 +104,30 @@ pub struct Human {
     /// A PHC-format password hash; the secret itself is never stored.
     pub secret_hash: String,
     pub created_ms: i64,
+    /// An admin may add humans and agents.
+    pub admin: bool,
+}
+
+/// An agent identity: it may propose actions and read its own requests, never answer
+/// them. Its credential is stored only as a password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentIdentity {
+    pub name: String,
+    /// A PHC-format password hash of the agent's token.
+    pub token_hash: String,
+    pub created_ms: i64,
+}
+
+/// A human signed in to the console or the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// SHA-256 of the session token, hex; the token itself is never stored.
+    pub token_hash: String,
+    pub human: String,
+    /// What every state-changing form and cookie-authenticated API call must carry.
+    pub csrf: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
 }
 
 /// Everything holdpoint keeps. Every method that changes state appends its ledger
@@ -130,6 +154,14 @@ pub trait Store: Send + Sync {
     /// Records a decided action; for `ask`, uses a matching approval once or opens (or
     /// finds) the request that holds it.
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError>;
+    /// Settles several proposals in one transaction, so that they share one sync: what a
+    /// server does under load. Each proposal succeeds or fails on its own; the outer
+    /// error means none was recorded.
+    fn settle_all(
+        &self,
+        proposals: &[Proposal<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError>;
     fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
     /// Requests, newest first; pending ones whose time is up are marked expired first.
     fn approvals(&self, now_ms: i64) -> Result<Vec<ApprovalRequest>, StoreError>;
@@ -182,6 +214,20 @@ pub trait Store: Send + Sync {
         added_by: Option<&str>,
         os_user: Option<String>,
     ) -> Result<(), StoreError>;
+
+    fn agents(&self) -> Result<Vec<AgentIdentity>, StoreError>;
+    fn add_agent(
+        &self,
+        agent: AgentIdentity,
+        added_by: &str,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError>;
+
+    /// Records a sign-in; expired ones are removed on the way.
+    fn open_sign_in(&self, sign_in: &SignIn) -> Result<(), StoreError>;
+    /// The sign-in a session token hash names, if it has not expired.
+    fn sign_in(&self, token_hash: &str, now_ms: i64) -> Result<Option<SignIn>, StoreError>;
+    fn close_sign_in(&self, token_hash: &str) -> Result<(), StoreError>;
 }
 
 /// A fresh random id with a prefix, e.g. `apr-7kq2mxtd`.

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::bodies::{self, json};
 use crate::{
-    CHECKPOINT_EVERY, Human, Proposal, Settlement, Store, StoreError, StoredFreeze, StoredGrant,
-    new_id,
+    AgentIdentity, CHECKPOINT_EVERY, Human, Proposal, Settlement, SignIn, Store, StoreError,
+    StoredFreeze, StoredGrant, new_id,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -68,6 +68,22 @@ CREATE TABLE humans (
 CREATE TABLE validated_policies (
     fingerprint TEXT PRIMARY KEY,
     at_ms       INTEGER NOT NULL
+);
+",
+    r"
+ALTER TABLE humans ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+UPDATE humans SET admin = 1 WHERE created_ms = (SELECT MIN(created_ms) FROM humans);
+CREATE TABLE agents (
+    name       TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE sign_ins (
+    token_hash TEXT PRIMARY KEY,
+    human      TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
 );
 ",
 ];
@@ -645,6 +661,163 @@ fn approvers(request: &ApprovalRequest) -> Vec<String> {
         .collect()
 }
 
+/// The retry protocol for one proposal, inside `tx`.
+fn settle_in(
+    tx: &Transaction<'_>,
+    key: Option<&SigningKey>,
+    proposal: &Proposal<'_>,
+    now_ms: i64,
+) -> Result<Settlement, StoreError> {
+    let action = proposal.action;
+    let decision = proposal.decision;
+    let digest = action.digest().to_string();
+    let actors = Actors {
+        agent: Some(action.agent.clone()),
+        session: action.session.clone(),
+        human: None,
+        grant: decision.grant.clone(),
+        os_user: proposal.os_user.clone(),
+    };
+    let mut entries = vec![
+        Entry::new(
+            Kind::Proposed,
+            actors.clone(),
+            json(&bodies::Proposed::from_action(action)),
+        )
+        .digest(digest.clone()),
+    ];
+    let mut outcome = decision.outcome;
+    let mut approval = None;
+    let mut new_request = false;
+    let mut approved_by = Vec::new();
+    let mut decided = bodies::Decided::new(outcome.as_str(), decision, &proposal.effects);
+    let mut decided_actors = actors.clone();
+    if outcome == Outcome::Ask {
+        entries.extend(expire_in(tx, Some(&digest), now_ms)?);
+        let open: Vec<String> = {
+            let mut query = tx.prepare_cached(
+                "SELECT id FROM approvals WHERE digest = ?1 AND state IN ('approved', 'pending') ORDER BY state, created_ms",
+            )?;
+            query
+                .query_map([&digest], |row| row.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut found = None;
+        for id in open {
+            if let Some(request) = load_approval(tx, &id)? {
+                found = Some(request);
+                break;
+            }
+        }
+        match found {
+            Some(mut request) if request.usable(&digest, now_ms) => {
+                // INVARIANT: an approval lets exactly one action through: it is
+                // marked used in the same transaction that records the allow.
+                request.state = ApprovalState::Used;
+                save_approval(tx, &request)?;
+                approved_by = approvers(&request);
+                entries.push(
+                    Entry::new(
+                        Kind::ApprovalUsed,
+                        actors.clone(),
+                        json(&bodies::ApprovalUsed {
+                            approved_by: approved_by.clone(),
+                        }),
+                    )
+                    .digest(digest.clone())
+                    .approval(request.id.clone()),
+                );
+                outcome = Outcome::Allow;
+                decided = bodies::Decided::new("allow", decision, &proposal.effects);
+                decided.approved_by = approved_by.clone();
+                decided.reasons.push(format!(
+                    "approved by {} in request `{}`",
+                    approved_by.join(", "),
+                    request.id
+                ));
+                decided_actors.human = Some(approved_by.join(","));
+                approval = Some(request);
+            }
+            Some(request) => approval = Some(request),
+            None if let Some(refused) = refused_in(tx, &digest, now_ms)? => {
+                // A human refused this exact action and the refusal still stands:
+                // asking again is answered with their reason, not a new request.
+                outcome = Outcome::Deny;
+                decided = bodies::Decided::new("deny", decision, &proposal.effects);
+                let by = refused.votes.iter().find(|v| v.kind == VoteKind::Refuse);
+                decided.reasons.push(format!(
+                    "{} refused this exact action in request `{}`{}",
+                    by.map_or("a human", |v| v.human.as_str()),
+                    refused.id,
+                    by.and_then(|v| v.reason.as_deref())
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ));
+                approval = Some(refused);
+            }
+            None => {
+                let request = ApprovalRequest {
+                    id: new_id("apr")?,
+                    digest: digest.clone(),
+                    action: json(&bodies::Proposed::from_action(action)),
+                    effects: proposal.effects.clone(),
+                    risk: decision.risk.as_str().to_owned(),
+                    reasons: decision.reasons.clone(),
+                    policies: decision.policies.clone(),
+                    quorum: decision.quorum.max(1),
+                    confirm_target: decision.confirm_target.then(|| action.target.clone()),
+                    agent: action.agent.clone(),
+                    session: action.session.clone(),
+                    created_ms: now_ms,
+                    expires_ms: now_ms.saturating_add(proposal.approval_ttl_ms),
+                    state: ApprovalState::Pending,
+                    votes: Vec::new(),
+                };
+                save_approval(tx, &request)?;
+                new_request = true;
+                approval = Some(request);
+            }
+        }
+    }
+    let reasons = decided.reasons.clone();
+    let approval_id = approval.as_ref().map(|r| r.id.clone());
+    let mut decided_entry =
+        Entry::new(Kind::Decided, decided_actors, json(&decided)).digest(digest.clone());
+    if let Some(id) = &approval_id {
+        decided_entry = decided_entry.approval(id.clone());
+    }
+    entries.push(decided_entry);
+    if new_request && let Some(request) = &approval {
+        entries.push(
+            Entry::new(
+                Kind::ApprovalRequested,
+                actors.clone(),
+                json(&bodies::ApprovalRequested {
+                    risk: request.risk.clone(),
+                    quorum: request.quorum,
+                    confirm_target: request.confirm_target.clone(),
+                    expires_ms: request.expires_ms,
+                }),
+            )
+            .digest(digest.clone())
+            .approval(request.id.clone()),
+        );
+    }
+    let records = append_in(tx, key, &entries, now_ms)?;
+    let decided = records
+        .into_iter()
+        .find(|r| r.kind == Kind::Decided.as_str())
+        .ok_or_else(|| StoreError::Database("the decision was not recorded".into()))?;
+    Ok(Settlement {
+        outcome,
+        approval,
+        new_request,
+        decided,
+        approved_by,
+        reasons,
+    })
+}
+
 impl Store for SqliteStore {
     fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
         self.write(|tx| append_in(tx, self.key.as_ref(), entries, now_ms))
@@ -745,160 +918,32 @@ impl Store for SqliteStore {
     }
 
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError> {
-        let action = proposal.action;
-        let decision = proposal.decision;
-        let digest = action.digest().to_string();
-        let actors = Actors {
-            agent: Some(action.agent.clone()),
-            session: action.session.clone(),
-            human: None,
-            grant: decision.grant.clone(),
-            os_user: proposal.os_user.clone(),
-        };
+        self.write(|tx| settle_in(tx, self.key.as_ref(), proposal, now_ms))
+    }
+
+    fn settle_all(
+        &self,
+        proposals: &[Proposal<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError> {
         self.write(|tx| {
-            let mut entries = vec![
-                Entry::new(
-                    Kind::Proposed,
-                    actors.clone(),
-                    json(&bodies::Proposed::from_action(action)),
-                )
-                .digest(digest.clone()),
-            ];
-            let mut outcome = decision.outcome;
-            let mut approval = None;
-            let mut new_request = false;
-            let mut approved_by = Vec::new();
-            let mut decided = bodies::Decided::new(outcome.as_str(), decision, &proposal.effects);
-            let mut decided_actors = actors.clone();
-            if outcome == Outcome::Ask {
-                entries.extend(expire_in(tx, Some(&digest), now_ms)?);
-                let open: Vec<String> = {
-                    let mut query = tx.prepare_cached(
-                        "SELECT id FROM approvals WHERE digest = ?1 AND state IN ('approved', 'pending') ORDER BY state, created_ms",
-                    )?;
-                    query
-                        .query_map([&digest], |row| row.get(0))?
-                        .collect::<Result<_, _>>()?
-                };
-                let mut found = None;
-                for id in open {
-                    if let Some(request) = load_approval(tx, &id)? {
-                        found = Some(request);
-                        break;
+            let mut out = Vec::with_capacity(proposals.len());
+            for proposal in proposals {
+                // A savepoint per proposal: one that fails leaves no half of itself
+                // behind and does not take the others with it.
+                tx.execute_batch("SAVEPOINT proposal")?;
+                match settle_in(tx, self.key.as_ref(), proposal, now_ms) {
+                    Ok(settlement) => {
+                        tx.execute_batch("RELEASE proposal")?;
+                        out.push(Ok(settlement));
                     }
-                }
-                match found {
-                    Some(mut request) if request.usable(&digest, now_ms) => {
-                        // INVARIANT: an approval lets exactly one action through: it is
-                        // marked used in the same transaction that records the allow.
-                        request.state = ApprovalState::Used;
-                        save_approval(tx, &request)?;
-                        approved_by = approvers(&request);
-                        entries.push(
-                            Entry::new(
-                                Kind::ApprovalUsed,
-                                actors.clone(),
-                                json(&bodies::ApprovalUsed {
-                                    approved_by: approved_by.clone(),
-                                }),
-                            )
-                            .digest(digest.clone())
-                            .approval(request.id.clone()),
-                        );
-                        outcome = Outcome::Allow;
-                        decided = bodies::Decided::new("allow", decision, &proposal.effects);
-                        decided.approved_by = approved_by.clone();
-                        decided.reasons.push(format!(
-                            "approved by {} in request `{}`",
-                            approved_by.join(", "),
-                            request.id
-                        ));
-                        decided_actors.human = Some(approved_by.join(","));
-                        approval = Some(request);
-                    }
-                    Some(request) => approval = Some(request),
-                    None if let Some(refused) = refused_in(tx, &digest, now_ms)? => {
-                        // A human refused this exact action and the refusal still stands:
-                        // asking again is answered with their reason, not a new request.
-                        outcome = Outcome::Deny;
-                        decided = bodies::Decided::new("deny", decision, &proposal.effects);
-                        let by = refused
-                            .votes
-                            .iter()
-                            .find(|v| v.kind == VoteKind::Refuse);
-                        decided.reasons.push(format!(
-                            "{} refused this exact action in request `{}`{}",
-                            by.map_or("a human", |v| v.human.as_str()),
-                            refused.id,
-                            by.and_then(|v| v.reason.as_deref())
-                                .map(|r| format!(": {r}"))
-                                .unwrap_or_default()
-                        ));
-                        approval = Some(refused);
-                    }
-                    None => {
-                        let request = ApprovalRequest {
-                            id: new_id("apr")?,
-                            digest: digest.clone(),
-                            action: json(&bodies::Proposed::from_action(action)),
-                            effects: proposal.effects.clone(),
-                            risk: decision.risk.as_str().to_owned(),
-                            reasons: decision.reasons.clone(),
-                            policies: decision.policies.clone(),
-                            quorum: decision.quorum.max(1),
-                            confirm_target: decision
-                                .confirm_target
-                                .then(|| action.target.clone()),
-                            agent: action.agent.clone(),
-                            session: action.session.clone(),
-                            created_ms: now_ms,
-                            expires_ms: now_ms.saturating_add(proposal.approval_ttl_ms),
-                            state: ApprovalState::Pending,
-                            votes: Vec::new(),
-                        };
-                        save_approval(tx, &request)?;
-                        new_request = true;
-                        approval = Some(request);
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO proposal; RELEASE proposal")?;
+                        out.push(Err(e));
                     }
                 }
             }
-            let reasons = decided.reasons.clone();
-            let approval_id = approval.as_ref().map(|r| r.id.clone());
-            let mut decided_entry =
-                Entry::new(Kind::Decided, decided_actors, json(&decided)).digest(digest.clone());
-            if let Some(id) = &approval_id {
-                decided_entry = decided_entry.approval(id.clone());
-            }
-            entries.push(decided_entry);
-            if new_request && let Some(request) = &approval {
-                entries.push(
-                    Entry::new(
-                        Kind::ApprovalRequested,
-                        actors.clone(),
-                        json(&bodies::ApprovalRequested {
-                            risk: request.risk.clone(),
-                            quorum: request.quorum,
-                            confirm_target: request.confirm_target.clone(),
-                            expires_ms: request.expires_ms,
-                        }),
-                    )
-                    .digest(digest.clone())
-                    .approval(request.id.clone()),
-                );
-            }
-            let records = append_in(tx, self.key.as_ref(), &entries, now_ms)?;
-            let decided = records
-                .into_iter()
-                .find(|r| r.kind == Kind::Decided.as_str())
-                .ok_or_else(|| StoreError::Database("the decision was not recorded".into()))?;
-            Ok(Settlement {
-                outcome,
-                approval,
-                new_request,
-                decided,
-                approved_by,
-                reasons,
-            })
+            Ok(out)
         })
     }
 
@@ -1125,13 +1170,15 @@ impl Store for SqliteStore {
 
     fn humans(&self) -> Result<Vec<Human>, StoreError> {
         self.with(|c| {
-            let mut query =
-                c.prepare_cached("SELECT name, secret_hash, created_ms FROM humans ORDER BY name")?;
+            let mut query = c.prepare_cached(
+                "SELECT name, secret_hash, created_ms, admin FROM humans ORDER BY name",
+            )?;
             let rows = query.query_map([], |row| {
                 Ok(Human {
                     name: row.get(0)?,
                     secret_hash: row.get(1)?,
                     created_ms: row.get(2)?,
+                    admin: row.get(3)?,
                 })
             })?;
             rows.map(|r| r.map_err(StoreError::from)).collect()
@@ -1158,9 +1205,15 @@ impl Store for SqliteStore {
                     human.name
                 )));
             }
+            if agent_exists(tx, &human.name)? {
+                return Err(StoreError::Invalid(format!(
+                    "an agent named `{}` exists; a human needs another name",
+                    human.name
+                )));
+            }
             tx.execute(
-                "INSERT INTO humans (name, secret_hash, created_ms) VALUES (?1, ?2, ?3)",
-                params![human.name, human.secret_hash, human.created_ms],
+                "INSERT INTO humans (name, secret_hash, created_ms, admin) VALUES (?1, ?2, ?3, ?4)",
+                params![human.name, human.secret_hash, human.created_ms, human.admin],
             )?;
             let entry = Entry::new(
                 Kind::HumanAdded,
@@ -1171,10 +1224,126 @@ impl Store for SqliteStore {
                 },
                 json(&bodies::HumanAdded {
                     name: human.name.clone(),
+                    admin: human.admin,
                 }),
             );
             append_in(tx, self.key.as_ref(), &[entry], human.created_ms)?;
             Ok(())
         })
     }
+
+    fn agents(&self) -> Result<Vec<AgentIdentity>, StoreError> {
+        self.with(|c| {
+            let mut query =
+                c.prepare_cached("SELECT name, token_hash, created_ms FROM agents ORDER BY name")?;
+            let rows = query.query_map([], |row| {
+                Ok(AgentIdentity {
+                    name: row.get(0)?,
+                    token_hash: row.get(1)?,
+                    created_ms: row.get(2)?,
+                })
+            })?;
+            rows.map(|r| r.map_err(StoreError::from)).collect()
+        })
+    }
+
+    fn add_agent(
+        &self,
+        agent: AgentIdentity,
+        added_by: &str,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let human: Option<String> = tx
+                .query_row("SELECT name FROM humans WHERE name = ?1", [&agent.name], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if human.is_some() {
+                // INVARIANT: no name is both a human and an agent, so an agent can never
+                // pass for an approver in the ledger.
+                return Err(StoreError::Invalid(format!(
+                    "a human named `{}` exists; an agent needs another name",
+                    agent.name
+                )));
+            }
+            // Adding an agent that exists issues it a new credential: the old one stops
+            // working at once.
+            tx.execute(
+                "INSERT INTO agents (name, token_hash, created_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, created_ms = excluded.created_ms",
+                params![agent.name, agent.token_hash, agent.created_ms],
+            )?;
+            let entry = Entry::new(
+                Kind::AgentAdded,
+                Actors {
+                    agent: Some(agent.name.clone()),
+                    human: Some(added_by.to_owned()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::AgentAdded {
+                    name: agent.name.clone(),
+                }),
+            );
+            append_in(tx, self.key.as_ref(), &[entry], agent.created_ms)?;
+            Ok(())
+        })
+    }
+
+    fn open_sign_in(&self, sign_in: &SignIn) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sign_ins WHERE expires_ms <= ?1",
+                [sign_in.created_ms],
+            )?;
+            c.execute(
+                "INSERT INTO sign_ins (token_hash, human, csrf, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    sign_in.token_hash,
+                    sign_in.human,
+                    sign_in.csrf,
+                    sign_in.created_ms,
+                    sign_in.expires_ms
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn sign_in(&self, token_hash: &str, now_ms: i64) -> Result<Option<SignIn>, StoreError> {
+        self.with(|c| {
+            let found = c
+                .prepare_cached(
+                    "SELECT token_hash, human, csrf, created_ms, expires_ms FROM sign_ins WHERE token_hash = ?1 AND expires_ms > ?2",
+                )?
+                .query_row(params![token_hash, now_ms], |row| {
+                    Ok(SignIn {
+                        token_hash: row.get(0)?,
+                        human: row.get(1)?,
+                        csrf: row.get(2)?,
+                        created_ms: row.get(3)?,
+                        expires_ms: row.get(4)?,
+                    })
+                })
+                .optional()?;
+            Ok(found)
+        })
+    }
+
+    fn close_sign_in(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM sign_ins WHERE token_hash = ?1", [token_hash])?;
+            Ok(())
+        })
+    }
+}
+
+fn agent_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, StoreError> {
+    let found: Option<String> = tx
+        .query_row("SELECT name FROM agents WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(found.is_some())
 }

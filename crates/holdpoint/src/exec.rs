@@ -9,11 +9,11 @@ use clap::Args;
 use holdpoint_core::Surface;
 use holdpoint_ledger::ApprovalState;
 use holdpoint_policy::Outcome;
-use holdpoint_store::{Executed, Store as _};
+use holdpoint_store::Executed;
 
-use crate::humans::store_failure;
+use crate::enforcer::Enforcer;
 use crate::local;
-use crate::pipeline::{Pipeline, Request, explain};
+use crate::pipeline::Request;
 use crate::{Failure, exit};
 
 #[derive(Debug, Args)]
@@ -61,14 +61,14 @@ pub(crate) fn shell_quote(word: &str) -> String {
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
-    let pipeline = Pipeline::open(args.env.as_deref())?;
+    let enforcer = Enforcer::open(args.env.as_deref())?;
     let wait = match &args.wait {
         Some(text) => humantime::parse_duration(text).map_err(|e| {
             Failure::usage(format!(
                 "--wait `{text}` is not a duration ({e}); write e.g. 5m"
             ))
         })?,
-        None => pipeline.config.exec_wait,
+        None => enforcer.config().exec_wait,
     };
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Failure::usage("give the command to run after `--`"));
@@ -87,50 +87,42 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         session: args.session.clone(),
         content: Vec::new(),
     };
-    let mut decided = pipeline.propose(&request)?;
-    if decided.settlement.outcome == Outcome::Ask && !args.no_wait {
-        let Some(approval) = decided.settlement.approval.clone() else {
+    let mut verdict = enforcer.propose(&request)?;
+    if verdict.outcome == Outcome::Ask && !args.no_wait {
+        let Some(approval) = verdict.approval.clone() else {
             return Err(Failure::internal("a held action has no approval request"));
         };
-        eprintln!("{}", explain(&decided));
+        eprintln!("{}", verdict.message);
         let started = Instant::now();
         let interactive = std::io::stderr().is_terminal();
         let mut tick = 0usize;
+        let mut shown = Instant::now();
         let state = loop {
-            let current = pipeline
-                .store
-                .approval(&approval.id)
-                .map_err(store_failure)?
-                .map_or(ApprovalState::Expired, |r| {
-                    if r.state == ApprovalState::Pending && r.expired_at(crate::home::now_ms()) {
-                        ApprovalState::Expired
-                    } else {
-                        r.state
-                    }
-                });
-            if current != ApprovalState::Pending || started.elapsed() >= wait {
-                break current;
-            }
             if interactive {
                 eprint!(
                     "\r{} waiting for approval {} ({}s of {}s; approve with `holdpoint approvals approve {}`)  ",
                     SPINNER.get(tick % SPINNER.len()).copied().unwrap_or('.'),
-                    approval.id,
+                    approval,
                     started.elapsed().as_secs(),
                     wait.as_secs(),
-                    approval.id
+                    approval
                 );
                 let _ = std::io::stderr().flush();
-            } else if tick.is_multiple_of(20) {
+            } else if tick == 0 || shown.elapsed() >= Duration::from_secs(5) {
+                shown = Instant::now();
                 eprintln!(
                     "waiting for approval {} ({}s of {}s)",
-                    approval.id,
+                    approval,
                     started.elapsed().as_secs(),
                     wait.as_secs()
                 );
             }
             tick += 1;
-            std::thread::sleep(Duration::from_millis(250));
+            let left = wait.saturating_sub(started.elapsed());
+            let current = enforcer.approval_state(&approval, left.min(Duration::from_secs(5)))?;
+            if current != ApprovalState::Pending || started.elapsed() >= wait {
+                break current;
+            }
         };
         if interactive {
             eprintln!();
@@ -138,36 +130,29 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         match state {
             ApprovalState::Approved => {
                 // The retry consumes the approval, exactly as an agent's retry would.
-                decided = pipeline.propose(&request)?;
+                verdict = enforcer.propose(&request)?;
             }
             ApprovalState::Pending => {
                 eprintln!(
                     "holdpoint: gave up after {} waiting for {}; it stays open until it expires",
                     humantime::format_duration(Duration::from_secs(wait.as_secs())),
-                    approval.id
+                    approval
                 );
                 return Ok(exit::DENY);
             }
             other => {
-                eprintln!(
-                    "holdpoint: request {} was {other}; the command was not run",
-                    approval.id
-                );
+                eprintln!("holdpoint: request {approval} was {other}; the command was not run");
                 return Ok(exit::DENY);
             }
         }
     }
-    if decided.settlement.outcome != Outcome::Allow {
-        eprintln!("{}", explain(&decided));
-        return Ok(match decided.settlement.outcome {
+    if verdict.outcome != Outcome::Allow {
+        eprintln!("{}", verdict.message);
+        return Ok(match verdict.outcome {
             Outcome::Ask => exit::ASK,
             _ => exit::DENY,
         });
     }
-    let Ok(permitted) = decided.decision.clone().permit(decided.action.clone()) else {
-        return Err(Failure::internal("the decision does not allow the command"));
-    };
-    let action = permitted.into_inner();
     let started = Instant::now();
     let status = Command::new(program).args(rest).status();
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -203,7 +188,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
             127,
         ),
     };
-    pipeline.executed(&action, &executed)?;
+    enforcer.executed(&request, &executed)?;
     if let Err(e) = status {
         return Err(Failure {
             message: format!("cannot start `{program}`: {e}"),

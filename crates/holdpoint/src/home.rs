@@ -80,7 +80,7 @@ impl Home {
                 e.message()
             ))
         })?;
-        raw.resolve()
+        raw.resolve(&self.dir)
             .map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))
     }
 
@@ -145,7 +145,68 @@ pub(crate) struct Config {
     pub approval_ttl: Duration,
     pub destroy_quorum: u32,
     pub exec_wait: Duration,
+    pub server: ServerConfig,
+    /// Incoming-webhook addresses told about every new approval request.
+    pub webhooks: Vec<String>,
 }
+
+/// `[server]`: where `holdpoint serve` listens, and how hooks and `exec` reach it.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerConfig {
+    /// Set: hooks and `exec` ask this server instead of opening the store themselves.
+    pub url: Option<ServerUrl>,
+    /// The console's and the HTTP API's address.
+    pub listen: std::net::SocketAddr,
+    /// The Unix socket for clients on this machine.
+    pub socket: PathBuf,
+    /// The console's address as approvers reach it, for links in messages and webhooks.
+    pub public_url: Option<String>,
+    /// A file holding the agent credential that hooks and `exec` present
+    /// (`$HOLDPOINT_TOKEN` takes precedence).
+    pub token_file: Option<PathBuf>,
+    /// How long a console sign-in lasts.
+    pub sign_in_ttl: Duration,
+}
+
+/// Where a client reaches `holdpoint serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ServerUrl {
+    Unix(PathBuf),
+    /// `host:port` of a plain HTTP server.
+    Http(String),
+}
+
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerUrl::Unix(path) => write!(f, "unix:{}", path.display()),
+            ServerUrl::Http(host) => write!(f, "http://{host}"),
+        }
+    }
+}
+
+impl ServerUrl {
+    fn parse(text: &str, home: &Path) -> Result<Self, String> {
+        if text == "unix" {
+            return Ok(ServerUrl::Unix(home.join(DEFAULT_SOCKET)));
+        }
+        if let Some(path) = text.strip_prefix("unix:") {
+            return Ok(ServerUrl::Unix(home.join(path)));
+        }
+        if let Some(rest) = text.strip_prefix("http://") {
+            let host = rest.trim_end_matches('/');
+            if !host.is_empty() && !host.contains('/') {
+                return Ok(ServerUrl::Http(host.to_owned()));
+            }
+        }
+        Err(format!(
+            "`url = \"{text}\"` is not a server address: write \"unix\" (the socket in $HOLDPOINT_HOME), \"unix:/path/to/serve.sock\" or \"http://host:port\""
+        ))
+    }
+}
+
+/// The Unix socket `holdpoint serve` listens on, relative to `$HOLDPOINT_HOME`.
+pub(crate) const DEFAULT_SOCKET: &str = "serve.sock";
 
 impl Default for Config {
     fn default() -> Self {
@@ -154,6 +215,15 @@ impl Default for Config {
             approval_ttl: Duration::from_secs(3600),
             destroy_quorum: 1,
             exec_wait: Duration::from_secs(600),
+            server: ServerConfig {
+                url: None,
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
+                socket: PathBuf::from(DEFAULT_SOCKET),
+                public_url: None,
+                token_file: None,
+                sign_in_ttl: Duration::from_secs(12 * 3600),
+            },
+            webhooks: Vec::new(),
         }
     }
 }
@@ -165,10 +235,30 @@ struct RawConfig {
     approval_ttl: Option<String>,
     destroy_quorum: Option<u32>,
     exec_wait: Option<String>,
+    server: Option<RawServer>,
+    #[serde(default)]
+    webhook: Vec<RawWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    url: Option<String>,
+    listen: Option<String>,
+    socket: Option<String>,
+    public_url: Option<String>,
+    token_file: Option<String>,
+    sign_in_ttl: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: String,
 }
 
 impl RawConfig {
-    fn resolve(self) -> Result<Config, String> {
+    fn resolve(self, home: &Path) -> Result<Config, String> {
         let defaults = Config::default();
         let duration = |name: &str, value: Option<String>, default: Duration| match value {
             None => Ok(default),
@@ -190,6 +280,47 @@ impl RawConfig {
                 None => defaults.destroy_quorum,
             },
             exec_wait: duration("exec_wait", self.exec_wait, defaults.exec_wait)?,
+            server: {
+                let raw = self.server.unwrap_or(RawServer {
+                    url: None,
+                    listen: None,
+                    socket: None,
+                    public_url: None,
+                    token_file: None,
+                    sign_in_ttl: None,
+                });
+                let d = defaults.server;
+                ServerConfig {
+                    url: raw
+                        .url
+                        .map(|u| ServerUrl::parse(&u, home))
+                        .transpose()?,
+                    listen: match raw.listen {
+                        None => d.listen,
+                        Some(text) => text.parse().map_err(|_| {
+                            format!("`listen = \"{text}\"` is not an address: write e.g. \"127.0.0.1:7878\"")
+                        })?,
+                    },
+                    socket: home.join(raw.socket.map_or(d.socket, PathBuf::from)),
+                    public_url: raw.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                    token_file: raw.token_file.map(|f| home.join(f)),
+                    sign_in_ttl: duration("sign_in_ttl", raw.sign_in_ttl, d.sign_in_ttl)?,
+                }
+            },
+            webhooks: self
+                .webhook
+                .into_iter()
+                .map(|w| {
+                    if crate::client::parse_http_url(&w.url).is_some() {
+                        Ok(w.url)
+                    } else {
+                        Err(format!(
+                            "`[[webhook]] url = \"{}\"` must be an http:// address (for an https:// webhook, point it at a relay on this machine)",
+                            w.url
+                        ))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -210,6 +341,29 @@ destroy_quorum = 1
 
 # How long `holdpoint exec` waits for an approval before it gives up.
 exec_wait = "10m"
+
+# `holdpoint serve`: one process that holds the state for a team, with a JSON API and a
+# web console. Without `url`, hooks and `holdpoint exec` open the store themselves.
+[server]
+# Where hooks and `holdpoint exec` reach the server: "unix" (the socket below),
+# "unix:/path/to/serve.sock" or "http://host:port". If it is unreachable they refuse
+# every action until it is back.
+# url = "unix"
+# The console and the HTTP API.
+listen = "127.0.0.1:7878"
+# The Unix socket for clients on this machine, relative to this directory.
+socket = "serve.sock"
+# The console's address as approvers reach it (links in messages and webhooks).
+# public_url = "https://holdpoint.example.com"
+# The agent credential hooks and exec present ($HOLDPOINT_TOKEN takes precedence);
+# `holdpoint agent add NAME --write agent.token` writes one.
+# token_file = "agent.token"
+# How long a console sign-in lasts.
+sign_in_ttl = "12h"
+
+# Told about every new approval request (JSON that Slack-style incoming webhooks accept).
+# [[webhook]]
+# url = "https://hooks.slack.com/services/..."
 "#;
 
 /// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.

@@ -18,7 +18,8 @@ use holdpoint_policy::Outcome;
 use holdpoint_store::Executed;
 use serde_json::{Value, json};
 
-use crate::pipeline::{Pipeline, Request, explain};
+use crate::enforcer::Enforcer;
+use crate::pipeline::Request;
 use crate::{Failure, exit};
 
 /// The agents holdpoint has hooks for.
@@ -134,25 +135,24 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     let input: Value =
         serde_json::from_str(text).map_err(|e| format!("the hook input is not JSON: {e}"))?;
     let call = parse(agent, &input)?;
-    let pipeline = Pipeline::open(None).map_err(|f| f.message)?;
+    let enforcer = Enforcer::open(None).map_err(|f| f.message)?;
     match call.event {
         Event::Before => {
-            let decided = {
+            let verdict = {
                 let mut recorded = RECORDED
                     .lock()
                     .map_err(|_| "the decision lock was poisoned".to_owned())?;
-                let decided = pipeline.propose(&call.request).map_err(|f| f.message)?;
+                let verdict = enforcer.propose(&call.request).map_err(|f| f.message)?;
                 *recorded = true;
-                decided
+                verdict
             };
-            let reason = explain(&decided);
-            Ok(match decided.settlement.outcome {
+            let reason = verdict.message;
+            Ok(match verdict.outcome {
                 Outcome::Allow => allow_answer(agent, &reason),
                 Outcome::Ask | Outcome::Deny => Some(deny_answer(agent, &reason)),
             })
         }
         Event::After { .. } => {
-            let (action, _) = pipeline.action(&call.request);
             let outcome = call.outcome.unwrap_or(Executed {
                 outcome: "observed".to_owned(),
                 exit_status: None,
@@ -160,8 +160,8 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
                 detail: None,
                 observed_by: format!("{} post-tool hook", agent.name()),
             });
-            pipeline
-                .executed(&action, &outcome)
+            enforcer
+                .executed(&call.request, &outcome)
                 .map_err(|f| f.message)?;
             Ok(match agent {
                 Agent::Codex | Agent::ClaudeCode => None,

@@ -20,14 +20,18 @@ use crate::{Failure, exit};
 #[derive(Debug, Subcommand)]
 pub(crate) enum HumanCommand {
     /// Add a human who may approve, grant and end freezes (asks for their secret twice,
-    /// at the terminal). Once one human exists, adding another needs an existing human's
-    /// secret.
+    /// at the terminal). Once one human exists, adding another needs an admin's secret.
+    /// The secret also signs the human in to the console (`holdpoint serve`).
     Add {
         /// The name the ledger records, e.g. `alice`.
         name: String,
-        /// The existing human who vouches for the new one [default: the only human].
+        /// The admin who vouches for the new human [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
         by: Option<String>,
+        /// Let the new human add humans and agents too. The first human is always an
+        /// admin.
+        #[arg(long)]
+        admin: bool,
     },
     /// List the humans (names only; secrets are stored as Argon2id hashes).
     List,
@@ -43,18 +47,22 @@ pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
                 println!("no humans yet: add one with `holdpoint human add NAME`");
             }
             for human in humans {
-                println!("{}", human.name);
+                if human.admin {
+                    println!("{} (admin)", human.name);
+                } else {
+                    println!("{}", human.name);
+                }
             }
             Ok(exit::ALLOW)
         }
-        HumanCommand::Add { name, by } => {
+        HumanCommand::Add { name, by, admin } => {
             valid_name(name)?;
             let existing = store.humans().map_err(store_failure)?;
             let added_by = if existing.is_empty() {
                 require_terminal("add the first human")?;
                 None
             } else {
-                Some(authenticate(&store, by.as_deref(), "add a human")?)
+                Some(authenticate_admin(&store, by.as_deref(), "add a human")?)
             };
             let secret = read_secret(&format!("new secret for {name}: "))?;
             if secret.chars().count() < 8 {
@@ -68,6 +76,7 @@ pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
                 name: name.clone(),
                 secret_hash: hash_secret(&secret)?,
                 created_ms: now_ms(),
+                admin: *admin || existing.is_empty(),
             };
             store
                 .add_human(human, added_by.as_deref(), os_user())
@@ -89,7 +98,7 @@ pub(crate) fn store_failure(e: holdpoint_store::StoreError) -> Failure {
     }
 }
 
-fn valid_name(name: &str) -> Result<(), Failure> {
+pub(crate) fn valid_name(name: &str) -> Result<(), Failure> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -140,7 +149,7 @@ pub(crate) fn read_line(prompt: &str) -> Result<String, Failure> {
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
-fn hash_secret(secret: &str) -> Result<String, Failure> {
+pub(crate) fn hash_secret(secret: &str) -> Result<String, Failure> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt)
         .map_err(|e| Failure::internal(format!("no randomness for a salt: {e}")))?;
@@ -152,7 +161,7 @@ fn hash_secret(secret: &str) -> Result<String, Failure> {
         .map_err(|e| Failure::internal(format!("cannot hash the secret: {e}")))
 }
 
-fn secret_matches(secret: &str, hash: &str) -> bool {
+pub(crate) fn secret_matches(secret: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(secret.as_bytes(), &parsed)
@@ -195,4 +204,25 @@ pub(crate) fn authenticate(
         )));
     }
     Ok(human.name.clone())
+}
+
+/// [`authenticate`], for what only an admin may do.
+pub(crate) fn authenticate_admin(
+    store: &SqliteStore,
+    name: Option<&str>,
+    what: &str,
+) -> Result<String, Failure> {
+    let human = authenticate(store, name, what)?;
+    let admin = store
+        .humans()
+        .map_err(store_failure)?
+        .iter()
+        .any(|h| h.name == human && h.admin);
+    if admin {
+        Ok(human)
+    } else {
+        Err(Failure::usage(format!(
+            "`{human}` is not an admin; only an admin may {what} (see `holdpoint human list`)"
+        )))
+    }
 }

@@ -75,9 +75,14 @@ pub(crate) fn default_target(surface: Surface, environment: Environment) -> Stri
 
 /// The analysis context for actions run in `cwd` by the current user.
 pub(crate) fn analysis_context(cwd: &str) -> AnalysisContext {
+    analysis_context_in(cwd, &holdpoint_home())
+}
+
+/// [`analysis_context`] with holdpoint's home given.
+pub(crate) fn analysis_context_in(cwd: &str, holdpoint_home: &Path) -> AnalysisContext {
     let mut ctx = AnalysisContext::new(cwd);
     ctx.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
-    ctx.holdpoint_home = Some(holdpoint_home().to_string_lossy().into_owned());
+    ctx.holdpoint_home = Some(holdpoint_home.to_string_lossy().into_owned());
     if let Ok(tmp) = std::env::var("TMPDIR")
         && !tmp.is_empty()
         && tmp != "/"

@@ -137,31 +137,8 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
         }
         LogCommand::Verify { key } => {
             let key = home.verifying_key(key.as_deref())?;
-            let mut checkpoints = store.checkpoints().map_err(store_failure)?;
-            // The copy kept outside the database: deleting checkpoints from the database
-            // does not make the records before it unverifiable.
-            if let Some(anchor) = holdpoint_store::read_anchor(&home.anchor())
-                && !checkpoints.contains(&anchor)
-            {
-                checkpoints.push(anchor);
-            }
             let started = Instant::now();
-            let mut verifier = Verifier::new(checkpoints, key, holdpoint_store::CHECKPOINT_EVERY);
-            let mut broken = None;
-            let scanned = store
-                .scan(&mut |record| {
-                    verifier.feed(&record).map_err(|b| {
-                        let message = b.to_string();
-                        broken = Some(b);
-                        message
-                    })
-                })
-                .map_err(store_failure)?;
-            let result = match (scanned, broken) {
-                (Err(_), Some(b)) => Err(b),
-                (Err(e), None) => return Err(Failure::internal(e)),
-                (Ok(()), _) => verifier.finish(),
-            };
+            let result = verify(&store, &home, key)?;
             match result {
                 Ok(report) => {
                     println!(
@@ -202,6 +179,39 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
         }
     }
     Ok(exit::ALLOW)
+}
+
+/// Verifies the whole ledger against its signed checkpoints and the copy of the latest
+/// one kept outside the database.
+pub(crate) fn verify(
+    store: &holdpoint_store::SqliteStore,
+    home: &Home,
+    key: holdpoint_ledger::VerifyingKey,
+) -> Result<Result<holdpoint_ledger::VerifyReport, holdpoint_ledger::Break>, Failure> {
+    let mut checkpoints = store.checkpoints().map_err(store_failure)?;
+    // The copy kept outside the database: deleting checkpoints from the database does
+    // not make the records before it unverifiable.
+    if let Some(anchor) = holdpoint_store::read_anchor(&home.anchor())
+        && !checkpoints.contains(&anchor)
+    {
+        checkpoints.push(anchor);
+    }
+    let mut verifier = Verifier::new(checkpoints, key, holdpoint_store::CHECKPOINT_EVERY);
+    let mut broken = None;
+    let scanned = store
+        .scan(&mut |record| {
+            verifier.feed(&record).map_err(|b| {
+                let message = b.to_string();
+                broken = Some(b);
+                message
+            })
+        })
+        .map_err(store_failure)?;
+    Ok(match (scanned, broken) {
+        (Err(_), Some(b)) => Err(b),
+        (Err(e), None) => return Err(Failure::internal(e)),
+        (Ok(()), _) => verifier.finish(),
+    })
 }
 
 fn one(store: &holdpoint_store::SqliteStore, seq: u64) -> Result<StoredRecord, Failure> {

@@ -123,23 +123,7 @@ impl Pipeline {
 
     /// The action a request describes, with the hashes of any scripts it runs.
     pub fn action(&self, request: &Request) -> (Action, Analysis) {
-        let mut ctx = local::analysis_context(&request.cwd);
-        ctx.workspace.clone_from(&request.workspace);
-        let mut action = Action {
-            surface: request.surface,
-            input: request.input.clone(),
-            cwd: request.cwd.clone(),
-            target: local::default_target(request.surface, self.environment),
-            environment: self.environment,
-            agent: request.agent.clone(),
-            session: request.session.clone(),
-            executed_content: Vec::new(),
-        };
-        let analysis = local::analyse_here(&mut action, &ctx);
-        action
-            .executed_content
-            .extend(request.content.iter().cloned());
-        (action, analysis)
+        action_for(request, self.environment, &local::holdpoint_home())
     }
 
     /// Decides, records and settles one request.
@@ -147,71 +131,142 @@ impl Pipeline {
         let (action, analysis) = self.action(request);
         let now = now_ms();
         let (grants, freezes) = scope(&self.store)?;
-        let decision = self.engine.get()?.decide(&DecisionRequest {
-            action: &action,
-            analysis: &analysis,
-            now: now / 1000,
-            grants: &grants,
-            freezes: &freezes,
-            destroy_quorum: self.config.destroy_quorum,
-        });
-        let effects = analysis
-            .deciding_effects()
-            .map(|e| e.summary.clone())
-            .collect();
+        let decision = decide(
+            self.engine.get()?,
+            &self.config,
+            &action,
+            &analysis,
+            now,
+            &grants,
+            &freezes,
+        );
         let settlement = self
             .store
-            .settle(
-                &Proposal {
-                    action: &action,
-                    decision: &decision,
-                    effects,
-                    os_user: os_user(),
-                    approval_ttl_ms: millis(self.config.approval_ttl),
-                },
-                now,
-            )
+            .settle(&proposal(&action, &analysis, &decision, &self.config), now)
             .map_err(|e| Failure::internal(format!("cannot record the decision: {e}")))?;
-        let decision = match (&settlement.approval, settlement.outcome) {
-            (Some(approval), Outcome::Allow) => {
-                decision.approved(&settlement.approved_by, &approval.id)
-            }
-            // A human's standing refusal of this exact action.
-            (_, Outcome::Deny) if decision.outcome != Outcome::Deny => Decision {
-                outcome: Outcome::Deny,
-                reasons: settlement.reasons.clone(),
-                ..decision
-            },
-            _ => decision,
-        };
-        Ok(Decided {
-            action,
-            analysis,
-            decision,
-            settlement,
-        })
+        Ok(settled(action, analysis, decision, settlement))
     }
 
     /// Records what was observed when an action ran.
     pub fn executed(&self, action: &Action, executed: &Executed) -> Result<StoredRecord, Failure> {
-        let entry = Entry::new(
-            Kind::Executed,
-            Actors {
-                agent: Some(action.agent.clone()),
-                session: action.session.clone(),
-                os_user: os_user(),
-                ..Actors::default()
-            },
-            holdpoint_store::json(executed),
-        )
-        .digest(action.digest().to_string());
-        let mut records = self
-            .store
-            .append(&[entry], now_ms())
-            .map_err(|e| Failure::internal(format!("cannot record the outcome: {e}")))?;
-        records
-            .pop()
-            .ok_or_else(|| Failure::internal("the outcome was not recorded"))
+        record_executed(&self.store, action, executed, now_ms())
+            .map_err(|e| Failure::internal(format!("cannot record the outcome: {e}")))
+    }
+}
+
+/// Appends what was observed when an action ran, bound to the action's digest.
+pub(crate) fn record_executed(
+    store: &SqliteStore,
+    action: &Action,
+    executed: &Executed,
+    now_ms: i64,
+) -> Result<StoredRecord, holdpoint_store::StoreError> {
+    let entry = Entry::new(
+        Kind::Executed,
+        Actors {
+            agent: Some(action.agent.clone()),
+            session: action.session.clone(),
+            os_user: os_user(),
+            ..Actors::default()
+        },
+        holdpoint_store::json(executed),
+    )
+    .digest(action.digest().to_string());
+    store
+        .append(&[entry], now_ms)?
+        .pop()
+        .ok_or_else(|| holdpoint_store::StoreError::Database("the outcome was not recorded".into()))
+}
+
+/// The action a request describes, analysed on this machine, with the hashes of any
+/// scripts it runs.
+pub(crate) fn action_for(
+    request: &Request,
+    environment: Environment,
+    holdpoint_home: &std::path::Path,
+) -> (Action, Analysis) {
+    let mut ctx = local::analysis_context_in(&request.cwd, holdpoint_home);
+    ctx.workspace.clone_from(&request.workspace);
+    let mut action = Action {
+        surface: request.surface,
+        input: request.input.clone(),
+        cwd: request.cwd.clone(),
+        target: local::default_target(request.surface, environment),
+        environment,
+        agent: request.agent.clone(),
+        session: request.session.clone(),
+        executed_content: Vec::new(),
+    };
+    let analysis = local::analyse_here(&mut action, &ctx);
+    action
+        .executed_content
+        .extend(request.content.iter().cloned());
+    (action, analysis)
+}
+
+/// Decides an analysed action with the grants and freezes in force.
+pub(crate) fn decide(
+    engine: &PolicyEngine,
+    config: &Config,
+    action: &Action,
+    analysis: &Analysis,
+    now_ms: i64,
+    grants: &[Grant],
+    freezes: &[Freeze],
+) -> Decision {
+    engine.decide(&DecisionRequest {
+        action,
+        analysis,
+        now: now_ms / 1000,
+        grants,
+        freezes,
+        destroy_quorum: config.destroy_quorum,
+    })
+}
+
+/// What the store records for a decided action.
+pub(crate) fn proposal<'a>(
+    action: &'a Action,
+    analysis: &Analysis,
+    decision: &'a Decision,
+    config: &Config,
+) -> Proposal<'a> {
+    Proposal {
+        action,
+        decision,
+        effects: analysis
+            .deciding_effects()
+            .map(|e| e.summary.clone())
+            .collect(),
+        os_user: os_user(),
+        approval_ttl_ms: millis(config.approval_ttl),
+    }
+}
+
+/// The decision as it stands once approvals are taken into account.
+pub(crate) fn settled(
+    action: Action,
+    analysis: Analysis,
+    decision: Decision,
+    settlement: Settlement,
+) -> Decided {
+    let decision = match (&settlement.approval, settlement.outcome) {
+        (Some(approval), Outcome::Allow) => {
+            decision.approved(&settlement.approved_by, &approval.id)
+        }
+        // A human's standing refusal of this exact action.
+        (_, Outcome::Deny) if decision.outcome != Outcome::Deny => Decision {
+            outcome: Outcome::Deny,
+            reasons: settlement.reasons.clone(),
+            ..decision
+        },
+        _ => decision,
+    };
+    Decided {
+        action,
+        analysis,
+        decision,
+        settlement,
     }
 }
 
@@ -266,7 +321,8 @@ pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Rece
 }
 
 /// One sentence for the agent or the person at the terminal: what holdpoint decided.
-pub(crate) fn explain(decided: &Decided) -> String {
+/// `console` is the web console's address, when a server decided.
+pub(crate) fn explain(decided: &Decided, console: Option<&str>) -> String {
     let settlement = &decided.settlement;
     let seq = settlement.decided.seq;
     let reasons = format!("{}.", decided.decision.reasons.join("; "));
@@ -291,8 +347,11 @@ pub(crate) fn explain(decided: &Decided) -> String {
             } else {
                 ""
             };
+            let console = console
+                .map(|url| format!(" or in the console at {url}/approvals/{}", approval.id))
+                .unwrap_or_default();
             format!(
-                "holdpoint held this action for human approval: request {id}{quorum}. {reasons} A human approves it at their own terminal with `holdpoint approvals approve {id}`{confirm}; it expires in {ttl}. After it is approved, retry exactly the same action once: any change needs a new approval. An agent cannot approve it. (ledger #{seq})",
+                "holdpoint held this action for human approval: request {id}{quorum}. {reasons} A human approves it at their own terminal with `holdpoint approvals approve {id}`{console}{confirm}; it expires in {ttl}. After it is approved, retry exactly the same action once: any change needs a new approval. An agent cannot approve it. (ledger #{seq})",
                 id = approval.id,
                 ttl = humantime::format_duration(std::time::Duration::from_secs(
                     u64::try_from((approval.expires_ms - now_ms()).max(0) / 1000).unwrap_or(0)

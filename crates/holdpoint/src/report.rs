@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use holdpoint_ledger::{ApprovalState, Kind, Record};
-use holdpoint_store::Store as _;
+use holdpoint_store::{SqliteStore, Store as _};
 use serde::Serialize;
 
 use crate::approvals::{one_line, print_json, printable};
@@ -21,7 +21,7 @@ pub(crate) enum ReportFormat {
 
 /// One proposed action and what became of it.
 #[derive(Debug, Serialize)]
-struct Item {
+pub(crate) struct Item {
     first_record: u64,
     at: String,
     surface: String,
@@ -43,7 +43,7 @@ struct Item {
 }
 
 #[derive(Debug, Serialize)]
-struct Report {
+pub(crate) struct Report {
     session: String,
     agents: Vec<String>,
     first: Option<String>,
@@ -57,6 +57,17 @@ struct Report {
 
 pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
+    let report = build(&store, session)?;
+    match format {
+        ReportFormat::Json => print_json(&report)?,
+        ReportFormat::Text => print_text(&report),
+        ReportFormat::Md => print_markdown(&report),
+    }
+    Ok(exit::ALLOW)
+}
+
+/// The report of one session, from the ledger.
+pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failure> {
     let records = store.session_records(session).map_err(store_failure)?;
     if records.is_empty() {
         return Err(Failure::usage(format!(
@@ -200,12 +211,7 @@ pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
         pending: count("pending") + count("approved, not yet run"),
         actions: items,
     };
-    match format {
-        ReportFormat::Json => print_json(&report)?,
-        ReportFormat::Text => print_text(&report),
-        ReportFormat::Md => print_markdown(&report),
-    }
-    Ok(exit::ALLOW)
+    Ok(report)
 }
 
 impl Report {

@@ -89,6 +89,87 @@ fn secs(duration: Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 
+/// A grant from what a human asked for, checked: `issued_by` is filled in by the caller
+/// once the human is authenticated.
+pub(crate) fn new_grant(
+    agent: &str,
+    task: &str,
+    targets: &[String],
+    max_risk: &str,
+    ttl: &str,
+    issued_by: String,
+) -> Result<StoredGrant, Failure> {
+    let max_risk: Risk = max_risk
+        .parse()
+        .map_err(|e| Failure::usage(format!("max risk: {e}")))?;
+    let ttl = duration(ttl, "the grant's duration")?;
+    if agent.trim().is_empty() {
+        return Err(Failure::usage("name the agent the grant is for"));
+    }
+    if task.trim().is_empty() {
+        return Err(Failure::usage("the task must say what the grant is for"));
+    }
+    if targets.is_empty() || targets.iter().any(|t| t.trim().is_empty()) {
+        return Err(Failure::usage(
+            "give at least one target, none of them empty",
+        ));
+    }
+    let now = now_ms();
+    Ok(StoredGrant {
+        grant: Grant {
+            id: new_id("grt").map_err(store_failure)?,
+            agent: agent.to_owned(),
+            task: task.to_owned(),
+            targets: targets.to_vec(),
+            max_risk,
+            expires_at: now / 1000 + secs(ttl),
+            revoked: false,
+        },
+        issued_by,
+        created_ms: now,
+    })
+}
+
+/// A freeze from what a human asked for, checked. `until` is a date and time, `for_` a
+/// duration; neither means until a human ends it.
+pub(crate) fn new_freeze(
+    environment: &str,
+    reason: &str,
+    until: Option<&str>,
+    for_: Option<&str>,
+    started_by: String,
+) -> Result<StoredFreeze, Failure> {
+    let environment: Environment = environment
+        .parse()
+        .map_err(|e| Failure::usage(format!("environment: {e}")))?;
+    if reason.trim().is_empty() {
+        return Err(Failure::usage(
+            "the reason must say why: refused agents are told it",
+        ));
+    }
+    let now = now_ms();
+    let until = match (until, for_) {
+        (Some(text), _) => Some(parse_datetime(text).map_err(Failure::usage)?),
+        (None, Some(text)) => Some(now / 1000 + secs(duration(text, "the freeze's duration")?)),
+        (None, None) => None,
+    };
+    if until.is_some_and(|u| u <= now / 1000) {
+        return Err(Failure::usage("the freeze would end before it starts"));
+    }
+    Ok(StoredFreeze {
+        id: new_id("frz").map_err(store_failure)?,
+        freeze: Freeze {
+            environment,
+            reason: reason.to_owned(),
+            starts_at: now / 1000,
+            until,
+            ended: false,
+        },
+        started_by,
+        ended_by: None,
+    })
+}
+
 pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
     match command {
@@ -100,31 +181,8 @@ pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
             ttl,
             human,
         } => {
-            let max_risk: Risk = max_risk
-                .parse()
-                .map_err(|e| Failure::usage(format!("--max-risk: {e}")))?;
-            let ttl = duration(ttl, "--ttl")?;
-            if task.trim().is_empty() {
-                return Err(Failure::usage("--task must say what the grant is for"));
-            }
-            if targets.iter().any(|t| t.trim().is_empty()) {
-                return Err(Failure::usage("a --target is empty"));
-            }
-            let name = authenticate(&store, human.as_deref(), "issue a grant")?;
-            let now = now_ms();
-            let grant = StoredGrant {
-                grant: Grant {
-                    id: new_id("grt").map_err(store_failure)?,
-                    agent: agent.clone(),
-                    task: task.clone(),
-                    targets: targets.clone(),
-                    max_risk,
-                    expires_at: now / 1000 + secs(ttl),
-                    revoked: false,
-                },
-                issued_by: name,
-                created_ms: now,
-            };
+            let mut grant = new_grant(agent, task, targets, max_risk, ttl, String::new())?;
+            grant.issued_by = authenticate(&store, human.as_deref(), "issue a grant")?;
             let grant = store.issue_grant(grant, os_user()).map_err(store_failure)?;
             println!(
                 "granted {}: {} may act up to `{}` on {} until {} ({})",
@@ -190,37 +248,16 @@ pub(crate) fn freeze(command: &FreezeCommand) -> Result<u8, Failure> {
             until,
             for_,
         } => {
-            let environment: Environment = env
-                .parse()
-                .map_err(|e| Failure::usage(format!("--env: {e}")))?;
-            if reason.trim().is_empty() {
-                return Err(Failure::usage(
-                    "--reason must say why: refused agents are told it",
-                ));
-            }
-            let now = now_ms();
-            let until = match (until, for_) {
-                (Some(text), _) => Some(parse_datetime(text).map_err(Failure::usage)?),
-                (None, Some(text)) => Some(now / 1000 + secs(duration(text, "--for")?)),
-                (None, None) => None,
-            };
-            if until.is_some_and(|u| u <= now / 1000) {
-                return Err(Failure::usage("the freeze would end before it starts"));
-            }
-            let freeze = StoredFreeze {
-                id: new_id("frz").map_err(store_failure)?,
-                freeze: Freeze {
-                    environment,
-                    reason: reason.clone(),
-                    starts_at: now / 1000,
-                    until,
-                    ended: false,
-                },
-                started_by: os_user().unwrap_or_else(|| "unknown".to_owned()),
-                ended_by: None,
-            };
+            let freeze = new_freeze(
+                env,
+                reason,
+                until.as_deref(),
+                for_.as_deref(),
+                os_user().unwrap_or_else(|| "unknown".to_owned()),
+            )?;
+            let (environment, until) = (freeze.freeze.environment, freeze.freeze.until);
             let freeze = store
-                .start_freeze(freeze, os_user(), now)
+                .start_freeze(freeze, os_user(), now_ms())
                 .map_err(store_failure)?;
             println!(
                 "froze {} ({}): change and destroy actions are denied {}",

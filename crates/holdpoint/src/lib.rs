@@ -1,0 +1,210 @@
+//! The `holdpoint` command: parses arguments, calls the code for each subcommand, maps
+//! errors to exit statuses. `main.rs` only calls [`run`]; the library exists so that
+//! tests can drive the server's router without a socket.
+
+mod agents;
+mod approvals;
+mod check;
+mod client;
+mod enforcer;
+mod exec;
+mod home;
+mod hook;
+mod humans;
+mod install;
+mod local;
+mod log_cmd;
+mod pipeline;
+mod policy_cmd;
+mod report;
+mod scope_cmd;
+pub mod serve;
+mod time;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit statuses, as documented in `--help`.
+pub(crate) mod exit {
+    pub const ALLOW: u8 = 0;
+    pub const INTERNAL: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const ASK: u8 = 3;
+    pub const DENY: u8 = 4;
+}
+
+/// holdpoint: the checkpoint between AI agents and production.
+///
+/// Every action an agent proposes (a shell command, a SQL statement, a file edit, an MCP
+/// call) is analysed for what it would really do and decided by policy: allow, ask (hold
+/// for a human) or deny. Held actions run only once a human approves that exact action;
+/// everything is recorded in a signed, hash-chained ledger.
+///
+/// Start with `holdpoint init`, `holdpoint human add NAME` and `holdpoint install
+/// claude-code` (or codex, gemini, cursor).
+#[derive(Debug, Parser)]
+#[command(name = "holdpoint", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide one action, or a batch of them, without running anything
+    ///
+    /// Examples:
+    ///   holdpoint check shell -- 'rm -rf /var/lib/postgresql'
+    ///   holdpoint check --env staging sql -- 'DELETE FROM users WHERE 1=1'
+    ///   holdpoint check --format json shell -- 'git push --force'
+    ///   holdpoint check --batch actions.jsonl
+    ///
+    /// Exit status: 0 allow, 3 ask, 4 deny, 2 bad input, 1 internal error. With --batch:
+    /// 0 once every line has an answer (bad lines get an error object).
+    #[command(verbatim_doc_comment)]
+    Check(check::CheckArgs),
+    /// Validate or test policies.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+    /// Set up $HOLDPOINT_HOME: configuration, policies, signing key, store
+    ///
+    /// $HOLDPOINT_HOME is ~/.holdpoint unless set. Writes holdpoint.toml (commented),
+    /// policies/default.cedar (the default pack, for editing), keys/ledger.key (Ed25519,
+    /// readable only by you) and keys/ledger.pub, and store.db. Keeps whatever already
+    /// exists.
+    Init,
+    /// Answer an agent's hook (agents run this; `holdpoint install` sets it up)
+    ///
+    /// Reads the agent's tool-call JSON on standard input, decides, records, and answers
+    /// in the agent's protocol.
+    ///
+    /// A held action (`ask`) is answered as a denial naming the approval request; the
+    /// identical retry after a human approves is allowed once. Any failure answers deny
+    /// (exit status 2).
+    Hook {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+    },
+    /// Add holdpoint's hooks to an agent's settings, keeping the rest of the file.
+    ///
+    /// Files: claude-code ~/.claude/settings.json, codex ~/.codex/hooks.json, gemini
+    /// ~/.gemini/settings.json, cursor ~/.cursor/hooks.json; with --project DIR, the
+    /// same names under DIR.
+    Install {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        /// Install into this project's settings instead of the user's.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+    /// Remove holdpoint's hooks from an agent's settings.
+    Uninstall {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+    /// Run a command through holdpoint: decide, wait for approval, run or refuse, record
+    ///
+    /// Example: holdpoint exec -- psql -c 'DROP TABLE sessions'
+    ///
+    /// Exit status: the command's own, or 4 when refused (3 held with --no-wait), 2 bad
+    /// input, 127 when it cannot start.
+    Exec(exec::ExecArgs),
+    /// Approval requests: list, show, approve, deny.
+    #[command(subcommand)]
+    Approvals(approvals::ApprovalsCommand),
+    /// Task-scoped grants for agents: create, list, revoke.
+    #[command(subcommand)]
+    Grant(scope_cmd::GrantCommand),
+    /// Freezes: start, end, list.
+    #[command(subcommand)]
+    Freeze(scope_cmd::FreezeCommand),
+    /// The ledger: show, tail, export, verify, checkpoint, receipt.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
+    /// What an agent session did, from the ledger
+    ///
+    /// Every action proposed, the decision, who approved, what happened, what is blocked
+    /// or still pending: built from the ledger, never from the agent's own account.
+    Report {
+        /// The agent's session id (Claude Code, Codex and Gemini `session_id`, Cursor
+        /// `conversation_id`, or `holdpoint exec --session`).
+        #[arg(long)]
+        session: String,
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
+        format: report::ReportFormat,
+    },
+    /// Humans who may approve, grant and end freezes.
+    #[command(subcommand)]
+    Human(humans::HumanCommand),
+    /// Agent identities: the credentials agents present to `holdpoint serve`.
+    #[command(subcommand)]
+    Agent(agents::AgentCommand),
+    /// Run the server: decisions for hooks and exec, the JSON API and the web console
+    ///
+    /// Serves the console and the API at http://127.0.0.1:7878 and a Unix socket at
+    /// $HOLDPOINT_HOME/serve.sock (see [server] in holdpoint.toml). Hooks and `holdpoint
+    /// exec` use it once holdpoint.toml says `url = "unix"` (or an http:// address) and
+    /// they have an agent credential (`holdpoint agent add NAME --write agent.token`).
+    ///
+    /// Humans sign in to the console with the name and secret of `holdpoint human add`.
+    /// The API is described at /api/v1/openapi.json.
+    Serve(serve::ServeArgs),
+}
+
+/// Runs the command line.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Policy(command) => policy_cmd::run(&command),
+        Command::Init => home::init(),
+        Command::Hook { agent } => hook::run(agent),
+        Command::Install { agent, project } => install::install(agent, project.as_deref()),
+        Command::Uninstall { agent, project } => install::uninstall(agent, project.as_deref()),
+        Command::Exec(args) => exec::run(&args),
+        Command::Approvals(command) => approvals::run(&command),
+        Command::Grant(command) => scope_cmd::grant(&command),
+        Command::Freeze(command) => scope_cmd::freeze(&command),
+        Command::Log(command) => log_cmd::run(&command),
+        Command::Report { session, format } => report::run(&session, format),
+        Command::Human(command) => humans::run(&command),
+        Command::Agent(command) => agents::run(&command),
+        Command::Serve(args) => serve::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("holdpoint: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A failure to report: one line for the user and the exit status that goes with it.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input from the user: exit status 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: exit::USAGE,
+        }
+    }
+
+    /// Something holdpoint itself could not do: exit status 1.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: exit::INTERNAL,
+        }
+    }
+}

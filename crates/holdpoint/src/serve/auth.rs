@@ -1,0 +1,301 @@
+//! Who is calling. Agents present their credential (`hpa.NAME.SECRET`, from `holdpoint
+//! agent add`) as a bearer token. Humans sign in with their secret and then present the
+//! sign-in's token (`hps.…`): as a bearer token to the API, or as an HttpOnly cookie in
+//! the console, where every change must also carry the sign-in's CSRF token.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use holdpoint_store::{SignIn, Store as _};
+use sha2::{Digest as _, Sha256};
+
+use super::AppState;
+use super::api::ApiError;
+use crate::home::{millis, now_ms};
+use crate::humans::secret_matches;
+
+/// The console's sign-in cookie.
+pub(crate) const COOKIE: &str = "holdpoint_session";
+/// The header a cookie-authenticated API change carries.
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a checked agent token is trusted before its hash is checked again, so that
+/// issuing an agent a new credential stops the old one within this time.
+const TRUSTED_FOR: Duration = Duration::from_secs(10);
+
+/// An agent token whose password hash was checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified {
+    agent: String,
+    at: Instant,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub(crate) enum Caller {
+    Agent(String),
+    Human {
+        name: String,
+        admin: bool,
+        sign_in: SignIn,
+        by_cookie: bool,
+    },
+}
+
+impl Caller {
+    /// The human's name; an agent is refused whatever it tries to do here.
+    // INVARIANT: approve, refuse, grant, revoke, freeze and end a freeze all pass
+    // through here, so an agent credential can never do them by any route.
+    pub fn human(&self, what: &str) -> Result<&str, ApiError> {
+        match self {
+            Caller::Human { name, .. } => Ok(name),
+            Caller::Agent(name) => Err(ApiError::forbidden(format!(
+                "`{name}` is an agent, and an agent credential cannot {what}: a human must"
+            ))),
+        }
+    }
+
+    pub fn admin(&self, what: &str) -> Result<&str, ApiError> {
+        match self {
+            Caller::Human {
+                name, admin: true, ..
+            } => Ok(name),
+            Caller::Human { name, .. } => Err(ApiError::forbidden(format!(
+                "`{name}` is not an admin; only an admin may {what}"
+            ))),
+            Caller::Agent(name) => Err(ApiError::forbidden(format!(
+                "`{name}` is an agent, and an agent credential cannot {what}"
+            ))),
+        }
+    }
+
+    pub fn agent(&self) -> Result<&str, ApiError> {
+        match self {
+            Caller::Agent(name) => Ok(name),
+            Caller::Human { name, .. } => Err(ApiError::forbidden(format!(
+                "`{name}` is a human; actions are proposed with an agent credential (`holdpoint agent add`)"
+            ))),
+        }
+    }
+
+    /// Whether this caller may see a request an agent made: humans see all, an agent
+    /// only its own.
+    pub fn may_see(&self, agent: &str) -> bool {
+        match self {
+            Caller::Agent(name) => name == agent,
+            Caller::Human { .. } => true,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = identify(&parts.headers, state).await?.ok_or_else(|| {
+            ApiError::unauthorized(
+                "sign in first: send `Authorization: Bearer TOKEN` (an agent's credential, or a human's token from POST /api/v1/sign-in)",
+            )
+        })?;
+        if let Caller::Human {
+            sign_in,
+            by_cookie: true,
+            ..
+        } = &caller
+            && !matches!(parts.method, Method::GET | Method::HEAD)
+        {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !same(sent, &sign_in.csrf) {
+                return Err(ApiError::forbidden(format!(
+                    "a change made with the console's cookie must carry the `{CSRF_HEADER}` header of the sign-in"
+                )));
+            }
+        }
+        Ok(caller)
+    }
+}
+
+/// The caller the headers name, `None` when they name none.
+pub(crate) async fn identify(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<Caller>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`")
+            })?;
+        return if token.starts_with("hpa.") {
+            agent(state, token).await.map(Some)
+        } else if token.starts_with("hps.") {
+            human(state, token, false).await.map(Some)
+        } else {
+            Err(ApiError::unauthorized("that is not a holdpoint token"))
+        };
+    }
+    match cookie(headers, COOKIE) {
+        Some(token) => match human(state, &token, true).await {
+            Ok(caller) => Ok(Some(caller)),
+            Err(_) => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+/// The value of one cookie.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+pub(crate) fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// `n` random bytes as hex.
+pub(crate) fn random_hex(n: usize) -> Result<String, ApiError> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
+    Ok(hex(&bytes))
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let key = sha256_hex(token);
+    if let Ok(cache) = state.agent_tokens.lock()
+        && let Some(verified) = cache.get(&key)
+        && verified.at.elapsed() < TRUSTED_FOR
+    {
+        return Ok(Caller::Agent(verified.agent.clone()));
+    }
+    let refused = || {
+        ApiError::unauthorized(
+            "the agent credential is not valid (a newer one may have replaced it)",
+        )
+    };
+    let name = token
+        .strip_prefix("hpa.")
+        .and_then(|rest| rest.rsplit_once('.'))
+        .map(|(name, _)| name.to_owned())
+        .ok_or_else(refused)?;
+    let agents = state.blocking(|store| store.agents()).await?;
+    let Some(identity) = agents.into_iter().find(|a| a.name == name) else {
+        return Err(refused());
+    };
+    let token = token.to_owned();
+    let hash = identity.token_hash.clone();
+    let matches = tokio::task::spawn_blocking(move || secret_matches(&token, &hash))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !matches {
+        return Err(refused());
+    }
+    if let Ok(mut cache) = state.agent_tokens.lock() {
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            key,
+            Verified {
+                agent: name.clone(),
+                at: Instant::now(),
+            },
+        );
+    }
+    Ok(Caller::Agent(name))
+}
+
+async fn human(state: &AppState, token: &str, by_cookie: bool) -> Result<Caller, ApiError> {
+    let hash = sha256_hex(token);
+    let now = now_ms();
+    let sign_in = state
+        .blocking(move |store| store.sign_in(&hash, now))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the sign-in has expired or ended: sign in again"))?;
+    let humans = state.blocking(|store| store.humans()).await?;
+    let Some(human) = humans.into_iter().find(|h| h.name == sign_in.human) else {
+        return Err(ApiError::unauthorized("that human no longer exists"));
+    };
+    Ok(Caller::Human {
+        name: human.name,
+        admin: human.admin,
+        sign_in,
+        by_cookie,
+    })
+}
+
+/// A new sign-in token for a human who gave the right secret.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    name: &str,
+    secret: &str,
+) -> Result<(String, SignIn), ApiError> {
+    let humans = state.blocking(|store| store.humans()).await?;
+    let hash = humans
+        .iter()
+        .find(|h| h.name == name)
+        .map(|h| h.secret_hash.clone());
+    let secret = secret.to_owned();
+    // An unknown name costs the same password-hash check as a wrong secret, so the time
+    // taken does not tell which names exist.
+    let matches = tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => secret_matches(&secret, &hash),
+        None => {
+            let _ = secret_matches(&secret, DECOY_HASH);
+            false
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !matches {
+        return Err(ApiError::unauthorized("wrong name or secret"));
+    }
+    let token = format!("hps.{}", random_hex(32)?);
+    let now = now_ms();
+    let record = SignIn {
+        token_hash: sha256_hex(&token),
+        human: name.to_owned(),
+        csrf: random_hex(16)?,
+        created_ms: now,
+        expires_ms: now.saturating_add(millis(state.config.server.sign_in_ttl)),
+    };
+    let stored = record.clone();
+    state
+        .blocking(move |store| store.open_sign_in(&stored))
+        .await?;
+    Ok((token, record))
+}
+
+/// The password hash of a secret nobody knows, checked when the name is unknown.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";

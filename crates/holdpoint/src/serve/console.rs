@@ -1,0 +1,1215 @@
+//! The web console: pages rendered by the server, with a style sheet and a small script
+//! shipped in the binary. A human signs in with their secret; the sign-in lives in an
+//! HttpOnly, SameSite=Strict cookie, and every form that changes something carries the
+//! sign-in's CSRF token.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use holdpoint_ledger::{ApprovalState, Kind, Record, VoteKind};
+use holdpoint_store::Store as _;
+use serde::Deserialize;
+
+use super::AppState;
+use super::api::{AnswerRequest, ApiError, ApprovalView, FreezeView, GrantView, answer_request};
+use super::auth::{COOKIE, Caller, identify, same, sha256_hex};
+use super::html::{CSS, JS, Page, Viewer, e, secure, url};
+use crate::approvals::one_line;
+use crate::home::now_ms;
+use crate::time::{datetime, remaining};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/static/console.css",
+            get(|| async { static_file("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/static/console.js",
+            get(|| async { static_file("text/javascript; charset=utf-8", JS) }),
+        )
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/", get(queue))
+        .route("/console/queue", get(queue_fragment))
+        .route("/approvals/{id}", get(approval))
+        .route("/approvals/{id}/approve", post(approve))
+        .route("/approvals/{id}/deny", post(refuse))
+        .route("/activity", get(activity))
+        .route("/sessions/{id}", get(session))
+        .route("/grants", get(grants).post(create_grant))
+        .route("/grants/{id}/revoke", post(revoke_grant))
+        .route("/freezes", get(freezes).post(start_freeze))
+        .route("/freezes/{id}/end", post(end_freeze))
+        .route("/ledger", get(ledger))
+        .route("/ledger/verify", post(verify))
+}
+
+fn static_file(content_type: &'static str, text: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+/// The human looking at the console, or a redirect to the sign-in page.
+async fn viewer(state: &AppState, headers: &HeaderMap, here: &str) -> Result<Viewer, Response> {
+    match identify_cookie(state, headers).await {
+        Some(viewer) => Ok(viewer),
+        None => Err(Redirect::to(&format!("/login?next={}", url(here))).into_response()),
+    }
+}
+
+async fn identify_cookie(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
+    // Only the cookie counts here: the console is for people with a browser.
+    let mut cookie_only = HeaderMap::new();
+    for value in headers.get_all(header::COOKIE) {
+        cookie_only.append(header::COOKIE, value.clone());
+    }
+    match identify(&cookie_only, state).await {
+        Ok(Some(Caller::Human { name, sign_in, .. })) => Some(Viewer {
+            name,
+            csrf: sign_in.csrf,
+        }),
+        _ => None,
+    }
+}
+
+/// Active freezes, as banner sentences.
+async fn banner(state: &AppState) -> Vec<String> {
+    let now = now_ms();
+    let freezes = state
+        .blocking(|store| store.freezes())
+        .await
+        .unwrap_or_default();
+    freezes
+        .into_iter()
+        .filter(|f| f.freeze.active(f.freeze.environment, now / 1000))
+        .map(|f| {
+            format!(
+                "{} is frozen{}: {} (started by {}). Change and destroy actions there are refused.",
+                f.freeze.environment,
+                f.freeze
+                    .until
+                    .map(|u| format!(" until {}", datetime(u * 1000)))
+                    .unwrap_or_default(),
+                f.freeze.reason,
+                f.started_by
+            )
+        })
+        .collect()
+}
+
+async fn page(state: &AppState, title: &str, viewer: &Viewer, body: String) -> Response {
+    Page {
+        title,
+        viewer: Some(viewer),
+        freezes: banner(state).await,
+        body,
+    }
+    .render()
+}
+
+/// An error shown as a page, with the status that goes with it.
+fn error_page(viewer: Option<&Viewer>, error: &ApiError) -> Response {
+    let mut response = Page {
+        title: "Not done",
+        viewer,
+        freezes: Vec::new(),
+        body: format!(
+            r#"<p class="error">{}</p><p><a href="javascript:history.back()">Back</a> · <a href="/">Queue</a></p>"#,
+            e(error.message())
+        ),
+    }
+    .render();
+    *response.status_mut() = error.status();
+    response
+}
+
+/// The refusal of a form whose CSRF token is not the sign-in's.
+fn csrf_refusal(viewer: &Viewer, sent: &str) -> Option<Response> {
+    if same(sent, &viewer.csrf) {
+        None
+    } else {
+        Some(error_page(
+            Some(viewer),
+            &ApiError::forbidden(
+                "this form is stale or did not come from this console (its CSRF token does not match your sign-in): reload the page and try again",
+            ),
+        ))
+    }
+}
+
+// ----- sign-in --------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Only paths on this server, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn login_form(next: &str, error: Option<&str>) -> Response {
+    let error = error
+        .map(|m| format!(r#"<p class="error" id="error">{}</p>"#, e(m)))
+        .unwrap_or_default();
+    Page {
+        title: "Sign in",
+        viewer: None,
+        freezes: Vec::new(),
+        body: format!(
+            r#"{error}<form method="post" action="/login" class="stack card">
+<input type="hidden" name="next" value="{next}">
+<label>Name <input name="name" id="name" autocomplete="username" required autofocus></label>
+<label>Secret <input name="secret" id="secret" type="password" autocomplete="current-password" required></label>
+<button type="submit" id="sign-in">Sign in</button>
+<p class="muted">Humans are added with <code>holdpoint human add NAME</code>; the secret is the one typed there.</p>
+</form>"#,
+            next = e(next)
+        ),
+    }
+    .render()
+}
+
+async fn login_page(Query(next): Query<Next>) -> Response {
+    login_form(&safe_next(next.next.as_deref()), None)
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    name: String,
+    secret: String,
+    next: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(form.next.as_deref());
+    match super::auth::sign_in(&state, &form.name, &form.secret).await {
+        Ok((token, sign_in)) => {
+            let max_age = (sign_in.expires_ms - sign_in.created_ms) / 1000;
+            let cookie = format!(
+                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+                if state.secure_cookies() {
+                    "; Secure"
+                } else {
+                    ""
+                }
+            );
+            let mut response = Redirect::to(&next).into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            secure(response)
+        }
+        Err(error) => {
+            let mut response = login_form(&next, Some(error.message()));
+            *response.status_mut() = error.status();
+            response
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    if let Some(token) = super::auth::cookie(&headers, COOKIE) {
+        let hash = sha256_hex(&token);
+        let _ = state
+            .blocking(move |store| store.close_sign_in(&hash))
+            .await;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "holdpoint_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    response
+}
+
+// ----- queue and approvals -----------------------------------------------------------
+
+fn pill(class: &str, text: &str) -> String {
+    format!(r#"<span class="pill {class}">{}</span>"#, e(text))
+}
+
+async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, "/").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let table = match queue_table(&state).await {
+        Ok(table) => table,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    page(
+        &state,
+        "Waiting for approval",
+        &viewer,
+        format!(
+            r#"<p class="muted">Actions agents proposed that policy holds for a human. This list updates by itself.</p>
+<div id="queue" data-live="/console/queue">{table}</div>"#
+        ),
+    )
+    .await
+}
+
+async fn queue_fragment(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if identify_cookie(&state, &headers).await.is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match queue_table(&state).await {
+        Ok(table) => secure(axum::response::Html(table).into_response()),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn queue_table(state: &AppState) -> Result<String, ApiError> {
+    let now = now_ms();
+    let requests = state.blocking(move |store| store.approvals(now)).await?;
+    let pending: Vec<ApprovalView> = requests
+        .iter()
+        .filter(|r| r.state == ApprovalState::Pending && !r.expired_at(now))
+        .map(|r| ApprovalView::from_request(r, now))
+        .collect();
+    if pending.is_empty() {
+        return Ok(
+            r#"<p class="card" id="empty">No actions are waiting for approval.</p>"#.to_owned(),
+        );
+    }
+    let mut rows = String::new();
+    for r in &pending {
+        let _ = write!(
+            rows,
+            r#"<tr class="request" data-id="{id}"><td>{risk}</td><td>{env}</td><td>{agent}</td><td class="action"><a href="/approvals/{id_url}">{input}</a></td><td>{effect}</td><td>{votes} of {quorum}</td><td data-expires="{expires}">{left}</td></tr>"#,
+            id = e(&r.id),
+            id_url = url(&r.id),
+            risk = pill(&format!("risk-{}", r.risk), &r.risk),
+            env = e(&r.environment),
+            agent = e(&r.agent),
+            input = e(&one_line(&r.input, 160)),
+            effect = e(&r
+                .effects
+                .first()
+                .map(|s| one_line(s, 120))
+                .unwrap_or_default()),
+            votes = r.approvals,
+            quorum = r.quorum,
+            expires = r.expires_ms,
+            left = e(&remaining(r.expires_ms - now)),
+        );
+    }
+    Ok(format!(
+        r#"<table><thead><tr><th>Risk</th><th>Environment</th><th>Agent</th><th>Action</th><th>What it would do</th><th>Approvals</th><th>Time left</th></tr></thead><tbody>{rows}</tbody></table>"#
+    ))
+}
+
+async fn approval(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, &format!("/approvals/{id}")).await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let lookup = id.clone();
+    let request = match state.blocking(move |store| store.approval(&lookup)).await {
+        Ok(Some(request)) => request,
+        Ok(None) => {
+            return error_page(
+                Some(&viewer),
+                &ApiError::not_found(format!("no approval request `{id}`")),
+            );
+        }
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let now = now_ms();
+    let r = ApprovalView::from_request(&request, now);
+    let grants = state
+        .blocking(|store| store.grants())
+        .await
+        .unwrap_or_default();
+    let grants: Vec<String> = grants
+        .into_iter()
+        .filter(|g| g.grant.agent == r.agent && !g.grant.revoked && now / 1000 < g.grant.expires_at)
+        .map(|g| {
+            format!(
+                "{}: {} (up to {} on {})",
+                g.grant.id,
+                g.grant.task,
+                g.grant.max_risk,
+                g.grant.targets.join(", ")
+            )
+        })
+        .collect();
+    let list = |items: &[String]| -> String {
+        if items.is_empty() {
+            return r#"<span class="muted">none</span>"#.to_owned();
+        }
+        format!(
+            "<ul>{}</ul>",
+            items
+                .iter()
+                .map(|i| format!("<li>{}</li>", e(i)))
+                .collect::<String>()
+        )
+    };
+    let votes: Vec<String> = request
+        .votes
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} at {}{}",
+                v.human,
+                match v.kind {
+                    VoteKind::Approve => "approved",
+                    VoteKind::Refuse => "refused",
+                },
+                datetime(v.at_ms),
+                v.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let session = r
+        .session
+        .as_deref()
+        .map(|s| format!(r#"<a href="/sessions/{}">{}</a>"#, url(s), e(s)))
+        .unwrap_or_else(|| r#"<span class="muted">none</span>"#.to_owned());
+    let answer = if r.state == "pending" {
+        let confirm = r
+            .confirm_target
+            .as_deref()
+            .map(|t| {
+                format!(
+                    r#"<label>Type the target's name to confirm: <code>{}</code><input name="confirm" id="confirm" required autocomplete="off"></label>"#,
+                    e(t)
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            r#"<h2>Your answer</h2><div class="answers">
+<form method="post" action="/approvals/{id}/approve" class="stack card"><input type="hidden" name="csrf" value="{csrf}">{confirm}
+<label>Note (optional) <input name="reason" id="approve-reason"></label>
+<button type="submit" class="approve" id="approve">Approve this exact action</button>
+<p class="muted">Lets this exact action run once, when the agent retries it. Any change to it needs a new approval.</p></form>
+<form method="post" action="/approvals/{id}/deny" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
+<label>Reason (the agent is told) <input name="reason" id="refuse-reason" required></label>
+<button type="submit" class="refuse" id="refuse">Refuse</button></form></div>"#,
+            id = url(&r.id),
+            csrf = e(&viewer.csrf),
+        )
+    } else {
+        format!(
+            r#"<p class="card">This request is {}: it can no longer be answered.</p>"#,
+            pill(&format!("s-{}", r.state), &r.state)
+        )
+    };
+    let body = format!(
+        r#"<div class="card"><p>{risk} {state} <strong>{agent}</strong> wants to run this in <strong>{env}</strong>:</p>
+<pre id="action">{input}</pre></div>
+<div class="card"><dl>
+<dt>What it would do</dt><dd id="effects">{effects}</dd>
+<dt>Why it is held</dt><dd id="reasons">{reasons}</dd>
+<dt>Policies</dt><dd>{policies}</dd>
+<dt>Target</dt><dd>{target}</dd>
+<dt>Working directory</dt><dd>{cwd}</dd>
+<dt>Agent</dt><dd>{agent}</dd>
+<dt>Session</dt><dd>{session}</dd>
+<dt>Agent's grants</dt><dd>{grants}</dd>
+<dt>Approvals</dt><dd id="quorum">{approvals} of {quorum} needed</dd>
+<dt>Answers so far</dt><dd>{votes}</dd>
+<dt>Requested</dt><dd>{created}</dd>
+<dt>Time left</dt><dd data-expires="{expires}">{left}</dd>
+<dt>Digest</dt><dd><code>{digest}</code></dd>
+</dl></div>{answer}"#,
+        risk = pill(&format!("risk-{}", r.risk), &r.risk),
+        state = pill(&format!("s-{}", r.state), &r.state),
+        agent = e(&r.agent),
+        env = e(&r.environment),
+        input = e(&r.input),
+        effects = list(&r.effects),
+        reasons = list(&r.reasons),
+        policies = e(&r.policies.join(", ")),
+        target = e(&r.target),
+        cwd = e(&r.cwd),
+        grants = list(&grants),
+        approvals = r.approvals,
+        quorum = r.quorum,
+        votes = list(&votes),
+        created = e(&datetime(r.created_ms)),
+        expires = r.expires_ms,
+        left = e(&remaining(r.expires_ms - now)),
+        digest = e(&r.digest),
+    );
+    page(&state, &format!("Request {}", r.id), &viewer, body).await
+}
+
+#[derive(Debug, Deserialize)]
+struct AnswerForm {
+    csrf: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn approve(
+    state: State<AppState>,
+    headers: HeaderMap,
+    id: Path<String>,
+    form: Form<AnswerForm>,
+) -> Response {
+    answer(state, headers, id, form, VoteKind::Approve).await
+}
+
+async fn refuse(
+    state: State<AppState>,
+    headers: HeaderMap,
+    id: Path<String>,
+    form: Form<AnswerForm>,
+) -> Response {
+    answer(state, headers, id, form, VoteKind::Refuse).await
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<AnswerForm>,
+    kind: VoteKind,
+) -> Response {
+    let viewer = match viewer(&state, &headers, &format!("/approvals/{id}")).await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let answer = AnswerRequest::new(form.reason, form.confirm.filter(|c| !c.is_empty()));
+    match answer_request(&state, id.clone(), viewer.name.clone(), kind, answer).await {
+        Ok(_) => Redirect::to(&format!("/approvals/{}", url(&id))).into_response(),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
+}
+
+// ----- activity -------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct ActivityFilter {
+    agent: Option<String>,
+    session: Option<String>,
+    environment: Option<String>,
+    decision: Option<String>,
+}
+
+/// One decision as the activity page shows it.
+struct Row {
+    seq: u64,
+    at_ms: i64,
+    agent: String,
+    session: String,
+    environment: String,
+    input: String,
+    outcome: String,
+    risk: String,
+}
+
+/// How many of the latest records the activity page reads.
+const ACTIVITY_WINDOW: u64 = 20_000;
+
+async fn activity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<ActivityFilter>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/activity").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let records = state
+        .blocking(|store| {
+            let size = store.size()?;
+            let from = size.saturating_sub(ACTIVITY_WINDOW) + 1;
+            let mut all = Vec::new();
+            let mut next = from;
+            loop {
+                let page = store.records(next, 5000)?;
+                let Some(last) = page.last() else { break };
+                next = last.seq + 1;
+                all.extend(page);
+            }
+            Ok(all)
+        })
+        .await;
+    let records = match records {
+        Ok(records) => records,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let mut proposed: HashMap<String, (String, String)> = HashMap::new();
+    let mut rows = Vec::new();
+    for stored in &records {
+        let Ok(record) = stored.record() else {
+            continue;
+        };
+        let digest = record.digest.clone().unwrap_or_default();
+        let text = |r: &Record, key: &str| {
+            r.body
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        match record.kind {
+            Kind::Proposed => {
+                proposed.insert(
+                    digest,
+                    (text(&record, "input"), text(&record, "environment")),
+                );
+            }
+            Kind::Decided => {
+                let (input, environment) = proposed.get(&digest).cloned().unwrap_or_default();
+                rows.push(Row {
+                    seq: stored.seq,
+                    at_ms: stored.at_ms,
+                    agent: record.actors.agent.clone().unwrap_or_default(),
+                    session: record.actors.session.clone().unwrap_or_default(),
+                    environment,
+                    input,
+                    outcome: text(&record, "outcome"),
+                    risk: text(&record, "risk"),
+                });
+            }
+            _ => {}
+        }
+    }
+    let wanted = |value: &str, filter: &Option<String>| {
+        filter.as_deref().is_none_or(|f| f.is_empty() || f == value)
+    };
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| {
+            wanted(&r.agent, &filter.agent)
+                && wanted(&r.session, &filter.session)
+                && wanted(&r.environment, &filter.environment)
+                && wanted(&r.outcome, &filter.decision)
+        })
+        .collect();
+    let chart = chart(&rows);
+    let select = |name: &str, current: &Option<String>, options: &[&str]| {
+        let mut html =
+            format!(r#"<label>{name} <select name="{name}"><option value="">any</option>"#);
+        for option in options {
+            let selected = if current.as_deref() == Some(option) {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(html, r#"<option{selected}>{}</option>"#, e(option));
+        }
+        html.push_str("</select></label>");
+        html
+    };
+    let mut table = String::new();
+    for r in rows.iter().rev().take(500) {
+        let _ = write!(
+            table,
+            r#"<tr><td>{at}</td><td>{outcome}</td><td>{risk}</td><td>{agent}</td><td><a href="/sessions/{session_url}">{session}</a></td><td>{env}</td><td class="action">{input}</td><td><a href="/ledger?from={seq}">#{seq}</a></td></tr>"#,
+            at = e(&datetime(r.at_ms)),
+            outcome = pill(&format!("d-{}", r.outcome), &r.outcome),
+            risk = pill(&format!("risk-{}", r.risk), &r.risk),
+            agent = e(&r.agent),
+            session_url = url(&r.session),
+            session = e(&one_line(&r.session, 24)),
+            env = e(&r.environment),
+            input = e(&one_line(&r.input, 140)),
+            seq = r.seq,
+        );
+    }
+    let body = format!(
+        r#"<form method="get" class="filters">
+<label>agent <input name="agent" value="{agent}"></label>
+<label>session <input name="session" value="{session}"></label>
+{env}{decision}<button type="submit">Filter</button></form>
+<h2>Actions per hour</h2>{chart}
+<h2>Decisions</h2><p class="muted">{count} decisions among the latest {window} ledger records{shown}.</p>
+<table id="activity"><thead><tr><th>Time</th><th>Decision</th><th>Risk</th><th>Agent</th><th>Session</th><th>Environment</th><th>Action</th><th>Record</th></tr></thead><tbody>{table}</tbody></table>"#,
+        agent = e(filter.agent.as_deref().unwrap_or("")),
+        session = e(filter.session.as_deref().unwrap_or("")),
+        env = select(
+            "environment",
+            &filter.environment,
+            &["production", "staging", "development"]
+        ),
+        decision = select("decision", &filter.decision, &["allow", "ask", "deny"]),
+        count = rows.len(),
+        window = ACTIVITY_WINDOW,
+        shown = if rows.len() > 500 {
+            ", the newest 500 shown"
+        } else {
+            ""
+        },
+    );
+    page(&state, "Activity", &viewer, body).await
+}
+
+/// A stacked bar chart of decisions per hour, as inline SVG.
+fn chart(rows: &[&Row]) -> String {
+    let mut hours: BTreeMap<i64, [u32; 3]> = BTreeMap::new();
+    for r in rows {
+        let slot = hours.entry(r.at_ms / 3_600_000).or_default();
+        let i = match r.outcome.as_str() {
+            "allow" => 0,
+            "ask" => 1,
+            _ => 2,
+        };
+        if let Some(n) = slot.get_mut(i) {
+            *n += 1;
+        }
+    }
+    if hours.is_empty() {
+        return r#"<p class="muted">No decisions yet.</p>"#.to_owned();
+    }
+    let hours: Vec<(i64, [u32; 3])> = hours.into_iter().rev().take(48).rev().collect();
+    let max = hours
+        .iter()
+        .map(|(_, c)| c.iter().sum::<u32>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let (width, height, bar) = (
+        960u32,
+        160u32,
+        960 / u32::try_from(hours.len()).unwrap_or(1).max(1),
+    );
+    let mut svg = format!(
+        r#"<svg id="chart" viewBox="0 0 {width} {h}" width="100%" role="img" aria-label="Actions per hour by decision">"#,
+        h = height + 20
+    );
+    for (i, (hour, counts)) in hours.iter().enumerate() {
+        let x = u32::try_from(i).unwrap_or(0) * bar;
+        let mut y = height;
+        for (count, colour, name) in counts
+            .iter()
+            .zip(["#1f7a4d", "#a15c00", "#b3261e"])
+            .zip(["allow", "ask", "deny"])
+            .map(|((c, col), n)| (c, col, n))
+        {
+            if *count == 0 {
+                continue;
+            }
+            let h = (count * height / max).max(1);
+            y -= h;
+            let _ = write!(
+                svg,
+                r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{colour}"><title>{when}: {count} {name}</title></rect>"#,
+                w = bar.saturating_sub(2).max(1),
+                when = e(&datetime(hour * 3_600_000)),
+            );
+        }
+        if i % 6 == 0 {
+            let _ = write!(
+                svg,
+                r##"<text x="{x}" y="{ty}" font-size="11" fill="#5b6678">{label}</text>"##,
+                ty = height + 15,
+                label = e(&datetime(hour * 3_600_000)
+                    .chars()
+                    .skip(5)
+                    .take(11)
+                    .collect::<String>()),
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    format!(
+        r#"<div class="chart">{svg}<p class="legend"><span class="pill d-allow">allow</span><span class="pill d-ask">ask</span><span class="pill d-deny">deny</span></p></div>"#
+    )
+}
+
+// ----- session report -------------------------------------------------------------
+
+async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, &format!("/sessions/{id}")).await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let report = match super::api::report(&state, id.clone()).await {
+        Ok(report) => report,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let value = serde_json::to_value(&report).unwrap_or_default();
+    let get = |v: &serde_json::Value, k: &str| -> String {
+        match v.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    };
+    let strings = |v: &serde_json::Value, k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut rows = String::new();
+    for item in value
+        .get("actions")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let status = get(item, "status");
+        let class = match status.as_str() {
+            "allowed" => "d-allow",
+            "blocked" => "d-deny",
+            _ => "d-ask",
+        };
+        let approval = get(item, "approval");
+        let _ = write!(
+            rows,
+            r#"<tr><td>{at}</td><td>{status}</td><td>{risk}</td><td class="action">{input}</td><td>{reasons}</td><td>{approval}</td><td>{outcomes}</td></tr>"#,
+            at = e(&get(item, "at")),
+            status = pill(class, &status),
+            risk = pill(&format!("risk-{}", get(item, "risk")), &get(item, "risk")),
+            input = e(&get(item, "input")),
+            reasons = e(&strings(item, "reasons").join("; ")),
+            approval = if approval.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    r#"<a href="/approvals/{}">{}</a> {}"#,
+                    url(&approval),
+                    e(&approval),
+                    e(&strings(item, "approved_by").join(", "))
+                )
+            },
+            outcomes = e(&strings(item, "outcomes").join("; ")),
+        );
+    }
+    let body = format!(
+        r#"<div class="card"><dl><dt>Agents</dt><dd>{agents}</dd><dt>From</dt><dd>{first}</dd><dt>To</dt><dd>{last}</dd>
+<dt>Actions</dt><dd id="counts">{proposed} proposed: {allowed} allowed, {blocked} blocked, {pending} pending</dd></dl></div>
+<p class="muted">Built from the signed ledger alone, never from the agent's own account.</p>
+<table id="report"><thead><tr><th>Time</th><th>Status</th><th>Risk</th><th>Action</th><th>Reasons</th><th>Approval</th><th>What happened</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        agents = e(&strings(&value, "agents").join(", ")),
+        first = e(&get(&value, "first")),
+        last = e(&get(&value, "last")),
+        proposed = get(&value, "proposed"),
+        allowed = get(&value, "allowed"),
+        blocked = get(&value, "blocked"),
+        pending = get(&value, "pending"),
+    );
+    page(&state, &format!("Session {id}"), &viewer, body).await
+}
+
+// ----- grants and freezes ---------------------------------------------------------
+
+async fn grants(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, "/grants").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let now = now_ms() / 1000;
+    let mut grants: Vec<GrantView> = match state.blocking(|store| store.grants()).await {
+        Ok(grants) => grants.into_iter().map(GrantView::from).collect(),
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    grants.sort_by_key(|g| std::cmp::Reverse(g.created_ms));
+    let mut rows = String::new();
+    for g in &grants {
+        let live = !g.revoked && now < g.expires_at;
+        let state_text = if g.revoked {
+            "revoked".to_owned()
+        } else if live {
+            format!("{} left", remaining((g.expires_at - now) * 1000))
+        } else {
+            "expired".to_owned()
+        };
+        let revoke = if live {
+            format!(
+                r#"<form method="post" action="/grants/{id}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" class="refuse">Revoke</button></form>"#,
+                id = url(&g.id),
+                csrf = e(&viewer.csrf)
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            rows,
+            r#"<tr><td>{id}</td><td>{agent}</td><td>{task}</td><td>{risk}</td><td class="action">{targets}</td><td>{state}</td><td>{by}</td><td>{revoke}</td></tr>"#,
+            id = e(&g.id),
+            agent = e(&g.agent),
+            task = e(&g.task),
+            risk = e(&g.max_risk),
+            targets = e(&g.targets.join(", ")),
+            state = e(&state_text),
+            by = e(&g.issued_by),
+        );
+    }
+    let body = format!(
+        r#"<p class="muted">A grant lets one agent act on the named targets up to a risk, for a while, without asking each time.</p>
+<table id="grants"><thead><tr><th>Id</th><th>Agent</th><th>Task</th><th>Up to</th><th>Targets</th><th>State</th><th>Issued by</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Issue a grant</h2>
+<form method="post" action="/grants" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
+<label>Agent <input name="agent" required></label>
+<label>Task (the agent is told) <input name="task" required></label>
+<label>Targets, comma-separated (<code>*</code> matches anything) <input name="targets" placeholder="shell:*@staging" required></label>
+<label>Up to risk <select name="max_risk"><option>read</option><option>workspace</option><option selected>change</option><option>destroy</option></select></label>
+<label>For <input name="ttl" value="1h" required></label>
+<button type="submit">Issue grant</button></form>"#,
+        csrf = e(&viewer.csrf)
+    );
+    page(&state, "Grants", &viewer, body).await
+}
+
+#[derive(Debug, Deserialize)]
+struct GrantForm {
+    csrf: String,
+    agent: String,
+    task: String,
+    targets: String,
+    max_risk: String,
+    ttl: String,
+}
+
+async fn create_grant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<GrantForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/grants").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let targets: Vec<String> = form
+        .targets
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let grant = match crate::scope_cmd::new_grant(
+        &form.agent,
+        &form.task,
+        &targets,
+        &form.max_risk,
+        &form.ttl,
+        viewer.name.clone(),
+    ) {
+        Ok(grant) => grant,
+        Err(failure) => return error_page(Some(&viewer), &failure.into()),
+    };
+    match state
+        .blocking(move |store| store.issue_grant(grant, crate::home::os_user()))
+        .await
+    {
+        Ok(_) => Redirect::to("/grants").into_response(),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
+}
+
+async fn revoke_grant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/grants").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let human = viewer.name.clone();
+    match state
+        .blocking(move |store| store.revoke_grant(&id, &human, crate::home::os_user(), now_ms()))
+        .await
+    {
+        Ok(_) => Redirect::to("/grants").into_response(),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
+}
+
+async fn freezes(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, "/freezes").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let now = now_ms();
+    let mut freezes: Vec<FreezeView> = match state.blocking(|store| store.freezes()).await {
+        Ok(freezes) => freezes
+            .into_iter()
+            .map(|f| FreezeView::from_stored(f, now))
+            .collect(),
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    freezes.sort_by_key(|f| std::cmp::Reverse(f.starts_at));
+    let mut rows = String::new();
+    for f in &freezes {
+        let state_text = if f.ended {
+            format!("ended by {}", f.ended_by.as_deref().unwrap_or("a human"))
+        } else if f.active {
+            f.until
+                .map(|u| format!("active until {}", datetime(u * 1000)))
+                .unwrap_or_else(|| "active until ended".to_owned())
+        } else {
+            "over".to_owned()
+        };
+        let end = if f.active {
+            format!(
+                r#"<form method="post" action="/freezes/{id}/end" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">End freeze</button></form>"#,
+                id = url(&f.id),
+                csrf = e(&viewer.csrf)
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            rows,
+            r#"<tr><td>{id}</td><td>{env}</td><td>{reason}</td><td>{state}</td><td>{by}</td><td>{since}</td><td>{end}</td></tr>"#,
+            id = e(&f.id),
+            env = e(&f.environment),
+            reason = e(&f.reason),
+            state = e(&state_text),
+            by = e(&f.started_by),
+            since = e(&datetime(f.starts_at * 1000)),
+        );
+    }
+    let body = format!(
+        r#"<p class="muted">During a freeze every change and destroy action in the environment is refused, whatever the policies or grants say.</p>
+<table id="freezes"><thead><tr><th>Id</th><th>Environment</th><th>Reason</th><th>State</th><th>Started by</th><th>Since</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Start a freeze</h2>
+<form method="post" action="/freezes" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
+<label>Environment <select name="environment"><option>production</option><option>staging</option><option>development</option></select></label>
+<label>Reason (refused agents are told) <input name="reason" required></label>
+<label>For (e.g. 4h; empty: until ended) <input name="duration"></label>
+<button type="submit" class="refuse">Start freeze</button></form>"#,
+        csrf = e(&viewer.csrf)
+    );
+    page(&state, "Freezes", &viewer, body).await
+}
+
+#[derive(Debug, Deserialize)]
+struct FreezeForm {
+    csrf: String,
+    environment: String,
+    reason: String,
+    #[serde(default)]
+    duration: Option<String>,
+}
+
+async fn start_freeze(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<FreezeForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/freezes").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let duration = form.duration.filter(|d| !d.trim().is_empty());
+    let freeze = match crate::scope_cmd::new_freeze(
+        &form.environment,
+        &form.reason,
+        None,
+        duration.as_deref(),
+        viewer.name.clone(),
+    ) {
+        Ok(freeze) => freeze,
+        Err(failure) => return error_page(Some(&viewer), &failure.into()),
+    };
+    match state
+        .blocking(move |store| store.start_freeze(freeze, crate::home::os_user(), now_ms()))
+        .await
+    {
+        Ok(_) => Redirect::to("/freezes").into_response(),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
+}
+
+async fn end_freeze(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/freezes").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let human = viewer.name.clone();
+    match state
+        .blocking(move |store| store.end_freeze(&id, &human, crate::home::os_user(), now_ms()))
+        .await
+    {
+        Ok(_) => Redirect::to("/freezes").into_response(),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
+}
+
+// ----- ledger ---------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct LedgerQuery {
+    from: Option<u64>,
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LedgerQuery>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/ledger").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    ledger_page(&state, &viewer, query.from, None).await
+}
+
+async fn ledger_page(
+    state: &AppState,
+    viewer: &Viewer,
+    from: Option<u64>,
+    verified: Option<String>,
+) -> Response {
+    let status = state
+        .blocking(move |store| {
+            let size = store.size()?;
+            let last = store.checkpoints()?.pop();
+            let from = from.unwrap_or_else(|| size.saturating_sub(49)).max(1);
+            Ok((size, last, store.records(from, 50)?))
+        })
+        .await;
+    let (size, last, records) = match status {
+        Ok(status) => status,
+        Err(error) => return error_page(Some(viewer), &error),
+    };
+    let mut rows = String::new();
+    for r in records.iter().rev() {
+        let record: Option<Record> = r.record().ok();
+        let actors = record
+            .as_ref()
+            .map(|rec| {
+                [
+                    rec.actors.agent.as_deref().map(|a| format!("agent {a}")),
+                    rec.actors.human.as_deref().map(|h| format!("human {h}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            rows,
+            r#"<tr id="record-{seq}"><td>#{seq}</td><td>{at}</td><td>{kind}</td><td>{actors}</td><td>{approval}</td><td><code>{hash}</code></td></tr>"#,
+            seq = r.seq,
+            at = e(&datetime(r.at_ms)),
+            kind = e(&r.kind),
+            actors = e(&actors),
+            approval = record
+                .as_ref()
+                .and_then(|rec| rec.approval.as_deref())
+                .map(|a| format!(r#"<a href="/approvals/{}">{}</a>"#, url(a), e(a)))
+                .unwrap_or_default(),
+            hash = e(&r.hash.to_string().chars().take(16).collect::<String>()),
+        );
+    }
+    let checkpoint = last
+        .map(|c| {
+            format!(
+                "#{} at {}, root <code>{}</code> (key {})",
+                c.size,
+                e(&datetime(c.at_ms)),
+                e(&c.root.to_string()),
+                e(&c.key_id)
+            )
+        })
+        .unwrap_or_else(|| "none yet".to_owned());
+    let body = format!(
+        r#"{verified}<div class="card"><dl><dt>Records</dt><dd id="size">{size}</dd><dt>Last signed checkpoint</dt><dd>{checkpoint}</dd></dl>
+<form method="post" action="/ledger/verify" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" id="verify">Verify now</button></form></div>
+<table id="ledger"><thead><tr><th>Record</th><th>Time</th><th>Kind</th><th>Who</th><th>Approval</th><th>Hash</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        verified = verified.unwrap_or_default(),
+        csrf = e(&viewer.csrf),
+    );
+    page(state, "Ledger", viewer, body).await
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let viewer = match viewer(&state, &headers, "/ledger").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+        return refused;
+    }
+    let message = match super::api::verification(&state).await {
+        Ok(v) if v.verified => format!(
+            r#"<p class="notice" id="verified">Ledger verified: {} records, {} signed checkpoints, in {} ms.</p>"#,
+            v.records, v.checkpoints, v.millis
+        ),
+        Ok(v) => format!(
+            r#"<p class="error" id="verified">Verification FAILED at record #{}: {}</p>"#,
+            v.broken_at.unwrap_or(0),
+            e(v.problem.as_deref().unwrap_or(""))
+        ),
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    ledger_page(&state, &viewer, None, Some(message)).await
+}

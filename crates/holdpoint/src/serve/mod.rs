@@ -1,0 +1,290 @@
+//! `holdpoint serve`: one process that holds the state for a team. It decides for hooks,
+//! `holdpoint exec` and proxies that name it in `holdpoint.toml`, answers the JSON API
+//! under `/api/v1`, and renders the web console where humans approve.
+//!
+//! The router is built by [`app`] from an [`AppState`], so tests drive it without a
+//! socket.
+
+pub(crate) mod api;
+mod auth;
+mod console;
+mod decider;
+mod html;
+mod notify;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use holdpoint_core::Environment;
+use holdpoint_policy::PolicyEngine;
+use holdpoint_store::SqliteStore;
+
+use crate::home::{Config, Home};
+use crate::{Failure, exit, local};
+
+pub use api::ApiDoc;
+pub(crate) use api::new_agent;
+
+/// The largest request body the server reads.
+const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The console's and the HTTP API's address [default: `[server] listen` in
+    /// holdpoint.toml, else 127.0.0.1:7878]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// The Unix socket for hooks, `exec` and proxies on this machine [default: `[server]
+    /// socket`, else $HOLDPOINT_HOME/serve.sock]
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// The environment the agents act in [default: holdpoint.toml's]
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+}
+
+/// Everything a request handler needs, shared by all of them.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+/// The state behind [`AppState`].
+pub struct Shared {
+    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) home: Home,
+    pub(crate) config: Config,
+    pub(crate) environment: Environment,
+    pub(crate) decider: decider::Decider,
+    /// Agent tokens already checked against their password hash, by SHA-256: checking
+    /// a password hash takes tens of milliseconds, far too long for every decision.
+    pub(crate) agent_tokens: Mutex<HashMap<String, auth::Verified>>,
+    /// Bumped whenever an approval request changes here, to wake waiting clients.
+    pub(crate) changes: tokio::sync::watch::Sender<u64>,
+    pub(crate) notifier: notify::Notifier,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the store and loads the policies of the holdpoint home in `dir`, and starts
+    /// the thread that records decisions.
+    pub fn open(dir: &Path, environment: Option<&str>) -> Result<Self, String> {
+        Self::open_home(
+            Home {
+                dir: dir.to_owned(),
+            },
+            environment,
+            None,
+        )
+        .map_err(|f| f.message)
+    }
+
+    fn open_home(
+        home: Home,
+        environment: Option<&str>,
+        listen: Option<std::net::SocketAddr>,
+    ) -> Result<Self, Failure> {
+        let mut config = home.load_config()?;
+        if let Some(listen) = listen {
+            config.server.listen = listen;
+        }
+        let environment = crate::home::environment(environment, &config)?;
+        let sources = if home.policies().is_dir() {
+            local::read_policy_dir(&home.policies())?
+        } else {
+            Vec::new()
+        };
+        let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
+        if !home.store().exists() {
+            return Err(Failure::usage(format!(
+                "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",
+                home.dir.display()
+            )));
+        }
+        let key = home.signing_key()?;
+        // A long-lived connection: the server checkpoints the log as SQLite normally does.
+        let store = SqliteStore::open(&home.store(), key)
+            .map(|store| store.with_anchor(home.anchor()))
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let store = Arc::new(store);
+        let decider =
+            decider::Decider::start(Arc::clone(&store), engine, config.clone(), home.dir.clone())?;
+        let notifier = notify::Notifier::start(config.webhooks.clone());
+        let (changes, _) = tokio::sync::watch::channel(0);
+        Ok(AppState(Arc::new(Shared {
+            store,
+            home,
+            config,
+            environment,
+            decider,
+            agent_tokens: Mutex::new(HashMap::new()),
+            changes,
+            notifier,
+        })))
+    }
+
+    /// Runs a store call on a thread that may block.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+    ) -> Result<T, api::ApiError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
+            .map_err(api::ApiError::from)
+    }
+
+    /// Wakes clients waiting for an approval request to change.
+    pub(crate) fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The console's address as approvers reach it.
+    pub(crate) fn console_url(&self) -> String {
+        self.config
+            .server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.config.server.listen))
+    }
+
+    /// Whether cookies may be sent only over HTTPS: when the console is published there.
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.config
+            .server
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// The whole server: API, console and the OpenAPI document.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(console::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// `holdpoint serve`.
+pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
+    let mut home = Home::locate();
+    home.dir = std::path::absolute(&home.dir)
+        .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::internal(format!("cannot start the server's runtime: {e}")))?;
+    // The state starts threads and opens the store outside the runtime's threads.
+    let state = AppState::open_home(home, args.env.as_deref(), args.listen)?;
+    let listen = state.config.server.listen;
+    let socket = args
+        .socket
+        .clone()
+        .unwrap_or_else(|| state.config.server.socket.clone());
+    runtime.block_on(serve(state, listen, socket))
+}
+
+async fn serve(
+    state: AppState,
+    listen: std::net::SocketAddr,
+    socket: PathBuf,
+) -> Result<u8, Failure> {
+    let tcp = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        Failure::usage(format!(
+            "cannot listen on {listen}: {e}; choose another address with --listen"
+        ))
+    })?;
+    let unix = bind_socket(&socket).await?;
+    let router = app(state.clone());
+    eprintln!(
+        "holdpoint serve: console and API at http://{listen} (environment {}); socket {}",
+        state.environment,
+        socket.display()
+    );
+    if state.config.server.public_url.is_none() && !listen.ip().is_loopback() {
+        eprintln!(
+            "holdpoint serve: set [server] public_url to the https:// address approvers use, so sign-in cookies are sent only over HTTPS"
+        );
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let tcp_server =
+        axum::serve(tcp, router.clone()).with_graceful_shutdown(stopped(stop_rx.clone()));
+    let unix_server = axum::serve(unix, router).with_graceful_shutdown(stopped(stop_rx));
+    let tcp_task = tokio::spawn(async move { tcp_server.await });
+    let unix_task = tokio::spawn(async move { unix_server.await });
+    shutdown_signal().await;
+    eprintln!("holdpoint serve: stopping; requests in progress finish first");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        let _ = tcp_task.await;
+        let _ = unix_task.await;
+    })
+    .await;
+    let _ = std::fs::remove_file(&socket);
+    Ok(exit::ALLOW)
+}
+
+/// Binds the Unix socket, replacing a stale one that nothing answers on.
+async fn bind_socket(path: &Path) -> Result<tokio::net::UnixListener, Failure> {
+    if path.exists() {
+        if tokio::net::UnixStream::connect(path).await.is_ok() {
+            return Err(Failure::usage(format!(
+                "another holdpoint serve is answering on `{}`",
+                path.display()
+            )));
+        }
+        std::fs::remove_file(path).map_err(|e| {
+            Failure::internal(format!(
+                "cannot remove the stale socket `{}`: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let listener = tokio::net::UnixListener::bind(path).map_err(|e| {
+        Failure::usage(format!(
+            "cannot listen on the socket `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    // Every client proves who it is with a credential, so any local user may connect:
+    // agents are best run as another OS user than the one that owns $HOLDPOINT_HOME.
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).map_err(|e| {
+        Failure::internal(format!(
+            "cannot open up the socket `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(listener)
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,159 @@
+//! Webhooks: when an action is held for approval, POST a JSON message to each configured
+//! address, in a shape Slack-style incoming webhooks accept (`text`), with a link to the
+//! approval page. Sent from a thread of its own and retried with backoff; a webhook that
+//! fails never holds up a decision.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration;
+
+use holdpoint_ledger::ApprovalRequest;
+use serde::Serialize;
+
+use crate::approvals::one_line;
+use crate::client::{self, parse_http_url};
+
+/// Waits between attempts: five tries over about half a minute.
+const BACKOFF: [Duration; 4] = [
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(9),
+    Duration::from_secs(20),
+];
+
+/// The message sent.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Message {
+    /// For chat tools: one paragraph with the link.
+    pub text: String,
+    /// For programs.
+    pub holdpoint: Held,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Held {
+    pub event: &'static str,
+    pub request: String,
+    pub risk: String,
+    pub agent: String,
+    pub environment: String,
+    pub action: String,
+    pub effects: Vec<String>,
+    pub expires_ms: i64,
+    pub url: String,
+}
+
+/// The handle the server sends messages to.
+#[derive(Debug, Clone)]
+pub(crate) struct Notifier {
+    queue: Option<SyncSender<Message>>,
+}
+
+impl Notifier {
+    pub fn start(webhooks: Vec<String>) -> Self {
+        if webhooks.is_empty() {
+            return Notifier { queue: None };
+        }
+        let (queue, messages) = std::sync::mpsc::sync_channel(1024);
+        let started = std::thread::Builder::new()
+            .name("holdpoint-webhooks".to_owned())
+            .spawn(move || deliver_all(&messages, &webhooks));
+        if let Err(e) = started {
+            eprintln!("holdpoint serve: webhooks are off: cannot start their thread: {e}");
+            return Notifier { queue: None };
+        }
+        Notifier { queue: Some(queue) }
+    }
+
+    /// Tells the webhooks that `request` waits for approval.
+    pub fn requested(&self, request: &ApprovalRequest, console: &str) {
+        let Some(queue) = &self.queue else { return };
+        let field = |key: &str| {
+            request
+                .action
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let url = format!("{console}/approvals/{}", request.id);
+        let environment = field("environment");
+        let action = field("input");
+        let text = format!(
+            "holdpoint: {agent} wants to run a {risk} action in {environment}: `{input}`{effects}. Approve or refuse: {url}",
+            agent = request.agent,
+            risk = request.risk,
+            input = one_line(&action, 200),
+            effects = request
+                .effects
+                .first()
+                .map(|e| format!(" ({})", one_line(e, 120)))
+                .unwrap_or_default(),
+        );
+        let message = Message {
+            text,
+            holdpoint: Held {
+                event: "approval_requested",
+                request: request.id.clone(),
+                risk: request.risk.clone(),
+                agent: request.agent.clone(),
+                environment,
+                action,
+                effects: request.effects.clone(),
+                expires_ms: request.expires_ms,
+                url,
+            },
+        };
+        if let Err(TrySendError::Full(_)) = queue.try_send(message) {
+            eprintln!("holdpoint serve: the webhook queue is full; a notification was dropped");
+        }
+    }
+}
+
+fn deliver_all(messages: &Receiver<Message>, webhooks: &[String]) {
+    while let Ok(message) = messages.recv() {
+        let Ok(body) = serde_json::to_vec(&message) else {
+            continue;
+        };
+        for url in webhooks {
+            deliver(url, &body);
+        }
+    }
+}
+
+/// Posts one message, retrying with backoff; gives up after the last attempt.
+fn deliver(url: &str, body: &[u8]) {
+    let mut waits = BACKOFF.iter();
+    loop {
+        let result = post(url, body);
+        match result {
+            Ok(()) => return,
+            Err(e) => match waits.next() {
+                Some(wait) => std::thread::sleep(*wait),
+                None => {
+                    eprintln!("holdpoint serve: webhook {url} failed, giving up: {e}");
+                    return;
+                }
+            },
+        }
+    }
+}
+
+fn post(url: &str, body: &[u8]) -> Result<(), String> {
+    let (peer, path) = parse_http_url(url).ok_or_else(|| format!("cannot post to `{url}`"))?;
+    let response = client::send(
+        &peer,
+        "POST",
+        &path,
+        &[
+            ("Content-Type", "application/json"),
+            ("User-Agent", "holdpoint"),
+        ],
+        Some(body),
+        Duration::from_secs(10),
+    )?;
+    if (200..300).contains(&response.status) {
+        Ok(())
+    } else {
+        Err(format!("answered {}", response.status))
+    }
+}
