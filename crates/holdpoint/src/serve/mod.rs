@@ -65,6 +65,8 @@ pub struct Shared {
     /// Bumped whenever an approval request changes here, to wake waiting clients.
     pub(crate) changes: tokio::sync::watch::Sender<u64>,
     pub(crate) notifier: notify::Notifier,
+    /// The address the console was bound to, once it is.
+    pub(crate) bound: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl std::ops::Deref for AppState {
@@ -130,6 +132,7 @@ impl AppState {
             agent_tokens: Mutex::new(HashMap::new()),
             changes,
             notifier,
+            bound: std::sync::OnceLock::new(),
         })))
     }
 
@@ -152,11 +155,12 @@ impl AppState {
 
     /// The console's address as approvers reach it.
     pub(crate) fn console_url(&self) -> String {
-        self.config
-            .server
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.config.server.listen))
+        self.config.server.public_url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                self.bound.get().unwrap_or(&self.config.server.listen)
+            )
+        })
     }
 
     /// Whether cookies may be sent only over HTTPS: when the console is published there.
@@ -207,6 +211,8 @@ async fn serve(
             "cannot listen on {listen}: {e}; choose another address with --listen"
         ))
     })?;
+    let listen = tcp.local_addr().unwrap_or(listen);
+    let _ = state.bound.set(listen);
     let unix = bind_socket(&socket).await?;
     let router = app(state.clone());
     eprintln!(

@@ -42,31 +42,36 @@ pub(crate) struct Held {
     pub url: String,
 }
 
-/// The handle the server sends messages to.
+/// The handle the server sends messages to: one queue and one thread per webhook, so
+/// that one that is down does not delay the others.
 #[derive(Debug, Clone)]
 pub(crate) struct Notifier {
-    queue: Option<SyncSender<Message>>,
+    queues: Vec<SyncSender<Message>>,
 }
 
 impl Notifier {
     pub fn start(webhooks: Vec<String>) -> Self {
-        if webhooks.is_empty() {
-            return Notifier { queue: None };
+        let mut queues = Vec::new();
+        for url in webhooks {
+            let (queue, messages) = std::sync::mpsc::sync_channel(1024);
+            let started = std::thread::Builder::new()
+                .name("holdpoint-webhook".to_owned())
+                .spawn(move || deliver_all(&messages, &url));
+            match started {
+                Ok(_) => queues.push(queue),
+                Err(e) => {
+                    eprintln!("holdpoint serve: a webhook is off: cannot start its thread: {e}")
+                }
+            }
         }
-        let (queue, messages) = std::sync::mpsc::sync_channel(1024);
-        let started = std::thread::Builder::new()
-            .name("holdpoint-webhooks".to_owned())
-            .spawn(move || deliver_all(&messages, &webhooks));
-        if let Err(e) = started {
-            eprintln!("holdpoint serve: webhooks are off: cannot start their thread: {e}");
-            return Notifier { queue: None };
-        }
-        Notifier { queue: Some(queue) }
+        Notifier { queues }
     }
 
     /// Tells the webhooks that `request` waits for approval.
     pub fn requested(&self, request: &ApprovalRequest, console: &str) {
-        let Some(queue) = &self.queue else { return };
+        if self.queues.is_empty() {
+            return;
+        }
         let field = |key: &str| {
             request
                 .action
@@ -103,18 +108,17 @@ impl Notifier {
                 url,
             },
         };
-        if let Err(TrySendError::Full(_)) = queue.try_send(message) {
-            eprintln!("holdpoint serve: the webhook queue is full; a notification was dropped");
+        for queue in &self.queues {
+            if let Err(TrySendError::Full(_)) = queue.try_send(message.clone()) {
+                eprintln!("holdpoint serve: a webhook's queue is full; a notification was dropped");
+            }
         }
     }
 }
 
-fn deliver_all(messages: &Receiver<Message>, webhooks: &[String]) {
+fn deliver_all(messages: &Receiver<Message>, url: &str) {
     while let Ok(message) = messages.recv() {
-        let Ok(body) = serde_json::to_vec(&message) else {
-            continue;
-        };
-        for url in webhooks {
+        if let Ok(body) = serde_json::to_vec(&message) {
             deliver(url, &body);
         }
     }

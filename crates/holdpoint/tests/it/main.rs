@@ -13,9 +13,11 @@ mod bad_input;
 mod check;
 mod corpus;
 mod hooks;
+mod http;
 mod install;
 mod ledger;
 mod policy;
+mod serve;
 mod setup;
 
 use std::io::Write;

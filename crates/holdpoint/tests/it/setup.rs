@@ -130,6 +130,69 @@ impl Setup {
         assert_eq!(code, Some(0), "{text}");
     }
 
+    /// Issues an agent a credential (as the only admin, typing the secret); returns the
+    /// token.
+    pub fn add_agent(&self, name: &str) -> String {
+        let file = self.scratch.0.join(format!("{name}.token"));
+        let mut t = self.terminal(&["agent", "add", name, "--write", file.to_str().unwrap()]);
+        t.answer("secret for", SECRET);
+        let (code, text) = t.finish();
+        assert_eq!(code, Some(0), "{text}");
+        std::fs::read_to_string(file).unwrap().trim().to_owned()
+    }
+
+    /// Starts `holdpoint serve` on a free loopback port; it stops when the value drops.
+    pub fn serve(&self) -> Served {
+        let mut child = self
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            let mut sent = false;
+            while let Ok(n) = err.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                let mut seen = sink.lock().unwrap();
+                seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                if !sent && let Some(at) = seen.find("at http://") {
+                    let rest = &seen[at + "at http://".len()..];
+                    if let Some(end) = rest.find(' ') {
+                        tx.send(rest[..end].to_owned()).unwrap();
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("holdpoint serve did not start: {}", log.lock().unwrap()));
+        Served {
+            child,
+            address,
+            socket: self.home.join("serve.sock"),
+            log,
+        }
+    }
+
+    /// Points hooks and `exec` at the server's socket with an agent's credential.
+    pub fn use_server(&self, token: &str) {
+        let file = self.home.join("agent.token");
+        std::fs::write(&file, format!("{token}\n")).unwrap();
+        self.config(&format!(
+            "[server]\nurl = \"unix\"\ntoken_file = \"{}\"\n",
+            file.display()
+        ));
+    }
+
     /// Approves a request as `human`, typing the secret (and the target, when asked).
     pub fn approve(&self, id: &str, human: &str, confirm: Option<&str>) -> (Option<i32>, String) {
         let mut t = self.terminal(&["approvals", "approve", id, "--as", human]);
@@ -156,6 +219,34 @@ impl Setup {
 
     pub fn work(&self) -> &Path {
         &self.work
+    }
+}
+
+/// A running `holdpoint serve`.
+#[derive(Debug)]
+pub struct Served {
+    child: Child,
+    /// `host:port` of the console and API.
+    pub address: String,
+    pub socket: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl Served {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// What the server wrote to standard error so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,0 +1,1135 @@
+//! `holdpoint serve`: the router driven without a socket (every API route, each role
+//! refused where it must be, CSRF, injection), and a few runs over a real socket (a hook
+//! held, approved through the API, retried and allowed; a server that is down; webhooks).
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use holdpoint::serve::{AppState, app};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+use crate::http;
+use crate::setup::{SECRET, Setup};
+
+/// A set-up home with an admin (alice), a human who is not an admin (bob), two agents,
+/// and the server's state opened on it.
+struct World {
+    setup: Setup,
+    state: AppState,
+    bot: String,
+    other_bot: String,
+}
+
+impl World {
+    fn new(name: &str) -> Self {
+        let setup = Setup::new(name);
+        setup.add_human("alice", None);
+        let bot = setup.add_agent("bot");
+        let other_bot = setup.add_agent("other-bot");
+        setup.add_human("bob", Some("alice"));
+        let state = AppState::open(&setup.home, None).unwrap();
+        World {
+            setup,
+            state,
+            bot,
+            other_bot,
+        }
+    }
+
+    /// Sends one request through the router; returns the status and the body (JSON when
+    /// it is JSON, else a string).
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(token) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            Auth::Cookie(token, csrf) => {
+                request = request.header(header::COOKIE, format!("holdpoint_session={token}"));
+                if let Some(csrf) = csrf {
+                    request = request.header("x-csrf-token", csrf);
+                }
+            }
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = app(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    /// A human's API token.
+    async fn sign_in(&self, name: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/v1/sign-in",
+                Auth::None,
+                Some(&json!({ "name": name, "secret": SECRET })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The agent `token` proposes a shell command; returns the answer.
+    async fn propose(&self, token: &str, input: &str) -> Value {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/v1/decide",
+                Auth::Bearer(token),
+                Some(
+                    &json!({ "surface": "shell", "input": input, "cwd": "/tmp", "session": "s-1" }),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    None,
+    Bearer(&'a str),
+    /// The console's cookie, with the CSRF header when given.
+    Cookie(&'a str, Option<&'a str>),
+}
+
+const DESTROY: &str = "rm -rf /srv/data";
+const TARGET: &str = "shell:local@production";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
+    let w = World::new("serve-roles");
+    let alice = w.sign_in("alice").await;
+    let bob = w.sign_in("bob").await;
+    // Material for the routes that need an id: a held request of `bot`, a grant, a
+    // freeze (started and ended as part of the table below).
+    let held = w.propose(&w.bot, DESTROY).await;
+    assert_eq!(held["outcome"], "ask", "{held}");
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let other_held = w.propose(&w.other_bot, "rm -rf /srv/other").await;
+    let other_id = other_held["approval"]["id"].as_str().unwrap().to_owned();
+
+    let decide = json!({ "surface": "shell", "input": "ls", "cwd": "/tmp" });
+    let executed = json!({ "action": decide, "outcome": "succeeded", "exit_status": 0, "observed_by": "test" });
+    let grant = json!({ "agent": "bot", "task": "rotate logs", "targets": ["shell:*@staging"], "max_risk": "change", "ttl": "1h" });
+    let freeze = json!({ "environment": "staging", "reason": "release", "duration": "1h" });
+    let confirm = json!({ "confirm": TARGET });
+    let refuse = json!({ "reason": "not now" });
+    let agent = json!({ "name": "ci-bot" });
+
+    // (method, path, body, anonymous, agent, human, admin)
+    type Row<'a> = (&'a str, String, Option<&'a Value>, u16, u16, u16, u16);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            "/api/v1/openapi.json".into(),
+            None,
+            200,
+            200,
+            200,
+            200,
+        ),
+        (
+            "POST",
+            "/api/v1/decide".into(),
+            Some(&decide),
+            401,
+            200,
+            403,
+            403,
+        ),
+        (
+            "POST",
+            "/api/v1/executed".into(),
+            Some(&executed),
+            401,
+            200,
+            403,
+            403,
+        ),
+        ("GET", "/api/v1/approvals".into(), None, 401, 200, 200, 200),
+        (
+            "GET",
+            format!("/api/v1/approvals/{id}"),
+            None,
+            401,
+            200,
+            200,
+            200,
+        ),
+        (
+            "POST",
+            format!("/api/v1/approvals/{id}/approve"),
+            Some(&confirm),
+            401,
+            403,
+            200,
+            409,
+        ),
+        (
+            "POST",
+            format!("/api/v1/approvals/{other_id}/deny"),
+            Some(&refuse),
+            401,
+            403,
+            200,
+            409,
+        ),
+        ("GET", "/api/v1/grants".into(), None, 401, 200, 200, 200),
+        (
+            "POST",
+            "/api/v1/grants".into(),
+            Some(&grant),
+            401,
+            403,
+            200,
+            200,
+        ),
+        ("GET", "/api/v1/freezes".into(), None, 401, 200, 200, 200),
+        (
+            "POST",
+            "/api/v1/freezes".into(),
+            Some(&freeze),
+            401,
+            403,
+            200,
+            200,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger?from=1&limit=5".into(),
+            None,
+            401,
+            403,
+            200,
+            200,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/verify".into(),
+            None,
+            401,
+            403,
+            200,
+            200,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/export".into(),
+            None,
+            401,
+            403,
+            200,
+            200,
+        ),
+        (
+            "GET",
+            "/api/v1/sessions/s-1/report".into(),
+            None,
+            401,
+            403,
+            200,
+            200,
+        ),
+        (
+            "POST",
+            "/api/v1/agents".into(),
+            Some(&agent),
+            401,
+            403,
+            403,
+            200,
+        ),
+    ];
+    for (method, path, body, anonymous, agent, human, admin) in rows {
+        for (who, auth, expected) in [
+            ("anonymous", Auth::None, anonymous),
+            ("agent", Auth::Bearer(&w.bot), agent),
+            ("human", Auth::Bearer(&bob), human),
+            ("admin", Auth::Bearer(&alice), admin),
+        ] {
+            let (status, answer) = w.call(method, &path, auth, body).await;
+            assert_eq!(
+                status.as_u16(),
+                expected,
+                "{method} {path} as {who}: {answer}"
+            );
+            if status.is_client_error() {
+                assert!(
+                    answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+                    "{answer}"
+                );
+            }
+        }
+    }
+
+    // Revoking and ending need the ids just made; an agent is refused both.
+    let (_, grants) = w
+        .call("GET", "/api/v1/grants", Auth::Bearer(&alice), None)
+        .await;
+    let grant_id = grants[0]["id"].as_str().unwrap().to_owned();
+    let (_, freezes) = w
+        .call("GET", "/api/v1/freezes", Auth::Bearer(&alice), None)
+        .await;
+    let freeze_id = freezes[0]["id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/api/v1/grants/{grant_id}/revoke"),
+        format!("/api/v1/freezes/{freeze_id}/end"),
+    ] {
+        let (status, answer) = w.call("POST", &path, Auth::Bearer(&w.bot), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("agent credential cannot")
+        );
+        let (status, answer) = w.call("POST", &path, Auth::Bearer(&bob), None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        let (status, _) = w.call("POST", &path, Auth::Bearer(&bob), None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path} twice");
+    }
+
+    // An agent sees only its own requests and grants.
+    let (_, mine) = w
+        .call("GET", "/api/v1/approvals", Auth::Bearer(&w.bot), None)
+        .await;
+    assert!(
+        mine.as_array().unwrap().iter().all(|r| r["agent"] == "bot"),
+        "{mine}"
+    );
+    let (status, _) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{other_id}"),
+            Auth::Bearer(&w.bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The admin's new agent credential works at once, for deciding only.
+    let (_, created) = w
+        .call(
+            "POST",
+            "/api/v1/agents",
+            Auth::Bearer(&alice),
+            Some(&json!({ "name": "ci-bot-2" })),
+        )
+        .await;
+    let token = created["token"].as_str().unwrap();
+    assert!(token.starts_with("hpa.ci-bot-2."));
+    let answer = w.propose(token, "ls").await;
+    assert_eq!(answer["outcome"], "allow");
+
+    // Nothing an agent tried changed anything: the ledger has no answer, grant or freeze
+    // by an agent, and it verifies.
+    let (_, verify) = w
+        .call("GET", "/api/v1/ledger/verify", Auth::Bearer(&alice), None)
+        .await;
+    assert_eq!(verify["verified"], true, "{verify}");
+    for record in w.setup.records() {
+        let kind = record["kind"].as_str().unwrap();
+        if [
+            "approval_given",
+            "approval_refused",
+            "grant_issued",
+            "grant_revoked",
+            "freeze_started",
+            "freeze_ended",
+            "agent_added",
+        ]
+        .contains(&kind)
+        {
+            let human = record["actors"]["human"].as_str().unwrap_or("");
+            assert!(
+                ["alice", "bob"].contains(&human),
+                "{kind} by `{human}`: {record}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_action_approved_through_the_api_runs_once() {
+    let w = World::new("serve-approve");
+    let alice = w.sign_in("alice").await;
+    let held = w.propose(&w.bot, DESTROY).await;
+    assert_eq!(held["outcome"], "ask");
+    assert!(
+        held["message"]
+            .as_str()
+            .unwrap()
+            .contains("/approvals/apr-"),
+        "{held}"
+    );
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+
+    // A wrong target name is refused; the request stays pending.
+    let (status, answer) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "confirm": "shell:other" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    // A long-poll on the request ends as soon as it is approved.
+    let waiter = {
+        let w_state = w.state.clone();
+        let bot = w.bot.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let request = Request::get(format!("/api/v1/approvals/{id}?wait=30"))
+                .header(header::AUTHORIZATION, format!("Bearer {bot}"))
+                .body(Body::empty())
+                .unwrap();
+            let response = app(w_state).oneshot(request).await.unwrap();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                started.elapsed(),
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+            )
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, answer) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "confirm": TARGET, "reason": "planned" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["state"], "approved");
+    let (waited, seen) = waiter.await.unwrap();
+    assert_eq!(seen["state"], "approved", "{seen}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "the long-poll waited {waited:?}"
+    );
+
+    // The identical retry is allowed once; a changed action is a new request; the same
+    // action again is held again.
+    let retry = w.propose(&w.bot, DESTROY).await;
+    assert_eq!(retry["outcome"], "allow", "{retry}");
+    assert!(
+        retry["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved by alice")
+    );
+    let changed = w.propose(&w.bot, "rm -rf /srv/data2").await;
+    assert_eq!(changed["outcome"], "ask");
+    let again = w.propose(&w.bot, DESTROY).await;
+    assert_eq!(again["outcome"], "ask");
+    assert_ne!(again["approval"]["id"], id.as_str());
+
+    // A refusal stands for the identical action, with the human's reason.
+    let second = again["approval"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{second}/deny"),
+            Auth::Bearer(&alice),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a refusal needs a reason");
+    let (status, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{second}/deny"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "reason": "freeze week" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let refused = w.propose(&w.bot, DESTROY).await;
+    assert_eq!(refused["outcome"], "deny");
+    assert!(
+        refused["message"].as_str().unwrap().contains("freeze week"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_one_clear_json_error_and_change_nothing() {
+    let w = World::new("serve-bad");
+    let size_before = w.setup.records().len();
+    let cases: Vec<(&str, &str, String, u16, &str)> = vec![
+        (
+            "POST",
+            "/api/v1/decide",
+            "{not json".into(),
+            400,
+            "not what this route takes",
+        ),
+        (
+            "POST",
+            "/api/v1/decide",
+            json!({ "surface": "shell", "input": "ls" }).to_string(),
+            422,
+            "cwd",
+        ),
+        (
+            "POST",
+            "/api/v1/decide",
+            json!({ "surface": "shell", "input": "ls", "cwd": "/", "extra": 1 }).to_string(),
+            422,
+            "extra",
+        ),
+        (
+            "POST",
+            "/api/v1/decide",
+            json!({ "surface": "telnet", "input": "ls", "cwd": "/" }).to_string(),
+            400,
+            "surface",
+        ),
+        (
+            "POST",
+            "/api/v1/decide",
+            json!({ "surface": "shell", "input": "ls", "cwd": "tmp" }).to_string(),
+            400,
+            "absolute",
+        ),
+        (
+            "POST",
+            "/api/v1/decide",
+            "x".repeat(2 * 1024 * 1024),
+            413,
+            "",
+        ),
+        (
+            "GET",
+            "/api/v1/approvals?state=lost",
+            String::new(),
+            400,
+            "state",
+        ),
+        (
+            "GET",
+            "/api/v1/approvals/apr-nothere",
+            String::new(),
+            404,
+            "apr-nothere",
+        ),
+        (
+            "GET",
+            "/api/v1/no-such-route",
+            String::new(),
+            404,
+            "openapi",
+        ),
+    ];
+    for (method, path, body, expected, mention) in cases {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", w.bot))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let (status, answer) = w.send(request).await;
+        assert_eq!(
+            status.as_u16(),
+            expected,
+            "{method} {path} {}: {answer}",
+            &body[..body.len().min(60)]
+        );
+        if expected != 413 {
+            let error = answer["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no JSON error: {answer}"));
+            assert!(error.contains(mention), "{error}");
+        }
+    }
+    // A token that is not one, and a forged agent token.
+    for token in ["nonsense", "hpa.bot.0000", "hps.0000"] {
+        let (status, answer) = w
+            .call("GET", "/api/v1/approvals", Auth::Bearer(token), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}: {answer}");
+    }
+    let (status, _) = w
+        .call(
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&json!({ "name": "alice", "secret": "wrong" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = w
+        .call(
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&json!({ "name": "nobody", "secret": SECRET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        w.setup.records().len(),
+        size_before,
+        "a bad request was recorded"
+    );
+}
+
+/// The console's sign-in for `name`: the session cookie value and the page's CSRF token.
+async fn console_sign_in(w: &World, name: &str) -> (String, String) {
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "name={name}&secret={}&next=%2F",
+            SECRET.replace(' ', "+")
+        )))
+        .unwrap();
+    let response = app(w.state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("holdpoint_session=")
+        .unwrap()
+        .to_owned();
+    let (_, page) = w
+        .call("GET", "/grants", Auth::Cookie(&token, None), None)
+        .await;
+    let page = page.as_str().unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = page[at..at + 32].to_owned();
+    (token, csrf)
+}
+
+async fn form(w: &World, path: &str, cookie: &str, body: &str) -> (StatusCode, String) {
+    let request = Request::post(path)
+        .header(header::COOKIE, format!("holdpoint_session={cookie}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let (status, body) = w.send(request).await;
+    (
+        status,
+        body.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| body.to_string()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_changes_need_the_sign_ins_csrf_token() {
+    let w = World::new("serve-csrf");
+    let held = w.propose(&w.bot, DESTROY).await;
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let (alice, alice_csrf) = console_sign_in(&w, "alice").await;
+    let (bob, bob_csrf) = console_sign_in(&w, "bob").await;
+    assert_ne!(alice_csrf, bob_csrf);
+    let path = format!("/approvals/{id}/approve");
+    let confirm = format!("confirm={}", TARGET.replace(':', "%3A").replace('@', "%40"));
+
+    // No token, a wrong one, and another human's: refused, nothing recorded.
+    let (status, _) = form(&w, &path, &alice, &confirm).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "no csrf field");
+    for wrong in ["0".repeat(32), bob_csrf.clone(), String::new()] {
+        let (status, page) = form(&w, &path, &alice, &format!("csrf={wrong}&{confirm}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "csrf `{wrong}`: {page}");
+        assert!(page.contains("CSRF token does not match"), "{page}");
+    }
+    // The API with the cookie: a change needs the header too.
+    let (status, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            Auth::Cookie(&alice, None),
+            Some(&json!({ "confirm": TARGET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            Auth::Cookie(&alice, Some(&bob_csrf)),
+            Some(&json!({ "confirm": TARGET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A cookie nobody was given is no sign-in: the console asks to sign in.
+    let (status, _) = form(
+        &w,
+        &path,
+        "hps.forged",
+        &format!("csrf={alice_csrf}&{confirm}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{id}"),
+            Auth::Bearer(&w.bot),
+            None,
+        )
+        .await;
+    assert_eq!(request["state"], "pending", "{request}");
+    assert_eq!(request["votes"], json!([]));
+
+    // Bob's own cookie and token approve as bob, whatever the form says.
+    let (status, page) = form(
+        &w,
+        &path,
+        &bob,
+        &format!("csrf={bob_csrf}&{confirm}&human=alice"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{id}"),
+            Auth::Bearer(&w.bot),
+            None,
+        )
+        .await;
+    assert_eq!(request["state"], "approved", "{request}");
+    assert_eq!(request["votes"][0]["human"], "bob");
+
+    // Signing out ends the sign-in: the cookie no longer works.
+    let (status, _) = form(&w, "/logout", &bob, &format!("csrf={bob_csrf}")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = w
+        .call("GET", "/api/v1/approvals", Auth::Cookie(&bob, None), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
+    let w = World::new("serve-inject");
+    let alice = w.sign_in("alice").await;
+    let script = r#"<script>alert(1)</script>"#;
+    let img = r#""><img src=x onerror=alert(2)>"#;
+    let sql = "x'); DROP TABLE records; --";
+    let input = format!("rm -rf /srv/{sql} # {script} {img}");
+    let held = w.propose(&w.bot, &input).await;
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = w
+        .call("POST", "/api/v1/grants", Auth::Bearer(&alice), Some(&json!({ "agent": format!("bot{script}"), "task": format!("{sql} {img}"), "targets": [format!("shell:{script}")] })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = w
+        .call(
+            "POST",
+            "/api/v1/freezes",
+            Auth::Bearer(&alice),
+            Some(&json!({ "environment": "staging", "reason": format!("{script}{sql}") })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/deny"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "reason": format!("{img}{sql}") })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (cookie, _) = console_sign_in(&w, "alice").await;
+    for page in [
+        format!("/approvals/{id}"),
+        "/grants".into(),
+        "/freezes".into(),
+        "/activity".into(),
+        "/sessions/s-1".into(),
+        "/ledger".into(),
+        "/".into(),
+    ] {
+        let (status, html) = w
+            .call("GET", &page, Auth::Cookie(&cookie, None), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let html = html.as_str().unwrap();
+        assert!(!html.contains("<script>alert"), "{page} has a live script");
+        assert!(!html.contains("<img src=x"), "{page} has a live image");
+        assert!(
+            !html.contains(r#""><img"#),
+            "{page} breaks out of an attribute"
+        );
+    }
+    let (_, detail) = w
+        .call(
+            "GET",
+            &format!("/approvals/{id}"),
+            Auth::Cookie(&cookie, None),
+            None,
+        )
+        .await;
+    let detail = detail.as_str().unwrap();
+    assert!(
+        detail.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the text is shown, escaped"
+    );
+    assert!(detail.contains("DROP TABLE records; --"));
+    let (_, page) = w
+        .call("GET", "/freezes", Auth::Cookie(&cookie, None), None)
+        .await;
+    assert!(
+        page.as_str().unwrap().contains(r#"class="banner""#),
+        "the freeze banner shows"
+    );
+    // The console's responses forbid inline script outright.
+    let response = app(w.state.clone())
+        .oneshot(Request::get("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let policy = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+
+    // Stored as given: the SQL text is data, the tables are intact, the ledger verifies.
+    let (_, grants) = w
+        .call("GET", "/api/v1/grants", Auth::Bearer(&alice), None)
+        .await;
+    assert_eq!(grants[0]["task"], format!("{sql} {img}"));
+    let (_, verify) = w
+        .call("GET", "/api/v1/ledger/verify", Auth::Bearer(&alice), None)
+        .await;
+    assert_eq!(verify["verified"], true, "{verify}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route() {
+    let w = World::new("serve-openapi");
+    let (status, doc) = w
+        .call("GET", "/api/v1/openapi.json", Auth::None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/decide",
+        "/executed",
+        "/approvals",
+        "/approvals/{id}",
+        "/approvals/{id}/approve",
+        "/approvals/{id}/deny",
+        "/grants",
+        "/grants/{id}/revoke",
+        "/freezes",
+        "/freezes/{id}/end",
+        "/ledger",
+        "/ledger/verify",
+        "/ledger/export",
+        "/sessions/{session}/report",
+        "/agents",
+        "/sign-in",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not described");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["DecideResponse"].is_object());
+}
+
+// ----- over a real socket ---------------------------------------------------------
+
+#[test]
+fn a_hook_through_the_server_is_held_approved_through_the_api_retried_and_allowed() {
+    let setup = Setup::new("serve-socket");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let served = setup.serve();
+    assert!(served.socket.exists(), "no socket: {}", served.log());
+    setup.use_server(&token);
+    let input = json!({
+        "session_id": "sock-1",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": setup.work().to_str().unwrap(),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": DESTROY },
+    });
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
+    let answer = answer.unwrap();
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(reason.contains(&served.url("/approvals/apr-")), "{reason}");
+    let id = reason.split("request ").nth(1).unwrap()[..12].to_owned();
+
+    let alice = http::sign_in(&served.address, "alice", SECRET);
+    let approved = http::json(
+        &served.address,
+        "POST",
+        &format!("/api/v1/approvals/{id}/approve"),
+        &alice,
+        &json!({ "confirm": TARGET }),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.body);
+
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        answer,
+        None,
+        "an allowed call gets no opinion: {:?}",
+        crate::stdout(&output)
+    );
+    let (_, answer) = setup.hook("claude-code", &input);
+    assert_eq!(
+        answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "used once"
+    );
+
+    // The post-tool event is recorded under the same digest, through the server.
+    let mut post = input.clone();
+    post["hook_event_name"] = json!("PostToolUse");
+    post["tool_response"] = json!({ "stdout": "", "stderr": "" });
+    let (output, _) = setup.hook("claude-code", &post);
+    assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
+    let records = setup.records();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"approval_used") && kinds.contains(&"executed"),
+        "{kinds:?}"
+    );
+    let agents: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["actors"]["agent"].as_str())
+        .collect();
+    assert!(
+        agents.iter().all(|a| *a == "claude"),
+        "the credential names the agent: {agents:?}"
+    );
+}
+
+#[test]
+fn hooks_and_exec_refuse_when_the_named_server_is_down_or_the_credential_is_wrong() {
+    let setup = Setup::new("serve-down");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    setup.use_server(&token);
+    let input = json!({
+        "session_id": "down-1", "transcript_path": "/tmp/t.jsonl",
+        "cwd": setup.work().to_str().unwrap(), "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": { "command": "ls" },
+    });
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(2));
+    let reason = answer.unwrap()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("cannot be reached") && reason.contains("holdpoint serve"),
+        "{reason}"
+    );
+    let output = setup.run(&["exec", "--", "true"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(crate::stderr(&output).contains("cannot be reached"));
+
+    let _served = setup.serve();
+    setup.use_server("hpa.claude.not-the-secret");
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(2));
+    let reason = answer.unwrap()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("401") && reason.contains("not valid"),
+        "{reason}"
+    );
+    setup.use_server(&token);
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
+    assert_eq!(answer, None);
+}
+
+#[test]
+fn exec_through_the_server_waits_for_an_approval_given_in_the_api() {
+    let setup = Setup::new("serve-exec");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("runner");
+    let served = setup.serve();
+    setup.use_server(&token);
+    let flag = setup.scratch.0.join("ran");
+    let mark = setup.scratch.0.join("mark");
+    std::fs::copy("/usr/bin/touch", &mark).unwrap();
+    let mut child = setup
+        .command(&[
+            "exec",
+            "--wait",
+            "60s",
+            "--",
+            mark.to_str().unwrap(),
+            flag.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    assert!(first.contains("held this action"), "{first}");
+    let id = first.split("request ").nth(1).unwrap()[..12]
+        .trim_end_matches(['.', ' '])
+        .to_owned();
+    let alice = http::sign_in(&served.address, "alice", SECRET);
+    let started = Instant::now();
+    let approved = http::json(
+        &served.address,
+        "POST",
+        &format!("/api/v1/approvals/{id}/approve"),
+        &alice,
+        &json!({}),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(flag.exists(), "the approved command ran");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "exec noticed the approval late"
+    );
+}
+
+#[test]
+fn a_new_request_is_posted_to_the_webhook_and_a_dead_webhook_delays_nothing() {
+    let setup = Setup::new("serve-webhook");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook_address = listener.local_addr().unwrap();
+    // A port nothing listens on: the second webhook always fails.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    setup.config(&format!(
+        "[server]\npublic_url = \"https://holdpoint.example.com\"\n\n[[webhook]]\nurl = \"http://{dead}/dead\"\n\n[[webhook]]\nurl = \"http://{hook_address}/hooks/abc\"\n"
+    ));
+    let served = setup.serve();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .unwrap();
+            tx.send((head, String::from_utf8(body).unwrap())).unwrap();
+        }
+    });
+    let started = Instant::now();
+    let held = http::json(
+        &served.address,
+        "POST",
+        "/api/v1/decide",
+        &token,
+        &json!({ "surface": "shell", "input": DESTROY, "cwd": "/tmp" }),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the decision waited for webhooks"
+    );
+    assert_eq!(held.header("content-type"), Some("application/json"));
+    assert_eq!(held.json()["outcome"], "ask");
+    let id = held.json()["approval"]["id"].as_str().unwrap().to_owned();
+    // The dead webhook is retried with backoff first; the live one still gets it.
+    let (head, body) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the webhook was never called");
+    assert!(head.starts_with("POST /hooks/abc HTTP/1.1"), "{head}");
+    let message: Value = serde_json::from_str(&body).unwrap();
+    let text = message["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("https://holdpoint.example.com/approvals/{id}")),
+        "{text}"
+    );
+    assert!(text.contains("rm -rf /srv/data"), "{text}");
+    assert_eq!(message["holdpoint"]["request"], id.as_str());
+    assert_eq!(message["holdpoint"]["risk"], "destroy");
+}
