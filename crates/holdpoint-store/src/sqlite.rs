@@ -824,6 +824,10 @@ impl Store for SqliteStore {
     }
 
     fn records(&self, from: u64, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+        // Sequence numbers are SQLite integers: there is nothing beyond i64::MAX.
+        if i64::try_from(from).is_err() {
+            return Ok(Vec::new());
+        }
         self.with(|c| {
             let mut query = c.prepare_cached(&format!(
                 "SELECT {RECORD_COLUMNS} FROM records WHERE seq >= ?1 ORDER BY seq LIMIT ?2"

@@ -1,6 +1,7 @@
 //! Enforcement figures on this machine, printed as a table: the Claude Code hook as a
-//! whole process (with its durable ledger append) against `true`, ledger appends per
-//! second with one and four writers, and `log verify` over a million records.
+//! whole process (with its durable ledger append), deciding itself and through `holdpoint
+//! serve`, against `true`; ledger appends per second with one and four writers; and
+//! `log verify` over a million records.
 //!
 //! Run with `cargo bench -p holdpoint --bench enforcement`. Set `HOLDPOINT_BENCH_QUICK=1`
 //! for a short run (fewer iterations, 100,000 records).
@@ -32,7 +33,9 @@ fn main() {
         .arg("init")
         .env("HOLDPOINT_HOME", &home));
 
-    hook_process(&dir, &home, if quick { 60 } else { 300 });
+    let served = Served::start(&dir);
+    hook_process(&dir, &home, &served, if quick { 60 } else { 300 });
+    drop(served);
     appends(&home, if quick { 300 } else { 2_000 });
     verify(&dir, if quick { 100_000 } else { 1_000_000 });
 
@@ -80,7 +83,74 @@ fn time_process(program: &str, args: &[&str], home: &Path, work: &Path, input: &
     elapsed
 }
 
-fn hook_process(dir: &Path, home: &Path, runs: usize) {
+/// A second home whose hooks ask a running `holdpoint serve` over its Unix socket.
+struct Served {
+    home: PathBuf,
+    server: std::process::Child,
+}
+
+impl Served {
+    fn start(dir: &Path) -> Self {
+        let home = dir.join("served-home");
+        run(Command::new(HOLDPOINT)
+            .arg("init")
+            .env("HOLDPOINT_HOME", &home));
+        // The agent's credential, made the way `holdpoint agent add` makes one.
+        let token = "hpa.bench.0123456789abcdef0123456789abcdef";
+        let hash = {
+            use argon2::password_hash::{PasswordHasher as _, SaltString};
+            let salt = SaltString::encode_b64(b"bench-salt-bytes").expect("a salt");
+            argon2::Argon2::default()
+                .hash_password(token.as_bytes(), &salt)
+                .expect("a hash")
+                .to_string()
+        };
+        SqliteStore::open(&home.join("store.db"), key(&home))
+            .expect("open the store")
+            .add_agent(
+                holdpoint_store::AgentIdentity {
+                    name: "bench".into(),
+                    token_hash: hash,
+                    created_ms: 0,
+                },
+                "bench",
+                None,
+            )
+            .expect("add the agent");
+        std::fs::write(home.join("agent.token"), token).expect("write the token");
+        std::fs::write(
+            home.join("holdpoint.toml"),
+            "[server]\nurl = \"unix\"\ntoken_file = \"agent.token\"\n",
+        )
+        .expect("write the configuration");
+        let server = Command::new(HOLDPOINT)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("HOLDPOINT_HOME", &home)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start holdpoint serve");
+        let started = Instant::now();
+        while !home.join("serve.sock").exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "serve did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Served { home, server }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn hook_process(dir: &Path, home: &Path, served: &Served, runs: usize) {
     let work = dir.join("work");
     let input = json!({
         "session_id": "bench", "transcript_path": "/tmp/t.jsonl",
@@ -93,34 +163,43 @@ fn hook_process(dir: &Path, home: &Path, runs: usize) {
     let true_path = which("true");
     // Warm the page cache and the store, then alternate the two so that a busier moment
     // of this shared machine hits both alike.
+    let hook = ["hook", "claude-code"];
     for _ in 0..10 {
-        time_process(
+        time_process(HOLDPOINT, &hook, home, &work, input.as_bytes());
+        time_process(HOLDPOINT, &hook, &served.home, &work, input.as_bytes());
+    }
+    let (mut local, mut remote, mut baseline) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        local.push(time_process(
             HOLDPOINT,
-            &["hook", "claude-code"],
+            &hook,
             home,
             &work,
             input.as_bytes(),
-        );
-    }
-    let (mut hook, mut baseline) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        hook.push(time_process(
+        ));
+        remote.push(time_process(
             HOLDPOINT,
-            &["hook", "claude-code"],
-            home,
+            &hook,
+            &served.home,
             &work,
             input.as_bytes(),
         ));
         baseline.push(time_process(&true_path, &[], home, &work, input.as_bytes()));
     }
     println!("hook process (spawn to exit, same input on stdin):");
-    let h = row("holdpoint hook claude-code (decide + durable append)", hook);
-    let t = row("true", baseline);
-    println!(
-        "  holdpoint's own share: {:.2?} median ({:.1}x the cost of starting `true`)",
-        h.saturating_sub(t),
-        h.as_secs_f64() / t.as_secs_f64()
+    let h = row(
+        "holdpoint hook claude-code (decide + durable append)",
+        local,
     );
+    let r = row("the same, through holdpoint serve (Unix socket)", remote);
+    let t = row("true", baseline);
+    for (name, median) in [("deciding itself", h), ("through serve", r)] {
+        println!(
+            "  holdpoint's own share, {name}: {:.2?} median ({:.1}x the cost of starting `true`)",
+            median.saturating_sub(t),
+            median.as_secs_f64() / t.as_secs_f64()
+        );
+    }
 }
 
 fn which(name: &str) -> String {

@@ -20,14 +20,17 @@ use crate::humans::secret_matches;
 pub(crate) const COOKIE: &str = "holdpoint_session";
 /// The header a cookie-authenticated API change carries.
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
-/// How long a checked agent token is trusted before its hash is checked again, so that
-/// issuing an agent a new credential stops the old one within this time.
+/// How long a checked agent token is trusted before the store is asked again whether
+/// it still holds the same credential, so that issuing an agent a new credential stops
+/// the old one within this time.
 const TRUSTED_FOR: Duration = Duration::from_secs(10);
 
 /// An agent token whose password hash was checked.
 #[derive(Debug, Clone)]
 pub(crate) struct Verified {
     agent: String,
+    /// The password hash it was checked against.
+    token_hash: String,
     at: Instant,
 }
 
@@ -193,8 +196,12 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 
 async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let key = sha256_hex(token);
-    if let Ok(cache) = state.agent_tokens.lock()
-        && let Some(verified) = cache.get(&key)
+    let known = state
+        .agent_tokens
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(&key).cloned());
+    if let Some(verified) = &known
         && verified.at.elapsed() < TRUSTED_FOR
     {
         return Ok(Caller::Agent(verified.agent.clone()));
@@ -213,11 +220,15 @@ async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let Some(identity) = agents.into_iter().find(|a| a.name == name) else {
         return Err(refused());
     };
+    // Checked before against the credential the store still holds: no need to pay for
+    // the password hash again.
+    let unchanged = known.is_some_and(|v| v.agent == name && v.token_hash == identity.token_hash);
     let token = token.to_owned();
     let hash = identity.token_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || secret_matches(&token, &hash))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let matches = unchanged
+        || tokio::task::spawn_blocking(move || secret_matches(&token, &hash))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     if !matches {
         return Err(refused());
     }
@@ -229,6 +240,7 @@ async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
             key,
             Verified {
                 agent: name.clone(),
+                token_hash: identity.token_hash,
                 at: Instant::now(),
             },
         );

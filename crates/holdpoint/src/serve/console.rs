@@ -302,10 +302,20 @@ async fn queue_table(state: &AppState) -> Result<String, ApiError> {
         .filter(|r| r.state == ApprovalState::Pending && !r.expired_at(now))
         .map(|r| ApprovalView::from_request(r, now))
         .collect();
+    // What the live queue compares to decide whether to redraw: the requests and their
+    // answers, not the times left, which the page counts down itself.
+    let version = sha256_hex(
+        &pending
+            .iter()
+            .map(|r| format!("{}:{}", r.id, r.approvals))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    let version = version.get(..16).unwrap_or_default();
     if pending.is_empty() {
-        return Ok(
-            r#"<p class="card" id="empty">No actions are waiting for approval.</p>"#.to_owned(),
-        );
+        return Ok(format!(
+            r#"<div data-version="{version}"><p class="card" id="empty">No actions are waiting for approval.</p></div>"#
+        ));
     }
     let mut rows = String::new();
     for r in &pending {
@@ -330,7 +340,7 @@ async fn queue_table(state: &AppState) -> Result<String, ApiError> {
         );
     }
     Ok(format!(
-        r#"<table><thead><tr><th>Risk</th><th>Environment</th><th>Agent</th><th>Action</th><th>What it would do</th><th>Approvals</th><th>Time left</th></tr></thead><tbody>{rows}</tbody></table>"#
+        r#"<div data-version="{version}"><table><thead><tr><th>Risk</th><th>Environment</th><th>Agent</th><th>Action</th><th>What it would do</th><th>Approvals</th><th>Time left</th></tr></thead><tbody>{rows}</tbody></table></div>"#
     ))
 }
 

@@ -170,7 +170,12 @@ pub(crate) const JS: &str = r#"
     setInterval(function () {
       fetch(queue.dataset.live, { credentials: 'same-origin' })
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html !== null && html !== queue.innerHTML) { queue.innerHTML = html; tick(); } })
+        .then(function (html) {
+          if (html === null) { return; }
+          var fresh = html.match(/data-version="([0-9a-f]*)"/);
+          var shown = queue.firstElementChild && queue.firstElementChild.getAttribute('data-version');
+          if (!fresh || fresh[1] !== shown) { queue.innerHTML = html; tick(); }
+        })
         .catch(function () {});
     }, 2000);
   }

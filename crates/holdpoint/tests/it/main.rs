@@ -10,15 +10,18 @@
 
 mod approvals;
 mod bad_input;
+mod browser;
 mod check;
 mod corpus;
 mod hooks;
 mod http;
 mod install;
 mod ledger;
+mod openapi;
 mod policy;
 mod serve;
 mod setup;
+mod webdriver;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

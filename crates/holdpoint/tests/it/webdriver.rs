@@ -113,6 +113,7 @@ impl Browser {
     }
 
     /// Sends a command to chromedriver; its `value`, or a panic that says what failed.
+    #[track_caller]
     fn command(&self, method: &str, path: &str, body: &Value) -> Value {
         match self.try_command(method, path, body) {
             Ok(value) => value,
@@ -145,6 +146,7 @@ impl Browser {
     }
 
     /// Opens `url` and waits for the page to load.
+    #[track_caller]
     pub fn go(&self, url: &str) {
         self.command("POST", &self.session_path("/url"), &json!({ "url": url }));
     }
@@ -175,6 +177,7 @@ impl Browser {
     }
 
     /// The first element matching a CSS selector, if there is one now.
+    #[track_caller]
     pub fn find(&self, css: &str) -> Option<Element> {
         let path = self.session_path("/element");
         let query = json!({ "using": "css selector", "value": css });
@@ -198,6 +201,7 @@ impl Browser {
     }
 
     /// Waits until an element matches `css`; panics with the page shown if none does.
+    #[track_caller]
     pub fn wait_for(&self, css: &str) -> Element {
         let mut found = None;
         self.wait_until(&format!("an element matching `{css}`"), PATIENCE, || {
@@ -209,6 +213,7 @@ impl Browser {
 
     /// Polls `check` until it holds; panics with `what` and the page shown if it never
     /// does within `patience`.
+    #[track_caller]
     pub fn wait_until(&self, what: &str, patience: Duration, mut check: impl FnMut() -> bool) {
         let started = Instant::now();
         while !check() {
@@ -230,47 +235,53 @@ impl Browser {
     }
 
     /// The text of the first element matching `css`, waiting for it to appear.
+    #[track_caller]
     pub fn text_of(&self, css: &str) -> String {
-        let element = self.wait_for(css);
-        self.text(&element)
+        let value = self.on(css, "GET", "/text", &Value::Null);
+        value.as_str().unwrap().to_owned()
     }
 
-    pub fn attribute(&self, element: &Element, name: &str) -> Option<String> {
-        let path = self.element_path(element, &format!("/attribute/{name}"));
-        let value = self.command("GET", &path, &Value::Null);
+    /// An attribute of the first element matching `css`, waiting for it to appear.
+    #[track_caller]
+    pub fn attribute_of(&self, css: &str, name: &str) -> Option<String> {
+        let value = self.on(css, "GET", &format!("/attribute/{name}"), &Value::Null);
         value.as_str().map(str::to_owned)
     }
 
     /// Types `text` into the element matching `css`.
+    #[track_caller]
     pub fn type_into(&self, css: &str, text: &str) {
-        let element = self.wait_for(css);
-        self.command(
-            "POST",
-            &self.element_path(&element, "/value"),
-            &json!({ "text": text }),
-        );
+        self.on(css, "POST", "/value", &json!({ "text": text }));
     }
 
-    /// Clicks the element matching `css`. A part of the page the console's script
-    /// replaces (the live queue) can go stale between finding and clicking: then the
-    /// element is looked up again.
+    /// Clicks the element matching `css`.
+    #[track_caller]
     pub fn click(&self, css: &str) {
+        self.on(css, "POST", "/click", &json!({}));
+    }
+
+    /// Sends an element command to the first element matching `css`, waiting for it to
+    /// appear. The console's script replaces the live queue every couple of seconds, so
+    /// an element found there can go stale before the command reaches it: then it is
+    /// looked up again.
+    #[track_caller]
+    fn on(&self, css: &str, method: &str, rest: &str, body: &Value) -> Value {
         let started = Instant::now();
         loop {
             let element = self.wait_for(css);
-            let path = self.element_path(&element, "/click");
-            match self.try_command("POST", &path, &json!({})) {
-                Ok(_) => return,
+            match self.try_command(method, &self.element_path(&element, rest), body) {
+                Ok(value) => return value,
                 Err(problem)
                     if problem.starts_with("stale element reference")
                         && started.elapsed() < PATIENCE => {}
-                Err(problem) => panic!("clicking `{css}` failed: {problem}"),
+                Err(problem) => panic!("{method} {rest} on `{css}` failed: {problem}"),
             }
         }
     }
 
     /// Saves what the browser shows as a PNG file in the scratch directory; returns its
     /// path.
+    #[track_caller]
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let value = self.command("GET", &self.session_path("/screenshot"), &Value::Null);
         let png = base64(value.as_str().unwrap());
@@ -407,7 +418,8 @@ fn base64(text: &str) -> Vec<u8> {
             b'=' | b'\r' | b'\n' => continue,
             _ => panic!("not base64: {c:?}"),
         };
-        bits = (bits << 6) | u32::from(digit);
+        // Only the last 14 bits are ever needed: 8 for the byte out, 6 for the next.
+        bits = ((bits << 6) | u32::from(digit)) & 0x3fff;
         count += 6;
         if count >= 8 {
             count -= 8;
