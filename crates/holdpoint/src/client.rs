@@ -1,5 +1,5 @@
 //! A small blocking HTTP/1.1 client for `holdpoint serve`'s API, over its Unix socket or
-//! TCP, and for webhooks. Hooks are short processes on the agent's critical path: a
+//! TCP. Hooks are short processes on the agent's critical path: a
 //! request here is a connect, one write and one read, with no runtime to start.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -162,22 +162,4 @@ fn read_response(stream: Box<dyn Stream>) -> Result<Response, String> {
             .map_err(|e| format!("the answer broke off: {e}"))?;
     }
     Ok(Response { status, body })
-}
-
-/// An `http://host[:port]/path` address as a peer and a path.
-pub(crate) fn parse_http_url(url: &str) -> Option<(Peer, String)> {
-    let rest = url.strip_prefix("http://")?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (rest.get(..i)?, rest.get(i..)?),
-        None => (rest, "/"),
-    };
-    if host.is_empty() {
-        return None;
-    }
-    let host = if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:80")
-    };
-    Some((Peer::Tcp(host), path.to_owned()))
 }

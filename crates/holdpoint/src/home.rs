@@ -311,13 +311,19 @@ impl RawConfig {
                 .webhook
                 .into_iter()
                 .map(|w| {
-                    if crate::client::parse_http_url(&w.url).is_some() {
-                        Ok(w.url)
-                    } else {
+                    let host = w
+                        .url
+                        .strip_prefix("https://")
+                        .or_else(|| w.url.strip_prefix("http://"))
+                        .and_then(|rest| rest.split('/').next())
+                        .unwrap_or("");
+                    if host.is_empty() {
                         Err(format!(
-                            "`[[webhook]] url = \"{}\"` must be an http:// address (for an https:// webhook, point it at a relay on this machine)",
+                            "`[[webhook]] url = \"{}\"` must be an http:// or https:// address",
                             w.url
                         ))
+                    } else {
+                        Ok(w.url)
                     }
                 })
                 .collect::<Result<_, _>>()?,

@@ -59,7 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, ledger_page,
         verify_ledger, export_ledger, session_report, add_agent
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = []))
 )]
 #[derive(Debug)]
@@ -75,6 +75,49 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The errors every route can answer, added to each operation rather than repeated in
+/// each handler's annotation: 401 without a valid credential (all but sign-in), and for
+/// routes that take a body, 400, 415 and 422 for a body that is not what they take.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in &mut openapi.paths.paths {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if path != "/sign-in" {
+                    responses
+                        .entry("401".to_owned())
+                        .or_insert_with(|| error("no valid credential").into());
+                }
+                if operation.request_body.is_some() {
+                    for (code, description) in [
+                        ("400", "the body is not JSON, or a value in it is not valid"),
+                        ("415", "the body is not sent as application/json"),
+                        ("422", "the body lacks a field, or has one this route does not take"),
+                    ] {
+                        responses
+                            .entry(code.to_owned())
+                            .or_insert_with(|| error(description).into());
+                    }
+                }
+            }
+        }
     }
 }
 

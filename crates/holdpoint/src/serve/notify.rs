@@ -1,7 +1,7 @@
 //! Webhooks: when an action is held for approval, POST a JSON message to each configured
-//! address, in a shape Slack-style incoming webhooks accept (`text`), with a link to the
-//! approval page. Sent from a thread of its own and retried with backoff; a webhook that
-//! fails never holds up a decision.
+//! address (http or https), in a shape Slack-style incoming webhooks accept (`text`),
+//! with a link to the approval page. Sent from a thread of its own and retried with
+//! backoff; a webhook that fails never holds up a decision.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::Duration;
@@ -10,7 +10,6 @@ use holdpoint_ledger::ApprovalRequest;
 use serde::Serialize;
 
 use crate::approvals::one_line;
-use crate::client::{self, parse_http_url};
 
 /// Waits between attempts: five tries over about half a minute.
 const BACKOFF: [Duration; 4] = [
@@ -143,21 +142,15 @@ fn deliver(url: &str, body: &[u8]) {
 }
 
 fn post(url: &str, body: &[u8]) -> Result<(), String> {
-    let (peer, path) = parse_http_url(url).ok_or_else(|| format!("cannot post to `{url}`"))?;
-    let response = client::send(
-        &peer,
-        "POST",
-        &path,
-        &[
-            ("Content-Type", "application/json"),
-            ("User-Agent", "holdpoint"),
-        ],
-        Some(body),
-        Duration::from_secs(10),
-    )?;
-    if (200..300).contains(&response.status) {
-        Ok(())
-    } else {
-        Err(format!("answered {}", response.status))
-    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .user_agent("holdpoint")
+        .build()
+        .into();
+    agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
