@@ -109,7 +109,10 @@ impl utoipa::Modify for CommonErrors {
                     for (code, description) in [
                         ("400", "the body is not JSON, or a value in it is not valid"),
                         ("415", "the body is not sent as application/json"),
-                        ("422", "the body lacks a field, or has one this route does not take"),
+                        (
+                            "422",
+                            "the body lacks a field, or has one this route does not take",
+                        ),
                     ] {
                         responses
                             .entry(code.to_owned())

@@ -5,18 +5,19 @@
 //! freezes as they stand, and settles the batch in one transaction: one sync for many
 //! decisions (group commit). Under light load a batch is one proposal and nothing waits.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::{Duration, Instant, SystemTime};
 
 use holdpoint_core::{Action, Analysis};
 use holdpoint_policy::PolicyEngine;
 use holdpoint_store::{SqliteStore, Store as _};
 use tokio::sync::oneshot;
 
-use crate::Failure;
 use crate::home::{Config, now_ms};
 use crate::pipeline::{Decided, decide, proposal, scope, settled};
+use crate::{Failure, local};
 
 /// The most proposals settled in one transaction.
 const MAX_BATCH: usize = 256;
@@ -44,9 +45,10 @@ impl Decider {
         holdpoint_home: PathBuf,
     ) -> Result<Self, Failure> {
         let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
+        let mut policies = Policies::new(engine, holdpoint_home.join("policies"));
         std::thread::Builder::new()
             .name("holdpoint-decider".to_owned())
-            .spawn(move || run(&queue, &store, &engine, &config))
+            .spawn(move || run(&queue, &store, &mut policies, &config))
             .map_err(|e| Failure::internal(format!("cannot start the decision thread: {e}")))?;
         Ok(Decider {
             jobs,
@@ -76,7 +78,7 @@ impl Decider {
     }
 }
 
-fn run(queue: &Receiver<Job>, store: &SqliteStore, engine: &PolicyEngine, config: &Config) {
+fn run(queue: &Receiver<Job>, store: &SqliteStore, policies: &mut Policies, config: &Config) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -85,8 +87,87 @@ fn run(queue: &Receiver<Job>, store: &SqliteStore, engine: &PolicyEngine, config
                 Err(_) => break,
             }
         }
-        settle_batch(batch, store, engine, config);
+        match policies.current() {
+            Ok(engine) => settle_batch(batch, store, engine, config),
+            Err(message) => {
+                // Fail closed: nothing is decided with policies that do not load.
+                for job in batch {
+                    let _ = job.reply.send(Err(message.clone()));
+                }
+            }
+        }
     }
+}
+
+/// How often the policy directory is looked at for changes.
+const POLICY_CHECK: Duration = Duration::from_secs(1);
+
+/// The policies in force, reloaded when the files in the policy directory change, so a
+/// policy edited while the server runs takes effect within a second.
+struct Policies {
+    engine: Result<PolicyEngine, String>,
+    dir: PathBuf,
+    /// The name, size and modification time of each file, as last loaded.
+    stamp: Vec<(PathBuf, u64, Option<SystemTime>)>,
+    checked: Instant,
+}
+
+impl Policies {
+    fn new(engine: PolicyEngine, dir: PathBuf) -> Self {
+        Policies {
+            engine: Ok(engine),
+            stamp: stamp(&dir),
+            dir,
+            checked: Instant::now(),
+        }
+    }
+
+    fn current(&mut self) -> Result<&PolicyEngine, String> {
+        if self.checked.elapsed() >= POLICY_CHECK {
+            self.checked = Instant::now();
+            let now = stamp(&self.dir);
+            if now != self.stamp {
+                self.stamp = now;
+                self.engine = load(&self.dir);
+                match &self.engine {
+                    Ok(_) => eprintln!(
+                        "holdpoint serve: policies reloaded from {}",
+                        self.dir.display()
+                    ),
+                    Err(e) => eprintln!(
+                        "holdpoint serve: the policies in {} do not load, so every action is refused until they do: {e}",
+                        self.dir.display()
+                    ),
+                }
+            }
+        }
+        self.engine.as_ref().map_err(|e| {
+            format!("the policies do not load, so holdpoint refuses every action until they are fixed: {e}")
+        })
+    }
+}
+
+fn stamp(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            Some((entry.path(), meta.len(), meta.modified().ok()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn load(dir: &Path) -> Result<PolicyEngine, String> {
+    let sources = if dir.is_dir() {
+        local::read_policy_dir(dir).map_err(|f| f.message)?
+    } else {
+        Vec::new()
+    };
+    PolicyEngine::load(&sources).map_err(|e| local::invalid_policy(e).message)
 }
 
 fn settle_batch(batch: Vec<Job>, store: &SqliteStore, engine: &PolicyEngine, config: &Config) {

@@ -841,6 +841,26 @@ async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
         "{policy}"
     );
 
+    // Names are checked, not escaped: markup or SQL in one is refused at the door.
+    let (status, answer) = w
+        .call(
+            "POST",
+            "/api/v1/agents",
+            Auth::Bearer(&alice),
+            Some(&json!({ "name": script })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, _) = w
+        .call(
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&json!({ "name": "alice' OR '1'='1", "secret": "' OR '1'='1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
     // Stored as given: the SQL text is data, the tables are intact, the ledger verifies.
     let (_, grants) = w
         .call("GET", "/api/v1/grants", Auth::Bearer(&alice), None)
@@ -1132,4 +1152,61 @@ fn a_new_request_is_posted_to_the_webhook_and_a_dead_webhook_delays_nothing() {
     assert!(text.contains("rm -rf /srv/data"), "{text}");
     assert_eq!(message["holdpoint"]["request"], id.as_str());
     assert_eq!(message["holdpoint"]["risk"], "destroy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_edited_while_the_server_runs_takes_effect_and_a_broken_one_refuses_all() {
+    let w = World::new("serve-policy");
+    assert_eq!(w.propose(&w.bot, "ls").await["outcome"], "allow");
+    let broken = w.setup.home.join("policies/broken.cedar");
+    std::fs::write(
+        &broken,
+        "permit(principal, action, resource) when { nonsense",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let error = loop {
+        let (status, answer) = w
+            .call(
+                "POST",
+                "/api/v1/decide",
+                Auth::Bearer(&w.bot),
+                Some(&json!({ "surface": "shell", "input": "ls", "cwd": "/tmp" })),
+            )
+            .await;
+        if status != StatusCode::OK {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+            break answer["error"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the broken policy was never noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        error.contains("policies do not load") && error.contains("refused"),
+        "{error}"
+    );
+    std::fs::remove_file(&broken).unwrap();
+    let started = Instant::now();
+    loop {
+        let (status, answer) = w
+            .call(
+                "POST",
+                "/api/v1/decide",
+                Auth::Bearer(&w.bot),
+                Some(&json!({ "surface": "shell", "input": "ls", "cwd": "/tmp" })),
+            )
+            .await;
+        if status == StatusCode::OK {
+            assert_eq!(answer["outcome"], "allow");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the fixed policies were never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
