@@ -385,13 +385,7 @@ pub struct VoteView {
 
 impl ApprovalView {
     pub(crate) fn from_request(r: &ApprovalRequest, now_ms: i64) -> Self {
-        let field = |key: &str| {
-            r.action
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
+        let field = |key: &str| crate::approvals::action_field(r, key);
         let state = if r.state == ApprovalState::Pending && r.expired_at(now_ms) {
             ApprovalState::Expired
         } else {

@@ -135,6 +135,29 @@ fn error_page(viewer: Option<&Viewer>, error: &ApiError) -> Response {
     response
 }
 
+/// The human sending a form that changes something: signed in, and the form carries
+/// their sign-in's CSRF token. Otherwise the page to answer with.
+async fn signed_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+    csrf: &str,
+) -> Result<Viewer, Response> {
+    let viewer = viewer(state, headers, here).await?;
+    match csrf_refusal(&viewer, csrf) {
+        Some(refused) => Err(refused),
+        None => Ok(viewer),
+    }
+}
+
+/// After a change: on to `to`, or the error as a page.
+fn finish<T>(done: Result<T, ApiError>, viewer: &Viewer, to: &str) -> Response {
+    match done {
+        Ok(_) => Redirect::to(to).into_response(),
+        Err(error) => error_page(Some(viewer), &error),
+    }
+}
+
 /// The refusal of a form whose CSRF token is not the sign-in's.
 fn csrf_refusal(viewer: &Viewer, sent: &str) -> Option<Response> {
     if same(sent, &viewer.csrf) {
@@ -234,11 +257,7 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/").await {
-        Ok(v) => v,
-        Err(redirect) => return redirect,
-    };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
+    if let Err(refused) = signed_form(&state, &headers, "/", &form.csrf).await {
         return refused;
     }
     if let Some(token) = super::auth::cookie(&headers, COOKIE) {
@@ -522,18 +541,14 @@ async fn answer(
     Form(form): Form<AnswerForm>,
     kind: VoteKind,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, &format!("/approvals/{id}")).await {
+    let viewer = match signed_form(&state, &headers, &format!("/approvals/{id}"), &form.csrf).await
+    {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let answer = AnswerRequest::new(form.reason, form.confirm.filter(|c| !c.is_empty()));
-    match answer_request(&state, id.clone(), viewer.name.clone(), kind, answer).await {
-        Ok(_) => Redirect::to(&format!("/approvals/{}", url(&id))).into_response(),
-        Err(error) => error_page(Some(&viewer), &error),
-    }
+    let done = answer_request(&state, id.clone(), viewer.name.clone(), kind, answer).await;
+    finish(done, &viewer, &format!("/approvals/{}", url(&id)))
 }
 
 // ----- activity -------------------------------------------------------------------
@@ -928,13 +943,10 @@ async fn create_grant(
     headers: HeaderMap,
     Form(form): Form<GrantForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/grants").await {
+    let viewer = match signed_form(&state, &headers, "/grants", &form.csrf).await {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let targets: Vec<String> = form
         .targets
         .split(',')
@@ -953,13 +965,10 @@ async fn create_grant(
         Ok(grant) => grant,
         Err(failure) => return error_page(Some(&viewer), &failure.into()),
     };
-    match state
+    let done = state
         .blocking(move |store| store.issue_grant(grant, crate::home::os_user()))
-        .await
-    {
-        Ok(_) => Redirect::to("/grants").into_response(),
-        Err(error) => error_page(Some(&viewer), &error),
-    }
+        .await;
+    finish(done, &viewer, "/grants")
 }
 
 async fn revoke_grant(
@@ -968,21 +977,15 @@ async fn revoke_grant(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/grants").await {
+    let viewer = match signed_form(&state, &headers, "/grants", &form.csrf).await {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let human = viewer.name.clone();
-    match state
+    let done = state
         .blocking(move |store| store.revoke_grant(&id, &human, crate::home::os_user(), now_ms()))
-        .await
-    {
-        Ok(_) => Redirect::to("/grants").into_response(),
-        Err(error) => error_page(Some(&viewer), &error),
-    }
+        .await;
+    finish(done, &viewer, "/grants")
 }
 
 async fn freezes(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -1058,13 +1061,10 @@ async fn start_freeze(
     headers: HeaderMap,
     Form(form): Form<FreezeForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/freezes").await {
+    let viewer = match signed_form(&state, &headers, "/freezes", &form.csrf).await {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let duration = form.duration.filter(|d| !d.trim().is_empty());
     let freeze = match crate::scope_cmd::new_freeze(
         &form.environment,
@@ -1076,13 +1076,10 @@ async fn start_freeze(
         Ok(freeze) => freeze,
         Err(failure) => return error_page(Some(&viewer), &failure.into()),
     };
-    match state
+    let done = state
         .blocking(move |store| store.start_freeze(freeze, crate::home::os_user(), now_ms()))
-        .await
-    {
-        Ok(_) => Redirect::to("/freezes").into_response(),
-        Err(error) => error_page(Some(&viewer), &error),
-    }
+        .await;
+    finish(done, &viewer, "/freezes")
 }
 
 async fn end_freeze(
@@ -1091,21 +1088,15 @@ async fn end_freeze(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/freezes").await {
+    let viewer = match signed_form(&state, &headers, "/freezes", &form.csrf).await {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let human = viewer.name.clone();
-    match state
+    let done = state
         .blocking(move |store| store.end_freeze(&id, &human, crate::home::os_user(), now_ms()))
-        .await
-    {
-        Ok(_) => Redirect::to("/freezes").into_response(),
-        Err(error) => error_page(Some(&viewer), &error),
-    }
+        .await;
+    finish(done, &viewer, "/freezes")
 }
 
 // ----- ledger ---------------------------------------------------------------------
@@ -1202,13 +1193,10 @@ async fn verify(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/ledger").await {
+    let viewer = match signed_form(&state, &headers, "/ledger", &form.csrf).await {
         Ok(v) => v,
-        Err(redirect) => return redirect,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = csrf_refusal(&viewer, &form.csrf) {
-        return refused;
-    }
     let message = match super::api::verification(&state).await {
         Ok(v) if v.verified => format!(
             r#"<p class="notice" id="verified">Ledger verified: {} records, {} signed checkpoints, in {} ms.</p>"#,

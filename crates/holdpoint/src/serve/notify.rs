@@ -71,14 +71,7 @@ impl Notifier {
         if self.queues.is_empty() {
             return;
         }
-        let field = |key: &str| {
-            request
-                .action
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
+        let field = |key: &str| crate::approvals::action_field(request, key);
         let url = format!("{console}/approvals/{}", request.id);
         let environment = field("environment");
         let action = field("input");
