@@ -14,6 +14,7 @@ mod humans;
 mod install;
 mod local;
 mod log_cmd;
+mod pg;
 mod pipeline;
 mod policy_cmd;
 mod report;
@@ -153,6 +154,20 @@ enum Command {
     /// Humans sign in to the console with the name and secret of `holdpoint human add`.
     /// The API is described at /api/v1/openapi.json.
     Serve(serve::ServeArgs),
+    /// Run the PostgreSQL proxy: agents reach a database only through holdpoint
+    ///
+    /// Agents connect with their holdpoint credential (user: the agent's name, password:
+    /// its token from `holdpoint agent add`); only holdpoint holds the database's
+    /// credentials. Every statement is analysed and decided by policy before it is
+    /// forwarded: refused statements get SQLSTATE 42501 with the reasons; held ones wait
+    /// for a human's approval (with notices naming the request) or, with --no-wait, are
+    /// refused at once naming it. What each statement did is recorded in the ledger.
+    ///
+    /// Example:
+    ///   holdpoint pg --listen 127.0.0.1:6432 --upstream postgres://app@db:5432/app --env production
+    ///   PGPASSWORD=$TOKEN psql -h 127.0.0.1 -p 6432 -U claude-code app
+    #[command(verbatim_doc_comment)]
+    Pg(pg::PgArgs),
 }
 
 /// Runs the command line.
@@ -174,6 +189,7 @@ pub fn run() -> ExitCode {
         Command::Human(command) => humans::run(&command),
         Command::Agent(command) => agents::run(&command),
         Command::Serve(args) => serve::run(&args),
+        Command::Pg(args) => pg::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

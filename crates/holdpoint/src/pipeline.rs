@@ -161,7 +161,15 @@ pub(crate) fn record_executed(
     executed: &Executed,
     now_ms: i64,
 ) -> Result<StoredRecord, holdpoint_store::StoreError> {
-    let entry = Entry::new(
+    store
+        .append(&[executed_entry(action, executed)], now_ms)?
+        .pop()
+        .ok_or_else(|| holdpoint_store::StoreError::Database("the outcome was not recorded".into()))
+}
+
+/// The ledger entry for what was observed when an action ran.
+pub(crate) fn executed_entry(action: &Action, executed: &Executed) -> Entry {
+    Entry::new(
         Kind::Executed,
         Actors {
             agent: Some(action.agent.clone()),
@@ -171,11 +179,7 @@ pub(crate) fn record_executed(
         },
         holdpoint_store::json(executed),
     )
-    .digest(action.digest().to_string());
-    store
-        .append(&[entry], now_ms)?
-        .pop()
-        .ok_or_else(|| holdpoint_store::StoreError::Database("the outcome was not recorded".into()))
+    .digest(action.digest().to_string())
 }
 
 /// The action a request describes, analysed on this machine, with the hashes of any

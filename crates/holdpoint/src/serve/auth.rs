@@ -194,6 +194,18 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The agent a credential belongs to, checked: what the proxies ask of a connecting
+/// agent.
+pub(crate) async fn verify_agent(state: &AppState, token: &str) -> Result<String, ApiError> {
+    if !token.starts_with("hpa.") {
+        return Err(ApiError::unauthorized("that is not an agent credential"));
+    }
+    match agent(state, token).await? {
+        Caller::Agent(name) => Ok(name),
+        Caller::Human { .. } => Err(ApiError::unauthorized("that is not an agent credential")),
+    }
+}
+
 async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let key = sha256_hex(token);
     let known = state

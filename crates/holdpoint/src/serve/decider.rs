@@ -11,12 +11,14 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant, SystemTime};
 
 use holdpoint_core::{Action, Analysis};
+use holdpoint_ledger::Entry;
 use holdpoint_policy::PolicyEngine;
+use holdpoint_store::Executed;
 use holdpoint_store::{SqliteStore, Store as _};
 use tokio::sync::oneshot;
 
 use crate::home::{Config, now_ms};
-use crate::pipeline::{Decided, decide, proposal, scope, settled};
+use crate::pipeline::{Decided, decide, executed_entry, proposal, scope, settled};
 use crate::{Failure, local};
 
 /// The most proposals settled in one transaction.
@@ -30,10 +32,16 @@ struct Job {
     reply: oneshot::Sender<Result<Decided, String>>,
 }
 
+/// What the thread is given: a proposal to decide, or an outcome to record.
+enum Work {
+    Decide(Job),
+    Record(Entry),
+}
+
 /// The handle request handlers send proposals to.
 #[derive(Debug, Clone)]
 pub(crate) struct Decider {
-    jobs: SyncSender<Job>,
+    jobs: SyncSender<Work>,
     pub holdpoint_home: PathBuf,
 }
 
@@ -56,14 +64,24 @@ impl Decider {
         })
     }
 
+    /// Records what an action did, in the next batch; not waited for. Outcomes of reads
+    /// are durable within a batch's time; the decision that let the action run was
+    /// durable before it ran.
+    pub fn record(&self, action: &Action, executed: Executed) {
+        let entry = executed_entry(action, &executed);
+        if self.jobs.try_send(Work::Record(entry)).is_err() {
+            eprintln!("holdpoint: the decision queue is full; an outcome was not recorded");
+        }
+    }
+
     /// Decides and records one analysed action. An error means nothing was allowed.
     pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
         let (reply, answer) = oneshot::channel();
-        match self.jobs.try_send(Job {
+        match self.jobs.try_send(Work::Decide(Job {
             action,
             analysis,
             reply,
-        }) {
+        })) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 return Err("holdpoint is overloaded: too many decisions are waiting".to_owned());
@@ -78,14 +96,31 @@ impl Decider {
     }
 }
 
-fn run(queue: &Receiver<Job>, store: &SqliteStore, policies: &mut Policies, config: &Config) {
+fn run(queue: &Receiver<Work>, store: &SqliteStore, policies: &mut Policies, config: &Config) {
     while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut next = Some(first);
+        while let Some(work) = next {
+            match work {
+                Work::Decide(job) => batch.push(job),
+                Work::Record(entry) => outcomes.push(entry),
             }
+            if batch.len() + outcomes.len() >= MAX_BATCH {
+                break;
+            }
+            next = queue.try_recv().ok();
+        }
+        if !outcomes.is_empty()
+            && let Err(e) = store.append(&outcomes, now_ms())
+        {
+            eprintln!(
+                "holdpoint: {} outcomes were not recorded: {e}",
+                outcomes.len()
+            );
+        }
+        if batch.is_empty() {
+            continue;
         }
         match policies.current() {
             Ok(engine) => settle_batch(batch, store, engine, config),

@@ -6,9 +6,9 @@
 //! socket.
 
 pub(crate) mod api;
-mod auth;
+pub(crate) mod auth;
 mod console;
-mod decider;
+pub(crate) mod decider;
 mod html;
 mod notify;
 
@@ -91,7 +91,7 @@ impl AppState {
         .map_err(|f| f.message)
     }
 
-    fn open_home(
+    pub(crate) fn open_home(
         home: Home,
         environment: Option<&str>,
         listen: Option<std::net::SocketAddr>,

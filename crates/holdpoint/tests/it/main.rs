@@ -18,6 +18,7 @@ mod http;
 mod install;
 mod ledger;
 mod openapi;
+mod pg;
 mod policy;
 mod serve;
 mod setup;

@@ -1,0 +1,1057 @@
+//! `holdpoint pg`: a PostgreSQL proxy. Agents connect to it with their holdpoint
+//! credential (user: the agent's name, password: its token) and never see the real
+//! database's; every statement is analysed and decided before it is forwarded, and what
+//! it did (the command tag, or the error) is recorded in the ledger.
+//!
+//! A refused statement is not answered by the proxy out of turn: it is replaced, in
+//! order, by a statement the server rejects as a syntax error, and that error is
+//! rewritten into holdpoint's refusal on the way back. So the server ends an implicit
+//! transaction or a pipeline exactly as it would for any failed statement, and replies
+//! stay in the order the client expects.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use holdpoint_core::{Action, AnalysisContext, Environment, Surface};
+use holdpoint_ledger::ApprovalState;
+use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
+use holdpoint_policy::Outcome;
+use holdpoint_store::{Executed, Store as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::home::{Home, now_ms};
+use crate::serve::AppState;
+use crate::serve::auth::verify_agent;
+use crate::{Failure, exit, local};
+
+/// The largest message either side may send.
+const MAX_MESSAGE: usize = 64 * 1024 * 1024;
+/// How often a waiting client is reminded what it waits for.
+const NOTICE_EVERY: Duration = Duration::from_secs(10);
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PgArgs {
+    /// The address agents connect to.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:6432")]
+    listen: SocketAddr,
+    /// The real database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. The password
+    /// may instead be given in $HOLDPOINT_UPSTREAM_PASSWORD; agents never see it.
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// The environment this database belongs to [default: holdpoint.toml's].
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+    /// Refuse a held statement at once, naming the approval request, instead of waiting
+    /// for the approval.
+    #[arg(long, conflicts_with = "wait")]
+    no_wait: bool,
+    /// How long a held statement waits for approval [default: exec_wait, 10m].
+    #[arg(long, value_name = "DURATION")]
+    wait: Option<String>,
+}
+
+/// The real database.
+#[derive(Debug, Clone)]
+struct Upstream {
+    address: String,
+    user: String,
+    password: Option<String>,
+    database: String,
+}
+
+impl Upstream {
+    fn parse(url: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "`{url}` is not a database address: write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+            )
+        };
+        let rest = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+            .ok_or_else(bad)?;
+        let (who, rest) = rest.rsplit_once('@').ok_or_else(bad)?;
+        let (host, database) = rest.split_once('/').ok_or_else(bad)?;
+        let database = database.split('?').next().unwrap_or("");
+        let (user, password) = match who.split_once(':') {
+            Some((user, password)) => (user, Some(password.to_owned())),
+            None => (who, None),
+        };
+        if user.is_empty() || host.is_empty() || database.is_empty() {
+            return Err(bad());
+        }
+        let address = if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:5432")
+        };
+        let password = password.or_else(|| {
+            std::env::var("HOLDPOINT_UPSTREAM_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+        });
+        Ok(Upstream {
+            address,
+            user: user.to_owned(),
+            password,
+            database: database.to_owned(),
+        })
+    }
+}
+
+/// A process id and secret key, as a cancel request names a connection.
+type CancelKey = (i32, Vec<u8>);
+
+/// What the proxy shares between connections.
+struct Proxy {
+    state: AppState,
+    upstream: Upstream,
+    environment: Environment,
+    /// `None`: refuse held statements at once.
+    wait: Option<Duration>,
+    /// Cancel keys handed to clients, and the server's they stand for.
+    cancels: Mutex<HashMap<CancelKey, CancelKey>>,
+    next: AtomicU64,
+}
+
+/// `holdpoint pg`.
+pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
+    let upstream = Upstream::parse(&args.upstream).map_err(Failure::usage)?;
+    let mut home = Home::locate();
+    home.dir = std::path::absolute(&home.dir)
+        .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::internal(format!("cannot start the proxy's runtime: {e}")))?;
+    let state = AppState::open_home(home, args.env.as_deref(), None)?;
+    let wait = if args.no_wait {
+        None
+    } else {
+        Some(match &args.wait {
+            Some(text) => humantime::parse_duration(text).map_err(|e| {
+                Failure::usage(format!(
+                    "--wait `{text}` is not a duration ({e}); write e.g. 5m"
+                ))
+            })?,
+            None => state.config.exec_wait,
+        })
+    };
+    let proxy = Arc::new(Proxy {
+        environment: state.environment,
+        state,
+        upstream,
+        wait,
+        cancels: Mutex::new(HashMap::new()),
+        next: AtomicU64::new(1),
+    });
+    runtime.block_on(listen(proxy, args.listen))
+}
+
+async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        Failure::usage(format!(
+            "cannot listen on {address}: {e}; choose another with --listen"
+        ))
+    })?;
+    let bound = listener.local_addr().unwrap_or(address);
+    eprintln!(
+        "holdpoint pg: agents connect to {bound} (database {}, environment {}); upstream {}",
+        proxy.upstream.database, proxy.environment, proxy.upstream.address
+    );
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((socket, _)) = accepted else { continue };
+                let _ = socket.set_nodelay(true);
+                let proxy = Arc::clone(&proxy);
+                tokio::spawn(async move {
+                    if let Err(e) = connection(&proxy, socket).await {
+                        eprintln!("holdpoint pg: a connection ended: {e}");
+                    }
+                });
+            }
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("holdpoint pg: stopping");
+                return Ok(exit::ALLOW);
+            }
+        }
+    }
+}
+
+/// Where a connection's failure came from, which decides what the client is told.
+#[derive(Debug)]
+enum Fault {
+    /// The agent's side sent something that is not the protocol, or went away.
+    Client(String),
+    /// The database refused or went away.
+    Upstream(String),
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::Client(e) => write!(f, "from the agent's side: {e}"),
+            Fault::Upstream(e) => write!(f, "from the database: {e}"),
+        }
+    }
+}
+
+/// Reads one startup message.
+async fn read_startup(socket: &mut TcpStream, buf: &mut BytesMut) -> Result<Startup, Fault> {
+    loop {
+        match wire::parse_startup(buf, MAX_MESSAGE) {
+            Ok(Some(Startup::Ssl | Startup::Gss)) => {
+                // No TLS here: the client may go on in the clear or give up.
+                socket
+                    .write_all(b"N")
+                    .await
+                    .map_err(|e| Fault::Client(e.to_string()))?;
+            }
+            Ok(Some(startup)) => return Ok(startup),
+            Ok(None) => {
+                if socket
+                    .read_buf(buf)
+                    .await
+                    .map_err(|e| Fault::Client(e.to_string()))?
+                    == 0
+                {
+                    return Err(Fault::Client("closed before starting".to_owned()));
+                }
+            }
+            Err(e) => return Err(Fault::Client(e.to_string())),
+        }
+    }
+}
+
+/// Reads one tagged message; `None` when the peer closed.
+async fn read_frame<R: tokio::io::AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut BytesMut,
+) -> Result<Option<Frame>, String> {
+    loop {
+        if let Some(frame) = wire::parse_frame(buf, MAX_MESSAGE).map_err(|e| e.to_string())? {
+            return Ok(Some(frame));
+        }
+        if reader.read_buf(buf).await.map_err(|e| e.to_string())? == 0 {
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err("closed in the middle of a message".to_owned())
+            };
+        }
+    }
+}
+
+async fn write_frames<W: tokio::io::AsyncWrite + Unpin>(
+    writer: &mut W,
+    frames: &[Frame],
+) -> std::io::Result<()> {
+    let mut out = BytesMut::new();
+    for frame in frames {
+        frame.encode(&mut out);
+    }
+    writer.write_all(&out).await
+}
+
+/// A fatal error for the client, then the connection ends.
+async fn fatal(socket: &mut TcpStream, sqlstate: &str, message: &str) {
+    let _ = write_frames(
+        socket,
+        &[Fields::new("FATAL", sqlstate, message).frame(b'E')],
+    )
+    .await;
+    let _ = socket.shutdown().await;
+}
+
+async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fault> {
+    let mut buf = BytesMut::with_capacity(8192);
+    let startup = match read_startup(&mut client, &mut buf).await {
+        Ok(startup) => startup,
+        Err(fault) => {
+            fatal(&mut client, "08P01", &format!("holdpoint: {fault}")).await;
+            return Err(fault);
+        }
+    };
+    let params = match startup {
+        Startup::Cancel { pid, key } => {
+            cancel(proxy, pid, key).await;
+            return Ok(());
+        }
+        Startup::Params(params) => params,
+        Startup::Ssl | Startup::Gss => return Ok(()),
+    };
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let Some(user) = param("user") else {
+        fatal(
+            &mut client,
+            "28000",
+            "holdpoint: connect with your agent's name as the user",
+        )
+        .await;
+        return Err(Fault::Client("no user".to_owned()));
+    };
+    let database = param("database").unwrap_or_else(|| user.clone());
+    if database != proxy.upstream.database {
+        let message = format!(
+            "holdpoint: this proxy serves the database `{}`, not `{database}`",
+            proxy.upstream.database
+        );
+        fatal(&mut client, "3D000", &message).await;
+        return Err(Fault::Client(message));
+    }
+
+    // The agent proves who it is with its holdpoint credential as the password.
+    write_frames(&mut client, &[wire::authentication_cleartext()])
+        .await
+        .map_err(|e| Fault::Client(e.to_string()))?;
+    let token = match read_frame(&mut client, &mut buf).await {
+        Ok(Some(frame)) if frame.tag == b'p' => wire::password(&frame).unwrap_or_default(),
+        Ok(_) => return Err(Fault::Client("no password".to_owned())),
+        Err(e) => return Err(Fault::Client(e)),
+    };
+    let agent = match verify_agent(&proxy.state, &token).await {
+        Ok(agent) if agent == user => agent,
+        Ok(agent) => {
+            let message = format!(
+                "holdpoint: that credential is agent `{agent}`'s; connect as user `{agent}`"
+            );
+            fatal(&mut client, "28P01", &message).await;
+            return Err(Fault::Client(message));
+        }
+        Err(e) => {
+            let message = format!(
+                "holdpoint: password authentication failed for agent `{user}`: {}; the password is the agent's credential from `holdpoint agent add`",
+                e.message()
+            );
+            fatal(&mut client, "28P01", &message).await;
+            return Err(Fault::Client(message));
+        }
+    };
+
+    let session = format!(
+        "pg-{}-{}",
+        agent,
+        proxy.next.fetch_add(1, Ordering::Relaxed)
+    );
+    let (mut upstream, mut up_buf) = match open_upstream(proxy, &agent, &params).await {
+        Ok(opened) => opened,
+        Err(message) => {
+            fatal(
+                &mut client,
+                "08001",
+                &format!("holdpoint: cannot reach the database: {message}"),
+            )
+            .await;
+            return Err(Fault::Upstream(message));
+        }
+    };
+    // The server's greeting: parameters, its cancel key (replaced by one of ours),
+    // notices, and ready.
+    let mut ours = (0i32, Vec::new());
+    let mut greeting = vec![wire::authentication_ok()];
+    loop {
+        let frame = match read_frame(&mut upstream, &mut up_buf).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) | Err(_) => {
+                fatal(
+                    &mut client,
+                    "08006",
+                    "holdpoint: the database closed the connection",
+                )
+                .await;
+                return Err(Fault::Upstream("closed during start-up".to_owned()));
+            }
+        };
+        match frame.tag {
+            b'K' => {
+                if let Ok((pid, key)) = wire::backend_key(&frame) {
+                    let mut mine = [0u8; 4];
+                    let _ = getrandom::fill(&mut mine);
+                    let our_pid =
+                        i32::try_from(proxy.next.fetch_add(1, Ordering::Relaxed) % 1_000_000_000)
+                            .unwrap_or(1);
+                    ours = (our_pid, mine.to_vec());
+                    if let Ok(mut cancels) = proxy.cancels.lock() {
+                        cancels.insert(ours.clone(), (pid, key));
+                    }
+                    greeting.push(wire::backend_key_data(ours.0, &ours.1));
+                }
+            }
+            b'Z' => {
+                greeting.push(
+                    Fields::new("NOTICE", "00000", &format!("holdpoint: every statement on this connection is decided and recorded as session {session}"))
+                        .frame(b'N'),
+                );
+                greeting.push(frame);
+                break;
+            }
+            b'E' => {
+                let fields = wire::fields(&frame).unwrap_or_default();
+                let message = fields.get(b'M').unwrap_or("refused").to_owned();
+                fatal(
+                    &mut client,
+                    "08004",
+                    &format!("holdpoint: the database refused the connection: {message}"),
+                )
+                .await;
+                return Err(Fault::Upstream(message));
+            }
+            _ => greeting.push(frame),
+        }
+    }
+    write_frames(&mut client, &greeting)
+        .await
+        .map_err(|e| Fault::Client(e.to_string()))?;
+
+    let (client_read, client_write) = client.into_split();
+    let (upstream_read, upstream_write) = upstream.into_split();
+    let link = Arc::new(Link {
+        client: tokio::sync::Mutex::new(client_write),
+        pending: Mutex::new(VecDeque::new()),
+        refusals: Mutex::new(HashMap::new()),
+        nonce: format!(
+            "{:08x}",
+            proxy
+                .next
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9E37_79B9)
+        ),
+        next_refusal: AtomicU64::new(1),
+    });
+    let context = Context {
+        proxy: Arc::clone(proxy),
+        agent,
+        session,
+        link: Arc::clone(&link),
+    };
+    let mut to_upstream = tokio::spawn(forward_client(
+        context.clone(),
+        client_read,
+        buf,
+        upstream_write,
+    ));
+    let mut to_client = tokio::spawn(forward_upstream(context, upstream_read, up_buf));
+    let result = tokio::select! {
+        done = &mut to_upstream => { to_client.abort(); done }
+        done = &mut to_client => { to_upstream.abort(); done }
+    };
+    if let Ok(mut cancels) = proxy.cancels.lock() {
+        cancels.remove(&ours);
+    }
+    match result {
+        Ok(result) => result,
+        Err(e) => Err(Fault::Client(e.to_string())),
+    }
+}
+
+/// Connects to the database and authenticates as holdpoint's user.
+async fn open_upstream(
+    proxy: &Proxy,
+    agent: &str,
+    params: &[(String, String)],
+) -> Result<(TcpStream, BytesMut), String> {
+    let upstream = &proxy.upstream;
+    let mut socket = tokio::time::timeout(
+        Duration::from_secs(10),
+        TcpStream::connect(&upstream.address),
+    )
+    .await
+    .map_err(|_| format!("{} did not answer in 10 s", upstream.address))?
+    .map_err(|e| format!("{}: {e}", upstream.address))?;
+    let _ = socket.set_nodelay(true);
+    let application = format!(
+        "holdpoint/{agent}{}",
+        params
+            .iter()
+            .find(|(k, _)| k == "application_name")
+            .map(|(_, v)| format!(" ({v})"))
+            .unwrap_or_default()
+    );
+    // Only settings that change how values are shown pass on; `options` could change
+    // what the session is allowed to do.
+    let mut startup: Vec<(&str, &str)> = vec![
+        ("user", upstream.user.as_str()),
+        ("database", upstream.database.as_str()),
+        ("application_name", application.as_str()),
+    ];
+    for (key, value) in params {
+        if [
+            "client_encoding",
+            "DateStyle",
+            "TimeZone",
+            "extra_float_digits",
+            "IntervalStyle",
+        ]
+        .contains(&key.as_str())
+        {
+            startup.push((key.as_str(), value.as_str()));
+        }
+    }
+    socket
+        .write_all(&wire::startup_message(&startup))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut buf = BytesMut::new();
+    loop {
+        let frame = read_frame(&mut socket, &mut buf)
+            .await?
+            .ok_or("it closed the connection during authentication")?;
+        match frame.tag {
+            b'R' => match wire::authentication(&frame).map_err(|e| e.to_string())? {
+                wire::Authentication::Ok => break,
+                wire::Authentication::Cleartext => {
+                    let password = upstream.password.as_deref().ok_or(
+                        "it asks for a password: give it in the upstream address or $HOLDPOINT_UPSTREAM_PASSWORD",
+                    )?;
+                    write_frames(&mut socket, &[wire::password_message(password)])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                other => {
+                    return Err(format!(
+                        "it asks for an authentication holdpoint does not speak yet ({other:?}); allow `password` or `trust` for holdpoint's user in pg_hba.conf"
+                    ));
+                }
+            },
+            b'E' => {
+                let fields = wire::fields(&frame).unwrap_or_default();
+                return Err(fields.get(b'M').unwrap_or("refused").to_owned());
+            }
+            _ => {}
+        }
+    }
+    // What follows the authentication (parameters, key, ready) is read by the caller,
+    // starting with what was already read past it.
+    Ok((socket, buf))
+}
+
+/// A reply the client is owed, in the order the server will give them.
+#[derive(Debug)]
+enum Slot {
+    /// A simple query: done at the next ready-for-query; its tags and error collect here.
+    Simple {
+        action: Option<Action>,
+        started: Instant,
+        tags: Vec<String>,
+        error: Option<String>,
+    },
+    /// An `Execute` of an extended-protocol statement: done at its command tag or error.
+    Execute {
+        action: Option<Action>,
+        started: Instant,
+    },
+    /// A `Sync`: done at the next ready-for-query.
+    Sync,
+}
+
+/// What both directions of one connection share.
+struct Link {
+    client: tokio::sync::Mutex<OwnedWriteHalf>,
+    pending: Mutex<VecDeque<Slot>>,
+    /// Refusals sent to the server as syntax errors, by their marker number.
+    refusals: Mutex<HashMap<u64, Fields>>,
+    /// Part of every marker, so a client cannot forge one.
+    nonce: String,
+    next_refusal: AtomicU64,
+}
+
+impl Link {
+    fn push(&self, slot: Slot) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push_back(slot);
+        }
+    }
+
+    /// A marker the server will reject as a syntax error, standing for `refusal`.
+    fn marker(&self, refusal: Fields) -> String {
+        let n = self.next_refusal.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut refusals) = self.refusals.lock() {
+            refusals.insert(n, refusal);
+        }
+        format!("HOLDPOINT_REFUSED_{}_{n}", self.nonce)
+    }
+
+    /// The refusal an error from the server stands for, when it is one of ours.
+    fn refusal(&self, error: &Fields) -> Option<Fields> {
+        let message = error.get(b'M')?;
+        let prefix = format!("HOLDPOINT_REFUSED_{}_", self.nonce);
+        let at = message.find(&prefix)? + prefix.len();
+        let n: u64 = message
+            .get(at..)?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok()?;
+        self.refusals.lock().ok()?.remove(&n)
+    }
+
+    async fn send(&self, frames: &[Frame]) -> Result<(), Fault> {
+        let mut client = self.client.lock().await;
+        write_frames(&mut *client, frames)
+            .await
+            .map_err(|e| Fault::Client(e.to_string()))
+    }
+}
+
+#[derive(Clone)]
+struct Context {
+    proxy: Arc<Proxy>,
+    agent: String,
+    session: String,
+    link: Arc<Link>,
+}
+
+/// What becomes of a statement.
+enum Verdict {
+    Forward(Action),
+    Refuse(Fields),
+}
+
+/// Client to server: every statement decided before it goes on.
+async fn forward_client(
+    cx: Context,
+    mut client: OwnedReadHalf,
+    mut buf: BytesMut,
+    mut upstream: OwnedWriteHalf,
+) -> Result<(), Fault> {
+    // Prepared statements and portals, with the action each runs (`None`: refused).
+    let mut statements: HashMap<String, Option<Action>> = HashMap::new();
+    let mut portals: HashMap<String, Option<Action>> = HashMap::new();
+    let mut out = BytesMut::new();
+    loop {
+        let frame = match read_frame(&mut client, &mut buf).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                let _ = cx
+                    .link
+                    .send(&[Fields::new("FATAL", "08P01", &format!("holdpoint: {e}")).frame(b'E')])
+                    .await;
+                return Err(Fault::Client(e));
+            }
+        };
+        let forward = match frame.tag {
+            b'Q' => {
+                let sql = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                match cx.decide(&sql).await? {
+                    Verdict::Forward(action) => {
+                        cx.link.push(simple(Some(action)));
+                        frame
+                    }
+                    Verdict::Refuse(refusal) => {
+                        cx.link.push(simple(None));
+                        wire::query_message(&cx.link.marker(refusal))
+                    }
+                }
+            }
+            b'P' => {
+                let parse =
+                    wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                match cx.decide(&parse.query).await? {
+                    Verdict::Forward(action) => {
+                        statements.insert(parse.statement, Some(action));
+                        frame
+                    }
+                    Verdict::Refuse(refusal) => {
+                        let marker = cx.link.marker(refusal);
+                        statements.insert(parse.statement.clone(), None);
+                        wire::parse_frame_for(&parse.statement, &marker)
+                    }
+                }
+            }
+            b'B' => {
+                let (portal, statement) =
+                    wire::bind_names(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                portals.insert(portal, statements.get(&statement).cloned().flatten());
+                frame
+            }
+            b'E' => {
+                let portal =
+                    wire::execute_portal(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                cx.link.push(Slot::Execute {
+                    action: portals.get(&portal).cloned().flatten(),
+                    started: Instant::now(),
+                });
+                frame
+            }
+            b'S' => {
+                cx.link.push(Slot::Sync);
+                frame
+            }
+            b'C' => {
+                if let Ok((kind, name)) = wire::close_target(&frame) {
+                    if kind == b'S' {
+                        statements.remove(&name);
+                    } else {
+                        portals.remove(&name);
+                    }
+                }
+                frame
+            }
+            b'F' => {
+                // A function call by object id runs code without any SQL to analyse.
+                let refusal = Fields::new(
+                    "ERROR",
+                    "42501",
+                    "holdpoint refused this function call: calls by object id cannot be analysed; call the function in a statement",
+                );
+                cx.link.push(simple(None));
+                wire::query_message(&cx.link.marker(refusal))
+            }
+            _ => frame,
+        };
+        let terminate = forward.tag == b'X';
+        forward.encode(&mut out);
+        // Send at once unless more of a pipeline is already waiting to be read.
+        if buf.is_empty() || out.len() > 64 * 1024 || terminate {
+            upstream
+                .write_all(&out)
+                .await
+                .map_err(|e| Fault::Upstream(e.to_string()))?;
+            out.clear();
+        }
+        if terminate {
+            return Ok(());
+        }
+    }
+}
+
+fn simple(action: Option<Action>) -> Slot {
+    Slot::Simple {
+        action,
+        started: Instant::now(),
+        tags: Vec::new(),
+        error: None,
+    }
+}
+
+/// Server to client: refusals rewritten, outcomes recorded.
+async fn forward_upstream(
+    cx: Context,
+    mut upstream: OwnedReadHalf,
+    mut buf: BytesMut,
+) -> Result<(), Fault> {
+    loop {
+        let frame = match read_frame(&mut upstream, &mut buf).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) | Err(_) => {
+                let _ = cx
+                    .link
+                    .send(&[Fields::new(
+                        "FATAL",
+                        "08006",
+                        "holdpoint: the database closed the connection",
+                    )
+                    .frame(b'E')])
+                    .await;
+                return Err(Fault::Upstream("closed the connection".to_owned()));
+            }
+        };
+        let frame = match frame.tag {
+            b'E' => {
+                let error = wire::fields(&frame).unwrap_or_default();
+                match cx.link.refusal(&error) {
+                    Some(refusal) => {
+                        // Ours: the statement it stands for never ran, and was recorded
+                        // as refused when it was decided.
+                        cx.complete_front(Completion::Refused);
+                        refusal.frame(b'E')
+                    }
+                    None => {
+                        let text = format!(
+                            "{}: {}",
+                            error.get(b'C').unwrap_or("?????"),
+                            error.get(b'M').unwrap_or("")
+                        );
+                        cx.complete_front(Completion::Error(text));
+                        frame
+                    }
+                }
+            }
+            b'C' => {
+                let tag = wire::command_tag(&frame).unwrap_or_default();
+                cx.complete_front(Completion::Tag(tag));
+                frame
+            }
+            b'I' => {
+                cx.complete_front(Completion::Tag("EMPTY".to_owned()));
+                frame
+            }
+            b's' => {
+                cx.complete_front(Completion::Tag("SUSPENDED".to_owned()));
+                frame
+            }
+            b'Z' => {
+                cx.ready();
+                frame
+            }
+            _ => frame,
+        };
+        cx.link.send(&[frame]).await?;
+    }
+}
+
+enum Completion {
+    Tag(String),
+    Error(String),
+    Refused,
+}
+
+impl Context {
+    /// Analyses and decides one statement; waits for an approval when it is held and the
+    /// proxy waits.
+    async fn decide(&self, sql: &str) -> Result<Verdict, Fault> {
+        let proxy = &self.proxy;
+        let action = Action {
+            surface: Surface::Sql,
+            input: sql.to_owned(),
+            cwd: "/".to_owned(),
+            target: format!("postgres:{}@{}", proxy.upstream.database, proxy.environment),
+            environment: proxy.environment,
+            agent: self.agent.clone(),
+            session: Some(self.session.clone()),
+            executed_content: Vec::new(),
+        };
+        let started = Instant::now();
+        loop {
+            let analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
+            let decided = match proxy.state.decider.decide(action.clone(), analysis).await {
+                Ok(decided) => decided,
+                Err(e) => {
+                    return Ok(Verdict::Refuse(Fields::new(
+                        "ERROR",
+                        "42501",
+                        &format!(
+                            "holdpoint could not decide this statement, so it is refused: {e}"
+                        ),
+                    )));
+                }
+            };
+            if decided.settlement.new_request
+                && let Some(approval) = &decided.settlement.approval
+            {
+                proxy.state.changed();
+                proxy
+                    .state
+                    .notifier
+                    .requested(approval, &proxy.state.console_url());
+            }
+            let reasons = decided.decision.reasons.join("; ");
+            let record = decided.settlement.decided.seq;
+            match decided.settlement.outcome {
+                Outcome::Allow => return Ok(Verdict::Forward(decided.action)),
+                Outcome::Deny => {
+                    return Ok(Verdict::Refuse(
+                        Fields::new(
+                            "ERROR",
+                            "42501",
+                            &format!("holdpoint refused this statement: {reasons}"),
+                        )
+                        .with(
+                            b'D',
+                            &format!("{} risk; ledger record #{record}", decided.decision.risk),
+                        ),
+                    ));
+                }
+                Outcome::Ask => {
+                    let Some(approval) = decided.settlement.approval.clone() else {
+                        return Ok(Verdict::Refuse(Fields::new(
+                            "ERROR",
+                            "42501",
+                            "holdpoint held this statement but opened no request",
+                        )));
+                    };
+                    let how = format!(
+                        "a human approves it with `holdpoint approvals approve {id}` or in the console at {url}/approvals/{id}",
+                        id = approval.id,
+                        url = proxy.state.console_url()
+                    );
+                    let Some(wait) = proxy.wait else {
+                        return Ok(Verdict::Refuse(
+                            Fields::new(
+                                "ERROR",
+                                "42501",
+                                &format!("holdpoint held this statement for approval: request {}: {reasons}", approval.id),
+                            )
+                            .with(b'H', &format!("{how}; then run exactly the same statement again")),
+                        ));
+                    };
+                    match self
+                        .wait_for(&approval.id, &how, wait.saturating_sub(started.elapsed()))
+                        .await?
+                    {
+                        ApprovalState::Approved => continue,
+                        state => {
+                            return Ok(Verdict::Refuse(Fields::new(
+                                "ERROR",
+                                "42501",
+                                &format!(
+                                    "holdpoint did not run this statement: request {} is {}",
+                                    approval.id,
+                                    if state == ApprovalState::Pending {
+                                        "still waiting; the wait is over"
+                                    } else {
+                                        state.as_str()
+                                    }
+                                ),
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for a request to be answered, telling the client now and then.
+    async fn wait_for(&self, id: &str, how: &str, wait: Duration) -> Result<ApprovalState, Fault> {
+        let started = Instant::now();
+        let mut told = None::<Instant>;
+        loop {
+            if told.is_none_or(|t| t.elapsed() >= NOTICE_EVERY) {
+                told = Some(Instant::now());
+                let notice = Fields::new(
+                    "NOTICE",
+                    "00000",
+                    &format!(
+                        "holdpoint: waiting for approval of request {id} ({}s of {}s): {how}",
+                        started.elapsed().as_secs(),
+                        wait.as_secs()
+                    ),
+                );
+                self.link.send(&[notice.frame(b'N')]).await?;
+            }
+            let lookup = id.to_owned();
+            let request = self
+                .proxy
+                .state
+                .blocking(move |store| store.approval(&lookup))
+                .await
+                .map_err(|e| Fault::Upstream(e.message().to_owned()))?;
+            let state = request.map_or(ApprovalState::Expired, |r| {
+                if r.state == ApprovalState::Pending && r.expired_at(now_ms()) {
+                    ApprovalState::Expired
+                } else {
+                    r.state
+                }
+            });
+            if state != ApprovalState::Pending || started.elapsed() >= wait {
+                return Ok(state);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// A reply for the oldest statement still owed one.
+    fn complete_front(&self, completion: Completion) {
+        let done = {
+            let Ok(mut pending) = self.link.pending.lock() else {
+                return;
+            };
+            match pending.front_mut() {
+                Some(Slot::Simple { tags, error, .. }) => {
+                    match completion {
+                        Completion::Tag(tag) => tags.push(tag),
+                        Completion::Error(text) => *error = Some(text),
+                        Completion::Refused => {}
+                    }
+                    None
+                }
+                Some(Slot::Execute { .. }) => match pending.pop_front() {
+                    Some(Slot::Execute { action, started }) => Some((action, started, completion)),
+                    _ => None,
+                },
+                Some(Slot::Sync) | None => None,
+            }
+        };
+        if let Some((Some(action), started, completion)) = done {
+            let (outcome, detail) = match completion {
+                Completion::Tag(tag) => ("succeeded", tag),
+                Completion::Error(text) => ("failed", text),
+                Completion::Refused => return,
+            };
+            self.record(&action, outcome, detail, started);
+        }
+    }
+
+    /// Ready for the next query: simple queries and pipelines up to this point are done.
+    fn ready(&self) {
+        let finished: Vec<Slot> = {
+            let Ok(mut pending) = self.link.pending.lock() else {
+                return;
+            };
+            let mut finished = Vec::new();
+            while let Some(slot) = pending.pop_front() {
+                let last = matches!(slot, Slot::Simple { .. } | Slot::Sync);
+                finished.push(slot);
+                if last {
+                    break;
+                }
+            }
+            finished
+        };
+        for slot in finished {
+            match slot {
+                Slot::Simple {
+                    action: Some(action),
+                    started,
+                    tags,
+                    error,
+                } => match error {
+                    Some(error) => self.record(&action, "failed", error, started),
+                    None => self.record(&action, "succeeded", tags.join(", "), started),
+                },
+                Slot::Execute {
+                    action: Some(action),
+                    started,
+                } => self.record(
+                    &action,
+                    "not run",
+                    "an earlier statement of the same pipeline failed".to_owned(),
+                    started,
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    /// Records what a statement did, bound to its action's digest. Not waited for: the
+    /// decision was durable before the statement went on.
+    fn record(&self, action: &Action, outcome: &str, detail: String, started: Instant) {
+        let executed = Executed {
+            outcome: outcome.to_owned(),
+            exit_status: None,
+            duration_ms: Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            detail: Some(detail),
+            observed_by: "holdpoint pg".to_owned(),
+        };
+        self.proxy.state.decider.record(action, executed);
+    }
+}
+
+/// Forwards a client's cancel request to the server, with the server's own key.
+async fn cancel(proxy: &Proxy, pid: i32, key: Vec<u8>) {
+    let target = proxy
+        .cancels
+        .lock()
+        .ok()
+        .and_then(|cancels| cancels.get(&(pid, key)).cloned());
+    if let Some((pid, key)) = target
+        && let Ok(mut socket) = TcpStream::connect(&proxy.upstream.address).await
+    {
+        let _ = socket.write_all(&wire::cancel_request(pid, &key)).await;
+        let _ = socket.shutdown().await;
+    }
+}

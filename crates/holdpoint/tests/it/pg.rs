@@ -1,0 +1,794 @@
+//! `holdpoint pg` against a real PostgreSQL server, with the real `psql` client and a
+//! Rust client (tokio-postgres, extended protocol): statements decided and recorded,
+//! the freeze incident replayed, approvals, bad input from either side.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::setup::Setup;
+use crate::stderr;
+
+/// A database of its own on the machine's PostgreSQL server, dropped at the end.
+pub struct Database {
+    pub name: String,
+}
+
+/// The server the tests use: 127.0.0.1:5432, trust authentication for `postgres`.
+const SERVER: &str = "127.0.0.1";
+
+fn superuser(database: &str, sql: &str) -> Output {
+    Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            SERVER,
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-c",
+            sql,
+        ])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("psql is missing ({e}): install postgresql-client, or run .ci/run")
+        })
+}
+
+/// Starts the machine's PostgreSQL server when it is not running.
+fn server_running() {
+    let ready = || {
+        Command::new("pg_isready")
+            .args(["-h", SERVER, "-p", "5432"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready() {
+        return;
+    }
+    let versions = std::fs::read_dir("/etc/postgresql").unwrap_or_else(|e| {
+        panic!("no PostgreSQL server on this machine ({e}): install postgresql, or run .ci/run")
+    });
+    for version in versions.flatten() {
+        let _ = Command::new("pg_ctlcluster")
+            .args([
+                "--skip-systemctl-redirect",
+                &version.file_name().to_string_lossy(),
+                "main",
+                "start",
+            ])
+            .status();
+    }
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "PostgreSQL did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+impl Database {
+    pub fn new(name: &str) -> Self {
+        server_running();
+        let name = format!("hp_{name}_{}", std::process::id());
+        superuser("postgres", &format!("DROP DATABASE IF EXISTS {name}"));
+        let created = superuser("postgres", &format!("CREATE DATABASE {name}"));
+        assert!(created.status.success(), "{}", stderr(&created));
+        Database { name }
+    }
+
+    /// Runs SQL directly, as the database's owner, bypassing holdpoint.
+    pub fn direct(&self, sql: &str) -> String {
+        let output = superuser(&self.name, sql);
+        assert!(output.status.success(), "{sql}: {}", stderr(&output));
+        crate::stdout(&output).trim().to_owned()
+    }
+
+    /// A table `users` with `rows` rows.
+    pub fn seed(&self, rows: u32) {
+        self.direct(&format!(
+            "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL); INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, {rows}) g"
+        ));
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let _ = superuser(
+            "postgres",
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// A running `holdpoint pg`.
+pub struct Proxy {
+    child: Child,
+    pub address: String,
+    pub port: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Proxy {
+    pub fn start(setup: &Setup, database: &Database, extra: &[&str]) -> Self {
+        let upstream = format!("postgres://postgres@{SERVER}:5432/{}", database.name);
+        let mut args = vec!["pg", "--listen", "127.0.0.1:0", "--upstream", &upstream];
+        args.extend_from_slice(extra);
+        let mut child = setup
+            .command(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            let mut sent = false;
+            while let Ok(n) = err.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                let mut seen = sink.lock().unwrap();
+                seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                if !sent && let Some(at) = seen.find("connect to ") {
+                    let rest = &seen[at + "connect to ".len()..];
+                    if let Some(end) = rest.find(' ') {
+                        tx.send(rest[..end].to_owned()).unwrap();
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("holdpoint pg did not start: {}", log.lock().unwrap()));
+        let port = address.rsplit(':').next().unwrap().to_owned();
+        Proxy {
+            child,
+            address,
+            port,
+            log,
+        }
+    }
+
+    /// Runs `psql` through the proxy as `agent` with its credential.
+    pub fn psql(&self, agent: &str, token: &str, database: &str, sql: &[&str]) -> Output {
+        let mut command = Command::new("psql");
+        command
+            .args([
+                "-X",
+                "-At",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port,
+                "-U",
+                agent,
+                "-d",
+                database,
+            ])
+            .env("PGPASSWORD", token)
+            .env("PGCONNECT_TIMEOUT", "10");
+        for statement in sql {
+            command.args(["-c", statement]);
+        }
+        command.output().unwrap()
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request_id(text: &str) -> String {
+    let at = text
+        .find("request apr-")
+        .unwrap_or_else(|| panic!("no request named in: {text}"))
+        + "request ".len();
+    text[at..at + 12].to_owned()
+}
+
+/// A set-up home with the human alice and the agent `claude`.
+fn world(name: &str) -> (Setup, String) {
+    let setup = Setup::new(name);
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    (setup, token)
+}
+
+#[test]
+fn statements_are_decided_forwarded_and_what_they_did_is_recorded() {
+    let (setup, token) = world("pg-basic");
+    let db = Database::new("basic");
+    db.seed(25);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait"]);
+    let output = proxy.psql(
+        "claude",
+        &token,
+        &db.name,
+        &[
+            "SELECT count(*) FROM users",
+            "SELECT email FROM users WHERE id = 7",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
+    assert_eq!(crate::stdout(&output), "25\nuser7@example.com\n");
+    assert!(
+        stderr(&output).contains("recorded as session pg-claude-"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A statement the database rejects: the error comes back as the database said it.
+    let output = proxy.psql("claude", &token, &db.name, &["SELECT * FROM no_such_table"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("relation \"no_such_table\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The ledger: each statement proposed, decided and its outcome with the tag.
+    let records = setup.records();
+    let outcomes: Vec<String> = records
+        .iter()
+        .filter(|r| r["kind"] == "executed")
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["body"]["outcome"].as_str().unwrap(),
+                r["body"]["detail"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "succeeded SELECT 1",
+            "succeeded SELECT 1",
+            "failed 42P01: relation \"no_such_table\" does not exist"
+        ],
+        "{records:#?}"
+    );
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["kind"] == "decided")
+            .all(|r| r["actors"]["agent"] == "claude")
+    );
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
+
+#[test]
+fn the_freeze_incident_replayed_nothing_destructive_runs_and_the_record_shows_it() {
+    let (setup, token) = world("pg-incident");
+    let db = Database::new("incident");
+    db.seed(1206);
+    let frozen = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "production",
+            "--reason",
+            "code freeze until the launch",
+        ],
+        "",
+    );
+    assert_eq!(frozen.status.code(), Some(0), "{}", stderr(&frozen));
+    let proxy = Proxy::start(&setup, &db, &[]);
+    // The agent tries, one connection each, what the agent in the incident did.
+    let mut sessions = Vec::new();
+    for sql in [
+        "DROP TABLE users",
+        "DELETE FROM users",
+        "TRUNCATE users",
+        "UPDATE users SET email = ''",
+    ] {
+        let output = proxy.psql("claude", &token, &db.name, &[sql]);
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{sql} was not refused: {err}"
+        );
+        assert!(
+            err.contains("ERROR:  holdpoint refused this statement")
+                && err.contains("code freeze until the launch"),
+            "{sql}: {err}"
+        );
+        let at = err.find("session pg-").unwrap() + "session ".len();
+        sessions.push(err[at..].split_whitespace().next().unwrap().to_owned());
+    }
+    // SQLSTATE 42501, as a driver sees it.
+    let output = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &proxy.port,
+            "-U",
+            "claude",
+            "-d",
+            &db.name,
+            "-v",
+            "VERBOSITY=verbose",
+            "-c",
+            "DROP TABLE users",
+        ])
+        .env("PGPASSWORD", &token)
+        .output()
+        .unwrap();
+    assert!(stderr(&output).contains("42501"), "{}", stderr(&output));
+    // Every row is still there.
+    assert_eq!(
+        db.direct("SELECT count(*) FROM users WHERE email <> ''"),
+        "1206"
+    );
+    // Reads still work during the freeze.
+    let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
+    assert_eq!(crate::stdout(&output), "1206\n", "{}", stderr(&output));
+    // The report of each session, built from the ledger, shows the attempt blocked.
+    for session in &sessions {
+        let report = setup.run(&["report", "--session", session, "--format", "json"], "");
+        assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+        let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+        assert_eq!(
+            (report["proposed"].as_u64(), report["blocked"].as_u64()),
+            (Some(1), Some(1)),
+            "{report}"
+        );
+    }
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
+
+#[test]
+fn a_held_statement_runs_once_after_a_human_approves_it() {
+    let (setup, token) = world("pg-approve");
+    let db = Database::new("approve");
+    db.seed(10);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait"]);
+    let output = proxy.psql("claude", &token, &db.name, &["DROP TABLE users"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("held this statement for approval") && err.contains("HINT:"),
+        "{err}"
+    );
+    let id = request_id(&err);
+    assert_eq!(
+        db.direct("SELECT count(*) FROM users"),
+        "10",
+        "nothing ran while held"
+    );
+
+    let target = format!("postgres:{}@production", db.name);
+    let (code, text) = setup.approve(&id, "alice", Some(&target));
+    assert_eq!(code, Some(0), "{text}");
+    // A different statement is not covered by the approval.
+    let output = proxy.psql("claude", &token, &db.name, &["DROP TABLE IF EXISTS users"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("held this statement"),
+        "{}",
+        stderr(&output)
+    );
+    // The identical one runs, once.
+    let output = proxy.psql("claude", &token, &db.name, &["DROP TABLE users"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        db.direct("SELECT count(*) FROM pg_tables WHERE tablename = 'users'"),
+        "0"
+    );
+    db.seed(3);
+    let output = proxy.psql("claude", &token, &db.name, &["DROP TABLE users"]);
+    assert_eq!(output.status.code(), Some(1), "an approval is used once");
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "3");
+}
+
+#[test]
+fn a_waiting_proxy_tells_the_client_and_runs_the_statement_once_approved() {
+    let (setup, token) = world("pg-wait");
+    let db = Database::new("wait");
+    db.seed(5);
+    let proxy = Proxy::start(&setup, &db, &["--wait", "60s"]);
+    let mut child = Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &proxy.port,
+            "-U",
+            "claude",
+            "-d",
+            &db.name,
+            "-c",
+            "TRUNCATE users",
+        ])
+        .env("PGPASSWORD", &token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let id = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "psql ended: {seen}");
+        seen.push_str(&line);
+        if line.contains("waiting for approval of request") {
+            break request_id(&line);
+        }
+    };
+    assert_eq!(
+        db.direct("SELECT count(*) FROM users"),
+        "5",
+        "nothing ran while it waited"
+    );
+    let (code, text) = setup.approve(
+        &id,
+        "alice",
+        Some(&format!("postgres:{}@production", db.name)),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(0), "{seen}{rest}");
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "0");
+}
+
+#[test]
+fn wrong_credentials_databases_and_upstreams_are_refused_with_one_clear_message() {
+    let (setup, token) = world("pg-refuse");
+    let other = setup.add_agent("other");
+    let db = Database::new("refuse");
+    let proxy = Proxy::start(&setup, &db, &[]);
+    for (user, password, database, expected) in [
+        (
+            "claude",
+            "hpa.claude.wrong",
+            db.name.as_str(),
+            "password authentication failed for agent `claude`",
+        ),
+        (
+            "claude",
+            other.as_str(),
+            db.name.as_str(),
+            "that credential is agent `other`'s",
+        ),
+        (
+            "claude",
+            "postgres",
+            db.name.as_str(),
+            "not an agent credential",
+        ),
+        (
+            "claude",
+            token.as_str(),
+            "postgres",
+            "this proxy serves the database",
+        ),
+    ] {
+        let output = proxy.psql(user, password, database, &["SELECT 1"]);
+        assert_eq!(output.status.code(), Some(2), "{user}/{database}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{expected}: {}",
+            stderr(&output)
+        );
+    }
+    // An upstream that is not there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut child = setup
+        .command(&[
+            "pg",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &format!("postgres://postgres@{closed}/x"),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    log.read_line(&mut line).unwrap();
+    let port = line
+        .split("connect to 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let output = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "claude",
+            "-d",
+            "x",
+            "-c",
+            "SELECT 1",
+        ])
+        .env("PGPASSWORD", &token)
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        stderr(&output).contains("cannot reach the database"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_serving() {
+    let (setup, token) = world("pg-bad");
+    let db = Database::new("bad");
+    db.seed(2);
+    let proxy = Proxy::start(&setup, &db, &[]);
+    let attempts: Vec<Vec<u8>> = vec![
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        vec![0, 0, 0, 8, 0, 2, 0, 0],
+        vec![0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0],
+        vec![0, 0, 0, 4],
+        holdpoint_pgwire::startup_message(&[("user", "claude")])[..10].to_vec(),
+    ];
+    for bytes in attempts {
+        let mut socket = TcpStream::connect(&proxy.address).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let _ = socket.write_all(&bytes);
+        let _ = socket.shutdown(std::net::Shutdown::Write);
+        let mut answer = Vec::new();
+        let _ = socket.read_to_end(&mut answer);
+        // Either an error message or a closed connection; never a hang.
+        assert!(answer.is_empty() || answer[0] == b'E', "{answer:?}");
+    }
+    // An authenticated client that sends an oversized message, and one that leaves in
+    // the middle of a message.
+    for tail in [&b"Q\x7f\xff\xff\xff"[..], &b"Q\x00\x00\x00\x40SELECT"[..]] {
+        let mut socket = authenticated(&proxy, &token, &db.name);
+        socket.write_all(tail).unwrap();
+        if tail.len() < 8 {
+            let mut answer = Vec::new();
+            let _ = socket.read_to_end(&mut answer);
+            assert!(
+                String::from_utf8_lossy(&answer).contains("larger than"),
+                "{answer:?}"
+            );
+        }
+        drop(socket);
+    }
+    let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
+    assert_eq!(
+        crate::stdout(&output),
+        "2\n",
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
+    // Nothing undecided was forwarded: every statement the server saw was proposed.
+    let proposed = setup
+        .records()
+        .iter()
+        .filter(|r| r["kind"] == "proposed")
+        .count();
+    assert_eq!(proposed, 1);
+}
+
+/// A raw connection through the proxy, past start-up.
+fn authenticated(proxy: &Proxy, token: &str, database: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(&proxy.address).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    socket
+        .write_all(&holdpoint_pgwire::startup_message(&[
+            ("user", "claude"),
+            ("database", database),
+        ]))
+        .unwrap();
+    let mut out = bytes::BytesMut::new();
+    holdpoint_pgwire::password_message(token).encode(&mut out);
+    let mut buf = [0u8; 9];
+    socket.read_exact(&mut buf).unwrap();
+    assert_eq!(buf[0], b'R');
+    socket.write_all(&out).unwrap();
+    // Read until ready for query.
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(&[b'Z', 0, 0, 0, 5, b'I']) {
+        socket.read_exact(&mut byte).unwrap();
+        seen.push(byte[0]);
+    }
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
+    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-extended"))
+        .await
+        .unwrap();
+    let db = Database::new("extended");
+    db.seed(40);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
+    let config = format!(
+        "host=127.0.0.1 port={} user=claude password={token} dbname={}",
+        proxy.port, db.name
+    );
+    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+
+    // Prepared, bound with parameters, run several times: decided once, at Parse.
+    let statement = client
+        .prepare("SELECT email FROM users WHERE id = $1")
+        .await
+        .unwrap();
+    for id in [1i32, 2, 40] {
+        let row = client.query_one(&statement, &[&id]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), format!("user{id}@example.com"));
+    }
+    // A change is allowed in development and runs with its parameters.
+    let updated = client
+        .execute(
+            "UPDATE users SET email = $1 WHERE id = $2",
+            &[&"new@example.com", &3i32],
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated, 1);
+    // A destroy is held: the error reaches the client as SQLSTATE 42501, the table stays.
+    let error = client.execute("DELETE FROM users", &[]).await.unwrap_err();
+    let db_error = error.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "42501", "{db_error}");
+    assert!(
+        db_error.message().contains("held this statement"),
+        "{db_error}"
+    );
+    // The connection is still good after the refusal.
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 40);
+    // A transaction with a refused statement in it cannot commit what came before.
+    client
+        .batch_execute("BEGIN; UPDATE users SET email = 'in-tx' WHERE id = 4")
+        .await
+        .unwrap();
+    assert!(client.execute("TRUNCATE users", &[]).await.is_err());
+    let _ = client.batch_execute("COMMIT").await;
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 4"),
+        "user4@example.com"
+    );
+
+    // A cancel request reaches the server through the proxy.
+    let cancel = client.cancel_token();
+    let sleeper = tokio::spawn(async move { client.execute("SELECT pg_sleep(30)", &[]).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    cancel.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    let result = sleeper.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let error = result.unwrap_err();
+    assert_eq!(
+        error.as_db_error().unwrap().code().code(),
+        "57014",
+        "{error}"
+    );
+
+    let records = tokio::task::spawn_blocking(move || setup.records())
+        .await
+        .unwrap();
+    let decided = records.iter().filter(|r| r["kind"] == "decided").count();
+    let proposed_select = records
+        .iter()
+        .filter(|r| {
+            r["kind"] == "proposed" && r["body"]["input"] == "SELECT email FROM users WHERE id = $1"
+        })
+        .count();
+    assert_eq!(proposed_select, 1, "a prepared statement is decided once");
+    assert!(decided >= 7, "{decided}");
+    let tags: Vec<&str> = records
+        .iter()
+        .filter(|r| r["kind"] == "executed")
+        .filter_map(|r| r["body"]["detail"].as_str())
+        .collect();
+    assert!(tags.contains(&"UPDATE 1"), "{tags:?}");
+}
+
+#[test]
+fn copy_in_both_directions_passes_through_once_decided() {
+    let (setup, token) = world("pg-copy");
+    let db = Database::new("copy");
+    db.seed(3);
+    let proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let output = proxy.psql(
+        "claude",
+        &token,
+        &db.name,
+        &["COPY users TO STDOUT WITH (FORMAT csv)"],
+    );
+    assert_eq!(
+        crate::stdout(&output),
+        "1,user1@example.com\n2,user2@example.com\n3,user3@example.com\n",
+        "{}",
+        stderr(&output)
+    );
+    let mut child = Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &proxy.port,
+            "-U",
+            "claude",
+            "-d",
+            &db.name,
+            "-c",
+            "COPY users (email) FROM STDIN",
+        ])
+        .env("PGPASSWORD", &token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a@example.com\nb@example.com\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
+}
