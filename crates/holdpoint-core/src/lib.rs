@@ -11,6 +11,7 @@ mod analysis;
 mod effect;
 mod file;
 mod pattern;
+pub mod recovery;
 pub mod shell;
 pub mod sql;
 

@@ -34,10 +34,16 @@ pub enum Kind {
     HumanAdded,
     /// An agent identity was issued a credential.
     AgentAdded,
+    /// What a destructive statement would destroy was kept before it ran.
+    RecoveryKept,
+    /// A recovery point was put back.
+    RecoveryRestored,
+    /// A recovery point was deleted for good.
+    RecoveryPurged,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -52,6 +58,9 @@ impl Kind {
         Kind::FreezeEnded,
         Kind::HumanAdded,
         Kind::AgentAdded,
+        Kind::RecoveryKept,
+        Kind::RecoveryRestored,
+        Kind::RecoveryPurged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +79,9 @@ impl Kind {
             Kind::FreezeEnded => "freeze_ended",
             Kind::HumanAdded => "human_added",
             Kind::AgentAdded => "agent_added",
+            Kind::RecoveryKept => "recovery_kept",
+            Kind::RecoveryRestored => "recovery_restored",
+            Kind::RecoveryPurged => "recovery_purged",
         }
     }
 

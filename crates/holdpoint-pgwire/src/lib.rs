@@ -446,6 +446,13 @@ pub fn parse_frame_for(statement: &str, query: &str) -> Frame {
     Frame::new(b'P', out.freeze())
 }
 
+/// `C` from the server: a command tag.
+pub fn command_complete(tag: &str) -> Frame {
+    let mut out = BytesMut::new();
+    put_cstring(&mut out, tag);
+    Frame::new(b'C', out.freeze())
+}
+
 pub fn terminate() -> Frame {
     Frame::new(b'X', Bytes::new())
 }

@@ -142,6 +142,13 @@ pub struct HumanAdded {
     pub admin: bool,
 }
 
+/// `recovery_restored` and `recovery_purged`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoverySettled {
+    pub id: String,
+    pub table: String,
+}
+
 /// `agent_added`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentAdded {

@@ -118,6 +118,38 @@ pub struct AgentIdentity {
     pub created_ms: i64,
 }
 
+/// What a destructive statement would have destroyed, kept in the database's
+/// `holdpoint_recovery` schema before it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryPoint {
+    /// `rcv-…`; the kept table is `holdpoint_recovery.rcv_…`.
+    pub id: String,
+    /// `drop` (the table was moved), `truncate`, `delete` or `update` (rows were copied).
+    pub loss: String,
+    /// The table as the statement named it.
+    pub table: String,
+    /// Where the database is: `host:port`, database and the user holdpoint connects as.
+    pub address: String,
+    pub database: String,
+    pub user: String,
+    pub statement: String,
+    pub digest: String,
+    pub agent: String,
+    pub session: Option<String>,
+    /// Rows copied, when the server said.
+    pub rows: Option<u64>,
+    pub created_ms: i64,
+    /// `kept`, `restored` or `purged`.
+    pub state: String,
+}
+
+impl RecoveryPoint {
+    /// The table that holds what was kept.
+    pub fn kept_table(&self) -> String {
+        format!("holdpoint_recovery.{}", self.id.replace('-', "_"))
+    }
+}
+
 /// A human signed in to the console or the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignIn {
@@ -222,6 +254,19 @@ pub trait Store: Send + Sync {
         added_by: &str,
         os_user: Option<String>,
     ) -> Result<(), StoreError>;
+
+    /// Records a recovery point that was kept.
+    fn keep_recovery(&self, point: &RecoveryPoint, now_ms: i64) -> Result<(), StoreError>;
+    fn recoveries(&self) -> Result<Vec<RecoveryPoint>, StoreError>;
+    /// Marks a recovery point restored or purged, by a human.
+    fn settle_recovery(
+        &self,
+        id: &str,
+        state: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<RecoveryPoint, StoreError>;
 
     /// Records a sign-in; expired ones are removed on the way.
     fn open_sign_in(&self, sign_in: &SignIn) -> Result<(), StoreError>;

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::bodies::{self, json};
 use crate::{
-    AgentIdentity, CHECKPOINT_EVERY, Human, Proposal, Settlement, SignIn, Store, StoreError,
-    StoredFreeze, StoredGrant, new_id,
+    AgentIdentity, CHECKPOINT_EVERY, Human, Proposal, RecoveryPoint, Settlement, SignIn, Store,
+    StoreError, StoredFreeze, StoredGrant, new_id,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -84,6 +84,12 @@ CREATE TABLE sign_ins (
     csrf       TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
     expires_ms INTEGER NOT NULL
+);
+",
+    r"
+CREATE TABLE recovery_points (
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
 );
 ",
 ];
@@ -511,6 +517,10 @@ const GRANTS: Bodies = Bodies {
 const FREEZES: Bodies = Bodies {
     table: "freezes",
     what: "freeze",
+};
+const RECOVERIES: Bodies = Bodies {
+    table: "recovery_points",
+    what: "recovery point",
 };
 
 impl Bodies {
@@ -1292,6 +1302,71 @@ impl Store for SqliteStore {
             );
             append_in(tx, self.key.as_ref(), &[entry], agent.created_ms)?;
             Ok(())
+        })
+    }
+
+    fn keep_recovery(&self, point: &RecoveryPoint, now_ms: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            RECOVERIES.insert(tx, &point.id, point)?;
+            let entry = Entry::new(
+                Kind::RecoveryKept,
+                Actors {
+                    agent: Some(point.agent.clone()),
+                    session: point.session.clone(),
+                    ..Actors::default()
+                },
+                json(point),
+            )
+            .digest(point.digest.clone());
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
+            Ok(())
+        })
+    }
+
+    fn recoveries(&self) -> Result<Vec<RecoveryPoint>, StoreError> {
+        self.with(|c| RECOVERIES.all(c))
+    }
+
+    fn settle_recovery(
+        &self,
+        id: &str,
+        state: &str,
+        human: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<RecoveryPoint, StoreError> {
+        self.write(|tx| {
+            let mut point: RecoveryPoint = RECOVERIES.get(tx, id)?;
+            if point.state != "kept" {
+                return Err(StoreError::Invalid(format!(
+                    "recovery point `{id}` was already {}",
+                    point.state
+                )));
+            }
+            point.state = state.to_owned();
+            RECOVERIES.update(tx, id, &point)?;
+            let kind = if state == "restored" {
+                Kind::RecoveryRestored
+            } else {
+                Kind::RecoveryPurged
+            };
+            let entry = Entry::new(
+                kind,
+                Actors {
+                    agent: Some(point.agent.clone()),
+                    session: point.session.clone(),
+                    human: Some(human.to_owned()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::RecoverySettled {
+                    id: id.to_owned(),
+                    table: point.table.clone(),
+                }),
+            )
+            .digest(point.digest.clone());
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
+            Ok(point)
         })
     }
 

@@ -17,6 +17,7 @@ mod log_cmd;
 mod pg;
 mod pipeline;
 mod policy_cmd;
+mod recovery_cmd;
 mod report;
 mod scope_cmd;
 pub mod serve;
@@ -168,6 +169,18 @@ enum Command {
     ///   PGPASSWORD=$TOKEN psql -h 127.0.0.1 -p 6432 -U claude-code app
     #[command(verbatim_doc_comment)]
     Pg(pg::PgArgs),
+    /// Recovery points the PostgreSQL proxy kept before destructive statements: list,
+    /// purge.
+    #[command(subcommand)]
+    Recovery(recovery_cmd::RecoveryCommand),
+    /// Put a recovery point back (a human, at a terminal)
+    ///
+    /// A dropped table comes back with every row, index and constraint; rows a
+    /// TRUNCATE, DELETE or UPDATE removed or overwrote are put back. Refused, changing
+    /// nothing, when the table changed in a way that makes it unsafe (a new table of the
+    /// same name, other columns, no primary key to match overwritten rows by). Connects
+    /// as the proxy's database user; the password comes from $HOLDPOINT_UPSTREAM_PASSWORD.
+    Restore(recovery_cmd::RestoreArgs),
 }
 
 /// Runs the command line.
@@ -190,6 +203,8 @@ pub fn run() -> ExitCode {
         Command::Agent(command) => agents::run(&command),
         Command::Serve(args) => serve::run(&args),
         Command::Pg(args) => pg::run(&args),
+        Command::Recovery(command) => recovery_cmd::run(&command),
+        Command::Restore(args) => recovery_cmd::restore(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

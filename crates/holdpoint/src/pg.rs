@@ -16,11 +16,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use holdpoint_core::{Action, AnalysisContext, Environment, Surface};
+use holdpoint_core::recovery::{self, Loss, Recoverable};
+use holdpoint_core::{Action, AnalysisContext, Environment, Risk, Surface};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
 use holdpoint_policy::Outcome;
-use holdpoint_store::{Executed, Store as _};
+use holdpoint_store::{Executed, RecoveryPoint, Store as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -546,6 +547,14 @@ enum Slot {
         started: Instant,
         tags: Vec<String>,
         error: Option<String>,
+        /// Replies to statements holdpoint added to keep a recovery point: not the
+        /// client's, so not shown to it.
+        hide: usize,
+        /// The tag the client is owed when holdpoint did its statement another way (a
+        /// `DROP TABLE` done as a move).
+        tag: Option<String>,
+        /// The recovery point kept, recorded once the statement succeeded.
+        kept: Option<Box<RecoveryPoint>>,
     },
     /// An `Execute` of an extended-protocol statement: done at its command tag or error.
     Execute {
@@ -616,7 +625,7 @@ struct Context {
 
 /// What becomes of a statement.
 enum Verdict {
-    Forward(Action),
+    Forward(Action, Risk),
     Refuse(Fields),
 }
 
@@ -647,9 +656,19 @@ async fn forward_client(
             b'Q' => {
                 let sql = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 match cx.decide(&sql).await? {
-                    Verdict::Forward(action) => {
-                        cx.link.push(simple(Some(action)));
-                        frame
+                    Verdict::Forward(action, risk) => {
+                        match (risk, recovery::plan(&sql)) {
+                            (Risk::Destroy, Some(plan)) => {
+                                // Keep what it would destroy, in the same transaction.
+                                let (query, slot) = cx.keeping(&plan, action, &sql)?;
+                                cx.link.push(slot);
+                                wire::query_message(&query)
+                            }
+                            _ => {
+                                cx.link.push(simple(Some(action)));
+                                frame
+                            }
+                        }
                     }
                     Verdict::Refuse(refusal) => {
                         cx.link.push(simple(None));
@@ -661,7 +680,7 @@ async fn forward_client(
                 let parse =
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 match cx.decide(&parse.query).await? {
-                    Verdict::Forward(action) => {
+                    Verdict::Forward(action, _) => {
                         statements.insert(parse.statement, Some(action));
                         frame
                     }
@@ -735,7 +754,15 @@ fn simple(action: Option<Action>) -> Slot {
         started: Instant::now(),
         tags: Vec::new(),
         error: None,
+        hide: 0,
+        tag: None,
+        kept: None,
     }
+}
+
+/// A string as a SQL literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Server to client: refusals rewritten, outcomes recorded.
@@ -783,9 +810,13 @@ async fn forward_upstream(
             }
             b'C' => {
                 let tag = wire::command_tag(&frame).unwrap_or_default();
+                if cx.hidden(Some(&tag)) {
+                    continue;
+                }
                 cx.complete_front(Completion::Tag(tag));
                 frame
             }
+            b'N' if cx.hidden(None) => continue,
             b'I' => {
                 cx.complete_front(Completion::Tag("EMPTY".to_owned()));
                 frame
@@ -795,7 +826,10 @@ async fn forward_upstream(
                 frame
             }
             b'Z' => {
-                cx.ready();
+                let owed = cx.ready().await;
+                if let Some(tag) = owed {
+                    cx.link.send(&[wire::command_complete(&tag)]).await?;
+                }
                 frame
             }
             _ => frame,
@@ -852,7 +886,9 @@ impl Context {
             let reasons = decided.decision.reasons.join("; ");
             let record = decided.settlement.decided.seq;
             match decided.settlement.outcome {
-                Outcome::Allow => return Ok(Verdict::Forward(decided.action)),
+                Outcome::Allow => {
+                    return Ok(Verdict::Forward(decided.action, decided.decision.risk));
+                }
                 Outcome::Deny => {
                     return Ok(Verdict::Refuse(
                         Fields::new(
@@ -987,10 +1023,11 @@ impl Context {
     }
 
     /// Ready for the next query: simple queries and pipelines up to this point are done.
-    fn ready(&self) {
+    /// Returns the tag the client is still owed, if any.
+    async fn ready(&self) -> Option<String> {
         let finished: Vec<Slot> = {
             let Ok(mut pending) = self.link.pending.lock() else {
-                return;
+                return None;
             };
             let mut finished = Vec::new();
             while let Some(slot) = pending.pop_front() {
@@ -1002,16 +1039,39 @@ impl Context {
             }
             finished
         };
+        let mut owed = None;
         for slot in finished {
             match slot {
                 Slot::Simple {
                     action: Some(action),
                     started,
-                    tags,
+                    mut tags,
                     error,
+                    tag,
+                    kept,
+                    ..
                 } => match error {
                     Some(error) => self.record(&action, "failed", error, started),
-                    None => self.record(&action, "succeeded", tags.join(", "), started),
+                    None => {
+                        tags.extend(tag.clone());
+                        owed = tag;
+                        if let Some(point) = kept {
+                            let id = point.id.clone();
+                            let kept = self
+                                .proxy
+                                .state
+                                .blocking(move |store| store.keep_recovery(&point, now_ms()))
+                                .await;
+                            if let Err(e) = kept {
+                                eprintln!(
+                                    "holdpoint pg: recovery point {id} was kept in the database but not recorded: {}",
+                                    e.message()
+                                );
+                            }
+                            tags.push(format!("recovery point {id} kept"));
+                        }
+                        self.record(&action, "succeeded", tags.join(", "), started);
+                    }
                 },
                 Slot::Execute {
                     action: Some(action),
@@ -1025,6 +1085,127 @@ impl Context {
                 _ => {}
             }
         }
+        owed
+    }
+
+    /// Whether this reply answers a statement holdpoint added (and so is not shown);
+    /// `tag` is its command tag, for counting the rows a copy kept.
+    fn hidden(&self, tag: Option<&str>) -> bool {
+        let Ok(mut pending) = self.link.pending.lock() else {
+            return false;
+        };
+        let Some(Slot::Simple { hide, kept, .. }) = pending.front_mut() else {
+            return false;
+        };
+        if *hide == 0 {
+            return false;
+        }
+        if let Some(tag) = tag {
+            *hide -= 1;
+            if let (Some(rows), Some(point)) = (tag.strip_prefix("SELECT "), kept.as_mut()) {
+                point.rows = rows.parse().ok();
+            }
+        }
+        true
+    }
+
+    /// The query that keeps what `plan` would destroy and then runs `sql` (or, for a
+    /// plain `DROP TABLE`, moves the table instead), and the reply it is owed.
+    fn keeping(
+        &self,
+        plan: &Recoverable,
+        action: Action,
+        sql: &str,
+    ) -> Result<(String, Slot), Fault> {
+        let id = holdpoint_store::new_id("rcv").map_err(|e| Fault::Upstream(e.to_string()))?;
+        let kept_as = id.replace('-', "_");
+        let table = literal(&plan.table);
+        let setup = "CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
+             CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now());";
+        let remember = |loss: Loss| {
+            format!(
+                "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
+                 SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = t",
+                kept = literal(&kept_as),
+                loss = literal(loss.as_str())
+            )
+        };
+        let (query, hide, tag) = if plan.loss == Loss::Drop && !plan.cascade {
+            // Moved, not dropped, when nothing else depends on it; otherwise the same
+            // error DROP would give.
+            let missing = if sql.to_ascii_lowercase().contains("if exists") {
+                "RETURN;".to_owned()
+            } else {
+                format!(
+                    "RAISE EXCEPTION 'table % does not exist', {table} USING ERRCODE = '42P01';"
+                )
+            };
+            let quote = format!("$hp_{}$", self.link.nonce);
+            if plan.table.contains(&quote) {
+                return Err(Fault::Client(
+                    "a table name holdpoint cannot quote".to_owned(),
+                ));
+            }
+            (
+                format!(
+                    "{setup} DO {quote} DECLARE t regclass := to_regclass({table}); BEGIN \
+                     IF t IS NULL THEN {missing} END IF; \
+                     IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
+                        OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
+                       RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
+                     END IF; \
+                     {remember}; \
+                     EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
+                     EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t); \
+                     END {quote}",
+                    remember = remember(Loss::Drop),
+                    kept = literal(&kept_as),
+                ),
+                3,
+                Some("DROP TABLE".to_owned()),
+            )
+        } else {
+            (
+                format!(
+                    "{setup} {remember}; CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; {sql}",
+                    remember = remember(plan.loss).replace(
+                        "WHERE c.oid = t",
+                        &format!("WHERE c.oid = {table}::regclass")
+                    ),
+                    rows = plan.affected_rows(),
+                ),
+                4,
+                None,
+            )
+        };
+        let upstream = &self.proxy.upstream;
+        let point = RecoveryPoint {
+            id,
+            loss: plan.loss.as_str().to_owned(),
+            table: plan.table.clone(),
+            address: upstream.address.clone(),
+            database: upstream.database.clone(),
+            user: upstream.user.clone(),
+            statement: sql.to_owned(),
+            digest: action.digest().to_string(),
+            agent: action.agent.clone(),
+            session: action.session.clone(),
+            rows: None,
+            created_ms: now_ms(),
+            state: "kept".to_owned(),
+        };
+        Ok((
+            query,
+            Slot::Simple {
+                action: Some(action),
+                started: Instant::now(),
+                tags: Vec::new(),
+                error: None,
+                hide,
+                tag,
+                kept: Some(Box::new(point)),
+            },
+        ))
     }
 
     /// Records what a statement did, bound to its action's digest. Not waited for: the

@@ -792,3 +792,143 @@ fn copy_in_both_directions_passes_through_once_decided() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
 }
+
+/// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
+fn approved(setup: &Setup, proxy: &Proxy, token: &str, db: &Database, sql: &[&str]) -> Output {
+    let output = proxy.psql("claude", token, &db.name, sql);
+    let err = stderr(&output);
+    assert!(
+        err.contains("held this statement"),
+        "{sql:?} was not held: {err}"
+    );
+    let id = request_id(&err);
+    let (code, text) = setup.approve(
+        &id,
+        "alice",
+        Some(&format!("postgres:{}@production", db.name)),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let output = proxy.psql("claude", token, &db.name, sql);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{sql:?} after approval: {}",
+        stderr(&output)
+    );
+    output
+}
+
+/// The newest recovery point's id, from `holdpoint recovery list`.
+fn newest_recovery(setup: &Setup) -> (String, String) {
+    let list = setup.run(&["recovery", "list"], "");
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let text = crate::stdout(&list);
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("no recovery point: {text}"))
+        .to_owned();
+    (line.split_whitespace().next().unwrap().to_owned(), line)
+}
+
+fn restore(setup: &Setup, id: &str) -> (Option<i32>, String) {
+    let mut t = setup.terminal(&["restore", id, "--as", "alice"]);
+    t.answer("secret for", crate::setup::SECRET);
+    t.finish()
+}
+
+#[test]
+fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() {
+    let (setup, token) = world("pg-recovery");
+    let db = Database::new("recovery");
+    db.seed(1206);
+    db.direct("CREATE INDEX users_email ON users (email)");
+    let proxy = Proxy::start(&setup, &db, &["--no-wait"]);
+
+    // DROP TABLE: the table is moved aside, not dropped; the client sees DROP TABLE.
+    let output = approved(&setup, &proxy, &token, &db, &["DROP TABLE users"]);
+    assert!(
+        crate::stdout(&output).contains("DROP TABLE"),
+        "{}",
+        crate::stdout(&output)
+    );
+    assert_eq!(
+        db.direct("SELECT to_regclass('public.users') IS NULL"),
+        "t",
+        "the table is gone for the agent"
+    );
+    let (id, line) = newest_recovery(&setup);
+    assert!(line.contains("drop") && line.contains("users"), "{line}");
+    let (code, text) = restore(&setup, &id);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        db.direct("SELECT count(*) FROM users"),
+        "1206",
+        "every row is back"
+    );
+    assert_eq!(
+        db.direct("SELECT count(*) FROM pg_indexes WHERE tablename = 'users'"),
+        "2",
+        "with its indexes"
+    );
+    let again = setup.run(&["restore", &id], "");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already restored"),
+        "{}",
+        stderr(&again)
+    );
+
+    // TRUNCATE and a whole-table DELETE: the rows are copied first, in the same
+    // transaction, and put back.
+    for sql in ["TRUNCATE users", "DELETE FROM users"] {
+        approved(&setup, &proxy, &token, &db, &[sql]);
+        assert_eq!(db.direct("SELECT count(*) FROM users"), "0", "{sql} ran");
+        let (id, line) = newest_recovery(&setup);
+        assert!(line.contains("1206 rows"), "{line}");
+        let (code, text) = restore(&setup, &id);
+        assert_eq!(code, Some(0), "{text}");
+        assert_eq!(
+            db.direct("SELECT count(*) FROM users"),
+            "1206",
+            "{sql} undone"
+        );
+    }
+
+    // A whole-table UPDATE: the old values come back by primary key.
+    approved(
+        &setup,
+        &proxy,
+        &token,
+        &db,
+        &["UPDATE users SET email = 'x'"],
+    );
+    assert_eq!(db.direct("SELECT count(DISTINCT email) FROM users"), "1");
+    let (id, _) = newest_recovery(&setup);
+    let (code, text) = restore(&setup, &id);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 77"),
+        "user77@example.com"
+    );
+
+    // Restoring over a table of the same name made since is refused, changing nothing.
+    approved(&setup, &proxy, &token, &db, &["DROP TABLE users"]);
+    let (id, _) = newest_recovery(&setup);
+    db.direct("CREATE TABLE users (note text)");
+    let (code, text) = restore(&setup, &id);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("exists again"), "{text}");
+    assert_eq!(
+        db.direct("SELECT count(*) FROM holdpoint_recovery.points"),
+        "1",
+        "still kept"
+    );
+
+    // The ledger has each point kept and restored, and verifies.
+    let records = setup.records();
+    let kinds = |k: &str| records.iter().filter(|r| r["kind"] == k).count();
+    assert_eq!((kinds("recovery_kept"), kinds("recovery_restored")), (5, 4));
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
