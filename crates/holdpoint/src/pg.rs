@@ -860,9 +860,22 @@ impl Context {
             executed_content: Vec::new(),
         };
         let started = Instant::now();
+        let mut first = true;
         loop {
             let analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
-            let decided = match proxy.state.decider.decide(action.clone(), analysis).await {
+            // The blast radius, for the approver: counted once, before the first decision.
+            let notes = if first && analysis.risk() >= Risk::Change {
+                blast_radius(&proxy.upstream, sql).await
+            } else {
+                Vec::new()
+            };
+            first = false;
+            let decided = match proxy
+                .state
+                .decider
+                .decide_noting(action.clone(), analysis, notes)
+                .await
+            {
                 Ok(decided) => decided,
                 Err(e) => {
                     return Ok(Verdict::Refuse(Fields::new(
@@ -1220,6 +1233,124 @@ impl Context {
         };
         self.proxy.state.decider.record(action, executed);
     }
+}
+
+/// How long counting the rows a statement would touch may take.
+const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a destructive statement would touch, counted on a connection of its own in a
+/// read-only transaction with a statement timeout: the rows a `DELETE` or `UPDATE`
+/// matches, the size and rows of a table a `DROP` or `TRUNCATE` removes. A sentence for
+/// the approver; one saying why when it cannot be counted.
+async fn blast_radius(upstream: &Upstream, sql: &str) -> Vec<String> {
+    let Some(plan) = recovery::plan(sql) else {
+        return Vec::new();
+    };
+    let counted = tokio::time::timeout(COUNT_TIMEOUT * 2, count(upstream, &plan)).await;
+    let sentence = match counted {
+        Ok(Ok(sentence)) => sentence,
+        Ok(Err(e)) => format!("the rows it would touch could not be counted: {e}"),
+        Err(_) => format!(
+            "the rows it would touch could not be counted within {} s",
+            COUNT_TIMEOUT.as_secs() * 2
+        ),
+    };
+    vec![sentence]
+}
+
+async fn count(upstream: &Upstream, plan: &Recoverable) -> Result<String, String> {
+    let (host, port) = upstream
+        .address
+        .rsplit_once(':')
+        .unwrap_or((upstream.address.as_str(), "5432"));
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(host)
+        .port(port.parse().unwrap_or(5432))
+        .user(&upstream.user)
+        .dbname(&upstream.database)
+        .application_name("holdpoint blast radius")
+        .connect_timeout(COUNT_TIMEOUT);
+    if let Some(password) = &upstream.password {
+        config.password(password);
+    }
+    let (mut client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        COUNT_TIMEOUT.as_millis()
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let error = |e: tokio_postgres::Error| {
+        e.as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+    };
+    let sentence = match plan.loss {
+        Loss::Delete | Loss::Update => {
+            let row = tx
+                .query_one(
+                    &format!("SELECT count(*) FROM ({}) affected", plan.affected_rows()),
+                    &[],
+                )
+                .await
+                .map_err(error)?;
+            let rows: i64 = row.get(0);
+            let verb = if plan.loss == Loss::Delete {
+                "delete"
+            } else {
+                "overwrite"
+            };
+            format!(
+                "would {verb} {rows} rows of table `{}` (counted just now)",
+                plan.table
+            )
+        }
+        Loss::Drop | Loss::Truncate => {
+            let row = tx
+                .query_one(
+                    "SELECT pg_size_pretty(pg_total_relation_size(to_regclass($1))),                      (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))",
+                    &[&plan.table],
+                )
+                .await
+                .map_err(error)?;
+            let size: Option<String> = row.get(0);
+            let estimate: Option<i64> = row.get(1);
+            let Some(size) = size else {
+                return Ok(format!("table `{}` does not exist now", plan.table));
+            };
+            let rows = match estimate {
+                Some(rows) if rows >= 0 => format!("about {rows} rows"),
+                _ => {
+                    let row = tx
+                        .query_one(&format!("SELECT count(*) FROM {}", plan.source), &[])
+                        .await
+                        .map_err(error)?;
+                    format!("{} rows", row.get::<_, i64>(0))
+                }
+            };
+            let verb = if plan.loss == Loss::Drop {
+                "drop"
+            } else {
+                "empty"
+            };
+            format!(
+                "would {verb} table `{}`: {rows}, {size} on disk",
+                plan.table
+            )
+        }
+    };
+    let _ = tx.rollback().await;
+    Ok(sentence)
 }
 
 /// Forwards a client's cancel request to the server, with the server's own key.

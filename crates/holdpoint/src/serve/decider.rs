@@ -29,6 +29,9 @@ const QUEUE: usize = 8192;
 struct Job {
     action: Action,
     analysis: Analysis,
+    /// What the caller found out beyond the analysis (a proxy's count of the rows a
+    /// statement would delete), recorded and shown to approvers with the effects.
+    notes: Vec<String>,
     reply: oneshot::Sender<Result<Decided, String>>,
 }
 
@@ -76,10 +79,21 @@ impl Decider {
 
     /// Decides and records one analysed action. An error means nothing was allowed.
     pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
+        self.decide_noting(action, analysis, Vec::new()).await
+    }
+
+    /// [`Decider::decide`], with notes to record beside the analysed effects.
+    pub async fn decide_noting(
+        &self,
+        action: Action,
+        analysis: Analysis,
+        notes: Vec<String>,
+    ) -> Result<Decided, String> {
         let (reply, answer) = oneshot::channel();
         match self.jobs.try_send(Work::Decide(Job {
             action,
             analysis,
+            notes,
             reply,
         })) {
             Ok(()) => {}
@@ -234,7 +248,11 @@ fn settle_batch(batch: Vec<Job>, store: &SqliteStore, engine: &PolicyEngine, con
     let proposals: Vec<_> = batch
         .iter()
         .zip(&decisions)
-        .map(|(job, decision)| proposal(&job.action, &job.analysis, decision, config))
+        .map(|(job, decision)| {
+            let mut proposal = proposal(&job.action, &job.analysis, decision, config);
+            proposal.effects.extend(job.notes.iter().cloned());
+            proposal
+        })
         .collect();
     let settled_all = store.settle_all(&proposals, now);
     drop(proposals);

@@ -389,6 +389,26 @@ fn a_held_statement_runs_once_after_a_human_approves_it() {
         "10",
         "nothing ran while held"
     );
+    // The approver sees the blast radius, counted before asking.
+    let shown = setup.run(&["approvals", "show", &id], "");
+    assert!(
+        crate::stdout(&shown).contains("would drop table `users`: 10 rows"),
+        "{}",
+        crate::stdout(&shown)
+    );
+    let output = proxy.psql(
+        "claude",
+        &token,
+        &db.name,
+        &["DELETE FROM users WHERE id > 4"],
+    );
+    let other = request_id(&stderr(&output));
+    let shown = setup.run(&["approvals", "show", &other], "");
+    assert!(
+        crate::stdout(&shown).contains("would delete 6 rows of table `users`"),
+        "{}",
+        crate::stdout(&shown)
+    );
 
     let target = format!("postgres:{}@production", db.name);
     let (code, text) = setup.approve(&id, "alice", Some(&target));
