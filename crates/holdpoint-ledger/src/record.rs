@@ -40,10 +40,12 @@ pub enum Kind {
     RecoveryRestored,
     /// A recovery point was deleted for good.
     RecoveryPurged,
+    /// Something found out after a request was opened (a blast radius) was added to it.
+    ApprovalNoted,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::RecoveryKept,
         Kind::RecoveryRestored,
         Kind::RecoveryPurged,
+        Kind::ApprovalNoted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Kind {
             Kind::RecoveryKept => "recovery_kept",
             Kind::RecoveryRestored => "recovery_restored",
             Kind::RecoveryPurged => "recovery_purged",
+            Kind::ApprovalNoted => "approval_noted",
         }
     }
 

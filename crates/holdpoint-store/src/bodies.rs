@@ -142,6 +142,12 @@ pub struct HumanAdded {
     pub admin: bool,
 }
 
+/// `approval_noted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalNoted {
+    pub note: String,
+}
+
 /// `recovery_restored` and `recovery_purged`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoverySettled {

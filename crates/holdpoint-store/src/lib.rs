@@ -187,14 +187,18 @@ pub trait Store: Send + Sync {
     /// finds) the request that holds it.
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError>;
     /// Settles several proposals in one transaction, so that they share one sync: what a
-    /// server does under load. Each proposal succeeds or fails on its own; the outer
-    /// error means none was recorded.
+    /// server does under load; `also` are further entries appended in the same
+    /// transaction (outcomes waiting to be recorded). Each proposal succeeds or fails on
+    /// its own; the outer error means none was recorded.
     fn settle_all(
         &self,
         proposals: &[Proposal<'_>],
+        also: &[Entry],
         now_ms: i64,
     ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError>;
     fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
+    /// Adds a sentence to a pending request's effects (what approvers read), recorded.
+    fn note_approval(&self, id: &str, note: &str, now_ms: i64) -> Result<(), StoreError>;
     /// Requests, newest first; pending ones whose time is up are marked expired first.
     fn approvals(&self, now_ms: i64) -> Result<Vec<ApprovalRequest>, StoreError>;
     /// One human's answer to a request.

@@ -938,26 +938,60 @@ impl Store for SqliteStore {
     fn settle_all(
         &self,
         proposals: &[Proposal<'_>],
+        also: &[Entry],
         now_ms: i64,
     ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError> {
         self.write(|tx| {
+            if !also.is_empty() {
+                append_in(tx, self.key.as_ref(), also, now_ms)?;
+            }
             let mut out = Vec::with_capacity(proposals.len());
             for proposal in proposals {
                 // A savepoint per proposal: one that fails leaves no half of itself
                 // behind and does not take the others with it.
-                tx.execute_batch("SAVEPOINT proposal")?;
+                // Prepared once per connection: these run for every proposal.
+                tx.prepare_cached("SAVEPOINT proposal")?.execute([])?;
                 match settle_in(tx, self.key.as_ref(), proposal, now_ms) {
                     Ok(settlement) => {
-                        tx.execute_batch("RELEASE proposal")?;
+                        tx.prepare_cached("RELEASE proposal")?.execute([])?;
                         out.push(Ok(settlement));
                     }
                     Err(e) => {
-                        tx.execute_batch("ROLLBACK TO proposal; RELEASE proposal")?;
+                        tx.prepare_cached("ROLLBACK TO proposal")?.execute([])?;
+                        tx.prepare_cached("RELEASE proposal")?.execute([])?;
                         out.push(Err(e));
                     }
                 }
             }
             Ok(out)
+        })
+    }
+
+    fn note_approval(&self, id: &str, note: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let Some(mut request) = load_approval(tx, id)? else {
+                return Err(StoreError::NotFound {
+                    what: "approval request",
+                    id: id.to_owned(),
+                });
+            };
+            request.effects.push(note.to_owned());
+            save_approval(tx, &request)?;
+            let entry = Entry::new(
+                Kind::ApprovalNoted,
+                Actors {
+                    agent: Some(request.agent.clone()),
+                    session: request.session.clone(),
+                    ..Actors::default()
+                },
+                json(&bodies::ApprovalNoted {
+                    note: note.to_owned(),
+                }),
+            )
+            .digest(request.digest.clone())
+            .approval(request.id.clone());
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
+            Ok(())
         })
     }
 

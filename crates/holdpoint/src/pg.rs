@@ -29,6 +29,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use crate::home::{Home, now_ms};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
+use crate::serve::decider::Early;
 use crate::{Failure, exit, local};
 
 /// The largest message either side may send.
@@ -860,23 +861,16 @@ impl Context {
             executed_content: Vec::new(),
         };
         let started = Instant::now();
-        let mut first = true;
         loop {
             let analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
-            // The blast radius, for the approver: counted once, before the first decision.
-            let notes = if first && analysis.risk() >= Risk::Change {
-                blast_radius(&proxy.upstream, sql).await
-            } else {
-                Vec::new()
-            };
-            first = false;
             let decided = match proxy
                 .state
                 .decider
-                .decide_noting(action.clone(), analysis, notes)
+                .decide_read_early(action.clone(), analysis)
                 .await
             {
-                Ok(decided) => decided,
+                Ok(Early::Read(action)) => return Ok(Verdict::Forward(action, Risk::Read)),
+                Ok(Early::Settled(decided)) => *decided,
                 Err(e) => {
                     return Ok(Verdict::Refuse(Fields::new(
                         "ERROR",
@@ -890,6 +884,20 @@ impl Context {
             if decided.settlement.new_request
                 && let Some(approval) = &decided.settlement.approval
             {
+                // The blast radius, for the approver, counted once the statement is held.
+                for note in blast_radius(&proxy.upstream, sql).await {
+                    let (id, note) = (approval.id.clone(), note.clone());
+                    if let Err(e) = proxy
+                        .state
+                        .blocking(move |store| store.note_approval(&id, &note, now_ms()))
+                        .await
+                    {
+                        eprintln!(
+                            "holdpoint pg: the blast radius was not added: {}",
+                            e.message()
+                        );
+                    }
+                }
                 proxy.state.changed();
                 proxy
                     .state

@@ -1,18 +1,20 @@
-//! The thread that decides and records proposals in batches.
+//! The threads that decide and record proposals in batches.
 //!
-//! Every decision is durable before it is answered, and a durable commit costs a sync of
-//! the disk. One thread takes every proposal waiting, decides each with the grants and
-//! freezes as they stand, and settles the batch in one transaction: one sync for many
-//! decisions (group commit). Under light load a batch is one proposal and nothing waits.
+//! A decision is durable before it is answered (except the reads a proxy may run at
+//! once), and a durable commit costs a sync of the disk. One thread takes every proposal
+//! waiting and decides each with the grants and freezes as they stand; another settles
+//! everything decided meanwhile in one transaction: one sync for many decisions (group
+//! commit). Under light load a batch is one proposal and nothing waits.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant, SystemTime};
 
-use holdpoint_core::{Action, Analysis};
+use holdpoint_core::{Action, Analysis, Risk};
 use holdpoint_ledger::Entry;
 use holdpoint_policy::PolicyEngine;
+use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::Executed;
 use holdpoint_store::{SqliteStore, Store as _};
 use tokio::sync::oneshot;
@@ -29,10 +31,23 @@ const QUEUE: usize = 8192;
 struct Job {
     action: Action,
     analysis: Analysis,
-    /// What the caller found out beyond the analysis (a proxy's count of the rows a
-    /// statement would delete), recorded and shown to approvers with the effects.
-    notes: Vec<String>,
-    reply: oneshot::Sender<Result<Decided, String>>,
+    reply: Reply,
+}
+
+/// How a proposal is answered.
+enum Reply {
+    /// After its records are durable.
+    Settled(oneshot::Sender<Result<Decided, String>>),
+    /// At once when policy allows it as a read, before its records are durable (they
+    /// are within the batch); otherwise after, as `Settled`.
+    ReadEarly(oneshot::Sender<Result<Early, String>>),
+}
+
+/// The answer to [`Decider::decide_read_early`].
+pub(crate) enum Early {
+    /// Allowed as a read; its records follow in the same batch.
+    Read(Action),
+    Settled(Box<Decided>),
 }
 
 /// What the thread is given: a proposal to decide, or an outcome to record.
@@ -49,17 +64,26 @@ pub(crate) struct Decider {
 }
 
 impl Decider {
+    /// Starts the two threads: one decides (reading grants and freezes through
+    /// `reader`, a connection of its own), one writes through `store`.
     pub fn start(
         store: Arc<SqliteStore>,
+        reader: SqliteStore,
         engine: PolicyEngine,
         config: Config,
         holdpoint_home: PathBuf,
     ) -> Result<Self, Failure> {
         let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
+        let (persist, persisting) = std::sync::mpsc::sync_channel(QUEUE);
         let mut policies = Policies::new(engine, holdpoint_home.join("policies"));
+        let writer_config = config.clone();
+        std::thread::Builder::new()
+            .name("holdpoint-writer".to_owned())
+            .spawn(move || write(&persisting, &store, &writer_config))
+            .map_err(|e| Failure::internal(format!("cannot start the ledger thread: {e}")))?;
         std::thread::Builder::new()
             .name("holdpoint-decider".to_owned())
-            .spawn(move || run(&queue, &store, &mut policies, &config))
+            .spawn(move || run(&queue, &persist, &reader, &mut policies, &config))
             .map_err(|e| Failure::internal(format!("cannot start the decision thread: {e}")))?;
         Ok(Decider {
             jobs,
@@ -77,71 +101,220 @@ impl Decider {
         }
     }
 
-    /// Decides and records one analysed action. An error means nothing was allowed.
-    pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
-        self.decide_noting(action, analysis, Vec::new()).await
+    fn send(&self, job: Job) -> Result<(), String> {
+        match self.jobs.try_send(Work::Decide(job)) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                Err("holdpoint is overloaded: too many decisions are waiting".to_owned())
+            }
+            Err(TrySendError::Disconnected(_)) => Err("the decision thread has stopped".to_owned()),
+        }
     }
 
-    /// [`Decider::decide`], with notes to record beside the analysed effects.
-    pub async fn decide_noting(
+    /// Decides and records one analysed action; answers once the records are durable.
+    /// An error means nothing was allowed.
+    pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job {
+            action,
+            analysis,
+            reply: Reply::Settled(reply),
+        })?;
+        answer
+            .await
+            .map_err(|_| "the decision thread dropped the request".to_owned())?
+    }
+
+    /// [`Decider::decide`], but an action policy allows as a read is answered as soon
+    /// as it is decided, its records made durable with the rest of the batch: what a
+    /// proxy's reads may do. Changes and destroys still wait for durability.
+    pub async fn decide_read_early(
         &self,
         action: Action,
         analysis: Analysis,
-        notes: Vec<String>,
-    ) -> Result<Decided, String> {
+    ) -> Result<Early, String> {
         let (reply, answer) = oneshot::channel();
-        match self.jobs.try_send(Work::Decide(Job {
+        self.send(Job {
             action,
             analysis,
-            notes,
-            reply,
-        })) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err("holdpoint is overloaded: too many decisions are waiting".to_owned());
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err("the decision thread has stopped".to_owned());
-            }
-        }
+            reply: Reply::ReadEarly(reply),
+        })?;
         answer
             .await
             .map_err(|_| "the decision thread dropped the request".to_owned())?
     }
 }
 
-fn run(queue: &Receiver<Work>, store: &SqliteStore, policies: &mut Policies, config: &Config) {
+impl Reply {
+    fn fail(self, message: String) {
+        match self {
+            Reply::Settled(reply) => {
+                let _ = reply.send(Err(message));
+            }
+            Reply::ReadEarly(reply) => {
+                let _ = reply.send(Err(message));
+            }
+        }
+    }
+}
+
+/// What the deciding thread hands the writing thread.
+enum Persist {
+    Decided {
+        action: Action,
+        analysis: Analysis,
+        decision: Decision,
+        /// `None` when the answer was already given (an allowed read).
+        reply: Option<Reply>,
+    },
+    Outcome(Entry),
+}
+
+/// The deciding thread: decides what is waiting, answers allowed reads that may go at
+/// once, and hands everything to the writing thread. While the writer waits for the
+/// disk, the next decisions are made, and they are written together.
+fn run(
+    queue: &Receiver<Work>,
+    persist: &SyncSender<Persist>,
+    reader: &SqliteStore,
+    policies: &mut Policies,
+    config: &Config,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch = Vec::new();
-        let mut outcomes = Vec::new();
         let mut next = Some(first);
         while let Some(work) = next {
             match work {
                 Work::Decide(job) => batch.push(job),
-                Work::Record(entry) => outcomes.push(entry),
+                Work::Record(entry) => {
+                    if persist.send(Persist::Outcome(entry)).is_err() {
+                        return;
+                    }
+                }
             }
-            if batch.len() + outcomes.len() >= MAX_BATCH {
+            if batch.len() >= MAX_BATCH {
                 break;
             }
             next = queue.try_recv().ok();
         }
-        if !outcomes.is_empty()
-            && let Err(e) = store.append(&outcomes, now_ms())
-        {
-            eprintln!(
-                "holdpoint: {} outcomes were not recorded: {e}",
-                outcomes.len()
-            );
-        }
         if batch.is_empty() {
             continue;
         }
-        match policies.current() {
-            Ok(engine) => settle_batch(batch, store, engine, config),
+        let engine = match policies.current() {
+            Ok(engine) => engine,
             Err(message) => {
                 // Fail closed: nothing is decided with policies that do not load.
                 for job in batch {
-                    let _ = job.reply.send(Err(message.clone()));
+                    job.reply.fail(message.clone());
+                }
+                continue;
+            }
+        };
+        // The grants and freezes as they stand now, also those the command line changed.
+        let (grants, freezes) = match scope(reader) {
+            Ok(scope) => scope,
+            Err(failure) => {
+                for job in batch {
+                    job.reply.fail(failure.message.clone());
+                }
+                continue;
+            }
+        };
+        let now = now_ms();
+        for job in batch {
+            let decision = decide(
+                engine,
+                config,
+                &job.action,
+                &job.analysis,
+                now,
+                &grants,
+                &freezes,
+            );
+            let reply = match job.reply {
+                Reply::ReadEarly(early)
+                    if decision.outcome == Outcome::Allow && decision.risk == Risk::Read =>
+                {
+                    let _ = early.send(Ok(Early::Read(job.action.clone())));
+                    None
+                }
+                other => Some(other),
+            };
+            let handed = persist.send(Persist::Decided {
+                action: job.action,
+                analysis: job.analysis,
+                decision,
+                reply,
+            });
+            if handed.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The writing thread: settles everything waiting in one transaction (one sync), then
+/// answers those that wait for durability.
+fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
+    while let Ok(first) = queue.recv() {
+        let mut decided = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut next = Some(first);
+        while let Some(item) = next {
+            match item {
+                Persist::Decided {
+                    action,
+                    analysis,
+                    decision,
+                    reply,
+                } => decided.push((action, analysis, decision, reply)),
+                Persist::Outcome(entry) => outcomes.push(entry),
+            }
+            if decided.len() + outcomes.len() >= 4 * MAX_BATCH {
+                break;
+            }
+            next = queue.try_recv().ok();
+        }
+        let now = now_ms();
+        let proposals: Vec<_> = decided
+            .iter()
+            .map(|(action, analysis, decision, _)| proposal(action, analysis, decision, config))
+            .collect();
+        let written = store.settle_all(&proposals, &outcomes, now);
+        drop(proposals);
+        match written {
+            Ok(results) => {
+                for ((action, analysis, decision, reply), result) in
+                    decided.into_iter().zip(results)
+                {
+                    let answer = result
+                        .map(|settlement| settled(action, analysis, decision, settlement))
+                        .map_err(|e| format!("cannot record the decision: {e}"));
+                    match (reply, answer) {
+                        (Some(Reply::Settled(reply)), answer) => {
+                            let _ = reply.send(answer);
+                        }
+                        (Some(Reply::ReadEarly(reply)), answer) => {
+                            let _ = reply.send(answer.map(|d| Early::Settled(Box::new(d))));
+                        }
+                        (None, Err(e)) => eprintln!("holdpoint: a read ran, but {e}"),
+                        (None, Ok(_)) => {}
+                    }
+                }
+            }
+            Err(e) => {
+                if !outcomes.is_empty() {
+                    eprintln!(
+                        "holdpoint: {} outcomes were not recorded: {e}",
+                        outcomes.len()
+                    );
+                }
+                for (_, _, _, reply) in decided {
+                    if let Some(reply) = reply {
+                        reply.fail(format!("cannot record the decision: {e}"));
+                    } else {
+                        eprintln!("holdpoint: a read ran, but its decision was not recorded: {e}");
+                    }
                 }
             }
         }
@@ -217,60 +390,4 @@ fn load(dir: &Path) -> Result<PolicyEngine, String> {
         Vec::new()
     };
     PolicyEngine::load(&sources).map_err(|e| local::invalid_policy(e).message)
-}
-
-fn settle_batch(batch: Vec<Job>, store: &SqliteStore, engine: &PolicyEngine, config: &Config) {
-    let now = now_ms();
-    // The grants and freezes as they stand now, also those the command line changed.
-    let (grants, freezes) = match scope(store) {
-        Ok(scope) => scope,
-        Err(failure) => {
-            for job in batch {
-                let _ = job.reply.send(Err(failure.message.clone()));
-            }
-            return;
-        }
-    };
-    let decisions: Vec<_> = batch
-        .iter()
-        .map(|job| {
-            decide(
-                engine,
-                config,
-                &job.action,
-                &job.analysis,
-                now,
-                &grants,
-                &freezes,
-            )
-        })
-        .collect();
-    let proposals: Vec<_> = batch
-        .iter()
-        .zip(&decisions)
-        .map(|(job, decision)| {
-            let mut proposal = proposal(&job.action, &job.analysis, decision, config);
-            proposal.effects.extend(job.notes.iter().cloned());
-            proposal
-        })
-        .collect();
-    let settled_all = store.settle_all(&proposals, now);
-    drop(proposals);
-    match settled_all {
-        Ok(results) => {
-            for ((job, decision), result) in batch.into_iter().zip(decisions).zip(results) {
-                let answer = result
-                    .map(|settlement| settled(job.action, job.analysis, decision, settlement))
-                    .map_err(|e| format!("cannot record the decision: {e}"));
-                let _ = job.reply.send(answer);
-            }
-        }
-        Err(e) => {
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(format!("cannot record the decision: {e}")));
-            }
-        }
-    }
 }

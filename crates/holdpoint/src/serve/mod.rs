@@ -119,8 +119,17 @@ impl AppState {
             .map(|store| store.with_anchor(home.anchor()))
             .map_err(|e| Failure::internal(e.to_string()))?;
         let store = Arc::new(store);
-        let decider =
-            decider::Decider::start(Arc::clone(&store), engine, config.clone(), home.dir.clone())?;
+        // The decisions read grants and freezes through a connection of their own, so
+        // they never wait for the writer's sync.
+        let reader = SqliteStore::open_to_read(&home.store())
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let decider = decider::Decider::start(
+            Arc::clone(&store),
+            reader,
+            engine,
+            config.clone(),
+            home.dir.clone(),
+        )?;
         let notifier = notify::Notifier::start(config.webhooks.clone());
         let (changes, _) = tokio::sync::watch::channel(0);
         Ok(AppState(Arc::new(Shared {

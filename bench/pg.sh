@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# pgbench against the same database three ways in one run: directly, through
+# `holdpoint pg` (deciding and recording every statement), and through pgbouncer (in the
+# path, understanding nothing). Select-only over the simple and the extended protocol,
+# and the default TPC-B-like run, 4 clients each; figures as transactions per second and
+# as ratios to direct. The runs of one workload are interleaved, so a busier moment of
+# this shared machine hits all three alike.
+#
+#   bash bench/pg.sh               # 10 s per run
+#   DURATION=30 bash bench/pg.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
+DURATION="${DURATION:-10}"
+SCALE="${SCALE:-10}"
+CLIENTS=4
+for tool in pgbench pgbouncer script; do
+    if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
+        echo "installing what the benchmark needs"
+        apt-get update -qq && apt-get install -y -qq postgresql-contrib pgbouncer bsdutils
+        break
+    fi
+done
+pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+
+cargo build --release -p holdpoint --quiet
+bin="$CARGO_TARGET_DIR/release/holdpoint"
+work="$(mktemp -d)"
+chmod 755 "$work"
+db="hp_bench_$$"
+cleanup() {
+    kill "${proxy:-}" "${bouncer:-}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $db" >/dev/null
+pgbench -q -i -s "$SCALE" -h 127.0.0.1 -U postgres "$db" >/dev/null 2>&1
+
+export HOLDPOINT_HOME="$work/home"
+"$bin" init >/dev/null
+secret="bench secret 123"
+printf '%s\n%s\n' "$secret" "$secret" | script -qec "$bin human add bench" /dev/null >/dev/null
+printf '%s\n' "$secret" | script -qec "$bin agent add pgbench --write $work/token" /dev/null >/dev/null
+
+hp_port=$((20000 + RANDOM % 10000))
+pgb_port=$((30000 + RANDOM % 10000))
+# Development: TPC-B's updates and inserts are `change`, which policy allows there.
+"$bin" pg --listen "127.0.0.1:$hp_port" --upstream "postgres://postgres@127.0.0.1:5432/$db" \
+    --env development --no-wait 2>"$work/pg.log" &
+proxy=$!
+
+cat >"$work/pgbouncer.ini" <<INI
+[databases]
+$db = host=127.0.0.1 port=5432 dbname=$db user=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $pgb_port
+auth_type = trust
+auth_file = $work/users.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 20
+logfile = $work/pgbouncer.log
+syslog = 0
+pidfile = $work/pgbouncer.pid
+unix_socket_dir =
+INI
+echo '"postgres" ""' >"$work/users.txt"
+if [ "$(id -u)" = 0 ]; then chown -R postgres "$work"; bouncer_user=(-u postgres); else bouncer_user=(); fi
+/usr/sbin/pgbouncer "${bouncer_user[@]}" -q "$work/pgbouncer.ini" &
+bouncer=$!
+for _ in $(seq 100); do
+    grep -q "agents connect" "$work/pg.log" 2>/dev/null && pg_isready -q -h 127.0.0.1 -p "$pgb_port" && break
+    sleep 0.1
+done
+
+tps() { # target, pgbench options...
+    local target=$1; shift
+    local -a conn
+    case $target in
+        direct)    conn=(-h 127.0.0.1 -p 5432 -U postgres) ;;
+        holdpoint) conn=(-h 127.0.0.1 -p "$hp_port" -U pgbench) ;;
+        pgbouncer) conn=(-h 127.0.0.1 -p "$pgb_port" -U postgres) ;;
+    esac
+    PGPASSWORD="$(cat "$work/token" 2>/dev/null || true)" \
+        pgbench "${conn[@]}" -c "$CLIENTS" -j 2 -T "$DURATION" -n "$@" "$db" 2>&1 |
+        awk '/^tps/ {print int($3)} /latency average/ {lat=$4}' | head -1
+}
+
+printf "pgbench, scale %s, %s clients, %s s per run, on %s cores shared by all\n" "$SCALE" "$CLIENTS" "$DURATION" "$(nproc)"
+printf "%-30s %10s %10s %10s   %s\n" workload direct holdpoint pgbouncer "holdpoint/direct  pgbouncer/direct"
+for workload in "select-only, simple:-S -M simple" "select-only, extended:-S -M extended" "TPC-B-like, simple:-M simple"; do
+    name=${workload%%:*}
+    read -r -a options <<<"${workload#*:}"
+    d=$(tps direct "${options[@]}")
+    h=$(tps holdpoint "${options[@]}")
+    b=$(tps pgbouncer "${options[@]}")
+    printf "%-30s %10s %10s %10s   %16.2f  %16.2f\n" "$name" "$d" "$h" "$b" \
+        "$(echo "$h / $d" | bc -l)" "$(echo "$b / $d" | bc -l)"
+done
+kill "$proxy"; wait "$proxy" 2>/dev/null || true
+decided=$("$bin" log export | grep -c '"kind":"decided"')
+executed=$("$bin" log export | grep -c '"kind":"executed"')
+echo "ledger: $decided statements decided, $executed outcomes recorded"
+"$bin" log verify
