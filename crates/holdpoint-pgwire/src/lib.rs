@@ -8,6 +8,10 @@
 
 use bytes::{Buf as _, BufMut as _, Bytes, BytesMut};
 
+mod scram;
+
+pub use scram::{Scram, ScramError};
+
 /// Protocol version 3.0, as a startup message carries it.
 pub const PROTOCOL_3_0: u32 = 196_608;
 const SSL_REQUEST: u32 = 80_877_103;

@@ -521,9 +521,17 @@ async fn open_upstream(
                         .await
                         .map_err(|e| e.to_string())?;
                 }
+                wire::Authentication::Sasl { mechanisms }
+                    if mechanisms.iter().any(|m| m == "SCRAM-SHA-256") =>
+                {
+                    let password = upstream.password.as_deref().ok_or(
+                        "it asks for a password: give it in the upstream address or $HOLDPOINT_UPSTREAM_PASSWORD",
+                    )?;
+                    scram(&mut socket, &mut buf, password).await?;
+                }
                 other => {
                     return Err(format!(
-                        "it asks for an authentication holdpoint does not speak yet ({other:?}); allow `password` or `trust` for holdpoint's user in pg_hba.conf"
+                        "it asks for an authentication holdpoint does not speak ({other:?}); use scram-sha-256, password or trust for holdpoint's user in pg_hba.conf"
                     ));
                 }
             },
@@ -537,6 +545,56 @@ async fn open_upstream(
     // What follows the authentication (parameters, key, ready) is read by the caller,
     // starting with what was already read past it.
     Ok((socket, buf))
+}
+
+/// Authenticates to the database with SCRAM-SHA-256; returns once the server proved it
+/// knows the password too (its `AuthenticationOk` follows).
+async fn scram(socket: &mut TcpStream, buf: &mut BytesMut, password: &str) -> Result<(), String> {
+    let mut random = [0u8; 18];
+    getrandom::fill(&mut random).map_err(|e| format!("no randomness: {e}"))?;
+    let nonce: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let mut exchange = wire::Scram::new(password, &nonce);
+    write_frames(
+        socket,
+        &[wire::sasl_initial_response(
+            "SCRAM-SHA-256",
+            &exchange.client_first(),
+        )],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let next = async |socket: &mut TcpStream, buf: &mut BytesMut| {
+        let frame = read_frame(socket, buf)
+            .await?
+            .ok_or("it closed the connection during authentication")?;
+        match frame.tag {
+            b'R' => wire::authentication(&frame).map_err(|e| e.to_string()),
+            b'E' => Err(wire::fields(&frame)
+                .unwrap_or_default()
+                .get(b'M')
+                .unwrap_or("refused")
+                .to_owned()),
+            other => Err(format!(
+                "an unexpected `{}` during authentication",
+                char::from(other)
+            )),
+        }
+    };
+    let wire::Authentication::SaslContinue(server_first) = next(socket, buf).await? else {
+        return Err("it broke off the SCRAM exchange".to_owned());
+    };
+    let client_final = exchange
+        .client_final(&server_first)
+        .map_err(|e| e.to_string())?;
+    write_frames(socket, &[wire::sasl_response(&client_final)])
+        .await
+        .map_err(|e| e.to_string())?;
+    let wire::Authentication::SaslFinal(server_final) = next(socket, buf).await? else {
+        return Err("it broke off the SCRAM exchange".to_owned());
+    };
+    exchange
+        .verify_server_final(&server_final)
+        .map_err(|e| e.to_string())
 }
 
 /// A reply the client is owed, in the order the server will give them.
