@@ -148,6 +148,19 @@ pub(crate) struct Config {
     pub server: ServerConfig,
     /// Incoming-webhook addresses told about every new approval request.
     pub webhooks: Vec<String>,
+    /// The databases `holdpoint pg` stands in front of.
+    pub databases: Vec<DatabaseConfig>,
+}
+
+/// One `[[database]]`: where agents connect, the real database behind it, and how held
+/// statements are handled.
+#[derive(Debug, Clone)]
+pub(crate) struct DatabaseConfig {
+    pub listen: std::net::SocketAddr,
+    pub upstream: String,
+    pub environment: Option<Environment>,
+    /// How long a held statement waits for approval; zero refuses it at once.
+    pub wait: Option<Duration>,
 }
 
 /// `[server]`: where `holdpoint serve` listens, and how hooks and `exec` reach it.
@@ -224,6 +237,7 @@ impl Default for Config {
                 sign_in_ttl: Duration::from_secs(12 * 3600),
             },
             webhooks: Vec::new(),
+            databases: Vec::new(),
         }
     }
 }
@@ -238,6 +252,17 @@ struct RawConfig {
     server: Option<RawServer>,
     #[serde(default)]
     webhook: Vec<RawWebhook>,
+    #[serde(default)]
+    database: Vec<RawDatabase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    listen: String,
+    upstream: String,
+    environment: Option<String>,
+    wait: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,6 +352,26 @@ impl RawConfig {
                     }
                 })
                 .collect::<Result<_, _>>()?,
+            databases: self
+                .database
+                .into_iter()
+                .map(|d| {
+                    Ok(DatabaseConfig {
+                        listen: d.listen.parse().map_err(|_| {
+                            format!("`[[database]] listen = \"{}\"` is not an address: write e.g. \"127.0.0.1:6432\"", d.listen)
+                        })?,
+                        environment: d
+                            .environment
+                            .map(|e| e.parse().map_err(|e| format!("[[database]]: {e}")))
+                            .transpose()?,
+                        wait: d
+                            .wait
+                            .map(|w| duration("wait", Some(w), Duration::ZERO))
+                            .transpose()?,
+                        upstream: d.upstream,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
         })
     }
 }
@@ -370,6 +415,16 @@ sign_in_ttl = "12h"
 # Told about every new approval request (JSON that Slack-style incoming webhooks accept).
 # [[webhook]]
 # url = "https://hooks.slack.com/services/..."
+
+# Databases `holdpoint pg` stands in front of (several may be listed). Agents connect to
+# `listen` with their holdpoint credential; only holdpoint holds the upstream's. The
+# password may instead come from $HOLDPOINT_UPSTREAM_PASSWORD. `wait` is how long a
+# held statement waits for approval ("0s": refuse it at once, naming the request).
+# [[database]]
+# listen = "127.0.0.1:6432"
+# upstream = "postgres://app@db.internal:5432/app"
+# environment = "production"
+# wait = "10m"
 "#;
 
 /// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.

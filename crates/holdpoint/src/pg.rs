@@ -26,7 +26,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use crate::home::{Home, now_ms};
+use crate::home::{DatabaseConfig, Home, now_ms};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
 use crate::serve::decider::Early;
@@ -39,13 +39,14 @@ const NOTICE_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PgArgs {
-    /// The address agents connect to.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:6432")]
-    listen: SocketAddr,
+    /// The address agents connect to [default: 127.0.0.1:6432].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
     /// The real database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. The password
     /// may instead be given in $HOLDPOINT_UPSTREAM_PASSWORD; agents never see it.
+    /// Without it, every [[database]] in holdpoint.toml is served.
     #[arg(long, value_name = "URL")]
-    upstream: String,
+    upstream: Option<String>,
     /// The environment this database belongs to [default: holdpoint.toml's].
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
@@ -124,7 +125,6 @@ struct Proxy {
 
 /// `holdpoint pg`.
 pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
-    let upstream = Upstream::parse(&args.upstream).map_err(Failure::usage)?;
     let mut home = Home::locate();
     home.dir = std::path::absolute(&home.dir)
         .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
@@ -133,27 +133,65 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
         .build()
         .map_err(|e| Failure::internal(format!("cannot start the proxy's runtime: {e}")))?;
     let state = AppState::open_home(home, args.env.as_deref(), None)?;
-    let wait = if args.no_wait {
-        None
-    } else {
-        Some(match &args.wait {
-            Some(text) => humantime::parse_duration(text).map_err(|e| {
-                Failure::usage(format!(
-                    "--wait `{text}` is not a duration ({e}); write e.g. 5m"
-                ))
-            })?,
-            None => state.config.exec_wait,
-        })
+    let flag_wait = match &args.wait {
+        Some(text) => Some(humantime::parse_duration(text).map_err(|e| {
+            Failure::usage(format!(
+                "--wait `{text}` is not a duration ({e}); write e.g. 5m"
+            ))
+        })?),
+        None => None,
     };
-    let proxy = Arc::new(Proxy {
-        environment: state.environment,
-        state,
-        upstream,
-        wait,
-        cancels: Mutex::new(HashMap::new()),
-        next: AtomicU64::new(1),
-    });
-    runtime.block_on(listen(proxy, args.listen))
+    // The databases: the one on the command line, or those in holdpoint.toml.
+    let databases = match &args.upstream {
+        Some(upstream) => vec![DatabaseConfig {
+            listen: args
+                .listen
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 6432))),
+            upstream: upstream.clone(),
+            environment: None,
+            wait: if args.no_wait {
+                Some(Duration::ZERO)
+            } else {
+                flag_wait
+            },
+        }],
+        None if state.config.databases.is_empty() => {
+            return Err(Failure::usage(
+                "name the database with --upstream postgres://USER@HOST:PORT/DATABASE, or list it as a [[database]] in holdpoint.toml",
+            ));
+        }
+        None => state.config.databases.clone(),
+    };
+    let mut proxies = Vec::new();
+    for database in databases {
+        let upstream = Upstream::parse(&database.upstream).map_err(Failure::usage)?;
+        let wait = database.wait.unwrap_or(state.config.exec_wait);
+        proxies.push((
+            database.listen,
+            Arc::new(Proxy {
+                environment: database.environment.unwrap_or(state.environment),
+                state: state.clone(),
+                upstream,
+                wait: (!wait.is_zero()).then_some(wait),
+                cancels: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(1),
+            }),
+        ));
+    }
+    runtime.block_on(async move {
+        let mut listeners = Vec::new();
+        for (address, proxy) in proxies {
+            listeners.push(tokio::spawn(listen(proxy, address)));
+        }
+        for listener in listeners {
+            match listener.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(failure)) => return Err(failure),
+                Err(e) => return Err(Failure::internal(e.to_string())),
+            }
+        }
+        Ok(exit::ALLOW)
+    })
 }
 
 async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {

@@ -952,3 +952,99 @@ fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() 
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+#[test]
+fn the_databases_listed_in_holdpoint_toml_are_served_by_one_proxy() {
+    let (setup, token) = world("pg-config");
+    let prod = Database::new("config_prod");
+    let dev = Database::new("config_dev");
+    prod.seed(3);
+    dev.seed(4);
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (prod_port, dev_port) = (free(), free());
+    setup.config(&format!(
+        "[[database]]\nlisten = \"127.0.0.1:{prod_port}\"\nupstream = \"postgres://postgres@{SERVER}:5432/{}\"\nenvironment = \"production\"\nwait = \"0s\"\n\n\
+         [[database]]\nlisten = \"127.0.0.1:{dev_port}\"\nupstream = \"postgres://postgres@{SERVER}:5432/{}\"\nenvironment = \"development\"\n",
+        prod.name, dev.name
+    ));
+    let mut child = setup
+        .command(&["pg"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    for _ in 0..2 {
+        let mut line = String::new();
+        log.read_line(&mut line).unwrap();
+        assert!(line.contains("agents connect to"), "{line}");
+    }
+    let psql = |port: u16, database: &str, sql: &str| {
+        Command::new("psql")
+            .args([
+                "-X",
+                "-At",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "claude",
+                "-d",
+                database,
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", &token)
+            .output()
+            .unwrap()
+    };
+    // Each listener serves its own database in its own environment.
+    assert_eq!(
+        crate::stdout(&psql(prod_port, &prod.name, "SELECT count(*) FROM users")),
+        "3\n"
+    );
+    assert_eq!(
+        crate::stdout(&psql(dev_port, &dev.name, "SELECT count(*) FROM users")),
+        "4\n"
+    );
+    let prod_update = psql(
+        prod_port,
+        &prod.name,
+        "UPDATE users SET email = 'x' WHERE id = 1",
+    );
+    assert!(
+        stderr(&prod_update).contains("held this statement"),
+        "production asks, at once: {}",
+        stderr(&prod_update)
+    );
+    let dev_update = psql(
+        dev_port,
+        &dev.name,
+        "UPDATE users SET email = 'x' WHERE id = 1",
+    );
+    assert_eq!(
+        dev_update.status.code(),
+        Some(0),
+        "development allows a change: {}",
+        stderr(&dev_update)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    // Without a database named anywhere, one clear line.
+    setup.config("");
+    let output = setup.run(&["pg"], "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("[[database]]"),
+        "{}",
+        stderr(&output)
+    );
+}
