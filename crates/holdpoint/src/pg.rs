@@ -26,7 +26,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use crate::home::{DatabaseConfig, Home, now_ms};
+use crate::home::{DatabaseConfig, now_ms};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
 use crate::serve::decider::Early;
@@ -125,13 +125,7 @@ struct Proxy {
 
 /// `holdpoint pg`.
 pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
-    let mut home = Home::locate();
-    home.dir = std::path::absolute(&home.dir)
-        .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::internal(format!("cannot start the proxy's runtime: {e}")))?;
+    let (home, runtime) = crate::serve::home_and_runtime("proxy")?;
     let state = AppState::open_home(home, args.env.as_deref(), None)?;
     let flag_wait = match &args.wait {
         Some(text) => Some(humantime::parse_duration(text).map_err(|e| {
@@ -1339,6 +1333,31 @@ impl Context {
     }
 }
 
+/// A client connection's settings for the database at `address` (`host:port`), as
+/// holdpoint's own user: what counting a blast radius and restoring use.
+pub(crate) fn client_config(
+    address: &str,
+    user: &str,
+    database: &str,
+    password: Option<&str>,
+    application: &str,
+    timeout: Duration,
+) -> tokio_postgres::Config {
+    let (host, port) = address.rsplit_once(':').unwrap_or((address, "5432"));
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(host)
+        .port(port.parse().unwrap_or(5432))
+        .user(user)
+        .dbname(database)
+        .application_name(application)
+        .connect_timeout(timeout);
+    if let Some(password) = password {
+        config.password(password);
+    }
+    config
+}
+
 /// How long counting the rows a statement would touch may take.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -1363,25 +1382,17 @@ async fn blast_radius(upstream: &Upstream, sql: &str) -> Vec<String> {
 }
 
 async fn count(upstream: &Upstream, plan: &Recoverable) -> Result<String, String> {
-    let (host, port) = upstream
-        .address
-        .rsplit_once(':')
-        .unwrap_or((upstream.address.as_str(), "5432"));
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(host)
-        .port(port.parse().unwrap_or(5432))
-        .user(&upstream.user)
-        .dbname(&upstream.database)
-        .application_name("holdpoint blast radius")
-        .connect_timeout(COUNT_TIMEOUT);
-    if let Some(password) = &upstream.password {
-        config.password(password);
-    }
-    let (mut client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mut client, connection) = client_config(
+        &upstream.address,
+        &upstream.user,
+        &upstream.database,
+        upstream.password.as_deref(),
+        "holdpoint blast radius",
+        COUNT_TIMEOUT,
+    )
+    .connect(tokio_postgres::NoTls)
+    .await
+    .map_err(|e| e.to_string())?;
     tokio::spawn(connection);
     let tx = client
         .build_transaction()

@@ -154,21 +154,15 @@ fn database<T>(
     point: &RecoveryPoint,
     work: impl FnOnce(&mut Blocking) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    let (host, port) = point
-        .address
-        .rsplit_once(':')
-        .unwrap_or((point.address.as_str(), "5432"));
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(host)
-        .port(port.parse().unwrap_or(5432))
-        .user(&point.user)
-        .dbname(&point.database)
-        .application_name("holdpoint restore")
-        .connect_timeout(Duration::from_secs(10));
-    if let Ok(password) = std::env::var("HOLDPOINT_UPSTREAM_PASSWORD") {
-        config.password(password);
-    }
+    let password = std::env::var("HOLDPOINT_UPSTREAM_PASSWORD").ok();
+    let config = crate::pg::client_config(
+        &point.address,
+        &point.user,
+        &point.database,
+        password.as_deref(),
+        "holdpoint restore",
+        Duration::from_secs(10),
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -191,15 +191,22 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `holdpoint serve`.
-pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
+/// `$HOLDPOINT_HOME` as an absolute path, and a runtime for a long-running process
+/// (`what`: the server, the proxy).
+pub(crate) fn home_and_runtime(what: &str) -> Result<(Home, tokio::runtime::Runtime), Failure> {
     let mut home = Home::locate();
     home.dir = std::path::absolute(&home.dir)
         .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::internal(format!("cannot start the server's runtime: {e}")))?;
+        .map_err(|e| Failure::internal(format!("cannot start the {what}'s runtime: {e}")))?;
+    Ok((home, runtime))
+}
+
+/// `holdpoint serve`.
+pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
+    let (home, runtime) = home_and_runtime("server")?;
     // The state starts threads and opens the store outside the runtime's threads.
     let state = AppState::open_home(home, args.env.as_deref(), args.listen)?;
     let listen = state.config.server.listen;

@@ -4,11 +4,10 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::setup::Setup;
+use crate::setup::{Background, Setup};
 use crate::stderr;
 
 /// A database of its own on the machine's PostgreSQL server, dropped at the end.
@@ -111,10 +110,9 @@ impl Drop for Database {
 
 /// A running `holdpoint pg`.
 pub struct Proxy {
-    child: Child,
+    process: Background,
     pub address: String,
     pub port: String,
-    log: Arc<Mutex<String>>,
 }
 
 impl Proxy {
@@ -122,45 +120,36 @@ impl Proxy {
         let upstream = format!("postgres://postgres@{SERVER}:5432/{}", database.name);
         let mut args = vec!["pg", "--listen", "127.0.0.1:0", "--upstream", &upstream];
         args.extend_from_slice(extra);
-        let mut child = setup
-            .command(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            let mut sent = false;
-            while let Ok(n) = err.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                let mut seen = sink.lock().unwrap();
-                seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
-                if !sent && let Some(at) = seen.find("connect to ") {
-                    let rest = &seen[at + "connect to ".len()..];
-                    if let Some(end) = rest.find(' ') {
-                        tx.send(rest[..end].to_owned()).unwrap();
-                        sent = true;
-                    }
-                }
-            }
-        });
-        let address = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("holdpoint pg did not start: {}", log.lock().unwrap()));
+        let (process, address) = Background::start(setup.command(&args), "connect to ");
         let port = address.rsplit(':').next().unwrap().to_owned();
         Proxy {
-            child,
+            process,
             address,
             port,
-            log,
         }
+    }
+
+    /// `psql` through the proxy as `claude`, with `token`, not yet started.
+    pub fn psql_command(&self, token: &str, database: &str, sql: &str) -> Command {
+        let mut command = Command::new("psql");
+        command
+            .args([
+                "-X",
+                "-At",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port,
+                "-U",
+                "claude",
+                "-d",
+                database,
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", token)
+            .env("PGCONNECT_TIMEOUT", "10");
+        command
     }
 
     /// Runs `psql` through the proxy as `agent` with its credential.
@@ -188,14 +177,7 @@ impl Proxy {
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log()
     }
 }
 
@@ -440,22 +422,8 @@ fn a_waiting_proxy_tells_the_client_and_runs_the_statement_once_approved() {
     let db = Database::new("wait");
     db.seed(5);
     let proxy = Proxy::start(&setup, &db, &["--wait", "60s"]);
-    let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-At",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &proxy.port,
-            "-U",
-            "claude",
-            "-d",
-            &db.name,
-            "-c",
-            "TRUNCATE users",
-        ])
-        .env("PGPASSWORD", &token)
+    let mut child = proxy
+        .psql_command(&token, &db.name, "TRUNCATE users")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -781,22 +749,8 @@ fn copy_in_both_directions_passes_through_once_decided() {
         "{}",
         stderr(&output)
     );
-    let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-At",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &proxy.port,
-            "-U",
-            "claude",
-            "-d",
-            &db.name,
-            "-c",
-            "COPY users (email) FROM STDIN",
-        ])
-        .env("PGPASSWORD", &token)
+    let mut child = proxy
+        .psql_command(&token, &db.name, "COPY users (email) FROM STDIN")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

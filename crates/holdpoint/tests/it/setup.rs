@@ -143,43 +143,14 @@ impl Setup {
 
     /// Starts `holdpoint serve` on a free loopback port; it stops when the value drops.
     pub fn serve(&self) -> Served {
-        let mut child = self
-            .command(&["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            let mut sent = false;
-            while let Ok(n) = err.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                let mut seen = sink.lock().unwrap();
-                seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
-                if !sent && let Some(at) = seen.find("at http://") {
-                    let rest = &seen[at + "at http://".len()..];
-                    if let Some(end) = rest.find(' ') {
-                        tx.send(rest[..end].to_owned()).unwrap();
-                        sent = true;
-                    }
-                }
-            }
-        });
-        let address = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("holdpoint serve did not start: {}", log.lock().unwrap()));
+        let (process, address) = Background::start(
+            self.command(&["serve", "--listen", "127.0.0.1:0"]),
+            "at http://",
+        );
         Served {
-            child,
+            process,
             address,
             socket: self.home.join("serve.sock"),
-            log,
         }
     }
 
@@ -222,14 +193,72 @@ impl Setup {
     }
 }
 
+/// A long-running holdpoint process (a server, a proxy), stopped when dropped, whose
+/// standard error is kept.
+#[derive(Debug)]
+pub struct Background {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Background {
+    /// Starts `command` and waits until its standard error shows `marker` followed by
+    /// an address; returns the process and that address.
+    pub fn start(mut command: Command, marker: &'static str) -> (Self, String) {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            let mut sent = false;
+            while let Ok(n) = err.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                let mut seen = sink.lock().unwrap();
+                seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                if !sent && let Some(at) = seen.find(marker) {
+                    let rest = &seen[at + marker.len()..];
+                    if let Some(end) = rest.find(' ') {
+                        tx.send(rest[..end].to_owned()).unwrap();
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("holdpoint did not start: {}", log.lock().unwrap()));
+        (Background { child, log }, address)
+    }
+
+    /// What the process wrote to standard error so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A running `holdpoint serve`.
 #[derive(Debug)]
 pub struct Served {
-    child: Child,
+    process: Background,
     /// `host:port` of the console and API.
     pub address: String,
     pub socket: PathBuf,
-    log: Arc<Mutex<String>>,
 }
 
 impl Served {
@@ -239,14 +268,7 @@ impl Served {
 
     /// What the server wrote to standard error so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log()
     }
 }
 
