@@ -129,31 +129,8 @@ impl Proxy {
         }
     }
 
-    /// `psql` through the proxy as `claude`, with `token`, not yet started.
-    pub fn psql_command(&self, token: &str, database: &str, sql: &str) -> Command {
-        let mut command = Command::new("psql");
-        command
-            .args([
-                "-X",
-                "-At",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port,
-                "-U",
-                "claude",
-                "-d",
-                database,
-                "-c",
-                sql,
-            ])
-            .env("PGPASSWORD", token)
-            .env("PGCONNECT_TIMEOUT", "10");
-        command
-    }
-
-    /// Runs `psql` through the proxy as `agent` with its credential.
-    pub fn psql(&self, agent: &str, token: &str, database: &str, sql: &[&str]) -> Output {
+    /// `psql` through the proxy as `agent`, with `token`, not yet started.
+    pub fn psql_command(&self, agent: &str, token: &str, database: &str, sql: &[&str]) -> Command {
         let mut command = Command::new("psql");
         command
             .args([
@@ -173,7 +150,14 @@ impl Proxy {
         for statement in sql {
             command.args(["-c", statement]);
         }
-        command.output().unwrap()
+        command
+    }
+
+    /// Runs `psql` through the proxy as `agent` with its credential.
+    pub fn psql(&self, agent: &str, token: &str, database: &str, sql: &[&str]) -> Output {
+        self.psql_command(agent, token, database, sql)
+            .output()
+            .unwrap()
     }
 
     pub fn log(&self) -> String {
@@ -423,7 +407,7 @@ fn a_waiting_proxy_tells_the_client_and_runs_the_statement_once_approved() {
     db.seed(5);
     let proxy = Proxy::start(&setup, &db, &["--wait", "60s"]);
     let mut child = proxy
-        .psql_command(&token, &db.name, "TRUNCATE users")
+        .psql_command("claude", &token, &db.name, &["TRUNCATE users"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -750,7 +734,12 @@ fn copy_in_both_directions_passes_through_once_decided() {
         stderr(&output)
     );
     let mut child = proxy
-        .psql_command(&token, &db.name, "COPY users (email) FROM STDIN")
+        .psql_command(
+            "claude",
+            &token,
+            &db.name,
+            &["COPY users (email) FROM STDIN"],
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
