@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use holdpoint_core::recovery::{self, Loss, Recoverable};
-use holdpoint_core::{Action, AnalysisContext, Environment, Risk, Surface};
+use holdpoint_core::{Action, AnalysisContext, Effect, Environment, ObjectKind, Risk, Surface};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
 use holdpoint_policy::Outcome;
@@ -952,7 +952,17 @@ impl Context {
         };
         let started = Instant::now();
         loop {
-            let analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
+            let mut analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
+            // The recovery points are holdpoint's: an agent reads them, never changes them.
+            if analysis.risk() > Risk::Read
+                && sql.to_ascii_lowercase().contains("holdpoint_recovery")
+            {
+                analysis.effects.push(Effect::self_protection(
+                    ObjectKind::Schema,
+                    "holdpoint_recovery",
+                    "changes holdpoint's recovery points, which only `holdpoint restore` and `holdpoint recovery purge` change",
+                ));
+            }
             let decided = match proxy
                 .state
                 .decider

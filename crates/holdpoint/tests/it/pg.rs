@@ -888,6 +888,31 @@ fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() 
         "still kept"
     );
 
+    // The agent cannot touch the recovery points themselves: refused outright, not held.
+    for sql in [
+        "DROP SCHEMA holdpoint_recovery CASCADE",
+        "DELETE FROM holdpoint_recovery.points",
+    ] {
+        let output = proxy.psql("claude", &token, &db.name, &[sql]);
+        let err = stderr(&output);
+        assert!(
+            err.contains("refused this statement") && err.contains("recovery points"),
+            "{sql}: {err}"
+        );
+    }
+    let output = proxy.psql(
+        "claude",
+        &token,
+        &db.name,
+        &["SELECT count(*) FROM holdpoint_recovery.points"],
+    );
+    assert_eq!(
+        crate::stdout(&output),
+        "1\n",
+        "reading them is fine: {}",
+        stderr(&output)
+    );
+
     // The ledger has each point kept and restored, and verifies.
     let records = setup.records();
     let kinds = |k: &str| records.iter().filter(|r| r["kind"] == k).count();
