@@ -149,6 +149,15 @@ pub fn parse_frame(buf: &mut BytesMut, limit: usize) -> Result<Option<Frame>, Pr
     Ok(Some(Frame { tag, body: message }))
 }
 
+/// Whether `buf` already holds a whole tagged message (or one too large to wait for).
+pub fn frame_waiting(buf: &[u8]) -> bool {
+    match length(buf, 1, 4, usize::MAX) {
+        Ok(Some(size)) => buf.len() > size,
+        Ok(None) => false,
+        Err(_) => true,
+    }
+}
+
 impl Frame {
     pub fn new(tag: u8, body: impl Into<Bytes>) -> Self {
         Frame {

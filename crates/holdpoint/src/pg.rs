@@ -862,19 +862,26 @@ async fn forward_upstream(
     mut upstream: OwnedReadHalf,
     mut buf: BytesMut,
 ) -> Result<(), Fault> {
+    // Replies go out together when the server sent several at once (a row description,
+    // rows, a tag and ready-for-query), in one write instead of one each.
+    let mut out: Vec<Frame> = Vec::new();
     loop {
+        if !out.is_empty() && !wire::frame_waiting(&buf) {
+            cx.link.send(&out).await?;
+            out.clear();
+        }
         let frame = match read_frame(&mut upstream, &mut buf).await {
             Ok(Some(frame)) => frame,
             Ok(None) | Err(_) => {
-                let _ = cx
-                    .link
-                    .send(&[Fields::new(
+                out.push(
+                    Fields::new(
                         "FATAL",
                         "08006",
                         "holdpoint: the database closed the connection",
                     )
-                    .frame(b'E')])
-                    .await;
+                    .frame(b'E'),
+                );
+                let _ = cx.link.send(&out).await;
                 return Err(Fault::Upstream("closed the connection".to_owned()));
             }
         };
@@ -919,13 +926,13 @@ async fn forward_upstream(
             b'Z' => {
                 let owed = cx.ready().await;
                 if let Some(tag) = owed {
-                    cx.link.send(&[wire::command_complete(&tag)]).await?;
+                    out.push(wire::command_complete(&tag));
                 }
                 frame
             }
             _ => frame,
         };
-        cx.link.send(&[frame]).await?;
+        out.push(frame);
     }
 }
 

@@ -173,6 +173,22 @@ fn request_id(text: &str) -> String {
     text[at..at + 12].to_owned()
 }
 
+/// The ledger once `ready` says it holds what the test waits for (outcomes are written
+/// with the batch after the reply), or as it is after 10 seconds.
+fn records_once(
+    setup: &Setup,
+    ready: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let started = Instant::now();
+    loop {
+        let records = setup.records();
+        if ready(&records) || started.elapsed() > Duration::from_secs(10) {
+            return records;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A set-up home with the human alice and the agent `claude`.
 fn world(name: &str) -> (Setup, String) {
     let setup = Setup::new(name);
@@ -220,7 +236,10 @@ fn statements_are_decided_forwarded_and_what_they_did_is_recorded() {
     );
 
     // The ledger: each statement proposed, decided and its outcome with the tag.
-    let records = setup.records();
+    // Outcomes are written with the next batch, a moment after the reply.
+    let records = records_once(&setup, |r| {
+        r.iter().filter(|r| r["kind"] == "executed").count() >= 3
+    });
     let outcomes: Vec<String> = records
         .iter()
         .filter(|r| r["kind"] == "executed")
@@ -695,9 +714,13 @@ async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
         "{error}"
     );
 
-    let records = tokio::task::spawn_blocking(move || setup.records())
-        .await
-        .unwrap();
+    let records = tokio::task::spawn_blocking(move || {
+        records_once(&setup, |r| {
+            r.iter().any(|r| r["body"]["detail"] == "UPDATE 1")
+        })
+    })
+    .await
+    .unwrap();
     let decided = records.iter().filter(|r| r["kind"] == "decided").count();
     let proposed_select = records
         .iter()
