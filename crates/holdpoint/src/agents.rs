@@ -1,6 +1,7 @@
 //! `holdpoint agent`: agent identities and their credentials. An agent credential lets
-//! an agent propose actions to `holdpoint serve` and read its own requests; it can never
-//! approve, grant or end a freeze.
+//! an agent propose actions to `holdpoint serve`, connect to a database through
+//! `holdpoint pg`, and read its own requests; it can never approve, grant or end a
+//! freeze.
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;

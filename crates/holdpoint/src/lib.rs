@@ -142,7 +142,8 @@ enum Command {
     /// Humans who may approve, grant and end freezes.
     #[command(subcommand)]
     Human(humans::HumanCommand),
-    /// Agent identities: the credentials agents present to `holdpoint serve`.
+    /// Agent identities: the credentials agents present to `holdpoint serve` and `holdpoint
+    /// pg`.
     #[command(subcommand)]
     Agent(agents::AgentCommand),
     /// Run the server: decisions for hooks and exec, the JSON API and the web console
@@ -163,6 +164,9 @@ enum Command {
     /// forwarded: refused statements get SQLSTATE 42501 with the reasons; held ones wait
     /// for a human's approval (with notices naming the request) or, with --no-wait, are
     /// refused at once naming it. What each statement did is recorded in the ledger.
+    /// Before an allowed destructive statement runs, what it would destroy is kept in the
+    /// database's holdpoint_recovery schema (see `holdpoint recovery` and `holdpoint
+    /// restore`).
     ///
     /// Example:
     ///   holdpoint pg --listen 127.0.0.1:6432 --upstream postgres://app@db:5432/app --env production
