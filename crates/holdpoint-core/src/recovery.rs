@@ -43,6 +43,8 @@ pub struct Recoverable {
     pub predicate: Option<String>,
     /// `DROP … CASCADE`: other objects would go too, so the table is copied, not moved.
     pub cascade: bool,
+    /// `DROP TABLE IF EXISTS`: a missing table is not an error.
+    pub if_exists: bool,
 }
 
 impl Recoverable {
@@ -67,6 +69,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
             object_type: ObjectType::Table,
             names,
             cascade,
+            if_exists,
             temporary: false,
             ..
         } => {
@@ -79,6 +82,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 source: name.to_string(),
                 predicate: None,
                 cascade: *cascade,
+                if_exists: *if_exists,
             })
         }
         Statement::Truncate(truncate) => {
@@ -91,6 +95,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 source: target.name.to_string(),
                 predicate: None,
                 cascade: false,
+                if_exists: false,
             })
         }
         Statement::Delete(delete) => {
@@ -109,6 +114,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 source,
                 predicate: delete.selection.as_ref().map(ToString::to_string),
                 cascade: false,
+                if_exists: false,
             })
         }
         Statement::Update(update) => {
@@ -122,6 +128,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 source,
                 predicate: update.selection.as_ref().map(ToString::to_string),
                 cascade: false,
+                if_exists: false,
             })
         }
         _ => None,
@@ -159,6 +166,9 @@ mod tests {
         );
         let p = plan("UPDATE users SET email = ''").unwrap_or_else(|| unreachable!());
         assert_eq!((p.loss, p.predicate), (Loss::Update, None));
+        let p = plan("DROP TABLE users -- if exists").unwrap_or_else(|| unreachable!());
+        assert!(!p.if_exists, "a comment is not a clause");
+        assert!(plan("DROP TABLE IF EXISTS users").is_some_and(|p| p.if_exists));
         assert!(plan("DROP TABLE a, b").is_none());
         assert!(plan("DELETE FROM a USING b WHERE a.id = b.id").is_none());
         assert!(plan("SELECT 1").is_none());

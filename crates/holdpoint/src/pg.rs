@@ -1261,7 +1261,7 @@ impl Context {
         let (query, hide, tag) = if plan.loss == Loss::Drop && !plan.cascade {
             // Moved, not dropped, when nothing else depends on it; otherwise the same
             // error DROP would give.
-            let missing = if sql.to_ascii_lowercase().contains("if exists") {
+            let missing = if plan.if_exists {
                 "RETURN;".to_owned()
             } else {
                 format!(

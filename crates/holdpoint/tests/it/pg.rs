@@ -911,6 +911,20 @@ fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() 
         "still kept"
     );
 
+    // DROP TABLE IF EXISTS of a table that is not there succeeds, as it would directly.
+    let output = approved(
+        &setup,
+        &proxy,
+        &token,
+        &db,
+        &["DROP TABLE IF EXISTS nothing_here"],
+    );
+    assert!(
+        crate::stdout(&output).contains("DROP TABLE"),
+        "{}",
+        stderr(&output)
+    );
+
     // The agent cannot touch the recovery points themselves: refused outright, not held.
     for sql in [
         "DROP SCHEMA holdpoint_recovery CASCADE",
@@ -939,7 +953,7 @@ fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() 
     // The ledger has each point kept and restored, and verifies.
     let records = setup.records();
     let kinds = |k: &str| records.iter().filter(|r| r["kind"] == k).count();
-    assert_eq!((kinds("recovery_kept"), kinds("recovery_restored")), (5, 4));
+    assert_eq!((kinds("recovery_kept"), kinds("recovery_restored")), (6, 4));
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
