@@ -13,10 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use holdpoint_core::{Action, Analysis, Risk};
 use holdpoint_ledger::Entry;
-use holdpoint_policy::PolicyEngine;
-use holdpoint_policy::{Decision, Outcome};
-use holdpoint_store::Executed;
-use holdpoint_store::{SqliteStore, Store as _};
+use holdpoint_policy::{Decision, Outcome, PolicyEngine};
+use holdpoint_store::{Executed, SqliteStore, Store as _};
 use tokio::sync::oneshot;
 
 use crate::home::{Config, now_ms};
