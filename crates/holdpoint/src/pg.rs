@@ -195,6 +195,11 @@ async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {
         ))
     })?;
     let bound = listener.local_addr().unwrap_or(address);
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "holdpoint pg: listening on {bound}, beyond this machine: agents' credentials cross the network in the clear (the proxy does not speak TLS yet); prefer a loopback address or an encrypted tunnel"
+        );
+    }
     eprintln!(
         "holdpoint pg: agents connect to {bound} (database {}, environment {}); upstream {}",
         proxy.upstream.database, proxy.environment, proxy.upstream.address
