@@ -748,6 +748,14 @@ async fn forward_client(
                 return Err(Fault::Client(e));
             }
         };
+        if matches!(frame.tag, b'Q' | b'P') && !out.is_empty() {
+            // What is already decided goes on before a decision that may wait for a human.
+            upstream
+                .write_all(&out)
+                .await
+                .map_err(|e| Fault::Upstream(e.to_string()))?;
+            out.clear();
+        }
         let forward = match frame.tag {
             b'Q' => {
                 let sql = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
