@@ -987,7 +987,7 @@ async fn ledger_page(
     let from = page.from.unwrap_or(1).max(1);
     let limit = page.limit.unwrap_or(100).clamp(1, 1000);
     let (size, records) = state
-        .blocking(move |store| Ok((store.size()?, store.records(from, limit)?)))
+        .reading(move |store| Ok((store.size()?, store.records(from, limit)?)))
         .await?;
     let next = records
         .last()
@@ -1023,7 +1023,7 @@ async fn verify_ledger(
 
 pub(crate) async fn verification(state: &AppState) -> Result<Verification, ApiError> {
     let home = state.home.clone();
-    let store = std::sync::Arc::clone(&state.store);
+    let store = std::sync::Arc::clone(&state.reader);
     tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         let key = home.verifying_key(None)?;
@@ -1070,7 +1070,7 @@ async fn export_ledger(
         let state = state.clone();
         async move {
             let from = from?;
-            let page = state.blocking(move |store| store.records(from, 1000)).await;
+            let page = state.reading(move |store| store.records(from, 1000)).await;
             match page {
                 Err(e) => Some((Err(std::io::Error::other(e.message().to_owned())), None)),
                 Ok(records) if records.is_empty() => None,

@@ -586,7 +586,7 @@ async fn activity(
         Err(redirect) => return redirect,
     };
     let records = state
-        .blocking(|store| {
+        .reading(|store| {
             let size = store.size()?;
             let from = size.saturating_sub(ACTIVITY_WINDOW) + 1;
             let mut all = Vec::new();
@@ -1125,7 +1125,7 @@ async fn ledger_page(
     verified: Option<String>,
 ) -> Response {
     let status = state
-        .blocking(move |store| {
+        .reading(move |store| {
             let size = store.size()?;
             let last = store.checkpoints()?.pop();
             let from = from.unwrap_or_else(|| size.saturating_sub(49)).max(1);

@@ -55,6 +55,9 @@ pub struct AppState(Arc<Shared>);
 /// The state behind [`AppState`].
 pub struct Shared {
     pub(crate) store: Arc<SqliteStore>,
+    /// A connection for long reads (ledger pages, exports, verification), so they never
+    /// hold up the writer.
+    pub(crate) reader: Arc<SqliteStore>,
     pub(crate) home: Home,
     pub(crate) config: Config,
     pub(crate) environment: Environment,
@@ -123,6 +126,8 @@ impl AppState {
         // they never wait for the writer's sync.
         let reader = SqliteStore::open_to_read(&home.store())
             .map_err(|e| Failure::internal(e.to_string()))?;
+        let pages = SqliteStore::open_to_read(&home.store())
+            .map_err(|e| Failure::internal(e.to_string()))?;
         let decider = decider::Decider::start(
             Arc::clone(&store),
             reader,
@@ -134,6 +139,7 @@ impl AppState {
         let (changes, _) = tokio::sync::watch::channel(0);
         Ok(AppState(Arc::new(Shared {
             store,
+            reader: Arc::new(pages),
             home,
             config,
             environment,
@@ -151,6 +157,18 @@ impl AppState {
         f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
     ) -> Result<T, api::ApiError> {
         let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
+            .map_err(api::ApiError::from)
+    }
+
+    /// Runs a long read on the reading connection, on a thread that may block.
+    pub(crate) async fn reading<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+    ) -> Result<T, api::ApiError> {
+        let store = Arc::clone(&self.reader);
         tokio::task::spawn_blocking(move || f(&store))
             .await
             .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
