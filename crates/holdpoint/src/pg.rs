@@ -983,6 +983,9 @@ impl Context {
                     "changes holdpoint's recovery points, which only `holdpoint restore` and `holdpoint recovery purge` change",
                 ));
             }
+            if let Some(action) = proxy.state.decider.allow_read_inline(&action, &analysis) {
+                return Ok(Verdict::Forward(action, Risk::Read));
+            }
             let decided = match proxy
                 .state
                 .decider

@@ -7,13 +7,13 @@
 //! commit). Under light load a batch is one proposal and nothing waits.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use holdpoint_core::{Action, Analysis, Risk};
 use holdpoint_ledger::Entry;
-use holdpoint_policy::{Decision, Outcome, PolicyEngine};
+use holdpoint_policy::{Decision, Freeze, Grant, Outcome, PolicyEngine};
 use holdpoint_store::{Executed, SqliteStore, Store as _};
 use tokio::sync::oneshot;
 
@@ -58,7 +58,35 @@ enum Work {
 #[derive(Debug, Clone)]
 pub(crate) struct Decider {
     jobs: SyncSender<Work>,
+    inline: Arc<Inline>,
     pub holdpoint_home: PathBuf,
+}
+
+/// What a connection's task needs to decide a read itself, without a trip to the
+/// deciding thread: the policies in force, the grants and freezes as of a moment ago,
+/// and the writer to hand the records to.
+struct Inline {
+    engine: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
+    scope: Mutex<Option<Scope>>,
+    reader: SqliteStore,
+    persist: SyncSender<Persist>,
+    config: Config,
+}
+
+/// Grants and freezes, and when they were read.
+struct Scope {
+    grants: Vec<Grant>,
+    freezes: Vec<Freeze>,
+    read: Instant,
+}
+
+/// How old the grants and freezes an inline read decision uses may be.
+const SCOPE_AGE: Duration = Duration::from_millis(50);
+
+impl std::fmt::Debug for Inline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Inline")
+    }
 }
 
 impl Decider {
@@ -67,13 +95,26 @@ impl Decider {
     pub fn start(
         store: Arc<SqliteStore>,
         reader: SqliteStore,
+        inline_reader: SqliteStore,
         engine: PolicyEngine,
         config: Config,
         holdpoint_home: PathBuf,
     ) -> Result<Self, Failure> {
         let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
         let (persist, persisting) = std::sync::mpsc::sync_channel(QUEUE);
-        let mut policies = Policies::new(engine, holdpoint_home.join("policies"));
+        let published = Arc::new(RwLock::new(None));
+        let mut policies = Policies::new(
+            engine,
+            holdpoint_home.join("policies"),
+            Arc::clone(&published),
+        );
+        let inline = Arc::new(Inline {
+            engine: published,
+            scope: Mutex::new(None),
+            reader: inline_reader,
+            persist: persist.clone(),
+            config: config.clone(),
+        });
         let writer_config = config.clone();
         std::thread::Builder::new()
             .name("holdpoint-writer".to_owned())
@@ -85,8 +126,56 @@ impl Decider {
             .map_err(|e| Failure::internal(format!("cannot start the decision thread: {e}")))?;
         Ok(Decider {
             jobs,
+            inline,
             holdpoint_home,
         })
+    }
+
+    /// Decides a read in the caller's own task when policy allows it as one: the records
+    /// go to the writer, and the action is returned to run at once. `None` when the
+    /// action is not a read, policy does not simply allow it, or the policies or grants
+    /// cannot be had this moment: then the caller goes the usual way.
+    pub fn allow_read_inline(&self, action: &Action, analysis: &Analysis) -> Option<Action> {
+        if analysis.risk() != Risk::Read || analysis.opaque() {
+            return None;
+        }
+        let inline = &self.inline;
+        let engine = inline.engine.read().ok()?.clone()?;
+        let now = now_ms();
+        let decision = {
+            let mut cached = inline.scope.lock().ok()?;
+            if cached.as_ref().is_none_or(|s| s.read.elapsed() > SCOPE_AGE) {
+                let (grants, freezes) = scope(&inline.reader).ok()?;
+                *cached = Some(Scope {
+                    grants,
+                    freezes,
+                    read: Instant::now(),
+                });
+            }
+            let current = cached.as_ref()?;
+            decide(
+                &engine,
+                &inline.config,
+                action,
+                analysis,
+                now,
+                &current.grants,
+                &current.freezes,
+            )
+        };
+        if decision.outcome != Outcome::Allow || decision.risk != Risk::Read {
+            return None;
+        }
+        inline
+            .persist
+            .try_send(Persist::Decided {
+                action: action.clone(),
+                analysis: analysis.clone(),
+                decision,
+                reply: None,
+            })
+            .ok()?;
+        Some(action.clone())
     }
 
     /// Records what an action did, in the next batch; not waited for. Outcomes of reads
@@ -178,7 +267,17 @@ fn run(
     policies: &mut Policies,
     config: &Config,
 ) {
-    while let Ok(first) = queue.recv() {
+    loop {
+        let first = match queue.recv_timeout(POLICY_CHECK) {
+            Ok(first) => first,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                // Reads may be decided elsewhere for a long while: the policies are
+                // still looked at for changes.
+                let _ = policies.current();
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let mut batch = Vec::new();
         let mut next = Some(first);
         while let Some(work) = next {
@@ -196,6 +295,9 @@ fn run(
             next = queue.try_recv().ok();
         }
         if batch.is_empty() {
+            // Only outcomes came (reads decided inline): the policies are still looked at
+            // for changes, which the inline path picks up.
+            let _ = policies.current();
             continue;
         }
         let engine = match policies.current() {
@@ -325,7 +427,9 @@ const POLICY_CHECK: Duration = Duration::from_secs(1);
 /// The policies in force, reloaded when the files in the policy directory change, so a
 /// policy edited while the server runs takes effect within a second.
 struct Policies {
-    engine: Result<PolicyEngine, String>,
+    engine: Result<Arc<PolicyEngine>, String>,
+    /// Where the policies in force are published for the inline path.
+    published: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
     dir: PathBuf,
     /// The name, size and modification time of each file, as last loaded.
     stamp: Vec<(PathBuf, u64, Option<SystemTime>)>,
@@ -333,9 +437,18 @@ struct Policies {
 }
 
 impl Policies {
-    fn new(engine: PolicyEngine, dir: PathBuf) -> Self {
+    fn new(
+        engine: PolicyEngine,
+        dir: PathBuf,
+        published: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
+    ) -> Self {
+        let engine = Arc::new(engine);
+        if let Ok(mut slot) = published.write() {
+            *slot = Some(Arc::clone(&engine));
+        }
         Policies {
             engine: Ok(engine),
+            published,
             stamp: stamp(&dir),
             dir,
             checked: Instant::now(),
@@ -348,7 +461,10 @@ impl Policies {
             let now = stamp(&self.dir);
             if now != self.stamp {
                 self.stamp = now;
-                self.engine = load(&self.dir);
+                self.engine = load(&self.dir).map(Arc::new);
+                if let Ok(mut slot) = self.published.write() {
+                    *slot = self.engine.as_ref().ok().map(Arc::clone);
+                }
                 match &self.engine {
                     Ok(_) => eprintln!(
                         "holdpoint serve: policies reloaded from {}",
@@ -361,7 +477,7 @@ impl Policies {
                 }
             }
         }
-        self.engine.as_ref().map_err(|e| {
+        self.engine.as_deref().map_err(|e| {
             format!("the policies do not load, so holdpoint refuses every action until they are fixed: {e}")
         })
     }

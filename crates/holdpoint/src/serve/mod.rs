@@ -128,9 +128,12 @@ impl AppState {
             .map_err(|e| Failure::internal(e.to_string()))?;
         let pages = SqliteStore::open_to_read(&home.store())
             .map_err(|e| Failure::internal(e.to_string()))?;
+        let inline_reader = SqliteStore::open_to_read(&home.store())
+            .map_err(|e| Failure::internal(e.to_string()))?;
         let decider = decider::Decider::start(
             Arc::clone(&store),
             reader,
+            inline_reader,
             engine,
             config.clone(),
             home.dir.clone(),

@@ -268,6 +268,30 @@ fn statements_are_decided_forwarded_and_what_they_did_is_recorded() {
     );
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+
+    // Reads are decided without a trip to the deciding thread, but with the policies in
+    // force: broken policies refuse them within seconds, and fixed ones allow them again.
+    let broken = setup.home.join("policies/broken.cedar");
+    std::fs::write(&broken, "forbid(principal, action, resource) when {").unwrap();
+    let until = |allowed: bool| {
+        let started = Instant::now();
+        loop {
+            let output = proxy.psql("claude", &token, &db.name, &["SELECT 1"]);
+            if output.status.success() == allowed {
+                return stderr(&output);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "reads stayed {}",
+                if allowed { "refused" } else { "allowed" }
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let refused = until(false);
+    assert!(refused.contains("policies do not load"), "{refused}");
+    std::fs::remove_file(&broken).unwrap();
+    until(true);
 }
 
 #[test]
