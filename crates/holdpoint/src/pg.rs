@@ -416,8 +416,10 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
         match frame.tag {
             b'K' => {
                 if let Ok((pid, key)) = wire::backend_key(&frame) {
+                    // A secret key a client of another connection cannot guess.
                     let mut mine = [0u8; 4];
-                    let _ = getrandom::fill(&mut mine);
+                    getrandom::fill(&mut mine)
+                        .map_err(|e| Fault::Upstream(format!("no randomness: {e}")))?;
                     let our_pid =
                         i32::try_from(proxy.next.fetch_add(1, Ordering::Relaxed) % 1_000_000_000)
                             .unwrap_or(1);
@@ -456,17 +458,14 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
 
     let (client_read, client_write) = client.into_split();
     let (upstream_read, upstream_write) = upstream.into_split();
+    // Random, so that a client cannot make the server echo a marker of ours.
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| Fault::Upstream(format!("no randomness: {e}")))?;
     let link = Arc::new(Link {
         client: tokio::sync::Mutex::new(client_write),
         pending: Mutex::new(VecDeque::new()),
         refusals: Mutex::new(HashMap::new()),
-        nonce: format!(
-            "{:08x}",
-            proxy
-                .next
-                .fetch_add(1, Ordering::Relaxed)
-                .wrapping_mul(0x9E37_79B9)
-        ),
+        nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
         next_refusal: AtomicU64::new(1),
     });
     let context = Context {
