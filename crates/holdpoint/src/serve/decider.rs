@@ -188,28 +188,38 @@ impl Decider {
         }
     }
 
-    fn send(&self, job: Job) -> Result<(), String> {
+    /// Hands one proposal to the deciding thread and waits for its answer, which comes
+    /// through the channel `reply` wraps.
+    async fn ask<T>(
+        &self,
+        action: Action,
+        analysis: Analysis,
+        reply: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Reply,
+    ) -> Result<T, String> {
+        let (sender, answer) = oneshot::channel();
+        let job = Job {
+            action,
+            analysis,
+            reply: reply(sender),
+        };
         match self.jobs.try_send(Work::Decide(job)) {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             Err(TrySendError::Full(_)) => {
-                Err("holdpoint is overloaded: too many decisions are waiting".to_owned())
+                return Err("holdpoint is overloaded: too many decisions are waiting".to_owned());
             }
-            Err(TrySendError::Disconnected(_)) => Err("the decision thread has stopped".to_owned()),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err("the decision thread has stopped".to_owned());
+            }
         }
+        answer
+            .await
+            .map_err(|_| "the decision thread dropped the request".to_owned())?
     }
 
     /// Decides and records one analysed action; answers once the records are durable.
     /// An error means nothing was allowed.
     pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job {
-            action,
-            analysis,
-            reply: Reply::Settled(reply),
-        })?;
-        answer
-            .await
-            .map_err(|_| "the decision thread dropped the request".to_owned())?
+        self.ask(action, analysis, Reply::Settled).await
     }
 
     /// [`Decider::decide`], but an action policy allows as a read is answered as soon
@@ -220,15 +230,7 @@ impl Decider {
         action: Action,
         analysis: Analysis,
     ) -> Result<Early, String> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job {
-            action,
-            analysis,
-            reply: Reply::ReadEarly(reply),
-        })?;
-        answer
-            .await
-            .map_err(|_| "the decision thread dropped the request".to_owned())?
+        self.ask(action, analysis, Reply::ReadEarly).await
     }
 }
 

@@ -159,11 +159,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
     ) -> Result<T, api::ApiError> {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
-            .map_err(api::ApiError::from)
+        off_thread(Arc::clone(&self.store), f).await
     }
 
     /// Runs a long read on the reading connection, on a thread that may block.
@@ -171,11 +167,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
     ) -> Result<T, api::ApiError> {
-        let store = Arc::clone(&self.reader);
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
-            .map_err(api::ApiError::from)
+        off_thread(Arc::clone(&self.reader), f).await
     }
 
     /// Wakes clients waiting for an approval request to change.
@@ -201,6 +193,17 @@ impl AppState {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// Runs `f` with `store` on a thread that may block.
+async fn off_thread<T: Send + 'static>(
+    store: Arc<SqliteStore>,
+    f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+) -> Result<T, api::ApiError> {
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| api::ApiError::internal(format!("a store call failed: {e}")))?
+        .map_err(api::ApiError::from)
 }
 
 /// The whole server: API, console and the OpenAPI document.
