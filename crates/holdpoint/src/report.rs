@@ -22,37 +22,37 @@ pub(crate) enum ReportFormat {
 /// One proposed action and what became of it.
 #[derive(Debug, Serialize)]
 pub(crate) struct Item {
-    first_record: u64,
-    at: String,
-    surface: String,
-    input: String,
-    target: String,
-    digest: String,
+    pub(crate) first_record: u64,
+    pub(crate) at: String,
+    pub(crate) surface: String,
+    pub(crate) input: String,
+    pub(crate) target: String,
+    pub(crate) digest: String,
     /// The decisions, in order (a held action retried after approval has two).
-    decisions: Vec<String>,
-    risk: String,
-    reasons: Vec<String>,
-    approval: Option<String>,
+    pub(crate) decisions: Vec<String>,
+    pub(crate) risk: String,
+    pub(crate) reasons: Vec<String>,
+    pub(crate) approval: Option<String>,
     /// Where the approval stands now: pending, approved, refused, used, expired.
-    approval_state: Option<String>,
-    approved_by: Vec<String>,
-    refused_by: Vec<String>,
-    outcomes: Vec<String>,
+    pub(crate) approval_state: Option<String>,
+    pub(crate) approved_by: Vec<String>,
+    pub(crate) refused_by: Vec<String>,
+    pub(crate) outcomes: Vec<String>,
     /// allowed, blocked, pending, or approved-not-run.
-    status: String,
+    pub(crate) status: String,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
-    session: String,
-    agents: Vec<String>,
-    first: Option<String>,
-    last: Option<String>,
-    proposed: usize,
-    allowed: usize,
-    blocked: usize,
-    pending: usize,
-    actions: Vec<Item>,
+    pub(crate) session: String,
+    pub(crate) agents: Vec<String>,
+    pub(crate) first: Option<String>,
+    pub(crate) last: Option<String>,
+    pub(crate) proposed: usize,
+    pub(crate) allowed: usize,
+    pub(crate) blocked: usize,
+    pub(crate) pending: usize,
+    pub(crate) actions: Vec<Item>,
 }
 
 pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
@@ -223,7 +223,7 @@ impl Report {
         )
     }
 
-    fn counts(&self) -> String {
+    pub(crate) fn counts(&self) -> String {
         format!(
             "{} proposed: {} allowed, {} blocked, {} pending",
             self.proposed, self.allowed, self.blocked, self.pending

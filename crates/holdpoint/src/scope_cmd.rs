@@ -170,6 +170,37 @@ pub(crate) fn new_freeze(
     })
 }
 
+/// Where a grant stands, in words: `revoked`, `expired` or the time left (`now` and
+/// `expires_at` in seconds).
+pub(crate) fn grant_state(revoked: bool, expires_at: i64, now: i64) -> String {
+    if revoked {
+        "revoked".to_owned()
+    } else if now >= expires_at {
+        "expired".to_owned()
+    } else {
+        format!("{} left", remaining((expires_at - now) * 1000))
+    }
+}
+
+/// Where a freeze stands, in words.
+pub(crate) fn freeze_state(
+    ended: bool,
+    ended_by: Option<&str>,
+    active: bool,
+    until: Option<i64>,
+) -> String {
+    if ended {
+        format!("ended by {}", ended_by.unwrap_or("a human"))
+    } else if active {
+        match until {
+            Some(u) => format!("active until {}", datetime(u * 1000)),
+            None => "active until ended".to_owned(),
+        }
+    } else {
+        "over".to_owned()
+    }
+}
+
 pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
     match command {
@@ -207,13 +238,7 @@ pub(crate) fn grant(command: &GrantCommand) -> Result<u8, Failure> {
                 Format::Text if grants.is_empty() => println!("no active grants"),
                 Format::Text => {
                     for g in grants {
-                        let state = if g.grant.revoked {
-                            "revoked".to_owned()
-                        } else if now >= g.grant.expires_at {
-                            "expired".to_owned()
-                        } else {
-                            format!("{} left", remaining((g.grant.expires_at - now) * 1000))
-                        };
+                        let state = grant_state(g.grant.revoked, g.grant.expires_at, now);
                         println!(
                             "{}  {} up to {} on {}  [{}]  issued by {}: {}",
                             g.grant.id,
@@ -325,16 +350,12 @@ pub(crate) fn freeze(command: &FreezeCommand) -> Result<u8, Failure> {
                 Format::Text if freezes.is_empty() => println!("no active freezes"),
                 Format::Text => {
                     for f in freezes {
-                        let state = if f.freeze.ended {
-                            format!("ended by {}", f.ended_by.as_deref().unwrap_or("a human"))
-                        } else if f.freeze.active(f.freeze.environment, now) {
-                            match f.freeze.until {
-                                Some(u) => format!("active until {}", datetime(u * 1000)),
-                                None => "active until ended".to_owned(),
-                            }
-                        } else {
-                            "over".to_owned()
-                        };
+                        let state = freeze_state(
+                            f.freeze.ended,
+                            f.ended_by.as_deref(),
+                            f.freeze.active(f.freeze.environment, now),
+                            f.freeze.until,
+                        );
                         println!(
                             "{}  {}  [{}]  started by {} at {}: {}",
                             f.id,

@@ -21,6 +21,7 @@ use super::auth::{COOKIE, Caller, identify, same, sha256_hex};
 use super::html::{CSS, JS, Page, Viewer, e, secure, url};
 use crate::approvals::one_line;
 use crate::home::now_ms;
+use crate::scope_cmd::{freeze_state, grant_state};
 use crate::time::{datetime, remaining};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -799,71 +800,43 @@ async fn session(
         Ok(report) => report,
         Err(error) => return error_page(Some(&viewer), &error),
     };
-    let value = serde_json::to_value(&report).unwrap_or_default();
-    let get = |v: &serde_json::Value, k: &str| -> String {
-        match v.get(k) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        }
-    };
-    let strings = |v: &serde_json::Value, k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(serde_json::Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let mut rows = String::new();
-    for item in value
-        .get("actions")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let status = get(item, "status");
-        let class = match status.as_str() {
+    for item in &report.actions {
+        let class = match item.status.as_str() {
             "allowed" => "d-allow",
             "blocked" => "d-deny",
             _ => "d-ask",
         };
-        let approval = get(item, "approval");
         let _ = write!(
             rows,
             r#"<tr><td>{at}</td><td>{status}</td><td>{risk}</td><td class="action">{input}</td><td>{reasons}</td><td>{approval}</td><td>{outcomes}</td></tr>"#,
-            at = e(&get(item, "at")),
-            status = pill(class, &status),
-            risk = pill(&format!("risk-{}", get(item, "risk")), &get(item, "risk")),
-            input = e(&get(item, "input")),
-            reasons = e(&strings(item, "reasons").join("; ")),
-            approval = if approval.is_empty() {
-                String::new()
-            } else {
-                format!(
+            at = e(&item.at),
+            status = pill(class, &item.status),
+            risk = pill(&format!("risk-{}", item.risk), &item.risk),
+            input = e(&item.input),
+            reasons = e(&item.reasons.join("; ")),
+            approval = item
+                .approval
+                .as_deref()
+                .map(|approval| format!(
                     r#"<a href="/approvals/{}">{}</a> {}"#,
-                    url(&approval),
-                    e(&approval),
-                    e(&strings(item, "approved_by").join(", "))
-                )
-            },
-            outcomes = e(&strings(item, "outcomes").join("; ")),
+                    url(approval),
+                    e(approval),
+                    e(&item.approved_by.join(", "))
+                ))
+                .unwrap_or_default(),
+            outcomes = e(&item.outcomes.join("; ")),
         );
     }
     let body = format!(
         r#"<div class="card"><dl><dt>Agents</dt><dd>{agents}</dd><dt>From</dt><dd>{first}</dd><dt>To</dt><dd>{last}</dd>
-<dt>Actions</dt><dd id="counts">{proposed} proposed: {allowed} allowed, {blocked} blocked, {pending} pending</dd></dl></div>
+<dt>Actions</dt><dd id="counts">{counts}</dd></dl></div>
 <p class="muted">Built from the signed ledger alone, never from the agent's own account.</p>
 <table id="report"><thead><tr><th>Time</th><th>Status</th><th>Risk</th><th>Action</th><th>Reasons</th><th>Approval</th><th>What happened</th></tr></thead><tbody>{rows}</tbody></table>"#,
-        agents = e(&strings(&value, "agents").join(", ")),
-        first = e(&get(&value, "first")),
-        last = e(&get(&value, "last")),
-        proposed = get(&value, "proposed"),
-        allowed = get(&value, "allowed"),
-        blocked = get(&value, "blocked"),
-        pending = get(&value, "pending"),
+        agents = e(&report.agents.join(", ")),
+        first = e(report.first.as_deref().unwrap_or("")),
+        last = e(report.last.as_deref().unwrap_or("")),
+        counts = e(&report.counts()),
     );
     page(&state, &format!("Session {id}"), &viewer, body).await
 }
@@ -884,13 +857,7 @@ async fn grants(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut rows = String::new();
     for g in &grants {
         let live = !g.revoked && now < g.expires_at;
-        let state_text = if g.revoked {
-            "revoked".to_owned()
-        } else if live {
-            format!("{} left", remaining((g.expires_at - now) * 1000))
-        } else {
-            "expired".to_owned()
-        };
+        let state_text = grant_state(g.revoked, g.expires_at, now);
         let revoke = if live {
             format!(
                 r#"<form method="post" action="/grants/{id}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" class="refuse">Revoke</button></form>"#,
@@ -1004,15 +971,7 @@ async fn freezes(State(state): State<AppState>, headers: HeaderMap) -> Response 
     freezes.sort_by_key(|f| std::cmp::Reverse(f.starts_at));
     let mut rows = String::new();
     for f in &freezes {
-        let state_text = if f.ended {
-            format!("ended by {}", f.ended_by.as_deref().unwrap_or("a human"))
-        } else if f.active {
-            f.until
-                .map(|u| format!("active until {}", datetime(u * 1000)))
-                .unwrap_or_else(|| "active until ended".to_owned())
-        } else {
-            "over".to_owned()
-        };
+        let state_text = freeze_state(f.ended, f.ended_by.as_deref(), f.active, f.until);
         let end = if f.active {
             format!(
                 r#"<form method="post" action="/freezes/{id}/end" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">End freeze</button></form>"#,
