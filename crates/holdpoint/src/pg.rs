@@ -318,20 +318,15 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
             return Err(fault);
         }
     };
-    let params = match startup {
+    let params = match &startup {
         Startup::Cancel { pid, key } => {
-            cancel(proxy, pid, key).await;
+            cancel(proxy, *pid, key.clone()).await;
             return Ok(());
         }
         Startup::Params(params) => params,
         Startup::Ssl | Startup::Gss => return Ok(()),
     };
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let param = |name: &str| startup.param(name).map(str::to_owned);
     let Some(user) = param("user") else {
         fatal(
             &mut client,
@@ -384,7 +379,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
         agent,
         proxy.next.fetch_add(1, Ordering::Relaxed)
     );
-    let (mut upstream, mut up_buf) = match open_upstream(proxy, &agent, &params).await {
+    let (mut upstream, mut up_buf) = match open_upstream(proxy, &agent, params).await {
         Ok(opened) => opened,
         Err(message) => {
             fatal(
