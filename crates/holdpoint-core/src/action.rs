@@ -177,11 +177,14 @@ pub struct ActionDigest(pub [u8; 32]);
 
 impl fmt::Display for ActionDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sha256:")?;
+        let mut text = String::with_capacity(7 + 64);
+        text.push_str("sha256:");
         for byte in self.0 {
-            write!(f, "{byte:02x}")?;
+            for digit in [byte >> 4, byte & 0x0f] {
+                text.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
+            }
         }
-        Ok(())
+        f.write_str(&text)
     }
 }
 

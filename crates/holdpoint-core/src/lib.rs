@@ -14,6 +14,7 @@ mod pattern;
 pub mod recovery;
 pub mod shell;
 pub mod sql;
+pub mod sql_shape;
 
 pub use action::{
     Action, ActionDigest, Environment, ParseEnvironmentError, ParseSurfaceError, Surface,

@@ -44,19 +44,25 @@ impl Hash {
     }
 
     pub fn hex(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = String::with_capacity(64);
-        for byte in self.0 {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{byte:02x}");
-        }
-        out
+        hex(&self.0)
     }
+}
+
+/// Bytes as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        for digit in [byte >> 4, byte & 0x0f] {
+            out.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
+        }
+    }
+    out
 }
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.hex())
+        f.write_str("sha256:")?;
+        f.write_str(&self.hex())
     }
 }
 

@@ -92,6 +92,11 @@ CREATE TABLE recovery_points (
     body TEXT NOT NULL
 );
 ",
+    // Records were never looked up by digest; the index cost a random page write per
+    // record.
+    r"
+DROP INDEX records_digest;
+",
 ];
 
 /// How long a writer waits for another to finish before giving up. Well below the
@@ -108,6 +113,8 @@ pub struct SqliteStore {
     /// A copy of the latest signed checkpoint kept outside the database, so that deleting
     /// checkpoints from the database is found too.
     anchor: Option<PathBuf>,
+    /// The size of the checkpoint last found in or copied to the anchor file.
+    anchored: std::sync::atomic::AtomicU64,
     /// The write-ahead log beside the database, whose size decides when to checkpoint.
     wal: PathBuf,
     /// See [`SqliteStore::open_short_lived`].
@@ -180,6 +187,7 @@ impl SqliteStore {
             connection: Mutex::new(connection),
             key,
             anchor: None,
+            anchored: std::sync::atomic::AtomicU64::new(0),
             wal: PathBuf::from(wal),
             short_lived,
         })
@@ -221,7 +229,7 @@ impl SqliteStore {
                 let _ = connection.busy_timeout(BUSY_TIMEOUT);
             }
             if let Some(anchor) = &self.anchor {
-                keep_anchor(connection, anchor);
+                keep_anchor(connection, anchor, &self.anchored);
             }
             Ok(value)
         })
@@ -230,7 +238,16 @@ impl SqliteStore {
 
 /// Copies the latest signed checkpoint to `file` when the file holds an older one.
 /// Best effort: the checkpoint is already durable in the database.
-fn keep_anchor(connection: &Connection, file: &Path) {
+fn keep_anchor(connection: &Connection, file: &Path, anchored: &std::sync::atomic::AtomicU64) {
+    use std::sync::atomic::Ordering;
+    let newest: Option<i64> = connection
+        .prepare_cached("SELECT MAX(size) FROM checkpoints")
+        .and_then(|mut query| query.query_row([], |row| row.get(0)))
+        .ok()
+        .flatten();
+    if newest.and_then(|n| u64::try_from(n).ok()).unwrap_or(0) <= anchored.load(Ordering::Relaxed) {
+        return;
+    }
     let latest = connection
         .query_row(
             "SELECT size, root, at_ms, key_id, signature FROM checkpoints ORDER BY size DESC LIMIT 1",
@@ -254,6 +271,7 @@ fn keep_anchor(connection: &Connection, file: &Path) {
     };
     let kept = read_anchor(file).map_or(0, |c| c.size);
     if kept >= size {
+        anchored.store(kept, Ordering::Relaxed);
         return;
     }
     let checkpoint = Checkpoint {
@@ -267,8 +285,8 @@ fn keep_anchor(connection: &Connection, file: &Path) {
         return;
     };
     let temp = file.with_extension("tmp");
-    if std::fs::write(&temp, text + "\n").is_ok() {
-        let _ = std::fs::rename(&temp, file);
+    if std::fs::write(&temp, text + "\n").is_ok() && std::fs::rename(&temp, file).is_ok() {
+        anchored.store(size, Ordering::Relaxed);
     }
 }
 
@@ -381,7 +399,22 @@ fn append_in(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    let (mut seq, mut prev) = head(tx)?;
+    append_at(tx, key, entries, now_ms, &mut None)
+}
+
+/// [`append_in`] after the head `last` holds, when it holds one (else read from the
+/// database); `last` is left holding the new head, for the next append in `tx`.
+fn append_at(
+    tx: &Transaction<'_>,
+    key: Option<&SigningKey>,
+    entries: &[Entry],
+    now_ms: i64,
+    last: &mut Option<(u64, Hash)>,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let (mut seq, mut prev) = match last.take() {
+        Some(head) => head,
+        None => head(tx)?,
+    };
     let mut out = Vec::with_capacity(entries.len());
     {
         let mut insert = tx.prepare_cached(
@@ -403,6 +436,7 @@ fn append_in(
             out.push(record);
         }
     }
+    *last = Some((seq, prev));
     // INVARIANT: every multiple of CHECKPOINT_EVERY has a checkpoint, also when one
     // append crosses several.
     let first = seq - entries.len() as u64;
@@ -410,6 +444,14 @@ fn append_in(
         checkpoint_in(tx, key, boundary * CHECKPOINT_EVERY, now_ms)?;
     }
     Ok(out)
+}
+
+/// The fields of a record's text that chain it to the one before: what is checked of
+/// each record a checkpoint is about to sign, besides its hash.
+#[derive(serde::Deserialize)]
+struct ChainLink {
+    seq: u64,
+    prev: Hash,
 }
 
 /// Signs a checkpoint at `size`, extending the frontier of the last checkpoint below it.
@@ -469,7 +511,7 @@ fn checkpoint_in(
         for row in rows {
             let (seq, hash, text) = row?;
             let hash: Hash = hash.parse().map_err(corrupt)?;
-            let record: holdpoint_ledger::Record = serde_json::from_str(&text).map_err(corrupt)?;
+            let record: ChainLink = serde_json::from_str(&text).map_err(corrupt)?;
             if Hash::leaf(text.as_bytes()) != hash
                 || record.prev != prev
                 || i64::try_from(record.seq).ok() != Some(seq)
@@ -677,6 +719,7 @@ fn settle_in(
     key: Option<&SigningKey>,
     proposal: &Proposal<'_>,
     now_ms: i64,
+    last: &mut Option<(u64, Hash)>,
 ) -> Result<Settlement, StoreError> {
     let action = proposal.action;
     let decision = proposal.decision;
@@ -813,7 +856,7 @@ fn settle_in(
             .approval(request.id.clone()),
         );
     }
-    let records = append_in(tx, key, &entries, now_ms)?;
+    let records = append_at(tx, key, &entries, now_ms, last)?;
     let decided = records
         .into_iter()
         .find(|r| r.kind == Kind::Decided.as_str())
@@ -932,7 +975,7 @@ impl Store for SqliteStore {
     }
 
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError> {
-        self.write(|tx| settle_in(tx, self.key.as_ref(), proposal, now_ms))
+        self.write(|tx| settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut None))
     }
 
     fn settle_all(
@@ -942,16 +985,29 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError> {
         self.write(|tx| {
+            let mut last = None;
             if !also.is_empty() {
-                append_in(tx, self.key.as_ref(), also, now_ms)?;
+                append_at(tx, self.key.as_ref(), also, now_ms, &mut last)?;
             }
             let mut out = Vec::with_capacity(proposals.len());
             for proposal in proposals {
-                // A savepoint per proposal: one that fails leaves no half of itself
-                // behind and does not take the others with it.
+                if proposal.decision.outcome != Outcome::Ask {
+                    // Only records to append: what fails here fails the whole batch.
+                    out.push(Ok(settle_in(
+                        tx,
+                        self.key.as_ref(),
+                        proposal,
+                        now_ms,
+                        &mut last,
+                    )?));
+                    continue;
+                }
+                // A savepoint per held proposal, which also looks up and changes
+                // approval requests: one that fails leaves no half of itself behind and
+                // does not take the others with it.
                 // Prepared once per connection: these run for every proposal.
                 tx.prepare_cached("SAVEPOINT proposal")?.execute([])?;
-                match settle_in(tx, self.key.as_ref(), proposal, now_ms) {
+                match settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut last) {
                     Ok(settlement) => {
                         tx.prepare_cached("RELEASE proposal")?.execute([])?;
                         out.push(Ok(settlement));
@@ -959,6 +1015,8 @@ impl Store for SqliteStore {
                     Err(e) => {
                         tx.prepare_cached("ROLLBACK TO proposal")?.execute([])?;
                         tx.prepare_cached("RELEASE proposal")?.execute([])?;
+                        // What was appended before is undone too.
+                        last = None;
                         out.push(Err(e));
                     }
                 }

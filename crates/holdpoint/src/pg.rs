@@ -17,10 +17,12 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use holdpoint_core::recovery::{self, Loss, Recoverable};
-use holdpoint_core::{Action, AnalysisContext, Effect, Environment, ObjectKind, Risk, Surface};
+use holdpoint_core::{
+    Action, Analysis, AnalysisContext, Effect, Environment, ObjectKind, Risk, Surface, sql_shape,
+};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
-use holdpoint_policy::Outcome;
+use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::{Executed, RecoveryPoint, Store as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -29,7 +31,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use crate::home::{DatabaseConfig, now_ms};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
-use crate::serve::decider::Early;
+use crate::serve::decider::{Early, Stamp};
 use crate::{Failure, exit, local};
 
 /// The largest message either side may send.
@@ -729,6 +731,7 @@ async fn forward_client(
     // Prepared statements and portals, with the action each runs (`None`: refused).
     let mut statements: HashMap<String, Option<Action>> = HashMap::new();
     let mut portals: HashMap<String, Option<Action>> = HashMap::new();
+    let mut memo = Memo::default();
     let mut out = BytesMut::new();
     loop {
         let frame = match read_frame(&mut client, &mut buf).await {
@@ -753,16 +756,19 @@ async fn forward_client(
         let forward = match frame.tag {
             b'Q' => {
                 let sql = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                match cx.decide(&sql).await? {
+                match cx.decide(&sql, &mut memo).await? {
                     Verdict::Forward(action, risk) => {
-                        match (risk, recovery::plan(&sql)) {
-                            (Risk::Destroy, Some(plan)) => {
+                        let plan = (risk == Risk::Destroy)
+                            .then(|| recovery::plan(&sql))
+                            .flatten();
+                        match plan {
+                            Some(plan) => {
                                 // Keep what it would destroy, in the same transaction.
                                 let (query, slot) = cx.keeping(&plan, action, &sql)?;
                                 cx.link.push(slot);
                                 wire::query_message(&query)
                             }
-                            _ => {
+                            None => {
                                 cx.link.push(simple(Some(action)));
                                 frame
                             }
@@ -777,7 +783,7 @@ async fn forward_client(
             b'P' => {
                 let parse =
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                match cx.decide(&parse.query).await? {
+                match cx.decide(&parse.query, &mut memo).await? {
                     Verdict::Forward(action, _) => {
                         statements.insert(parse.statement, Some(action));
                         frame
@@ -943,6 +949,60 @@ async fn forward_upstream(
     }
 }
 
+/// What a connection learnt of the statements it sent, by shape (numbers made
+/// parameters: `sql_shape`): the analysis of each shape that reads, and the decision
+/// policy last gave it. A shape is learnt only when the statement and its shape are both
+/// analysed as reads; every other statement is analysed whole each time.
+#[derive(Default)]
+struct Memo {
+    shapes: HashMap<String, Option<Learnt>>,
+}
+
+struct Learnt {
+    analysis: Analysis,
+    decision: Option<(Stamp, Decision)>,
+}
+
+/// The most shapes a connection keeps; beyond, it starts again.
+const MEMO_SHAPES: usize = 1024;
+
+impl Memo {
+    /// The analysis of `action`'s statement, and the shape under which what follows
+    /// from it is kept (`None`: nothing is).
+    fn analyse(&mut self, action: &Action) -> (Analysis, Option<String>) {
+        let analyse = |input: &str| {
+            let mut action = Action {
+                input: input.to_owned(),
+                ..action.clone()
+            };
+            local::analyse_here(&mut action, &AnalysisContext::new("/"))
+        };
+        let Some(shape) = sql_shape::shape(&action.input) else {
+            return (analyse(&action.input), None);
+        };
+        match self.shapes.get(&shape) {
+            Some(Some(learnt)) => return (learnt.analysis.clone(), Some(shape)),
+            Some(None) => return (analyse(&action.input), None),
+            None => {}
+        }
+        let reads = |a: &Analysis| a.risk() == Risk::Read && !a.opaque();
+        let analysis = analyse(&action.input);
+        let learnt =
+            (reads(&analysis) && (shape == action.input || reads(&analyse(&shape)))).then(|| {
+                Learnt {
+                    analysis: analysis.clone(),
+                    decision: None,
+                }
+            });
+        if self.shapes.len() >= MEMO_SHAPES {
+            self.shapes.clear();
+        }
+        let kept = learnt.is_some();
+        self.shapes.insert(shape.clone(), learnt);
+        (analysis, kept.then_some(shape))
+    }
+}
+
 enum Completion {
     Tag(String),
     Error(String),
@@ -952,7 +1012,7 @@ enum Completion {
 impl Context {
     /// Analyses and decides one statement; waits for an approval when it is held and the
     /// proxy waits.
-    async fn decide(&self, sql: &str) -> Result<Verdict, Fault> {
+    async fn decide(&self, sql: &str, memo: &mut Memo) -> Result<Verdict, Fault> {
         let proxy = &self.proxy;
         let action = Action {
             surface: Surface::Sql,
@@ -966,7 +1026,7 @@ impl Context {
         };
         let started = Instant::now();
         loop {
-            let mut analysis = local::analyse_here(&mut action.clone(), &AnalysisContext::new("/"));
+            let (mut analysis, shape) = memo.analyse(&action);
             // The recovery points are holdpoint's: an agent reads them, never changes them.
             if analysis.risk() > Risk::Read
                 && sql.to_ascii_lowercase().contains("holdpoint_recovery")
@@ -977,7 +1037,16 @@ impl Context {
                     "changes holdpoint's recovery points, which only `holdpoint restore` and `holdpoint recovery purge` change",
                 ));
             }
-            if let Some(action) = proxy.state.decider.allow_read_inline(&action, &analysis) {
+            let mut unkept = None;
+            let kept = shape
+                .and_then(|shape| memo.shapes.get_mut(&shape))
+                .and_then(Option::as_mut)
+                .map_or(&mut unkept, |learnt| &mut learnt.decision);
+            if proxy
+                .state
+                .decider
+                .allow_read_inline(&action, &analysis, kept)
+            {
                 return Ok(Verdict::Forward(action, Risk::Read));
             }
             let decided = match proxy

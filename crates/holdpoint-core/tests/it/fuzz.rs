@@ -2,7 +2,7 @@
 //! the corpus by random edits must never panic, and whatever cannot be analysed must
 //! never come out as `read`.
 
-use holdpoint_core::{AnalysisContext, NoFiles, Risk, shell, sql};
+use holdpoint_core::{AnalysisContext, NoFiles, Risk, shell, sql, sql_shape};
 
 /// A small deterministic generator, so that a failure can be replayed from its seed.
 struct Rng(u64);
@@ -145,6 +145,74 @@ fn mutated_corpus_inputs_never_panic_and_never_read_when_opaque() {
         let mutated = mutate(&mut rng, input, other);
         check_invariants(surface, &mutated);
         check_invariants(if surface == "shell" { "sql" } else { "shell" }, &mutated);
+    }
+}
+
+/// What a proxy may learn from a statement's shape: when a statement and its shape
+/// (numbers made parameters) are both reads, every statement of that shape, whatever
+/// numbers it holds, is a read too.
+fn check_shape(input: &str) {
+    let Some(shape) = sql_shape::shape(input) else {
+        return;
+    };
+    let reads = |sql: &str| {
+        let analysis = sql::analyse(sql, sql::Dialect::Postgres);
+        analysis.risk() == Risk::Read && !analysis.opaque()
+    };
+    if input.contains('$') || !reads(input) || !reads(&shape) {
+        return;
+    }
+    for number in ["0", "42", "-1", "1.5", "2e10", "99999999999999999999"] {
+        let variant = shape.replace("$1", number);
+        if sql_shape::shape(&variant).as_deref() == Some(shape.as_str()) {
+            assert!(
+                reads(&variant),
+                "{input:?} and its shape {shape:?} read, but {variant:?} does not"
+            );
+        }
+    }
+}
+
+#[test]
+fn statements_whose_shape_reads_read() {
+    let inputs = corpus_inputs();
+    let sql: Vec<&String> = inputs
+        .iter()
+        .filter(|(surface, _)| surface == "sql")
+        .map(|(_, input)| input)
+        .collect();
+    for input in &sql {
+        check_shape(input);
+    }
+    let mut rng = Rng(std::env::var("SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x2545_f491_4f6c_dd1d));
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4_000);
+    let numbers = [
+        "0",
+        "1",
+        "-1",
+        "1=1",
+        " OR 1=1",
+        "0x10",
+        "1e9",
+        "2.5",
+        "$1",
+        "99999999999999999999",
+    ];
+    for _ in 0..rounds {
+        let input = sql[rng.below(sql.len())];
+        let other = sql[rng.below(sql.len())];
+        let mut mutated = mutate(&mut rng, input, other);
+        let at = rng.below(mutated.len() + 1);
+        if mutated.is_char_boundary(at) {
+            mutated.insert_str(at, numbers[rng.below(numbers.len())]);
+        }
+        check_shape(&mutated);
     }
 }
 

@@ -48,16 +48,10 @@ pub(crate) enum Early {
     Settled(Box<Decided>),
 }
 
-/// What the thread is given: a proposal to decide, or an outcome to record.
-enum Work {
-    Decide(Job),
-    Record(Entry),
-}
-
 /// The handle request handlers send proposals to.
 #[derive(Debug, Clone)]
 pub(crate) struct Decider {
-    jobs: SyncSender<Work>,
+    jobs: SyncSender<Job>,
     inline: Arc<Inline>,
     pub holdpoint_home: PathBuf,
 }
@@ -67,7 +61,7 @@ pub(crate) struct Decider {
 /// and the writer to hand the records to.
 struct Inline {
     engine: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
-    scope: Mutex<Option<Scope>>,
+    scope: Mutex<Option<Arc<Scope>>>,
     reader: SqliteStore,
     persist: SyncSender<Persist>,
     config: Config,
@@ -78,6 +72,29 @@ struct Scope {
     grants: Vec<Grant>,
     freezes: Vec<Freeze>,
     read: Instant,
+}
+
+/// What an inline decision was made with: the same stamp, the same decision.
+#[derive(Clone)]
+pub(crate) struct Stamp {
+    engine: Arc<PolicyEngine>,
+    scope: Arc<Scope>,
+    /// Policies may read the time, to the second.
+    second: i64,
+}
+
+impl PartialEq for Stamp {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.engine, &other.engine)
+            && Arc::ptr_eq(&self.scope, &other.scope)
+            && self.second == other.second
+    }
+}
+
+impl std::fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stamp(second {})", self.second)
+    }
 }
 
 /// How old the grants and freezes an inline read decision uses may be.
@@ -132,50 +149,75 @@ impl Decider {
     }
 
     /// Decides a read in the caller's own task when policy allows it as one: the records
-    /// go to the writer, and the action is returned to run at once. `None` when the
-    /// action is not a read, policy does not simply allow it, or the policies or grants
-    /// cannot be had this moment: then the caller goes the usual way.
-    pub fn allow_read_inline(&self, action: &Action, analysis: &Analysis) -> Option<Action> {
+    /// go to the writer, and `true` says the action may run at once. `false` when it is
+    /// not a read, policy does not simply allow it, or the policies or grants cannot be
+    /// had this moment: then the caller goes the usual way.
+    ///
+    /// `memo` keeps the decision for the caller's next read of the same analysis: policy
+    /// decides on the analysis, the agent, the target and the session, never on the text,
+    /// so the decision stands while the policies, the grants and freezes read and the
+    /// second are the same.
+    pub fn allow_read_inline(
+        &self,
+        action: &Action,
+        analysis: &Analysis,
+        memo: &mut Option<(Stamp, Decision)>,
+    ) -> bool {
         if analysis.risk() != Risk::Read || analysis.opaque() {
-            return None;
+            return false;
         }
+        let Some(stamp) = self.stamp() else {
+            return false;
+        };
+        let decision = match memo {
+            Some((kept, decision)) if *kept == stamp => decision.clone(),
+            _ => {
+                let decision = decide(
+                    &stamp.engine,
+                    &self.inline.config,
+                    action,
+                    analysis,
+                    stamp.second * 1000,
+                    &stamp.scope.grants,
+                    &stamp.scope.freezes,
+                );
+                *memo = Some((stamp, decision.clone()));
+                decision
+            }
+        };
+        decision.outcome == Outcome::Allow
+            && decision.risk == Risk::Read
+            && self
+                .inline
+                .persist
+                .try_send(Persist::Decided {
+                    action: action.clone(),
+                    analysis: analysis.clone(),
+                    decision,
+                    reply: None,
+                })
+                .is_ok()
+    }
+
+    /// The policies, grants and freezes an inline decision uses now, re-reading the
+    /// grants and freezes when they are older than [`SCOPE_AGE`].
+    fn stamp(&self) -> Option<Stamp> {
         let inline = &self.inline;
         let engine = inline.engine.read().ok()?.clone()?;
-        let now = now_ms();
-        let decision = {
-            let mut cached = inline.scope.lock().ok()?;
-            if cached.as_ref().is_none_or(|s| s.read.elapsed() > SCOPE_AGE) {
-                let (grants, freezes) = scope(&inline.reader).ok()?;
-                *cached = Some(Scope {
-                    grants,
-                    freezes,
-                    read: Instant::now(),
-                });
-            }
-            let current = cached.as_ref()?;
-            decide(
-                &engine,
-                &inline.config,
-                action,
-                analysis,
-                now,
-                &current.grants,
-                &current.freezes,
-            )
-        };
-        if decision.outcome != Outcome::Allow || decision.risk != Risk::Read {
-            return None;
+        let mut cached = inline.scope.lock().ok()?;
+        if cached.as_ref().is_none_or(|s| s.read.elapsed() > SCOPE_AGE) {
+            let (grants, freezes) = scope(&inline.reader).ok()?;
+            *cached = Some(Arc::new(Scope {
+                grants,
+                freezes,
+                read: Instant::now(),
+            }));
         }
-        inline
-            .persist
-            .try_send(Persist::Decided {
-                action: action.clone(),
-                analysis: analysis.clone(),
-                decision,
-                reply: None,
-            })
-            .ok()?;
-        Some(action.clone())
+        Some(Stamp {
+            engine,
+            scope: Arc::clone(cached.as_ref()?),
+            second: now_ms().div_euclid(1000),
+        })
     }
 
     /// Records what an action did, in the next batch; not waited for. Outcomes of reads
@@ -183,7 +225,12 @@ impl Decider {
     /// durable before it ran.
     pub fn record(&self, action: &Action, executed: Executed) {
         let entry = executed_entry(action, &executed);
-        if self.jobs.try_send(Work::Record(entry)).is_err() {
+        if self
+            .inline
+            .persist
+            .try_send(Persist::Outcome(entry))
+            .is_err()
+        {
             eprintln!("holdpoint: the decision queue is full; an outcome was not recorded");
         }
     }
@@ -202,7 +249,7 @@ impl Decider {
             analysis,
             reply: reply(sender),
         };
-        match self.jobs.try_send(Work::Decide(job)) {
+        match self.jobs.try_send(job) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 return Err("holdpoint is overloaded: too many decisions are waiting".to_owned());
@@ -263,7 +310,7 @@ enum Persist {
 /// once, and hands everything to the writing thread. While the writer waits for the
 /// disk, the next decisions are made, and they are written together.
 fn run(
-    queue: &Receiver<Work>,
+    queue: &Receiver<Job>,
     persist: &SyncSender<Persist>,
     reader: &SqliteStore,
     policies: &mut Policies,
@@ -282,25 +329,12 @@ fn run(
         };
         let mut batch = Vec::new();
         let mut next = Some(first);
-        while let Some(work) = next {
-            match work {
-                Work::Decide(job) => batch.push(job),
-                Work::Record(entry) => {
-                    if persist.send(Persist::Outcome(entry)).is_err() {
-                        return;
-                    }
-                }
-            }
+        while let Some(job) = next {
+            batch.push(job);
             if batch.len() >= MAX_BATCH {
                 break;
             }
             next = queue.try_recv().ok();
-        }
-        if batch.is_empty() {
-            // Only outcomes came (reads decided inline): the policies are still looked at
-            // for changes, which the inline path picks up.
-            let _ = policies.current();
-            continue;
         }
         let engine = match policies.current() {
             Ok(engine) => engine,
@@ -333,14 +367,13 @@ fn run(
                 &grants,
                 &freezes,
             );
-            let reply = match job.reply {
+            let (reply, early) = match job.reply {
                 Reply::ReadEarly(early)
                     if decision.outcome == Outcome::Allow && decision.risk == Risk::Read =>
                 {
-                    let _ = early.send(Ok(Early::Read(job.action.clone())));
-                    None
+                    (None, Some((early, job.action.clone())))
                 }
-                other => Some(other),
+                other => (Some(other), None),
             };
             let handed = persist.send(Persist::Decided {
                 action: job.action,
@@ -350,6 +383,11 @@ fn run(
             });
             if handed.is_err() {
                 return;
+            }
+            // Answered once its records are queued, so that its outcome, recorded when
+            // it has run, comes after them.
+            if let Some((early, action)) = early {
+                let _ = early.send(Ok(Early::Read(action)));
             }
         }
     }
@@ -362,6 +400,8 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
         let mut decided = Vec::new();
         let mut outcomes = Vec::new();
         let mut next = Some(first);
+        let window = Instant::now() + UNWAITED_WINDOW;
+        let mut waited_for = false;
         while let Some(item) = next {
             match item {
                 Persist::Decided {
@@ -369,13 +409,22 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                     analysis,
                     decision,
                     reply,
-                } => decided.push((action, analysis, decision, reply)),
+                } => {
+                    waited_for |= reply.is_some();
+                    decided.push((action, analysis, decision, reply));
+                }
                 Persist::Outcome(entry) => outcomes.push(entry),
             }
             if decided.len() + outcomes.len() >= 4 * MAX_BATCH {
                 break;
             }
             next = queue.try_recv().ok();
+            if next.is_none() && !waited_for {
+                // Nobody waits for this batch: what comes within the window joins it.
+                next = queue
+                    .recv_timeout(window.saturating_duration_since(Instant::now()))
+                    .ok();
+            }
         }
         let now = now_ms();
         let proposals: Vec<_> = decided
@@ -422,6 +471,10 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
         }
     }
 }
+
+/// How long records nobody waits for (reads already answered, outcomes) may wait for
+/// more to be written with them: fewer commits, each durable within this much more.
+const UNWAITED_WINDOW: Duration = Duration::from_millis(2);
 
 /// How often the policy directory is looked at for changes.
 const POLICY_CHECK: Duration = Duration::from_secs(1);
