@@ -187,9 +187,10 @@ pub trait Store: Send + Sync {
     /// finds) the request that holds it.
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError>;
     /// Settles several proposals in one transaction, so that they share one sync: what a
-    /// server does under load; `also` are further entries appended in the same
-    /// transaction (outcomes waiting to be recorded). Each proposal succeeds or fails on
-    /// its own; the outer error means none was recorded.
+    /// server does under load; `also` are further entries appended after them in the same
+    /// transaction (outcomes waiting to be recorded, which may be of these proposals).
+    /// Each proposal succeeds or fails on its own; the outer error means none was
+    /// recorded.
     fn settle_all(
         &self,
         proposals: &[Proposal<'_>],

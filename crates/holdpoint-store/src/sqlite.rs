@@ -986,9 +986,6 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError> {
         self.write(|tx| {
             let mut last = None;
-            if !also.is_empty() {
-                append_at(tx, self.key.as_ref(), also, now_ms, &mut last)?;
-            }
             let mut out = Vec::with_capacity(proposals.len());
             for proposal in proposals {
                 if proposal.decision.outcome != Outcome::Ask {
@@ -1020,6 +1017,10 @@ impl Store for SqliteStore {
                         out.push(Err(e));
                     }
                 }
+            }
+            // After the proposals: an outcome may be of one decided in this batch.
+            if !also.is_empty() {
+                append_at(tx, self.key.as_ref(), also, now_ms, &mut last)?;
             }
             Ok(out)
         })

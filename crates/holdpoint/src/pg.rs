@@ -477,11 +477,12 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
         buf,
         upstream_write,
     ));
-    let mut to_client = tokio::spawn(forward_upstream(context, upstream_read, up_buf));
+    let mut to_client = tokio::spawn(forward_upstream(context.clone(), upstream_read, up_buf));
     let result = tokio::select! {
         done = &mut to_upstream => { to_client.abort(); done }
         done = &mut to_client => { to_upstream.abort(); done }
     };
+    context.unanswered();
     if let Ok(mut cancels) = proxy.cancels.lock() {
         cancels.remove(&ours);
     }
@@ -1413,6 +1414,36 @@ impl Context {
                 kept: Some(Box::new(point)),
             },
         ))
+    }
+
+    /// Records the statements sent that were never answered, once the connection is
+    /// over: that nobody saw what they did is recorded, rather than nothing.
+    fn unanswered(&self) {
+        let slots: Vec<Slot> = self
+            .link
+            .pending
+            .lock()
+            .map(|mut pending| pending.drain(..).collect())
+            .unwrap_or_default();
+        for slot in slots {
+            if let Slot::Simple {
+                action: Some(action),
+                started,
+                ..
+            }
+            | Slot::Execute {
+                action: Some(action),
+                started,
+            } = slot
+            {
+                self.record(
+                    &action,
+                    "unknown",
+                    "the connection closed before the database answered".to_owned(),
+                    started,
+                );
+            }
+        }
     }
 
     /// Records what a statement did, bound to its action's digest. Not waited for: the

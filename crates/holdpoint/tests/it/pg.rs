@@ -616,6 +616,15 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
         }
         drop(socket);
     }
+    // A client that leaves while its statement runs: the record says nobody saw the end.
+    let mut socket = authenticated(&proxy, &token, &db.name);
+    let sql = b"SELECT pg_sleep(3)\0";
+    let mut message = vec![b'Q'];
+    message.extend_from_slice(&u32::try_from(sql.len() + 4).unwrap().to_be_bytes());
+    message.extend_from_slice(sql);
+    socket.write_all(&message).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(socket);
     let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
     assert_eq!(
         crate::stdout(&output),
@@ -626,11 +635,19 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
     );
     // Nothing undecided was forwarded: every statement the server saw was proposed. (A
     // read's records are written with the batch after it ran: wait for its outcome.)
-    let proposed = records_once(&setup, |r| r.iter().any(|r| r["kind"] == "executed"))
+    let records = records_once(&setup, |r| {
+        r.iter().filter(|r| r["kind"] == "executed").count() == 2
+    });
+    let proposed = records.iter().filter(|r| r["kind"] == "proposed").count();
+    assert_eq!(proposed, 2);
+    let unknown = records
         .iter()
-        .filter(|r| r["kind"] == "proposed")
-        .count();
-    assert_eq!(proposed, 1);
+        .find(|r| r["kind"] == "executed" && r["body"]["outcome"] == "unknown")
+        .expect("the statement its client left is recorded as unknown");
+    assert_eq!(
+        unknown["body"]["detail"],
+        "the connection closed before the database answered"
+    );
 }
 
 /// A raw connection through the proxy, past start-up.
@@ -1066,4 +1083,111 @@ fn the_databases_listed_in_holdpoint_toml_are_served_by_one_proxy() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_one_shape_are_each_recorded_and_a_policy_change_reaches_them() {
+    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-shapes"))
+        .await
+        .unwrap();
+    let db = Database::new("shapes");
+    db.seed(20);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
+    let config = format!(
+        "host=127.0.0.1 port={} user=claude password={token} dbname={}",
+        proxy.port, db.name
+    );
+    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let email = |rows: Vec<tokio_postgres::SimpleQueryMessage>| {
+        rows.into_iter().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        })
+    };
+
+    // One shape, different numbers: each statement is its own decision and outcome.
+    for id in 1..=5 {
+        let rows = client
+            .simple_query(&format!("SELECT email FROM users WHERE id = {id}"))
+            .await
+            .unwrap();
+        assert_eq!(email(rows), Some(format!("user{id}@example.com")));
+    }
+    // A statement of a read's shape with a change in it is judged as itself.
+    let error = client
+        .simple_query("SELECT email FROM users WHERE id = 6; DELETE FROM users")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_db_error().unwrap().code().code(),
+        "42501",
+        "{error}"
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "20");
+
+    // Reads forbidden while the connection is open: the learnt shape is refused too.
+    let forbid = setup.home.join("policies/no-reads.cedar");
+    std::fs::write(
+        &forbid,
+        "@id(\"no-reads\")\n@reason(\"reads are closed for maintenance\")\nforbid (principal, action == Action::\"read\", resource);\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let error = loop {
+        match client
+            .simple_query("SELECT email FROM users WHERE id = 7")
+            .await
+        {
+            Err(error) => break error,
+            Ok(_) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "the new policy never reached the learnt read"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let db_error = error.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "42501", "{db_error}");
+    assert!(
+        db_error
+            .message()
+            .contains("reads are closed for maintenance"),
+        "{db_error}"
+    );
+
+    let records = tokio::task::spawn_blocking(move || {
+        records_once(&setup, |r| {
+            (1..=5).all(|id| {
+                r.iter().any(|r| {
+                    r["kind"] == "executed"
+                        && r["body"]["detail"] == "SELECT 1"
+                        && r["digest"].is_string()
+                }) && r.iter().any(|r| {
+                    r["kind"] == "proposed"
+                        && r["body"]["input"] == format!("SELECT email FROM users WHERE id = {id}")
+                })
+            })
+        })
+    })
+    .await
+    .unwrap();
+    for id in 1..=5 {
+        let input = format!("SELECT email FROM users WHERE id = {id}");
+        let digest = records
+            .iter()
+            .find(|r| r["kind"] == "proposed" && r["body"]["input"] == input)
+            .unwrap_or_else(|| panic!("{input} was not recorded"))["digest"]
+            .clone();
+        let kinds: Vec<&str> = records
+            .iter()
+            .filter(|r| r["digest"] == digest)
+            .filter_map(|r| r["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, ["proposed", "decided", "executed"], "{input}");
+    }
 }
