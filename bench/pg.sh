@@ -8,6 +8,9 @@
 #
 #   bash bench/pg.sh               # 10 s per run
 #   DURATION=30 bash bench/pg.sh
+#   PIN=1 bash bench/pg.sh         # pgbench and PostgreSQL on CPU 0, the proxies on CPU 1:
+#                                  # what a proxy costs when it does not take the
+#                                  # database's CPU (PostgreSQL's affinity is put back after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
@@ -77,6 +80,21 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
+if [ "${PIN:-0}" = 1 ]; then
+    # Every PostgreSQL process (and so every backend it forks) and pgbench on CPU 0; the
+    # proxies on CPU 1.
+    all_cpus="0-$(($(nproc) - 1))"
+    pin_postgres() { for p in $(pgrep -u postgres -x postgres); do taskset -a -p -c "$1" "$p" >/dev/null; done; }
+    pin_postgres 0
+    trap 'pin_postgres "$all_cpus"; cleanup' EXIT
+    taskset -a -p -c 1 "$proxy" >/dev/null
+    taskset -a -p -c 1 "$bouncer" >/dev/null
+    pinned=(taskset -c 0)
+    echo "pinned: pgbench and PostgreSQL on CPU 0, holdpoint pg and pgbouncer on CPU 1"
+else
+    pinned=()
+fi
+
 tps() { # target, pgbench options...
     local target=$1; shift
     local -a conn
@@ -86,7 +104,7 @@ tps() { # target, pgbench options...
         pgbouncer) conn=(-h 127.0.0.1 -p "$pgb_port" -U postgres) ;;
     esac
     PGPASSWORD="$(cat "$work/token" 2>/dev/null || true)" \
-        pgbench "${conn[@]}" -c "$CLIENTS" -j 2 -T "$DURATION" -n "$@" "$db" 2>&1 |
+        "${pinned[@]}" pgbench "${conn[@]}" -c "$CLIENTS" -j 2 -T "$DURATION" -n "$@" "$db" 2>&1 |
         awk '/^tps/ {print int($3)} /latency average/ {lat=$4}' | head -1
 }
 

@@ -120,8 +120,9 @@ struct Proxy {
     environment: Environment,
     /// `None`: refuse held statements at once.
     wait: Option<Duration>,
-    /// Cancel keys handed to clients, and the server's they stand for.
-    cancels: Mutex<HashMap<CancelKey, CancelKey>>,
+    /// Cancel keys handed to clients: the server's they stand for, and how to end the
+    /// connection's wait for an approval.
+    cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<tokio::sync::Notify>)>>,
     next: AtomicU64,
 }
 
@@ -396,6 +397,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
     // The server's greeting: parameters, its cancel key (replaced by one of ours),
     // notices, and ready.
     let mut ours = (0i32, Vec::new());
+    let cancelled = Arc::new(tokio::sync::Notify::new());
     let mut greeting = vec![wire::authentication_ok()];
     loop {
         let frame = match read_frame(&mut upstream, &mut up_buf).await {
@@ -422,7 +424,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
                             .unwrap_or(1);
                     ours = (our_pid, mine.to_vec());
                     if let Ok(mut cancels) = proxy.cancels.lock() {
-                        cancels.insert(ours.clone(), (pid, key));
+                        cancels.insert(ours.clone(), ((pid, key), Arc::clone(&cancelled)));
                     }
                     greeting.push(wire::backend_key_data(ours.0, &ours.1));
                 }
@@ -459,6 +461,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
     let mut nonce = [0u8; 8];
     getrandom::fill(&mut nonce).map_err(|e| Fault::Upstream(format!("no randomness: {e}")))?;
     let link = Arc::new(Link {
+        cancelled,
         client: tokio::sync::Mutex::new(client_write),
         pending: Mutex::new(VecDeque::new()),
         refusals: Mutex::new(HashMap::new()),
@@ -660,6 +663,8 @@ enum Slot {
 
 /// What both directions of one connection share.
 struct Link {
+    /// Woken by the client's cancel request, which ends a wait for an approval.
+    cancelled: Arc<tokio::sync::Notify>,
     client: tokio::sync::Mutex<OwnedWriteHalf>,
     pending: Mutex<VecDeque<Slot>>,
     /// Refusals sent to the server as syntax errors, by their marker number.
@@ -1137,8 +1142,21 @@ impl Context {
                         .wait_for(&approval.id, &how, wait.saturating_sub(started.elapsed()))
                         .await?
                     {
-                        ApprovalState::Approved => continue,
-                        state => {
+                        None => {
+                            return Ok(Verdict::Refuse(
+                                Fields::new(
+                                    "ERROR",
+                                    "57014",
+                                    &format!(
+                                        "canceling statement due to user request: holdpoint stopped waiting for request {}",
+                                        approval.id
+                                    ),
+                                )
+                                .with(b'H', "the request stays open; once a human approves it, run exactly the same statement again"),
+                            ));
+                        }
+                        Some(ApprovalState::Approved) => continue,
+                        Some(state) => {
                             return Ok(Verdict::Refuse(Fields::new(
                                 "ERROR",
                                 "42501",
@@ -1159,10 +1177,19 @@ impl Context {
         }
     }
 
-    /// Waits for a request to be answered, telling the client now and then.
-    async fn wait_for(&self, id: &str, how: &str, wait: Duration) -> Result<ApprovalState, Fault> {
+    /// Waits for a request to be answered, telling the client now and then; `None` when
+    /// the client cancelled the statement.
+    async fn wait_for(
+        &self,
+        id: &str,
+        how: &str,
+        wait: Duration,
+    ) -> Result<Option<ApprovalState>, Fault> {
         let started = Instant::now();
         let mut told = None::<Instant>;
+        let cancelled = self.link.cancelled.notified();
+        tokio::pin!(cancelled);
+        cancelled.as_mut().enable();
         loop {
             if told.is_none_or(|t| t.elapsed() >= NOTICE_EVERY) {
                 told = Some(Instant::now());
@@ -1192,9 +1219,12 @@ impl Context {
                 }
             });
             if state != ApprovalState::Pending || started.elapsed() >= wait {
-                return Ok(state);
+                return Ok(Some(state));
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                () = &mut cancelled => return Ok(None),
+            }
         }
     }
 
@@ -1602,9 +1632,12 @@ async fn cancel(proxy: &Proxy, pid: i32, key: Vec<u8>) {
         .lock()
         .ok()
         .and_then(|cancels| cancels.get(&(pid, key)).cloned());
-    if let Some((pid, key)) = target
-        && let Ok(mut socket) = TcpStream::connect(&proxy.upstream.address).await
-    {
+    let Some(((pid, key), cancelled)) = target else {
+        return;
+    };
+    // A statement held for approval has not reached the server: its wait ends here.
+    cancelled.notify_waiters();
+    if let Ok(mut socket) = TcpStream::connect(&proxy.upstream.address).await {
         let _ = socket.write_all(&wire::cancel_request(pid, &key)).await;
         let _ = socket.shutdown().await;
     }

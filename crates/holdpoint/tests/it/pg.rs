@@ -1191,3 +1191,54 @@ async fn reads_of_one_shape_are_each_recorded_and_a_policy_change_reaches_them()
         assert_eq!(kinds, ["proposed", "decided", "executed"], "{input}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once() {
+    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-cancel-wait"))
+        .await
+        .unwrap();
+    let db = Database::new("cancelwait");
+    db.seed(10);
+    let proxy = Proxy::start(&setup, &db, &["--wait", "120s", "--env", "development"]);
+    let config = format!(
+        "host=127.0.0.1 port={} user=claude password={token} dbname={}",
+        proxy.port, db.name
+    );
+    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let cancel = client.cancel_token();
+    let held = tokio::spawn(async move {
+        let result = client.simple_query("DELETE FROM users").await;
+        (client, result)
+    });
+    // Held: the proxy waits for a human and the statement has not reached the server.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!held.is_finished(), "the DELETE was not held");
+    let started = Instant::now();
+    cancel.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    let (client, result) = held.await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the wait went on"
+    );
+    let error = result.unwrap_err();
+    let db_error = error.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "57014", "{db_error}");
+    assert!(
+        db_error
+            .message()
+            .contains("stopped waiting for request apr-"),
+        "{db_error}"
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "10");
+    // The connection goes on, and the request is still open for a human.
+    let rows = client.simple_query("SELECT 1").await.unwrap();
+    assert!(rows.len() >= 2);
+    let pending =
+        tokio::task::spawn_blocking(move || crate::stdout(&setup.run(&["approvals", "list"], "")))
+            .await
+            .unwrap();
+    assert!(pending.contains("DELETE FROM users"), "{pending}");
+}
