@@ -108,7 +108,8 @@ tps() { # target, pgbench options...
         awk '/^tps/ {print int($3)} /latency average/ {lat=$4}' | head -1
 }
 
-printf "pgbench, scale %s, %s clients, %s s per run, on %s cores shared by all\n" "$SCALE" "$CLIENTS" "$DURATION" "$(nproc)"
+if [ "${PIN:-0}" = 1 ]; then placement="pinned as above"; else placement="on $(nproc) cores shared by all"; fi
+printf "pgbench, scale %s, %s clients, %s s per run, %s\n" "$SCALE" "$CLIENTS" "$DURATION" "$placement"
 printf "%-30s %10s %10s %10s   %s\n" workload direct holdpoint pgbouncer "holdpoint/direct  pgbouncer/direct"
 for workload in "select-only, simple:-S -M simple" "select-only, extended:-S -M extended" "TPC-B-like, simple:-M simple"; do
     name=${workload%%:*}
