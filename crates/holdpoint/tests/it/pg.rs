@@ -678,14 +678,19 @@ fn authenticated(proxy: &Proxy, token: &str, database: &str) -> TcpStream {
     socket
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
-    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-extended"))
+/// A world with the agent `claude`, a database seeded with `rows` users, a proxy started
+/// with `proxy_args`, and a tokio-postgres client connected through it as `claude`.
+async fn connected(
+    name: &'static str,
+    rows: u32,
+    proxy_args: &[&str],
+) -> (Setup, Database, Proxy, tokio_postgres::Client) {
+    let (setup, token) = tokio::task::spawn_blocking(move || world(name))
         .await
         .unwrap();
-    let db = Database::new("extended");
-    db.seed(40);
-    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
+    let db = Database::new(&name.replace('-', "_"));
+    db.seed(rows);
+    let proxy = Proxy::start(&setup, &db, proxy_args);
     let config = format!(
         "host=127.0.0.1 port={} user=claude password={token} dbname={}",
         proxy.port, db.name
@@ -694,6 +699,13 @@ async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
         .await
         .unwrap();
     tokio::spawn(connection);
+    (setup, db, proxy, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
+    let (setup, db, _proxy, client) =
+        connected("pg-extended", 40, &["--no-wait", "--env", "development"]).await;
 
     // Prepared, bound with parameters, run several times: decided once, at Parse.
     let statement = client
@@ -1087,20 +1099,8 @@ fn the_databases_listed_in_holdpoint_toml_are_served_by_one_proxy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_of_one_shape_are_each_recorded_and_a_policy_change_reaches_them() {
-    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-shapes"))
-        .await
-        .unwrap();
-    let db = Database::new("shapes");
-    db.seed(20);
-    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
-    let config = format!(
-        "host=127.0.0.1 port={} user=claude password={token} dbname={}",
-        proxy.port, db.name
-    );
-    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let (setup, db, _proxy, client) =
+        connected("pg-shapes", 20, &["--no-wait", "--env", "development"]).await;
     let email = |rows: Vec<tokio_postgres::SimpleQueryMessage>| {
         rows.into_iter().find_map(|m| match m {
             tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
@@ -1194,20 +1194,12 @@ async fn reads_of_one_shape_are_each_recorded_and_a_policy_change_reaches_them()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once() {
-    let (setup, token) = tokio::task::spawn_blocking(|| world("pg-cancel-wait"))
-        .await
-        .unwrap();
-    let db = Database::new("cancelwait");
-    db.seed(10);
-    let proxy = Proxy::start(&setup, &db, &["--wait", "120s", "--env", "development"]);
-    let config = format!(
-        "host=127.0.0.1 port={} user=claude password={token} dbname={}",
-        proxy.port, db.name
-    );
-    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let (setup, db, _proxy, client) = connected(
+        "pg-cancel-wait",
+        10,
+        &["--wait", "120s", "--env", "development"],
+    )
+    .await;
     let cancel = client.cancel_token();
     let held = tokio::spawn(async move {
         let result = client.simple_query("DELETE FROM users").await;
