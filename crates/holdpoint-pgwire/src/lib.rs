@@ -212,13 +212,24 @@ pub fn query_text(frame: &Frame) -> Result<String, ProtocolError> {
 pub struct Parse {
     pub statement: String,
     pub query: String,
+    /// How many parameter types the client declared.
+    pub declared_types: usize,
 }
 
 pub fn parse_message(frame: &Frame) -> Result<Parse, ProtocolError> {
     let mut body = frame.reader();
     let statement = cstring(&mut body).ok_or_else(|| frame.malformed("no statement name"))?;
     let query = cstring(&mut body).ok_or_else(|| frame.malformed("no query"))?;
-    Ok(Parse { statement, query })
+    if body.remaining() < 2 {
+        return Err(frame.malformed("no parameter type count"));
+    }
+    let declared_types = usize::try_from(body.get_i16())
+        .map_err(|_| frame.malformed("a negative parameter type count"))?;
+    Ok(Parse {
+        statement,
+        query,
+        declared_types,
+    })
 }
 
 /// `B`: the portal and the prepared statement it binds.

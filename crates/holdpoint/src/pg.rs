@@ -656,9 +656,24 @@ enum Slot {
     Execute {
         action: Option<Action>,
         started: Instant,
+        /// The recovery point its statement keeps before it destroys.
+        keeping: Option<Box<Keeping>>,
     },
     /// A `Sync`: done at the next ready-for-query.
     Sync,
+}
+
+/// A prepared statement's action and the recovery point it keeps.
+type Prepared = (Action, Option<Box<Keeping>>);
+
+/// A destroy prepared over the extended protocol, run inside a block of holdpoint's
+/// that first keeps what it destroys; the block reports the counts in a notice.
+#[derive(Clone, Debug)]
+struct Keeping {
+    point: RecoveryPoint,
+    loss: Loss,
+    /// Rows the statement itself changed, from the block's notice.
+    changed: Option<u64>,
 }
 
 /// What both directions of one connection share.
@@ -734,9 +749,10 @@ async fn forward_client(
     mut buf: BytesMut,
     mut upstream: OwnedWriteHalf,
 ) -> Result<(), Fault> {
-    // Prepared statements and portals, with the action each runs (`None`: refused).
-    let mut statements: HashMap<String, Option<Action>> = HashMap::new();
-    let mut portals: HashMap<String, Option<Action>> = HashMap::new();
+    // Prepared statements and portals, with the action each runs (`None`: refused) and
+    // the recovery point it keeps.
+    let mut statements: HashMap<String, Option<Prepared>> = HashMap::new();
+    let mut portals: HashMap<String, Option<Prepared>> = HashMap::new();
     let mut memo = Memo::default();
     let mut out = BytesMut::new();
     loop {
@@ -790,9 +806,29 @@ async fn forward_client(
                 let parse =
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 match cx.decide(&parse.query, &mut memo).await? {
-                    Verdict::Forward(action, _) => {
-                        statements.insert(parse.statement, Some(action));
-                        frame
+                    Verdict::Forward(action, risk) => {
+                        let plan = (risk == Risk::Destroy
+                            && parse.declared_types == 0
+                            && !parse.query.contains('$')
+                            && !parse.query.to_ascii_lowercase().contains("returning"))
+                        .then(|| recovery::plan(&parse.query))
+                        .flatten();
+                        match plan {
+                            Some(plan) => {
+                                // Keep what it would destroy, in the same statement.
+                                let (block, keeping) =
+                                    cx.keeping_block(&plan, &action, &parse.query)?;
+                                statements.insert(
+                                    parse.statement.clone(),
+                                    Some((action, Some(Box::new(keeping)))),
+                                );
+                                wire::parse_frame_for(&parse.statement, &block)
+                            }
+                            None => {
+                                statements.insert(parse.statement, Some((action, None)));
+                                frame
+                            }
+                        }
                     }
                     Verdict::Refuse(refusal) => {
                         let marker = cx.link.marker(refusal);
@@ -810,9 +846,15 @@ async fn forward_client(
             b'E' => {
                 let portal =
                     wire::execute_portal(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                let (action, keeping) = portals
+                    .get(&portal)
+                    .cloned()
+                    .flatten()
+                    .map_or((None, None), |(action, keeping)| (Some(action), keeping));
                 cx.link.push(Slot::Execute {
-                    action: portals.get(&portal).cloned().flatten(),
+                    action,
                     started: Instant::now(),
+                    keeping,
                 });
                 frame
             }
@@ -930,10 +972,22 @@ async fn forward_upstream(
                 if cx.hidden(Some(&tag)) {
                     continue;
                 }
-                cx.complete_front(Completion::Tag(tag));
-                frame
+                match cx.take_keeping() {
+                    Some(keeping) => {
+                        // The client's statement ran inside holdpoint's block: it gets
+                        // the statement's own tag.
+                        let (tag, detail) = cx.kept(*keeping).await;
+                        cx.complete_front(Completion::Tag(detail));
+                        wire::command_complete(&tag)
+                    }
+                    None => {
+                        cx.complete_front(Completion::Tag(tag));
+                        frame
+                    }
+                }
             }
             b'N' if cx.hidden(None) => continue,
+            b'N' if cx.counted(&frame) => continue,
             b'I' => {
                 cx.complete_front(Completion::Tag("EMPTY".to_owned()));
                 frame
@@ -1244,7 +1298,9 @@ impl Context {
                     None
                 }
                 Some(Slot::Execute { .. }) => match pending.pop_front() {
-                    Some(Slot::Execute { action, started }) => Some((action, started, completion)),
+                    Some(Slot::Execute {
+                        action, started, ..
+                    }) => Some((action, started, completion)),
                     _ => None,
                 },
                 Some(Slot::Sync) | None => None,
@@ -1314,6 +1370,7 @@ impl Context {
                 Slot::Execute {
                     action: Some(action),
                     started,
+                    ..
                 } => self.record(
                     &action,
                     "not run",
@@ -1446,6 +1503,157 @@ impl Context {
         ))
     }
 
+    /// The one statement that keeps what `plan` would destroy and then runs `sql` (or,
+    /// for a plain `DROP TABLE`, moves the table instead): a `DO` block, so that it can
+    /// stand in for a statement prepared over the extended protocol, with no replies of
+    /// its own but a notice of the counts.
+    fn keeping_block(
+        &self,
+        plan: &Recoverable,
+        action: &Action,
+        sql: &str,
+    ) -> Result<(String, Keeping), Fault> {
+        // The same recovery point as a simple query would keep.
+        let (_, slot) = self.keeping(plan, action.clone(), sql)?;
+        let Slot::Simple {
+            kept: Some(point), ..
+        } = slot
+        else {
+            return Err(Fault::Upstream("no recovery point was planned".to_owned()));
+        };
+        let quote = format!("$hp_{}$", self.link.nonce);
+        if sql.contains(&quote) || plan.table.contains(&quote) {
+            return Err(Fault::Client(
+                "a statement holdpoint cannot quote".to_owned(),
+            ));
+        }
+        let table = literal(&plan.table);
+        let kept_as = point.id.replace('-', "_");
+        let remember = |oid: &str| {
+            format!(
+                "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
+                 SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = {oid};",
+                kept = literal(&kept_as),
+                loss = literal(plan.loss.as_str())
+            )
+        };
+        let notice = format!(
+            "RAISE NOTICE 'HOLDPOINT_KEPT_{} % %', k, n;",
+            self.link.nonce
+        );
+        let body = if plan.loss == Loss::Drop && !plan.cascade {
+            let missing = if plan.if_exists {
+                "RETURN;".to_owned()
+            } else {
+                format!(
+                    "RAISE EXCEPTION 'table % does not exist', {table} USING ERRCODE = '42P01';"
+                )
+            };
+            format!(
+                "IF t IS NULL THEN {missing} END IF; \
+                 IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
+                    OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
+                   RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
+                 END IF; \
+                 {remember} \
+                 EXECUTE format('SELECT count(*) FROM %s', t) INTO k; \
+                 EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
+                 EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t); \
+                 {notice}",
+                remember = remember("t"),
+                kept = literal(&kept_as),
+            )
+        } else {
+            let statement = sql.trim().trim_end_matches(';');
+            format!(
+                "{remember} \
+                 CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; \
+                 SELECT count(*) INTO k FROM holdpoint_recovery.{kept_as}; \
+                 EXECUTE {statement}; \
+                 GET DIAGNOSTICS n = ROW_COUNT; \
+                 {notice}",
+                remember = remember(&format!("{table}::regclass")),
+                rows = plan.affected_rows(),
+                statement = literal(statement),
+            )
+        };
+        let block = format!(
+            "DO {quote} DECLARE t regclass := to_regclass({table}); k bigint; n bigint := 0; BEGIN \
+             CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
+             CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now()); \
+             {body} END {quote}"
+        );
+        Ok((
+            block,
+            Keeping {
+                point: *point,
+                loss: plan.loss,
+                changed: None,
+            },
+        ))
+    }
+
+    /// The recovery point the oldest `Execute` owed a reply keeps, if it keeps one.
+    fn take_keeping(&self) -> Option<Box<Keeping>> {
+        let mut pending = self.link.pending.lock().ok()?;
+        match pending.front_mut() {
+            Some(Slot::Execute { keeping, .. }) => keeping.take(),
+            _ => None,
+        }
+    }
+
+    /// Whether `notice` is the count a keeping block reports (and so not the client's);
+    /// the counts go to the `Execute` it belongs to.
+    fn counted(&self, notice: &Frame) -> bool {
+        let fields = wire::fields(notice).unwrap_or_default();
+        let prefix = format!("HOLDPOINT_KEPT_{} ", self.link.nonce);
+        let Some(counts) = fields.get(b'M').and_then(|m| m.strip_prefix(&prefix)) else {
+            return false;
+        };
+        let mut numbers = counts.split(' ').map(|n| n.parse::<u64>().ok());
+        let (rows, changed) = (numbers.next().flatten(), numbers.next().flatten());
+        if let Ok(mut pending) = self.link.pending.lock()
+            && let Some(Slot::Execute {
+                keeping: Some(keeping),
+                ..
+            }) = pending.front_mut()
+        {
+            keeping.point.rows = rows;
+            keeping.changed = changed;
+        }
+        true
+    }
+
+    /// Records a recovery point its statement kept; returns the tag the client is owed
+    /// and the outcome to record.
+    async fn kept(&self, keeping: Keeping) -> (String, String) {
+        let tag = match keeping.loss {
+            Loss::Drop => "DROP TABLE".to_owned(),
+            Loss::Truncate => "TRUNCATE TABLE".to_owned(),
+            Loss::Delete => format!("DELETE {}", keeping.changed.unwrap_or(0)),
+            Loss::Update => format!("UPDATE {}", keeping.changed.unwrap_or(0)),
+        };
+        let point = keeping.point;
+        if point.rows.is_none() && keeping.loss == Loss::Drop {
+            // `DROP TABLE IF EXISTS` of a table that is not there: nothing was kept.
+            return (tag.clone(), tag);
+        }
+        let id = point.id.clone();
+        let recorded = self
+            .proxy
+            .state
+            .blocking(move |store| store.keep_recovery(&point, now_ms()))
+            .await;
+        if let Err(e) = recorded {
+            eprintln!(
+                "holdpoint pg: recovery point {id} was kept in the database but not recorded: {}",
+                e.message()
+            );
+        }
+        let detail = format!("{tag}, recovery point {id} kept");
+        (tag, detail)
+    }
+
     /// Records the statements sent that were never answered, once the connection is
     /// over: that nobody saw what they did is recorded, rather than nothing.
     fn unanswered(&self) {
@@ -1464,6 +1672,7 @@ impl Context {
             | Slot::Execute {
                 action: Some(action),
                 started,
+                ..
             } = slot
             {
                 self.record(

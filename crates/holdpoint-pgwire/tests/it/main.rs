@@ -95,8 +95,20 @@ fn frames_round_trip_and_split_anywhere() {
     assert_eq!(query_text(&frames[0]).unwrap(), "SELECT 1; SELECT 2");
     let parse = parse_message(&frames[1]).unwrap();
     assert_eq!(
-        (parse.statement.as_str(), parse.query.as_str()),
-        ("s1", "DELETE FROM users WHERE id = $1")
+        (
+            parse.statement.as_str(),
+            parse.query.as_str(),
+            parse.declared_types
+        ),
+        ("s1", "DELETE FROM users WHERE id = $1", 0)
+    );
+    let mut typed = b"s2\0SELECT $1\0".to_vec();
+    typed.extend_from_slice(&[0, 1, 0, 0, 0, 23]);
+    assert_eq!(
+        parse_message(&Frame::new(b'P', typed))
+            .unwrap()
+            .declared_types,
+        1
     );
     let error = fields(&frames[3]).unwrap();
     assert_eq!(

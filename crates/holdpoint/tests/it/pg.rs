@@ -5,6 +5,7 @@
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::setup::{Background, Setup};
@@ -1233,4 +1234,114 @@ async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once
             .await
             .unwrap();
     assert!(pending.contains("DELETE FROM users"), "{pending}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
+    let (setup, db, _proxy, client) = connected("pg-extended-keep", 30, &["--no-wait"]).await;
+    let setup = Arc::new(setup);
+    let db = Arc::new(db);
+    // Held, approved by a human, run again: the same statement, prepared each time.
+    let approve_and_run = |sql: &'static str| {
+        let (setup, db) = (Arc::clone(&setup), Arc::clone(&db));
+        let client = &client;
+        async move {
+            let error = client.execute(sql, &[]).await.unwrap_err();
+            let message = error.as_db_error().unwrap().message().to_owned();
+            assert!(message.contains("held this statement"), "{sql}: {message}");
+            tokio::task::spawn_blocking(move || {
+                let (code, text) = setup.approve(
+                    &request_id(&message),
+                    "alice",
+                    Some(&format!("postgres:{}@production", db.name)),
+                );
+                assert_eq!(code, Some(0), "{text}");
+            })
+            .await
+            .unwrap();
+            client.execute(sql, &[]).await
+        }
+    };
+
+    // A whole-table DELETE: the client gets its own count, the rows are kept.
+    assert_eq!(approve_and_run("DELETE FROM users").await.unwrap(), 30);
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "0");
+    let (id, line) = {
+        let setup = Arc::clone(&setup);
+        tokio::task::spawn_blocking(move || newest_recovery(&setup))
+            .await
+            .unwrap()
+    };
+    assert!(
+        line.contains("delete") && line.contains("30 rows"),
+        "{line}"
+    );
+    let restored = {
+        let (setup, id) = (Arc::clone(&setup), id.clone());
+        tokio::task::spawn_blocking(move || restore(&setup, &id))
+            .await
+            .unwrap()
+    };
+    assert_eq!(restored.0, Some(0), "{}", restored.1);
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
+
+    // DROP TABLE: moved aside, the client sees DROP TABLE, restore brings it back.
+    approve_and_run("DROP TABLE users").await.unwrap();
+    assert_eq!(
+        db.direct(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'users' AND schemaname = 'public'"
+        ),
+        "0"
+    );
+    let (id, line) = {
+        let setup = Arc::clone(&setup);
+        tokio::task::spawn_blocking(move || newest_recovery(&setup))
+            .await
+            .unwrap()
+    };
+    assert!(line.contains("drop"), "{line}");
+    let restored = {
+        let setup = Arc::clone(&setup);
+        tokio::task::spawn_blocking(move || restore(&setup, &id))
+            .await
+            .unwrap()
+    };
+    assert_eq!(restored.0, Some(0), "{}", restored.1);
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
+
+    // The outcomes name the points; the ledger records them.
+    let records = tokio::task::spawn_blocking(move || {
+        records_once(&setup, |r| {
+            r.iter()
+                .filter(|r| r["kind"] == "recovery_restored")
+                .count()
+                == 2
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r["kind"] == "recovery_kept")
+            .count(),
+        2
+    );
+    let details: Vec<&str> = records
+        .iter()
+        .filter(|r| r["kind"] == "executed")
+        .filter_map(|r| r["body"]["detail"].as_str())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("DELETE 30, recovery point rcv-")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("DROP TABLE, recovery point rcv-")),
+        "{details:?}"
+    );
 }
