@@ -1350,19 +1350,7 @@ impl Context {
                         tags.extend(tag.clone());
                         owed = tag;
                         if let Some(point) = kept {
-                            let id = point.id.clone();
-                            let kept = self
-                                .proxy
-                                .state
-                                .blocking(move |store| store.keep_recovery(&point, now_ms()))
-                                .await;
-                            if let Err(e) = kept {
-                                eprintln!(
-                                    "holdpoint pg: recovery point {id} was kept in the database but not recorded: {}",
-                                    e.message()
-                                );
-                            }
-                            tags.push(format!("recovery point {id} kept"));
+                            tags.push(self.record_point(*point).await);
                         }
                         self.record(&action, "succeeded", tags.join(", "), started);
                     }
@@ -1638,6 +1626,13 @@ impl Context {
             // `DROP TABLE IF EXISTS` of a table that is not there: nothing was kept.
             return (tag.clone(), tag);
         }
+        let detail = format!("{tag}, {}", self.record_point(point).await);
+        (tag, detail)
+    }
+
+    /// Records a recovery point the database now holds; returns the words for the
+    /// statement's outcome.
+    async fn record_point(&self, point: RecoveryPoint) -> String {
         let id = point.id.clone();
         let recorded = self
             .proxy
@@ -1650,8 +1645,7 @@ impl Context {
                 e.message()
             );
         }
-        let detail = format!("{tag}, recovery point {id} kept");
-        (tag, detail)
+        format!("recovery point {id} kept")
     }
 
     /// Records the statements sent that were never answered, once the connection is
