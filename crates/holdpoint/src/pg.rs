@@ -917,6 +917,46 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// The schema and table that hold recovery points, made when missing.
+const RECOVERY_SETUP: &str = "CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
+     CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now());";
+
+/// The statement that notes a recovery point of the table whose oid `oid` gives.
+fn remember(kept_as: &str, loss: Loss, oid: &str) -> String {
+    format!(
+        "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
+         SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = {oid}",
+        kept = literal(kept_as),
+        loss = literal(loss.as_str())
+    )
+}
+
+/// PL/pgSQL, with the table in `t`, that moves it into `holdpoint_recovery` as
+/// `kept_as` and notes the point; refuses as `DROP` would when the table is missing or
+/// other objects depend on it (returns quietly for `IF EXISTS`).
+fn move_table(plan: &Recoverable, kept_as: &str) -> String {
+    let missing = if plan.if_exists {
+        "RETURN;".to_owned()
+    } else {
+        format!(
+            "RAISE EXCEPTION 'table % does not exist', {} USING ERRCODE = '42P01';",
+            literal(&plan.table)
+        )
+    };
+    format!(
+        "IF t IS NULL THEN {missing} END IF; \
+         IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
+            OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
+           RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
+         END IF; \
+         {remember}; \
+         EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
+         EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t);",
+        remember = remember(kept_as, Loss::Drop, "t"),
+        kept = literal(kept_as),
+    )
+}
+
 /// Server to client: refusals rewritten, outcomes recorded.
 async fn forward_upstream(
     cx: Context,
@@ -1400,49 +1440,19 @@ impl Context {
         action: Action,
         sql: &str,
     ) -> Result<(String, Slot), Fault> {
-        let id = holdpoint_store::new_id("rcv").map_err(|e| Fault::Upstream(e.to_string()))?;
-        let kept_as = id.replace('-', "_");
+        let point = self.recovery_point(plan, &action, sql)?;
+        let kept_as = point.id.replace('-', "_");
         let table = literal(&plan.table);
-        let setup = "CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
-             CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now());";
-        let remember = |loss: Loss| {
-            format!(
-                "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
-                 SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = t",
-                kept = literal(&kept_as),
-                loss = literal(loss.as_str())
-            )
-        };
         let (query, hide, tag) = if plan.loss == Loss::Drop && !plan.cascade {
             // Moved, not dropped, when nothing else depends on it; otherwise the same
             // error DROP would give.
-            let missing = if plan.if_exists {
-                "RETURN;".to_owned()
-            } else {
-                format!(
-                    "RAISE EXCEPTION 'table % does not exist', {table} USING ERRCODE = '42P01';"
-                )
-            };
-            let quote = format!("$hp_{}$", self.link.nonce);
-            if plan.table.contains(&quote) {
-                return Err(Fault::Client(
-                    "a table name holdpoint cannot quote".to_owned(),
-                ));
-            }
+            let quote = self.dollar_quote(&[&plan.table])?;
             (
                 format!(
-                    "{setup} DO {quote} DECLARE t regclass := to_regclass({table}); BEGIN \
-                     IF t IS NULL THEN {missing} END IF; \
-                     IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
-                        OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
-                       RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
-                     END IF; \
-                     {remember}; \
-                     EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
-                     EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t); \
+                    "{RECOVERY_SETUP} DO {quote} DECLARE t regclass := to_regclass({table}); BEGIN \
+                     {move_table} \
                      END {quote}",
-                    remember = remember(Loss::Drop),
-                    kept = literal(&kept_as),
+                    move_table = move_table(plan, &kept_as),
                 ),
                 3,
                 Some("DROP TABLE".to_owned()),
@@ -1450,32 +1460,13 @@ impl Context {
         } else {
             (
                 format!(
-                    "{setup} {remember}; CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; {sql}",
-                    remember = remember(plan.loss).replace(
-                        "WHERE c.oid = t",
-                        &format!("WHERE c.oid = {table}::regclass")
-                    ),
+                    "{RECOVERY_SETUP} {remember}; CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; {sql}",
+                    remember = remember(&kept_as, plan.loss, &format!("{table}::regclass")),
                     rows = plan.affected_rows(),
                 ),
                 4,
                 None,
             )
-        };
-        let upstream = &self.proxy.upstream;
-        let point = RecoveryPoint {
-            id,
-            loss: plan.loss.as_str().to_owned(),
-            table: plan.table.clone(),
-            address: upstream.address.clone(),
-            database: upstream.database.clone(),
-            user: upstream.user.clone(),
-            statement: sql.to_owned(),
-            digest: action.digest().to_string(),
-            agent: action.agent.clone(),
-            session: action.session.clone(),
-            rows: None,
-            created_ms: now_ms(),
-            state: "kept".to_owned(),
         };
         Ok((
             query,
@@ -1501,84 +1492,85 @@ impl Context {
         action: &Action,
         sql: &str,
     ) -> Result<(String, Keeping), Fault> {
-        // The same recovery point as a simple query would keep.
-        let (_, slot) = self.keeping(plan, action.clone(), sql)?;
-        let Slot::Simple {
-            kept: Some(point), ..
-        } = slot
-        else {
-            return Err(Fault::Upstream("no recovery point was planned".to_owned()));
-        };
-        let quote = format!("$hp_{}$", self.link.nonce);
-        if sql.contains(&quote) || plan.table.contains(&quote) {
-            return Err(Fault::Client(
-                "a statement holdpoint cannot quote".to_owned(),
-            ));
-        }
-        let table = literal(&plan.table);
+        let point = self.recovery_point(plan, action, sql)?;
         let kept_as = point.id.replace('-', "_");
-        let remember = |oid: &str| {
-            format!(
-                "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
-                 SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = {oid};",
-                kept = literal(&kept_as),
-                loss = literal(plan.loss.as_str())
-            )
-        };
+        let quote = self.dollar_quote(&[&plan.table, sql])?;
+        let table = literal(&plan.table);
         let notice = format!(
             "RAISE NOTICE 'HOLDPOINT_KEPT_{} % %', k, n;",
             self.link.nonce
         );
         let body = if plan.loss == Loss::Drop && !plan.cascade {
-            let missing = if plan.if_exists {
-                "RETURN;".to_owned()
-            } else {
-                format!(
-                    "RAISE EXCEPTION 'table % does not exist', {table} USING ERRCODE = '42P01';"
-                )
-            };
             format!(
-                "IF t IS NULL THEN {missing} END IF; \
-                 IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
-                    OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
-                   RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
-                 END IF; \
-                 {remember} \
-                 EXECUTE format('SELECT count(*) FROM %s', t) INTO k; \
-                 EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
-                 EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t); \
+                "IF t IS NOT NULL THEN EXECUTE format('SELECT count(*) FROM %s', t) INTO k; END IF; \
+                 {move_table} \
                  {notice}",
-                remember = remember("t"),
-                kept = literal(&kept_as),
+                move_table = move_table(plan, &kept_as),
             )
         } else {
             let statement = sql.trim().trim_end_matches(';');
             format!(
-                "{remember} \
+                "{remember}; \
                  CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; \
                  SELECT count(*) INTO k FROM holdpoint_recovery.{kept_as}; \
                  EXECUTE {statement}; \
                  GET DIAGNOSTICS n = ROW_COUNT; \
                  {notice}",
-                remember = remember(&format!("{table}::regclass")),
+                remember = remember(&kept_as, plan.loss, &format!("{table}::regclass")),
                 rows = plan.affected_rows(),
                 statement = literal(statement),
             )
         };
         let block = format!(
             "DO {quote} DECLARE t regclass := to_regclass({table}); k bigint; n bigint := 0; BEGIN \
-             CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
-             CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now()); \
+             {RECOVERY_SETUP} \
              {body} END {quote}"
         );
         Ok((
             block,
             Keeping {
-                point: *point,
+                point,
                 loss: plan.loss,
                 changed: None,
             },
         ))
+    }
+
+    /// The recovery point a statement about to run keeps.
+    fn recovery_point(
+        &self,
+        plan: &Recoverable,
+        action: &Action,
+        sql: &str,
+    ) -> Result<RecoveryPoint, Fault> {
+        let upstream = &self.proxy.upstream;
+        Ok(RecoveryPoint {
+            id: holdpoint_store::new_id("rcv").map_err(|e| Fault::Upstream(e.to_string()))?,
+            loss: plan.loss.as_str().to_owned(),
+            table: plan.table.clone(),
+            address: upstream.address.clone(),
+            database: upstream.database.clone(),
+            user: upstream.user.clone(),
+            statement: sql.to_owned(),
+            digest: action.digest().to_string(),
+            agent: action.agent.clone(),
+            session: action.session.clone(),
+            rows: None,
+            created_ms: now_ms(),
+            state: "kept".to_owned(),
+        })
+    }
+
+    /// This connection's dollar quote for holdpoint's `DO` blocks, refused when one of
+    /// `texts` to be put inside holds it.
+    fn dollar_quote(&self, texts: &[&str]) -> Result<String, Fault> {
+        let quote = format!("$hp_{}$", self.link.nonce);
+        if texts.iter().any(|text| text.contains(&quote)) {
+            return Err(Fault::Client(
+                "a statement holdpoint cannot quote".to_owned(),
+            ));
+        }
+        Ok(quote)
     }
 
     /// The recovery point the oldest `Execute` owed a reply keeps, if it keeps one.

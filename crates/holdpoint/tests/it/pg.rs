@@ -1262,27 +1262,29 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
             client.execute(sql, &[]).await
         }
     };
+    // Restores the newest recovery point; its line in `recovery list`.
+    let restore_newest = || {
+        let setup = Arc::clone(&setup);
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let (id, line) = newest_recovery(&setup);
+                let (code, text) = restore(&setup, &id);
+                assert_eq!(code, Some(0), "{text}");
+                line
+            })
+            .await
+            .unwrap()
+        }
+    };
 
     // A whole-table DELETE: the client gets its own count, the rows are kept.
     assert_eq!(approve_and_run("DELETE FROM users").await.unwrap(), 30);
     assert_eq!(db.direct("SELECT count(*) FROM users"), "0");
-    let (id, line) = {
-        let setup = Arc::clone(&setup);
-        tokio::task::spawn_blocking(move || newest_recovery(&setup))
-            .await
-            .unwrap()
-    };
+    let line = restore_newest().await;
     assert!(
         line.contains("delete") && line.contains("30 rows"),
         "{line}"
     );
-    let restored = {
-        let (setup, id) = (Arc::clone(&setup), id.clone());
-        tokio::task::spawn_blocking(move || restore(&setup, &id))
-            .await
-            .unwrap()
-    };
-    assert_eq!(restored.0, Some(0), "{}", restored.1);
     assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
 
     // DROP TABLE: moved aside, the client sees DROP TABLE, restore brings it back.
@@ -1293,20 +1295,8 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
         ),
         "0"
     );
-    let (id, line) = {
-        let setup = Arc::clone(&setup);
-        tokio::task::spawn_blocking(move || newest_recovery(&setup))
-            .await
-            .unwrap()
-    };
+    let line = restore_newest().await;
     assert!(line.contains("drop"), "{line}");
-    let restored = {
-        let setup = Arc::clone(&setup);
-        tokio::task::spawn_blocking(move || restore(&setup, &id))
-            .await
-            .unwrap()
-    };
-    assert_eq!(restored.0, Some(0), "{}", restored.1);
     assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
 
     // The outcomes name the points; the ledger records them.
