@@ -161,6 +161,15 @@ pub(crate) struct DatabaseConfig {
     pub environment: Option<Environment>,
     /// How long a held statement waits for approval; zero refuses it at once.
     pub wait: Option<Duration>,
+    /// Set: agents must connect over TLS with this certificate.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A certificate chain and its private key, both PEM files.
+#[derive(Debug, Clone)]
+pub(crate) struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// `[server]`: where `holdpoint serve` listens, and how hooks and `exec` reach it.
@@ -263,6 +272,8 @@ struct RawDatabase {
     upstream: String,
     environment: Option<String>,
     wait: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -368,6 +379,19 @@ impl RawConfig {
                             .wait
                             .map(|w| duration("wait", Some(w), Duration::ZERO))
                             .transpose()?,
+                        tls: match (d.tls_cert, d.tls_key) {
+                            (Some(cert), Some(key)) => Some(TlsFiles {
+                                cert: home.join(cert),
+                                key: home.join(key),
+                            }),
+                            (None, None) => None,
+                            _ => {
+                                return Err(format!(
+                                    "`[[database]] listen = \"{}\"` names only one of tls_cert and tls_key: TLS needs both, the certificate and its private key",
+                                    d.listen
+                                ));
+                            }
+                        },
                         upstream: d.upstream,
                     })
                 })
@@ -420,11 +444,15 @@ sign_in_ttl = "12h"
 # `listen` with their holdpoint credential; only holdpoint holds the upstream's. The
 # password may instead come from $HOLDPOINT_UPSTREAM_PASSWORD. `wait` is how long a
 # held statement waits for approval ("0s": refuse it at once, naming the request).
+# With `tls_cert` and `tls_key` (PEM files, relative to this directory), agents must
+# connect over TLS (sslmode=require, or verify-full with the certificate's CA).
 # [[database]]
 # listen = "127.0.0.1:6432"
 # upstream = "postgres://app@db.internal:5432/app"
 # environment = "production"
 # wait = "10m"
+# tls_cert = "pg-cert.pem"
+# tls_key = "pg-key.pem"
 "#;
 
 /// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.

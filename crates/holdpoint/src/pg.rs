@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,11 +25,12 @@ use holdpoint_ledger::ApprovalState;
 use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
 use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::{Executed, RecoveryPoint, Store as _};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_rustls::TlsAcceptor;
 
-use crate::home::{DatabaseConfig, now_ms};
+use crate::home::{DatabaseConfig, TlsFiles, now_ms};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
 use crate::serve::decider::{Early, Stamp};
@@ -59,6 +61,13 @@ pub(crate) struct PgArgs {
     /// How long a held statement waits for approval [default: exec_wait, 10m].
     #[arg(long, value_name = "DURATION")]
     wait: Option<String>,
+    /// A PEM certificate chain: agents must then connect over TLS (sslmode=require, or
+    /// verify-full with its CA). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The real database.
@@ -120,6 +129,8 @@ struct Proxy {
     environment: Environment,
     /// `None`: refuse held statements at once.
     wait: Option<Duration>,
+    /// Set: agents connect over TLS only.
+    tls: Option<TlsAcceptor>,
     /// Cancel keys handed to clients: the server's they stand for, and how to end the
     /// connection's wait for an approval.
     cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<tokio::sync::Notify>)>>,
@@ -151,6 +162,11 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
             } else {
                 flag_wait
             },
+            tls: args
+                .tls_cert
+                .clone()
+                .zip(args.tls_key.clone())
+                .map(|(cert, key)| TlsFiles { cert, key }),
         }],
         None if state.config.databases.is_empty() => {
             return Err(Failure::usage(
@@ -170,6 +186,7 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
                 state: state.clone(),
                 upstream,
                 wait: (!wait.is_zero()).then_some(wait),
+                tls: database.tls.as_ref().map(acceptor).transpose()?,
                 cancels: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
             }),
@@ -198,14 +215,17 @@ async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {
         ))
     })?;
     let bound = listener.local_addr().unwrap_or(address);
-    if !bound.ip().is_loopback() {
+    if !bound.ip().is_loopback() && proxy.tls.is_none() {
         eprintln!(
-            "holdpoint pg: listening on {bound}, beyond this machine: agents' credentials cross the network in the clear (the proxy does not speak TLS yet); prefer a loopback address or an encrypted tunnel"
+            "holdpoint pg: listening on {bound}, beyond this machine, without TLS: agents' credentials cross the network in the clear; give the proxy a certificate (--tls-cert, --tls-key) or prefer a loopback address or an encrypted tunnel"
         );
     }
     eprintln!(
-        "holdpoint pg: agents connect to {bound} (database {}, environment {}); upstream {}",
-        proxy.upstream.database, proxy.environment, proxy.upstream.address
+        "holdpoint pg: agents connect to {bound}{} (database {}, environment {}); upstream {}",
+        if proxy.tls.is_some() { " over TLS" } else { "" },
+        proxy.upstream.database,
+        proxy.environment,
+        proxy.upstream.address
     );
     loop {
         tokio::select! {
@@ -246,16 +266,12 @@ impl std::fmt::Display for Fault {
 }
 
 /// Reads one startup message.
-async fn read_startup(socket: &mut TcpStream, buf: &mut BytesMut) -> Result<Startup, Fault> {
+async fn read_startup<S: AsyncRead + Unpin>(
+    socket: &mut S,
+    buf: &mut BytesMut,
+) -> Result<Startup, Fault> {
     loop {
         match wire::parse_startup(buf, MAX_MESSAGE) {
-            Ok(Some(Startup::Ssl | Startup::Gss)) => {
-                // No TLS here: the client may go on in the clear or give up.
-                socket
-                    .write_all(b"N")
-                    .await
-                    .map_err(|e| Fault::Client(e.to_string()))?;
-            }
             Ok(Some(startup)) => return Ok(startup),
             Ok(None) => {
                 if socket
@@ -270,6 +286,45 @@ async fn read_startup(socket: &mut TcpStream, buf: &mut BytesMut) -> Result<Star
             Err(e) => return Err(Fault::Client(e.to_string())),
         }
     }
+}
+
+/// The TLS configuration for a certificate and key read from PEM files.
+fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, Failure> {
+    use pki_types::pem::PemObject as _;
+    use tokio_rustls::rustls::{self, pki_types};
+    let unreadable = |what: &str, path: &std::path::Path, e: &dyn std::fmt::Display| {
+        Failure::usage(format!(
+            "cannot read the TLS {what} {}: {e}; give a PEM file",
+            path.display()
+        ))
+    };
+    let chain = pki_types::CertificateDer::pem_file_iter(&files.cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| unreadable("certificate", &files.cert, &e))?;
+    if chain.is_empty() {
+        return Err(unreadable(
+            "certificate",
+            &files.cert,
+            &"it holds no certificate",
+        ));
+    }
+    let key = pki_types::PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| unreadable("private key", &files.key, &e))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Failure::internal(format!("TLS: {e}")))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| {
+        Failure::usage(format!(
+            "the TLS certificate {} and key {} do not go together: {e}",
+            files.cert.display(),
+            files.key.display()
+        ))
+    })?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Reads one tagged message; `None` when the peer closed.
@@ -299,11 +354,13 @@ async fn write_frames<W: tokio::io::AsyncWrite + Unpin>(
     for frame in frames {
         frame.encode(&mut out);
     }
-    writer.write_all(&out).await
+    writer.write_all(&out).await?;
+    // TLS keeps what it was given until flushed; a socket has nothing to flush.
+    writer.flush().await
 }
 
 /// A fatal error for the client, then the connection ends.
-async fn fatal(socket: &mut TcpStream, sqlstate: &str, message: &str) {
+async fn fatal<S: AsyncWrite + Unpin>(socket: &mut S, sqlstate: &str, message: &str) {
     let _ = write_frames(
         socket,
         &[Fields::new("FATAL", sqlstate, message).frame(b'E')],
@@ -312,15 +369,98 @@ async fn fatal(socket: &mut TcpStream, sqlstate: &str, message: &str) {
     let _ = socket.shutdown().await;
 }
 
+/// A client's connection, in the clear or over TLS, as the halves the two directions
+/// own.
+trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    fn halves(self) -> (ClientRead, ClientWrite);
+}
+
+type ClientRead = Box<dyn AsyncRead + Send + Unpin>;
+type ClientWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+impl ClientStream for TcpStream {
+    fn halves(self) -> (ClientRead, ClientWrite) {
+        let (read, write) = self.into_split();
+        (Box::new(read), Box::new(write))
+    }
+}
+
+impl ClientStream for tokio_rustls::server::TlsStream<TcpStream> {
+    fn halves(self) -> (ClientRead, ClientWrite) {
+        let (read, write) = tokio::io::split(self);
+        (Box::new(read), Box::new(write))
+    }
+}
+
+/// A new connection: TLS first when the client asks for it (and required when the proxy
+/// has a certificate), then the session.
 async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fault> {
     let mut buf = BytesMut::with_capacity(8192);
-    let startup = match read_startup(&mut client, &mut buf).await {
-        Ok(startup) => startup,
-        Err(fault) => {
-            fatal(&mut client, "08P01", &format!("holdpoint: {fault}")).await;
-            return Err(fault);
+    loop {
+        let startup = match read_startup(&mut client, &mut buf).await {
+            Ok(startup) => startup,
+            Err(fault) => {
+                fatal(&mut client, "08P01", &format!("holdpoint: {fault}")).await;
+                return Err(fault);
+            }
+        };
+        match (&proxy.tls, startup) {
+            (Some(tls), Startup::Ssl) => {
+                if !buf.is_empty() {
+                    // What was sent before the handshake would be taken as coming from
+                    // inside it.
+                    let message = "sent more after asking for TLS".to_owned();
+                    fatal(&mut client, "08P01", &format!("holdpoint: {message}")).await;
+                    return Err(Fault::Client(message));
+                }
+                client
+                    .write_all(b"S")
+                    .await
+                    .map_err(|e| Fault::Client(e.to_string()))?;
+                let mut secured = tls
+                    .accept(client)
+                    .await
+                    .map_err(|e| Fault::Client(format!("TLS handshake: {e}")))?;
+                let startup = match read_startup(&mut secured, &mut buf).await {
+                    Ok(startup @ (Startup::Params(_) | Startup::Cancel { .. })) => startup,
+                    Ok(Startup::Ssl | Startup::Gss) => {
+                        let message = "asked for encryption twice".to_owned();
+                        fatal(&mut secured, "08P01", &format!("holdpoint: {message}")).await;
+                        return Err(Fault::Client(message));
+                    }
+                    Err(fault) => {
+                        fatal(&mut secured, "08P01", &format!("holdpoint: {fault}")).await;
+                        return Err(fault);
+                    }
+                };
+                return session(proxy, secured, startup, buf).await;
+            }
+            (_, Startup::Ssl | Startup::Gss) => {
+                // Not this kind of encryption: the client may go on in the clear, ask for
+                // TLS instead, or give up.
+                client
+                    .write_all(b"N")
+                    .await
+                    .map_err(|e| Fault::Client(e.to_string()))?;
+            }
+            (Some(_), Startup::Params(_)) => {
+                let message = "holdpoint: this proxy takes connections over TLS only: connect with sslmode=require (or verify-full)";
+                fatal(&mut client, "28000", message).await;
+                return Err(Fault::Client("connected without TLS".to_owned()));
+            }
+            (_, startup) => return session(proxy, client, startup, buf).await,
         }
-    };
+    }
+}
+
+/// A connection from its startup message on: the agent's credential, the database's
+/// greeting, then statements in both directions until either side ends.
+async fn session<S: ClientStream>(
+    proxy: &Arc<Proxy>,
+    mut client: S,
+    startup: Startup,
+    mut buf: BytesMut,
+) -> Result<(), Fault> {
     let params = match &startup {
         Startup::Cancel { pid, key } => {
             cancel(proxy, *pid, key.clone()).await;
@@ -455,7 +595,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
         .await
         .map_err(|e| Fault::Client(e.to_string()))?;
 
-    let (client_read, client_write) = client.into_split();
+    let (client_read, client_write) = client.halves();
     let (upstream_read, upstream_write) = upstream.into_split();
     // Random, so that a client cannot make the server echo a marker of ours.
     let mut nonce = [0u8; 8];
@@ -680,7 +820,7 @@ struct Keeping {
 struct Link {
     /// Woken by the client's cancel request, which ends a wait for an approval.
     cancelled: Arc<tokio::sync::Notify>,
-    client: tokio::sync::Mutex<OwnedWriteHalf>,
+    client: tokio::sync::Mutex<ClientWrite>,
     pending: Mutex<VecDeque<Slot>>,
     /// Refusals sent to the server as syntax errors, by their marker number.
     refusals: Mutex<HashMap<u64, Fields>>,
@@ -745,7 +885,7 @@ enum Verdict {
 /// Client to server: every statement decided before it goes on.
 async fn forward_client(
     cx: Context,
-    mut client: OwnedReadHalf,
+    mut client: ClientRead,
     mut buf: BytesMut,
     mut upstream: OwnedWriteHalf,
 ) -> Result<(), Fault> {

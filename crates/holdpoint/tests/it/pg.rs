@@ -1335,3 +1335,154 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
         "{details:?}"
     );
 }
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made by openssl: the files
+/// `NAME-cert.pem` and `NAME-key.pem`.
+fn certificate(setup: &Setup, name: &str) -> (String, String) {
+    let cert = setup.path(&format!("{name}-cert.pem"));
+    let key = setup.path(&format!("{name}-key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("openssl is missing ({e}): install openssl"));
+    assert!(made.status.success(), "{}", stderr(&made));
+    (cert, key)
+}
+
+#[test]
+fn with_a_certificate_agents_connect_over_tls_and_only_over_tls() {
+    let (setup, token) = world("pg-tls");
+    let db = Database::new("tls");
+    db.seed(5);
+    let (cert, key) = certificate(&setup, "proxy");
+    let proxy = Proxy::start(
+        &setup,
+        &db,
+        &["--no-wait", "--tls-cert", &cert, "--tls-key", &key],
+    );
+    assert!(proxy.log().contains("over TLS"), "{}", proxy.log());
+
+    // verify-full: psql checks that the proxy holds the certificate it was given.
+    let mut psql = proxy.psql_command(
+        "claude",
+        &token,
+        &db.name,
+        &["SELECT count(*) FROM users", "\\conninfo"],
+    );
+    let output = psql
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &cert)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
+    let shown = crate::stdout(&output);
+    assert!(shown.starts_with("5\n"), "{shown}");
+    assert!(
+        shown.contains("SSL connection (protocol: TLSv1."),
+        "{shown}"
+    );
+
+    // Decisions go on as in the clear: a held change is refused, naming the request.
+    let output = proxy
+        .psql_command("claude", &token, &db.name, &["DELETE FROM users"])
+        .env("PGSSLMODE", "require")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&output).contains("held this statement"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
+
+    // In the clear the proxy says how to connect, before any credential is sent.
+    let output = proxy
+        .psql_command("claude", &token, &db.name, &["SELECT 1"])
+        .env("PGSSLMODE", "disable")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("over TLS only: connect with sslmode=require"),
+        "{}",
+        stderr(&output)
+    );
+    // A client that expects another certificate refuses the proxy.
+    let (other_ca, _) = certificate(&setup, "other");
+    let output = proxy
+        .psql_command("claude", &token, &db.name, &["SELECT 1"])
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &other_ca)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+
+    // The statements over TLS were recorded like any other.
+    let records = records_once(&setup, |r| r.iter().any(|r| r["kind"] == "executed"));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["kind"] == "executed" && r["body"]["detail"] == "SELECT 1"),
+        "{records:#?}"
+    );
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+
+    // A certificate that cannot be read stops the proxy with one line saying which.
+    let upstream = format!("postgres://postgres@{SERVER}:5432/{}", db.name);
+    let missing = setup.path("missing.pem");
+    let output = setup.run(
+        &[
+            "pg",
+            "--upstream",
+            &upstream,
+            "--tls-cert",
+            &missing,
+            "--tls-key",
+            &key,
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read the TLS certificate")
+            && stderr(&output).contains("missing.pem"),
+        "{}",
+        stderr(&output)
+    );
+    // Half a TLS configuration is refused, not served in the clear.
+    setup.config(&format!(
+        "[[database]]\nlisten = \"127.0.0.1:0\"\nupstream = \"{upstream}\"\ntls_cert = \"{cert}\"\n"
+    ));
+    let output = setup.run(&["pg"], "");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("names only one of tls_cert and tls_key"),
+        "{}",
+        stderr(&output)
+    );
+}
