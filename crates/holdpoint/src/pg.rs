@@ -600,12 +600,14 @@ async fn session<S: ClientStream>(
     // Random, so that a client cannot make the server echo a marker of ours.
     let mut nonce = [0u8; 8];
     getrandom::fill(&mut nonce).map_err(|e| Fault::Upstream(format!("no randomness: {e}")))?;
+    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
     let link = Arc::new(Link {
         cancelled,
         client: tokio::sync::Mutex::new(client_write),
         pending: Mutex::new(VecDeque::new()),
         refusals: Mutex::new(HashMap::new()),
-        nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+        refusing: format!("holdpoint_refused_{nonce}"),
+        nonce,
         next_refusal: AtomicU64::new(1),
     });
     let context = Context {
@@ -803,8 +805,34 @@ enum Slot {
     Sync,
 }
 
-/// A prepared statement's action and the recovery point it keeps.
-type Prepared = (Action, Option<Box<Keeping>>);
+/// A prepared statement: the action it runs, how policy classed it when it was
+/// decided, and the recovery point it keeps.
+#[derive(Clone)]
+struct Prepared {
+    action: Action,
+    risk: Risk,
+    keeping: Option<Box<Keeping>>,
+    /// Set until the statement first runs. A read runs on the decision made when it was
+    /// prepared; a change or destroy runs once on it, and each later run is decided
+    /// again, with the freezes, grants and approvals as they are then.
+    covered: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Prepared {
+    fn new(action: Action, risk: Risk, keeping: Option<Box<Keeping>>) -> Self {
+        Prepared {
+            action,
+            risk,
+            keeping,
+            covered: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
+    }
+
+    /// Whether this run needs a decision of its own.
+    fn decide_again(&self) -> bool {
+        self.risk != Risk::Read && !self.covered.swap(false, Ordering::Relaxed)
+    }
+}
 
 /// A destroy prepared over the extended protocol, run inside a block of holdpoint's
 /// that first keeps what it destroys; the block reports the counts in a notice.
@@ -827,6 +855,8 @@ struct Link {
     /// Part of every marker, so a client cannot forge one.
     nonce: String,
     next_refusal: AtomicU64,
+    /// The name under which a refused run's marker is prepared (and fails to be).
+    refusing: String,
 }
 
 impl Link {
@@ -960,12 +990,15 @@ async fn forward_client(
                                     cx.keeping_block(&plan, &action, &parse.query)?;
                                 statements.insert(
                                     parse.statement.clone(),
-                                    Some((action, Some(Box::new(keeping)))),
+                                    Some(Prepared::new(action, risk, Some(Box::new(keeping)))),
                                 );
                                 wire::parse_frame_for(&parse.statement, &block)
                             }
                             None => {
-                                statements.insert(parse.statement, Some((action, None)));
+                                statements.insert(
+                                    parse.statement,
+                                    Some(Prepared::new(action, risk, None)),
+                                );
                                 frame
                             }
                         }
@@ -986,17 +1019,49 @@ async fn forward_client(
             b'E' => {
                 let portal =
                     wire::execute_portal(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                let (action, keeping) = portals
-                    .get(&portal)
-                    .cloned()
-                    .flatten()
-                    .map_or((None, None), |(action, keeping)| (Some(action), keeping));
-                cx.link.push(Slot::Execute {
-                    action,
-                    started: Instant::now(),
-                    keeping,
-                });
-                frame
+                let prepared = portals.get(&portal).cloned().flatten();
+                let again = match &prepared {
+                    Some(prepared) if prepared.decide_again() => Some(match prepared.keeping {
+                        Some(_) => Verdict::Refuse(Fields::new(
+                            "ERROR",
+                            "42501",
+                            "holdpoint keeps a recovery point for every run of a destroy: prepare the statement again to run it again",
+                        )),
+                        None => cx.decide(&prepared.action.input, &mut memo).await?,
+                    }),
+                    _ => None,
+                };
+                let started = Instant::now();
+                match (again, prepared) {
+                    (Some(Verdict::Refuse(refusal)), _) => {
+                        // In place of the run, a statement the server rejects: it fails
+                        // the pipeline or transaction as the run's own error would.
+                        cx.link.push(Slot::Execute {
+                            action: None,
+                            started,
+                            keeping: None,
+                        });
+                        wire::parse_frame_for(&cx.link.refusing, &cx.link.marker(refusal))
+                    }
+                    (Some(Verdict::Forward(action, _)), _) => {
+                        cx.link.push(Slot::Execute {
+                            action: Some(action),
+                            started,
+                            keeping: None,
+                        });
+                        frame
+                    }
+                    (None, prepared) => {
+                        let (action, keeping) =
+                            prepared.map_or((None, None), |p| (Some(p.action), p.keeping));
+                        cx.link.push(Slot::Execute {
+                            action,
+                            started,
+                            keeping,
+                        });
+                        frame
+                    }
+                }
             }
             b'S' => {
                 cx.link.push(Slot::Sync);

@@ -707,6 +707,7 @@ async fn connected(
 async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
     let (setup, db, _proxy, client) =
         connected("pg-extended", 40, &["--no-wait", "--env", "development"]).await;
+    let setup = Arc::new(setup);
 
     // Prepared, bound with parameters, run several times: decided once, at Parse.
     let statement = client
@@ -726,6 +727,63 @@ async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
         .await
         .unwrap();
     assert_eq!(updated, 1);
+    // A change prepared once runs on its decision once; every later run is decided
+    // again: a freeze started since it was prepared refuses it.
+    let update = client
+        .prepare("UPDATE users SET email = $1 WHERE id = $2")
+        .await
+        .unwrap();
+    for email in ["first@example.com", "second@example.com"] {
+        assert_eq!(client.execute(&update, &[&email, &5i32]).await.unwrap(), 1);
+    }
+    // Anyone may start a freeze; only a human, at a terminal, ends it.
+    let freezing = Arc::clone(&setup);
+    tokio::task::spawn_blocking(move || {
+        let output = freezing.run(
+            &[
+                "freeze",
+                "start",
+                "--env",
+                "development",
+                "--reason",
+                "migration window",
+            ],
+            "",
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    })
+    .await
+    .unwrap();
+    let error = client
+        .execute(&update, &[&"frozen@example.com", &5i32])
+        .await
+        .unwrap_err();
+    let db_error = error.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "42501", "{db_error}");
+    assert!(
+        db_error.message().contains("migration window"),
+        "{db_error}"
+    );
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 5"),
+        "second@example.com"
+    );
+    let thawing = Arc::clone(&setup);
+    tokio::task::spawn_blocking(move || {
+        let mut t = thawing.terminal(&["freeze", "end", "--env", "development"]);
+        t.answer("secret for", crate::setup::SECRET);
+        let (code, text) = t.finish();
+        assert_eq!(code, Some(0), "{text}");
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        client
+            .execute(&update, &[&"thawed@example.com", &5i32])
+            .await
+            .unwrap(),
+        1
+    );
     // A destroy is held: the error reaches the client as SQLSTATE 42501, the table stays.
     let error = client.execute("DELETE FROM users", &[]).await.unwrap_err();
     let db_error = error.as_db_error().unwrap();
@@ -1287,6 +1345,67 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     );
     assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
 
+    // Prepared once and run twice: the second run would need a recovery point of its
+    // own, so it is refused and nothing more is deleted.
+    let error = client.prepare("DELETE FROM users").await.unwrap_err();
+    let message = error.as_db_error().unwrap().message().to_owned();
+    let id = request_id(&message);
+    let (approver, name) = (Arc::clone(&setup), db.name.clone());
+    tokio::task::spawn_blocking(move || {
+        let (code, text) =
+            approver.approve(&id, "alice", Some(&format!("postgres:{name}@production")));
+        assert_eq!(code, Some(0), "{text}");
+    })
+    .await
+    .unwrap();
+    let delete = client.prepare("DELETE FROM users").await.unwrap();
+    assert_eq!(client.execute(&delete, &[]).await.unwrap(), 30);
+    db.direct("INSERT INTO users (email) VALUES ('late@example.com')");
+    let error = client.execute(&delete, &[]).await.unwrap_err();
+    let db_error = error.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "42501", "{db_error}");
+    assert!(
+        db_error.message().contains("prepare the statement again"),
+        "{db_error}"
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "1");
+    db.direct("DELETE FROM users WHERE email = 'late@example.com'");
+    restore_newest().await;
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
+
+    // An approval covers one run: a change prepared on it runs once, and its next run
+    // is held again as a new request.
+    let change = "UPDATE users SET email = $1 WHERE id = $2";
+    let error = client.prepare(change).await.unwrap_err();
+    let first = request_id(error.as_db_error().unwrap().message());
+    let (approver, id) = (Arc::clone(&setup), first.clone());
+    tokio::task::spawn_blocking(move || {
+        // A change, not a destroy: the approver does not type the target.
+        let (code, text) = approver.approve(&id, "alice", None);
+        assert_eq!(code, Some(0), "{text}");
+    })
+    .await
+    .unwrap();
+    let update = client.prepare(change).await.unwrap();
+    assert_eq!(
+        client
+            .execute(&update, &[&"approved@example.com", &7i32])
+            .await
+            .unwrap(),
+        1
+    );
+    let error = client
+        .execute(&update, &[&"unapproved@example.com", &8i32])
+        .await
+        .unwrap_err();
+    let message = error.as_db_error().unwrap().message().to_owned();
+    assert!(message.contains("held this statement"), "{message}");
+    assert_ne!(request_id(&message), first);
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 8"),
+        "user8@example.com"
+    );
+
     // DROP TABLE: moved aside, the client sees DROP TABLE, restore brings it back.
     approve_and_run("DROP TABLE users").await.unwrap();
     assert_eq!(
@@ -1305,7 +1424,7 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
             r.iter()
                 .filter(|r| r["kind"] == "recovery_restored")
                 .count()
-                == 2
+                == 3
         })
     })
     .await
@@ -1315,7 +1434,7 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
             .iter()
             .filter(|r| r["kind"] == "recovery_kept")
             .count(),
-        2
+        3
     );
     let details: Vec<&str> = records
         .iter()
