@@ -607,6 +607,8 @@ async fn session<S: ClientStream>(
         pending: Mutex::new(VecDeque::new()),
         refusals: Mutex::new(HashMap::new()),
         refusing: format!("holdpoint_refused_{nonce}"),
+        held: Mutex::new(Held::default()),
+        settled: tokio::sync::Notify::new(),
         nonce,
         next_refusal: AtomicU64::new(1),
     });
@@ -803,11 +805,95 @@ enum Slot {
     },
     /// A `Sync`: done at the next ready-for-query.
     Sync,
+    /// A `Parse`, `Bind` or `Close`: done when the server confirms it (and then holds
+    /// what it names) or fails or skips it (and does not).
+    Step(Step),
+}
+
+/// What a `Parse`, `Bind` or `Close` does to the prepared statements and portals the
+/// server holds. `None`: refused by holdpoint, or bound to what the server does not
+/// hold; the server fails it.
+#[derive(Clone, Debug)]
+enum Step {
+    Parse(String, Option<Prepared>),
+    Bind(String, Option<Prepared>),
+    CloseStatement(String),
+    ClosePortal(String),
+}
+
+/// A prepared statement's or a portal's name.
+enum Name<'a> {
+    Statement(&'a str),
+    Portal(&'a str),
+}
+
+/// What a name stands for on the server, as far as holdpoint knows.
+enum Known {
+    /// Prepared or bound with this action.
+    Runs(Prepared),
+    /// Refused, failed or closed: the server does not hold it and fails what uses it.
+    Absent,
+    /// Not prepared through holdpoint (SQL `PREPARE`, `DECLARE`): refused.
+    Unknown,
+}
+
+/// What the pipeline so far says a name stands for; `None` when it does not touch it.
+fn lookup(pipeline: &[Step], name: &Name<'_>) -> Option<Known> {
+    pipeline.iter().rev().find_map(|step| {
+        let (named, prepared) = match (step, name) {
+            (Step::Parse(named, prepared), Name::Statement(_))
+            | (Step::Bind(named, prepared), Name::Portal(_)) => (named, prepared.clone()),
+            (Step::CloseStatement(named), Name::Statement(_))
+            | (Step::ClosePortal(named), Name::Portal(_)) => (named, None),
+            _ => return None,
+        };
+        let wanted = match name {
+            Name::Statement(n) | Name::Portal(n) => *n,
+        };
+        (named == wanted).then(|| prepared.map_or(Known::Absent, Known::Runs))
+    })
+}
+
+/// The refusal of a statement or portal holdpoint did not see prepared.
+fn unknown_statement(name: &str) -> Fields {
+    Fields::new(
+        "ERROR",
+        "42501",
+        &format!(
+            "holdpoint refused to run `{name}`: it was not prepared through holdpoint's protocol messages (SQL PREPARE and DECLARE are run only as statements); prepare it with a Parse message"
+        ),
+    )
+}
+
+/// The prepared statements and portals the server holds, as its replies confirm them.
+#[derive(Default)]
+struct Held {
+    statements: HashMap<String, Prepared>,
+    portals: HashMap<String, Prepared>,
+}
+
+impl Held {
+    fn apply(&mut self, step: Step) {
+        match step {
+            Step::Parse(name, Some(prepared)) => {
+                self.statements.insert(name, prepared);
+            }
+            Step::Bind(name, Some(prepared)) => {
+                self.portals.insert(name, prepared);
+            }
+            Step::Parse(name, None) | Step::CloseStatement(name) => {
+                self.statements.remove(&name);
+            }
+            Step::Bind(name, None) | Step::ClosePortal(name) => {
+                self.portals.remove(&name);
+            }
+        }
+    }
 }
 
 /// A prepared statement: the action it runs, how policy classed it when it was
 /// decided, and the recovery point it keeps.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Prepared {
     action: Action,
     risk: Risk,
@@ -816,7 +902,13 @@ struct Prepared {
     /// prepared; a change or destroy runs once on it, and each later run is decided
     /// again, with the freezes, grants and approvals as they are then.
     covered: Arc<std::sync::atomic::AtomicBool>,
+    decided: Instant,
 }
+
+/// How long after it was decided a prepared change or destroy may first run on that
+/// decision: drivers run what they prepared at once, and a statement prepared long
+/// before a freeze does not run in it.
+const COVERED_FOR: Duration = Duration::from_secs(10);
 
 impl Prepared {
     fn new(action: Action, risk: Risk, keeping: Option<Box<Keeping>>) -> Self {
@@ -825,12 +917,15 @@ impl Prepared {
             risk,
             keeping,
             covered: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            decided: Instant::now(),
         }
     }
 
     /// Whether this run needs a decision of its own.
     fn decide_again(&self) -> bool {
-        self.risk != Risk::Read && !self.covered.swap(false, Ordering::Relaxed)
+        self.risk != Risk::Read
+            && !(self.covered.swap(false, Ordering::Relaxed)
+                && self.decided.elapsed() < COVERED_FOR)
     }
 }
 
@@ -857,6 +952,10 @@ struct Link {
     next_refusal: AtomicU64,
     /// The name under which a refused run's marker is prepared (and fails to be).
     refusing: String,
+    /// What the server holds, from its replies.
+    held: Mutex<Held>,
+    /// Woken at every ready-for-query, when the steps before it are settled.
+    settled: tokio::sync::Notify,
 }
 
 impl Link {
@@ -919,10 +1018,9 @@ async fn forward_client(
     mut buf: BytesMut,
     mut upstream: OwnedWriteHalf,
 ) -> Result<(), Fault> {
-    // Prepared statements and portals, with the action each runs (`None`: refused) and
-    // the recovery point it keeps.
-    let mut statements: HashMap<String, Option<Prepared>> = HashMap::new();
-    let mut portals: HashMap<String, Option<Prepared>> = HashMap::new();
+    // What this pipeline (since the last Sync) prepared, bound and closed; what earlier
+    // ones did is known from the server's replies (`Link::held`).
+    let mut pipeline: Vec<Step> = Vec::new();
     let mut memo = Memo::default();
     let mut out = BytesMut::new();
     loop {
@@ -988,16 +1086,18 @@ async fn forward_client(
                                 // Keep what it would destroy, in the same statement.
                                 let (block, keeping) =
                                     cx.keeping_block(&plan, &action, &parse.query)?;
-                                statements.insert(
-                                    parse.statement.clone(),
-                                    Some(Prepared::new(action, risk, Some(Box::new(keeping)))),
+                                let prepared = Prepared::new(action, risk, Some(Box::new(keeping)));
+                                cx.step(
+                                    &mut pipeline,
+                                    Step::Parse(parse.statement.clone(), Some(prepared)),
                                 );
                                 wire::parse_frame_for(&parse.statement, &block)
                             }
                             None => {
-                                statements.insert(
-                                    parse.statement,
-                                    Some(Prepared::new(action, risk, None)),
+                                let prepared = Prepared::new(action, risk, None);
+                                cx.step(
+                                    &mut pipeline,
+                                    Step::Parse(parse.statement, Some(prepared)),
                                 );
                                 frame
                             }
@@ -1005,7 +1105,7 @@ async fn forward_client(
                     }
                     Verdict::Refuse(refusal) => {
                         let marker = cx.link.marker(refusal);
-                        statements.insert(parse.statement.clone(), None);
+                        cx.step(&mut pipeline, Step::Parse(parse.statement.clone(), None));
                         wire::parse_frame_for(&parse.statement, &marker)
                     }
                 }
@@ -1013,23 +1113,60 @@ async fn forward_client(
             b'B' => {
                 let (portal, statement) =
                     wire::bind_names(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                portals.insert(portal, statements.get(&statement).cloned().flatten());
-                frame
+                let known = match lookup(&pipeline, &Name::Statement(&statement)) {
+                    Some(known) => known,
+                    None => {
+                        cx.confirmed(
+                            &pipeline,
+                            &mut upstream,
+                            &mut out,
+                            &Name::Statement(&statement),
+                        )
+                        .await?
+                    }
+                };
+                match known {
+                    Known::Runs(prepared) => {
+                        cx.step(&mut pipeline, Step::Bind(portal, Some(prepared)));
+                        frame
+                    }
+                    // The server fails it as it would without holdpoint.
+                    Known::Absent => {
+                        cx.step(&mut pipeline, Step::Bind(portal, None));
+                        frame
+                    }
+                    Known::Unknown => {
+                        cx.step(&mut pipeline, Step::Bind(portal, None));
+                        let refusal = unknown_statement(&statement);
+                        wire::parse_frame_for(&cx.link.refusing, &cx.link.marker(refusal))
+                    }
+                }
             }
             b'E' => {
                 let portal =
                     wire::execute_portal(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                let prepared = portals.get(&portal).cloned().flatten();
-                let again = match &prepared {
-                    Some(prepared) if prepared.decide_again() => Some(match prepared.keeping {
-                        Some(_) => Verdict::Refuse(Fields::new(
-                            "ERROR",
-                            "42501",
-                            "holdpoint keeps a recovery point for every run of a destroy: prepare the statement again to run it again",
-                        )),
-                        None => cx.decide(&prepared.action.input, &mut memo).await?,
-                    }),
-                    _ => None,
+                let known = match lookup(&pipeline, &Name::Portal(&portal)) {
+                    Some(known) => known,
+                    None => {
+                        cx.confirmed(&pipeline, &mut upstream, &mut out, &Name::Portal(&portal))
+                            .await?
+                    }
+                };
+                let (prepared, again) = match known {
+                    Known::Runs(prepared) if prepared.decide_again() => {
+                        let again = match prepared.keeping {
+                            Some(_) => Verdict::Refuse(Fields::new(
+                                "ERROR",
+                                "42501",
+                                "holdpoint keeps a recovery point for every run of a destroy: prepare the statement again to run it again",
+                            )),
+                            None => cx.decide(&prepared.action.input, &mut memo).await?,
+                        };
+                        (Some(prepared), Some(again))
+                    }
+                    Known::Runs(prepared) => (Some(prepared), None),
+                    Known::Absent => (None, None),
+                    Known::Unknown => (None, Some(Verdict::Refuse(unknown_statement(&portal)))),
                 };
                 let started = Instant::now();
                 match (again, prepared) {
@@ -1065,15 +1202,17 @@ async fn forward_client(
             }
             b'S' => {
                 cx.link.push(Slot::Sync);
+                pipeline.clear();
                 frame
             }
             b'C' => {
                 if let Ok((kind, name)) = wire::close_target(&frame) {
-                    if kind == b'S' {
-                        statements.remove(&name);
+                    let step = if kind == b'S' {
+                        Step::CloseStatement(name)
                     } else {
-                        portals.remove(&name);
-                    }
+                        Step::ClosePortal(name)
+                    };
+                    cx.step(&mut pipeline, step);
                 }
                 frame
             }
@@ -1241,8 +1380,12 @@ async fn forward_upstream(
                 cx.complete_front(Completion::Tag("SUSPENDED".to_owned()));
                 frame
             }
+            b'1' | b'2' | b'3' => {
+                cx.confirm();
+                frame
+            }
             b'Z' => {
-                let owed = cx.ready().await;
+                let owed = cx.ready(wire::ready_status(&frame).ok()).await;
                 if let Some(tag) = owed {
                     out.push(wire::command_complete(&tag));
                 }
@@ -1548,6 +1691,12 @@ impl Context {
                     }) => Some((action, started, completion)),
                     _ => None,
                 },
+                Some(Slot::Step(_)) => {
+                    if let Some(Slot::Step(step)) = pending.pop_front() {
+                        self.failed(step);
+                    }
+                    None
+                }
                 Some(Slot::Sync) | None => None,
             }
         };
@@ -1561,9 +1710,152 @@ impl Context {
         }
     }
 
+    /// Records a step sent to the server, in the pipeline and among the replies owed.
+    fn step(&self, pipeline: &mut Vec<Step>, step: Step) {
+        pipeline.push(step.clone());
+        self.link.push(Slot::Step(step));
+    }
+
+    /// What the server holds under `name`, once the steps of earlier pipelines and
+    /// earlier simple queries are settled (what waits to be sent goes first, so that the
+    /// server can answer them).
+    async fn confirmed(
+        &self,
+        pipeline: &[Step],
+        upstream: &mut OwnedWriteHalf,
+        out: &mut BytesMut,
+        name: &Name<'_>,
+    ) -> Result<Known, Fault> {
+        loop {
+            let settled = self.link.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if !self.unsettled(pipeline) {
+                break;
+            }
+            if !out.is_empty() {
+                upstream
+                    .write_all(out)
+                    .await
+                    .map_err(|e| Fault::Upstream(e.to_string()))?;
+                out.clear();
+            }
+            settled.await;
+        }
+        let held = self
+            .link
+            .held
+            .lock()
+            .map_err(|_| Fault::Upstream("lost track of prepared statements".to_owned()))?;
+        let found = match name {
+            Name::Statement(name) => held.statements.get(*name),
+            Name::Portal(name) => held.portals.get(*name),
+        };
+        Ok(found.cloned().map_or(Known::Unknown, Known::Runs))
+    }
+
+    /// Whether steps from before `pipeline`, or simple queries, still wait for the
+    /// server's answer. Steps are answered in order, so the pipeline's own are the last
+    /// of those owed.
+    fn unsettled(&self, pipeline: &[Step]) -> bool {
+        let Ok(pending) = self.link.pending.lock() else {
+            return false;
+        };
+        let steps = pending
+            .iter()
+            .filter(|slot| matches!(slot, Slot::Step(_)))
+            .count();
+        steps > pipeline.len()
+            || pending
+                .iter()
+                .any(|slot| matches!(slot, Slot::Simple { .. }))
+    }
+
+    /// The server confirmed the oldest step owed a reply: it now holds what it names.
+    fn confirm(&self) {
+        let step = {
+            let Ok(mut pending) = self.link.pending.lock() else {
+                return;
+            };
+            if !matches!(pending.front(), Some(Slot::Step(_))) {
+                return;
+            }
+            match pending.pop_front() {
+                Some(Slot::Step(step)) => step,
+                _ => return,
+            }
+        };
+        if let Ok(mut held) = self.link.held.lock() {
+            held.apply(step);
+        }
+    }
+
+    /// The server failed a step. A `Parse` or `Bind` into the unnamed statement or
+    /// portal has dropped the one before it first.
+    fn failed(&self, step: Step) {
+        if let Ok(mut held) = self.link.held.lock() {
+            match step {
+                Step::Parse(name, _) if name.is_empty() => {
+                    held.statements.remove("");
+                }
+                Step::Bind(name, _) if name.is_empty() => {
+                    held.portals.remove("");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// What a finished simple query did to the prepared statements the server holds:
+    /// it drops the unnamed one, and SQL `DEALLOCATE` or `DISCARD` drop named ones.
+    fn simple_done(&self, sql: Option<&str>, tags: &[String]) {
+        let Ok(mut held) = self.link.held.lock() else {
+            return;
+        };
+        held.statements.remove("");
+        if !tags
+            .iter()
+            .any(|t| t.starts_with("DEALLOCATE") || t.starts_with("DISCARD"))
+        {
+            return;
+        }
+        let words: Vec<&str> = sql
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches(';')
+            .split_whitespace()
+            .collect();
+        let name = match words.as_slice() {
+            [verb, name] | [verb, _, name]
+                if verb.eq_ignore_ascii_case("deallocate")
+                    && !name.eq_ignore_ascii_case("all")
+                    && (words.len() == 2
+                        || words
+                            .get(1)
+                            .is_some_and(|w| w.eq_ignore_ascii_case("prepare"))) =>
+            {
+                Some(
+                    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                        Some(quoted) => quoted.to_owned(),
+                        None => name.to_ascii_lowercase(),
+                    },
+                )
+            }
+            _ => None,
+        };
+        match name {
+            Some(name) => {
+                held.statements.remove(&name);
+            }
+            // Which ones it dropped is not known: none is trusted any more.
+            None => held.statements.clear(),
+        }
+    }
+
     /// Ready for the next query: simple queries and pipelines up to this point are done.
-    /// Returns the tag the client is still owed, if any.
-    async fn ready(&self) -> Option<String> {
+    /// Returns the tag the client is still owed, if any. `status` is the server's
+    /// transaction status: outside a transaction it holds no portals.
+    async fn ready(&self, status: Option<u8>) -> Option<String> {
         let finished: Vec<Slot> = {
             let Ok(mut pending) = self.link.pending.lock() else {
                 return None;
@@ -1578,6 +1870,17 @@ impl Context {
             }
             finished
         };
+        for slot in &finished {
+            if let Slot::Simple { action, tags, .. } = slot {
+                self.simple_done(action.as_ref().map(|a| a.input.as_str()), tags);
+            }
+        }
+        if status == Some(b'I')
+            && let Ok(mut held) = self.link.held.lock()
+        {
+            held.portals.clear();
+        }
+        self.link.settled.notify_waiters();
         let mut owed = None;
         for slot in finished {
             match slot {

@@ -1605,3 +1605,188 @@ fn with_a_certificate_agents_connect_over_tls_and_only_over_tls() {
         stderr(&output)
     );
 }
+
+/// Protocol messages as a client would send them, built by hand.
+mod by_hand {
+    use bytes::{BufMut as _, BytesMut};
+    use holdpoint_pgwire::Frame;
+
+    fn cstring(out: &mut BytesMut, text: &str) {
+        out.put_slice(text.as_bytes());
+        out.put_u8(0);
+    }
+
+    pub fn parse(statement: &str, sql: &str) -> Frame {
+        holdpoint_pgwire::parse_frame_for(statement, sql)
+    }
+
+    /// `B` with no parameters and text results.
+    pub fn bind(portal: &str, statement: &str) -> Frame {
+        let mut out = BytesMut::new();
+        cstring(&mut out, portal);
+        cstring(&mut out, statement);
+        out.put_i16(0);
+        out.put_i16(0);
+        out.put_i16(0);
+        Frame::new(b'B', out.freeze())
+    }
+
+    pub fn execute(portal: &str) -> Frame {
+        let mut out = BytesMut::new();
+        cstring(&mut out, portal);
+        out.put_i32(0);
+        Frame::new(b'E', out.freeze())
+    }
+
+    pub fn close_statement(statement: &str) -> Frame {
+        let mut out = BytesMut::new();
+        out.put_u8(b'S');
+        cstring(&mut out, statement);
+        Frame::new(b'C', out.freeze())
+    }
+
+    pub fn sync() -> Frame {
+        Frame::new(b'S', Vec::new())
+    }
+}
+
+/// Sends `frames` and reads the replies up to ready-for-query, each as a short line:
+/// `C UPDATE 1`, `E 42501 message`, or the tag byte.
+fn exchange(socket: &mut TcpStream, frames: &[holdpoint_pgwire::Frame]) -> Vec<String> {
+    let mut out = bytes::BytesMut::new();
+    for frame in frames {
+        frame.encode(&mut out);
+    }
+    socket.write_all(&out).unwrap();
+    let mut buf = bytes::BytesMut::new();
+    let mut replies = Vec::new();
+    loop {
+        while let Some(frame) = holdpoint_pgwire::parse_frame(&mut buf, 1 << 20).unwrap() {
+            let line = match frame.tag {
+                b'C' => format!("C {}", holdpoint_pgwire::command_tag(&frame).unwrap()),
+                b'E' => {
+                    let fields = holdpoint_pgwire::fields(&frame).unwrap();
+                    format!(
+                        "E {} {}",
+                        fields.get(b'C').unwrap_or(""),
+                        fields.get(b'M').unwrap_or("")
+                    )
+                }
+                tag => (tag as char).to_string(),
+            };
+            let done = line == "Z";
+            replies.push(line);
+            if done {
+                return replies;
+            }
+        }
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).unwrap();
+        assert!(n > 0, "the proxy closed the connection after {replies:?}");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[test]
+fn a_change_cannot_run_again_under_the_name_of_a_read_the_server_never_took() {
+    use by_hand::{bind, close_statement, execute, parse, sync};
+    let (setup, token) = world("pg-names");
+    let db = Database::new("names");
+    db.seed(3);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
+    let mut socket = authenticated(&proxy, &token, &db.name);
+    let change = "UPDATE users SET email = email || '+' WHERE id = 1";
+    let email = || db.direct("SELECT email FROM users WHERE id = 1");
+
+    // Prepared as `s1` and run: a change is allowed in development.
+    let replies = exchange(
+        &mut socket,
+        &[parse("s1", change), bind("", "s1"), execute(""), sync()],
+    );
+    assert!(replies.contains(&"C UPDATE 1".to_owned()), "{replies:?}");
+    let frozen = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "development",
+            "--reason",
+            "release night",
+        ],
+        "",
+    );
+    assert_eq!(frozen.status.code(), Some(0), "{}", stderr(&frozen));
+
+    // A read prepared under the same name: the server keeps the change (42P05), and so
+    // does holdpoint, which decides its next run as the change it is.
+    let replies = exchange(&mut socket, &[parse("s1", "SELECT 1"), sync()]);
+    assert!(
+        replies.iter().any(|r| r.starts_with("E 42P05")),
+        "{replies:?}"
+    );
+    let replies = exchange(&mut socket, &[bind("", "s1"), execute(""), sync()]);
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.starts_with("E 42501") && r.contains("release night")),
+        "{replies:?}"
+    );
+    assert_eq!(email(), "user1@example.com+");
+
+    // After an error the server skips the rest of the pipeline: the Close and the new
+    // Parse of `s1` never happened, and holdpoint does not pretend they did.
+    let replies = exchange(
+        &mut socket,
+        &[
+            parse("bad", "SELECT * FROM no_such_table"),
+            close_statement("s1"),
+            parse("s1", "SELECT 1"),
+            sync(),
+        ],
+    );
+    assert!(
+        replies.iter().any(|r| r.starts_with("E 42P01")),
+        "{replies:?}"
+    );
+    let replies = exchange(&mut socket, &[bind("", "s1"), execute(""), sync()]);
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.starts_with("E 42501") && r.contains("release night")),
+        "{replies:?}"
+    );
+    assert_eq!(email(), "user1@example.com+");
+
+    // A name prepared with SQL PREPARE is not run through the protocol, where holdpoint
+    // cannot see what it stands for.
+    let replies = exchange(
+        &mut socket,
+        &[holdpoint_pgwire::query_message(
+            "PREPARE p1 AS SELECT email FROM users",
+        )],
+    );
+    assert!(replies.contains(&"C PREPARE".to_owned()), "{replies:?}");
+    let replies = exchange(&mut socket, &[bind("", "p1"), execute(""), sync()]);
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.starts_with("E 42501") && r.contains("not prepared through holdpoint")),
+        "{replies:?}"
+    );
+
+    // Reads prepared and run by hand go on as ever, and the connection is still good.
+    let replies = exchange(
+        &mut socket,
+        &[
+            parse("s2", "SELECT count(*) FROM users"),
+            bind("", "s2"),
+            execute(""),
+            sync(),
+        ],
+    );
+    assert_eq!(replies, ["1", "2", "D", "C SELECT 1", "Z"], "{replies:?}");
+    let replies = exchange(&mut socket, &[bind("", "s2"), execute(""), sync()]);
+    assert_eq!(replies, ["2", "D", "C SELECT 1", "Z"], "{replies:?}");
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
