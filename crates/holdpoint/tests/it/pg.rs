@@ -119,9 +119,16 @@ pub struct Proxy {
 impl Proxy {
     pub fn start(setup: &Setup, database: &Database, extra: &[&str]) -> Self {
         let upstream = format!("postgres://postgres@{SERVER}:5432/{}", database.name);
-        let mut args = vec!["pg", "--listen", "127.0.0.1:0", "--upstream", &upstream];
+        Self::before(setup, &upstream, extra, &[])
+    }
+
+    /// A proxy before the database at `upstream`, with `env` set for it.
+    pub fn before(setup: &Setup, upstream: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut args = vec!["pg", "--listen", "127.0.0.1:0", "--upstream", upstream];
         args.extend_from_slice(extra);
-        let (process, address) = Background::start(setup.command(&args), "connect to ");
+        let mut command = setup.command(&args);
+        command.envs(env.iter().copied());
+        let (process, address) = Background::start(command, "connect to ");
         let port = address.rsplit(':').next().unwrap().to_owned();
         Proxy {
             process,
@@ -1789,4 +1796,153 @@ fn a_change_cannot_run_again_under_the_name_of_a_read_the_server_never_took() {
     assert_eq!(replies, ["2", "D", "C SELECT 1", "Z"], "{replies:?}");
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
+
+/// A PostgreSQL server of the test's own that asks every client for a SCRAM-SHA-256
+/// password (the machine's trusts 127.0.0.1), stopped and removed at the end.
+struct ScramServer {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl ScramServer {
+    const PASSWORD: &str = "upstream-secret-9f2";
+
+    fn start() -> Self {
+        server_running();
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .unwrap()
+            .flatten()
+            .map(|version| version.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists())
+            .unwrap_or_else(|| panic!("no initdb under /usr/lib/postgresql: install postgresql"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // The server runs as `postgres`, in a directory of its own that user owns.
+        let dir = std::path::PathBuf::from(format!("/tmp/hp-scram-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pw"), Self::PASSWORD).unwrap();
+        let as_postgres = |args: &[&str]| {
+            let output = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        };
+        Command::new("chown")
+            .args(["-R", "postgres:postgres", dir.to_str().unwrap()])
+            .status()
+            .unwrap();
+        let data = dir.join("data");
+        let server = ScramServer { dir, bin, port };
+        as_postgres(&[
+            server.bin.join("initdb").to_str().unwrap(),
+            "-D",
+            data.to_str().unwrap(),
+            "-U",
+            "postgres",
+            "--auth=scram-sha-256",
+            &format!("--pwfile={}", server.dir.join("pw").display()),
+        ]);
+        as_postgres(&[
+            server.bin.join("pg_ctl").to_str().unwrap(),
+            "-D",
+            data.to_str().unwrap(),
+            "-w",
+            "-l",
+            server.dir.join("log").to_str().unwrap(),
+            "-o",
+            &format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1",
+                server.dir.display()
+            ),
+            "start",
+        ]);
+        server
+    }
+}
+
+impl Drop for ScramServer {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                self.dir.join("data").to_str().unwrap(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
+    let (setup, token) = world("pg-scram");
+    let server = ScramServer::start();
+    let upstream = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
+    // Seeded directly, with the password.
+    let seeded = Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+        ])
+        .arg(server.port.to_string())
+        .args(["-U", "postgres", "-d", "postgres", "-c"])
+        .arg("CREATE TABLE users (id int); INSERT INTO users SELECT generate_series(1, 7)")
+        .env("PGPASSWORD", ScramServer::PASSWORD)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+
+    // The password from the environment: the agent reads through the proxy with its own
+    // credential and never sees it.
+    let proxy = Proxy::before(
+        &setup,
+        &upstream,
+        &["--no-wait"],
+        &[("HOLDPOINT_UPSTREAM_PASSWORD", ScramServer::PASSWORD)],
+    );
+    let output = proxy.psql(
+        "claude",
+        &token,
+        "postgres",
+        &["SELECT count(*) FROM users"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
+    assert_eq!(crate::stdout(&output), "7\n");
+
+    // A wrong upstream password: the agent is told the database refused holdpoint.
+    let wrong = format!(
+        "postgres://postgres:not-the-password@127.0.0.1:{}/postgres",
+        server.port
+    );
+    let proxy = Proxy::before(&setup, &wrong, &["--no-wait"], &[]);
+    let output = proxy.psql("claude", &token, "postgres", &["SELECT 1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("password authentication failed"),
+        "{}",
+        stderr(&output)
+    );
 }
