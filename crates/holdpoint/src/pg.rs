@@ -135,6 +135,42 @@ struct Proxy {
     /// connection's wait for an approval.
     cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<tokio::sync::Notify>)>>,
     next: AtomicU64,
+    /// Failed sign-ins by address: each costs a password hash, so they are limited.
+    failures: Mutex<HashMap<std::net::IpAddr, (u32, Instant)>>,
+}
+
+/// How many failed sign-ins an address may make within [`FAILURE_WINDOW`]; beyond, its
+/// sign-ins are refused without looking at the credential until the window ends.
+const MAX_FAILURES: u32 = 10;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+impl Proxy {
+    /// How long `peer` must wait before signing in again, when it failed too often.
+    fn barred(&self, peer: std::net::IpAddr) -> Option<Duration> {
+        let failures = self.failures.lock().ok()?;
+        let (count, since) = failures.get(&peer)?;
+        let left = FAILURE_WINDOW.checked_sub(since.elapsed())?;
+        (*count >= MAX_FAILURES).then_some(left)
+    }
+
+    /// Counts a failed sign-in from `peer`, or forgets its failures after a good one.
+    fn signed_in(&self, peer: std::net::IpAddr, ok: bool) {
+        let Ok(mut failures) = self.failures.lock() else {
+            return;
+        };
+        if ok {
+            failures.remove(&peer);
+            return;
+        }
+        if failures.len() > 10_000 {
+            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let entry = failures.entry(peer).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= FAILURE_WINDOW {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
 }
 
 /// `holdpoint pg`.
@@ -189,10 +225,11 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
                 tls: database.tls.as_ref().map(acceptor).transpose()?,
                 cancels: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
+                failures: Mutex::new(HashMap::new()),
             }),
         ));
     }
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let mut listeners = Vec::new();
         for (address, proxy) in proxies {
             listeners.push(tokio::spawn(listen(proxy, address)));
@@ -205,7 +242,13 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
             }
         }
         Ok(exit::ALLOW)
-    })
+    });
+    // What the statements did is written before the process ends.
+    eprintln!("holdpoint pg: stopping; writing the outcomes not yet recorded");
+    if !state.decider.flush(Duration::from_secs(10)) {
+        eprintln!("holdpoint pg: the ledger did not take every outcome within 10 s");
+    }
+    served
 }
 
 async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {
@@ -239,8 +282,7 @@ async fn listen(proxy: Arc<Proxy>, address: SocketAddr) -> Result<u8, Failure> {
                     }
                 });
             }
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("holdpoint pg: stopping");
+            () = crate::serve::shutdown_signal() => {
                 return Ok(exit::ALLOW);
             }
         }
@@ -396,6 +438,10 @@ impl ClientStream for tokio_rustls::server::TlsStream<TcpStream> {
 /// has a certificate), then the session.
 async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fault> {
     let mut buf = BytesMut::with_capacity(8192);
+    let peer = client
+        .peer_addr()
+        .map_err(|e| Fault::Client(e.to_string()))?
+        .ip();
     loop {
         let startup = match read_startup(&mut client, &mut buf).await {
             Ok(startup) => startup,
@@ -433,7 +479,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
                         return Err(fault);
                     }
                 };
-                return session(proxy, secured, startup, buf).await;
+                return session(proxy, secured, startup, buf, peer).await;
             }
             (_, Startup::Ssl | Startup::Gss) => {
                 // Not this kind of encryption: the client may go on in the clear, ask for
@@ -448,7 +494,7 @@ async fn connection(proxy: &Arc<Proxy>, mut client: TcpStream) -> Result<(), Fau
                 fatal(&mut client, "28000", message).await;
                 return Err(Fault::Client("connected without TLS".to_owned()));
             }
-            (_, startup) => return session(proxy, client, startup, buf).await,
+            (_, startup) => return session(proxy, client, startup, buf, peer).await,
         }
     }
 }
@@ -460,6 +506,7 @@ async fn session<S: ClientStream>(
     mut client: S,
     startup: Startup,
     mut buf: BytesMut,
+    peer: std::net::IpAddr,
 ) -> Result<(), Fault> {
     let params = match &startup {
         Startup::Cancel { pid, key } => {
@@ -489,6 +536,14 @@ async fn session<S: ClientStream>(
         return Err(Fault::Client(message));
     }
 
+    if let Some(left) = proxy.barred(peer) {
+        let message = format!(
+            "holdpoint: too many failed sign-ins from {peer}; try again in {} s",
+            left.as_secs().max(1)
+        );
+        fatal(&mut client, "28P01", &message).await;
+        return Err(Fault::Client(message));
+    }
     // The agent proves who it is with its holdpoint credential as the password.
     write_frames(&mut client, &[wire::authentication_cleartext()])
         .await
@@ -498,7 +553,9 @@ async fn session<S: ClientStream>(
         Ok(_) => return Err(Fault::Client("no password".to_owned())),
         Err(e) => return Err(Fault::Client(e)),
     };
-    let agent = match verify_agent(&proxy.state, &token).await {
+    let verified = verify_agent(&proxy.state, &token).await;
+    proxy.signed_in(peer, verified.as_ref().is_ok_and(|agent| *agent == user));
+    let agent = match verified {
         Ok(agent) if agent == user => agent,
         Ok(agent) => {
             let message = format!(

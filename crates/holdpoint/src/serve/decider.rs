@@ -220,19 +220,34 @@ impl Decider {
         })
     }
 
-    /// Records what an action did, in the next batch; not waited for. Outcomes of reads
-    /// are durable within a batch's time; the decision that let the action run was
-    /// durable before it ran.
+    /// Records what an action did, in the next batch; not waited for unless the writer
+    /// is behind. Outcomes of reads are durable within a batch's time; the decision that
+    /// let the action run was durable before it ran.
+    ///
+    /// When the writer's queue is full the caller waits for room (on a runtime worker,
+    /// which hands its other tasks on meanwhile): a connection slows to what the ledger
+    /// can write rather than lose what its statements did.
     pub fn record(&self, action: &Action, executed: Executed) {
         let entry = executed_entry(action, &executed);
-        if self
-            .inline
-            .persist
-            .try_send(Persist::Outcome(entry))
-            .is_err()
-        {
-            eprintln!("holdpoint: the decision queue is full; an outcome was not recorded");
+        let persist = &self.inline.persist;
+        let sent = match persist.try_send(Persist::Outcome(entry)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(outcome)) => {
+                tokio::task::block_in_place(|| persist.send(outcome).is_ok())
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        };
+        if !sent {
+            eprintln!("holdpoint: the ledger thread has stopped; an outcome was not recorded");
         }
+    }
+
+    /// Waits, up to `limit`, until everything handed to the writer so far is written:
+    /// what a stopping proxy does last. `false` when it was not in time.
+    pub fn flush(&self, limit: Duration) -> bool {
+        let (done, written) = std::sync::mpsc::channel();
+        self.inline.persist.send(Persist::Barrier(done)).is_ok()
+            && written.recv_timeout(limit).is_ok()
     }
 
     /// Hands one proposal to the deciding thread and waits for its answer, which comes
@@ -304,6 +319,8 @@ enum Persist {
         reply: Option<Reply>,
     },
     Outcome(Entry),
+    /// Answered once everything sent before it is durable.
+    Barrier(std::sync::mpsc::Sender<()>),
 }
 
 /// The deciding thread: decides what is waiting, answers allowed reads that may go at
@@ -399,6 +416,7 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
     while let Ok(first) = queue.recv() {
         let mut decided = Vec::new();
         let mut outcomes = Vec::new();
+        let mut barriers = Vec::new();
         let mut next = Some(first);
         let window = Instant::now() + UNWAITED_WINDOW;
         let mut waited_for = false;
@@ -414,6 +432,10 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                     decided.push((action, analysis, decision, reply));
                 }
                 Persist::Outcome(entry) => outcomes.push(entry),
+                Persist::Barrier(done) => {
+                    barriers.push(done);
+                    waited_for = true;
+                }
             }
             if decided.len() + outcomes.len() >= 4 * MAX_BATCH {
                 break;
@@ -433,6 +455,9 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
             .collect();
         let written = store.settle_all(&proposals, &outcomes, now);
         drop(proposals);
+        for done in barriers {
+            let _ = done.send(());
+        }
         match written {
             Ok(results) => {
                 for ((action, analysis, decision, reply), result) in

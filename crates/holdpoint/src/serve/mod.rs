@@ -320,7 +320,8 @@ async fn bind_socket(path: &Path) -> Result<tokio::net::UnixListener, Failure> {
     Ok(listener)
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {

@@ -171,6 +171,11 @@ impl Proxy {
     pub fn log(&self) -> String {
         self.process.log()
     }
+
+    /// SIGTERM; the proxy's exit status.
+    pub fn terminate(&mut self) -> Option<i32> {
+        self.process.terminate()
+    }
 }
 
 fn request_id(text: &str) -> String {
@@ -579,6 +584,26 @@ fn wrong_credentials_databases_and_upstreams_are_refused_with_one_clear_message(
     let _ = child.wait();
     assert!(
         stderr(&output).contains("cannot reach the database"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Guessing costs a password hash each time: after ten failures in a minute an
+    // address is turned away without one, even with the right credential.
+    let mut guesses = 3;
+    let barred = loop {
+        let output = proxy.psql("claude", "hpa.claude.guess", &db.name, &["SELECT 1"]);
+        assert_eq!(output.status.code(), Some(2));
+        if stderr(&output).contains("too many failed sign-ins from 127.0.0.1") {
+            break guesses;
+        }
+        guesses += 1;
+        assert!(guesses <= 10, "{}", stderr(&output));
+    };
+    assert_eq!(barred, 10, "three failed above, seven here");
+    let output = proxy.psql("claude", &token, &db.name, &["SELECT 1"]);
+    assert!(
+        stderr(&output).contains("too many failed sign-ins"),
         "{}",
         stderr(&output)
     );
@@ -1945,4 +1970,22 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn a_proxy_stopped_right_after_its_statements_has_recorded_what_each_did() {
+    let (setup, token) = world("pg-stop");
+    let db = Database::new("stop");
+    db.seed(3);
+    let mut proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let script: String = (1..=300).map(|n| format!("SELECT {n};\n")).collect();
+    let output = crate::setup::pipe(proxy.psql_command("claude", &token, &db.name, &[]), &script);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Stopped at once: the outcomes still queued are written before it ends.
+    assert_eq!(proxy.terminate(), Some(0), "{}", proxy.log());
+    assert!(proxy.log().contains("stopping"), "{}", proxy.log());
+    let records = setup.records();
+    let count = |kind: &str| records.iter().filter(|r| r["kind"] == kind).count();
+    assert_eq!(count("decided"), 300);
+    assert_eq!(count("executed"), 300, "{}", proxy.log());
 }

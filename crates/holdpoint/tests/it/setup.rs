@@ -243,6 +243,28 @@ impl Background {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+
+    /// Stops the process as a service manager would (SIGTERM) and waits up to 20 s for
+    /// it to end; its exit status.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "still running 20 s after SIGTERM: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Background {
