@@ -1211,6 +1211,15 @@ async fn forward_client(
                 };
                 let (prepared, again) = match known {
                     Known::Runs(prepared) if prepared.decide_again() => {
+                        if !out.is_empty() {
+                            // What is already decided goes on before a decision that
+                            // may wait for a human.
+                            upstream
+                                .write_all(&out)
+                                .await
+                                .map_err(|e| Fault::Upstream(e.to_string()))?;
+                            out.clear();
+                        }
                         let again = match prepared.keeping {
                             Some(_) => Verdict::Refuse(Fields::new(
                                 "ERROR",
