@@ -1092,13 +1092,9 @@ async fn forward_client(
                 return Err(Fault::Client(e));
             }
         };
-        if matches!(frame.tag, b'Q' | b'P') && !out.is_empty() {
+        if matches!(frame.tag, b'Q' | b'P') {
             // What is already decided goes on before a decision that may wait for a human.
-            upstream
-                .write_all(&out)
-                .await
-                .map_err(|e| Fault::Upstream(e.to_string()))?;
-            out.clear();
+            send_out(&mut upstream, &mut out).await?;
         }
         let forward = match frame.tag {
             b'Q' => {
@@ -1211,15 +1207,7 @@ async fn forward_client(
                 };
                 let (prepared, again) = match known {
                     Known::Runs(prepared) if prepared.decide_again() => {
-                        if !out.is_empty() {
-                            // What is already decided goes on before a decision that
-                            // may wait for a human.
-                            upstream
-                                .write_all(&out)
-                                .await
-                                .map_err(|e| Fault::Upstream(e.to_string()))?;
-                            out.clear();
-                        }
+                        send_out(&mut upstream, &mut out).await?;
                         let again = match prepared.keeping {
                             Some(_) => Verdict::Refuse(Fields::new(
                                 "ERROR",
@@ -1308,6 +1296,18 @@ async fn forward_client(
             return Ok(());
         }
     }
+}
+
+/// Sends what waits in `out` to the server.
+async fn send_out(upstream: &mut OwnedWriteHalf, out: &mut BytesMut) -> Result<(), Fault> {
+    if !out.is_empty() {
+        upstream
+            .write_all(out)
+            .await
+            .map_err(|e| Fault::Upstream(e.to_string()))?;
+        out.clear();
+    }
+    Ok(())
 }
 
 fn simple(action: Option<Action>) -> Slot {
@@ -1799,13 +1799,7 @@ impl Context {
             if !self.unsettled(pipeline) {
                 break;
             }
-            if !out.is_empty() {
-                upstream
-                    .write_all(out)
-                    .await
-                    .map_err(|e| Fault::Upstream(e.to_string()))?;
-                out.clear();
-            }
+            send_out(upstream, out).await?;
             settled.await;
         }
         let held = self
