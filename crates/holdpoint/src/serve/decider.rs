@@ -455,8 +455,12 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
             .collect();
         let written = store.settle_all(&proposals, &outcomes, now);
         drop(proposals);
-        for done in barriers {
-            let _ = done.send(());
+        // A barrier is answered only when what came before it was written; dropped,
+        // it tells its waiter it was not.
+        if written.is_ok() {
+            for done in barriers {
+                let _ = done.send(());
+            }
         }
         match written {
             Ok(results) => {
