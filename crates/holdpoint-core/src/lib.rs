@@ -10,6 +10,7 @@ mod action;
 mod analysis;
 mod effect;
 mod file;
+mod nesting;
 mod pattern;
 pub mod recovery;
 pub mod shell;
@@ -22,4 +23,5 @@ pub use action::{
 };
 pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
+pub use nesting::{ANALYSIS_STACK, MAX_OPENERS, openers};
 pub use pattern::glob_match;

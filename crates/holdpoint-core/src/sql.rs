@@ -20,6 +20,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
+use crate::nesting::Nesting;
 
 /// SQL scripts longer than this are not analysed: they are opaque.
 const MAX_INPUT: usize = 1024 * 1024;
@@ -441,6 +442,22 @@ const READING_FUNCTIONS: &[&str] = &[
 
 /// Analyses a SQL script. A script that does not parse in any dialect is opaque.
 pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
+    analyse_in(sql, dialect, Nesting::default())
+}
+
+/// Analyses SQL found inside another text, within what is left of the chain's nesting
+/// budget.
+pub(crate) fn analyse_within(sql: &str, dialect: Dialect, outer: Nesting) -> Analysis {
+    match outer.enter_sql() {
+        Ok(nesting) => analyse_in(sql, dialect, nesting),
+        Err(too_deep) => Analysis::unanalysable(
+            format!("the SQL {}", too_deep.reason()),
+            "SQL nested too deeply to analyse".to_owned(),
+        ),
+    }
+}
+
+fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
     if sql.len() > MAX_INPUT {
         return Analysis::unanalysable(
             format!(
@@ -474,7 +491,10 @@ pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
     for parser_dialect in dialects {
         match Parser::parse_sql(parser_dialect, sql) {
             Ok(statements) => {
-                let mut analyser = StatementAnalyser::default();
+                let mut analyser = StatementAnalyser {
+                    nesting,
+                    ..StatementAnalyser::default()
+                };
                 // Effects since the start of an open transaction, so that a ROLLBACK can
                 // take back what it undoes.
                 let mut transaction: Option<usize> = None;
@@ -507,7 +527,11 @@ pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
             }
         }
     }
-    fallback(sql, &first_error.map(|e| e.to_string()).unwrap_or_default())
+    fallback(
+        sql,
+        &first_error.map(|e| e.to_string()).unwrap_or_default(),
+        nesting,
+    )
 }
 
 #[derive(Default)]
@@ -515,6 +539,8 @@ struct StatementAnalyser {
     effects: Vec<Effect>,
     /// Statements prepared earlier in the same script, by name, with their effects.
     prepared: HashMap<String, Vec<Effect>>,
+    /// What the chain of analysis this SQL is part of has used of its nesting budget.
+    nesting: Nesting,
 }
 
 fn name_of(name: &ObjectName) -> String {
@@ -705,8 +731,12 @@ impl StatementAnalyser {
                                 "{context}COPY runs the program `{command}` on the database server"
                             ),
                         ));
-                        for effect in
-                            crate::shell::analyse_remote(command, "the database server").effects
+                        for effect in crate::shell::analyse_remote(
+                            command,
+                            "the database server",
+                            self.nesting,
+                        )
+                        .effects
                         {
                             self.push(effect);
                         }
@@ -1648,7 +1678,19 @@ fn compare(left: Constant, op: &BinaryOperator, right: Constant) -> Option<bool>
 
 /// For SQL that no dialect parses: read the tokens statement by statement, name what can
 /// be named, and mark the script opaque. Nothing here is ever `read`.
-fn fallback(sql: &str, error: &str) -> Analysis {
+/// The command of a `COPY … PROGRAM 'command'` among a statement's tokens.
+fn program(statement: &[Token]) -> Option<String> {
+    let at = statement.iter().position(
+        |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::PROGRAM),
+    )?;
+    match statement.get(at + 1)? {
+        Token::SingleQuotedString(text) | Token::EscapedStringLiteral(text) => Some(text.clone()),
+        Token::DollarQuotedString(text) => Some(text.value.clone()),
+        _ => None,
+    }
+}
+
+fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
     let reason = format!("the SQL could not be parsed: {error}");
     let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
         Ok(tokens) => tokens,
@@ -1683,6 +1725,19 @@ fn fallback(sql: &str, error: &str) -> Analysis {
         };
         let second = keywords.get(1).map(|(k, _)| *k);
         let text = shown(&statement);
+        // `COPY … PROGRAM` with a string the parser does not take there (a dollar-quoted
+        // one, which PostgreSQL accepts) still runs that program.
+        if let Some(command) = program(&statement) {
+            effects.push(Effect::opaque(
+                &command,
+                Risk::Change,
+                format!("COPY runs the program `{command}` on the database server"),
+            ));
+            effects.extend(
+                crate::shell::analyse_remote(&command, "the database server", nesting).effects,
+            );
+            continue;
+        }
         let effect = match (first, second) {
             (Keyword::DO, _) => {
                 let body: String = statement

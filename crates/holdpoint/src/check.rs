@@ -374,16 +374,19 @@ fn batch(checker: &Checker, file: &str) -> Result<u8, Failure> {
             let workers: Vec<_> = chunk
                 .chunks(per_thread)
                 .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(number, line)| answer_line(checker, *number, line))
-                            .collect::<Vec<String>>()
-                    })
+                    local::analysis_thread("holdpoint check worker").spawn_scoped(
+                        scope,
+                        move || {
+                            part.iter()
+                                .map(|(number, line)| answer_line(checker, *number, line))
+                                .collect::<Vec<String>>()
+                        },
+                    )
                 })
                 .collect();
             workers
                 .into_iter()
-                .map(|w| w.join().unwrap_or_else(|_| vec![]))
+                .map(|w| w.ok().and_then(|w| w.join().ok()).unwrap_or_default())
                 .collect()
         });
         let answered: usize = answers.iter().map(Vec::len).sum();

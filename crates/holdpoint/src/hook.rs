@@ -64,21 +64,55 @@ pub(crate) struct ToolCall {
 
 /// The hook answers within this time or denies: an agent whose hook times out lets the
 /// call through, so a slow store must never be waited out. Installed hooks allow 30 s.
-const DEADLINE: Duration = Duration::from_secs(8);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(8);
 
 /// Held while a decision is being made and recorded; `true` once it is recorded. The
 /// deadline waits for it, so that a decision already in the ledger is never answered
 /// with the deadline's denial (the store's own lock wait is shorter than the deadline).
 static RECORDED: Mutex<bool> = Mutex::new(false);
 
+/// `holdpoint hook AGENT`: reads the agent's input and has a worker process decide it
+/// (see `supervisor`), answering a refusal itself when the worker fails.
 pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
-    // A panic would end the process with a status the agents read as "no objection".
+    answer_panics(agent);
+    let mut input = Vec::new();
+    let read = std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut input);
+    if let Err(e) = read {
+        let reason = format!(
+            "holdpoint could not decide this action, so it is refused: cannot read the hook input: {e}"
+        );
+        println!("{}", deny_answer(agent, &reason));
+        eprintln!("{reason}");
+        return Ok(exit::USAGE);
+    }
+    Ok(crate::supervisor::supervise(agent, &input))
+}
+
+/// A panic would end the process with a status the agents read as "no objection".
+fn answer_panics(agent: Agent) {
     std::panic::set_hook(Box::new(move |info| {
         let reason = format!("holdpoint failed ({info}), so the action is refused");
         println!("{}", deny_answer(agent, &reason));
         eprintln!("{reason}");
         std::process::exit(i32::from(exit::USAGE));
     }));
+}
+
+/// The most memory a worker may map: far more than any analysis needs, and far less
+/// than a machine has, so that input built to exhaust memory ends the worker, not the
+/// machine's other processes.
+const WORKER_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
+
+/// `holdpoint hook --worker AGENT`: decides, records and answers one hook call.
+pub(crate) fn work(agent: Agent) -> Result<u8, Failure> {
+    answer_panics(agent);
+    let limit = rustix::process::Rlimit {
+        current: Some(WORKER_MEMORY),
+        maximum: Some(WORKER_MEMORY),
+    };
+    if let Err(e) = rustix::process::setrlimit(rustix::process::Resource::As, limit) {
+        eprintln!("holdpoint: cannot limit the hook's memory: {e}");
+    }
     std::thread::spawn(move || {
         std::thread::sleep(DEADLINE);
         if RECORDED.lock().is_ok_and(|recorded| *recorded) {
@@ -185,7 +219,7 @@ fn allow_answer(agent: Agent, reason: &str) -> Option<Value> {
     }
 }
 
-fn deny_answer(agent: Agent, reason: &str) -> Value {
+pub(crate) fn deny_answer(agent: Agent, reason: &str) -> Value {
     match agent {
         Agent::ClaudeCode | Agent::Codex => json!({
             "hookSpecificOutput": {

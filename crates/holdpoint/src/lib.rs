@@ -21,6 +21,7 @@ mod recovery_cmd;
 mod report;
 mod scope_cmd;
 pub mod serve;
+mod supervisor;
 mod time;
 
 use std::path::PathBuf;
@@ -84,10 +85,14 @@ enum Command {
     ///
     /// A held action (`ask`) is answered as a denial naming the approval request; the
     /// identical retry after a human approves is allowed once. Any failure answers deny
-    /// (exit status 2).
+    /// (exit status 2), also when the process that decides crashes or takes longer than
+    /// 10 s: it is a separate worker, and the hook answers for it.
     Hook {
         #[arg(value_enum)]
         agent: hook::Agent,
+        /// The process that does the work for a hook's supervisor.
+        #[arg(long, hide = true)]
+        worker: bool,
     },
     /// Add holdpoint's hooks to an agent's settings, keeping the rest of the file.
     ///
@@ -187,14 +192,38 @@ enum Command {
     Restore(recovery_cmd::RestoreArgs),
 }
 
-/// Runs the command line.
+/// Runs the command line. The command runs on a thread of its own whose stack holds the
+/// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let command = local::analysis_thread("holdpoint").spawn(move || execute(cli.command));
+    let result = match command.map(std::thread::JoinHandle::join) {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(Failure::internal("holdpoint failed unexpectedly")),
+        Err(e) => Err(Failure::internal(format!("cannot start a thread: {e}"))),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("holdpoint: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<u8, Failure> {
+    match command {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy_cmd::run(&command),
         Command::Init => home::init(),
-        Command::Hook { agent } => hook::run(agent),
+        Command::Hook {
+            agent,
+            worker: false,
+        } => hook::run(agent),
+        Command::Hook {
+            agent,
+            worker: true,
+        } => hook::work(agent),
         Command::Install { agent, project } => install::install(agent, project.as_deref()),
         Command::Uninstall { agent, project } => install::uninstall(agent, project.as_deref()),
         Command::Exec(args) => exec::run(&args),
@@ -209,13 +238,6 @@ pub fn run() -> ExitCode {
         Command::Pg(args) => pg::run(&args),
         Command::Recovery(command) => recovery_cmd::run(&command),
         Command::Restore(args) => recovery_cmd::restore(&args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(failure) => {
-            eprintln!("holdpoint: {}", failure.message);
-            ExitCode::from(failure.code)
-        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! directories, readable scripts, the clock and the policy directory.
 
 use std::cell::RefCell;
+use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,13 +31,36 @@ impl LocalFiles {
     }
 }
 
+/// Where files are not files: what they hold is made up as they are read (`/proc`,
+/// `/sys`), possibly without end, or they are devices.
+const NOT_FILES: [&str; 3] = ["/proc/", "/sys/", "/dev/"];
+
 impl Files for LocalFiles {
     fn read(&self, path: &str) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
+        let real = std::fs::canonicalize(path).ok()?;
+        if NOT_FILES.iter().any(|prefix| real.starts_with(prefix)) {
+            return None;
+        }
+        // Opened without blocking (a FIFO put in its place would wait for a writer), and
+        // checked again once open, so that what is read is the regular file that was
+        // checked.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed())
+            .open(&real)
+            .ok()?;
+        let meta = file.metadata().ok()?;
         if !meta.is_file() || meta.len() > MAX_SCRIPT {
             return None;
         }
-        let bytes = std::fs::read(path).ok()?;
+        // A file that grows while it is read stops at the limit too.
+        let mut bytes = Vec::new();
+        std::io::Read::take(file, MAX_SCRIPT + 1)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        if bytes.len() as u64 > MAX_SCRIPT {
+            return None;
+        }
         self.read.borrow_mut().push(content_hash(&bytes));
         String::from_utf8(bytes).ok()
     }
@@ -57,6 +82,15 @@ impl Files for LocalFiles {
             existing = existing.parent()?;
         }
     }
+}
+
+/// A thread that may analyse actions: its stack holds the deepest nesting the analysers
+/// accept (`holdpoint_core::ANALYSIS_STACK`). Every thread that calls [`analyse_here`] is
+/// made here or by a runtime built with the same stack size.
+pub(crate) fn analysis_thread(name: &str) -> std::thread::Builder {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .stack_size(holdpoint_core::ANALYSIS_STACK)
 }
 
 /// Analyses an action on this machine, reading the scripts it runs, and adds their

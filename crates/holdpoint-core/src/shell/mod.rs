@@ -8,15 +8,18 @@ mod tools;
 mod words;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use brush_parser::ast::{
-    Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, ElseClause,
-    IoFileRedirectKind, IoFileRedirectTarget, IoRedirect, Pipeline, Program, SimpleCommand,
+    Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, CompoundListItem,
+    ElseClause, IoFileRedirectKind, IoFileRedirectTarget, IoRedirect, Pipeline, Program,
+    SeparatorOperator, SimpleCommand,
 };
 use brush_parser::{Parser, ParserOptions};
 
 use crate::analysis::{AnalysisContext, Files};
 use crate::effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
+use crate::nesting::{Nesting, openers};
 use crate::sql;
 
 use code::Language;
@@ -25,30 +28,8 @@ use words::Expanded;
 
 /// Command lines longer than this are not analysed: they are opaque.
 const MAX_INPUT: usize = 256 * 1024;
-/// How deep `bash -c "eval '…'"` may nest before the rest is opaque.
-const MAX_DEPTH: u32 = 12;
 /// How many commands one analysis walks before the rest is opaque.
 const MAX_STEPS: u32 = 20_000;
-/// How deeply brackets may nest. The parser recurses once per level, so this bound is
-/// what keeps a hostile input from exhausting the stack.
-const MAX_NESTING: usize = 64;
-
-/// The deepest nesting of brackets and braces in the text, quoted or not: an
-/// over-estimate, which errs towards refusing to analyse.
-fn nesting(script: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for c in script.chars() {
-        match c {
-            '(' | '{' | '[' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            ')' | '}' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
 
 /// Analyses a shell command line.
 pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
@@ -61,13 +42,17 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
             "a command too long to analyse".to_owned(),
         );
     }
-    if nesting(script) > MAX_NESTING {
-        return Analysis::unanalysable(
-            format!("the command nests brackets more than {MAX_NESTING} levels deep"),
-            "a command nested too deeply to analyse".to_owned(),
-        );
-    }
+    let nesting = match Nesting::start(script) {
+        Ok(nesting) => nesting,
+        Err(too_deep) => {
+            return Analysis::unanalysable(
+                format!("the command {}", too_deep.reason()),
+                "a command nested too deeply to analyse".to_owned(),
+            );
+        }
+    };
     let mut walker = Walker::new(ctx, files);
+    walker.nesting = nesting;
     match walker.parse(script) {
         Ok(program) => {
             walker.program(&program);
@@ -86,7 +71,7 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
 /// What a command substitution prints, when it is one command whose output its words
 /// fix (`$(echo rm)`, `$(printf 'r%s' m)`).
 fn static_output(ctx: &AnalysisContext, script: &str) -> Option<String> {
-    if script.len() > 4096 || nesting(script) > 4 {
+    if script.len() > 4096 || openers(script) > 4 {
         return None;
     }
     let mut walker = Walker::new(ctx, &crate::analysis::NoFiles);
@@ -124,10 +109,37 @@ fn static_output(ctx: &AnalysisContext, script: &str) -> Option<String> {
     words::printed(&values?)
 }
 
+/// Whether a function's body starts copies of itself in the background or in a pipeline
+/// (`:(){ :|:& };:`): a fork bomb. Only the body's own list is looked at, which is where
+/// the forms in use put it, so the check costs no more than the list is long.
+fn forks_itself(name: &str, body: &CompoundCommand) -> bool {
+    let list = match body {
+        CompoundCommand::BraceGroup(group) => &group.list,
+        CompoundCommand::Subshell(subshell) => &subshell.list,
+        _ => return false,
+    };
+    list.0.iter().any(|CompoundListItem(and_or, separator)| {
+        let background = matches!(separator, SeparatorOperator::Async);
+        let pipelines =
+            std::iter::once(&and_or.first).chain(and_or.additional.iter().map(|next| match next {
+                brush_parser::ast::AndOr::And(pipeline)
+                | brush_parser::ast::AndOr::Or(pipeline) => pipeline,
+            }));
+        pipelines.into_iter().any(|pipeline| {
+            (background || pipeline.seq.len() > 1)
+                && pipeline.seq.iter().any(|command| {
+                    matches!(command, Command::Simple(simple)
+                        if simple.word_or_name.as_ref().is_some_and(|word| word.value == name))
+                })
+        })
+    })
+}
+
 /// Analyses a command that runs on another machine, where no path is in the workspace.
-pub(crate) fn analyse_remote(script: &str, host: &str) -> Analysis {
+pub(crate) fn analyse_remote(script: &str, host: &str, nesting: Nesting) -> Analysis {
     let ctx = AnalysisContext::new("/");
     let mut walker = Walker::new(&ctx, &crate::analysis::NoFiles);
+    walker.nesting = nesting;
     walker.remote(script, host, "a remote command");
     Analysis {
         effects: walker.effects,
@@ -198,8 +210,11 @@ struct Walker<'a> {
     arrays: HashMap<String, Vec<String>>,
     /// Aliases (`alias ll='…'`, `hash -p PATH NAME`): a name and what it stands for.
     aliases: HashMap<String, String>,
-    /// Functions defined so far, walked when they are called.
-    function_bodies: HashMap<String, CompoundCommand>,
+    /// Functions defined so far, walked when they are called, each with the number of
+    /// its definition (a function may define another of the same name).
+    function_bodies: HashMap<String, (u32, Rc<CompoundCommand>)>,
+    /// How many function definitions were walked so far.
+    definitions: u32,
     /// Files written earlier on the same command line with known text (`printf … >
     /// x.sql`), by absolute path: later commands that read them see that text.
     written: HashMap<String, String>,
@@ -214,12 +229,13 @@ struct Walker<'a> {
     links: Vec<(String, String)>,
     /// Commands walked so far, against `MAX_STEPS`.
     steps: u32,
-    /// The functions being walked, innermost last.
-    calling: Vec<String>,
+    /// The definitions of the functions being walked, innermost last.
+    calling: Vec<u32>,
     /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
     /// as an arithmetic command `((…))`.
     spaced_parens: bool,
-    depth: u32,
+    /// What this chain of analysis has used of its nesting budget.
+    nesting: Nesting,
 }
 
 /// One command after word expansion.
@@ -346,6 +362,7 @@ impl<'a> Walker<'a> {
             arrays: HashMap::new(),
             aliases: HashMap::new(),
             function_bodies: HashMap::new(),
+            definitions: 0,
             calling: Vec::new(),
             steps: 0,
             links: Vec::new(),
@@ -353,7 +370,7 @@ impl<'a> Walker<'a> {
             changed: HashSet::new(),
             stdout_targets: Vec::new(),
             spaced_parens: false,
-            depth: 0,
+            nesting: Nesting::default(),
         }
     }
 
@@ -371,29 +388,24 @@ impl<'a> Walker<'a> {
 
     /// Analyses a command line found inside another one (`bash -c`, `eval`, `ssh`).
     fn nested(&mut self, script: &str, what: &str, stdin: Stream) {
-        if self.depth >= MAX_DEPTH {
-            self.push(Effect::opaque(
-                what,
-                Risk::Change,
-                format!("{what} nests commands too deeply to analyse"),
-            ));
-            return;
-        }
-        if nesting(script) > MAX_NESTING {
-            self.push(Effect::opaque(
-                what,
-                Risk::Change,
-                format!("{what} nests brackets too deeply to analyse"),
-            ));
-            return;
-        }
+        let inner = match self.nesting.enter_shell(script) {
+            Ok(inner) => inner,
+            Err(too_deep) => {
+                self.push(Effect::opaque(
+                    what,
+                    Risk::Change,
+                    format!("{what} {}", too_deep.reason()),
+                ));
+                return;
+            }
+        };
         match self.parse(script) {
             Ok(program) => {
-                self.depth += 1;
+                let outer = std::mem::replace(&mut self.nesting, inner);
                 let saved = self.location.clone();
                 self.program_with_stdin(&program, stdin);
                 self.location = saved;
-                self.depth -= 1;
+                self.nesting = outer;
             }
             Err(error) => self.push(Effect::opaque(
                 what,
@@ -479,19 +491,13 @@ impl<'a> Walker<'a> {
             }
             Command::Function(definition) => {
                 let name = definition.fname.value.clone();
-                // A function that starts itself in the background is a fork bomb.
-                let body = definition.body.0.to_string();
-                if body
-                    .split(|c: char| {
-                        c.is_whitespace() || matches!(c, '|' | '&' | ';' | '{' | '}' | '(' | ')')
-                    })
-                    .any(|w| w == name)
-                    && body.contains('&')
-                {
+                if forks_itself(&name, &definition.body.0) {
                     self.push(Effect::new(Verb::Execute, ObjectKind::Host, &name, Risk::Destroy, format!("function `{name}` starts copies of itself until the machine runs out of processes")));
                 }
                 self.functions.insert(name.clone());
-                self.function_bodies.insert(name, definition.body.0.clone());
+                self.definitions += 1;
+                self.function_bodies
+                    .insert(name, (self.definitions, Rc::new(definition.body.0.clone())));
                 Stream::Unknown
             }
             Command::ExtendedTest(_, _) => Stream::Unknown,
@@ -1113,26 +1119,29 @@ impl<'a> Walker<'a> {
         let args = inv.arg_strings();
         self.secrets(&inv);
 
-        if let Some(body) = self.function_bodies.get(&name).cloned() {
+        if let Some((definition, body)) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
-            // function already running adds nothing new, so recursion stops there.
-            if self.calling.contains(&name) {
+            // function already running adds nothing new, so recursion stops there; a
+            // function its caller defined anew under the same name is new.
+            // Regression: `f() { f() { rm -rf /x; }; f; }; f` was judged by the name
+            // alone and the inner `rm` never walked.
+            if self.calling.contains(&definition) {
                 return Stream::Unknown;
             }
-            if self.depth >= MAX_DEPTH {
+            let Ok(inner) = self.nesting.deeper() else {
                 self.push(Effect::opaque(
                     &name,
                     Risk::Change,
-                    format!("function `{name}` calls itself too deeply to analyse"),
+                    format!("function `{name}` calls functions too deeply to analyse"),
                 ));
                 return Stream::Unknown;
-            }
+            };
             let saved = self.arrays.insert("@".to_owned(), args.clone());
-            self.depth += 1;
-            self.calling.push(name.clone());
+            let outer = std::mem::replace(&mut self.nesting, inner);
+            self.calling.push(definition);
             self.compound(&body, &inv.stdin);
             self.calling.pop();
-            self.depth -= 1;
+            self.nesting = outer;
             match saved {
                 Some(previous) => self.arrays.insert("@".to_owned(), previous),
                 None => self.arrays.remove("@"),
@@ -2235,18 +2244,20 @@ impl<'a> Walker<'a> {
         let ctx = self.ctx;
         let files = self.files;
         let location = self.location.clone();
-        let depth = self.depth;
+        let nesting = self.nesting;
         let mut shell = |command: &str| {
             let mut inner = Walker::new(ctx, files);
             inner.location = location.clone();
-            inner.depth = depth + 1;
-            if inner.depth >= MAX_DEPTH || nesting(command) > MAX_NESTING {
-                return vec![Effect::opaque(
-                    command,
-                    Risk::Change,
-                    "inline code runs a command too nested to analyse",
-                )];
-            }
+            inner.nesting = match nesting.enter_shell(command) {
+                Ok(inner) => inner,
+                Err(too_deep) => {
+                    return vec![Effect::opaque(
+                        command,
+                        Risk::Change,
+                        format!("inline code runs a command that {}", too_deep.reason()),
+                    )];
+                }
+            };
             match inner.parse(command) {
                 Ok(program) => {
                     inner.program(&program);
@@ -2255,7 +2266,9 @@ impl<'a> Walker<'a> {
                 Err(_) => Vec::new(),
             }
         };
-        let sql = |statement: &str| sql::analyse(statement, sql::Dialect::Postgres).effects;
+        let sql = |statement: &str| {
+            sql::analyse_within(statement, sql::Dialect::Postgres, nesting).effects
+        };
         let location = self.location.clone();
         let place = |path: &str| match paths::zone(Some(path), path, &location, ctx) {
             Zone::Workspace | Zone::Temp | Zone::Harmless => code::Place::Workspace,
@@ -3248,9 +3261,9 @@ impl<'a> Walker<'a> {
                 if let Zone::Protected(object) = self.zone(&path) {
                     let texts: Vec<String> = scripts.clone();
                     let writes = texts.is_empty()
-                        || texts
-                            .iter()
-                            .any(|t| sql::analyse(t, dialect).risk() > Risk::Read);
+                        || texts.iter().any(|t| {
+                            sql::analyse_within(t, dialect, self.nesting).risk() > Risk::Read
+                        });
                     if writes {
                         self.push(Effect::self_protection(
                             object,
@@ -3352,13 +3365,21 @@ impl<'a> Walker<'a> {
     /// A SQL file a client script includes (`\i FILE`, `source FILE`): analysed when it
     /// can be read, including one written earlier on the same command line.
     fn include_sql_file(&mut self, file: &str, dialect: sql::Dialect, what: &str) {
-        match self.read_file(file) {
-            Some(text) if self.depth < MAX_DEPTH => {
-                self.depth += 1;
+        match (self.read_file(file), self.nesting.deeper()) {
+            (Some(text), Ok(inner)) => {
+                let outer = std::mem::replace(&mut self.nesting, inner);
                 self.client_script(&text, dialect, what);
-                self.depth -= 1;
+                self.nesting = outer;
             }
-            _ => self.push(Effect::opaque(
+            (Some(_), Err(too_deep)) => self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!(
+                    "{what} runs the SQL file `{file}`, which {}",
+                    too_deep.reason()
+                ),
+            )),
+            (None, _) => self.push(Effect::opaque(
                 what,
                 Risk::Change,
                 format!("{what} runs the SQL file `{file}`, which could not be read"),
@@ -3473,7 +3494,7 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
-        let analysis = sql::analyse(&statements, dialect);
+        let analysis = sql::analyse_within(&statements, dialect, self.nesting);
         if let Some(reason) = analysis.unanalysable {
             self.push(Effect::opaque(
                 what,

@@ -2,7 +2,9 @@
 //! the corpus by random edits must never panic, and whatever cannot be analysed must
 //! never come out as `read`.
 
-use holdpoint_core::{AnalysisContext, NoFiles, Risk, shell, sql, sql_shape};
+use holdpoint_core::{ANALYSIS_STACK, AnalysisContext, NoFiles, Risk, shell, sql, sql_shape};
+
+use crate::budget::on_stack;
 
 /// A small deterministic generator, so that a failure can be replayed from its seed.
 struct Rng(u64);
@@ -121,11 +123,13 @@ fn mutate(rng: &mut Rng, input: &str, other: &str) -> String {
 
 fn check_invariants(surface: &str, input: &str) {
     let ctx = AnalysisContext::new("/home/dev/project");
-    let analysis = if surface == "shell" {
-        shell::analyse(input, &ctx, &NoFiles)
-    } else {
-        sql::analyse(input, sql::Dialect::Postgres)
-    };
+    let analysis = on_stack(ANALYSIS_STACK, || {
+        if surface == "shell" {
+            shell::analyse(input, &ctx, &NoFiles)
+        } else {
+            sql::analyse(input, sql::Dialect::Postgres)
+        }
+    });
     if analysis.unanalysable.is_some() || analysis.opaque() {
         assert!(
             analysis.risk() >= Risk::Change,

@@ -6,6 +6,7 @@
     reason = "a test stops at the first unexpected value, and says where"
 )]
 
+mod budget;
 mod corpus;
 mod fuzz;
 mod shell;

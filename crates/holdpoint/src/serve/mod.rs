@@ -221,8 +221,11 @@ pub(crate) fn home_and_runtime(what: &str) -> Result<(Home, tokio::runtime::Runt
     let mut home = Home::locate();
     home.dir = std::path::absolute(&home.dir)
         .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
+    // Connections are analysed on the runtime's threads, so they get the stack analysis
+    // needs.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(holdpoint_core::ANALYSIS_STACK)
         .build()
         .map_err(|e| Failure::internal(format!("cannot start the {what}'s runtime: {e}")))?;
     Ok((home, runtime))
