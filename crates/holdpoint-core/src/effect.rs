@@ -91,6 +91,9 @@ pub enum ObjectKind {
     Command,
     Holdpoint,
     HookSettings,
+    /// The settings that decide how a database reads SQL text (`client_encoding`,
+    /// `standard_conforming_strings`).
+    SqlReading,
 }
 
 /// How much of the object an effect touches.

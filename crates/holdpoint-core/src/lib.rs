@@ -15,6 +15,7 @@ mod pattern;
 pub mod recovery;
 pub mod shell;
 pub mod sql;
+pub mod sql_settings;
 pub mod sql_shape;
 
 pub use action::{

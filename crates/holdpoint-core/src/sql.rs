@@ -458,6 +458,24 @@ pub(crate) fn analyse_within(sql: &str, dialect: Dialect, outer: Nesting) -> Ana
 }
 
 fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
+    let mut analysis = analyse_statements(sql, dialect, nesting);
+    if let Some((change, more)) = crate::sql_settings::changes(sql) {
+        let name = change.name.clone();
+        analysis.effects.push(change);
+        if more {
+            analysis.effects.push(Effect::opaque(
+                "the SQL after it",
+                Risk::Destroy,
+                format!(
+                    "the database reads the SQL after the change to `{name}` differently from holdpoint: it could do anything"
+                ),
+            ));
+        }
+    }
+    analysis
+}
+
+fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
     if sql.len() > MAX_INPUT {
         return Analysis::unanalysable(
             format!(
@@ -728,7 +746,8 @@ impl StatementAnalyser {
                             command,
                             Risk::Change,
                             format!(
-                                "{context}COPY runs the program `{command}` on the database server"
+                                "{context}COPY runs the program `{}` on the database server",
+                                short(command)
                             ),
                         ));
                         for effect in crate::shell::analyse_remote(
@@ -1690,8 +1709,18 @@ fn program(statement: &[Token]) -> Option<String> {
     }
 }
 
+/// Text shown in a sentence: its first 80 characters.
+fn short(text: &str) -> String {
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text.to_owned()
+    }
+}
+
 fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
-    let reason = format!("the SQL could not be parsed: {error}");
+    // The parser's message quotes the token it stopped at, which may be most of the input.
+    let reason = format!("the SQL could not be parsed: {}", short(error));
     let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
         Ok(tokens) => tokens,
         Err(error) => {
@@ -1731,7 +1760,10 @@ fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
             effects.push(Effect::opaque(
                 &command,
                 Risk::Change,
-                format!("COPY runs the program `{command}` on the database server"),
+                format!(
+                    "COPY runs the program `{}` on the database server",
+                    short(&command)
+                ),
             ));
             effects.extend(
                 crate::shell::analyse_remote(&command, "the database server", nesting).effects,
@@ -1860,11 +1892,7 @@ fn shown(tokens: &[Token]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ");
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
+    short(&text)
 }
 
 /// Whether procedural code (a DO block, a function or rule body) drops, truncates or

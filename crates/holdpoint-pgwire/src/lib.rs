@@ -28,6 +28,18 @@ pub enum ProtocolError {
     Malformed { tag: char, what: &'static str },
     #[error("protocol version {major}.{minor} is not supported (only 3.0)")]
     Version { major: u16, minor: u16 },
+    #[error("a `{tag}` message whose {what} is not valid UTF-8")]
+    NotUtf8 { tag: char, what: &'static str },
+}
+
+/// The SQL text of a `Q` or `P` message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sql {
+    /// Valid UTF-8, as the server reads it with `client_encoding` UTF8.
+    Text(String),
+    /// Not valid UTF-8, shown with replacement characters for the record: never to be
+    /// analysed as what the server would read.
+    NotUtf8(String),
 }
 
 /// The first message of a connection, which has no tag.
@@ -113,13 +125,16 @@ pub fn parse_startup(buf: &mut BytesMut, limit: usize) -> Result<Option<Startup>
         PROTOCOL_3_0 => {
             let mut params = Vec::new();
             loop {
-                let key =
-                    cstring(&mut message).ok_or(malformed("a parameter name without its end"))?;
+                let mut text = |what| {
+                    let text = cbytes(&mut message).ok_or(malformed(what))?;
+                    String::from_utf8(text.to_vec())
+                        .map_err(|_| ProtocolError::NotUtf8 { tag: '0', what })
+                };
+                let key = text("a parameter name")?;
                 if key.is_empty() {
                     break;
                 }
-                let value =
-                    cstring(&mut message).ok_or(malformed("a parameter without a value"))?;
+                let value = text("a parameter value")?;
                 params.push((key, value));
             }
             Ok(Some(Startup::Params(params)))
@@ -186,12 +201,39 @@ impl Frame {
     }
 }
 
-/// A NUL-terminated string, taken from the front of `bytes`.
-fn cstring(bytes: &mut Bytes) -> Option<String> {
+/// The bytes of a NUL-terminated string, taken from the front of `bytes`.
+fn cbytes(bytes: &mut Bytes) -> Option<Bytes> {
     let end = bytes.iter().position(|&b| b == 0)?;
-    let text = String::from_utf8_lossy(bytes.get(..end)?).into_owned();
-    bytes.advance(end + 1);
+    let text = bytes.split_to(end);
+    bytes.advance(1);
     Some(text)
+}
+
+/// A NUL-terminated string from the server, whose text is only shown or recorded.
+fn cstring(bytes: &mut Bytes) -> Option<String> {
+    cbytes(bytes).map(|text| String::from_utf8_lossy(&text).into_owned())
+}
+
+impl Frame {
+    /// A NUL-terminated string from the client. What the proxy decides on is read
+    /// strictly: two names that differ only in bytes that are not UTF-8 must never be
+    /// taken for one.
+    fn client_string(&self, body: &mut Bytes, what: &'static str) -> Result<String, ProtocolError> {
+        let text = cbytes(body).ok_or_else(|| self.malformed(what))?;
+        String::from_utf8(text.to_vec()).map_err(|_| ProtocolError::NotUtf8 {
+            tag: char::from(self.tag),
+            what,
+        })
+    }
+
+    /// The SQL text of a message, from the front of `body`.
+    fn sql(&self, body: &mut Bytes) -> Result<Sql, ProtocolError> {
+        let text = cbytes(body).ok_or_else(|| self.malformed("a query without its end"))?;
+        Ok(match String::from_utf8(text.to_vec()) {
+            Ok(text) => Sql::Text(text),
+            Err(_) => Sql::NotUtf8(String::from_utf8_lossy(&text).into_owned()),
+        })
+    }
 }
 
 fn put_cstring(out: &mut BytesMut, text: &str) {
@@ -203,23 +245,23 @@ fn put_cstring(out: &mut BytesMut, text: &str) {
 // ----- what the client sends ------------------------------------------------------
 
 /// `Q`: the text of a simple query.
-pub fn query_text(frame: &Frame) -> Result<String, ProtocolError> {
-    cstring(&mut frame.reader()).ok_or_else(|| frame.malformed("a query without its end"))
+pub fn query_text(frame: &Frame) -> Result<Sql, ProtocolError> {
+    frame.sql(&mut frame.reader())
 }
 
 /// `P`: a statement to prepare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parse {
     pub statement: String,
-    pub query: String,
+    pub query: Sql,
     /// How many parameter types the client declared.
     pub declared_types: usize,
 }
 
 pub fn parse_message(frame: &Frame) -> Result<Parse, ProtocolError> {
     let mut body = frame.reader();
-    let statement = cstring(&mut body).ok_or_else(|| frame.malformed("no statement name"))?;
-    let query = cstring(&mut body).ok_or_else(|| frame.malformed("no query"))?;
+    let statement = frame.client_string(&mut body, "statement name")?;
+    let query = frame.sql(&mut body)?;
     if body.remaining() < 2 {
         return Err(frame.malformed("no parameter type count"));
     }
@@ -235,14 +277,14 @@ pub fn parse_message(frame: &Frame) -> Result<Parse, ProtocolError> {
 /// `B`: the portal and the prepared statement it binds.
 pub fn bind_names(frame: &Frame) -> Result<(String, String), ProtocolError> {
     let mut body = frame.reader();
-    let portal = cstring(&mut body).ok_or_else(|| frame.malformed("no portal name"))?;
-    let statement = cstring(&mut body).ok_or_else(|| frame.malformed("no statement name"))?;
+    let portal = frame.client_string(&mut body, "portal name")?;
+    let statement = frame.client_string(&mut body, "statement name")?;
     Ok((portal, statement))
 }
 
 /// `E`: the portal to run.
 pub fn execute_portal(frame: &Frame) -> Result<String, ProtocolError> {
-    cstring(&mut frame.reader()).ok_or_else(|| frame.malformed("no portal name"))
+    frame.client_string(&mut frame.reader(), "portal name")
 }
 
 /// `C` from the client: what to close, `S` (statement) or `P` (portal), and its name.
@@ -252,13 +294,13 @@ pub fn close_target(frame: &Frame) -> Result<(u8, String), ProtocolError> {
         return Err(frame.malformed("nothing to close"));
     }
     let kind = body.get_u8();
-    let name = cstring(&mut body).ok_or_else(|| frame.malformed("no name"))?;
+    let name = frame.client_string(&mut body, "name")?;
     Ok((kind, name))
 }
 
 /// `p`: a password.
 pub fn password(frame: &Frame) -> Result<String, ProtocolError> {
-    cstring(&mut frame.reader()).ok_or_else(|| frame.malformed("a password without its end"))
+    frame.client_string(&mut frame.reader(), "password")
 }
 
 // ----- what the server sends ------------------------------------------------------
@@ -314,6 +356,15 @@ pub fn backend_key(frame: &Frame) -> Result<(i32, Vec<u8>), ProtocolError> {
     }
     let pid = body.get_i32();
     Ok((pid, body.to_vec()))
+}
+
+/// `S` from the server: a setting's name and its value, reported at start-up and
+/// whenever it changes.
+pub fn parameter(frame: &Frame) -> Result<(String, String), ProtocolError> {
+    let mut body = frame.reader();
+    let name = cstring(&mut body).ok_or_else(|| frame.malformed("no setting name"))?;
+    let value = cstring(&mut body).ok_or_else(|| frame.malformed("no setting value"))?;
+    Ok((name, value))
 }
 
 /// `Z`: the transaction status, `I` (idle), `T` (in a transaction) or `E` (failed).

@@ -12,17 +12,18 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use holdpoint_core::recovery::{self, Loss, Recoverable};
+use holdpoint_core::sql_settings::{self, PINNED};
 use holdpoint_core::{
     Action, Analysis, AnalysisContext, Effect, Environment, ObjectKind, Risk, Surface, sql_shape,
 };
 use holdpoint_ledger::ApprovalState;
-use holdpoint_pgwire::{self as wire, Fields, Frame, Startup};
+use holdpoint_pgwire::{self as wire, Fields, Frame, Sql, Startup};
 use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::{Executed, RecoveryPoint, Store as _};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
@@ -645,6 +646,13 @@ async fn session<S: ClientStream>(
                 .await;
                 return Err(Fault::Upstream(message));
             }
+            b'S' => {
+                if let Some(message) = unpinned(&frame) {
+                    fatal(&mut client, "08004", &format!("holdpoint: {message}")).await;
+                    return Err(Fault::Upstream(message));
+                }
+                greeting.push(frame);
+            }
             _ => greeting.push(frame),
         }
     }
@@ -666,6 +674,7 @@ async fn session<S: ClientStream>(
         refusing: format!("holdpoint_refused_{nonce}"),
         held: Mutex::new(Held::default()),
         settled: tokio::sync::Notify::new(),
+        unsure: AtomicBool::new(false),
         nonce,
         next_refusal: AtomicU64::new(1),
     });
@@ -696,6 +705,19 @@ async fn session<S: ClientStream>(
     }
 }
 
+/// The complaint about a setting the server reports (`S`) when it is one holdpoint pins
+/// and its value is not the pinned one.
+fn unpinned(frame: &Frame) -> Option<String> {
+    let (name, value) = wire::parameter(frame).ok()?;
+    let setting = PINNED
+        .iter()
+        .map(|(setting, _)| *setting)
+        .find(|setting| setting.eq_ignore_ascii_case(&name))?;
+    (sql_settings::pinned(setting, &value) != Some(true)).then(|| {
+        format!("the database reads SQL with `{setting}` = `{value}`, which is not how holdpoint reads it")
+    })
+}
+
 /// Connects to the database and authenticates as holdpoint's user.
 async fn open_upstream(
     proxy: &Proxy,
@@ -720,15 +742,17 @@ async fn open_upstream(
             .unwrap_or_default()
     );
     // Only settings that change how values are shown pass on; `options` could change
-    // what the session is allowed to do.
+    // what the session is allowed to do. The settings that decide how the server reads
+    // SQL text are pinned to the ones holdpoint reads with, whatever the client asked
+    // for: a start-up setting outranks every `ALTER ROLE` or `ALTER DATABASE … SET`.
     let mut startup: Vec<(&str, &str)> = vec![
         ("user", upstream.user.as_str()),
         ("database", upstream.database.as_str()),
         ("application_name", application.as_str()),
     ];
+    startup.extend(PINNED);
     for (key, value) in params {
         if [
-            "client_encoding",
             "DateStyle",
             "TimeZone",
             "extra_float_digits",
@@ -1013,6 +1037,11 @@ struct Link {
     held: Mutex<Held>,
     /// Woken at every ready-for-query, when the steps before it are settled.
     settled: tokio::sync::Notify,
+    /// A statement that could change how the server reads SQL was sent, and the server
+    /// has not yet reported its settings since (it does at ready-for-query).
+    // INVARIANT: set before such a statement is sent; cleared only at a ready-for-query
+    // that leaves nothing owed, after the reports before it were checked.
+    unsure: AtomicBool,
 }
 
 impl Link {
@@ -1096,11 +1125,15 @@ async fn forward_client(
             // What is already decided goes on before a decision that may wait for a human.
             send_out(&mut upstream, &mut out).await?;
         }
+        // Whether what is forwarded could change how the server reads SQL.
+        let mut unsure = false;
         let forward = match frame.tag {
             b'Q' => {
-                let sql = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                match cx.decide(&sql, &mut memo).await? {
+                let query = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
+                let (sql, unreadable) = cx.reading(query, &mut upstream, &mut out).await?;
+                match cx.decide(&sql, &mut memo, unreadable).await? {
                     Verdict::Forward(action, risk) => {
+                        unsure |= risk > Risk::Read;
                         let plan = (risk == Risk::Destroy)
                             .then(|| recovery::plan(&sql))
                             .flatten();
@@ -1126,19 +1159,19 @@ async fn forward_client(
             b'P' => {
                 let parse =
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
-                match cx.decide(&parse.query, &mut memo).await? {
+                let (query, unreadable) = cx.reading(parse.query, &mut upstream, &mut out).await?;
+                match cx.decide(&query, &mut memo, unreadable).await? {
                     Verdict::Forward(action, risk) => {
                         let plan = (risk == Risk::Destroy
                             && parse.declared_types == 0
-                            && !parse.query.contains('$')
-                            && !parse.query.to_ascii_lowercase().contains("returning"))
-                        .then(|| recovery::plan(&parse.query))
+                            && !query.contains('$')
+                            && !query.to_ascii_lowercase().contains("returning"))
+                        .then(|| recovery::plan(&query))
                         .flatten();
                         match plan {
                             Some(plan) => {
                                 // Keep what it would destroy, in the same statement.
-                                let (block, keeping) =
-                                    cx.keeping_block(&plan, &action, &parse.query)?;
+                                let (block, keeping) = cx.keeping_block(&plan, &action, &query)?;
                                 let prepared = Prepared::new(action, risk, Some(Box::new(keeping)));
                                 cx.step(
                                     &mut pipeline,
@@ -1214,7 +1247,7 @@ async fn forward_client(
                                 "42501",
                                 "holdpoint keeps a recovery point for every run of a destroy: prepare the statement again to run it again",
                             )),
-                            None => cx.decide(&prepared.action.input, &mut memo).await?,
+                            None => cx.decide(&prepared.action.input, &mut memo, None).await?,
                         };
                         (Some(prepared), Some(again))
                     }
@@ -1234,7 +1267,8 @@ async fn forward_client(
                         });
                         wire::parse_frame_for(&cx.link.refusing, &cx.link.marker(refusal))
                     }
-                    (Some(Verdict::Forward(action, _)), _) => {
+                    (Some(Verdict::Forward(action, risk)), _) => {
+                        unsure |= risk > Risk::Read;
                         cx.link.push(Slot::Execute {
                             action: Some(action),
                             started,
@@ -1243,6 +1277,7 @@ async fn forward_client(
                         frame
                     }
                     (None, prepared) => {
+                        unsure |= prepared.as_ref().is_some_and(|p| p.risk > Risk::Read);
                         let (action, keeping) =
                             prepared.map_or((None, None), |p| (Some(p.action), p.keeping));
                         cx.link.push(Slot::Execute {
@@ -1282,6 +1317,11 @@ async fn forward_client(
             }
             _ => frame,
         };
+        // Set once its reply is owed (so a ready-for-query before it cannot clear it) and
+        // before it is sent (so its own cannot come first).
+        if unsure {
+            cx.link.unsure.store(true, Ordering::SeqCst);
+        }
         let terminate = forward.tag == b'X';
         forward.encode(&mut out);
         // Send at once unless more of a pipeline is already waiting to be read.
@@ -1450,6 +1490,27 @@ async fn forward_upstream(
                 cx.confirm();
                 frame
             }
+            b'S' => {
+                if let Some(message) = unpinned(&frame) {
+                    // What the client sends next would be read by the server otherwise
+                    // than by holdpoint: nothing more goes through this connection.
+                    eprintln!(
+                        "holdpoint pg: session {}: {message}; connection ended",
+                        cx.session
+                    );
+                    out.push(
+                        Fields::new(
+                            "FATAL",
+                            "08006",
+                            &format!("holdpoint: {message}; the connection is ended"),
+                        )
+                        .frame(b'E'),
+                    );
+                    let _ = cx.link.send(&out).await;
+                    return Err(Fault::Upstream(message));
+                }
+                frame
+            }
             b'Z' => {
                 let owed = cx.ready(wire::ready_status(&frame).ok()).await;
                 if let Some(tag) = owed {
@@ -1524,9 +1585,77 @@ enum Completion {
 }
 
 impl Context {
+    /// The text of a statement from the client, and why it cannot be read as the server
+    /// will read it, if it cannot: it is not UTF-8, or an earlier statement may have
+    /// changed the settings it depends on and the server has not reported them yet.
+    async fn reading(
+        &self,
+        sql: Sql,
+        upstream: &mut OwnedWriteHalf,
+        out: &mut BytesMut,
+    ) -> Result<(String, Option<Effect>), Fault> {
+        match sql {
+            Sql::NotUtf8(shown) => Ok((
+                shown,
+                Some(Effect::self_protection(
+                    ObjectKind::SqlReading,
+                    "client_encoding",
+                    "sends bytes that are not valid UTF-8: the database could read them otherwise than holdpoint, which reads every statement as UTF-8",
+                )),
+            )),
+            Sql::Text(text) if sql_settings::reads_the_same_everywhere(&text) => Ok((text, None)),
+            Sql::Text(text) => {
+                let known = self.settings_known(upstream, out).await?;
+                let unsure = (!known).then(|| {
+                    Effect::self_protection(
+                        ObjectKind::SqlReading,
+                        "standard_conforming_strings",
+                        "has backslashes or non-ASCII text and follows, in the same pipeline, a statement that could have changed how the database reads it: send Sync before it",
+                    )
+                });
+                Ok((text, unsure))
+            }
+        }
+    }
+
+    /// Waits until the server has reported its settings since the last statement that
+    /// could have changed them (at ready-for-query); `false` when that cannot come first,
+    /// because the client has not ended its pipeline with Sync.
+    async fn settings_known(
+        &self,
+        upstream: &mut OwnedWriteHalf,
+        out: &mut BytesMut,
+    ) -> Result<bool, Fault> {
+        loop {
+            let settled = self.link.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if !self.link.unsure.load(Ordering::SeqCst) {
+                return Ok(true);
+            }
+            let answered = self.link.pending.lock().is_ok_and(|pending| {
+                matches!(
+                    pending.back(),
+                    None | Some(Slot::Simple { .. } | Slot::Sync)
+                )
+            });
+            if !answered {
+                return Ok(false);
+            }
+            send_out(upstream, out).await?;
+            settled.await;
+        }
+    }
+
     /// Analyses and decides one statement; waits for an approval when it is held and the
-    /// proxy waits.
-    async fn decide(&self, sql: &str, memo: &mut Memo) -> Result<Verdict, Fault> {
+    /// proxy waits. `unreadable`, when given, is why the statement cannot be analysed: it
+    /// is then decided on that alone.
+    async fn decide(
+        &self,
+        sql: &str,
+        memo: &mut Memo,
+        unreadable: Option<Effect>,
+    ) -> Result<Verdict, Fault> {
         let proxy = &self.proxy;
         let action = Action {
             surface: Surface::Sql,
@@ -1540,7 +1669,30 @@ impl Context {
         };
         let started = Instant::now();
         loop {
-            let (mut analysis, shape) = memo.analyse(&action);
+            let (mut analysis, shape) = match &unreadable {
+                Some(effect) => (
+                    Analysis {
+                        effects: vec![effect.clone()],
+                        unanalysable: None,
+                    },
+                    None,
+                ),
+                None => memo.analyse(&action),
+            };
+            // This connection reads SQL with pinned settings: changing them is changing
+            // holdpoint.
+            if let Some(change) = analysis
+                .effects
+                .iter()
+                .find(|e| e.object == ObjectKind::SqlReading && !e.self_protection)
+            {
+                let name = change.name.clone();
+                analysis.effects.push(Effect::self_protection(
+                    ObjectKind::SqlReading,
+                    &name,
+                    format!("changes `{name}`, which holdpoint pins on this connection so that the database reads every statement as holdpoint does"),
+                ));
+            }
             // The recovery points are holdpoint's: an agent reads them, never changes them.
             if analysis.risk() > Risk::Read
                 && sql.to_ascii_lowercase().contains("holdpoint_recovery")
@@ -1607,8 +1759,16 @@ impl Context {
             let reasons = decided.decision.reasons.join("; ");
             let record = decided.settlement.decided.seq;
             match decided.settlement.outcome {
-                Outcome::Allow => {
+                // What could not be read is never forwarded, whatever a policy says.
+                Outcome::Allow if unreadable.is_none() => {
                     return Ok(Verdict::Forward(decided.action, decided.decision.risk));
+                }
+                Outcome::Allow => {
+                    return Ok(Verdict::Refuse(Fields::new(
+                        "ERROR",
+                        "42501",
+                        &format!("holdpoint refused this statement: {reasons}"),
+                    )));
                 }
                 Outcome::Deny => {
                     return Ok(Verdict::Refuse(
@@ -1927,6 +2087,11 @@ impl Context {
                 if last {
                     break;
                 }
+            }
+            // The server reports changed settings just before ready-for-query, and they
+            // were checked on the way: with nothing more owed, they are known.
+            if pending.is_empty() {
+                self.link.unsure.store(false, Ordering::SeqCst);
             }
             finished
         };

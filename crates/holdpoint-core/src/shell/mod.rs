@@ -20,7 +20,7 @@ use brush_parser::{Parser, ParserOptions};
 use crate::analysis::{AnalysisContext, Files};
 use crate::effect::{Analysis, Effect, ObjectKind, Risk, Scope, Verb};
 use crate::nesting::{Nesting, openers};
-use crate::sql;
+use crate::{sql, sql_settings};
 
 use code::Language;
 use paths::{Location, Zone};
@@ -3327,6 +3327,27 @@ impl<'a> Walker<'a> {
             );
             return;
         }
+        // The client may be told to read with other settings than holdpoint's; then only
+        // SQL that every setting reads alike is what holdpoint reads.
+        if matches!(base, "psql" | "pgcli" | "usql")
+            && let Some(setting) = self.client_settings(args)
+            && let Some(unlike) = scripts
+                .iter()
+                .find(|script| !sql_settings::reads_the_same_everywhere(script))
+        {
+            self.push(sql_settings::effect(
+                &setting,
+                &format!("{what} is told to use it"),
+            ));
+            self.push(Effect::opaque(
+                &what,
+                Risk::Destroy,
+                format!(
+                    "{what} sends SQL with backslashes or non-ASCII text (`{}`) that the database reads with `{setting}` differently from holdpoint: it could do anything",
+                    unlike.chars().take(60).collect::<String>()
+                ),
+            ));
+        }
         let before = self.effects.len();
         for script in scripts {
             self.client_script(&script, dialect, &what);
@@ -3360,6 +3381,27 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+    }
+
+    /// The setting a PostgreSQL client is told to read SQL with when it is not holdpoint's:
+    /// `PGCLIENTENCODING`, `PGOPTIONS`, or a connection string's `client_encoding` or
+    /// `options`.
+    fn client_settings(&self, args: &[String]) -> Option<String> {
+        if let Some(encoding) = self.vars.get("PGCLIENTENCODING")
+            && sql_settings::pinned("client_encoding", encoding) != Some(true)
+        {
+            return Some("client_encoding".to_owned());
+        }
+        if self
+            .vars
+            .get("PGOPTIONS")
+            .is_some_and(|options| !options.trim().is_empty())
+        {
+            return Some("PGOPTIONS".to_owned());
+        }
+        args.iter()
+            .find(|arg| arg.contains("client_encoding") || arg.contains("options"))
+            .map(|_| "client_encoding".to_owned())
     }
 
     /// A SQL file a client script includes (`\i FILE`, `source FILE`): analysed when it
@@ -3459,6 +3501,16 @@ impl<'a> Walker<'a> {
                             risk,
                             format!("{what} runs statements the query generates (`\\{command}`)"),
                         ));
+                    }
+                    // `\encoding X` is `SET client_encoding`, for what follows it.
+                    "encoding" => {
+                        let encoding = meta.trim_start_matches(command).trim();
+                        if !encoding.is_empty() {
+                            statements.push_str(&format!(
+                                "SET client_encoding = '{}';\n",
+                                encoding.replace('\'', "")
+                            ));
+                        }
                     }
                     "import" | "load" | "copy" | "set" | "setenv" => {
                         self.push(Effect::opaque(

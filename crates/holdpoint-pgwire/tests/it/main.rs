@@ -92,15 +92,18 @@ fn frames_round_trip_and_split_anywhere() {
         assert_eq!(got, frames, "cut at {cut}");
         assert!(buf.is_empty());
     }
-    assert_eq!(query_text(&frames[0]).unwrap(), "SELECT 1; SELECT 2");
+    assert_eq!(
+        query_text(&frames[0]).unwrap(),
+        Sql::Text("SELECT 1; SELECT 2".to_owned())
+    );
     let parse = parse_message(&frames[1]).unwrap();
     assert_eq!(
+        (parse.statement.as_str(), &parse.query, parse.declared_types),
         (
-            parse.statement.as_str(),
-            parse.query.as_str(),
-            parse.declared_types
-        ),
-        ("s1", "DELETE FROM users WHERE id = $1", 0)
+            "s1",
+            &Sql::Text("DELETE FROM users WHERE id = $1".to_owned()),
+            0
+        )
     );
     let mut typed = b"s2\0SELECT $1\0".to_vec();
     typed.extend_from_slice(&[0, 1, 0, 0, 0, 23]);
@@ -146,6 +149,22 @@ fn oversized_and_impossible_lengths_are_errors_not_waits() {
 fn malformed_bodies_are_named_errors() {
     let no_end = Frame::new(b'Q', b"SELECT 1".to_vec());
     assert!(query_text(&no_end).unwrap_err().to_string().contains("`Q`"));
+    // Regression: text that is not UTF-8 was decoded with replacement characters, so two
+    // names could be taken for one and a statement read otherwise than the server does.
+    assert_eq!(
+        query_text(&Frame::new(b'Q', b"SELECT '\x81\\'\0".to_vec())).unwrap(),
+        Sql::NotUtf8("SELECT '\u{fffd}\\'".to_owned())
+    );
+    let named = |name: &[u8]| {
+        let mut body = name.to_vec();
+        body.extend_from_slice(b"\0SELECT 1\0\0\0");
+        parse_message(&Frame::new(b'P', body))
+    };
+    assert!(matches!(named(b"\xff"), Err(ProtocolError::NotUtf8 { .. })));
+    assert!(matches!(
+        bind_names(&Frame::new(b'B', b"\xfe\0s\0\0\0\0\0\0\0".to_vec())),
+        Err(ProtocolError::NotUtf8 { .. })
+    ));
     assert!(parse_message(&Frame::new(b'P', b"s1\0SELECT".to_vec())).is_err());
     assert!(fields(&Frame::new(b'E', b"Mno end".to_vec())).is_err());
     assert!(authentication(&Frame::new(b'R', vec![0, 0])).is_err());

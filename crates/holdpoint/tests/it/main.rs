@@ -10,6 +10,7 @@
 
 mod approvals;
 mod bad_input;
+mod bounded;
 mod browser;
 mod check;
 mod corpus;
@@ -19,6 +20,7 @@ mod install;
 mod ledger;
 mod openapi;
 mod pg;
+mod pg_hostile;
 mod policy;
 mod serve;
 mod setup;

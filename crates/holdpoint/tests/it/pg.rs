@@ -17,9 +17,9 @@ pub struct Database {
 }
 
 /// The server the tests use: 127.0.0.1:5432, trust authentication for `postgres`.
-const SERVER: &str = "127.0.0.1";
+pub(crate) const SERVER: &str = "127.0.0.1";
 
-fn superuser(database: &str, sql: &str) -> Output {
+pub(crate) fn superuser(database: &str, sql: &str) -> Output {
     Command::new("psql")
         .args([
             "-X",
@@ -188,7 +188,7 @@ fn request_id(text: &str) -> String {
 
 /// The ledger once `ready` says it holds what the test waits for (outcomes are written
 /// with the batch after the reply), or as it is after 10 seconds.
-fn records_once(
+pub(crate) fn records_once(
     setup: &Setup,
     ready: impl Fn(&[serde_json::Value]) -> bool,
 ) -> Vec<serde_json::Value> {
@@ -203,7 +203,7 @@ fn records_once(
 }
 
 /// A set-up home with the human alice and the agent `claude`.
-fn world(name: &str) -> (Setup, String) {
+pub(crate) fn world(name: &str) -> (Setup, String) {
     let setup = Setup::new(name);
     setup.add_human("alice", None);
     let token = setup.add_agent("claude");
@@ -684,7 +684,7 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
 }
 
 /// A raw connection through the proxy, past start-up.
-fn authenticated(proxy: &Proxy, token: &str, database: &str) -> TcpStream {
+pub(crate) fn authenticated(proxy: &Proxy, token: &str, database: &str) -> TcpStream {
     let mut socket = TcpStream::connect(&proxy.address).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -1639,7 +1639,7 @@ fn with_a_certificate_agents_connect_over_tls_and_only_over_tls() {
 }
 
 /// Protocol messages as a client would send them, built by hand.
-mod by_hand {
+pub(crate) mod by_hand {
     use bytes::{BufMut as _, BytesMut};
     use holdpoint_pgwire::Frame;
 
@@ -1684,7 +1684,7 @@ mod by_hand {
 
 /// Sends `frames` and reads the replies up to ready-for-query, each as a short line:
 /// `C UPDATE 1`, `E 42501 message`, or the tag byte.
-fn exchange(socket: &mut TcpStream, frames: &[holdpoint_pgwire::Frame]) -> Vec<String> {
+pub(crate) fn exchange(socket: &mut TcpStream, frames: &[holdpoint_pgwire::Frame]) -> Vec<String> {
     let mut out = bytes::BytesMut::new();
     for frame in frames {
         frame.encode(&mut out);
@@ -1720,7 +1720,7 @@ fn exchange(socket: &mut TcpStream, frames: &[holdpoint_pgwire::Frame]) -> Vec<S
 }
 
 /// Whether `replies` hold an error with `sqlstate` whose message contains `words`.
-fn refused(replies: &[String], sqlstate: &str, words: &str) -> bool {
+pub(crate) fn refused(replies: &[String], sqlstate: &str, words: &str) -> bool {
     replies
         .iter()
         .any(|r| r.starts_with(&format!("E {sqlstate}")) && r.contains(words))

@@ -1,0 +1,217 @@
+//! Input built to crash or hang holdpoint, at every entry point of a process: the hook,
+//! the server's API and the PostgreSQL proxy answer a refusal within their deadline and
+//! go on serving.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::pg::{Database, Proxy, world};
+use crate::pg_hostile::psql_file;
+use crate::setup::Setup;
+use crate::{http, stderr, stdout};
+
+/// The deepest nesting of `if` the analysers accept, and ten times more, around a
+/// destroy.
+fn deep(levels: usize) -> String {
+    format!(
+        "{}rm -rf /var/lib/app{}",
+        "if true; then ".repeat(levels),
+        "; fi".repeat(levels)
+    )
+}
+
+const DEPTHS: [usize; 2] = [
+    holdpoint_core::MAX_OPENERS,
+    holdpoint_core::MAX_OPENERS * 10,
+];
+
+/// The Claude Code hook input for the shell command `command`.
+fn bash(setup: &Setup, command: &str) -> Value {
+    json!({
+        "session_id": "bounded",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": setup.work,
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "tool_use_id": "toolu_1",
+    })
+}
+
+/// The hook's answer to `input`, and how long it took; the answer must be a refusal.
+fn refused_by_hook(setup: &Setup, input: &Value) -> (String, Duration) {
+    let started = Instant::now();
+    let (output, answer) = setup.hook("claude-code", input);
+    let took = started.elapsed();
+    let answer = answer.unwrap_or_else(|| {
+        panic!(
+            "no answer (status {:?}): {}",
+            output.status.code(),
+            stderr(&output)
+        )
+    });
+    let output = &answer["hookSpecificOutput"];
+    assert_eq!(output["permissionDecision"], "deny", "{answer}");
+    (
+        output["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        took,
+    )
+}
+
+#[test]
+fn the_hook_refuses_nesting_devices_and_endless_files_within_its_deadline() {
+    let setup = Setup::new("hook-bounded");
+    for levels in DEPTHS {
+        let (reason, took) = refused_by_hook(&setup, &bash(&setup, &deep(levels)));
+        assert!(took < Duration::from_secs(10), "{levels}: {took:?}");
+        if levels > holdpoint_core::MAX_OPENERS {
+            assert!(reason.contains("too deeply"), "{reason}");
+        }
+    }
+    // Files that are not files, or never end, or are far too long, are not read.
+    let fifo = setup.work.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = setup.work.join("big.sh");
+    std::fs::write(&big, "echo hello\n".repeat(1024 * 1024)).unwrap();
+    for script in [
+        "/proc/self/pagemap".to_owned(),
+        "/dev/zero".to_owned(),
+        "/dev/urandom".to_owned(),
+        fifo.display().to_string(),
+        big.display().to_string(),
+    ] {
+        let (reason, took) = refused_by_hook(&setup, &bash(&setup, &format!("bash {script}")));
+        assert!(took < Duration::from_secs(5), "{script}: {took:?}");
+        assert!(reason.contains("could not be read"), "{script}: {reason}");
+    }
+}
+
+/// The pid of a child of process `parent`, once it has one.
+fn child_of(parent: u32) -> u32 {
+    let started = Instant::now();
+    loop {
+        let tasks = std::fs::read_dir(format!("/proc/{parent}/task")).unwrap();
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            if let Some(pid) = children.split_whitespace().next() {
+                return pid.parse().unwrap();
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no worker started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
+    let setup = Setup::new("hook-killed");
+    // The worker waits for the store, which another process holds.
+    let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
+    store.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut hook = setup.command(&["hook", "claude-code"]);
+    let mut child = hook
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = bash(&setup, "rm -rf /var/lib/app").to_string();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let worker = child_of(child.id());
+    let killed = Command::new("kill")
+        .args(["-KILL", &worker.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    store.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"].to_string();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(reason.contains("ended abnormally"), "{reason}");
+}
+
+#[test]
+fn the_server_refuses_deep_nesting_and_goes_on_serving() {
+    let setup = Setup::new("serve-bounded");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let served = setup.serve();
+    let decide = |input: &str| {
+        let action = json!({"surface": "shell", "input": input, "cwd": "/tmp", "session": "s"});
+        http::json(&served.address, "POST", "/api/v1/decide", &token, &action)
+    };
+    for levels in DEPTHS {
+        let reply = decide(&deep(levels));
+        assert_eq!(
+            reply.status,
+            200,
+            "{levels}: {}\n{}",
+            reply.body,
+            served.log()
+        );
+        assert_ne!(reply.json()["outcome"], "allow", "{}", reply.body);
+        let started = Instant::now();
+        let reply = decide("ls /tmp");
+        assert_eq!(reply.json()["outcome"], "allow", "{}", reply.body);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn the_proxy_refuses_deep_nesting_on_every_path_and_goes_on_serving() {
+    use crate::pg::by_hand::{bind, execute, parse, sync};
+    let (setup, token) = world("pg-bounded");
+    let db = Database::new("bounded");
+    db.seed(3);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "development"]);
+    for levels in DEPTHS {
+        let copy = format!("COPY users FROM PROGRAM $p${}$p$", deep(levels));
+        // The simple query path (psql).
+        let output = psql_file(&proxy, &token, &db, copy.as_bytes(), &[]);
+        assert!(
+            stderr(&output).contains("holdpoint"),
+            "{levels}: {}\n{}",
+            stderr(&output),
+            proxy.log()
+        );
+        assert!(
+            stderr(&output).contains("ERROR:  holdpoint"),
+            "{}",
+            stderr(&output)
+        );
+        // The extended protocol.
+        let mut socket = crate::pg::authenticated(&proxy, &token, &db.name);
+        let replies = crate::pg::exchange(
+            &mut socket,
+            &[parse("", &copy), bind("", ""), execute(""), sync()],
+        );
+        assert!(
+            crate::pg::refused(&replies, "42501", "holdpoint"),
+            "{replies:?}"
+        );
+        // Another client is served at once.
+        let started = Instant::now();
+        let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
+        assert_eq!(stdout(&output).trim(), "3", "{}", stderr(&output));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
