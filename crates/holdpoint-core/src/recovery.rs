@@ -1,9 +1,13 @@
 //! What a destructive SQL statement would destroy, for keeping a copy first: the table
 //! a `DROP TABLE` removes, or the rows a `TRUNCATE`, `DELETE` or `UPDATE` would remove or
 //! overwrite. Only single statements on one table are planned; anything else has no plan
-//! (and so no recovery point).
+//! (and so no recovery point). What the statement's foreign keys cascade to is for the
+//! database to say when it runs: the plan only says whether it may cascade
+//! (`cascade`) and which columns an `UPDATE` sets.
 
-use sqlparser::ast::{FromTable, ObjectType, Statement, TableFactor};
+use sqlparser::ast::{
+    AssignmentTarget, CascadeOption, FromTable, ObjectName, ObjectType, Statement, TableFactor,
+};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -41,10 +45,14 @@ pub struct Recoverable {
     pub source: String,
     /// The `WHERE` condition, when the statement has one.
     pub predicate: Option<String>,
-    /// `DROP … CASCADE`: other objects would go too, so the table is copied, not moved.
+    /// `DROP … CASCADE` or `TRUNCATE … CASCADE`: other objects or tables go too.
+    /// (`DELETE` and `UPDATE` cascade along the foreign keys whatever they say.)
     pub cascade: bool,
     /// `DROP TABLE IF EXISTS`: a missing table is not an error.
     pub if_exists: bool,
+    /// The columns an `UPDATE` sets, as PostgreSQL names them (unquoted names folded
+    /// to lower case); `None` for other statements, or when one cannot be named.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Recoverable {
@@ -83,6 +91,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 predicate: None,
                 cascade: *cascade,
                 if_exists: *if_exists,
+                columns: None,
             })
         }
         Statement::Truncate(truncate) => {
@@ -94,8 +103,9 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 table: target.name.to_string(),
                 source: target.name.to_string(),
                 predicate: None,
-                cascade: false,
+                cascade: truncate.cascade == Some(CascadeOption::Cascade),
                 if_exists: false,
+                columns: None,
             })
         }
         Statement::Delete(delete) => {
@@ -115,6 +125,7 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 predicate: delete.selection.as_ref().map(ToString::to_string),
                 cascade: false,
                 if_exists: false,
+                columns: None,
             })
         }
         Statement::Update(update) => {
@@ -129,10 +140,37 @@ pub fn plan(sql: &str) -> Option<Recoverable> {
                 predicate: update.selection.as_ref().map(ToString::to_string),
                 cascade: false,
                 if_exists: false,
+                columns: update
+                    .assignments
+                    .iter()
+                    .map(|assignment| match &assignment.target {
+                        AssignmentTarget::ColumnName(column) => {
+                            column_name(column).map(|c| vec![c])
+                        }
+                        AssignmentTarget::Tuple(columns) => {
+                            columns.iter().map(column_name).collect()
+                        }
+                    })
+                    .collect::<Option<Vec<Vec<String>>>>()
+                    .map(|columns| columns.concat()),
             })
         }
         _ => None,
     }
+}
+
+/// The column an assignment sets, as PostgreSQL names it: `SET "Total" = …` sets
+/// `Total`, `SET total = …` and `SET TOTAL = …` set `total`. A name with more parts
+/// (`SET t.total`, a field of a composite column) is left unnamed.
+fn column_name(target: &ObjectName) -> Option<String> {
+    let [part] = target.0.as_slice() else {
+        return None;
+    };
+    let ident = part.as_ident()?;
+    Some(match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_ascii_lowercase(),
+    })
 }
 
 /// A plain table (with its alias), not a subquery or function.
@@ -166,6 +204,7 @@ mod tests {
         );
         let p = plan("UPDATE users SET email = ''").unwrap_or_else(|| unreachable!());
         assert_eq!((p.loss, p.predicate), (Loss::Update, None));
+        assert_eq!(p.columns, Some(vec!["email".to_owned()]));
         let p = plan("DROP TABLE users -- if exists").unwrap_or_else(|| unreachable!());
         assert!(!p.if_exists, "a comment is not a clause");
         assert!(plan("DROP TABLE IF EXISTS users").is_some_and(|p| p.if_exists));
@@ -173,5 +212,30 @@ mod tests {
         assert!(plan("DELETE FROM a USING b WHERE a.id = b.id").is_none());
         assert!(plan("SELECT 1").is_none());
         assert!(plan("DROP TABLE a; DROP TABLE b").is_none());
+    }
+
+    #[test]
+    fn plans_say_what_may_cascade() {
+        let check = |sql: &str, cascade: bool, columns: Option<&[&str]>| {
+            let p = plan(sql).unwrap_or_else(|| unreachable!("{sql}"));
+            let columns = columns.map(|c| c.iter().map(|c| (*c).to_owned()).collect());
+            assert_eq!((p.cascade, p.columns), (cascade, columns), "{sql}");
+        };
+        check("TRUNCATE parent CASCADE", true, None);
+        check("TRUNCATE parent RESTRICT", false, None);
+        check("TRUNCATE parent", false, None);
+        check("DROP TABLE parent CASCADE", true, None);
+        check("DELETE FROM parent", false, None);
+        check(
+            "UPDATE parent SET ID = 1, \"Code\" = 'x'",
+            false,
+            Some(&["id", "Code"]),
+        );
+        check(
+            "UPDATE parent SET (a, b) = (1, 2)",
+            false,
+            Some(&["a", "b"]),
+        );
+        check("UPDATE parent p SET p.code = 'x'", false, None);
     }
 }

@@ -12,6 +12,7 @@ mod home;
 mod hook;
 mod humans;
 mod install;
+mod keep;
 mod local;
 mod log_cmd;
 mod pg;

@@ -32,6 +32,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
 
 use crate::home::{DatabaseConfig, TlsFiles, now_ms};
+use crate::keep::{self, DECLARE, RECOVERY_SETUP, SETUP_STATEMENTS, literal};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
 use crate::serve::decider::{Early, Stamp};
@@ -875,7 +876,7 @@ enum Slot {
         /// `DROP TABLE` done as a move).
         tag: Option<String>,
         /// The recovery point kept, recorded once the statement succeeded.
-        kept: Option<Box<RecoveryPoint>>,
+        kept: Option<Box<Keeping>>,
     },
     /// An `Execute` of an extended-protocol statement: done at its command tag or error.
     Execute {
@@ -1010,14 +1011,18 @@ impl Prepared {
     }
 }
 
-/// A destroy prepared over the extended protocol, run inside a block of holdpoint's
-/// that first keeps what it destroys; the block reports the counts in a notice.
+/// A destroy run after a block of holdpoint's that first keeps what it destroys (the
+/// same block, for one prepared over the extended protocol); the block reports the
+/// counts in a notice.
 #[derive(Clone, Debug)]
 struct Keeping {
     point: RecoveryPoint,
     loss: Loss,
     /// Rows the statement itself changed, from the block's notice.
     changed: Option<u64>,
+    /// Rows kept of other tables its cascades reach, and the parts kept besides the
+    /// table itself (rows of other tables, views, foreign keys).
+    cascaded: (u64, u64),
 }
 
 /// What both directions of one connection share.
@@ -1362,51 +1367,6 @@ fn simple(action: Option<Action>) -> Slot {
     }
 }
 
-/// A string as a SQL literal.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// The schema and table that hold recovery points, made when missing.
-const RECOVERY_SETUP: &str = "CREATE SCHEMA IF NOT EXISTS holdpoint_recovery; \
-     CREATE TABLE IF NOT EXISTS holdpoint_recovery.points (id text PRIMARY KEY, schema_name text NOT NULL, table_name text NOT NULL, loss text NOT NULL, kept_at timestamptz NOT NULL DEFAULT now());";
-
-/// The statement that notes a recovery point of the table whose oid `oid` gives.
-fn remember(kept_as: &str, loss: Loss, oid: &str) -> String {
-    format!(
-        "INSERT INTO holdpoint_recovery.points (id, schema_name, table_name, loss) \
-         SELECT {kept}, n.nspname, c.relname, {loss} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = {oid}",
-        kept = literal(kept_as),
-        loss = literal(loss.as_str())
-    )
-}
-
-/// PL/pgSQL, with the table in `t`, that moves it into `holdpoint_recovery` as
-/// `kept_as` and notes the point; refuses as `DROP` would when the table is missing or
-/// other objects depend on it (returns quietly for `IF EXISTS`).
-fn move_table(plan: &Recoverable, kept_as: &str) -> String {
-    let missing = if plan.if_exists {
-        "RETURN;".to_owned()
-    } else {
-        format!(
-            "RAISE EXCEPTION 'table % does not exist', {} USING ERRCODE = '42P01';",
-            literal(&plan.table)
-        )
-    };
-    format!(
-        "IF t IS NULL THEN {missing} END IF; \
-         IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = t AND d.classid = 'pg_rewrite'::regclass) \
-            OR EXISTS (SELECT 1 FROM pg_constraint c WHERE c.confrelid = t AND c.conrelid <> t) THEN \
-           RAISE EXCEPTION 'cannot drop table % because other objects depend on it', t USING ERRCODE = '2BP01', HINT = 'Use DROP ... CASCADE to drop the dependent objects too.'; \
-         END IF; \
-         {remember}; \
-         EXECUTE format('ALTER TABLE %s RENAME TO %I', t, {kept}); \
-         EXECUTE format('ALTER TABLE %s SET SCHEMA holdpoint_recovery', t);",
-        remember = remember(kept_as, Loss::Drop, "t"),
-        kept = literal(kept_as),
-    )
-}
-
 /// Server to client: refusals rewritten, outcomes recorded.
 async fn forward_upstream(
     cx: Context,
@@ -1476,8 +1436,8 @@ async fn forward_upstream(
                     }
                 }
             }
-            b'N' if cx.hidden(None) => continue,
             b'N' if cx.counted(&frame) => continue,
+            b'N' if cx.hidden(None) => continue,
             b'I' => {
                 cx.complete_front(Completion::Tag("EMPTY".to_owned()));
                 frame
@@ -1737,7 +1697,8 @@ impl Context {
                 && let Some(approval) = &decided.settlement.approval
             {
                 // The blast radius, for the approver, counted once the statement is held.
-                for note in blast_radius(&proxy.upstream, sql).await {
+                let keeps = decided.decision.risk == Risk::Destroy;
+                for note in blast_radius(&proxy.upstream, sql, keeps).await {
                     let (id, note) = (approval.id.clone(), note.clone());
                     if let Err(e) = proxy
                         .state
@@ -2122,8 +2083,10 @@ impl Context {
                     None => {
                         tags.extend(tag.clone());
                         owed = tag;
-                        if let Some(point) = kept {
-                            tags.push(self.record_point(*point).await);
+                        // No count: the block returned early (`DROP TABLE IF EXISTS` of a
+                        // table that is not there) and nothing was kept.
+                        if let Some(keeping) = kept.filter(|k| k.point.rows.is_some()) {
+                            tags.push(self.record_point(*keeping).await);
                         }
                         self.record(&action, "succeeded", tags.join(", "), started);
                     }
@@ -2145,61 +2108,46 @@ impl Context {
     }
 
     /// Whether this reply answers a statement holdpoint added (and so is not shown);
-    /// `tag` is its command tag, for counting the rows a copy kept.
+    /// `tag` is its command tag (`None`: a notice).
     fn hidden(&self, tag: Option<&str>) -> bool {
         let Ok(mut pending) = self.link.pending.lock() else {
             return false;
         };
-        let Some(Slot::Simple { hide, kept, .. }) = pending.front_mut() else {
+        let Some(Slot::Simple { hide, .. }) = pending.front_mut() else {
             return false;
         };
         if *hide == 0 {
             return false;
         }
-        if let Some(tag) = tag {
+        if tag.is_some() {
             *hide -= 1;
-            if let (Some(rows), Some(point)) = (tag.strip_prefix("SELECT "), kept.as_mut()) {
-                point.rows = rows.parse().ok();
-            }
         }
         true
     }
 
     /// The query that keeps what `plan` would destroy and then runs `sql` (or, for a
-    /// plain `DROP TABLE`, moves the table instead), and the reply it is owed.
+    /// `DROP TABLE`, moves the table instead), and the reply it is owed.
     fn keeping(
         &self,
         plan: &Recoverable,
         action: Action,
         sql: &str,
     ) -> Result<(String, Slot), Fault> {
-        let point = self.recovery_point(plan, &action, sql)?;
-        let kept_as = point.id.replace('-', "_");
-        let table = literal(&plan.table);
-        let (query, hide, tag) = if plan.loss == Loss::Drop && !plan.cascade {
-            // Moved, not dropped, when nothing else depends on it; otherwise the same
-            // error DROP would give.
-            let quote = self.dollar_quote(&[&plan.table])?;
+        let keeping = self.keeping_point(plan, &action, sql)?;
+        let kept_as = keeping.point.id.replace('-', "_");
+        let body = format!("{} {}", keep::keep(plan, &kept_as), self.kept_notice());
+        let quote = self.dollar_quote(&[&body])?;
+        let block = format!("DO {quote} DECLARE {DECLARE} BEGIN {body} END {quote}");
+        // The setup and the block answer with tags of their own, hidden from the client.
+        let hide = SETUP_STATEMENTS + 1;
+        let (query, tag) = if plan.loss == Loss::Drop {
+            // Moved, not dropped; the client is owed DROP's own tag.
             (
-                format!(
-                    "{RECOVERY_SETUP} DO {quote} DECLARE t regclass := to_regclass({table}); BEGIN \
-                     {move_table} \
-                     END {quote}",
-                    move_table = move_table(plan, &kept_as),
-                ),
-                3,
+                format!("{RECOVERY_SETUP} {block}"),
                 Some("DROP TABLE".to_owned()),
             )
         } else {
-            (
-                format!(
-                    "{RECOVERY_SETUP} {remember}; CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; {sql}",
-                    remember = remember(&kept_as, plan.loss, &format!("{table}::regclass")),
-                    rows = plan.affected_rows(),
-                ),
-                4,
-                None,
-            )
+            (format!("{RECOVERY_SETUP} {block}; {sql}"), None)
         };
         Ok((
             query,
@@ -2210,63 +2158,63 @@ impl Context {
                 error: None,
                 hide,
                 tag,
-                kept: Some(Box::new(point)),
+                kept: Some(Box::new(keeping)),
             },
         ))
     }
 
     /// The one statement that keeps what `plan` would destroy and then runs `sql` (or,
-    /// for a plain `DROP TABLE`, moves the table instead): a `DO` block, so that it can
-    /// stand in for a statement prepared over the extended protocol, with no replies of
-    /// its own but a notice of the counts.
+    /// for a `DROP TABLE`, moves the table instead): a `DO` block, so that it can stand
+    /// in for a statement prepared over the extended protocol, with no replies of its
+    /// own but a notice of the counts.
     fn keeping_block(
         &self,
         plan: &Recoverable,
         action: &Action,
         sql: &str,
     ) -> Result<(String, Keeping), Fault> {
-        let point = self.recovery_point(plan, action, sql)?;
-        let kept_as = point.id.replace('-', "_");
-        let quote = self.dollar_quote(&[&plan.table, sql])?;
-        let table = literal(&plan.table);
-        let notice = format!(
-            "RAISE NOTICE 'HOLDPOINT_KEPT_{} % %', k, n;",
-            self.link.nonce
-        );
-        let body = if plan.loss == Loss::Drop && !plan.cascade {
-            format!(
-                "IF t IS NOT NULL THEN EXECUTE format('SELECT count(*) FROM %s', t) INTO k; END IF; \
-                 {move_table} \
-                 {notice}",
-                move_table = move_table(plan, &kept_as),
-            )
+        let keeping = self.keeping_point(plan, action, sql)?;
+        let kept_as = keeping.point.id.replace('-', "_");
+        let run = if plan.loss == Loss::Drop {
+            String::new()
         } else {
-            let statement = sql.trim().trim_end_matches(';');
             format!(
-                "{remember}; \
-                 CREATE TABLE holdpoint_recovery.{kept_as} AS {rows}; \
-                 SELECT count(*) INTO k FROM holdpoint_recovery.{kept_as}; \
-                 EXECUTE {statement}; \
-                 GET DIAGNOSTICS n = ROW_COUNT; \
-                 {notice}",
-                remember = remember(&kept_as, plan.loss, &format!("{table}::regclass")),
-                rows = plan.affected_rows(),
-                statement = literal(statement),
+                "EXECUTE {}; GET DIAGNOSTICS hp_n = ROW_COUNT;",
+                literal(sql.trim().trim_end_matches(';'))
             )
         };
-        let block = format!(
-            "DO {quote} DECLARE t regclass := to_regclass({table}); k bigint; n bigint := 0; BEGIN \
-             {RECOVERY_SETUP} \
-             {body} END {quote}"
+        let body = format!(
+            "{RECOVERY_SETUP} {keep} {run} {notice}",
+            keep = keep::keep(plan, &kept_as),
+            notice = self.kept_notice(),
         );
-        Ok((
-            block,
-            Keeping {
-                point,
-                loss: plan.loss,
-                changed: None,
-            },
-        ))
+        // Everything inside, the statement and what holdpoint made of it, is checked.
+        let quote = self.dollar_quote(&[&body])?;
+        let block = format!("DO {quote} DECLARE {DECLARE} BEGIN {body} END {quote}");
+        Ok((block, keeping))
+    }
+
+    /// The PL/pgSQL notice in which a keeping block reports its counts (see `counted`).
+    fn kept_notice(&self) -> String {
+        format!(
+            "RAISE NOTICE 'HOLDPOINT_KEPT_{} % % % %', hp_k, hp_n, hp_d, hp_m;",
+            self.link.nonce
+        )
+    }
+
+    /// What a statement about to run keeps, before the counts are known.
+    fn keeping_point(
+        &self,
+        plan: &Recoverable,
+        action: &Action,
+        sql: &str,
+    ) -> Result<Keeping, Fault> {
+        Ok(Keeping {
+            point: self.recovery_point(plan, action, sql)?,
+            loss: plan.loss,
+            changed: None,
+            cascaded: (0, 0),
+        })
     }
 
     /// The recovery point a statement about to run keeps.
@@ -2316,7 +2264,7 @@ impl Context {
     }
 
     /// Whether `notice` is the count a keeping block reports (and so not the client's);
-    /// the counts go to the `Execute` it belongs to.
+    /// the counts go to the simple query or the `Execute` it belongs to.
     fn counted(&self, notice: &Frame) -> bool {
         let fields = wire::fields(notice).unwrap_or_default();
         let prefix = format!("HOLDPOINT_KEPT_{} ", self.link.nonce);
@@ -2324,15 +2272,23 @@ impl Context {
             return false;
         };
         let mut numbers = counts.split(' ').map(|n| n.parse::<u64>().ok());
-        let (rows, changed) = (numbers.next().flatten(), numbers.next().flatten());
+        let mut next = || numbers.next().flatten();
+        let (rows, changed, cascaded_rows, parts) = (next(), next(), next(), next());
         if let Ok(mut pending) = self.link.pending.lock()
-            && let Some(Slot::Execute {
-                keeping: Some(keeping),
-                ..
-            }) = pending.front_mut()
+            && let Some(
+                Slot::Execute {
+                    keeping: Some(keeping),
+                    ..
+                }
+                | Slot::Simple {
+                    kept: Some(keeping),
+                    ..
+                },
+            ) = pending.front_mut()
         {
             keeping.point.rows = rows;
             keeping.changed = changed;
+            keeping.cascaded = (cascaded_rows.unwrap_or(0), parts.unwrap_or(0));
         }
         true
     }
@@ -2346,19 +2302,26 @@ impl Context {
             Loss::Delete => format!("DELETE {}", keeping.changed.unwrap_or(0)),
             Loss::Update => format!("UPDATE {}", keeping.changed.unwrap_or(0)),
         };
-        let point = keeping.point;
-        if point.rows.is_none() && keeping.loss == Loss::Drop {
+        if keeping.point.rows.is_none() && keeping.loss == Loss::Drop {
             // `DROP TABLE IF EXISTS` of a table that is not there: nothing was kept.
             return (tag.clone(), tag);
         }
-        let detail = format!("{tag}, {}", self.record_point(point).await);
+        let detail = format!("{tag}, {}", self.record_point(keeping).await);
         (tag, detail)
     }
 
     /// Records a recovery point the database now holds; returns the words for the
     /// statement's outcome.
-    async fn record_point(&self, point: RecoveryPoint) -> String {
+    async fn record_point(&self, keeping: Keeping) -> String {
+        let point = keeping.point;
         let id = point.id.clone();
+        let with = match keeping.cascaded {
+            (_, 0) => String::new(),
+            (_, parts) if keeping.loss == Loss::Drop => {
+                format!(", with the views and foreign keys around it ({parts})")
+            }
+            (rows, _) => format!(", with {rows} rows its foreign keys cascade to"),
+        };
         let recorded = self
             .proxy
             .state
@@ -2370,7 +2333,7 @@ impl Context {
                 e.message()
             );
         }
-        format!("recovery point {id} kept")
+        format!("recovery point {id} kept{with}")
     }
 
     /// Records the statements sent that were never answered, once the connection is
@@ -2448,13 +2411,20 @@ const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What a destructive statement would touch, counted on a connection of its own in a
 /// read-only transaction with a statement timeout: the rows a `DELETE` or `UPDATE`
-/// matches, the size and rows of a table a `DROP` or `TRUNCATE` removes. A sentence for
-/// the approver; one saying why when it cannot be counted.
-async fn blast_radius(upstream: &Upstream, sql: &str) -> Vec<String> {
+/// matches, the size and rows of a table a `DROP` or `TRUNCATE` removes, and what its
+/// foreign keys cascade to (`keep::beyond`; `keeps`: the statement will keep a recovery
+/// point, so where it could not keep one is said too). A sentence for the approver; one
+/// saying why when it cannot be counted.
+async fn blast_radius(upstream: &Upstream, sql: &str, keeps: bool) -> Vec<String> {
     let Some(plan) = recovery::plan(sql) else {
         return Vec::new();
     };
-    let counted = tokio::time::timeout(COUNT_TIMEOUT * 2, count(upstream, &plan)).await;
+    let walk = if keeps {
+        keep::Walk::Foresee
+    } else {
+        keep::Walk::Count
+    };
+    let counted = tokio::time::timeout(COUNT_TIMEOUT * 2, count(upstream, &plan, walk)).await;
     let sentence = match counted {
         Ok(Ok(sentence)) => sentence,
         Ok(Err(e)) => format!("the rows it would touch could not be counted: {e}"),
@@ -2466,7 +2436,11 @@ async fn blast_radius(upstream: &Upstream, sql: &str) -> Vec<String> {
     vec![sentence]
 }
 
-async fn count(upstream: &Upstream, plan: &Recoverable) -> Result<String, String> {
+async fn count(
+    upstream: &Upstream,
+    plan: &Recoverable,
+    walk: keep::Walk,
+) -> Result<String, String> {
     let (mut client, connection) = client_config(
         &upstream.address,
         &upstream.user,
@@ -2495,7 +2469,7 @@ async fn count(upstream: &Upstream, plan: &Recoverable) -> Result<String, String
         e.as_db_error()
             .map_or_else(|| e.to_string(), |d| d.message().to_owned())
     };
-    let sentence = match plan.loss {
+    let mut sentence = match plan.loss {
         Loss::Delete | Loss::Update => {
             let row = tx
                 .query_one(
@@ -2549,6 +2523,7 @@ async fn count(upstream: &Upstream, plan: &Recoverable) -> Result<String, String
             )
         }
     };
+    sentence.push_str(&keep::beyond(&tx, plan, walk).await);
     let _ = tx.rollback().await;
     Ok(sentence)
 }

@@ -915,20 +915,7 @@ fn copy_in_both_directions_passes_through_once_decided() {
 
 /// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
 fn approved(setup: &Setup, proxy: &Proxy, token: &str, db: &Database, sql: &[&str]) -> Output {
-    let output = proxy.psql("claude", token, &db.name, sql);
-    let err = stderr(&output);
-    assert!(
-        err.contains("held this statement"),
-        "{sql:?} was not held: {err}"
-    );
-    let id = request_id(&err);
-    let (code, text) = setup.approve(
-        &id,
-        "alice",
-        Some(&format!("postgres:{}@production", db.name)),
-    );
-    assert_eq!(code, Some(0), "{text}");
-    let output = proxy.psql("claude", token, &db.name, sql);
+    let (_, output) = shown_and_approved(setup, proxy, token, db, sql);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -936,6 +923,32 @@ fn approved(setup: &Setup, proxy: &Proxy, token: &str, db: &Database, sql: &[&st
         stderr(&output)
     );
     output
+}
+
+/// Runs `sql` through the proxy, which holds it; alice reads the request
+/// (`approvals show`, returned) and approves it; the retry's output.
+fn shown_and_approved(
+    setup: &Setup,
+    proxy: &Proxy,
+    token: &str,
+    db: &Database,
+    sql: &[&str],
+) -> (String, Output) {
+    let output = proxy.psql("claude", token, &db.name, sql);
+    let err = stderr(&output);
+    assert!(
+        err.contains("held this statement"),
+        "{sql:?} was not held: {err}"
+    );
+    let id = request_id(&err);
+    let shown = crate::stdout(&setup.run(&["approvals", "show", &id], ""));
+    let (code, text) = setup.approve(
+        &id,
+        "alice",
+        Some(&format!("postgres:{}@production", db.name)),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    (shown, proxy.psql("claude", token, &db.name, sql))
 }
 
 /// The newest recovery point's id, from `holdpoint recovery list`.
@@ -1084,10 +1097,229 @@ fn an_approved_drop_leaves_a_recovery_point_and_restore_brings_back_every_row() 
         stderr(&output)
     );
 
-    // The ledger has each point kept and restored, and verifies.
+    // The ledger has each point kept and restored (the DROP TABLE IF EXISTS of nothing
+    // kept none), and verifies.
     let records = setup.records();
     let kinds = |k: &str| records.iter().filter(|r| r["kind"] == k).count();
-    assert_eq!((kinds("recovery_kept"), kinds("recovery_restored")), (6, 4));
+    assert_eq!((kinds("recovery_kept"), kinds("recovery_restored")), (5, 4));
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
+
+/// A parent table and what refers to it: `orders` (ON DELETE CASCADE) with its `lines`
+/// (ON DELETE CASCADE, a grandchild), `notes` (ON DELETE SET NULL; two of its rows refer
+/// to no parent), `labels` (by the parent's `code`, ON UPDATE CASCADE and ON DELETE
+/// CASCADE) and a view on the parent.
+fn family(db: &Database) {
+    db.direct(
+        "CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE NOT NULL, name text); \
+         CREATE TABLE orders (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent ON DELETE CASCADE, total numeric); \
+         CREATE TABLE lines (id int PRIMARY KEY, order_id int NOT NULL REFERENCES orders ON DELETE CASCADE, item text); \
+         CREATE TABLE notes (id int PRIMARY KEY, parent_id int REFERENCES parent ON DELETE SET NULL, body text); \
+         CREATE TABLE labels (id int PRIMARY KEY, parent_code text REFERENCES parent (code) ON UPDATE CASCADE ON DELETE CASCADE, label text); \
+         CREATE VIEW parent_names AS SELECT id, name FROM parent; \
+         INSERT INTO parent SELECT g, 'p' || g, 'parent ' || g FROM generate_series(1, 10) g; \
+         INSERT INTO orders SELECT g, 1 + g % 10, g * 1.5 FROM generate_series(1, 12) g; \
+         INSERT INTO lines SELECT g, 1 + g % 12, 'item ' || g FROM generate_series(1, 30) g; \
+         INSERT INTO notes SELECT g, CASE WHEN g <= 3 THEN g END, 'note ' || g FROM generate_series(1, 5) g; \
+         INSERT INTO labels SELECT g, 'p' || g, 'label ' || g FROM generate_series(1, 4) g",
+    );
+}
+
+/// The tables of `family`.
+const FAMILY: [&str; 5] = ["parent", "orders", "lines", "notes", "labels"];
+
+/// Every row of each table, in order: what a restore must give back exactly.
+fn contents(db: &Database, tables: &[&str]) -> Vec<String> {
+    tables
+        .iter()
+        .map(|table| {
+            let rows = db.direct(&format!(
+                "SELECT coalesce(string_agg(t::text, ' ' ORDER BY t::text), '') FROM {table} t"
+            ));
+            format!("{table}: {rows}")
+        })
+        .collect()
+}
+
+/// Restores the newest recovery point and checks every row of the family is back.
+fn restored_whole(setup: &Setup, db: &Database, before: &[String]) -> String {
+    let (id, line) = newest_recovery(setup);
+    let (code, text) = restore(setup, &id);
+    assert_eq!(code, Some(0), "{line}: {text}");
+    assert_eq!(contents(db, &FAMILY), before, "{line}: {text}");
+    text
+}
+
+#[test]
+fn what_foreign_keys_cascade_to_is_shown_kept_and_restored_with_the_table() {
+    // Regression: an approved `DELETE FROM parent` and `TRUNCATE parent CASCADE` kept
+    // only the parent's rows; the rows the foreign keys took were gone for good, and the
+    // approver was never told of them.
+    let (setup, token) = world("pg-cascade");
+    let db = Database::new("cascade");
+    family(&db);
+    let before = contents(&db, &FAMILY);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait"]);
+
+    // DELETE: the approver reads every table and count; the child rows are kept with
+    // the parent's, the overwritten ones as they were.
+    let (shown, output) = shown_and_approved(&setup, &proxy, &token, &db, &["DELETE FROM parent"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for words in [
+        "would delete 10 rows of table `parent`",
+        "4 rows of `labels` by ON DELETE CASCADE",
+        "3 rows of `notes` have `parent_id` set to NULL",
+        "12 rows of `orders` by ON DELETE CASCADE",
+        "30 rows of `lines` by ON DELETE CASCADE",
+    ] {
+        assert!(shown.contains(words), "{words}: {shown}");
+    }
+    assert_eq!(
+        db.direct(
+            "SELECT (SELECT count(*) FROM parent) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM lines) \
+             + (SELECT count(*) FROM labels) + (SELECT count(parent_id) FROM notes)"
+        ),
+        "0",
+        "the cascade ran"
+    );
+    // Restore puts everything back or nothing: with one of the overwritten rows gone
+    // since, it refuses and changes nothing.
+    db.direct("DELETE FROM notes WHERE id = 1");
+    let (id, _) = newest_recovery(&setup);
+    let (code, text) = restore(&setup, &id);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("only 2 of the 3 overwritten rows of \"public\".\"notes\""),
+        "{text}"
+    );
+    assert_eq!(
+        db.direct("SELECT count(*) FROM parent"),
+        "0",
+        "nothing changed"
+    );
+    db.direct("INSERT INTO notes VALUES (1, NULL, 'note 1')");
+    let text = restored_whole(&setup, &db, &before);
+    assert!(
+        text.contains("12 rows are back in \"public\".\"orders\" (ON DELETE CASCADE)")
+            && text.contains("3 rows of \"public\".\"notes\" have their old values back"),
+        "{text}"
+    );
+
+    // TRUNCATE … CASCADE empties every table that refers to the parent, whatever the
+    // foreign key's action.
+    let (shown, output) =
+        shown_and_approved(&setup, &proxy, &token, &db, &["TRUNCATE parent CASCADE"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for words in [
+        "would empty table `parent`",
+        "table `labels` (4 rows) by TRUNCATE … CASCADE",
+        "table `notes` (5 rows)",
+        "table `orders` (12 rows)",
+        "table `lines` (30 rows)",
+    ] {
+        assert!(shown.contains(words), "{words}: {shown}");
+    }
+    assert_eq!(contents(&db, &FAMILY), FAMILY.map(|t| format!("{t}: ")));
+    restored_whole(&setup, &db, &before);
+
+    // An UPDATE of a referenced key overwrites the keys that follow it; restore sets
+    // both back by primary key.
+    let (shown, output) = shown_and_approved(
+        &setup,
+        &proxy,
+        &token,
+        &db,
+        &["UPDATE parent SET code = upper(code)"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        shown.contains("would overwrite 10 rows of table `parent`")
+            && shown.contains("4 rows of `labels` have `parent_code` changed by ON UPDATE CASCADE"),
+        "{shown}"
+    );
+    assert_eq!(db.direct("SELECT min(parent_code) FROM labels"), "P1");
+    restored_whole(&setup, &db, &before);
+
+    // DROP … CASCADE takes the other tables' foreign keys and the view, not their rows:
+    // the view is set aside with the table, the keys are kept and added back.
+    let (shown, output) =
+        shown_and_approved(&setup, &proxy, &token, &db, &["DROP TABLE parent CASCADE"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        shown.contains("view parent_names")
+            && shown.contains("constraint orders_parent_id_fkey on table orders"),
+        "{shown}"
+    );
+    let keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('orders'::regclass, 'notes'::regclass, 'labels'::regclass)";
+    assert_eq!(db.direct(keys), "0", "the keys to the parent went");
+    assert_eq!(
+        db.direct("SELECT to_regclass('parent_names') IS NULL AND to_regclass('parent') IS NULL"),
+        "t"
+    );
+    assert_eq!(
+        db.direct("SELECT count(*) FROM orders"),
+        "12",
+        "the rows that referred to it stay"
+    );
+    restored_whole(&setup, &db, &before);
+    assert_eq!(db.direct(keys), "3", "the keys are back");
+    assert_eq!(db.direct("SELECT count(*) FROM parent_names"), "10");
+
+    // Where holdpoint cannot keep what a cascade overwrites (rows with no primary key to
+    // set them back by), the approver is told, and the approved statement is refused.
+    db.direct(
+        "CREATE TABLE loose (parent_id int REFERENCES parent ON DELETE SET NULL); INSERT INTO loose VALUES (1), (2)",
+    );
+    let (shown, output) = shown_and_approved(&setup, &proxy, &token, &db, &["DELETE FROM parent"]);
+    assert!(
+        shown.contains("holdpoint cannot keep what it destroys (foreign key `loose_parent_id_fkey` would overwrite rows of `loose`, which has no primary key to put them back by)"),
+        "{shown}"
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("holdpoint refused this statement: foreign key `loose_parent_id_fkey`"),
+        "{err}"
+    );
+    assert_eq!(contents(&db, &FAMILY), before, "nothing ran");
+    assert_eq!(db.direct("SELECT count(parent_id) FROM loose"), "2");
+
+    // A point with parts is purged whole: the table, the rows and views kept with it.
+    db.direct("DROP TABLE loose");
+    approved(&setup, &proxy, &token, &db, &["DROP TABLE parent CASCADE"]);
+    let mut t = setup.terminal(&["recovery", "purge", "--older-than", "0s", "--as", "alice"]);
+    t.answer("secret for", crate::setup::SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        db.direct(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'holdpoint_recovery'::regnamespace AND relname LIKE 'rcv%') \
+             + (SELECT count(*) FROM holdpoint_recovery.parts) + (SELECT count(*) FROM holdpoint_recovery.points)"
+        ),
+        "0",
+        "{text}"
+    );
+
+    // The outcome names what was kept with the point; the ledger verifies.
+    let records = records_once(&setup, |r| {
+        r.iter()
+            .filter(|r| r["kind"] == "recovery_restored")
+            .count()
+            == 4
+    });
+    let details: Vec<&str> = records
+        .iter()
+        .filter(|r| r["kind"] == "executed")
+        .filter_map(|r| r["body"]["detail"].as_str())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("DELETE 10, recovery point rcv-")
+                && d.ends_with("kept, with 49 rows its foreign keys cascade to")),
+        "{details:?}"
+    );
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
@@ -1326,51 +1558,58 @@ async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once
     assert!(pending.contains("DELETE FROM users"), "{pending}");
 }
 
+/// Runs `sql` over the extended protocol: held, approved by alice, prepared and run
+/// again; the second run's result.
+async fn approve_and_run(
+    setup: &Arc<Setup>,
+    db: &Database,
+    client: &tokio_postgres::Client,
+    sql: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    let error = client.execute(sql, &[]).await.unwrap_err();
+    let message = error.as_db_error().unwrap().message().to_owned();
+    assert!(message.contains("held this statement"), "{sql}: {message}");
+    let (approver, target) = (
+        Arc::clone(setup),
+        format!("postgres:{}@production", db.name),
+    );
+    tokio::task::spawn_blocking(move || {
+        let (code, text) = approver.approve(&request_id(&message), "alice", Some(&target));
+        assert_eq!(code, Some(0), "{text}");
+    })
+    .await
+    .unwrap();
+    client.execute(sql, &[]).await
+}
+
+/// Restores the newest recovery point; its line in `recovery list`.
+async fn restore_newest(setup: &Arc<Setup>) -> String {
+    let setup = Arc::clone(setup);
+    tokio::task::spawn_blocking(move || {
+        let (id, line) = newest_recovery(&setup);
+        let (code, text) = restore(&setup, &id);
+        assert_eq!(code, Some(0), "{text}");
+        line
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     let (setup, db, _proxy, client) = connected("pg-extended-keep", 30, &["--no-wait"]).await;
     let setup = Arc::new(setup);
     let db = Arc::new(db);
-    // Held, approved by a human, run again: the same statement, prepared each time.
-    let approve_and_run = |sql: &'static str| {
-        let (setup, db) = (Arc::clone(&setup), Arc::clone(&db));
-        let client = &client;
-        async move {
-            let error = client.execute(sql, &[]).await.unwrap_err();
-            let message = error.as_db_error().unwrap().message().to_owned();
-            assert!(message.contains("held this statement"), "{sql}: {message}");
-            tokio::task::spawn_blocking(move || {
-                let (code, text) = setup.approve(
-                    &request_id(&message),
-                    "alice",
-                    Some(&format!("postgres:{}@production", db.name)),
-                );
-                assert_eq!(code, Some(0), "{text}");
-            })
-            .await
-            .unwrap();
-            client.execute(sql, &[]).await
-        }
-    };
-    // Restores the newest recovery point; its line in `recovery list`.
-    let restore_newest = || {
-        let setup = Arc::clone(&setup);
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let (id, line) = newest_recovery(&setup);
-                let (code, text) = restore(&setup, &id);
-                assert_eq!(code, Some(0), "{text}");
-                line
-            })
-            .await
-            .unwrap()
-        }
-    };
 
     // A whole-table DELETE: the client gets its own count, the rows are kept.
-    assert_eq!(approve_and_run("DELETE FROM users").await.unwrap(), 30);
+    assert_eq!(
+        approve_and_run(&setup, &db, &client, "DELETE FROM users")
+            .await
+            .unwrap(),
+        30
+    );
     assert_eq!(db.direct("SELECT count(*) FROM users"), "0");
-    let line = restore_newest().await;
+    let line = restore_newest(&setup).await;
     assert!(
         line.contains("delete") && line.contains("30 rows"),
         "{line}"
@@ -1402,7 +1641,7 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     );
     assert_eq!(db.direct("SELECT count(*) FROM users"), "1");
     db.direct("DELETE FROM users WHERE email = 'late@example.com'");
-    restore_newest().await;
+    restore_newest(&setup).await;
     assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
 
     // An approval covers one run: a change prepared on it runs once, and its next run
@@ -1439,14 +1678,16 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     );
 
     // DROP TABLE: moved aside, the client sees DROP TABLE, restore brings it back.
-    approve_and_run("DROP TABLE users").await.unwrap();
+    approve_and_run(&setup, &db, &client, "DROP TABLE users")
+        .await
+        .unwrap();
     assert_eq!(
         db.direct(
             "SELECT count(*) FROM pg_tables WHERE tablename = 'users' AND schemaname = 'public'"
         ),
         "0"
     );
-    let line = restore_newest().await;
+    let line = restore_newest(&setup).await;
     assert!(line.contains("drop"), "{line}");
     assert_eq!(db.direct("SELECT count(*) FROM users"), "30");
 
@@ -1485,6 +1726,38 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
             .any(|d| d.starts_with("DROP TABLE, recovery point rcv-")),
         "{details:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cascades_of_destroys_prepared_over_the_extended_protocol_are_kept_too() {
+    let (setup, db, _proxy, client) = connected("pg-extended-cascade", 1, &["--no-wait"]).await;
+    let setup = Arc::new(setup);
+    family(&db);
+    // Rows of `a_first` are reached (and kept) before the rows of `b_later` they refer
+    // to: restore must not put them back in the order they were kept.
+    db.direct(
+        "CREATE TABLE b_later (id int PRIMARY KEY, parent_id int REFERENCES parent ON DELETE CASCADE); \
+         CREATE TABLE a_first (id int PRIMARY KEY, parent_id int REFERENCES parent ON DELETE CASCADE, \
+           later_id int REFERENCES b_later ON DELETE CASCADE); \
+         INSERT INTO b_later VALUES (1, 1), (2, 2); INSERT INTO a_first VALUES (1, 1, 2), (2, NULL, 1)",
+    );
+    let tables = [FAMILY.as_slice(), &["a_first", "b_later"]].concat();
+    let before = contents(&db, &tables);
+
+    for (sql, changed) in [("DELETE FROM parent", 10), ("TRUNCATE parent CASCADE", 0)] {
+        assert_eq!(
+            approve_and_run(&setup, &db, &client, sql).await.unwrap(),
+            changed,
+            "{sql}"
+        );
+        assert_eq!(
+            db.direct("SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM lines) + (SELECT count(parent_id) FROM notes)"),
+            "0",
+            "{sql} cascaded"
+        );
+        let line = restore_newest(&setup).await;
+        assert_eq!(contents(&db, &tables), before, "{sql}: {line}");
+    }
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost, made by openssl: the files
