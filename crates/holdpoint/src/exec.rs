@@ -128,8 +128,9 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
             eprintln!();
         }
         match state {
-            ApprovalState::Approved => {
-                // The retry consumes the approval, exactly as an agent's retry would.
+            // The retry consumes the approval, exactly as an agent's retry would; after a
+            // refusal it is answered with the human's reason.
+            ApprovalState::Approved | ApprovalState::Refused => {
                 verdict = enforcer.propose(&request)?;
             }
             ApprovalState::Pending => {

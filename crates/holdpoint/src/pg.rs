@@ -22,7 +22,7 @@ use holdpoint_core::sql_settings::{self, PINNED};
 use holdpoint_core::{
     Action, Analysis, AnalysisContext, Effect, Environment, ObjectKind, Risk, Surface, sql_shape,
 };
-use holdpoint_ledger::ApprovalState;
+use holdpoint_ledger::{ApprovalState, VoteKind};
 use holdpoint_pgwire::{self as wire, Fields, Frame, Sql, Startup};
 use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::{Executed, RecoveryPoint, Store as _};
@@ -137,6 +137,9 @@ struct Proxy {
     /// connection's wait for an approval.
     cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<tokio::sync::Notify>)>>,
     next: AtomicU64,
+    /// This process's part of every session id it makes (`pg-claude-7kq2mxtd-3`), so
+    /// that ids never repeat across proxies or restarts.
+    instance: String,
     /// Failed sign-ins by address: each costs a password hash, so they are limited.
     failures: Mutex<HashMap<std::net::IpAddr, (u32, Instant)>>,
 }
@@ -213,6 +216,10 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
         }
         None => state.config.databases.clone(),
     };
+    let instance = holdpoint_store::new_id("")
+        .map_err(|e| Failure::internal(e.to_string()))?
+        .trim_start_matches('-')
+        .to_owned();
     let mut proxies = Vec::new();
     for database in databases {
         let upstream = Upstream::parse(&database.upstream).map_err(Failure::usage)?;
@@ -227,6 +234,7 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
                 tls: database.tls.as_ref().map(acceptor).transpose()?,
                 cancels: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
+                instance: instance.clone(),
                 failures: Mutex::new(HashMap::new()),
             }),
         ));
@@ -576,11 +584,13 @@ async fn session<S: ClientStream>(
         }
     };
 
-    let session = format!(
-        "pg-{}-{}",
-        agent,
-        proxy.next.fetch_add(1, Ordering::Relaxed)
-    );
+    let session = named_session(startup.param("application_name")).unwrap_or_else(|| {
+        format!(
+            "pg-{agent}-{}-{}",
+            proxy.instance,
+            proxy.next.fetch_add(1, Ordering::Relaxed)
+        )
+    });
     let (mut upstream, mut up_buf) = match open_upstream(proxy, &agent, params).await {
         Ok(opened) => opened,
         Err(message) => {
@@ -704,6 +714,21 @@ async fn session<S: ClientStream>(
         Ok(result) => result,
         Err(e) => Err(Fault::Client(e.to_string())),
     }
+}
+
+/// The session a client names in its `application_name` (`holdpoint-session=ID`, alone
+/// or after other words), so that its statements are reported with the agent's other
+/// actions of that session: up to 128 letters, digits and `._:-`.
+fn named_session(application_name: Option<&str>) -> Option<String> {
+    let id = application_name?
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("holdpoint-session="))?;
+    let valid = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
+    valid.then(|| id.to_owned())
 }
 
 /// The complaint about a setting the server reports (`S`) when it is one holdpoint pins
@@ -1538,6 +1563,13 @@ impl Memo {
     }
 }
 
+/// How a request a statement waited on was answered.
+enum Answer {
+    /// Refused, with who refused and why.
+    Refused(String),
+    Other(ApprovalState),
+}
+
 enum Completion {
     Tag(String),
     Error(String),
@@ -1715,7 +1747,7 @@ impl Context {
                 proxy
                     .state
                     .notifier
-                    .requested(approval, &proxy.state.console_url());
+                    .requested(approval, proxy.state.console_url().as_deref());
             }
             let reasons = decided.decision.reasons.join("; ");
             let record = decided.settlement.decided.seq;
@@ -1752,11 +1784,16 @@ impl Context {
                             "holdpoint held this statement but opened no request",
                         )));
                     };
-                    let how = format!(
-                        "a human approves it with `holdpoint approvals approve {id}` or in the console at {url}/approvals/{id}",
-                        id = approval.id,
-                        url = proxy.state.console_url()
-                    );
+                    let how = match proxy.state.console_url() {
+                        Some(url) => format!(
+                            "a human approves it with `holdpoint approvals approve {id}` or in the console at {url}/approvals/{id}",
+                            id = approval.id
+                        ),
+                        None => format!(
+                            "a human approves it with `holdpoint approvals approve {id}` (no holdpoint console is running for this proxy)",
+                            id = approval.id
+                        ),
+                    };
                     let Some(wait) = proxy.wait else {
                         return Ok(Verdict::Refuse(
                             Fields::new(
@@ -1784,8 +1821,22 @@ impl Context {
                                 .with(b'H', "the request stays open; once a human approves it, run exactly the same statement again"),
                             ));
                         }
-                        Some(ApprovalState::Approved) => continue,
-                        Some(state) => {
+                        Some(Answer::Other(ApprovalState::Approved)) => continue,
+                        Some(Answer::Refused(why)) => {
+                            // The human's own words reach the agent.
+                            return Ok(Verdict::Refuse(
+                                Fields::new(
+                                    "ERROR",
+                                    "42501",
+                                    &format!(
+                                        "holdpoint did not run this statement: request {} is refused: {why}",
+                                        approval.id
+                                    ),
+                                )
+                                .with(b'D', &why),
+                            ));
+                        }
+                        Some(Answer::Other(state)) => {
                             return Ok(Verdict::Refuse(Fields::new(
                                 "ERROR",
                                 "42501",
@@ -1808,12 +1859,7 @@ impl Context {
 
     /// Waits for a request to be answered, telling the client now and then; `None` when
     /// the client cancelled the statement.
-    async fn wait_for(
-        &self,
-        id: &str,
-        how: &str,
-        wait: Duration,
-    ) -> Result<Option<ApprovalState>, Fault> {
+    async fn wait_for(&self, id: &str, how: &str, wait: Duration) -> Result<Option<Answer>, Fault> {
         let started = Instant::now();
         let mut told = None::<Instant>;
         let cancelled = self.link.cancelled.notified();
@@ -1840,15 +1886,32 @@ impl Context {
                 .blocking(move |store| store.approval(&lookup))
                 .await
                 .map_err(|e| Fault::Upstream(e.message().to_owned()))?;
-            let state = request.map_or(ApprovalState::Expired, |r| {
+            let state = request.as_ref().map_or(ApprovalState::Expired, |r| {
                 if r.state == ApprovalState::Pending && r.expired_at(now_ms()) {
                     ApprovalState::Expired
                 } else {
                     r.state
                 }
             });
+            if state == ApprovalState::Refused {
+                let vote = request
+                    .as_ref()
+                    .and_then(|r| r.votes.iter().find(|v| v.kind == VoteKind::Refuse));
+                let why = match vote {
+                    Some(vote) => format!(
+                        "{} refused it{}",
+                        vote.human,
+                        vote.reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_else(|| " without giving a reason".to_owned())
+                    ),
+                    None => "a human refused it".to_owned(),
+                };
+                return Ok(Some(Answer::Refused(why)));
+            }
             if state != ApprovalState::Pending || started.elapsed() >= wait {
-                return Ok(Some(state));
+                return Ok(Some(Answer::Other(state)));
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(250)) => {}

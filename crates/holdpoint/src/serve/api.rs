@@ -684,7 +684,9 @@ async fn decide(
     if decided.settlement.new_request {
         state.changed();
         if let Some(approval) = &decided.settlement.approval {
-            state.notifier.requested(approval, &state.console_url());
+            state
+                .notifier
+                .requested(approval, state.console_url().as_deref());
         }
     }
     Ok(Json(response(&state, &decided)))
@@ -697,7 +699,7 @@ fn response(state: &AppState, decided: &Decided) -> DecideResponse {
         risk: decided.decision.risk.as_str().to_owned(),
         reasons: decided.decision.reasons.clone(),
         policies: decided.decision.policies.clone(),
-        message: explain(decided, Some(&state.console_url())),
+        message: explain(decided, state.console_url().as_deref()),
         record: decided.settlement.decided.seq,
         digest: decided.action.digest().to_string(),
         approval: decided

@@ -176,13 +176,21 @@ impl AppState {
     }
 
     /// The console's address as approvers reach it.
-    pub(crate) fn console_url(&self) -> String {
-        self.config.server.public_url.clone().unwrap_or_else(|| {
-            format!(
-                "http://{}",
-                self.bound.get().unwrap_or(&self.config.server.listen)
-            )
-        })
+    /// Where humans find the console: `public_url`, else the address of the server that
+    /// is answering. In another process (the proxy) that is the server running on this
+    /// home, if one is; `None` when none is.
+    pub(crate) fn console_url(&self) -> Option<String> {
+        if let Some(url) = &self.config.server.public_url {
+            return Some(url.clone());
+        }
+        if let Some(bound) = self.bound.get() {
+            return Some(format!("http://{bound}"));
+        }
+        // A server writes its address next to its socket and answers on the socket
+        // while it runs; a file left by one that crashed is not believed.
+        std::os::unix::net::UnixStream::connect(&self.config.server.socket).ok()?;
+        let url = std::fs::read_to_string(self.home.dir.join(CONSOLE_FILE)).ok()?;
+        Some(url.trim().to_owned()).filter(|url| url.starts_with("http"))
     }
 
     /// Whether cookies may be sent only over HTTPS: when the console is published there.
@@ -194,6 +202,9 @@ impl AppState {
             .is_some_and(|u| u.starts_with("https://"))
     }
 }
+
+/// Where a running server writes its console's address, for the proxy's links.
+const CONSOLE_FILE: &str = "console.url";
 
 /// Runs `f` with `store` on a thread that may block.
 async fn off_thread<T: Send + 'static>(
@@ -257,6 +268,13 @@ async fn serve(
     let listen = tcp.local_addr().unwrap_or(listen);
     let _ = state.bound.set(listen);
     let unix = bind_socket(&socket).await?;
+    let console = state.home.dir.join(CONSOLE_FILE);
+    if let Err(e) = std::fs::write(&console, format!("http://{listen}\n")) {
+        eprintln!(
+            "holdpoint serve: cannot write `{}` ({e}): the proxy's messages will not link to this console",
+            console.display()
+        );
+    }
     let router = app(state.clone());
     eprintln!(
         "holdpoint serve: console and API at http://{listen} (environment {}); socket {}",
@@ -286,6 +304,7 @@ async fn serve(
     })
     .await;
     let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(&console);
     Ok(exit::ALLOW)
 }
 

@@ -67,12 +67,18 @@ impl Notifier {
     }
 
     /// Tells the webhooks that `request` waits for approval.
-    pub fn requested(&self, request: &ApprovalRequest, console: &str) {
+    pub fn requested(&self, request: &ApprovalRequest, console: Option<&str>) {
         if self.queues.is_empty() {
             return;
         }
         let field = |key: &str| crate::approvals::action_field(request, key);
-        let url = format!("{console}/approvals/{}", request.id);
+        let url = match console {
+            Some(console) => format!("{console}/approvals/{}", request.id),
+            None => format!(
+                "`holdpoint approvals approve {}` (no console is running)",
+                request.id
+            ),
+        };
         let environment = field("environment");
         let action = field("input");
         let text = format!(

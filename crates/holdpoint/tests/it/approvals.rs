@@ -491,3 +491,44 @@ fn exec_waits_for_approval_then_runs_and_records_the_exit_status() {
         "succeeded (exit 0) [holdpoint exec]"
     );
 }
+
+#[test]
+fn a_waiting_exec_that_is_refused_says_who_refused_it_and_why() {
+    let setup = Setup::new("exec-refused");
+    setup.add_human("alice", None);
+    let outside = setup.scratch.0.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let flag = outside.join("flag");
+    // A copy of `touch` holdpoint cannot read: held in production, harmless to run.
+    let mark = outside.join("mark");
+    std::fs::copy("/usr/bin/touch", &mark).unwrap();
+    let (mark, flag_text) = (mark.to_str().unwrap(), flag.to_str().unwrap());
+    let held = setup.run(&["exec", "--no-wait", "--", mark, flag_text], "");
+    let id = request_id(&stderr(&held));
+    let waiting = setup
+        .command(&["exec", "--wait", "60s", "--", mark, flag_text])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut refuse = setup.terminal(&[
+        "approvals",
+        "deny",
+        &id,
+        "--reason",
+        "that path is the release archive",
+    ]);
+    refuse.answer("secret for", crate::setup::SECRET);
+    let (code, text) = refuse.finish();
+    assert_eq!(code, Some(0), "{text}");
+    let output = waiting.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("alice refused this exact action")
+            && stderr(&output).contains("that path is the release archive"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!flag.exists());
+}

@@ -283,3 +283,125 @@ fn bytes_that_are_not_utf8_are_refused_on_every_path() {
     assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
     assert!(denials(&setup, "not valid UTF-8", 2).len() >= 2);
 }
+
+/// The session a connection's statements are recorded under, from the proxy's greeting.
+fn session_of(output: &Output) -> String {
+    let text = stderr(output);
+    let at = text
+        .find("recorded as session ")
+        .unwrap_or_else(|| panic!("no session named: {text}"))
+        + "recorded as session ".len();
+    text[at..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[test]
+fn session_ids_never_repeat_and_an_agent_can_name_its_own() {
+    let (setup, token) = world("pg-sessions");
+    let db = Database::new("sessions");
+    db.seed(1);
+    // psql shows notices, the greeting's among them, on standard error.
+    let greeted =
+        |proxy: &Proxy, env: &[(&str, &str)]| psql_file(proxy, &token, &db, b"SELECT 1;\n", env);
+    let mut first = Proxy::start(&setup, &db, &["--env", "development"]);
+    let mut seen = vec![
+        session_of(&greeted(&first, &[])),
+        session_of(&greeted(&first, &[])),
+    ];
+    assert_eq!(first.terminate(), Some(0));
+    // The same proxy started again, and another one beside it.
+    let again = Proxy::start(&setup, &db, &["--env", "development"]);
+    let other = Proxy::start(&setup, &db, &["--env", "development"]);
+    seen.push(session_of(&greeted(&again, &[])));
+    seen.push(session_of(&greeted(&other, &[])));
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "{seen:?}");
+
+    // Named through application_name: the report shows the statement with the agent's
+    // shell action of the same session.
+    let named = greeted(
+        &other,
+        &[("PGAPPNAME", "migrate holdpoint-session=task-42")],
+    );
+    assert_eq!(session_of(&named), "task-42");
+    let hook = serde_json::json!({
+        "session_id": "task-42", "transcript_path": "/tmp/t.jsonl", "cwd": setup.work,
+        "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "ls"}, "tool_use_id": "toolu_1",
+    });
+    let (output, _) = setup.hook("claude-code", &hook);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = setup.run(&["report", "--session", "task-42", "--format", "json"], "");
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["proposed"].as_u64(), Some(2), "{report}");
+    // A name with other characters is not taken.
+    let odd = greeted(&other, &[("PGAPPNAME", "holdpoint-session=a/b")]);
+    assert!(
+        session_of(&odd).starts_with("pg-claude-"),
+        "{}",
+        stderr(&odd)
+    );
+}
+
+#[test]
+fn a_refusal_reaches_the_waiting_client_with_the_humans_reason_and_links_name_a_real_console() {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    use std::process::Stdio;
+    let (setup, token) = world("pg-refusal");
+    let db = Database::new("refusal");
+    db.seed(5);
+    let proxy = Proxy::start(&setup, &db, &["--wait", "60s"]);
+    let wait_for_request = |sql: &str| {
+        let mut child = proxy
+            .psql_command("claude", &token, &db.name, &[sql])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(err.read_line(&mut line).unwrap() > 0, "psql ended: {seen}");
+            seen.push_str(&line);
+            if line.contains("waiting for approval of request") {
+                let at = line.find("request apr-").unwrap() + "request ".len();
+                return (child, err, line[at..at + 12].to_owned(), line);
+            }
+        }
+    };
+    // No server runs: the notice says so instead of linking to nothing.
+    let (mut child, mut err, id, notice) = wait_for_request("TRUNCATE users");
+    assert!(
+        notice.contains("no holdpoint console is running"),
+        "{notice}"
+    );
+    let mut refuse = setup.terminal(&[
+        "approvals",
+        "deny",
+        &id,
+        "--as",
+        "alice",
+        "--reason",
+        "not during the audit",
+    ]);
+    refuse.answer("secret for", crate::setup::SECRET);
+    let (code, text) = refuse.finish();
+    assert_eq!(code, Some(0), "{text}");
+    child.wait().unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains("alice refused it: not during the audit"),
+        "{rest}"
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
+
+    // With a server running on this home, the link is its real address.
+    let served = setup.serve();
+    let (mut child, _err, _, notice) = wait_for_request("DELETE FROM users");
+    assert!(
+        notice.contains(&format!("http://{}/approvals/", served.address)),
+        "{notice}"
+    );
+    let _ = child.kill();
+}
