@@ -350,6 +350,10 @@ fn a_refusal_reaches_the_waiting_client_with_the_humans_reason_and_links_name_a_
     let db = Database::new("refusal");
     db.seed(5);
     let proxy = Proxy::start(&setup, &db, &["--wait", "60s"]);
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is handed to the caller, which waits for it"
+    )]
     let wait_for_request = |sql: &str| {
         let mut child = proxy
             .psql_command("claude", &token, &db.name, &[sql])
@@ -361,7 +365,10 @@ fn a_refusal_reaches_the_waiting_client_with_the_humans_reason_and_links_name_a_
         let mut seen = String::new();
         loop {
             let mut line = String::new();
-            assert!(err.read_line(&mut line).unwrap() > 0, "psql ended: {seen}");
+            if err.read_line(&mut line).unwrap() == 0 {
+                let _ = child.wait();
+                panic!("psql ended: {seen}");
+            }
             seen.push_str(&line);
             if line.contains("waiting for approval of request") {
                 let at = line.find("request apr-").unwrap() + "request ".len();
@@ -404,4 +411,5 @@ fn a_refusal_reaches_the_waiting_client_with_the_humans_reason_and_links_name_a_
         "{notice}"
     );
     let _ = child.kill();
+    let _ = child.wait();
 }
