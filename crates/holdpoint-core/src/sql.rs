@@ -442,23 +442,37 @@ const READING_FUNCTIONS: &[&str] = &[
 
 /// Analyses a SQL script. A script that does not parse in any dialect is opaque.
 pub fn analyse(sql: &str, dialect: Dialect) -> Analysis {
-    analyse_in(sql, dialect, Nesting::default())
+    let (mut analysis, exhausted) = analyse_in(sql, dialect, Nesting::default());
+    if let Some(reason) = exhausted {
+        analysis.unanalysable.get_or_insert(reason);
+    }
+    analysis
 }
 
 /// Analyses SQL found inside another text, within what is left of the chain's nesting
-/// budget.
-pub(crate) fn analyse_within(sql: &str, dialect: Dialect, outer: Nesting) -> Analysis {
+/// budget. With the analysis comes why the budget ran out, if it did anywhere inside.
+pub(crate) fn analyse_within(
+    sql: &str,
+    dialect: Dialect,
+    outer: Nesting,
+) -> (Analysis, Option<String>) {
     match outer.enter_sql() {
         Ok(nesting) => analyse_in(sql, dialect, nesting),
-        Err(too_deep) => Analysis::unanalysable(
-            format!("the SQL {}", too_deep.reason()),
-            "SQL nested too deeply to analyse".to_owned(),
-        ),
+        Err(too_deep) => {
+            let reason = format!("the SQL {}", too_deep.reason());
+            (
+                Analysis::unanalysable(
+                    reason.clone(),
+                    "SQL nested too deeply to analyse".to_owned(),
+                ),
+                Some(reason),
+            )
+        }
     }
 }
 
-fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
-    let mut analysis = analyse_statements(sql, dialect, nesting);
+fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysis, Option<String>) {
+    let (mut analysis, exhausted) = analyse_statements(sql, dialect, nesting);
     if let Some((change, more)) = crate::sql_settings::changes(sql) {
         let name = change.name.clone();
         analysis.effects.push(change);
@@ -472,17 +486,20 @@ fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
             ));
         }
     }
-    analysis
+    (analysis, exhausted)
 }
 
-fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis {
+fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysis, Option<String>) {
     if sql.len() > MAX_INPUT {
-        return Analysis::unanalysable(
-            format!(
-                "the SQL is {} bytes long; holdpoint analyses at most {MAX_INPUT}",
-                sql.len()
+        return (
+            Analysis::unanalysable(
+                format!(
+                    "the SQL is {} bytes long; holdpoint analyses at most {MAX_INPUT}",
+                    sql.len()
+                ),
+                "SQL too long to analyse".to_owned(),
             ),
-            "SQL too long to analyse".to_owned(),
+            None,
         );
     }
     let dialects: [&dyn SqlDialect; 4] = match dialect {
@@ -535,10 +552,13 @@ fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis
                     }
                     analyser.statement(statement, "");
                 }
-                return Analysis {
-                    effects: analyser.effects,
-                    unanalysable: None,
-                };
+                return (
+                    Analysis {
+                        effects: analyser.effects,
+                        unanalysable: None,
+                    },
+                    analyser.exhausted,
+                );
             }
             Err(error) => {
                 first_error.get_or_insert(error);
@@ -559,6 +579,8 @@ struct StatementAnalyser {
     prepared: HashMap<String, Vec<Effect>>,
     /// What the chain of analysis this SQL is part of has used of its nesting budget.
     nesting: Nesting,
+    /// Why analysis inside this SQL ran out of budget, if it did.
+    exhausted: Option<String>,
 }
 
 fn name_of(name: &ObjectName) -> String {
@@ -750,13 +772,15 @@ impl StatementAnalyser {
                                 short(command)
                             ),
                         ));
-                        for effect in crate::shell::analyse_remote(
+                        let remote = crate::shell::analyse_remote(
                             command,
                             "the database server",
                             self.nesting,
-                        )
-                        .effects
-                        {
+                        );
+                        if let Some(reason) = remote.unanalysable {
+                            self.exhausted.get_or_insert(reason);
+                        }
+                        for effect in remote.effects {
                             self.push(effect);
                         }
                     }
@@ -1718,19 +1742,23 @@ fn short(text: &str) -> String {
     }
 }
 
-fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
+fn fallback(sql: &str, error: &str, nesting: Nesting) -> (Analysis, Option<String>) {
     // The parser's message quotes the token it stopped at, which may be most of the input.
     let reason = format!("the SQL could not be parsed: {}", short(error));
     let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
         Ok(tokens) => tokens,
         Err(error) => {
-            return Analysis::unanalysable(
-                format!("the SQL could not be read: {error}"),
-                "SQL that does not parse".to_owned(),
+            return (
+                Analysis::unanalysable(
+                    format!("the SQL could not be read: {error}"),
+                    "SQL that does not parse".to_owned(),
+                ),
+                None,
             );
         }
     };
     let mut effects = Vec::new();
+    let mut exhausted = None;
     let words = |tokens: &[Token]| -> Vec<(Keyword, String)> {
         tokens
             .iter()
@@ -1765,9 +1793,11 @@ fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
                     short(&command)
                 ),
             ));
-            effects.extend(
-                crate::shell::analyse_remote(&command, "the database server", nesting).effects,
-            );
+            let remote = crate::shell::analyse_remote(&command, "the database server", nesting);
+            if let Some(reason) = remote.unanalysable {
+                exhausted.get_or_insert(reason);
+            }
+            effects.extend(remote.effects);
             continue;
         }
         let effect = match (first, second) {
@@ -1875,15 +1905,21 @@ fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
         }
     }
     if effects.is_empty() {
-        return Analysis::unanalysable(reason, "SQL that does not parse".to_owned());
+        return (
+            Analysis::unanalysable(reason, "SQL that does not parse".to_owned()),
+            exhausted,
+        );
     }
     // Statements read from their tokens alone are trusted only as far as they were
     // recognised; anything opaque leaves the whole script unanalysable.
     let unanalysable = effects.iter().any(|e| e.opaque).then_some(reason);
-    Analysis {
-        effects,
-        unanalysable,
-    }
+    (
+        Analysis {
+            effects,
+            unanalysable,
+        },
+        exhausted,
+    )
 }
 
 fn shown(tokens: &[Token]) -> String {

@@ -181,7 +181,7 @@ impl Proxy {
 /// `holdpoint pg`.
 pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
     let (home, runtime) = crate::serve::home_and_runtime("proxy")?;
-    let state = AppState::open_home(home, args.env.as_deref(), None)?;
+    let state = AppState::open_home(home, args.env.as_deref(), None, false)?;
     let flag_wait = match &args.wait {
         Some(text) => Some(humantime::parse_duration(text).map_err(|e| {
             Failure::usage(format!(

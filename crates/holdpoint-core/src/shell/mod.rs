@@ -58,7 +58,7 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
             walker.program(&program);
             Analysis {
                 effects: walker.effects,
-                unanalysable: None,
+                unanalysable: walker.exhausted,
             }
         }
         Err(error) => Analysis::unanalysable(
@@ -143,7 +143,7 @@ pub(crate) fn analyse_remote(script: &str, host: &str, nesting: Nesting) -> Anal
     walker.remote(script, host, "a remote command");
     Analysis {
         effects: walker.effects,
-        unanalysable: None,
+        unanalysable: walker.exhausted,
     }
 }
 
@@ -236,6 +236,9 @@ struct Walker<'a> {
     spaced_parens: bool,
     /// What this chain of analysis has used of its nesting budget.
     nesting: Nesting,
+    /// Why some of what runs was not analysed because a budget ran out: the whole
+    /// action is then unanalysable, held in every environment, whatever else is known.
+    exhausted: Option<String>,
 }
 
 /// One command after word expansion.
@@ -371,6 +374,7 @@ impl<'a> Walker<'a> {
             stdout_targets: Vec::new(),
             spaced_parens: false,
             nesting: Nesting::default(),
+            exhausted: None,
         }
     }
 
@@ -386,16 +390,18 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A budget ran out: what is left is opaque, and the action unanalysable.
+    fn exhaust(&mut self, reason: String) {
+        self.push(Effect::opaque("input", Risk::Change, reason.clone()));
+        self.exhausted.get_or_insert(reason);
+    }
+
     /// Analyses a command line found inside another one (`bash -c`, `eval`, `ssh`).
     fn nested(&mut self, script: &str, what: &str, stdin: Stream) {
         let inner = match self.nesting.enter_shell(script) {
             Ok(inner) => inner,
             Err(too_deep) => {
-                self.push(Effect::opaque(
-                    what,
-                    Risk::Change,
-                    format!("{what} {}", too_deep.reason()),
-                ));
+                self.exhaust(format!("{what} {}", too_deep.reason()));
                 return;
             }
         };
@@ -1100,7 +1106,7 @@ impl<'a> Walker<'a> {
         // the rest is opaque.
         self.steps += 1;
         if self.steps > MAX_STEPS {
-            self.push(Effect::opaque("command", Risk::Change, "the command runs more than 20,000 commands through functions and loops: too many to analyse"));
+            self.exhaust("the command runs more than 20,000 commands through functions and loops: too many to analyse".to_owned());
             return Stream::Unknown;
         }
         let Some(first) = inv.argv.first() else {
@@ -1129,10 +1135,8 @@ impl<'a> Walker<'a> {
                 return Stream::Unknown;
             }
             let Ok(inner) = self.nesting.deeper() else {
-                self.push(Effect::opaque(
-                    &name,
-                    Risk::Change,
-                    format!("function `{name}` calls functions too deeply to analyse"),
+                self.exhaust(format!(
+                    "function `{name}` calls functions too deeply to analyse"
                 ));
                 return Stream::Unknown;
             };
@@ -2245,29 +2249,36 @@ impl<'a> Walker<'a> {
         let files = self.files;
         let location = self.location.clone();
         let nesting = self.nesting;
+        let exhausted: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
         let mut shell = |command: &str| {
             let mut inner = Walker::new(ctx, files);
             inner.location = location.clone();
             inner.nesting = match nesting.enter_shell(command) {
                 Ok(inner) => inner,
                 Err(too_deep) => {
-                    return vec![Effect::opaque(
-                        command,
-                        Risk::Change,
-                        format!("inline code runs a command that {}", too_deep.reason()),
-                    )];
+                    let reason = format!("inline code runs a command that {}", too_deep.reason());
+                    exhausted.borrow_mut().get_or_insert(reason.clone());
+                    return vec![Effect::opaque(command, Risk::Change, reason)];
                 }
             };
             match inner.parse(command) {
                 Ok(program) => {
                     inner.program(&program);
+                    if let Some(reason) = inner.exhausted {
+                        exhausted.borrow_mut().get_or_insert(reason);
+                    }
                     inner.effects
                 }
                 Err(_) => Vec::new(),
             }
         };
         let sql = |statement: &str| {
-            sql::analyse_within(statement, sql::Dialect::Postgres, nesting).effects
+            let (analysis, ran_out) =
+                sql::analyse_within(statement, sql::Dialect::Postgres, nesting);
+            if let Some(reason) = ran_out {
+                exhausted.borrow_mut().get_or_insert(reason);
+            }
+            analysis.effects
         };
         let location = self.location.clone();
         let place = |path: &str| match paths::zone(Some(path), path, &location, ctx) {
@@ -2277,6 +2288,9 @@ impl<'a> Walker<'a> {
         };
         for effect in code::analyse(code, language, what, &mut shell, &sql, &place) {
             self.push(effect);
+        }
+        if let Some(reason) = exhausted.borrow_mut().take() {
+            self.exhausted.get_or_insert(reason);
         }
     }
 
@@ -3262,7 +3276,7 @@ impl<'a> Walker<'a> {
                     let texts: Vec<String> = scripts.clone();
                     let writes = texts.is_empty()
                         || texts.iter().any(|t| {
-                            sql::analyse_within(t, dialect, self.nesting).risk() > Risk::Read
+                            sql::analyse_within(t, dialect, self.nesting).0.risk() > Risk::Read
                         });
                     if writes {
                         self.push(Effect::self_protection(
@@ -3413,13 +3427,9 @@ impl<'a> Walker<'a> {
                 self.client_script(&text, dialect, what);
                 self.nesting = outer;
             }
-            (Some(_), Err(too_deep)) => self.push(Effect::opaque(
-                what,
-                Risk::Change,
-                format!(
-                    "{what} runs the SQL file `{file}`, which {}",
-                    too_deep.reason()
-                ),
+            (Some(_), Err(too_deep)) => self.exhaust(format!(
+                "{what} runs the SQL file `{file}`, which {}",
+                too_deep.reason()
             )),
             (None, _) => self.push(Effect::opaque(
                 what,
@@ -3546,7 +3556,10 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
-        let analysis = sql::analyse_within(&statements, dialect, self.nesting);
+        let (analysis, ran_out) = sql::analyse_within(&statements, dialect, self.nesting);
+        if let Some(reason) = ran_out {
+            self.exhausted.get_or_insert(reason);
+        }
         if let Some(reason) = analysis.unanalysable {
             self.push(Effect::opaque(
                 what,

@@ -126,3 +126,31 @@ fn a_shallow_nest_is_still_followed_to_what_it_runs() {
         assert_eq!(analysis.risk(), *risk, "{input}");
     }
 }
+
+#[test]
+fn a_budget_that_runs_out_anywhere_leaves_the_whole_action_unanalysable() {
+    // Regression: a budget spent inside `bash -c`, inside SQL or by a long walk was an
+    // opaque `change`, which development allows; the rest could be a destroy.
+    let ctx = AnalysisContext::new("/home/dev/project");
+    let deep = nested("if true; then ", "; fi", MAX_OPENERS * 2);
+    let cases = [
+        format!("ls; bash -c '{deep}'"),
+        format!("psql <<'S'\nCOPY t FROM PROGRAM $p${deep}$p$;\nS\n"),
+        format!("python3 -c 'import os; os.system(\"\"\"{deep}\"\"\")'"),
+        format!("{}rm -rf /x", ":; ".repeat(20_001)),
+    ];
+    for input in cases {
+        let analysis = on_stack(ANALYSIS_STACK, || shell::analyse(&input, &ctx, &NoFiles));
+        assert!(
+            analysis.unanalysable.is_some(),
+            "{}: {:?}",
+            &input[..60],
+            analysis.effects
+        );
+    }
+    let sql = format!("COPY t FROM PROGRAM $p${deep}$p$");
+    let analysis = on_stack(ANALYSIS_STACK, || {
+        holdpoint_core::sql::analyse(&sql, holdpoint_core::sql::Dialect::Postgres)
+    });
+    assert!(analysis.unanalysable.is_some());
+}

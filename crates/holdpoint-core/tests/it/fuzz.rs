@@ -74,11 +74,17 @@ const PIECES: &[&str] = &[
     "))",
 ];
 
+/// Every case of the labelled corpora and of the hostile probes, as seeds.
 fn corpus_inputs() -> Vec<(String, String)> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(root).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let files = [root.to_owned(), format!("{root}/hostile")]
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|x| x == "jsonl"));
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
             out.push((

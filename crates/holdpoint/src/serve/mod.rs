@@ -70,6 +70,8 @@ pub struct Shared {
     pub(crate) notifier: notify::Notifier,
     /// The address the console was bound to, once it is.
     pub(crate) bound: std::sync::OnceLock<std::net::SocketAddr>,
+    /// Whether this process serves the console.
+    pub(crate) serves_console: bool,
 }
 
 impl std::ops::Deref for AppState {
@@ -90,14 +92,18 @@ impl AppState {
             },
             environment,
             None,
+            true,
         )
         .map_err(|f| f.message)
     }
 
+    /// `serves_console`: this process serves the console (the server), rather than
+    /// linking to one another process may serve (the proxy).
     pub(crate) fn open_home(
         home: Home,
         environment: Option<&str>,
         listen: Option<std::net::SocketAddr>,
+        serves_console: bool,
     ) -> Result<Self, Failure> {
         let mut config = home.load_config()?;
         if let Some(listen) = listen {
@@ -151,6 +157,7 @@ impl AppState {
             changes,
             notifier,
             bound: std::sync::OnceLock::new(),
+            serves_console,
         })))
     }
 
@@ -183,8 +190,11 @@ impl AppState {
         if let Some(url) = &self.config.server.public_url {
             return Some(url.clone());
         }
-        if let Some(bound) = self.bound.get() {
-            return Some(format!("http://{bound}"));
+        if self.serves_console {
+            return Some(format!(
+                "http://{}",
+                self.bound.get().unwrap_or(&self.config.server.listen)
+            ));
         }
         // A server writes its address next to its socket and answers on the socket
         // while it runs; a file left by one that crashed is not believed.
@@ -246,7 +256,7 @@ pub(crate) fn home_and_runtime(what: &str) -> Result<(Home, tokio::runtime::Runt
 pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
     let (home, runtime) = home_and_runtime("server")?;
     // The state starts threads and opens the store outside the runtime's threads.
-    let state = AppState::open_home(home, args.env.as_deref(), args.listen)?;
+    let state = AppState::open_home(home, args.env.as_deref(), args.listen, true)?;
     let listen = state.config.server.listen;
     let socket = args
         .socket
