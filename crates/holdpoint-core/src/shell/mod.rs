@@ -30,6 +30,8 @@ use words::Expanded;
 const MAX_INPUT: usize = 256 * 1024;
 /// How many commands one analysis walks before the rest is opaque.
 const MAX_STEPS: u32 = 20_000;
+/// The longest value a variable is followed with; a longer one is unknown.
+const MAX_VALUE: usize = 64 * 1024;
 
 /// Analyses a shell command line.
 pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
@@ -58,7 +60,7 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
             walker.program(&program);
             Analysis {
                 effects: walker.effects,
-                unanalysable: walker.exhausted,
+                unanalysable: walker.unanalysable_reason,
             }
         }
         Err(error) => Analysis::unanalysable(
@@ -143,7 +145,7 @@ pub(crate) fn analyse_remote(script: &str, host: &str, nesting: Nesting) -> Anal
     walker.remote(script, host, "a remote command");
     Analysis {
         effects: walker.effects,
-        unanalysable: walker.exhausted,
+        unanalysable: walker.unanalysable_reason,
     }
 }
 
@@ -236,9 +238,10 @@ struct Walker<'a> {
     spaced_parens: bool,
     /// What this chain of analysis has used of its nesting budget.
     nesting: Nesting,
-    /// Why some of what runs was not analysed because a budget ran out: the whole
-    /// action is then unanalysable, held in every environment, whatever else is known.
-    exhausted: Option<String>,
+    /// Why some of what runs was not analysed (a budget ran out, the code was encoded or
+    /// downloaded): the whole action is then unanalysable, held in every environment,
+    /// whatever else is known.
+    unanalysable_reason: Option<String>,
 }
 
 /// One command after word expansion.
@@ -374,7 +377,7 @@ impl<'a> Walker<'a> {
             stdout_targets: Vec::new(),
             spaced_parens: false,
             nesting: Nesting::default(),
-            exhausted: None,
+            unanalysable_reason: None,
         }
     }
 
@@ -390,10 +393,27 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A budget ran out: what is left is opaque, and the action unanalysable.
-    fn exhaust(&mut self, reason: String) {
+    /// Counts one step of the walk (a command, a list item, a loop's turn); `false` once
+    /// the budget is spent, when nothing more is walked.
+    fn step(&mut self) -> bool {
+        if self.steps > MAX_STEPS {
+            return false;
+        }
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.cannot_analyse(format!(
+                "the command runs more than {MAX_STEPS} commands through functions and loops: too many to analyse"
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Part of what runs cannot be seen (a budget ran out, or the code is encoded or
+    /// downloaded): it is opaque, and the whole action unanalysable.
+    fn cannot_analyse(&mut self, reason: String) {
         self.push(Effect::opaque("input", Risk::Change, reason.clone()));
-        self.exhausted.get_or_insert(reason);
+        self.unanalysable_reason.get_or_insert(reason);
     }
 
     /// Analyses a command line found inside another one (`bash -c`, `eval`, `ssh`).
@@ -401,7 +421,7 @@ impl<'a> Walker<'a> {
         let inner = match self.nesting.enter_shell(script) {
             Ok(inner) => inner,
             Err(too_deep) => {
-                self.exhaust(format!("{what} {}", too_deep.reason()));
+                self.cannot_analyse(format!("{what} {}", too_deep.reason()));
                 return;
             }
         };
@@ -451,6 +471,9 @@ impl<'a> Walker<'a> {
 
     fn list(&mut self, list: &CompoundList, stdin: &Stream) {
         for item in &list.0 {
+            if !self.step() {
+                return;
+            }
             let and_or = &item.0;
             self.pipeline(&and_or.first, stdin);
             // `true || cmd` and `false && cmd` never run `cmd`.
@@ -533,6 +556,9 @@ impl<'a> Walker<'a> {
                 // every target is named; otherwise the variable is unknown.
                 if all_known && !loop_values.is_empty() && loop_values.len() <= 16 {
                     for value in loop_values {
+                        if !self.step() {
+                            break;
+                        }
                         self.vars.insert(clause.variable_name.clone(), value);
                         self.list(&clause.body.list, stdin);
                     }
@@ -710,7 +736,9 @@ impl<'a> Walker<'a> {
         let bare_assignment = argv.is_empty();
         for (name, value) in assignments {
             match value.value {
-                Some(known) if !value.glob => {
+                // A value built to grow without end (`x=$x$x` again and again) stops
+                // being followed past this size.
+                Some(known) if !value.glob && known.len() <= MAX_VALUE => {
                     self.vars.insert(name, known);
                 }
                 _ => {
@@ -1104,9 +1132,7 @@ impl<'a> Walker<'a> {
     fn invoke(&mut self, inv: Invocation) -> Stream {
         // Functions calling functions can multiply the work without bound; past a budget
         // the rest is opaque.
-        self.steps += 1;
-        if self.steps > MAX_STEPS {
-            self.exhaust("the command runs more than 20,000 commands through functions and loops: too many to analyse".to_owned());
+        if !self.step() {
             return Stream::Unknown;
         }
         let Some(first) = inv.argv.first() else {
@@ -1135,7 +1161,7 @@ impl<'a> Walker<'a> {
                 return Stream::Unknown;
             }
             let Ok(inner) = self.nesting.deeper() else {
-                self.exhaust(format!(
+                self.cannot_analyse(format!(
                     "function `{name}` calls functions too deeply to analyse"
                 ));
                 return Stream::Unknown;
@@ -2176,15 +2202,12 @@ impl<'a> Walker<'a> {
                     self.code(&text, language, &what);
                 }
             }
-            Stream::Network => self.push(Effect::opaque(
-                &what,
-                Risk::Change,
-                format!("{what} runs code downloaded from the network"),
-            )),
-            Stream::Decoded => self.push(Effect::opaque(
-                &what,
-                Risk::Change,
-                format!("{what} runs encoded code that cannot be read before it runs"),
+            // Hiding what runs is itself the signal: held everywhere.
+            Stream::Network => {
+                self.cannot_analyse(format!("{what} runs code downloaded from the network"));
+            }
+            Stream::Decoded => self.cannot_analyse(format!(
+                "{what} runs encoded code that cannot be read before it runs"
             )),
             generated @ Stream::Generated(_) if generated.generates_destruction() => {
                 self.push(Effect::opaque(&what, Risk::Destroy, format!("{what} runs code generated by another command that mentions deleting or dropping")));
@@ -2249,7 +2272,7 @@ impl<'a> Walker<'a> {
         let files = self.files;
         let location = self.location.clone();
         let nesting = self.nesting;
-        let exhausted: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
+        let unanalysable_reason: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
         let mut shell = |command: &str| {
             let mut inner = Walker::new(ctx, files);
             inner.location = location.clone();
@@ -2257,15 +2280,17 @@ impl<'a> Walker<'a> {
                 Ok(inner) => inner,
                 Err(too_deep) => {
                     let reason = format!("inline code runs a command that {}", too_deep.reason());
-                    exhausted.borrow_mut().get_or_insert(reason.clone());
+                    unanalysable_reason
+                        .borrow_mut()
+                        .get_or_insert(reason.clone());
                     return vec![Effect::opaque(command, Risk::Change, reason)];
                 }
             };
             match inner.parse(command) {
                 Ok(program) => {
                     inner.program(&program);
-                    if let Some(reason) = inner.exhausted {
-                        exhausted.borrow_mut().get_or_insert(reason);
+                    if let Some(reason) = inner.unanalysable_reason {
+                        unanalysable_reason.borrow_mut().get_or_insert(reason);
                     }
                     inner.effects
                 }
@@ -2276,7 +2301,7 @@ impl<'a> Walker<'a> {
             let (analysis, ran_out) =
                 sql::analyse_within(statement, sql::Dialect::Postgres, nesting);
             if let Some(reason) = ran_out {
-                exhausted.borrow_mut().get_or_insert(reason);
+                unanalysable_reason.borrow_mut().get_or_insert(reason);
             }
             analysis.effects
         };
@@ -2289,8 +2314,8 @@ impl<'a> Walker<'a> {
         for effect in code::analyse(code, language, what, &mut shell, &sql, &place) {
             self.push(effect);
         }
-        if let Some(reason) = exhausted.borrow_mut().take() {
-            self.exhausted.get_or_insert(reason);
+        if let Some(reason) = unanalysable_reason.borrow_mut().take() {
+            self.unanalysable_reason.get_or_insert(reason);
         }
     }
 
@@ -3427,7 +3452,7 @@ impl<'a> Walker<'a> {
                 self.client_script(&text, dialect, what);
                 self.nesting = outer;
             }
-            (Some(_), Err(too_deep)) => self.exhaust(format!(
+            (Some(_), Err(too_deep)) => self.cannot_analyse(format!(
                 "{what} runs the SQL file `{file}`, which {}",
                 too_deep.reason()
             )),
@@ -3558,7 +3583,7 @@ impl<'a> Walker<'a> {
         }
         let (analysis, ran_out) = sql::analyse_within(&statements, dialect, self.nesting);
         if let Some(reason) = ran_out {
-            self.exhausted.get_or_insert(reason);
+            self.unanalysable_reason.get_or_insert(reason);
         }
         if let Some(reason) = analysis.unanalysable {
             self.push(Effect::opaque(

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use brush_parser::word::{
-    Parameter, ParameterExpr, SpecialParameter, TildeExpr, WordPiece, WordPieceWithSource,
+    BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, SpecialParameter,
+    TildeExpr, WordPiece, WordPieceWithSource,
 };
 use brush_parser::{ParserOptions, word};
 
@@ -53,6 +54,127 @@ pub(crate) struct Scope<'a> {
 }
 
 pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
+    // Brace expansion comes first, and makes several words of one: `{rm,-rf,/x}` is
+    // `rm -rf /x` to the shell.
+    if raw.contains('{') && long_number(raw) {
+        // The brace parser takes numbers as 64-bit and fails on longer ones.
+        return Expanded {
+            text: raw.to_owned(),
+            ..Expanded::default()
+        };
+    }
+    if raw.contains('{')
+        && let Ok(Some(pieces)) = word::parse_brace_expansions(raw, options)
+        && pieces
+            .iter()
+            .any(|piece| matches!(piece, BraceExpressionOrText::Expr(_)))
+    {
+        let Some(words) = alternatives(&pieces) else {
+            return Expanded {
+                text: raw.to_owned(),
+                ..Expanded::default()
+            };
+        };
+        let expanded: Vec<Expanded> = words
+            .iter()
+            .map(|w| expand_word(w, scope, options))
+            .collect();
+        let values: Option<Vec<String>> = expanded.iter().map(|e| e.value.clone()).collect();
+        return Expanded {
+            value: values.as_ref().map(|v| v.join(" ")),
+            text: raw.to_owned(),
+            substitutions: expanded
+                .iter()
+                .flat_map(|e| e.substitutions.clone())
+                .collect(),
+            glob: expanded.iter().any(|e| e.glob),
+            fields: values,
+        };
+    }
+    expand_word(raw, scope, options)
+}
+
+/// Whether `raw` has a run of more than 15 digits.
+fn long_number(raw: &str) -> bool {
+    raw.split(|c: char| !c.is_ascii_digit())
+        .any(|digits| digits.len() > 15)
+}
+
+/// The most words one brace expansion is followed to; past it, the word is unknown.
+const MAX_BRACE_WORDS: usize = 256;
+
+/// Every word brace expansion makes of `pieces`, in the shell's order; `None` past
+/// `MAX_BRACE_WORDS`.
+fn alternatives(pieces: &[BraceExpressionOrText]) -> Option<Vec<String>> {
+    let mut words = vec![String::new()];
+    for piece in pieces {
+        let options: Vec<String> = match piece {
+            BraceExpressionOrText::Text(text) => vec![text.clone()],
+            BraceExpressionOrText::Expr(members) => {
+                let mut options = Vec::new();
+                for member in members {
+                    match member {
+                        BraceExpressionMember::Child(children) => {
+                            options.extend(alternatives(children)?);
+                        }
+                        BraceExpressionMember::NumberSequence {
+                            start,
+                            end,
+                            increment,
+                        } => options
+                            .extend(sequence(*start, *end, *increment)?.map(|n| n.to_string())),
+                        BraceExpressionMember::CharSequence {
+                            start,
+                            end,
+                            increment,
+                        } => options.extend(
+                            sequence(
+                                i64::from(u32::from(*start)),
+                                i64::from(u32::from(*end)),
+                                *increment,
+                            )?
+                            .filter_map(|n| u32::try_from(n).ok().and_then(char::from_u32))
+                            .map(String::from),
+                        ),
+                    }
+                    if options.len() > MAX_BRACE_WORDS {
+                        return None;
+                    }
+                }
+                options
+            }
+        };
+        if words.len().saturating_mul(options.len()) > MAX_BRACE_WORDS {
+            return None;
+        }
+        words = words
+            .iter()
+            .flat_map(|word| options.iter().map(move |option| format!("{word}{option}")))
+            .collect();
+    }
+    Some(words)
+}
+
+/// `start..end` by `increment` (its sign ignored, as the shell does), when it is short.
+fn sequence(start: i64, end: i64, increment: i64) -> Option<impl Iterator<Item = i64>> {
+    let step = increment.checked_abs()?.max(1);
+    let count = start.abs_diff(end) / step.unsigned_abs() + 1;
+    if count > MAX_BRACE_WORDS as u64 {
+        return None;
+    }
+    let up = start <= end;
+    Some((0..i64::try_from(count).ok()?).filter_map(move |i| {
+        let distance = i.checked_mul(step)?;
+        if up {
+            start.checked_add(distance)
+        } else {
+            start.checked_sub(distance)
+        }
+    }))
+}
+
+/// One word after brace expansion.
+fn expand_word(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
     // Most words are plain text: no quoting, expansion or pattern to work out.
     if !raw.is_empty() && !raw.contains(['$', '`', '\\', '\'', '"', '*', '?', '[', '~', '{', '(']) {
         return Expanded::literal(raw);
