@@ -32,6 +32,16 @@ pub(crate) enum Agent {
 }
 
 impl Agent {
+    /// The agent's product name, for people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "Claude Code",
+            Agent::Codex => "Codex",
+            Agent::Gemini => "Gemini CLI",
+            Agent::Cursor => "Cursor",
+        }
+    }
+
     /// The agent identity recorded in the ledger.
     pub fn name(self) -> &'static str {
         match self {

@@ -57,9 +57,22 @@ fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
         })
     };
     match agent {
-        // Timeouts in seconds; `*` matches every tool.
+        // Timeouts in seconds; `*` matches every tool. Before the call, a hook that
+        // cannot start, times out or fails blocks it (Claude Code 2.1.295 and later;
+        // earlier versions ignore the field and let the call through).
         Agent::ClaudeCode => vec![
-            ("PreToolUse", matcher_group("*", json!(30))),
+            (
+                "PreToolUse",
+                json!({
+                    "matcher": "*",
+                    "hooks": [{
+                        "type": "command",
+                        "command": command,
+                        "timeout": 30,
+                        "onFailure": "block",
+                    }]
+                }),
+            ),
             ("PostToolUse", matcher_group("*", json!(30))),
             ("PostToolUseFailure", matcher_group("*", json!(30))),
         ],
@@ -209,6 +222,17 @@ pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failur
             "Cursor has no hook before file edits: edits are recorded after the fact (afterFileEdit)."
         ),
         Agent::ClaudeCode | Agent::Gemini => {}
+    }
+    // What happens when the hook itself cannot answer: holdpoint answers a refusal for
+    // its own failures, but a hook that cannot start is up to the agent.
+    match agent {
+        Agent::ClaudeCode => println!(
+            "If the hook cannot start, times out or fails, Claude Code 2.1.295 and later block the call (\"onFailure\": \"block\"); older versions let it through: keep Claude Code up to date."
+        ),
+        Agent::Codex | Agent::Gemini | Agent::Cursor => println!(
+            "{} has no setting to block a call when its hook cannot start: holdpoint refuses on its own failures, but if the program is missing or cannot run, the call goes through.",
+            agent.display_name()
+        ),
     }
     println!(
         "Every tool call is now decided by holdpoint ({}); see decisions with `holdpoint log tail`.",

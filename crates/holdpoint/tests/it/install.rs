@@ -98,7 +98,22 @@ fn each_agent_gets_its_own_file_and_shape() {
                 assert!(settings["hooks"]["beforeMCPExecution"].is_array());
             }
             "codex" => assert!(stdout(&output).contains("/hooks")),
+            // A hook that cannot answer blocks the call instead of letting it through.
+            "claude-code" => {
+                assert_eq!(
+                    settings["hooks"]["PreToolUse"][0]["hooks"][0]["onFailure"],
+                    "block"
+                );
+                assert!(stdout(&output).contains("2.1.295"));
+            }
             _ => {}
+        }
+        if agent != "claude-code" {
+            assert!(
+                stdout(&output).contains("no setting to block a call"),
+                "{agent}: {}",
+                stdout(&output)
+            );
         }
         let output = setup.run(&["uninstall", agent, "--project", &project], "");
         assert_eq!(output.status.code(), Some(0));
