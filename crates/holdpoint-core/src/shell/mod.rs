@@ -529,7 +529,10 @@ impl<'a> Walker<'a> {
                     .insert(name, (self.definitions, Rc::new(definition.body.0.clone())));
                 Stream::Unknown
             }
-            Command::ExtendedTest(_, _) => Stream::Unknown,
+            Command::ExtendedTest(test, _) => {
+                self.extended_test(&test.expr);
+                Stream::Unknown
+            }
         }
     }
 
@@ -567,7 +570,15 @@ impl<'a> Walker<'a> {
                     self.list(&clause.body.list, stdin);
                 }
             }
-            CompoundCommand::ArithmeticForClause(clause) => self.list(&clause.body.list, stdin),
+            CompoundCommand::ArithmeticForClause(clause) => {
+                for expr in [&clause.initializer, &clause.condition, &clause.updater]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.arithmetic(&expr.value);
+                }
+                self.list(&clause.body.list, stdin);
+            }
             CompoundCommand::CaseClause(clause) => {
                 self.expand(&clause.value.value);
                 for item in &clause.cases {
@@ -610,6 +621,8 @@ impl<'a> Walker<'a> {
                 if self.spaced_parens {
                     let inner = arithmetic.expr.value.clone();
                     self.nested(&inner, "a nested subshell", stdin.clone());
+                } else {
+                    self.arithmetic(&arithmetic.expr.value.clone());
                 }
             }
         }
@@ -632,7 +645,54 @@ impl<'a> Walker<'a> {
         for script in &expanded.substitutions {
             self.nested(script, "a command substitution", Stream::Terminal);
         }
+        if expanded.unreadable {
+            self.cannot_analyse(format!(
+                "`{raw}` uses expansion syntax holdpoint cannot read, which may run commands"
+            ));
+        }
         expanded
+    }
+
+    /// Analyses the command substitutions an arithmetic expression runs.
+    fn arithmetic(&mut self, expr: &str) {
+        let mut scripts = Vec::new();
+        {
+            let scope = words::Scope {
+                home: self.ctx.home.as_deref(),
+                cwd: &self.ctx.cwd,
+                holdpoint_home: self.ctx.holdpoint_home.as_deref(),
+                vars: &self.vars,
+                arrays: &self.arrays,
+                substitute: &|_| None,
+            };
+            words::arithmetic_substitutions(expr, &scope, &self.options, &mut scripts, 0);
+        }
+        for script in scripts {
+            self.nested(
+                &script,
+                "a command substitution in arithmetic",
+                Stream::Terminal,
+            );
+        }
+    }
+
+    /// Walks the words of a `[[ … ]]` test, whose expansions run.
+    fn extended_test(&mut self, expr: &brush_parser::ast::ExtendedTestExpr) {
+        use brush_parser::ast::ExtendedTestExpr as Test;
+        match expr {
+            Test::And(left, right) | Test::Or(left, right) => {
+                self.extended_test(left);
+                self.extended_test(right);
+            }
+            Test::Not(inner) | Test::Parenthesized(inner) => self.extended_test(inner),
+            Test::UnaryTest(_, word) => {
+                self.expand(&word.value);
+            }
+            Test::BinaryTest(_, left, right) => {
+                self.expand(&left.value);
+                self.expand(&right.value);
+            }
+        }
     }
 
     fn simple(&mut self, simple: &SimpleCommand, stdin: Stream) -> Stream {
@@ -644,6 +704,12 @@ impl<'a> Walker<'a> {
         for item in prefix {
             match item {
                 CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) => {
+                    // An array subscript is arithmetic: `a[$(cmd)]=1` runs `cmd`.
+                    if let brush_parser::ast::AssignmentName::ArrayElementName(_, index) =
+                        &assignment.name
+                    {
+                        self.arithmetic(&index.clone());
+                    }
                     let value = match &assignment.value {
                         brush_parser::ast::AssignmentValue::Scalar(value) => {
                             self.expand(&value.value)

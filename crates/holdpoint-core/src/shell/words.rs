@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use brush_parser::word::{
     BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, SpecialParameter,
-    TildeExpr, WordPiece, WordPieceWithSource,
+    SubstringMatchKind, TildeExpr, WordPiece, WordPieceWithSource,
 };
 use brush_parser::{ParserOptions, word};
 
@@ -22,6 +22,8 @@ pub(crate) struct Expanded {
     /// The several words the word becomes after field splitting (`$CMD` holding
     /// `rm -rf /x`, `"${args[@]}"`, `"$@"`), when they are known.
     pub fields: Option<Vec<String>>,
+    /// The word has expansion syntax the parser does not read, which may run commands.
+    pub unreadable: bool,
 }
 
 impl Expanded {
@@ -89,6 +91,7 @@ pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> E
                 .collect(),
             glob: expanded.iter().any(|e| e.glob),
             fields: values,
+            unreadable: expanded.iter().any(|e| e.unreadable),
         };
     }
     expand_word(raw, scope, options)
@@ -188,16 +191,131 @@ fn expand_word(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expande
         Ok(pieces) => {
             out.fields = split_fields(&pieces, scope);
             expand_pieces(&pieces, false, scope, &mut out);
+            // Commands can run from inside arithmetic and parameter operands too.
+            for piece in &pieces {
+                hidden_substitutions(piece, raw, scope, options, &mut out.substitutions);
+            }
+            // A `${` the parser left as text is an expansion it does not know: bash 5.3
+            // runs `${ cmd; }` and `${| cmd; }` as commands.
+            out.unreadable |= unread_expansion(&pieces);
         }
         Err(_) => {
             out.value = None;
             out.text = raw.to_owned();
+            // Syntax the parser does not know (`${ cmd; }` of newer shells) may run
+            // commands holdpoint cannot see.
+            out.unreadable = raw.contains(['$', '`']);
         }
     }
     if out.value.is_none() && out.text.is_empty() {
         out.text = raw.to_owned();
     }
     out
+}
+
+/// The command substitutions that `piece` (of the word `source`) runs from places plain
+/// expansion does not look into: arithmetic (`$(( $(cmd) + 1 ))`, `a[$(cmd)]`), the
+/// operands of a parameter expansion (`${x:-$(cmd)}`), and variables arithmetic reads
+/// whose values hold a substitution (`x='a[$(cmd)]'; $(( x ))`).
+fn hidden_substitutions(
+    piece: &WordPieceWithSource,
+    source: &str,
+    scope: &Scope<'_>,
+    options: &ParserOptions,
+    out: &mut Vec<String>,
+) {
+    match &piece.piece {
+        WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+            for piece in inner {
+                hidden_substitutions(piece, source, scope, options, out);
+            }
+        }
+        WordPiece::ArithmeticExpression(expr) => {
+            arithmetic_substitutions(&expr.value, scope, options, out, 0);
+        }
+        WordPiece::ParameterExpansion(_) => {
+            if let Some(inner) = source
+                .get(piece.start_index..piece.end_index)
+                .and_then(|text| text.strip_prefix("${"))
+                .and_then(|text| text.strip_suffix('}'))
+            {
+                // `${ cmd; }` and `${| cmd; }` (bash 5.3) run `cmd` in the shell itself.
+                if let Some(script) = inner
+                    .strip_prefix('|')
+                    .or_else(|| inner.starts_with(char::is_whitespace).then_some(inner))
+                {
+                    out.push(script.to_owned());
+                } else {
+                    substitutions_in(inner, scope, options, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `pieces` hold a `${` as plain text, unquoted or in double quotes.
+fn unread_expansion(pieces: &[WordPieceWithSource]) -> bool {
+    let mut dollar = false;
+    for piece in pieces {
+        match &piece.piece {
+            WordPiece::Text(text) => {
+                if text.contains("${") || (dollar && text.starts_with('{')) {
+                    return true;
+                }
+                dollar = text.ends_with('$');
+            }
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                if unread_expansion(inner) {
+                    return true;
+                }
+                dollar = false;
+            }
+            _ => dollar = false,
+        }
+    }
+    false
+}
+
+/// Every command substitution in `text` read as a word, wherever it stands.
+fn substitutions_in(text: &str, scope: &Scope<'_>, options: &ParserOptions, out: &mut Vec<String>) {
+    if !text.contains(['$', '`', '<', '>']) {
+        return;
+    }
+    let Ok(pieces) = word::parse(text, options) else {
+        return;
+    };
+    for piece in &pieces {
+        if let WordPiece::CommandSubstitution(script)
+        | WordPiece::BackquotedCommandSubstitution(script) = &piece.piece
+        {
+            out.push(script.clone());
+        }
+        hidden_substitutions(piece, text, scope, options, out);
+    }
+}
+
+/// The command substitutions an arithmetic expression runs: its own, and those in the
+/// values of the variables it names, which arithmetic evaluates as expressions in turn.
+pub(crate) fn arithmetic_substitutions(
+    expr: &str,
+    scope: &Scope<'_>,
+    options: &ParserOptions,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    substitutions_in(expr, scope, options, out);
+    if depth >= 8 {
+        return;
+    }
+    for name in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if let Some(value) = scope.vars.get(name)
+            && value.contains(['$', '`'])
+        {
+            arithmetic_substitutions(value, scope, options, out, depth + 1);
+        }
+    }
 }
 
 fn push(out: &mut Expanded, s: &str) {
@@ -353,11 +471,144 @@ fn ansi_c(text: &str) -> Option<String> {
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
-    let ParameterExpr::Parameter {
-        parameter: Parameter::Named(name),
-        indirect: false,
-    } = expr
-    else {
+    // A pattern or replacement that is plain text: no glob, quote or expansion.
+    let plain = |text: &str| !text.contains(['*', '?', '[', '\\', '$', '`', '\'', '"']);
+    match expr {
+        ParameterExpr::Parameter {
+            parameter,
+            indirect: false,
+        } => named_value(parameter, scope),
+        // The operations that only rearrange a known value are done here, so that a
+        // command name spelt with them (`${x:2}`, `${c,,}`, `${c/n/m}`) is known.
+        ParameterExpr::Substring {
+            parameter,
+            indirect: false,
+            offset,
+            length,
+        } => {
+            let value: Vec<char> = named_value(parameter, scope)?.chars().collect();
+            let count = i64::try_from(value.len()).ok()?;
+            let offset: i64 = offset.value.trim().parse().ok()?;
+            let start = if offset < 0 { count + offset } else { offset }.clamp(0, count);
+            let end = match length {
+                None => count,
+                Some(length) => {
+                    let length: i64 = length.value.trim().parse().ok()?;
+                    if length < 0 {
+                        count + length
+                    } else {
+                        start.saturating_add(length)
+                    }
+                }
+            }
+            .clamp(start, count);
+            let (start, end) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+            Some(value.get(start..end)?.iter().collect())
+        }
+        ParameterExpr::ParameterLength {
+            parameter,
+            indirect: false,
+        } => Some(named_value(parameter, scope)?.chars().count().to_string()),
+        ParameterExpr::UppercasePattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } if pattern.as_deref().is_none_or(str::is_empty) => {
+            Some(named_value(parameter, scope)?.to_uppercase())
+        }
+        ParameterExpr::LowercasePattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } if pattern.as_deref().is_none_or(str::is_empty) => {
+            Some(named_value(parameter, scope)?.to_lowercase())
+        }
+        ParameterExpr::UppercaseFirstChar {
+            parameter,
+            indirect: false,
+            pattern,
+        }
+        | ParameterExpr::LowercaseFirstChar {
+            parameter,
+            indirect: false,
+            pattern,
+        } if pattern.as_deref().is_none_or(str::is_empty) => {
+            let value = named_value(parameter, scope)?;
+            let mut chars = value.chars();
+            let first = chars.next().map(|c| {
+                if matches!(expr, ParameterExpr::UppercaseFirstChar { .. }) {
+                    c.to_uppercase().collect::<String>()
+                } else {
+                    c.to_lowercase().collect::<String>()
+                }
+            });
+            Some(first.unwrap_or_default() + chars.as_str())
+        }
+        ParameterExpr::ReplaceSubstring {
+            parameter,
+            indirect: false,
+            pattern,
+            replacement,
+            match_kind,
+        } if plain(pattern) && replacement.as_deref().is_none_or(plain) && !pattern.is_empty() => {
+            let value = named_value(parameter, scope)?;
+            let replacement = replacement.as_deref().unwrap_or("");
+            Some(match match_kind {
+                SubstringMatchKind::Anywhere => value.replace(pattern.as_str(), replacement),
+                SubstringMatchKind::FirstOccurrence => {
+                    value.replacen(pattern.as_str(), replacement, 1)
+                }
+                SubstringMatchKind::Prefix => match value.strip_prefix(pattern.as_str()) {
+                    Some(rest) => format!("{replacement}{rest}"),
+                    None => value,
+                },
+                SubstringMatchKind::Suffix => match value.strip_suffix(pattern.as_str()) {
+                    Some(rest) => format!("{rest}{replacement}"),
+                    None => value,
+                },
+            })
+        }
+        ParameterExpr::RemoveSmallestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern: Some(pattern),
+        }
+        | ParameterExpr::RemoveLargestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern: Some(pattern),
+        } if plain(pattern) => {
+            let value = named_value(parameter, scope)?;
+            Some(
+                value
+                    .strip_prefix(pattern.as_str())
+                    .map_or(value.clone(), str::to_owned),
+            )
+        }
+        ParameterExpr::RemoveSmallestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern: Some(pattern),
+        }
+        | ParameterExpr::RemoveLargestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern: Some(pattern),
+        } if plain(pattern) => {
+            let value = named_value(parameter, scope)?;
+            Some(
+                value
+                    .strip_suffix(pattern.as_str())
+                    .map_or(value.clone(), str::to_owned),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The value of a named parameter, where it is known.
+fn named_value(parameter: &Parameter, scope: &Scope<'_>) -> Option<String> {
+    let Parameter::Named(name) = parameter else {
         return None;
     };
     if let Some(value) = scope.vars.get(name) {
