@@ -20,6 +20,7 @@ mod ledger;
 mod openapi;
 mod pg;
 mod policy;
+mod sandbox;
 mod serve;
 mod setup;
 mod webdriver;
