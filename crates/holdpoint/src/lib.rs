@@ -20,6 +20,7 @@ mod pipeline;
 mod policy_cmd;
 mod recovery_cmd;
 mod report;
+mod sandbox;
 mod scope_cmd;
 pub mod serve;
 mod supervisor;
@@ -37,6 +38,9 @@ pub(crate) mod exit {
     pub const USAGE: u8 = 2;
     pub const ASK: u8 = 3;
     pub const DENY: u8 = 4;
+    /// `holdpoint sandbox` could not confine the command, so it did not run it (125, as
+    /// `env` and `timeout` use for their own failures, apart from the command's).
+    pub const NOT_CONFINED: u8 = 125;
 }
 
 /// holdpoint: the checkpoint between AI agents and production.
@@ -121,6 +125,45 @@ enum Command {
     /// Exit status: the command's own, or 4 when refused (3 held with --no-wait), 2 bad
     /// input, 127 when it cannot start.
     Exec(exec::ExecArgs),
+    /// Run a command confined by the kernel: writes only in the workspace, no network
+    ///
+    /// What the command may do (Linux; Landlock, a user namespace, no new privileges):
+    ///   - write only in the workspace (the current directory, or --workspace DIR), in
+    ///     /tmp, /var/tmp and $TMPDIR (unless it is / or holds $HOME), and to harmless
+    ///     devices (/dev/null, /dev/zero, /dev/full, /dev/urandom, /dev/tty, /dev/ptmx,
+    ///     /dev/pts/*, /dev/shm);
+    ///   - read and run everything else, except holdpoint's home ($HOLDPOINT_HOME, else
+    ///     ~/.holdpoint): no file there can be read or written, though names can be
+    ///     listed. A workspace that holds the home, or lies inside it, is refused;
+    ///   - no network unless --net: the command gets a network namespace of its own
+    ///     whose only interface is a loopback that is down, and Landlock refuses TCP
+    ///     bind and connect besides;
+    ///   - no privileges: it keeps its user and group ids, but in a user namespace of
+    ///     its own (root inside is not root outside), set-user-id programs such as sudo
+    ///     gain nothing, it cannot signal or trace processes outside the sandbox, reach
+    ///     their abstract Unix sockets, or type into the terminal (TIOCSTI).
+    ///
+    /// Not confined: reading what the user may read outside holdpoint's home (~/.ssh,
+    /// say: with --net it can leave the machine); Unix sockets that are files (a
+    /// database's in /run/postgresql, holdpoint's serve.sock) even without --net;
+    /// whatever the workspace holds that runs later outside the sandbox (.git/hooks,
+    /// build scripts); CPU, memory and time. Only entries that exist when the command
+    /// starts are reachable in a directory on the way to holdpoint's home; 32-bit x86
+    /// programs are stopped. A sandbox cannot be started inside another.
+    ///
+    /// Fails closed: where the kernel cannot do all of the above (no Landlock, or one
+    /// older than Linux 6.12; no unprivileged user namespaces), holdpoint says what is
+    /// missing and runs nothing, unless --allow-unconfined.
+    ///
+    /// Examples:
+    ///   holdpoint sandbox -- cargo test
+    ///   holdpoint sandbox --net -- npm install
+    ///   holdpoint sandbox --workspace ~/src/app -- make -C ~/src/app check
+    ///
+    /// Exit status: the command's own; 125 when it could not be confined (it did not
+    /// run), 126 when it cannot be run, 127 when it is not found, 2 for bad input.
+    #[command(verbatim_doc_comment)]
+    Sandbox(sandbox::SandboxArgs),
     /// Approval requests: list, show, approve, deny.
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
@@ -197,11 +240,18 @@ enum Command {
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let command = local::analysis_thread("holdpoint").spawn(move || execute(cli.command));
-    let result = match command.map(std::thread::JoinHandle::join) {
-        Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(Failure::internal("holdpoint failed unexpectedly")),
-        Err(e) => Err(Failure::internal(format!("cannot start a thread: {e}"))),
+    let result = match cli.command {
+        // The sandbox enters a user namespace of its own, which the kernel allows only
+        // to a process with one thread; it analyses nothing.
+        Command::Sandbox(args) => sandbox::run(&args),
+        command => {
+            let command = local::analysis_thread("holdpoint").spawn(move || execute(command));
+            match command.map(std::thread::JoinHandle::join) {
+                Ok(Ok(result)) => result,
+                Ok(Err(_)) => Err(Failure::internal("holdpoint failed unexpectedly")),
+                Err(e) => Err(Failure::internal(format!("cannot start a thread: {e}"))),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -228,6 +278,9 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Install { agent, project } => install::install(agent, project.as_deref()),
         Command::Uninstall { agent, project } => install::uninstall(agent, project.as_deref()),
         Command::Exec(args) => exec::run(&args),
+        Command::Sandbox(_) => Err(Failure::internal(
+            "the sandbox runs on the main thread; this is a bug",
+        )),
         Command::Approvals(command) => approvals::run(&command),
         Command::Grant(command) => scope_cmd::grant(&command),
         Command::Freeze(command) => scope_cmd::freeze(&command),

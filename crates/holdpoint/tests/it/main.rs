@@ -22,6 +22,7 @@ mod openapi;
 mod pg;
 mod pg_hostile;
 mod policy;
+mod sandbox;
 mod serve;
 mod setup;
 mod webdriver;
