@@ -23,6 +23,7 @@ mod report;
 mod scope_cmd;
 pub mod serve;
 mod supervisor;
+mod throttle;
 mod time;
 
 use std::path::PathBuf;
