@@ -36,6 +36,7 @@ use crate::keep::{self, DECLARE, RECOVERY_SETUP, SETUP_STATEMENTS, literal};
 use crate::serve::AppState;
 use crate::serve::auth::verify_agent;
 use crate::serve::decider::{Early, Stamp};
+use crate::throttle::Client;
 use crate::{Failure, exit, local};
 
 /// The largest message either side may send.
@@ -140,42 +141,6 @@ struct Proxy {
     /// This process's part of every session id it makes (`pg-claude-7kq2mxtd-3`), so
     /// that ids never repeat across proxies or restarts.
     instance: String,
-    /// Failed sign-ins by address: each costs a password hash, so they are limited.
-    failures: Mutex<HashMap<std::net::IpAddr, (u32, Instant)>>,
-}
-
-/// How many failed sign-ins an address may make within [`FAILURE_WINDOW`]; beyond, its
-/// sign-ins are refused without looking at the credential until the window ends.
-const MAX_FAILURES: u32 = 10;
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-
-impl Proxy {
-    /// How long `peer` must wait before signing in again, when it failed too often.
-    fn barred(&self, peer: std::net::IpAddr) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?;
-        let (count, since) = failures.get(&peer)?;
-        let left = FAILURE_WINDOW.checked_sub(since.elapsed())?;
-        (*count >= MAX_FAILURES).then_some(left)
-    }
-
-    /// Counts a failed sign-in from `peer`, or forgets its failures after a good one.
-    fn signed_in(&self, peer: std::net::IpAddr, ok: bool) {
-        let Ok(mut failures) = self.failures.lock() else {
-            return;
-        };
-        if ok {
-            failures.remove(&peer);
-            return;
-        }
-        if failures.len() > 10_000 {
-            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
-        }
-        let entry = failures.entry(peer).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= FAILURE_WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
 }
 
 /// `holdpoint pg`.
@@ -235,7 +200,6 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
                 cancels: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
                 instance: instance.clone(),
-                failures: Mutex::new(HashMap::new()),
             }),
         ));
     }
@@ -546,15 +510,9 @@ async fn session<S: ClientStream>(
         return Err(Fault::Client(message));
     }
 
-    if let Some(left) = proxy.barred(peer) {
-        let message = format!(
-            "holdpoint: too many failed sign-ins from {peer}; try again in {} s",
-            left.as_secs().max(1)
-        );
-        fatal(&mut client, "28P01", &message).await;
-        return Err(Fault::Client(message));
-    }
-    // The agent proves who it is with its holdpoint credential as the password.
+    // The agent proves who it is with its holdpoint credential as the password. Failures
+    // are counted per address as on the server's API (`crate::throttle`): past ten in a
+    // minute, no credential from the address is checked, so none costs a password hash.
     write_frames(&mut client, &[wire::authentication_cleartext()])
         .await
         .map_err(|e| Fault::Client(e.to_string()))?;
@@ -563,14 +521,21 @@ async fn session<S: ClientStream>(
         Ok(_) => return Err(Fault::Client("no password".to_owned())),
         Err(e) => return Err(Fault::Client(e)),
     };
-    let verified = verify_agent(&proxy.state, &token).await;
-    proxy.signed_in(peer, verified.as_ref().is_ok_and(|agent| *agent == user));
-    let agent = match verified {
+    let from = Client::address(peer);
+    let agent = match verify_agent(&proxy.state, &token, from).await {
         Ok(agent) if agent == user => agent,
         Ok(agent) => {
+            // A good credential under the wrong name fails the sign-in like any other.
+            let _ = proxy.state.throttle.failed(from, Instant::now());
             let message = format!(
                 "holdpoint: that credential is agent `{agent}`'s; connect as user `{agent}`"
             );
+            fatal(&mut client, "28P01", &message).await;
+            return Err(Fault::Client(message));
+        }
+        // Refused unchecked: the address failed too often.
+        Err(e) if e.status() == axum::http::StatusCode::TOO_MANY_REQUESTS => {
+            let message = format!("holdpoint: {}", e.message());
             fatal(&mut client, "28P01", &message).await;
             return Err(Fault::Client(message));
         }

@@ -23,6 +23,7 @@ use super::auth::{Caller, random_hex};
 use crate::Failure;
 use crate::home::{now_ms, os_user};
 use crate::pipeline::{Decided, Request as Proposal, action_for, explain};
+use crate::throttle::Client;
 
 /// The API's routes, relative to `/api/v1`.
 pub(crate) fn routes() -> Router<AppState> {
@@ -79,7 +80,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The errors every route can answer, added to each operation rather than repeated in
-/// each handler's annotation: 401 without a valid credential (all but sign-in), and for
+/// each handler's annotation: 401 without a valid credential (all but sign-in), 429 with
+/// `Retry-After` for a client (or at sign-in, a name) that failed too often, and for
 /// routes that take a body, 400, 415 and 422 for a body that is not what they take.
 struct CommonErrors;
 
@@ -97,6 +99,21 @@ impl utoipa::Modify for CommonErrors {
                 )
                 .build()
         };
+        let too_many = |mut response: utoipa::openapi::Response| {
+            use utoipa::openapi::schema::{ObjectBuilder, Type};
+            response.headers.insert(
+                "Retry-After".to_owned(),
+                utoipa::openapi::header::HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    )
+                    .description(Some("seconds until the client may try again"))
+                    .build(),
+            );
+            response
+        };
         for (path, item) in &mut openapi.paths.paths {
             for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
@@ -105,6 +122,12 @@ impl utoipa::Modify for CommonErrors {
                         .entry("401".to_owned())
                         .or_insert_with(|| error("no valid credential").into());
                 }
+                responses.entry("429".to_owned()).or_insert_with(|| {
+                    too_many(error(
+                        "too many failed sign-ins from this client (or, at sign-in, as this name): the credential was not checked",
+                    ))
+                    .into()
+                });
                 if operation.request_body.is_some() {
                     for (code, description) in [
                         ("400", "the body is not JSON, or a value in it is not valid"),
@@ -138,6 +161,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds for a `Retry-After` header: a client refused for failing too often.
+    retry_after: Option<u64>,
 }
 
 /// The body of every error response.
@@ -152,6 +177,16 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A client or name that failed to sign in too often, refused unchecked.
+    pub fn too_many(refusal: &crate::throttle::Refusal) -> Self {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: refusal.to_string(),
+            retry_after: Some(refusal.seconds()),
         }
     }
 
@@ -186,6 +221,10 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -211,13 +250,20 @@ impl From<Failure> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let retry_after = self.retry_after;
+        let mut response = (
             self.status,
             Json(ErrorBody {
                 error: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -651,9 +697,11 @@ pub struct AgentCreated {
     responses((status = 200, body = SignInResponse), (status = 401, body = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
+    client: Client,
     Body(request): Body<SignInRequest>,
 ) -> Result<Json<SignInResponse>, ApiError> {
-    let (token, sign_in) = super::auth::sign_in(&state, &request.name, &request.secret).await?;
+    let (token, sign_in) =
+        super::auth::sign_in(&state, &request.name, &request.secret, client).await?;
     Ok(Json(SignInResponse {
         human: sign_in.human,
         token,

@@ -2,12 +2,26 @@
 //! agent add`) as a bearer token. Humans sign in with their secret and then present the
 //! sign-in's token (`hps.…`): as a bearer token to the API, or as an HttpOnly cookie in
 //! the console, where every change must also carry the sign-in's CSRF token.
+//!
+//! Every credential that fails is counted against the client it came from (its address,
+//! or the uid at the other end of the Unix socket), and a human's secret also against
+//! the name it was given for ([`crate::throttle`]). A client over the limit has no new
+//! credential checked, and so costs no password hash, until its window ends: it is
+//! answered 429 with `Retry-After`. A credential this server has already checked (an
+//! agent token it verified, a sign-in token that exists) is not a guess and still works
+//! from such a client: whoever shares an address with working agents and humans (a NAT,
+//! a reverse proxy) can hold up new sign-ins from it while it keeps failing, but cannot
+//! lock out those already signed in.
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
+use axum::serve::IncomingStream;
 use holdpoint_store::{SignIn, Store as _};
 use sha2::{Digest as _, Sha256};
 
@@ -15,6 +29,7 @@ use super::AppState;
 use super::api::ApiError;
 use crate::home::{millis, now_ms};
 use crate::humans::secret_matches;
+use crate::throttle::Client;
 
 /// The console's sign-in cookie.
 pub(crate) const COOKIE: &str = "holdpoint_session";
@@ -92,11 +107,43 @@ impl Caller {
     }
 }
 
+/// What the Unix socket knows of a client: the uid of the process at the other end, when
+/// the system says. A local agent is best run as its own OS user, and then its failures
+/// bar only that user, not the humans and other agents on the machine.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LocalPeer(Option<u32>);
+
+impl Connected<IncomingStream<'_, tokio::net::UnixListener>> for LocalPeer {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::UnixListener>) -> Self {
+        LocalPeer(stream.io().peer_cred().ok().map(|c| c.uid()))
+    }
+}
+
+/// The client a request came from, as the connection told the router.
+pub(crate) fn client_of(extensions: &Extensions) -> Client {
+    if let Some(ConnectInfo(address)) = extensions.get::<ConnectInfo<SocketAddr>>() {
+        return Client::address(address.ip());
+    }
+    match extensions.get::<ConnectInfo<LocalPeer>>() {
+        Some(ConnectInfo(LocalPeer(Some(uid)))) => Client::LocalUser(*uid),
+        _ => Client::LocalSocket,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(client_of(&parts.extensions))
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = identify(&parts.headers, state).await?.ok_or_else(|| {
+        let client = client_of(&parts.extensions);
+        let caller = identify(&parts.headers, client, state).await?.ok_or_else(|| {
             ApiError::unauthorized(
                 "sign in first: send `Authorization: Bearer TOKEN` (an agent's credential, or a human's token from POST /api/v1/sign-in)",
             )
@@ -123,34 +170,56 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The caller the headers name, `None` when they name none.
+/// The caller the headers name, `None` when they name none (or only a cookie that names
+/// no sign-in). `client` is who the failures are counted against.
 pub(crate) async fn identify(
     headers: &HeaderMap,
+    client: Client,
     state: &AppState,
 ) -> Result<Option<Caller>, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value
+        let Some(token) = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`")
-            })?;
+        else {
+            return Err(failed(
+                state,
+                client,
+                ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`"),
+            ));
+        };
         return if token.starts_with("hpa.") {
-            agent(state, token).await.map(Some)
+            agent(state, token, client).await.map(Some)
         } else if token.starts_with("hps.") {
-            human(state, token, false).await.map(Some)
+            human(state, token, false, client).await.map(Some)
         } else {
-            Err(ApiError::unauthorized("that is not a holdpoint token"))
+            Err(failed(
+                state,
+                client,
+                ApiError::unauthorized("that is not a holdpoint token"),
+            ))
         };
     }
     match cookie(headers, COOKIE) {
-        Some(token) => match human(state, &token, true).await {
+        Some(token) => match human(state, &token, true, client).await {
             Ok(caller) => Ok(Some(caller)),
+            // Said as it is, rather than asking a human to sign in where they cannot.
+            Err(error) if error.status() == StatusCode::TOO_MANY_REQUESTS => Err(error),
             Err(_) => Ok(None),
         },
         None => Ok(None),
+    }
+}
+
+/// A credential that failed without costing a password hash: counted against `client`
+/// and answered with `error`, or, when the client is already over the limit, answered
+/// with that instead.
+fn failed(state: &AppState, client: Client, error: ApiError) -> ApiError {
+    match state.throttle.failed(client, Instant::now()) {
+        Ok(()) => error,
+        Err(refusal) => ApiError::too_many(&refusal),
     }
 }
 
@@ -195,18 +264,26 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 }
 
 /// The agent a credential belongs to, checked: what the proxies ask of a connecting
-/// agent.
-pub(crate) async fn verify_agent(state: &AppState, token: &str) -> Result<String, ApiError> {
+/// agent, with the failures counted against `client` as on the API.
+pub(crate) async fn verify_agent(
+    state: &AppState,
+    token: &str,
+    client: Client,
+) -> Result<String, ApiError> {
     if !token.starts_with("hpa.") {
-        return Err(ApiError::unauthorized("that is not an agent credential"));
+        return Err(failed(
+            state,
+            client,
+            ApiError::unauthorized("that is not an agent credential"),
+        ));
     }
-    match agent(state, token).await? {
+    match agent(state, token, client).await? {
         Caller::Agent(name) => Ok(name),
         Caller::Human { .. } => Err(ApiError::unauthorized("that is not an agent credential")),
     }
 }
 
-async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+async fn agent(state: &AppState, token: &str, client: Client) -> Result<Caller, ApiError> {
     let key = sha256_hex(token);
     let known = state
         .agent_tokens
@@ -218,6 +295,14 @@ async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     {
         return Ok(Caller::Agent(verified.agent.clone()));
     }
+    // A token this server never verified is a guess until it is checked, and a client
+    // over the limit gets none checked.
+    if known.is_none() {
+        state
+            .throttle
+            .admit(client, Instant::now())
+            .map_err(|refusal| ApiError::too_many(&refusal))?;
+    }
     let refused = || {
         ApiError::unauthorized(
             "the agent credential is not valid (a newer one may have replaced it)",
@@ -226,23 +311,33 @@ async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let name = token
         .strip_prefix("hpa.")
         .and_then(|rest| rest.rsplit_once('.'))
-        .map(|(name, _)| name.to_owned())
-        .ok_or_else(refused)?;
+        .map(|(name, _)| name.to_owned());
+    let Some(name) = name else {
+        return Err(failed(state, client, refused()));
+    };
     let agents = state.blocking(|store| store.agents()).await?;
     let Some(identity) = agents.into_iter().find(|a| a.name == name) else {
-        return Err(refused());
+        return Err(failed(state, client, refused()));
     };
     // Checked before against the credential the store still holds: no need to pay for
     // the password hash again.
     let unchanged = known.is_some_and(|v| v.agent == name && v.token_hash == identity.token_hash);
-    let token = token.to_owned();
-    let hash = identity.token_hash.clone();
-    let matches = unchanged
-        || tokio::task::spawn_blocking(move || secret_matches(&token, &hash))
+    if !unchanged {
+        // Counted as a failure from here, so that guesses sent at once cannot all be
+        // hashed before the first one fails.
+        state
+            .throttle
+            .reserve(client, None, Instant::now())
+            .map_err(|refusal| ApiError::too_many(&refusal))?;
+        let token = token.to_owned();
+        let hash = identity.token_hash.clone();
+        let matches = tokio::task::spawn_blocking(move || secret_matches(&token, &hash))
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?;
-    if !matches {
-        return Err(refused());
+        if !matches {
+            return Err(refused());
+        }
+        state.throttle.succeeded(client, None, Instant::now());
     }
     if let Ok(mut cache) = state.agent_tokens.lock() {
         if cache.len() > 10_000 {
@@ -260,13 +355,27 @@ async fn agent(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     Ok(Caller::Agent(name))
 }
 
-async fn human(state: &AppState, token: &str, by_cookie: bool) -> Result<Caller, ApiError> {
+async fn human(
+    state: &AppState,
+    token: &str,
+    by_cookie: bool,
+    client: Client,
+) -> Result<Caller, ApiError> {
     let hash = sha256_hex(token);
     let now = now_ms();
-    let sign_in = state
+    // Looking a token up costs no password hash, and one that exists is no guess, so it
+    // works even from a client over the limit; one that names no sign-in (forged, ended
+    // or expired) is a failure.
+    let Some(sign_in) = state
         .blocking(move |store| store.sign_in(&hash, now))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("the sign-in has expired or ended: sign in again"))?;
+    else {
+        return Err(failed(
+            state,
+            client,
+            ApiError::unauthorized("the sign-in has expired or ended: sign in again"),
+        ));
+    };
     let humans = state.blocking(|store| store.humans()).await?;
     let Some(human) = humans.into_iter().find(|h| h.name == sign_in.human) else {
         return Err(ApiError::unauthorized("that human no longer exists"));
@@ -279,12 +388,19 @@ async fn human(state: &AppState, token: &str, by_cookie: bool) -> Result<Caller,
     })
 }
 
-/// A new sign-in token for a human who gave the right secret.
+/// A new sign-in token for a human who gave the right secret. The attempt is counted
+/// against `client` and against `name` before the secret is hashed, and taken back if it
+/// was right; a client or a name over the limit is refused without a hash.
 pub(crate) async fn sign_in(
     state: &AppState,
     name: &str,
     secret: &str,
+    client: Client,
 ) -> Result<(String, SignIn), ApiError> {
+    state
+        .throttle
+        .reserve(client, Some(name), Instant::now())
+        .map_err(|refusal| ApiError::too_many(&refusal))?;
     let humans = state.blocking(|store| store.humans()).await?;
     let hash = humans
         .iter()
@@ -303,8 +419,10 @@ pub(crate) async fn sign_in(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
     if !matches {
+        // The reservation stands as the failure.
         return Err(ApiError::unauthorized("wrong name or secret"));
     }
+    state.throttle.succeeded(client, Some(name), Instant::now());
     let token = format!("hps.{}", random_hex(32)?);
     let now = now_ms();
     let record = SignIn {

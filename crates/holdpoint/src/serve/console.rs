@@ -22,6 +22,7 @@ use super::html::{CSS, JS, Page, Viewer, e, secure, url};
 use crate::approvals::one_line;
 use crate::home::now_ms;
 use crate::scope_cmd::{freeze_state, grant_state};
+use crate::throttle::Client;
 use crate::time::{datetime, remaining};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -62,27 +63,57 @@ fn static_file(content_type: &'static str, text: &'static str) -> Response {
         .into_response()
 }
 
-/// The human looking at the console, or a redirect to the sign-in page.
-async fn viewer(state: &AppState, headers: &HeaderMap, here: &str) -> Result<Viewer, Response> {
-    match identify_cookie(state, headers).await {
-        Some(viewer) => Ok(viewer),
-        None => Err(Redirect::to(&format!("/login?next={}", url(here))).into_response()),
+/// The human looking at the console, or a redirect to the sign-in page (or, for a
+/// client that failed to sign in too often, the page saying so).
+async fn viewer(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Client,
+    here: &str,
+) -> Result<Viewer, Response> {
+    match identify_cookie(state, headers, client).await {
+        Ok(Some(viewer)) => Ok(viewer),
+        Ok(None) => Err(forget_cookie(
+            headers,
+            Redirect::to(&format!("/login?next={}", url(here))).into_response(),
+        )),
+        Err(error) => Err(error_page(None, &error)),
     }
 }
 
-async fn identify_cookie(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
+/// The human the console's cookie names; `None` for no cookie, or one that names no
+/// sign-in; an error only for a client refused for failing too often.
+async fn identify_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Client,
+) -> Result<Option<Viewer>, ApiError> {
     // Only the cookie counts here: the console is for people with a browser.
     let mut cookie_only = HeaderMap::new();
     for value in headers.get_all(header::COOKIE) {
         cookie_only.append(header::COOKIE, value.clone());
     }
-    match identify(&cookie_only, state).await {
-        Ok(Some(Caller::Human { name, sign_in, .. })) => Some(Viewer {
+    match identify(&cookie_only, client, state).await? {
+        Some(Caller::Human { name, sign_in, .. }) => Ok(Some(Viewer {
             name,
             csrf: sign_in.csrf,
-        }),
-        _ => None,
+        })),
+        _ => Ok(None),
     }
+}
+
+/// `response`, telling the browser to drop a sign-in cookie that named no sign-in: each
+/// time it is sent counts as a failed sign-in, and the queue page polls every 2 s.
+fn forget_cookie(headers: &HeaderMap, mut response: Response) -> Response {
+    if super::auth::cookie(headers, COOKIE).is_some() {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static(
+                "holdpoint_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+            ),
+        );
+    }
+    response
 }
 
 /// Active freezes, as banner sentences.
@@ -133,6 +164,16 @@ fn error_page(viewer: Option<&Viewer>, error: &ApiError) -> Response {
     }
     .render();
     *response.status_mut() = error.status();
+    retry_after(response, error)
+}
+
+/// `response` with the `Retry-After` header `error` asks for, if any.
+fn retry_after(mut response: Response, error: &ApiError) -> Response {
+    if let Some(seconds) = error.retry_after() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, seconds.into());
+    }
     response
 }
 
@@ -141,10 +182,11 @@ fn error_page(viewer: Option<&Viewer>, error: &ApiError) -> Response {
 async fn signed_form(
     state: &AppState,
     headers: &HeaderMap,
+    client: Client,
     here: &str,
     csrf: &str,
 ) -> Result<Viewer, Response> {
-    let viewer = viewer(state, headers, here).await?;
+    let viewer = viewer(state, headers, client, here).await?;
     match csrf_refusal(&viewer, csrf) {
         Some(refused) => Err(refused),
         None => Ok(viewer),
@@ -221,9 +263,13 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    client: Client,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
-    match super::auth::sign_in(&state, &form.name, &form.secret).await {
+    match super::auth::sign_in(&state, &form.name, &form.secret, client).await {
         Ok((token, sign_in)) => {
             let max_age = (sign_in.expires_ms - sign_in.created_ms) / 1000;
             let cookie = format!(
@@ -243,7 +289,7 @@ async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Re
         Err(error) => {
             let mut response = login_form(&next, Some(error.message()));
             *response.status_mut() = error.status();
-            response
+            retry_after(response, &error)
         }
     }
 }
@@ -255,10 +301,11 @@ struct CsrfForm {
 
 async fn logout(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = signed_form(&state, &headers, "/", &form.csrf).await {
+    if let Err(refused) = signed_form(&state, &headers, client, "/", &form.csrf).await {
         return refused;
     }
     if let Some(token) = super::auth::cookie(&headers, COOKIE) {
@@ -283,8 +330,8 @@ fn pill(class: &str, text: &str) -> String {
     format!(r#"<span class="pill {class}">{}</span>"#, e(text))
 }
 
-async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let viewer = match viewer(&state, &headers, "/").await {
+async fn queue(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/").await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -304,9 +351,15 @@ async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
     .await
 }
 
-async fn queue_fragment(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if identify_cookie(&state, &headers).await.is_none() {
-        return StatusCode::UNAUTHORIZED.into_response();
+async fn queue_fragment(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    match identify_cookie(&state, &headers, client).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return forget_cookie(&headers, StatusCode::UNAUTHORIZED.into_response()),
+        Err(error) => return error.into_response(),
     }
     match queue_table(&state).await {
         Ok(table) => secure(axum::response::Html(table).into_response()),
@@ -366,10 +419,11 @@ async fn queue_table(state: &AppState) -> Result<String, ApiError> {
 
 async fn approval(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, &format!("/approvals/{id}")).await {
+    let viewer = match viewer(&state, &headers, client, &format!("/approvals/{id}")).await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -519,30 +573,40 @@ struct AnswerForm {
 
 async fn approve(
     state: State<AppState>,
+    client: Client,
     headers: HeaderMap,
     id: Path<String>,
     form: Form<AnswerForm>,
 ) -> Response {
-    answer(state, headers, id, form, VoteKind::Approve).await
+    answer(state, client, headers, id, form, VoteKind::Approve).await
 }
 
 async fn refuse(
     state: State<AppState>,
+    client: Client,
     headers: HeaderMap,
     id: Path<String>,
     form: Form<AnswerForm>,
 ) -> Response {
-    answer(state, headers, id, form, VoteKind::Refuse).await
+    answer(state, client, headers, id, form, VoteKind::Refuse).await
 }
 
 async fn answer(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<AnswerForm>,
     kind: VoteKind,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, &format!("/approvals/{id}"), &form.csrf).await
+    let viewer = match signed_form(
+        &state,
+        &headers,
+        client,
+        &format!("/approvals/{id}"),
+        &form.csrf,
+    )
+    .await
     {
         Ok(v) => v,
         Err(refused) => return refused,
@@ -579,10 +643,11 @@ const ACTIVITY_WINDOW: u64 = 20_000;
 
 async fn activity(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Query(filter): Query<ActivityFilter>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/activity").await {
+    let viewer = match viewer(&state, &headers, client, "/activity").await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -789,10 +854,11 @@ fn chart(rows: &[&Row]) -> String {
 
 async fn session(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, &format!("/sessions/{id}")).await {
+    let viewer = match viewer(&state, &headers, client, &format!("/sessions/{id}")).await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -843,8 +909,8 @@ async fn session(
 
 // ----- grants and freezes ---------------------------------------------------------
 
-async fn grants(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let viewer = match viewer(&state, &headers, "/grants").await {
+async fn grants(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/grants").await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -907,10 +973,11 @@ struct GrantForm {
 
 async fn create_grant(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<GrantForm>,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, "/grants", &form.csrf).await {
+    let viewer = match signed_form(&state, &headers, client, "/grants", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
@@ -940,11 +1007,12 @@ async fn create_grant(
 
 async fn revoke_grant(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, "/grants", &form.csrf).await {
+    let viewer = match signed_form(&state, &headers, client, "/grants", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
@@ -955,8 +1023,8 @@ async fn revoke_grant(
     finish(done, &viewer, "/grants")
 }
 
-async fn freezes(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let viewer = match viewer(&state, &headers, "/freezes").await {
+async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/freezes").await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -1017,10 +1085,11 @@ struct FreezeForm {
 
 async fn start_freeze(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<FreezeForm>,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, "/freezes", &form.csrf).await {
+    let viewer = match signed_form(&state, &headers, client, "/freezes", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
@@ -1043,11 +1112,12 @@ async fn start_freeze(
 
 async fn end_freeze(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, "/freezes", &form.csrf).await {
+    let viewer = match signed_form(&state, &headers, client, "/freezes", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
@@ -1067,10 +1137,11 @@ struct LedgerQuery {
 
 async fn ledger(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Query(query): Query<LedgerQuery>,
 ) -> Response {
-    let viewer = match viewer(&state, &headers, "/ledger").await {
+    let viewer = match viewer(&state, &headers, client, "/ledger").await {
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
@@ -1149,10 +1220,11 @@ async fn ledger_page(
 
 async fn verify(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let viewer = match signed_form(&state, &headers, "/ledger", &form.csrf).await {
+    let viewer = match signed_form(&state, &headers, client, "/ledger", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };

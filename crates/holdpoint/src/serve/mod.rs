@@ -65,6 +65,9 @@ pub struct Shared {
     /// Agent tokens already checked against their password hash, by SHA-256: checking
     /// a password hash takes tens of milliseconds, far too long for every decision.
     pub(crate) agent_tokens: Mutex<HashMap<String, auth::Verified>>,
+    /// Failed sign-ins by client and by human name, for the API, the console and the
+    /// proxy alike.
+    pub(crate) throttle: crate::throttle::Throttle,
     /// Bumped whenever an approval request changes here, to wake waiting clients.
     pub(crate) changes: tokio::sync::watch::Sender<u64>,
     pub(crate) notifier: notify::Notifier,
@@ -154,6 +157,7 @@ impl AppState {
             environment,
             decider,
             agent_tokens: Mutex::new(HashMap::new()),
+            throttle: crate::throttle::Throttle::default(),
             changes,
             notifier,
             bound: std::sync::OnceLock::new(),
@@ -300,9 +304,20 @@ async fn serve(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let tcp_server =
-        axum::serve(tcp, router.clone()).with_graceful_shutdown(stopped(stop_rx.clone()));
-    let unix_server = axum::serve(unix, router).with_graceful_shutdown(stopped(stop_rx));
+    // Each request knows its client (the TCP peer's address, the socket peer's uid), for
+    // counting failed sign-ins.
+    let tcp_server = axum::serve(
+        tcp,
+        router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let unix_server = axum::serve(
+        unix,
+        router.into_make_service_with_connect_info::<auth::LocalPeer>(),
+    )
+    .with_graceful_shutdown(stopped(stop_rx));
     let tcp_task = tokio::spawn(async move { tcp_server.await });
     let unix_task = tokio::spawn(async move { unix_server.await });
     shutdown_signal().await;

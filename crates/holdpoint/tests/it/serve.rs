@@ -6,6 +6,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use holdpoint::serve::{AppState, app};
 use serde_json::{Value, json};
@@ -19,6 +20,8 @@ use crate::setup::{SECRET, Setup};
 struct World {
     setup: Setup,
     state: AppState,
+    /// Built once, as the server builds it once and clones it for each connection.
+    router: axum::Router,
     bot: String,
     other_bot: String,
 }
@@ -33,6 +36,7 @@ impl World {
         let state = AppState::open(&setup.home, None).unwrap();
         World {
             setup,
+            router: app(state.clone()),
             state,
             bot,
             other_bot,
@@ -48,6 +52,40 @@ impl World {
         auth: Auth<'_>,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
+        self.send(Self::request(method, path, auth, body)).await
+    }
+
+    /// As [`World::call`], from a client at `from` as the TCP listener tells the router;
+    /// with the response's `Retry-After`.
+    async fn call_from(
+        &self,
+        from: &str,
+        method: &str,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Option<u64>, Value) {
+        self.send_from(from, Self::request(method, path, auth, body))
+            .await
+    }
+
+    async fn send_from(
+        &self,
+        from: &str,
+        mut request: Request<Body>,
+    ) -> (StatusCode, Option<u64>, Value) {
+        let address: std::net::SocketAddr = format!("{from}:40000").parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(address));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().parse().unwrap());
+        let (status, body) = Self::read(response).await;
+        (status, retry_after, body)
+    }
+
+    fn request(method: &str, path: &str, auth: Auth<'_>, body: Option<&Value>) -> Request<Body> {
         let mut request = Request::builder().method(method).uri(path);
         match auth {
             Auth::None => {}
@@ -61,18 +99,21 @@ impl World {
                 }
             }
         }
-        let request = match body {
+        match body {
             Some(body) => request
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body.to_string())),
             None => request.body(Body::empty()),
         }
-        .unwrap();
-        self.send(request).await
+        .unwrap()
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = app(self.state.clone()).oneshot(request).await.unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        Self::read(response).await
+    }
+
+    async fn read(response: axum::response::Response) -> (StatusCode, Value) {
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
@@ -908,6 +949,248 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["DecideResponse"].is_object());
 }
 
+// ----- failed sign-ins are throttled ----------------------------------------------
+
+/// How long 20 refusals may take in all: far less than one password hash each (a check
+/// of a wrong secret is timed below for comparison).
+const TWENTY_REFUSALS: Duration = Duration::from_millis(100);
+
+/// Asserts a refusal for failing too often, naming `who`; returns its `Retry-After`.
+fn assert_throttled(status: StatusCode, retry_after: Option<u64>, body: &Value, who: &str) {
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let seconds = retry_after.unwrap_or_else(|| panic!("a 429 without Retry-After: {body}"));
+    assert!((1..=60).contains(&seconds), "Retry-After: {seconds}");
+    let message = body["error"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| body.as_str().map(str::to_owned))
+        .unwrap();
+    assert!(
+        message.contains(&format!("too many failed sign-ins {who}")),
+        "{message}"
+    );
+}
+
+async fn approvals_from(w: &World, from: &str, token: &str) -> (StatusCode, Option<u64>, Value) {
+    w.call_from(from, "GET", "/api/v1/approvals", Auth::Bearer(token), None)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_agent_and_sign_in_tokens_are_throttled_per_address_before_any_hash() {
+    let w = World::new("serve-throttle-tokens");
+    let guesser = "10.0.0.1";
+    // Ten failures of every kind: a wrong secret for an agent that exists (each costs a
+    // password hash), an agent that does not exist, malformed tokens, and sign-in
+    // tokens nobody was given.
+    let started = Instant::now();
+    for token in [
+        "hpa.bot.wrong",
+        "hpa.bot.guess",
+        "hpa.bot.0000",
+        "hpa.bot.1111",
+    ] {
+        let (status, _, body) = approvals_from(&w, guesser, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}: {body}");
+    }
+    let hashed = started.elapsed() / 4;
+    for token in [
+        "hpa.nobody.secret",
+        "hpa.ghost.secret",
+        "hpa.no-dot",
+        "nonsense",
+        "hps.forged-1",
+        "hps.forged-2",
+    ] {
+        let (status, _, body) = approvals_from(&w, guesser, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}: {body}");
+    }
+    // The eleventh is refused unchecked, quickly, whatever it is.
+    let started = Instant::now();
+    for _ in 0..20 {
+        let (status, retry_after, body) = approvals_from(&w, guesser, "hpa.bot.wrong").await;
+        assert_throttled(status, retry_after, &body, "from 10.0.0.1");
+    }
+    let refused = started.elapsed();
+    eprintln!("a wrong agent secret checked: {hashed:?}; 20 refused unchecked: {refused:?}");
+    assert!(refused < TWENTY_REFUSALS, "20 refusals took {refused:?}");
+    for token in ["hpa.nobody.secret", "nonsense", "hps.forged-3"] {
+        let (status, retry_after, body) = approvals_from(&w, guesser, token).await;
+        assert_throttled(status, retry_after, &body, "from 10.0.0.1");
+    }
+    // Even a right credential the server has not checked before is refused from there;
+    // from another address it works, and once checked it is no guess, so it works
+    // from the barred address too.
+    let (status, retry_after, body) = approvals_from(&w, guesser, &w.other_bot).await;
+    assert_throttled(status, retry_after, &body, "from 10.0.0.1");
+    let (status, _, body) = w
+        .call_from(
+            "10.0.0.2",
+            "GET",
+            "/api/v1/approvals",
+            Auth::Bearer(&w.other_bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = approvals_from(&w, guesser, &w.other_bot).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The same for a human's sign-in token that exists.
+    let alice = w.sign_in("alice").await;
+    let (status, _, body) = approvals_from(&w, guesser, &alice).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+fn sign_in_body(name: &str, secret: &str) -> Value {
+    json!({ "name": name, "secret": secret })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_sign_ins_are_throttled_per_address_and_per_name_before_any_hash() {
+    let w = World::new("serve-throttle-sign-in");
+    let sign_in = |from: &'static str, name: &'static str, secret: &'static str| {
+        let body = sign_in_body(name, secret);
+        let w = &w;
+        async move {
+            w.call_from(from, "POST", "/api/v1/sign-in", Auth::None, Some(&body))
+                .await
+        }
+    };
+    // Alice works from 10.0.1.9.
+    let (status, _, body) = sign_in("10.0.1.9", "alice", SECRET).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Ten wrong secrets from one address; the eleventh try is refused unhashed, even
+    // with the right secret.
+    let started = Instant::now();
+    for _ in 0..10 {
+        let (status, _, body) = sign_in("10.0.1.1", "alice", "wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    let hashed = started.elapsed() / 10;
+    let (status, retry_after, body) = sign_in("10.0.1.1", "alice", SECRET).await;
+    assert_throttled(status, retry_after, &body, "from 10.0.1.1");
+    let started = Instant::now();
+    for _ in 0..20 {
+        let (status, retry_after, body) = sign_in("10.0.1.1", "alice", "wrong").await;
+        assert_throttled(status, retry_after, &body, "from 10.0.1.1");
+    }
+    let refused = started.elapsed();
+    eprintln!("a wrong secret checked: {hashed:?}; 20 sign-ins refused unchecked: {refused:?}");
+    assert!(refused < TWENTY_REFUSALS, "20 refusals took {refused:?}");
+
+    // Another address signs in. Alice's name failed ten times, so a new address is
+    // refused as her until the window ends; where she signed in before, she still can.
+    let (status, _, body) = sign_in("10.0.1.2", "bob", SECRET).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, retry_after, body) = sign_in("10.0.1.2", "alice", SECRET).await;
+    assert_throttled(status, retry_after, &body, "as `alice`");
+    let (status, _, body) = sign_in("10.0.1.9", "alice", SECRET).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A guess spread over many addresses, one each, is slowed by the name's count.
+    let guessers: Vec<String> = (1..=10).map(|i| format!("10.0.2.{i}")).collect();
+    for from in &guessers {
+        let (status, _, body) = w
+            .call_from(
+                from,
+                "POST",
+                "/api/v1/sign-in",
+                Auth::None,
+                Some(&sign_in_body("bob", "guess")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{from}: {body}");
+    }
+    let (status, retry_after, body) = sign_in("10.0.2.100", "bob", SECRET).await;
+    assert_throttled(status, retry_after, &body, "as `bob`");
+}
+
+/// The console's sign-in form, as a browser sends it.
+fn login_form(name: &str, secret: &str) -> Request<Body> {
+    Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "name={name}&secret={}&next=%2F",
+            secret.replace(' ', "+")
+        )))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sign_ins_are_throttled_per_address_before_any_hash() {
+    let w = World::new("serve-throttle-console");
+    let guesser = "10.0.3.1";
+    for _ in 0..10 {
+        let (status, _, page) = w.send_from(guesser, login_form("alice", "wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(page.as_str().unwrap().contains("wrong name or secret"));
+    }
+    let (status, retry_after, page) = w.send_from(guesser, login_form("alice", SECRET)).await;
+    assert_throttled(status, retry_after, &page, "from 10.0.3.1");
+    assert!(
+        page.as_str()
+            .unwrap()
+            .contains(r#"<p class="error" id="error">"#),
+        "the sign-in form says why: {page}"
+    );
+    let started = Instant::now();
+    for _ in 0..20 {
+        let (status, retry_after, page) = w.send_from(guesser, login_form("alice", "wrong")).await;
+        assert_throttled(status, retry_after, &page, "from 10.0.3.1");
+    }
+    let refused = started.elapsed();
+    eprintln!("20 console sign-ins refused unchecked: {refused:?}");
+    assert!(refused < TWENTY_REFUSALS, "20 refusals took {refused:?}");
+    // One count for the console and the API.
+    let (status, retry_after, body) = w
+        .call_from(
+            guesser,
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&sign_in_body("bob", SECRET)),
+        )
+        .await;
+    assert_throttled(status, retry_after, &body, "from 10.0.3.1");
+    // A cookie from the barred address that names no sign-in is refused as such, not
+    // sent to a sign-in form that would refuse it.
+    let page = Request::get("/grants")
+        .header(header::COOKIE, "holdpoint_session=hps.forged")
+        .body(Body::empty())
+        .unwrap();
+    let (status, retry_after, page) = w.send_from(guesser, page).await;
+    assert_throttled(status, retry_after, &page, "from 10.0.3.1");
+    // Another address signs in at the console.
+    let response = w
+        .router
+        .clone()
+        .oneshot({
+            let mut request = login_form("bob", SECRET);
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(std::net::SocketAddr::from(([10, 0, 3, 2], 1))));
+            request
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers().contains_key(header::SET_COOKIE));
+    // A browser holding a cookie that names no sign-in is told to drop it, so that it
+    // does not count as a failure every time the queue page polls.
+    let page = Request::get("/")
+        .header(header::COOKIE, "holdpoint_session=hps.ended")
+        .body(Body::empty())
+        .unwrap();
+    let response = w.router.clone().oneshot(page).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("holdpoint_session=;") && cookie.contains("Max-Age=0"),
+        "{cookie}"
+    );
+}
+
 // ----- over a real socket ---------------------------------------------------------
 
 #[test]
@@ -1209,4 +1492,70 @@ async fn a_policy_edited_while_the_server_runs_takes_effect_and_a_broken_one_ref
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[test]
+fn the_server_counts_failures_by_tcp_address_and_by_the_unix_socket_user() {
+    use std::os::unix::fs::MetadataExt as _;
+    let setup = Setup::new("serve-throttle-socket");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let served = setup.serve();
+    let sign_in = |secret: &str| {
+        http::request(
+            &served.address,
+            "POST",
+            "/api/v1/sign-in",
+            &[("Content-Type", "application/json")],
+            &json!({ "name": "alice", "secret": secret }).to_string(),
+        )
+    };
+    for _ in 0..10 {
+        let reply = sign_in("wrong");
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    let refused = sign_in(SECRET);
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let seconds: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&seconds), "Retry-After: {seconds}");
+    assert!(
+        refused.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed sign-ins from 127.0.0.1"),
+        "{}",
+        refused.body
+    );
+
+    // The Unix socket counts apart, by the uid at the other end: the agent's credential,
+    // never checked before, works there while TCP from 127.0.0.1 is barred.
+    let approvals = |token: &str| {
+        let authorization = format!("Bearer {token}");
+        http::request_unix(
+            &served.socket,
+            "GET",
+            "/api/v1/approvals",
+            &[("Authorization", authorization.as_str())],
+            "",
+        )
+    };
+    let reply = approvals(&token);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    for i in 0..10 {
+        let reply = approvals(&format!("hpa.bot.wrong-{i}"));
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    // The server made its socket, so the socket's owner is the uid this test runs as.
+    let uid = std::fs::metadata(&served.socket).unwrap().uid();
+    let refused = approvals("hpa.bot.wrong");
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    assert!(
+        refused.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("too many failed sign-ins from local user {uid}")),
+        "{}",
+        refused.body
+    );
 }
