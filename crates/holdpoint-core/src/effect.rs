@@ -121,6 +121,10 @@ pub struct Effect {
     /// The effect would weaken holdpoint itself: approve, grant, end a freeze, or write
     /// holdpoint's files or an agent's hook settings.
     pub self_protection: bool,
+    /// The action runs the project's own code (its tests, build scripts, package
+    /// scripts), which can do anything the user can: `workspace` only where the kernel
+    /// confines it to the workspace.
+    pub runs_project_code: bool,
     /// One sentence for a person: "deletes every row of table `users`".
     pub summary: String,
 }
@@ -144,6 +148,7 @@ impl Effect {
             reversible: risk < Risk::Destroy,
             opaque: false,
             self_protection: false,
+            runs_project_code: false,
             summary: summary.into(),
         }
     }
@@ -195,6 +200,12 @@ impl Analysis {
             .map(|e| e.risk)
             .max()
             .unwrap_or(Risk::Read)
+    }
+
+    /// Whether the action is `workspace` work only because the project's own code it
+    /// runs is expected to stay in the workspace: it is that only where it is confined.
+    pub fn runs_project_code(&self) -> bool {
+        self.risk() == Risk::Workspace && self.effects.iter().any(|e| e.runs_project_code)
     }
 
     pub fn opaque(&self) -> bool {

@@ -27,6 +27,8 @@ pub(crate) struct Verdict {
     pub message: String,
     /// The request that holds the action, when it is held.
     pub approval: Option<String>,
+    /// Allowed only inside `holdpoint sandbox` (the request asked for that).
+    pub confine: bool,
 }
 
 pub(crate) enum Enforcer {
@@ -79,6 +81,7 @@ impl Enforcer {
                     outcome: decided.settlement.outcome,
                     message: explain(&decided, None),
                     approval: decided.settlement.approval.as_ref().map(|a| a.id.clone()),
+                    confine: crate::pipeline::confined(&decided),
                 })
             }
             Enforcer::Remote(remote) => {
@@ -93,6 +96,7 @@ impl Enforcer {
                     outcome,
                     message: answer.message,
                     approval: answer.approval.map(|a| a.id),
+                    confine: answer.confine,
                 })
             }
         }
@@ -236,6 +240,8 @@ struct ActionBody<'a> {
     session: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     content: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    confined: bool,
 }
 
 impl<'a> From<&'a Request> for ActionBody<'a> {
@@ -247,6 +253,7 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
             workspace: r.workspace.as_deref(),
             session: r.session.as_deref(),
             content: &r.content,
+            confined: r.confined,
         }
     }
 }

@@ -86,6 +86,9 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         agent: args.agent.clone(),
         session: args.session.clone(),
         content: Vec::new(),
+        // The project's own code (tests, builds) runs inside the sandbox, where the
+        // kernel can confine it.
+        confined: crate::sandbox::available().is_ok(),
     };
     let mut verdict = enforcer.propose(&request)?;
     if verdict.outcome == Outcome::Ask && !args.no_wait {
@@ -155,7 +158,20 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         });
     }
     let started = Instant::now();
-    let status = Command::new(program).args(rest).status();
+    let status = if verdict.confine {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::internal(format!("cannot find the holdpoint binary: {e}")))?;
+        Command::new(exe)
+            .args(crate::sandbox::arguments(
+                &enforcer.config().sandbox,
+                &request.cwd,
+            ))
+            .arg(program)
+            .args(rest)
+            .status()
+    } else {
+        Command::new(program).args(rest).status()
+    };
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (executed, code) = match &status {
         Ok(status) => (

@@ -150,6 +150,53 @@ pub(crate) struct Config {
     pub webhooks: Vec<String>,
     /// The databases `holdpoint pg` stands in front of.
     pub databases: Vec<DatabaseConfig>,
+    /// How commands that run the project's own code are confined.
+    pub sandbox: SandboxConfig,
+}
+
+/// `[sandbox]`: what a command that runs the project's own code (tests, builds, package
+/// scripts) may do when hooks and `holdpoint exec` run it inside `holdpoint sandbox`.
+#[derive(Debug, Clone)]
+pub(crate) struct SandboxConfig {
+    /// Whether it has the network (package managers and builds fetch dependencies).
+    pub network: bool,
+    /// Directories beyond the workspace and the temporary directories it may write in
+    /// (tool caches); `None`: those of `DEFAULT_WRITABLE` that exist.
+    pub writable: Option<Vec<PathBuf>>,
+}
+
+/// The tool caches a confined build or test may write in, beneath `$HOME`.
+const DEFAULT_WRITABLE: [&str; 10] = [
+    ".cache",
+    ".npm",
+    ".cargo/registry",
+    ".cargo/git",
+    "go/pkg/mod",
+    ".m2/repository",
+    ".gradle/caches",
+    ".yarn",
+    ".local/share/pnpm",
+    ".bun/install/cache",
+];
+
+impl SandboxConfig {
+    /// The directories a confined command may write in beyond the workspace and the
+    /// temporary directories, as they exist on this machine.
+    pub fn writable_dirs(&self) -> Vec<PathBuf> {
+        match &self.writable {
+            Some(dirs) => dirs.clone(),
+            None => {
+                let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+                    return Vec::new();
+                };
+                DEFAULT_WRITABLE
+                    .iter()
+                    .map(|dir| PathBuf::from(&home).join(dir))
+                    .filter(|dir| dir.is_dir())
+                    .collect()
+            }
+        }
+    }
 }
 
 /// One `[[database]]`: where agents connect, the real database behind it, and how held
@@ -247,6 +294,10 @@ impl Default for Config {
             },
             webhooks: Vec::new(),
             databases: Vec::new(),
+            sandbox: SandboxConfig {
+                network: true,
+                writable: None,
+            },
         }
     }
 }
@@ -263,6 +314,14 @@ struct RawConfig {
     webhook: Vec<RawWebhook>,
     #[serde(default)]
     database: Vec<RawDatabase>,
+    sandbox: Option<RawSandbox>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSandbox {
+    network: Option<bool>,
+    writable: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,7 +455,44 @@ impl RawConfig {
                     })
                 })
                 .collect::<Result<_, String>>()?,
+            sandbox: match self.sandbox {
+                None => defaults.sandbox,
+                Some(raw) => SandboxConfig {
+                    network: raw.network.unwrap_or(defaults.sandbox.network),
+                    writable: raw
+                        .writable
+                        .map(|dirs| {
+                            dirs.into_iter()
+                                .map(|dir| expand_home(&dir))
+                                .collect::<Result<Vec<_>, String>>()
+                        })
+                        .transpose()?,
+                },
+            },
         })
+    }
+}
+
+/// `~/x` as a path beneath `$HOME`; every directory in `[sandbox] writable` must be
+/// absolute.
+fn expand_home(dir: &str) -> Result<PathBuf, String> {
+    let path = match dir.strip_prefix("~/") {
+        Some(rest) => PathBuf::from(
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .ok_or_else(|| {
+                    format!("`[sandbox] writable` names `{dir}`, but HOME is not set")
+                })?,
+        )
+        .join(rest),
+        None => PathBuf::from(dir),
+    };
+    if path.is_absolute() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "`[sandbox] writable` names `{dir}`: write an absolute path or one starting with `~/`"
+        ))
     }
 }
 
@@ -453,6 +549,22 @@ sign_in_ttl = "12h"
 # wait = "10m"
 # tls_cert = "pg-cert.pem"
 # tls_key = "pg-key.pem"
+
+# Commands that run the project's own code (test runners, builds, package scripts) are
+# workspace work only because that code is expected to stay in the workspace. Hooks
+# (Claude Code, Codex, Gemini CLI) and `holdpoint exec` run them inside `holdpoint
+# sandbox`, where the kernel lets them write only in the workspace, the temporary
+# directories and the tool caches below, and read nothing of holdpoint's. Where that
+# cannot be done (Cursor's hook cannot rewrite a command; a kernel without Landlock)
+# they count as changes.
+[sandbox]
+# Whether they have the network: package managers and first builds fetch dependencies.
+network = true
+# The tool caches they may write in, beyond the workspace and temporary directories.
+# Default: those of ~/.cache, ~/.npm, ~/.cargo/registry, ~/.cargo/git, ~/go/pkg/mod,
+# ~/.m2/repository, ~/.gradle/caches, ~/.yarn, ~/.local/share/pnpm and
+# ~/.bun/install/cache that exist.
+# writable = ["~/.cache", "~/.npm"]
 "#;
 
 /// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.

@@ -70,6 +70,12 @@ pub(crate) struct ToolCall {
     pub request: Request,
     /// For `After`: what the agent reported.
     outcome: Option<Executed>,
+    /// The input of a shell call whose command the agent lets the hook replace (Claude
+    /// Code, Codex, Gemini CLI): how the project's own code is run in the sandbox.
+    shell_input: Option<Value>,
+    /// The agent's permission mode (Claude Code, Codex), which decides how a replaced
+    /// command is answered.
+    permission_mode: Option<String>,
 }
 
 /// The hook answers within this time or denies: an agent whose hook times out lets the
@@ -182,18 +188,36 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     let enforcer = Enforcer::open(None).map_err(|f| f.message)?;
     match call.event {
         Event::Before => {
+            let mut request = call.request.clone();
+            request.confined = call.shell_input.is_some() && crate::sandbox::available().is_ok();
             let verdict = {
                 let mut recorded = RECORDED
                     .lock()
                     .map_err(|_| "the decision lock was poisoned".to_owned())?;
-                let verdict = enforcer.propose(&call.request).map_err(|f| f.message)?;
+                let verdict = enforcer.propose(&request).map_err(|f| f.message)?;
                 *recorded = true;
                 verdict
             };
             let reason = verdict.message;
-            Ok(match verdict.outcome {
-                Outcome::Allow => allow_answer(agent, &reason),
-                Outcome::Ask | Outcome::Deny => Some(deny_answer(agent, &reason)),
+            Ok(match (verdict.outcome, &call.shell_input) {
+                (Outcome::Allow, Some(input)) if verdict.confine => {
+                    let workspace = request.workspace.as_deref().unwrap_or(&request.cwd);
+                    let command = crate::sandbox::wrapped(
+                        &enforcer.config().sandbox,
+                        workspace,
+                        &request.input,
+                    )
+                    .map_err(|f| f.message)?;
+                    Some(confined_answer(
+                        agent,
+                        input,
+                        &command,
+                        call.permission_mode.as_deref(),
+                        &reason,
+                    ))
+                }
+                (Outcome::Allow, _) => allow_answer(agent, &reason),
+                (Outcome::Ask | Outcome::Deny, _) => Some(deny_answer(agent, &reason)),
             })
         }
         Event::After { .. } => {
@@ -212,6 +236,54 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
                 Agent::Gemini | Agent::Cursor => Some(json!({})),
             })
         }
+    }
+}
+
+/// An allowed shell call whose command runs the project's own code, answered with the
+/// same call run inside `holdpoint sandbox`. Claude Code asks its user before running
+/// the replaced command unless its permission mode already runs calls without asking
+/// (so holdpoint never lets through what the agent would have asked about); Codex
+/// takes a replaced input only with `allow`; Gemini CLI merges `tool_input` over the
+/// call's arguments.
+fn confined_answer(
+    agent: Agent,
+    input: &Value,
+    command: &str,
+    permission_mode: Option<&str>,
+    reason: &str,
+) -> Value {
+    let mut updated = input.clone();
+    if let Some(fields) = updated.as_object_mut() {
+        fields.insert("command".to_owned(), json!(command));
+    }
+    let reason = format!("{reason}; it runs inside holdpoint's sandbox");
+    match agent {
+        Agent::ClaudeCode | Agent::Codex => {
+            let unprompted = agent == Agent::Codex
+                || matches!(
+                    permission_mode,
+                    Some("bypassPermissions" | "dontAsk" | "auto")
+                );
+            json!({
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": if unprompted { "allow" } else { "ask" },
+                    "permissionDecisionReason": reason,
+                    "updatedInput": updated,
+                }
+            })
+        }
+        Agent::Gemini => json!({
+            "decision": "allow",
+            "reason": reason,
+            "hookSpecificOutput": { "tool_input": { "command": command } },
+        }),
+        // Cursor's hook cannot replace a command: its calls are never confined.
+        Agent::Cursor => json!({
+            "permission": "deny",
+            "user_message": "holdpoint cannot confine this command in Cursor",
+            "agent_message": "holdpoint cannot confine this command in Cursor",
+        }),
     }
 }
 
@@ -315,6 +387,18 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
         Event::Before => None,
         Event::After { failed } => Some(observed(agent, input, failed)),
     };
+    let shell_input = input
+        .get("tool_name")
+        .and_then(Value::as_str)
+        .filter(|tool| agent != Agent::Cursor && SHELL_TOOLS.contains(tool))
+        .and_then(|_| input.get("tool_input"))
+        .filter(|tool_input| text(tool_input, "command").is_some())
+        .cloned();
+    // After the call, a command holdpoint replaced is recorded as the one decided.
+    let op_input = match event {
+        Event::After { .. } => crate::sandbox::unwrapped(&op_input).unwrap_or(op_input),
+        Event::Before => op_input,
+    };
     Ok(ToolCall {
         event,
         request: Request {
@@ -325,8 +409,12 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
             agent: agent.name().to_owned(),
             session,
             content,
+            // Set once the hook knows it can run the command inside the sandbox.
+            confined: false,
         },
         outcome,
+        shell_input,
+        permission_mode: text(input, "permission_mode").map(str::to_owned),
     })
 }
 

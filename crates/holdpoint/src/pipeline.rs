@@ -2,7 +2,7 @@
 //! proposal into an action, analyse it, decide it with the grants and freezes in force,
 //! record it, and match it against approvals.
 
-use holdpoint_core::{Action, Analysis, Environment, Risk, Surface};
+use holdpoint_core::{Action, Analysis, Effect, Environment, ObjectKind, Risk, Surface, Verb};
 use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -30,6 +30,9 @@ pub(crate) struct Request {
     pub session: Option<String>,
     /// Content hashes the adapter adds to the digest (e.g. the text a file tool writes).
     pub content: Vec<String>,
+    /// The adapter runs an allowed command that runs the project's own code inside
+    /// `holdpoint sandbox`; where it cannot, such a command is a change.
+    pub confined: bool,
 }
 
 /// Everything that enforcement needs, opened once per process.
@@ -201,11 +204,36 @@ pub(crate) fn action_for(
         session: request.session.clone(),
         executed_content: Vec::new(),
     };
-    let analysis = local::analyse_here(&mut action, &ctx);
+    let mut analysis = local::analyse_here(&mut action, &ctx);
     action
         .executed_content
         .extend(request.content.iter().cloned());
+    // Workspace work that runs the project's own code is that only inside the sandbox.
+    if analysis.runs_project_code() {
+        analysis.effects.push(if request.confined {
+            Effect::new(
+                Verb::Execute,
+                ObjectKind::Code,
+                "holdpoint sandbox",
+                Risk::Workspace,
+                "runs the project's own code inside holdpoint's sandbox, which lets it write only in the workspace, temporary directories and tool caches, and read nothing of holdpoint's",
+            )
+        } else {
+            Effect::new(
+                Verb::Execute,
+                ObjectKind::Code,
+                "project code",
+                Risk::Change,
+                "runs the project's own code, which can do anything the user can, and holdpoint cannot confine it here",
+            )
+        });
+    }
     (action, analysis)
+}
+
+/// Whether an allowed action is to run inside `holdpoint sandbox`.
+pub(crate) fn confined(decided: &Decided) -> bool {
+    decided.settlement.outcome == Outcome::Allow && decided.analysis.runs_project_code()
 }
 
 /// Decides an analysed action with the grants and freezes in force.

@@ -26,6 +26,10 @@ pub(crate) struct SandboxArgs {
     /// The directory the command may write in [default: the current directory].
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
+    /// Another directory the command may write in (a tool's cache, say); repeatable. One
+    /// that holds holdpoint's home or lies inside it is not granted.
+    #[arg(long = "write", value_name = "DIR")]
+    write: Vec<PathBuf>,
     /// Run the command even where the kernel cannot confine it as described, as far as it
     /// can, saying on standard error what is missing.
     #[arg(long)]
@@ -91,6 +95,8 @@ pub(crate) struct Layout {
     pub tmpdir: Option<PathBuf>,
     /// `$HOME`.
     pub user_home: Option<PathBuf>,
+    /// Other directories the command may write in (`--write`).
+    pub writable: Vec<PathBuf>,
     /// The harmless devices that exist here.
     pub devices: Vec<Grant>,
     /// holdpoint's home; it need not exist (a command must not be able to make it).
@@ -195,6 +201,20 @@ pub(crate) fn plan(
             });
         }
     }
+    for dir in &layout.writable {
+        if dir.starts_with(home) || home.starts_with(dir) {
+            out.notes.push(format!(
+                "`{}` holds holdpoint's home or lies inside it, so the command cannot write there",
+                dir.display()
+            ));
+        } else {
+            out.grants.push(Grant {
+                path: dir.clone(),
+                right: Right::Write,
+                dir: true,
+            });
+        }
+    }
     out.grants.extend(
         layout
             .devices
@@ -262,6 +282,122 @@ pub(crate) fn run(args: &SandboxArgs) -> Result<u8, crate::Failure> {
     Err(exec_failure(program, &error))
 }
 
+/// Whether this machine's kernel can confine a command as `holdpoint sandbox` does:
+/// Landlock with the rights holdpoint asks for, and user namespaces allowed. A cheap
+/// question to the kernel (a ruleset made and dropped, nothing restricted), for deciding
+/// before the command runs; `holdpoint sandbox` itself checks what it gets and runs
+/// nothing it could not confine.
+pub(crate) fn available() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::available()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(format!("{} has no Landlock", std::env::consts::OS))
+    }
+}
+
+/// The arguments of `holdpoint sandbox` that confine a command to `workspace` as
+/// `[sandbox]` in holdpoint.toml says, up to and including `--`.
+pub(crate) fn arguments(config: &crate::home::SandboxConfig, workspace: &str) -> Vec<String> {
+    let mut args = vec![
+        "sandbox".to_owned(),
+        "--workspace".to_owned(),
+        workspace.to_owned(),
+    ];
+    if config.network {
+        args.push("--net".to_owned());
+    }
+    for dir in config.writable_dirs() {
+        args.push("--write".to_owned());
+        args.push(dir.to_string_lossy().into_owned());
+    }
+    args.push("--".to_owned());
+    args
+}
+
+/// A shell command line that runs `command_line` inside the sandbox: what a hook gives
+/// back to its agent in place of the command it was asked about.
+pub(crate) fn wrapped(
+    config: &crate::home::SandboxConfig,
+    workspace: &str,
+    command_line: &str,
+) -> Result<String, crate::Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| crate::Failure::internal(format!("cannot find the holdpoint binary: {e}")))?;
+    let shell = if std::path::Path::new("/bin/bash").exists() {
+        "/bin/bash"
+    } else {
+        "/bin/sh"
+    };
+    let mut words = vec![exe.to_string_lossy().into_owned()];
+    words.extend(arguments(config, workspace));
+    words.extend([shell.to_owned(), "-c".to_owned(), command_line.to_owned()]);
+    Ok(words
+        .iter()
+        .map(|w| crate::exec::shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// The command a line made by [`wrapped`] runs, or `None` for any other line.
+pub(crate) fn unwrapped(command_line: &str) -> Option<String> {
+    let words = quoted_words(command_line)?;
+    let [exe, sandbox, ..] = words.as_slice() else {
+        return None;
+    };
+    if sandbox != "sandbox" || !exe.ends_with("holdpoint") {
+        return None;
+    }
+    let end = words.iter().position(|w| w == "--")?;
+    match words.get(end + 1..)? {
+        [shell, flag, original] if shell.ends_with("sh") && flag == "-c" => Some(original.clone()),
+        _ => None,
+    }
+}
+
+/// The words of a line made by `exec::shell_quote`: plain words, or `'…'` with `'\''`
+/// for a quote; `None` for anything else.
+fn quoted_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.next_if_eq(&' ').is_some() {}
+        let Some(&first) = chars.peek() else {
+            return Some(words);
+        };
+        let mut word = String::new();
+        if first == '\'' {
+            loop {
+                match chars.next() {
+                    Some('\'') => {
+                        for c in chars.by_ref() {
+                            if c == '\'' {
+                                break;
+                            }
+                            word.push(c);
+                        }
+                        // `'\''` continues the word with a quote.
+                        if chars.next_if_eq(&'\\').is_some() {
+                            chars.next_if_eq(&'\'')?;
+                            word.push('\'');
+                            continue;
+                        }
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ' ') {
+                word.push(c);
+            }
+        }
+        words.push(word);
+    }
+}
+
 /// The failure to report when the command cannot be started: 127 when it is not found,
 /// 126 otherwise, as shells do.
 fn exec_failure(program: &str, error: &std::io::Error) -> crate::Failure {
@@ -305,11 +441,26 @@ mod linux {
     /// are taken up deliberately, not by following the kernel.
     const ABI_USED: ABI = ABI::V7;
 
+    pub(crate) fn available() -> Result<(), String> {
+        let namespaces = std::fs::read_to_string("/proc/sys/user/max_user_namespaces")
+            .ok()
+            .and_then(|n| n.trim().parse::<u64>().ok());
+        if namespaces == Some(0) {
+            return Err("this kernel allows no user namespaces".to_owned());
+        }
+        Ruleset::default()
+            .set_compatibility(CompatLevel::HardRequirement)
+            .handle_access(AccessFs::from_all(ABI_USED))
+            .and_then(|ruleset| ruleset.create())
+            .map(|_| ())
+            .map_err(|e| format!("this kernel's Landlock cannot confine as holdpoint needs ({e})"))
+    }
+
     pub(crate) fn run(args: &SandboxArgs) -> Result<u8, Failure> {
         let Some((program, rest)) = args.command.split_first() else {
             return Err(Failure::usage("give the command to run after `--`"));
         };
-        let layout = layout(args.workspace.as_deref())?;
+        let layout = layout(args.workspace.as_deref(), &args.write)?;
         let plan = plan(&layout, &list).map_err(Failure::usage)?;
         for note in &plan.notes {
             eprintln!("holdpoint sandbox: {note}");
@@ -358,7 +509,7 @@ mod linux {
 
     /// The workspace, the temporary directories, the devices and holdpoint's home of
     /// this machine, resolved.
-    fn layout(workspace: Option<&Path>) -> Result<Layout, Failure> {
+    fn layout(workspace: Option<&Path>, writable: &[PathBuf]) -> Result<Layout, Failure> {
         let workspace = match workspace {
             Some(dir) => dir.to_path_buf(),
             None => PathBuf::from(local::current_dir()?),
@@ -408,11 +559,23 @@ mod linux {
         .collect();
         let home = std::path::absolute(local::holdpoint_home())
             .map_err(|e| Failure::internal(format!("cannot resolve holdpoint's home: {e}")))?;
+        let writable = writable
+            .iter()
+            .map(|dir| {
+                existing_dir(dir.clone()).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "--write `{}` is not a directory that exists",
+                        dir.display()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Layout {
             workspace,
             temp_dirs,
             tmpdir,
             user_home,
+            writable,
             devices,
             home: real_path(&home),
         })
@@ -631,6 +794,7 @@ mod tests {
             temp_dirs: temps.iter().map(PathBuf::from).collect(),
             tmpdir: None,
             user_home: Some("/home/ann".into()),
+            writable: Vec::new(),
             devices: vec![Grant {
                 path: "/dev/null".into(),
                 right: Right::Device,

@@ -292,6 +292,41 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// Whether a tool, with these arguments, runs code the project itself holds: test
+/// runners, build tools (build scripts, makefiles) and package managers (package and
+/// lifecycle scripts). Such code is the agent's own to write.
+fn runs_project_code(tool: &str, args: &[String]) -> bool {
+    let first = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .unwrap_or("");
+    match tool {
+        "npm" | "pnpm" | "yarn" | "bun" | "composer" | "make" | "gmake" | "just" | "task"
+        | "ninja" | "meson" | "ctest" | "pytest" | "py.test" | "tox" | "nox" | "mvn" | "mvnw"
+        | "gradle" | "gradlew" | "rake" | "ant" | "sbt" | "lein" | "bazel" | "bazelisk"
+        | "buck2" | "scons" | "jest" | "vitest" | "mocha" | "playwright" | "cypress"
+        | "phpunit" | "rspec" | "tsx" | "ts-node" => true,
+        "cargo" => !matches!(
+            first,
+            "fmt" | "tree" | "metadata" | "search" | "locate-project" | "pkgid" | "version"
+        ),
+        "go" => matches!(first, "test" | "build" | "run" | "generate" | "install"),
+        "dotnet" => matches!(first, "test" | "build" | "run" | "publish" | "pack"),
+        "mix" => matches!(first, "test" | "compile" | "run" | "deps.compile"),
+        "swift" => matches!(first, "build" | "test" | "run"),
+        "deno" => matches!(first, "test" | "run" | "task" | "bench"),
+        "cmake" => args.iter().any(|a| a == "--build"),
+        "bundle" => first == "exec",
+        "python" | "python3" => args.windows(2).any(|w| {
+            w.first().is_some_and(|a| a == "-m")
+                && w.get(1)
+                    .is_some_and(|m| matches!(m.as_str(), "pytest" | "unittest" | "tox" | "nox"))
+        }),
+        _ => false,
+    }
+}
+
 fn basename(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }
@@ -1179,7 +1214,10 @@ impl<'a> Walker<'a> {
         } else {
             (risk, format!("`{text}` {what}"))
         };
-        self.push(Effect::new(verb_for(risk), object, text, risk, summary));
+        let mut effect = Effect::new(verb_for(risk), object, text, risk, summary);
+        effect.runs_project_code =
+            risk == Risk::Workspace && runs_project_code(basename(inv.name()), &inv.arg_strings());
+        self.push(effect);
     }
 
     fn unknown_command(&mut self, inv: &Invocation) {

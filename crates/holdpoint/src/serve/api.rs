@@ -315,6 +315,11 @@ pub struct ActionRequest {
     /// Content hashes that belong to the action (e.g. of the text a file tool writes).
     #[serde(default)]
     content: Vec<String>,
+    /// The agent's side runs an allowed command that runs the project's own code
+    /// (tests, builds, package scripts) inside `holdpoint sandbox`; without it, such a
+    /// command is a change.
+    #[serde(default)]
+    confined: bool,
 }
 
 impl ActionRequest {
@@ -344,6 +349,7 @@ impl ActionRequest {
             agent: agent.to_owned(),
             session: self.session,
             content: self.content,
+            confined: self.confined,
         })
     }
 }
@@ -365,6 +371,9 @@ pub struct DecideResponse {
     /// The action's digest: a retry with the same digest is the same action.
     pub digest: String,
     pub approval: Option<ApprovalView>,
+    /// Allowed only inside `holdpoint sandbox`, as the request offered.
+    #[serde(default)]
+    pub confine: bool,
 }
 
 /// What happened when an action ran.
@@ -755,6 +764,7 @@ fn response(state: &AppState, decided: &Decided) -> DecideResponse {
             .approval
             .as_ref()
             .map(|a| ApprovalView::from_request(a, now)),
+        confine: crate::pipeline::confined(decided),
     }
 }
 

@@ -13,6 +13,7 @@ mod bad_input;
 mod bounded;
 mod browser;
 mod check;
+mod confined;
 mod corpus;
 mod hooks;
 mod http;
