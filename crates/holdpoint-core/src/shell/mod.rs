@@ -4,6 +4,7 @@
 
 mod code;
 pub(crate) mod paths;
+mod project;
 mod tools;
 mod words;
 
@@ -238,6 +239,9 @@ struct Walker<'a> {
     spaced_parens: bool,
     /// What this chain of analysis has used of its nesting budget.
     nesting: Nesting,
+    /// Git configuration set earlier on the same line (`git config KEY VALUE`), which
+    /// later git commands take.
+    git_planted: Vec<(String, String)>,
     /// Why some of what runs was not analysed (a budget ran out, the code was encoded or
     /// downloaded): the whole action is then unanalysable, held in every environment,
     /// whatever else is known.
@@ -412,6 +416,7 @@ impl<'a> Walker<'a> {
             stdout_targets: Vec::new(),
             spaced_parens: false,
             nesting: Nesting::default(),
+            git_planted: Vec::new(),
             unanalysable_reason: None,
         }
     }
@@ -979,6 +984,70 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Reads the files a command takes its instructions from (`kubectl apply -f`, `helm
+    /// --values`, `terraform -var-file`, `xargs -a`, `curl -d @file`…). Every file
+    /// analysis reads is bound to the action's digest, so an approval covers the
+    /// manifest the human saw: edited afterwards, the same command is a new action.
+    fn bind_inputs(&mut self, base: &str, args: &[String]) {
+        let flags: &[&str] = match base {
+            "kubectl" | "oc" | "kubecolor" | "k" => &[
+                "-f",
+                "--filename",
+                "-k",
+                "--kustomize",
+                "--from-file",
+                "--from-env-file",
+                "--env-file",
+            ],
+            "helm" => &["-f", "--values", "--set-file"],
+            "terraform" | "tofu" | "terragrunt" => &["-var-file", "--var-file"],
+            "xargs" => &["-a", "--arg-file"],
+            "docker" | "podman" | "nerdctl" | "docker-compose" => &["-f", "--file", "--env-file"],
+            "ansible-playbook" | "ansible" => &["-i", "--inventory", "-e", "--extra-vars"],
+            "aws" => &["--cli-input-json", "--cli-input-yaml"],
+            "gcloud" => &["--flags-file"],
+            "curl" => &[
+                "-d",
+                "--data",
+                "--data-binary",
+                "--data-raw",
+                "-T",
+                "--upload-file",
+                "-K",
+                "--config",
+            ],
+            "kustomize" | "skaffold" | "kompose" | "argocd" | "flux" | "kapp" => {
+                &["-f", "--filename", "--file"]
+            }
+            _ => return,
+        };
+        let mut files = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            let value = flags.iter().find_map(|flag| {
+                if arg == flag {
+                    args.get(i + 1).map(String::as_str)
+                } else {
+                    arg.strip_prefix(flag)
+                        .and_then(|rest| rest.strip_prefix('='))
+                }
+            });
+            if let Some(value) = value {
+                let path = value
+                    .strip_prefix('@')
+                    .or_else(|| value.strip_prefix("file://"))
+                    .or_else(|| value.strip_prefix("fileb://"))
+                    .unwrap_or(value);
+                if !path.is_empty() && path != "-" {
+                    files.push(path.to_owned());
+                }
+            }
+        }
+        for file in files.iter().take(16) {
+            // Read for its content hash; a directory or an unreadable file is not bound.
+            let _ = self.read_file(file);
+        }
+    }
+
     /// Any command that names holdpoint's signing key or store (to read, copy or query
     /// it) is refused: the key forges checkpoints and receipts, and the store holds the
     /// approvers' secret hashes.
@@ -1068,7 +1137,9 @@ impl<'a> Walker<'a> {
         let name = path.best().to_owned();
         // Whatever the file held before is no longer what a later command sees; a write
         // of known text records that text afterwards.
-        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
+        if let (Some(value), Location::Local(Some(dir)), false) =
+            (&path.value, &self.location, kind == WriteKind::Metadata)
+        {
             let absolute = paths::normalise(dir, value);
             self.written.remove(&absolute);
             self.changed.insert(absolute);
@@ -1130,7 +1201,7 @@ impl<'a> Walker<'a> {
                     Risk::Destroy,
                     format!("{how} truncates `{name}` outside the workspace"),
                 ),
-                WriteKind::Modify => Effect::new(
+                WriteKind::Modify | WriteKind::Metadata => Effect::new(
                     Verb::Write,
                     ObjectKind::File,
                     &name,
@@ -1254,6 +1325,7 @@ impl<'a> Walker<'a> {
         let base = basename(&name).to_owned();
         let args = inv.arg_strings();
         self.secrets(&inv);
+        self.bind_inputs(&base, &args);
 
         if let Some((definition, body)) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
@@ -1369,7 +1441,17 @@ impl<'a> Walker<'a> {
                 self.location = Location::Local(None);
                 Stream::Unknown
             }
-            "echo" | "printf" => {
+            "printf" => {
+                // What it prints, as the shell's printf would; else the words as written.
+                let words: Vec<&str> = inv.args().iter().map(Expanded::best).collect();
+                let printed = match words.as_slice() {
+                    [format, rest @ ..] if !format.starts_with('-') => words::printf(format, rest),
+                    _ => None,
+                };
+                Stream::Text(printed.unwrap_or_else(|| words.join(" ")))
+            }
+            "echo" => {
+                let escapes = inv.args().iter().any(|a| a.best() == "-e");
                 let text = inv
                     .args()
                     .iter()
@@ -1377,6 +1459,11 @@ impl<'a> Walker<'a> {
                     .map(Expanded::best)
                     .collect::<Vec<_>>()
                     .join(" ");
+                let text = if escapes {
+                    words::ansi_c(&text).unwrap_or(text)
+                } else {
+                    text
+                };
                 Stream::Text(text)
             }
             "cat" | "tac" => {
@@ -1486,15 +1573,7 @@ impl<'a> Walker<'a> {
                 self.tool_from_table(&base, &inv, &args);
                 Stream::Unknown
             }
-            "make" | "gmake"
-                if !tools::Args::split(&args, &[]).has_flag("-n")
-                    && !args.iter().any(|a| {
-                        matches!(
-                            a.as_str(),
-                            "--dry-run" | "--just-print" | "--recon" | "-q" | "--question"
-                        )
-                    }) =>
-            {
+            "make" | "gmake" => {
                 self.make(&inv, &args);
                 Stream::Unknown
             }
@@ -1771,6 +1850,9 @@ impl<'a> Walker<'a> {
                 if self.package_runner(&base, &inv, &args) {
                     return Stream::Unknown;
                 }
+                if matches!(base.as_str(), "npm" | "pnpm" | "yarn" | "bun") {
+                    self.package_scripts(&base, &inv, &args);
+                }
                 let name_in_table = name.strip_prefix("./").unwrap_or(&name).to_owned();
                 if tools::lookup(&base).is_some() || tools::lookup(&name_in_table).is_some() {
                     self.tool_from_table(&base, &inv, &args);
@@ -1818,6 +1900,9 @@ impl<'a> Walker<'a> {
         }
         let sub = args.get(i).cloned().unwrap_or_default();
         let rest: Vec<Expanded> = inv.args().get(i + 1..).unwrap_or(&[]).to_vec();
+        let rest_args: Vec<String> = args.get(i + 1..).unwrap_or(&[]).to_vec();
+        // What the repository's configuration and hooks make this subcommand run.
+        aliases.extend(self.git_triggers(&sub, dir.as_deref(), &rest_args));
         if let Some((_, expansion)) = aliases.iter().find(|(name, _)| *name == sub) {
             let rest = rest
                 .iter()
@@ -1898,9 +1983,48 @@ impl<'a> Walker<'a> {
         self.location = saved;
     }
 
-    /// make: where the makefile can be read (`-f FILE`, `-f -` with a here-document, or
-    /// the working directory's `Makefile`), its recipes are what runs.
+    /// make: the makefile (`-f FILE`, `-f -` with a here-document, or `GNUmakefile`,
+    /// `makefile` or `Makefile` in `-C DIR` or the working directory) and what it
+    /// includes decide what runs: the recipes of the targets asked for and what they
+    /// depend on, and every `$(shell …)`, which runs whenever the makefile is read (so
+    /// also with `-n`, which runs only recipe lines marked `+`). A makefile holdpoint
+    /// cannot read runs what it cannot see.
     fn make(&mut self, inv: &Invocation, args: &[String]) {
+        let value_flags = [
+            "-f",
+            "--file",
+            "--makefile",
+            "-C",
+            "--directory",
+            "-I",
+            "--include-dir",
+            "-j",
+            "--jobs",
+            "-l",
+            "-o",
+            "-W",
+            "--what-if",
+            "-O",
+        ];
+        let split = tools::Args::split(args, &value_flags);
+        let dry = split.has_flag("-n")
+            || args.iter().any(|a| {
+                matches!(
+                    a.as_str(),
+                    "--dry-run" | "--just-print" | "--recon" | "-q" | "--question"
+                )
+            });
+        let informational = args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "--version" | "-v" | "--help" | "-h" | "-p" | "--print-data-base"
+            )
+        });
+        let dir = flag_value(args, &["-C", "--directory"]).map(str::to_owned);
+        let saved = self.location.clone();
+        if let (Some(dir), Location::Local(Some(here))) = (&dir, &self.location) {
+            self.location = Location::Local(Some(paths::normalise(here, dir)));
+        }
         let text = match flag_value(args, &["-f", "--file", "--makefile"]) {
             Some("-") => match &inv.stdin {
                 Stream::Text(text) => Some(text.clone()),
@@ -1911,23 +2035,106 @@ impl<'a> Walker<'a> {
                 .iter()
                 .find_map(|f| self.read_file(f)),
         };
-        let Some(text) = text else {
-            return self.tool_from_table("make", inv, args);
+        let Some(mut text) = text else {
+            self.location = saved;
+            if informational {
+                return self.tool_from_table("make", inv, args);
+            }
+            let where_ = dir.map_or_else(String::new, |d| format!(" in `{d}`"));
+            self.push(Effect::opaque(
+                inv.display(),
+                Risk::Change,
+                format!(
+                    "`{}` runs a makefile{where_} that holdpoint cannot read",
+                    inv.display()
+                ),
+            ));
+            return;
         };
+        let targets: Vec<String> = split
+            .positionals
+            .iter()
+            .filter(|p| !p.contains('='))
+            .map(|p| (*p).to_owned())
+            .collect();
+        let mut made = project::makefile(&text, &targets);
+        // Included makefiles, one level, as far as they can be read.
+        let includes = std::mem::take(&mut made.includes);
+        let mut unread = Vec::new();
+        for include in includes.iter().take(16) {
+            match self.read_file(include) {
+                Some(more) => {
+                    text.push('\n');
+                    text.push_str(&more);
+                }
+                None if include.starts_with('$') || include.contains('%') => {
+                    unread.push(include.clone())
+                }
+                None => unread.push(include.clone()),
+            }
+        }
+        if !includes.is_empty() {
+            made = project::makefile(&text, &targets);
+        }
+        for include in unread {
+            self.push(Effect::opaque(
+                &include,
+                Risk::Change,
+                format!(
+                    "`{}` includes `{include}`, which holdpoint cannot read",
+                    inv.display()
+                ),
+            ));
+        }
         self.tool_effect(
             inv,
             ObjectKind::Command,
-            Risk::Workspace,
-            "runs the makefile's recipes",
+            if dry { Risk::Read } else { Risk::Workspace },
+            if dry {
+                "prints the makefile's recipes"
+            } else {
+                "runs the makefile's recipes"
+            },
         );
-        for line in text.lines().filter(|l| l.starts_with('\t')) {
-            let recipe = line
-                .trim_start_matches('\t')
-                .trim_start_matches(['@', '-', '+']);
-            if !recipe.trim().is_empty() {
+        for call in &made.shell_calls {
+            self.nested(call, "a makefile's `$(shell …)`", Stream::Terminal);
+        }
+        for (recipe, forced) in &made.recipes {
+            if !dry || *forced {
                 self.nested(recipe, "a make recipe", Stream::Terminal);
             }
         }
+        self.location = saved;
+    }
+
+    /// npm, pnpm, yarn and bun: the package's scripts their subcommand runs (`test`,
+    /// `run NAME`, the install lifecycle) are what runs, read from `package.json` in the
+    /// package's directory (`--prefix`, `-C`, `--cwd`, `--dir`, or the working directory).
+    fn package_scripts(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+        let dir = flag_value(args, &["--prefix", "-C", "--cwd", "--dir"]).map(str::to_owned);
+        let saved = self.location.clone();
+        if let (Some(dir), Location::Local(Some(here))) = (&dir, &self.location) {
+            self.location = Location::Local(Some(paths::normalise(here, dir)));
+        }
+        let package = self.read_file("package.json");
+        match project::package_scripts(base, args, package.as_deref()) {
+            None => {}
+            Some(Err(why)) => self.push(Effect::opaque(
+                inv.display(),
+                Risk::Change,
+                format!("`{}` runs the package's scripts, but {why}", inv.display()),
+            )),
+            Some(Ok(scripts)) => {
+                for (name, script) in scripts {
+                    self.nested(
+                        &script,
+                        &format!("the package script `{name}`"),
+                        Stream::Terminal,
+                    );
+                }
+            }
+        }
+        self.location = saved;
     }
 
     fn tool_from_table(&mut self, base: &str, inv: &Invocation, args: &[String]) {
@@ -3134,8 +3341,17 @@ impl<'a> Walker<'a> {
         if matches!(base, "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") && !paths.is_empty() {
             paths.remove(0);
         }
+        // Modes, owners and attributes leave what a file holds as it was.
+        let kind = if matches!(
+            base,
+            "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "mkdir"
+        ) {
+            WriteKind::Metadata
+        } else {
+            WriteKind::Modify
+        };
         for path in paths {
-            self.write_path(&path, WriteKind::Modify, &how);
+            self.write_path(&path, kind, &how);
         }
     }
 
@@ -3566,6 +3782,135 @@ impl<'a> Walker<'a> {
                 format!("{what} runs the SQL file `{file}`, which could not be read"),
             )),
         }
+    }
+
+    /// What git runs for `sub` from the configuration (the repository's, the user's, and
+    /// what `git config` set earlier on the same line) and from the repository's hooks:
+    /// those commands are analysed as run. Returns the aliases the configuration defines.
+    fn git_triggers(
+        &mut self,
+        sub: &str,
+        dir: Option<&str>,
+        rest: &[String],
+    ) -> Vec<(String, String)> {
+        if sub == "config" {
+            // `git config [--local|--global] KEY VALUE` plants configuration for later.
+            let words: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+            let reads = rest.iter().any(|a| {
+                matches!(
+                    a.as_str(),
+                    "--get"
+                        | "--get-all"
+                        | "--get-regexp"
+                        | "-l"
+                        | "--list"
+                        | "--unset"
+                        | "--unset-all"
+                )
+            }) || matches!(
+                words.first().map(|w| w.as_str()),
+                Some("get" | "list" | "unset")
+            );
+            if let [key, value] = words.as_slice()
+                && !reads
+            {
+                self.git_planted
+                    .push(((*key).to_ascii_lowercase(), (*value).clone()));
+            }
+            return Vec::new();
+        }
+        let Location::Local(Some(here)) = &self.location else {
+            return Vec::new();
+        };
+        let base = paths::normalise(here, dir.unwrap_or("."));
+        // The repository: the nearest `.git` above the working directory.
+        let mut repository = None;
+        let mut at = base.as_str();
+        for _ in 0..64 {
+            let git = format!("{}/.git", at.trim_end_matches('/'));
+            if let Some(config) = self.read_file(&format!("{git}/config")) {
+                repository = Some((at.to_owned(), git, config));
+                break;
+            }
+            match at.rfind('/') {
+                Some(0) | None => break,
+                Some(cut) => at = at.get(..cut).unwrap_or("/"),
+            }
+        }
+        let mut config = String::new();
+        for (key, value) in &self.git_planted {
+            let (section, name) = key.rsplit_once('.').unwrap_or(("", key));
+            config.push_str(&format!("[{section}]\n{name} = {value}\n"));
+        }
+        if let Some((_, _, text)) = &repository {
+            config.push_str(text);
+            config.push('\n');
+        }
+        if let Some(home) = self.ctx.home.clone() {
+            for file in [
+                format!("{home}/.gitconfig"),
+                format!("{home}/.config/git/config"),
+            ] {
+                if let Some(text) = self.read_file(&file) {
+                    config.push_str(&text);
+                    config.push('\n');
+                }
+            }
+        }
+        for (key, command) in project::git_config_commands(&config, sub) {
+            let command = command.strip_prefix('!').unwrap_or(&command).to_owned();
+            self.nested(&command, &format!("git's `{key}`"), Stream::Terminal);
+        }
+        let skip_hooks = rest.iter().any(|a| a == "--no-verify" || a == "-n")
+            && matches!(sub, "commit" | "push" | "merge");
+        if let Some((root, git, text)) = &repository
+            && !skip_hooks
+        {
+            let hooks_path = project::git_config_commands(text, "")
+                .into_iter()
+                .find(|(key, _)| key == "core.hookspath")
+                .map(|(_, path)| paths::normalise(root, &path));
+            let hooks = hooks_path.unwrap_or_else(|| format!("{git}/hooks"));
+            for hook in project::git_hooks(sub) {
+                if let Some(script) = self.read_file(&format!("{hooks}/{hook}")) {
+                    let interpreted = script
+                        .lines()
+                        .next()
+                        .and_then(|line| line.strip_prefix("#!"))
+                        .is_some_and(|shebang| {
+                            !["sh", "bash", "dash", "zsh", "ksh"]
+                                .iter()
+                                .any(|s| shebang.trim().ends_with(s))
+                        });
+                    if interpreted {
+                        self.push(Effect::opaque(
+                            *hook,
+                            Risk::Change,
+                            format!("`git {sub}` runs the git hook `{hook}`, a program holdpoint does not analyse"),
+                        ));
+                    } else {
+                        self.nested(&script, &format!("the git hook `{hook}`"), Stream::Terminal);
+                    }
+                }
+            }
+        }
+        // Aliases the configuration defines.
+        let mut section = String::new();
+        let mut aliases = Vec::new();
+        for line in config.lines() {
+            let line = line.trim();
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = header.trim().to_ascii_lowercase();
+            } else if section == "alias"
+                && let Some((name, value)) = line.split_once('=')
+            {
+                aliases.push((
+                    name.trim().to_owned(),
+                    value.trim().trim_matches('"').to_owned(),
+                ));
+            }
+        }
+        aliases
     }
 
     /// A script for a database client: meta-commands (`\dt`, `.tables`) and SQL.
@@ -4056,8 +4401,10 @@ enum WriteKind {
     Truncate,
     /// Adds to the file (`>>`, `tee -a`).
     Append,
-    /// Creates, edits, copies over or changes the metadata of a file.
+    /// Creates, edits or copies over a file.
     Modify,
+    /// Changes a file's mode, owner or attributes, not what it holds.
+    Metadata,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
 }

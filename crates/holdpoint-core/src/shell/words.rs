@@ -430,7 +430,7 @@ fn array_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<Vec<String>> {
 }
 
 /// The text of an ANSI-C quoted string (`$'\x72m'`), where its escapes are the common ones.
-fn ansi_c(text: &str) -> Option<String> {
+pub(crate) fn ansi_c(text: &str) -> Option<String> {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -468,6 +468,55 @@ fn ansi_c(text: &str) -> Option<String> {
         out.push(decoded);
     }
     Some(out)
+}
+
+/// What `printf FORMAT ARGS…` prints: the shell's escapes and the `%s`, `%b`, `%d`,
+/// `%i`, `%c` and `%%` conversions, the format used again while arguments are left;
+/// `None` for anything else.
+pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter().map(AsRef::as_ref).peekable();
+    loop {
+        let mut consumed = false;
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let mut escape = String::from('\\');
+                    escape.extend(chars.next());
+                    // Up to three octal digits, or `x` and two hex digits.
+                    while escape.len() < 5
+                        && chars
+                            .peek()
+                            .is_some_and(|d| d.is_ascii_hexdigit() && escape.len() > 1)
+                        && (escape.starts_with("\\x")
+                            || escape.chars().nth(1).is_some_and(|d| d.is_digit(8)))
+                    {
+                        escape.extend(chars.next());
+                    }
+                    out.push_str(&ansi_c(&escape)?);
+                }
+                '%' => match chars.next()? {
+                    '%' => out.push('%'),
+                    conversion @ ('s' | 'b' | 'd' | 'i' | 'c') => {
+                        let arg = args.next().unwrap_or("");
+                        consumed = true;
+                        match conversion {
+                            's' => out.push_str(arg),
+                            'b' => out.push_str(&ansi_c(arg)?),
+                            'c' => out.extend(arg.chars().next()),
+                            _ => out.push_str(&arg.trim().parse::<i64>().ok()?.to_string()),
+                        }
+                    }
+                    _ => return None,
+                },
+                other => out.push(other),
+            }
+        }
+        if !consumed || args.peek().is_none() {
+            return Some(out);
+        }
+    }
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
@@ -637,16 +686,7 @@ pub(crate) fn printed(argv: &[String]) -> Option<String> {
         ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
             Some(rest.join(" "))
         }
-        ["printf", format, args @ ..] => {
-            let mut args = args.iter();
-            let mut parts = format.split("%s");
-            let mut out = parts.next().unwrap_or("").to_owned();
-            for part in parts {
-                out.push_str(args.next().copied().unwrap_or(""));
-                out.push_str(part);
-            }
-            (!out.contains('%') && !out.contains('\\')).then_some(out)
-        }
+        ["printf", format, args @ ..] if !format.starts_with('-') => printf(format, args),
         ["command", "-v", name] | ["which", name] | ["type", "-p" | "-P", name] => {
             Some((*name).to_owned())
         }

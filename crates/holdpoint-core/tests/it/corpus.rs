@@ -11,11 +11,23 @@ struct Case {
     cwd: Option<String>,
 }
 
-/// A file system with nothing in it but what a test puts there.
-struct NoScripts;
-impl Files for NoScripts {
-    fn read(&self, _path: &str) -> Option<String> {
-        None
+/// The agent's project as the corpus assumes it: a package with everyday scripts and a
+/// makefile with everyday targets, which `npm test` or `make` run. Nothing else can be
+/// read.
+struct Project;
+
+const PACKAGE: &str = r#"{"scripts": {"test": "vitest run", "build": "tsc -p .", "lint": "eslint .", "start": "node server.js", "dev": "vite"}}"#;
+const MAKEFILE: &str = "all: build\nbuild:\n\tcargo build --release\ntest:\n\tcargo test\nlint:\n\tcargo clippy\nclean:\n\trm -rf target\n";
+
+impl Files for Project {
+    fn read(&self, path: &str) -> Option<String> {
+        match path.strip_prefix("/home/dev/project/")? {
+            "package.json" | "frontend/package.json" | "web/package.json" => {
+                Some(PACKAGE.to_owned())
+            }
+            "Makefile" | "build/Makefile" => Some(MAKEFILE.to_owned()),
+            _ => None,
+        }
     }
 }
 
@@ -48,7 +60,7 @@ fn class(case: &Case) -> String {
             );
             ctx.home = Some("/home/dev".to_owned());
             ctx.holdpoint_home = Some("/home/dev/.holdpoint".to_owned());
-            shell::analyse(&case.input, &ctx, &NoScripts)
+            shell::analyse(&case.input, &ctx, &Project)
         }
         _ => sql::analyse(&case.input, sql::Dialect::Postgres),
     };

@@ -71,7 +71,15 @@ fn workspace_work() {
     check("echo done > build.log", "workspace");
     check("(cd /tmp && rm -rf scratch)", "workspace");
     check("sed -i 's/foo/bar/' src/main.rs", "workspace");
-    check("npm install && npm test", "workspace");
+    // The package's scripts are what `npm test` runs: read, they are workspace work;
+    // unread, what runs is not known.
+    let package = Scripts(&[(
+        "/home/dev/project/package.json",
+        r#"{"scripts": {"test": "jest", "postinstall": "echo installed"}}"#,
+    )]);
+    assert_eq!(class_with("npm install && npm test", &package), "workspace");
+    check("npm install && npm test", "change");
+    check("npm install --ignore-scripts", "workspace");
 }
 
 #[test]

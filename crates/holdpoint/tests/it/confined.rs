@@ -37,16 +37,44 @@ impl Drop for Precious {
     }
 }
 
-/// A project whose `npm test` writes `tested.txt` in the workspace, then deletes
-/// `precious`.
+/// A crate whose test writes `tested.txt` in the workspace, then deletes `precious`:
+/// code the project holds, which analysis does not see into.
 fn project(setup: &Setup, precious: &Precious) {
-    let script = format!(
-        "node -e \"require('fs').writeFileSync('tested.txt', 'ok'); require('fs').rmSync('{}')\"",
-        precious.0.display()
-    );
-    let package = json!({"name": "p", "version": "1.0.0", "scripts": {"test": script}});
-    std::fs::write(setup.work.join("package.json"), package.to_string()).unwrap();
+    std::fs::create_dir_all(setup.work.join("src")).unwrap();
+    std::fs::create_dir_all(setup.work.join(".tmp")).unwrap();
+    std::fs::write(
+        setup.work.join("Cargo.toml"),
+        "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        setup.work.join("src/lib.rs"),
+        format!(
+            "#[test]\nfn tidy() {{\n    std::fs::write(\"tested.txt\", \"ok\").unwrap();\n    std::fs::remove_file({:?}).unwrap();\n}}\n",
+            precious.0
+        ),
+    )
+    .unwrap();
 }
+
+/// The toolchain as the test process finds it, for commands run with the set-up's own
+/// `$HOME`; the build's files stay in the workspace.
+fn toolchain(setup: &Setup, command: &mut Command) {
+    let home = std::env::var("HOME").unwrap_or_default();
+    command
+        .env(
+            "CARGO_HOME",
+            std::env::var("CARGO_HOME").unwrap_or(format!("{home}/.cargo")),
+        )
+        .env(
+            "RUSTUP_HOME",
+            std::env::var("RUSTUP_HOME").unwrap_or(format!("{home}/.rustup")),
+        )
+        .env("CARGO_TARGET_DIR", setup.work.join("target"))
+        .env("TMPDIR", setup.work.join(".tmp"));
+}
+
+const TEST: &str = "cargo test --offline --quiet";
 
 fn claude_code(setup: &Setup, event: &str, command: &str, mode: &str) -> Value {
     json!({
@@ -62,6 +90,7 @@ fn shell(setup: &Setup, line: &str) -> std::process::Output {
     let mut command = Command::new("bash");
     command.args(["-c", line]);
     setup.environment(&mut command);
+    toolchain(setup, &mut command);
     command.output().unwrap()
 }
 
@@ -73,7 +102,7 @@ fn a_test_run_through_the_claude_code_hook_cannot_delete_outside_the_workspace()
 
     let (output, answer) = setup.hook(
         "claude-code",
-        &claude_code(&setup, "PreToolUse", "npm test", "default"),
+        &claude_code(&setup, "PreToolUse", TEST, "default"),
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let answer = answer.expect("an answer that replaces the command");
@@ -90,9 +119,9 @@ fn a_test_run_through_the_claude_code_hook_cannot_delete_outside_the_workspace()
     assert!(setup.work.join("tested.txt").exists(), "{}", stderr(&ran));
     assert!(precious.exists(), "{}", stderr(&ran));
     assert!(
-        stderr(&ran).contains("EACCES") || stderr(&ran).contains("permission denied"),
+        stdout(&ran).contains("Permission denied"),
         "{}",
-        stderr(&ran)
+        stdout(&ran)
     );
 
     // The outcome is recorded against the command decided, not the wrapper.
@@ -107,7 +136,7 @@ fn a_test_run_through_the_claude_code_hook_cannot_delete_outside_the_workspace()
         .filter(|r| r["kind"] == "proposed")
         .map(|r| r["body"]["input"].as_str().unwrap().to_owned())
         .collect::<Vec<_>>();
-    assert_eq!(proposed, ["npm test"], "{records:#?}");
+    assert_eq!(proposed, [TEST], "{records:#?}");
     let decided = records.iter().find(|r| r["kind"] == "decided").unwrap();
     let executed = records.iter().find(|r| r["kind"] == "executed").unwrap();
     assert_eq!(decided["digest"], executed["digest"]);
@@ -122,7 +151,7 @@ fn a_test_run_through_the_claude_code_hook_cannot_delete_outside_the_workspace()
     // either.
     let (_, answer) = setup.hook(
         "claude-code",
-        &claude_code(&setup, "PreToolUse", "npm test", "bypassPermissions"),
+        &claude_code(&setup, "PreToolUse", TEST, "bypassPermissions"),
     );
     assert_eq!(
         answer.unwrap()["hookSpecificOutput"]["permissionDecision"],
@@ -130,7 +159,7 @@ fn a_test_run_through_the_claude_code_hook_cannot_delete_outside_the_workspace()
     );
 
     // Without holdpoint the same test deletes the file: the payload is real.
-    let ran = shell(&setup, "npm test");
+    let ran = shell(&setup, TEST);
     assert!(ran.status.success(), "{}", stderr(&ran));
     assert!(!precious.exists());
 }
@@ -140,7 +169,9 @@ fn exec_runs_the_projects_code_in_the_sandbox_and_cursor_holds_it_as_a_change() 
     let setup = Setup::new("confined-exec");
     let precious = Precious::new("exec");
     project(&setup, &precious);
-    let output = setup.run(&["exec", "--", "npm", "test"], "");
+    let mut exec = setup.command(&["exec", "--", "cargo", "test", "--offline", "--quiet"]);
+    toolchain(&setup, &mut exec);
+    let output = exec.output().unwrap();
     assert!(
         setup.work.join("tested.txt").exists(),
         "{}",
@@ -153,7 +184,7 @@ fn exec_runs_the_projects_code_in_the_sandbox_and_cursor_holds_it_as_a_change() 
     // change it cannot confine: held in production.
     let cursor = json!({
         "hook_event_name": "beforeShellExecution", "conversation_id": "c1",
-        "generation_id": "g1", "workspace_roots": [setup.work], "command": "npm test",
+        "generation_id": "g1", "workspace_roots": [setup.work], "command": TEST,
         "cwd": setup.work,
     });
     let (output, answer) = setup.hook("cursor", &cursor);

