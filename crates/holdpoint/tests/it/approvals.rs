@@ -532,3 +532,33 @@ fn a_waiting_exec_that_is_refused_says_who_refused_it_and_why() {
     );
     assert!(!flag.exists());
 }
+
+#[test]
+fn an_approval_covers_the_manifest_the_human_saw_not_one_edited_after() {
+    // Regression: `kubectl delete -f ns.yaml` was approved, the manifest then edited to
+    // name the production namespace, and the retry was allowed.
+    let setup = Setup::new("approve-manifest");
+    setup.add_human("alice", None);
+    let manifest = setup.work.join("ns.yaml");
+    let staging = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: staging\n";
+    std::fs::write(&manifest, staging).unwrap();
+    let command = "kubectl delete -f ns.yaml";
+    let (decision, reason) = claude(&setup, "s1", command);
+    assert_eq!(decision, "deny", "{reason}");
+    let id = request_id(&reason);
+    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    assert_eq!(code, Some(0), "{text}");
+
+    std::fs::write(&manifest, staging.replace("staging", "production")).unwrap();
+    let (decision, reason) = claude(&setup, "s1", command);
+    assert_eq!(
+        decision, "deny",
+        "the edited manifest was let through: {reason}"
+    );
+    assert_ne!(request_id(&reason), id);
+
+    // The manifest as approved is still covered, once.
+    std::fs::write(&manifest, staging).unwrap();
+    let (decision, reason) = claude(&setup, "s1", command);
+    assert_eq!(decision, "allow", "{reason}");
+}
