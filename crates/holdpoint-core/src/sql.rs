@@ -40,6 +40,9 @@ const DESTROYING_FUNCTIONS: &[&str] = &[
     "pg_drop_replication_slot",
     "lo_unlink",
     "pg_file_unlink",
+    "pg_file_write",
+    "pg_file_rename",
+    "lo_export",
     "pg_replication_origin_drop",
     "pg_stat_reset",
     "pg_stat_reset_shared",
@@ -64,7 +67,6 @@ const CHANGING_FUNCTIONS: &[&str] = &[
     "pg_switch_wal",
     "pg_create_restore_point",
     "lo_import",
-    "lo_export",
     "lo_create",
     "lo_from_bytea",
     "lo_put",
@@ -533,12 +535,34 @@ fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysi
                 // Effects since the start of an open transaction, so that a ROLLBACK can
                 // take back what it undoes.
                 let mut transaction: Option<usize> = None;
+                // Savepoints of the open transaction, by name, with the effects before them.
+                let mut savepoints: Vec<(String, usize)> = Vec::new();
                 for statement in &statements {
                     match statement {
                         Statement::StartTransaction { .. } => {
-                            transaction = Some(analyser.effects.len())
+                            transaction = Some(analyser.effects.len());
+                            savepoints.clear();
                         }
-                        Statement::Commit { .. } => transaction = None,
+                        Statement::Commit { .. } => {
+                            transaction = None;
+                            savepoints.clear();
+                        }
+                        Statement::Savepoint { name } if transaction.is_some() => {
+                            savepoints.push((name.to_string(), analyser.effects.len()));
+                        }
+                        // `ROLLBACK TO SAVEPOINT s` undoes what came after `SAVEPOINT s`.
+                        Statement::Rollback {
+                            savepoint: Some(name),
+                            ..
+                        } if dialect != Dialect::MySql => {
+                            let name = name.to_string();
+                            if let Some(at) = savepoints.iter().rposition(|(n, _)| *n == name) {
+                                if let Some((_, start)) = savepoints.get(at) {
+                                    analyser.roll_back(*start);
+                                }
+                                savepoints.truncate(at + 1);
+                            }
+                        }
                         // MySQL commits DDL on the spot, so only PostgreSQL and SQLite
                         // rollbacks are taken to undo.
                         Statement::Rollback {
@@ -857,11 +881,36 @@ impl StatementAnalyser {
                 self.prepared
                     .insert(name.value.to_ascii_lowercase(), effects);
             }
-            Statement::Execute { name, .. } => {
+            Statement::Execute {
+                name, parameters, ..
+            } => {
                 let key = name
                     .as_ref()
                     .map(|n| n.to_string().to_ascii_lowercase())
                     .unwrap_or_default();
+                // SQL Server's `EXEC sp_executesql N'…'` runs the SQL in its string.
+                let dynamic = parameters.first().and_then(|p| match p {
+                    Expr::Value(value) => string_value(&value.value).map(str::to_owned),
+                    _ => None,
+                });
+                if key.ends_with("sp_executesql") {
+                    match dynamic {
+                        Some(text) => {
+                            let (analysis, ran_out) =
+                                analyse_within(&text, Dialect::Postgres, self.nesting);
+                            if let Some(reason) = ran_out {
+                                self.exhausted.get_or_insert(reason);
+                            }
+                            analysis.effects.into_iter().for_each(|e| self.push(e));
+                        }
+                        None => self.push(Effect::opaque(
+                            &key,
+                            Risk::Change,
+                            format!("{context}runs SQL built at run time (`sp_executesql`)"),
+                        )),
+                    }
+                    return;
+                }
                 match self.prepared.get(&key).cloned() {
                     Some(effects) => effects.into_iter().for_each(|e| self.push(e)),
                     None => {
@@ -886,6 +935,17 @@ impl StatementAnalyser {
                         "{context}calls procedure `{name}`, whose effects holdpoint cannot see"
                     ),
                 ));
+            }
+            Statement::CreateTable(create) if create.or_replace => {
+                let table = name_of(&create.name);
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Destroy,
+                    Scope::All,
+                    format!("{context}replaces table `{table}` and every row it had (CREATE OR REPLACE TABLE)"),
+                );
             }
             Statement::CreateFunction(_)
             | Statement::CreateProcedure { .. }
@@ -1027,6 +1087,26 @@ impl StatementAnalyser {
                     format!("{context}{what} only reads or controls this session"),
                 );
             }
+            // MySQL's `RESET MASTER` (and `RESET REPLICA`, `RESET SLAVE`) delete the binary
+            // logs and replication state.
+            other
+                if matches!(
+                    first_keyword(other).to_ascii_uppercase().as_str(),
+                    "RESET MASTER" | "RESET REPLICA" | "RESET SLAVE" | "RESET BINARY"
+                ) =>
+            {
+                let what = first_keyword(other);
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Database,
+                    &what,
+                    Risk::Destroy,
+                    Scope::All,
+                    format!(
+                        "{context}deletes the server's binary logs or replication state ({what})"
+                    ),
+                );
+            }
             other => {
                 let what = first_keyword_rest(other);
                 let object = if what.to_ascii_uppercase().contains("TABLE") {
@@ -1049,6 +1129,17 @@ impl StatementAnalyser {
     /// An INSERT, UPDATE, DELETE or MERGE, with its reach.
     fn dml(&mut self, statement: &Statement, context: &str) {
         match statement {
+            Statement::Insert(insert) if insert.overwrite => {
+                let table = insert.table.to_string();
+                self.add(
+                    Verb::Delete,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Destroy,
+                    Scope::All,
+                    format!("{context}replaces every row of table `{table}` (INSERT OVERWRITE)"),
+                );
+            }
             Statement::Insert(insert) => {
                 let table = insert.table.to_string();
                 self.add(
@@ -1273,7 +1364,89 @@ impl StatementAnalyser {
             ControlFlow::<()>::Continue(())
         });
         // SQL handed to a function as text (`cron.schedule(…, 'DELETE FROM events')`,
-        // `dblink_exec(…)`) runs somewhere, now or later.
+        // `dblink(…, 'DELETE …')`) runs somewhere, now or later: analysed as SQL.
+        let mut handed: Vec<(String, String)> = Vec::new();
+        let _ = visit_expressions(statement, |expr| {
+            if let Expr::Function(function) = expr
+                && let sqlparser::ast::FunctionArguments::List(list) = &function.args
+            {
+                let name = function
+                    .name
+                    .0
+                    .last()
+                    .map(|part| part.to_string().trim_matches('"').to_ascii_lowercase())
+                    .unwrap_or_default();
+                for arg in &list.args {
+                    let (sqlparser::ast::FunctionArg::Unnamed(
+                        sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
+                    )
+                    | sqlparser::ast::FunctionArg::Named {
+                        arg: sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
+                        ..
+                    }) = arg
+                    else {
+                        continue;
+                    };
+                    if let Some(text) = string_value(&value.value)
+                        && looks_like_sql(text)
+                    {
+                        handed.push((name.clone(), text.to_owned()));
+                    }
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        // Functions in FROM (`dblink(…) AS t(…)`) are table factors, not expressions.
+        struct TableFunctions(Vec<(String, String)>);
+        impl sqlparser::ast::Visitor for TableFunctions {
+            type Break = ();
+            fn pre_visit_table_factor(
+                &mut self,
+                factor: &sqlparser::ast::TableFactor,
+            ) -> ControlFlow<()> {
+                let call = match factor {
+                    sqlparser::ast::TableFactor::Function { name, args, .. } => Some((name, args)),
+                    sqlparser::ast::TableFactor::Table {
+                        name,
+                        args: Some(args),
+                        ..
+                    } => Some((name, &args.args)),
+                    _ => None,
+                };
+                if let Some((name, args)) = call {
+                    let name = name
+                        .0
+                        .last()
+                        .map(|part| part.to_string().trim_matches('"').to_ascii_lowercase())
+                        .unwrap_or_default();
+                    for arg in args {
+                        if let sqlparser::ast::FunctionArg::Unnamed(
+                            sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
+                        ) = arg
+                            && let Some(text) = string_value(&value.value)
+                            && looks_like_sql(text)
+                        {
+                            self.0.push((name.clone(), text.to_owned()));
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let mut factors = TableFunctions(Vec::new());
+        let _ = sqlparser::ast::Visit::visit(statement, &mut factors);
+        handed.extend(factors.0);
+        for (name, text) in handed {
+            let (analysis, ran_out) = analyse_within(&text, Dialect::Postgres, self.nesting);
+            if let Some(reason) = ran_out {
+                self.exhausted.get_or_insert(reason);
+            }
+            for mut effect in analysis.effects {
+                effect.summary =
+                    format!("{context}passes SQL to `{name}`, which {}", effect.summary);
+                self.push(effect);
+            }
+        }
         for (name, text) in unknown_texts {
             if mentions_destruction(&text) && !DESTROYING_FUNCTIONS.contains(&name.as_str()) {
                 self.add(
@@ -1502,6 +1675,55 @@ fn constant(expr: &Expr) -> Option<Constant> {
     }
 }
 
+/// The text of a string literal.
+fn string_value(value: &Value) -> Option<&str> {
+    match value {
+        Value::SingleQuotedString(text)
+        | Value::EscapedStringLiteral(text)
+        | Value::NationalStringLiteral(text)
+        | Value::DoubleQuotedString(text) => Some(text),
+        Value::DollarQuotedString(quoted) => Some(&quoted.value),
+        _ => None,
+    }
+}
+
+/// Whether text handed to a function reads as a SQL statement.
+fn looks_like_sql(text: &str) -> bool {
+    let first = text
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "DELETE"
+            | "UPDATE"
+            | "INSERT"
+            | "DROP"
+            | "TRUNCATE"
+            | "ALTER"
+            | "CREATE"
+            | "GRANT"
+            | "REVOKE"
+            | "COPY"
+            | "DO"
+            | "CALL"
+            | "VACUUM"
+            | "MERGE"
+            | "REPLACE"
+            | "EXECUTE"
+            | "WITH"
+            | "SELECT"
+            | "SET"
+            | "RESET"
+            | "REINDEX"
+            | "CLUSTER"
+            | "COMMENT"
+            | "SECURITY"
+    )
+}
+
 /// Whether a predicate is always true or always false, where that can be told without
 /// data: `1=1`, `true`, `'a'='a'`, `id = id`, `NOT false`, `x = 5 OR 1 = 1`.
 fn truth(expr: &Expr) -> Option<bool> {
@@ -1517,6 +1739,32 @@ fn truth(expr: &Expr) -> Option<bool> {
             expr,
         } => truth(expr).map(|b| !b),
         Expr::IsTrue(inner) => truth(inner),
+        // `coalesce(NULL, true)`: the first argument that is not NULL.
+        Expr::Function(function)
+            if function.name.0.last().is_some_and(|n| {
+                matches!(
+                    n.to_string().to_ascii_lowercase().as_str(),
+                    "coalesce" | "ifnull" | "nvl"
+                )
+            }) =>
+        {
+            let sqlparser::ast::FunctionArguments::List(list) = &function.args else {
+                return None;
+            };
+            for arg in &list.args {
+                let sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(
+                    expr,
+                )) = arg
+                else {
+                    return None;
+                };
+                match expr {
+                    Expr::Value(v) if matches!(v.value, Value::Null) => continue,
+                    other => return truth(other),
+                }
+            }
+            None
+        }
         Expr::IsNotFalse(inner) => truth(inner),
         Expr::IsFalse(inner) => truth(inner).map(|b| !b),
         // A column, or a comparison, that is not NULL: true of every row but those with
@@ -1616,11 +1864,16 @@ fn truth(expr: &Expr) -> Option<bool> {
             Some(values?.contains(&value) != *negated)
         }
         Expr::Exists { subquery, negated } => {
-            // An uncorrelated EXISTS over a whole table holds for every row.
+            // An uncorrelated EXISTS over a whole table holds for every row; one over no
+            // table (`EXISTS (SELECT 1)`) always has its row.
             let SetExpr::Select(select) = subquery.body.as_ref() else {
                 return None;
             };
-            (select.selection.is_none() && !select.from.is_empty()).then_some(!negated)
+            select
+                .selection
+                .as_ref()
+                .is_none_or(|w| truth(w) == Some(true))
+                .then_some(!negated)
         }
         _ => None,
     }
@@ -1782,6 +2035,25 @@ fn fallback(sql: &str, error: &str, nesting: Nesting) -> (Analysis, Option<Strin
         };
         let second = keywords.get(1).map(|(k, _)| *k);
         let text = shown(&statement);
+        // SQL Server's `EXEC sp_executesql N'…'` runs the SQL in its string.
+        if keywords
+            .first()
+            .is_some_and(|(_, w)| w == "EXEC" || w == "EXECUTE")
+            && keywords
+                .get(1)
+                .is_some_and(|(_, w)| w.eq_ignore_ascii_case("SP_EXECUTESQL"))
+            && let Some(inner) = statement.iter().find_map(|t| match t {
+                Token::NationalStringLiteral(s) | Token::SingleQuotedString(s) => Some(s.clone()),
+                _ => None,
+            })
+        {
+            let (analysis, ran_out) = analyse_within(&inner, Dialect::Postgres, nesting);
+            if let Some(reason) = ran_out {
+                exhausted.get_or_insert(reason);
+            }
+            effects.extend(analysis.effects);
+            continue;
+        }
         // `COPY … PROGRAM` with a string the parser does not take there (a dollar-quoted
         // one, which PostgreSQL accepts) still runs that program.
         if let Some(command) = program(&statement) {
@@ -1855,6 +2127,28 @@ fn fallback(sql: &str, error: &str, nesting: Nesting) -> (Analysis, Option<Strin
                 "ALTER SYSTEM",
                 Risk::Change,
                 "changes the server's configuration (ALTER SYSTEM)",
+            ),
+            // MySQL's `RESET MASTER` and `PURGE BINARY LOGS` delete the binary logs.
+            (Keyword::RESET, _)
+                if keywords
+                    .get(1)
+                    .is_some_and(|(_, w)| matches!(w.as_str(), "MASTER" | "BINARY"))
+                    || keywords.get(1).is_some_and(|(_, w)| w == "REPLICA") =>
+            {
+                Effect::new(
+                    Verb::Delete,
+                    ObjectKind::Database,
+                    &text,
+                    Risk::Destroy,
+                    format!("deletes the server's binary logs or replication state (`{text}`)"),
+                )
+            }
+            (Keyword::PURGE, _) => Effect::new(
+                Verb::Delete,
+                ObjectKind::Database,
+                &text,
+                Risk::Destroy,
+                format!("purges database objects or logs (`{text}`)"),
             ),
             (Keyword::DROP | Keyword::TRUNCATE, _) => Effect::new(
                 Verb::Delete,
