@@ -86,6 +86,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         agent: args.agent.clone(),
         session: args.session.clone(),
         content: Vec::new(),
+        home: None,
     };
     let mut verdict = enforcer.propose(&request)?;
     if verdict.outcome == Outcome::Ask && !args.no_wait {

@@ -325,6 +325,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
             agent: agent.name().to_owned(),
             session,
             content,
+            home: None,
         },
         outcome,
     })

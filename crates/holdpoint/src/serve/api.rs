@@ -315,6 +315,11 @@ pub struct ActionRequest {
     /// Content hashes that belong to the action (e.g. of the text a file tool writes).
     #[serde(default)]
     content: Vec<String>,
+    /// The agent's home directory, which `~` stands for in its commands [default: the
+    /// server's].
+    #[serde(default)]
+    #[schema(example = "/home/dev")]
+    home: Option<String>,
 }
 
 impl ActionRequest {
@@ -336,6 +341,9 @@ impl ActionRequest {
         {
             return Err(ApiError::bad_request("workspace must be an absolute path"));
         }
+        if self.home.as_deref().is_some_and(|h| !h.starts_with('/')) {
+            return Err(ApiError::bad_request("home must be an absolute path"));
+        }
         Ok(Proposal {
             surface,
             input: self.input,
@@ -344,6 +352,7 @@ impl ActionRequest {
             agent: agent.to_owned(),
             session: self.session,
             content: self.content,
+            home: self.home,
         })
     }
 }
