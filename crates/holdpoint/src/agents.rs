@@ -55,11 +55,7 @@ pub(crate) fn run(command: &AgentCommand) -> Result<u8, Failure> {
         AgentCommand::Add { name, by, write } => {
             valid_name(name)?;
             let admin = authenticate_admin(&store, by.as_deref(), "add an agent")?;
-            let mut secret = [0u8; 32];
-            getrandom::fill(&mut secret)
-                .map_err(|e| Failure::internal(format!("no randomness for a credential: {e}")))?;
-            let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-            let (token, identity) = crate::serve::new_agent(name, secret)?;
+            let (token, identity) = crate::serve::new_agent(name, new_secret()?)?;
             if let Some(path) = write {
                 let mut file = std::fs::OpenOptions::new()
                     .write(true)
@@ -97,4 +93,12 @@ pub(crate) fn run(command: &AgentCommand) -> Result<u8, Failure> {
         }
     }
     Ok(exit::ALLOW)
+}
+
+/// A new agent secret: 32 random bytes, in hex.
+pub(crate) fn new_secret() -> Result<String, Failure> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| Failure::internal(format!("no randomness for a credential: {e}")))?;
+    Ok(secret.iter().map(|b| format!("{b:02x}")).collect())
 }

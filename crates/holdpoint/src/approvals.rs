@@ -1,12 +1,19 @@
 //! `holdpoint approvals`: list, show, approve and refuse held actions. Answering needs a
 //! human's secret typed at a terminal.
+//!
+//! Where `holdpoint.toml` names a server (`[server] url`), the command asks it, and the
+//! secret is checked there: in the system layout (`holdpoint setup --system`) the store
+//! belongs to holdpoint's own OS user, which no one else can read or write.
 
 use clap::{Args, Subcommand, ValueEnum};
 use holdpoint_ledger::{ApprovalRequest, ApprovalState, Vote, VoteKind};
 use holdpoint_store::Store as _;
+use serde_json::json;
 
-use crate::home::{Home, now_ms, os_user};
-use crate::humans::{authenticate, read_line, require_terminal, store_failure};
+use crate::enforcer::{Server, ServerError};
+use crate::home::{Config, Home, ServerUrl, now_ms, os_user};
+use crate::humans::{authenticate, read_line, read_secret, require_terminal, store_failure};
+use crate::serve::api::{ApprovalView, SignInResponse};
 use crate::time::{ago, datetime, remaining};
 use crate::{Failure, exit};
 
@@ -59,7 +66,12 @@ pub(crate) enum ApprovalsCommand {
 }
 
 pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
-    let store = Home::locate().open_store()?;
+    let home = Home::locate();
+    let config = home.load_config()?;
+    if let Some(url) = config.server.url.clone() {
+        return remote(command, url, &config);
+    }
+    let store = home.open_store()?;
     let now = now_ms();
     match command {
         ApprovalsCommand::List(ListArgs { all, format }) => {
@@ -71,38 +83,14 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 .collect();
             match format {
                 Format::Json => print_json(&requests)?,
-                Format::Text if requests.is_empty() => {
-                    println!(
-                        "{}",
-                        if *all {
-                            "no approval requests"
-                        } else {
-                            "no pending approval requests"
-                        }
-                    );
-                }
-                Format::Text => {
-                    println!(
-                        "{:<13} {:<9} {:<8} {:<12} {:<13} {:<10} ACTION",
-                        "ID", "STATE", "RISK", "ENV", "AGENT", "EXPIRES"
-                    );
-                    for r in &requests {
-                        println!(
-                            "{:<13} {:<9} {:<8} {:<12} {:<13} {:<10} {}",
-                            r.id,
-                            r.state.as_str(),
-                            r.risk,
-                            action_field(r, "environment"),
-                            one_line(&r.agent, 13),
-                            if r.state == ApprovalState::Pending {
-                                remaining(r.expires_ms - now)
-                            } else {
-                                "-".to_owned()
-                            },
-                            one_line(&action_field(r, "input"), 60),
-                        );
-                    }
-                }
+                Format::Text => print_list(
+                    &requests
+                        .iter()
+                        .map(|r| stored_view(r, now))
+                        .collect::<Vec<_>>(),
+                    *all,
+                    now,
+                ),
             }
         }
         ApprovalsCommand::Show { id, format } => {
@@ -113,7 +101,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 .ok_or_else(|| no_request(id))?;
             match format {
                 Format::Json => print_json(&request)?,
-                Format::Text => print_request(&request, now),
+                Format::Text => print_request(&stored_view(&request, now), now),
             }
         }
         ApprovalsCommand::Approve { id, human, reason } => {
@@ -122,7 +110,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 .approval(id)
                 .map_err(store_failure)?
                 .ok_or_else(|| no_request(id))?;
-            print_request(&request, now);
+            print_request(&stored_view(&request, now), now);
             println!();
             let name = authenticate(&store, human.as_deref(), "approve")?;
             let confirmed = match &request.confirm_target {
@@ -141,17 +129,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
             let request = store
                 .answer(id, vote, confirmed.as_deref(), os_user())
                 .map_err(store_failure)?;
-            match request.state {
-                ApprovalState::Approved => println!(
-                    "approved {id} as {name}: the agent may now retry exactly this action, once, within {}",
-                    remaining(request.expires_ms - now_ms())
-                ),
-                _ => println!(
-                    "recorded {name}'s approval of {id}: {} of {} distinct humans so far",
-                    request.approvals(),
-                    request.quorum
-                ),
-            }
+            print_approved(id, &name, &ApprovalView::from_request(&request, now_ms()));
         }
         ApprovalsCommand::Deny { id, reason, human } => {
             if reason.trim().is_empty() {
@@ -176,6 +154,169 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
         }
     }
     Ok(exit::ALLOW)
+}
+
+/// The request as the store holds it, for printing: its state as stored.
+fn stored_view(request: &ApprovalRequest, now: i64) -> ApprovalView {
+    let mut view = ApprovalView::from_request(request, now);
+    view.state = request.state.as_str().to_owned();
+    view
+}
+
+fn print_approved(id: &str, name: &str, request: &ApprovalView) {
+    if request.state == ApprovalState::Approved.as_str() {
+        println!(
+            "approved {id} as {name}: the agent may now retry exactly this action, once, within {}",
+            remaining(request.expires_ms - now_ms())
+        );
+    } else {
+        println!(
+            "recorded {name}'s approval of {id}: {} of {} distinct humans so far",
+            request.approvals, request.quorum
+        );
+    }
+}
+
+/// `holdpoint approvals` against the server `[server] url` names. Listing and showing
+/// use the agent credential when one is configured (an agent sees its own requests);
+/// otherwise, and always to answer, a human signs in with the secret typed at the
+/// terminal, which the server checks.
+fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result<u8, Failure> {
+    let server = Server::new(url);
+    let agent_token = || {
+        let configured = config.server.token_file.is_some()
+            || std::env::var("HOLDPOINT_TOKEN").is_ok_and(|t| !t.trim().is_empty());
+        configured
+            .then(|| crate::enforcer::token(config, &server.url))
+            .transpose()
+    };
+    let answer = |e: ServerError, id: &str| match e {
+        ServerError::Refused { status: 404, .. } => no_request(id),
+        ServerError::Refused {
+            status: 400 | 403 | 409 | 422,
+            message,
+        } => Failure::usage(format!("{message}; nothing was done")),
+        other => server.failure(other),
+    };
+    match command {
+        ApprovalsCommand::List(ListArgs { all, format }) => {
+            let token = match agent_token()? {
+                Some(token) => token,
+                None => sign_in(&server, None, "list approval requests")?.1,
+            };
+            let path = if *all {
+                "/api/v1/approvals"
+            } else {
+                "/api/v1/approvals?state=pending"
+            };
+            let requests: Vec<ApprovalView> = server
+                .call::<(), _>(Some(&token), "GET", path, None)
+                .map_err(|e| server.failure(e))?;
+            match format {
+                Format::Json => print_json(&requests)?,
+                Format::Text => print_list(&requests, *all, now_ms()),
+            }
+        }
+        ApprovalsCommand::Show { id, format } => {
+            let token = match agent_token()? {
+                Some(token) => token,
+                None => sign_in(&server, None, "see approval requests")?.1,
+            };
+            let request: ApprovalView = server
+                .call::<(), _>(Some(&token), "GET", &approval_path(id, ""), None)
+                .map_err(|e| answer(e, id))?;
+            match format {
+                Format::Json => print_json(&request)?,
+                Format::Text => print_request(&request, now_ms()),
+            }
+        }
+        ApprovalsCommand::Approve { id, human, reason } => {
+            let (name, token) = sign_in(&server, human.as_deref(), "approve")?;
+            let request: ApprovalView = server
+                .call::<(), _>(Some(&token), "GET", &approval_path(id, ""), None)
+                .map_err(|e| answer(e, id))?;
+            print_request(&request, now_ms());
+            println!();
+            let confirm = match &request.confirm_target {
+                Some(target) => Some(read_line(&format!(
+                    "this destroys something in {}: type the target name `{target}` to confirm: ",
+                    request.environment
+                ))?),
+                None => None,
+            };
+            let request: ApprovalView = server
+                .call(
+                    Some(&token),
+                    "POST",
+                    &approval_path(id, "/approve"),
+                    Some(&json!({ "reason": reason, "confirm": confirm })),
+                )
+                .map_err(|e| answer(e, id))?;
+            print_approved(id, &name, &request);
+        }
+        ApprovalsCommand::Deny { id, reason, human } => {
+            if reason.trim().is_empty() {
+                return Err(Failure::usage(
+                    "give a reason with --reason: the agent is told it",
+                ));
+            }
+            let (name, token) = sign_in(&server, human.as_deref(), "refuse")?;
+            let _: ApprovalView = server
+                .call(
+                    Some(&token),
+                    "POST",
+                    &approval_path(id, "/deny"),
+                    Some(&json!({ "reason": reason })),
+                )
+                .map_err(|e| answer(e, id))?;
+            println!("refused {id} as {name}");
+        }
+    }
+    Ok(exit::ALLOW)
+}
+
+/// The API path of request `id`, followed by `tail`; an id that is not one is refused
+/// here rather than sent.
+fn approval_path(id: &str, tail: &str) -> String {
+    let plain = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain && !id.is_empty() {
+        format!("/api/v1/approvals/{id}{tail}")
+    } else {
+        format!("/api/v1/approvals/-{tail}")
+    }
+}
+
+/// Signs a human in to the server: `--as NAME`, else the OS user's name, with the
+/// secret typed at the terminal. Returns the name and the sign-in token.
+fn sign_in(server: &Server, name: Option<&str>, what: &str) -> Result<(String, String), Failure> {
+    require_terminal(what)?;
+    let name = match name.map(str::to_owned).or_else(os_user) {
+        Some(name) => name,
+        None => {
+            return Err(Failure::usage("say which human you are with `--as NAME`"));
+        }
+    };
+    let secret = read_secret(&format!("secret for {name}: "))?;
+    let signed: SignInResponse = server
+        .call(
+            None,
+            "POST",
+            "/api/v1/sign-in",
+            Some(&json!({ "name": name, "secret": secret })),
+        )
+        .map_err(|e| match e {
+            ServerError::Refused { status: 401, .. } => Failure::usage(format!(
+                "wrong secret for `{name}`, or no human of that name (say which human you are with `--as NAME`); nothing was done"
+            )),
+            ServerError::Refused {
+                status: 429,
+                message,
+            } => Failure::usage(message),
+            other => server.failure(other),
+        })?;
+    Ok((signed.human, signed.token))
 }
 
 fn no_request(id: &str) -> Failure {
@@ -229,21 +370,47 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-fn print_request(r: &ApprovalRequest, now: i64) {
-    println!("request   {} ({})", r.id, r.state);
-    println!(
-        "action    {} in {}",
-        action_field(r, "surface"),
-        printable(&action_field(r, "cwd"))
-    );
-    for line in printable(&action_field(r, "input")).lines() {
-        println!("          | {line}");
+fn print_list(requests: &[ApprovalView], all: bool, now: i64) {
+    if requests.is_empty() {
+        println!(
+            "{}",
+            if all {
+                "no approval requests"
+            } else {
+                "no pending approval requests"
+            }
+        );
+        return;
     }
     println!(
-        "target    {} ({})",
-        action_field(r, "target"),
-        action_field(r, "environment")
+        "{:<13} {:<9} {:<8} {:<12} {:<13} {:<10} ACTION",
+        "ID", "STATE", "RISK", "ENV", "AGENT", "EXPIRES"
     );
+    for r in requests {
+        println!(
+            "{:<13} {:<9} {:<8} {:<12} {:<13} {:<10} {}",
+            r.id,
+            r.state,
+            r.risk,
+            r.environment,
+            one_line(&r.agent, 13),
+            if r.state == ApprovalState::Pending.as_str() {
+                remaining(r.expires_ms - now)
+            } else {
+                "-".to_owned()
+            },
+            one_line(&r.input, 60),
+        );
+    }
+}
+
+fn print_request(r: &ApprovalView, now: i64) {
+    println!("request   {} ({})", r.id, r.state);
+    println!("action    {} in {}", r.surface, printable(&r.cwd));
+    for line in printable(&r.input).lines() {
+        println!("          | {line}");
+    }
+    println!("target    {} ({})", r.target, r.environment);
     println!("risk      {}", r.risk);
     if !r.effects.is_empty() {
         println!("effects");
@@ -269,12 +436,12 @@ fn print_request(r: &ApprovalRequest, now: i64) {
         datetime(r.created_ms),
         ago(now - r.created_ms)
     );
-    if r.state == ApprovalState::Pending {
+    if r.state == ApprovalState::Pending.as_str() {
         println!("expires   in {}", remaining(r.expires_ms - now));
     }
     println!(
         "quorum    {} of {} distinct humans{}",
-        r.approvals(),
+        r.approvals,
         r.quorum,
         if r.confirm_target.is_some() {
             "; each types the target's name to confirm"
@@ -285,9 +452,10 @@ fn print_request(r: &ApprovalRequest, now: i64) {
     for vote in &r.votes {
         println!(
             "  {} {} at {}{}",
-            match vote.kind {
-                VoteKind::Approve => "approved by",
-                VoteKind::Refuse => "refused by",
+            if vote.answer == "approve" {
+                "approved by"
+            } else {
+                "refused by"
             },
             printable(&vote.human),
             datetime(vote.at_ms),

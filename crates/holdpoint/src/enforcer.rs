@@ -37,10 +37,96 @@ pub(crate) enum Enforcer {
 }
 
 pub(crate) struct Remote {
-    url: ServerUrl,
-    peer: Peer,
+    server: Server,
     token: String,
     pub config: Config,
+}
+
+/// A `holdpoint serve` to ask, over its Unix socket or HTTP.
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    pub url: ServerUrl,
+    peer: Peer,
+}
+
+/// Why a server did not give the answer asked for.
+#[derive(Debug)]
+pub(crate) enum ServerError {
+    /// It could not be reached, or did not answer in time.
+    Unreachable(String),
+    /// It answered with this status and this error message.
+    Refused { status: u16, message: String },
+    /// It answered 200 with a body this holdpoint cannot read.
+    Unreadable(String),
+}
+
+impl Server {
+    pub fn new(url: ServerUrl) -> Self {
+        Server {
+            peer: Peer::from(&url),
+            url,
+        }
+    }
+
+    /// One request, with `token` as the bearer credential when given; the JSON answer.
+    pub fn call<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ServerError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ServerError::Unreadable(e.to_string()))?;
+        let authorization = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ];
+        if let Some(value) = &authorization {
+            headers.push(("Authorization", value.as_str()));
+        }
+        let response = client::send(
+            &self.peer,
+            method,
+            path,
+            &headers,
+            body.as_deref(),
+            CLIENT_TIMEOUT + Duration::from_secs(if method == "GET" { 5 } else { 0 }),
+        )
+        .map_err(ServerError::Unreachable)?;
+        if response.status != 200 {
+            let message = serde_json::from_slice::<serde_json::Value>(&response.body)
+                .ok()
+                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| String::from_utf8_lossy(&response.body).into_owned());
+            return Err(ServerError::Refused {
+                status: response.status,
+                message,
+            });
+        }
+        serde_json::from_slice(&response.body).map_err(|e| ServerError::Unreadable(e.to_string()))
+    }
+
+    /// The failure to report for `error`, in the words every client uses.
+    pub fn failure(&self, error: ServerError) -> Failure {
+        match error {
+            ServerError::Unreachable(e) => Failure::internal(format!(
+                "holdpoint serve at {} cannot be reached ({e}); start it with `holdpoint serve`, or remove [server] url from holdpoint.toml",
+                self.url
+            )),
+            ServerError::Refused { status, message } => Failure::internal(format!(
+                "holdpoint serve at {} answered {status}: {message}",
+                self.url
+            )),
+            ServerError::Unreadable(e) => Failure::internal(format!(
+                "holdpoint serve at {} sent an answer this holdpoint cannot read: {e}",
+                self.url
+            )),
+        }
+    }
 }
 
 impl Enforcer {
@@ -58,8 +144,7 @@ impl Enforcer {
         }
         let token = token(&config, &url)?;
         Ok(Enforcer::Remote(Box::new(Remote {
-            peer: Peer::from(&url),
-            url,
+            server: Server::new(url),
             token,
             config,
         })))
@@ -161,50 +246,14 @@ impl Remote {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, Failure> {
-        let body = body
-            .map(serde_json::to_vec)
-            .transpose()
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let authorization = format!("Bearer {}", self.token);
-        let response = client::send(
-            &self.peer,
-            method,
-            path,
-            &[
-                ("Authorization", authorization.as_str()),
-                ("Content-Type", "application/json"),
-                ("Accept", "application/json"),
-            ],
-            body.as_deref(),
-            CLIENT_TIMEOUT + Duration::from_secs(if method == "GET" { 5 } else { 0 }),
-        )
-        .map_err(|e| {
-            Failure::internal(format!(
-                "holdpoint serve at {} cannot be reached ({e}); start it with `holdpoint serve`, or remove [server] url from holdpoint.toml",
-                self.url
-            ))
-        })?;
-        if response.status != 200 {
-            let error = serde_json::from_slice::<serde_json::Value>(&response.body)
-                .ok()
-                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&response.body).into_owned());
-            return Err(Failure::internal(format!(
-                "holdpoint serve at {} answered {}: {error}",
-                self.url, response.status
-            )));
-        }
-        serde_json::from_slice(&response.body).map_err(|e| {
-            Failure::internal(format!(
-                "holdpoint serve at {} sent an answer this holdpoint cannot read: {e}",
-                self.url
-            ))
-        })
+        self.server
+            .call(Some(&self.token), method, path, body)
+            .map_err(|e| self.server.failure(e))
     }
 }
 
 /// The agent credential: `$HOLDPOINT_TOKEN`, else the file `[server] token_file` names.
-fn token(config: &Config, url: &ServerUrl) -> Result<String, Failure> {
+pub(crate) fn token(config: &Config, url: &ServerUrl) -> Result<String, Failure> {
     if let Ok(token) = std::env::var("HOLDPOINT_TOKEN")
         && !token.trim().is_empty()
     {
@@ -242,6 +291,9 @@ struct ActionBody<'a> {
     content: &'a [String],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     confined: bool,
+    /// What `~` stands for here: the server may run as another user, with another home.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    home: Option<String>,
 }
 
 impl<'a> From<&'a Request> for ActionBody<'a> {
@@ -254,6 +306,10 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
             session: r.session.as_deref(),
             content: &r.content,
             confined: r.confined,
+            home: r
+                .home
+                .clone()
+                .or_else(|| std::env::var("HOME").ok().filter(|h| h.starts_with('/'))),
         }
     }
 }

@@ -89,6 +89,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         // The project's own code (tests, builds) runs inside the sandbox, where the
         // kernel can confine it.
         confined: crate::sandbox::available().is_ok(),
+        home: None,
     };
     let mut verdict = enforcer.propose(&request)?;
     if verdict.outcome == Outcome::Ask && !args.no_wait {

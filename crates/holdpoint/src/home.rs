@@ -116,8 +116,31 @@ impl Home {
             .map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))
     }
 
+    /// Refuses when root would open a home that belongs to another user (the system
+    /// home of `holdpoint setup --system`): SQLite would create its log files as root,
+    /// and the server, running as the home's owner, could no longer write the store.
+    pub fn check_owner(&self) -> Result<(), Failure> {
+        use std::os::unix::fs::MetadataExt as _;
+        if !rustix::process::geteuid().is_root() {
+            return Ok(());
+        }
+        let Ok(meta) = fs::metadata(&self.dir) else {
+            return Ok(());
+        };
+        if meta.uid() == 0 {
+            return Ok(());
+        }
+        let owner = crate::setup::user_name(meta.uid()).unwrap_or_else(|| meta.uid().to_string());
+        Err(Failure::usage(format!(
+            "`{}` belongs to {owner}: run this as that user, so that the files holdpoint writes stay its own: `runuser -u {owner} -- env HOLDPOINT_HOME={} holdpoint …`",
+            self.dir.display(),
+            self.dir.display()
+        )))
+    }
+
     /// Opens the store; fails with a clear message when holdpoint is not set up.
     pub fn open_store(&self) -> Result<SqliteStore, Failure> {
+        self.check_owner()?;
         if !self.store().exists() {
             return Err(self.not_set_up());
         }
@@ -130,6 +153,7 @@ impl Home {
     /// Opens the store to read and verify it, without the signing key: what someone
     /// auditing a copy of the store has.
     pub fn open_store_to_read(&self) -> Result<SqliteStore, Failure> {
+        self.check_owner()?;
         if !self.store().exists() {
             return Err(self.not_set_up());
         }
@@ -210,6 +234,9 @@ pub(crate) struct DatabaseConfig {
     pub wait: Option<Duration>,
     /// Set: agents must connect over TLS with this certificate.
     pub tls: Option<TlsFiles>,
+    /// A file holding the upstream's password, so that it is never in holdpoint.toml's
+    /// text or in a process's environment.
+    pub password_file: Option<PathBuf>,
 }
 
 /// A certificate chain and its private key, both PEM files.
@@ -233,6 +260,10 @@ pub(crate) struct ServerConfig {
     /// A file holding the agent credential that hooks and `exec` present
     /// (`$HOLDPOINT_TOKEN` takes precedence).
     pub token_file: Option<PathBuf>,
+    /// Set: the socket is made `0660` and given this group, whose members (the agents'
+    /// OS users) may connect; otherwise any local user may (`0666`). Either way every
+    /// client proves itself with a credential.
+    pub socket_group: Option<String>,
     /// How long a console sign-in lasts.
     pub sign_in_ttl: Duration,
 }
@@ -290,6 +321,7 @@ impl Default for Config {
                 socket: PathBuf::from(DEFAULT_SOCKET),
                 public_url: None,
                 token_file: None,
+                socket_group: None,
                 sign_in_ttl: Duration::from_secs(12 * 3600),
             },
             webhooks: Vec::new(),
@@ -333,6 +365,7 @@ struct RawDatabase {
     wait: Option<String>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
+    password_file: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,6 +376,7 @@ struct RawServer {
     socket: Option<String>,
     public_url: Option<String>,
     token_file: Option<String>,
+    socket_group: Option<String>,
     sign_in_ttl: Option<String>,
 }
 
@@ -382,6 +416,7 @@ impl RawConfig {
                     socket: None,
                     public_url: None,
                     token_file: None,
+                    socket_group: None,
                     sign_in_ttl: None,
                 });
                 let d = defaults.server;
@@ -399,6 +434,7 @@ impl RawConfig {
                     socket: home.join(raw.socket.map_or(d.socket, PathBuf::from)),
                     public_url: raw.public_url.map(|u| u.trim_end_matches('/').to_owned()),
                     token_file: raw.token_file.map(|f| home.join(f)),
+                    socket_group: raw.socket_group.filter(|g| !g.is_empty()),
                     sign_in_ttl: duration("sign_in_ttl", raw.sign_in_ttl, d.sign_in_ttl)?,
                 }
             },
@@ -451,6 +487,7 @@ impl RawConfig {
                                 ));
                             }
                         },
+                        password_file: d.password_file.map(|f| home.join(f)),
                         upstream: d.upstream,
                     })
                 })
@@ -524,6 +561,9 @@ exec_wait = "10m"
 listen = "127.0.0.1:7878"
 # The Unix socket for clients on this machine, relative to this directory.
 socket = "serve.sock"
+# Without a group, any local user may connect to the socket (each client still shows a
+# credential); with one, the socket is 0660 and only the group's members may.
+# socket_group = "holdpoint-agents"
 # The console's address as approvers reach it (links in messages and webhooks).
 # public_url = "https://holdpoint.example.com"
 # The agent credential hooks and exec present ($HOLDPOINT_TOKEN takes precedence);
@@ -537,14 +577,17 @@ sign_in_ttl = "12h"
 # url = "https://hooks.slack.com/services/..."
 
 # Databases `holdpoint pg` stands in front of (several may be listed). Agents connect to
-# `listen` with their holdpoint credential; only holdpoint holds the upstream's. The
-# password may instead come from $HOLDPOINT_UPSTREAM_PASSWORD. `wait` is how long a
-# held statement waits for approval ("0s": refuse it at once, naming the request).
+# `listen` with their holdpoint credential; only holdpoint holds the upstream's. Keep
+# the password out of this file: put it alone in `password_file` (relative to this
+# directory, readable only by holdpoint's user); else it comes from the file named by
+# $HOLDPOINT_UPSTREAM_PASSWORD_FILE, else $HOLDPOINT_UPSTREAM_PASSWORD. `wait` is how
+# long a held statement waits for approval ("0s": refuse it at once, naming the request).
 # With `tls_cert` and `tls_key` (PEM files, relative to this directory), agents must
 # connect over TLS (sslmode=require, or verify-full with the certificate's CA).
 # [[database]]
 # listen = "127.0.0.1:6432"
 # upstream = "postgres://app@db.internal:5432/app"
+# password_file = "credentials/app.password"
 # environment = "production"
 # wait = "10m"
 # tls_cert = "pg-cert.pem"
@@ -566,6 +609,66 @@ network = true
 # ~/.bun/install/cache that exist.
 # writable = ["~/.cache", "~/.npm"]
 "#;
+
+/// The configuration `holdpoint setup --system` writes: the commented file of `holdpoint
+/// init`, with the socket where the agents' users reach it, through their group.
+pub(crate) fn system_config(socket: &Path, group: &str) -> String {
+    CONFIG_TEMPLATE
+        .replacen(
+            "# holdpoint configuration.",
+            "# holdpoint configuration, written by `holdpoint setup --system`: this home belongs to\n# holdpoint's own OS user, and the agents' users can neither read nor write it.\n#",
+            1,
+        )
+        .replacen(
+            "socket = \"serve.sock\"",
+            &format!("socket = \"{}\"", socket.display()),
+            1,
+        )
+        .replacen(
+            "# socket_group = \"holdpoint-agents\"",
+            &format!("socket_group = \"{group}\""),
+            1,
+        )
+}
+
+/// The upstream database's password when its address holds none: the `password_file`
+/// of its `[[database]]`, else the file `$HOLDPOINT_UPSTREAM_PASSWORD_FILE` names (with
+/// systemd, `LoadCredential=` and `%d`), else `$HOLDPOINT_UPSTREAM_PASSWORD`. A file
+/// holds the password alone; a final line break is not part of it.
+pub(crate) fn upstream_password(file: Option<&Path>) -> Result<Option<String>, Failure> {
+    let from_env = std::env::var_os("HOLDPOINT_UPSTREAM_PASSWORD_FILE")
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from);
+    if let Some(path) = file.map(Path::to_owned).or(from_env) {
+        let text = fs::read_to_string(&path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the upstream password file `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            if fs::metadata(&path).is_ok_and(|m| m.mode() & 0o077 != 0) {
+                eprintln!(
+                    "holdpoint: the upstream password file `{}` can be read by other users: make it 0600 (`chmod 600`)",
+                    path.display()
+                );
+            }
+        }
+        let password = text.strip_suffix('\n').unwrap_or(&text);
+        let password = password.strip_suffix('\r').unwrap_or(password);
+        if password.is_empty() {
+            return Err(Failure::usage(format!(
+                "the upstream password file `{}` is empty",
+                path.display()
+            )));
+        }
+        return Ok(Some(password.to_owned()));
+    }
+    Ok(std::env::var("HOLDPOINT_UPSTREAM_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty()))
+}
 
 /// The environment in force: `--env`, else `$HOLDPOINT_ENV`, else the configuration.
 pub(crate) fn environment(flag: Option<&str>, config: &Config) -> Result<Environment, Failure> {
@@ -611,6 +714,27 @@ fn create_file(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
 /// `holdpoint init`: creates what is missing, keeps what exists.
 pub(crate) fn init() -> Result<u8, Failure> {
     let home = Home::locate();
+    home.check_owner()?;
+    let (created, kept) = init_home(&home, CONFIG_TEMPLATE)?;
+    for path in &created {
+        println!("created  {}", path.display());
+    }
+    for path in &kept {
+        println!("kept     {}", path.display());
+    }
+    println!(
+        "\nholdpoint is set up in {}.\nNext: add yourself as an approver with `holdpoint human add NAME` (at a terminal),\nthen connect an agent with `holdpoint install claude-code` (or codex, gemini, cursor).",
+        home.dir.display()
+    );
+    Ok(exit::ALLOW)
+}
+
+/// Creates what is missing in `home` (with `config` as `holdpoint.toml`) and keeps what
+/// exists; returns the files created and the files kept.
+pub(crate) fn init_home(
+    home: &Home,
+    config: &str,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Failure> {
     let fail = |what: &str, path: &Path, e: std::io::Error| {
         Failure::internal(format!("cannot create {what} `{}`: {e}", path.display()))
     };
@@ -633,7 +757,7 @@ pub(crate) fn init() -> Result<u8, Failure> {
         created.push(path);
         Ok(())
     };
-    file(home.config(), &|| Ok(CONFIG_TEMPLATE.to_owned()), 0o600)?;
+    file(home.config(), &|| Ok(config.to_owned()), 0o600)?;
     file(
         home.policies().join(holdpoint_policy::DEFAULT_POLICY_FILE),
         &|| Ok(holdpoint_policy::DEFAULT_POLICIES.to_owned()),
@@ -670,15 +794,5 @@ pub(crate) fn init() -> Result<u8, Failure> {
             .map_err(|e| fail("the store", &home.store(), e))?;
         created.push(home.store());
     }
-    for path in &created {
-        println!("created  {}", path.display());
-    }
-    for path in &kept {
-        println!("kept     {}", path.display());
-    }
-    println!(
-        "\nholdpoint is set up in {}.\nNext: add yourself as an approver with `holdpoint human add NAME` (at a terminal),\nthen connect an agent with `holdpoint install claude-code` (or codex, gemini, cursor).",
-        home.dir.display()
-    );
-    Ok(exit::ALLOW)
+    Ok((created, kept))
 }

@@ -411,6 +411,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
             content,
             // Set once the hook knows it can run the command inside the sandbox.
             confined: false,
+            home: None,
         },
         outcome,
         shell_input,

@@ -124,8 +124,8 @@ pub(crate) fn require_terminal(what: &str) -> Result<(), Failure> {
     }
 }
 
-/// Reads a secret from the terminal without echo.
-fn read_secret(prompt: &str) -> Result<String, Failure> {
+/// Reads a secret from the terminal (`/dev/tty`) without echo.
+pub(crate) fn read_secret(prompt: &str) -> Result<String, Failure> {
     rpassword::prompt_password(prompt)
         .map_err(|e| Failure::usage(format!("cannot read a secret from the terminal: {e}")))
 }

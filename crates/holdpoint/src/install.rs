@@ -176,9 +176,28 @@ fn remove_ours(hooks: &mut Map<String, Value>, agent: Agent) -> usize {
     removed
 }
 
-pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+/// What installing did to a settings file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Installed {
+    /// The file had no hooks of holdpoint's for the agent.
+    New,
+    /// Its hooks were replaced by the current ones.
+    Updated,
+    /// It already held exactly these hooks; nothing was written.
+    Unchanged,
+}
+
+/// Merges holdpoint's hooks for `agent` into its settings file (the user's, or
+/// `project`'s), writing only when that changes the file (and never unless `write`).
+/// Returns the file and what was, or would be, done.
+pub(crate) fn merge_hooks(
+    agent: Agent,
+    project: Option<&Path>,
+    write: bool,
+) -> Result<(PathBuf, Installed), Failure> {
     let path = settings_path(agent, project)?;
     let mut settings = read_settings(&path)?;
+    let before = path.exists().then(|| settings.clone());
     let command = hook_command(agent)?;
     if agent == Agent::Cursor {
         settings.entry("version").or_insert(json!(1));
@@ -207,10 +226,31 @@ pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failur
             }
         }
     }
-    write_settings(&path, &settings)?;
+    if before.as_ref() == Some(&settings) {
+        return Ok((path, Installed::Unchanged));
+    }
+    if write {
+        write_settings(&path, &settings)?;
+    }
+    Ok((
+        path,
+        if replaced > 0 {
+            Installed::Updated
+        } else {
+            Installed::New
+        },
+    ))
+}
+
+pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+    let command = hook_command(agent)?;
+    let (path, installed) = merge_hooks(agent, project, true)?;
     println!(
         "{} holdpoint's hooks for {} in {}",
-        if replaced > 0 { "updated" } else { "installed" },
+        match installed {
+            Installed::New => "installed",
+            Installed::Updated | Installed::Unchanged => "updated",
+        },
         agent.name(),
         path.display()
     );

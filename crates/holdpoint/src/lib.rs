@@ -23,6 +23,7 @@ mod report;
 mod sandbox;
 mod scope_cmd;
 pub mod serve;
+mod setup;
 mod supervisor;
 mod throttle;
 mod time;
@@ -206,6 +207,36 @@ enum Command {
     /// Humans sign in to the console with the name and secret of `holdpoint human add`.
     /// The API is described at /api/v1/openapi.json.
     Serve(serve::ServeArgs),
+    /// Set up this machine so that the agents cannot touch holdpoint (as root)
+    ///
+    /// --system: a `holdpoint` system user and group (no log-in shell); its home
+    /// /var/lib/holdpoint (0700) with holdpoint.toml, keys, policies, the store and
+    /// credentials/ for upstream passwords; the socket's directory /run/holdpoint, which
+    /// only the `holdpoint-agents` group may enter (the socket is 0660); a tmpfiles.d
+    /// rule; and hardened systemd units for `holdpoint serve` (holdpoint.service) and
+    /// the proxies (holdpoint-gateway@pg.service runs `holdpoint pg`). Where systemd runs,
+    /// the server is enabled and started; elsewhere setup says how to start it by hand.
+    ///
+    /// --user NAME: lets that OS user's agents be governed: adds it to the agents' group,
+    /// issues it an agent credential in ~NAME/.holdpoint/agent.token (0600, its own),
+    /// points its hooks at the server's socket (~NAME/.holdpoint/holdpoint.toml; the
+    /// hooks never open a store), installs them (--agent, default claude-code), and
+    /// checks that NAME can read or write nothing under holdpoint's home.
+    ///
+    /// Running either again changes nothing that is already right, and says so;
+    /// --dry-run says what would be done.
+    ///
+    /// Examples:
+    ///   sudo holdpoint setup --system
+    ///   sudo holdpoint setup --user agent --agent claude-code --agent codex
+    #[command(verbatim_doc_comment)]
+    Setup(setup::SetupArgs),
+    /// Steps of `holdpoint setup` run as another user.
+    #[command(hide = true)]
+    SetupStep {
+        #[command(subcommand)]
+        step: setup::Step,
+    },
     /// Run the PostgreSQL proxy: agents reach a database only through holdpoint
     ///
     /// Agents connect with their holdpoint credential (user: the agent's name, password:
@@ -233,7 +264,8 @@ enum Command {
     /// TRUNCATE, DELETE or UPDATE removed or overwrote are put back. Refused, changing
     /// nothing, when the table changed in a way that makes it unsafe (a new table of the
     /// same name, other columns, no primary key to match overwritten rows by). Connects
-    /// as the proxy's database user; the password comes from $HOLDPOINT_UPSTREAM_PASSWORD.
+    /// as the proxy's database user, with the proxy's password (the [[database]]'s
+    /// password_file, else $HOLDPOINT_UPSTREAM_PASSWORD_FILE or $HOLDPOINT_UPSTREAM_PASSWORD).
     Restore(recovery_cmd::RestoreArgs),
 }
 
@@ -290,6 +322,8 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Human(command) => humans::run(&command),
         Command::Agent(command) => agents::run(&command),
         Command::Serve(args) => serve::run(&args),
+        Command::Setup(args) => setup::run(&args),
+        Command::SetupStep { step } => setup::step(&step),
         Command::Pg(args) => pg::run(&args),
         Command::Recovery(command) => recovery_cmd::run(&command),
         Command::Restore(args) => recovery_cmd::restore(&args),

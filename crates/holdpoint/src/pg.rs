@@ -50,7 +50,8 @@ pub(crate) struct PgArgs {
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
     /// The real database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. The password
-    /// may instead be given in $HOLDPOINT_UPSTREAM_PASSWORD; agents never see it.
+    /// may instead be given in a file named by $HOLDPOINT_UPSTREAM_PASSWORD_FILE, or in
+    /// $HOLDPOINT_UPSTREAM_PASSWORD; agents never see it.
     /// Without it, every [[database]] in holdpoint.toml is served.
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
@@ -108,11 +109,6 @@ impl Upstream {
         } else {
             format!("{host}:5432")
         };
-        let password = password.or_else(|| {
-            std::env::var("HOLDPOINT_UPSTREAM_PASSWORD")
-                .ok()
-                .filter(|p| !p.is_empty())
-        });
         Ok(Upstream {
             address,
             user: user.to_owned(),
@@ -173,6 +169,7 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
                 .clone()
                 .zip(args.tls_key.clone())
                 .map(|(cert, key)| TlsFiles { cert, key }),
+            password_file: None,
         }],
         None if state.config.databases.is_empty() => {
             return Err(Failure::usage(
@@ -187,7 +184,10 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
         .to_owned();
     let mut proxies = Vec::new();
     for database in databases {
-        let upstream = Upstream::parse(&database.upstream).map_err(Failure::usage)?;
+        let mut upstream = Upstream::parse(&database.upstream).map_err(Failure::usage)?;
+        if upstream.password.is_none() {
+            upstream.password = crate::home::upstream_password(database.password_file.as_deref())?;
+        }
         let wait = database.wait.unwrap_or(state.config.exec_wait);
         proxies.push((
             database.listen,
@@ -768,7 +768,7 @@ async fn open_upstream(
                 wire::Authentication::Ok => break,
                 wire::Authentication::Cleartext => {
                     let password = upstream.password.as_deref().ok_or(
-                        "it asks for a password: give it in the upstream address or $HOLDPOINT_UPSTREAM_PASSWORD",
+                        "it asks for a password: give it in a password_file, $HOLDPOINT_UPSTREAM_PASSWORD_FILE or $HOLDPOINT_UPSTREAM_PASSWORD",
                     )?;
                     write_frames(&mut socket, &[wire::password_message(password)])
                         .await
@@ -778,7 +778,7 @@ async fn open_upstream(
                     if mechanisms.iter().any(|m| m == "SCRAM-SHA-256") =>
                 {
                     let password = upstream.password.as_deref().ok_or(
-                        "it asks for a password: give it in the upstream address or $HOLDPOINT_UPSTREAM_PASSWORD",
+                        "it asks for a password: give it in a password_file, $HOLDPOINT_UPSTREAM_PASSWORD_FILE or $HOLDPOINT_UPSTREAM_PASSWORD",
                     )?;
                     scram(&mut socket, &mut buf, password).await?;
                 }
@@ -2407,6 +2407,31 @@ impl Context {
         };
         self.proxy.state.decider.record(action, executed);
     }
+}
+
+/// The password `holdpoint restore` connects with to `database` at `address` as `user`:
+/// that of the `[[database]]` in holdpoint.toml naming the same upstream, else what the
+/// proxy would use without one (`$HOLDPOINT_UPSTREAM_PASSWORD_FILE`, then
+/// `$HOLDPOINT_UPSTREAM_PASSWORD`).
+pub(crate) fn upstream_password_for(
+    config: &crate::home::Config,
+    address: &str,
+    user: &str,
+    database: &str,
+) -> Result<Option<String>, Failure> {
+    for listed in &config.databases {
+        if let Ok(upstream) = Upstream::parse(&listed.upstream)
+            && upstream.address == address
+            && upstream.user == user
+            && upstream.database == database
+        {
+            return match upstream.password {
+                Some(password) => Ok(Some(password)),
+                None => crate::home::upstream_password(listed.password_file.as_deref()),
+            };
+        }
+    }
+    crate::home::upstream_password(None)
 }
 
 /// A client connection's settings for the database at `address` (`host:port`), as

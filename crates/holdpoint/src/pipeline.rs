@@ -33,6 +33,9 @@ pub(crate) struct Request {
     /// The adapter runs an allowed command that runs the project's own code inside
     /// `holdpoint sandbox`; where it cannot, such a command is a change.
     pub confined: bool,
+    /// The home directory `~` stands for in the agent's commands, as its client sent it
+    /// to the server; `None`: this process's `$HOME`.
+    pub home: Option<String>,
 }
 
 /// Everything that enforcement needs, opened once per process.
@@ -194,6 +197,11 @@ pub(crate) fn action_for(
 ) -> (Action, Analysis) {
     let mut ctx = local::analysis_context_in(&request.cwd, holdpoint_home);
     ctx.workspace.clone_from(&request.workspace);
+    if request.home.is_some() {
+        // The server runs as holdpoint's own user, whose home is holdpoint's: `~` in an
+        // agent's command is the agent's home, which its client names.
+        ctx.home.clone_from(&request.home);
+    }
     let mut action = Action {
         surface: request.surface,
         input: request.input.clone(),

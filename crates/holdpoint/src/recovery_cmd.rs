@@ -169,12 +169,15 @@ fn db(e: tokio_postgres::Error) -> Failure {
 }
 
 /// Runs `work` with a connection to the point's database, as holdpoint's user; the
-/// password comes from `$HOLDPOINT_UPSTREAM_PASSWORD`.
+/// password is the proxy's (the `password_file` of the same `[[database]]`, else
+/// `$HOLDPOINT_UPSTREAM_PASSWORD_FILE` or `$HOLDPOINT_UPSTREAM_PASSWORD`).
 fn database<T>(
     point: &RecoveryPoint,
     work: impl FnOnce(&mut Blocking) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    let password = std::env::var("HOLDPOINT_UPSTREAM_PASSWORD").ok();
+    let config = Home::locate().load_config()?;
+    let password =
+        crate::pg::upstream_password_for(&config, &point.address, &point.user, &point.database)?;
     let config = crate::pg::client_config(
         &point.address,
         &point.user,
@@ -191,7 +194,7 @@ fn database<T>(
         .block_on(config.connect(tokio_postgres::NoTls))
         .map_err(|e| {
             Failure::internal(format!(
-                "cannot connect to {} (database {}, user {}): {e}; give the password in $HOLDPOINT_UPSTREAM_PASSWORD",
+                "cannot connect to {} (database {}, user {}): {e}; give the password in the [[database]]'s password_file, $HOLDPOINT_UPSTREAM_PASSWORD_FILE or $HOLDPOINT_UPSTREAM_PASSWORD",
                 point.address, point.database, point.user
             ))
         })?;

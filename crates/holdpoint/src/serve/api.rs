@@ -320,6 +320,11 @@ pub struct ActionRequest {
     /// command is a change.
     #[serde(default)]
     confined: bool,
+    /// The agent's home directory, which `~` stands for in its commands [default: the
+    /// server's].
+    #[serde(default)]
+    #[schema(example = "/home/dev")]
+    home: Option<String>,
 }
 
 impl ActionRequest {
@@ -341,6 +346,9 @@ impl ActionRequest {
         {
             return Err(ApiError::bad_request("workspace must be an absolute path"));
         }
+        if self.home.as_deref().is_some_and(|h| !h.starts_with('/')) {
+            return Err(ApiError::bad_request("home must be an absolute path"));
+        }
         Ok(Proposal {
             surface,
             input: self.input,
@@ -350,6 +358,7 @@ impl ActionRequest {
             session: self.session,
             content: self.content,
             confined: self.confined,
+            home: self.home,
         })
     }
 }

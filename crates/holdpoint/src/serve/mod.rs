@@ -108,6 +108,7 @@ impl AppState {
         listen: Option<std::net::SocketAddr>,
         serves_console: bool,
     ) -> Result<Self, Failure> {
+        home.check_owner()?;
         let mut config = home.load_config()?;
         if let Some(listen) = listen {
             config.server.listen = listen;
@@ -281,7 +282,7 @@ async fn serve(
     })?;
     let listen = tcp.local_addr().unwrap_or(listen);
     let _ = state.bound.set(listen);
-    let unix = bind_socket(&socket).await?;
+    let unix = bind_socket(&socket, state.config.server.socket_group.as_deref()).await?;
     let console = state.home.dir.join(CONSOLE_FILE);
     if let Err(e) = std::fs::write(&console, format!("http://{listen}\n")) {
         eprintln!(
@@ -333,8 +334,13 @@ async fn serve(
     Ok(exit::ALLOW)
 }
 
-/// Binds the Unix socket, replacing a stale one that nothing answers on.
-async fn bind_socket(path: &Path) -> Result<tokio::net::UnixListener, Failure> {
+/// Binds the Unix socket, replacing a stale one that nothing answers on. With `group`,
+/// only that group's members (and holdpoint's own user) may connect; without, any local
+/// user may. Either way every client proves who it is with a credential.
+async fn bind_socket(
+    path: &Path,
+    group: Option<&str>,
+) -> Result<tokio::net::UnixListener, Failure> {
     if path.exists() {
         if tokio::net::UnixStream::connect(path).await.is_ok() {
             return Err(Failure::usage(format!(
@@ -355,12 +361,36 @@ async fn bind_socket(path: &Path) -> Result<tokio::net::UnixListener, Failure> {
             path.display()
         ))
     })?;
-    // Every client proves who it is with a credential, so any local user may connect:
-    // agents are best run as another OS user than the one that owns $HOLDPOINT_HOME.
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).map_err(|e| {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let mode = match group {
+        // Every client proves who it is with a credential, so any local user may
+        // connect: agents are best run as another OS user than the one that owns
+        // $HOLDPOINT_HOME (`holdpoint setup --system`).
+        None => 0o666,
+        Some(name) => {
+            let gid = crate::setup::group_id(name).ok_or_else(|| {
+                Failure::usage(format!(
+                    "[server] socket_group names `{name}`, which is not a group on this machine"
+                ))
+            })?;
+            // In the directory `holdpoint setup --system` makes (set-group-id, owned by
+            // the group) the socket has the group already: the service's system-call
+            // filter refuses chown. Elsewhere the server, a member of the group, gives it.
+            let has = std::fs::metadata(path).map(|m| m.gid()).unwrap_or(u32::MAX);
+            if has != gid {
+                std::os::unix::fs::chown(path, None, Some(gid)).map_err(|e| {
+                    Failure::internal(format!(
+                        "cannot give the socket `{}` to group `{name}` ({e}): make its directory set-group-id and owned by the group (`install -d -m 2750 -g {name} DIR`), or run holdpoint serve as a member of the group",
+                        path.display()
+                    ))
+                })?;
+            }
+            0o660
+        }
+    };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
         Failure::internal(format!(
-            "cannot open up the socket `{}`: {e}",
+            "cannot set the socket `{}`'s permissions: {e}",
             path.display()
         ))
     })?;

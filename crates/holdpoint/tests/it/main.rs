@@ -27,6 +27,7 @@ mod policy;
 mod sandbox;
 mod serve;
 mod setup;
+mod system;
 mod webdriver;
 
 use std::io::Write;

@@ -2232,6 +2232,67 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
         "{}",
         stderr(&output)
     );
+    drop(proxy);
+
+    // The password in a file of its own, as the system layout keeps it: named by
+    // $HOLDPOINT_UPSTREAM_PASSWORD_FILE (systemd's LoadCredential), or by the
+    // [[database]]'s password_file. Neither holdpoint.toml's text nor the proxy's
+    // environment holds it.
+    let file = setup.home.join("upstream.password");
+    std::fs::write(&file, format!("{}\n", ScramServer::PASSWORD)).unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let proxy = Proxy::before(
+        &setup,
+        &upstream,
+        &["--no-wait"],
+        &[("HOLDPOINT_UPSTREAM_PASSWORD_FILE", file.to_str().unwrap())],
+    );
+    let output = proxy.psql(
+        "claude",
+        &token,
+        "postgres",
+        &["SELECT count(*) FROM users"],
+    );
+    assert_eq!(
+        crate::stdout(&output),
+        "7\n",
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
+    drop(proxy);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    setup.config(&format!(
+        "[[database]]\nlisten = \"127.0.0.1:{port}\"\nupstream = \"{upstream}\"\npassword_file = \"upstream.password\"\nwait = \"0s\"\n"
+    ));
+    assert!(
+        !std::fs::read_to_string(setup.home.join("holdpoint.toml"))
+            .unwrap()
+            .contains(ScramServer::PASSWORD)
+    );
+    let (process, address) = Background::start(setup.command(&["pg"]), "connect to ");
+    let proxy = Proxy {
+        process,
+        address,
+        port: port.to_string(),
+    };
+    let output = proxy.psql(
+        "claude",
+        &token,
+        "postgres",
+        &["SELECT count(*) FROM users"],
+    );
+    assert_eq!(
+        crate::stdout(&output),
+        "7\n",
+        "{}\n{}",
+        stderr(&output),
+        proxy.log()
+    );
 }
 
 #[test]

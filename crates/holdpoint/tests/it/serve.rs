@@ -1270,6 +1270,68 @@ fn a_hook_through_the_server_is_held_approved_through_the_api_retried_and_allowe
 }
 
 #[test]
+fn with_a_server_named_the_approvals_command_asks_it_and_the_secret_is_checked_there() {
+    let setup = Setup::new("serve-cli");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let _served = setup.serve();
+    setup.use_server(&token);
+    let input = json!({
+        "session_id": "cli-1", "transcript_path": "/tmp/t.jsonl",
+        "cwd": setup.work().to_str().unwrap(), "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": { "command": DESTROY },
+    });
+    let (_, answer) = setup.hook("claude-code", &input);
+    let reason = answer.unwrap()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = reason.split("request ").nth(1).unwrap()[..12].to_owned();
+
+    // The agent lists its own requests with its credential, from a pipe.
+    let listed = setup.run(&["approvals", "list", "--format", "json"], "");
+    assert_eq!(listed.status.code(), Some(0), "{}", crate::stderr(&listed));
+    let listed: Value = serde_json::from_str(&crate::stdout(&listed)).unwrap();
+    assert_eq!(listed[0]["id"], id.as_str());
+    // Answering needs a human at the terminal; a wrong secret is refused by the server.
+    let denied = setup.run(&["approvals", "deny", &id, "--reason", "no"], "");
+    assert_eq!(denied.status.code(), Some(2));
+    assert!(crate::stderr(&denied).contains("terminal"));
+    let mut t = setup.terminal(&[
+        "approvals",
+        "deny",
+        &id,
+        "--reason",
+        "not now",
+        "--as",
+        "alice",
+    ]);
+    t.answer("secret for alice", "not the secret");
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("wrong secret"), "{text}");
+    let mut t = setup.terminal(&[
+        "approvals",
+        "deny",
+        &id,
+        "--reason",
+        "not now",
+        "--as",
+        "alice",
+    ]);
+    t.answer("secret for alice", SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(&format!("refused {id} as alice")), "{text}");
+    let (_, answer) = setup.hook("claude-code", &input);
+    let reason = answer.unwrap()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(reason.contains("not now"), "{reason}");
+}
+
+#[test]
 fn hooks_and_exec_refuse_when_the_named_server_is_down_or_the_credential_is_wrong() {
     let setup = Setup::new("serve-down");
     setup.add_human("alice", None);

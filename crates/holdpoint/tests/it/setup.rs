@@ -88,30 +88,7 @@ impl Setup {
         let mut command = Command::new("script");
         command.args(["-qefc", &line, "/dev/null"]);
         self.environment(&mut command);
-        let mut child = command
-            .env("TERM", "dumb")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run `script` (util-linux) to give holdpoint a terminal: {e}")
-            });
-        let seen = Arc::new(Mutex::new(String::new()));
-        let mut out = child.stdout.take().unwrap();
-        let sink = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 1024];
-            while let Ok(n) = out.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        });
-        Terminal { child, seen }
+        Terminal::start(command)
     }
 
     /// Adds a human, typing the secret at a terminal.
@@ -244,6 +221,11 @@ impl Background {
         self.log.lock().unwrap().clone()
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the process as a service manager would (SIGTERM) and waits up to 20 s for
     /// it to end; its exit status.
     pub fn terminate(&mut self) -> Option<i32> {
@@ -311,7 +293,8 @@ pub fn pipe(mut command: Command, stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn quote(word: &str) -> String {
+/// Quotes a word for `sh`.
+pub fn quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
@@ -322,17 +305,46 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// Waits until the terminal shows `prompt`, then types `line`.
-    pub fn answer(&mut self, prompt: &str, line: &str) {
+    /// Starts `command`, a `script -qefc LINE /dev/null` that gives the program in LINE a
+    /// pseudo-terminal, and keeps what the terminal shows.
+    pub fn start(mut command: Command) -> Self {
+        let mut child = command
+            .env("TERM", "dumb")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `script` (util-linux) to give holdpoint a terminal: {e}")
+            });
+        let seen = Arc::new(Mutex::new(String::new()));
+        let mut out = child.stdout.take().unwrap();
+        let sink = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n) = out.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        Terminal { child, seen }
+    }
+
+    /// Waits until the terminal shows `prompt`, then types `line`; what the terminal
+    /// showed up to the prompt.
+    pub fn answer(&mut self, prompt: &str, line: &str) -> String {
         let started = Instant::now();
-        loop {
+        let shown = loop {
             {
                 let mut seen = self.seen.lock().unwrap();
                 if let Some(at) = seen.find(prompt) {
                     // Consume what was seen, so the next prompt is waited for afresh.
                     let rest = seen.split_off(at + prompt.len());
-                    *seen = rest;
-                    break;
+                    break std::mem::replace(&mut *seen, rest);
                 }
             }
             if started.elapsed() > Duration::from_secs(30) {
@@ -345,12 +357,13 @@ impl Terminal {
                 panic!("holdpoint ended ({status}) before showing `{prompt}`:\n{seen}");
             }
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
         // Let the prompt set the terminal up (no echo) before typing.
         std::thread::sleep(Duration::from_millis(50));
         let stdin = self.child.stdin.as_mut().unwrap();
         stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
         stdin.flush().unwrap();
+        shown
     }
 
     /// Waits for holdpoint to end; its exit status and everything the terminal showed.
