@@ -1387,8 +1387,12 @@ impl StatementAnalyser {
                     else {
                         continue;
                     };
+                    // Functions that only read or build text (`format('DROP TABLE %I', t)`,
+                    // `has_table_privilege(…, 'DELETE')`) run none of it.
                     if let Some(text) = string_value(&value.value)
                         && looks_like_sql(text)
+                        && !is_reading_function(&name)
+                        && text.trim().contains(char::is_whitespace)
                     {
                         handed.push((name.clone(), text.to_owned()));
                     }

@@ -93,6 +93,13 @@ const FILE_WRITE: &[&str] = &[
     "Bun.write",
     "print >",
     ">>",
+    "O_TRUNC",
+    "O_WRONLY",
+    "O_RDWR",
+    "O_APPEND",
+    "truncateSync",
+    "ftruncate",
+    "createWriteStream",
 ];
 
 /// File modes that open a file for writing.
@@ -129,6 +136,13 @@ const PROCESS: &[&str] = &[
     "$(",
     "Kernel.exec",
     "IO.popen",
+    "spawnl",
+    "spawnv",
+    "posix_spawn",
+    "pty.spawn",
+    "execv",
+    "execl",
+    "startfile",
 ];
 
 /// Markers of code that runs database statements; its string literals are then read as
@@ -331,9 +345,238 @@ fn path_candidates(code: &str) -> Vec<String> {
         .collect()
 }
 
+/// What inline code does: its effects, and why it cannot be analysed, when it builds
+/// what it calls at run time.
+pub(crate) struct Judged {
+    pub effects: Vec<Effect>,
+    pub unanalysable: Option<String>,
+}
+
 /// The effects of running `code` in `language`. `shell` analyses a command line found in
-/// a literal; `sql` analyses a statement; `place` says where a path lies.
+/// a literal; `sql` analyses a statement; `place` says where a path lies; `module` reads
+/// the local file an imported module would be loaded from, if there is one.
 pub(crate) fn analyse(
+    code: &str,
+    language: Language,
+    what: &str,
+    shell: &mut dyn FnMut(&str) -> Vec<Effect>,
+    sql: &dyn Fn(&str) -> Vec<Effect>,
+    place: &dyn Fn(&str) -> Place,
+    module: &dyn Fn(&str) -> Option<String>,
+) -> Judged {
+    let mut judged = Judged {
+        effects: markers(code, language, what, shell, sql, place),
+        unanalysable: None,
+    };
+    // Positive knowledge of the calls, where holdpoint has it for the language.
+    if let Some(calls) = super::calls::calls(code, language) {
+        if let Some(first) = calls.dynamic.first() {
+            judged.unanalysable = Some(format!(
+                "{what} runs inline code that decides at run time what it calls (`{first}`)"
+            ));
+        }
+        // A module imported from a file beside the code runs that file.
+        for name in &calls.imports {
+            if let Some(text) = module(name) {
+                let local = format!("the local module `{name}` that {what} imports");
+                let inner = markers(&text, language, &local, shell, sql, place);
+                judged.effects.extend(inner);
+                if let Some(inner_calls) = super::calls::calls(&text, language)
+                    && (!inner_calls.unknown.is_empty() || !inner_calls.dynamic.is_empty())
+                {
+                    judged.effects.push(Effect::opaque(
+                        name,
+                        Risk::Change,
+                        format!("{local} calls what holdpoint does not know to be harmless"),
+                    ));
+                }
+            }
+        }
+        let changes = judged.effects.iter().any(|e| e.risk >= Risk::Change);
+        // Writes, deletes, commands and queries the markers already judged by what they
+        // touch are not unknown.
+        let judged_names: Vec<&str> = FILE_WRITE
+            .iter()
+            .chain(FILE_DELETE)
+            .chain(PROCESS)
+            .chain(DATABASE)
+            .map(|m| m.trim_end_matches(['(', ' ']).trim_start_matches('.'))
+            .filter(|m| m.len() > 2)
+            .collect();
+        let unknown: Vec<&String> = calls
+            .unknown
+            .iter()
+            .filter(|name| {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                !judged_names.iter().any(|m| *m == last || name.ends_with(m))
+            })
+            .collect();
+        if let (Some(first), false) = (unknown.first(), changes) {
+            judged.effects.retain(|e| e.risk > Risk::Read);
+            judged.effects.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} runs inline code that calls `{first}`, which holdpoint does not know to be harmless"),
+            ));
+        }
+    } else if !matches!(language, Language::Mongo)
+        && judged.effects.iter().all(|e| e.risk == Risk::Read)
+        && !is_plain_filter(code)
+    {
+        // Other languages keep the conservative rule: unknown code is a change.
+        judged.effects = vec![Effect::opaque(
+            what,
+            Risk::Change,
+            format!("{what} runs inline code in a language holdpoint does not read call by call"),
+        )];
+    }
+    judged
+}
+
+/// One-liners that only filter or print lines (`perl -ne 'print if /x/'`, `ruby -e 'puts
+/// 1'`): no call but printing and matching.
+fn is_plain_filter(code: &str) -> bool {
+    // Single-quoted strings, and patterns where only a pattern can stand (`if /x/`,
+    // `=~ /x/`, `split /,/`), hold no calls.
+    let mut plain = String::new();
+    let mut rest = code;
+    while let Some(c) = rest.chars().next() {
+        let before = plain.trim_end();
+        let pattern_here = c == '/'
+            && (before.is_empty()
+                || [
+                    "if", "unless", "=~", "!~", "(", "split", "grep", "&&", "||", "and", "or",
+                ]
+                .iter()
+                .any(|w| before.ends_with(w)));
+        // `s/a/b/g`, `tr/a/b/`, `y/a/b/`, `m/a/`: patterns and replacements, no calls.
+        let boundary = !plain.ends_with(|d: char| d.is_ascii_alphanumeric() || d == '_');
+        let operator = ["s/", "tr/", "y/", "m/"]
+            .iter()
+            .find(|op| boundary && rest.starts_with(**op));
+        if let Some(op) = operator {
+            let slashes = if *op == "m/" { 1 } else { 2 };
+            let mut after = rest.get(op.len()..).unwrap_or("");
+            for _ in 0..slashes {
+                match after.find('/') {
+                    Some(end) => after = after.get(end + 1..).unwrap_or(""),
+                    None => return false,
+                }
+            }
+            plain.push(' ');
+            rest = after.trim_start_matches(|d: char| d.is_ascii_alphabetic());
+            continue;
+        }
+        if c == '\'' || pattern_here {
+            let after = rest.get(1..).unwrap_or("");
+            match after.find(c) {
+                Some(end) => {
+                    plain.push(' ');
+                    rest = after.get(end + 1..).unwrap_or("");
+                    continue;
+                }
+                None => return false,
+            }
+        }
+        plain.push(c);
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
+    let words: Vec<&str> = plain
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .collect();
+    const PRINTING: &[&str] = &[
+        "print",
+        "printf",
+        "say",
+        "puts",
+        "p",
+        "if",
+        "unless",
+        "else",
+        "elsif",
+        "while",
+        "split",
+        "join",
+        "chomp",
+        "chop",
+        "lc",
+        "uc",
+        "length",
+        "sprintf",
+        "echo",
+        "next",
+        "last",
+        "my",
+        "local",
+        "foreach",
+        "for",
+        "in",
+        "do",
+        "end",
+        "each",
+        "map",
+        "grep",
+        "sort",
+        "keys",
+        "values",
+        "scalar",
+        "defined",
+        "exists",
+        "and",
+        "or",
+        "not",
+        "ne",
+        "eq",
+        "lt",
+        "gt",
+        "le",
+        "ge",
+        "cmp",
+        "END",
+        "BEGIN",
+        "STDIN",
+        "ARGV",
+        "ENV",
+        "F",
+        "to_s",
+        "to_i",
+        "strip",
+        "upcase",
+        "downcase",
+        "size",
+        "first",
+        "sum",
+        "reverse",
+        "gsub",
+        "sub",
+        "tr",
+        "s",
+        "y",
+        "m",
+        "qw",
+        "x",
+        "int",
+        "abs",
+        "substr",
+        "index",
+        "strlen",
+        "var_dump",
+        "json_encode",
+        "json_decode",
+        "count",
+        "implode",
+        "explode",
+    ];
+    words.iter().all(|w| {
+        PRINTING.contains(w)
+            || w.len() == 1
+            || w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+    })
+}
+
+/// What markers of deleting, writing, running and connecting say of `code`.
+fn markers(
     code: &str,
     language: Language,
     what: &str,
@@ -407,10 +650,11 @@ pub(crate) fn analyse(
         }
     }
 
-    let opens_for_writing = code.contains("open(")
-        && literals(code)
-            .iter()
-            .any(|l| WRITE_MODES.contains(&l.as_str()));
+    let opens_for_writing =
+        (code.contains("open(") || code.contains("openSync(") || code.contains("fopen("))
+            && literals(code)
+                .iter()
+                .any(|l| WRITE_MODES.contains(&l.as_str()));
     let deletes = has(FILE_DELETE);
     let writes = opens_for_writing || has(FILE_WRITE);
     if deletes || writes {

@@ -2,6 +2,7 @@
 //! that would run, including strings handed to `bash -c`, `eval`, `ssh`, interpreters and
 //! database clients.
 
+mod calls;
 mod code;
 pub(crate) mod paths;
 mod project;
@@ -2622,8 +2623,29 @@ impl<'a> Walker<'a> {
             Zone::Protected(kind) => code::Place::Protected(kind),
             Zone::WholeWorkspace | Zone::Device | Zone::Outside => code::Place::Outside,
         };
-        for effect in code::analyse(code, language, what, &mut shell, &sql, &place) {
+        // A module imported by name is loaded from the working directory first.
+        let module = |name: &str| -> Option<String> {
+            let Location::Local(Some(dir)) = &location else {
+                return None;
+            };
+            let extension = match language {
+                Language::Python => "py",
+                Language::JavaScript => "js",
+                _ => return None,
+            };
+            [
+                format!("{dir}/{name}.{extension}"),
+                format!("{dir}/{name}/__init__.py"),
+            ]
+            .iter()
+            .find_map(|path| files.read(path))
+        };
+        let judged = code::analyse(code, language, what, &mut shell, &sql, &place, &module);
+        for effect in judged.effects {
             self.push(effect);
+        }
+        if let Some(reason) = judged.unanalysable {
+            self.cannot_analyse(reason);
         }
         if let Some(reason) = unanalysable_reason.borrow_mut().take() {
             self.unanalysable_reason.get_or_insert(reason);

@@ -194,3 +194,42 @@ fn effects_name_what_they_do() {
         "{analysis:?}"
     );
 }
+
+#[test]
+fn inline_code_is_read_only_when_every_call_is_known() {
+    check(
+        "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"x\"])'",
+        "read",
+    );
+    check("node -e 'console.log(process.version)'", "read");
+    check("perl -ne 'print if /error/' app.log", "read");
+    // Regression: these were read because no marker matched.
+    check(
+        "python3 -c 'import os; os.spawnlp(os.P_WAIT, \"rm\", \"rm\", \"-rf\", \"/srv/data\")'",
+        "destroy",
+    );
+    check(
+        "python3 -c 'import os; os.open(\"/srv/data/db\", os.O_WRONLY | os.O_TRUNC)'",
+        "destroy",
+    );
+    check(
+        "node -e 'require(\"fs\").truncateSync(\"/srv/data/db\")'",
+        "destroy",
+    );
+    check(
+        "python3 -c 'import runpy; runpy.run_path(\"x.py\")'",
+        "unanalysable",
+    );
+    check("perl -e 'open(F, \">/srv/x\")'", "change");
+    // Code that builds what it calls at run time cannot be read.
+    check(
+        "python3 -c 'import os; getattr(os, \"sys\" + \"tem\")(\"id\")'",
+        "unanalysable",
+    );
+    // A module imported from the working directory runs that file.
+    let shadow = Scripts(&[(
+        "/home/dev/project/json.py",
+        "import shutil\nshutil.rmtree('/srv/data')\n",
+    )]);
+    assert_eq!(class_with("python3 -c 'import json'", &shadow), "destroy");
+}
