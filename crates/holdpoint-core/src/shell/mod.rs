@@ -238,6 +238,11 @@ struct Walker<'a> {
     /// Some text parsed so far has `( (`: two nested subshells, which the parser reads
     /// as an arithmetic command `((…))`.
     spaced_parens: bool,
+    /// The text being walked was handed on to be run (`sh -c`, a make recipe, a package
+    /// script, a git hook, a remote login shell), perhaps by a shell that is not bash:
+    /// dash runs `((cmd))` as two nested subshells where bash reads arithmetic, so both
+    /// readings are walked. Only the agent's own command line is bash's for certain.
+    posix_parens: bool,
     /// What this chain of analysis has used of its nesting budget.
     nesting: Nesting,
     /// Git configuration set earlier on the same line (`git config KEY VALUE`), which
@@ -416,6 +421,7 @@ impl<'a> Walker<'a> {
             changed: HashSet::new(),
             stdout_targets: Vec::new(),
             spaced_parens: false,
+            posix_parens: false,
             nesting: Nesting::default(),
             git_planted: Vec::new(),
             unanalysable_reason: None,
@@ -470,7 +476,9 @@ impl<'a> Walker<'a> {
             Ok(program) => {
                 let outer = std::mem::replace(&mut self.nesting, inner);
                 let saved = self.location.clone();
+                let posix_parens = std::mem::replace(&mut self.posix_parens, true);
                 self.program_with_stdin(&program, stdin);
+                self.posix_parens = posix_parens;
                 self.location = saved;
                 self.nesting = outer;
             }
@@ -659,11 +667,12 @@ impl<'a> Walker<'a> {
             CompoundCommand::Arithmetic(arithmetic) => {
                 // bash runs `( ( cmd ) )` as nested subshells, while the parser takes it for
                 // arithmetic; where the text has that shape, the inside is walked as commands.
-                if self.spaced_parens {
-                    let inner = arithmetic.expr.value.clone();
+                let inner = arithmetic.expr.value.clone();
+                if self.spaced_parens || self.posix_parens {
                     self.nested(&inner, "a nested subshell", stdin.clone());
-                } else {
-                    self.arithmetic(&arithmetic.expr.value.clone());
+                }
+                if !self.spaced_parens {
+                    self.arithmetic(&inner);
                 }
             }
         }

@@ -233,3 +233,19 @@ fn inline_code_is_read_only_when_every_call_is_known() {
     )]);
     assert_eq!(class_with("python3 -c 'import json'", &shadow), "destroy");
 }
+
+#[test]
+fn doubled_parentheses_are_commands_wherever_dash_may_run_them() {
+    // The agent's own line is bash's: `((…))` is arithmetic, and a bad expression runs
+    // nothing.
+    check("((rm -rf /srv/data))", "read");
+    check("((count++)); echo $count", "read");
+    // Text handed on to `sh`, make or a remote login shell may be run by dash, which
+    // runs `((cmd))` as two subshells.
+    check("sh -c '((rm -rf /srv/data))'", "destroy");
+    check("ssh db1 '((rm -rf /srv/data))'", "destroy");
+    check("bash -c '((rm -rf /srv/data))'", "destroy");
+    check("sh -c '((count++))'", "change");
+    // And once the handed-on text ends, the agent's line is bash's again.
+    check("sh -c 'echo hi'; ((count++))", "read");
+}

@@ -82,8 +82,13 @@ fn self_protection_is_denied_outright() {
 
 #[test]
 fn input_can_come_from_standard_input() {
+    // Exit status 3 is also what unreadable input gives: the text says what was read.
     let output = holdpoint(&["check", "sql", "-"], "DROP TABLE users;\n");
     assert_eq!(output.status.code(), Some(3));
+    let text = stdout(&output);
+    assert!(text.starts_with("decision  ask"), "{text}");
+    assert!(text.contains("risk      destroy"), "{text}");
+    assert!(text.contains("`users`"), "{text}");
 }
 
 #[test]

@@ -151,16 +151,29 @@ fn an_installed_hook_decides_the_agents_calls() {
         .as_str()
         .unwrap()
         .to_owned();
-    let input = json!({
-        "session_id": "s", "cwd": setup.work().to_str().unwrap(),
-        "hook_event_name": "PreToolUse", "tool_name": "Bash",
-        "tool_input": {"command": "rm -rf ~/.holdpoint"}
-    });
-    // As the agent runs it: through a shell.
-    let mut shell = std::process::Command::new("sh");
-    shell.args(["-c", &command]);
-    setup.environment(&mut shell);
-    let output = crate::setup::pipe(shell, &input.to_string());
-    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    // As the agent runs it: through a shell. A hook that fails also ends in a refusal,
+    // so the harmless call must pass and the refusal must give holdpoint's reason.
+    let run = |line: &str| {
+        let input = json!({
+            "session_id": "s", "cwd": setup.work().to_str().unwrap(),
+            "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": {"command": line}
+        });
+        let mut shell = std::process::Command::new("sh");
+        shell.args(["-c", &command]);
+        setup.environment(&mut shell);
+        let output = crate::setup::pipe(shell, &input.to_string());
+        assert_eq!(output.status.code(), Some(0), "{line}: {}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(
+        run("ls"),
+        "",
+        "a harmless call gets no answer, which lets it run"
+    );
+    let answer: Value = serde_json::from_str(&run("rm -rf ~/.holdpoint")).unwrap();
+    let output = &answer["hookSpecificOutput"];
+    assert_eq!(output["permissionDecision"], "deny", "{answer}");
+    let reason = output["permissionDecisionReason"].as_str().unwrap();
+    assert!(reason.contains("holdpoint"), "{reason}");
 }

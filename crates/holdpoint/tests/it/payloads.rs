@@ -30,6 +30,8 @@ const PROBES: &[&str] = &[
     "[[ -n $(PAYLOAD) ]]",
     "a[$(PAYLOAD)]=1",
     "echo ${x:-$(PAYLOAD)}",
+    // `((…))`: arithmetic to bash, two subshells to dash, which runs `sh -c` here.
+    "sh -c '((PAYLOAD))'",
     // Command names the shell computes.
     "{rm,-f,MARK}",
     "x=farm; ${x:2} -f MARK",

@@ -629,9 +629,8 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
             .unwrap();
         let _ = socket.write_all(&bytes);
         let _ = socket.shutdown(std::net::Shutdown::Write);
-        let mut answer = Vec::new();
-        let _ = socket.read_to_end(&mut answer);
         // Either an error message or a closed connection; never a hang.
+        let answer = until_closed(&mut socket);
         assert!(answer.is_empty() || answer[0] == b'E', "{answer:?}");
     }
     // An authenticated client that sends an oversized message, and one that leaves in
@@ -640,8 +639,7 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
         let mut socket = authenticated(&proxy, &token, &db.name);
         socket.write_all(tail).unwrap();
         if tail.len() < 8 {
-            let mut answer = Vec::new();
-            let _ = socket.read_to_end(&mut answer);
+            let answer = until_closed(&mut socket);
             assert!(
                 String::from_utf8_lossy(&answer).contains("larger than"),
                 "{answer:?}"
@@ -681,6 +679,22 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
         unknown["body"]["detail"],
         "the connection closed before the database answered"
     );
+}
+
+/// Everything the proxy sends until it closes the connection. A proxy that stops
+/// answering but keeps the connection open fails here at the socket's read timeout; a
+/// reset (the proxy closing with bytes unread) counts as closed.
+fn until_closed(socket: &mut TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match socket.read(&mut buf) {
+            Ok(0) => return answer,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return answer,
+            Err(e) => panic!("the proxy neither answered nor closed: {e} (after {answer:?})"),
+        }
+    }
 }
 
 /// A raw connection through the proxy, past start-up.
@@ -911,6 +925,38 @@ fn copy_in_both_directions_passes_through_once_decided() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(db.direct("SELECT count(*) FROM users"), "5");
+    // Each COPY was proposed, decided and then run, in that order, and what it did is
+    // recorded against the same action.
+    let records = records_once(&setup, |r| {
+        r.iter().filter(|r| r["kind"] == "executed").count() == 2
+    });
+    let statements = [
+        ("COPY users TO STDOUT WITH (FORMAT csv)", "COPY 3"),
+        ("COPY users (email) FROM STDIN", "COPY 2"),
+    ];
+    for (sql, tag) in statements {
+        let proposed = records
+            .iter()
+            .position(|r| r["kind"] == "proposed" && r["body"]["input"] == sql)
+            .unwrap_or_else(|| panic!("{sql} was never proposed: {records:#?}"));
+        let digest = &records[proposed]["digest"];
+        let decided = records
+            .iter()
+            .position(|r| r["kind"] == "decided" && &r["digest"] == digest)
+            .unwrap_or_else(|| panic!("{sql} was never decided: {records:#?}"));
+        let executed = records
+            .iter()
+            .position(|r| r["kind"] == "executed" && &r["digest"] == digest)
+            .unwrap_or_else(|| panic!("{sql} never ran: {records:#?}"));
+        assert!(proposed < decided && decided < executed, "{records:#?}");
+        assert_eq!(records[decided]["body"]["outcome"], "allow");
+        assert_eq!(records[executed]["body"]["detail"], tag, "{sql}");
+    }
+    assert_eq!(
+        records.iter().filter(|r| r["kind"] == "proposed").count(),
+        2,
+        "{records:#?}"
+    );
 }
 
 /// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
