@@ -11,23 +11,21 @@ struct Case {
     cwd: Option<String>,
 }
 
-/// The agent's project as the corpus assumes it: a package with everyday scripts and a
-/// makefile with everyday targets, which `npm test` or `make` run. Nothing else can be
-/// read.
+/// The agent's project as the corpus assumes it: the files in `corpus/project/` stand
+/// for `/home/dev/project`. Nothing else can be read.
 struct Project;
-
-const PACKAGE: &str = r#"{"scripts": {"test": "vitest run", "build": "tsc -p .", "lint": "eslint .", "start": "node server.js", "dev": "vite"}}"#;
-const MAKEFILE: &str = "all: build\nbuild:\n\tcargo build --release\ntest:\n\tcargo test\nlint:\n\tcargo clippy\nclean:\n\trm -rf target\n";
 
 impl Files for Project {
     fn read(&self, path: &str) -> Option<String> {
-        match path.strip_prefix("/home/dev/project/")? {
-            "package.json" | "frontend/package.json" | "web/package.json" => {
-                Some(PACKAGE.to_owned())
-            }
-            "Makefile" | "build/Makefile" => Some(MAKEFILE.to_owned()),
-            _ => None,
+        let relative = path.strip_prefix("/home/dev/project/")?;
+        if relative
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+        {
+            return None;
         }
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus/project/");
+        std::fs::read_to_string(format!("{root}{relative}")).ok()
     }
 }
 
@@ -83,63 +81,35 @@ fn rank(class: &str) -> u8 {
 #[test]
 fn corpus_labels_hold() {
     let cases = cases();
-    assert!(cases.len() >= 400, "the corpus has {} cases", cases.len());
-    let mut exact = 0;
+    assert!(cases.len() >= 1_500, "the corpus has {} cases", cases.len());
     let mut missed = Vec::new();
     let mut over = Vec::new();
     for case in &cases {
         let got = class(case);
         if got == case.expect {
-            exact += 1;
             continue;
         }
         let line = format!(
-            "{:>9} -> {:<9} {}: {}",
+            "{} -> {} {}: {}",
             case.expect,
             got,
             case.surface,
             case.input.replace('\n', "\\n")
         );
         // Under-calling is what lets damage through; over-calling only costs a question.
-        if rank(&got) < rank(&case.expect)
-            || (case.expect == "self") != (got == "self") && case.expect == "self"
-        {
+        if rank(&got) < rank(&case.expect) || case.expect == "self" {
             missed.push(line);
         } else {
             over.push(line);
         }
     }
-    eprintln!(
-        "corpus: {} cases, {} exact, {} too cautious, {} too lenient",
-        cases.len(),
-        exact,
-        over.len(),
-        missed.len()
-    );
-    for line in &over {
-        eprintln!("cautious {line}");
-    }
-    for line in &missed {
-        eprintln!("LENIENT  {line}");
-    }
-    let stopped_wrongly: Vec<&String> = over
-        .iter()
-        .filter(|l| l.trim_start().starts_with("read") || l.trim_start().starts_with("workspace"))
-        .collect();
     assert!(
         missed.is_empty(),
-        "{} cases judged less risky than labelled",
-        missed.len()
+        "{} case(s) judged less risky than labelled:\n  {}",
+        missed.len(),
+        missed.join("\n  ")
     );
-    let harmless = cases
-        .iter()
-        .filter(|c| c.expect == "read" || c.expect == "workspace")
-        .count();
-    assert!(
-        stopped_wrongly.len() * 20 <= harmless,
-        "{} of {harmless} harmless cases were judged risky",
-        stopped_wrongly.len()
-    );
+    crate::ratchet::ratchet("analysis.txt", over);
 }
 
 #[test]
