@@ -9,5 +9,6 @@
 mod budget;
 mod corpus;
 mod fuzz;
+mod options;
 mod shell;
 mod sql;
