@@ -1330,6 +1330,13 @@ impl<'a> Walker<'a> {
                 self.location = Location::Local(None);
                 Stream::Unknown
             }
+            "printf" if inv.args().iter().all(|a| a.value.is_some()) => {
+                // What printf prints, its escapes and `%s` arguments filled in.
+                match options::printf_output(&args) {
+                    Some(text) => Stream::Text(text),
+                    None => Stream::Unknown,
+                }
+            }
             "echo" | "printf" => {
                 let text = inv
                     .args()

@@ -34,6 +34,119 @@ fn attached(arg: &Expanded, value: &str) -> Expanded {
     }
 }
 
+/// What `printf FORMAT ARGS…` prints: the format's escapes (`\n`, `\t`, `\x41`,
+/// `\101`) interpreted and `%s`, `%b`, `%d` filled in, the format reused while
+/// arguments remain (bash's printf). `None` for conversions this does not model.
+pub(super) fn printf_output(args: &[String]) -> Option<String> {
+    const LIMIT: usize = 64 * 1024;
+    let mut args = args.iter().map(String::as_str).peekable();
+    if args.peek() == Some(&"-v") {
+        return Some(String::new());
+    }
+    if args.peek() == Some(&"--") {
+        args.next();
+    }
+    let format: Vec<char> = args.next()?.chars().collect();
+    let mut rest: Vec<&str> = args.collect();
+    rest.reverse();
+    let mut out = String::new();
+    loop {
+        let mut used = false;
+        let mut i = 0;
+        while let Some(&c) = format.get(i) {
+            i += 1;
+            match c {
+                '\\' => i = escape(&format, i, &mut out),
+                '%' => {
+                    let &conversion = format.get(i)?;
+                    i += 1;
+                    match conversion {
+                        '%' => out.push('%'),
+                        's' | 'd' | 'i' | 'u' => {
+                            used = true;
+                            out.push_str(rest.pop().unwrap_or(""));
+                        }
+                        'b' => {
+                            used = true;
+                            let arg: Vec<char> = rest.pop().unwrap_or("").chars().collect();
+                            let mut j = 0;
+                            while let Some(&c) = arg.get(j) {
+                                j += 1;
+                                if c == '\\' {
+                                    j = escape(&arg, j, &mut out);
+                                } else {
+                                    out.push(c);
+                                }
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+                other => out.push(other),
+            }
+            if out.len() > LIMIT {
+                return None;
+            }
+        }
+        if rest.is_empty() || !used {
+            return Some(out);
+        }
+    }
+}
+
+/// Interprets the escape after a backslash at `i - 1`; returns where the text goes on.
+fn escape(text: &[char], i: usize, out: &mut String) -> usize {
+    let Some(&c) = text.get(i) else {
+        out.push('\\');
+        return i;
+    };
+    let simple = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'a' => Some('\u{7}'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{c}'),
+        'v' => Some('\u{b}'),
+        'e' | 'E' => Some('\u{1b}'),
+        '\\' => Some('\\'),
+        '"' => Some('"'),
+        '\'' => Some('\''),
+        _ => None,
+    };
+    if let Some(simple) = simple {
+        out.push(simple);
+        return i + 1;
+    }
+    let (radix, start, most) = match c {
+        'x' => (16, i + 1, 2),
+        '0'..='7' => (8, i, 3),
+        _ => {
+            out.push('\\');
+            return i;
+        }
+    };
+    let digits: String = text
+        .iter()
+        .skip(start)
+        .take(most)
+        .take_while(|d| d.is_digit(radix))
+        .collect();
+    match u32::from_str_radix(&digits, radix)
+        .ok()
+        .and_then(char::from_u32)
+    {
+        Some(decoded) if !digits.is_empty() => {
+            out.push(decoded);
+            start + digits.chars().count()
+        }
+        _ => {
+            out.push('\\');
+            i
+        }
+    }
+}
+
 /// The archive tar is given: `-f FILE`, `--file=FILE`, or `f` in a bundle of letters
 /// (`-czf FILE`, `-cfFILE`).
 fn tar_archive(args: &[String]) -> Option<String> {

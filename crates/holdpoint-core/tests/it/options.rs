@@ -313,6 +313,10 @@ fn environment_variables_that_make_programs_run_code() {
             "GIT_CONFIG_PARAMETERS=\"'core.fsmonitor=rm -rf /srv/data'\" git status",
             "destroy",
         ),
+        (
+            "mkdir -p /tmp/h && printf '[core]\\n\\tfsmonitor = rm -rf /srv/data; false\\n' > /tmp/h/.gitconfig && HOME=/tmp/h git status",
+            "destroy",
+        ),
         ("HOME=/tmp/elsewhere ls", "change"),
         ("HOME=/home/dev ls", "read"),
         (
@@ -363,6 +367,18 @@ fn environment_variables_that_make_programs_run_code() {
         ("PYTHONPATH=/opt/plugins python3 -c 'print(1)'", "change"),
         ("GIT_TRACE=/etc/hosts git status", "change"),
         ("CDPATH=/srv cd data && rm -rf ./*", "destroy"),
+    ]);
+}
+
+#[test]
+fn printf_prints_its_escapes() {
+    check_all(&[
+        (
+            "printf '\\x72\\x6d\\x20\\x2d\\x72\\x66\\x20\\x2f\\x73\\x72\\x76\\x2f\\x64\\x61\\x74\\x61' | bash",
+            "destroy",
+        ),
+        ("printf '%s\\n' 'rm -rf /srv/data' | sh", "destroy"),
+        ("printf 'ls\\n' | sh", "read"),
     ]);
 }
 
