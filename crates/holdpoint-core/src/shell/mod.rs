@@ -3639,10 +3639,27 @@ impl<'a> Walker<'a> {
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
         let local_file = if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
+            // An in-memory database is scratch, unless the SQL attaches a real one
+            // (`ATTACH '/var/lib/app.db' AS p; DROP TABLE p.users`).
+            let attaches = args
+                .iter()
+                .chain(match &inv.stdin {
+                    Stream::Text(text) => Some(text),
+                    _ => None,
+                })
+                .any(|text| {
+                    let lowered = text.to_ascii_lowercase();
+                    lowered.contains("attach")
+                        || lowered.contains(".open")
+                        || lowered.contains(".restore")
+                });
             tools::Args::split(args, value_flags)
                 .positionals
                 .first()
-                .map(|db| self.zone(&Expanded::literal(db)))
+                .map(|db| match *db {
+                    ":memory:" | "" if !attaches => Zone::Temp,
+                    _ => self.zone(&Expanded::literal(db)),
+                })
                 .filter(|zone| matches!(zone, Zone::Workspace | Zone::Temp))
         } else {
             None

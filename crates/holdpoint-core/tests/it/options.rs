@@ -74,6 +74,15 @@ fn options_that_write_files() {
         ("less -o /etc/hosts README.md", "change"),
         ("yq -i 'del(.)' /etc/app/config.yaml", "destroy"),
         ("yq '.a' config.yaml", "read"),
+        // An in-memory database is scratch unless the SQL attaches a real one.
+        (
+            "sqlite3 :memory: \"ATTACH '/var/lib/app/app.db' AS p; DROP TABLE p.users;\"",
+            "destroy",
+        ),
+        (
+            "sqlite3 :memory: 'CREATE TABLE t(x); DROP TABLE t;'",
+            "workspace",
+        ),
         ("dmesg -C", "destroy"),
         ("dmesg -T --level=err", "read"),
         (
