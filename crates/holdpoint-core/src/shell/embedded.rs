@@ -340,6 +340,29 @@ fn starts_expression(previous: Option<&Token>) -> bool {
 /// `print > "file"` and `>>` write files; gawk's `@load` and `@include` read code.
 pub(crate) fn awk(program: &str) -> Vec<Act> {
     let tokens = awk_tokens(program);
+    // Names assigned a string literal (`c = "cmd"`, `-v c=cmd`): what they may hold.
+    let mut literals: Vec<(String, String)> = Vec::new();
+    for window in tokens.windows(3) {
+        if let [Token::Word(name), Token::Op(op), Token::Str(value)] = window
+            && op == "="
+        {
+            literals.push((name.clone(), value.clone()));
+        }
+    }
+    let resolve = |token: &Token| -> Option<Vec<String>> {
+        match token {
+            Token::Str(text) => Some(vec![text.clone()]),
+            Token::Word(name) => {
+                let values: Vec<String> = literals
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                (!values.is_empty()).then_some(values)
+            }
+            _ => None,
+        }
+    };
     let mut acts = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         let next = tokens.get(i + 1);
@@ -347,7 +370,9 @@ pub(crate) fn awk(program: &str) -> Vec<Act> {
             Token::Word(word) if word == "system" && next == Some(&Token::Op("(".to_owned())) => {
                 let argument = arguments(&tokens, i + 1);
                 match argument.as_slice() {
-                    [Token::Str(command)] => acts.push(Act::Runs(command.clone())),
+                    [one] if resolve(one).is_some() => {
+                        acts.extend(resolve(one).unwrap_or_default().into_iter().map(Act::Runs));
+                    }
                     _ => acts.push(Act::Unseen(
                         "awk's `system()` runs a command built when it runs".to_owned(),
                     )),
@@ -360,16 +385,17 @@ pub(crate) fn awk(program: &str) -> Vec<Act> {
                 let command = i
                     .checked_sub(1)
                     .and_then(|j| tokens.get(j))
-                    .filter(|_| starts_expression(i.checked_sub(2).and_then(|j| tokens.get(j))));
+                    .filter(|_| starts_expression(i.checked_sub(2).and_then(|j| tokens.get(j))))
+                    .and_then(resolve);
                 match command {
-                    Some(Token::Str(command)) => acts.push(Act::Runs(command.clone())),
+                    Some(commands) => acts.extend(commands.into_iter().map(Act::Runs)),
                     _ => acts.push(Act::Unseen(
                         "awk reads the output of a command built when it runs".to_owned(),
                     )),
                 }
             }
             Token::Word(word) if word == "print" || word == "printf" => {
-                acts.extend(print_redirection(&tokens, i + 1));
+                acts.extend(print_redirection(&tokens, i + 1, &resolve));
             }
             Token::Op(op) if op == "@" => {
                 if let Some(Token::Word(word)) = next
@@ -412,7 +438,11 @@ fn arguments(tokens: &[Token], open: usize) -> Vec<Token> {
 }
 
 /// What a `print` or `printf` statement starting at `start` redirects its output to.
-fn print_redirection(tokens: &[Token], start: usize) -> Vec<Act> {
+fn print_redirection(
+    tokens: &[Token],
+    start: usize,
+    resolve: &dyn Fn(&Token) -> Option<Vec<String>>,
+) -> Vec<Act> {
     let mut depth = 0usize;
     let mut i = start;
     while let Some(token) = tokens.get(i) {
@@ -432,27 +462,24 @@ fn print_redirection(tokens: &[Token], start: usize) -> Vec<Act> {
                         }
                         target.push(t.clone());
                     }
-                    let literal = match target.as_slice() {
-                        [Token::Str(text)] => Some(text.clone()),
-                        [Token::Op(open), Token::Str(text), Token::Op(close)]
-                            if open == "(" && close == ")" =>
-                        {
-                            Some(text.clone())
+                    let literals = match target.as_slice() {
+                        [one] => resolve(one),
+                        [Token::Op(open), one, Token::Op(close)] if open == "(" && close == ")" => {
+                            resolve(one)
                         }
                         _ => None,
                     };
-                    let act = match (op.as_str(), literal) {
-                        (">", Some(file)) => Act::Writes(file),
-                        (">>", Some(file)) => Act::Appends(file),
-                        (_, Some(command)) => Act::Runs(command),
-                        (">" | ">>", None) => Act::Unknown(
+                    return match (op.as_str(), literals) {
+                        (">", Some(files)) => files.into_iter().map(Act::Writes).collect(),
+                        (">>", Some(files)) => files.into_iter().map(Act::Appends).collect(),
+                        (_, Some(commands)) => commands.into_iter().map(Act::Runs).collect(),
+                        (">" | ">>", None) => vec![Act::Unknown(
                             "awk writes a file whose name is known only when it runs".to_owned(),
-                        ),
-                        (_, None) => Act::Unseen(
+                        )],
+                        (_, None) => vec![Act::Unseen(
                             "awk pipes its output into a command built when it runs".to_owned(),
-                        ),
+                        )],
                     };
-                    return vec![act];
                 }
                 _ => {}
             },
@@ -1863,6 +1890,10 @@ pub(crate) fn git_config(key: &str, value: &str) -> Vec<Act> {
         }
     };
     let key = lowered.as_str();
+    // A remote URL given as `ext::COMMAND` runs the command when git uses it.
+    if let Some(act) = ext_url(value.trim()) {
+        return vec![act];
+    }
     let boolean = matches!(
         value.to_ascii_lowercase().as_str(),
         "" | "true" | "false" | "yes" | "no" | "on" | "off" | "1" | "0"
@@ -2028,6 +2059,23 @@ fn git_config_line(section: &str, line: &str) -> Vec<Act> {
 
 // ---------------------------------------------------------------------------------------
 // Other tools' small languages
+
+/// curl's `--write-out` format: `%output{FILE}` (and `%output{>>FILE}`) writes the rest
+/// to a file.
+pub(crate) fn curl_write_out(format: &str) -> Vec<Act> {
+    let mut acts = Vec::new();
+    let mut rest = format;
+    while let Some(at) = rest.find("%output{") {
+        let after = rest.get(at + "%output{".len()..).unwrap_or("");
+        let file = after.split('}').next().unwrap_or("");
+        match file.strip_prefix(">>") {
+            Some(file) => acts.push(Act::Appends(file.to_owned())),
+            None => acts.push(Act::Writes(file.to_owned())),
+        }
+        rest = after;
+    }
+    acts
+}
 
 /// A tar `--checkpoint-action`: `exec=COMMAND` runs a command; the others print or wait.
 pub(crate) fn tar_checkpoint(action: &str) -> Vec<Act> {

@@ -1143,6 +1143,7 @@ impl<'a> Walker<'a> {
         if self.destructive_arguments(inv, &inv.arg_strings(), tools::Verbs::Unknown) {
             return;
         }
+        self.credential_to_network(inv.name(), inv, &inv.arg_strings(), ObjectKind::Command);
         let text = inv.display();
         let name = inv.name().to_owned();
         self.push(Effect::new(
@@ -2044,9 +2045,7 @@ impl<'a> Walker<'a> {
                 if risk < Risk::Change {
                     self.unknown_options(inv, &unknown);
                 }
-                if tool.object == ObjectKind::Network {
-                    self.credential_to_network(base, inv, args);
-                }
+                self.credential_to_network(base, inv, args, tool.object);
             }
             None => self.unknown_command(inv),
         }
@@ -2533,7 +2532,7 @@ impl<'a> Walker<'a> {
             let unknown = self.apply_options(tool, inv, args);
             self.unknown_options(inv, &unknown);
         }
-        if self.secret_input {
+        if self.secret_input || self.secret_arguments {
             let text = inv.display();
             self.push(Effect::new(
                 Verb::Write,
@@ -4218,6 +4217,24 @@ enum WriteKind {
     Modify,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
+}
+
+/// A shell or an interpreter: a program that runs whatever code it is given.
+fn is_shell_or_interpreter(base: &str) -> bool {
+    is_interpreter(base)
+        || matches!(
+            base,
+            "sh" | "bash"
+                | "zsh"
+                | "dash"
+                | "ksh"
+                | "ash"
+                | "mksh"
+                | "fish"
+                | "busybox"
+                | "tcsh"
+                | "csh"
+        )
 }
 
 fn is_interpreter(base: &str) -> bool {

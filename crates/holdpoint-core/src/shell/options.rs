@@ -199,6 +199,21 @@ impl Walker<'_> {
         let reading = tool.read(args);
         let words = inv.args();
         let program = self.debugged_program(tool, inv, args);
+        // awk's `-v NAME=VALUE` assignments are part of what its program may run.
+        let assigned: String = reading
+            .values
+            .iter()
+            .filter(|(flag, _, _)| flag == "-v" || flag.starts_with("--assign"))
+            .filter_map(|(_, _, value)| match value {
+                Value::Arg(at) => words.get(*at).and_then(|w| w.value.clone()),
+                Value::Attached(_, text) => Some(text.clone()),
+                _ => None,
+            })
+            .filter_map(|setting| {
+                let (name, value) = setting.split_once('=')?;
+                Some(format!("{name} = \"{}\"\n", value.replace('"', "\\\"")))
+            })
+            .collect();
         for (flag, role, value) in &reading.values {
             let what = format!("`{} {flag}`", basename(inv.name()));
             match value {
@@ -223,7 +238,12 @@ impl Walker<'_> {
                 self.run_arguments(inv, *at, &what);
                 break;
             }
-            if let Some(word) = words.get(*at).cloned() {
+            if let Some(mut word) = words.get(*at).cloned() {
+                if *role == Role::Runs("awk")
+                    && let Some(text) = word.value.as_mut()
+                {
+                    text.insert_str(0, &assigned);
+                }
                 self.apply_role(*role, &word, &what, program.as_deref());
             }
         }
@@ -406,6 +426,7 @@ impl Walker<'_> {
             "fzf" => embedded::fzf_bind(text),
             "fzfcmd" => embedded::fzf_command(text),
             "socat" => embedded::socat_address(text),
+            "curlw" => embedded::curl_write_out(text),
             other => match code_language(other) {
                 Some(language) => {
                     self.code(text, language, what);
@@ -985,22 +1006,8 @@ impl Walker<'_> {
             });
         if let Some((program, shell)) = exec {
             let first = program.split_whitespace().next().unwrap_or("");
-            let runs_code = shell
-                && program.split_whitespace().count() == 1
-                && super::is_interpreter(basename(first))
-                || super::is_interpreter(basename(first))
-                || matches!(
-                    basename(first),
-                    "sh" | "bash"
-                        | "zsh"
-                        | "dash"
-                        | "ksh"
-                        | "ash"
-                        | "fish"
-                        | "busybox"
-                        | "tcsh"
-                        | "csh"
-                );
+            let runs_code = super::is_shell_or_interpreter(basename(first))
+                || shell && program.split_whitespace().count() == 1;
             let text = inv.display();
             if runs_code {
                 self.push(Effect::new(
@@ -1024,6 +1031,23 @@ impl Walker<'_> {
             {
                 if let Some(address) = address.value.clone() {
                     let acts = embedded::socat_address(&address);
+                    // A shell or an interpreter at one end runs what the other end sends.
+                    let shell = acts.iter().any(|act| match act {
+                        Act::Runs(command) => {
+                            let first = command.split_whitespace().next().unwrap_or("");
+                            super::is_shell_or_interpreter(basename(first))
+                        }
+                        _ => false,
+                    });
+                    if shell {
+                        self.push(Effect::new(
+                            Verb::Execute,
+                            ObjectKind::Network,
+                            &text,
+                            Risk::Destroy,
+                            format!("`{text}` hands a shell or an interpreter to the other address: anything can run"),
+                        ));
+                    }
                     self.acts("socat", acts, "`socat`", None);
                 }
             }
@@ -1077,12 +1101,24 @@ impl Walker<'_> {
     }
 
     /// A tool that talks to the network with a credential in its input or arguments
-    /// (`curl -d @~/.aws/credentials`, `dig $(… ~/.ssh/id_ed25519 …).example`).
-    pub(super) fn credential_to_network(&mut self, base: &str, inv: &Invocation, args: &[String]) {
+    /// (`curl -d @~/.aws/credentials`, `dig $(… ~/.ssh/id_ed25519 …).example`, `aws s3
+    /// cp ~/.aws/credentials s3://…`, a URL with a key in it).
+    pub(super) fn credential_to_network(
+        &mut self,
+        base: &str,
+        inv: &Invocation,
+        args: &[String],
+        object: ObjectKind,
+    ) {
         let (secret_input, secret_arguments) = (self.secret_input, self.secret_arguments);
-        let sends_file = self.network_upload(base, inv, args);
-        let stdin_sent = tools::network_reads_stdin(base, args);
-        if sends_file || secret_arguments || (stdin_sent && secret_input) {
+        let network = object == ObjectKind::Network;
+        let remote = args.iter().any(|a| tools::names_remote(a));
+        // A storage tool's copy or upload of a credential (`aws s3 cp KEY s3://…`).
+        let uploads =
+            tools::uploads_files(base, args) && inv.args().iter().any(|a| self.names_credential(a));
+        let sends_file = network && self.network_upload(base, inv, args) || uploads;
+        let stdin_sent = network && tools::network_reads_stdin(base, args);
+        if sends_file || secret_arguments && (network || remote) || (stdin_sent && secret_input) {
             let text = inv.display();
             self.push(Effect::new(
                 Verb::Write,
@@ -1097,6 +1133,18 @@ impl Walker<'_> {
     /// Whether a network tool uploads a credential file (`-d @FILE`, `-T FILE`,
     /// `--post-file=FILE`, `-F x=@FILE`).
     fn network_upload(&self, base: &str, inv: &Invocation, args: &[String]) -> bool {
+        // httpie and xh: `@FILE`, `field@FILE`, `field=@FILE` send a file.
+        if matches!(base, "http" | "https" | "xh" | "xhs") {
+            return inv.args().iter().any(|word| {
+                word.best().split_once('@').is_some_and(|(_, file)| {
+                    self.names_credential(&Expanded {
+                        value: word.value.as_ref().map(|_| file.to_owned()),
+                        text: file.to_owned(),
+                        ..Expanded::default()
+                    })
+                })
+            });
+        }
         let Some(tool) = tools::lookup(base) else {
             return false;
         };

@@ -1315,6 +1315,37 @@ pub(crate) fn prints_credential(base: &str, args: &[String]) -> bool {
     ) || (base == "pass" && words.len() == 1)
 }
 
+/// Whether an argument names another host or a remote store: a URL (`s3://b/k`,
+/// `https://h/p`) or `user@host:`.
+pub(crate) fn names_remote(arg: &str) -> bool {
+    arg.contains("://")
+        || arg.split_once('@').is_some_and(|(user, rest)| {
+            !user.is_empty() && !user.contains('/') && rest.contains(':') && !rest.starts_with(':')
+        })
+}
+
+/// Whether a storage tool's command copies or uploads local files to a remote store
+/// (each tool's manual: `aws s3 cp`, `gsutil cp`, `gcloud storage cp`, `az storage blob
+/// upload`, `azcopy copy`, `s3cmd put`, `mc cp`).
+pub(crate) fn uploads_files(base: &str, args: &[String]) -> bool {
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .take(3)
+        .collect();
+    matches!(
+        (base, words.as_slice()),
+        ("aws", ["s3", "cp" | "mv" | "sync", ..])
+            | ("gsutil", ["cp" | "mv" | "rsync", ..])
+            | ("gcloud", ["storage", "cp" | "mv" | "rsync", ..])
+            | ("az", ["storage", _, "upload" | "upload-batch"])
+            | ("azcopy", ["copy" | "cp" | "sync", ..])
+            | ("s3cmd", ["put" | "sync", ..])
+            | ("mc", ["cp" | "mirror" | "mv", ..])
+    )
+}
+
 /// Whether a network tool sends its standard input (`curl -d @-`, `-T -`).
 pub(crate) fn network_reads_stdin(base: &str, args: &[String]) -> bool {
     match base {
@@ -1889,7 +1920,7 @@ static TOOLS: &[Tool] = &[
     Tool {
         names: &["sort"],
         object: ObjectKind::File,
-        options: "-[bdfgiMhnRrVcCmsuz] --ignore-leading-blanks --dictionary-order --ignore-case --general-numeric-sort --ignore-nonprinting --month-sort --human-numeric-sort --numeric-sort --random-sort --reverse --version-sort --check --merge --stable --unique --zero-terminated --debug =--random-source =--sort =--batch-size =--files0-from =-k|--key =-S|--buffer-size =-t|--field-separator =-T|--temporary-directory =--parallel >-o|--output !--compress-program",
+        options: "-[bdfgiMhnRrVcCmsuz] --ignore-leading-blanks --dictionary-order --ignore-case --general-numeric-sort --ignore-nonprinting --month-sort --human-numeric-sort --numeric-sort --random-sort --reverse --version-sort --check --merge --stable --unique --zero-terminated --debug =--random-source =--sort =--batch-size =--files0-from =-k|--key =-S|--buffer-size =-t|--field-separator ~-T|--temporary-directory =--parallel >-o|--output !--compress-program",
         otherwise: (Read, "sorts lines"),
         ..UNLISTED
     },
@@ -1910,7 +1941,13 @@ static TOOLS: &[Tool] = &[
     Tool {
         names: &["yq"],
         object: ObjectKind::File,
-        options: "-[CMPrNesjyYcS0] --colors --no-colors --prettyPrint --unwrapScalar --nul-output --exit-status --null-input --no-doc --header-preamble --from-file --no-colors --expression --indent --inplace --tojson --toml-output --xml-output --yaml-output --yaml-roundtrip --width --explicit-start --raw-output --sort-keys --compact-output =-o|--output-format =-p|--input-format =-I|--indent =--xml-attribute-prefix =--xml-content-name =--front-matter =--from-file =--arg =--argjson =--expression =-w|--width",
+        options: "-[CMPrNejyYcS0] --colors --no-colors --prettyPrint --unwrapScalar --nul-output --exit-status --null-input --no-doc --header-preamble --from-file --no-colors --expression --indent --inplace --tojson --toml-output --xml-output --yaml-output --yaml-roundtrip --width --explicit-start --raw-output --sort-keys --compact-output =-o|--output-format =-p|--input-format =-I|--indent =--xml-attribute-prefix =--xml-content-name =--front-matter =--from-file =--arg =--argjson =--expression =-w|--width =-s|--split-exp",
+        // mikefarah's yq: `-s EXPR` writes each document to a file it names.
+        rules: &[(
+            "-s|--split-exp",
+            Workspace,
+            "writes a file for each document",
+        )],
         // yq -i rewrites the files it reads, in place.
         positionals: &[("-i|--inplace --from-file", "%*"), ("-i|--inplace", "- %*")],
         otherwise: (Read, "filters YAML"),
@@ -2212,7 +2249,7 @@ static TOOLS: &[Tool] = &[
     Tool {
         names: &["less", "more", "most", "pg"],
         object: ObjectKind::File,
-        options: "-# -[aABcCdeEfFgGiIJKLmMnNqQrRsSuUVwWXz~dflpcsu] --search-skip-screen --SEARCH-SKIP-SCREEN --auto-buffers --clear-screen --CLEAR-SCREEN --dumb --quit-at-eof --QUIT-AT-EOF --force --quit-if-one-screen --hilite-search --HILITE-SEARCH --ignore-case --IGNORE-CASE --status-column --quit-on-intr --no-lessopen --long-prompt --LONG-PROMPT --line-numbers --LINE-NUMBERS --quiet --silent --QUIET --SILENT --raw-control-chars --RAW-CONTROL-CHARS --squeeze-blank-lines --chop-long-lines --underline-special --UNDERLINE-SPECIAL --hilite-unread --HILITE-UNREAD --no-init --tilde --shift --file-size --follow-name --incsearch --line-num-width --mouse --MOUSE --no-keypad --no-histdups --rscroll --save-marks --status-col-width --use-backslash --use-color --wheel-lines --exit-follow-on-close --no-search-headers --no-vbell --redraw-on-quit --logical --exit-on-eof --no-pause --print-over --clean-print --squeeze --plain =-b|--buffers =-D|--color =-h|--max-back-scroll =-j|--jump-target =-p|--pattern =-P|--prompt =-t|--tag =-T|--tag-file =-x|--tabs =-y|--max-forw-scroll =-z|--window =-n|--lines =--header =--lesskey-src ?-k|--lesskey-file >>-o|--log-file >-O|--LOG-FILE",
+        options: "-# -[aABcCdeEfFgGiIJKLmMnNqQrRsSuUVwWXz~dflpcsu] --search-skip-screen --SEARCH-SKIP-SCREEN --auto-buffers --clear-screen --CLEAR-SCREEN --dumb --quit-at-eof --QUIT-AT-EOF --force --quit-if-one-screen --hilite-search --HILITE-SEARCH --ignore-case --IGNORE-CASE --status-column --quit-on-intr --no-lessopen --long-prompt --LONG-PROMPT --line-numbers --LINE-NUMBERS --quiet --silent --QUIET --SILENT --raw-control-chars --RAW-CONTROL-CHARS --squeeze-blank-lines --chop-long-lines --underline-special --UNDERLINE-SPECIAL --hilite-unread --HILITE-UNREAD --no-init --tilde --shift --file-size --follow-name --incsearch --line-num-width --mouse --MOUSE --no-keypad --no-histdups --rscroll --save-marks --status-col-width --use-backslash --use-color --wheel-lines --exit-follow-on-close --no-search-headers --no-vbell --redraw-on-quit --logical --exit-on-eof --no-pause --print-over --clean-print --squeeze --plain =-b|--buffers =-D|--color =-h|--max-back-scroll =-j|--jump-target =-p|--pattern =-P|--prompt =-t|--tag =-T|--tag-file =-x|--tabs =-y|--max-forw-scroll =-z|--window =-n|--lines =--header =--lesskey-src ?-k|--lesskey-file >-o|--log-file|-O|--LOG-FILE",
         otherwise: (Read, "shows files a page at a time"),
         ..UNLISTED
     },
@@ -2427,7 +2464,7 @@ static TOOLS: &[Tool] = &[
             "vim", "vi", "nvim", "gvim", "rvim", "vimx", "evim", "vimdiff", "nvimdiff",
         ],
         object: ObjectKind::File,
-        options: "-[bCdDeEhlLmMnNrRyZAFH] {-e|-E|-es|-Es}-s {!-e|-E|-es|-Es}?-s -es -Es --clean --noplugin --not-a-term --ttyfail --nofork --version --help --embed --headless -o* -O* -p* =-T =-i =-r =--startuptime =-V* =--servername =--remote =--remote-silent =--remote-wait =--remote-tab =--remote-expr =--remote-send =--listen !ex:-c !ex:--cmd @ex:-S @ex:-u ~-w|-W",
+        options: "-[bCdDeEhlLmMnNrRyZAFH] {-e|-E|-es|-Es}-s {!-e|-E|-es|-Es}?-s -es -Es --clean --noplugin --not-a-term --ttyfail --nofork --version --help --embed --headless -o* -O* -p* -V =-T >-i =-r =--startuptime =--servername =--remote =--remote-silent =--remote-wait =--remote-tab =--remote-expr =--remote-send =--listen !ex:-c !ex:--cmd @ex:-S @ex:-u ~-w|-W",
         // The files named are edited: written when vim writes them.
         positionals: &[("", "~*")],
         otherwise: (Workspace, "edits files"),
@@ -2444,7 +2481,7 @@ static TOOLS: &[Tool] = &[
     Tool {
         names: &["view", "rview", "gview"],
         object: ObjectKind::File,
-        options: "-[bCdDeEhlLmMnNrRyZAFH] {-e|-E|-es|-Es}-s {!-e|-E|-es|-Es}?-s -es -Es --clean --noplugin --not-a-term --ttyfail --nofork --version --help --embed --headless -o* -O* -p* =-T =-i =-r =--startuptime =-V* !ex:-c !ex:--cmd @ex:-S @ex:-u ~-w|-W",
+        options: "-[bCdDeEhlLmMnNrRyZAFH] {-e|-E|-es|-Es}-s {!-e|-E|-es|-Es}?-s -es -Es --clean --noplugin --not-a-term --ttyfail --nofork --version --help --embed --headless -o* -O* -p* -V =-T >-i =-r =--startuptime !ex:-c !ex:--cmd @ex:-S @ex:-u ~-w|-W",
         otherwise: (Read, "shows files read-only"),
         ..UNLISTED
     },
@@ -2738,6 +2775,11 @@ static TOOLS: &[Tool] = &[
             ),
             ("replace", Change, "rewrites references"),
             (
+                "instaweb|daemon",
+                Change,
+                "serves the repository and starts a web server or browser",
+            ),
+            (
                 "read-tree --reset|-u",
                 Destroy,
                 "overwrites the working tree, discarding changes",
@@ -2768,7 +2810,7 @@ static TOOLS: &[Tool] = &[
             ("remote -v|--verbose|show|get-url", Read, "lists remotes"),
             ("submodule status|summary|foreach", Read, "shows submodules"),
             (
-                "status|log|diff|show|blame|annotate|shortlog|describe|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|whatchanged|show-ref|for-each-ref|count-objects|fsck|check-ignore|check-attr|name-rev|merge-base|var|help|version|--version|cherry|range-diff|show-branch|verify-commit|verify-tag|difftool|instaweb|request-pull",
+                "status|log|diff|show|blame|annotate|shortlog|describe|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|whatchanged|show-ref|for-each-ref|count-objects|fsck|check-ignore|check-attr|name-rev|merge-base|var|help|version|--version|cherry|range-diff|show-branch|verify-commit|verify-tag|difftool|request-pull",
                 Read,
                 "only reads the repository",
             ),
@@ -2783,7 +2825,14 @@ static TOOLS: &[Tool] = &[
         // git-difftool(1), git-grep(1), git-fetch(1), git-push(1), git-archive(1),
         // git-clone(1), git-bundle(1)); `-c` and the environment are read by the walker.
         options: "* ^=-c ^=-C ^=--git-dir ^=--work-tree ^=--namespace {diff|log|show|whatchanged|range-diff|format-patch|stash|blame|shortlog}>--output {format-patch}~-o|--output-directory {archive}>-o|--output {archive}!--exec {rebase}!-x|--exec {difftool}!-x|--extcmd {grep}!-O*|--open-files-in-pager* {clone|ls-remote}!-u|--upload-pack {fetch|pull}!--upload-pack {push|send-pack}!--receive-pack|--exec {send-email}!--sendmail-cmd|--to-cmd|--cc-cmd|--header-cmd|--smtp-server {clone}!git:-c|--config {clone|init}?--template {config}~-f|--file|--blob",
-        positionals: &[("bisect run", "- - &"), ("bundle create", "- - >")],
+        // A clone, a new repository or a worktree is written where the last argument says.
+        positionals: &[
+            ("bisect run", "- - &"),
+            ("bundle create", "- - >"),
+            ("clone", "- - ~"),
+            ("init", "- ~"),
+            ("worktree add", "- - ~"),
+        ],
     },
     Tool {
         names: &["terraform", "tofu", "terragrunt", "opentofu"],
@@ -4817,7 +4866,7 @@ static TOOLS: &[Tool] = &[
         ],
         otherwise: (Read, "fetches a URL to standard output"),
         // curl(1): every option that writes a file; `-K` reads more options from a file.
-        options: "* =-d|--data|--data-binary|--data-ascii|--data-raw|--data-urlencode|--json|-F|--form|--form-string|-T|--upload-file >-o|--output ~--output-dir >-D|--dump-header >-c|--cookie-jar >--trace|--trace-ascii >>--stderr >--libcurl >--etag-save >--hsts >--alt-svc ?-K|--config",
+        options: "* !curlw:-w|--write-out =-d|--data|--data-binary|--data-ascii|--data-raw|--data-urlencode|--json|-F|--form|--form-string|-T|--upload-file >-o|--output ~--output-dir >-D|--dump-header >-c|--cookie-jar >--trace|--trace-ascii >>--stderr >--libcurl >--etag-save >--hsts >--alt-svc ?-K|--config",
         ..UNLISTED
     },
     Tool {
