@@ -771,6 +771,30 @@ impl Walker<'_> {
                     i += 1;
                 }
             }
+            "rustc" => {
+                // `-C linker=PROGRAM` (or `-Clinker=`) runs a program to link.
+                let words: Vec<&str> = text.split_whitespace().collect();
+                for (i, word) in words.iter().enumerate() {
+                    let setting = word
+                        .strip_prefix("-C")
+                        .filter(|s| !s.is_empty())
+                        .or_else(|| (*word == "-C").then(|| words.get(i + 1).copied()).flatten())
+                        .or_else(|| {
+                            word.strip_prefix("--codegen=").or_else(|| {
+                                (*word == "--codegen")
+                                    .then(|| words.get(i + 1).copied())
+                                    .flatten()
+                            })
+                        });
+                    if let Some(linker) = setting.and_then(|s| s.strip_prefix("linker=")) {
+                        self.nested(
+                            linker,
+                            &format!("{what}, a linker rustc runs,"),
+                            Stream::Terminal,
+                        );
+                    }
+                }
+            }
             "perl" | "ruby" | "java" | "python" => {
                 if !text
                     .split_whitespace()
@@ -931,15 +955,32 @@ impl Walker<'_> {
         if let Some(xdg) = self.vars.get("XDG_CONFIG_HOME").cloned() {
             files.push(format!("{}/git/config", xdg.trim_end_matches('/')));
         }
+        // The repository's own configuration, where the command line or the
+        // environment points git at another one.
+        let git_dir = super::flag_value(args.get(..subcommand_at).unwrap_or(&[]), &["--git-dir"])
+            .map(str::to_owned)
+            .or_else(|| self.vars.get("GIT_DIR").cloned());
+        if let Some(dir) = git_dir {
+            files.push(format!("{}/config", dir.trim_end_matches('/')));
+        }
         for file in files {
             if let Some(text) = self.read_file(&file) {
                 let acts = embedded::git_config_file(&text);
                 self.acts("git", acts, &format!("git configuration in `{file}`"), None);
             }
         }
-        // `ext::` remotes run their command.
+        // `ext::` remotes run their command, as an argument or an option's value
+        // (`--remote=ext::…`).
         for arg in inv.args().iter().skip(subcommand_at) {
-            if let Some(act) = arg.value.as_deref().and_then(embedded::ext_url) {
+            let Some(value) = arg.value.as_deref() else {
+                continue;
+            };
+            let url = embedded::ext_url(value).or_else(|| {
+                value
+                    .split_once('=')
+                    .and_then(|(_, v)| embedded::ext_url(v))
+            });
+            if let Some(act) = url {
                 self.acts("git", vec![act], "an `ext::` remote", None);
             }
         }
@@ -1724,6 +1765,90 @@ impl Walker<'_> {
                     Risk::Workspace,
                     "benchmarks commands",
                 );
+                true
+            }
+            // Programs that run a command when files change: `watchexec [OPTIONS] CMD…` runs
+            // it through a shell; `nodemon -x CMD`; `chokidar PATTERN -c CMD`;
+            // `concurrently CMD…` runs each argument as a command.
+            "watchexec" => {
+                let value_flags = [
+                    "-w",
+                    "--watch",
+                    "-e",
+                    "--exts",
+                    "-f",
+                    "--filter",
+                    "-i",
+                    "--ignore",
+                    "-d",
+                    "--debounce",
+                    "-s",
+                    "--signal",
+                    "--shell",
+                    "-E",
+                    "--env",
+                    "--project-origin",
+                    "--workdir",
+                    "--delay-run",
+                    "--poll",
+                    "--stop-signal",
+                    "--stop-timeout",
+                    "--on-busy-update",
+                    "--emit-events-to",
+                    "--filter-file",
+                    "--ignore-file",
+                    "--fs-events",
+                    "--timings",
+                    "--wrap-process",
+                    "--color",
+                    "--notify",
+                    "--bell",
+                    "-j",
+                    "--filter-prog",
+                ];
+                if let Some(start) = super::command_start(args, &value_flags, 0) {
+                    let command = words
+                        .get(start..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(Expanded::best)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    self.nested(&command, "`watchexec`", Stream::Terminal);
+                }
+                true
+            }
+            "nodemon" | "chokidar" | "onchange" | "reflex" => {
+                if let Some(command) = super::flag_value(args, &["-x", "--exec", "-c", "--command"])
+                {
+                    let command = command.to_owned();
+                    self.nested(&command, &format!("`{base}`"), Stream::Terminal);
+                } else if let Some(at) = args.iter().position(|a| a == "--") {
+                    self.invoke(inv.tail(at + 2));
+                } else {
+                    self.tool_effect(
+                        inv,
+                        ObjectKind::Command,
+                        Risk::Workspace,
+                        "restarts the project's program when files change",
+                    );
+                }
+                true
+            }
+            "concurrently" => {
+                for word in words.iter().filter(|w| !w.best().starts_with('-')) {
+                    match &word.value {
+                        Some(command) => {
+                            let command = command.clone();
+                            self.nested(&command, "`concurrently`", Stream::Terminal);
+                        }
+                        None => self.push(Effect::opaque(
+                            word.best(),
+                            Risk::Change,
+                            "`concurrently` runs a command known only when it runs",
+                        )),
+                    }
+                }
                 true
             }
             // moreutils: `ifne CMD`, `chronic CMD`, `pee CMD…` (each a shell command).

@@ -964,6 +964,8 @@ const VARIABLES: &[(&str, Variable)] = &[
     ("LESSOPEN", Variable::Command),
     ("LESSCLOSE", Variable::Command),
     ("NPM_CONFIG_SCRIPT_SHELL", Variable::Command),
+    ("NPM_CONFIG_GIT", Variable::Command),
+    ("npm_config_git", Variable::Command),
     ("npm_config_script_shell", Variable::Command),
     ("PS0", Variable::Prompt),
     ("PS1", Variable::Prompt),
@@ -998,6 +1000,11 @@ const VARIABLES: &[(&str, Variable)] = &[
     ("FZF_DEFAULT_OPTS", Variable::Options("fzf")),
     ("PARALLEL", Variable::Options("parallel")),
     ("GOFLAGS", Variable::Options("go")),
+    ("RUSTFLAGS", Variable::Options("rustc")),
+    ("RUSTDOCFLAGS", Variable::Options("rustc")),
+    ("CARGO_BUILD_RUSTFLAGS", Variable::Options("rustc")),
+    ("CARGO_ENCODED_RUSTFLAGS", Variable::Options("rustc")),
+    ("CARGO_TARGET_*_RUSTFLAGS", Variable::Options("rustc")),
     ("LD_PRELOAD", Variable::Library),
     ("LD_AUDIT", Variable::Library),
     ("DYLD_INSERT_LIBRARIES", Variable::Library),
@@ -1343,6 +1350,8 @@ pub(crate) fn uploads_files(base: &str, args: &[String]) -> bool {
             | ("azcopy", ["copy" | "cp" | "sync", ..])
             | ("s3cmd", ["put" | "sync", ..])
             | ("mc", ["cp" | "mirror" | "mv", ..])
+            | ("gh" | "glab", ["gist" | "snippet", "create" | "edit", ..])
+            | ("gh" | "glab", ["release", "create" | "upload", ..])
     )
 }
 
@@ -1363,6 +1372,8 @@ pub(crate) fn network_reads_stdin(base: &str, args: &[String]) -> bool {
             .iter()
             .any(|a| a == "--post-file=-" || a == "--body-file=-" || a == "--post-file=/dev/stdin"),
         "dig" | "nslookup" | "host" => args.iter().any(|a| a == "-f" || a == "-"),
+        // Mail programs send what they read as the message.
+        "mail" | "mailx" | "s-nail" | "sendmail" | "msmtp" | "ssmtp" | "mutt" | "neomutt" => true,
         _ => false,
     }
 }
@@ -1384,6 +1395,9 @@ pub(crate) fn uploads_file(base: &str, flag: &str) -> bool {
                 | "--json"
         ),
         "wget" | "wget2" => matches!(name, "--post-file" | "--body-file"),
+        "mail" | "mailx" | "s-nail" | "mutt" | "neomutt" => {
+            matches!(name, "-a" | "-A" | "--attach")
+        }
         _ => false,
     }
 }
@@ -2059,6 +2073,48 @@ static TOOLS: &[Tool] = &[
         ..UNLISTED
     },
     Tool {
+        // dos2unix(1): converts files in place; `-n IN OUT` writes a new file.
+        names: &["dos2unix", "unix2dos", "mac2unix", "unix2mac"],
+        object: ObjectKind::File,
+        options: "-[abcdfhiklLmoqrsStuvV1] --ascii --add-bom --convmode --force --help --info --keepdate --license --newfile --oldfile --quiet --remove-bom --safe --skip-symlink --follow-symlink --replace-symlink --version --verbose --keep-bom =-c|--convmode =-D|--display-enc =-e|--add-eol =-gb|--gb18030 =-O|--to-stdout",
+        positionals: &[
+            ("-n|--newfile", "- >"),
+            ("-i|--info|-O|--to-stdout", "-*"),
+            ("", "%*"),
+        ],
+        otherwise: (Workspace, "converts line endings in place"),
+        ..UNLISTED
+    },
+    Tool {
+        // patch(1): `patch [FILE [PATCHFILE]]` changes FILE, or the files the patch
+        // names; `-o` writes elsewhere, `-d` works in another directory.
+        names: &["patch"],
+        object: ObjectKind::File,
+        options: "-# -[bcEefFlNnRstuvZ] --backup --context --remove-empty-files --ed --force --ignore-whitespace --normal --forward --reverse --silent --quiet --batch --unified --verbose --version --set-time --set-utc --dry-run --posix --binary --merge* --follow-symlinks --no-backup-if-mismatch --backup-if-mismatch --read-only* =-B|--prefix =-D|--ifdef =-F|--fuzz =-g|--get =-i|--input =-p|--strip =-r|--reject-file =-V|--version-control =-Y|--basename-prefix =-z|--suffix =--quoting-style ~-d|--directory >-o|--output",
+        positionals: &[("", "~ -")],
+        otherwise: (Workspace, "changes files by a patch"),
+        ..UNLISTED
+    },
+    Tool {
+        // Perl's rename(1) runs its first argument as Perl code on each name; util-linux
+        // rename(1) replaces text in the names.
+        names: &["rename", "prename", "file-rename", "perl-rename"],
+        object: ObjectKind::File,
+        options: "-[vnfhmVdsoail0] --verbose --no-act --force --help --man --version --filename --nopath --symlink --no-overwrite --interactive --last --all --null =-e =-E @perl:--file",
+        positionals: &[("-e|-E", "~*"), ("", "!perl ~*")],
+        otherwise: (Workspace, "renames files"),
+        ..UNLISTED
+    },
+    Tool {
+        names: &[
+            "mail", "mailx", "s-nail", "sendmail", "msmtp", "ssmtp", "mutt", "neomutt",
+        ],
+        object: ObjectKind::Network,
+        options: "*",
+        otherwise: (Change, "sends mail"),
+        ..UNLISTED
+    },
+    Tool {
         names: &["history", "fc"],
         object: ObjectKind::Command,
         options: "-# -[cdanrwpselr] =-d",
@@ -2134,7 +2190,8 @@ static TOOLS: &[Tool] = &[
     Tool {
         names: &["scp", "sftp"],
         object: ObjectKind::File,
-        options: "-[346ABCOpqRrsTvaNf] !ssh:-o @ssh:-F !-S !-D =-c =-i =-J =-l =-P =-X =-b =-R =-s =-B =-z",
+        // `sftp -b FILE` runs the batch's commands, `!` ones in a local shell.
+        options: "-[346ABCOpqRrsTvaNf] !ssh:-o @ssh:-F !-S !-D =-c =-i =-J =-l =-P =-X ?-b =-R =-s =-B =-z",
         otherwise: (Change, "copies files between hosts"),
         ..UNLISTED
     },
@@ -2824,7 +2881,7 @@ static TOOLS: &[Tool] = &[
         // git's own options that run programs or write files (git-log(1), git-rebase(1),
         // git-difftool(1), git-grep(1), git-fetch(1), git-push(1), git-archive(1),
         // git-clone(1), git-bundle(1)); `-c` and the environment are read by the walker.
-        options: "* ^=-c ^=-C ^=--git-dir ^=--work-tree ^=--namespace {diff|log|show|whatchanged|range-diff|format-patch|stash|blame|shortlog}>--output {format-patch}~-o|--output-directory {archive}>-o|--output {archive}!--exec {rebase}!-x|--exec {difftool}!-x|--extcmd {grep}!-O*|--open-files-in-pager* {clone|ls-remote}!-u|--upload-pack {fetch|pull}!--upload-pack {push|send-pack}!--receive-pack|--exec {send-email}!--sendmail-cmd|--to-cmd|--cc-cmd|--header-cmd|--smtp-server {clone}!git:-c|--config {clone|init}?--template {config}~-f|--file|--blob",
+        options: "* ^=-c ^=-C ^=--git-dir ^=--work-tree ^=--namespace {diff|log|show|whatchanged|range-diff|format-patch|stash|blame|shortlog}>--output {format-patch}~-o|--output-directory {archive}>-o|--output {archive}!--exec {rebase}!-x|--exec {difftool}!-x|--extcmd {grep}!-O*|--open-files-in-pager* {clone|ls-remote}!-u|--upload-pack {fetch|pull}!--upload-pack {push|send-pack}!--receive-pack|--exec {send-email}!--sendmail-cmd|--to-cmd|--cc-cmd|--header-cmd|--smtp-server {clone}!git:-c|--config {clone|init}?--template {config}~-f|--file|--blob {apply}~--directory",
         // A clone, a new repository or a worktree is written where the last argument says.
         positionals: &[
             ("bisect run", "- - &"),
@@ -3868,6 +3925,9 @@ static TOOLS: &[Tool] = &[
             ("env|version|list|doc|help", Read, "only reads"),
         ],
         otherwise: (Workspace, "builds or tests the project"),
+        // go help build, go help test: `-exec` runs the built binary through a program,
+        // `-toolexec` every tool through one; `-o` names the file written.
+        options: "* !-exec|-toolexec >-o",
         ..UNLISTED
     },
     Tool {
@@ -3896,6 +3956,7 @@ static TOOLS: &[Tool] = &[
                 "only reads package information",
             ),
             ("cache list|info|dir", Read, "only reads the cache"),
+            ("cache purge|remove", Change, "clears pip's cache"),
             (
                 "download|wheel",
                 Workspace,
@@ -4193,7 +4254,6 @@ static TOOLS: &[Tool] = &[
             "postcss",
             "sass",
             "lessc",
-            "patch",
             "diff3",
             "unrar",
             "cpio",
@@ -4900,7 +4960,7 @@ static TOOLS: &[Tool] = &[
         ],
         otherwise: (Workspace, "downloads into the workspace"),
         // wget(1): files it writes; `-e` runs a wgetrc command; `--use-askpass` a program.
-        options: "* =--post-file|--body-file|--post-data|--body-data >-O|--output-document >>-a|--append-output >-o|--output-file ~-P|--directory-prefix >--save-cookies >--warc-file >--rejected-log ?-e|--execute ?--config !--use-askpass",
+        options: "* =--post-file|--body-file|--post-data|--body-data >-O|--output-document >>-a|--append-output >-o|--output-file ~-P|--directory-prefix >--save-cookies >--warc-file >--rejected-log ?-e|--execute ?--config !--use-askpass !--on-download-start|--on-download-complete|--on-download-error|--on-download-pause|--on-download-stop|--on-bt-download-complete",
         ..UNLISTED
     },
     Tool {
