@@ -1662,12 +1662,17 @@ pub(crate) fn command_runner(base: &str) -> Option<(&'static [&'static str], usi
             ],
             0,
         ),
-        "flatpak-spawn" | "firejail" | "nsjail" | "proot" | "nq" | "tsp" | "daemonize" => (
+        // Their options take values only as `--name=value`, or they take none.
+        "flatpak-spawn" | "firejail" | "nq" => (&[], 0),
+        "nsjail" => (
             &[
-                "-c", "-e", "-o", "-p", "-l", "-u", "-r", "-b", "-w", "-q", "-k", "-L", "-D",
+                "-C", "--config", "-c", "--chroot", "-u", "--user", "-g", "--group",
             ],
             0,
         ),
+        "proot" => (&["-r", "-b", "-w", "-q", "-k", "-v", "-m", "-R", "-S"], 0),
+        "tsp" => (&["-L", "-D", "-N", "-w", "-W"], 0),
+        "daemonize" => (&["-c", "-e", "-E", "-o", "-p", "-l", "-u"], 0),
         "cpulimit" => (&["-l", "--limit", "-p", "--pid", "-e", "--exe"], 0),
         "ssh-agent" => (&["-a", "-E", "-O", "-P", "-t"], 0),
         "dbus-launch" => (&["--config-file", "--autolaunch"], 0),
