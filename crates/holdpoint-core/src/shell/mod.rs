@@ -4,6 +4,8 @@
 
 mod calls;
 mod code;
+mod embedded;
+mod options;
 pub(crate) mod paths;
 mod project;
 mod tools;
@@ -252,6 +254,19 @@ struct Walker<'a> {
     /// downloaded): the whole action is then unanalysable, held in every environment,
     /// whatever else is known.
     unanalysable_reason: Option<String>,
+    /// How many commands so far read a credential (a key, a token, the environment).
+    credentials_read: u32,
+    /// The standard input of the current stage of a pipeline carries what an earlier
+    /// stage read from a credential.
+    secret_in_pipe: bool,
+    /// The command being run reads a credential on its standard input (a pipe or a
+    /// redirection).
+    secret_input: bool,
+    /// The command being run has a credential in its arguments, put there by a command
+    /// substitution.
+    secret_arguments: bool,
+    /// A redirection of the command being set up reads a credential.
+    redirected_secret: bool,
 }
 
 /// One command after word expansion.
@@ -425,6 +440,11 @@ impl<'a> Walker<'a> {
             nesting: Nesting::default(),
             git_planted: Vec::new(),
             unanalysable_reason: None,
+            credentials_read: 0,
+            secret_in_pipe: false,
+            secret_input: false,
+            secret_arguments: false,
+            redirected_secret: false,
         }
     }
 
@@ -544,9 +564,16 @@ impl<'a> Walker<'a> {
         let several = pipeline.seq.len() > 1;
         let saved = self.location.clone();
         let mut input = stdin.clone();
+        // What a stage read from a credential flows through every later stage.
+        let outer = self.secret_in_pipe;
+        let mut secret = outer;
         for command in &pipeline.seq {
+            self.secret_in_pipe = secret;
+            let before = self.credentials_read;
             input = self.command(command, input);
+            secret |= self.credentials_read > before;
         }
+        self.secret_in_pipe = outer;
         if several {
             self.location = saved;
         }
@@ -746,6 +773,7 @@ impl<'a> Walker<'a> {
     }
 
     fn simple(&mut self, simple: &SimpleCommand, stdin: Stream) -> Stream {
+        let credentials_before = self.credentials_read;
         let mut argv: Vec<Expanded> = Vec::new();
         let mut redirects: Vec<&IoRedirect> = Vec::new();
         let mut assignments: Vec<(String, Expanded)> = Vec::new();
@@ -830,13 +858,17 @@ impl<'a> Walker<'a> {
             }
         }
 
+        // A command substitution in the words that read a credential put it there.
+        let secret_arguments = self.credentials_read > credentials_before;
         let mut stdin = stdin;
         self.stdout_targets.clear();
+        self.redirected_secret = false;
         for redirect in redirects {
             if let Some(input) = self.redirect(redirect) {
                 stdin = input;
             }
         }
+        let secret_input = self.secret_in_pipe || std::mem::take(&mut self.redirected_secret);
 
         // Pointing holdpoint's own variables elsewhere moves its state, policies or
         // environment out from under it.
@@ -850,6 +882,10 @@ impl<'a> Walker<'a> {
             }
         }
         let bare_assignment = argv.is_empty();
+        // Variables that make later programs run code or go elsewhere.
+        for (name, value) in &assignments {
+            self.environment(name, value);
+        }
         for (name, value) in assignments {
             match value.value {
                 // A value built to grow without end (`x=$x$x` again and again) stops
@@ -868,7 +904,13 @@ impl<'a> Walker<'a> {
         let invocation = Invocation { argv, stdin };
         let producer = invocation.display();
         let targets = std::mem::take(&mut self.stdout_targets);
+        // Commands analysed inside this one set these for themselves; this one's are put
+        // back after.
+        let outer = (self.secret_input, self.secret_arguments);
+        self.secret_input = secret_input;
+        self.secret_arguments = secret_arguments;
         let output = self.invoke(invocation);
+        (self.secret_input, self.secret_arguments) = outer;
         if let Stream::Text(text) = &output {
             for (target, truncates) in targets {
                 // Settings for holdpoint's variables written into a shell's start-up file
@@ -910,8 +952,16 @@ impl<'a> Walker<'a> {
                 let path = self.expand(&word.value);
                 match kind {
                     IoFileRedirectKind::Read => {
+                        if self.names_credential(&path) {
+                            self.credentials_read += 1;
+                            self.redirected_secret |= fd.is_none_or(|fd| fd == 0);
+                        }
                         if fd.is_some_and(|fd| fd != 0) {
                             return None;
+                        }
+                        // `< /dev/null`: the command reads nothing.
+                        if path.value.as_deref() == Some("/dev/null") {
+                            return Some(Stream::Text(String::new()));
                         }
                         return Some(self.file_stream(&path));
                     }
@@ -1302,6 +1352,11 @@ impl<'a> Walker<'a> {
     }
 
     fn unknown_command(&mut self, inv: &Invocation) {
+        // Its arguments may still say what it destroys (`zfs destroy`, `--delete`).
+        if self.destructive_arguments(inv, &inv.arg_strings(), tools::Verbs::Unknown) {
+            return;
+        }
+        self.credential_to_network(inv.name(), inv, &inv.arg_strings(), ObjectKind::Command);
         let text = inv.display();
         let name = inv.name().to_owned();
         self.push(Effect::new(
@@ -1336,6 +1391,9 @@ impl<'a> Walker<'a> {
         let args = inv.arg_strings();
         self.secrets(&inv);
         self.bind_inputs(&base, &args);
+        if self.reads_credential(&inv) {
+            self.credentials_read += 1;
+        }
 
         if let Some((definition, body)) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
@@ -1398,7 +1456,13 @@ impl<'a> Walker<'a> {
         }
         match base.as_str() {
             "cd" | "pushd" => {
-                self.change_directory(inv.args().iter().find(|a| !a.best().starts_with('-')));
+                let target = inv.args().iter().find(|a| !a.best().starts_with('-'));
+                if self.cd_path(target) {
+                    // `CDPATH` may find the directory elsewhere: where is not known.
+                    self.location = Location::Local(None);
+                } else {
+                    self.change_directory(target);
+                }
                 Stream::Unknown
             }
             "export" | "declare" | "typeset" | "local" | "readonly" => {
@@ -1413,6 +1477,34 @@ impl<'a> Walker<'a> {
                     }
                     if setting.contains('=') {
                         self.vars.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+                for word in inv.args() {
+                    // `export NAME`: the value it already has goes to later programs.
+                    if !word.text.contains('=') && !word.text.starts_with('-') {
+                        let value = match self.vars.get(&word.text) {
+                            Some(known) => Expanded::literal(known),
+                            None => Expanded {
+                                text: format!("${}", word.text),
+                                ..Expanded::default()
+                            },
+                        };
+                        self.environment(&word.text, &value);
+                        continue;
+                    }
+                    if let Some((name, value)) = word.text.split_once('=')
+                        && !name.starts_with('-')
+                    {
+                        let value = match &word.value {
+                            Some(known) => {
+                                Expanded::literal(known.split_once('=').map_or("", |(_, v)| v))
+                            }
+                            None => Expanded {
+                                text: value.to_owned(),
+                                ..Expanded::default()
+                            },
+                        };
+                        self.environment(name, &value);
                     }
                 }
                 Stream::Unknown
@@ -1451,17 +1543,21 @@ impl<'a> Walker<'a> {
                 self.location = Location::Local(None);
                 Stream::Unknown
             }
-            "printf" => {
-                // What it prints, as the shell's printf would; else the words as written.
-                let words: Vec<&str> = inv.args().iter().map(Expanded::best).collect();
-                let printed = match words.as_slice() {
-                    [format, rest @ ..] if !format.starts_with('-') => words::printf(format, rest),
-                    _ => None,
-                };
-                Stream::Text(printed.unwrap_or_else(|| words.join(" ")))
+            "printf" if inv.args().iter().all(|a| a.value.is_some()) => {
+                // What it prints, as the shell's printf would; `-v NAME` prints nothing.
+                match args.as_slice() {
+                    [v, ..] if v == "-v" => Stream::Text(String::new()),
+                    [dash, format, rest @ ..] if dash == "--" => {
+                        words::printf(format, rest).map_or(Stream::Unknown, Stream::Text)
+                    }
+                    [format, rest @ ..] if !format.starts_with('-') => {
+                        words::printf(format, rest).map_or(Stream::Unknown, Stream::Text)
+                    }
+                    _ => Stream::Unknown,
+                }
             }
-            "echo" => {
-                let escapes = inv.args().iter().any(|a| a.best() == "-e");
+            "echo" | "printf" => {
+                let escapes = base == "echo" && inv.args().iter().any(|a| a.best() == "-e");
                 let text = inv
                     .args()
                     .iter()
@@ -1477,6 +1573,7 @@ impl<'a> Walker<'a> {
                 Stream::Text(text)
             }
             "cat" | "tac" => {
+                self.table_options(&base, &inv, &args);
                 if args.is_empty() || args.iter().all(|a| a == "-") {
                     return inv.stdin;
                 }
@@ -1511,6 +1608,16 @@ impl<'a> Walker<'a> {
                         | "tr"
                         | "uudecode"
                 );
+                if base == "openssl"
+                    && args
+                        .iter()
+                        .find(|a| !a.starts_with('-'))
+                        .is_some_and(|a| a == "s_client")
+                {
+                    // `openssl s_client` sends its input to the host it connects to.
+                    self.network_client(&base, &inv, &args);
+                    return Stream::Network;
+                }
                 self.tool_from_table(&base, &inv, &args);
                 if decodes {
                     Stream::Decoded
@@ -1587,6 +1694,10 @@ impl<'a> Walker<'a> {
                 self.make(&inv, &args);
                 Stream::Unknown
             }
+            "history" => {
+                self.history(&inv, &args);
+                Stream::Unknown
+            }
             "tar" | "bsdtar" | "gtar" if args.iter().any(|a| a == "--remove-files") => {
                 let dir = flag_value(&args, &["-C", "--directory"]).map(str::to_owned);
                 let archive = flag_value(&args, &["-f", "--file"]).map(str::to_owned);
@@ -1621,7 +1732,11 @@ impl<'a> Walker<'a> {
                     };
                     self.delete_path(&path, true, "`tar --remove-files`");
                 }
-                self.tool_from_table(&base, &inv, &args);
+                self.tar(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "tar" | "bsdtar" | "gtar" => {
+                self.tar(&base, &inv, &args);
                 Stream::Unknown
             }
             "sort" => {
@@ -1706,33 +1821,54 @@ impl<'a> Walker<'a> {
                 self.find(&inv);
                 Stream::Unknown
             }
-            "awk" | "gawk" | "mawk" | "nawk" => {
-                let program = inv
-                    .args()
-                    .iter()
-                    .find(|a| !a.best().starts_with('-'))
-                    .map(|a| a.best().to_owned())
-                    .unwrap_or_default();
-                if program.contains("system(")
-                    || program.contains("| getline")
-                    || program.contains("|&")
-                {
-                    let what = format!("`{}`", inv.display());
-                    self.code(&program, Language::Other, &what);
-                } else if program.contains("print >")
-                    || program.contains("printf >")
-                    || program.contains("> \"")
-                {
-                    self.push(Effect::new(
-                        Verb::Write,
-                        ObjectKind::File,
-                        inv.display(),
-                        Risk::Change,
-                        format!("`{}` writes files from awk", inv.display()),
-                    ));
-                } else if args.iter().any(|a| a == "-i" || a.starts_with("inplace")) {
-                    self.edit_in_place(&inv, 1);
+            "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
+                // gawk's `-i inplace` rewrites the files it reads; the program (or `-f
+                // FILE`) is read by the table's `awk` language.
+                let mut keep = vec![true; args.len()];
+                let mut inplace = false;
+                for (i, arg) in args.iter().enumerate() {
+                    let next_inplace = args
+                        .get(i + 1)
+                        .is_some_and(|n| n == "inplace" || n == "inplace.awk");
+                    if (arg == "-i" || arg == "--include") && next_inplace {
+                        inplace = true;
+                        for k in keep.iter_mut().skip(i).take(2) {
+                            *k = false;
+                        }
+                    } else if matches!(arg.as_str(), "-iinplace" | "--include=inplace") {
+                        inplace = true;
+                        if let Some(k) = keep.get_mut(i) {
+                            *k = false;
+                        }
+                    }
                 }
+                let filtered: Vec<String> = args
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(a, _)| a.clone())
+                    .collect();
+                let words: Vec<Expanded> =
+                    std::iter::once(inv.argv.first().cloned().unwrap_or_default())
+                        .chain(
+                            inv.args()
+                                .iter()
+                                .zip(&keep)
+                                .filter(|(_, k)| **k)
+                                .map(|(a, _)| a.clone()),
+                        )
+                        .collect();
+                let inv = Invocation {
+                    argv: words,
+                    stdin: inv.stdin,
+                };
+                if inplace {
+                    let program_from_file = filtered
+                        .iter()
+                        .any(|a| a == "-f" || a.starts_with("--file"));
+                    self.edit_in_place(&inv, usize::from(!program_from_file));
+                }
+                self.tool_from_table(&base, &inv, &filtered);
                 Stream::Unknown
             }
             "rm" | "rmdir" | "unlink" | "shred" | "srm" | "trash" | "trash-put" | "gio"
@@ -1747,10 +1883,22 @@ impl<'a> Walker<'a> {
             "ex" | "ed" => {
                 // Scripted editors rewrite the file in place.
                 self.edit_in_place(&inv, 0);
+                if base == "ex" {
+                    self.plus_commands("ex", &base, &inv, &args);
+                }
                 Stream::Unknown
             }
-            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "vim"
-            | "nano" | "vi" | "emacs" | "pico" | "micro" | "hx" | "kak" | "nvim" => {
+            "less" | "more" | "most" => {
+                self.plus_commands("less", &base, &inv, &args);
+                Stream::Unknown
+            }
+            "vim" | "vi" | "nvim" | "gvim" | "rvim" | "vimx" | "view" | "rview" | "gview"
+            | "vimdiff" | "nvimdiff" | "evim" => {
+                self.plus_commands("ex", &base, &inv, &args);
+                Stream::Unknown
+            }
+            "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano"
+            | "emacs" | "pico" | "micro" | "hx" | "kak" => {
                 self.touch(&base, &inv);
                 Stream::Unknown
             }
@@ -1799,6 +1947,7 @@ impl<'a> Walker<'a> {
                         .any(|a| a == "-e" || a == "-f" || a == "--expression" || a == "--file");
                     self.edit_in_place(&inv, if has_script_flag { 0 } else { 1 });
                 }
+                self.tool_from_table(&base, &inv, &args);
                 Stream::Unknown
             }
             "holdpoint" => {
@@ -1817,6 +1966,14 @@ impl<'a> Walker<'a> {
             }
             "redis-cli" | "valkey-cli" | "keydb-cli" => {
                 self.redis(&inv, &args);
+                Stream::Unknown
+            }
+            "nc" | "ncat" | "netcat" | "nc.openbsd" | "nc.traditional" | "socat" | "telnet" => {
+                self.network_client(&base, &inv, &args);
+                Stream::Network
+            }
+            "gdb" | "lldb" => {
+                self.debugger_input(&base, &inv, &args);
                 Stream::Unknown
             }
             "curl" | "wget" => {
@@ -1862,6 +2019,9 @@ impl<'a> Walker<'a> {
                 }
                 if matches!(base.as_str(), "npm" | "pnpm" | "yarn" | "bun") {
                     self.package_scripts(&base, &inv, &args);
+                }
+                if self.runs_command(&base, &inv, &args) {
+                    return Stream::Unknown;
                 }
                 let name_in_table = name.strip_prefix("./").unwrap_or(&name).to_owned();
                 if tools::lookup(&base).is_some() || tools::lookup(&name_in_table).is_some() {
@@ -1913,6 +2073,9 @@ impl<'a> Walker<'a> {
         let rest_args: Vec<String> = args.get(i + 1..).unwrap_or(&[]).to_vec();
         // What the repository's configuration and hooks make this subcommand run.
         aliases.extend(self.git_triggers(&sub, dir.as_deref(), &rest_args));
+        // Configuration given on the command line or through the environment, and
+        // `ext::` remotes: commands git runs.
+        self.git_configuration(inv, args, i);
         if let Some((_, expansion)) = aliases.iter().find(|(name, _)| *name == sub) {
             let rest = rest
                 .iter()
@@ -2156,19 +2319,6 @@ impl<'a> Walker<'a> {
         if self.copies_to_local_path(base, inv, args) {
             return;
         }
-        // Files the tool writes its output to (`curl -o`, `wget -O`, `pg_dump -f`).
-        let output_flags: &[&str] = match base {
-            "curl" => &["-o", "--output"],
-            "wget" => &["-O", "--output-document"],
-            "pg_dump" | "pg_dumpall" => &["-f", "--file"],
-            "mysqldump" | "mariadb-dump" => &["-r", "--result-file"],
-            "mongodump" => &["-o", "--out"],
-            _ => &[],
-        };
-        if let Some(output) = flag_value(args, output_flags).filter(|o| *o != "-") {
-            let output = Expanded::literal(output);
-            self.write_path(&output, WriteKind::Truncate, &format!("`{base}` output"));
-        }
         // `rails runner CODE` runs Ruby code in the application.
         if matches!(base, "rails")
             && matches!(args.first().map(String::as_str), Some("runner" | "r"))
@@ -2180,7 +2330,7 @@ impl<'a> Walker<'a> {
         }
         match tools::lookup(&name).or_else(|| tools::lookup(base)) {
             Some(tool) => {
-                let (mut risk, mut what) = tools::classify(tool, args);
+                let (mut risk, mut what, decided) = tools::classify(tool, args);
                 // A package manager from a virtual environment in the workspace installs
                 // into the workspace.
                 let local_binary = name.contains('/')
@@ -2195,12 +2345,33 @@ impl<'a> Walker<'a> {
                     risk = Risk::Workspace;
                     what = "installs into the workspace's virtual environment";
                 }
-                // Disk tools pointed at an image file in the workspace touch no device.
+                // Arguments no rule decided that name a destructive verb (`gcloud
+                // storage rm`, `mvn flyway:clean`, `gradle flywayClean`).
+                let reading = if tool.otherwise.0 == Risk::Change {
+                    tools::Verbs::Undecided
+                } else {
+                    tools::Verbs::Routine
+                };
+                if !decided
+                    && risk < Risk::Destroy
+                    && self.destructive_arguments(inv, args, reading)
+                {
+                    return;
+                }
+                // Disk tools pointed at an image file in the workspace touch no device. A
+                // target is a file only when it is written as a path (`./disk.img`,
+                // `/tmp/x.img`) or has an extension; `tank/data` and `vg0/data` name a
+                // dataset and a volume.
                 if tool.object == ObjectKind::Device && risk == Risk::Destroy {
                     let targets: Vec<Expanded> = self
                         .positional_paths(inv, tool.value_flags)
                         .into_iter()
-                        .filter(|p| p.best().contains('/') || p.best().contains('.'))
+                        .filter(|p| {
+                            let path = p.best();
+                            let leaf = path.rsplit('/').next().unwrap_or(path);
+                            path.starts_with(['/', '.', '~'])
+                                || (leaf.contains('.') && !leaf.starts_with('.'))
+                        })
                         .collect();
                     if !targets.is_empty()
                         && targets
@@ -2212,6 +2383,13 @@ impl<'a> Walker<'a> {
                     }
                 }
                 self.tool_effect(inv, tool.object, risk, what);
+                // What its options and arguments write and run; options the table does
+                // not know make it at least `change`.
+                let unknown = self.apply_options(tool, inv, args);
+                if risk < Risk::Change {
+                    self.unknown_options(inv, &unknown);
+                }
+                self.credential_to_network(base, inv, args, tool.object);
             }
             None => self.unknown_command(inv),
         }
@@ -2318,7 +2496,18 @@ impl<'a> Walker<'a> {
             | "tsocks" | "faketime-off" | "stdbuf" | "then" | "do" | "else" => {
                 (&["-i", "-o", "-e", "-w"], 0)
             }
-            "time" => (&["-f", "--format", "-o", "--output"], 0),
+            "time" => {
+                // GNU time writes its report to `-o FILE` (appends with `-a`).
+                const TIME: &[&str] = &["-f", "--format", "-o", "--output"];
+                self.wrapper_output(
+                    args,
+                    TIME,
+                    &["-o", "--output"],
+                    &["-a", "--append"],
+                    "`time -o`",
+                );
+                (TIME, 0)
+            }
             "command" => {
                 if args.iter().any(|a| a == "-v" || a == "-V") {
                     return Some(Stream::Unknown);
@@ -2327,33 +2516,43 @@ impl<'a> Walker<'a> {
             }
             "exec" => (&["-a"], 0),
             "chrt" | "taskset" => (&[], 1),
-            "flock" => (&["-w", "--timeout", "-E", "--conflict-exit-code"], 1),
             "chroot" => (&["--userspec", "--groups"], 1),
-            "watch" => (
+            "strace" | "ltrace" => {
+                // The trace goes to `-o FILE` (strace appends with `-A`).
+                const TRACE: &[&str] = &[
+                    "-o", "-e", "-p", "-s", "-u", "-a", "-E", "-O", "-S", "-P", "-I", "-b", "-X",
+                    "-U", "--output", "--attach", "--user", "--env",
+                ];
+                self.wrapper_output(
+                    args,
+                    TRACE,
+                    &["-o", "--output"],
+                    &["-A", "--output-append-mode"],
+                    &format!("`{base} -o`"),
+                );
+                (TRACE, 0)
+            }
+            // unshare(1): `-R`, `-w`, `-S`, `-G` and `--propagation`, `--setgroups`,
+            // `--monotonic`, `--boottime` take a value; `-r` is `--map-root-user`.
+            "unshare" => (
                 &[
-                    "-n",
-                    "--interval",
-                    "-d",
-                    "--differences",
-                    "-q",
-                    "--equexit",
-                    "-g",
-                ],
-                0,
-            ),
-            "strace" | "ltrace" => (
-                &[
-                    "-o", "-e", "-p", "-s", "-u", "-a", "-E", "-O", "-S", "-P", "-I", "-b",
-                ],
-                0,
-            ),
-            "nsenter" | "unshare" => (
-                &[
-                    "-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-r",
+                    "-S",
+                    "--setuid",
+                    "-G",
+                    "--setgid",
+                    "-w",
+                    "--wd",
+                    "-R",
                     "--root",
+                    "--propagation",
+                    "--setgroups",
+                    "--monotonic",
+                    "--boottime",
                 ],
                 0,
             ),
+            // nsenter(1): `-t`, `-S`, `-G` take a value; `-r` and `-w` only attached.
+            "nsenter" => (&["-t", "--target", "-S", "--setuid", "-G", "--setgid"], 0),
             "systemd-run" => (
                 &[
                     "-p",
@@ -2386,6 +2585,15 @@ impl<'a> Walker<'a> {
                         if let Some((name, value)) = arg.split_once('=')
                             && !name.starts_with('-')
                         {
+                            let word = inv.args().get(i).cloned().unwrap_or_default();
+                            let value_word = match word.value {
+                                Some(_) => Expanded::literal(value),
+                                None => Expanded {
+                                    text: value.to_owned(),
+                                    ..Expanded::default()
+                                },
+                            };
+                            self.environment(name, &value_word);
                             self.vars.insert(name.to_owned(), value.to_owned());
                         }
                         i += 1;
@@ -2432,6 +2640,27 @@ impl<'a> Walker<'a> {
                 }
                 Some(Stream::Unknown)
             }
+        }
+    }
+
+    /// A wrapper's own output file (`time -o`, `strace -o`), before its command.
+    fn wrapper_output(
+        &mut self,
+        args: &[String],
+        value_flags: &[&str],
+        flags: &[&str],
+        append: &[&str],
+        how: &str,
+    ) {
+        let start = command_start(args, value_flags, 0).unwrap_or(args.len());
+        let own = args.get(..start).unwrap_or(args);
+        if let Some(file) = flag_value(own, flags).filter(|f| *f != "-") {
+            let kind = if own.iter().any(|a| append.contains(&a.as_str())) {
+                WriteKind::Append
+            } else {
+                WriteKind::Truncate
+            };
+            self.write_path(&Expanded::literal(file), kind, how);
         }
     }
 
@@ -2662,6 +2891,21 @@ impl<'a> Walker<'a> {
     }
 
     fn ssh(&mut self, inv: &Invocation, args: &[String]) {
+        // Its options: `-o ProxyCommand=…`, `-F FILE`, `-E LOG`.
+        if let Some(tool) = tools::lookup("ssh") {
+            let unknown = self.apply_options(tool, inv, args);
+            self.unknown_options(inv, &unknown);
+        }
+        if self.secret_input || self.secret_arguments {
+            let text = inv.display();
+            self.push(Effect::new(
+                Verb::Write,
+                ObjectKind::Network,
+                &text,
+                Risk::Destroy,
+                format!("`{text}` sends a credential to another host, which cannot be taken back"),
+            ));
+        }
         let value_flags = [
             "-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e",
             "-m", "-O", "-Q", "-S", "-w", "-B", "-P",
@@ -3218,6 +3462,15 @@ impl<'a> Walker<'a> {
             ],
             _ => &["-t", "--target-directory", "-S", "--suffix", "--backup"],
         };
+        if matches!(base, "scp" | "rsync")
+            && let Some(tool) = tools::lookup(base)
+        {
+            // `rsync -e CMD`, `--rsync-path`, `scp -S PROGRAM`, `-o ProxyCommand=…`.
+            let unknown = self.apply_options(tool, inv, args);
+            if base == "scp" {
+                self.unknown_options(inv, &unknown);
+            }
+        }
         let mut paths = self.positional_paths(inv, value_flags);
         if base == "rclone" && !paths.is_empty() {
             let sub = paths.remove(0);
@@ -3260,16 +3513,29 @@ impl<'a> Walker<'a> {
         let Some(destination) = destination else {
             return;
         };
-        let deletes = base == "rsync"
-            && args
-                .iter()
-                .any(|a| a.starts_with("--delete") || a == "--remove-source-files")
+        // `--remove-source-files` deletes what was sent: a move.
+        if base == "rsync" && args.iter().any(|a| a == "--remove-source-files") {
+            for source in &paths {
+                self.delete_path(source, true, "`rsync --remove-source-files`");
+            }
+        }
+        let deletes = base == "rsync" && args.iter().any(|a| a.starts_with("--delete"))
             || base == "rclone"
                 && inv
                     .args()
                     .first()
                     .is_some_and(|a| a.best() == "sync" || a.best() == "move");
         let remote = destination.best().contains(':') && !destination.best().starts_with('/');
+        if remote && paths.iter().any(|p| self.names_credential(p)) {
+            // A credential copied to another host cannot be taken back.
+            self.push(Effect::new(
+                Verb::Write,
+                ObjectKind::Network,
+                destination.best(),
+                Risk::Destroy,
+                format!("{how} copies a credential to `{}`", destination.best()),
+            ));
+        }
         if remote {
             let risk = if deletes { Risk::Destroy } else { Risk::Change };
             let summary = if deletes {
@@ -3745,10 +4011,27 @@ impl<'a> Walker<'a> {
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
         let local_file = if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
+            // An in-memory database is scratch, unless the SQL attaches a real one
+            // (`ATTACH '/var/lib/app.db' AS p; DROP TABLE p.users`).
+            let attaches = args
+                .iter()
+                .chain(match &inv.stdin {
+                    Stream::Text(text) => Some(text),
+                    _ => None,
+                })
+                .any(|text| {
+                    let lowered = text.to_ascii_lowercase();
+                    lowered.contains("attach")
+                        || lowered.contains(".open")
+                        || lowered.contains(".restore")
+                });
             tools::Args::split(args, value_flags)
                 .positionals
                 .first()
-                .map(|db| self.zone(&Expanded::literal(db)))
+                .map(|db| match *db {
+                    ":memory:" | "" if !attaches => Zone::Temp,
+                    _ => self.zone(&Expanded::literal(db)),
+                })
                 .filter(|zone| matches!(zone, Zone::Workspace | Zone::Temp))
         } else {
             None
@@ -4438,6 +4721,24 @@ enum WriteKind {
     Metadata,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
+}
+
+/// A shell or an interpreter: a program that runs whatever code it is given.
+fn is_shell_or_interpreter(base: &str) -> bool {
+    is_interpreter(base)
+        || matches!(
+            base,
+            "sh" | "bash"
+                | "zsh"
+                | "dash"
+                | "ksh"
+                | "ash"
+                | "mksh"
+                | "fish"
+                | "busybox"
+                | "tcsh"
+                | "csh"
+        )
 }
 
 fn is_interpreter(base: &str) -> bool {

@@ -470,10 +470,12 @@ pub(crate) fn ansi_c(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// What `printf FORMAT ARGS…` prints: the shell's escapes and the `%s`, `%b`, `%d`,
+/// What `printf FORMAT ARGS…` prints: the shell's escapes and the `%s`, `%b`, `%d`, `%u`,
 /// `%i`, `%c` and `%%` conversions, the format used again while arguments are left;
 /// `None` for anything else.
 pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<String> {
+    // Past this, what it prints is not followed (as for variables' values).
+    const LIMIT: usize = 64 * 1024;
     let mut out = String::new();
     let mut args = args.iter().map(AsRef::as_ref).peekable();
     loop {
@@ -498,7 +500,7 @@ pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<String> 
                 }
                 '%' => match chars.next()? {
                     '%' => out.push('%'),
-                    conversion @ ('s' | 'b' | 'd' | 'i' | 'c') => {
+                    conversion @ ('s' | 'b' | 'd' | 'i' | 'u' | 'c') => {
                         let arg = args.next().unwrap_or("");
                         consumed = true;
                         match conversion {
@@ -511,6 +513,9 @@ pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<String> 
                     _ => return None,
                 },
                 other => out.push(other),
+            }
+            if out.len() > LIMIT {
+                return None;
             }
         }
         if !consumed || args.peek().is_none() {

@@ -9,6 +9,7 @@
 mod budget;
 mod corpus;
 mod fuzz;
+mod options;
 mod ratchet;
 mod shell;
 mod sql;
