@@ -20,6 +20,7 @@ mod install;
 mod ledger;
 mod openapi;
 mod pg;
+mod pg_differential;
 mod pg_hostile;
 mod policy;
 mod serve;
