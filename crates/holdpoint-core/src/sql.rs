@@ -12,9 +12,7 @@ use sqlparser::ast::{
     SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions, visit_relations,
     visit_statements,
 };
-use sqlparser::dialect::{
-    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
-};
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -485,71 +483,48 @@ fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> Analysis
             "SQL too long to analyse".to_owned(),
         );
     }
-    let dialects: [&dyn SqlDialect; 4] = match dialect {
-        Dialect::Postgres => [
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &SQLiteDialect {},
-            &GenericDialect {},
-        ],
-        Dialect::MySql => [
-            &MySqlDialect {},
-            &PostgreSqlDialect {},
-            &SQLiteDialect {},
-            &GenericDialect {},
-        ],
-        Dialect::Sqlite => [
-            &SQLiteDialect {},
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &GenericDialect {},
-        ],
+    // Only the server's own grammar: another dialect's tokenizer reads the same bytes
+    // otherwise (MySQL's `\'` escapes a quote, `#` starts a comment; SQLite's `[`
+    // quotes a name), so where the server's grammar fails, another's reading may hide a
+    // statement the server runs. What the grammar does not take is read from the
+    // server's tokens (`fallback`), and is never `read` unless recognised there.
+    let parser_dialect: &dyn SqlDialect = match dialect {
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
     };
-    let mut first_error = None;
-    for parser_dialect in dialects {
-        match Parser::parse_sql(parser_dialect, sql) {
-            Ok(statements) => {
-                let mut analyser = StatementAnalyser {
-                    nesting,
-                    ..StatementAnalyser::default()
-                };
-                // Effects since the start of an open transaction, so that a ROLLBACK can
-                // take back what it undoes.
-                let mut transaction: Option<usize> = None;
-                for statement in &statements {
-                    match statement {
-                        Statement::StartTransaction { .. } => {
-                            transaction = Some(analyser.effects.len())
-                        }
-                        Statement::Commit { .. } => transaction = None,
-                        // MySQL commits DDL on the spot, so only PostgreSQL and SQLite
-                        // rollbacks are taken to undo.
-                        Statement::Rollback {
-                            savepoint: None, ..
-                        } if dialect != Dialect::MySql => {
-                            if let Some(start) = transaction.take() {
-                                analyser.roll_back(start);
-                            }
-                        }
-                        _ => {}
-                    }
-                    analyser.statement(statement, "");
-                }
-                return Analysis {
-                    effects: analyser.effects,
-                    unanalysable: None,
-                };
-            }
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    fallback(
-        sql,
-        &first_error.map(|e| e.to_string()).unwrap_or_default(),
+    let statements = match Parser::parse_sql(parser_dialect, sql) {
+        Ok(statements) => statements,
+        Err(error) => return fallback(sql, &error.to_string(), nesting, parser_dialect),
+    };
+    let mut analyser = StatementAnalyser {
         nesting,
-    )
+        ..StatementAnalyser::default()
+    };
+    // Effects since the start of an open transaction, so that a ROLLBACK can take back
+    // what it undoes.
+    let mut transaction: Option<usize> = None;
+    for statement in &statements {
+        match statement {
+            Statement::StartTransaction { .. } => transaction = Some(analyser.effects.len()),
+            Statement::Commit { .. } => transaction = None,
+            // MySQL commits DDL on the spot, so only PostgreSQL and SQLite rollbacks are
+            // taken to undo.
+            Statement::Rollback {
+                savepoint: None, ..
+            } if dialect != Dialect::MySql => {
+                if let Some(start) = transaction.take() {
+                    analyser.roll_back(start);
+                }
+            }
+            _ => {}
+        }
+        analyser.statement(statement, "");
+    }
+    Analysis {
+        effects: analyser.effects,
+        unanalysable: None,
+    }
 }
 
 #[derive(Default)]
@@ -1718,10 +1693,11 @@ fn short(text: &str) -> String {
     }
 }
 
-fn fallback(sql: &str, error: &str, nesting: Nesting) -> Analysis {
+fn fallback(sql: &str, error: &str, nesting: Nesting, dialect: &dyn SqlDialect) -> Analysis {
     // The parser's message quotes the token it stopped at, which may be most of the input.
     let reason = format!("the SQL could not be parsed: {}", short(error));
-    let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
+    // The target's own tokenizer, so that statements split where its server splits them.
+    let tokens = match Tokenizer::new(dialect, sql).tokenize() {
         Ok(tokens) => tokens,
         Err(error) => {
             return Analysis::unanalysable(
