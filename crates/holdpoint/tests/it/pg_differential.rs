@@ -77,6 +77,7 @@ fn no_statement_holdpoint_forwards_as_read_changes_the_database() {
             .unwrap()
             .to_owned(),
     };
+    let _cleanup = kit::Cleanup(names.clone());
     kit::make_database(&names).unwrap();
     let proxy = Proxy::start(&setup, &db, &["--no-wait", "--env", "production"]);
     let mut checker =
@@ -89,7 +90,18 @@ fn no_statement_holdpoint_forwards_as_read_changes_the_database() {
         .map(|(bytes, protocol)| (bytes.to_vec(), *protocol))
         .chain(std::iter::repeat_with(|| generator.statement()).take(generated));
     let mut findings: Vec<Finding> = Vec::new();
+    let mut proxy_time_before = std::time::Duration::ZERO;
     for (statement, protocol) in statements {
+        // Progress on a long run, with how long the proxy took over the last stretch.
+        if checker.sent > 0 && checker.sent.is_multiple_of(5_000) {
+            eprintln!(
+                "pg_differential: {} statements sent in {:.0} s, the last 5,000 answered by the proxy in {:.1} ms each",
+                checker.sent,
+                started.elapsed().as_secs_f64(),
+                (checker.proxy_time - proxy_time_before).as_secs_f64() / 5.0
+            );
+            proxy_time_before = checker.proxy_time;
+        }
         let finding = checker
             .check(&statement, protocol)
             .unwrap_or_else(|e| panic!("{e}, after {}", kit::shown(&statement)));
@@ -118,7 +130,6 @@ fn no_statement_holdpoint_forwards_as_read_changes_the_database() {
         checker.fingerprints,
         findings.len()
     );
-    kit::clean_up(&names);
     assert!(
         findings.is_empty(),
         "{} statements changed the database (seed {seed:#x}):\n{}",
@@ -174,6 +185,7 @@ fn every_change_the_statements_hide_shows_in_the_fingerprint() {
             .unwrap()
             .to_owned(),
     };
+    let _cleanup = kit::Cleanup(names.clone());
     kit::make_database(&names).unwrap();
     let fingerprint_sql = kit::fingerprint_sql(&names);
     let changes = kit::PAYLOADS
@@ -209,7 +221,6 @@ fn every_change_the_statements_hide_shows_in_the_fingerprint() {
             }
         }
     }
-    kit::clean_up(&names);
     assert!(
         unseen.is_empty(),
         "changes the check does not see: {unseen:#?}"

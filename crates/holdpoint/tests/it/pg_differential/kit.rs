@@ -596,6 +596,10 @@ pub const SHAPES: &[&str] = &[
     "SELECT $t$ $$ $t$ ; {P}; -- $$",
     "SELECT $a$ $b$ ; {P}; $b$ $a$",
     "SELECT 1 AS a$b$ ; {P}; SELECT 1 AS c$b$",
+    "SELECT $1$ ; {P}; $1$",
+    "SELECT $é$ ; {P}; $é$",
+    "SELECT e$a$ ; {P}; $a$",
+    "SELECT 1 /*/ ; {P}; /*/ */",
     "SELECT 1 /* /* */ ; {P}; -- */ */",
     "SELECT 1 /* */ ; {P}; /* */",
     "SELECT 1 -- \n; {P}",
@@ -1039,6 +1043,15 @@ pub fn clean_up(names: &Names) {
             admin.query(&names.fill("DROP ROLE IF EXISTS {role}_made; DROP ROLE IF EXISTS {role}"));
     }
     let _ = std::fs::remove_dir_all(&names.marker);
+}
+
+/// Removes what a run left outside its database when it ends, however it ends.
+pub struct Cleanup(pub Names);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        clean_up(&self.0);
+    }
 }
 
 /// Sends statements through the proxy one at a time and compares the database before and
