@@ -12,9 +12,7 @@ use sqlparser::ast::{
     SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions, visit_relations,
     visit_statements,
 };
-use sqlparser::dialect::{
-    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
-};
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -504,95 +502,74 @@ fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysi
             None,
         );
     }
-    let dialects: [&dyn SqlDialect; 4] = match dialect {
-        Dialect::Postgres => [
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &SQLiteDialect {},
-            &GenericDialect {},
-        ],
-        Dialect::MySql => [
-            &MySqlDialect {},
-            &PostgreSqlDialect {},
-            &SQLiteDialect {},
-            &GenericDialect {},
-        ],
-        Dialect::Sqlite => [
-            &SQLiteDialect {},
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &GenericDialect {},
-        ],
+    // Only the server's own grammar: another dialect's tokenizer reads the same bytes
+    // otherwise (MySQL's `\'` escapes a quote, `#` starts a comment; SQLite's `[`
+    // quotes a name), so where the server's grammar fails, another's reading may hide a
+    // statement the server runs. What the grammar does not take is read from the
+    // server's tokens (`fallback`), and is never `read` unless recognised there.
+    let parser_dialect: &dyn SqlDialect = match dialect {
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
     };
-    let mut first_error = None;
-    for parser_dialect in dialects {
-        match Parser::parse_sql(parser_dialect, sql) {
-            Ok(statements) => {
-                let mut analyser = StatementAnalyser {
-                    nesting,
-                    ..StatementAnalyser::default()
-                };
-                // Effects since the start of an open transaction, so that a ROLLBACK can
-                // take back what it undoes.
-                let mut transaction: Option<usize> = None;
-                // Savepoints of the open transaction, by name, with the effects before them.
-                let mut savepoints: Vec<(String, usize)> = Vec::new();
-                for statement in &statements {
-                    match statement {
-                        Statement::StartTransaction { .. } => {
-                            transaction = Some(analyser.effects.len());
-                            savepoints.clear();
-                        }
-                        Statement::Commit { .. } => {
-                            transaction = None;
-                            savepoints.clear();
-                        }
-                        Statement::Savepoint { name } if transaction.is_some() => {
-                            savepoints.push((name.to_string(), analyser.effects.len()));
-                        }
-                        // `ROLLBACK TO SAVEPOINT s` undoes what came after `SAVEPOINT s`.
-                        Statement::Rollback {
-                            savepoint: Some(name),
-                            ..
-                        } if dialect != Dialect::MySql => {
-                            let name = name.to_string();
-                            if let Some(at) = savepoints.iter().rposition(|(n, _)| *n == name) {
-                                if let Some((_, start)) = savepoints.get(at) {
-                                    analyser.roll_back(*start);
-                                }
-                                savepoints.truncate(at + 1);
-                            }
-                        }
-                        // MySQL commits DDL on the spot, so only PostgreSQL and SQLite
-                        // rollbacks are taken to undo.
-                        Statement::Rollback {
-                            savepoint: None, ..
-                        } if dialect != Dialect::MySql => {
-                            if let Some(start) = transaction.take() {
-                                analyser.roll_back(start);
-                            }
-                        }
-                        _ => {}
-                    }
-                    analyser.statement(statement, "");
-                }
-                return (
-                    Analysis {
-                        effects: analyser.effects,
-                        unanalysable: None,
-                    },
-                    analyser.exhausted,
-                );
-            }
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    fallback(
-        sql,
-        &first_error.map(|e| e.to_string()).unwrap_or_default(),
+    let statements = match Parser::parse_sql(parser_dialect, sql) {
+        Ok(statements) => statements,
+        Err(error) => return fallback(sql, &error.to_string(), nesting, parser_dialect),
+    };
+    let mut analyser = StatementAnalyser {
         nesting,
+        ..StatementAnalyser::default()
+    };
+    // Effects since the start of an open transaction, so that a ROLLBACK can take back
+    // what it undoes.
+    let mut transaction: Option<usize> = None;
+    // Savepoints of the open transaction, by name, with the effects before them.
+    let mut savepoints: Vec<(String, usize)> = Vec::new();
+    for statement in &statements {
+        match statement {
+            Statement::StartTransaction { .. } => {
+                transaction = Some(analyser.effects.len());
+                savepoints.clear();
+            }
+            Statement::Commit { .. } => {
+                transaction = None;
+                savepoints.clear();
+            }
+            Statement::Savepoint { name } if transaction.is_some() => {
+                savepoints.push((name.to_string(), analyser.effects.len()));
+            }
+            // `ROLLBACK TO SAVEPOINT s` undoes what came after `SAVEPOINT s`.
+            Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } if dialect != Dialect::MySql => {
+                let name = name.to_string();
+                if let Some(at) = savepoints.iter().rposition(|(n, _)| *n == name) {
+                    if let Some((_, start)) = savepoints.get(at) {
+                        analyser.roll_back(*start);
+                    }
+                    savepoints.truncate(at + 1);
+                }
+            }
+            // MySQL commits DDL on the spot, so only PostgreSQL and SQLite rollbacks are
+            // taken to undo.
+            Statement::Rollback {
+                savepoint: None, ..
+            } if dialect != Dialect::MySql => {
+                if let Some(start) = transaction.take() {
+                    analyser.roll_back(start);
+                }
+            }
+            _ => {}
+        }
+        analyser.statement(statement, "");
+    }
+    (
+        Analysis {
+            effects: analyser.effects,
+            unanalysable: None,
+        },
+        analyser.exhausted,
     )
 }
 
@@ -1999,10 +1976,16 @@ fn short(text: &str) -> String {
     }
 }
 
-fn fallback(sql: &str, error: &str, nesting: Nesting) -> (Analysis, Option<String>) {
+fn fallback(
+    sql: &str,
+    error: &str,
+    nesting: Nesting,
+    dialect: &dyn SqlDialect,
+) -> (Analysis, Option<String>) {
     // The parser's message quotes the token it stopped at, which may be most of the input.
     let reason = format!("the SQL could not be parsed: {}", short(error));
-    let tokens = match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
+    // The target's own tokenizer, so that statements split where its server splits them.
+    let tokens = match Tokenizer::new(dialect, sql).tokenize() {
         Ok(tokens) => tokens,
         Err(error) => {
             return (

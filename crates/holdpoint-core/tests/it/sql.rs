@@ -89,6 +89,30 @@ fn unparseable_sql_is_never_read() {
 }
 
 #[test]
+fn sql_the_postgresql_grammar_does_not_take_is_read_with_postgresql_tokens() {
+    // Regression: where sqlparser's PostgreSQL grammar failed (`CHECKPOINT`, `DO`, `ROWS
+    // FROM`), the text was read in MySQL's dialect, whose `\'`, `#` and `--` past a
+    // carriage return hid from analysis what PostgreSQL runs; `holdpoint pg` forwarded
+    // these as reads and the table was dropped (found by the proxy's differential test).
+    for sql in [
+        "SELECT'\\';DROP TABLE notes;CHECKPOINT--'",
+        "SELECT N'\\';DROP TABLE notes;CHECKPOINT--'",
+        "SELECT 1#1;DROP TABLE notes;CHECKPOINT",
+        "SELECT 1--\r;DROP TABLE notes;CHECKPOINT",
+        "SELECT E'\\'';DO $$BEGIN DROP TABLE notes;END$$--'",
+    ] {
+        check(sql, "destroy");
+    }
+    check(
+        "SELECT'\\',lo_create(4242)FROM ROWS FROM(now())--'",
+        "change",
+    );
+    // The price: what only another dialect's grammar took is now read from its tokens,
+    // and is not `read` there, however harmless.
+    check("SELECT * FROM users FOR KEY SHARE", "change");
+}
+
+#[test]
 fn whole_table_scope_is_reported() {
     let analysis = analyse("DELETE FROM users", Dialect::Postgres);
     let effect = analysis.effects.first().unwrap();

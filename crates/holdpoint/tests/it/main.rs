@@ -22,6 +22,7 @@ mod ledger;
 mod openapi;
 mod payloads;
 mod pg;
+mod pg_differential;
 mod pg_hostile;
 mod policy;
 mod sandbox;
