@@ -19,6 +19,10 @@ pub struct AnalysisContext {
     pub holdpoint_home: Option<String>,
     /// Directories whose contents are scratch space (`/tmp`, `/var/tmp`, `$TMPDIR`).
     pub temp_dirs: Vec<String>,
+    /// The directories of `$PATH`, in order: where a program named without a path is
+    /// found. A program made on the same command line in one of them can stand in for
+    /// the program of that name.
+    pub path: Vec<String>,
 }
 
 impl AnalysisContext {
@@ -39,6 +43,7 @@ impl AnalysisContext {
                 "/var/tmp".to_owned(),
                 "/dev/shm".to_owned(),
             ],
+            path: Vec::new(),
         }
     }
 }
@@ -55,6 +60,39 @@ pub trait Files {
     fn real_path(&self, _path: &str) -> Option<String> {
         None
     }
+
+    /// What the program file at `path` (absolute) is, judged by its content, not its
+    /// name; `None` when there is no such file or it cannot be told. The default knows
+    /// nothing.
+    fn program(&self, _path: &str) -> Option<Program> {
+        None
+    }
+
+    /// The names in the directory `path` (absolute), for expanding a glob against what
+    /// is there; `None` when it is not a directory that can be listed in full. The
+    /// default knows nothing.
+    fn entries(&self, _path: &str) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Where a program named without a path is found on the `PATH` (what `command -v`
+    /// prints), or `None`. The default knows nothing.
+    fn which(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// What a program file is, judged by its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Program {
+    /// Its content is that of the program holdpoint knows by this name (a copy of or a
+    /// link to `rm`, `bash` or holdpoint itself), wherever it lies and whatever it is
+    /// called.
+    Known(String),
+    /// Text: a script, analysed by what it says (through [`Files::read`]).
+    Script,
+    /// A program holdpoint does not know: nothing about it can be assumed.
+    Unknown,
 }
 
 /// A [`Files`] that can read nothing: every script is opaque.

@@ -177,6 +177,18 @@ impl Effect {
         effect
     }
 
+    /// A read of credentials (`read:secret`): a key, a token, a password file, the
+    /// environment. It changes nothing, so its risk is `read`, but what it shows cannot
+    /// be taken back; the default pack holds it in production.
+    pub fn secret_read(name: impl Into<String>, summary: impl Into<String>) -> Self {
+        Effect::new(Verb::Read, ObjectKind::Secret, name, Risk::Read, summary)
+    }
+
+    /// Whether this effect reads credentials.
+    pub fn reads_secret(&self) -> bool {
+        self.verb == Verb::Read && self.object == ObjectKind::Secret
+    }
+
     pub fn with_scope(mut self, scope: Scope) -> Self {
         self.scope = scope;
         self
@@ -216,13 +228,21 @@ impl Analysis {
         self.effects.iter().any(|e| e.self_protection)
     }
 
+    /// Whether the action reads credentials (`read:secret`).
+    pub fn reads_secret(&self) -> bool {
+        self.effects.iter().any(Effect::reads_secret)
+    }
+
     /// The effects that set the risk, for reasons shown to a person. Read effects are
     /// left out when anything riskier is present.
     pub fn deciding_effects(&self) -> impl Iterator<Item = &Effect> {
         let risk = self.risk();
-        self.effects
-            .iter()
-            .filter(move |e| e.risk == risk || e.self_protection || (e.opaque && risk > Risk::Read))
+        self.effects.iter().filter(move |e| {
+            e.risk == risk
+                || e.self_protection
+                || e.reads_secret()
+                || (e.opaque && risk > Risk::Read)
+        })
     }
 
     pub(crate) fn unanalysable(reason: String, summary: String) -> Self {

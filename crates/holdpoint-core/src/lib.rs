@@ -22,7 +22,7 @@ pub use action::{
     Action, ActionDigest, Environment, ParseEnvironmentError, ParseSurfaceError, Surface,
     content_hash,
 };
-pub use analysis::{AnalysisContext, Files, NoFiles, analyse};
+pub use analysis::{AnalysisContext, Files, NoFiles, Program, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
 pub use nesting::{ANALYSIS_STACK, MAX_OPENERS, openers};
 pub use pattern::glob_match;

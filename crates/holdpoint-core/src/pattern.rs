@@ -1,5 +1,6 @@
 //! Word patterns where `*` stands for any run of characters: command names in the
-//! command table, and target patterns in grants.
+//! command table, and target patterns in grants; and the shell's own patterns for one
+//! component of a path (`*`, `?`, `[...]`, `[!...]`), which decide what a glob can name.
 
 /// Whether `word` matches a pattern word where `*` stands for any run of characters.
 pub fn glob_match(pattern: &str, word: &str) -> bool {
@@ -23,9 +24,171 @@ pub fn glob_match(pattern: &str, word: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Whether a word holds a character the shell's pattern matching gives a meaning to.
+pub(crate) fn has_glob(word: &str) -> bool {
+    word.contains(['*', '?', '['])
+}
+
+/// Whether one component of a path, `name`, matches the shell pattern `pattern` as bash
+/// matches it by default: `*` any run, `?` any character, `[...]` a set (`[!...]` or
+/// `[^...]` its complement, ranges and `[:class:]`), a backslash quotes the next
+/// character. A name that starts with `.` is matched only by a pattern that starts with a
+/// literal `.`, and `.` and `..` by no pattern but themselves (bash 5.2's `globskipdots`).
+pub(crate) fn component_match(pattern: &str, name: &str) -> bool {
+    if pattern == name {
+        return true;
+    }
+    if name == "." || name == ".." {
+        return false;
+    }
+    if name.starts_with('.') && !pattern.starts_with('.') {
+        return false;
+    }
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    matches_from(&pattern, &name)
+}
+
+/// Whether `name` matches `pattern` as `find -name` matches it: like
+/// [`component_match`], but a leading `.` needs no literal `.` in the pattern.
+pub(crate) fn name_match(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    matches_from(&pattern, &name)
+}
+
+/// Iterative wildcard matching with one point to come back to, as in fnmatch.
+fn matches_from(pattern: &[char], name: &[char]) -> bool {
+    let (mut p, mut n) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        let Some(&c) = name.get(n) else { break };
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+                continue;
+            }
+            Some('?') => {
+                p += 1;
+                n += 1;
+                continue;
+            }
+            Some('[') => {
+                if let Some((matched, next)) = bracket(pattern, p, c) {
+                    if matched {
+                        p = next;
+                        n += 1;
+                        continue;
+                    }
+                } else if c == '[' {
+                    // An unclosed `[` is an ordinary character.
+                    p += 1;
+                    n += 1;
+                    continue;
+                }
+            }
+            Some('\\') if pattern.get(p + 1) == Some(&c) => {
+                p += 2;
+                n += 1;
+                continue;
+            }
+            Some(&literal) if literal == c => {
+                p += 1;
+                n += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((star_p, star_n)) => {
+                p = star_p + 1;
+                n = star_n + 1;
+                star = Some((star_p, star_n + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern.get(p..).unwrap_or(&[]).iter().all(|c| *c == '*')
+}
+
+/// The bracket expression starting at `pattern[start]` (a `[`) applied to `c`: whether it
+/// matches and where the pattern goes on; `None` when the bracket never closes.
+fn bracket(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negated = matches!(pattern.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let here = *pattern.get(i)?;
+        if here == ']' && !first {
+            return Some((matched != negated, i + 1));
+        }
+        first = false;
+        if here == '[' && pattern.get(i + 1) == Some(&':') {
+            let rest: String = pattern.get(i + 2..)?.iter().collect();
+            if let Some(end) = rest.find(":]") {
+                let class = rest.get(..end).unwrap_or("");
+                matched |= match class {
+                    "alpha" => c.is_alphabetic(),
+                    "digit" => c.is_ascii_digit(),
+                    "alnum" => c.is_alphanumeric(),
+                    "upper" => c.is_uppercase(),
+                    "lower" => c.is_lowercase(),
+                    "space" => c.is_whitespace(),
+                    "punct" => c.is_ascii_punctuation(),
+                    "xdigit" => c.is_ascii_hexdigit(),
+                    "print" | "graph" => !c.is_control(),
+                    "cntrl" => c.is_control(),
+                    _ => false,
+                };
+                i += 2 + end + 2;
+                continue;
+            }
+        }
+        let (low, next) = if here == '\\' {
+            (*pattern.get(i + 1)?, i + 2)
+        } else {
+            (here, i + 1)
+        };
+        if pattern.get(next) == Some(&'-') && pattern.get(next + 1).is_some_and(|h| *h != ']') {
+            let high = *pattern.get(next + 1)?;
+            matched |= low <= c && c <= high;
+            i = next + 2;
+        } else {
+            matched |= low == c;
+            i = next;
+        }
+    }
+}
+
+/// Whether a pattern component can match nearly every name: it has no literal character
+/// outside a bracket expression (`*`, `?*`, `[!.]*`, `[a-z]*`).
+pub(crate) fn matches_nearly_everything(pattern: &str) -> bool {
+    if !has_glob(pattern) {
+        return false;
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '*' | '?' => i += 1,
+            '[' => match bracket(&chars, i, 'a').map(|(_, next)| next) {
+                Some(next) => i = next,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{component_match, glob_match};
 
     #[test]
     fn stars_match_any_run() {
@@ -43,6 +206,59 @@ mod tests {
             ("exact", "exactly", false),
         ] {
             assert_eq!(glob_match(pattern, word), expected, "{pattern} ~ {word}");
+        }
+    }
+
+    #[test]
+    fn components_match_as_bash_does() {
+        for (pattern, name, expected) in [
+            ("*", "src", true),
+            ("*", ".git", false),
+            (".*", ".git", true),
+            (".*", "..", false),
+            (".[!.]*", ".holdpoint", true),
+            (".[!.]*", "..x", false),
+            (".[g]it", ".git", true),
+            (".g?t", ".git", true),
+            (".git*", ".gitignore", true),
+            ("?*", "a", true),
+            ("?*", ".env", false),
+            (".holdpoin?", ".holdpoint", true),
+            (".[a-z]*", ".holdpoint", true),
+            (".[^h]*", ".holdpoint", false),
+            (".clau?e", ".claude", true),
+            ("[[:alpha:]]*", "x1", true),
+            ("*.rs", "main.rs", true),
+            ("*.rs", "main.py", false),
+            ("a\\*", "a*", true),
+            ("a\\*", "ab", false),
+            ("[", "[", true),
+            ("settings*.json", "settings.local.json", true),
+        ] {
+            assert_eq!(
+                component_match(pattern, name),
+                expected,
+                "{pattern} ~ {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn broad_patterns() {
+        for (pattern, expected) in [
+            ("*", true),
+            ("?*", true),
+            ("[!.]*", true),
+            ("[a-z]*", true),
+            ("*.rs", false),
+            (".*", false),
+            ("src", false),
+        ] {
+            assert_eq!(
+                super::matches_nearly_everything(pattern),
+                expected,
+                "{pattern}"
+            );
         }
     }
 }

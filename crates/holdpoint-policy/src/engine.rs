@@ -66,6 +66,7 @@ struct ContextUse {
     unanalysable: bool,
     self_protection: bool,
     effects: bool,
+    reads_secret: bool,
     frozen: bool,
     granted: bool,
     session: bool,
@@ -91,6 +92,7 @@ impl ContextUse {
         self.unanalysable |= mentions("unanalysable");
         self.self_protection |= mentions("self_protection");
         self.effects |= mentions("effects");
+        self.reads_secret |= mentions("reads_secret");
         self.frozen |= mentions("frozen");
         self.granted |= mentions("granted");
         self.session |= mentions("session");
@@ -489,7 +491,7 @@ impl PolicyEngine {
         let analysis = request.analysis;
         let action = request.action;
         let used = self.used;
-        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(12);
+        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(13);
         let mut put = |wanted: bool, name: &str, value: &dyn Fn() -> RestrictedExpression| {
             if wanted {
                 pairs.push((name.to_owned(), value()));
@@ -517,6 +519,9 @@ impl PolicyEngine {
                 .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
                 .collect();
             RestrictedExpression::new_set(effects.into_iter().map(RestrictedExpression::new_string))
+        });
+        put(used.reads_secret, "reads_secret", &|| {
+            RestrictedExpression::new_bool(analysis.reads_secret())
         });
         put(used.frozen, "frozen", &|| {
             RestrictedExpression::new_bool(frozen)

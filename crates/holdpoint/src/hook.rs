@@ -518,8 +518,14 @@ fn tool_call(
             ))
         }
         _ if READ_TOOLS.contains(&tool) => {
-            // Every path the tool names (`read_many_files` takes a list); the one judged
-            // is the first under holdpoint's home, else the first.
+            // Every path the tool names (`read_many_files` takes a list), each judged on a
+            // line of its own: searches read the contents of everything below a path,
+            // listings only names.
+            let op = match tool {
+                "Grep" | "grep_search" | "search_file_content" | "read_many_files" => "search",
+                "Glob" | "LS" | "glob" | "list_directory" => "list",
+                _ => "read",
+            };
             let mut named: Vec<&str> = ["file_path", "path", "absolute_path", "notebook_path"]
                 .iter()
                 .filter_map(|k| text(tool_input, k))
@@ -533,20 +539,19 @@ fn tool_call(
                     _ => {}
                 }
             }
-            let home = crate::local::holdpoint_home();
-            let home = home.to_string_lossy();
-            let what = named
-                .iter()
-                .find(|p| p.starts_with(home.as_ref()))
-                .or(named.first())
-                .copied()
-                .or_else(|| {
-                    ["pattern", "url", "query"]
-                        .iter()
-                        .find_map(|k| text(tool_input, k))
-                })
-                .unwrap_or(tool);
-            Ok((Surface::File, format!("read {what}"), digest_of_input()))
+            named.retain(|p| !p.contains('\n'));
+            if named.is_empty() {
+                // A search without a path searches the working directory.
+                let what = ["pattern", "url", "query"]
+                    .iter()
+                    .find_map(|k| text(tool_input, k))
+                    .filter(|_| op == "read")
+                    .unwrap_or(".");
+                let what = what.replace('\n', " ");
+                return Ok((Surface::File, format!("{op} {what}"), digest_of_input()));
+            }
+            let lines: Vec<String> = named.iter().map(|p| format!("{op} {p}")).collect();
+            Ok((Surface::File, lines.join("\n"), digest_of_input()))
         }
         // MCP tools (`mcp__server__tool`) and tools holdpoint does not know are judged as
         // opaque change until the MCP proxy analyses them.

@@ -5,9 +5,12 @@
 mod calls;
 mod code;
 mod embedded;
+mod identity;
 mod options;
 pub(crate) mod paths;
 mod project;
+mod reads;
+mod terminal;
 mod tools;
 mod words;
 
@@ -27,7 +30,7 @@ use crate::nesting::{Nesting, openers};
 use crate::{sql, sql_settings};
 
 use code::Language;
-use paths::{Location, Zone};
+use paths::{Location, Reach, Zone};
 use words::Expanded;
 
 /// Command lines longer than this are not analysed: they are opaque.
@@ -75,8 +78,14 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
 }
 
 /// What a command substitution prints, when it is one command whose output its words
-/// fix (`$(echo rm)`, `$(printf 'r%s' m)`).
-fn static_output(ctx: &AnalysisContext, script: &str) -> Option<String> {
+/// fix (`$(echo rm)`, `$(printf 'r%s' m)`, `$(command -v holdpoint)`), or a pipeline of
+/// such a command into filters that decode or unscramble it (`$(echo … | base64 -d)`,
+/// `$(rev <<< …)`).
+fn static_output(
+    ctx: &AnalysisContext,
+    files: &dyn Files,
+    script: &str,
+) -> Option<words::Substituted> {
     if script.len() > 4096 || openers(script) > 4 {
         return None;
     }
@@ -88,31 +97,66 @@ fn static_output(ctx: &AnalysisContext, script: &str) -> Option<String> {
     let [item] = list.0.as_slice() else {
         return None;
     };
-    let [Command::Simple(simple)] = item.0.first.seq.as_slice() else {
-        return None;
-    };
-    if !item.0.additional.is_empty() || simple.prefix.is_some() {
+    if !item.0.additional.is_empty() || item.0.first.seq.len() > 8 {
         return None;
     }
-    let mut argv = vec![simple.word_or_name.as_ref()?.value.clone()];
-    for part in simple.suffix.iter().flat_map(|s| s.0.iter()) {
-        let CommandPrefixOrSuffixItem::Word(word) = part else {
+    let which = |name: &str| {
+        // Where no machine can be asked, a program named without a path is taken to be
+        // a system program of that name.
+        files
+            .which(name)
+            .unwrap_or_else(|| format!("/usr/bin/{name}"))
+    };
+    let mut text: Option<String> = None;
+    let mut decoded = false;
+    for command in &item.0.first.seq {
+        let Command::Simple(simple) = command else {
             return None;
         };
-        argv.push(word.value.clone());
-    }
-    let values: Option<Vec<String>> = argv
-        .iter()
-        .map(|raw| {
+        if simple.prefix.is_some() {
+            return None;
+        }
+        let mut argv = vec![simple.word_or_name.as_ref()?.value.clone()];
+        let mut here: Option<String> = None;
+        for part in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+            match part {
+                // A word that looks like an assignment (`…==` in base64) is a word here.
+                CommandPrefixOrSuffixItem::Word(word)
+                | CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
+                    argv.push(word.value.clone())
+                }
+                CommandPrefixOrSuffixItem::IoRedirect(IoRedirect::HereString(None, word)) => {
+                    here = Some(word.value.clone());
+                }
+                _ => return None,
+            }
+        }
+        let mut known = |raw: &str| {
             let expanded = walker.expand(raw);
             if expanded.glob || !expanded.substitutions.is_empty() {
                 None
             } else {
                 expanded.value
             }
-        })
-        .collect();
-    words::printed(&values?)
+        };
+        let values: Vec<String> = argv.iter().map(|raw| known(raw)).collect::<Option<_>>()?;
+        let input = match (text.take(), here) {
+            (None, Some(word)) => Some(format!("{}\n", known(&word)?)),
+            (previous, None) => previous,
+            (Some(_), Some(_)) => return None,
+        };
+        text = Some(match input {
+            None => words::printed(&values, &which)?,
+            Some(input) => {
+                decoded |= values.first().is_some_and(|name| name != "cat");
+                words::transform(&values, &input)?
+            }
+        });
+    }
+    Some(words::Substituted {
+        text: text?.trim_end_matches('\n').to_owned(),
+        decoded,
+    })
 }
 
 /// Whether a function's body starts copies of itself in the background or in a pipeline
@@ -230,7 +274,7 @@ struct Walker<'a> {
     changed: HashSet<String>,
     /// Files the current command's standard output is redirected to, and whether the
     /// redirection truncates (`>`) rather than appends (`>>`).
-    stdout_targets: Vec<(String, bool)>,
+    stdout_targets: Vec<(String, bool, Option<String>)>,
     /// Symbolic links made so far, as absolute link and target paths.
     links: Vec<(String, String)>,
     /// Commands walked so far, against `MAX_STEPS`.
@@ -254,19 +298,27 @@ struct Walker<'a> {
     /// downloaded): the whole action is then unanalysable, held in every environment,
     /// whatever else is known.
     unanalysable_reason: Option<String>,
-    /// How many commands so far read a credential (a key, a token, the environment).
-    credentials_read: u32,
-    /// The standard input of the current stage of a pipeline carries what an earlier
-    /// stage read from a credential.
-    secret_in_pipe: bool,
-    /// The command being run reads a credential on its standard input (a pipe or a
-    /// redirection).
-    secret_input: bool,
-    /// The command being run has a credential in its arguments, put there by a command
-    /// substitution.
-    secret_arguments: bool,
-    /// A redirection of the command being set up reads a credential.
-    redirected_secret: bool,
+    /// How many credential reads were found so far (counted even when the same effect
+    /// was already recorded), so that a pipe or a command substitution can tell that
+    /// what it carries holds credentials.
+    secret_reads: u32,
+    /// The current command's standard input comes from a pipe that carries credentials.
+    pipe_secret: bool,
+    /// The current command's standard input is a credential file (`< ~/.ssh/id_rsa`),
+    /// its own or the one it inherits from the command that runs it.
+    redirect_secret: bool,
+    /// The current command's arguments were made from credentials (`dig $(cat .env)`).
+    args_secret: bool,
+    /// Credentials were added to git earlier on the line; a push sends them.
+    staged_secret: bool,
+    /// Program files made earlier on the line (copied, linked, built, downloaded), by
+    /// absolute path: running one runs what it was made from.
+    programs: HashMap<String, identity::Made>,
+    /// Directories the line put in front of `PATH`, searched first for a program named
+    /// without a path.
+    path_prefix: Vec<String>,
+    /// The next command's name is the program it was found to be, not a claim to check.
+    identified: bool,
 }
 
 /// One command after word expansion.
@@ -440,11 +492,14 @@ impl<'a> Walker<'a> {
             nesting: Nesting::default(),
             git_planted: Vec::new(),
             unanalysable_reason: None,
-            credentials_read: 0,
-            secret_in_pipe: false,
-            secret_input: false,
-            secret_arguments: false,
-            redirected_secret: false,
+            secret_reads: 0,
+            pipe_secret: false,
+            redirect_secret: false,
+            args_secret: false,
+            staged_secret: false,
+            programs: HashMap::new(),
+            path_prefix: Vec::new(),
+            identified: false,
         }
     }
 
@@ -564,16 +619,16 @@ impl<'a> Walker<'a> {
         let several = pipeline.seq.len() > 1;
         let saved = self.location.clone();
         let mut input = stdin.clone();
-        // What a stage read from a credential flows through every later stage.
-        let outer = self.secret_in_pipe;
-        let mut secret = outer;
+        // Credentials read by one stage flow through the pipe to every later one.
+        let inherited = self.pipe_secret;
+        let mut carried = inherited;
         for command in &pipeline.seq {
-            self.secret_in_pipe = secret;
-            let before = self.credentials_read;
+            self.pipe_secret = carried;
+            let before = self.secret_reads;
             input = self.command(command, input);
-            secret |= self.credentials_read > before;
+            carried |= self.secret_reads != before;
         }
-        self.secret_in_pipe = outer;
+        self.pipe_secret = inherited;
         if several {
             self.location = saved;
         }
@@ -716,7 +771,7 @@ impl<'a> Walker<'a> {
             holdpoint_home: self.ctx.holdpoint_home.as_deref(),
             vars: &self.vars,
             arrays: &self.arrays,
-            substitute: &|script| static_output(self.ctx, script),
+            substitute: &|script| static_output(self.ctx, self.files, script),
         };
         let expanded = words::expand(raw, &scope, &self.options);
         for script in &expanded.substitutions {
@@ -773,7 +828,16 @@ impl<'a> Walker<'a> {
     }
 
     fn simple(&mut self, simple: &SimpleCommand, stdin: Stream) -> Stream {
-        let credentials_before = self.credentials_read;
+        // A command's siblings share the standard input it was given: what its own
+        // redirections and arguments carry ends with it.
+        let outer = (self.redirect_secret, self.args_secret);
+        let output = self.simple_command(simple, stdin);
+        (self.redirect_secret, self.args_secret) = outer;
+        output
+    }
+
+    fn simple_command(&mut self, simple: &SimpleCommand, stdin: Stream) -> Stream {
+        let secret_reads_before = self.secret_reads;
         let mut argv: Vec<Expanded> = Vec::new();
         let mut redirects: Vec<&IoRedirect> = Vec::new();
         let mut assignments: Vec<(String, Expanded)> = Vec::new();
@@ -819,6 +883,12 @@ impl<'a> Walker<'a> {
                     };
                     if let brush_parser::ast::AssignmentName::VariableName(name) = &assignment.name
                     {
+                        if name == "PATH"
+                            && let brush_parser::ast::AssignmentValue::Scalar(raw) =
+                                &assignment.value
+                        {
+                            self.note_path(&raw.value);
+                        }
                         assignments.push((name.clone(), value));
                     }
                 }
@@ -859,16 +929,14 @@ impl<'a> Walker<'a> {
         }
 
         // A command substitution in the words that read a credential put it there.
-        let secret_arguments = self.credentials_read > credentials_before;
+        let args_secret = self.secret_reads != secret_reads_before;
         let mut stdin = stdin;
         self.stdout_targets.clear();
-        self.redirected_secret = false;
         for redirect in redirects {
             if let Some(input) = self.redirect(redirect) {
                 stdin = input;
             }
         }
-        let secret_input = self.secret_in_pipe || std::mem::take(&mut self.redirected_secret);
 
         // Pointing holdpoint's own variables elsewhere moves its state, policies or
         // environment out from under it.
@@ -904,15 +972,28 @@ impl<'a> Walker<'a> {
         let invocation = Invocation { argv, stdin };
         let producer = invocation.display();
         let targets = std::mem::take(&mut self.stdout_targets);
-        // Commands analysed inside this one set these for themselves; this one's are put
-        // back after.
-        let outer = (self.secret_input, self.secret_arguments);
-        self.secret_input = secret_input;
-        self.secret_arguments = secret_arguments;
+        // `cat FILE > COPY` copies FILE: a program copied so is still that program.
+        let copied = match invocation.argv.as_slice() {
+            [name, file]
+                if basename(name.best()) == "cat"
+                    && file.value.as_deref().is_some_and(|f| !f.starts_with('-')) =>
+            {
+                file.value.as_deref().and_then(|f| self.absolute_of(f))
+            }
+            _ => None,
+        };
+        self.args_secret = args_secret;
         let output = self.invoke(invocation);
-        (self.secret_input, self.secret_arguments) = outer;
+        if let Some(source) = copied {
+            for (target, truncates, _) in &targets {
+                if *truncates {
+                    let made = self.made_from(&source);
+                    self.programs.insert(target.clone(), made);
+                }
+            }
+        }
         if let Stream::Text(text) = &output {
-            for (target, truncates) in targets {
+            for (target, truncates, before) in targets {
                 // Settings for holdpoint's variables written into a shell's start-up file
                 // take effect in every later shell.
                 if text.contains("HOLDPOINT_") {
@@ -924,6 +1005,9 @@ impl<'a> Walker<'a> {
                 }
                 if truncates {
                     self.written.insert(target, text.clone());
+                } else if let Some(before) = before {
+                    // Appending known text to known text: the file is both.
+                    self.written.insert(target, format!("{before}\n{text}"));
                 }
             }
         }
@@ -952,13 +1036,12 @@ impl<'a> Walker<'a> {
                 let path = self.expand(&word.value);
                 match kind {
                     IoFileRedirectKind::Read => {
-                        if self.names_credential(&path) {
-                            self.credentials_read += 1;
-                            self.redirected_secret |= fd.is_none_or(|fd| fd == 0);
-                        }
+                        let secret = self.input_redirect(&path);
                         if fd.is_some_and(|fd| fd != 0) {
                             return None;
                         }
+                        // Standard input is this file now, whatever it was.
+                        self.redirect_secret = secret;
                         // `< /dev/null`: the command reads nothing.
                         if path.value.as_deref() == Some("/dev/null") {
                             return Some(Stream::Text(String::new()));
@@ -972,7 +1055,7 @@ impl<'a> Walker<'a> {
                             (fd, &path.value, &self.location)
                         {
                             self.stdout_targets
-                                .push((paths::normalise(dir, value), true));
+                                .push((paths::normalise(dir, value), true, None));
                         }
                         self.write_path(&path, WriteKind::Truncate, "`>` redirection");
                     }
@@ -980,8 +1063,9 @@ impl<'a> Walker<'a> {
                         if let (None | Some(1), Some(value), Location::Local(Some(dir))) =
                             (fd, &path.value, &self.location)
                         {
-                            self.stdout_targets
-                                .push((paths::normalise(dir, value), false));
+                            let target = paths::normalise(dir, value);
+                            let before = self.written.get(&target).cloned();
+                            self.stdout_targets.push((target, false, before));
                         }
                         self.write_path(&path, WriteKind::Append, "`>>` redirection")
                     }
@@ -1108,75 +1192,98 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Any command that names holdpoint's signing key or store (to read, copy or query
-    /// it) is refused: the key forges checkpoints and receipts, and the store holds the
-    /// approvers' secret hashes.
-    fn secrets(&mut self, inv: &Invocation) {
-        let Location::Local(Some(dir)) = &self.location else {
-            return;
-        };
-        for arg in inv.args() {
-            let Some(value) = &arg.value else { continue };
-            // `--db=/path`, `file:/path?mode=ro`: the path inside an option or URI.
-            let candidates = [
-                value.as_str(),
-                value.split_once('=').map_or("", |(_, v)| v),
-                value.strip_prefix("file:").unwrap_or(""),
-            ];
-            for candidate in candidates {
-                let candidate = candidate.split('?').next().unwrap_or("");
-                if candidate.is_empty() || candidate.starts_with('-') {
-                    continue;
-                }
-                let absolute = paths::normalise(dir, candidate);
-                let real = self
-                    .files
-                    .real_path(&absolute)
-                    .unwrap_or_else(|| absolute.clone());
-                if crate::file::secret(&absolute, self.ctx)
-                    || crate::file::secret(&real, self.ctx)
-                    || crate::file::names_secret(&absolute, self.ctx)
-                {
-                    let text = inv.display();
-                    self.push(Effect::self_protection(
-                        ObjectKind::Holdpoint,
-                        &absolute,
-                        format!("`{text}` uses `{absolute}`, holdpoint's signing key or store; only a human may"),
-                    ));
-                    return;
-                }
-            }
-        }
+    fn zone(&self, path: &Expanded) -> Zone {
+        self.zone_reaching(path, Reach::One)
     }
 
-    fn zone(&self, path: &Expanded) -> Zone {
+    /// The zone of a path word for an operation that reaches `reach` of it: through
+    /// symbolic links made on the line or already on disk, and for a glob, the strictest
+    /// of what it could match and of what it matches on disk.
+    fn zone_reaching(&self, path: &Expanded, reach: Reach) -> Zone {
+        let Some(value) = path.value.as_deref() else {
+            let unknown = paths::zone_reaching(None, &path.text, &self.location, self.ctx, reach);
+            // A name decoded on the same line is judged by what it decodes to as well.
+            return match &path.decoded {
+                Some(decoded) => paths::stricter(
+                    unknown,
+                    self.zone_reaching(&Expanded::literal(decoded), reach),
+                ),
+                None => unknown,
+            };
+        };
+        if path.found {
+            return self.found_zone(value);
+        }
+        let Some(absolute) = self.absolute_of(value) else {
+            return paths::zone_reaching(Some(value), &path.text, &self.location, self.ctx, reach);
+        };
         // A path through a symbolic link made earlier in the same command line lies where
         // the link points. `rm -rf link` removes only the link; `rm -rf link/` follows it.
-        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
-            let absolute = paths::normalise(dir, value);
-            for (link, target) in &self.links {
-                let below = absolute.strip_prefix(link.as_str()).filter(|rest| {
-                    rest.starts_with('/') || (rest.is_empty() && value.ends_with('/'))
-                });
-                if let Some(rest) = below {
-                    let resolved = format!("{target}{rest}");
-                    return paths::zone(Some(&resolved), &resolved, &self.location, self.ctx);
-                }
-            }
+        let linked = self.through_links(&absolute, value.ends_with('/'));
+        if linked != absolute {
+            return paths::zone_reaching(Some(&linked), &linked, &self.location, self.ctx, reach);
         }
         // A path through a symbolic link that already exists lies where the link points;
         // it is judged by the stricter of the two places.
-        let written = paths::zone(path.value.as_deref(), &path.text, &self.location, self.ctx);
-        if let (Some(value), Location::Local(Some(dir))) = (&path.value, &self.location) {
-            let absolute = paths::normalise(dir, value);
-            if let Some(real) = self.files.real_path(&absolute)
-                && real != absolute
-            {
-                let really = paths::zone(Some(&real), &real, &self.location, self.ctx);
-                return paths::stricter(written, really);
+        let mut zone =
+            paths::zone_reaching(Some(value), &path.text, &self.location, self.ctx, reach);
+        let mut places = Vec::new();
+        if let Some(real) = self.files.real_path(&absolute)
+            && real != absolute
+        {
+            places.push(real);
+        }
+        if crate::pattern::has_glob(&absolute)
+            && let Some(matches) = paths::expand_glob(self.files, &absolute)
+        {
+            for found in matches {
+                if let Some(real) = self.files.real_path(&found)
+                    && real != found
+                {
+                    places.push(real);
+                }
+                places.push(found);
             }
         }
-        written
+        for place in places {
+            zone = paths::stricter(
+                zone,
+                paths::zone_reaching(Some(&place), &place, &self.location, self.ctx, reach),
+            );
+        }
+        zone
+    }
+
+    /// The zone of what `find` finds below a directory (`value` is the directory and the
+    /// `-name` pattern): the pattern as a path in the directory, and anything deeper that
+    /// is holdpoint's or hook settings.
+    fn found_zone(&self, value: &str) -> Zone {
+        let (root, name) = value.rsplit_once('/').unwrap_or(("", value));
+        let root = if root.is_empty() { "/" } else { root };
+        // Without a name, what is found is filtered by other tests: it is some of what is
+        // below, not all of it.
+        let one = if name == "*" {
+            format!("{root}/found")
+        } else {
+            value.to_owned()
+        };
+        let mut zone = paths::zone(Some(&one), &one, &self.location, self.ctx);
+        let Some(root) = self.absolute_of(root) else {
+            return zone;
+        };
+        let root = self.through_links(&root, true);
+        let found = paths::Found { root: &root, name };
+        if found.reaches_holdpoint(self.ctx, self.files) {
+            return Zone::Protected(ObjectKind::Holdpoint);
+        }
+        if found.reaches_hooks(self.ctx) {
+            return Zone::Protected(ObjectKind::HookSettings);
+        }
+        let workspace = paths::normalise("/", self.ctx.workspace());
+        if root == workspace && name != "*" && crate::pattern::name_match(name, ".git") {
+            zone = paths::stricter(zone, Zone::WholeWorkspace);
+        }
+        zone
     }
 
     fn in_workspace(&self) -> bool {
@@ -1194,14 +1301,20 @@ impl<'a> Walker<'a> {
 
     /// Records a write to a path by a redirection or a file-writing command.
     fn write_path(&mut self, path: &Expanded, kind: WriteKind, how: &str) {
+        self.write_path_reaching(path, kind, how, Reach::One);
+    }
+
+    /// Records a write to a path, or to the whole tree below it (`chmod -R`).
+    fn write_path_reaching(&mut self, path: &Expanded, kind: WriteKind, how: &str, reach: Reach) {
         let name = path.best().to_owned();
         // Whatever the file held before is no longer what a later command sees; a write
-        // of known text records that text afterwards.
+        // of known text records that text afterwards. Metadata leaves the text as it was.
         if let (Some(value), Location::Local(Some(dir)), false) =
             (&path.value, &self.location, kind == WriteKind::Metadata)
         {
             let absolute = paths::normalise(dir, value);
             self.written.remove(&absolute);
+            self.programs.remove(&absolute);
             self.changed.insert(absolute);
         }
         // A file written under the name `holdpoint` can stand in for holdpoint on the PATH.
@@ -1213,12 +1326,12 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
-        let effect = match self.zone(path) {
+        let effect = match self.zone_reaching(path, reach) {
             Zone::Harmless => return,
             Zone::Protected(object) => Effect::self_protection(
                 object,
                 &name,
-                format!("{how} writes `{name}`, which protects holdpoint"),
+                format!("{how} writes `{name}`, which protects holdpoint or holds what does"),
             ),
             Zone::Device => Effect::new(
                 Verb::Write,
@@ -1288,12 +1401,13 @@ impl<'a> Walker<'a> {
         } else {
             Scope::One
         };
-        let effect = match self.zone(path) {
+        let reach = if recursive { Reach::Tree } else { Reach::One };
+        let effect = match self.zone_reaching(path, reach) {
             Zone::Harmless => return,
             Zone::Protected(object) => Effect::self_protection(
                 object,
                 &name,
-                format!("{how} deletes `{name}`, which protects holdpoint"),
+                format!("{how} deletes `{name}`, which protects holdpoint or holds what does"),
             ),
             Zone::Workspace | Zone::Temp => Effect::new(
                 Verb::Delete,
@@ -1337,6 +1451,13 @@ impl<'a> Walker<'a> {
     /// Records a risk from the command table or a handler, scaled to where it runs.
     fn tool_effect(&mut self, inv: &Invocation, object: ObjectKind, risk: Risk, what: &str) {
         let text = inv.display();
+        // The table names secret stores and key-value services by what they hold; a read
+        // of one is a credential read only where `reads.rs` knows it prints credentials.
+        let object = if object == ObjectKind::Secret && risk == Risk::Read {
+            ObjectKind::Service
+        } else {
+            object
+        };
         let (risk, summary) = if risk == Risk::Workspace && !self.in_workspace() {
             (
                 Risk::Change,
@@ -1368,8 +1489,15 @@ impl<'a> Walker<'a> {
         ));
     }
 
-    /// Runs the command named by `inv.argv[0]`.
+    /// Runs the command named by `inv.argv[0]`, and records the program files it makes.
     fn invoke(&mut self, inv: Invocation) -> Stream {
+        let made = self.programs_made(&inv);
+        let stream = self.invoke_command(inv);
+        self.programs.extend(made);
+        stream
+    }
+
+    fn invoke_command(&mut self, inv: Invocation) -> Stream {
         // Functions calling functions can multiply the work without bound; past a budget
         // the rest is opaque.
         if !self.step() {
@@ -1389,11 +1517,8 @@ impl<'a> Walker<'a> {
         };
         let base = basename(&name).to_owned();
         let args = inv.arg_strings();
-        self.secrets(&inv);
+        self.reads(&inv, &base, &args);
         self.bind_inputs(&base, &args);
-        if self.reads_credential(&inv) {
-            self.credentials_read += 1;
-        }
 
         if let Some((definition, body)) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
@@ -1441,8 +1566,18 @@ impl<'a> Walker<'a> {
             self.aliases.insert(name, expansion);
             return Stream::Unknown;
         }
+        // A program reached by a path the agent can write is what its content says.
+        if let Some((path, identity)) = self.program_identity(&name)
+            && let Some(stream) = self.run_identified(&inv, &path, identity)
+        {
+            return stream;
+        }
         if let Some(stream) = self.wrapper(&base, &inv, &args) {
             return stream;
+        }
+        if let Some(driven) = terminal::driven(&base, &args) {
+            self.drive(&base, &inv, &args, driven);
+            return Stream::Unknown;
         }
         // `--help` and `--version` make a tool print and exit, whatever else is given;
         // programs that run other code are left to their handlers.
@@ -1477,6 +1612,9 @@ impl<'a> Walker<'a> {
                     }
                     if setting.contains('=') {
                         self.vars.insert(name.to_owned(), value.to_owned());
+                    }
+                    if name == "PATH" && setting.contains('=') {
+                        self.note_path(value);
                     }
                 }
                 for word in inv.args() {
@@ -1545,32 +1683,41 @@ impl<'a> Walker<'a> {
             }
             "printf" if inv.args().iter().all(|a| a.value.is_some()) => {
                 // What it prints, as the shell's printf would; `-v NAME` prints nothing.
-                match args.as_slice() {
-                    [v, ..] if v == "-v" => Stream::Text(String::new()),
-                    [dash, format, rest @ ..] if dash == "--" => {
-                        words::printf(format, rest).map_or(Stream::Unknown, Stream::Text)
-                    }
-                    [format, rest @ ..] if !format.starts_with('-') => {
-                        words::printf(format, rest).map_or(Stream::Unknown, Stream::Text)
-                    }
-                    _ => Stream::Unknown,
+                let printed = match args.as_slice() {
+                    [v, ..] if v == "-v" => return Stream::Text(String::new()),
+                    [dash, format, rest @ ..] if dash == "--" => words::printf(format, rest),
+                    [format, rest @ ..] if !format.starts_with('-') => words::printf(format, rest),
+                    _ => None,
+                };
+                match printed {
+                    // Letters spelled as escapes (`printf '\x72\x6d …'`) hide what they
+                    // say from a reader: what runs them runs encoded code.
+                    Some((_, true)) => Stream::Decoded,
+                    Some((text, false)) => Stream::Text(text),
+                    None => Stream::Unknown,
                 }
             }
             "echo" | "printf" => {
-                let escapes = base == "echo" && inv.args().iter().any(|a| a.best() == "-e");
-                let text = inv
-                    .args()
-                    .iter()
-                    .filter(|a| !(a.best().starts_with('-') && a.best().len() == 2))
-                    .map(Expanded::best)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let text = if escapes {
-                    words::ansi_c(&text).unwrap_or(text)
-                } else {
-                    text
+                let words: Vec<&str> = inv.args().iter().map(Expanded::best).collect();
+                let printed = match (base.as_str(), words.split_first()) {
+                    ("echo", _) => words::echo(&words),
+                    (_, Some((format, rest))) if *format != "-v" => words::printf(format, rest),
+                    _ => None,
                 };
-                Stream::Text(text)
+                match printed {
+                    // Letters spelled as escapes (`printf '\x72\x6d …'`) hide what they
+                    // say from a reader: what runs them runs encoded code.
+                    Some((_, true)) => Stream::Decoded,
+                    Some((text, false)) => Stream::Text(text),
+                    None => Stream::Text(
+                        inv.args()
+                            .iter()
+                            .filter(|a| !(a.best().starts_with('-') && a.best().len() == 2))
+                            .map(Expanded::best)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                }
             }
             "cat" | "tac" => {
                 self.table_options(&base, &inv, &args);
@@ -2039,6 +2186,64 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
         }
+    }
+
+    /// A terminal driver: what it types or starts runs as commands; the driver itself is
+    /// judged by the table.
+    fn drive(
+        &mut self,
+        base: &str,
+        inv: &Invocation,
+        args: &[String],
+        mut driven: Vec<terminal::Driven>,
+    ) {
+        if base == "expect" && !args.iter().any(|a| a == "-c") {
+            // An expect script from a file or from standard input.
+            let script = match args.iter().find(|a| !a.starts_with('-')) {
+                Some(file) => self.read_file(file),
+                None => match &inv.stdin {
+                    Stream::Text(text) => Some(text.clone()),
+                    _ => None,
+                },
+            };
+            match script {
+                Some(script) => driven.extend(terminal::expect_script(&script)),
+                None => self.push(Effect::opaque(
+                    inv.display(),
+                    Risk::Change,
+                    format!(
+                        "`{}` runs an expect script that could not be read",
+                        inv.display()
+                    ),
+                )),
+            }
+        }
+        let what = format!("`{}`", inv.display());
+        for one in driven {
+            match one {
+                terminal::Driven::Typed(text) => {
+                    self.nested(
+                        &text,
+                        &format!("text {what} types into a terminal"),
+                        Stream::Terminal,
+                    );
+                }
+                terminal::Driven::Command(command) => {
+                    self.nested(
+                        &command,
+                        &format!("a command {what} starts"),
+                        Stream::Terminal,
+                    );
+                }
+                terminal::Driven::Argv(argv) => {
+                    self.invoke(Invocation {
+                        argv: argv.iter().map(|a| Expanded::literal(a)).collect(),
+                        stdin: Stream::Terminal,
+                    });
+                }
+            }
+        }
+        self.tool_from_table(base, inv, args);
     }
 
     /// git: its `-C` directory, aliases given with `-c alias.NAME=…`, and writes to
@@ -2571,6 +2776,18 @@ impl<'a> Walker<'a> {
                 ],
                 0,
             ),
+            // The dynamic loader runs the program it is given (`ld-linux-x86-64.so.2
+            // /bin/rm …`); `--argv0` only renames it.
+            loader if is_loader(loader) => (
+                &[
+                    "--library-path",
+                    "--preload",
+                    "--argv0",
+                    "--audit",
+                    "--glibc-hwcaps-prefix",
+                ],
+                0,
+            ),
             "env" => {
                 let mut i = 0;
                 while let Some(arg) = args.get(i) {
@@ -2595,6 +2812,9 @@ impl<'a> Walker<'a> {
                             };
                             self.environment(name, &value_word);
                             self.vars.insert(name.to_owned(), value.to_owned());
+                            if name == "PATH" {
+                                self.note_path(value);
+                            }
                         }
                         i += 1;
                     } else {
@@ -2788,24 +3008,22 @@ impl<'a> Walker<'a> {
             return;
         };
         let what = format!("`{}`", inv.display());
+        // A shell reading holdpoint's files as a script shows them in its errors.
+        if let Some(absolute) = path.value.as_deref().and_then(|p| self.absolute_of(p))
+            && paths::in_holdpoint_home(&absolute, self.ctx)
+        {
+            self.push(Effect::self_protection(
+                ObjectKind::Holdpoint,
+                &absolute,
+                format!(
+                    "{what} reads `{absolute}`, holdpoint's own file, as a script; only a human may"
+                ),
+            ));
+            return;
+        }
         let text = path.value.as_deref().and_then(|p| self.read_file(p));
         match text {
-            Some(text) => {
-                let language = if language == Language::Other {
-                    shebang_language(&text)
-                } else {
-                    language
-                };
-                if language == Language::Other {
-                    let saved = self.location.clone();
-                    self.nested(&text, &what, Stream::Terminal);
-                    if !sourced {
-                        self.location = saved;
-                    }
-                } else {
-                    self.code(&text, language, &what);
-                }
-            }
+            Some(text) => self.run_script_text(&text, inv, language, sourced),
             None => self.push(Effect::opaque(
                 path.best(),
                 Risk::Change,
@@ -2814,6 +3032,25 @@ impl<'a> Walker<'a> {
                     path.best()
                 ),
             )),
+        }
+    }
+
+    /// Runs a script's text: shell, or the language its first line names.
+    fn run_script_text(&mut self, text: &str, inv: &Invocation, language: Language, sourced: bool) {
+        let what = format!("`{}`", inv.display());
+        let language = if language == Language::Other {
+            shebang_language(text)
+        } else {
+            language
+        };
+        if language == Language::Other {
+            let saved = self.location.clone();
+            self.nested(text, &what, Stream::Terminal);
+            if !sourced {
+                self.location = saved;
+            }
+        } else {
+            self.code(text, language, &what);
         }
     }
 
@@ -2896,7 +3133,7 @@ impl<'a> Walker<'a> {
             let unknown = self.apply_options(tool, inv, args);
             self.unknown_options(inv, &unknown);
         }
-        if self.secret_input || self.secret_arguments {
+        if self.secret_input() || self.args_secret {
             let text = inv.display();
             self.push(Effect::new(
                 Verb::Write,
@@ -3235,11 +3472,15 @@ impl<'a> Walker<'a> {
             return;
         };
         let mut argv: Vec<Expanded> = inv.args().get(start..).unwrap_or(&[]).to_vec();
-        // The arguments xargs appends come from its input: unknown to analysis.
-        let from_input = Expanded {
-            value: None,
-            text: "{input}".to_owned(),
-            ..Expanded::default()
+        // The arguments xargs appends come from its input: unknown to analysis, unless
+        // the input is what `find` or `locate` finds, which is judged as such.
+        let from_input = match found_by(&inv.stdin) {
+            Some(found) => found,
+            None => Expanded {
+                value: None,
+                text: "{input}".to_owned(),
+                ..Expanded::default()
+            },
         };
         let replace = flag_value(args, &["-I", "--replace", "-i"]);
         match replace {
@@ -3579,7 +3820,10 @@ impl<'a> Walker<'a> {
             )
         {
             let link = paths::normalise(dir, &link);
-            let target = paths::normalise(dir, &target);
+            // A relative target is relative to the directory the link is in.
+            let link_dir = link.rsplit_once('/').map_or("/", |(d, _)| d);
+            let target =
+                paths::normalise(if link_dir.is_empty() { "/" } else { link_dir }, &target);
             if let Zone::Protected(kind) =
                 paths::zone(Some(&target), &target, &self.location, self.ctx)
             {
@@ -3635,20 +3879,32 @@ impl<'a> Walker<'a> {
                 "--from",
             ],
         );
+        let metadata = matches!(
+            base,
+            "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "touch"
+        );
         if matches!(base, "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") && !paths.is_empty() {
             paths.remove(0);
         }
-        // Modes, owners and attributes leave what a file holds as it was.
-        let kind = if matches!(
-            base,
-            "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "mkdir"
-        ) {
+        // `chmod -R 000 ~` reaches everything below, holdpoint's home included.
+        let reach = if metadata
+            && inv.args().iter().any(|a| {
+                let a = a.best();
+                a == "--recursive"
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('R'))
+            }) {
+            Reach::Tree
+        } else {
+            Reach::One
+        };
+        // Modes, owners, attributes and times leave what a file holds as it was.
+        let kind = if metadata || base == "mkdir" {
             WriteKind::Metadata
         } else {
             WriteKind::Modify
         };
         for path in paths {
-            self.write_path(&path, kind, &how);
+            self.write_path_reaching(&path, kind, &how, reach);
         }
     }
 
@@ -4554,16 +4810,41 @@ impl<'a> Walker<'a> {
         {
             return self.tool_effect(inv, ObjectKind::Code, Risk::Read, "prints its version");
         }
-        // `perl -i -pe 's/a/b/' file`: the code edits files in place.
+        // `perl -i -pe 's/a/b/' file`: the code edits files in place; with no backup
+        // suffix (`-i.bak`), nothing of what they held is kept.
         if language == Language::Perl
             && args.iter().any(|a| {
                 a.starts_with("-i")
                     || (a.starts_with('-') && a.contains('i') && !a.starts_with("--"))
             })
         {
-            let paths = self.positional_paths(inv, &["-e", "-E", "-M", "-I"]);
+            let keeps_backup = args.iter().any(|a| {
+                a.strip_prefix("-i")
+                    .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('-'))
+            });
+            let kind = if keeps_backup {
+                WriteKind::Modify
+            } else {
+                WriteKind::Rewrite
+            };
+            // A bundle that ends in `e` (`-pe`) takes the code as its value.
+            let mut paths = Vec::new();
+            let mut takes_value = false;
+            for arg in inv.args() {
+                let word = arg.best();
+                if std::mem::take(&mut takes_value) {
+                    continue;
+                }
+                if word.starts_with('-') && word.len() > 1 {
+                    takes_value = matches!(word, "-e" | "-E" | "-M" | "-I")
+                        || (!word.starts_with("--")
+                            && (word.ends_with('e') || word.ends_with('E')));
+                    continue;
+                }
+                paths.push(arg.clone());
+            }
             for path in paths {
-                self.write_path(&path, WriteKind::Modify, "`perl -i`");
+                self.write_path(&path, kind, "`perl -i`");
             }
         }
         let mut codes: Vec<String> = Vec::new();
@@ -4717,7 +4998,7 @@ enum WriteKind {
     Append,
     /// Creates, edits or copies over a file.
     Modify,
-    /// Changes a file's mode, owner or attributes, not what it holds.
+    /// Changes a file's metadata (mode, owner, attributes, times), not what it holds.
     Metadata,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
@@ -4739,6 +5020,13 @@ fn is_shell_or_interpreter(base: &str) -> bool {
                 | "tcsh"
                 | "csh"
         )
+}
+
+/// Whether a program is the dynamic loader (`ld-linux-x86-64.so.2`, `ld.so`).
+fn is_loader(base: &str) -> bool {
+    base == "ld.so"
+        || (base.starts_with("ld-") && base.contains(".so"))
+        || (base.starts_with("ld64.so"))
 }
 
 fn is_interpreter(base: &str) -> bool {
@@ -4862,13 +5150,47 @@ fn name_pattern(args: &[Expanded]) -> Option<&str> {
         .map(Expanded::best)
 }
 
+/// What a `find` or `locate` piped in finds, as a path standing for it.
+fn found_by(stream: &Stream) -> Option<Expanded> {
+    let Stream::Generated(producer) = stream else {
+        return None;
+    };
+    let words: Vec<&str> = producer.split_whitespace().collect();
+    let (first, rest) = words.split_first()?;
+    match basename(first) {
+        "find" | "fd" | "fdfind" => {
+            let roots: Vec<&str> = rest
+                .iter()
+                .take_while(|w| !w.starts_with('-') && **w != "(" && **w != "!")
+                .copied()
+                .collect();
+            let root = roots.first().copied().unwrap_or(".");
+            let pattern = rest
+                .windows(2)
+                .find(|w| matches!(w.first(), Some(&("-name" | "-iname"))))
+                .and_then(|w| w.get(1).copied());
+            Some(found_below(&Expanded::literal(root), pattern))
+        }
+        "locate" | "plocate" | "mlocate" => {
+            let pattern = rest.iter().rev().find(|w| !w.starts_with('-'))?;
+            let name = if crate::pattern::has_glob(pattern) {
+                (*pattern).to_owned()
+            } else {
+                format!("*{}*", pattern.rsplit('/').next().unwrap_or(pattern))
+            };
+            Some(found_below(&Expanded::literal("/"), Some(&name)))
+        }
+        _ => None,
+    }
+}
+
 /// A path standing for what `find` matched below `root`: the `-name` pattern where there
 /// is one.
 fn found_below(root: &Expanded, pattern: Option<&str>) -> Expanded {
     let leaf = pattern
         .map(|p| p.rsplit('/').next().unwrap_or(p))
         .filter(|p| !p.is_empty())
-        .unwrap_or("found");
+        .unwrap_or("*");
     Expanded {
         value: root
             .value
@@ -4876,6 +5198,7 @@ fn found_below(root: &Expanded, pattern: Option<&str>) -> Expanded {
             .map(|r| format!("{}/{leaf}", r.trim_end_matches('/'))),
         text: format!("{}/…", root.best().trim_end_matches('/')),
         glob: true,
+        found: true,
         ..Expanded::default()
     }
 }

@@ -886,26 +886,7 @@ impl Walker<'_> {
             Location::Local(Some(dir)) => paths::normalise(dir, value),
             _ => value.clone(),
         };
-        tools::credential(&absolute, self.ctx.home.as_deref())
-    }
-
-    /// Whether a command reads a credential: names one among its arguments, or prints
-    /// the environment or a token.
-    pub(super) fn reads_credential(&self, inv: &Invocation) -> bool {
-        let base = basename(inv.name());
-        let args = inv.arg_strings();
-        let prints = match base {
-            "env" | "printenv" => args.iter().all(|a| a.starts_with('-')),
-            _ => tools::prints_credential(base, &args),
-        };
-        prints
-            || inv.args().iter().any(|arg| {
-                self.names_credential(arg)
-                    || arg
-                        .best()
-                        .split_once('@')
-                        .is_some_and(|(_, file)| self.names_credential(&Expanded::literal(file)))
-            })
+        paths::credential(&absolute, self.ctx)
     }
 
     /// A program that sends its standard input, or a file, to another host: netcat,
@@ -913,7 +894,7 @@ impl Walker<'_> {
     /// credential cannot be taken back.
     pub(super) fn network_client(&mut self, base: &str, inv: &Invocation, args: &[String]) {
         let text = inv.display();
-        let sends_credential = self.secret_input || self.secret_arguments;
+        let sends_credential = self.secret_input() || self.args_secret;
         let Some(tool) = tools::lookup(base) else {
             return self.unknown_command(inv);
         };
@@ -1038,7 +1019,7 @@ impl Walker<'_> {
         args: &[String],
         object: ObjectKind,
     ) {
-        let (secret_input, secret_arguments) = (self.secret_input, self.secret_arguments);
+        let (secret_input, secret_arguments) = (self.secret_input(), self.args_secret);
         let network = object == ObjectKind::Network;
         let remote = args.iter().any(|a| tools::names_remote(a));
         // A storage tool's copy or upload of a credential (`aws s3 cp KEY s3://…`).

@@ -24,6 +24,14 @@ pub(crate) struct Expanded {
     pub fields: Option<Vec<String>>,
     /// The word has expansion syntax the parser does not read, which may run commands.
     pub unreadable: bool,
+    /// The word stands for whatever `find` finds below the directory of its value, at
+    /// any depth and dotfiles included, named like the value's last component.
+    pub found: bool,
+    /// What the word would be once text it decodes on the same line (`$(echo … |
+    /// base64 -d)`, `$(rev <<< …)`) is decoded, where its value is otherwise unknown. It
+    /// is not run as a command (decoded code stays unseen), but the paths it names are
+    /// judged by it.
+    pub decoded: Option<String>,
 }
 
 impl Expanded {
@@ -51,8 +59,17 @@ pub(crate) struct Scope<'a> {
     /// Arrays assigned earlier with known elements; `@` holds the positional
     /// parameters set by `set --`.
     pub arrays: &'a HashMap<String, Vec<String>>,
-    /// The output of a command substitution, where it is fixed by its words.
-    pub substitute: &'a dyn Fn(&str) -> Option<String>,
+    /// The output of a command substitution, where it is fixed by its words, and
+    /// whether it was decoded (see [`Substituted`]).
+    pub substitute: &'a dyn Fn(&str) -> Option<Substituted>,
+}
+
+/// What a command substitution prints, as far as it can be known without running it.
+pub(crate) struct Substituted {
+    pub text: String,
+    /// The text was decoded or unscrambled on the way (`base64 -d`, `rev`, `tr`, `xxd
+    /// -r`): it names paths, but is never taken as a command.
+    pub decoded: bool,
 }
 
 pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expanded {
@@ -92,6 +109,7 @@ pub(crate) fn expand(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> E
             glob: expanded.iter().any(|e| e.glob),
             fields: values,
             unreadable: expanded.iter().any(|e| e.unreadable),
+            ..Expanded::default()
         };
     }
     expand_word(raw, scope, options)
@@ -185,6 +203,7 @@ fn expand_word(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expande
     let mut out = Expanded {
         value: Some(String::new()),
         text: String::new(),
+        decoded: Some(String::new()),
         ..Expanded::default()
     };
     match word::parse(raw, options) {
@@ -201,6 +220,7 @@ fn expand_word(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expande
         }
         Err(_) => {
             out.value = None;
+            out.decoded = None;
             out.text = raw.to_owned();
             // Syntax the parser does not know (`${ cmd; }` of newer shells) may run
             // commands holdpoint cannot see.
@@ -209,6 +229,10 @@ fn expand_word(raw: &str, scope: &Scope<'_>, options: &ParserOptions) -> Expande
     }
     if out.value.is_none() && out.text.is_empty() {
         out.text = raw.to_owned();
+    }
+    // `decoded` only matters where the value is unknown.
+    if out.value.is_some() {
+        out.decoded = None;
     }
     out
 }
@@ -322,11 +346,15 @@ fn push(out: &mut Expanded, s: &str) {
     if let Some(v) = out.value.as_mut() {
         v.push_str(s);
     }
+    if let Some(d) = out.decoded.as_mut() {
+        d.push_str(s);
+    }
     out.text.push_str(s);
 }
 
 fn unknown(out: &mut Expanded, shown: &str) {
     out.value = None;
+    out.decoded = None;
     out.text.push_str(shown);
 }
 
@@ -368,7 +396,20 @@ fn expand_pieces(
             | WordPiece::BackquotedCommandSubstitution(script) => {
                 out.substitutions.push(script.clone());
                 match (scope.substitute)(script) {
-                    Some(text) => push(out, &text),
+                    Some(Substituted {
+                        text,
+                        decoded: false,
+                    }) => push(out, &text),
+                    Some(Substituted {
+                        text,
+                        decoded: true,
+                    }) => {
+                        out.value = None;
+                        out.text.push_str(&format!("$({script})"));
+                        if let Some(d) = out.decoded.as_mut() {
+                            d.push_str(&text);
+                        }
+                    }
                     None => unknown(out, &format!("$({script})")),
                 }
             }
@@ -468,60 +509,6 @@ pub(crate) fn ansi_c(text: &str) -> Option<String> {
         out.push(decoded);
     }
     Some(out)
-}
-
-/// What `printf FORMAT ARGS…` prints: the shell's escapes and the `%s`, `%b`, `%d`, `%u`,
-/// `%i`, `%c` and `%%` conversions, the format used again while arguments are left;
-/// `None` for anything else.
-pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<String> {
-    // Past this, what it prints is not followed (as for variables' values).
-    const LIMIT: usize = 64 * 1024;
-    let mut out = String::new();
-    let mut args = args.iter().map(AsRef::as_ref).peekable();
-    loop {
-        let mut consumed = false;
-        let mut chars = format.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    let mut escape = String::from('\\');
-                    escape.extend(chars.next());
-                    // Up to three octal digits, or `x` and two hex digits.
-                    while escape.len() < 5
-                        && chars
-                            .peek()
-                            .is_some_and(|d| d.is_ascii_hexdigit() && escape.len() > 1)
-                        && (escape.starts_with("\\x")
-                            || escape.chars().nth(1).is_some_and(|d| d.is_digit(8)))
-                    {
-                        escape.extend(chars.next());
-                    }
-                    out.push_str(&ansi_c(&escape)?);
-                }
-                '%' => match chars.next()? {
-                    '%' => out.push('%'),
-                    conversion @ ('s' | 'b' | 'd' | 'i' | 'u' | 'c') => {
-                        let arg = args.next().unwrap_or("");
-                        consumed = true;
-                        match conversion {
-                            's' => out.push_str(arg),
-                            'b' => out.push_str(&ansi_c(arg)?),
-                            'c' => out.extend(arg.chars().next()),
-                            _ => out.push_str(&arg.trim().parse::<i64>().ok()?.to_string()),
-                        }
-                    }
-                    _ => return None,
-                },
-                other => out.push(other),
-            }
-            if out.len() > LIMIT {
-                return None;
-            }
-        }
-        if !consumed || args.peek().is_none() {
-            return Some(out);
-        }
-    }
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
@@ -662,8 +649,25 @@ fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
 
 /// The value of a named parameter, where it is known.
 fn named_value(parameter: &Parameter, scope: &Scope<'_>) -> Option<String> {
-    let Parameter::Named(name) = parameter else {
-        return None;
+    let positional = scope.arrays.get("@");
+    let name = match parameter {
+        Parameter::Named(name) => name,
+        // `$*` joins the positional parameters with the first character of `$IFS`.
+        Parameter::Special(SpecialParameter::AllPositionalParameters { concatenate: true }) => {
+            let separator = match scope.vars.get("IFS") {
+                Some(ifs) => ifs.chars().next().map(String::from).unwrap_or_default(),
+                None => " ".to_owned(),
+            };
+            return positional.map(|values| values.join(&separator));
+        }
+        Parameter::Special(SpecialParameter::PositionalParameterCount) => {
+            return positional.map(|values| values.len().to_string());
+        }
+        Parameter::Positional(n) if *n > 0 => {
+            let index = usize::try_from(*n).ok()?.checked_sub(1)?;
+            return positional.map(|values| values.get(index).cloned().unwrap_or_default());
+        }
+        _ => return None,
     };
     if let Some(value) = scope.vars.get(name) {
         return Some(value.clone());
@@ -684,17 +688,322 @@ fn parameter_text(expr: &ParameterExpr) -> String {
 }
 
 /// What a command prints when that is fixed by its words alone: `echo rm`,
-/// `printf 'r%s' m`, `command -v holdpoint`.
-pub(crate) fn printed(argv: &[String]) -> Option<String> {
+/// `printf 'r%s' m`, `command -v holdpoint` (where `which` says where a program is).
+pub(crate) fn printed(argv: &[String], which: &dyn Fn(&str) -> String) -> Option<String> {
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     match words.as_slice() {
-        ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
-            Some(rest.join(" "))
+        ["echo", rest @ ..] => echo(rest).map(|(text, _)| text),
+        ["printf", "--", format, args @ ..] => printf(format, args).map(|(text, _)| text),
+        ["printf", format, args @ ..] if !format.starts_with('-') => {
+            printf(format, args).map(|(text, _)| text)
         }
-        ["printf", format, args @ ..] if !format.starts_with('-') => printf(format, args),
         ["command", "-v", name] | ["which", name] | ["type", "-p" | "-P", name] => {
-            Some((*name).to_owned())
+            Some(which(name))
         }
         _ => None,
     }
+}
+
+/// What `echo` prints (without its final newline), with its `-n`, `-e` and `-E` flags,
+/// and whether escapes spelled out letters or digits.
+pub(crate) fn echo(args: &[&str]) -> Option<(String, bool)> {
+    let mut escapes = false;
+    let mut rest = args;
+    while let Some((first, tail)) = rest.split_first() {
+        let Some(letters) = first.strip_prefix('-') else {
+            break;
+        };
+        if letters.is_empty() || !letters.chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
+            break;
+        }
+        for letter in letters.chars() {
+            match letter {
+                'e' => escapes = true,
+                'E' => escapes = false,
+                _ => {}
+            }
+        }
+        rest = tail;
+    }
+    let text = rest.join(" ");
+    if escapes {
+        escaped(&text, true)
+    } else {
+        Some((text, false))
+    }
+}
+
+/// The text of `printf FORMAT ARGS…` (the shell's escapes, the `%s`, `%b`, `%c`, `%d`,
+/// `%i`, `%u` and `%%` conversions with their widths, the format used again while
+/// arguments are left), and whether escapes spelled out letters or digits (`\x72\x6d`):
+/// text hidden from a reader. `None` for conversions it does not know, and past 64 KiB
+/// of output (which is not followed, as for variables' values).
+pub(crate) fn printf<S: AsRef<str>>(format: &str, args: &[S]) -> Option<(String, bool)> {
+    const LIMIT: usize = 64 * 1024;
+    let mut out = String::new();
+    let mut hidden = false;
+    let mut args = args.iter().map(AsRef::as_ref).peekable();
+    loop {
+        let mut consumed = false;
+        let mut chars = format.chars().peekable();
+        let mut literal = String::new();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                literal.push(c);
+                continue;
+            }
+            let (text, was_hidden) = escaped(&std::mem::take(&mut literal), false)?;
+            out.push_str(&text);
+            hidden |= was_hidden;
+            let mut spec = String::new();
+            while let Some(&next) = chars.peek() {
+                if next.is_ascii_digit() || matches!(next, '-' | '.' | '+' | ' ' | '#') {
+                    spec.push(next);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let conversion = chars.next()?;
+            if conversion == '%' {
+                out.push('%');
+                continue;
+            }
+            consumed = true;
+            let arg = args.next().unwrap_or("");
+            let piece = match conversion {
+                's' => arg.to_owned(),
+                'b' => {
+                    let (text, was_hidden) = escaped(arg, true)?;
+                    hidden |= was_hidden;
+                    text
+                }
+                'c' => arg.chars().next().map(String::from).unwrap_or_default(),
+                'd' | 'i' | 'u' => {
+                    let arg = arg.trim();
+                    let number: i64 = if arg.is_empty() { 0 } else { arg.parse().ok()? };
+                    number.to_string()
+                }
+                _ => return None,
+            };
+            out.push_str(&pad(&piece, &spec)?);
+            if out.len() > LIMIT {
+                return None;
+            }
+        }
+        let (text, was_hidden) = escaped(&literal, false)?;
+        out.push_str(&text);
+        hidden |= was_hidden;
+        if out.len() > LIMIT {
+            return None;
+        }
+        // The format is used again while arguments are left.
+        if !consumed || args.peek().is_none() {
+            break;
+        }
+    }
+    Some((out, hidden))
+}
+
+/// A conversion's text padded or cut as its flags say (`%5s`, `%-3s`, `%.2s`).
+fn pad(piece: &str, spec: &str) -> Option<String> {
+    if spec.is_empty() {
+        return Some(piece.to_owned());
+    }
+    let left = spec.starts_with('-');
+    let spec = spec.trim_start_matches(['-', '+', ' ', '#']);
+    let (width, precision) = spec.split_once('.').unwrap_or((spec, ""));
+    let mut text: String = if precision.is_empty() {
+        piece.to_owned()
+    } else {
+        piece.chars().take(precision.parse().ok()?).collect()
+    };
+    let width: usize = if width.is_empty() {
+        0
+    } else {
+        width.parse().ok()?
+    };
+    let missing = width.saturating_sub(text.chars().count()).min(4096);
+    if left {
+        text.push_str(&" ".repeat(missing));
+    } else {
+        text.insert_str(0, &" ".repeat(missing));
+    }
+    Some(text)
+}
+
+/// Backslash escapes as `printf` reads them in its format (and `%b` and `echo -e` in
+/// their arguments, where octal takes a leading `0`), and whether any of them spelled out
+/// a letter or a digit.
+fn escaped(text: &str, argument: bool) -> Option<(String, bool)> {
+    let mut out = String::new();
+    let mut hidden = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(escape) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let code =
+            |radix: u32, max: usize, chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                let mut digits = String::new();
+                while digits.len() < max && chars.peek().is_some_and(|d| d.is_digit(radix)) {
+                    digits.extend(chars.next());
+                }
+                u32::from_str_radix(&digits, radix)
+                    .ok()
+                    .and_then(char::from_u32)
+            };
+        let decoded = match escape {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'e' | 'E' => '\u{1b}',
+            'f' => '\u{c}',
+            'v' => '\u{b}',
+            '\\' | '"' | '\'' | '?' => escape,
+            'c' if argument => break,
+            'x' => {
+                let c = code(16, 2, &mut chars)?;
+                hidden |= c.is_alphanumeric() || c == '/' || c == '.';
+                c
+            }
+            'u' => code(16, 4, &mut chars)?,
+            'U' => code(16, 8, &mut chars)?,
+            '0' if argument => {
+                let c = code(8, 3, &mut chars).unwrap_or('\0');
+                hidden |= c.is_alphanumeric() || c == '/' || c == '.';
+                c
+            }
+            '0'..='7' if !argument => {
+                let mut digits = String::from(escape);
+                while digits.len() < 3 && chars.peek().is_some_and(|d| d.is_digit(8)) {
+                    digits.extend(chars.next());
+                }
+                let c = u32::from_str_radix(&digits, 8)
+                    .ok()
+                    .and_then(char::from_u32)?;
+                hidden |= c.is_alphanumeric() || c == '/' || c == '.';
+                c
+            }
+            other => {
+                out.push('\\');
+                other
+            }
+        };
+        out.push(decoded);
+    }
+    Some((out, hidden))
+}
+
+/// What a filter prints for a known input, for the ones that decode or unscramble text:
+/// `base64 -d`, `base32 -d`, `xxd -r -p`, `rev`, `tr SET1 SET2`, `tr -d SET`, `cat`.
+pub(crate) fn transform(argv: &[String], input: &str) -> Option<String> {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let flags = |wanted: &[&str]| words.iter().skip(1).any(|w| wanted.contains(w));
+    match words.as_slice() {
+        ["cat"] | ["cat", "-"] => Some(input.to_owned()),
+        ["base64", ..] if flags(&["-d", "--decode", "-D", "-di", "-id"]) => {
+            use base64::Engine as _;
+            let clean: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(clean.as_bytes())
+                .ok()?;
+            String::from_utf8(bytes).ok()
+        }
+        ["base32", ..] if flags(&["-d", "--decode"]) => base32(input),
+        ["xxd", ..]
+            if flags(&["-rp", "-pr"])
+                || (flags(&["-r", "-revert"])
+                    && flags(&["-p", "-ps", "-plain", "-postscript"])) =>
+        {
+            let hex: Vec<u8> = input.bytes().filter(u8::is_ascii_hexdigit).collect();
+            let bytes: Option<Vec<u8>> = hex
+                .chunks(2)
+                .map(|pair| {
+                    let text = std::str::from_utf8(pair).ok()?;
+                    u8::from_str_radix(text, 16).ok()
+                })
+                .collect();
+            String::from_utf8(bytes?).ok()
+        }
+        ["rev"] => Some(
+            input
+                .lines()
+                .map(|line| line.chars().rev().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        ["tr", "-d", set] => {
+            let set = tr_set(set)?;
+            Some(input.chars().filter(|c| !set.contains(c)).collect())
+        }
+        ["tr", from, to] if !from.starts_with('-') => {
+            let (from, to) = (tr_set(from)?, tr_set(to)?);
+            let last = *to.last()?;
+            Some(
+                input
+                    .chars()
+                    .map(|c| match from.iter().position(|f| *f == c) {
+                        Some(i) => to.get(i).copied().unwrap_or(last),
+                        None => c,
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The characters of a `tr` set: ranges (`a-z`) and the common escapes.
+fn tr_set(set: &str) -> Option<Vec<char>> {
+    let (text, _) = escaped(set, false)?;
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if chars.get(i + 1) == Some(&'-')
+            && let Some(&end) = chars.get(i + 2)
+        {
+            if end < c || (end as u32) - (c as u32) > 1024 {
+                return None;
+            }
+            out.extend((c..=end).collect::<Vec<char>>());
+            i += 3;
+        } else {
+            if c == '[' || c == ']' {
+                return None;
+            }
+            out.push(c);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// RFC 4648 base32, as `base32 -d` reads it.
+fn base32(input: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits: u64 = 0;
+    let mut count = 0u32;
+    let mut out = Vec::new();
+    for byte in input
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+    {
+        let value = ALPHABET.iter().position(|a| *a == byte)?;
+        bits = (bits << 5) | u64::try_from(value).ok()?;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
+        }
+    }
+    String::from_utf8(out).ok()
 }

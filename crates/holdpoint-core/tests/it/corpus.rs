@@ -65,6 +65,11 @@ fn class(case: &Case) -> String {
     if analysis.self_protection() {
         return "self".to_owned();
     }
+    // Labels say what production must do: a credential read (`read:secret`) changes
+    // nothing, but the default pack holds it in production like a change.
+    if analysis.reads_secret() && analysis.risk() < Risk::Change {
+        return "change".to_owned();
+    }
     analysis.risk().to_string()
 }
 

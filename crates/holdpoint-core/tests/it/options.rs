@@ -174,7 +174,9 @@ fn options_that_run_commands_are_analysed() {
         ),
         ("tar czf backup.tgz src/", "workspace"),
         ("tar -tzf release.tgz", "read"),
-        ("tar -xf release.tar -C /etc", "change"),
+        // `/etc` holds agents' hook settings (`/etc/claude-code`), which the archive's
+        // names, unknown here, may replace.
+        ("tar -xf release.tar -C /etc", "self"),
         ("tar -cf /var/lib/app/app.db notes.txt", "destroy"),
         ("zip -T archive.zip -TT 'rm -rf /srv/data #'", "destroy"),
         (
@@ -433,8 +435,10 @@ fn environment_variables_that_make_programs_run_code() {
 fn printf_prints_its_escapes() {
     check_all(&[
         (
+            // Letters spelled as escapes are code hidden from whoever reads the line:
+            // run, it is not something a reader can vouch for.
             "printf '\\x72\\x6d\\x20\\x2d\\x72\\x66\\x20\\x2f\\x73\\x72\\x76\\x2f\\x64\\x61\\x74\\x61' | bash",
-            "destroy",
+            "unanalysable",
         ),
         ("printf '%s\\n' 'rm -rf /srv/data' | sh", "destroy"),
         ("printf 'ls\\n' | sh", "read"),
@@ -469,7 +473,9 @@ fn unknown_tools_whose_arguments_name_a_destructive_verb() {
         ("gh issue delete 42", "destroy"),
         ("mvn flyway:clean -Dflyway.cleanDisabled=false", "destroy"),
         ("./gradlew flywayClean", "destroy"),
-        ("./gradlew cleanTest test", "workspace"),
+        // `./gradlew` is a file the agent can write; with none on disk, what it is is
+        // unknown.
+        ("./gradlew cleanTest test", "change"),
         // No Makefile can be read here, so what `clean` runs is unknown: a change, not
         // the destroy its name suggests.
         ("make clean", "change"),

@@ -409,3 +409,145 @@ fn links_and_files_changed_on_the_same_line_are_followed() {
         );
     }
 }
+
+/// Asks the hook about `command` as Claude Code would and, only where it is allowed, runs
+/// it in the workspace as the agent would; returns whether it ran.
+fn agent_runs(setup: &Setup, command: &str) -> bool {
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let (output, answer) = setup.hook(
+        "claude-code",
+        &fixture("claude-code-pre-bash", &cwd, command),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    if let Some(answer) = answer {
+        assert_eq!(
+            answer["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{command}: {answer}"
+        );
+        return false;
+    }
+    let mut shell = std::process::Command::new("sh");
+    shell.args(["-c", command]);
+    setup.environment(&mut shell);
+    shell.output().unwrap();
+    true
+}
+
+/// A repository history in the workspace, the harmless payload of the cases below: a
+/// command judged by a name or a glob that hides what it does deletes it.
+fn history(setup: &Setup) -> std::path::PathBuf {
+    let head = setup.work().join(".git/HEAD");
+    std::fs::create_dir_all(head.parent().unwrap()).unwrap();
+    std::fs::write(&head, "ref: refs/heads/main\n").unwrap();
+    head
+}
+
+#[test]
+fn programs_are_what_their_content_is_on_the_machine() {
+    // Regression (issue 13): a copy of or link to `rm` or holdpoint was judged by the name
+    // it was given; `cp /bin/rm ./cat && ./cat -rf …` ran, and a copy of holdpoint named
+    // `cat` removed the hooks.
+    let setup = Setup::new("hook-names");
+    let rm = std::fs::canonicalize("/bin/rm").unwrap();
+    let tools = setup.work().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    std::fs::copy(&rm, tools.join("ls")).unwrap();
+    std::os::unix::fs::symlink(&rm, tools.join("more")).unwrap();
+    std::fs::write(tools.join("cat"), "#!/bin/sh\nrm -rf .git\n").unwrap();
+    let head = history(&setup);
+    for command in [
+        "cp /bin/rm ./cat && ./cat -rf .git",
+        "ln -s /bin/rm ./view && ./view -rf .git",
+        "tools/ls -rf .git",
+        "tools/more -rf .git",
+        "sh -c 'tools/cat'",
+        "PATH=tools:$PATH ls -rf .git",
+        "cp /bin/rm ./jq; export PATH=\"$PWD:$PATH\"; jq -rf .git",
+    ] {
+        assert!(!agent_runs(&setup, command), "`{command}` ran");
+        assert!(head.exists(), "`{command}` deleted the history");
+    }
+    // A copy of holdpoint under another name is holdpoint: it may not remove the hooks.
+    let install = setup.run(&["install", "claude-code"], "");
+    assert_eq!(install.status.code(), Some(0), "{}", stderr(&install));
+    let settings = setup.user_home.join(".claude/settings.json");
+    let hooked = std::fs::read_to_string(&settings).unwrap();
+    let holdpoint = env!("CARGO_BIN_EXE_holdpoint");
+    std::fs::copy(holdpoint, tools.join("less")).unwrap();
+    for command in [
+        format!("cp {holdpoint} ./less && ./less uninstall claude-code"),
+        format!("ln -s {holdpoint} ./pager && ./pager uninstall claude-code"),
+        "tools/less uninstall claude-code".to_owned(),
+    ] {
+        assert!(!agent_runs(&setup, &command), "`{command}` ran");
+        assert_eq!(
+            std::fs::read_to_string(&settings).unwrap(),
+            hooked,
+            "{command}"
+        );
+    }
+    // A copy of `ls` is `ls`, whatever it is called.
+    std::fs::copy(
+        std::fs::canonicalize("/bin/ls").unwrap(),
+        tools.join("lister"),
+    )
+    .unwrap();
+    assert!(agent_runs(&setup, "tools/lister -la"));
+}
+
+#[test]
+fn globs_credentials_and_trees_are_judged_on_the_machine() {
+    // Regression (issue 13): `rm -rf .[g]it` was workspace work, globs were not expanded
+    // against what is there, credential reads were plain reads, and a search of the
+    // directory above holdpoint's home read its key and store.
+    let setup = Setup::new("hook-paths");
+    let head = history(&setup);
+    std::os::unix::fs::symlink(setup.work().join(".git"), setup.work().join("link")).unwrap();
+    std::fs::create_dir_all(setup.work().join("src")).unwrap();
+    for command in ["rm -rf .[g]it", "rm -rf .g?t", "rm -rf ./l*/", "rm -rf ?*/"] {
+        assert!(!agent_runs(&setup, command), "`{command}` ran");
+        assert!(head.exists(), "`{command}` deleted the history");
+    }
+    assert!(agent_runs(&setup, "rm -rf ./s*/"));
+    std::fs::write(setup.work().join(".env"), "TOKEN=t0k3n\n").unwrap();
+    std::fs::write(setup.work().join(".env.example"), "TOKEN=\n").unwrap();
+    for command in [
+        "cp .env leaked.txt",
+        "cat .e* > leaked.txt",
+        "grep -r . ~ > leaked.txt",
+        "cp -r ~ leaked.txt",
+        "tar cf leaked.txt -C .. .",
+        "cat ~/.holdpoint/holdpoint.toml > leaked.txt",
+    ] {
+        assert!(!agent_runs(&setup, command), "`{command}` ran");
+        assert!(!setup.work().join("leaked.txt").exists(), "{command}");
+    }
+    assert!(agent_runs(&setup, "cat .env.example > seen.txt"));
+    assert!(agent_runs(&setup, "du -s ~/* > seen.txt"));
+    // The agent's own read tools: a search of the directory above holdpoint's home, or a
+    // read of a credential, is held; listing names is not.
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let user_home = setup.user_home.to_str().unwrap().to_owned();
+    for (tool, input, denied) in [
+        ("Grep", json!({"pattern": "key", "path": user_home}), true),
+        ("Read", json!({"file_path": format!("{cwd}/.env")}), true),
+        (
+            "Read",
+            json!({"file_path": setup.home.join("holdpoint.toml")}),
+            true,
+        ),
+        ("Glob", json!({"pattern": "**/*", "path": user_home}), false),
+        ("Grep", json!({"pattern": "TODO", "path": cwd}), false),
+        (
+            "Read",
+            json!({"file_path": format!("{cwd}/.env.example")}),
+            false,
+        ),
+    ] {
+        let mut call = fixture("claude-code-pre-bash", &cwd, "");
+        call["tool_name"] = json!(tool);
+        call["tool_input"] = input.clone();
+        let (_, answer) = setup.hook("claude-code", &call);
+        assert_eq!(answer.is_some(), denied, "{tool} {input}: {answer:?}");
+    }
+}

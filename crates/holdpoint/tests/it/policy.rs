@@ -14,7 +14,7 @@ fn the_default_pack_decides_as_documented() {
     let output = holdpoint(&["policy", "test", &data("default-policy.jsonl")], "");
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
-    assert!(text.contains("20 passed, 0 failed"), "{text}");
+    assert!(text.contains("26 passed, 0 failed"), "{text}");
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn a_user_policy_extends_the_pack() {
     assert!(stdout(&output).contains("tables are never dropped by agents"));
     let validate = holdpoint(&["policy", "validate", dir.path()], "");
     assert!(
-        stdout(&validate).contains("11 policies valid"),
+        stdout(&validate).contains("12 policies valid"),
         "{}",
         stdout(&validate)
     );
