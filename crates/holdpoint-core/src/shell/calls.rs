@@ -182,6 +182,7 @@ fn tokens(code: &str, language: Language) -> Vec<Token> {
             }
             '"' | '\'' | '`' => {
                 let quote = c;
+                let start_token = out.len();
                 // Python's triple quotes.
                 let triple = chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote);
                 i += if triple { 3 } else { 1 };
@@ -225,6 +226,22 @@ fn tokens(code: &str, language: Language) -> Vec<Token> {
                     }
                     text.push(d);
                     i += 1;
+                }
+                // A tagged template (`` Bun.$`rm -rf x` ``, `` sql`…` ``) calls its tag.
+                let tagged = quote == '`'
+                    && matches!(
+                        start_token.checked_sub(1).and_then(|t| out.get(t)),
+                        Some(Token::Name(n)) if !matches!(
+                            n.as_str(),
+                            "return" | "await" | "yield" | "typeof" | "void" | "delete"
+                                | "in" | "of" | "case" | "throw" | "new" | "else" | "do"
+                        )
+                    );
+                if tagged {
+                    out.insert(start_token, Token::Open);
+                    out.push(Token::Text(text));
+                    out.push(Token::Close);
+                    continue;
                 }
                 // An f-string's braces hold code.
                 let prefixed = i > 0
@@ -1055,6 +1072,9 @@ mod tests {
     #[test]
     fn javascript_calls_are_known_or_not() {
         let js = Language::JavaScript;
+        // A tagged template calls its tag; a template after `return` is only text.
+        assert_eq!(unknown("await Bun.$`rm -rf /x`", js), [".$"]);
+        assert!(unknown("console.log([1].map(x => { return `n${x}` }).join())", js).is_empty());
         assert!(
             unknown(
                 "console.log(JSON.parse(require('fs').readFileSync('a.json','utf8')).x)",

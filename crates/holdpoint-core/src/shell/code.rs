@@ -413,22 +413,50 @@ pub(crate) fn analyse(
             .collect();
         if let (Some(first), false) = (unknown.first(), changes) {
             judged.effects.retain(|e| e.risk > Risk::Read);
+            let names: Vec<String> = unknown.iter().map(|n| (*n).clone()).collect();
+            judged.effects.push(
+                match super::tools::destructive_verb(&names, super::tools::Verbs::Unknown) {
+                    // `Deno.remove`, `fs.rmdirSync`: an unknown call named for destroying.
+                    Some(verb) => Effect::opaque(
+                        what,
+                        Risk::Destroy,
+                        format!("{what} runs inline code that calls `{first}`, which holdpoint does not know and whose name says it destroys (`{verb}`)"),
+                    ),
+                    None => Effect::opaque(
+                        what,
+                        Risk::Change,
+                        format!("{what} runs inline code that calls `{first}`, which holdpoint does not know to be harmless"),
+                    ),
+                },
+            );
+        }
+    } else if !matches!(language, Language::Mongo) && !is_plain_filter(code) {
+        // Other languages keep the conservative rule: unknown code is a change, and code
+        // that names a destructive verb (`deleteDir`, `Remove-Item`, `file delete`,
+        // `%x(rm …)`) is judged by it, as an unknown tool's arguments are.
+        let words: Vec<String> = code
+            .split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')))
+            .map(|w| w.trim_matches(['.', ':']).to_owned())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let verb = super::tools::destructive_verb(&words, super::tools::Verbs::Unknown);
+        let destroys = judged.effects.iter().any(|e| e.risk >= Risk::Destroy);
+        if let (Some(verb), false) = (verb, destroys) {
+            judged.effects.retain(|e| e.risk > Risk::Read);
             judged.effects.push(Effect::opaque(
                 what,
-                Risk::Change,
-                format!("{what} runs inline code that calls `{first}`, which holdpoint does not know to be harmless"),
+                Risk::Destroy,
+                format!("{what} runs inline code in a language holdpoint does not read call by call, which names a destructive verb (`{verb}`)"),
             ));
+        } else if judged.effects.iter().all(|e| e.risk == Risk::Read) {
+            judged.effects = vec![Effect::opaque(
+                what,
+                Risk::Change,
+                format!(
+                    "{what} runs inline code in a language holdpoint does not read call by call"
+                ),
+            )];
         }
-    } else if !matches!(language, Language::Mongo)
-        && judged.effects.iter().all(|e| e.risk == Risk::Read)
-        && !is_plain_filter(code)
-    {
-        // Other languages keep the conservative rule: unknown code is a change.
-        judged.effects = vec![Effect::opaque(
-            what,
-            Risk::Change,
-            format!("{what} runs inline code in a language holdpoint does not read call by call"),
-        )];
     }
     judged
 }

@@ -1507,11 +1507,10 @@ impl<'a> Walker<'a> {
             return Stream::Unknown;
         };
         let Some(name) = first.value.clone() else {
+            // What runs is not known, so nothing can be said of what it does.
             let text = inv.display();
-            self.push(Effect::opaque(
-                &text,
-                Risk::Change,
-                format!("`{text}`: the command name is known only when it runs"),
+            self.cannot_analyse(format!(
+                "`{text}`: the command name is known only when it runs"
             ));
             return Stream::Unknown;
         };
@@ -1782,10 +1781,8 @@ impl<'a> Walker<'a> {
                 if inv.args().iter().all(|a| a.value.is_some()) {
                     self.nested(&joined, "`eval`", inv.stdin.clone());
                 } else {
-                    self.push(Effect::opaque(
-                        &joined,
-                        Risk::Change,
-                        format!("`eval {joined}` runs text known only when it runs"),
+                    self.cannot_analyse(format!(
+                        "`eval {joined}` runs text known only when it runs"
                     ));
                 }
                 Stream::Unknown
@@ -1801,6 +1798,36 @@ impl<'a> Walker<'a> {
             }
             "git" => {
                 self.git(&inv, &args);
+                Stream::Unknown
+            }
+            // JavaScript given inline to deno and bun is read as node's is.
+            "deno" | "bun"
+                if args.first().is_some_and(|a| a == "eval")
+                    || (base == "bun"
+                        && args
+                            .iter()
+                            .any(|a| matches!(a.as_str(), "-e" | "--eval" | "-p" | "--print"))) =>
+            {
+                let what = format!("`{}`", inv.display());
+                let code = inv
+                    .args()
+                    .iter()
+                    .skip_while(|a| {
+                        !matches!(a.best(), "eval" | "-e" | "--eval" | "-p" | "--print")
+                    })
+                    .skip(1)
+                    .find(|a| !a.best().starts_with('-'));
+                match code {
+                    Some(code) if code.value.is_some() => {
+                        let code = code.best().to_owned();
+                        self.code(&code, Language::JavaScript, &what);
+                    }
+                    _ => self.push(Effect::opaque(
+                        &what,
+                        Risk::Change,
+                        format!("{what} runs code known only when it runs"),
+                    )),
+                }
                 Stream::Unknown
             }
             "at" | "batch"
@@ -2966,7 +2993,9 @@ impl<'a> Walker<'a> {
         match &inv.stdin {
             Stream::Text(text) => {
                 let text = text.clone();
-                if language == Language::Other {
+                // Another language's interpreter (`tclsh`, `pwsh`, `lua`) reads code in its
+                // own language, not a command line.
+                if language == Language::Other && !is_interpreter(basename(inv.name())) {
                     self.nested(&text, &what, Stream::Terminal);
                 } else {
                     self.code(&text, language, &what);
@@ -3022,8 +3051,14 @@ impl<'a> Walker<'a> {
             return;
         }
         let text = path.value.as_deref().and_then(|p| self.read_file(p));
+        let piped =
+            path.best().starts_with("/dev/fd/") || path.best().starts_with("/proc/self/fd/");
         match text {
             Some(text) => self.run_script_text(&text, inv, language, sourced),
+            // `sh <(…)`: the script is another command's output, not a file to look at.
+            None if piped => self.cannot_analyse(format!(
+                "{what} runs the output of another command as a script"
+            )),
             None => self.push(Effect::opaque(
                 path.best(),
                 Risk::Change,
@@ -4120,7 +4155,8 @@ impl<'a> Walker<'a> {
             let statement_flags: &[&str] = match base {
                 "psql" | "pgcli" | "usql" => &["-c", "--command"],
                 "cockroach" => &["-e", "--execute"],
-                "mysql" | "mariadb" | "mycli" => &["-e", "--execute"],
+                // `--init-command` runs its statement on connecting, before the rest.
+                "mysql" | "mariadb" | "mycli" => &["-e", "--execute", "--init-command"],
                 "clickhouse-client" | "clickhouse" => &["-q", "--query"],
                 "sqlite3" | "sqlite" | "litecli" | "duckdb" => &["-cmd"],
                 _ => &["-e", "--execute", "-c", "--command"],
@@ -4147,9 +4183,15 @@ impl<'a> Walker<'a> {
                 if let Some((_, statement)) = iter.next() {
                     scripts.push(statement.clone());
                 }
-            } else if let Some(statement) = ["--command=", "--execute=", "--query=", "--eval="]
-                .iter()
-                .find_map(|p| arg.strip_prefix(p))
+            } else if let Some(statement) = [
+                "--command=",
+                "--execute=",
+                "--query=",
+                "--eval=",
+                "--init-command=",
+            ]
+            .iter()
+            .find_map(|p| arg.strip_prefix(p))
             {
                 scripts.push(statement.to_owned());
             } else if let Some(statement) = arg
@@ -4796,6 +4838,40 @@ impl<'a> Walker<'a> {
     fn interpreter(&mut self, base: &str, inv: &Invocation, args: &[String]) {
         let language = interpreter_language(base);
         let what = format!("`{}`", inv.display());
+        // PowerShell's parameters are words, any case, any unambiguous prefix:
+        // `-Command`/`-c` takes code, `-EncodedCommand`/`-enc`/`-e`/`-ec` base64 of it.
+        let powershell: Vec<String>;
+        let args = if matches!(
+            base,
+            "pwsh" | "powershell" | "powershell.exe" | "pwsh-preview"
+        ) {
+            let is = |arg: &str, name: &str, shortest: usize| {
+                let arg = arg.to_ascii_lowercase();
+                arg.len() >= shortest && name.starts_with(&arg)
+            };
+            if args
+                .iter()
+                .any(|a| is(a, "-encodedcommand", 2) || a.eq_ignore_ascii_case("-ec"))
+            {
+                return self.cannot_analyse(format!("{what} runs encoded code"));
+            }
+            powershell = args
+                .iter()
+                .map(|a| {
+                    if is(a, "-command", 2)
+                        || is(a, "-commandwithargs", 9)
+                        || a.eq_ignore_ascii_case("-cwa")
+                    {
+                        "-c".to_owned()
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect();
+            &powershell[..]
+        } else {
+            args
+        };
         let code_flags: &[&str] = match language {
             Language::Python => &["-c"],
             Language::JavaScript => &["-e", "--eval", "-p", "--print"],
@@ -4812,16 +4888,16 @@ impl<'a> Walker<'a> {
         }
         // `perl -i -pe 's/a/b/' file`: the code edits files in place; with no backup
         // suffix (`-i.bak`), nothing of what they held is kept.
-        if language == Language::Perl
-            && args.iter().any(|a| {
-                a.starts_with("-i")
-                    || (a.starts_with('-') && a.contains('i') && !a.starts_with("--"))
-            })
-        {
-            let keeps_backup = args.iter().any(|a| {
-                a.strip_prefix("-i")
-                    .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('-'))
-            });
+        let in_place: Vec<bool> = if language == Language::Perl {
+            args.iter()
+                .take_while(|a| *a != "--")
+                .filter_map(|a| perl_in_place(a))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !in_place.is_empty() {
+            let keeps_backup = in_place.iter().any(|backup| *backup);
             let kind = if keeps_backup {
                 WriteKind::Modify
             } else {
@@ -4866,9 +4942,12 @@ impl<'a> Walker<'a> {
                 continue;
             }
             // Bundled flags ending in the code flag: `perl -pe CODE`, `python -Bc CODE`.
-            if arg.starts_with('-')
+            // Other interpreters take whole words (`pwsh -NoProfile`).
+            if language != Language::Other
+                && arg.starts_with('-')
                 && !arg.starts_with("--")
                 && arg.len() > 2
+                && arg.chars().skip(1).all(|c| c.is_ascii_alphabetic())
                 && code_flags
                     .iter()
                     .any(|f| arg.ends_with(f.trim_start_matches('-')))
@@ -4941,6 +5020,25 @@ impl<'a> Walker<'a> {
             | "trace" | "pdb" | "doctest" | "unittest" | "zipfile" | "tarfile" | "base64"
             | "uuid" | "webbrowser" | "ensurepip" | "venv" | "virtualenv" | "compileall"
             | "py_compile" | "http.server" | "pstats" | "ast" | "inspect" | "pip_audit" => {
+                if matches!(module, "venv" | "virtualenv") {
+                    // `venv DIR…` writes each DIR; `--clear` deletes what it held first.
+                    let clear = inv.args().iter().any(|a| a.best() == "--clear");
+                    let dirs: Vec<Expanded> = inv
+                        .args()
+                        .get(rest..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter(|a| !a.best().starts_with('-'))
+                        .cloned()
+                        .collect();
+                    for dir in &dirs {
+                        if clear {
+                            self.delete_path(dir, true, "`venv --clear`");
+                        } else {
+                            self.write_path(dir, WriteKind::Modify, "`venv`");
+                        }
+                    }
+                }
                 let risk = if matches!(
                     module,
                     "json.tool"
@@ -5287,4 +5385,28 @@ fn names_a_file(path: &str) -> bool {
                 | "Makefile"
                 | "Dockerfile"
         )
+}
+
+/// What a `perl` argument says of editing in place: `Some(true)` for `-i` with a backup
+/// suffix (`-i.bak`, `-pi.orig`), `Some(false)` for a bare `-i` (`-pi`, `-i -pe`), `None`
+/// when it has no `-i` switch (`-MFile::Path=remove_tree`: a value, not switches).
+fn perl_in_place(arg: &str) -> Option<bool> {
+    let switches = arg.strip_prefix('-').filter(|s| !s.starts_with('-'))?;
+    let mut chars = switches.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            'i' => return Some(!chars.as_str().is_empty()),
+            // `-l` and `-0` take the digits that follow (`-0777`, `-l012`).
+            'l' | '0' => {
+                let rest = chars
+                    .as_str()
+                    .trim_start_matches(|d: char| d.is_ascii_hexdigit());
+                chars = rest.chars();
+            }
+            // Switches that take the rest of the word as their value.
+            'e' | 'E' | 'M' | 'm' | 'I' | 'x' | 'C' | 'd' | 'D' | 'V' => return None,
+            _ => {}
+        }
+    }
+    None
 }

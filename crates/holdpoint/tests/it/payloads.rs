@@ -25,6 +25,12 @@ const PROBES: &[&str] = &[
     "git config alias.tidy '!PAYLOAD' && git tidy",
     // Code decoded and run.
     "echo B64 | base64 -d | sh",
+    "eval \"$(echo B64 | base64 -d)\"",
+    "sh <(echo B64 | base64 -d)",
+    // A command name read at run time.
+    "read -r c <<< rm; $c -f MARK",
+    // `-M`'s value taken for switches, and its code for `-e`'s.
+    "perl -MFile::Path=remove_tree -e 'remove_tree(\"MARK\")'",
     // Syntax whose commands were not walked.
     "echo $(( $(PAYLOAD; echo 1) + 1 ))",
     "[[ -n $(PAYLOAD) ]]",
