@@ -931,6 +931,10 @@ impl StatementAnalyser {
                 // body is what follows DO; `ON DELETE` before it only names the event.
                 let what = first_keyword_rest(statement);
                 let text = statement.to_string();
+                // Writes of new data (`ON INSERT`, `ON UPDATE`) that a rule turns into
+                // nothing are lost; deletes turned into nothing keep what they would delete.
+                let upper = text.to_ascii_uppercase();
+                let event = upper.split(" DO ").next().unwrap_or("");
                 let body = match statement {
                     Statement::CreateRule(_) => text
                         .to_ascii_uppercase()
@@ -940,8 +944,19 @@ impl StatementAnalyser {
                         .to_owned(),
                     _ => text,
                 };
+                let discards = matches!(statement, Statement::CreateRule(_))
+                    && (event.contains(" ON INSERT ") || event.contains(" ON UPDATE "))
+                    && body
+                        .to_ascii_uppercase()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .any(|w| w == ["INSTEAD", "NOTHING"]);
                 if mentions_destruction(&body) {
                     self.add(Verb::Delete, ObjectKind::Schema, &what, Risk::Destroy, Scope::Some, format!("{context}defines code that drops, truncates or deletes when it runs ({what})"));
+                } else if discards {
+                    // `DO INSTEAD NOTHING`: every later write it names is silently lost.
+                    self.add(Verb::Delete, ObjectKind::Schema, &what, Risk::Destroy, Scope::Some, format!("{context}makes later writes do nothing, so what they write is lost ({what})"));
                 } else {
                     self.add(
                         Verb::Write,

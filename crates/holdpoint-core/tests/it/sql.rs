@@ -71,6 +71,20 @@ fn destroys() {
     check("SELECT pg_drop_replication_slot('s')", "destroy");
     check("DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$", "destroy");
     check("DROP SCHEMA public CASCADE", "destroy");
+    // A rule that makes later writes do nothing loses everything they write.
+    check(
+        "CREATE RULE mute AS ON INSERT TO audit_log DO INSTEAD NOTHING",
+        "destroy",
+    );
+    check(
+        "CREATE RULE log AS ON INSERT TO orders DO ALSO INSERT INTO order_log VALUES (NEW.id)",
+        "change",
+    );
+    // Deletes turned into nothing keep what they would have deleted.
+    check(
+        "CREATE RULE keep AS ON DELETE TO orders DO INSTEAD NOTHING",
+        "change",
+    );
 }
 
 #[test]
