@@ -2169,6 +2169,23 @@ fn fallback(
                     "deletes or rewrites rows whose extent holdpoint could not read (`{text}`)"
                 ),
             ),
+            // ClickHouse's mutations: `ALTER TABLE t DELETE WHERE …`, `… UPDATE c = … WHERE
+            // …`, whose extent the tokens alone do not tell.
+            (Keyword::ALTER, _)
+                if keywords
+                    .iter()
+                    .any(|(k, _)| matches!(k, Keyword::DELETE | Keyword::UPDATE)) =>
+            {
+                Effect::new(
+                    Verb::Delete,
+                    ObjectKind::Table,
+                    &text,
+                    Risk::Destroy,
+                    format!(
+                        "deletes or rewrites rows whose extent holdpoint could not read (`{text}`)"
+                    ),
+                )
+            }
             (Keyword::ALTER, _) if keywords.iter().any(|(k, _)| *k == Keyword::DROP) => {
                 Effect::new(
                     Verb::Delete,

@@ -364,10 +364,14 @@ pub(crate) fn analyse(
     place: &dyn Fn(&str) -> Place,
     module: &dyn Fn(&str) -> Option<String>,
 ) -> Judged {
+    let mut unseen = None;
     let mut judged = Judged {
-        effects: markers(code, language, what, shell, sql, place),
+        effects: markers(code, language, what, shell, sql, place, &mut unseen),
         unanalysable: None,
     };
+    // Code that runs a program it does not name, or runs what it decoded: what runs
+    // cannot be seen before it runs.
+    judged.unanalysable = unseen_program(code, what).or(unseen);
     // Positive knowledge of the calls, where holdpoint has it for the language.
     if let Some(calls) = super::calls::calls(code, language) {
         if let Some(first) = calls.dynamic.first() {
@@ -379,7 +383,7 @@ pub(crate) fn analyse(
         for name in &calls.imports {
             if let Some(text) = module(name) {
                 let local = format!("the local module `{name}` that {what} imports");
-                let inner = markers(&text, language, &local, shell, sql, place);
+                let inner = markers(&text, language, &local, shell, sql, place, &mut None);
                 judged.effects.extend(inner);
                 if let Some(inner_calls) = super::calls::calls(&text, language)
                     && (!inner_calls.unknown.is_empty() || !inner_calls.dynamic.is_empty())
@@ -460,6 +464,42 @@ pub(crate) fn analyse(
     }
     judged
 }
+
+/// Why what `code` runs cannot be seen, if it cannot because it runs what it decodes
+/// (`os.system(base64.b64decode(…))`).
+fn unseen_program(code: &str, what: &str) -> Option<String> {
+    let runs = PROCESS.iter().any(|m| code.contains(m));
+    if !runs {
+        return None;
+    }
+    if DECODERS.iter().any(|m| code.contains(m)) {
+        return Some(format!("{what} runs what its inline code decodes"));
+    }
+    None
+}
+
+/// Calls that decode text, which run, hide what they run.
+const DECODERS: &[&str] = &[
+    "b64decode",
+    "b32decode",
+    "a85decode",
+    "decodebytes",
+    "fromhex",
+    "unhexlify",
+    "codecs.decode",
+    "atob(",
+    "'base64')",
+    "\"base64\")",
+    "decode_base64",
+    "Base64.decode",
+    "base64_decode",
+    "unpack(\"m",
+    "unpack('m",
+    "str_rot13",
+    "zlib.decompress",
+    "gunzip",
+    "inflateSync",
+];
 
 /// One-liners that only filter or print lines (`perl -ne 'print if /x/'`, `ruby -e 'puts
 /// 1'`): no call but printing and matching.
@@ -611,6 +651,7 @@ fn markers(
     shell: &mut dyn FnMut(&str) -> Vec<Effect>,
     sql: &dyn Fn(&str) -> Vec<Effect>,
     place: &dyn Fn(&str) -> Place,
+    unseen: &mut Option<String>,
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
     let has = |markers: &[&str]| markers.iter().any(|m| code.contains(m));
@@ -665,6 +706,10 @@ fn markers(
             );
         }
         if !found {
+            // `s.run(["r" + "m", …])`: a program is run, and none its literals name.
+            *unseen = Some(format!(
+                "{what} runs a program its inline code does not name"
+            ));
             effects.push(Effect::opaque(
                 what,
                 Risk::Change,

@@ -656,8 +656,26 @@ impl<'a> Walker<'a> {
                 }
                 self.functions.insert(name.clone());
                 self.definitions += 1;
+                let body = Rc::new(definition.body.0.clone());
                 self.function_bodies
-                    .insert(name, (self.definitions, Rc::new(definition.body.0.clone())));
+                    .insert(name.clone(), (self.definitions, Rc::clone(&body)));
+                // bash and zsh run this one for any command they do not find, which a
+                // name analysis does not know may be: it is walked as if it runs.
+                if matches!(
+                    name.as_str(),
+                    "command_not_found_handle" | "command_not_found_handler"
+                ) {
+                    match self.nesting.deeper() {
+                        Ok(inner) => {
+                            let outer = std::mem::replace(&mut self.nesting, inner);
+                            self.compound(&body, &Stream::Terminal);
+                            self.nesting = outer;
+                        }
+                        Err(_) => self.cannot_analyse(format!(
+                            "function `{name}` is nested too deeply to analyse"
+                        )),
+                    }
+                }
                 Stream::Unknown
             }
             Command::ExtendedTest(test, _) => {
@@ -1497,11 +1515,22 @@ impl<'a> Walker<'a> {
         stream
     }
 
-    fn invoke_command(&mut self, inv: Invocation) -> Stream {
+    fn invoke_command(&mut self, mut inv: Invocation) -> Stream {
         // Functions calling functions can multiply the work without bound; past a budget
         // the rest is opaque.
         if !self.step() {
             return Stream::Unknown;
+        }
+        // zsh's `=rm` is the path of `rm`: judged as the program it names.
+        if let Some(first) = inv.argv.first_mut()
+            && let Some(program) = first
+                .value
+                .as_deref()
+                .and_then(|v| v.strip_prefix('='))
+                .filter(|p| p.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .map(str::to_owned)
+        {
+            *first = Expanded::literal(&program);
         }
         let Some(first) = inv.argv.first() else {
             return Stream::Unknown;
@@ -1600,8 +1629,17 @@ impl<'a> Walker<'a> {
                 Stream::Unknown
             }
             "export" | "declare" | "typeset" | "local" | "readonly" => {
+                // `declare -n r=cmd`: `r` names the variable `cmd`, whatever it comes to hold.
+                let nameref = base != "export"
+                    && args
+                        .iter()
+                        .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('n'));
                 for setting in args.iter().filter(|a| !a.starts_with('-')) {
                     let (name, value) = setting.split_once('=').unwrap_or((setting.as_str(), ""));
+                    if nameref {
+                        self.vars.remove(name);
+                        continue;
+                    }
                     if name.starts_with("HOLDPOINT_") && setting.contains('=') {
                         self.push(Effect::self_protection(
                             ObjectKind::Holdpoint,
@@ -1906,7 +1944,42 @@ impl<'a> Walker<'a> {
                     };
                     self.delete_path(&path, true, "`tar --remove-files`");
                 }
+                // `-T LIST`: the members, and so what is removed, are named in a file.
+                let list = flag_value(&args, &["-T", "--files-from"])
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        args.iter()
+                            .find_map(|a| a.strip_prefix("--files-from="))
+                            .map(str::to_owned)
+                    });
+                if let Some(list) = list {
+                    match self.read_file(&list).filter(|_| list != "-") {
+                        Some(text) => {
+                            for name in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                                let path = match &dir {
+                                    Some(dir) if !name.starts_with('/') => format!("{dir}/{name}"),
+                                    _ => name.to_owned(),
+                                };
+                                self.delete_path(&Expanded::literal(&path), true, "`tar --remove-files`");
+                            }
+                        }
+                        None => self.push(Effect::opaque(
+                            &list,
+                            Risk::Destroy,
+                            format!("`tar --remove-files` removes the files listed in `{list}`, which could not be read"),
+                        )),
+                    }
+                }
                 self.tar(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "fc" if !args.iter().any(|a| a.starts_with('-') && a.contains('l')) => {
+                // `fc -s`, `fc N`: runs commands again from the shell's history, which
+                // analysis cannot see.
+                self.cannot_analyse(format!(
+                    "`{}` runs commands again from the shell's history",
+                    inv.display()
+                ));
                 Stream::Unknown
             }
             "tar" | "bsdtar" | "gtar" => {
@@ -3059,6 +3132,22 @@ impl<'a> Walker<'a> {
             None if piped => self.cannot_analyse(format!(
                 "{what} runs the output of another command as a script"
             )),
+            None if self.changed_on_line(path.best()) => self.cannot_analyse(format!(
+                "{what} runs the script `{}`, which the line changed in a way analysis cannot follow",
+                path.best()
+            )),
+            // What the script does may still be said by its arguments
+            // (`php bin/console doctrine:schema:drop`, `python manage.py flush`).
+            None if self.destructive_arguments(
+                inv,
+                &inv.args()
+                    .iter()
+                    .skip_while(|a| a.best() != path.best())
+                    .skip(1)
+                    .map(|a| a.best().to_owned())
+                    .collect::<Vec<_>>(),
+                tools::Verbs::Undecided,
+            ) => {}
             None => self.push(Effect::opaque(
                 path.best(),
                 Risk::Change,
@@ -4234,6 +4323,9 @@ impl<'a> Walker<'a> {
             match self.file_stream(&path) {
                 Stream::Text(text) => scripts.push(text),
                 _ if file == "-" => {}
+                _ if self.changed_on_line(&file) => self.cannot_analyse(format!(
+                    "{what} runs the SQL file `{file}`, which the line changed in a way analysis cannot follow"
+                )),
                 _ => self.push(Effect::opaque(
                     &file,
                     Risk::Change,
@@ -4388,12 +4480,23 @@ impl<'a> Walker<'a> {
                 "{what} runs the SQL file `{file}`, which {}",
                 too_deep.reason()
             )),
+            (None, _) if self.changed_on_line(file) => self.cannot_analyse(format!(
+                "{what} runs the SQL file `{file}`, which the line changed in a way analysis cannot follow"
+            )),
             (None, _) => self.push(Effect::opaque(
                 what,
                 Risk::Change,
                 format!("{what} runs the SQL file `{file}`, which could not be read"),
             )),
         }
+    }
+
+    /// Whether the line changed `file` earlier in a way analysis cannot follow (moved or
+    /// copied over, edited in place, appended to): what it holds when it is used is then
+    /// not known, and may be what the line put there to be run.
+    fn changed_on_line(&self, file: &str) -> bool {
+        self.absolute_of(file)
+            .is_some_and(|absolute| self.changed.contains(&absolute))
     }
 
     /// What git runs for `sub` from the configuration (the repository's, the user's, and
@@ -4877,7 +4980,8 @@ impl<'a> Walker<'a> {
             Language::JavaScript => &["-e", "--eval", "-p", "--print"],
             Language::Perl | Language::Ruby => &["-e", "-E"],
             Language::Php => &["-r"],
-            _ => &["-e", "-c"],
+            // `erl -eval`, `julia -e`, `Rscript -e`, `lua -e`, `groovy -e`, `pwsh -c`.
+            _ => &["-e", "-c", "-eval"],
         };
         if args
             .iter()

@@ -507,6 +507,25 @@ impl Walker<'_> {
 
     /// A variable set for later programs (`NAME=value cmd`, `export`, `env NAME=value`).
     pub(super) fn environment(&mut self, name: &str, value: &Expanded) {
+        // `BASH_FUNC_ls%%='() { …; }'`: bash defines the function `ls` from it, which
+        // runs in place of the program in any bash started with it.
+        if let Some(function) = name.strip_prefix("BASH_FUNC_") {
+            let function = function.trim_end_matches('%').trim_end_matches("()");
+            match value.value.as_deref() {
+                Some(text) => {
+                    let body = text.trim_start().strip_prefix("()").unwrap_or(text);
+                    self.nested(
+                        body,
+                        &format!("`{name}`, the function `{function}` bash defines from it,"),
+                        Stream::Terminal,
+                    );
+                }
+                None => self.cannot_analyse(format!(
+                    "`{name}` defines the function `{function}` for bash from a value known only when it runs"
+                )),
+            }
+            return;
+        }
         let Some(variable) = tools::variable(name) else {
             return;
         };

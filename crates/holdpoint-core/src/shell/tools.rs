@@ -855,6 +855,23 @@ pub(crate) fn destructive_verb(args: &[String], reading: Verbs) -> Option<String
         if is_verb(&lowered, false) {
             return Some(lowered);
         }
+        // An argument of several words is a statement or a command line for the tool
+        // (`cypher-shell 'MATCH (n) DETACH DELETE n'`, `snowsql -q 'DROP DATABASE x'`):
+        // its words are verbs too; as an option's value, only the first that leads it.
+        if reading == Verbs::Unknown && lowered.contains(char::is_whitespace) {
+            let mut words = lowered
+                .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ';' | ','))
+                .filter(|w| !w.is_empty());
+            let verb = if value_position {
+                words.next().filter(|w| is_verb(w, false))
+            } else {
+                words.find(|w| is_verb(w, false))
+            };
+            if let Some(verb) = verb {
+                return Some(verb.to_owned());
+            }
+            continue;
+        }
         if reading != Verbs::Unknown || value_position || arg.contains('/') || arg.contains('=') {
             continue;
         }

@@ -134,9 +134,87 @@ fn what_runs_known_only_when_it_runs_is_unanalysable() {
         "sh <(echo cm0gLXJmIC9zcnYvZGF0YQ== | base64 -d)",
         "unanalysable",
     );
+    // A name that refers to another variable, whatever that comes to hold.
+    check("declare -n r=cmd; cmd=rm; $r -rf /srv/data", "unanalysable");
+    // The shell's history, which analysis cannot see, run again.
+    check(
+        "set -o history; history -s 'rm -rf /srv/data'; fc -s",
+        "unanalysable",
+    );
+    check("fc -l", "read");
+    // A file the line changed in a way analysis cannot follow, then run.
+    check(
+        "printf 'SELECT 1;\n' > q.sql && sed -i 's/SELECT 1/DROP TABLE users/' q.sql && psql -h prod-db app -f q.sql",
+        "unanalysable",
+    );
+    check(
+        "printf 'SELECT 1;\n' > q.sql && printf 'DROP TABLE users;\n' > d.sql && mv d.sql q.sql && psql -h prod-db app -f q.sql",
+        "unanalysable",
+    );
+    check(
+        "echo ls > x.sh && sed -i s/ls/rm/ x.sh && bash x.sh",
+        "unanalysable",
+    );
+    // Inline code that runs a program none of its literals name, or runs what it
+    // decodes.
+    check(
+        "python3 -c 'import subprocess as s; s.run([\"r\"+\"m\", \"-rf\", \"/srv/data\"])'",
+        "unanalysable",
+    );
+    check(
+        "python3 -c 'import base64, os; os.system(base64.b64decode(\"bHM=\").decode())'",
+        "unanalysable",
+    );
     // Known on the line, they are analysed as what they are.
     check("c=ls; $c -la", "read");
     check("eval 'echo hi'", "read");
+    check("python3 -c 'import os; os.system(\"ls -la\")'", "read");
+}
+
+#[test]
+fn code_the_shell_runs_in_place_of_a_program_is_walked() {
+    // bash runs this function for any command it does not find.
+    check(
+        "command_not_found_handle() { rm -rf /srv/data; }; deploy-preview",
+        "destroy",
+    );
+    // A function bash defines from the environment, run in place of `ls`.
+    check(
+        "env 'BASH_FUNC_ls%%=() { rm -rf /srv/data; }' bash -c ls",
+        "destroy",
+    );
+    // zsh's `=rm` is `rm`.
+    check("zsh -c '=rm -rf /srv/data'", "destroy");
+}
+
+#[test]
+fn what_arguments_say_they_destroy_is_believed() {
+    // A statement or command line given to a tool holdpoint does not know.
+    check("cypher-shell 'MATCH (n) DETACH DELETE n'", "destroy");
+    check("snowsql -q 'DROP DATABASE analytics'", "destroy");
+    check("snowsql -q 'SELECT count(*) FROM events'", "change");
+    check("mytool --message 'please delete this'", "change");
+    // A script analysis cannot read, told what to do by its arguments.
+    check(
+        "php bin/console doctrine:schema:drop --force --full-database",
+        "destroy",
+    );
+    check("python manage.py flush --noinput", "destroy");
+    // Code in a language read only by its words.
+    check(
+        "erl -noshell -eval 'os:cmd(\"rm -rf /srv/data\"), halt().'",
+        "destroy",
+    );
+    // ClickHouse's mutations, which the PostgreSQL grammar does not take.
+    check(
+        "clickhouse-client -q 'ALTER TABLE events DELETE WHERE 1'",
+        "destroy",
+    );
+    // The members `tar` removes, named in a list analysis cannot read.
+    check(
+        "tar -cf /tmp/x.tar --files-from=list.txt --remove-files",
+        "destroy",
+    );
 }
 
 #[test]
