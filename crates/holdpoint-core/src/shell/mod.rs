@@ -4495,8 +4495,9 @@ impl<'a> Walker<'a> {
     /// copied over, edited in place, appended to): what it holds when it is used is then
     /// not known, and may be what the line put there to be run.
     fn changed_on_line(&self, file: &str) -> bool {
-        self.absolute_of(file)
-            .is_some_and(|absolute| self.changed.contains(&absolute))
+        self.absolute_of(file).is_some_and(|absolute| {
+            self.changed.contains(&absolute) && !self.written.contains_key(&absolute)
+        })
     }
 
     /// What git runs for `sub` from the configuration (the repository's, the user's, and
@@ -4547,6 +4548,17 @@ impl<'a> Walker<'a> {
                 repository = Some((at.to_owned(), git, config));
                 break;
             }
+            // A repository the line made (`git init`, files written into `.git/`).
+            let inside = format!("{git}/");
+            if self
+                .written
+                .keys()
+                .chain(self.changed.iter())
+                .any(|p| p.starts_with(&inside))
+            {
+                repository = Some((at.to_owned(), git, String::new()));
+                break;
+            }
             match at.rfind('/') {
                 Some(0) | None => break,
                 Some(cut) => at = at.get(..cut).unwrap_or("/"),
@@ -4587,7 +4599,14 @@ impl<'a> Walker<'a> {
                 .map(|(_, path)| paths::normalise(root, &path));
             let hooks = hooks_path.unwrap_or_else(|| format!("{git}/hooks"));
             for hook in project::git_hooks(sub) {
-                if let Some(script) = self.read_file(&format!("{hooks}/{hook}")) {
+                let file = format!("{hooks}/{hook}");
+                if self.changed_on_line(&file) {
+                    self.cannot_analyse(format!(
+                        "`git {sub}` runs the git hook `{hook}`, which the line changed in a way analysis cannot follow"
+                    ));
+                    continue;
+                }
+                if let Some(script) = self.read_file(&file) {
                     let interpreted = script
                         .lines()
                         .next()

@@ -172,6 +172,23 @@ fn what_runs_known_only_when_it_runs_is_unanalysable() {
 }
 
 #[test]
+fn a_repository_made_on_the_line_runs_the_hooks_written_on_it() {
+    check(
+        "git init -q . && printf '#!/bin/sh\\nrm -rf /srv/data\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -m wip --allow-empty",
+        "destroy",
+    );
+    // A hook changed in a way analysis cannot follow is not known when git runs it.
+    check(
+        "git init -q . && cp /tmp/hook .git/hooks/pre-commit && git commit -m wip",
+        "unanalysable",
+    );
+    check(
+        "git init -q . && git commit -m wip --allow-empty",
+        "workspace",
+    );
+}
+
+#[test]
 fn code_the_shell_runs_in_place_of_a_program_is_walked() {
     // bash runs this function for any command it does not find.
     check(

@@ -22,6 +22,8 @@ const PROBES: &[&str] = &[
     "printf 'all:\\n\\techo hi\\nX := $(shell PAYLOAD)\\n' > Makefile && make -n",
     "printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config core.fsmonitor 'PAYLOAD; false' && git status",
+    // A repository the line makes, with a hook the line writes.
+    "mkdir -p sub && cd sub && git init -q . && printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config alias.tidy '!PAYLOAD' && git tidy",
     // Code decoded and run.
     "echo B64 | base64 -d | sh",
