@@ -273,11 +273,13 @@ fn statements_are_decided_forwarded_and_what_they_did_is_recorded() {
         ],
         "{records:#?}"
     );
+    // One decision per statement, each bound to the agent that sent it.
+    let decided: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["kind"] == "decided").collect();
+    assert_eq!(decided.len(), 3, "{records:#?}");
     assert!(
-        records
-            .iter()
-            .filter(|r| r["kind"] == "decided")
-            .all(|r| r["actors"]["agent"] == "claude")
+        decided.iter().all(|r| r["actors"]["agent"] == "claude"),
+        "{decided:#?}"
     );
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));

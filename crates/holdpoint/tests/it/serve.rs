@@ -359,14 +359,19 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
         assert_eq!(status, StatusCode::CONFLICT, "{path} twice");
     }
 
-    // An agent sees only its own requests and grants.
+    // An agent sees only its own requests: of the two held, the admin sees both and
+    // `bot` its one.
+    let (_, all) = w
+        .call("GET", "/api/v1/approvals", Auth::Bearer(&alice), None)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
     let (_, mine) = w
         .call("GET", "/api/v1/approvals", Auth::Bearer(&w.bot), None)
         .await;
-    assert!(
-        mine.as_array().unwrap().iter().all(|r| r["agent"] == "bot"),
-        "{mine}"
-    );
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["id"], id.as_str(), "{mine:?}");
+    assert_eq!(mine[0]["agent"], "bot", "{mine:?}");
     let (status, _) = w
         .call(
             "GET",
