@@ -106,16 +106,17 @@ fn the_approver_sees_control_characters_escaped() {
     let setup = Setup::new("approve-display");
     let (_, reason) = claude(&setup, "s1", "rm -rf /srv/data #\r\u{1b}[2Kls -la docs");
     let id = request_id(&reason);
+    // Both the request and the list show the whole command with its control characters
+    // written out, and none of them raw.
+    let escaped = "rm -rf /srv/data #\\r\\u{1b}[2Kls -la docs";
     let shown = stdout(&setup.run(&["approvals", "show", &id], ""));
-    assert!(
-        shown.contains("rm -rf /srv/data #\\r\\u{1b}[2Kls -la docs"),
-        "{shown}"
-    );
-    assert!(!shown.contains('\u{1b}'));
+    assert!(shown.contains(escaped), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
     let listed = stdout(&setup.run(&["approvals", "list"], ""));
+    assert!(listed.contains(escaped), "{listed}");
     assert!(
         !listed.contains('\r') && !listed.contains('\u{1b}'),
-        "{listed}"
+        "{listed:?}"
     );
 }
 
