@@ -393,6 +393,20 @@ fn a_locked_store_is_answered_with_a_denial_in_time() {
     assert_eq!(output.status.code(), Some(2));
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    // The agent and the person running it are told why: the store is busy, not the
+    // action refused by a policy.
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("could not decide this action") && reason.contains("database is locked"),
+        "{reason}"
+    );
+    assert!(
+        stderr(&output).contains("database is locked"),
+        "{}",
+        stderr(&output)
+    );
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 

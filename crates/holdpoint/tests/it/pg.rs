@@ -1912,6 +1912,11 @@ fn with_a_certificate_agents_connect_over_tls_and_only_over_tls() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("certificate verify failed"),
+        "{}",
+        stderr(&output)
+    );
 
     // The statements over TLS were recorded like any other.
     let records = records_once(&setup, |r| r.iter().any(|r| r["kind"] == "executed"));
