@@ -470,7 +470,20 @@ async fn a_held_action_approved_through_the_api_runs_once() {
             )
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The approval is given once the long-poll is waiting, so that it is the approval
+    // that ends it.
+    let started = Instant::now();
+    while w.state.waiting() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the long-poll never started waiting"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !waiter.is_finished(),
+        "the long-poll answered before the approval"
+    );
     let (status, answer) = w
         .call(
             "POST",
