@@ -37,7 +37,7 @@ pub(crate) fn superuser(database: &str, sql: &str) -> Output {
         ])
         .output()
         .unwrap_or_else(|e| {
-            panic!("psql is missing ({e}): install postgresql-client, or run .ci/run")
+            panic!("psql is missing ({e}): `apt-get install postgresql-client`, or run .ci/run")
         })
 }
 
@@ -47,13 +47,21 @@ fn server_running() {
         Command::new("pg_isready")
             .args(["-h", SERVER, "-p", "5432"])
             .output()
-            .is_ok_and(|o| o.status.success())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "pg_isready is missing ({e}): `apt-get install postgresql postgresql-client`, or run .ci/run"
+                )
+            })
+            .status
+            .success()
     };
     if ready() {
         return;
     }
     let versions = std::fs::read_dir("/etc/postgresql").unwrap_or_else(|e| {
-        panic!("no PostgreSQL server on this machine ({e}): install postgresql, or run .ci/run")
+        panic!(
+            "no PostgreSQL server on this machine ({e}): `apt-get install postgresql`, or run .ci/run"
+        )
     });
     for version in versions.flatten() {
         let _ = Command::new("pg_ctlcluster")
@@ -2156,7 +2164,9 @@ impl ScramServer {
             .flatten()
             .map(|version| version.path().join("bin"))
             .find(|bin| bin.join("initdb").exists())
-            .unwrap_or_else(|| panic!("no initdb under /usr/lib/postgresql: install postgresql"));
+            .unwrap_or_else(|| {
+                panic!("no initdb under /usr/lib/postgresql: `apt-get install postgresql`, or run .ci/run")
+            });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -2172,7 +2182,9 @@ impl ScramServer {
                 .args(["-u", "postgres", "--"])
                 .args(args)
                 .output()
-                .unwrap();
+                .unwrap_or_else(|e| {
+                    panic!("runuser is missing ({e}): `apt-get install util-linux`, or run .ci/run")
+                });
             assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         };
         Command::new("chown")

@@ -319,7 +319,9 @@ impl Terminal {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot run `script` (util-linux) to give holdpoint a terminal: {e}")
+                panic!(
+                    "cannot run `script` to give holdpoint a terminal ({e}): `apt-get install bsdutils`, or run .ci/run"
+                )
             });
         let seen = Arc::new(Mutex::new(String::new()));
         let mut out = child.stdout.take().unwrap();
