@@ -664,7 +664,20 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
     message.extend_from_slice(&u32::try_from(sql.len() + 4).unwrap().to_be_bytes());
     message.extend_from_slice(sql);
     socket.write_all(&message).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // It leaves once the database is running the statement.
+    let started = Instant::now();
+    while db.direct(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND query = 'SELECT pg_sleep(3)' AND state = 'active'",
+        db.name
+    )) != "1"
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the statement never reached the database: {}",
+            proxy.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(socket);
     let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
     assert_eq!(
