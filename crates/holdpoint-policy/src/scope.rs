@@ -96,7 +96,11 @@ mod tests {
             until: Some(20),
             ended: false,
         };
+        // A freeze holds from its first second to the one before it ends, and not a
+        // second earlier: an action decided before it started was not frozen.
+        assert!(!f.active(Environment::Production, 9));
         assert!(f.active(Environment::Production, 10));
+        assert!(f.active(Environment::Production, 19));
         assert!(!f.active(Environment::Production, 20));
         assert!(!f.active(Environment::Staging, 15));
         assert!(!Freeze { ended: true, ..f }.active(Environment::Production, 15));

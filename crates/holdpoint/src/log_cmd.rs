@@ -142,9 +142,9 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
             match result {
                 Ok(report) => {
                     println!(
-                        "ledger verified: {} records, {} signed checkpoints (last at #{}), root {} ({:.2?})",
-                        report.records,
-                        report.checkpoints,
+                        "ledger verified: {}, {} (last at #{}), root {} ({:.2?})",
+                        counted(report.records, "record"),
+                        counted(report.checkpoints, "signed checkpoint"),
                         report.signed_size,
                         report.root,
                         started.elapsed()
@@ -179,6 +179,15 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
         }
     }
     Ok(exit::ALLOW)
+}
+
+/// `n` with its noun, singular for one: "1 signed checkpoint", "300 records".
+pub(crate) fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Verifies the whole ledger against its signed checkpoints and the copy of the latest

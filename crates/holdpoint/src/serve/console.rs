@@ -1230,8 +1230,10 @@ async fn verify(
     };
     let message = match super::api::verification(&state).await {
         Ok(v) if v.verified => format!(
-            r#"<p class="notice" id="verified">Ledger verified: {} records, {} signed checkpoints, in {} ms.</p>"#,
-            v.records, v.checkpoints, v.millis
+            r#"<p class="notice" id="verified">Ledger verified: {}, {}, in {} ms.</p>"#,
+            crate::log_cmd::counted(v.records, "record"),
+            crate::log_cmd::counted(v.checkpoints, "signed checkpoint"),
+            v.millis
         ),
         Ok(v) => format!(
             r#"<p class="error" id="verified">Verification FAILED at record #{}: {}</p>"#,

@@ -187,6 +187,11 @@ impl AppState {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// How many clients are waiting for an approval request to change.
+    pub fn waiting(&self) -> usize {
+        self.changes.receiver_count()
+    }
+
     /// The console's address as approvers reach it.
     /// Where humans find the console: `public_url`, else the address of the server that
     /// is answering. In another process (the proxy) that is the server running on this

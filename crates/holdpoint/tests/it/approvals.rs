@@ -106,16 +106,17 @@ fn the_approver_sees_control_characters_escaped() {
     let setup = Setup::new("approve-display");
     let (_, reason) = claude(&setup, "s1", "rm -rf /srv/data #\r\u{1b}[2Kls -la docs");
     let id = request_id(&reason);
+    // Both the request and the list show the whole command with its control characters
+    // written out, and none of them raw.
+    let escaped = "rm -rf /srv/data #\\r\\u{1b}[2Kls -la docs";
     let shown = stdout(&setup.run(&["approvals", "show", &id], ""));
-    assert!(
-        shown.contains("rm -rf /srv/data #\\r\\u{1b}[2Kls -la docs"),
-        "{shown}"
-    );
-    assert!(!shown.contains('\u{1b}'));
+    assert!(shown.contains(escaped), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
     let listed = stdout(&setup.run(&["approvals", "list"], ""));
+    assert!(listed.contains(escaped), "{listed}");
     assert!(
         !listed.contains('\r') && !listed.contains('\u{1b}'),
-        "{listed}"
+        "{listed:?}"
     );
 }
 
@@ -272,6 +273,11 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
         "",
     );
     assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("only a human at a terminal can issue a grant"),
+        "{}",
+        stderr(&output)
+    );
 
     let mut t = setup.terminal(&[
         "grant",
@@ -290,6 +296,10 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
     t.answer("secret for", crate::setup::SECRET);
     let (code, text) = t.finish();
     assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("claude-code may act up to `change` on shell:*@production"),
+        "{text}"
+    );
     assert_eq!(claude(&setup, "s1", CHANGE).0, "allow");
     // Above the grant's risk: held.
     assert_eq!(claude(&setup, "s1", DESTROY).0, "deny");
@@ -317,6 +327,11 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
         "",
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("froze production"),
+        "{}",
+        stdout(&output)
+    );
     let (decision, reason) = claude(&setup, "s1", CHANGE);
     assert_eq!(decision, "deny");
     assert!(reason.contains("release 4.2"), "{reason}");
@@ -330,10 +345,16 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
     // Only a human ends it.
     let output = setup.run(&["freeze", "end", "--env", "production"], "");
     assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("only a human at a terminal can end a freeze"),
+        "{}",
+        stderr(&output)
+    );
     let mut t = setup.terminal(&["freeze", "end", "--env", "production"]);
     t.answer("secret for", crate::setup::SECRET);
     let (code, text) = t.finish();
     assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("of production as alice"), "{text}");
     assert_eq!(claude(&setup, "s1", CHANGE).0, "allow");
 
     // Revoking takes the right away at once.
@@ -341,7 +362,12 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
     let grants: Vec<Value> = serde_json::from_str(&stdout(&list)).unwrap();
     let id = grants[0]["id"].as_str().unwrap().to_owned();
     let output = setup.run(&["grant", "revoke", &id], "");
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(&format!("revoked {id}")),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(claude(&setup, "s1", CHANGE).0, "deny");
 }
 

@@ -145,7 +145,9 @@ fn post_tool_hooks_record_what_happened() {
     let records = setup.records();
     let decided: Vec<&Value> = records.iter().filter(|r| r["kind"] == "decided").collect();
     let executed: Vec<&Value> = records.iter().filter(|r| r["kind"] == "executed").collect();
-    assert_eq!(executed.len(), 4);
+    // One decision and one outcome per agent, paired in order.
+    assert_eq!(decided.len(), 4, "{records:#?}");
+    assert_eq!(executed.len(), 4, "{records:#?}");
     for (decision, outcome) in decided.iter().zip(&executed) {
         // The outcome is bound to the same action as the decision.
         assert_eq!(decision["digest"], outcome["digest"]);

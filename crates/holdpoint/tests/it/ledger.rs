@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use holdpoint_ledger::{Actors, Entry, Hash, Kind, Receipt, SigningKey, VerifyingKey};
-use holdpoint_store::{SqliteStore, Store as _};
+use holdpoint_store::{CHECKPOINT_EVERY, SqliteStore, Store as _};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -393,6 +393,20 @@ fn a_locked_store_is_answered_with_a_denial_in_time() {
     assert_eq!(output.status.code(), Some(2));
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    // The agent and the person running it are told why: the store is busy, not the
+    // action refused by a policy.
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("could not decide this action") && reason.contains("database is locked"),
+        "{reason}"
+    );
+    assert!(
+        stderr(&output).contains("database is locked"),
+        "{}",
+        stderr(&output)
+    );
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 
@@ -442,6 +456,9 @@ fn an_auditor_verifies_a_copy_with_the_public_key_alone() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stdout(&output).contains("300 records, 1 signed checkpoints"));
+    // 300 records hold one automatic checkpoint, made when the interval's last record
+    // was written.
+    let expected = format!("300 records, 1 signed checkpoint (last at #{CHECKPOINT_EVERY})");
+    assert!(stdout(&output).contains(&expected), "{}", stdout(&output));
     assert!(!audit.join("keys").exists(), "no key was needed or made");
 }

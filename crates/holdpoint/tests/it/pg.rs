@@ -37,7 +37,7 @@ pub(crate) fn superuser(database: &str, sql: &str) -> Output {
         ])
         .output()
         .unwrap_or_else(|e| {
-            panic!("psql is missing ({e}): install postgresql-client, or run .ci/run")
+            panic!("psql is missing ({e}): `apt-get install postgresql-client`, or run .ci/run")
         })
 }
 
@@ -47,13 +47,21 @@ fn server_running() {
         Command::new("pg_isready")
             .args(["-h", SERVER, "-p", "5432"])
             .output()
-            .is_ok_and(|o| o.status.success())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "pg_isready is missing ({e}): `apt-get install postgresql postgresql-client`, or run .ci/run"
+                )
+            })
+            .status
+            .success()
     };
     if ready() {
         return;
     }
     let versions = std::fs::read_dir("/etc/postgresql").unwrap_or_else(|e| {
-        panic!("no PostgreSQL server on this machine ({e}): install postgresql, or run .ci/run")
+        panic!(
+            "no PostgreSQL server on this machine ({e}): `apt-get install postgresql`, or run .ci/run"
+        )
     });
     for version in versions.flatten() {
         let _ = Command::new("pg_ctlcluster")
@@ -273,11 +281,13 @@ fn statements_are_decided_forwarded_and_what_they_did_is_recorded() {
         ],
         "{records:#?}"
     );
+    // One decision per statement, each bound to the agent that sent it.
+    let decided: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["kind"] == "decided").collect();
+    assert_eq!(decided.len(), 3, "{records:#?}");
     assert!(
-        records
-            .iter()
-            .filter(|r| r["kind"] == "decided")
-            .all(|r| r["actors"]["agent"] == "claude")
+        decided.iter().all(|r| r["actors"]["agent"] == "claude"),
+        "{decided:#?}"
     );
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
@@ -654,7 +664,20 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
     message.extend_from_slice(&u32::try_from(sql.len() + 4).unwrap().to_be_bytes());
     message.extend_from_slice(sql);
     socket.write_all(&message).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // It leaves once the database is running the statement.
+    let started = Instant::now();
+    while db.direct(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND query = 'SELECT pg_sleep(3)' AND state = 'active'",
+        db.name
+    )) != "1"
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the statement never reached the database: {}",
+            proxy.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(socket);
     let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
     assert_eq!(
@@ -1910,6 +1933,11 @@ fn with_a_certificate_agents_connect_over_tls_and_only_over_tls() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("certificate verify failed"),
+        "{}",
+        stderr(&output)
+    );
 
     // The statements over TLS were recorded like any other.
     let records = records_once(&setup, |r| r.iter().any(|r| r["kind"] == "executed"));
@@ -2149,7 +2177,9 @@ impl ScramServer {
             .flatten()
             .map(|version| version.path().join("bin"))
             .find(|bin| bin.join("initdb").exists())
-            .unwrap_or_else(|| panic!("no initdb under /usr/lib/postgresql: install postgresql"));
+            .unwrap_or_else(|| {
+                panic!("no initdb under /usr/lib/postgresql: `apt-get install postgresql`, or run .ci/run")
+            });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -2165,7 +2195,9 @@ impl ScramServer {
                 .args(["-u", "postgres", "--"])
                 .args(args)
                 .output()
-                .unwrap();
+                .unwrap_or_else(|e| {
+                    panic!("runuser is missing ({e}): `apt-get install util-linux`, or run .ci/run")
+                });
             assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         };
         Command::new("chown")

@@ -359,14 +359,19 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
         assert_eq!(status, StatusCode::CONFLICT, "{path} twice");
     }
 
-    // An agent sees only its own requests and grants.
+    // An agent sees only its own requests: of the two held, the admin sees both and
+    // `bot` its one.
+    let (_, all) = w
+        .call("GET", "/api/v1/approvals", Auth::Bearer(&alice), None)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
     let (_, mine) = w
         .call("GET", "/api/v1/approvals", Auth::Bearer(&w.bot), None)
         .await;
-    assert!(
-        mine.as_array().unwrap().iter().all(|r| r["agent"] == "bot"),
-        "{mine}"
-    );
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["id"], id.as_str(), "{mine:?}");
+    assert_eq!(mine[0]["agent"], "bot", "{mine:?}");
     let (status, _) = w
         .call(
             "GET",
@@ -465,7 +470,20 @@ async fn a_held_action_approved_through_the_api_runs_once() {
             )
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The approval is given once the long-poll is waiting, so that it is the approval
+    // that ends it.
+    let started = Instant::now();
+    while w.state.waiting() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the long-poll never started waiting"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !waiter.is_finished(),
+        "the long-poll answered before the approval"
+    );
     let (status, answer) = w
         .call(
             "POST",
@@ -797,6 +815,8 @@ async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
     let script = r#"<script>alert(1)</script>"#;
     let img = r#""><img src=x onerror=alert(2)>"#;
     let sql = "x'); DROP TABLE records; --";
+    // The freeze's reason is in the banner on every page; its own script tells it apart.
+    let frozen = r#"<script>alert(3)</script>"#;
     let input = format!("rm -rf /srv/{sql} # {script} {img}");
     let held = w.propose(&w.bot, &input).await;
     let id = held["approval"]["id"].as_str().unwrap().to_owned();
@@ -809,7 +829,7 @@ async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
             "POST",
             "/api/v1/freezes",
             Auth::Bearer(&alice),
-            Some(&json!({ "environment": "staging", "reason": format!("{script}{sql}") })),
+            Some(&json!({ "environment": "staging", "reason": format!("{frozen}{sql}") })),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -824,20 +844,43 @@ async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
     assert_eq!(status, StatusCode::OK);
 
     let (cookie, _) = console_sign_in(&w, "alice").await;
-    for page in [
-        format!("/approvals/{id}"),
-        "/grants".into(),
-        "/freezes".into(),
-        "/activity".into(),
-        "/sessions/s-1".into(),
-        "/ledger".into(),
-        "/".into(),
+    // Each page shows the text it is about, escaped: a page that dropped the text would
+    // have no live markup either.
+    let script_shown = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    let img_shown = "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;";
+    let frozen_shown = "&lt;script&gt;alert(3)&lt;/script&gt;x&#39;); DROP TABLE records; --";
+    let banner = r#"<div class="banner" role="alert">"#;
+    let action = [script_shown, img_shown];
+    let grant = format!("bot{script_shown}");
+    let freeze = format!("<td>{frozen_shown}</td>");
+    for (page, shown) in [
+        (format!("/approvals/{id}"), &action[..]),
+        ("/grants".into(), &[grant.as_str(), img_shown][..]),
+        ("/freezes".into(), &[freeze.as_str()][..]),
+        ("/activity".into(), &action[..]),
+        ("/sessions/s-1".into(), &action[..]),
+        ("/ledger".into(), &[script_shown][..]),
+        ("/".into(), &[][..]),
     ] {
         let (status, html) = w
             .call("GET", &page, Auth::Cookie(&cookie, None), None)
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let html = html.as_str().unwrap();
+        for text in shown {
+            assert!(
+                html.contains(text),
+                "{page} does not show `{text}`:\n{html}"
+            );
+        }
+        let in_banner = html
+            .split(banner)
+            .nth(1)
+            .is_some_and(|rest| rest.contains(frozen_shown));
+        assert!(
+            in_banner,
+            "{page} has no banner showing the freeze:\n{html}"
+        );
         assert!(!html.contains("<script>alert"), "{page} has a live script");
         assert!(!html.contains("<img src=x"), "{page} has a live image");
         assert!(

@@ -302,6 +302,10 @@ pub fn quote(word: &str) -> String {
 pub struct Terminal {
     child: Child,
     seen: Arc<Mutex<String>>,
+    /// The thread copying what the terminal shows into `seen`; it ends when the terminal
+    /// closes, and says so on `reader_done`.
+    reader: std::thread::JoinHandle<()>,
+    reader_done: std::sync::mpsc::Receiver<()>,
 }
 
 impl Terminal {
@@ -315,12 +319,15 @@ impl Terminal {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot run `script` (util-linux) to give holdpoint a terminal: {e}")
+                panic!(
+                    "cannot run `script` to give holdpoint a terminal ({e}): `apt-get install bsdutils`, or run .ci/run"
+                )
             });
         let seen = Arc::new(Mutex::new(String::new()));
         let mut out = child.stdout.take().unwrap();
         let sink = Arc::clone(&seen);
-        std::thread::spawn(move || {
+        let (done, reader_done) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
             let mut buffer = [0u8; 1024];
             while let Ok(n) = out.read(&mut buffer) {
                 if n == 0 {
@@ -330,8 +337,14 @@ impl Terminal {
                     .unwrap()
                     .push_str(&String::from_utf8_lossy(&buffer[..n]));
             }
+            let _ = done.send(());
         });
-        Terminal { child, seen }
+        Terminal {
+            child,
+            seen,
+            reader,
+            reader_done,
+        }
     }
 
     /// Waits until the terminal shows `prompt`, then types `line`; what the terminal
@@ -380,7 +393,16 @@ impl Terminal {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        std::thread::sleep(Duration::from_millis(50));
+        // Everything holdpoint wrote is in `seen` once the reader has read to the end;
+        // a terminal that stays open after holdpoint ended fails here, not hangs.
+        let waited = self.reader_done.recv_timeout(Duration::from_secs(10));
+        if waited == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            let seen = self.seen.lock().unwrap().clone();
+            panic!(
+                "the terminal stayed open 10 s after holdpoint ended ({status}); it showed:\n{seen}"
+            );
+        }
+        self.reader.join().unwrap();
         let seen = self.seen.lock().unwrap().clone();
         (status.code(), seen)
     }

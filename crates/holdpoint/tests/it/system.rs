@@ -57,7 +57,11 @@ impl System {
             rustix::process::geteuid().is_root(),
             "these tests make OS users and run holdpoint as them: run them as root"
         );
-        for tool in ["useradd", "setpriv", "script"] {
+        for (tool, package) in [
+            ("useradd", "passwd"),
+            ("setpriv", "util-linux"),
+            ("script", "bsdutils"),
+        ] {
             assert!(
                 Command::new("sh")
                     .args(["-c", &format!("command -v {tool}")])
@@ -65,7 +69,7 @@ impl System {
                     .unwrap()
                     .status
                     .success(),
-                "these tests need `{tool}` (passwd, util-linux)"
+                "these tests need `{tool}`: `apt-get install {package}`, or run .ci/run"
             );
         }
         let mut bytes = [0u8; 4];
