@@ -3850,8 +3850,22 @@ impl<'a> Walker<'a> {
                     | "about"
                     | "tree"
                     | "listremotes"
-                    | "config"
-            ) {
+                    | "lsjson"
+                    | "md5sum"
+                    | "sha1sum"
+                    | "hashsum"
+                    | "checksum"
+                    | "cryptcheck"
+                    | "version"
+                    | "help"
+            ) || (sub.best() == "config"
+                && paths.first().is_some_and(|p| {
+                    matches!(
+                        p.best(),
+                        "file" | "paths" | "providers" | "redacted" | "show" | "dump"
+                    )
+                }))
+            {
                 return self.tool_effect(
                     inv,
                     ObjectKind::Storage,
@@ -3864,9 +3878,32 @@ impl<'a> Walker<'a> {
                 "delete" | "deletefile" | "purge" | "rmdir" | "rmdirs" | "cleanup" | "dedupe"
             ) {
                 for path in &paths {
-                    self.delete_path(path, true, &how);
+                    // `remote:path` names a remote, not a file in the working directory.
+                    if path.best().contains(':') && !path.best().starts_with('/') {
+                        self.tool_effect(
+                            inv,
+                            ObjectKind::Storage,
+                            Risk::Destroy,
+                            "deletes files in remote storage",
+                        );
+                    } else {
+                        self.delete_path(path, true, &how);
+                    }
                 }
                 return;
+            }
+            if !matches!(
+                sub.best(),
+                "copy" | "copyto" | "move" | "moveto" | "sync" | "bisync" | "copyurl"
+            ) {
+                // `mkdir`, `touch`, `rcat`, `link`, `mount`, `serve`, `config create`, …:
+                // nothing here only reads.
+                return self.tool_effect(
+                    inv,
+                    ObjectKind::Storage,
+                    Risk::Change,
+                    "changes storage or rclone's configuration",
+                );
             }
         }
         let target_flag = flag_value(args, &["-t", "--target-directory"]).map(Expanded::literal);
