@@ -23,15 +23,19 @@ cases = {
     "destroy": "rm -rf /srv/data",
 }
 
-def home(name):
+def home(name, binary=None):
+    """A holdpoint home of its own for each binary, set up by that binary's init."""
     path = os.path.join(work, name)
+    if binary and not os.path.exists(os.path.join(path, "store.db")):
+        subprocess.run([binary, "init"], env=dict(os.environ, HOLDPOINT_HOME=path),
+                       stdout=subprocess.DEVNULL, check=True)
     os.makedirs(path, exist_ok=True)
     return path
 
-subjects = [("hook (supervised)", new, ["hook", "claude-code"], home("new"))]
-subjects.append(("hook --worker", new, ["hook", "--worker", "claude-code"], home("new")))
+subjects = [("hook (supervised)", new, ["hook", "claude-code"], home("new", new))]
+subjects.append(("hook --worker", new, ["hook", "--worker", "claude-code"], home("new", new)))
 if old:
-    subjects.append(("OLD hook", old, ["hook", "claude-code"], home("old")))
+    subjects.append(("OLD hook", old, ["hook", "claude-code"], home("old", old)))
 subjects.append(("true", "true", [], home("true")))
 
 def call(binary, args, holdpoint_home, command):

@@ -4,6 +4,9 @@
 
 /// Whether `word` matches a pattern word where `*` stands for any run of characters.
 pub fn glob_match(pattern: &str, word: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == word;
+    }
     let mut parts = pattern.split('*');
     let Some(first) = parts.next() else {
         return pattern == word;

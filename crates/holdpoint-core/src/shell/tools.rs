@@ -50,6 +50,10 @@
 //! `~` written into or created beside; `%` rewritten in place; `x` deleted; `!LANG` code
 //! (`!` alone: a command line); `@LANG` a file of code; `&` the rest is a command.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::effect::{ObjectKind, Risk};
 
 use Risk::{Change, Destroy, Read, Workspace};
@@ -171,11 +175,40 @@ pub(crate) fn matches(pattern: &str, args: &Args<'_>) -> bool {
     true
 }
 
-/// The tool the table knows by this command name, if any.
+/// The tool the table knows by this command name, if any: the first entry of the table
+/// with a name that matches it.
 pub(crate) fn lookup(name: &str) -> Option<&'static Tool> {
-    TOOLS
+    /// The table's names without a `*`, each with the first entry it names; and the
+    /// names with one, in the table's order, with their entry's place.
+    struct Index {
+        exact: HashMap<&'static str, usize>,
+        globs: Vec<(&'static str, usize)>,
+    }
+    static INDEX: LazyLock<Index> = LazyLock::new(|| {
+        let mut index = Index {
+            exact: HashMap::new(),
+            globs: Vec::new(),
+        };
+        for (at, tool) in TOOLS.iter().enumerate() {
+            for name in tool.names {
+                if name.contains('*') {
+                    index.globs.push((name, at));
+                } else {
+                    index.exact.entry(name).or_insert(at);
+                }
+            }
+        }
+        index
+    });
+    let exact = INDEX.exact.get(name).copied();
+    // A pattern in an earlier entry than the exact name's wins, as it would in order.
+    let glob = INDEX
+        .globs
         .iter()
-        .find(|tool| tool.names.iter().any(|n| glob_match(n, name)))
+        .take_while(|(_, at)| exact.is_none_or(|exact| *at < exact))
+        .find(|(pattern, _)| glob_match(pattern, name))
+        .map(|(_, at)| *at);
+    TOOLS.get(glob.or(exact)?)
 }
 
 /// The first rule of `tool` that holds for `args`, or its `otherwise` answer; and
@@ -322,8 +355,38 @@ fn parse_term(raw: &'static str) -> (Scope, Term) {
     }
 }
 
-fn terms(spec: &'static str) -> impl Iterator<Item = (Scope, Term)> {
-    spec.split_whitespace().map(parse_term)
+/// Something the table holds, found again by the address and length of the static text
+/// or slice it was worked out from.
+type ByAddress<T> = HashMap<(usize, usize), T>;
+
+/// The terms of an options spec. The table's specs are parsed once, on first use.
+fn terms(spec: &'static str) -> Cow<'static, [(Scope, Term)]> {
+    static PARSED: LazyLock<ByAddress<Vec<(Scope, Term)>>> = LazyLock::new(|| {
+        TOOLS
+            .iter()
+            .map(|tool| {
+                let key = (tool.options.as_ptr() as usize, tool.options.len());
+                (
+                    key,
+                    tool.options.split_whitespace().map(parse_term).collect(),
+                )
+            })
+            .collect()
+    });
+    match PARSED.get(&(spec.as_ptr() as usize, spec.len())) {
+        Some(parsed) => Cow::Borrowed(parsed.as_slice()),
+        None => Cow::Owned(spec.split_whitespace().map(parse_term).collect()),
+    }
+}
+
+/// The terms of `rules` that name options (`-f|--force`, `!--dry-run`).
+fn rule_options(rules: &'static [(&'static str, Risk, &'static str)]) -> Vec<&'static str> {
+    rules
+        .iter()
+        .flat_map(|(pattern, _, _)| pattern.split_whitespace())
+        .map(|term| term.strip_prefix('!').unwrap_or(term))
+        .filter(|term| term.starts_with('-'))
+        .collect()
 }
 
 /// Whether one of the `|`-separated option names is `name` (a final `*` matches by
@@ -385,8 +448,8 @@ impl Tool {
     /// `options`.
     pub fn all_value_flags(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = self.value_flags.to_vec();
-        for (_, term) in terms(self.options) {
-            if let Term::Value(flags, role) = term
+        for (_, term) in terms(self.options).iter() {
+            if let Term::Value(flags, role) = *term
                 && role != Role::Command
             {
                 out.extend(flags.split('|').filter(|f| !f.ends_with('*')));
@@ -397,13 +460,24 @@ impl Tool {
 
     /// Whether a flag is named by one of the rules.
     fn rules_name(&self, flag: &str) -> bool {
+        /// The option terms of each rule set in the table, found once.
+        static NAMED: LazyLock<ByAddress<Vec<&'static str>>> = LazyLock::new(|| {
+            TOOLS
+                .iter()
+                .map(|tool| {
+                    let key = (tool.rules.as_ptr() as usize, tool.rules.len());
+                    (key, rule_options(tool.rules))
+                })
+                .collect()
+        });
         let name = flag.split_once('=').map_or(flag, |(name, _)| name);
-        self.rules.iter().any(|(pattern, _, _)| {
-            pattern.split_whitespace().any(|term| {
-                let term = term.strip_prefix('!').unwrap_or(term);
-                term.starts_with('-') && names_option(term, name)
-            })
-        })
+        let key = (self.rules.as_ptr() as usize, self.rules.len());
+        match NAMED.get(&key) {
+            Some(options) => options.iter().any(|term| names_option(term, name)),
+            None => rule_options(self.rules)
+                .iter()
+                .any(|term| names_option(term, name)),
+        }
     }
 
     /// Reads `args` against the tool's `options` and `positionals`.
@@ -412,7 +486,7 @@ impl Tool {
         let split = Args::split(args, &value_flags);
         let sub = split.positionals.first().copied();
         let flag_given = |flags: &str| flags.split('|').any(|f| split.has_flag(f));
-        let all: Vec<(Scope, Term)> = terms(self.options).collect();
+        let all = terms(self.options);
         let mut out = Reading::default();
         let mut positionals: Vec<usize> = Vec::new();
         let mut double_dash = false;
@@ -6458,3 +6532,33 @@ static TOOLS: &[Tool] = &[
         ..UNLISTED
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index finds what reading the table in order finds, for every name in it and
+    /// for names its patterns match.
+    #[test]
+    fn lookup_finds_the_first_entry_that_names_a_command() {
+        let in_order = |name: &str| {
+            TOOLS
+                .iter()
+                .position(|tool| tool.names.iter().any(|n| glob_match(n, name)))
+        };
+        let mut names: Vec<String> = Vec::new();
+        for tool in TOOLS {
+            for name in tool.names {
+                names.push(name.replace('*', ""));
+                names.push(name.replace('*', "x1"));
+            }
+        }
+        names.extend(["no-such-tool", "", "x"].map(str::to_owned));
+        assert!(names.len() > 1_000, "{} names", names.len());
+        for name in &names {
+            let found =
+                lookup(name).and_then(|tool| TOOLS.iter().position(|t| std::ptr::eq(t, tool)));
+            assert_eq!(found, in_order(name), "{name}");
+        }
+    }
+}
