@@ -393,7 +393,18 @@ fn runs_project_code(tool: &str, args: &[String]) -> bool {
         "mix" => matches!(first, "test" | "compile" | "run" | "deps.compile"),
         "swift" => matches!(first, "build" | "test" | "run"),
         "deno" => matches!(first, "test" | "run" | "task" | "bench"),
-        "cmake" => args.iter().any(|a| a == "--build"),
+        // Configuring runs the project's CMakeLists.txt (`execute_process`), building
+        // its rules; `-E` is cmake's own command mode.
+        "cmake" => !args
+            .iter()
+            .any(|a| matches!(a.as_str(), "-E" | "--version" | "--help" | "-h")),
+        // The hooks a project's .pre-commit-config.yaml names.
+        "pre-commit" => matches!(first, "run" | "try-repo" | "install-hooks"),
+        // `.envrc`, which direnv runs as a shell script.
+        "direnv" => matches!(first, "exec" | "reload" | "export"),
+        // A playbook's tasks, local ones included, even under `--check`
+        // (`check_mode: false`).
+        "ansible-playbook" => true,
         "bundle" => first == "exec",
         "python" | "python3" => args.windows(2).any(|w| {
             w.first().is_some_and(|a| a == "-m")
@@ -1600,6 +1611,25 @@ impl<'a> Walker<'a> {
         {
             return stream;
         }
+        // `direnv exec DIR CMD` runs DIR/.envrc with bash first.
+        if base == "direnv"
+            && args.first().is_some_and(|a| a == "exec")
+            && let Some(dir) = args.get(1).filter(|d| !d.starts_with('-'))
+        {
+            let envrc = format!("{}/.envrc", dir.trim_end_matches('/'));
+            if self.changed_on_line(&envrc) {
+                self.cannot_analyse(format!(
+                    "`{}` runs `{envrc}`, which the line changed in a way analysis cannot follow",
+                    inv.display()
+                ));
+            } else if let Some(text) = self.read_file(&envrc) {
+                self.nested(
+                    &text,
+                    &format!("`{envrc}`, which direnv runs,"),
+                    Stream::Terminal,
+                );
+            }
+        }
         if let Some(stream) = self.wrapper(&base, &inv, &args) {
             return stream;
         }
@@ -1971,6 +2001,36 @@ impl<'a> Walker<'a> {
                     }
                 }
                 self.tar(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "ansible-playbook" if args.iter().any(|a| a == "--check" || a == "-C") => {
+                // Tasks marked `check_mode: false` run for real under `--check`.
+                for playbook in args
+                    .iter()
+                    .filter(|a| a.ends_with(".yml") || a.ends_with(".yaml"))
+                {
+                    if self.changed_on_line(playbook) {
+                        self.cannot_analyse(format!(
+                            "`{}` runs `{playbook}`, which the line changed in a way analysis cannot follow",
+                            inv.display()
+                        ));
+                    } else if let Some(text) = self.read_file(playbook)
+                        && text.lines().any(|line| {
+                            let line = line.trim().replace(' ', "");
+                            matches!(
+                                line.to_ascii_lowercase().as_str(),
+                                "check_mode:false" | "check_mode:no" | "check_mode:off"
+                            )
+                        })
+                    {
+                        self.push(Effect::opaque(
+                            playbook,
+                            Risk::Change,
+                            format!("`{playbook}` has tasks with `check_mode: false`, which run for real under `--check`"),
+                        ));
+                    }
+                }
+                self.tool_from_table(&base, &inv, &args);
                 Stream::Unknown
             }
             "fc" if !args.iter().any(|a| a.starts_with('-') && a.contains('l')) => {
@@ -3222,7 +3282,9 @@ impl<'a> Walker<'a> {
             Zone::Protected(kind) => code::Place::Protected(kind),
             Zone::WholeWorkspace | Zone::Device | Zone::Outside => code::Place::Outside,
         };
-        // A module imported by name is loaded from the working directory first.
+        // A module imported by name is loaded from the working directory first: as the
+        // line wrote it, or as it is on disk.
+        let written = self.written.clone();
         let module = |name: &str| -> Option<String> {
             let Location::Local(Some(dir)) = &location else {
                 return None;
@@ -3237,7 +3299,7 @@ impl<'a> Walker<'a> {
                 format!("{dir}/{name}/__init__.py"),
             ]
             .iter()
-            .find_map(|path| files.read(path))
+            .find_map(|path| written.get(path).cloned().or_else(|| files.read(path)))
         };
         let judged = code::analyse(code, language, what, &mut shell, &sql, &place, &module);
         for effect in judged.effects {

@@ -3057,6 +3057,9 @@ static TOOLS: &[Tool] = &[
             ),
         ],
         otherwise: (Change, "changes releases in the cluster"),
+        // helm help template: `--post-renderer` names a program helm runs on what it
+        // renders, even for `template`.
+        options: "* !--post-renderer",
         ..UNLISTED
     },
     Tool {

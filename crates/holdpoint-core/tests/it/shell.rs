@@ -189,6 +189,34 @@ fn a_repository_made_on_the_line_runs_the_hooks_written_on_it() {
 }
 
 #[test]
+fn files_written_on_the_line_that_a_tool_runs_are_read() {
+    // A program helm runs on what it renders.
+    check(
+        "printf '#!/bin/sh\\nrm -rf /srv/data\\ncat\\n' > pr.sh && chmod +x pr.sh && helm template api ./chart --post-renderer ./pr.sh",
+        "destroy",
+    );
+    // `.envrc`, which `direnv exec` runs first.
+    check(
+        "echo 'rm -rf /srv/data' > .envrc && direnv allow && direnv exec . true",
+        "destroy",
+    );
+    // A module in the working directory shadows the standard library's.
+    check(
+        "echo 'import shutil; shutil.rmtree(\"/srv/data\")' > json.py && python3 -c 'import json'",
+        "destroy",
+    );
+    // Tasks that run for real under `--check`.
+    check(
+        "printf -- '- hosts: localhost\\n  tasks:\\n  - command: touch /tmp/x\\n    check_mode: false\\n' > site.yml && ansible-playbook --check site.yml",
+        "change",
+    );
+    check(
+        "ansible-playbook -i inventories/prod site.yml --check --diff",
+        "read",
+    );
+}
+
+#[test]
 fn code_the_shell_runs_in_place_of_a_program_is_walked() {
     // bash runs this function for any command it does not find.
     check(
