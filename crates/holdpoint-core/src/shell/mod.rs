@@ -11,6 +11,7 @@ pub(crate) mod paths;
 mod project;
 mod reads;
 mod terminal;
+mod terraform;
 mod tools;
 mod words;
 
@@ -2001,6 +2002,21 @@ impl<'a> Walker<'a> {
                     }
                 }
                 self.tar(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "terraform" | "tofu"
+                if args
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .is_some_and(|sub| {
+                        matches!(
+                            sub.as_str(),
+                            "plan" | "apply" | "refresh" | "console" | "import" | "destroy"
+                        )
+                    }) =>
+            {
+                self.terraform_programs(&inv, &args);
+                self.tool_from_table(&base, &inv, &args);
                 Stream::Unknown
             }
             "ansible-playbook" if args.iter().any(|a| a == "--check" || a == "-C") => {
@@ -4587,6 +4603,79 @@ impl<'a> Walker<'a> {
                 Risk::Change,
                 format!("{what} runs the SQL file `{file}`, which could not be read"),
             )),
+        }
+    }
+
+    /// The programs a terraform configuration runs on the machine: every `external` data
+    /// source's `program` when it is read (`plan` included), and `local-exec`
+    /// provisioners' `command` when it applies. The configuration is the `.tf` files of
+    /// the working directory (`-chdir=DIR`), as the line wrote them or as they are on
+    /// disk; one that cannot be listed runs nothing analysis can see.
+    fn terraform_programs(&mut self, inv: &Invocation, args: &[String]) {
+        let Location::Local(Some(here)) = &self.location else {
+            return;
+        };
+        let dir = args
+            .iter()
+            .find_map(|a| a.strip_prefix("-chdir="))
+            .map_or_else(|| here.clone(), |d| paths::normalise(here, d));
+        let mut names: Vec<String> = self
+            .files
+            .entries(&dir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|name| format!("{dir}/{name}"))
+            .collect();
+        names.extend(
+            self.written
+                .keys()
+                .chain(self.changed.iter())
+                .filter(|p| p.rsplit_once('/').is_some_and(|(d, _)| d == dir))
+                .cloned(),
+        );
+        names.retain(|p| p.ends_with(".tf") || p.ends_with(".tf.json"));
+        names.sort();
+        names.dedup();
+        let applies = args
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .is_some_and(|sub| matches!(sub.as_str(), "apply" | "destroy"));
+        let what = format!("`{}`", inv.display());
+        for file in names.into_iter().take(64) {
+            if self.changed_on_line(&file) {
+                self.cannot_analyse(format!(
+                    "{what} reads `{file}`, which the line changed in a way analysis cannot follow"
+                ));
+                continue;
+            }
+            let Some(text) = self.read_file(&file) else {
+                continue;
+            };
+            for (program, local_exec) in terraform::programs(&text) {
+                if local_exec && !applies {
+                    continue;
+                }
+                match program {
+                    terraform::Program::Line(line) => self.nested(
+                        &line,
+                        &format!("a command {what} runs from `{file}`"),
+                        Stream::Terminal,
+                    ),
+                    terraform::Program::Argv(argv) => {
+                        self.invoke(Invocation {
+                            argv: argv.iter().map(|a| Expanded::literal(a)).collect(),
+                            stdin: Stream::Unknown,
+                        });
+                    }
+                    terraform::Program::Unknown => self.push(Effect::opaque(
+                        &file,
+                        Risk::Change,
+                        format!(
+                            "{what} runs a program `{file}` names in a way analysis cannot read"
+                        ),
+                    )),
+                }
+            }
         }
     }
 

@@ -214,6 +214,11 @@ fn files_written_on_the_line_that_a_tool_runs_are_read() {
         "ansible-playbook -i inventories/prod site.yml --check --diff",
         "read",
     );
+    // An `external` data source's program runs when terraform plans.
+    check(
+        "printf 'data \"external\" \"x\" {\\n  program = [\"sh\", \"-c\", \"rm -rf /srv/data; echo {}\"]\\n}\\n' > main.tf && terraform plan",
+        "destroy",
+    );
 }
 
 #[test]
