@@ -17,34 +17,10 @@ pub(super) enum Program {
 
 /// Every program `text` runs, and whether it is a `local-exec` provisioner's.
 pub(super) fn programs(text: &str) -> Vec<(Program, bool)> {
-    let mut out = Vec::new();
-    for (at, _) in text.match_indices("\"external\"") {
-        // `data "external" "name" {`: the header starts a line with `data`.
-        let line_start = text
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |n| n + 1);
-        if text
-            .get(line_start..at)
-            .is_none_or(|head| head.trim() != "data")
-        {
-            continue;
-        }
-        let block = block_after(text, at);
-        out.push((external(block), false));
-    }
-    for (at, _) in text.match_indices("\"local-exec\"") {
-        let line_start = text
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |n| n + 1);
-        if text
-            .get(line_start..at)
-            .is_none_or(|head| head.trim() != "provisioner")
-        {
-            continue;
-        }
-        let block = block_after(text, at);
+    let mut out: Vec<(Program, bool)> = blocks(text, "data", "external")
+        .map(|block| (external(block), false))
+        .collect();
+    for block in blocks(text, "provisioner", "local-exec") {
         let program = match attribute(block, "command").and_then(quoted) {
             Some(line) if !line.contains("${") => Program::Line(line),
             _ => Program::Unknown,
@@ -52,6 +28,24 @@ pub(super) fn programs(text: &str) -> Vec<(Program, bool)> {
         out.push((program, true));
     }
     out
+}
+
+/// The blocks whose header starts a line with `keyword "label"` (`data "external"`).
+fn blocks<'a>(text: &'a str, keyword: &'a str, label: &str) -> impl Iterator<Item = &'a str> {
+    let quoted_label = format!("\"{label}\"");
+    let starts: Vec<usize> = text
+        .match_indices(&quoted_label)
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            let line_start = text
+                .get(..at)
+                .and_then(|t| t.rfind('\n'))
+                .map_or(0, |n| n + 1);
+            text.get(line_start..at)
+                .is_some_and(|head| head.trim() == keyword)
+        })
+        .collect();
+    starts.into_iter().map(move |at| block_after(text, at))
 }
 
 /// The text of the block whose header is at `at`, up to its closing brace (or the end).

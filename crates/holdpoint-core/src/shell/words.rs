@@ -470,45 +470,10 @@ fn array_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<Vec<String>> {
     }
 }
 
-/// The text of an ANSI-C quoted string (`$'\x72m'`), where its escapes are the common ones.
+/// The text of an ANSI-C quoted string (`$'\x72m'`): the escapes `printf` reads in its
+/// format.
 pub(crate) fn ansi_c(text: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let escape = chars.next()?;
-        let decoded = match escape {
-            'n' => '\n',
-            't' => '\t',
-            'r' => '\r',
-            'a' => '\u{7}',
-            'b' => '\u{8}',
-            'e' | 'E' => '\u{1b}',
-            'f' => '\u{c}',
-            'v' => '\u{b}',
-            '\\' | '\'' | '"' | '?' => escape,
-            'x' => {
-                let mut hex = String::new();
-                while hex.len() < 2 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
-                    hex.extend(chars.next());
-                }
-                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
-            }
-            '0'..='7' => {
-                let mut octal = String::from(escape);
-                while octal.len() < 3 && chars.peek().is_some_and(|d| ('0'..='7').contains(d)) {
-                    octal.extend(chars.next());
-                }
-                char::from_u32(u32::from_str_radix(&octal, 8).ok()?)?
-            }
-            _ => return None,
-        };
-        out.push(decoded);
-    }
-    Some(out)
+    escaped(text, false).map(|(text, _)| text)
 }
 
 fn parameter_value(expr: &ParameterExpr, scope: &Scope<'_>) -> Option<String> {
