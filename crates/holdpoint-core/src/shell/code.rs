@@ -133,6 +133,8 @@ const PROCESS: &[&str] = &[
     "Deno.run",
     "Deno.Command",
     "Bun.spawn",
+    // Tagged templates that run their text as a shell command line (Bun, zx, execa).
+    "$`",
     "$(",
     "Kernel.exec",
     "IO.popen",

@@ -627,14 +627,16 @@ fn interpreters_read_code_where_their_own_syntax_puts_it() {
         ("perl -pi -e 's/a/b/' notes.txt", "workspace"),
         ("perl -lne 'print if /x/' app.log", "read"),
         // deno and bun take JavaScript inline as node does; a tagged template calls its
-        // tag; an unknown call named for destroying is judged by its name.
+        // tag, and `$` runs its text as a command line; an unknown call named for
+        // destroying is judged by its name.
         (
             "deno eval 'await Deno.remove(\"/srv/data\", { recursive: true })'",
             "destroy",
         ),
         ("deno eval 'await Deno.stat(\"/srv/data\")'", "change"),
         ("deno eval 'console.log(1 + 1)'", "read"),
-        ("bun -e 'await Bun.$`rm -rf /srv/data`'", "change"),
+        ("bun -e 'await Bun.$`rm -rf /srv/data`'", "destroy"),
+        ("bun -e 'await Bun.$`ls -la`'", "change"),
     ]);
 }
 
