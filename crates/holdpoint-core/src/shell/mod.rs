@@ -218,6 +218,19 @@ enum Stream {
 }
 
 impl Stream {
+    /// What `echo` or `printf` printed, as a stream: text, or encoded code where escapes
+    /// spelled out letters (`printf '\x72\x6d …'`), which hides what it says from a
+    /// reader, so that what runs it runs encoded code.
+    fn printed(printed: Option<(String, bool)>) -> Option<Stream> {
+        printed.map(|(text, hidden)| {
+            if hidden {
+                Stream::Decoded
+            } else {
+                Stream::Text(text)
+            }
+        })
+    }
+
     /// Whether the command producing this stream visibly generates destructive code.
     fn generates_destruction(&self) -> bool {
         let Stream::Generated(producer) = self else {
@@ -344,13 +357,7 @@ impl Invocation {
 
     /// The command line for display, shortened.
     fn display(&self) -> String {
-        let text = self
-            .argv
-            .iter()
-            .map(Expanded::best)
-            .collect::<Vec<_>>()
-            .join(" ");
-        shorten(&text, 120)
+        shorten(&joined(&self.argv), 120)
     }
 
     /// A new invocation of the arguments from `start` on, with the same input.
@@ -414,6 +421,15 @@ fn runs_project_code(tool: &str, args: &[String]) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Words as a command line: each as it is best known, joined by spaces.
+fn joined(words: &[Expanded]) -> String {
+    words
+        .iter()
+        .map(Expanded::best)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn basename(name: &str) -> &str {
@@ -1751,19 +1767,12 @@ impl<'a> Walker<'a> {
             }
             "printf" if inv.args().iter().all(|a| a.value.is_some()) => {
                 // What it prints, as the shell's printf would; `-v NAME` prints nothing.
-                let printed = match args.as_slice() {
-                    [v, ..] if v == "-v" => return Stream::Text(String::new()),
-                    [dash, format, rest @ ..] if dash == "--" => words::printf(format, rest),
-                    [format, rest @ ..] if !format.starts_with('-') => words::printf(format, rest),
-                    _ => None,
-                };
-                match printed {
-                    // Letters spelled as escapes (`printf '\x72\x6d …'`) hide what they
-                    // say from a reader: what runs them runs encoded code.
-                    Some((_, true)) => Stream::Decoded,
-                    Some((text, false)) => Stream::Text(text),
-                    None => Stream::Unknown,
+                if args.first().is_some_and(|a| a == "-v") {
+                    return Stream::Text(String::new());
                 }
+                let printed = words::printf_arguments(&args)
+                    .and_then(|(format, rest)| words::printf(format, rest));
+                Stream::printed(printed).unwrap_or(Stream::Unknown)
             }
             "echo" | "printf" => {
                 let words: Vec<&str> = inv.args().iter().map(Expanded::best).collect();
@@ -1772,20 +1781,15 @@ impl<'a> Walker<'a> {
                     (_, Some((format, rest))) if *format != "-v" => words::printf(format, rest),
                     _ => None,
                 };
-                match printed {
-                    // Letters spelled as escapes (`printf '\x72\x6d …'`) hide what they
-                    // say from a reader: what runs them runs encoded code.
-                    Some((_, true)) => Stream::Decoded,
-                    Some((text, false)) => Stream::Text(text),
-                    None => Stream::Text(
-                        inv.args()
-                            .iter()
-                            .filter(|a| !(a.best().starts_with('-') && a.best().len() == 2))
-                            .map(Expanded::best)
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    ),
-                }
+                Stream::printed(printed).unwrap_or_else(|| {
+                    let shown: Vec<Expanded> = inv
+                        .args()
+                        .iter()
+                        .filter(|a| !(a.best().starts_with('-') && a.best().len() == 2))
+                        .cloned()
+                        .collect();
+                    Stream::Text(joined(&shown))
+                })
             }
             "cat" | "tac" => {
                 self.table_options(&base, &inv, &args);
@@ -1841,12 +1845,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "eval" => {
-                let joined = inv
-                    .args()
-                    .iter()
-                    .map(Expanded::best)
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let joined = joined(inv.args());
                 if inv.args().iter().all(|a| a.value.is_some()) {
                     self.nested(&joined, "`eval`", inv.stdin.clone());
                 } else {
@@ -3336,14 +3335,7 @@ impl<'a> Walker<'a> {
             self.unknown_options(inv, &unknown);
         }
         if self.secret_input() || self.args_secret {
-            let text = inv.display();
-            self.push(Effect::new(
-                Verb::Write,
-                ObjectKind::Network,
-                &text,
-                Risk::Destroy,
-                format!("`{text}` sends a credential to another host, which cannot be taken back"),
-            ));
+            self.credentials_sent(&inv.display());
         }
         let value_flags = [
             "-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e",
@@ -4008,13 +4000,7 @@ impl<'a> Walker<'a> {
         let remote = destination.best().contains(':') && !destination.best().starts_with('/');
         if remote && paths.iter().any(|p| self.names_credential(p)) {
             // A credential copied to another host cannot be taken back.
-            self.push(Effect::new(
-                Verb::Write,
-                ObjectKind::Network,
-                destination.best(),
-                Risk::Destroy,
-                format!("{how} copies a credential to `{}`", destination.best()),
-            ));
+            self.credentials_sent(&inv.display());
         }
         if remote {
             let risk = if deletes { Risk::Destroy } else { Risk::Change };

@@ -1006,12 +1006,10 @@ impl Walker<'_> {
                     .generates_destruction()
                     .then(|| "a destructive command".to_owned())
             });
-        let (risk, summary) = if sends_credential {
-            (
-                Risk::Destroy,
-                format!("`{text}` sends a credential to another host, which cannot be taken back"),
-            )
-        } else if let Some(word) = destructive {
+        if sends_credential {
+            return self.credentials_sent(&text);
+        }
+        let (risk, summary) = if let Some(word) = destructive {
             (
                 Risk::Destroy,
                 format!("`{text}` sends `{word}` to a network service"),
@@ -1047,14 +1045,7 @@ impl Walker<'_> {
         let sends_file = network && self.network_upload(base, inv, args) || uploads;
         let stdin_sent = network && tools::network_reads_stdin(base, args);
         if sends_file || secret_arguments && (network || remote) || (stdin_sent && secret_input) {
-            let text = inv.display();
-            self.push(Effect::new(
-                Verb::Write,
-                ObjectKind::Network,
-                &text,
-                Risk::Destroy,
-                format!("`{text}` sends a credential to another host, which cannot be taken back"),
-            ));
+            self.credentials_sent(&inv.display());
         }
     }
 
@@ -1337,13 +1328,7 @@ impl Walker<'_> {
                     if exec {
                         self.invoke(inv.tail(start + 1));
                     } else {
-                        let joined = words
-                            .get(start..)
-                            .unwrap_or(&[])
-                            .iter()
-                            .map(Expanded::best)
-                            .collect::<Vec<_>>()
-                            .join(" ");
+                        let joined = super::joined(words.get(start..).unwrap_or(&[]));
                         if words
                             .get(start..)
                             .unwrap_or(&[])
@@ -1439,11 +1424,7 @@ impl Walker<'_> {
                     let rest: Vec<String> = args.get(sub_at + 1..).unwrap_or(&[]).to_vec();
                     if let Some(start) = super::command_start(&rest, VALUED, 0) {
                         let command_words = words.get(sub_at + 1 + start..).unwrap_or(&[]);
-                        let joined = command_words
-                            .iter()
-                            .map(Expanded::best)
-                            .collect::<Vec<_>>()
-                            .join(" ");
+                        let joined = super::joined(command_words);
                         if command_words.iter().all(|w| w.value.is_some()) {
                             self.nested(&joined, &format!("`tmux {sub}`"), Stream::Terminal);
                         } else {
@@ -1694,13 +1675,7 @@ impl Walker<'_> {
                     "--filter-prog",
                 ];
                 if let Some(start) = super::command_start(args, &value_flags, 0) {
-                    let command = words
-                        .get(start..)
-                        .unwrap_or(&[])
-                        .iter()
-                        .map(Expanded::best)
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let command = super::joined(words.get(start..).unwrap_or(&[]));
                     self.nested(&command, "`watchexec`", Stream::Terminal);
                 }
                 true

@@ -499,15 +499,7 @@ impl Walker<'_> {
         }
         let sends = self.sends_to_network(base, args);
         if sends && (secret_here || self.pipe_secret || self.redirect_secret || self.args_secret) {
-            self.push(Effect::new(
-                Verb::Write,
-                ObjectKind::Network,
-                &text,
-                Risk::Destroy,
-                format!(
-                    "`{text}` sends credentials to another machine, which cannot be taken back"
-                ),
-            ));
+            self.credentials_sent(&text);
         } else if base == "git"
             && self.staged_secret
             && args.iter().any(|a| a == "push" || a == "send-email")
@@ -522,6 +514,19 @@ impl Walker<'_> {
         }
     }
 
+    /// Records that the command `text` sends credentials to another machine. Every rule
+    /// that finds a send (the reads of its operands, a network client's input, an
+    /// upload's files) records it here, so that it is one effect however many found it.
+    pub(super) fn credentials_sent(&mut self, text: &str) {
+        self.push(Effect::new(
+            Verb::Write,
+            ObjectKind::Network,
+            text,
+            Risk::Destroy,
+            format!("`{text}` sends credentials to another machine, which cannot be taken back"),
+        ));
+    }
+
     /// Records a credential read and counts it, so that what is done with its output
     /// (a pipe, a command substitution) is known to carry it.
     pub(super) fn secret_read(&mut self, name: &str, summary: String) {
@@ -531,7 +536,7 @@ impl Walker<'_> {
 
     /// A file read by a redirection (`< FILE`, `3< FILE`): whether it holds credentials.
     pub(super) fn input_redirect(&mut self, path: &Expanded) -> bool {
-        let what = format!("`< {}`", path.best());
+        let what = format!("< {}", path.best());
         matches!(
             self.operand_read(path, Reach::One, &what),
             OperandRead::Secret

@@ -658,10 +658,9 @@ pub(crate) fn printed(argv: &[String], which: &dyn Fn(&str) -> String) -> Option
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["echo", rest @ ..] => echo(rest).map(|(text, _)| text),
-        ["printf", "--", format, args @ ..] => printf(format, args).map(|(text, _)| text),
-        ["printf", format, args @ ..] if !format.starts_with('-') => {
-            printf(format, args).map(|(text, _)| text)
-        }
+        ["printf", rest @ ..] => printf_arguments(rest)
+            .and_then(|(format, args)| printf(format, args))
+            .map(|(text, _)| text),
         ["command", "-v", name] | ["which", name] | ["type", "-p" | "-P", name] => {
             Some(which(name))
         }
@@ -695,6 +694,16 @@ pub(crate) fn echo(args: &[&str]) -> Option<(String, bool)> {
         escaped(&text, true)
     } else {
         Some((text, false))
+    }
+}
+
+/// The format and arguments of `printf ARGS…`: after `--`, or when the first is not an
+/// option; `None` for options (`-v NAME` is left to the caller).
+pub(crate) fn printf_arguments<S: AsRef<str>>(args: &[S]) -> Option<(&str, &[S])> {
+    match args {
+        [dash, format, rest @ ..] if dash.as_ref() == "--" => Some((format.as_ref(), rest)),
+        [format, rest @ ..] if !format.as_ref().starts_with('-') => Some((format.as_ref(), rest)),
+        _ => None,
     }
 }
 
