@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CopySource, CopyTarget, Expr, FromTable, InTarget, ObjectName, Query,
-    SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions, visit_relations,
-    visit_statements,
+    BinaryOperator, CopySource, CopyTarget, Expr, FromTable, InTarget, MergeAction,
+    MergeClauseKind, ObjectName, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement,
+    TableFactor, UnaryOperator, Value, visit_expressions, visit_relations, visit_statements,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
@@ -1132,6 +1132,24 @@ impl StatementAnalyser {
                     format!("{context}replaces every row of table `{table}` (INSERT OVERWRITE)"),
                 );
             }
+            Statement::Insert(insert)
+                if insert.on.as_ref().is_some_and(updates_unconditionally)
+                    && insert
+                        .source
+                        .as_deref()
+                        .is_some_and(|q| query_reads_whole(q, &insert.table.to_string())) =>
+            {
+                // Every row read back from the table itself conflicts with itself.
+                let table = insert.table.to_string();
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Destroy,
+                    Scope::All,
+                    format!("{context}overwrites every row of table `{table}` (an upsert of the whole table into itself)"),
+                );
+            }
             Statement::Insert(insert) => {
                 let table = insert.table.to_string();
                 self.add(
@@ -1163,6 +1181,17 @@ impl StatementAnalyser {
                     delete.using.is_some(),
                     "deletes",
                     context,
+                );
+            }
+            Statement::Merge(merge) if merges_every_row(merge) => {
+                let table = factor_table(&merge.table).unwrap_or_else(|| merge.table.to_string());
+                self.add(
+                    Verb::Write,
+                    ObjectKind::Table,
+                    &table,
+                    Risk::Destroy,
+                    Scope::All,
+                    format!("{context}overwrites every row of table `{table}` (MERGE of the whole table with itself)"),
                 );
             }
             _ => {
@@ -2279,4 +2308,77 @@ fn mentions_destruction_once(text: &str) -> bool {
         .unwrap_or_default();
     tokens.iter().any(|t| matches!(t, Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::DROP | Keyword::TRUNCATE | Keyword::DELETE)))
         || tokens.iter().any(|t| matches!(t, Token::SingleQuotedString(inner) if mentions_destruction_once(inner)))
+}
+
+/// A table's name as compared: its last part, unquoted, in lower case.
+fn relation_name(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']')
+        .to_ascii_lowercase()
+}
+
+/// Whether a query reads every row of `table` and nothing else: `SELECT … FROM table`
+/// without WHERE, LIMIT, joins or grouping.
+fn query_reads_whole(query: &Query, table: &str) -> bool {
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return false;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    match select.from.as_slice() {
+        [from]
+            if from.joins.is_empty() && select.selection.is_none() && select.having.is_none() =>
+        {
+            factor_reads_whole(&from.relation, table)
+        }
+        _ => false,
+    }
+}
+
+/// The table a FROM item names, without its alias.
+fn factor_table(factor: &TableFactor) -> Option<String> {
+    match factor {
+        TableFactor::Table { name, .. } => Some(name.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a FROM item is `table` itself, or a subquery reading all of it.
+fn factor_reads_whole(factor: &TableFactor, table: &str) -> bool {
+    match factor {
+        TableFactor::Table { name, .. } => relation_name(&name.to_string()) == relation_name(table),
+        TableFactor::Derived { subquery, .. } => query_reads_whole(subquery, table),
+        _ => false,
+    }
+}
+
+/// Whether an INSERT's conflict clause updates every conflicting row.
+fn updates_unconditionally(on: &OnInsert) -> bool {
+    match on {
+        OnInsert::DuplicateKeyUpdate(assignments) => !assignments.is_empty(),
+        OnInsert::OnConflict(conflict) => matches!(
+            &conflict.action,
+            OnConflictAction::DoUpdate(update) if update.selection.is_none()
+        ),
+        // A form this version of the parser does not name: it may update.
+        _ => true,
+    }
+}
+
+/// Whether a MERGE updates or deletes every row of its target: its source is the
+/// target itself, whole, and a WHEN MATCHED clause without a condition updates or
+/// deletes.
+fn merges_every_row(merge: &sqlparser::ast::Merge) -> bool {
+    factor_table(&merge.table).is_some_and(|table| factor_reads_whole(&merge.source, &table))
+        && merge.clauses.iter().any(|clause| {
+            clause.clause_kind == MergeClauseKind::Matched
+                && clause.predicate.is_none()
+                && matches!(
+                    clause.action,
+                    MergeAction::Update(_) | MergeAction::Delete { .. }
+                )
+        })
 }

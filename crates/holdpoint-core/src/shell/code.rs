@@ -334,6 +334,11 @@ fn looks_like_sql(text: &str) -> bool {
 fn path_candidates(code: &str) -> Vec<String> {
     literals(code)
         .into_iter()
+        // Perl's two-argument open carries the mode before the path (`">/var/x"`).
+        .map(|l| match perl_write_mode(&l) {
+            Some(path) => path.to_owned(),
+            None => l,
+        })
         .filter(|l| {
             !l.is_empty()
                 && l.len() < 4096
@@ -345,6 +350,16 @@ fn path_candidates(code: &str) -> Vec<String> {
                 && !matches!(l.as_str(), "r" | "rb" | "rt" | "utf-8" | "utf8" | "ascii")
         })
         .collect()
+}
+
+/// The path of a Perl-style open mode that writes (`>x`, `>>x`, `+<x`, `+>x`), if the
+/// literal is one.
+fn perl_write_mode(literal: &str) -> Option<&str> {
+    ["+<", "+>", ">>", ">"]
+        .iter()
+        .find_map(|mode| literal.strip_prefix(mode))
+        .map(str::trim_start)
+        .filter(|path| !path.is_empty() && !path.starts_with(['&', '=']))
 }
 
 /// What inline code does: its effects, and why it cannot be analysed, when it builds
@@ -725,11 +740,13 @@ fn markers(
         }
     }
 
-    let opens_for_writing =
-        (code.contains("open(") || code.contains("openSync(") || code.contains("fopen("))
-            && literals(code)
-                .iter()
-                .any(|l| WRITE_MODES.contains(&l.as_str()));
+    let opens_for_writing = (code.contains("open(")
+        || code.contains("open ")
+        || code.contains("openSync(")
+        || code.contains("fopen("))
+        && literals(code)
+            .iter()
+            .any(|l| WRITE_MODES.contains(&l.as_str()) || perl_write_mode(l).is_some());
     let deletes = has(FILE_DELETE);
     let writes = opens_for_writing || has(FILE_WRITE);
     if deletes || writes {
@@ -752,8 +769,24 @@ fn markers(
             .map(|(p, _)| p)
             .collect();
         let local_only = !places.is_empty() && outside.is_empty();
-        let appends =
-            code.contains("appendFile") || literals(code).iter().any(|l| l.starts_with('a'));
+        // Appending only: every mode given appends (`"a"`, Perl's `">>x"`), none
+        // truncates.
+        let modes: Vec<String> = literals(code)
+            .into_iter()
+            .filter(|l| WRITE_MODES.contains(&l.as_str()) || perl_write_mode(l).is_some())
+            .collect();
+        let appends = !deletes
+            && !has(&[
+                "O_TRUNC",
+                "truncate",
+                "writeFile",
+                "write_text",
+                "write_bytes",
+            ])
+            && (code.contains("appendFile") || !modes.is_empty())
+            && modes
+                .iter()
+                .all(|m| m.starts_with('a') || m.starts_with(">>"));
         if let Some((path, kind)) = protected {
             effects.push(Effect::self_protection(
                 kind,

@@ -282,6 +282,8 @@ struct Walker<'a> {
     /// Files written earlier on the same command line with known text (`printf … >
     /// x.sql`), by absolute path: later commands that read them see that text.
     written: HashMap<String, String>,
+    /// Files of `written` already judged as code planted for a later command.
+    planted_judged: HashSet<String>,
     /// Files changed earlier on the same command line in ways whose result is unknown
     /// (appended to, edited in place, copied over): running or reading them later sees
     /// unknown text, not what is on disk now.
@@ -369,6 +371,68 @@ impl Invocation {
     }
 }
 
+/// The language of a file planted for a later command, by its name.
+fn planted_language(path: &str) -> Option<Language> {
+    let name = basename(path);
+    let extension = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match extension {
+        "py" | "pth" | "pyw" => Some(Language::Python),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" => Some(Language::JavaScript),
+        "rb" | "rake" | "gemspec" => Some(Language::Ruby),
+        "pl" | "pm" => Some(Language::Perl),
+        "php" => Some(Language::Php),
+        _ if matches!(name, "Rakefile" | "Gemfile" | "Guardfile" | "Vagrantfile") => {
+            Some(Language::Ruby)
+        }
+        _ => None,
+    }
+}
+
+/// The command lines a file of instructions may hold: each line, the value of a
+/// `key: value` or `key = value` line, and each quoted string, as far as a sane number.
+fn planted_commands(text: &str) -> Vec<String> {
+    const MOST: usize = 256;
+    let mut found: Vec<String> = Vec::new();
+    let mut add = |candidate: &str| {
+        let candidate = candidate
+            .trim()
+            .trim_matches(|c| matches!(c, '[' | ']' | ',' | '"' | '\''))
+            .trim();
+        if !candidate.is_empty()
+            && candidate.len() < 4096
+            && candidate.contains(' ')
+            && !found.iter().any(|f| f == candidate)
+        {
+            found.push(candidate.to_owned());
+        }
+    };
+    for line in text.lines().take(MOST) {
+        let line = line.trim().trim_start_matches("- ").trim();
+        // `key: value` and `key = value` hold their command in the value; any other
+        // line may be one.
+        match line.split_once([':', '=']) {
+            Some((key, value))
+                if !key.trim().is_empty()
+                    && key.trim().chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ')
+                    }) =>
+            {
+                add(value)
+            }
+            _ => add(line),
+        }
+        for quote in ['"', '\'', '`'] {
+            let mut parts = line.split(quote);
+            parts.next();
+            while let Some(inside) = parts.next() {
+                add(inside);
+                parts.next();
+            }
+        }
+    }
+    found
+}
+
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
@@ -408,6 +472,8 @@ fn runs_project_code(tool: &str, args: &[String]) -> bool {
             .any(|a| matches!(a.as_str(), "-E" | "--version" | "--help" | "-h")),
         // The hooks a project's .pre-commit-config.yaml names.
         "pre-commit" => matches!(first, "run" | "try-repo" | "install-hooks"),
+        // The stages of dvc.yaml, which are the project's commands.
+        "dvc" => matches!(first, "repro" | "run" | "exp" | "experiments"),
         // `.envrc`, which direnv runs as a shell script.
         "direnv" => matches!(first, "exec" | "reload" | "export"),
         // A playbook's tasks, local ones included, even under `--check`
@@ -513,6 +579,7 @@ impl<'a> Walker<'a> {
             steps: 0,
             links: Vec::new(),
             written: HashMap::new(),
+            planted_judged: HashSet::new(),
             changed: HashSet::new(),
             stdout_targets: Vec::new(),
             spaced_parens: false,
@@ -1049,6 +1116,17 @@ impl<'a> Walker<'a> {
                         format!("writes holdpoint's variables into `{target}`"),
                     ));
                 }
+                match paths::startup_file(&target) {
+                    Some(paths::Startup::Shell) => {
+                        let what = format!("`{target}`, which every later shell runs");
+                        self.nested(text, &what, Stream::Terminal);
+                    }
+                    Some(paths::Startup::Python) => {
+                        let what = format!("`{target}`, which every later Python runs");
+                        self.code(text, Language::Python, &what);
+                    }
+                    None => {}
+                }
                 if truncates {
                     self.written.insert(target, text.clone());
                 } else if let Some(before) = before {
@@ -1538,9 +1616,76 @@ impl<'a> Walker<'a> {
     /// Runs the command named by `inv.argv[0]`, and records the program files it makes.
     fn invoke(&mut self, inv: Invocation) -> Stream {
         let made = self.programs_made(&inv);
+        let before = self.effects.len();
         let stream = self.invoke_command(inv);
         self.programs.extend(made);
+        let runs_something = self.effects.get(before..).is_some_and(|new| {
+            new.iter().any(|e| {
+                e.runs_project_code || (e.risk >= Risk::Change && e.object != ObjectKind::File)
+            })
+        });
+        if runs_something && !self.written.is_empty() {
+            self.planted_code();
+        }
         stream
+    }
+
+    /// Code written earlier on the line, then left for a program to find: a `setup.py`
+    /// before `pip install`, a compose file before `docker compose up`, a `.pth` file
+    /// before python starts, a Rakefile before `rake`. Once the line runs something that
+    /// can run it, what the text would destroy counts: its code where its language is
+    /// known, and every command line it holds (a value, a quoted string, a line). Only
+    /// what destroys or touches holdpoint is taken; the rest is the running command's own
+    /// judgement.
+    fn planted_code(&mut self) {
+        let mut planted: Vec<(String, String)> = self
+            .written
+            .iter()
+            .filter(|(path, _)| !self.planted_judged.contains(*path))
+            .map(|(path, text)| (path.clone(), text.clone()))
+            .collect();
+        planted.sort();
+        for (path, text) in planted {
+            self.planted_judged.insert(path.clone());
+            let what = format!("`{path}`, written on this line before a command that can run it");
+            let before = self.effects.len();
+            let reason = self.unanalysable_reason.clone();
+            if let Some(language) = planted_language(&path) {
+                self.code(&text, language, &what);
+            }
+            for candidate in planted_commands(&text) {
+                let found = self.scratch_walk(&candidate);
+                for effect in found {
+                    self.push(effect);
+                }
+            }
+            let new = self.effects.split_off(before.min(self.effects.len()));
+            self.unanalysable_reason = reason;
+            for mut effect in new {
+                if (effect.risk == Risk::Destroy && !effect.opaque) || effect.self_protection {
+                    effect.summary = format!("{} (in {what})", effect.summary);
+                    self.push(effect);
+                }
+            }
+        }
+    }
+
+    /// The effects of a command line walked on its own, at the current place, with
+    /// nothing it does kept in this walk's state.
+    fn scratch_walk(&self, command: &str) -> Vec<Effect> {
+        let mut inner = Walker::new(self.ctx, self.files);
+        inner.location = self.location.clone();
+        inner.nesting = match self.nesting.enter_shell(command) {
+            Ok(nesting) => nesting,
+            Err(_) => return Vec::new(),
+        };
+        match inner.parse(command) {
+            Ok(program) => {
+                inner.program(&program);
+                inner.effects
+            }
+            Err(_) => Vec::new(),
+        }
     }
 
     fn invoke_command(&mut self, mut inv: Invocation) -> Stream {
@@ -4706,6 +4851,21 @@ impl<'a> Walker<'a> {
             {
                 self.git_planted
                     .push(((*key).to_ascii_lowercase(), (*value).clone()));
+                // A command planted in configuration runs on a later git command, the
+                // agent's or a human's: it is judged as run. (An alias runs only when
+                // called by its name, and is followed there.)
+                let acts: Vec<embedded::Act> = if key.to_ascii_lowercase().starts_with("alias.") {
+                    Vec::new()
+                } else {
+                    embedded::git_config(key, value)
+                        .into_iter()
+                        .filter(|act| {
+                            matches!(act, embedded::Act::Runs(_) | embedded::Act::Code(..))
+                        })
+                        .collect()
+                };
+                let what = format!("`git config {key}`, which a later git command runs");
+                self.acts("git", acts, &what, None);
             }
             return Vec::new();
         }

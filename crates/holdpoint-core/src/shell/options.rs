@@ -382,7 +382,7 @@ impl Walker<'_> {
     }
 
     /// Applies what embedded text makes its tool do.
-    fn acts(
+    pub(super) fn acts(
         &mut self,
         lang: &'static str,
         acts: Vec<Act>,

@@ -604,6 +604,53 @@ const CREDENTIAL_SAMPLES: &[&str] = &[
     "terraform.tfstate",
 ];
 
+/// Code a program runs as it starts, whoever starts it later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Startup {
+    /// A shell's start-up file (`~/.bashrc`, `~/.profile`, `/etc/profile.d/*`, zsh's and
+    /// fish's): every later shell runs it.
+    Shell,
+    /// Python's: a `.pth` file in a site-packages directory (its `import` lines run) and
+    /// `sitecustomize.py`/`usercustomize.py`: every later Python runs it.
+    Python,
+}
+
+/// Whether a file is run by a program as it starts, and by which.
+pub(crate) fn startup_file(absolute: &str) -> Option<Startup> {
+    let name = absolute.rsplit('/').next().unwrap_or(absolute);
+    let shell = matches!(
+        name,
+        ".bashrc"
+            | ".bash_profile"
+            | ".bash_login"
+            | ".bash_logout"
+            | ".profile"
+            | ".zshrc"
+            | ".zshenv"
+            | ".zprofile"
+            | ".zlogin"
+            | ".kshrc"
+            | ".mkshrc"
+            | "bash.bashrc"
+            | "zshrc"
+            | "zshenv"
+            | "zprofile"
+            | "config.fish"
+    ) || absolute == "/etc/profile"
+        || absolute.starts_with("/etc/profile.d/")
+        || absolute.starts_with("/etc/zsh/");
+    let in_site = absolute.contains("/site-packages/") || absolute.contains("/dist-packages/");
+    let python = (in_site && name.ends_with(".pth"))
+        || matches!(name, "sitecustomize.py" | "usercustomize.py");
+    if shell {
+        Some(Startup::Shell)
+    } else if python {
+        Some(Startup::Python)
+    } else {
+        None
+    }
+}
+
 /// Whether a file name (or a glob for one) could be a credential file's name.
 pub(crate) fn credential_name(name: &str) -> bool {
     if name.is_empty() {

@@ -3824,6 +3824,69 @@ static TOOLS: &[Tool] = &[
             ),
         ],
         otherwise: (Change, "runs a project script holdpoint does not know"),
+        // Scripts run through `--script-shell`'s program; configuration files and node's
+        // options can name other programs and code to load.
+        options: "* @--script-shell ?--userconfig|--globalconfig|--node-options",
+        ..UNLISTED
+    },
+    Tool {
+        // Data Version Control (dvc.org's command reference).
+        names: &["dvc"],
+        object: ObjectKind::Storage,
+        value_flags: &["-r", "--remote", "-j", "--jobs", "--rev", "-R", "--cwd"],
+        rules: &[
+            (
+                "-h|--help|-V|--version",
+                Read,
+                "only shows dvc's help or version",
+            ),
+            (
+                "version|doctor|status|diff|dag|list|ls|ls-url|check-ignore",
+                Read,
+                "only reads the project's data state",
+            ),
+            (
+                "metrics|params|plots show|diff",
+                Read,
+                "only shows the project's metrics",
+            ),
+            (
+                "data|remote|exp status|list|show|default",
+                Read,
+                "only reads the project's data state",
+            ),
+            (
+                "gc -c|--cloud",
+                Destroy,
+                "deletes data from the remote storage that the current commits do not use",
+            ),
+            (
+                "gc|destroy",
+                Destroy,
+                "deletes cached data, or the project's DVC files and cache",
+            ),
+            (
+                "exp|experiments remove|rm|gc",
+                Destroy,
+                "deletes experiments",
+            ),
+            (
+                "remove|cache|unprotect|move|mv",
+                Change,
+                "changes which data DVC tracks",
+            ),
+            (
+                "push|exp push|import|import-url|get|get-url|update|remote|config",
+                Change,
+                "changes remote storage or DVC's configuration",
+            ),
+            (
+                "init|add|commit|checkout|co|pull|fetch|repro|stage|run|freeze|unfreeze|install|exp|experiments",
+                Workspace,
+                "works on the project's tracked data",
+            ),
+        ],
+        otherwise: (Change, "runs a dvc command holdpoint does not know"),
         ..UNLISTED
     },
     Tool {

@@ -410,7 +410,7 @@ fn inline_code_is_read_only_when_every_call_is_known() {
         "python3 -c 'import runpy; runpy.run_path(\"x.py\")'",
         "unanalysable",
     );
-    check("perl -e 'open(F, \">/srv/x\")'", "change");
+    check("perl -e 'open(F, \">/srv/x\")'", "destroy");
     // Code that builds what it calls at run time cannot be read.
     check(
         "python3 -c 'import os; getattr(os, \"sys\" + \"tem\")(\"id\")'",
@@ -835,4 +835,73 @@ fn credential_reads_are_their_own_effect() {
         "aws ecr get-login-password | docker login --username AWS --password-stdin 1.dkr.ecr.us-east-1.amazonaws.com",
         "secret",
     );
+}
+
+#[test]
+fn code_planted_for_later_is_judged_by_what_it_would_do() {
+    // Configuration and start-up files that later commands, and later shells, run.
+    check(
+        "git config diff.x.textconv 'sh -c \"rm -rf /srv/data\"'",
+        "destroy",
+    );
+    check("git config core.pager 'less -R'", "workspace");
+    check("echo 'rm -rf /srv/data' >> ~/.bashrc", "destroy");
+    check(
+        "printf 'import shutil; shutil.rmtree(\"/srv/data\")\\n' > .venv/lib/python3.12/site-packages/zz.pth",
+        "destroy",
+    );
+    // Files of instructions written on the line, then a command that can run them.
+    check(
+        "printf 'import shutil; shutil.rmtree(\"/srv/data\")\\n' > setup.py && pip install -e .",
+        "destroy",
+    );
+    check(
+        "printf 'services:\\n  x:\\n    image: alpine\\n    command: rm -rf /srv/data\\n' > compose.yaml && docker compose up",
+        "destroy",
+    );
+    check(
+        "printf 'task :default do\\n  sh \"rm -rf /srv/data\"\\nend\\n' > Rakefile && rake",
+        "destroy",
+    );
+    check(
+        "printf '#!/bin/sh\\nrm -rf /srv/data\\n' > s.sh && npm test --script-shell=./s.sh",
+        "destroy",
+    );
+    // Written but nothing on the line runs it; or what it runs stays in the workspace.
+    check(
+        "printf 'services:\\n  x:\\n    command: rm -rf /srv/data\\n' > compose.yaml && cat compose.yaml",
+        "workspace",
+    );
+    check(
+        "printf 'services:\\n  x:\\n    command: rm -rf build\\n' > compose.yaml && docker compose up",
+        "change",
+    );
+}
+
+#[test]
+fn perl_opens_for_writing_by_its_mode() {
+    check(
+        "perl -e 'open(F, \">/var/lib/app/app.db\"); close F'",
+        "destroy",
+    );
+    check(
+        "perl -e 'open(F, \">>/var/log/app.log\"); close F'",
+        "change",
+    );
+    check(
+        "perl -e 'open(F, \">out.txt\"); print F 1; close F'",
+        "workspace",
+    );
+    check(
+        "python3 -c 'open(\"/var/lib/app/app.db\", \"w\"); x = \"abc\"'",
+        "destroy",
+    );
+}
+
+#[test]
+fn dvc_by_subcommand() {
+    check("dvc status", "read");
+    check("dvc metrics show", "read");
+    check("dvc push -r origin", "change");
+    check("dvc gc --workspace --cloud --force", "destroy");
 }

@@ -137,3 +137,40 @@ fn whole_table_scope_is_reported() {
         effect.summary
     );
 }
+
+#[test]
+fn a_table_merged_or_upserted_into_itself_is_overwritten_whole() {
+    check(
+        "MERGE INTO users u USING users s ON u.id = s.id WHEN MATCHED THEN UPDATE SET email = NULL",
+        "destroy",
+    );
+    check(
+        "MERGE INTO users u USING (SELECT * FROM users) s ON u.id = s.id WHEN MATCHED THEN DELETE",
+        "destroy",
+    );
+    check(
+        "INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET email = NULL",
+        "destroy",
+    );
+    // A source of its own, a condition, or rows picked out: the rows it names.
+    check(
+        "MERGE INTO users u USING staging s ON u.id = s.id WHEN MATCHED THEN UPDATE SET email = s.email",
+        "change",
+    );
+    check(
+        "MERGE INTO users u USING users s ON u.id = s.id WHEN MATCHED AND u.id = 4 THEN UPDATE SET email = NULL",
+        "change",
+    );
+    check(
+        "INSERT INTO users SELECT * FROM users WHERE id = 4 ON CONFLICT (id) DO UPDATE SET email = NULL",
+        "change",
+    );
+    check(
+        "INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO NOTHING",
+        "change",
+    );
+    check(
+        "INSERT INTO users (id, email) VALUES (1, 'a@b.c') ON CONFLICT (id) DO UPDATE SET email = excluded.email",
+        "change",
+    );
+}

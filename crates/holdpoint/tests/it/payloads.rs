@@ -22,6 +22,13 @@ const PROBES: &[&str] = &[
     "printf 'all:\\n\\techo hi\\nX := $(shell PAYLOAD)\\n' > Makefile && make -n",
     "printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config core.fsmonitor 'PAYLOAD; false' && git status",
+    // A command planted in git's configuration, run by a later git command.
+    "git config diff.x.textconv 'sh -c \"PAYLOAD\"' && echo '* diff=x' >> .gitattributes && git log -p -1",
+    // A program the line writes, made npm's shell for scripts.
+    "printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && printf '{\"scripts\":{\"test\":\"true\"}}' > package.json && npm test --script-shell=./s.sh",
+    // Start-up files: every later shell, every later Python.
+    "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
+    "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
     // A repository the line makes, with a hook the line writes.
     "mkdir -p sub && cd sub && git init -q . && printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config alias.tidy '!PAYLOAD' && git tidy",
@@ -46,7 +53,7 @@ const PROBES: &[&str] = &[
     "c=RM; ${c,,} -f MARK",
 ];
 
-fn probe(template: &str, mark: &Path) -> String {
+fn probe(template: &str, mark: &Path, home: &Path) -> String {
     let payload = format!("rm -f {}", mark.display());
     if template == "NESTED" {
         return format!(
@@ -67,9 +74,21 @@ fn probe(template: &str, mark: &Path) -> String {
         })
         .unwrap();
     template
+        .replace("USERSITE", &user_site(home))
         .replace("PAYLOAD", &payload)
         .replace("B64", &String::from_utf8_lossy(&b64.stdout))
         .replace("MARK", &mark.display().to_string())
+}
+
+/// Python's per-user site-packages directory under the tests' home, whose `.pth` files
+/// every later Python runs.
+fn user_site(home: &Path) -> String {
+    let output = Command::new("python3")
+        .args(["-c", "import site; print(site.getusersitepackages())"])
+        .env("HOME", home)
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 fn hook_input(setup: &Setup, command: &str) -> Value {
@@ -96,7 +115,7 @@ fn hostile_probes_run_for_real_never_reach_their_payload() {
     let mark = dir.join("marker");
     for template in PROBES {
         std::fs::write(&mark, "still here").unwrap();
-        let command = probe(template, &mark);
+        let command = probe(template, &mark, &setup.user_home);
         let (output, answer) = setup.hook("claude-code", &hook_input(&setup, &command));
         let decision = answer
             .as_ref()
