@@ -343,7 +343,10 @@ fn mcp_settings_are_protected_like_hook_settings() {
     check("sed -i 's/holdpoint mcp --//' ~/.cursor/mcp.json", "self");
     check("rm .cursor/mcp.json", "self");
     check("mv ~/.codex/config.toml /tmp/", "self");
-    check("jq 'del(.mcpServers)' ~/.gemini/settings.json > ~/.gemini/settings.json", "self");
+    check(
+        "jq 'del(.mcpServers)' ~/.gemini/settings.json > ~/.gemini/settings.json",
+        "self",
+    );
     check("cp x.json ~/.mcp.j?on", "self");
     check("cp x.json .mc*.json", "self");
     check("tee /etc/claude-code/managed-mcp.json < x.json", "self");
