@@ -2,7 +2,7 @@
 
 use crate::action::{Action, Surface};
 use crate::effect::{Analysis, Effect, Risk};
-use crate::{file, shell, sql};
+use crate::{file, mcp, shell, sql};
 
 /// Facts about the machine the action would run on, supplied by the caller so that
 /// analysis stays pure.
@@ -111,7 +111,8 @@ pub fn analyse(action: &Action, ctx: &AnalysisContext, files: &dyn Files) -> Ana
         Surface::Shell => shell::analyse(&action.input, ctx, files),
         Surface::Sql => sql::analyse(&action.input, sql::Dialect::Postgres),
         Surface::File => file::analyse(&action.input, ctx, files),
-        Surface::Mcp | Surface::Http => Analysis {
+        Surface::Mcp => mcp::analyse(&action.input, ctx, files),
+        Surface::Http => Analysis {
             effects: vec![Effect::opaque(
                 action.surface.as_str(),
                 Risk::Change,

@@ -1,5 +1,5 @@
 //! The pure core of holdpoint: the action model and the analysers that work out what a
-//! proposed shell command or SQL statement would really do.
+//! proposed shell command, SQL statement, file edit or MCP call would really do.
 //!
 //! Nothing here performs I/O or reads the clock. Whatever the analysers need from the
 //! outside world (the working directory, the home directory, the text of a script the
@@ -10,6 +10,7 @@ mod action;
 mod analysis;
 mod effect;
 mod file;
+pub mod mcp;
 mod nesting;
 mod pattern;
 pub mod recovery;
@@ -24,5 +25,6 @@ pub use action::{
 };
 pub use analysis::{AnalysisContext, Files, NoFiles, Program, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
+pub use mcp::{McpCall, McpServer, McpServerInfo};
 pub use nesting::{ANALYSIS_STACK, MAX_OPENERS, openers};
 pub use pattern::glob_match;

@@ -35,11 +35,12 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
     /// Decide every JSON line of FILE (`-` for standard input); print one JSON line per
-    /// input line, in order. Each line: {"surface":"shell"|"sql","input":"…","env":"…"}
+    /// input line, in order. Each line: {"surface":"shell"|"sql"|"mcp","input":"…","env":"…"}
     /// with `env`, `cwd`, `agent` and `target` optional.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["surface", "input"])]
     batch: Option<String>,
-    /// What the input is: `shell` or `sql`.
+    /// What the input is: `shell`, `sql` or `mcp` (an MCP call as JSON: `server`,
+    /// `method`, `name`, `arguments`).
     #[arg(value_name = "SURFACE", required_unless_present = "batch")]
     surface: Option<String>,
     /// The command or SQL, after `--`; `-` reads it from standard input.
@@ -188,9 +189,9 @@ fn answer(evaluation: &Evaluation) -> Answer<'_> {
 
 pub(crate) fn surface(name: &str) -> Result<Surface, String> {
     match name.parse::<Surface>() {
-        Ok(surface @ (Surface::Shell | Surface::Sql)) => Ok(surface),
+        Ok(surface @ (Surface::Shell | Surface::Sql | Surface::Mcp)) => Ok(surface),
         Ok(other) => Err(format!(
-            "the `{other}` surface cannot be checked yet: use `shell` or `sql`"
+            "the `{other}` surface cannot be checked yet: use `shell`, `sql` or `mcp`"
         )),
         Err(error) => Err(error.to_string()),
     }

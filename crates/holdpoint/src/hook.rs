@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use holdpoint_core::{Surface, content_hash};
+use holdpoint_core::{McpCall, McpServer, Surface, content_hash};
 use holdpoint_policy::Outcome;
 use holdpoint_store::Executed;
 use serde_json::{Value, json};
@@ -380,7 +380,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
         _ => {
             let tool = required(input, "tool_name", agent)?;
             let tool_input = input.get("tool_input").cloned().unwrap_or(Value::Null);
-            tool_call(agent, tool, &tool_input)?
+            tool_call(agent, tool, &tool_input, input.get("mcp_context"))?
         }
     };
     let outcome = match event {
@@ -477,6 +477,7 @@ fn tool_call(
     agent: Agent,
     tool: &str,
     tool_input: &Value,
+    mcp_context: Option<&Value>,
 ) -> Result<(Surface, String, Vec<String>), String> {
     let field = |key: &str| {
         text(tool_input, key).map(str::to_owned).ok_or_else(|| {
@@ -553,9 +554,44 @@ fn tool_call(
             let lines: Vec<String> = named.iter().map(|p| format!("{op} {p}")).collect();
             Ok((Surface::File, lines.join("\n"), digest_of_input()))
         }
-        // MCP tools (`mcp__server__tool`) and tools holdpoint does not know are judged as
-        // opaque change until the MCP proxy analyses them.
-        _ => Ok((Surface::Mcp, format!("{tool} {tool_input}"), Vec::new())),
+        // MCP tools (`mcp__server__tool`) are MCP calls, judged as the gateway judges the
+        // same call; a tool holdpoint does not know otherwise is judged as an unknown
+        // tool of a server it cannot name (at least a change).
+        _ => Ok((
+            Surface::Mcp,
+            mcp_call(tool, tool_input.clone(), mcp_context).to_input(),
+            Vec::new(),
+        )),
+    }
+}
+
+/// An agent's MCP tool call as an [`McpCall`]: the server's name from `mcp__NAME__TOOL`
+/// (only a name: analysis never trusts it), and what the agent says of how the server
+/// is launched or reached (Gemini CLI's `mcp_context`, Cursor's `command` and `url`).
+fn mcp_call(tool: &str, arguments: Value, context: Option<&Value>) -> McpCall {
+    let (server_name, name) = tool
+        .strip_prefix("mcp__")
+        .and_then(|rest| rest.split_once("__"))
+        .unwrap_or(("", tool));
+    let field = |key: &str| context.and_then(|c| text(c, key));
+    let mut command: Vec<String> = field("command")
+        .map(|c| c.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if let Some(Value::Array(args)) = context.and_then(|c| c.get("args")) {
+        command.extend(args.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    McpCall {
+        server: McpServer {
+            name: field("server_name").unwrap_or(server_name).to_owned(),
+            command,
+            url: field("url").or_else(|| field("httpUrl")).map(str::to_owned),
+            info: None,
+            trusted: false,
+        },
+        method: "tools/call".to_owned(),
+        name: name.to_owned(),
+        arguments,
+        annotations: None,
     }
 }
 
@@ -600,14 +636,18 @@ fn cursor_tool(input: &Value, event: &str) -> Result<(Surface, String, Vec<Strin
         )),
         "beforeMCPExecution" | "afterMCPExecution" => {
             let tool = required(input, "tool_name", Agent::Cursor)?;
-            let tool_input = match input.get("tool_input") {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => String::new(),
+            // Cursor sends the arguments as JSON text; text that is not JSON stays a
+            // string, which analysis cannot read (unanalysable).
+            let arguments = match input.get("tool_input") {
+                Some(Value::String(s)) => {
+                    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
+                }
+                Some(other) => other.clone(),
+                None => Value::Null,
             };
             Ok((
                 Surface::Mcp,
-                format!("mcp__{tool} {tool_input}"),
+                mcp_call(tool, arguments, Some(input)).to_input(),
                 Vec::new(),
             ))
         }

@@ -12,7 +12,7 @@ mod project;
 mod reads;
 mod terminal;
 mod terraform;
-mod tools;
+pub(crate) mod tools;
 mod words;
 
 use std::collections::{HashMap, HashSet};
@@ -32,6 +32,7 @@ use crate::{sql, sql_settings};
 
 use code::Language;
 use paths::{Location, Reach, Zone};
+pub(crate) use reads::human_only_route;
 use words::Expanded;
 
 /// Command lines longer than this are not analysed: they are opaque.
@@ -5804,7 +5805,7 @@ fn constant_status(pipeline: &Pipeline) -> Option<bool> {
 
 /// A word quoted for the shell, so that a value rebuilt into a command line stays one
 /// word.
-fn shell_quote(word: &str) -> String {
+pub(crate) fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()

@@ -50,19 +50,25 @@ pub(crate) enum Reach {
     Tree,
 }
 
-/// Files an agent's runtime reads its hook configuration from.
+/// Files an agent's runtime reads its hook configuration from, and the files it reads
+/// its MCP servers from: an agent that points a server past holdpoint's gateway (or
+/// drops the hook) escapes it either way.
 const HOOK_SETTINGS: &[&str] = &[
     ".claude/settings.json",
     ".claude/settings.local.json",
     ".claude",
+    ".claude.json",
+    ".mcp.json",
     ".codex/hooks.json",
     ".codex/config.toml",
     ".codex",
     ".gemini/settings.json",
     ".gemini",
     ".cursor/hooks.json",
+    ".cursor/mcp.json",
     ".cursor",
     "claude-code/managed-settings.json",
+    "claude-code/managed-mcp.json",
 ];
 
 /// The directories of hook settings in the home directory, and the system's: a tree
@@ -70,9 +76,18 @@ const HOOK_SETTINGS: &[&str] = &[
 const HOOK_DIRS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor"];
 const SYSTEM_HOOK_DIR: &str = "/etc/claude-code";
 
-/// The names hook settings files have, for `find` patterns that could match them.
+/// MCP settings files that lie directly in a project or the home directory, not in one
+/// of the directories above.
+const MCP_SETTINGS_FILES: &[&str] = &[".mcp.json", ".claude.json"];
+
+/// The names hook and MCP settings files have, for `find` patterns that could match
+/// them.
 const HOOK_FILES: &[&str] = &[
     "settings.json",
+    ".claude.json",
+    ".mcp.json",
+    "mcp.json",
+    "managed-mcp.json",
     "settings.local.json",
     "hooks.json",
     "config.toml",
@@ -208,9 +223,12 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
                 })
             })
         } else {
-            parts
-                .iter()
-                .any(|c| HOOK_DIRS.iter().any(|d| could_match(c, d)))
+            parts.iter().any(|c| {
+                HOOK_DIRS
+                    .iter()
+                    .chain(MCP_SETTINGS_FILES)
+                    .any(|d| could_match(c, d))
+            })
         };
         if names_hooks {
             return Some(ObjectKind::HookSettings);

@@ -1578,7 +1578,7 @@ pub(super) fn credential_variable(name: &str) -> bool {
 
 /// Whether a URL (or request text) names one of holdpoint's routes that only a human
 /// may use; `writes` says whether the request sends data or names a method.
-fn human_only_route(url: &str, writes: bool) -> bool {
+pub(crate) fn human_only_route(url: &str, writes: bool) -> bool {
     let path = url.split_once("://").map_or(url, |(_, rest)| {
         rest.find('/').map_or("", |at| rest.get(at..).unwrap_or(""))
     });

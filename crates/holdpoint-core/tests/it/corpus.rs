@@ -1,6 +1,6 @@
 //! The labelled corpus in `corpus/`: every case is analysed and compared with its label.
 
-use holdpoint_core::{AnalysisContext, Files, Risk, shell, sql};
+use holdpoint_core::{AnalysisContext, Files, Risk, mcp, shell, sql};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -49,17 +49,16 @@ fn cases() -> Vec<Case> {
 
 /// What analysis makes of a case: its risk class, or `self` for self-protection.
 fn class(case: &Case) -> String {
+    let mut ctx = AnalysisContext::new(
+        case.cwd
+            .clone()
+            .unwrap_or_else(|| "/home/dev/project".to_owned()),
+    );
+    ctx.home = Some("/home/dev".to_owned());
+    ctx.holdpoint_home = Some("/home/dev/.holdpoint".to_owned());
     let analysis = match case.surface.as_str() {
-        "shell" => {
-            let mut ctx = AnalysisContext::new(
-                case.cwd
-                    .clone()
-                    .unwrap_or_else(|| "/home/dev/project".to_owned()),
-            );
-            ctx.home = Some("/home/dev".to_owned());
-            ctx.holdpoint_home = Some("/home/dev/.holdpoint".to_owned());
-            shell::analyse(&case.input, &ctx, &Project)
-        }
+        "shell" => shell::analyse(&case.input, &ctx, &Project),
+        "mcp" => mcp::analyse(&case.input, &ctx, &Project),
         _ => sql::analyse(&case.input, sql::Dialect::Postgres),
     };
     if analysis.self_protection() {
@@ -87,6 +86,9 @@ fn rank(class: &str) -> u8 {
 fn corpus_labels_hold() {
     let cases = cases();
     assert!(cases.len() >= 1_500, "the corpus has {} cases", cases.len());
+    // `corpus/mcp.jsonl`: a file that went missing would leave its labels unchecked.
+    let mcp = cases.iter().filter(|c| c.surface == "mcp").count();
+    assert!(mcp >= 142, "the corpus has {mcp} MCP cases");
     let mut missed = Vec::new();
     let mut over = Vec::new();
     for case in &cases {

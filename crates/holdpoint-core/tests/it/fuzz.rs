@@ -2,7 +2,7 @@
 //! the corpus by random edits must never panic, and whatever cannot be analysed must
 //! never come out as `read`.
 
-use holdpoint_core::{ANALYSIS_STACK, AnalysisContext, NoFiles, Risk, shell, sql, sql_shape};
+use holdpoint_core::{ANALYSIS_STACK, AnalysisContext, NoFiles, Risk, mcp, shell, sql, sql_shape};
 
 use crate::budget::on_stack;
 
@@ -141,12 +141,10 @@ fn check_invariants(surface: &str, input: &str) {
 /// `input` analysed on the stack holdpoint gives analysis.
 fn analysed(surface: &str, input: &str) -> holdpoint_core::Analysis {
     let ctx = AnalysisContext::new("/home/dev/project");
-    on_stack(ANALYSIS_STACK, || {
-        if surface == "shell" {
-            shell::analyse(input, &ctx, &NoFiles)
-        } else {
-            sql::analyse(input, sql::Dialect::Postgres)
-        }
+    on_stack(ANALYSIS_STACK, || match surface {
+        "shell" => shell::analyse(input, &ctx, &NoFiles),
+        "mcp" => mcp::analyse(input, &ctx, &NoFiles),
+        _ => sql::analyse(input, sql::Dialect::Postgres),
     })
 }
 

@@ -10,6 +10,7 @@
 mod budget;
 mod corpus;
 mod fuzz;
+mod mcp;
 mod options;
 mod ratchet;
 mod shell;

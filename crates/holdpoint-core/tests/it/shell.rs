@@ -335,6 +335,26 @@ fn self_protection() {
 }
 
 #[test]
+fn mcp_settings_are_protected_like_hook_settings() {
+    // An agent that points its MCP servers past holdpoint's gateway escapes it as surely
+    // as one that removes its hook.
+    check("echo '{\"mcpServers\":{}}' > .mcp.json", "self");
+    check("cp /tmp/servers.json ~/.claude.json", "self");
+    check("sed -i 's/holdpoint mcp --//' ~/.cursor/mcp.json", "self");
+    check("rm .cursor/mcp.json", "self");
+    check("mv ~/.codex/config.toml /tmp/", "self");
+    check(
+        "jq 'del(.mcpServers)' ~/.gemini/settings.json > ~/.gemini/settings.json",
+        "self",
+    );
+    check("cp x.json ~/.mcp.j?on", "self");
+    check("cp x.json .mc*.json", "self");
+    check("tee /etc/claude-code/managed-mcp.json < x.json", "self");
+    check("cat .mcp.json", "read");
+    check("cp .mcp.json /tmp/servers.json", "workspace");
+}
+
+#[test]
 fn scripts_are_read_when_they_exist() {
     let files = Scripts(&[
         (

@@ -310,6 +310,56 @@ fn file_tools_in_the_workspace_are_allowed_and_bound_to_their_content() {
 }
 
 #[test]
+fn mcp_calls_are_judged_by_their_arguments() {
+    let setup = Setup::new("hook-mcp-calls");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    // A read of a project file through an MCP filesystem server: allowed in production.
+    let mut input = fixture("claude-code-pre-mcp", &cwd, "");
+    input["tool_input"]["path"] = json!(format!("{cwd}/README.md"));
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(answer, None, "allowed: no objection: {}", stdout(&output));
+
+    // A `query` tool of a server the configuration calls `db`: the SELECT passes, the
+    // DROP hidden behind it is held and the agent is told why.
+    input["tool_name"] = json!("mcp__db__query");
+    input["tool_input"] = json!({"sql": "SELECT id FROM users WHERE id = 1"});
+    let (_, answer) = setup.hook("claude-code", &input);
+    assert_eq!(answer, None, "a SELECT is a read");
+    input["tool_input"] = json!({"sql": "SELECT 1; DROP TABLE users"});
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer = answer.unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    let text = reason(&answer);
+    assert!(text.contains("request apr-"), "{text}");
+    assert!(text.contains("drops table `users`"), "{text}");
+
+    // Writing the project's MCP settings through a tool is refused outright.
+    input["tool_name"] = json!("mcp__fs__write_file");
+    input["tool_input"] = json!({"path": format!("{cwd}/.mcp.json"), "content": "{}"});
+    let (_, answer) = setup.hook("claude-code", &input);
+    let text = reason(&answer.unwrap());
+    assert!(text.contains("which protects holdpoint"), "{text}");
+    assert!(!text.contains("request apr-"), "refused, not held: {text}");
+
+    // Cursor names the server's command: the same calls, the same decisions.
+    let mut cursor = fixture("cursor-before-mcp", &cwd, "");
+    cursor["command"] =
+        json!("npx -y @modelcontextprotocol/server-postgres postgresql://localhost/app");
+    let (_, answer) = setup.hook("cursor", &cursor);
+    assert_eq!(answer.unwrap()["permission"], "allow");
+    cursor["tool_input"] = json!("{\"sql\":\"COMMIT; DELETE FROM orders\"}");
+    let (_, answer) = setup.hook("cursor", &cursor);
+    let answer = answer.unwrap();
+    assert_eq!(answer["permission"], "deny");
+    assert!(
+        reason(&answer).contains("deletes every row of table `orders`"),
+        "{answer}"
+    );
+}
+
+#[test]
 fn mcp_tools_are_at_least_change() {
     let setup = Setup::new("hook-mcp");
     let cwd = setup.work().to_str().unwrap().to_owned();

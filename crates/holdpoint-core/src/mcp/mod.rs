@@ -1,0 +1,1160 @@
+//! MCP calls: what a `tools/call`, `resources/read` or `prompts/get` sent to an MCP
+//! server would do, judged by what the server is and by what the arguments say.
+//!
+//! A server is recognised by what it is (the package or image that launches it, the
+//! host it is served from, the name it announces), never by the name a configuration
+//! gives it; where none of that is known (an agent's hook sees only `mcp__NAME__TOOL`),
+//! a tool is recognised by its name and the shape of its arguments. A recognised tool
+//! is judged by the catalogue (`catalogue.rs`): SQL it runs goes to the SQL analyser,
+//! command lines to the shell analyser, paths to the zones of the file surface, URLs to
+//! the network rules. An unknown tool is at least a change, and a destroy where its
+//! name or arguments name a destructive verb; its annotations count only when its
+//! server is configured as trusted, and its arguments are judged by their shape.
+
+mod catalogue;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::analysis::{AnalysisContext, Files};
+use crate::effect::{Analysis, Effect, ObjectKind, Risk, Verb};
+use crate::nesting::Nesting;
+use crate::shell::paths::{self, Location, Zone};
+use crate::shell::tools::{Verbs, destructive_verb};
+use crate::sql::Dialect;
+use crate::{file, shell, sql};
+
+use catalogue::{Does, SERVERS, Server, Tool};
+
+/// The server a call goes to, as the caller knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServer {
+    /// The name the user's configuration gives it. Never used to recognise it: a
+    /// configuration can call anything `db` or `readonly`.
+    pub name: String,
+    /// The command that launches it (stdio), empty when unknown (the hook path).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Its URL (HTTP), when known.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What it announced in its `initialize` answer (`serverInfo`).
+    #[serde(default)]
+    pub info: Option<McpServerInfo>,
+    /// Configured as trusted: only then do its tools' annotations count.
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+/// A server's `serverInfo`: what it says it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServerInfo {
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// One request to an MCP server that holdpoint decides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpCall {
+    pub server: McpServer,
+    /// `tools/call`, `resources/read` or `prompts/get`.
+    pub method: String,
+    /// The tool's name, the resource's URI or the prompt's name.
+    pub name: String,
+    /// The call's arguments (an object), `Null` when none.
+    #[serde(default)]
+    pub arguments: Value,
+    /// The tool's annotations from `tools/list`, if the caller saw them.
+    #[serde(default)]
+    pub annotations: Option<Value>,
+}
+
+impl McpCall {
+    /// The call as canonical JSON text: every field present, object keys sorted by
+    /// their bytes, no white space outside strings, one line. This is `Action.input`
+    /// for the `mcp` surface, so two calls that mean the same have the same digest
+    /// whichever adapter (a hook, the gateway) saw them.
+    pub fn to_input(&self) -> String {
+        let info = self
+            .server
+            .info
+            .as_ref()
+            .map(|info| json!({"name": info.name, "version": info.version}));
+        let value = json!({
+            "server": {
+                "name": self.server.name,
+                "command": self.server.command,
+                "url": self.server.url,
+                "info": info,
+                "trusted": self.server.trusted,
+            },
+            "method": self.method,
+            "name": self.name,
+            "arguments": self.arguments,
+            "annotations": self.annotations,
+        });
+        let mut out = String::new();
+        canonical(&value, &mut out);
+        out
+    }
+
+    /// Reads a call back from its input text (canonical or not).
+    pub fn from_input(input: &str) -> Result<McpCall, String> {
+        serde_json::from_str(input).map_err(|e| format!("not an MCP call: {e}"))
+    }
+}
+
+/// Writes `value` as canonical JSON: keys sorted, no insignificant white space.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push(':');
+                if let Some(inner) = map.get(key) {
+                    canonical(inner, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// What an MCP call would do: the analyser of the `mcp` surface. Input that is not an
+/// [`McpCall`] is unanalysable.
+pub fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
+    let call = match McpCall::from_input(input) {
+        Ok(call) => call,
+        Err(why) => {
+            return Analysis::unanalysable(why, "an MCP call holdpoint cannot read".to_owned());
+        }
+    };
+    let empty = Map::new();
+    let arguments = match &call.arguments {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        _ => {
+            return Analysis::unanalysable(
+                format!(
+                    "the arguments of the MCP call `{}` are not an object",
+                    call.name
+                ),
+                "an MCP call whose arguments holdpoint cannot read".to_owned(),
+            );
+        }
+    };
+    let mut judge = Judge {
+        call: &call,
+        args: arguments,
+        ctx,
+        files,
+        server: recognise(&call.server),
+        analysis: Analysis::default(),
+    };
+    match call.method.as_str() {
+        "tools/call" => judge.tool_call(),
+        "resources/read" => judge.resource(),
+        "prompts/get" => {
+            let effect = Effect::new(
+                Verb::Read,
+                ObjectKind::Service,
+                judge.target(),
+                Risk::Read,
+                format!(
+                    "gets the prompt `{}` from {}",
+                    call.name,
+                    judge.server_title()
+                ),
+            );
+            judge.push(effect);
+        }
+        other => {
+            return Analysis::unanalysable(
+                format!("holdpoint does not analyse the MCP method `{other}`"),
+                format!("an MCP `{other}` request holdpoint does not know"),
+            );
+        }
+    }
+    judge.analysis
+}
+
+/// The server the call goes to, recognised by its launch command, its URL's host or
+/// the name it announced, in that order.
+fn recognise(server: &McpServer) -> Option<&'static Server> {
+    let by_launch = server.command.iter().find_map(|word| {
+        let word = without_version(word);
+        SERVERS
+            .iter()
+            .find(|s| s.launch.iter().any(|l| launches(&word, l)))
+    });
+    let by_host = || {
+        let host = server.url.as_deref().and_then(url_host)?;
+        SERVERS.iter().find(|s| s.hosts.contains(&host.as_str()))
+    };
+    let by_info = || {
+        let name = server.info.as_ref()?.name.to_ascii_lowercase();
+        SERVERS
+            .iter()
+            .find(|s| s.announces.iter().any(|a| *a == name))
+    };
+    by_launch.or_else(by_host).or_else(by_info)
+}
+
+/// A word of a launch command without the version a package runner or image names
+/// (`@scope/pkg@1.2`, `pkg==1.0`, `image:tag`, `image@sha256:…`), lowercase, with `_`
+/// read as `-` (a Python module is its package with `_`).
+fn without_version(word: &str) -> String {
+    let mut word = word.trim().to_ascii_lowercase().replace('_', "-");
+    let at = if word.starts_with('@') {
+        word.get(1..).and_then(|rest| rest.find('@')).map(|i| i + 1)
+    } else {
+        word.find('@')
+    };
+    if let Some(at) = at {
+        word.truncate(at);
+    }
+    if let Some(cut) = word.find(['=', '>', '<', '~', '[']) {
+        word.truncate(cut);
+    }
+    let last_slash = word.rfind('/').map_or(0, |i| i + 1);
+    if let Some(colon) = word.get(last_slash..).and_then(|tail| tail.find(':')) {
+        word.truncate(last_slash + colon);
+    }
+    word
+}
+
+/// Whether a launch word is the package or image `name`: the name itself, at the end
+/// of a path or registry (`/usr/local/bin/mcp-server-git`, `docker.io/mcp/git`), or as
+/// a package under `node_modules`.
+fn launches(word: &str, name: &str) -> bool {
+    let name = name.replace('_', "-");
+    word == name
+        || word.ends_with(&format!("/{name}"))
+        || word.contains(&format!("node_modules/{name}/"))
+}
+
+/// The host of a URL, lowercase, without user or port.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    Some(host.to_ascii_lowercase())
+}
+
+/// Argument names (lowercase, without `_` and `-`) that an unknown tool's arguments are
+/// judged by.
+const SQL_KEYS: &[&str] = &["sql", "query", "statement", "statements", "sqlquery"];
+const SHELL_KEYS: &[&str] = &["command", "cmd", "script", "commandline", "shellcommand"];
+const PATH_KEYS: &[&str] = &[
+    "path",
+    "paths",
+    "filepath",
+    "file",
+    "filename",
+    "directory",
+    "dir",
+    "source",
+    "destination",
+    "repopath",
+    "absolutepath",
+];
+const URL_KEYS: &[&str] = &["url", "uri", "href", "endpoint"];
+const CWD_KEYS: &[&str] = &["cwd", "workdir", "workingdirectory", "directory"];
+
+/// The words SQL text starts with: text in a `query` argument that starts otherwise
+/// is a search, not SQL.
+const SQL_WORDS: &[&str] = &[
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "drop",
+    "create",
+    "alter",
+    "truncate",
+    "with",
+    "grant",
+    "revoke",
+    "copy",
+    "merge",
+    "replace",
+    "upsert",
+    "call",
+    "exec",
+    "execute",
+    "do",
+    "set",
+    "begin",
+    "start",
+    "commit",
+    "rollback",
+    "end",
+    "vacuum",
+    "analyze",
+    "analyse",
+    "explain",
+    "show",
+    "describe",
+    "desc",
+    "pragma",
+    "attach",
+    "detach",
+    "reindex",
+    "cluster",
+    "comment",
+    "lock",
+    "load",
+    "values",
+    "table",
+    "listen",
+    "notify",
+    "prepare",
+    "deallocate",
+    "discard",
+    "reset",
+    "savepoint",
+    "release",
+    "use",
+    "rename",
+    "optimize",
+    "import",
+    "refresh",
+    "reassign",
+    "checkpoint",
+    "security",
+    "unlisten",
+    "abort",
+    "handler",
+];
+
+/// At most this many argument values are read for destructive verbs.
+const MAX_WORDS: usize = 512;
+
+/// One call being judged.
+struct Judge<'a> {
+    call: &'a McpCall,
+    args: &'a Map<String, Value>,
+    ctx: &'a AnalysisContext,
+    files: &'a dyn Files,
+    server: Option<&'static Server>,
+    analysis: Analysis,
+}
+
+impl<'a> Judge<'a> {
+    fn push(&mut self, effect: Effect) {
+        if !self.analysis.effects.contains(&effect) {
+            self.analysis.effects.push(effect);
+        }
+    }
+
+    /// Adds another analyser's findings; `label` goes before summaries that do not
+    /// name what they come from (the file surface's "reads `x`").
+    fn absorb(&mut self, part: Analysis, label: Option<&str>) {
+        for mut effect in part.effects {
+            if let Some(label) = label {
+                effect.summary = format!("{label} {}", effect.summary);
+            }
+            self.push(effect);
+        }
+        if self.analysis.unanalysable.is_none() {
+            self.analysis.unanalysable = part.unanalysable;
+        }
+    }
+
+    fn server_title(&self) -> String {
+        match self.server {
+            Some(server) => server.title.to_owned(),
+            None if self.call.server.name.is_empty() => "a server holdpoint cannot name".to_owned(),
+            None => format!("the MCP server `{}`", self.call.server.name),
+        }
+    }
+
+    /// The call as a person reads it: "`query` on the PostgreSQL server".
+    fn label(&self) -> String {
+        format!("`{}` on {}", self.call.name, self.server_title())
+    }
+
+    /// What the call acts on, as far as its arguments say: a repository, or the
+    /// server and tool.
+    fn target(&self) -> String {
+        let text = |key: &str| self.args.get(key).and_then(Value::as_str);
+        if let (Some(owner), Some(repo)) = (text("owner"), text("repo")) {
+            return format!("{owner}/{repo}");
+        }
+        if self.call.server.name.is_empty() {
+            self.call.name.clone()
+        } else {
+            format!("{}/{}", self.call.server.name, self.call.name)
+        }
+    }
+
+    fn tool_call(&mut self) {
+        let name = self.call.name.as_str();
+        if let Some(server) = self.server {
+            match server.tools.iter().find(|t| catalogue::names(t, name)) {
+                Some(tool) => self.known(tool, server.dialect),
+                None => self.unknown(),
+            }
+            return;
+        }
+        // Nothing says what the server is: a tool is recognised by its name and the
+        // shape of its arguments, in any server of the catalogue that has it (the
+        // strictest reading where several do). Its SQL may be any dialect.
+        let matches: Vec<&'static Tool> = SERVERS
+            .iter()
+            .flat_map(|s| s.tools.iter())
+            .filter(|t| catalogue::names(t, name) && self.fits(t))
+            .collect();
+        if matches.is_empty() {
+            self.unknown();
+        }
+        for tool in matches {
+            self.known(tool, None);
+        }
+    }
+
+    /// Whether the arguments have the shape the tool takes.
+    fn fits(&self, tool: &Tool) -> bool {
+        let required = tool
+            .args
+            .iter()
+            .filter_map(|a| a.strip_prefix('!'))
+            .all(|a| self.args.contains_key(a));
+        let open = tool.args.contains(&"*") || catalogue::named_by_glob(tool, &self.call.name);
+        let listed = |key: &str| {
+            tool.args
+                .iter()
+                .any(|a| a.strip_prefix('!').unwrap_or(a) == key)
+        };
+        required && (open || self.args.keys().all(|k| listed(k)))
+    }
+
+    /// A tool the catalogue knows.
+    fn known(&mut self, tool: &Tool, dialect: Option<Dialect>) {
+        let label = self.label();
+        if let Some(flag) = tool.dry_run
+            && self.args.get(flag) == Some(&Value::Bool(true))
+        {
+            if let Does::Files(_, keys) = tool.does {
+                self.paths("read", keys, &label);
+            } else {
+                let effect = Effect::new(
+                    Verb::Read,
+                    ObjectKind::Service,
+                    self.target(),
+                    Risk::Read,
+                    format!("{label} only shows what it would do (`{flag}`)"),
+                );
+                self.push(effect);
+            }
+            return;
+        }
+        match tool.does {
+            Does::Fixed(risk, object, says) => {
+                let verb = match risk {
+                    Risk::Read => Verb::Read,
+                    Risk::Workspace | Risk::Change => Verb::Write,
+                    Risk::Destroy => Verb::Delete,
+                };
+                let effect =
+                    Effect::new(verb, object, self.target(), risk, format!("{label} {says}"));
+                self.push(effect);
+            }
+            Does::Secret(says) => {
+                let effect = Effect::secret_read(self.target(), format!("{label} {says}"));
+                self.push(effect);
+            }
+            Does::Files(op, keys) => self.paths(op, keys, &label),
+            Does::Git(risk, sub, refs) => self.git(risk, sub, refs, &label),
+            Does::Sql(keys, at_least) => self.sql(keys, dialect, at_least, &label),
+            Does::Shell(keys) => self.shell(keys, &label),
+            Does::Remote(keys) => self.remote(keys, &label),
+            Does::Url(keys) => self.urls(keys, &label, true),
+            Does::KubeRead(keys, says) => {
+                let secrets = keys.iter().filter_map(|k| self.args.get(*k)).any(|v| {
+                    v.as_str()
+                        .is_some_and(|s| s.to_ascii_lowercase().contains("secret"))
+                });
+                let effect = if secrets {
+                    Effect::secret_read(
+                        self.target(),
+                        format!("{label} reads the cluster's secrets, which hold credentials"),
+                    )
+                } else {
+                    Effect::new(
+                        Verb::Read,
+                        ObjectKind::Cluster,
+                        self.target(),
+                        Risk::Read,
+                        format!("{label} {says}"),
+                    )
+                };
+                self.push(effect);
+            }
+        }
+    }
+
+    /// The string values of these arguments (a string, or an array of strings); an
+    /// argument of another type is reported in the second list.
+    fn strings(&self, keys: &[&str]) -> (Vec<String>, Vec<String>) {
+        let mut found = Vec::new();
+        let mut odd = Vec::new();
+        for key in keys {
+            match self.args.get(*key) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) => found.push(s.clone()),
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        match item {
+                            Value::String(s) => found.push(s.clone()),
+                            _ => odd.push((*key).to_owned()),
+                        }
+                    }
+                }
+                Some(_) => odd.push((*key).to_owned()),
+            }
+        }
+        (found, odd)
+    }
+
+    /// A path as the server reads it: `~` is the home directory.
+    fn expand(&self, path: &str) -> String {
+        let Some(rest) = path.strip_prefix('~') else {
+            return path.to_owned();
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return path.to_owned();
+        }
+        // Without a known home, `~` is somewhere outside the workspace.
+        let home = self.ctx.home.as_deref().unwrap_or("/~");
+        format!("{}{rest}", home.trim_end_matches('/'))
+    }
+
+    /// An opaque effect: the call is judged without seeing what it does.
+    fn opaque(&mut self, risk: Risk, summary: String) {
+        let effect = Effect::opaque(self.target(), risk, summary);
+        self.push(effect);
+    }
+
+    /// A file operation on every path these arguments name, as the file surface
+    /// judges it.
+    fn paths(&mut self, op: &str, keys: &[&str], label: &str) {
+        let (found, odd) = self.strings(keys);
+        if !odd.is_empty() || found.is_empty() {
+            self.opaque(
+                Risk::Change,
+                format!("{label} names its files in a way holdpoint cannot read"),
+            );
+        }
+        for path in found {
+            self.path(op, &path, label);
+        }
+    }
+
+    fn path(&mut self, op: &str, path: &str, label: &str) {
+        if path.trim().is_empty() || path.contains(['\n', '\r', '\0']) {
+            self.opaque(
+                Risk::Change,
+                format!("{label} names a path holdpoint cannot read"),
+            );
+            return;
+        }
+        let path = self.expand(path);
+        let part = file::analyse(&format!("{op} {path}"), self.ctx, self.files);
+        self.absorb(part, Some(label));
+    }
+
+    /// A git operation on the repository at `repo_path`.
+    fn git(&mut self, risk: Risk, sub: &str, refs: &[&str], label: &str) {
+        let Some(repo) = self.args.get("repo_path").and_then(Value::as_str) else {
+            self.opaque(
+                Risk::Change,
+                format!("{label} names no repository holdpoint can read"),
+            );
+            return;
+        };
+        let repo = self.expand(repo);
+        // A revision or branch name starting with `-` reaches git as an option
+        // (`--output=FILE` writes a file): judged as the git command it makes.
+        let (values, _) = self.strings(refs);
+        for value in values.iter().filter(|v| v.starts_with('-')) {
+            let line = format!("git {sub} {}", shell::shell_quote(value));
+            let ctx = self.ctx_in(&repo);
+            let part = shell::analyse(&line, &ctx, self.files);
+            self.absorb(part, None);
+            let effect = Effect::new(
+                Verb::Execute,
+                ObjectKind::Repository,
+                &repo,
+                Risk::Change,
+                format!("{label} passes `{value}` to git, which takes it as an option"),
+            );
+            self.push(effect);
+        }
+        if risk == Risk::Read {
+            self.path("read", &repo, label);
+            return;
+        }
+        let does = match sub {
+            "add" => "stages files",
+            "commit" => "commits",
+            "branch" => "makes a branch",
+            "checkout" => "switches branches",
+            "reset" => "unstages every staged change",
+            _ => "makes a repository",
+        };
+        let location = Location::Local(Some(self.ctx.cwd.clone()));
+        let effect = match paths::zone(Some(&repo), &repo, &location, self.ctx) {
+            Zone::Protected(kind) => Effect::self_protection(
+                kind,
+                &repo,
+                format!("{label} {does} in `{repo}`, which protects holdpoint; only a human may"),
+            ),
+            Zone::Workspace | Zone::WholeWorkspace | Zone::Temp => Effect::new(
+                Verb::Write,
+                ObjectKind::Repository,
+                &repo,
+                Risk::Workspace,
+                format!("{label} {does} in the workspace's repository `{repo}`"),
+            ),
+            _ => Effect::new(
+                Verb::Write,
+                ObjectKind::Repository,
+                &repo,
+                Risk::Change,
+                format!("{label} {does} in the repository `{repo}`, outside the workspace"),
+            ),
+        };
+        self.push(effect);
+    }
+
+    /// The context for a command that runs in `dir`: the workspace stays where it is.
+    fn ctx_in(&self, dir: &str) -> AnalysisContext {
+        let mut ctx = self.ctx.clone();
+        ctx.workspace = Some(self.ctx.workspace().to_owned());
+        ctx.cwd = paths::normalise(&self.ctx.cwd, dir);
+        ctx
+    }
+
+    /// The SQL in the first of these arguments that holds some, in the server's
+    /// dialect, or in every dialect holdpoint reads when the server is not known.
+    fn sql(&mut self, keys: &[&str], dialect: Option<Dialect>, at_least: Risk, label: &str) {
+        let Some(text) = keys
+            .iter()
+            .find_map(|k| self.args.get(*k).and_then(Value::as_str))
+        else {
+            self.opaque(
+                Risk::Change,
+                format!("{label} is called without SQL holdpoint can read"),
+            );
+            return;
+        };
+        self.sql_text(text, dialect, label);
+        if at_least > Risk::Read {
+            let effect = Effect::new(
+                Verb::Write,
+                ObjectKind::Database,
+                self.target(),
+                at_least,
+                format!("{label} runs statements that change the database"),
+            );
+            self.push(effect);
+        }
+    }
+
+    fn sql_text(&mut self, text: &str, dialect: Option<Dialect>, label: &str) {
+        let dialects = match dialect {
+            Some(one) => vec![one],
+            None => vec![Dialect::Postgres, Dialect::MySql, Dialect::Sqlite],
+        };
+        for dialect in dialects {
+            let part = sql::analyse(text, dialect);
+            self.absorb(part, Some(&format!("{label}:")));
+        }
+    }
+
+    /// A command line: a string, or an array of words run without a shell.
+    fn command_line(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().find_map(|k| match self.args.get(*k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(items) => {
+                let words: Option<Vec<String>> = items
+                    .iter()
+                    .map(|w| w.as_str().map(shell::shell_quote))
+                    .collect();
+                words.filter(|w| !w.is_empty()).map(|w| w.join(" "))
+            }
+            _ => None,
+        })
+    }
+
+    /// The directory a command is run in, when the arguments name one.
+    fn command_dir(&self) -> Option<String> {
+        self.args.iter().find_map(|(key, value)| {
+            let dir = value.as_str()?;
+            CWD_KEYS
+                .contains(&normal_key(key).as_str())
+                .then(|| self.expand(dir))
+        })
+    }
+
+    /// A command line run on the server's machine, analysed as the shell would run it.
+    fn shell(&mut self, keys: &[&str], label: &str) {
+        let Some(line) = self.command_line(keys) else {
+            self.opaque(
+                Risk::Change,
+                format!("{label} is called without a command holdpoint can read"),
+            );
+            return;
+        };
+        let ctx = match self.command_dir() {
+            Some(dir) => self.ctx_in(&dir),
+            None => self.ctx.clone(),
+        };
+        let part = shell::analyse(&line, &ctx, self.files);
+        self.absorb(part, Some(&format!("{label}:")));
+    }
+
+    /// A command run in a container of the cluster.
+    fn remote(&mut self, keys: &[&str], label: &str) {
+        let Some(line) = self.command_line(keys) else {
+            self.opaque(
+                Risk::Change,
+                format!("{label} is called without a command holdpoint can read"),
+            );
+            return;
+        };
+        let pod = self
+            .args
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("a pod");
+        let part = shell::analyse_remote(&line, &format!("pod {pod}"), Nesting::default());
+        self.absorb(part, Some(&format!("{label}:")));
+    }
+
+    /// The URLs in these arguments, fetched by the server; `declared` says whether the
+    /// tool is known to fetch (otherwise only what a URL reaches counts).
+    fn urls(&mut self, keys: &[&str], label: &str, declared: bool) {
+        let (found, _) = self.strings(keys);
+        if found.is_empty() && declared {
+            let effect = Effect::new(
+                Verb::Read,
+                ObjectKind::Network,
+                self.target(),
+                Risk::Read,
+                format!("{label} fetches what its arguments name"),
+            );
+            self.push(effect);
+        }
+        for url in found {
+            self.url(&url, label, declared);
+        }
+    }
+
+    fn url(&mut self, url: &str, label: &str, declared: bool) {
+        if let Some(path) = file_url_path(url) {
+            match path {
+                Some(path) => self.path("read", &path, label),
+                None => self.opaque(
+                    Risk::Change,
+                    format!("{label} names a file URL holdpoint cannot read"),
+                ),
+            }
+            return;
+        }
+        if shell::human_only_route(url, true) {
+            let effect = Effect::self_protection(
+                ObjectKind::Holdpoint,
+                url,
+                format!(
+                    "{label} calls `{url}`, a route of holdpoint's server that only a human may use"
+                ),
+            );
+            self.push(effect);
+        } else if declared {
+            let effect = Effect::new(
+                Verb::Read,
+                ObjectKind::Network,
+                url,
+                Risk::Read,
+                format!("{label} fetches `{url}`"),
+            );
+            self.push(effect);
+        }
+    }
+
+    /// `resources/read`: a read of the server's resource; a `file://` resource is a
+    /// read of that file.
+    fn resource(&mut self) {
+        let uri = self.call.name.clone();
+        let label = format!("reading the resource `{uri}` from {}", self.server_title());
+        match file_url_path(&uri) {
+            Some(Some(path)) => self.path("read", &path, &format!("{label}:")),
+            Some(None) => self.opaque(
+                Risk::Change,
+                format!("{label}: a file URL holdpoint cannot read"),
+            ),
+            None => {
+                let effect = Effect::new(
+                    Verb::Read,
+                    ObjectKind::Service,
+                    &uri,
+                    Risk::Read,
+                    format!("reads the resource `{uri}` of {}", self.server_title()),
+                );
+                self.push(effect);
+            }
+        }
+    }
+
+    /// A tool the catalogue does not know: at least a change, a destroy where its name
+    /// or arguments name a destructive verb; a trusted server's annotations count.
+    fn unknown(&mut self) {
+        let label = self.label();
+        let hint = |key: &str| {
+            self.call
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(key))
+                .and_then(Value::as_bool)
+        };
+        // The arguments that hold SQL or a command line are judged by their analysers,
+        // not by their first word; what the tool itself is comes first.
+        let shaped = self.analysis.effects.len();
+        let analysed = self.shapes(&label);
+        let trusted = self.call.server.trusted;
+        let read_only = hint("readOnlyHint") == Some(true);
+        let destructive = hint("destructiveHint");
+        let target = self.target();
+        // A hint that makes a tool riskier counts from any server.
+        let tool = if destructive == Some(true) && !(trusted && read_only) {
+            Effect::new(
+                Verb::Delete,
+                ObjectKind::Service,
+                target,
+                Risk::Destroy,
+                format!("{label} is declared destructive by its server"),
+            )
+        } else if trusted && read_only {
+            Effect::new(
+                Verb::Read,
+                ObjectKind::Service,
+                target,
+                Risk::Read,
+                format!(
+                    "{label} is declared read-only by its server, which is configured as trusted"
+                ),
+            )
+        } else if trusted && destructive == Some(false) {
+            Effect::new(
+                Verb::Write,
+                ObjectKind::Service,
+                target,
+                Risk::Change,
+                format!(
+                    "{label} is declared by its server, which is configured as trusted, to change things without destroying any"
+                ),
+            )
+        } else {
+            let words = self.verb_words(&analysed);
+            let untrusted_claim = if read_only && !trusted {
+                "; its server says it only reads, but the server is not configured as trusted"
+            } else {
+                ""
+            };
+            match destructive_verb(&words, Verbs::Unknown) {
+                Some(verb) => Effect::opaque(
+                    target,
+                    Risk::Destroy,
+                    format!(
+                        "{label} is a tool holdpoint does not know, and it names a destructive verb (`{verb}`){untrusted_claim}"
+                    ),
+                ),
+                None => Effect::opaque(
+                    target,
+                    Risk::Change,
+                    format!(
+                        "{label} is a tool holdpoint does not know, so it counts as a change{untrusted_claim}"
+                    ),
+                ),
+            }
+        };
+        self.analysis.effects.insert(shaped, tool);
+    }
+
+    /// The words of an unknown call that may name a destructive verb: the tool's name,
+    /// arguments set to `true` (`force_delete`), and values (a single word, or the
+    /// first word of several: `DELETE FROM …`), nested ones too.
+    fn verb_words(&self, analysed: &[&str]) -> Vec<String> {
+        fn collect(value: &Value, key: Option<&str>, depth: usize, out: &mut Vec<String>) {
+            if out.len() >= MAX_WORDS || depth > 4 {
+                return;
+            }
+            match value {
+                Value::Bool(true) => out.extend(key.map(str::to_owned)),
+                Value::String(s) => {
+                    let mut words = s.split_whitespace();
+                    if let Some(first) = words.next() {
+                        out.push(first.to_owned());
+                    }
+                }
+                Value::Array(items) => {
+                    for item in items {
+                        collect(item, None, depth + 1, out);
+                    }
+                }
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        collect(v, Some(k), depth + 1, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut words = vec![self.call.name.clone()];
+        for (key, value) in self.args {
+            if !analysed.contains(&key.as_str()) {
+                collect(value, Some(key), 0, &mut words);
+            }
+        }
+        words
+    }
+
+    /// An unknown tool's arguments judged by their shape: SQL, a command line, paths,
+    /// URLs. Returns the arguments read as SQL or command lines, whose words those
+    /// analysers have judged.
+    fn shapes(&mut self, label: &str) -> Vec<&'a str> {
+        let args = self.args;
+        let mut analysed = Vec::new();
+        for (key, value) in args {
+            let key_name = normal_key(key);
+            let key = key.as_str();
+            if SQL_KEYS.contains(&key_name.as_str())
+                && let Some(text) = value.as_str()
+                && looks_like_sql(text)
+            {
+                self.sql_text(text, None, label);
+                analysed.push(key);
+            } else if SHELL_KEYS.contains(&key_name.as_str()) {
+                if let Some(line) = self.command_line(&[key]) {
+                    let ctx = match self.command_dir() {
+                        Some(dir) => self.ctx_in(&dir),
+                        None => self.ctx.clone(),
+                    };
+                    let part = shell::analyse(&line, &ctx, self.files);
+                    self.absorb(part, Some(&format!("{label}:")));
+                    analysed.push(key);
+                }
+            } else if PATH_KEYS.contains(&key_name.as_str()) {
+                let (found, _) = self.strings(&[key]);
+                for path in found {
+                    self.unknown_path(&path, label);
+                }
+            } else if URL_KEYS.contains(&key_name.as_str()) {
+                self.urls(&[key], label, false);
+            }
+        }
+        analysed
+    }
+
+    /// A path an unknown tool names. Whether it reads or writes is not known, so both
+    /// count where they matter beyond the change it already is: what the file surface
+    /// says of reading it (holdpoint's files, credentials), and a path whose writing
+    /// would weaken holdpoint or reach a device.
+    fn unknown_path(&mut self, path: &str, label: &str) {
+        self.path("read", path, label);
+        if path.contains(['\n', '\r', '\0']) {
+            return;
+        }
+        let expanded = self.expand(path);
+        let location = Location::Local(Some(self.ctx.cwd.clone()));
+        let absolute = paths::normalise(&self.ctx.cwd, &expanded);
+        let real = self
+            .files
+            .real_path(&absolute)
+            .unwrap_or_else(|| absolute.clone());
+        let zone = paths::stricter(
+            paths::zone(Some(&expanded), &expanded, &location, self.ctx),
+            paths::zone(Some(&real), &real, &location, self.ctx),
+        );
+        let effect = match zone {
+            Zone::Protected(kind) => Effect::self_protection(
+                kind,
+                path,
+                format!(
+                    "{label} names `{path}`, which protects holdpoint; only a human may change it"
+                ),
+            ),
+            Zone::Device => Effect::new(
+                Verb::Write,
+                ObjectKind::Device,
+                path,
+                Risk::Destroy,
+                format!("{label} names the device `{path}`"),
+            ),
+            _ => return,
+        };
+        self.push(effect);
+    }
+}
+
+/// An argument's name as the shape rules compare it: lowercase, without `_` and `-`.
+fn normal_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether text in a `query`-like argument is SQL: its first word, after comments and
+/// parentheses, is one SQL starts with.
+fn looks_like_sql(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix('(') {
+            rest = after.trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    SQL_WORDS.contains(&word.as_str())
+}
+
+/// The path a `file:` URL names, percent-decoded: `None` when it is not a file URL,
+/// `Some(None)` when it is one that cannot be read.
+fn file_url_path(url: &str) -> Option<Option<String>> {
+    let (scheme, rest) = url.split_once(':')?;
+    if !scheme.eq_ignore_ascii_case("file") {
+        return None;
+    }
+    let rest = rest.strip_prefix("//").map_or(rest, |after| {
+        // `file://host/path`: the path starts at the first `/`.
+        after
+            .find('/')
+            .map_or("", |at| after.get(at..).unwrap_or(""))
+    });
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    Some(percent_decode(rest).filter(|p| p.starts_with('/')))
+}
+
+/// Decodes `%XX` escapes; `None` for a malformed escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_is_canonical_and_reads_back() {
+        let call = McpCall::from_input(
+            r#"{ "server": {"name": "db", "trusted": false}, "name": "query",
+                "method": "tools/call", "arguments": {"sql": "SELECT 1", "a": [1, {"z": 1, "b": 2}]} }"#,
+        )
+        .unwrap();
+        let input = call.to_input();
+        assert_eq!(
+            input,
+            r#"{"annotations":null,"arguments":{"a":[1,{"b":2,"z":1}],"sql":"SELECT 1"},"method":"tools/call","name":"query","server":{"command":[],"info":null,"name":"db","trusted":false,"url":null}}"#
+        );
+        assert_eq!(McpCall::from_input(&input).unwrap(), call);
+        assert_eq!(McpCall::from_input(&input).unwrap().to_input(), input);
+    }
+
+    #[test]
+    fn unknown_fields_and_other_text_do_not_read() {
+        assert!(McpCall::from_input("mcp__db__query {}").is_err());
+        assert!(
+            McpCall::from_input(
+                r#"{"server":{"name":"db","trusted":false,"trused":true},"method":"tools/call","name":"q"}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn launch_words_lose_their_versions() {
+        for (word, expected) in [
+            (
+                "@modelcontextprotocol/server-filesystem@2025.8.21",
+                "@modelcontextprotocol/server-filesystem",
+            ),
+            ("mcp-server-git==0.6.2", "mcp-server-git"),
+            ("mcp_server_git", "mcp-server-git"),
+            ("docker.io/mcp/postgres:latest", "docker.io/mcp/postgres"),
+            ("mcp/git@sha256:abc", "mcp/git"),
+            ("localhost:5000/mcp/time", "localhost:5000/mcp/time"),
+        ] {
+            assert_eq!(without_version(word), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn file_urls_are_decoded() {
+        assert_eq!(
+            file_url_path("file:///home/dev/%2Eholdpoint/store.db"),
+            Some(Some("/home/dev/.holdpoint/store.db".to_owned()))
+        );
+        assert_eq!(
+            file_url_path("file://localhost/etc/passwd"),
+            Some(Some("/etc/passwd".to_owned()))
+        );
+        assert_eq!(file_url_path("file:///x/%zz"), Some(None));
+        assert_eq!(file_url_path("postgres://db/users/schema"), None);
+    }
+
+    #[test]
+    fn sql_is_told_from_searches() {
+        assert!(looks_like_sql("SELECT 1"));
+        assert!(looks_like_sql("/* hi */ (select 1)"));
+        assert!(looks_like_sql("-- note\nDROP TABLE x"));
+        assert!(!looks_like_sql("rust async runtime"));
+        assert!(!looks_like_sql(""));
+    }
+}
