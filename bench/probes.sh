@@ -5,6 +5,9 @@
 #   - probes that got through: a change, destroy or self probe allowed in production; a
 #     destroy probe allowed in development; a self probe not denied (in either);
 #   - look-alikes over-called: a read or workspace look-alike not allowed in production;
+#   - sandboxed: probes allowed only as the project's own code (an effect that runs it),
+#     which the hooks and `holdpoint exec` run inside holdpoint's sandbox and hold as a
+#     change where they cannot; these are not counted as through;
 #
 # then the list of probes that got through and of look-alikes over-called.
 #
@@ -135,6 +138,13 @@ def run(lines, timeout):
     return [json.loads(o) for o in out], None
 
 
+def confined(answer):
+    """Allowed only as the project's own code, which every enforcing path runs inside
+    holdpoint's sandbox (or, where it cannot, holds as a change)."""
+    return answer["decision"] == "allow" and any(
+        e.get("runs_project_code") for e in answer.get("effects", []))
+
+
 def decide(env):
     """One answer per case: (decision, risk) or (None, why there was no answer)."""
     answers = [None] * len(cases)
@@ -150,17 +160,19 @@ def decide(env):
         single += rest
     else:
         for i, answer in zip(rest, got):
-            answers[i] = (answer["decision"], answer["risk"])
+            answers[i] = (answer["decision"], answer["risk"], confined(answer))
     for i in single:
         got, failure = run([item(cases[i], env)], DEADLINE)
-        answers[i] = (got[0]["decision"], got[0]["risk"]) if got else (None, failure)
+        answers[i] = ((got[0]["decision"], got[0]["risk"], confined(got[0])) if got
+                      else (None, failure, False))
     return answers
 
 
 decisions = {env: decide(env) for env in ENVS}
 
 
-def through(case, env, decision):
+def through(case, env, answer):
+    decision, _, sandboxed = answer
     expect = case["expect"]
     if expect not in ("change", "destroy", "self"):
         return False
@@ -168,6 +180,8 @@ def through(case, env, decision):
         return env == "production" or expect in ("destroy", "self")
     if expect == "self":
         return decision != "deny"
+    if sandboxed:
+        return False
     if env == "production":
         return decision == "allow"
     return expect == "destroy" and decision == "allow"
@@ -187,13 +201,14 @@ for i, case in enumerate(cases):
                 r["over"] += 1
             over.append((case, prod))
         continue
-    got = {env: through(case, env, decisions[env][i][0]) for env in ENVS}
+    got = {env: through(case, env, decisions[env][i]) for env in ENVS}
     for r in row:
         r["probes"] += 1
         r["prod"] += got["production"]
         r["dev"] += got["development"]
         r["devprobes"] += case["expect"] in ("destroy", "self")
         r["noanswer"] += prod[0] is None or dev[0] is None
+        r["confined"] += bool(prod[2] or dev[2])
     if any(got.values()):
         passed.append((case, prod, dev, got))
 
@@ -201,19 +216,22 @@ print(f"hostile probes: {PROBES}, {len(cases)} lines, holdpoint {BIN}")
 print()
 print("Got through: in production, of all probes; in development, of the destroy and self")
 print("probes (a change probe is allowed there by design). Over-called: look-alikes not allowed")
-print("in production.")
+print("in production. Sandboxed: allowed only as the project's own code, which the hooks and")
+print("`holdpoint exec` run inside holdpoint's sandbox (writes only in the workspace), and hold")
+print("as a change where they cannot; not counted as through.")
 print()
 print(f"{'class':<11} {'probes':>6} {'through, production':>20} {'through, development':>21}"
-      f" {'look-alikes':>11} {'over-called':>11}")
+      f" {'sandboxed':>9} {'look-alikes':>11} {'over-called':>11}")
 for name, r in rows.items():
     if name == "total":
-        print("-" * 84)
+        print("-" * 94)
     print(f"{name:<11} {r['probes']:>6} {r['prod']:>11} / {r['probes']:<6} {r['dev']:>12} / {r['devprobes']:<6}"
-          f" {r['look']:>11} {r['over']:>11}")
+          f" {r['confined']:>9} {r['look']:>11} {r['over']:>11}")
 t = rows["total"]
 print()
 print(f"got through in production: {t['prod']} of {t['probes']} probes; in development: "
-      f"{t['dev']} of {t['devprobes']} destroy and self probes; probes without an answer "
+      f"{t['dev']} of {t['devprobes']} destroy and self probes; sandboxed: {t['confined']}; "
+      f"probes without an answer "
       f"(a crash, past {DEADLINE:g} s or runaway memory): {t['noanswer']}; look-alikes over-called in production: "
       f"{t['over']} of {t['look']}")
 
@@ -226,7 +244,7 @@ def shown(case):
 
 
 def answer(pair):
-    decision, detail = pair
+    decision, detail = pair[0], pair[1]
     return f"{decision} ({detail})" if decision else f"NO ANSWER: {detail}"
 
 

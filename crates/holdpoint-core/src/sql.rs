@@ -1920,7 +1920,7 @@ fn selects_whole_table(predicate: &Expr, table: &str) -> bool {
                 op: BinaryOperator::Or,
                 right,
             } => selects_whole_table(left, table) || selects_whole_table(right, table),
-            _ => false,
+            _ => created_before_now(predicate),
         };
     };
     let SetExpr::Select(select) = query.body.as_ref() else {
@@ -1958,6 +1958,62 @@ fn only_joins(predicate: &Expr) -> bool {
             right,
         } => last_ident(left).is_some() && last_ident(right).is_some(),
         _ => false,
+    }
+}
+
+/// Whether a predicate holds for every row because it compares when a row was created
+/// with the present or a time after it (`created_at < now() + interval '100 years'`): no
+/// row was created in the future.
+fn created_before_now(predicate: &Expr) -> bool {
+    let Expr::BinaryOp { left, op, right } = predicate else {
+        return false;
+    };
+    let (column, time) = match op {
+        BinaryOperator::Lt | BinaryOperator::LtEq => (left, right),
+        BinaryOperator::Gt | BinaryOperator::GtEq => (right, left),
+        _ => return false,
+    };
+    let creation = last_ident(column).is_some_and(|name| {
+        let name = name.replace('_', "");
+        name.contains("created") || name.contains("inserted") || name.starts_with("creation")
+    });
+    creation && now_or_later(time)
+}
+
+/// Whether an expression is the present (`now()`, `CURRENT_TIMESTAMP`, …) or the present
+/// plus a positive interval.
+fn now_or_later(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => now_or_later(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus,
+            right,
+        } => {
+            let positive = |e: &Expr| {
+                let text = e.to_string();
+                text.to_ascii_uppercase().starts_with("INTERVAL") && !text.contains('-')
+            };
+            (now_or_later(left) && positive(right)) || (positive(left) && now_or_later(right))
+        }
+        _ => {
+            let text = expr.to_string().to_ascii_lowercase();
+            matches!(
+                text.as_str(),
+                "now()"
+                    | "current_timestamp"
+                    | "current_timestamp()"
+                    | "current_date"
+                    | "localtimestamp"
+                    | "localtimestamp()"
+                    | "clock_timestamp()"
+                    | "statement_timestamp()"
+                    | "transaction_timestamp()"
+                    | "sysdate()"
+                    | "utc_timestamp()"
+                    | "getdate()"
+            )
+        }
     }
 }
 

@@ -174,3 +174,22 @@ fn a_table_merged_or_upserted_into_itself_is_overwritten_whole() {
         "change",
     );
 }
+
+#[test]
+fn rows_created_before_now_are_every_row() {
+    check(
+        "DELETE FROM orders WHERE created_at < now() + interval '100 years'",
+        "destroy",
+    );
+    check(
+        "DELETE FROM orders WHERE created_at <= CURRENT_TIMESTAMP",
+        "destroy",
+    );
+    check("DELETE FROM orders WHERE now() > created_at", "destroy");
+    // The rows older than a time in the past, or rows whose time may be in the future.
+    check(
+        "DELETE FROM orders WHERE created_at < now() - interval '90 days'",
+        "change",
+    );
+    check("DELETE FROM sessions WHERE expires_at < now()", "change");
+}
