@@ -391,6 +391,34 @@ fn rule_options(rules: &'static [(&'static str, Risk, &'static str)]) -> Vec<&'s
 
 /// Whether one of the `|`-separated option names is `name` (a final `*` matches by
 /// prefix).
+/// The options a tool's rules name, split for looking up.
+struct RuleOptions {
+    whole: std::collections::HashSet<&'static str>,
+    prefixes: Vec<&'static str>,
+}
+
+impl RuleOptions {
+    fn of(rules: &'static [Rule]) -> Self {
+        let mut whole = std::collections::HashSet::new();
+        let mut prefixes = Vec::new();
+        for alternative in rule_options(rules).into_iter().flat_map(|term| term.split('|')) {
+            match alternative.strip_suffix('*') {
+                Some(prefix) if !prefix.is_empty() => prefixes.push(prefix),
+                Some(_) => {}
+                None => {
+                    whole.insert(alternative);
+                }
+            }
+        }
+        RuleOptions { whole, prefixes }
+    }
+
+    /// Whether `name` is one of them, as `names_option` reads a term.
+    fn names(&self, name: &str) -> bool {
+        self.whole.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p))
+    }
+}
+
 fn names_option(alternatives: &str, name: &str) -> bool {
     alternatives
         .split('|')
@@ -460,23 +488,22 @@ impl Tool {
 
     /// Whether a flag is named by one of the rules.
     fn rules_name(&self, flag: &str) -> bool {
-        /// The option terms of each rule set in the table, found once.
-        static NAMED: LazyLock<ByAddress<Vec<&'static str>>> = LazyLock::new(|| {
+        /// The options each rule set in the table names, found once: whole names, and
+        /// prefixes (`--force-with-lease*`).
+        static NAMED: LazyLock<ByAddress<RuleOptions>> = LazyLock::new(|| {
             TOOLS
                 .iter()
                 .map(|tool| {
                     let key = (tool.rules.as_ptr() as usize, tool.rules.len());
-                    (key, rule_options(tool.rules))
+                    (key, RuleOptions::of(tool.rules))
                 })
                 .collect()
         });
         let name = flag.split_once('=').map_or(flag, |(name, _)| name);
         let key = (self.rules.as_ptr() as usize, self.rules.len());
         match NAMED.get(&key) {
-            Some(options) => options.iter().any(|term| names_option(term, name)),
-            None => rule_options(self.rules)
-                .iter()
-                .any(|term| names_option(term, name)),
+            Some(options) => options.names(name),
+            None => RuleOptions::of(self.rules).names(name),
         }
     }
 
