@@ -289,7 +289,10 @@ pub fn encode(message: &Message) -> Vec<u8> {
             }
         }
         Message::Response { id, reply } => {
-            object.insert("id".to_owned(), id.as_ref().map_or(Value::Null, Id::to_value));
+            object.insert(
+                "id".to_owned(),
+                id.as_ref().map_or(Value::Null, Id::to_value),
+            );
             match reply {
                 Reply::Result(result) => object.insert("result".to_owned(), result.clone()),
                 Reply::Error(error) => object.insert("error".to_owned(), error.clone()),
@@ -397,7 +400,10 @@ mod tests {
             })
         };
         check("[]", Err(CodecError::Batch));
-        check(r#"[{"jsonrpc":"2.0","id":1,"method":"a"}]"#, Err(CodecError::Batch));
+        check(
+            r#"[{"jsonrpc":"2.0","id":1,"method":"a"}]"#,
+            Err(CodecError::Batch),
+        );
         assert!(matches!(parse(b"{nope"), Err(CodecError::NotJson(_))));
         check(r#""text""#, not(None, "not an object"));
         check(
@@ -471,7 +477,9 @@ mod tests {
     fn duplicate_members_are_read_once_and_forwarded_as_read() {
         // serde_json keeps the last of duplicate keys; whatever it kept is what is
         // encoded, so the server never sees a member holdpoint did not decide.
-        let message = parse(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call"}"#).unwrap();
+        let message =
+            parse(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call"}"#)
+                .unwrap();
         let line = String::from_utf8(encode(&message)).unwrap();
         assert_eq!(line.matches("method").count(), 1, "{line}");
     }

@@ -66,9 +66,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 enum Event {
     Client(Result<(Message, usize), CodecError>),
     /// The client's input ended; `partial`: inside a message.
-    ClientClosed { partial: bool },
+    ClientClosed {
+        partial: bool,
+    },
     Server(Result<(Message, usize), CodecError>),
-    ServerClosed { partial: bool },
+    ServerClosed {
+        partial: bool,
+    },
     Decided(u64, Verdict),
 }
 
@@ -147,12 +151,20 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         child.id()
     );
     let to_client = events.clone();
-    spawn_reader("holdpoint-mcp-client", std::io::stdin(), to_client, |r| {
-        Event::Client(r)
-    }, |partial| Event::ClientClosed { partial })?;
-    spawn_reader("holdpoint-mcp-server", server_out, events, |r| Event::Server(r), |partial| {
-        Event::ServerClosed { partial }
-    })?;
+    spawn_reader(
+        "holdpoint-mcp-client",
+        std::io::stdin(),
+        to_client,
+        |r| Event::Client(r),
+        |partial| Event::ClientClosed { partial },
+    )?;
+    spawn_reader(
+        "holdpoint-mcp-server",
+        server_out,
+        events,
+        |r| Event::Server(r),
+        |partial| Event::ServerClosed { partial },
+    )?;
 
     let mut driver = Driver {
         session: Session::new(server),
@@ -190,7 +202,9 @@ fn start_decider(env: Option<String>, events: Sender<Event>) -> Result<Sender<Jo
     match opened.recv() {
         Ok(Ok(())) => Ok(jobs),
         Ok(Err(failure)) => Err(failure),
-        Err(_) => Err(Failure::internal("the deciding thread ended before it started")),
+        Err(_) => Err(Failure::internal(
+            "the deciding thread ended before it started",
+        )),
     }
 }
 
@@ -353,17 +367,16 @@ impl Driver {
                     let request = request(&call, &self.cwd, &self.agent, &self.session_id);
                     if self.jobs.send(Job::Decide(ticket, request)).is_err() {
                         // The deciding thread is gone: nothing can be decided.
-                        self.session.handle_decision(
-                            Instant::now(),
-                            ticket,
-                            Verdict::Failed,
-                        );
+                        self.session
+                            .handle_decision(Instant::now(), ticket, Verdict::Failed);
                     }
                 }
                 Output::Record { call, executed } => {
                     let request = request(&call, &self.cwd, &self.agent, &self.session_id);
                     if self.jobs.send(Job::Record(request, executed)).is_err() {
-                        eprintln!("holdpoint mcp: could not record a call's outcome: the deciding thread is gone");
+                        eprintln!(
+                            "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
+                        );
                     }
                 }
                 Output::Log(line) => eprintln!("holdpoint mcp: {line}"),

@@ -160,12 +160,12 @@ impl Session {
                     .and_then(machine_id)
                     .and_then(|n| self.downstream.remove(&n));
                 match theirs {
-                    Some(id) if !self.ended => self.out.push_back(Output::ToServer(
-                        Message::Response {
+                    Some(id) if !self.ended => {
+                        self.out.push_back(Output::ToServer(Message::Response {
                             id: Some(id),
                             reply,
-                        },
-                    )),
+                        }))
+                    }
                     Some(_) => {}
                     None => self.log(format!(
                         "dropped the client's response to {}, which the server did not ask",
@@ -297,7 +297,12 @@ impl Session {
                 ));
             }
             Some(Pending {
-                state: State::Forwarded { upstream, call, sent },
+                state:
+                    State::Forwarded {
+                        upstream,
+                        call,
+                        sent,
+                    },
                 ..
             }) => {
                 self.upstream.remove(&upstream);
@@ -631,7 +636,10 @@ fn outcome(reply: &Reply, size: usize, duration_ms: u64) -> Executed {
                 .unwrap_or("");
             (
                 true,
-                format!("the tool reported an error ({size} bytes): {}", excerpt(text)),
+                format!(
+                    "the tool reported an error ({size} bytes): {}",
+                    excerpt(text)
+                ),
             )
         }
         Reply::Result(_) => (false, format!("answered with {size} bytes")),
@@ -657,7 +665,10 @@ mod tests {
     fn server() -> McpServer {
         McpServer {
             name: "files".into(),
-            command: vec!["npx".into(), "@modelcontextprotocol/server-filesystem".into()],
+            command: vec![
+                "npx".into(),
+                "@modelcontextprotocol/server-filesystem".into(),
+            ],
             url: None,
             info: None,
             trusted: false,
@@ -751,7 +762,11 @@ mod tests {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&map[k])))
+                        .collect(),
+                )
             }
             Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
             other => other.clone(),
@@ -816,7 +831,10 @@ mod tests {
     #[test]
     fn deny_and_ask_answer_the_model_in_its_own_terms_and_forward_nothing() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(
             1,
             Verdict::Deny {
@@ -824,7 +842,10 @@ mod tests {
             },
             &[r#"client {"id":0,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this action: frozen","type":"text"}],"isError":true}}"#],
         );
-        run.client(WRITE, &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(
             2,
             Verdict::Ask {
@@ -876,7 +897,10 @@ mod tests {
     #[test]
     fn the_client_is_served_while_a_call_waits_for_its_decision() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.client(
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
             &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
@@ -896,7 +920,10 @@ mod tests {
     #[test]
     fn a_cancelled_call_waiting_for_its_decision_is_neither_answered_nor_forwarded() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.client(
             r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":0,"reason":"user"}}"#,
             &["log the client cancelled `write_file` while it waited for its decision; it was not forwarded"],
@@ -907,13 +934,19 @@ mod tests {
             &["log decision 1 came for a call no longer waiting (cancelled, or the server ended)"],
         );
         // The id is free again, and a new call with it is decided afresh.
-        run.client(WRITE, &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
     }
 
     #[test]
     fn a_cancellation_of_a_forwarded_request_names_the_id_the_server_knows() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(1, Verdict::Allow, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"content":"y","path":"/etc/x"},"name":"write_file"}}"#]);
         let out = {
             run.session.handle_client(
@@ -927,7 +960,10 @@ mod tests {
             out[0],
             r#"server {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#
         );
-        assert!(out[1].starts_with("record write_file cancelled the client cancelled it"), "{out:?}");
+        assert!(
+            out[1].starts_with("record write_file cancelled the client cancelled it"),
+            "{out:?}"
+        );
         run.server(
             r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
             &["log dropped the server's response to id 1, which is not pending"],
@@ -974,11 +1010,19 @@ mod tests {
     fn tool_annotations_are_part_of_a_call_only_for_a_trusted_server() {
         let list = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"wipe","annotations":{"readOnlyHint":true}}]}}"#;
         let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wipe"}}"#;
-        for (mut run, expected) in [(Run::new(), None), (Run::trusted(), Some(json!({"readOnlyHint": true})))] {
-            run.client(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#]);
-            run.session.handle_server(run.now, parse(list.as_bytes()).unwrap(), list.len());
+        for (mut run, expected) in [
+            (Run::new(), None),
+            (Run::trusted(), Some(json!({"readOnlyHint": true}))),
+        ] {
+            run.client(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+                &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
+            );
+            run.session
+                .handle_server(run.now, parse(list.as_bytes()).unwrap(), list.len());
             run.outputs();
-            run.session.handle_client(run.now, parse(call.as_bytes()).unwrap());
+            run.session
+                .handle_client(run.now, parse(call.as_bytes()).unwrap());
             let Some(Output::Decide { call, .. }) = run.session.poll_output() else {
                 panic!("no decision asked");
             };
@@ -987,14 +1031,19 @@ mod tests {
         }
         // A changed list forgets what the old one said.
         let mut run = Run::trusted();
-        run.client(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#]);
-        run.session.handle_server(run.now, parse(list.as_bytes()).unwrap(), list.len());
+        run.client(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
+        );
+        run.session
+            .handle_server(run.now, parse(list.as_bytes()).unwrap(), list.len());
         run.outputs();
         run.server(
             r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
             &[r#"client {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#],
         );
-        run.session.handle_client(run.now, parse(call.as_bytes()).unwrap());
+        run.session
+            .handle_client(run.now, parse(call.as_bytes()).unwrap());
         let Some(Output::Decide { call, .. }) = run.session.poll_output() else {
             panic!("no decision asked");
         };
@@ -1004,14 +1053,24 @@ mod tests {
     #[test]
     fn outcomes_say_whether_the_call_failed() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(1, Verdict::Allow, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"content":"y","path":"/etc/x"},"name":"write_file"}}"#]);
         let text = r#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Access denied"}],"isError":true}}"#;
-        run.session.handle_server(run.now, parse(text.as_bytes()).unwrap(), text.len());
+        run.session
+            .handle_server(run.now, parse(text.as_bytes()).unwrap(), text.len());
         let out = run.outputs();
         assert_eq!(out.len(), 2, "{out:?}");
-        assert_eq!(out[0], "record write_file failed the tool reported an error (101 bytes): Access denied");
-        run.client(WRITE, &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        assert_eq!(
+            out[0],
+            "record write_file failed the tool reported an error (101 bytes): Access denied"
+        );
+        run.client(
+            WRITE,
+            &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(2, Verdict::Allow, &[r#"server {"id":2,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"content":"y","path":"/etc/x"},"name":"write_file"}}"#]);
         run.server(
             r#"{"jsonrpc":"2.0","id":2,"error":{"code":-32603,"message":"disk full"}}"#,
@@ -1025,7 +1084,10 @@ mod tests {
     #[test]
     fn when_the_server_ends_every_pending_request_gets_an_error_and_nothing_more_is_sent() {
         let mut run = Run::new();
-        run.client(WRITE, &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#]);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
         run.decide(1, Verdict::Allow, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"content":"y","path":"/etc/x"},"name":"write_file"}}"#]);
         run.client(
             r#"{"jsonrpc":"2.0","id":"w","method":"tools/call","params":{"name":"read_file","arguments":{"path":"a"}}}"#,
@@ -1037,7 +1099,11 @@ mod tests {
             r#"client {"error":{"code":-32603,"message":"the MCP server exited before answering this request"},"id":"w","jsonrpc":"2.0"}"#,
             "end the MCP server exited",
         ]);
-        run.decide(2, Verdict::Allow, &["log decision 2 came for a call no longer waiting (cancelled, or the server ended)"]);
+        run.decide(
+            2,
+            Verdict::Allow,
+            &["log decision 2 came for a call no longer waiting (cancelled, or the server ended)"],
+        );
         run.client(
             r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#,
             &[r#"client {"error":{"code":-32603,"message":"the MCP server has ended"},"id":9,"jsonrpc":"2.0"}"#],
