@@ -62,6 +62,11 @@ pub(crate) struct McpArgs {
 /// closed, before it is stopped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// How long outcomes wait to be recorded together, and how many at most: a decision
+/// never waits behind them, and under load one sync records many.
+const RECORD_DELAY: Duration = Duration::from_millis(20);
+const RECORD_BATCH: usize = 64;
+
 /// What the loop waits for.
 enum Event {
     Client(Result<(Message, usize), CodecError>),
@@ -128,7 +133,7 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
     );
 
     let (events, inbox) = mpsc::channel::<Event>();
-    let jobs = start_decider(args.env.clone(), events.clone())?;
+    let (jobs, decider) = start_decider(args.env.clone(), events.clone())?;
 
     let mut child = Command::new(program)
         .args(rest)
@@ -155,14 +160,14 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         "holdpoint-mcp-client",
         std::io::stdin(),
         to_client,
-        |r| Event::Client(r),
+        Event::Client,
         |partial| Event::ClientClosed { partial },
     )?;
     spawn_reader(
         "holdpoint-mcp-server",
         server_out,
         events,
-        |r| Event::Server(r),
+        Event::Server,
         |partial| Event::ServerClosed { partial },
     )?;
 
@@ -176,15 +181,21 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         session_id,
     };
     let code = driver.run(&inbox, &mut child);
+    // Every outcome given to the deciding thread is recorded before the gateway exits.
+    drop(driver);
+    let _ = decider.join();
     Ok(code)
 }
 
 /// Starts the thread that decides and records, on a stack analysis can use, and waits
 /// until it has opened the store or the server it decides with.
-fn start_decider(env: Option<String>, events: Sender<Event>) -> Result<Sender<Job>, Failure> {
+fn start_decider(
+    env: Option<String>,
+    events: Sender<Event>,
+) -> Result<(Sender<Job>, std::thread::JoinHandle<()>), Failure> {
     let (jobs, queue) = mpsc::channel::<Job>();
     let (ready, opened) = mpsc::channel::<Result<(), Failure>>();
-    local::analysis_thread("holdpoint-mcp-decider")
+    let thread = local::analysis_thread("holdpoint-mcp-decider")
         .spawn(move || {
             let enforcer = match Enforcer::open(env.as_deref()) {
                 Ok(enforcer) => {
@@ -200,7 +211,7 @@ fn start_decider(env: Option<String>, events: Sender<Event>) -> Result<Sender<Jo
         })
         .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))?;
     match opened.recv() {
-        Ok(Ok(())) => Ok(jobs),
+        Ok(Ok(())) => Ok((jobs, thread)),
         Ok(Err(failure)) => Err(failure),
         Err(_) => Err(Failure::internal(
             "the deciding thread ended before it started",
@@ -208,10 +219,43 @@ fn start_decider(env: Option<String>, events: Sender<Event>) -> Result<Sender<Jo
     }
 }
 
+/// Decides each call as it comes; records outcomes a little later, several at once, so
+/// that a decision never waits for them. Returns once the loop has gone, after
+/// recording every outcome it was given.
 fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender<Event>) {
-    for job in queue {
+    let mut outcomes: Vec<(Request, Executed)> = Vec::new();
+    let record = |outcomes: &mut Vec<(Request, Executed)>| {
+        if outcomes.is_empty() {
+            return;
+        }
+        if let Err(failure) = enforcer.executed_all(outcomes) {
+            eprintln!(
+                "holdpoint mcp: could not record {} calls' outcomes: {}",
+                outcomes.len(),
+                failure.message
+            );
+        }
+        outcomes.clear();
+    };
+    loop {
+        let job = if outcomes.is_empty() {
+            queue.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            queue.recv_timeout(RECORD_DELAY)
+        };
         match job {
-            Job::Decide(ticket, request) => {
+            Err(RecvTimeoutError::Timeout) => record(&mut outcomes),
+            Err(RecvTimeoutError::Disconnected) => {
+                record(&mut outcomes);
+                return;
+            }
+            Ok(Job::Record(request, executed)) => {
+                outcomes.push((request, executed));
+                if outcomes.len() >= RECORD_BATCH {
+                    record(&mut outcomes);
+                }
+            }
+            Ok(Job::Decide(ticket, request)) => {
                 // Fail closed: an error, or an allow that asks for a sandbox this
                 // gateway does not have, is a refusal.
                 let verdict = match enforcer.propose(&request) {
@@ -230,17 +274,9 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                         Verdict::Failed
                     }
                 };
-                if events.send(Event::Decided(ticket, verdict)).is_err() {
-                    return;
-                }
-            }
-            Job::Record(request, executed) => {
-                if let Err(failure) = enforcer.executed(&request, &executed) {
-                    eprintln!(
-                        "holdpoint mcp: could not record a call's outcome: {}",
-                        failure.message
-                    );
-                }
+                // The loop may be gone (the session ended); outcomes are still
+                // recorded once it drops its side of the queue.
+                let _ = events.send(Event::Decided(ticket, verdict));
             }
         }
     }
