@@ -258,7 +258,12 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
             Ok(Job::Decide(ticket, request)) => {
                 // Fail closed: an error, or an allow that asks for a sandbox this
                 // gateway does not have, is a refusal.
-                let verdict = match enforcer.propose(&request) {
+                // A panic while deciding is a refusal too, never a call left hanging.
+                let proposed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    enforcer.propose(&request)
+                }))
+                .unwrap_or_else(|_| Err(Failure::internal("deciding failed unexpectedly")));
+                let verdict = match proposed {
                     Ok(v) if v.outcome == Outcome::Allow && !v.confine => Verdict::Allow,
                     Ok(v) if v.outcome == Outcome::Ask => Verdict::Ask {
                         message: v.message,
