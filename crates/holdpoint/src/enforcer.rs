@@ -209,6 +209,30 @@ impl Enforcer {
         }
     }
 
+    /// Records what several actions did: on this machine in one transaction (one sync
+    /// for all), through a server one by one.
+    pub fn executed_all(&self, outcomes: &[(Request, Executed)]) -> Result<(), Failure> {
+        match self {
+            Enforcer::Local(pipeline) => {
+                let entries: Vec<_> = outcomes
+                    .iter()
+                    .map(|(request, executed)| {
+                        let (action, _) = pipeline.action(request);
+                        crate::pipeline::executed_entry(&action, executed)
+                    })
+                    .collect();
+                pipeline
+                    .store
+                    .append(&entries, now_ms())
+                    .map(|_| ())
+                    .map_err(|e| Failure::internal(format!("cannot record the outcomes: {e}")))
+            }
+            Enforcer::Remote(_) => outcomes
+                .iter()
+                .try_for_each(|(request, executed)| self.executed(request, executed)),
+        }
+    }
+
     /// Where an approval request stands; a server is asked to answer as soon as it
     /// changes, or after `wait`.
     pub fn approval_state(&self, id: &str, wait: Duration) -> Result<ApprovalState, Failure> {

@@ -18,6 +18,7 @@ mod log_cmd;
 mod pg;
 mod pipeline;
 mod policy_cmd;
+mod proxy;
 mod recovery_cmd;
 mod report;
 mod sandbox;
@@ -254,6 +255,44 @@ enum Command {
     ///   PGPASSWORD=$TOKEN psql -h 127.0.0.1 -p 6432 -U claude-code app
     #[command(verbatim_doc_comment)]
     Pg(pg::PgArgs),
+    /// Put holdpoint between an agent and an MCP server (stdio)
+    ///
+    /// The agent's MCP configuration launches `holdpoint mcp -- COMMAND ARGS…` instead of
+    /// the server; holdpoint starts the server as its child and relays every message.
+    /// Each tools/call, resources/read and prompts/get is analysed by what the server is
+    /// and what its arguments say (SQL, command lines, paths, URLs), decided by policy
+    /// and recorded before it is forwarded; nothing undecided reaches the server. Other
+    /// messages (initialize, ping, the lists, notifications) pass through. What each
+    /// call did (error or not, size, duration) is recorded in the ledger, under one
+    /// session per gateway process.
+    ///
+    /// An .mcp.json entry, before:
+    ///   "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/srv/app"]}
+    /// after:
+    ///   "files": {"command": "holdpoint", "args": ["mcp", "--name", "files", "--",
+    ///             "npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv/app"]}
+    ///
+    /// What the agent sees:
+    ///   allow  the server's own answer.
+    ///   deny   a tool result with "isError": true whose text gives holdpoint's reasons
+    ///          (for resources/read and prompts/get, a JSON-RPC error, code -32001).
+    ///   ask    the same, naming the approval request (apr-…), how a human approves it
+    ///          (`holdpoint approvals approve ID`, at their own terminal), and that the
+    ///          identical call, retried after approval, runs once; a changed argument is
+    ///          a new request.
+    ///   Freezes and grants apply as everywhere. A call holdpoint cannot decide or
+    ///   record is refused, never forwarded.
+    ///
+    /// Standard output carries only the protocol; holdpoint's own lines and the
+    /// server's standard error go to standard error. A malformed or oversized (16 MiB)
+    /// message from the agent is answered with a JSON-RPC error and the session goes
+    /// on; from the server it ends the session.
+    ///
+    /// Exit status: 0 when the agent closed the session and the server exited cleanly;
+    /// the server's status, or 1, when the server ended first or broke the protocol; 2
+    /// bad input; 127 when the server cannot start.
+    #[command(verbatim_doc_comment)]
+    Mcp(proxy::mcp::McpArgs),
     /// Recovery points the PostgreSQL proxy kept before destructive statements: list,
     /// purge.
     #[command(subcommand)]
@@ -325,6 +364,7 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Setup(args) => setup::run(&args),
         Command::SetupStep { step } => setup::step(&step),
         Command::Pg(args) => pg::run(&args),
+        Command::Mcp(args) => proxy::mcp::run(&args),
         Command::Recovery(command) => recovery_cmd::run(&command),
         Command::Restore(args) => recovery_cmd::restore(&args),
     }

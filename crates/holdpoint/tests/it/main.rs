@@ -19,6 +19,7 @@ mod hooks;
 mod http;
 mod install;
 mod ledger;
+mod mcp_gateway;
 mod openapi;
 mod payloads;
 mod pg;

@@ -1,0 +1,474 @@
+//! `holdpoint mcp -- COMMAND ARGS…`: the MCP gateway over stdio. The agent launches it
+//! instead of the MCP server; it starts the server as its child and sits between them.
+//!
+//! The shape every proxy takes: a codec ([`codec`]: lines to JSON-RPC messages), a
+//! session machine ([`session`]: what is pending, what waits for a decision, whose id is
+//! whose) and this thin loop, which only moves bytes, decisions and records. Threads,
+//! not tasks: one reads the client, one the server, one decides and records (so the
+//! loop serves other messages while a call is decided), and the loop writes.
+//!
+//! Standard output belongs to the protocol: nothing else is ever printed there; the
+//! gateway's own lines go to standard error, which the server shares.
+
+pub(crate) mod codec;
+pub(crate) mod session;
+
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use holdpoint_core::{McpCall, McpServer, Surface};
+use holdpoint_policy::Outcome;
+use holdpoint_store::Executed;
+
+use crate::enforcer::Enforcer;
+use crate::pipeline::Request;
+use crate::{Failure, exit, local};
+
+use codec::{CodecError, Line, Lines, Message};
+use session::{Output, Session, Verdict};
+
+#[derive(Debug, Args)]
+pub(crate) struct McpArgs {
+    /// The server's name, for people and the ledger [default: the command's file name].
+    /// Never used to recognise the server: that is done by its command and what it
+    /// announces.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// The environment the server acts in [default: $HOLDPOINT_ENV, else holdpoint.toml,
+    /// else production].
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+    /// Trust the server's own tool annotations (readOnlyHint, destructiveHint, …) for
+    /// tools holdpoint does not know. Without it an unknown tool is at least a change.
+    #[arg(long)]
+    trusted: bool,
+    /// The agent identity to record.
+    #[arg(long, default_value = "mcp")]
+    agent: String,
+    /// The server's command and its arguments, after `--`.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    command: Vec<String>,
+}
+
+/// How long the server may take to exit once the client has gone and its input is
+/// closed, before it is stopped.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// How long outcomes wait to be recorded together, and how many at most: a decision
+/// never waits behind them, and under load one sync records many.
+const RECORD_DELAY: Duration = Duration::from_millis(20);
+const RECORD_BATCH: usize = 64;
+
+/// What the loop waits for.
+enum Event {
+    Client(Result<(Message, usize), CodecError>),
+    /// The client's input ended; `partial`: inside a message.
+    ClientClosed {
+        partial: bool,
+    },
+    Server(Result<(Message, usize), CodecError>),
+    ServerClosed {
+        partial: bool,
+    },
+    Decided(u64, Verdict),
+}
+
+/// What the deciding thread is asked to do.
+enum Job {
+    Decide(u64, Request),
+    Record(Request, Executed),
+}
+
+/// The request an MCP call is proposed as.
+fn request(call: &McpCall, cwd: &str, agent: &str, session: &str) -> Request {
+    Request {
+        surface: Surface::Mcp,
+        input: call.to_input(),
+        cwd: cwd.to_owned(),
+        workspace: None,
+        agent: agent.to_owned(),
+        session: Some(session.to_owned()),
+        content: Vec::new(),
+        confined: false,
+        home: None,
+    }
+}
+
+pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(Failure::usage(
+            "give the MCP server's command after `--`, e.g. holdpoint mcp -- npx -y @modelcontextprotocol/server-filesystem .",
+        ));
+    };
+    let name = args.name.clone().unwrap_or_else(|| {
+        std::path::Path::new(program)
+            .file_name()
+            .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned())
+    });
+    let server = McpServer {
+        name: name.clone(),
+        command: args.command.clone(),
+        url: None,
+        info: None,
+        trusted: args.trusted,
+    };
+    let cwd = local::current_dir()?;
+    let session_id = format!(
+        "mcp-{}-{}",
+        name.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+            .take(32)
+            .collect::<String>(),
+        holdpoint_store::new_id("")
+            .map_err(|e| Failure::internal(e.to_string()))?
+            .trim_start_matches('-')
+    );
+
+    let (events, inbox) = mpsc::channel::<Event>();
+    let (jobs, decider) = start_decider(args.env.clone(), events.clone())?;
+
+    let mut child = Command::new(program)
+        .args(rest)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Failure {
+            message: format!("cannot start the MCP server `{program}`: {e}"),
+            code: 127,
+        })?;
+    let server_in = child.stdin.take();
+    let server_out = child.stdout.take();
+    let (Some(server_in), Some(server_out)) = (server_in, server_out) else {
+        let _ = child.kill();
+        return Err(Failure::internal("the MCP server's pipes were not made"));
+    };
+    eprintln!(
+        "holdpoint mcp: {name} started (pid {}); every tools/call, resources/read and prompts/get is decided first, recorded as session {session_id}",
+        child.id()
+    );
+    let to_client = events.clone();
+    spawn_reader(
+        "holdpoint-mcp-client",
+        std::io::stdin(),
+        to_client,
+        Event::Client,
+        |partial| Event::ClientClosed { partial },
+    )?;
+    spawn_reader(
+        "holdpoint-mcp-server",
+        server_out,
+        events,
+        Event::Server,
+        |partial| Event::ServerClosed { partial },
+    )?;
+
+    let mut driver = Driver {
+        session: Session::new(server),
+        server_in: Some(server_in),
+        client_out: std::io::stdout(),
+        jobs,
+        cwd,
+        agent: args.agent.clone(),
+        session_id,
+    };
+    let code = driver.run(&inbox, &mut child);
+    // Every outcome given to the deciding thread is recorded before the gateway exits.
+    drop(driver);
+    let _ = decider.join();
+    Ok(code)
+}
+
+/// Starts the thread that decides and records, on a stack analysis can use, and waits
+/// until it has opened the store or the server it decides with.
+fn start_decider(
+    env: Option<String>,
+    events: Sender<Event>,
+) -> Result<(Sender<Job>, std::thread::JoinHandle<()>), Failure> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let (ready, opened) = mpsc::channel::<Result<(), Failure>>();
+    let thread = local::analysis_thread("holdpoint-mcp-decider")
+        .spawn(move || {
+            let enforcer = match Enforcer::open(env.as_deref()) {
+                Ok(enforcer) => {
+                    let _ = ready.send(Ok(()));
+                    enforcer
+                }
+                Err(failure) => {
+                    let _ = ready.send(Err(failure));
+                    return;
+                }
+            };
+            decide_and_record(&enforcer, &queue, &events);
+        })
+        .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))?;
+    match opened.recv() {
+        Ok(Ok(())) => Ok((jobs, thread)),
+        Ok(Err(failure)) => Err(failure),
+        Err(_) => Err(Failure::internal(
+            "the deciding thread ended before it started",
+        )),
+    }
+}
+
+/// Decides each call as it comes; records outcomes a little later, several at once, so
+/// that a decision never waits for them. Returns once the loop has gone, after
+/// recording every outcome it was given.
+fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender<Event>) {
+    let mut outcomes: Vec<(Request, Executed)> = Vec::new();
+    let record = |outcomes: &mut Vec<(Request, Executed)>| {
+        if outcomes.is_empty() {
+            return;
+        }
+        if let Err(failure) = enforcer.executed_all(outcomes) {
+            eprintln!(
+                "holdpoint mcp: could not record {} calls' outcomes: {}",
+                outcomes.len(),
+                failure.message
+            );
+        }
+        outcomes.clear();
+    };
+    loop {
+        let job = if outcomes.is_empty() {
+            queue.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            queue.recv_timeout(RECORD_DELAY)
+        };
+        match job {
+            Err(RecvTimeoutError::Timeout) => record(&mut outcomes),
+            Err(RecvTimeoutError::Disconnected) => {
+                record(&mut outcomes);
+                return;
+            }
+            Ok(Job::Record(request, executed)) => {
+                outcomes.push((request, executed));
+                if outcomes.len() >= RECORD_BATCH {
+                    record(&mut outcomes);
+                }
+            }
+            Ok(Job::Decide(ticket, request)) => {
+                // Fail closed: an error, or an allow that asks for a sandbox this
+                // gateway does not have, is a refusal.
+                // A panic while deciding is a refusal too, never a call left hanging.
+                let proposed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    enforcer.propose(&request)
+                }))
+                .unwrap_or_else(|_| Err(Failure::internal("deciding failed unexpectedly")));
+                let verdict = match proposed {
+                    Ok(v) if v.outcome == Outcome::Allow && !v.confine => Verdict::Allow,
+                    Ok(v) if v.outcome == Outcome::Ask => Verdict::Ask {
+                        message: v.message,
+                        approval: v.approval,
+                    },
+                    Ok(v) if v.outcome == Outcome::Deny => Verdict::Deny { message: v.message },
+                    Ok(_) => Verdict::Failed,
+                    Err(failure) => {
+                        eprintln!(
+                            "holdpoint mcp: could not decide a call, so it was refused: {}",
+                            failure.message
+                        );
+                        Verdict::Failed
+                    }
+                };
+                // The loop may be gone (the session ended); outcomes are still
+                // recorded once it drops its side of the queue.
+                let _ = events.send(Event::Decided(ticket, verdict));
+            }
+        }
+    }
+}
+
+/// Reads lines from `input` on a thread of its own, parsing each, until it ends.
+fn spawn_reader<R: Read + Send + 'static>(
+    name: &str,
+    mut input: R,
+    events: Sender<Event>,
+    message: fn(Result<(Message, usize), CodecError>) -> Event,
+    closed: fn(bool) -> Event,
+) -> Result<(), Failure> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let mut lines = Lines::default();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = match input.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                lines.push(buf.get(..n).unwrap_or_default());
+                while let Some(line) = lines.next_line() {
+                    let parsed = match line {
+                        Line::Text(text) => codec::parse(&text).map(|m| (m, text.len())),
+                        Line::TooLong => Err(CodecError::TooLong),
+                    };
+                    if events.send(message(parsed)).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = events.send(closed(lines.partial()));
+        })
+        .map(|_| ())
+        .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))
+}
+
+/// The loop: feeds events to the session and carries out what it asks.
+struct Driver {
+    session: Session,
+    /// `None` once closed (the client went away).
+    server_in: Option<ChildStdin>,
+    client_out: std::io::Stdout,
+    jobs: Sender<Job>,
+    cwd: String,
+    agent: String,
+    session_id: String,
+}
+
+impl Driver {
+    /// Runs until the session ends; the gateway's exit status.
+    fn run(&mut self, inbox: &Receiver<Event>, child: &mut Child) -> u8 {
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let event = match deadline {
+                None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(at) => inbox.recv_timeout(at.saturating_duration_since(Instant::now())),
+            };
+            let now = Instant::now();
+            match event {
+                Ok(Event::Client(Ok((message, _)))) => self.session.handle_client(now, message),
+                Ok(Event::Client(Err(error))) => self.session.handle_client_invalid(&error),
+                Ok(Event::ClientClosed { partial }) => {
+                    if partial {
+                        eprintln!("holdpoint mcp: the client's input ended inside a message");
+                    }
+                    // Closing the server's input is how MCP's stdio transport asks it
+                    // to exit; it gets a moment to answer what is pending.
+                    self.server_in = None;
+                    deadline = Some(now + SHUTDOWN_GRACE);
+                }
+                Ok(Event::Server(Ok((message, size)))) => {
+                    self.session.handle_server(now, message, size);
+                }
+                Ok(Event::Server(Err(error))) => self.session.handle_server_invalid(now, &error),
+                Ok(Event::ServerClosed { partial }) => {
+                    let how = if deadline.is_some() {
+                        // The client went first: an orderly end.
+                        self.drain();
+                        return finish(child, false);
+                    } else if partial {
+                        "ended inside a message"
+                    } else {
+                        "exited"
+                    };
+                    self.session.handle_server_exited(now, how);
+                }
+                Ok(Event::Decided(ticket, verdict)) => {
+                    self.session.handle_decision(now, ticket, verdict);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    eprintln!(
+                        "holdpoint mcp: the server did not exit within {}s of its input closing; stopping it",
+                        SHUTDOWN_GRACE.as_secs()
+                    );
+                    return finish(child, true);
+                }
+                Err(RecvTimeoutError::Disconnected) => return finish(child, true),
+            }
+            if self.drain() {
+                let status = finish(child, true);
+                return if status == exit::ALLOW {
+                    exit::INTERNAL
+                } else {
+                    status
+                };
+            }
+        }
+    }
+
+    /// Carries out everything the session asked for; whether it ended.
+    fn drain(&mut self) -> bool {
+        let mut ended = false;
+        let mut to_client = Vec::new();
+        let mut to_server = Vec::new();
+        while let Some(output) = self.session.poll_output() {
+            match output {
+                Output::ToClient(message) => to_client.extend(codec::encode(&message)),
+                Output::ToServer(message) => to_server.extend(codec::encode(&message)),
+                Output::Decide { ticket, call } => {
+                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
+                    if self.jobs.send(Job::Decide(ticket, request)).is_err() {
+                        // The deciding thread is gone: nothing can be decided.
+                        self.session
+                            .handle_decision(Instant::now(), ticket, Verdict::Failed);
+                    }
+                }
+                Output::Record { call, executed } => {
+                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
+                    if self.jobs.send(Job::Record(request, executed)).is_err() {
+                        eprintln!(
+                            "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
+                        );
+                    }
+                }
+                Output::Log(line) => eprintln!("holdpoint mcp: {line}"),
+                Output::End { reason } => {
+                    eprintln!("holdpoint mcp: {reason}; the session is over");
+                    ended = true;
+                }
+            }
+        }
+        if !to_server.is_empty()
+            && let Some(server_in) = &mut self.server_in
+        {
+            // A server that stopped reading has exited or will be seen to: its output
+            // ends, and that ends the session.
+            if server_in
+                .write_all(&to_server)
+                .and_then(|()| server_in.flush())
+                .is_err()
+            {
+                self.server_in = None;
+            }
+        }
+        if !to_client.is_empty() {
+            let mut out = self.client_out.lock();
+            let _ = out.write_all(&to_client).and_then(|()| out.flush());
+        }
+        ended
+    }
+}
+
+/// Waits for the server, stopping it if it has not exited (at once when `stop`,
+/// otherwise after a moment); its status as the gateway's.
+fn finish(child: &mut Child, stop: bool) -> u8 {
+    let waited = Instant::now();
+    let grace = if stop {
+        Duration::from_millis(200)
+    } else {
+        SHUTDOWN_GRACE
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if waited.elapsed() < grace => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                break child.wait().ok();
+            }
+        }
+    };
+    match status.and_then(|s| s.code()) {
+        Some(code) => u8::try_from(code).unwrap_or(exit::INTERNAL),
+        None => exit::INTERNAL,
+    }
+}

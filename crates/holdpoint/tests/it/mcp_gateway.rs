@@ -1,0 +1,675 @@
+//! `holdpoint mcp` between real MCP parts nobody here wrote: the reference filesystem
+//! server from npm behind the gateway, driven by the Python MCP client SDK as the agent,
+//! and by JSON lines written by hand for the protocol's edge cases.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::setup::Setup;
+use crate::{data, stderr};
+
+/// Where the tests' npm packages are installed, once per machine.
+fn npm_cache() -> PathBuf {
+    let home = std::env::var("HOME").unwrap();
+    PathBuf::from(home).join(".cache/holdpoint-test-npm")
+}
+
+/// The filesystem server's entry point, installed with npm when missing.
+fn filesystem_server() -> PathBuf {
+    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let cache = npm_cache();
+            let entry =
+                cache.join("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+            if !entry.exists() {
+                let status = Command::new("npm")
+                    .args(["install", "--silent", "--prefix"])
+                    .arg(&cache)
+                    .arg("@modelcontextprotocol/server-filesystem")
+                    .status()
+                    .unwrap_or_else(|e| {
+                        panic!("the MCP gateway tests need npm to install @modelcontextprotocol/server-filesystem: {e}; install Node.js and npm (apt-get install nodejs npm), or run .ci/run")
+                    });
+                assert!(status.success(), "npm install @modelcontextprotocol/server-filesystem failed");
+            }
+            assert!(entry.exists(), "{} is missing after npm install", entry.display());
+            entry
+        })
+        .clone()
+}
+
+/// Fails, naming the package, when the Python MCP client SDK is missing.
+fn python_sdk() {
+    let found = Command::new("python3")
+        .args(["-c", "import mcp.client.stdio"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "the MCP gateway tests drive the gateway with the Python MCP SDK: python3 -m pip install 'mcp>=1.9,<2' (or run .ci/run)"
+    );
+}
+
+/// A directory outside every temporary directory and the workspace, where a write is a
+/// change (the test's homes live under /tmp, where writes are workspace work).
+struct Outside(PathBuf);
+
+impl Outside {
+    fn new(name: &str) -> Self {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("holdpoint-mcp-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Outside(dir)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Outside {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The gateway's arguments in front of the filesystem server reaching `dirs`.
+fn gateway_args(dirs: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "mcp".to_owned(),
+        "--name".to_owned(),
+        "files".to_owned(),
+        "--".to_owned(),
+        "node".to_owned(),
+        filesystem_server().to_str().unwrap().to_owned(),
+    ];
+    args.extend(dirs.iter().map(|d| (*d).to_owned()));
+    args
+}
+
+/// Runs the SDK agent through `holdpoint mcp`, making `calls` (tool, arguments); the
+/// results, one per call (`isError`, `text`), after the server's name and tool list.
+fn agent(setup: &Setup, dirs: &[&str], calls: &[(&str, Value)]) -> Vec<Value> {
+    python_sdk();
+    let plan = json!({
+        "command": env!("CARGO_BIN_EXE_holdpoint"),
+        "args": gateway_args(dirs),
+        "env": {
+            "HOLDPOINT_HOME": setup.home,
+            "HOME": setup.user_home,
+            "USER": "tester",
+            "PATH": std::env::var("PATH").unwrap(),
+        },
+        "cwd": setup.work,
+        "calls": calls.iter().map(|(tool, arguments)| json!({"tool": tool, "arguments": arguments})).collect::<Vec<_>>(),
+    });
+    let file = setup.scratch.0.join("plan.json");
+    std::fs::write(&file, plan.to_string()).unwrap();
+    let output = Command::new("python3")
+        .arg(data("mcp/agent.py"))
+        .arg(&file)
+        .current_dir(&setup.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the agent failed:\n{text}\n{}",
+        stderr(&output)
+    );
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), calls.len() + 2, "{text}");
+    assert_eq!(lines[0]["server"], "secure-filesystem-server", "{text}");
+    assert!(
+        lines[1]["tools"].as_array().unwrap().len() >= 10,
+        "the tool list passes through unchanged: {text}"
+    );
+    lines[2..].to_vec()
+}
+
+/// The approval request an answer names.
+fn approval_id(text: &str) -> String {
+    let at = text
+        .find("request apr-")
+        .unwrap_or_else(|| panic!("no request named: {text}"));
+    text[at + "request ".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+fn write(path: &str, content: &str) -> (&'static str, Value) {
+    ("write_file", json!({"path": path, "content": content}))
+}
+
+#[test]
+fn an_agent_reads_through_the_gateway_and_a_write_outside_the_workspace_runs_once_after_approval() {
+    let setup = Setup::new("mcp-gateway-sdk");
+    setup.add_human("alice", None);
+    let outside = Outside::new("sdk");
+    let work = setup.work().to_str().unwrap().to_owned();
+    std::fs::write(setup.work().join("notes.md"), "hello from the workspace\n").unwrap();
+    let target = outside.path("release.txt");
+    let dirs = [work.as_str(), outside.0.to_str().unwrap()];
+
+    let results = agent(
+        &setup,
+        &dirs,
+        &[
+            ("list_allowed_directories", json!({})),
+            (
+                "read_text_file",
+                json!({"path": format!("{work}/notes.md")}),
+            ),
+            write(&target, "v1"),
+        ],
+    );
+    assert_eq!(results[0]["isError"], false, "{results:?}");
+    assert!(
+        results[0]["text"].as_str().unwrap().contains(&work),
+        "{results:?}"
+    );
+    assert_eq!(results[1]["isError"], false, "{results:?}");
+    assert_eq!(results[1]["text"], "hello from the workspace\n");
+    let held = results[2]["text"].as_str().unwrap();
+    assert_eq!(results[2]["isError"], true, "{results:?}");
+    assert!(
+        held.contains("holdpoint held this action for human approval"),
+        "{held}"
+    );
+    assert!(held.contains("holdpoint approvals approve apr-"), "{held}");
+    assert!(
+        held.contains("retry exactly the same action once"),
+        "{held}"
+    );
+    assert!(
+        !Path::new(&target).exists(),
+        "a held write must not reach the server"
+    );
+    let first = approval_id(held);
+
+    // A write that may replace a file outside the workspace is a destroy: the human
+    // types the target's name to confirm.
+    assert!(
+        held.contains("typing the target's name to confirm"),
+        "{held}"
+    );
+    let (code, text) = setup.approve(&first, "alice", Some("mcp:local@production"));
+    assert_eq!(code, Some(0), "{text}");
+
+    // The identical retry (from a new gateway process) runs once; the same call again
+    // is held anew, and so is a changed one.
+    let results = agent(
+        &setup,
+        &dirs,
+        &[
+            write(&target, "v1"),
+            write(&target, "v1"),
+            write(&target, "v2"),
+        ],
+    );
+    assert_eq!(results[0]["isError"], false, "{results:?}");
+    assert!(
+        results[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Successfully wrote"),
+        "{results:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "v1");
+    let again = approval_id(results[1]["text"].as_str().unwrap());
+    let changed = approval_id(results[2]["text"].as_str().unwrap());
+    assert_eq!(results[1]["isError"], true);
+    assert_eq!(results[2]["isError"], true);
+    assert_ne!(again, first, "an approval lets one call through");
+    assert_ne!(changed, first);
+    assert_ne!(changed, again, "a changed argument is a new request");
+
+    // The ledger: each call proposed and decided under the gateway's session, and what
+    // the forwarded ones did.
+    let records = setup.records();
+    let mcp: Vec<&Value> = records
+        .iter()
+        .filter(|r| {
+            r["actors"]["session"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("mcp-files-"))
+        })
+        .collect();
+    let kinds = |kind: &str| mcp.iter().filter(|r| r["kind"] == kind).count();
+    assert_eq!(kinds("proposed"), 6, "{mcp:#?}");
+    assert_eq!(kinds("decided"), 6, "{mcp:#?}");
+    let executed: Vec<&&Value> = mcp.iter().filter(|r| r["kind"] == "executed").collect();
+    assert_eq!(
+        executed.len(),
+        3,
+        "list, read and the approved write: {executed:#?}"
+    );
+    for record in &executed {
+        assert_eq!(record["body"]["observed_by"], "holdpoint mcp");
+        assert_eq!(record["body"]["outcome"], "succeeded", "{record}");
+        assert!(record["body"]["duration_ms"].is_u64(), "{record}");
+        assert!(
+            mcp.iter()
+                .any(|r| r["kind"] == "decided" && r["digest"] == record["digest"]),
+            "an outcome belongs to a decided call: {record}"
+        );
+    }
+    let sessions: std::collections::BTreeSet<&str> = mcp
+        .iter()
+        .filter_map(|r| r["actors"]["session"].as_str())
+        .collect();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "one session per gateway process: {sessions:?}"
+    );
+}
+
+#[test]
+fn a_freeze_refuses_an_agents_write_through_the_gateway_and_reads_go_on() {
+    let setup = Setup::new("mcp-gateway-freeze");
+    let outside = Outside::new("freeze");
+    let work = setup.work().to_str().unwrap().to_owned();
+    std::fs::write(setup.work().join("notes.md"), "still readable\n").unwrap();
+    let output = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "production",
+            "--reason",
+            "release 4.2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let target = outside.path("frozen.txt");
+    let results = agent(
+        &setup,
+        &[work.as_str(), outside.0.to_str().unwrap()],
+        &[
+            write(&target, "during the freeze"),
+            (
+                "read_text_file",
+                json!({"path": format!("{work}/notes.md")}),
+            ),
+        ],
+    );
+    let refused = results[0]["text"].as_str().unwrap();
+    assert_eq!(results[0]["isError"], true, "{results:?}");
+    assert!(
+        refused.contains("holdpoint refused this action"),
+        "{refused}"
+    );
+    assert!(refused.contains("release 4.2"), "{refused}");
+    assert!(
+        !refused.contains("request apr-"),
+        "a freeze refuses; it does not hold: {refused}"
+    );
+    assert!(!Path::new(&target).exists());
+    assert_eq!(results[1]["isError"], false, "{results:?}");
+    assert_eq!(results[1]["text"], "still readable\n");
+}
+
+/// `holdpoint mcp` in front of the filesystem server, spoken to in JSON lines by hand.
+struct Wire {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<Value>,
+    log: Arc<Mutex<String>>,
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+
+impl Wire {
+    fn start(setup: &Setup, dirs: &[&str]) -> Self {
+        let args = gateway_args(dirs);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = setup
+            .command(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.unwrap();
+                let value = serde_json::from_str(&line).unwrap_or_else(|e| {
+                    panic!("the gateway wrote a line that is not JSON ({e}): {line}")
+                });
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Wire {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            log,
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn recv(&self) -> Value {
+        self.lines.recv_timeout(WAIT).unwrap_or_else(|e| {
+            panic!(
+                "no message from the gateway ({e}); its log:\n{}",
+                self.log()
+            )
+        })
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the gateway's log says `text`.
+    fn wait_log(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "the gateway never logged {text:?}:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// `initialize` and `notifications/initialized`, declaring `capabilities`.
+    fn handshake(&mut self, capabilities: &Value) {
+        self.send(
+            &json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+                "protocolVersion":"2025-06-18","capabilities":capabilities,
+                "clientInfo":{"name":"by-hand","version":"1"}}})
+            .to_string(),
+        );
+        let answer = self.recv();
+        assert_eq!(answer["id"], 0, "{answer}");
+        assert_eq!(
+            answer["result"]["serverInfo"]["name"],
+            "secure-filesystem-server"
+        );
+        self.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    }
+
+    fn call(&mut self, id: Value, tool: &str, arguments: &Value) {
+        self.send(
+            &json!({"jsonrpc":"2.0","id":id,"method":"tools/call",
+                "params":{"name":tool,"arguments":arguments}})
+            .to_string(),
+        );
+    }
+
+    /// Closes the gateway's input and waits for it to exit; its status.
+    fn close(mut self) -> Option<i32> {
+        self.stdin = None;
+        wait_exit(&mut self.child)
+    }
+}
+
+fn wait_exit(child: &mut Child) -> Option<i32> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(started.elapsed() < WAIT, "the gateway did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn text_of(answer: &Value) -> &str {
+    answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+}
+
+#[test]
+fn malformed_and_oversized_messages_are_answered_and_the_session_goes_on() {
+    let setup = Setup::new("mcp-gateway-bad-input");
+    let work = setup.work().to_str().unwrap().to_owned();
+    std::fs::write(setup.work().join("a.txt"), "after the bad input\n").unwrap();
+    let mut wire = Wire::start(&setup, &[work.as_str()]);
+    wire.handshake(&json!({}));
+
+    wire.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+    let answer = wire.recv();
+    assert_eq!(answer["id"], Value::Null, "{answer}");
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+
+    // 17 MiB in one line, a ping with padding: past the limit, never forwarded.
+    let pad = "x".repeat(17 * 1024 * 1024);
+    wire.send(&format!(
+        r#"{{"jsonrpc":"2.0","id":2,"method":"ping","params":{{"pad":"{pad}"}}}}"#
+    ));
+    let answer = wire.recv();
+    assert_eq!(answer["error"]["code"], -32600, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 16777216 bytes"),
+        "{answer}"
+    );
+
+    wire.send(r#"[{"jsonrpc":"2.0","id":3,"method":"ping"}]"#);
+    let answer = wire.recv();
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("batch"),
+        "{answer}"
+    );
+
+    wire.send(r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"arguments":{}}}"#);
+    let answer = wire.recv();
+    assert_eq!(answer["id"], 4, "{answer}");
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+
+    // The session still serves the next valid request.
+    wire.call(
+        json!(5),
+        "read_text_file",
+        &json!({"path": format!("{work}/a.txt")}),
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["id"], 5, "{answer}");
+    assert_eq!(text_of(&answer), "after the bad input\n", "{answer}");
+    let log = wire.log();
+    assert_eq!(wire.close(), Some(0), "{log}");
+}
+
+#[test]
+fn a_client_id_equal_to_a_server_request_id_reaches_the_right_side() {
+    let setup = Setup::new("mcp-gateway-ids");
+    let work = setup.work().to_str().unwrap().to_owned();
+    let mut wire = Wire::start(&setup, &[work.as_str()]);
+    // A client with roots: the server asks for them (`roots/list`, its own id 0) as
+    // soon as the session is initialized, and the client used id 0 for `initialize`.
+    wire.handshake(&json!({"roots": {"listChanged": true}}));
+    let asked = wire.recv();
+    assert_eq!(asked["method"], "roots/list", "{asked}");
+    let id = asked["id"].clone();
+    assert!(id.is_u64(), "{asked}");
+
+    // The client's own request under that very id, before it answers the server.
+    wire.send(&json!({"jsonrpc":"2.0","id":id,"method":"tools/list"}).to_string());
+    let listed = wire.recv();
+    assert_eq!(listed["id"], id, "{listed}");
+    assert!(
+        listed["result"]["tools"].as_array().unwrap().len() >= 10,
+        "{listed}"
+    );
+
+    // Its answer to the server, under the same id, reaches the server: the server now
+    // reaches the client's root, a directory inside the workspace.
+    let root = setup.work().join("docs");
+    std::fs::create_dir_all(&root).unwrap();
+    wire.send(
+        &json!({"jsonrpc":"2.0","id":id,"result":{"roots":[{"uri":format!("file://{}", root.display()),"name":"docs"}]}})
+            .to_string(),
+    );
+    let started = Instant::now();
+    loop {
+        wire.call(json!(0), "list_allowed_directories", &json!({}));
+        let answer = wire.recv();
+        assert_eq!(answer["id"], 0, "{answer}");
+        if text_of(&answer).contains("docs") {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the server never took the client's roots: {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(wire.close(), Some(0));
+}
+
+#[test]
+fn a_call_cancelled_while_it_waits_for_its_decision_is_neither_answered_nor_forwarded() {
+    let setup = Setup::new("mcp-gateway-cancel");
+    let work = setup.work().to_str().unwrap().to_owned();
+    let mut wire = Wire::start(&setup, &[work.as_str()]);
+    wire.handshake(&json!({}));
+
+    // Hold the store's write lock so the decision cannot be recorded yet.
+    let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
+    store.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let target = format!("{work}/cancelled.txt");
+    wire.call(
+        json!("w"),
+        "write_file",
+        &json!({"path": target, "content": "no"}),
+    );
+    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"w","reason":"changed my mind"}}"#);
+    wire.wait_log("the client cancelled `write_file` while it waited for its decision");
+    store.execute_batch("ROLLBACK").unwrap();
+    drop(store);
+    wire.wait_log("came for a call no longer waiting");
+
+    // The next answer the client gets is for its next request: nothing for `w`.
+    wire.send(r#"{"jsonrpc":"2.0","id":"p","method":"ping"}"#);
+    let answer = wire.recv();
+    assert_eq!(answer["id"], "p", "{answer}");
+    assert!(
+        !Path::new(&target).exists(),
+        "a cancelled call must not reach the server"
+    );
+    assert_eq!(wire.close(), Some(0));
+}
+
+#[test]
+fn a_server_killed_mid_call_answers_the_client_with_an_error_and_the_gateway_fails() {
+    let setup = Setup::new("mcp-gateway-killed");
+    let work = setup.work().to_str().unwrap().to_owned();
+    std::fs::write(setup.work().join("a.txt"), "x").unwrap();
+    let mut wire = Wire::start(&setup, &[work.as_str()]);
+    wire.handshake(&json!({}));
+    let log = wire.wait_log("started (pid ");
+    let pid: String = log[log.find("started (pid ").unwrap() + 13..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    // Stopped, the server reads nothing: the call is forwarded and stays unanswered.
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wire.call(
+        json!(7),
+        "read_text_file",
+        &json!({"path": format!("{work}/a.txt")}),
+    );
+    let started = Instant::now();
+    while !setup.records().iter().any(|r| {
+        r["kind"] == "decided"
+            && r["actors"]["session"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("mcp-files-"))
+    }) {
+        assert!(started.elapsed() < WAIT, "the call was never decided");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["id"], 7, "{answer}");
+    assert_eq!(answer["error"]["code"], -32603, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the MCP server exited before answering"),
+        "{answer}"
+    );
+    let code = wait_exit(&mut wire.child);
+    assert!(
+        code.is_some_and(|c| c != 0),
+        "the gateway must fail: {code:?}\n{}",
+        wire.log()
+    );
+    let records = setup.records();
+    let executed: Vec<&Value> = records.iter().filter(|r| r["kind"] == "executed").collect();
+    assert_eq!(executed.len(), 1, "{executed:#?}");
+    assert_eq!(executed[0]["body"]["outcome"], "failed");
+    assert!(
+        executed[0]["body"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("exited before answering"),
+        "{}",
+        executed[0]
+    );
+}
