@@ -401,7 +401,10 @@ impl RuleOptions {
     fn of(rules: &'static [Rule]) -> Self {
         let mut whole = std::collections::HashSet::new();
         let mut prefixes = Vec::new();
-        for alternative in rule_options(rules).into_iter().flat_map(|term| term.split('|')) {
+        for alternative in rule_options(rules)
+            .into_iter()
+            .flat_map(|term| term.split('|'))
+        {
             match alternative.strip_suffix('*') {
                 Some(prefix) if !prefix.is_empty() => prefixes.push(prefix),
                 Some(_) => {}
