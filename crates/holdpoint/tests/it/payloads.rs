@@ -87,7 +87,7 @@ fn user_site(home: &Path) -> String {
         .args(["-c", "import site; print(site.getusersitepackages())"])
         .env("HOME", home)
         .output()
-        .expect("python3 runs");
+        .unwrap();
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
