@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use holdpoint_core::{McpCall, McpServer, Surface};
+use holdpoint_ledger::ApprovalState;
 use holdpoint_policy::Outcome;
 use holdpoint_store::Executed;
 
@@ -28,7 +29,7 @@ use crate::pipeline::Request;
 use crate::{Failure, exit, local};
 
 use codec::{CodecError, Line, Lines, Message};
-use session::{Output, Session, Verdict};
+use session::{Config, Output, Session, Verdict};
 
 #[derive(Debug, Args)]
 pub(crate) struct McpArgs {
@@ -48,6 +49,19 @@ pub(crate) struct McpArgs {
     /// The agent identity to record.
     #[arg(long, default_value = "mcp")]
     agent: String,
+    /// Hide this tool: it is left out of `tools/list` and a call to it is refused.
+    /// Repeatable.
+    #[arg(long = "hide-tool", value_name = "NAME")]
+    hide_tool: Vec<String>,
+    /// A root the server is told of when it asks (`roots/list`); the client is never
+    /// asked, so it cannot widen them. Repeatable [default: the working directory].
+    #[arg(long = "root", value_name = "DIR")]
+    root: Vec<std::path::PathBuf>,
+    /// How long a held call stays open, with progress notifications, when the client
+    /// asked for progress; approved within it, the call runs. At most 55, inside the
+    /// common SDKs' 60 s timeout; 0 answers at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 50)]
+    wait: u64,
     /// The server's command and its arguments, after `--`.
     #[arg(
         required = true,
@@ -79,6 +93,14 @@ enum Event {
         partial: bool,
     },
     Decided(u64, Verdict),
+    /// A watched approval request is no longer pending.
+    Approval(String, ApprovalState),
+}
+
+/// What the approval watcher is asked to do.
+enum Watch {
+    Start(String),
+    Stop(String),
 }
 
 /// What the deciding thread is asked to do.
@@ -121,6 +143,7 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         trusted: args.trusted,
     };
     let cwd = local::current_dir()?;
+    let config = config(args, &cwd)?;
     let session_id = format!(
         "mcp-{}-{}",
         name.chars()
@@ -134,6 +157,11 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
 
     let (events, inbox) = mpsc::channel::<Event>();
     let (jobs, decider) = start_decider(args.env.clone(), events.clone())?;
+    let watcher = WatcherHandle {
+        env: args.env.clone(),
+        events: events.clone(),
+        sender: None,
+    };
 
     let mut child = Command::new(program)
         .args(rest)
@@ -172,7 +200,8 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
     )?;
 
     let mut driver = Driver {
-        session: Session::new(server),
+        session: Session::new(server, config),
+        watcher,
         server_in: Some(server_in),
         client_out: std::io::stdout(),
         jobs,
@@ -185,6 +214,134 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
     drop(driver);
     let _ = decider.join();
     Ok(code)
+}
+
+/// The session's configuration from the command line: hidden tools, roots (each an
+/// existing directory), the wait.
+fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
+    let dirs = if args.root.is_empty() {
+        vec![std::path::PathBuf::from(cwd)]
+    } else {
+        args.root.clone()
+    };
+    let mut roots = Vec::new();
+    for dir in dirs {
+        let absolute = std::path::Path::new(cwd).join(&dir);
+        let real = std::fs::canonicalize(&absolute)
+            .ok()
+            .filter(|p| p.is_dir())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "`--root {}` is not a directory; give directories the server may reach",
+                    dir.display()
+                ))
+            })?;
+        roots.push(session::root(&real));
+    }
+    if args.wait > session::MOST_WAIT.as_secs() {
+        eprintln!(
+            "holdpoint mcp: --wait {} is past the common clients' 60 s timeout; held calls wait {}s",
+            args.wait,
+            session::MOST_WAIT.as_secs()
+        );
+    }
+    Ok(Config {
+        hidden: args.hide_tool.iter().cloned().collect(),
+        roots,
+        wait: Duration::from_secs(args.wait),
+    })
+}
+
+/// The thread that watches approval requests for held calls, started at the first.
+struct WatcherHandle {
+    env: Option<String>,
+    events: Sender<Event>,
+    sender: Option<Sender<Watch>>,
+}
+
+impl WatcherHandle {
+    fn send(&mut self, watch: Watch) {
+        if self.sender.is_none() {
+            if matches!(watch, Watch::Stop(_)) {
+                return;
+            }
+            let (sender, queue) = mpsc::channel::<Watch>();
+            let env = self.env.clone();
+            let events = self.events.clone();
+            let started = std::thread::Builder::new()
+                .name("holdpoint-mcp-approvals".to_owned())
+                .spawn(move || watch_approvals(env.as_deref(), &queue, &events));
+            if let Err(e) = started {
+                // Held calls then wait their time out and are answered as held.
+                eprintln!("holdpoint mcp: cannot watch approvals: {e}");
+                return;
+            }
+            self.sender = Some(sender);
+        }
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(watch);
+        }
+    }
+}
+
+/// Polls each watched approval request until it is no longer pending, reporting then.
+/// Its own store or server connection, so that deciding never waits behind it.
+fn watch_approvals(env: Option<&str>, queue: &Receiver<Watch>, events: &Sender<Event>) {
+    let enforcer = match Enforcer::open(env) {
+        Ok(enforcer) => enforcer,
+        Err(failure) => {
+            eprintln!(
+                "holdpoint mcp: cannot watch approvals, so held calls wait their time out: {}",
+                failure.message
+            );
+            return;
+        }
+    };
+    let mut watched: Vec<String> = Vec::new();
+    loop {
+        let command = if watched.is_empty() {
+            queue.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            queue.try_recv().map_err(|e| match e {
+                mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+            })
+        };
+        match command {
+            Ok(Watch::Start(id)) => {
+                if !watched.contains(&id) {
+                    watched.push(id);
+                }
+                continue;
+            }
+            Ok(Watch::Stop(id)) => {
+                watched.retain(|w| *w != id);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        // A local store is read every quarter second; a server answers as soon as the
+        // request changes, or after a second.
+        let wait = Duration::from_secs(1) / u32::try_from(watched.len()).unwrap_or(1).max(1);
+        let mut settled = Vec::new();
+        for id in &watched {
+            match enforcer.approval_state(id, wait) {
+                Ok(ApprovalState::Pending) => {}
+                Ok(state) => settled.push((id.clone(), state)),
+                Err(failure) => eprintln!(
+                    "holdpoint mcp: cannot read approval request {id}: {}",
+                    failure.message
+                ),
+            }
+        }
+        for (id, state) in settled {
+            watched.retain(|w| *w != id);
+            if events.send(Event::Approval(id, state)).is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// Starts the thread that decides and records, on a stack analysis can use, and waits
@@ -325,6 +482,7 @@ fn spawn_reader<R: Read + Send + 'static>(
 /// The loop: feeds events to the session and carries out what it asks.
 struct Driver {
     session: Session,
+    watcher: WatcherHandle,
     /// `None` once closed (the client went away).
     server_in: Option<ChildStdin>,
     client_out: std::io::Stdout,
@@ -339,7 +497,11 @@ impl Driver {
     fn run(&mut self, inbox: &Receiver<Event>, child: &mut Child) -> u8 {
         let mut deadline: Option<Instant> = None;
         loop {
-            let event = match deadline {
+            let wake = match (deadline, self.session.poll_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let event = match wake {
                 None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(at) => inbox.recv_timeout(at.saturating_duration_since(Instant::now())),
             };
@@ -374,6 +536,10 @@ impl Driver {
                 }
                 Ok(Event::Decided(ticket, verdict)) => {
                     self.session.handle_decision(now, ticket, verdict);
+                }
+                Ok(Event::Approval(id, state)) => self.session.handle_approval(&id, state),
+                Err(RecvTimeoutError::Timeout) if deadline.is_none_or(|at| at > now) => {
+                    self.session.handle_timeout(now);
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     eprintln!(
@@ -420,6 +586,8 @@ impl Driver {
                         );
                     }
                 }
+                Output::WatchApproval(id) => self.watcher.send(Watch::Start(id)),
+                Output::Unwatch(id) => self.watcher.send(Watch::Stop(id)),
                 Output::Log(line) => eprintln!("holdpoint mcp: {line}"),
                 Output::End { reason } => {
                     eprintln!("holdpoint mcp: {reason}; the session is over");

@@ -7,17 +7,23 @@
 //! `serverInfo` its `initialize` answer announced), the annotations of the tools it has
 //! listed, the client's requests not yet answered and where each stands (waiting for
 //! its decision, or forwarded under an id of the machine's own), and the server's
-//! requests forwarded to the client under ids of the machine's own.
+//! requests forwarded to the client under ids of the machine's own; the catalogue of
+//! tools the server listed in this session (a call to any other tool is refused, and
+//! tools hidden by configuration are neither listed nor called); the roots the server
+//! is told (answered from configuration, never from the client); and calls held for a
+//! human, kept open with progress notifications while the client allows it.
 //!
 //! INVARIANT: nothing reaches the server that has not been decided. A request whose
 //! method is in [`DECIDED`] becomes [`Output::Decide`] and is forwarded only from
 //! [`Session::handle_decision`] on [`Verdict::Allow`]; a notification with such a
 //! method is dropped; everything else the client sends passes through.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use holdpoint_core::{McpCall, McpServer, McpServerInfo};
+use holdpoint_ledger::ApprovalState;
 use holdpoint_store::Executed;
 use serde_json::{Value, json};
 
@@ -32,6 +38,33 @@ pub const REFUSED: i64 = -32001;
 
 /// Who records outcomes in the ledger.
 pub const OBSERVED_BY: &str = "holdpoint mcp";
+
+/// The longest a held call is kept open: the common SDKs give up on a request after
+/// 60 seconds unless progress resets their clock, and not all of them let it.
+pub const MOST_WAIT: Duration = Duration::from_secs(55);
+
+/// How often a held call's client is told it is still held.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// What the gateway was configured with for this session.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Tools neither listed to the client nor called.
+    pub hidden: BTreeSet<String>,
+    /// The roots the server is told, whatever the client would say.
+    pub roots: Vec<Root>,
+    /// How long a held call stays open when its client asked for progress; zero answers
+    /// at once. At most [`MOST_WAIT`].
+    pub wait: Duration,
+}
+
+/// One root the server is told of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Root {
+    /// A `file://` URI.
+    pub uri: String,
+    pub name: String,
+}
 
 /// What was decided for one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +98,11 @@ pub enum Output {
         call: McpCall,
         executed: Executed,
     },
+    /// Watch this approval request and answer with [`Session::handle_approval`] once it
+    /// is no longer pending.
+    WatchApproval(String),
+    /// Stop watching it: nothing waits for it any more.
+    Unwatch(String),
     /// A line for the gateway's log (standard error).
     Log(String),
     /// The session is over: end the server and exit with a failure.
@@ -82,11 +120,31 @@ struct Pending {
 
 #[derive(Debug)]
 enum State {
-    /// Waiting for its decision; nothing of it has reached the server.
+    /// A `tools/call` waiting for the server's tool list, which says whether the tool
+    /// exists; nothing of it has reached the server.
+    Listing {
+        params: Option<Value>,
+        call: McpCall,
+    },
+    /// Waiting for its decision; nothing of it has reached the server. `approved`: this
+    /// is the decision asked again after a human approved it, which is not held again.
     Deciding {
         ticket: u64,
         params: Option<Value>,
         call: McpCall,
+        approved: bool,
+    },
+    /// Held for a human, kept open: its client gave a progress token.
+    Held {
+        approval: String,
+        token: Value,
+        params: Option<Value>,
+        call: McpCall,
+        /// The answer it gets if nobody approves in time.
+        message: String,
+        until: Instant,
+        next_progress: Instant,
+        progress: u64,
     },
     /// Sent to the server under the machine's id `upstream`.
     Forwarded {
@@ -100,8 +158,14 @@ enum State {
 #[derive(Debug)]
 pub struct Session {
     server: McpServer,
+    config: Config,
     /// Annotations of the tools the server listed, by name.
     tools: HashMap<String, Value>,
+    /// The tools the server listed since the session began or its list last changed;
+    /// `None` until a list is known.
+    listed: Option<HashSet<String>>,
+    /// The machine's own `tools/list` sent to the server and not yet answered.
+    listing: Option<u64>,
     next_id: u64,
     next_ticket: u64,
     /// The client's requests not yet answered, by the client's id.
@@ -119,10 +183,14 @@ pub struct Session {
 impl Session {
     /// A session with the server as launched (name, command, trust); what it announces
     /// is learnt from its `initialize` answer.
-    pub fn new(server: McpServer) -> Self {
+    pub fn new(server: McpServer, mut config: Config) -> Self {
+        config.wait = config.wait.min(MOST_WAIT);
         Session {
             server,
+            config,
             tools: HashMap::new(),
+            listed: None,
+            listing: None,
             next_id: 1,
             next_ticket: 1,
             pending: HashMap::new(),
@@ -202,26 +270,8 @@ impl Session {
         }
         if DECIDED.contains(&method.as_str()) {
             match self.call(&method, params.as_ref()) {
-                Ok(call) => {
-                    let ticket = self.next_ticket;
-                    self.next_ticket += 1;
-                    self.tickets.insert(ticket, id.clone());
-                    self.out.push_back(Output::Decide {
-                        ticket,
-                        call: call.clone(),
-                    });
-                    self.pending.insert(
-                        id,
-                        Pending {
-                            method,
-                            state: State::Deciding {
-                                ticket,
-                                params,
-                                call,
-                            },
-                        },
-                    );
-                }
+                Ok(call) if method == "tools/call" => self.tool_call(id, params, call),
+                Ok(call) => self.decide(id, method, params, call, false),
                 Err(why) => self.out.push_back(Output::ToClient(Message::error(
                     Some(id),
                     code::INVALID_PARAMS,
@@ -231,6 +281,122 @@ impl Session {
             return;
         }
         self.forward(now, id, method, params, None);
+    }
+
+    /// A `tools/call`: refused when its tool is hidden or was not listed, decided when
+    /// it was, and kept until the list is known otherwise.
+    fn tool_call(&mut self, id: Id, params: Option<Value>, call: McpCall) {
+        if self.config.hidden.contains(&call.name) {
+            let text = format!(
+                "holdpoint refused this call: the tool `{}` is hidden from this agent by the gateway's configuration, so it was not run",
+                call.name
+            );
+            self.log(format!("refused a call to the hidden tool `{}`", call.name));
+            self.answer_tool(id, text);
+            return;
+        }
+        match &self.listed {
+            Some(listed) if listed.contains(&call.name) => {
+                self.decide(id, "tools/call".to_owned(), params, call, false);
+            }
+            Some(_) => {
+                let text = format!(
+                    "holdpoint refused this call: the server did not list the tool `{}` in this session, so it was not run; call one of the tools `tools/list` gives",
+                    call.name
+                );
+                self.log(format!(
+                    "refused a call to `{}`, which the server did not list",
+                    call.name
+                ));
+                self.answer_tool(id, text);
+            }
+            None => {
+                self.pending.insert(
+                    id,
+                    Pending {
+                        method: "tools/call".to_owned(),
+                        state: State::Listing { params, call },
+                    },
+                );
+                self.fetch_tools(None);
+            }
+        }
+    }
+
+    /// Asks the server for its tools under the machine's own id, unless it is already
+    /// asked (or `cursor` names the next page).
+    fn fetch_tools(&mut self, cursor: Option<Value>) {
+        if self.listing.is_some() && cursor.is_none() {
+            return;
+        }
+        let ours = self.fresh_id();
+        self.listing = Some(ours);
+        self.out.push_back(Output::ToServer(Message::Request {
+            id: Id::from(ours),
+            method: "tools/list".to_owned(),
+            params: cursor.map(|c| json!({"cursor": c})),
+        }));
+    }
+
+    /// The calls that waited for the tool list, now that it is known.
+    fn release_listed(&mut self) {
+        let mut waiting: Vec<Id> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| matches!(p.state, State::Listing { .. }))
+            .map(|(id, _)| id.clone())
+            .collect();
+        waiting.sort_by_key(|id| format!("{id:?}"));
+        for id in waiting {
+            if let Some(Pending {
+                state: State::Listing { params, call },
+                ..
+            }) = self.pending.remove(&id)
+            {
+                self.tool_call(id, params, call);
+            }
+        }
+    }
+
+    /// Asks for the call's decision.
+    fn decide(
+        &mut self,
+        id: Id,
+        method: String,
+        params: Option<Value>,
+        call: McpCall,
+        approved: bool,
+    ) {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.tickets.insert(ticket, id.clone());
+        self.out.push_back(Output::Decide {
+            ticket,
+            call: call.clone(),
+        });
+        self.pending.insert(
+            id,
+            Pending {
+                method,
+                state: State::Deciding {
+                    ticket,
+                    params,
+                    call,
+                    approved,
+                },
+            },
+        );
+    }
+
+    /// Answers a `tools/call` with a tool result the model reads as an error.
+    fn answer_tool(&mut self, id: Id, text: String) {
+        self.out.push_back(Output::ToClient(Message::Response {
+            id: Some(id),
+            reply: Reply::Result(json!({
+                "content": [{"type": "text", "text": text}],
+                "isError": true,
+            })),
+        }));
     }
 
     /// Sends a client request to the server under an id of the machine's own.
@@ -272,9 +438,21 @@ impl Session {
             ));
             return;
         }
+        if method == "notifications/roots/list_changed" {
+            self.log(
+                "dropped the client's `notifications/roots/list_changed`: the server's roots come from the gateway's configuration".to_owned(),
+            );
+            return;
+        }
         if method != "notifications/cancelled" {
+            let initialized = method == "notifications/initialized";
             self.out
                 .push_back(Output::ToServer(Message::Notification { method, params }));
+            // The catalogue is fetched as soon as the server may be asked, so that
+            // calls need not wait for it.
+            if initialized && self.listed.is_none() {
+                self.fetch_tools(None);
+            }
             return;
         }
         let id = params
@@ -295,6 +473,23 @@ impl Session {
                     "the client cancelled `{}` while it waited for its decision; it was not forwarded",
                     call.name
                 ));
+            }
+            Some(Pending {
+                state: State::Listing { call, .. },
+                ..
+            }) => self.log(format!(
+                "the client cancelled `{}` while it waited for the tool list; it was not forwarded",
+                call.name
+            )),
+            Some(Pending {
+                state: State::Held { approval, call, .. },
+                ..
+            }) => {
+                self.log(format!(
+                    "the client cancelled `{}` while it was held for request {approval}; it was not forwarded",
+                    call.name
+                ));
+                self.unwatch(&approval);
             }
             Some(Pending {
                 state:
@@ -379,7 +574,13 @@ impl Session {
         };
         let Some(Pending {
             method,
-            state: State::Deciding { params, call, .. },
+            state:
+                State::Deciding {
+                    params,
+                    call,
+                    approved,
+                    ..
+                },
         }) = self.pending.remove(&id)
         else {
             return;
@@ -390,6 +591,18 @@ impl Session {
                 self.forward(now, id, method, params, Some(call));
                 return;
             }
+            Verdict::Ask {
+                message,
+                approval: Some(approval),
+            } if !approved && !self.config.wait.is_zero() => {
+                match progress_token(params.as_ref()) {
+                    Some(token) => {
+                        self.hold(now, id, method, params, call, message, approval, token);
+                        return;
+                    }
+                    None => (message, Some(approval), "ask"),
+                }
+            }
             Verdict::Ask { message, approval } => (message, approval, "ask"),
             Verdict::Deny { message } => (message, None, "deny"),
             Verdict::Failed => (
@@ -398,6 +611,18 @@ impl Session {
                 "deny",
             ),
         };
+        self.refuse(id, &method, message, approval, outcome);
+    }
+
+    /// Answers a call that was not run, in the terms its method allows.
+    fn refuse(
+        &mut self,
+        id: Id,
+        method: &str,
+        message: String,
+        approval: Option<String>,
+        outcome: &str,
+    ) {
         let reply = if method == "tools/call" {
             Reply::Result(json!({
                 "content": [{"type": "text", "text": message}],
@@ -416,6 +641,193 @@ impl Session {
         }));
     }
 
+    /// Keeps a held call open, telling its client so at once and every
+    /// [`PROGRESS_EVERY`] until a human answers or the wait ends.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "everything a held call keeps, moved in from the decision"
+    )]
+    fn hold(
+        &mut self,
+        now: Instant,
+        id: Id,
+        method: String,
+        params: Option<Value>,
+        call: McpCall,
+        message: String,
+        approval: String,
+        token: Value,
+    ) {
+        self.log(format!(
+            "`{}` is held for request {approval}; the client is kept waiting up to {}s",
+            call.name,
+            self.config.wait.as_secs()
+        ));
+        let watched = self.held(&approval) > 0;
+        self.pending.insert(
+            id.clone(),
+            Pending {
+                method,
+                state: State::Held {
+                    approval: approval.clone(),
+                    token,
+                    params,
+                    call,
+                    message,
+                    until: now + self.config.wait,
+                    next_progress: now,
+                    progress: 0,
+                },
+            },
+        );
+        if !watched {
+            self.out.push_back(Output::WatchApproval(approval));
+        }
+        self.handle_timeout(now);
+    }
+
+    /// How many calls are held for `approval`.
+    fn held(&self, approval: &str) -> usize {
+        self.pending
+            .values()
+            .filter(|p| matches!(&p.state, State::Held { approval: a, .. } if a == approval))
+            .count()
+    }
+
+    fn unwatch(&mut self, approval: &str) {
+        if self.held(approval) == 0 {
+            self.out.push_back(Output::Unwatch(approval.to_owned()));
+        }
+    }
+
+    /// The held calls, by the client's id, in a stable order.
+    fn held_ids(&self, approval: Option<&str>) -> Vec<Id> {
+        let mut ids: Vec<Id> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| match &p.state {
+                State::Held { approval: a, .. } => approval.is_none_or(|x| x == a),
+                _ => false,
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort_by_key(|id| format!("{id:?}"));
+        ids
+    }
+
+    /// Where an approval request watched for a held call now stands.
+    pub fn handle_approval(&mut self, approval: &str, state: ApprovalState) {
+        if state == ApprovalState::Pending {
+            return;
+        }
+        for id in self.held_ids(Some(approval)) {
+            let Some(Pending {
+                method,
+                state:
+                    State::Held {
+                        params,
+                        call,
+                        message,
+                        ..
+                    },
+            }) = self.pending.remove(&id)
+            else {
+                continue;
+            };
+            match state {
+                // Let through as the approved action, exactly as the identical retry
+                // would be: proposed again, and forwarded only on allow.
+                ApprovalState::Approved => {
+                    self.log(format!(
+                        "request {approval} was approved while `{}` waited; deciding it again",
+                        call.name
+                    ));
+                    self.decide(id, method, params, call, true);
+                }
+                ApprovalState::Refused => {
+                    let text = format!(
+                        "holdpoint refused this action: a human refused request {approval}, so it was not run"
+                    );
+                    self.refuse(id, &method, text, Some(approval.to_owned()), "deny");
+                }
+                ApprovalState::Pending | ApprovalState::Used | ApprovalState::Expired => {
+                    self.refuse(id, &method, message, Some(approval.to_owned()), "ask");
+                }
+            }
+        }
+    }
+
+    /// The time has come for what [`Session::poll_timeout`] gave: held calls whose wait
+    /// is over are answered as held, the others are told they still are.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for id in self.held_ids(None) {
+            let expired = matches!(
+                self.pending.get(&id),
+                Some(Pending { state: State::Held { until, .. }, .. }) if *until <= now
+            );
+            if expired {
+                if let Some(Pending {
+                    method,
+                    state:
+                        State::Held {
+                            approval, message, ..
+                        },
+                }) = self.pending.remove(&id)
+                {
+                    self.refuse(id, &method, message, Some(approval.clone()), "ask");
+                    self.unwatch(&approval);
+                }
+                continue;
+            }
+            let wait = self.config.wait.as_secs();
+            let Some(Pending {
+                state:
+                    State::Held {
+                        approval,
+                        token,
+                        next_progress,
+                        progress,
+                        until,
+                        ..
+                    },
+                ..
+            }) = self.pending.get_mut(&id)
+            else {
+                continue;
+            };
+            if *next_progress > now {
+                continue;
+            }
+            *progress += 1;
+            *next_progress = now + PROGRESS_EVERY;
+            let left = until.saturating_duration_since(now).as_secs();
+            let text = format!(
+                "holdpoint holds this call for human approval: request {approval} (holdpoint approvals approve {approval}); waiting {left}s more of {wait}s"
+            );
+            let params =
+                json!({"progressToken": token.clone(), "progress": *progress, "message": text});
+            self.out.push_back(Output::ToClient(Message::Notification {
+                method: "notifications/progress".to_owned(),
+                params: Some(params),
+            }));
+        }
+    }
+
+    /// When [`Session::handle_timeout`] must next be called, if at all.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.pending
+            .values()
+            .filter_map(|p| match &p.state {
+                State::Held {
+                    until,
+                    next_progress,
+                    ..
+                } => Some(*until.min(next_progress)),
+                _ => None,
+            })
+            .min()
+    }
+
     /// A message the server sent; `size` is the length of its line.
     pub fn handle_server(&mut self, now: Instant, message: Message, size: usize) {
         if self.ended {
@@ -424,6 +836,11 @@ impl Session {
         match message {
             Message::Response { id, reply } => {
                 let ours = id.as_ref().and_then(machine_id);
+                if ours.is_some() && ours == self.listing {
+                    self.listing = None;
+                    self.listed_by_server(&reply);
+                    return;
+                }
                 let client = ours.and_then(|n| self.upstream.remove(&n));
                 let pending = client.as_ref().and_then(|c| self.pending.remove(c));
                 let (Some(client), Some(pending)) = (client, pending) else {
@@ -442,16 +859,34 @@ impl Session {
                     let executed = outcome(&reply, size, millis_between(sent, now));
                     self.out.push_back(Output::Record { call, executed });
                 }
-                if let Reply::Result(result) = &reply {
+                let mut reply = reply;
+                if let Reply::Result(result) = &mut reply {
                     match pending.method.as_str() {
                         "initialize" => self.learn_server(result),
-                        "tools/list" => self.learn_tools(result),
+                        "tools/list" => {
+                            self.learn_tools(result);
+                            self.hide_tools(result);
+                        }
                         _ => {}
                     }
                 }
                 self.out.push_back(Output::ToClient(Message::Response {
                     id: Some(client),
                     reply,
+                }));
+            }
+            // The roots are the gateway's to say: the client is not asked, so it can
+            // neither widen nor change them.
+            Message::Request { id, method, .. } if method == "roots/list" => {
+                let roots: Vec<Value> = self
+                    .config
+                    .roots
+                    .iter()
+                    .map(|r| json!({"uri": r.uri, "name": r.name}))
+                    .collect();
+                self.out.push_back(Output::ToServer(Message::Response {
+                    id: Some(id),
+                    reply: Reply::Result(json!({ "roots": roots })),
                 }));
             }
             Message::Request { id, method, params } => {
@@ -465,7 +900,11 @@ impl Session {
             }
             Message::Notification { method, params } => {
                 if method == "notifications/tools/list_changed" {
+                    // Forget the old list and fetch the new one; calls wait for it.
                     self.tools.clear();
+                    self.listed = None;
+                    self.listing = None;
+                    self.fetch_tools(None);
                 }
                 if method != "notifications/cancelled" {
                     self.out
@@ -563,10 +1002,49 @@ impl Session {
         }
     }
 
+    /// The answer to the machine's own `tools/list`: the catalogue, or, when the server
+    /// gave none, an empty one (every call is then refused as not listed).
+    fn listed_by_server(&mut self, reply: &Reply) {
+        match reply {
+            Reply::Result(result) => {
+                self.learn_tools(result);
+                if let Some(cursor) = result.get("nextCursor").filter(|c| !c.is_null()) {
+                    self.fetch_tools(Some(cursor.clone()));
+                    return;
+                }
+            }
+            Reply::Error(error) => {
+                self.log(format!(
+                    "the server gave no tool list ({}); every tool call is refused",
+                    error.get("message").and_then(Value::as_str).unwrap_or("")
+                ));
+                self.listed.get_or_insert_with(HashSet::new);
+            }
+        }
+        self.release_listed();
+    }
+
+    /// Removes the hidden tools from a `tools/list` result the client is sent.
+    fn hide_tools(&self, result: &mut Value) {
+        if let Some(tools) = result.get_mut("tools").and_then(Value::as_array_mut) {
+            tools.retain(|tool| {
+                tool.get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|name| !self.config.hidden.contains(name))
+            });
+        }
+    }
+
     fn learn_tools(&mut self, result: &Value) {
         let Some(tools) = result.get("tools").and_then(Value::as_array) else {
             return;
         };
+        let listed = self.listed.get_or_insert_with(HashSet::new);
+        for tool in tools {
+            if let Some(name) = tool.get("name").and_then(Value::as_str) {
+                listed.insert(name.to_owned());
+            }
+        }
         for tool in tools {
             let Some(name) = tool.get("name").and_then(Value::as_str) else {
                 continue;
@@ -581,6 +1059,33 @@ impl Session {
             }
         }
     }
+}
+
+/// The progress token a request's client gave (`_meta.progressToken`), if any.
+fn progress_token(params: Option<&Value>) -> Option<Value> {
+    params?
+        .get("_meta")?
+        .get("progressToken")
+        .filter(|t| t.is_string() || t.is_number())
+        .cloned()
+}
+
+/// A directory as a root: a `file://` URI, its path percent-encoded.
+pub fn root(path: &std::path::Path) -> Root {
+    let text = path.to_string_lossy();
+    let mut uri = String::from("file://");
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    let name = path.file_name().map_or_else(
+        || text.clone().into_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Root { uri, name }
 }
 
 /// The machine's own id in a response, if it is one (ids it sends are integers).
@@ -681,18 +1186,22 @@ mod tests {
     }
 
     impl Run {
+        /// A session whose server listed `read_file` and `write_file`.
         fn new() -> Self {
-            Run {
-                session: Session::new(server()),
-                now: Instant::now(),
-            }
+            Run::with(server(), Config::default())
         }
 
         fn trusted() -> Self {
             let mut server = server();
             server.trusted = true;
+            Run::with(server, Config::default())
+        }
+
+        fn with(server: McpServer, config: Config) -> Self {
+            let mut session = Session::new(server, config);
+            session.listed = Some(["read_file", "write_file"].map(String::from).into());
             Run {
-                session: Session::new(server),
+                session,
                 now: Instant::now(),
             }
         }
@@ -717,6 +1226,8 @@ mod tests {
                         executed.detail.unwrap_or_default()
                     ),
                     Output::Log(text) => format!("log {text}"),
+                    Output::WatchApproval(id) => format!("watch {id}"),
+                    Output::Unwatch(id) => format!("unwatch {id}"),
                     Output::End { reason } => format!("end {reason}"),
                 })
                 .collect()
@@ -979,12 +1490,12 @@ mod tests {
             &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
         );
         run.server(
-            r#"{"jsonrpc":"2.0","id":0,"method":"roots/list"}"#,
-            &[r#"client {"id":2,"jsonrpc":"2.0","method":"roots/list"}"#],
+            r#"{"jsonrpc":"2.0","id":0,"method":"elicitation/create","params":{}}"#,
+            &[r#"client {"id":2,"jsonrpc":"2.0","method":"elicitation/create","params":{}}"#],
         );
         run.client(
-            r#"{"jsonrpc":"2.0","id":2,"result":{"roots":[]}}"#,
-            &[r#"server {"id":0,"jsonrpc":"2.0","result":{"roots":[]}}"#],
+            r#"{"jsonrpc":"2.0","id":2,"result":{"action":"decline"}}"#,
+            &[r#"server {"id":0,"jsonrpc":"2.0","result":{"action":"decline"}}"#],
         );
         run.server(
             r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}"#,
@@ -1040,14 +1551,332 @@ mod tests {
         run.outputs();
         run.server(
             r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
-            &[r#"client {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#],
+            &[
+                r#"server {"id":2,"jsonrpc":"2.0","method":"tools/list"}"#,
+                r#"client {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
+            ],
         );
-        run.session
-            .handle_client(run.now, parse(call.as_bytes()).unwrap());
-        let Some(Output::Decide { call, .. }) = run.session.poll_output() else {
-            panic!("no decision asked");
+        run.client(call, &[]);
+        run.server(
+            r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"wipe"}]}}"#,
+            &["decide #1 tools/call wipe null"],
+        );
+        let Some(Pending {
+            state: State::Deciding { call, .. },
+            ..
+        }) = run.session.pending.get(&Id::from(2))
+        else {
+            panic!("not deciding");
         };
         assert_eq!(call.annotations, None);
+    }
+
+    fn hiding(tools: &[&str]) -> Run {
+        let config = Config {
+            hidden: tools.iter().map(|t| (*t).to_owned()).collect(),
+            ..Config::default()
+        };
+        let mut run = Run::with(server(), config);
+        run.session.listed = None;
+        run
+    }
+
+    #[test]
+    fn hidden_tools_are_not_listed_and_calls_to_them_or_to_tools_never_listed_are_refused() {
+        let mut run = hiding(&["move_file"]);
+        run.client(
+            r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#,
+            &[r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{}}"#],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+            &[r#"client {"id":0,"jsonrpc":"2.0","result":{}}"#],
+        );
+        // The catalogue is fetched as soon as the session is initialized; a call made
+        // before it arrives waits for it.
+        run.client(
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            &[
+                r#"server {"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                r#"server {"id":2,"jsonrpc":"2.0","method":"tools/list"}"#,
+            ],
+        );
+        run.client(WRITE, &[]);
+        run.client(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rm_rf"}}"#,
+            &[],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"write_file"},{"name":"move_file"}],"nextCursor":"p2"}}"#,
+            &[r#"server {"id":3,"jsonrpc":"2.0","method":"tools/list","params":{"cursor":"p2"}}"#],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"read_file"}]}}"#,
+            &[
+                r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#,
+                "log refused a call to `rm_rf`, which the server did not list",
+                r#"client {"id":1,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `rm_rf` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+            ],
+        );
+        // The client's list leaves the hidden tool out; a call to it is refused.
+        run.client(
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+            &[r#"server {"id":4,"jsonrpc":"2.0","method":"tools/list"}"#],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":4,"result":{"tools":[{"name":"write_file"},{"name":"move_file"},{"name":"read_file"}]}}"#,
+            &[r#"client {"id":2,"jsonrpc":"2.0","result":{"tools":[{"name":"write_file"},{"name":"read_file"}]}}"#],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"move_file","arguments":{}}}"#,
+            &[
+                "log refused a call to the hidden tool `move_file`",
+                r#"client {"id":3,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the tool `move_file` is hidden from this agent by the gateway's configuration, so it was not run","type":"text"}],"isError":true}}"#,
+            ],
+        );
+        // A changed list is fetched again and filtered the same way: a tool it drops
+        // is refused, one it adds is decided, a hidden one stays hidden.
+        run.server(
+            r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
+            &[
+                r#"server {"id":5,"jsonrpc":"2.0","method":"tools/list"}"#,
+                r#"client {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
+            ],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"rm_rf"},{"name":"move_file"}]}}"#,
+            &[],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"read_file"}}"#,
+            &[
+                "log refused a call to `read_file`, which the server did not list",
+                r#"client {"id":4,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `read_file` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+            ],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"rm_rf"}}"#,
+            &["decide #2 tools/call rm_rf null"],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","id":6,"method":"tools/list"}"#,
+            &[r#"server {"id":6,"jsonrpc":"2.0","method":"tools/list"}"#],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":6,"result":{"tools":[{"name":"rm_rf"},{"name":"move_file"}]}}"#,
+            &[r#"client {"id":6,"jsonrpc":"2.0","result":{"tools":[{"name":"rm_rf"}]}}"#],
+        );
+    }
+
+    #[test]
+    fn a_server_without_a_tool_list_gets_no_calls() {
+        let mut run = hiding(&[]);
+        run.client(
+            WRITE,
+            &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}"#,
+            &[
+                "log the server gave no tool list (Method not found); every tool call is refused",
+                "log refused a call to `write_file`, which the server did not list",
+                r#"client {"id":0,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `write_file` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn roots_come_from_configuration_and_the_client_cannot_change_them() {
+        let config = Config {
+            roots: vec![root(std::path::Path::new("/srv/my docs"))],
+            ..Config::default()
+        };
+        let mut run = Run::with(server(), config);
+        run.server(
+            r#"{"jsonrpc":"2.0","id":0,"method":"roots/list"}"#,
+            &[r#"server {"id":0,"jsonrpc":"2.0","result":{"roots":[{"name":"my docs","uri":"file:///srv/my%20docs"}]}}"#],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}"#,
+            &["log dropped the client's `notifications/roots/list_changed`: the server's roots come from the gateway's configuration"],
+        );
+        // An answer to a `roots/list` the client was never sent goes nowhere.
+        run.client(
+            r#"{"jsonrpc":"2.0","id":1,"result":{"roots":[{"uri":"file:///"}]}}"#,
+            &["log dropped the client's response to id 1, which the server did not ask"],
+        );
+    }
+
+    const WAITING: &str = r#"{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"_meta":{"progressToken":"t"},"name":"write_file","arguments":{"path":"/etc/x","content":"y"}}}"#;
+
+    fn waiting(seconds: u64) -> Run {
+        let config = Config {
+            wait: Duration::from_secs(seconds),
+            ..Config::default()
+        };
+        Run::with(server(), config)
+    }
+
+    fn held() -> Verdict {
+        Verdict::Ask {
+            message: "held: request apr-1".into(),
+            approval: Some("apr-1".into()),
+        }
+    }
+
+    fn progress(n: u64, left: u64) -> String {
+        format!(
+            r#"client {{"jsonrpc":"2.0","method":"notifications/progress","params":{{"message":"holdpoint holds this call for human approval: request apr-1 (holdpoint approvals approve apr-1); waiting {left}s more of 10s","progress":{n},"progressToken":"t"}}}}"#
+        )
+    }
+
+    const HELD_ANSWER: &str = r#"client {"id":0,"jsonrpc":"2.0","result":{"content":[{"text":"held: request apr-1","type":"text"}],"isError":true}}"#;
+
+    #[test]
+    fn a_held_call_approved_while_it_waits_is_decided_again_and_runs() {
+        let mut run = waiting(10);
+        run.client(
+            WAITING,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(
+            1,
+            held(),
+            &[
+                "log `write_file` is held for request apr-1; the client is kept waiting up to 10s",
+                "watch apr-1",
+                &progress(1, 10),
+            ],
+        );
+        assert_eq!(run.session.poll_timeout(), Some(run.now + PROGRESS_EVERY));
+        run.session.handle_timeout(run.now + Duration::from_secs(1));
+        assert_eq!(
+            run.outputs(),
+            Vec::<String>::new(),
+            "too early for progress"
+        );
+        run.now += PROGRESS_EVERY;
+        run.session.handle_timeout(run.now);
+        assert_eq!(run.outputs(), [progress(2, 5)]);
+        run.session.handle_approval("apr-1", ApprovalState::Pending);
+        assert_eq!(run.outputs(), Vec::<String>::new());
+        run.session
+            .handle_approval("apr-1", ApprovalState::Approved);
+        assert_eq!(
+            run.outputs(),
+            [
+                "log request apr-1 was approved while `write_file` waited; deciding it again",
+                r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#,
+            ]
+        );
+        assert_eq!(run.session.poll_timeout(), None);
+        run.decide(2, Verdict::Allow, &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/call","params":{"_meta":{"progressToken":"t"},"arguments":{"content":"y","path":"/etc/x"},"name":"write_file"}}"#]);
+    }
+
+    #[test]
+    fn a_held_call_decided_again_is_not_held_twice() {
+        let mut run = waiting(10);
+        run.client(
+            WAITING,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(
+            1,
+            held(),
+            &[
+                "log `write_file` is held for request apr-1; the client is kept waiting up to 10s",
+                "watch apr-1",
+                &progress(1, 10),
+            ],
+        );
+        run.session
+            .handle_approval("apr-1", ApprovalState::Approved);
+        run.outputs();
+        run.decide(2, held(), &[HELD_ANSWER]);
+    }
+
+    #[test]
+    fn a_held_call_is_answered_as_held_when_the_wait_ends_or_a_human_refuses() {
+        let mut run = waiting(10);
+        run.client(
+            WAITING,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(
+            1,
+            held(),
+            &[
+                "log `write_file` is held for request apr-1; the client is kept waiting up to 10s",
+                "watch apr-1",
+                &progress(1, 10),
+            ],
+        );
+        run.now += Duration::from_secs(10);
+        run.session.handle_timeout(run.now);
+        assert_eq!(run.outputs(), [HELD_ANSWER, "unwatch apr-1"]);
+        assert_eq!(run.session.poll_timeout(), None);
+
+        run.client(
+            WAITING,
+            &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(
+            2,
+            held(),
+            &[
+                "log `write_file` is held for request apr-1; the client is kept waiting up to 10s",
+                "watch apr-1",
+                &progress(1, 10),
+            ],
+        );
+        run.session.handle_approval("apr-1", ApprovalState::Refused);
+        assert_eq!(
+            run.outputs(),
+            [
+                r#"client {"id":0,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this action: a human refused request apr-1, so it was not run","type":"text"}],"isError":true}}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn a_held_call_is_answered_at_once_without_a_progress_token_and_a_cancel_ends_its_wait() {
+        let mut run = waiting(10);
+        run.client(
+            WRITE,
+            &[r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(1, held(), &[HELD_ANSWER]);
+
+        run.client(
+            WAITING,
+            &[r#"decide #2 tools/call write_file {"content":"y","path":"/etc/x"}"#],
+        );
+        run.decide(
+            2,
+            held(),
+            &[
+                "log `write_file` is held for request apr-1; the client is kept waiting up to 10s",
+                "watch apr-1",
+                &progress(1, 10),
+            ],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":0}}"#,
+            &[
+                "log the client cancelled `write_file` while it was held for request apr-1; it was not forwarded",
+                "unwatch apr-1",
+            ],
+        );
+        assert_eq!(run.session.poll_timeout(), None);
+        run.session
+            .handle_approval("apr-1", ApprovalState::Approved);
+        assert_eq!(
+            run.outputs(),
+            Vec::<String>::new(),
+            "nothing waits any more"
+        );
+        // A wait is never longer than the clients allow.
+        assert_eq!(waiting(600).session.config.wait, MOST_WAIT);
     }
 
     #[test]
