@@ -83,14 +83,18 @@ impl Drop for Outside {
 
 /// The gateway's arguments in front of the filesystem server reaching `dirs`.
 fn gateway_args(dirs: &[&str]) -> Vec<String> {
-    let mut args = vec![
-        "mcp".to_owned(),
-        "--name".to_owned(),
-        "files".to_owned(),
+    gateway_args_with(&[], dirs)
+}
+
+/// The same, with the gateway's own `flags`.
+fn gateway_args_with(flags: &[&str], dirs: &[&str]) -> Vec<String> {
+    let mut args = vec!["mcp".to_owned(), "--name".to_owned(), "files".to_owned()];
+    args.extend(flags.iter().map(|f| (*f).to_owned()));
+    args.extend([
         "--".to_owned(),
         "node".to_owned(),
         filesystem_server().to_str().unwrap().to_owned(),
-    ];
+    ]);
     args.extend(dirs.iter().map(|d| (*d).to_owned()));
     args
 }
@@ -337,7 +341,11 @@ const WAIT: Duration = Duration::from_secs(20);
 
 impl Wire {
     fn start(setup: &Setup, dirs: &[&str]) -> Self {
-        let args = gateway_args(dirs);
+        Wire::start_with(setup, &[], dirs)
+    }
+
+    fn start_with(setup: &Setup, flags: &[&str], dirs: &[&str]) -> Self {
+        let args = gateway_args_with(flags, dirs);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut child = setup
             .command(&args)
@@ -460,6 +468,18 @@ fn wait_exit(child: &mut Child) -> Option<i32> {
     }
 }
 
+/// The directories `list_allowed_directories` answered.
+fn allowed(answer: &Value) -> Vec<&str> {
+    text_of(answer).lines().skip(1).collect()
+}
+
+/// Lists the tools, so that the gateway knows them before the test's calls come.
+fn list_tools(wire: &mut Wire) {
+    wire.send(r#"{"jsonrpc":"2.0","id":"list","method":"tools/list"}"#);
+    let listed = wire.recv();
+    assert_eq!(listed["id"], "list", "{listed}");
+}
+
 fn text_of(answer: &Value) -> &str {
     answer["result"]["content"][0]["text"]
         .as_str()
@@ -523,49 +543,226 @@ fn malformed_and_oversized_messages_are_answered_and_the_session_goes_on() {
 }
 
 #[test]
-fn a_client_id_equal_to_a_server_request_id_reaches_the_right_side() {
-    let setup = Setup::new("mcp-gateway-ids");
+fn the_server_is_told_the_configured_roots_and_a_client_cannot_widen_them() {
+    let setup = Setup::new("mcp-gateway-roots");
     let work = setup.work().to_str().unwrap().to_owned();
-    let mut wire = Wire::start(&setup, &[work.as_str()]);
-    // A client with roots: the server asks for them (`roots/list`, its own id 0) as
-    // soon as the session is initialized, and the client used id 0 for `initialize`.
+    let docs = setup.work().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let mut wire = Wire::start_with(&setup, &["--root", "docs"], &[work.as_str()]);
+    // A client with roots of its own: the server asks for roots as soon as the session
+    // is initialized, and the gateway answers; the client is never asked.
     wire.handshake(&json!({"roots": {"listChanged": true}}));
-    let asked = wire.recv();
-    assert_eq!(asked["method"], "roots/list", "{asked}");
-    let id = asked["id"].clone();
-    assert!(id.is_u64(), "{asked}");
-
-    // The client's own request under that very id, before it answers the server.
-    wire.send(&json!({"jsonrpc":"2.0","id":id,"method":"tools/list"}).to_string());
-    let listed = wire.recv();
-    assert_eq!(listed["id"], id, "{listed}");
-    assert!(
-        listed["result"]["tools"].as_array().unwrap().len() >= 10,
-        "{listed}"
-    );
-
-    // Its answer to the server, under the same id, reaches the server: the server now
-    // reaches the client's root, a directory inside the workspace.
-    let root = setup.work().join("docs");
-    std::fs::create_dir_all(&root).unwrap();
-    wire.send(
-        &json!({"jsonrpc":"2.0","id":id,"result":{"roots":[{"uri":format!("file://{}", root.display()),"name":"docs"}]}})
-            .to_string(),
-    );
+    let docs = std::fs::canonicalize(&docs)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let started = Instant::now();
     loop {
-        wire.call(json!(0), "list_allowed_directories", &json!({}));
+        wire.call(json!(1), "list_allowed_directories", &json!({}));
         let answer = wire.recv();
-        assert_eq!(answer["id"], 0, "{answer}");
-        if text_of(&answer).contains("docs") {
+        assert_eq!(
+            answer["id"], 1,
+            "the client gets answers, never a `roots/list`: {answer}"
+        );
+        if allowed(&answer) == [docs.as_str()] {
             break;
         }
         assert!(
             started.elapsed() < WAIT,
-            "the server never took the client's roots: {answer}"
+            "the server never took the configured roots: {answer}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // The client says its roots changed and answers a `roots/list` nobody sent it with
+    // the whole disk: neither reaches the server.
+    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":0,"result":{"roots":[{"uri":"file:///","name":"all"}]}}"#);
+    wire.wait_log("dropped the client's `notifications/roots/list_changed`");
+    wire.wait_log("dropped the client's response to id 0");
+    wire.call(json!(2), "list_allowed_directories", &json!({}));
+    let answer = wire.recv();
+    assert_eq!(answer["id"], 2, "{answer}");
+    assert_eq!(allowed(&answer), [docs.as_str()], "{answer}");
+    // A file outside the roots is out of the server's reach.
+    std::fs::write(setup.work().join("secret.txt"), "no").unwrap();
+    wire.call(
+        json!(3),
+        "read_text_file",
+        &json!({"path": format!("{work}/secret.txt")}),
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert_eq!(wire.close(), Some(0));
+}
+
+#[test]
+fn hidden_tools_are_not_listed_and_calls_to_them_or_to_unlisted_tools_are_refused() {
+    let setup = Setup::new("mcp-gateway-hidden");
+    let work = setup.work().to_str().unwrap().to_owned();
+    let mut wire = Wire::start_with(
+        &setup,
+        &["--hide-tool", "write_file", "--hide-tool", "move_file"],
+        &[work.as_str()],
+    );
+    wire.handshake(&json!({}));
+    wire.send(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+    let listed = wire.recv();
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"read_text_file"), "{names:?}");
+    assert!(!names.contains(&"write_file"), "{names:?}");
+    assert!(!names.contains(&"move_file"), "{names:?}");
+
+    let target = format!("{work}/hidden.txt");
+    wire.call(
+        json!(2),
+        "write_file",
+        &json!({"path": target, "content": "x"}),
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["id"], 2, "{answer}");
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        text_of(&answer).contains("the tool `write_file` is hidden from this agent"),
+        "{answer}"
+    );
+    wire.call(json!(3), "delete_everything", &json!({"path": work}));
+    let answer = wire.recv();
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        text_of(&answer).contains("the server did not list the tool `delete_everything`"),
+        "{answer}"
+    );
+    assert!(!Path::new(&target).exists());
+    // Neither was proposed: they were refused before any decision.
+    assert!(
+        !setup.records().iter().any(|r| r["kind"] == "proposed"),
+        "nothing to decide"
+    );
+    assert_eq!(wire.close(), Some(0));
+}
+
+#[test]
+fn a_held_write_approved_while_the_agent_waits_runs_and_the_agent_gets_its_result() {
+    let setup = Setup::new("mcp-gateway-wait");
+    setup.add_human("alice", None);
+    python_sdk();
+    let outside = Outside::new("wait");
+    let target = outside.path("approved.txt");
+    let plan = json!({
+        "command": env!("CARGO_BIN_EXE_holdpoint"),
+        "args": gateway_args_with(&["--wait", "40"], &[outside.0.to_str().unwrap()]),
+        "env": {
+            "HOLDPOINT_HOME": setup.home,
+            "HOME": setup.user_home,
+            "USER": "tester",
+            "PATH": std::env::var("PATH").unwrap(),
+        },
+        "cwd": setup.work,
+        "progress": true,
+        "calls": [{"tool": "write_file", "arguments": {"path": target, "content": "approved"}}],
+    });
+    let file = setup.scratch.0.join("plan.json");
+    std::fs::write(&file, plan.to_string()).unwrap();
+    let mut agent = Command::new("python3")
+        .arg(data("mcp/agent.py"))
+        .arg(&file)
+        .current_dir(&setup.work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(agent.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    let mut approved = None;
+    let mut seen = Vec::new();
+    let result = loop {
+        let line = lines
+            .next()
+            .expect("the agent ended without a result")
+            .unwrap();
+        let value: Value = serde_json::from_str(&line).unwrap();
+        seen.push(value.clone());
+        if let Some(message) = value["progress"].as_str() {
+            assert!(
+                message.contains("holdpoint approvals approve apr-"),
+                "{message}"
+            );
+            if approved.is_none() {
+                assert!(!Path::new(&target).exists(), "held, not yet run");
+                let id = approval_id(message);
+                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
+                assert_eq!(code, Some(0), "{text}");
+                approved = Some(id);
+            }
+        } else if value.get("isError").is_some() {
+            break value;
+        }
+    };
+    assert!(approved.is_some(), "no progress came: {seen:?}");
+    assert_eq!(result["isError"], false, "{seen:?}");
+    assert!(
+        result["text"]
+            .as_str()
+            .unwrap()
+            .contains("Successfully wrote"),
+        "{result}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "approved");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "answered within the wait"
+    );
+    let status = agent.wait().unwrap();
+    assert!(status.success());
+    // The approval was used by this call: it is proposed twice (held, then let
+    // through) and ran once.
+    let records = setup.records();
+    let count = |kind: &str| records.iter().filter(|r| r["kind"] == kind).count();
+    assert_eq!(count("proposed"), 2, "{records:#?}");
+    assert_eq!(count("executed"), 1, "{records:#?}");
+}
+
+#[test]
+fn a_held_call_whose_wait_ends_answers_with_the_request_to_approve() {
+    let setup = Setup::new("mcp-gateway-wait-ends");
+    let outside = Outside::new("wait-ends");
+    let target = outside.path("unapproved.txt");
+    let mut wire = Wire::start_with(&setup, &["--wait", "2"], &[outside.0.to_str().unwrap()]);
+    wire.handshake(&json!({}));
+    let started = Instant::now();
+    wire.send(
+        &json!({"jsonrpc":"2.0","id":"w","method":"tools/call","params":{
+            "_meta":{"progressToken":"tok"},"name":"write_file",
+            "arguments":{"path":target,"content":"never"}}})
+        .to_string(),
+    );
+    let first = wire.recv();
+    assert_eq!(first["method"], "notifications/progress", "{first}");
+    assert_eq!(first["params"]["progressToken"], "tok", "{first}");
+    let request = approval_id(first["params"]["message"].as_str().unwrap());
+    let answer = loop {
+        let message = wire.recv();
+        if message.get("id").is_some() {
+            break message;
+        }
+        assert_eq!(message["method"], "notifications/progress", "{message}");
+    };
+    assert!(started.elapsed() >= Duration::from_secs(2), "it waited");
+    assert_eq!(answer["id"], "w", "{answer}");
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert_eq!(approval_id(text_of(&answer)), request, "{answer}");
+    assert!(
+        text_of(&answer).contains("retry exactly the same action once"),
+        "{answer}"
+    );
+    assert!(!Path::new(&target).exists());
     assert_eq!(wire.close(), Some(0));
 }
 
@@ -575,6 +772,7 @@ fn a_call_cancelled_while_it_waits_for_its_decision_is_neither_answered_nor_forw
     let work = setup.work().to_str().unwrap().to_owned();
     let mut wire = Wire::start(&setup, &[work.as_str()]);
     wire.handshake(&json!({}));
+    list_tools(&mut wire);
 
     // Hold the store's write lock so the decision cannot be recorded yet.
     let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
@@ -609,6 +807,7 @@ fn a_server_killed_mid_call_answers_the_client_with_an_error_and_the_gateway_fai
     std::fs::write(setup.work().join("a.txt"), "x").unwrap();
     let mut wire = Wire::start(&setup, &[work.as_str()]);
     wire.handshake(&json!({}));
+    list_tools(&mut wire);
     let log = wire.wait_log("started (pid ");
     let pid: String = log[log.find("started (pid ").unwrap() + 13..]
         .chars()
