@@ -985,6 +985,7 @@ impl Session {
         self.upstream.clear();
         self.tickets.clear();
         self.downstream.clear();
+        self.listing = None;
         self.out.push_back(Output::End { reason });
     }
 
