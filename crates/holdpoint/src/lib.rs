@@ -311,8 +311,8 @@ enum Command {
 /// Runs the command line. The command runs on a thread of its own whose stack holds the
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let command = hook_command().unwrap_or_else(|| Cli::parse().command);
+    let result = match command {
         // The sandbox enters a user namespace of its own, which the kernel allows only
         // to a process with one thread; it analyses nothing.
         Command::Sandbox(args) => sandbox::run(&args),
@@ -332,6 +332,23 @@ pub fn run() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `holdpoint hook AGENT` and its worker, read without building the whole command
+/// line's parser: the hook runs twice on every tool call of every agent. Anything else
+/// (help, a misspelt agent) is left to the parser.
+fn hook_command() -> Option<Command> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next()? != "hook" {
+        return None;
+    }
+    let (worker, agent) = match (args.next()?, args.next(), args.next()) {
+        (flag, Some(agent), None) if flag == "--worker" => (true, agent),
+        (agent, None, None) => (false, agent),
+        _ => return None,
+    };
+    let agent = <hook::Agent as clap::ValueEnum>::from_str(agent.to_str()?, false).ok()?;
+    Some(Command::Hook { agent, worker })
 }
 
 fn execute(command: Command) -> Result<u8, Failure> {

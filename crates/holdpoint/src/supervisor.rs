@@ -139,21 +139,28 @@ fn finish(mut child: Child, input: &[u8], deadline: Duration) -> Result<Finished
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    // Its output is closed; the process itself ends a moment later.
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                return Ok(Finished {
-                    status,
-                    stdout: stdout.unwrap_or_default(),
-                    stderr: stderr.unwrap_or_default(),
-                });
+    // Its output is closed; the process itself ends a moment later. It is waited for on
+    // a thread of its own, so that its end is seen at once and the deadline still holds.
+    let pid = child.id();
+    let (ended, waited) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = ended.send(child.wait());
+    });
+    match waited.recv_timeout(deadline.saturating_sub(started.elapsed())) {
+        Ok(Ok(status)) => Ok(Finished {
+            status,
+            stdout: stdout.unwrap_or_default(),
+            stderr: stderr.unwrap_or_default(),
+        }),
+        Ok(Err(e)) => Err(format!("cannot wait for its worker: {e}")),
+        Err(_) => {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid.cast_signed()) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
             }
-            Ok(None) if started.elapsed() < deadline => {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Ok(None) => return Err(timed_out(child)),
-            Err(e) => return Err(format!("cannot wait for its worker: {e}")),
+            Err(format!(
+                "its worker did not answer within {} s and was stopped",
+                deadline.as_secs()
+            ))
         }
     }
 }
