@@ -1,5 +1,8 @@
 //! `holdpoint install AGENT` and `holdpoint uninstall AGENT`: put holdpoint's hooks into
 //! an agent's settings file, or take them out, keeping everything else in the file.
+//! [`mcp`] does the same for the agent's MCP servers.
+
+pub(crate) mod mcp;
 
 use std::fs;
 use std::io::Write as _;
@@ -10,16 +13,22 @@ use serde_json::{Map, Value, json};
 use crate::hook::Agent;
 use crate::{Failure, exit};
 
-/// Where an agent keeps its hook configuration: in the project, or for the user.
-fn settings_path(agent: Agent, project: Option<&Path>) -> Result<PathBuf, Failure> {
-    let base = match project {
+/// The directory an agent's configuration files are under: the project, or the user's
+/// home.
+fn base_dir(project: Option<&Path>) -> Result<PathBuf, Failure> {
+    Ok(match project {
         Some(dir) => dir.to_owned(),
         None => PathBuf::from(
             std::env::var_os("HOME")
                 .filter(|h| !h.is_empty())
                 .ok_or_else(|| Failure::usage("HOME is not set: give --project DIR"))?,
         ),
-    };
+    })
+}
+
+/// Where an agent keeps its hook configuration: in the project, or for the user.
+fn settings_path(agent: Agent, project: Option<&Path>) -> Result<PathBuf, Failure> {
+    let base = base_dir(project)?;
     Ok(match agent {
         Agent::ClaudeCode => base.join(".claude").join("settings.json"),
         Agent::Codex => base.join(".codex").join("hooks.json"),
@@ -28,11 +37,16 @@ fn settings_path(agent: Agent, project: Option<&Path>) -> Result<PathBuf, Failur
     })
 }
 
-/// The command the agent runs: this holdpoint binary, by absolute path.
-fn hook_command(agent: Agent) -> Result<String, Failure> {
+/// This holdpoint binary, by absolute path: what the agents are told to run.
+fn holdpoint_program() -> Result<String, Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::internal(format!("cannot find the holdpoint binary: {e}")))?;
-    let exe = exe.to_string_lossy();
+    Ok(exe.to_string_lossy().into_owned())
+}
+
+/// The command the agent runs: this holdpoint binary, by absolute path.
+fn hook_command(agent: Agent) -> Result<String, Failure> {
+    let exe = holdpoint_program()?;
     Ok(format!(
         "{} hook {}",
         crate::exec::shell_quote(&exe),
@@ -121,20 +135,26 @@ fn read_settings(path: &Path) -> Result<Map<String, Value>, Failure> {
     }
 }
 
-/// Writes the file through a temporary file and a rename, so a crash leaves the old
-/// settings or the new ones, never half of either.
 fn write_settings(path: &Path, settings: &Map<String, Value>) -> Result<(), Failure> {
+    let mut text = serde_json::to_string_pretty(settings)
+        .map_err(|e| Failure::internal(format!("cannot encode the settings: {e}")))?;
+    text.push('\n');
+    write_atomically(path, &text)
+}
+
+/// Writes the file through a temporary file and a rename, so a crash leaves the old
+/// settings or the new ones, never half of either. The file keeps its permissions.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
     let fail =
         |e: std::io::Error| Failure::internal(format!("cannot write `{}`: {e}", path.display()));
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(fail)?;
     }
-    let text = serde_json::to_string_pretty(settings)
-        .map_err(|e| Failure::internal(format!("cannot encode the settings: {e}")))?;
-    let temp = path.with_extension("json.holdpoint-tmp");
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".holdpoint-tmp");
+    let temp = PathBuf::from(temp);
     let mut file = fs::File::create(&temp).map_err(fail)?;
     file.write_all(text.as_bytes())
-        .and_then(|()| file.write_all(b"\n"))
         .and_then(|()| file.sync_all())
         .map_err(fail)?;
     if let Ok(meta) = fs::metadata(path) {

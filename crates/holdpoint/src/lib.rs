@@ -102,22 +102,42 @@ enum Command {
         #[arg(long, hide = true)]
         worker: bool,
     },
-    /// Add holdpoint's hooks to an agent's settings, keeping the rest of the file.
+    /// Add holdpoint's hooks to an agent's settings, keeping the rest of the file
     ///
     /// Files: claude-code ~/.claude/settings.json, codex ~/.codex/hooks.json, gemini
     /// ~/.gemini/settings.json, cursor ~/.cursor/hooks.json; with --project DIR, the
     /// same names under DIR.
+    ///
+    /// `holdpoint install mcp AGENT` puts the agent's MCP servers behind holdpoint
+    /// instead (see `holdpoint install mcp --help`).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        disable_help_subcommand = true
+    )]
     Install {
-        #[arg(value_enum)]
-        agent: hook::Agent,
+        #[command(subcommand)]
+        mcp: Option<McpTarget>,
+        #[arg(value_enum, required = true)]
+        agent: Option<hook::Agent>,
         /// Install into this project's settings instead of the user's.
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
     },
-    /// Remove holdpoint's hooks from an agent's settings.
+    /// Remove holdpoint's hooks from an agent's settings
+    ///
+    /// `holdpoint uninstall mcp AGENT` takes the agent's MCP servers out from behind
+    /// holdpoint instead.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        disable_help_subcommand = true
+    )]
     Uninstall {
-        #[arg(value_enum)]
-        agent: hook::Agent,
+        #[command(subcommand)]
+        mcp: Option<McpTarget>,
+        #[arg(value_enum, required = true)]
+        agent: Option<hook::Agent>,
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
     },
@@ -308,6 +328,43 @@ enum Command {
     Restore(recovery_cmd::RestoreArgs),
 }
 
+/// `holdpoint install mcp AGENT` and `holdpoint uninstall mcp AGENT`.
+#[derive(Debug, Subcommand)]
+enum McpTarget {
+    /// The agent's MCP servers: each stdio server is launched through `holdpoint mcp`
+    ///
+    /// install: every stdio server entry's command and args become
+    ///   holdpoint mcp --name NAME -- COMMAND ARGS…
+    /// (holdpoint by its absolute path, NAME the entry's name); every other field of the
+    /// entry and everything else in the file is kept. An entry that already goes through
+    /// holdpoint is left alone, so installing twice changes nothing.
+    ///
+    /// uninstall: each entry that goes through `holdpoint mcp` gets back the command and
+    /// args that follow the `--`.
+    ///
+    /// Files, for the user / with --project DIR:
+    ///   claude-code  ~/.claude.json (mcpServers, and projects.<dir>.mcpServers)
+    ///                / DIR/.mcp.json
+    ///   cursor       ~/.cursor/mcp.json / DIR/.cursor/mcp.json
+    ///   gemini       ~/.gemini/settings.json / DIR/.gemini/settings.json (mcpServers)
+    ///   codex        ~/.codex/config.toml / DIR/.codex/config.toml ([mcp_servers.NAME];
+    ///                rewritten from its values: its comments are not kept)
+    ///
+    /// Remote servers (url, httpUrl) are left as they are, one line each on standard
+    /// error: the gateway stands in front of stdio servers only, for now. A file that
+    /// does not parse is reported and nothing at all is written.
+    ///
+    /// Example: holdpoint install mcp claude-code --project .
+    #[command(verbatim_doc_comment)]
+    Mcp {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        /// The project's configuration instead of the user's.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+}
+
 /// Runs the command line. The command runs on a thread of its own whose stack holds the
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
@@ -364,8 +421,27 @@ fn execute(command: Command) -> Result<u8, Failure> {
             agent,
             worker: true,
         } => hook::work(agent),
-        Command::Install { agent, project } => install::install(agent, project.as_deref()),
-        Command::Uninstall { agent, project } => install::uninstall(agent, project.as_deref()),
+        Command::Install {
+            mcp: Some(McpTarget::Mcp { agent, project }),
+            ..
+        } => install::mcp::install(agent, project.as_deref()),
+        Command::Uninstall {
+            mcp: Some(McpTarget::Mcp { agent, project }),
+            ..
+        } => install::mcp::uninstall(agent, project.as_deref()),
+        Command::Install {
+            agent: Some(agent),
+            project,
+            ..
+        } => install::install(agent, project.as_deref()),
+        Command::Uninstall {
+            agent: Some(agent),
+            project,
+            ..
+        } => install::uninstall(agent, project.as_deref()),
+        Command::Install { agent: None, .. } | Command::Uninstall { agent: None, .. } => Err(
+            Failure::usage("name the agent, e.g. holdpoint install claude-code"),
+        ),
         Command::Exec(args) => exec::run(&args),
         Command::Sandbox(_) => Err(Failure::internal(
             "the sandbox runs on the main thread; this is a bug",

@@ -21,7 +21,7 @@ fn npm_cache() -> PathBuf {
 }
 
 /// The filesystem server's entry point, installed with npm when missing.
-fn filesystem_server() -> PathBuf {
+pub fn filesystem_server() -> PathBuf {
     static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {

@@ -1,0 +1,533 @@
+//! `holdpoint install mcp AGENT` and `holdpoint uninstall mcp AGENT`: make every stdio MCP
+//! server in an agent's configuration launch `holdpoint mcp --name NAME -- COMMAND ARGS…`
+//! instead of the server itself, or put the original command back.
+//!
+//! Nothing is kept on the side: the original command and arguments are what follows the
+//! gateway's own options in the rewritten arguments, so a configuration file restores
+//! itself even when it was copied to another machine. Every other field of an entry
+//! (env, cwd, timeouts, disabled flags, keys holdpoint does not know) and everything else
+//! in the file is kept.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::{base_dir, holdpoint_program, write_atomically};
+use crate::hook::Agent;
+use crate::{Failure, exit};
+
+/// Whether servers are put behind the gateway or taken out from behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Install,
+    Uninstall,
+}
+
+/// How a configuration file lays out its servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// A JSON object whose `mcpServers` maps names to entries.
+    Json,
+    /// Claude Code's `~/.claude.json`: `mcpServers` for the user, and one more under each
+    /// `projects.<dir>`.
+    ClaudeUser,
+    /// Codex's `config.toml`: `[mcp_servers.NAME]` tables.
+    Toml,
+}
+
+/// One file an agent reads its MCP servers from.
+#[derive(Debug)]
+struct ServerFile {
+    path: PathBuf,
+    layout: Layout,
+}
+
+/// The files `holdpoint install mcp AGENT` changes: the user's, or `project`'s.
+fn server_files(agent: Agent, project: Option<&Path>) -> Result<Vec<ServerFile>, Failure> {
+    let base = base_dir(project)?;
+    let file = |path: PathBuf, layout| ServerFile { path, layout };
+    Ok(vec![match (agent, project) {
+        (Agent::ClaudeCode, Some(_)) => file(base.join(".mcp.json"), Layout::Json),
+        (Agent::ClaudeCode, None) => file(base.join(".claude.json"), Layout::ClaudeUser),
+        (Agent::Cursor, _) => file(base.join(".cursor").join("mcp.json"), Layout::Json),
+        (Agent::Gemini, _) => file(base.join(".gemini").join("settings.json"), Layout::Json),
+        (Agent::Codex, _) => file(base.join(".codex").join("config.toml"), Layout::Toml),
+    }])
+}
+
+/// How an entry's server is started: a program and its arguments. `args` is `None` when
+/// the entry has no `args` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Launch {
+    command: String,
+    args: Option<Vec<String>>,
+}
+
+impl Launch {
+    fn args(&self) -> &[String] {
+        self.args.as_deref().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Launch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut words = vec![crate::exec::shell_quote(&self.command)];
+        words.extend(self.args().iter().map(|a| crate::exec::shell_quote(a)));
+        f.write_str(&words.join(" "))
+    }
+}
+
+/// What an entry is, as far as the gateway is concerned.
+#[derive(Debug)]
+enum Shape {
+    Stdio(Launch),
+    /// A server reached at an address (the field that holds it: `url`, `httpUrl`, …).
+    Remote(&'static str),
+    /// Neither: no command, or arguments that are not all strings.
+    Unreadable(&'static str),
+}
+
+/// The fields that make an entry a remote server, in the agents' configurations: `url`
+/// (Claude Code, Cursor, Codex; SSE in Gemini CLI), `httpUrl` (Gemini CLI's streamable
+/// HTTP) and `serverUrl` (seen in Cursor's and others' examples).
+const REMOTE_FIELDS: [&str; 3] = ["url", "httpUrl", "serverUrl"];
+
+/// The options of `holdpoint mcp` that take a value; what follows them is not the
+/// server's command.
+const VALUE_OPTIONS: [&str; 6] = [
+    "--name",
+    "--env",
+    "--agent",
+    "--hide-tool",
+    "--root",
+    "--wait",
+];
+
+/// Whether `command` is a holdpoint program (this one, or another installation's).
+fn is_holdpoint(command: &str, exe: &str) -> bool {
+    command == exe
+        || Path::new(command)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n == "holdpoint" || n == "holdpoint.exe")
+}
+
+/// The server behind `holdpoint mcp [OPTIONS] [--] COMMAND ARGS…`, or `None` when the
+/// launch does not go through the gateway.
+fn behind_gateway(launch: &Launch, exe: &str) -> Option<Launch> {
+    if !is_holdpoint(&launch.command, exe) {
+        return None;
+    }
+    let (first, options) = launch.args().split_first()?;
+    if first != "mcp" {
+        return None;
+    }
+    let mut rest = options;
+    loop {
+        match rest.split_first() {
+            Some((word, after)) if word == "--" => {
+                rest = after;
+                break;
+            }
+            Some((word, after)) if VALUE_OPTIONS.contains(&word.as_str()) => {
+                rest = after.get(1..)?;
+            }
+            Some((word, after)) if word.starts_with("--") => rest = after,
+            _ => break,
+        }
+    }
+    let (command, args) = rest.split_first()?;
+    Some(Launch {
+        command: command.clone(),
+        // INVARIANT: `wrap` writes an `args` field even when the server had none; an
+        // empty remainder means it had none (an empty `args` list comes back as none,
+        // which starts the same program).
+        args: (!args.is_empty()).then(|| args.to_vec()),
+    })
+}
+
+/// `launch` behind the gateway, named `name` in holdpoint's records.
+fn wrap(launch: &Launch, name: &str, exe: &str) -> Launch {
+    // A name that looks like an option is given with `=`, so it is read as the value.
+    let mut args = if name.starts_with('-') {
+        vec!["mcp".to_owned(), format!("--name={name}")]
+    } else {
+        vec!["mcp".to_owned(), "--name".to_owned(), name.to_owned()]
+    };
+    args.push("--".to_owned());
+    args.push(launch.command.clone());
+    args.extend(launch.args().iter().cloned());
+    Launch {
+        command: exe.to_owned(),
+        args: Some(args),
+    }
+}
+
+/// What was done, or left, for one server.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Wrapped,
+    AlreadyWrapped,
+    Restored(String),
+    NotWrapped,
+    Remote(&'static str),
+    Unreadable(&'static str),
+}
+
+/// The new launch for an entry of this shape, if it changes, and what to say.
+fn step(shape: Shape, name: &str, exe: &str, direction: Direction) -> (Option<Launch>, Outcome) {
+    let launch = match shape {
+        Shape::Stdio(launch) => launch,
+        Shape::Remote(field) => return (None, Outcome::Remote(field)),
+        Shape::Unreadable(why) => return (None, Outcome::Unreadable(why)),
+    };
+    match (direction, behind_gateway(&launch, exe)) {
+        (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
+        (Direction::Install, None) => (Some(wrap(&launch, name, exe)), Outcome::Wrapped),
+        (Direction::Uninstall, Some(server)) => {
+            let said = server.to_string();
+            (Some(server), Outcome::Restored(said))
+        }
+        (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
+    }
+}
+
+fn json_shape(entry: &Map<String, Value>) -> Shape {
+    if let Some(field) = REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)) {
+        return Shape::Remote(field);
+    }
+    let Some(command) = entry.get("command").and_then(Value::as_str) else {
+        return Shape::Unreadable("has no `command`");
+    };
+    let args = match entry.get("args") {
+        None => None,
+        Some(Value::Array(list)) => {
+            let Some(args) = list
+                .iter()
+                .map(|a| a.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+            else {
+                return Shape::Unreadable("has `args` that are not all strings");
+            };
+            Some(args)
+        }
+        Some(_) => return Shape::Unreadable("has `args` that are not a list"),
+    };
+    Shape::Stdio(Launch {
+        command: command.to_owned(),
+        args,
+    })
+}
+
+fn set_json(entry: &mut Map<String, Value>, launch: Launch) {
+    entry.insert("command".to_owned(), Value::String(launch.command));
+    match launch.args {
+        Some(args) => {
+            entry.insert(
+                "args".to_owned(),
+                Value::Array(args.into_iter().map(Value::String).collect()),
+            );
+        }
+        None => {
+            entry.shift_remove("args");
+        }
+    }
+}
+
+fn toml_shape(entry: &toml::Table) -> Shape {
+    if let Some(field) = REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)) {
+        return Shape::Remote(field);
+    }
+    let Some(command) = entry.get("command").and_then(toml::Value::as_str) else {
+        return Shape::Unreadable("has no `command`");
+    };
+    let args = match entry.get("args") {
+        None => None,
+        Some(toml::Value::Array(list)) => {
+            let Some(args) = list
+                .iter()
+                .map(|a| a.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+            else {
+                return Shape::Unreadable("has `args` that are not all strings");
+            };
+            Some(args)
+        }
+        Some(_) => return Shape::Unreadable("has `args` that are not a list"),
+    };
+    Shape::Stdio(Launch {
+        command: command.to_owned(),
+        args,
+    })
+}
+
+fn set_toml(entry: &mut toml::Table, launch: Launch) {
+    entry.insert("command".to_owned(), toml::Value::String(launch.command));
+    match launch.args {
+        Some(args) => {
+            entry.insert(
+                "args".to_owned(),
+                toml::Value::Array(args.into_iter().map(toml::Value::String).collect()),
+            );
+        }
+        None => {
+            entry.remove("args");
+        }
+    }
+}
+
+/// One line of the report: a server, where it is, and what happened to it.
+#[derive(Debug)]
+struct Report {
+    server: String,
+    outcome: Outcome,
+}
+
+/// A configuration file read and changed in memory.
+#[derive(Debug)]
+struct Planned {
+    file: ServerFile,
+    text: Option<String>,
+    reports: Vec<Report>,
+}
+
+fn not_changed(path: &Path, what: &str) -> Failure {
+    Failure::usage(format!(
+        "`{}` {what}; fix it by hand (or with the agent), then run this again; nothing was changed",
+        path.display()
+    ))
+}
+
+/// Reads `file` and changes its servers in memory. `Ok(None)`: there is no such file.
+fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Planned>, Failure> {
+    let text = match fs::read_to_string(&file.path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot read `{}`: {e}; nothing was changed",
+                file.path.display()
+            )));
+        }
+    };
+    let mut reports = Vec::new();
+    let mut changed = false;
+    let mut visit = |server: String, shape: Shape, name: &str| {
+        let (launch, outcome) = step(shape, name, exe, direction);
+        reports.push(Report { server, outcome });
+        if launch.is_some() {
+            changed = true;
+        }
+        launch
+    };
+    let new_text = if file.layout == Layout::Toml {
+        let mut config: toml::Table = text
+            .parse()
+            .map_err(|e| not_changed(&file.path, &format!("is not valid TOML ({e})")))?;
+        match config.get_mut("mcp_servers") {
+            None => {}
+            Some(toml::Value::Table(servers)) => {
+                for (name, entry) in servers.iter_mut() {
+                    let Some(entry) = entry.as_table_mut() else {
+                        let shape = Shape::Unreadable("is not a table");
+                        visit(name.clone(), shape, name);
+                        continue;
+                    };
+                    if let Some(launch) = visit(name.clone(), toml_shape(entry), name) {
+                        set_toml(entry, launch);
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(not_changed(
+                    &file.path,
+                    "has `mcp_servers` that is not a table",
+                ));
+            }
+        }
+        toml::to_string(&config)
+            .map_err(|e| Failure::internal(format!("cannot encode the configuration: {e}")))?
+    } else {
+        let mut config = match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(not_changed(&file.path, "is not a JSON object")),
+            Err(e) => return Err(not_changed(&file.path, &format!("is not valid JSON ({e})"))),
+        };
+        let mut tables: Vec<(Option<String>, &mut Value)> = Vec::new();
+        for (key, value) in config.iter_mut() {
+            if key == "mcpServers" {
+                tables.push((None, value));
+            } else if key == "projects" && file.layout == Layout::ClaudeUser {
+                let Some(projects) = value.as_object_mut() else {
+                    return Err(not_changed(
+                        &file.path,
+                        "has `projects` that is not an object",
+                    ));
+                };
+                for (dir, project) in projects.iter_mut() {
+                    if let Some(servers) = project.get_mut("mcpServers") {
+                        tables.push((Some(dir.clone()), servers));
+                    }
+                }
+            }
+        }
+        for (project, servers) in tables {
+            let Some(servers) = servers.as_object_mut() else {
+                let at = project.map_or_else(String::new, |p| format!("projects.{p}."));
+                return Err(not_changed(
+                    &file.path,
+                    &format!("has `{at}mcpServers` that is not an object"),
+                ));
+            };
+            for (name, entry) in servers.iter_mut() {
+                let server = match &project {
+                    Some(dir) => format!("{name} (project {dir})"),
+                    None => name.clone(),
+                };
+                let Some(entry) = entry.as_object_mut() else {
+                    visit(server, Shape::Unreadable("is not an object"), name);
+                    continue;
+                };
+                if let Some(launch) = visit(server, json_shape(entry), name) {
+                    set_json(entry, launch);
+                }
+            }
+        }
+        let mut out = serde_json::to_string_pretty(&config)
+            .map_err(|e| Failure::internal(format!("cannot encode the configuration: {e}")))?;
+        out.push('\n');
+        out
+    };
+    Ok(Some(Planned {
+        file,
+        text: changed.then_some(new_text),
+        reports,
+    }))
+}
+
+pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+    apply(agent, project, Direction::Install)
+}
+
+pub(crate) fn uninstall(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
+    apply(agent, project, Direction::Uninstall)
+}
+
+fn apply(agent: Agent, project: Option<&Path>, direction: Direction) -> Result<u8, Failure> {
+    let exe = holdpoint_program()?;
+    // Every file is read and changed in memory before any is written: one that cannot
+    // be read stops the command with nothing half done.
+    let mut planned = Vec::new();
+    for file in server_files(agent, project)? {
+        let path = file.path.clone();
+        match plan(file, &exe, direction)? {
+            Some(p) => planned.push(p),
+            None => println!(
+                "no MCP servers of {}: `{}` does not exist",
+                agent.display_name(),
+                path.display()
+            ),
+        }
+    }
+    for p in &planned {
+        if let Some(text) = &p.text {
+            write_atomically(&p.file.path, text)?;
+        }
+        let path = p.file.path.display();
+        if p.reports.is_empty() {
+            println!("no MCP servers in {path}");
+        }
+        for Report { server, outcome } in &p.reports {
+            match outcome {
+                Outcome::Wrapped => {
+                    println!("{server}: now goes through holdpoint mcp ({path})");
+                }
+                Outcome::AlreadyWrapped => {
+                    println!("{server}: already goes through holdpoint mcp, left as is ({path})");
+                }
+                Outcome::Restored(launch) => {
+                    println!("{server}: restored to `{launch}` ({path})");
+                }
+                Outcome::NotWrapped => {
+                    println!("{server}: does not go through holdpoint, left as is ({path})");
+                }
+                Outcome::Remote(field) => eprintln!(
+                    "holdpoint: {server} in {path} is a remote server (`{field}`): left as is; the gateway stands only in front of stdio servers for now"
+                ),
+                Outcome::Unreadable(why) => eprintln!(
+                    "holdpoint: {server} in {path} {why}: left as is; it is not a stdio server holdpoint can stand in front of"
+                ),
+            }
+        }
+        if p.text.is_some() && p.file.layout == Layout::Toml {
+            println!("{path} was written from its values: comments and layout in it are not kept");
+        }
+    }
+    if direction == Direction::Install && planned.iter().any(|p| p.text.is_some()) {
+        println!(
+            "Restart {} (or reload its MCP servers) to use them through holdpoint; `holdpoint uninstall mcp {}` puts them back.",
+            agent.display_name(),
+            agent.name()
+        );
+    }
+    Ok(exit::ALLOW)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launch(command: &str, args: Option<&[&str]>) -> Launch {
+        Launch {
+            command: command.to_owned(),
+            args: args.map(|a| a.iter().map(|s| (*s).to_owned()).collect()),
+        }
+    }
+
+    /// Wrapping then finding the server behind the gateway gives the launch back.
+    fn check_round_trip(name: &str, original: Launch) {
+        let wrapped = wrap(&original, name, "/opt/bin/holdpoint");
+        assert_eq!(
+            behind_gateway(&wrapped, "/opt/bin/holdpoint"),
+            Some(original)
+        );
+    }
+
+    #[test]
+    fn a_wrapped_launch_gives_back_the_server() {
+        check_round_trip("files", launch("npx", Some(&["-y", "server", "/srv"])));
+        check_round_trip("bare", launch("/usr/bin/server", None));
+        check_round_trip("--", launch("server", Some(&["--", "--name", "x"])));
+        check_round_trip("-odd", launch("server", Some(&["-v"])));
+    }
+
+    #[test]
+    fn hand_written_gateway_entries_are_read_too() {
+        let by_hand = launch(
+            "holdpoint",
+            Some(&[
+                "mcp",
+                "--env",
+                "staging",
+                "--trusted",
+                "--name=db",
+                "--",
+                "pg",
+                "x",
+            ]),
+        );
+        assert_eq!(
+            behind_gateway(&by_hand, "/elsewhere/holdpoint"),
+            Some(launch("pg", Some(&["x"])))
+        );
+        let no_dashes = launch("holdpoint", Some(&["mcp", "--name", "db", "pg"]));
+        assert_eq!(behind_gateway(&no_dashes, "/x"), Some(launch("pg", None)));
+        assert_eq!(behind_gateway(&launch("npx", Some(&["mcp"])), "/x"), None);
+        assert_eq!(
+            behind_gateway(&launch("holdpoint", Some(&["hook", "codex"])), "/x"),
+            None
+        );
+    }
+}
