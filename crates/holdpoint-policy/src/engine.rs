@@ -105,6 +105,8 @@ impl ContextUse {
 /// What holdpoint keeps of each policy besides its Cedar form.
 #[derive(Clone, Debug)]
 struct PolicyNotes {
+    /// The policy's id as text, written once.
+    id: String,
     approval: Option<u32>,
     confirm_target: bool,
     reason: Option<String>,
@@ -247,6 +249,7 @@ impl PolicyEngine {
                 notes.insert(
                     policy_id.clone(),
                     PolicyNotes {
+                        id: policy_id.to_string(),
                         approval,
                         confirm_target: annotation("confirm") == Some("target"),
                         reason: annotation("reason").map(str::to_owned),
@@ -319,6 +322,13 @@ impl PolicyEngine {
 
     pub fn is_empty(&self) -> bool {
         self.notes.is_empty()
+    }
+
+    /// A policy's id as text.
+    fn id_text(&self, id: &PolicyId) -> String {
+        self.notes
+            .get(id)
+            .map_or_else(|| id.to_string(), |notes| notes.id.clone())
     }
 
     /// Decides one action. Never fails: anything that goes wrong is a denial that says
@@ -400,7 +410,7 @@ impl PolicyEngine {
             .without_blank_reasons();
         }
         let determining: BTreeSet<PolicyId> = response.diagnostics().reason().cloned().collect();
-        let policies: Vec<String> = determining.iter().map(ToString::to_string).collect();
+        let policies: Vec<String> = determining.iter().map(|id| self.id_text(id)).collect();
         let notes: Vec<&PolicyNotes> = determining
             .iter()
             .filter_map(|id| self.notes.get(id))
@@ -473,7 +483,7 @@ impl PolicyEngine {
                     decision.policies = determining
                         .iter()
                         .filter(|id| self.notes.get(*id).is_some_and(|n| n.approval.is_some()))
-                        .map(ToString::to_string)
+                        .map(|id| self.id_text(id))
                         .collect();
                 }
             }

@@ -105,6 +105,17 @@ pub(crate) fn normalise(dir: &str, path: &str) -> String {
     } else {
         format!("{dir}/{path}")
     };
+    // Most paths are already in normal form: nothing to remove.
+    let normal = joined.starts_with('/')
+        && !joined.contains("//")
+        && !joined.contains("/./")
+        && !joined.contains("/../")
+        && !joined.ends_with("/.")
+        && !joined.ends_with("/..")
+        && (joined.len() == 1 || !joined.ends_with('/'));
+    if normal {
+        return joined;
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
         match part {

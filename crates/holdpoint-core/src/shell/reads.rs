@@ -7,6 +7,9 @@
 //! (`ssh -i`). A recursive read reaches everything below its operand, so a search or
 //! copy of the home directory reads holdpoint's home.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::effect::{Effect, ObjectKind, Risk, Verb};
 use crate::pattern::{glob_match, has_glob};
 
@@ -1083,8 +1086,41 @@ impl Walker<'_> {
     /// `kubectl get secret -o yaml`, `printenv`), or prints a variable whose name says it
     /// holds one (`echo $AWS_SECRET_ACCESS_KEY`).
     fn prints_credentials(&mut self, base: &str, args: &[String], inv: &Invocation) {
+        /// The entries of `PRINTS_CREDENTIALS` that can name a program: by exact name,
+        /// and those named by a glob.
+        struct Index {
+            exact: HashMap<&'static str, Vec<usize>>,
+            globs: Vec<usize>,
+        }
+        static INDEX: LazyLock<Index> = LazyLock::new(|| {
+            let mut index = Index {
+                exact: HashMap::new(),
+                globs: Vec::new(),
+            };
+            for (at, (names, _, _)) in PRINTS_CREDENTIALS.iter().enumerate() {
+                for name in *names {
+                    if name.contains(['*', '?', '[']) {
+                        index.globs.push(at);
+                    } else {
+                        index.exact.entry(name).or_default().push(at);
+                    }
+                }
+            }
+            index
+        });
+        let mut candidates: Vec<usize> = INDEX.exact.get(base).cloned().unwrap_or_default();
+        candidates.extend(INDEX.globs.iter().copied().filter(|at| {
+            PRINTS_CREDENTIALS
+                .get(*at)
+                .is_some_and(|(names, _, _)| names.iter().any(|n| glob_match(n, base)))
+        }));
+        candidates.sort_unstable();
+        candidates.dedup();
         let text = inv.display();
-        for (names, pattern, what) in PRINTS_CREDENTIALS {
+        for (names, pattern, what) in candidates
+            .iter()
+            .filter_map(|at| PRINTS_CREDENTIALS.get(*at))
+        {
             if !names.iter().any(|n| glob_match(n, base)) {
                 continue;
             }

@@ -477,7 +477,32 @@ pub(crate) struct Reading {
 impl Tool {
     /// Every flag known to take a value: `value_flags` and the value options of
     /// `options`.
-    pub fn all_value_flags(&self) -> Vec<&'static str> {
+    pub fn all_value_flags(&self) -> Cow<'static, [&'static str]> {
+        /// What the flags depend on, found again by address: the value flags and the
+        /// options spec, as static slices and text.
+        type Key = (usize, usize, usize, usize);
+        fn key(tool: &Tool) -> Key {
+            (
+                tool.value_flags.as_ptr() as usize,
+                tool.value_flags.len(),
+                tool.options.as_ptr() as usize,
+                tool.options.len(),
+            )
+        }
+        /// Each table entry's, found once.
+        static FOUND: LazyLock<HashMap<Key, Vec<&'static str>>> = LazyLock::new(|| {
+            TOOLS
+                .iter()
+                .map(|tool| (key(tool), tool.value_flags_of()))
+                .collect()
+        });
+        match FOUND.get(&key(self)) {
+            Some(flags) => Cow::Borrowed(flags.as_slice()),
+            None => Cow::Owned(self.value_flags_of()),
+        }
+    }
+
+    fn value_flags_of(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = self.value_flags.to_vec();
         for (_, term) in terms(self.options).iter() {
             if let Term::Value(flags, role) = *term
