@@ -447,9 +447,16 @@ const SHELL_TOOLS: &[&str] = &[
     "local_shell",
 ];
 
-/// Tools that only read, search or plan.
+/// Tools that only read, search or plan, or act only on the agent's own session
+/// (`KillShell`, once `KillBash`, stops a command the agent itself started in the
+/// background; `AskUserQuestion` asks the person at the agent).
 const READ_TOOLS: &[&str] = &[
     "Read",
+    "KillShell",
+    "KillBash",
+    "AskUserQuestion",
+    "update_plan",
+    "view_image",
     "Glob",
     "Grep",
     "LS",

@@ -360,6 +360,28 @@ fn mcp_calls_are_judged_by_their_arguments() {
 }
 
 #[test]
+fn the_agents_own_session_tools_are_not_taken_for_unknown_ones() {
+    let setup = Setup::new("hook-own-tools");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    // Stopping a background command the agent started: its name says "kill", but it is
+    // the agent's own session, not a process of the machine's.
+    let mut input = fixture("claude-code-pre-bash", &cwd, "");
+    input["tool_name"] = json!("KillShell");
+    input["tool_input"] = json!({"shell_id": "bash_1"});
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(answer, None, "allowed: no objection");
+    // An agent tool holdpoint does not know is still at least a change.
+    input["tool_name"] = json!("KillEverything");
+    let (_, answer) = setup.hook("claude-code", &input);
+    let answer = answer.unwrap();
+    assert_eq!(
+        answer["hookSpecificOutput"]["permissionDecision"], "deny",
+        "{answer}"
+    );
+}
+
+#[test]
 fn mcp_tools_are_at_least_change() {
     let setup = Setup::new("hook-mcp");
     let cwd = setup.work().to_str().unwrap().to_owned();
