@@ -22,6 +22,24 @@ const PROBES: &[&str] = &[
     "printf 'all:\\n\\techo hi\\nX := $(shell PAYLOAD)\\n' > Makefile && make -n",
     "printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config core.fsmonitor 'PAYLOAD; false' && git status",
+    // Programs judged by what they are, not by the name they were given.
+    "cp /bin/rm ./cat && ./cat -f MARK",
+    // "Read" tools that run a command or delete through an option or their own language.
+    "git -c core.fsmonitor='PAYLOAD; false' status",
+    "ssh -o ProxyCommand='PAYLOAD' -o BatchMode=yes -o ConnectTimeout=1 nohost.invalid true",
+    "awk 'BEGIN { system(\"PAYLOAD\") }'",
+    "awk 'BEGIN { \"PAYLOAD\" | getline x }'",
+    "sed -n '1e PAYLOAD' /etc/hostname",
+    "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='PAYLOAD' /etc/hostname",
+    "echo x | xargs -I{} sh -c 'PAYLOAD'",
+    "gzip -f MARK",
+    "rsync --remove-source-files MARK ./copy",
+    // Interpreter code that deletes without the obvious names.
+    "python3 -c 'import os; os.spawnlp(os.P_WAIT, \"rm\", \"rm\", \"-f\", \"MARK\")'",
+    "node -e 'require(\"fs\").unlinkSync(\"MARK\")'",
+    "perl -e 'unlink \"MARK\"'",
+    // Commands written as escapes and run.
+    "printf '\\x72\\x6d -f MARK' | sh",
     // A command planted in git's configuration, run by a later git command.
     "git config diff.x.textconv 'sh -c \"PAYLOAD\"' && echo '* diff=x' >> .gitattributes && git log -p -1",
     // A program the line writes, made npm's shell for scripts.
