@@ -53,7 +53,7 @@ impl Home {
         self.dir.join("checkpoint.json")
     }
 
-    fn not_set_up(&self) -> Failure {
+    pub(crate) fn not_set_up(&self) -> Failure {
         Failure::usage(format!(
             "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",
             self.dir.display()

@@ -225,8 +225,9 @@ impl Decider {
     /// let the action run was durable before it ran.
     ///
     /// When the writer's queue is full the caller waits for room (on a runtime worker,
-    /// which hands its other tasks on meanwhile): a connection slows to what the ledger
-    /// can write rather than lose what its statements did.
+    /// which hands its other tasks on meanwhile; on a thread of its own, simply waits): a
+    /// connection slows to what the ledger can write rather than lose what its statements
+    /// did.
     pub fn record(&self, action: &Action, executed: Executed) {
         let entry = executed_entry(action, &executed);
         let persist = &self.inline.persist;
@@ -250,14 +251,14 @@ impl Decider {
             && written.recv_timeout(limit).is_ok()
     }
 
-    /// Hands one proposal to the deciding thread and waits for its answer, which comes
-    /// through the channel `reply` wraps.
-    async fn ask<T>(
+    /// Hands one proposal to the deciding thread; its answer comes through the channel
+    /// `reply` wraps.
+    fn send<T>(
         &self,
         action: Action,
         analysis: Analysis,
         reply: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Reply,
-    ) -> Result<T, String> {
+    ) -> Result<Pending<T>, String> {
         let (sender, answer) = oneshot::channel();
         let job = Job {
             action,
@@ -265,17 +266,42 @@ impl Decider {
             reply: reply(sender),
         };
         match self.jobs.try_send(job) {
-            Ok(()) => {}
+            Ok(()) => Ok(Pending(answer)),
             Err(TrySendError::Full(_)) => {
-                return Err("holdpoint is overloaded: too many decisions are waiting".to_owned());
+                Err("holdpoint is overloaded: too many decisions are waiting".to_owned())
             }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err("the decision thread has stopped".to_owned());
-            }
+            Err(TrySendError::Disconnected(_)) => Err("the decision thread has stopped".to_owned()),
         }
-        answer
+    }
+
+    /// Hands one proposal to the deciding thread and waits for its answer.
+    async fn ask<T>(
+        &self,
+        action: Action,
+        analysis: Analysis,
+        reply: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Reply,
+    ) -> Result<T, String> {
+        self.send(action, analysis, reply)?
+            .0
             .await
-            .map_err(|_| "the decision thread dropped the request".to_owned())?
+            .map_err(|_| DROPPED.to_owned())?
+    }
+
+    /// [`Decider::decide_read_early`] for a caller on a thread of its own rather than a
+    /// task: hands the proposal over at once and gives what to wait on for the answer,
+    /// so that one thread may hand over several proposals, decided and made durable
+    /// together, before it waits.
+    pub fn submit_read_early(
+        &self,
+        action: Action,
+        analysis: Analysis,
+    ) -> Result<Pending<Early>, String> {
+        self.send(action, analysis, Reply::ReadEarly)
+    }
+
+    /// [`Decider::decide`], handed over as [`Decider::submit_read_early`] is.
+    pub fn submit(&self, action: Action, analysis: Analysis) -> Result<Pending<Decided>, String> {
+        self.send(action, analysis, Reply::Settled)
     }
 
     /// Decides and records one analysed action; answers once the records are durable.
@@ -293,6 +319,19 @@ impl Decider {
         analysis: Analysis,
     ) -> Result<Early, String> {
         self.ask(action, analysis, Reply::ReadEarly).await
+    }
+}
+
+const DROPPED: &str = "the decision thread dropped the request";
+
+/// An answer still to come from the deciding thread, for a caller on a thread of its own.
+#[derive(Debug)]
+pub(crate) struct Pending<T>(oneshot::Receiver<Result<T, String>>);
+
+impl<T> Pending<T> {
+    /// Blocks until the answer comes; never call it from a task.
+    pub fn wait(self) -> Result<T, String> {
+        self.0.blocking_recv().map_err(|_| DROPPED.to_owned())?
     }
 }
 

@@ -7,25 +7,35 @@
 //! not tasks: one reads the client, one the server, one decides and records (so the
 //! loop serves other messages while a call is decided), and the loop writes.
 //!
+//! Deciding on this machine goes through the [`Decider`] `holdpoint serve` and
+//! `holdpoint pg` use: a call policy simply allows as a read is decided in the deciding
+//! thread itself and forwarded at once, its records written with the next batch (within
+//! milliseconds); every other call is handed to the decider's threads, which decide what
+//! is waiting and settle it in one commit, and is answered once durable. With a
+//! `[server] url` the server is asked, one call at a time, as before.
+//!
 //! Standard output belongs to the protocol: nothing else is ever printed there; the
 //! gateway's own lines go to standard error, which the server shares.
 
 pub(crate) mod codec;
 pub(crate) mod session;
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use holdpoint_core::{McpCall, McpServer, Surface};
+use holdpoint_core::{Action, Analysis, Environment, McpCall, McpServer, Surface};
 use holdpoint_ledger::ApprovalState;
-use holdpoint_policy::Outcome;
-use holdpoint_store::Executed;
+use holdpoint_policy::{Decision, Outcome, PolicyEngine};
+use holdpoint_store::{Executed, SqliteStore};
 
-use crate::enforcer::Enforcer;
-use crate::pipeline::Request;
+use crate::enforcer::{self, Enforcer};
+use crate::home::Home;
+use crate::pipeline::{Decided, Request, action_for, confined, explain};
+use crate::serve::decider::{Decider, Early, Pending, Stamp};
 use crate::{Failure, exit, local};
 
 use codec::{CodecError, Line, Lines, Message};
@@ -75,6 +85,10 @@ pub(crate) struct McpArgs {
 /// How long the server may take to exit once the client has gone and its input is
 /// closed, before it is stopped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// How long, at most, the records still on their way to the ledger may take to be
+/// written when the gateway stops.
+const FLUSH_LIMIT: Duration = Duration::from_secs(10);
 
 /// How long outcomes wait to be recorded together, and how many at most: a decision
 /// never waits behind them, and under load one sync records many.
@@ -344,6 +358,66 @@ fn watch_approvals(env: Option<&str>, queue: &Receiver<Watch>, events: &Sender<E
     }
 }
 
+/// What the gateway decides with.
+enum Deciding {
+    /// On this machine, in batches.
+    Local {
+        decider: Decider,
+        environment: Environment,
+    },
+    /// Through `holdpoint serve` (`[server] url`), or with a policy directory other than
+    /// the home's (`$HOLDPOINT_POLICIES`), which the decider does not watch.
+    Enforcer(Enforcer),
+}
+
+impl Deciding {
+    fn open(env: Option<&str>) -> Result<Self, Failure> {
+        let mut home = Home::locate();
+        let config = home.load_config()?;
+        let elsewhere = std::env::var_os("HOLDPOINT_POLICIES")
+            .filter(|d| !d.is_empty())
+            .is_some_and(|d| std::path::Path::new(&d) != home.policies());
+        if config.server.url.is_some() || elsewhere {
+            return Enforcer::open(env).map(Deciding::Enforcer);
+        }
+        home.dir = std::path::absolute(&home.dir)
+            .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
+        home.check_owner()?;
+        let environment = crate::home::environment(env, &config)?;
+        let sources = if home.policies().is_dir() {
+            local::read_policy_dir(&home.policies())?
+        } else {
+            Vec::new()
+        };
+        let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
+        if !home.store().exists() {
+            return Err(home.not_set_up());
+        }
+        let key = home.signing_key()?;
+        let opened = |e: holdpoint_store::StoreError| Failure::internal(e.to_string());
+        // Kept open for the session: the log is checkpointed as SQLite normally does.
+        let store = SqliteStore::open(&home.store(), key)
+            .map(|store| store.with_anchor(home.anchor()))
+            .map_err(opened)?;
+        // Grants and freezes are read through connections of their own, so that
+        // deciding never waits for the writer's sync.
+        let reader = SqliteStore::open_to_read(&home.store()).map_err(opened)?;
+        let inline_reader = SqliteStore::open_to_read(&home.store()).map_err(opened)?;
+        let decider = Decider::start(
+            std::sync::Arc::new(store),
+            reader,
+            inline_reader,
+            engine,
+            config,
+            home.dir.clone(),
+        )?;
+        Ok(Deciding::Local {
+            decider,
+            environment,
+        })
+    }
+}
+
 /// Starts the thread that decides and records, on a stack analysis can use, and waits
 /// until it has opened the store or the server it decides with.
 fn start_decider(
@@ -353,18 +427,45 @@ fn start_decider(
     let (jobs, queue) = mpsc::channel::<Job>();
     let (ready, opened) = mpsc::channel::<Result<(), Failure>>();
     let thread = local::analysis_thread("holdpoint-mcp-decider")
-        .spawn(move || {
-            let enforcer = match Enforcer::open(env.as_deref()) {
-                Ok(enforcer) => {
-                    let _ = ready.send(Ok(()));
-                    enforcer
+        .spawn(move || match Deciding::open(env.as_deref()) {
+            Ok(Deciding::Local {
+                decider,
+                environment,
+            }) => {
+                let (waits, waiting) = mpsc::channel::<(u64, Waiting)>();
+                let answers = events.clone();
+                let waiter = std::thread::Builder::new()
+                    .name("holdpoint-mcp-settle".to_owned())
+                    .spawn(move || answer_when_settled(&waiting, &answers));
+                let waiter = match waiter {
+                    Ok(waiter) => waiter,
+                    Err(e) => {
+                        let _ = ready.send(Err(Failure::internal(format!(
+                            "cannot start a thread: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(()));
+                decide_locally(&decider, environment, &queue, &events, &waits);
+                // Every decision handed over is answered (or its answer dropped with the
+                // session), then everything given to the writer is written.
+                drop(waits);
+                let _ = waiter.join();
+                if !decider.flush(FLUSH_LIMIT) {
+                    eprintln!(
+                        "holdpoint mcp: the ledger did not take every record within {}s",
+                        FLUSH_LIMIT.as_secs()
+                    );
                 }
-                Err(failure) => {
-                    let _ = ready.send(Err(failure));
-                    return;
-                }
-            };
-            decide_and_record(&enforcer, &queue, &events);
+            }
+            Ok(Deciding::Enforcer(enforcer)) => {
+                let _ = ready.send(Ok(()));
+                decide_and_record(&enforcer, &queue, &events);
+            }
+            Err(failure) => {
+                let _ = ready.send(Err(failure));
+            }
         })
         .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))?;
     match opened.recv() {
@@ -373,6 +474,158 @@ fn start_decider(
         Err(_) => Err(Failure::internal(
             "the deciding thread ended before it started",
         )),
+    }
+}
+
+/// A decision handed to the decider, still to be answered.
+enum Waiting {
+    /// Answered at once if allowed as a read, else once durable.
+    Early(Pending<Early>),
+    /// Answered once durable.
+    Settled(Pending<Decided>),
+}
+
+/// What a call handed to the deciding thread came to.
+enum Handed {
+    Now(Verdict),
+    Later(Waiting),
+}
+
+/// Decides each call as it comes with the decider: reads policy simply allows at once,
+/// the rest handed to its threads, which decide and settle what is waiting together and
+/// whose answers another thread waits for; outcomes go to the decider's writer. Returns
+/// once the loop has gone.
+fn decide_locally(
+    decider: &Decider,
+    environment: Environment,
+    queue: &Receiver<Job>,
+    events: &Sender<Event>,
+    waits: &Sender<(u64, Waiting)>,
+) {
+    let holdpoint_home = local::holdpoint_home();
+    // The last read's analysis and the decision kept for it.
+    let mut memo: Option<(Analysis, Option<(Stamp, Decision)>)> = None;
+    // The actions decided, by their input, until their outcomes come: an outcome is
+    // recorded against the action as decided, without analysing the call again.
+    let mut actions: HashMap<String, Action> = HashMap::new();
+    while let Ok(job) = queue.recv() {
+        match job {
+            Job::Record(request, executed) => {
+                let action = actions
+                    .remove(&request.input)
+                    .unwrap_or_else(|| action_for(&request, environment, &holdpoint_home).0);
+                decider.record(&action, executed);
+            }
+            Job::Decide(ticket, request) => {
+                // A panic while deciding is a refusal, never a call left hanging.
+                let handed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let (action, analysis) = action_for(&request, environment, &holdpoint_home);
+                    if actions.len() >= KEPT_ACTIONS {
+                        actions.clear();
+                    }
+                    actions.insert(request.input.clone(), action.clone());
+                    hand(decider, action, analysis, &mut memo)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Failure::internal("deciding failed unexpectedly".to_owned()))
+                });
+                let verdict = match handed {
+                    Ok(Handed::Now(verdict)) => verdict,
+                    Ok(Handed::Later(waiting)) => match waits.send((ticket, waiting)) {
+                        Ok(()) => continue,
+                        Err(_) => verdict(Err(Failure::internal(
+                            "the thread that waits for decisions has stopped",
+                        ))),
+                    },
+                    Err(failure) => verdict(Err(failure)),
+                };
+                let _ = events.send(Event::Decided(ticket, verdict));
+            }
+        }
+    }
+}
+
+/// How many decided actions are kept for their outcomes; past it they are forgotten
+/// (calls refused never have one) and an outcome's call is analysed again.
+const KEPT_ACTIONS: usize = 4096;
+
+/// Decides an analysed call at once when policy simply allows it as a read, else hands
+/// it to the decider's threads.
+fn hand(
+    decider: &Decider,
+    action: Action,
+    analysis: Analysis,
+    memo: &mut Option<(Analysis, Option<(Stamp, Decision)>)>,
+) -> Result<Handed, Failure> {
+    // What would run the project's own code needs a sandbox this gateway does not have:
+    // decided and settled, it is refused below.
+    let waiting = if analysis.runs_project_code() {
+        decider.submit(action, analysis).map(Waiting::Settled)
+    } else {
+        // A decision is kept for the same analysis only (see `allow_read_inline`).
+        if memo.as_ref().is_none_or(|(kept, _)| *kept != analysis) {
+            *memo = Some((analysis.clone(), None));
+        }
+        let kept = match memo {
+            Some((_, kept)) => kept,
+            None => &mut None,
+        };
+        if decider.allow_read_inline(&action, &analysis, kept) {
+            return Ok(Handed::Now(Verdict::Allow));
+        }
+        decider
+            .submit_read_early(action, analysis)
+            .map(Waiting::Early)
+    };
+    waiting.map(Handed::Later).map_err(Failure::internal)
+}
+
+/// Waits for each decision handed over, in the order handed, and tells the loop.
+fn answer_when_settled(waiting: &Receiver<(u64, Waiting)>, events: &Sender<Event>) {
+    while let Ok((ticket, waiting)) = waiting.recv() {
+        let decided = match waiting {
+            Waiting::Early(pending) => match pending.wait() {
+                Ok(Early::Read(_)) => {
+                    let _ = events.send(Event::Decided(ticket, Verdict::Allow));
+                    continue;
+                }
+                Ok(Early::Settled(decided)) => Ok(*decided),
+                Err(e) => Err(e),
+            },
+            Waiting::Settled(pending) => pending.wait(),
+        };
+        let decided = decided.map(|decided| enforcer::Verdict {
+            outcome: decided.settlement.outcome,
+            message: explain(&decided, None),
+            approval: decided.settlement.approval.as_ref().map(|a| a.id.clone()),
+            confine: confined(&decided),
+        });
+        // The loop may be gone (the session ended): the records are written all the same.
+        let _ = events.send(Event::Decided(
+            ticket,
+            verdict(decided.map_err(Failure::internal)),
+        ));
+    }
+}
+
+/// The verdict for the session. Fail closed: an error, or an allow that asks for a
+/// sandbox this gateway does not have, is a refusal.
+fn verdict(proposed: Result<enforcer::Verdict, Failure>) -> Verdict {
+    match proposed {
+        Ok(v) if v.outcome == Outcome::Allow && !v.confine => Verdict::Allow,
+        Ok(v) if v.outcome == Outcome::Ask => Verdict::Ask {
+            message: v.message,
+            approval: v.approval,
+        },
+        Ok(v) if v.outcome == Outcome::Deny => Verdict::Deny { message: v.message },
+        Ok(_) => Verdict::Failed,
+        Err(failure) => {
+            eprintln!(
+                "holdpoint mcp: could not decide a call, so it was refused: {}",
+                failure.message
+            );
+            Verdict::Failed
+        }
     }
 }
 
@@ -420,22 +673,7 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                     enforcer.propose(&request)
                 }))
                 .unwrap_or_else(|_| Err(Failure::internal("deciding failed unexpectedly")));
-                let verdict = match proposed {
-                    Ok(v) if v.outcome == Outcome::Allow && !v.confine => Verdict::Allow,
-                    Ok(v) if v.outcome == Outcome::Ask => Verdict::Ask {
-                        message: v.message,
-                        approval: v.approval,
-                    },
-                    Ok(v) if v.outcome == Outcome::Deny => Verdict::Deny { message: v.message },
-                    Ok(_) => Verdict::Failed,
-                    Err(failure) => {
-                        eprintln!(
-                            "holdpoint mcp: could not decide a call, so it was refused: {}",
-                            failure.message
-                        );
-                        Verdict::Failed
-                    }
-                };
+                let verdict = verdict(proposed);
                 // The loop may be gone (the session ended); outcomes are still
                 // recorded once it drops its side of the queue.
                 let _ = events.send(Event::Decided(ticket, verdict));
