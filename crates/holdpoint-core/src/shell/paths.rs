@@ -726,10 +726,13 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
     if !has_glob(name) && NOT_CREDENTIALS.iter().any(|p| component_match(p, name)) {
         return false;
     }
+    // A place is the same path only if its last part could be this name: that is tried
+    // first, since it rules out nearly every place at once.
     credential_name(name)
-        || credential_places(ctx, false)
-            .iter()
-            .any(|place| relation(absolute, place) == Some(Relation::Same))
+        || credential_places(ctx, false).iter().any(|place| {
+            could_match(place.rsplit('/').next().unwrap_or(""), name)
+                && relation(absolute, place) == Some(Relation::Same)
+        })
 }
 
 /// Whether reading the whole tree at `absolute` reads credentials kept at their usual
