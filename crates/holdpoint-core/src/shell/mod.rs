@@ -1655,7 +1655,7 @@ impl<'a> Walker<'a> {
                 self.code(&text, language, &what);
             }
             for candidate in planted_commands(&text) {
-                let found = self.scratch_walk(&candidate);
+                let (found, _) = self.scratch_walk(&candidate);
                 for effect in found {
                     self.push(effect);
                 }
@@ -1672,20 +1672,27 @@ impl<'a> Walker<'a> {
     }
 
     /// The effects of a command line walked on its own, at the current place, with
-    /// nothing it does kept in this walk's state.
-    fn scratch_walk(&self, command: &str) -> Vec<Effect> {
+    /// nothing it does kept in this walk's state; and why part of it cannot be
+    /// analysed, if so. Text that does not parse has no effects.
+    fn scratch_walk(&self, command: &str) -> (Vec<Effect>, Option<String>) {
         let mut inner = Walker::new(self.ctx, self.files);
         inner.location = self.location.clone();
         inner.nesting = match self.nesting.enter_shell(command) {
             Ok(nesting) => nesting,
-            Err(_) => return Vec::new(),
+            Err(too_deep) => {
+                let reason = format!("inline code runs a command that {}", too_deep.reason());
+                return (
+                    vec![Effect::opaque(command, Risk::Change, reason.clone())],
+                    Some(reason),
+                );
+            }
         };
         match inner.parse(command) {
             Ok(program) => {
                 inner.program(&program);
-                inner.effects
+                (inner.effects, inner.unanalysable_reason)
             }
-            Err(_) => Vec::new(),
+            Err(_) => (Vec::new(), None),
         }
     }
 
@@ -3402,32 +3409,15 @@ impl<'a> Walker<'a> {
     fn code(&mut self, code: &str, language: Language, what: &str) {
         let ctx = self.ctx;
         let files = self.files;
-        let location = self.location.clone();
         let nesting = self.nesting;
         let unanalysable_reason: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
+        let this = &*self;
         let mut shell = |command: &str| {
-            let mut inner = Walker::new(ctx, files);
-            inner.location = location.clone();
-            inner.nesting = match nesting.enter_shell(command) {
-                Ok(inner) => inner,
-                Err(too_deep) => {
-                    let reason = format!("inline code runs a command that {}", too_deep.reason());
-                    unanalysable_reason
-                        .borrow_mut()
-                        .get_or_insert(reason.clone());
-                    return vec![Effect::opaque(command, Risk::Change, reason)];
-                }
-            };
-            match inner.parse(command) {
-                Ok(program) => {
-                    inner.program(&program);
-                    if let Some(reason) = inner.unanalysable_reason {
-                        unanalysable_reason.borrow_mut().get_or_insert(reason);
-                    }
-                    inner.effects
-                }
-                Err(_) => Vec::new(),
+            let (effects, reason) = this.scratch_walk(command);
+            if let Some(reason) = reason {
+                unanalysable_reason.borrow_mut().get_or_insert(reason);
             }
+            effects
         };
         let sql = |statement: &str| {
             let (analysis, ran_out) =
@@ -3437,17 +3427,17 @@ impl<'a> Walker<'a> {
             }
             analysis.effects
         };
-        let location = self.location.clone();
-        let place = |path: &str| match paths::zone(Some(path), path, &location, ctx) {
+        let location = &this.location;
+        let place = |path: &str| match paths::zone(Some(path), path, location, ctx) {
             Zone::Workspace | Zone::Temp | Zone::Harmless => code::Place::Workspace,
             Zone::Protected(kind) => code::Place::Protected(kind),
             Zone::WholeWorkspace | Zone::Device | Zone::Outside => code::Place::Outside,
         };
         // A module imported by name is loaded from the working directory first: as the
         // line wrote it, or as it is on disk.
-        let written = self.written.clone();
+        let written = &this.written;
         let module = |name: &str| -> Option<String> {
-            let Location::Local(Some(dir)) = &location else {
+            let Location::Local(Some(dir)) = location else {
                 return None;
             };
             let extension = match language {
