@@ -1117,13 +1117,11 @@ impl Walker<'_> {
         candidates.sort_unstable();
         candidates.dedup();
         let text = inv.display();
-        for (names, pattern, what) in candidates
+        // The candidates are exactly the entries that name this program.
+        for (_, pattern, what) in candidates
             .iter()
             .filter_map(|at| PRINTS_CREDENTIALS.get(*at))
         {
-            if !names.iter().any(|n| glob_match(n, base)) {
-                continue;
-            }
             let value_flags = tools::lookup(base).map_or(&[][..], |t| t.value_flags);
             let split = Args::split(args, value_flags);
             if tools::matches(pattern, &split) {
