@@ -1141,13 +1141,10 @@ impl StatementAnalyser {
             {
                 // Every row read back from the table itself conflicts with itself.
                 let table = insert.table.to_string();
-                self.add(
-                    Verb::Write,
-                    ObjectKind::Table,
+                self.overwrites_every_row(
                     &table,
-                    Risk::Destroy,
-                    Scope::All,
-                    format!("{context}overwrites every row of table `{table}` (an upsert of the whole table into itself)"),
+                    context,
+                    "an upsert of the whole table into itself",
                 );
             }
             Statement::Insert(insert) => {
@@ -1185,14 +1182,7 @@ impl StatementAnalyser {
             }
             Statement::Merge(merge) if merges_every_row(merge) => {
                 let table = factor_table(&merge.table).unwrap_or_else(|| merge.table.to_string());
-                self.add(
-                    Verb::Write,
-                    ObjectKind::Table,
-                    &table,
-                    Risk::Destroy,
-                    Scope::All,
-                    format!("{context}overwrites every row of table `{table}` (MERGE of the whole table with itself)"),
-                );
+                self.overwrites_every_row(&table, context, "MERGE of the whole table with itself");
             }
             _ => {
                 let text = statement.to_string().to_ascii_uppercase();
@@ -1212,6 +1202,18 @@ impl StatementAnalyser {
                 );
             }
         }
+    }
+
+    /// A statement that writes over every row of `table`, `how` saying why.
+    fn overwrites_every_row(&mut self, table: &str, context: &str, how: &str) {
+        self.add(
+            Verb::Write,
+            ObjectKind::Table,
+            table,
+            Risk::Destroy,
+            Scope::All,
+            format!("{context}overwrites every row of table `{table}` ({how})"),
+        );
     }
 
     /// Data-modifying statements nested inside another (`WITH d AS (DELETE …)`, `INSERT …
@@ -1323,23 +1325,18 @@ impl StatementAnalyser {
         };
         let deletes = verb == "deletes";
         match always {
-            Some(how) if !limited => {
-                let summary = if deletes {
-                    format!(
-                        "{context}deletes every row of table `{table}` ({} {how})",
-                        "DELETE"
-                    )
-                } else {
-                    format!("{context}overwrites every row of table `{table}` (UPDATE {how})")
-                };
+            Some(how) if !limited && deletes => {
                 self.add(
-                    if deletes { Verb::Delete } else { Verb::Write },
+                    Verb::Delete,
                     ObjectKind::Table,
                     table,
                     Risk::Destroy,
                     Scope::All,
-                    summary,
+                    format!("{context}deletes every row of table `{table}` (DELETE {how})"),
                 );
+            }
+            Some(how) if !limited => {
+                self.overwrites_every_row(table, context, &format!("UPDATE {how}"));
             }
             _ => {
                 let summary = if selection.is_some() {
