@@ -601,6 +601,17 @@ pub(crate) fn policy_sources(flag: Option<&Path>) -> Result<Vec<PolicySource>, F
     }
 }
 
+/// Loads the policies of one directory (the built-in pack where it does not exist), as
+/// the long-running processes do with their home's. An invalid policy is an error.
+pub(crate) fn policy_engine_in(dir: &Path) -> Result<PolicyEngine, Failure> {
+    let sources = if dir.is_dir() {
+        read_policy_dir(dir)?
+    } else {
+        Vec::new()
+    };
+    PolicyEngine::load(&sources).map_err(invalid_policy)
+}
+
 /// Loads the policies in force. An invalid policy stops everything: holdpoint never
 /// decides with policies it could not check.
 pub(crate) fn policy_engine(flag: Option<&Path>) -> Result<PolicyEngine, Failure> {

@@ -621,10 +621,5 @@ fn stamp(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 }
 
 fn load(dir: &Path) -> Result<PolicyEngine, String> {
-    let sources = if dir.is_dir() {
-        local::read_policy_dir(dir).map_err(|f| f.message)?
-    } else {
-        Vec::new()
-    };
-    PolicyEngine::load(&sources).map_err(|e| local::invalid_policy(e).message)
+    local::policy_engine_in(dir).map_err(|f| f.message)
 }

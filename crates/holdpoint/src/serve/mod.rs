@@ -20,7 +20,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use holdpoint_core::Environment;
-use holdpoint_policy::PolicyEngine;
 use holdpoint_store::SqliteStore;
 
 use crate::home::{Config, Home};
@@ -114,12 +113,7 @@ impl AppState {
             config.server.listen = listen;
         }
         let environment = crate::home::environment(environment, &config)?;
-        let sources = if home.policies().is_dir() {
-            local::read_policy_dir(&home.policies())?
-        } else {
-            Vec::new()
-        };
-        let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
+        let engine = local::policy_engine_in(&home.policies())?;
         if !home.store().exists() {
             return Err(Failure::usage(format!(
                 "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",

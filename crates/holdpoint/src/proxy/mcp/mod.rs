@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use holdpoint_core::{Action, Analysis, Environment, McpCall, McpServer, Surface};
 use holdpoint_ledger::ApprovalState;
-use holdpoint_policy::{Decision, Outcome, PolicyEngine};
+use holdpoint_policy::{Decision, Outcome};
 use holdpoint_store::{Executed, SqliteStore};
 
 use crate::enforcer::{self, Enforcer};
@@ -384,12 +384,7 @@ impl Deciding {
             .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
         home.check_owner()?;
         let environment = crate::home::environment(env, &config)?;
-        let sources = if home.policies().is_dir() {
-            local::read_policy_dir(&home.policies())?
-        } else {
-            Vec::new()
-        };
-        let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
+        let engine = local::policy_engine_in(&home.policies())?;
         if !home.store().exists() {
             return Err(home.not_set_up());
         }
