@@ -194,31 +194,49 @@ fn step(shape: Shape, name: &str, exe: &str, direction: Direction) -> (Option<La
     }
 }
 
-fn json_shape(entry: &Map<String, Value>) -> Shape {
-    if let Some(field) = REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)) {
+/// What an entry says of how its server is launched, read alike from JSON and TOML:
+/// the remote field it has, if any; its `command`; and its `args` (absent: `None`; not a
+/// list: `Some(None)`; else each item, `None` where it is not text).
+fn shape(
+    remote: Option<&'static str>,
+    command: Option<&str>,
+    args: Option<Option<Vec<Option<&str>>>>,
+) -> Shape {
+    if let Some(field) = remote {
         return Shape::Remote(field);
     }
-    let Some(command) = entry.get("command").and_then(Value::as_str) else {
+    let Some(command) = command else {
         return Shape::Unreadable("has no `command`");
     };
-    let args = match entry.get("args") {
+    let args = match args {
         None => None,
-        Some(Value::Array(list)) => {
-            let Some(args) = list
-                .iter()
-                .map(|a| a.as_str().map(str::to_owned))
+        Some(None) => return Shape::Unreadable("has `args` that are not a list"),
+        Some(Some(items)) => {
+            let Some(args) = items
+                .into_iter()
+                .map(|a| a.map(str::to_owned))
                 .collect::<Option<Vec<_>>>()
             else {
                 return Shape::Unreadable("has `args` that are not all strings");
             };
             Some(args)
         }
-        Some(_) => return Shape::Unreadable("has `args` that are not a list"),
     };
     Shape::Stdio(Launch {
         command: command.to_owned(),
         args,
     })
+}
+
+fn json_shape(entry: &Map<String, Value>) -> Shape {
+    shape(
+        REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)),
+        entry.get("command").and_then(Value::as_str),
+        entry.get("args").map(|args| {
+            args.as_array()
+                .map(|l| l.iter().map(Value::as_str).collect())
+        }),
+    )
 }
 
 fn set_json(entry: &mut Map<String, Value>, launch: Launch) {
@@ -237,30 +255,14 @@ fn set_json(entry: &mut Map<String, Value>, launch: Launch) {
 }
 
 fn toml_shape(entry: &toml::Table) -> Shape {
-    if let Some(field) = REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)) {
-        return Shape::Remote(field);
-    }
-    let Some(command) = entry.get("command").and_then(toml::Value::as_str) else {
-        return Shape::Unreadable("has no `command`");
-    };
-    let args = match entry.get("args") {
-        None => None,
-        Some(toml::Value::Array(list)) => {
-            let Some(args) = list
-                .iter()
-                .map(|a| a.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-            else {
-                return Shape::Unreadable("has `args` that are not all strings");
-            };
-            Some(args)
-        }
-        Some(_) => return Shape::Unreadable("has `args` that are not a list"),
-    };
-    Shape::Stdio(Launch {
-        command: command.to_owned(),
-        args,
-    })
+    shape(
+        REMOTE_FIELDS.into_iter().find(|f| entry.contains_key(*f)),
+        entry.get("command").and_then(toml::Value::as_str),
+        entry.get("args").map(|args| {
+            args.as_array()
+                .map(|l| l.iter().map(toml::Value::as_str).collect())
+        }),
+    )
 }
 
 fn set_toml(entry: &mut toml::Table, launch: Launch) {
