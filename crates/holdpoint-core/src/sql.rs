@@ -2373,7 +2373,7 @@ fn relation_name(name: &str) -> String {
 }
 
 /// Whether a query reads every row of `table` and nothing else: `SELECT … FROM table`
-/// without WHERE, LIMIT, joins or grouping.
+/// without a WHERE that can be false, LIMIT, joins or grouping.
 fn query_reads_whole(query: &Query, table: &str) -> bool {
     if query.limit_clause.is_some() || query.fetch.is_some() {
         return false;
@@ -2383,7 +2383,12 @@ fn query_reads_whole(query: &Query, table: &str) -> bool {
     };
     match select.from.as_slice() {
         [from]
-            if from.joins.is_empty() && select.selection.is_none() && select.having.is_none() =>
+            if from.joins.is_empty()
+                && select
+                    .selection
+                    .as_ref()
+                    .is_none_or(|w| truth(w) == Some(true))
+                && select.having.is_none() =>
         {
             factor_reads_whole(&from.relation, table)
         }

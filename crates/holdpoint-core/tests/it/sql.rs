@@ -152,6 +152,15 @@ fn a_table_merged_or_upserted_into_itself_is_overwritten_whole() {
         "INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET email = NULL",
         "destroy",
     );
+    // A WHERE that is always true narrows nothing.
+    check(
+        "MERGE INTO users u USING (SELECT * FROM users WHERE 1 = 1) s ON u.id = s.id WHEN MATCHED THEN UPDATE SET email = NULL",
+        "destroy",
+    );
+    check(
+        "INSERT INTO users SELECT * FROM users WHERE true ON CONFLICT (id) DO UPDATE SET email = NULL",
+        "destroy",
+    );
     // A source of its own, a condition, or rows picked out: the rows it names.
     check(
         "MERGE INTO users u USING staging s ON u.id = s.id WHEN MATCHED THEN UPDATE SET email = s.email",
