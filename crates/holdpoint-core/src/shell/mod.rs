@@ -4638,8 +4638,9 @@ impl<'a> Walker<'a> {
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
         let local_file = if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
-            // An in-memory database is scratch, unless the SQL attaches a real one
-            // (`ATTACH '/var/lib/app.db' AS p; DROP TABLE p.users`).
+            // An in-memory or local database is scratch, unless the SQL attaches or
+            // opens another one (`ATTACH '/var/lib/app.db' AS p; DROP TABLE p.users`),
+            // whose place is not known here.
             let attaches = args
                 .iter()
                 .chain(match &inv.stdin {
@@ -4655,8 +4656,9 @@ impl<'a> Walker<'a> {
             tools::Args::split(args, value_flags)
                 .positionals
                 .first()
+                .filter(|_| !attaches)
                 .map(|db| match *db {
-                    ":memory:" | "" if !attaches => Zone::Temp,
+                    ":memory:" | "" => Zone::Temp,
                     _ => self.zone(&Expanded::literal(db)),
                 })
                 .filter(|zone| matches!(zone, Zone::Workspace | Zone::Temp))

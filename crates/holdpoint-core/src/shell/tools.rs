@@ -2644,13 +2644,28 @@ static TOOLS: &[Tool] = &[
         ..UNLISTED
     },
     Tool {
-        names: &[
-            "zstd", "unzstd", "zstdmt", "lz4", "unlz4", "brotli", "unbrotli",
-        ],
+        names: &["zstd", "unzstd", "zstdmt", "lz4", "unlz4"],
         object: ObjectKind::File,
-        options: "-# -[cdzDfkqrtvVlhHjnT] --stdout --decompress --uncompress --compress --force --keep --quiet --verbose --test --list --rm --rsyncable --ultra --long* --fast* --adapt* --single-thread --sparse --no-sparse --content-size --no-content-size --check --no-check --progress --no-progress --exclude-compressed --show-default-cpu-param --patch-from* --format* --train --no-dictID --best --large-window* --favor-decSpeed --multiple --no-frame-crc --frame-crc --block-size* --zstd* --memory* =-D =-T|--threads =-B|--block-size =--maxdict =--dictID =-w|--large-window =-q|--quality =-S|--suffix =--stream-size =--size-hint =--target-compressed-block-size =--output-dir-flat =--output-dir-mirror >-o|--output",
-        // zstd(1), lz4(1), brotli(1) keep the original unless `--rm`; lz4 and brotli
-        // write `lz4 IN OUT`.
+        options: "-# -[cdzDfkqrtvVlhHjnT] --stdout --decompress --uncompress --compress --force --keep --quiet --verbose --test --list --rm --rsyncable --ultra --long* --fast* --adapt* --single-thread --sparse --no-sparse --content-size --no-content-size --check --no-check --progress --no-progress --exclude-compressed --show-default-cpu-param --patch-from* --format* --train --no-dictID --best --large-window* --favor-decSpeed --multiple --no-frame-crc --frame-crc --block-size* --zstd* --memory* =-D =-T|--threads =-B|--block-size =--maxdict =--dictID =--stream-size =--size-hint =--target-compressed-block-size =--output-dir-flat =--output-dir-mirror >-o|--output",
+        // zstd(1) and lz4(1) keep the original unless `--rm`; lz4 writes `lz4 IN OUT`.
+        rules: &[(
+            "-c|--stdout|--to-stdout|-l|--list|-t|--test",
+            Read,
+            "prints, lists or tests compressed data",
+        )],
+        positionals: &[
+            ("-c|--stdout|-l|--list|-t|--test", "-*"),
+            ("--rm", "x*"),
+            ("", "~*"),
+        ],
+        otherwise: (Workspace, "compresses or decompresses files"),
+        ..UNLISTED
+    },
+    Tool {
+        names: &["brotli", "unbrotli"],
+        object: ObjectKind::File,
+        options: "-# -[cdfhjkntvVZ] --stdout --decompress --force --help --rm --keep --no-copy-stat --test --verbose --version --best --large_window* =-q|--quality =-w|--lgwin =-S|--suffix =-D|--dictionary >-o|--output",
+        // brotli(1) keeps the original unless `-j`/`--rm`, and writes `brotli IN OUT`.
         rules: &[(
             "-c|--stdout|--to-stdout|-l|--list|-t|--test",
             Read,

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use crate::setup::Setup;
 use crate::stderr;
 
-/// The probes, with `PAYLOAD` standing for the harmless payload and `B64` for it in
-/// base64. Each was a way past holdpoint before.
+/// The probes, with `PAYLOAD` standing for the harmless payload, `B64` for it in base64,
+/// `MARK` for the marker file, `DIR` for its directory, `DB` for a SQLite database beside
+/// it and `HOLDPOINT` for holdpoint's own program. Each was a way past holdpoint before.
 const PROBES: &[&str] = &[
     // Nesting that used to overflow the hook's stack (it then answered nothing).
     "NESTED",
@@ -75,9 +76,35 @@ const PROBES: &[&str] = &[
     "{rm,-f,MARK}",
     "x=farm; ${x:2} -f MARK",
     "c=RM; ${c,,} -f MARK",
+    // "Read" tools that write the file an option names, or remove what they read.
+    "git log --output=MARK -1",
+    "xz -f MARK",
+    "zstd -q --rm -f MARK",
+    "zip -q -m x.zip MARK",
+    // A remote helper that is a command.
+    "git -c protocol.ext.allow=always ls-remote 'ext::sh -c rm% -f% MARK' 2>/dev/null",
+    // A database file attached to an in-memory one and changed there.
+    "sqlite3 :memory: \"ATTACH 'DB' AS d; DROP TABLE d.t;\"",
+    // Interpreter code that truncates, or finds what it calls at run time.
+    "python3 -c 'import os; os.close(os.open(\"MARK\", os.O_WRONLY | os.O_TRUNC))'",
+    "python3 -c 'import os; getattr(os, \"sys\" + \"tem\")(\"PAYLOAD\")'",
+    "node -e 'require(\"fs\").truncateSync(\"MARK\")'",
+    "node -e 'require(\"fs\").openSync(\"MARK\", \"w\")'",
+    "perl -e 'open(F, \">MARK\")'",
+    // A local module the line writes, imported by code that looks harmless.
+    "printf 'import os\\nos.remove(\"MARK\")\\n' > helper.py && python3 -c 'import helper'",
+    // Globs that name the marker without spelling it.
+    "rm -f DIR/mark[e]?",
+    "rm -f DIR/m*r",
+    // A terminal driven to run the command.
+    "script -qc 'PAYLOAD' /dev/null",
+    "tmux -L payloads new-session -d 'PAYLOAD' && sleep 1; tmux -L payloads kill-server",
+    // holdpoint under another name, asked to remove its own hooks.
+    "cp HOLDPOINT ./cat && ./cat uninstall claude-code",
 ];
 
 fn probe(template: &str, mark: &Path, home: &Path) -> String {
+    let dir = mark.parent().unwrap();
     let payload = format!("rm -f {}", mark.display());
     if template == "NESTED" {
         return format!(
@@ -97,11 +124,15 @@ fn probe(template: &str, mark: &Path, home: &Path) -> String {
             child.wait_with_output()
         })
         .unwrap();
+    // Base64 last: its letters could spell another placeholder.
     template
         .replace("USERSITE", &user_site(home))
         .replace("PAYLOAD", &payload)
-        .replace("B64", &String::from_utf8_lossy(&b64.stdout))
         .replace("MARK", &mark.display().to_string())
+        .replace("DIR", &dir.display().to_string())
+        .replace("DB", &mark.with_extension("db").display().to_string())
+        .replace("HOLDPOINT", env!("CARGO_BIN_EXE_holdpoint"))
+        .replace("B64", &String::from_utf8_lossy(&b64.stdout))
 }
 
 /// Python's per-user site-packages directory under the tests' home, whose `.pth` files
@@ -137,8 +168,20 @@ fn hostile_probes_run_for_real_never_reach_their_payload() {
         .join(format!("holdpoint-payloads-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mark = dir.join("marker");
+    let database = mark.with_extension("db");
+    // The hooks the renamed holdpoint is asked to remove.
+    let install = setup.run(&["install", "claude-code"], "");
+    assert_eq!(install.status.code(), Some(0), "{}", stderr(&install));
+    let settings_path = setup.user_home.join(".claude/settings.json");
+    let settings = std::fs::read_to_string(&settings_path).unwrap();
+    assert!(settings.contains("holdpoint"), "{settings}");
     for template in PROBES {
         std::fs::write(&mark, "still here").unwrap();
+        let _ = std::fs::remove_file(&database);
+        rusqlite::Connection::open(&database)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
         let command = probe(template, &mark, &setup.user_home);
         let (output, answer) = setup.hook("claude-code", &hook_input(&setup, &command));
         let decision = answer
@@ -163,6 +206,14 @@ fn hostile_probes_run_for_real_never_reach_their_payload() {
             "`{template}` reached its marker (hook said {decision}, status {:?}: {})",
             output.status.code(),
             stderr(&output)
+        );
+        let rows: Result<i64, _> = rusqlite::Connection::open(&database)
+            .and_then(|db| db.query_row("SELECT count(*) FROM t", [], |row| row.get(0)));
+        assert_eq!(rows.ok(), Some(1), "`{template}` reached the database");
+        assert_eq!(
+            std::fs::read_to_string(&settings_path).unwrap(),
+            settings,
+            "`{template}` changed the hooks"
         );
         assert_eq!(decision, "deny", "`{template}`");
     }
