@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     BinaryOperator, CopySource, CopyTarget, Expr, FromTable, InTarget, MergeAction,
     MergeClauseKind, ObjectName, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement,
-    TableFactor, UnaryOperator, Value, visit_expressions, visit_relations, visit_statements,
+    TableFactor, UnaryOperator, Value, visit_relations, visit_statements,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
@@ -1358,70 +1358,66 @@ impl StatementAnalyser {
 
     /// Function calls anywhere in the statement, judged by name.
     fn functions(&mut self, statement: &Statement, context: &str) {
-        let mut calls: Vec<String> = Vec::new();
-        let mut unknown_texts: Vec<(String, String)> = Vec::new();
-        let _ = visit_expressions(statement, |expr| {
-            if let Expr::Function(function) = expr {
-                let name = function
-                    .name
-                    .0
-                    .last()
-                    .map(|part| part.to_string())
-                    .unwrap_or_default();
-                let name = name
-                    .trim_matches('"')
-                    .trim_matches('`')
-                    .to_ascii_lowercase();
+        /// One walk over the statement: every function call, by name, with the text of
+        /// those not known to read, and SQL handed to a function as text
+        /// (`cron.schedule(…, 'DELETE FROM events')`, `dblink(…, 'DELETE …')`), which
+        /// runs somewhere, now or later.
+        #[derive(Default)]
+        struct Seen {
+            calls: Vec<String>,
+            unknown_texts: Vec<(String, String)>,
+            handed: Vec<(String, String)>,
+        }
+        fn last_name(name: &sqlparser::ast::ObjectName) -> String {
+            name.0
+                .last()
+                .map(|part| {
+                    part.to_string()
+                        .trim_matches('"')
+                        .trim_matches('`')
+                        .to_ascii_lowercase()
+                })
+                .unwrap_or_default()
+        }
+        fn literal_sql(arg: &sqlparser::ast::FunctionArg) -> Option<&str> {
+            let (sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(
+                Expr::Value(value),
+            ))
+            | sqlparser::ast::FunctionArg::Named {
+                arg: sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
+                ..
+            }) = arg
+            else {
+                return None;
+            };
+            string_value(&value.value).filter(|text| looks_like_sql(text))
+        }
+        impl sqlparser::ast::Visitor for Seen {
+            type Break = ();
+            fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+                let Expr::Function(function) = expr else {
+                    return ControlFlow::Continue(());
+                };
+                let name = last_name(&function.name);
+                // Functions that only read or build text (`format('DROP TABLE %I', t)`,
+                // `has_table_privilege(…, 'DELETE')`) run none of it.
                 if !is_reading_function(&name) {
-                    unknown_texts.push((name.clone(), function.to_string()));
-                }
-                if !calls.contains(&name) {
-                    calls.push(name);
-                }
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        // SQL handed to a function as text (`cron.schedule(…, 'DELETE FROM events')`,
-        // `dblink(…, 'DELETE …')`) runs somewhere, now or later: analysed as SQL.
-        let mut handed: Vec<(String, String)> = Vec::new();
-        let _ = visit_expressions(statement, |expr| {
-            if let Expr::Function(function) = expr
-                && let sqlparser::ast::FunctionArguments::List(list) = &function.args
-            {
-                let name = function
-                    .name
-                    .0
-                    .last()
-                    .map(|part| part.to_string().trim_matches('"').to_ascii_lowercase())
-                    .unwrap_or_default();
-                for arg in &list.args {
-                    let (sqlparser::ast::FunctionArg::Unnamed(
-                        sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
-                    )
-                    | sqlparser::ast::FunctionArg::Named {
-                        arg: sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
-                        ..
-                    }) = arg
-                    else {
-                        continue;
-                    };
-                    // Functions that only read or build text (`format('DROP TABLE %I', t)`,
-                    // `has_table_privilege(…, 'DELETE')`) run none of it.
-                    if let Some(text) = string_value(&value.value)
-                        && looks_like_sql(text)
-                        && !is_reading_function(&name)
-                        && text.trim().contains(char::is_whitespace)
-                    {
-                        handed.push((name.clone(), text.to_owned()));
+                    self.unknown_texts
+                        .push((name.clone(), function.to_string()));
+                    if let sqlparser::ast::FunctionArguments::List(list) = &function.args {
+                        for text in list.args.iter().filter_map(literal_sql) {
+                            if text.trim().contains(char::is_whitespace) {
+                                self.handed.push((name.clone(), text.to_owned()));
+                            }
+                        }
                     }
                 }
+                if !self.calls.contains(&name) {
+                    self.calls.push(name);
+                }
+                ControlFlow::Continue(())
             }
-            ControlFlow::<()>::Continue(())
-        });
-        // Functions in FROM (`dblink(…) AS t(…)`) are table factors, not expressions.
-        struct TableFunctions(Vec<(String, String)>);
-        impl sqlparser::ast::Visitor for TableFunctions {
-            type Break = ();
+            // Functions in FROM (`dblink(…) AS t(…)`) are table factors, not expressions.
             fn pre_visit_table_factor(
                 &mut self,
                 factor: &sqlparser::ast::TableFactor,
@@ -1436,28 +1432,25 @@ impl StatementAnalyser {
                     _ => None,
                 };
                 if let Some((name, args)) = call {
-                    let name = name
-                        .0
-                        .last()
-                        .map(|part| part.to_string().trim_matches('"').to_ascii_lowercase())
-                        .unwrap_or_default();
+                    let name = last_name(name);
                     for arg in args {
-                        if let sqlparser::ast::FunctionArg::Unnamed(
-                            sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(value)),
-                        ) = arg
-                            && let Some(text) = string_value(&value.value)
-                            && looks_like_sql(text)
+                        if let sqlparser::ast::FunctionArg::Unnamed(_) = arg
+                            && let Some(text) = literal_sql(arg)
                         {
-                            self.0.push((name.clone(), text.to_owned()));
+                            self.handed.push((name.clone(), text.to_owned()));
                         }
                     }
                 }
                 ControlFlow::Continue(())
             }
         }
-        let mut factors = TableFunctions(Vec::new());
-        let _ = sqlparser::ast::Visit::visit(statement, &mut factors);
-        handed.extend(factors.0);
+        let mut seen = Seen::default();
+        let _ = sqlparser::ast::Visit::visit(statement, &mut seen);
+        let Seen {
+            calls,
+            unknown_texts,
+            handed,
+        } = seen;
         for (name, text) in handed {
             let (analysis, ran_out) = analyse_within(&text, Dialect::Postgres, self.nesting);
             if let Some(reason) = ran_out {

@@ -182,19 +182,17 @@ pub(crate) enum Relation {
 /// How the absolute path `path` could stand to the absolute path `target`; `None` when
 /// it cannot name it, anything holding it or anything inside it.
 pub(crate) fn relation(path: &str, target: &str) -> Option<Relation> {
-    let (ours, theirs) = (components(path), components(target));
-    if ours
-        .iter()
-        .zip(theirs.iter())
-        .any(|(a, b)| !could_match(a, b))
-    {
-        return None;
+    let mut ours = path.split('/').filter(|c| !c.is_empty());
+    let mut theirs = target.split('/').filter(|c| !c.is_empty());
+    loop {
+        match (ours.next(), theirs.next()) {
+            (Some(a), Some(b)) if could_match(a, b) => {}
+            (Some(_), Some(_)) => return None,
+            (None, None) => return Some(Relation::Same),
+            (None, Some(_)) => return Some(Relation::Above),
+            (Some(_), None) => return Some(Relation::Below),
+        }
     }
-    Some(match ours.len().cmp(&theirs.len()) {
-        std::cmp::Ordering::Equal => Relation::Same,
-        std::cmp::Ordering::Less => Relation::Above,
-        std::cmp::Ordering::Greater => Relation::Below,
-    })
 }
 
 /// Whether the text of a path names holdpoint's files or an agent's hook settings: the
@@ -204,7 +202,6 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
         return Some(ObjectKind::Holdpoint);
     }
     let trimmed = path.trim_end_matches('/');
-    let parts = components(trimmed);
     if names_holdpoint_dir(trimmed)
         || holdpoint_homes(ctx).iter().any(|home| {
             trimmed.starts_with('/')
@@ -216,10 +213,11 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
     {
         return Some(ObjectKind::Holdpoint);
     }
-    if HOOK_SETTINGS
-        .iter()
-        .any(|hook| trimmed == *hook || trimmed.ends_with(&format!("/{hook}")))
-    {
+    if HOOK_SETTINGS.iter().any(|hook| {
+        trimmed
+            .strip_suffix(hook)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('/'))
+    }) {
         return Some(ObjectKind::HookSettings);
     }
     if has_glob(trimmed) {
@@ -234,7 +232,7 @@ pub(crate) fn protected(path: &str, ctx: &AnalysisContext) -> Option<ObjectKind>
                 })
             })
         } else {
-            parts.iter().any(|c| {
+            components(trimmed).iter().any(|c| {
                 HOOK_DIRS
                     .iter()
                     .chain(MCP_SETTINGS_FILES)
@@ -270,9 +268,8 @@ pub(crate) fn holdpoint_homes(ctx: &AnalysisContext) -> Vec<String> {
 /// judged against the real home by [`relation`]).
 fn names_holdpoint_dir(path: &str) -> bool {
     let relative = !path.starts_with('/');
-    components(path)
-        .iter()
-        .any(|c| *c == ".holdpoint" || (relative && could_match(c, ".holdpoint")))
+    path.split('/')
+        .any(|c| c == ".holdpoint" || (relative && !c.is_empty() && could_match(c, ".holdpoint")))
 }
 
 /// The places whose loss or exposure weakens holdpoint, each with what it is: its home
