@@ -5,10 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, Policy,
-    PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId,
+    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
-use holdpoint_core::{Action, Analysis, Environment, Risk};
+use holdpoint_core::{Action, Analysis, Risk};
 
 use crate::decision::{Decision, Outcome};
 use crate::scope::{Freeze, Grant};
@@ -112,20 +112,20 @@ struct PolicyNotes {
     reason: Option<String>,
 }
 
-/// The policies that can apply to one risk class in one environment, and the context
-/// attributes they mention.
+/// The policies that can apply to one risk class, and the context attributes they
+/// mention.
 #[derive(Debug, Default)]
 struct Slice {
     policies: PolicySet,
     used: ContextUse,
 }
 
-/// Loaded, validated policies, split by the risk class and the environment they can
-/// apply to: a request is evaluated against only the policies that could match it.
+/// Loaded, validated policies, split by the risk class they can apply to: a request is
+/// evaluated against only the policies that could match it.
 #[derive(Debug)]
 pub struct PolicyEngine {
-    /// Indexed by [`risk_index`], then by [`environment_index`].
-    slices: [[Slice; 3]; 4],
+    /// Indexed by [`risk_index`].
+    slices: [Slice; 4],
     actions: [EntityUid; 4],
     notes: HashMap<PolicyId, PolicyNotes>,
     authorizer: Authorizer,
@@ -140,72 +140,6 @@ fn risk_index(risk: Risk) -> usize {
         Risk::Change => 2,
         Risk::Destroy => 3,
     }
-}
-
-fn environment_index(environment: Environment) -> usize {
-    match environment {
-        Environment::Production => 0,
-        Environment::Staging => 1,
-        Environment::Development => 2,
-    }
-}
-
-const ENVIRONMENTS: [Environment; 3] = [
-    Environment::Production,
-    Environment::Staging,
-    Environment::Development,
-];
-
-/// Whether `policy` can never be satisfied in `environment`: the first thing its first
-/// `when` condition tests is `context.environment == "E"` (or `!=`) and that is false
-/// there. Cedar evaluates that test first and stops at a false `&&`, so leaving such a
-/// policy out changes neither the decision nor the errors.
-fn never_in(policy: &Policy, environment: Environment) -> bool {
-    let Ok(json) = policy.to_json() else {
-        return false;
-    };
-    let Some(condition) = json
-        .get("conditions")
-        .and_then(|c| c.as_array())
-        .and_then(|c| c.first())
-        .filter(|c| c.get("kind").and_then(|k| k.as_str()) == Some("when"))
-        .and_then(|c| c.get("body"))
-    else {
-        return false;
-    };
-    // The leftmost operand of a chain of `&&`.
-    let mut first = condition;
-    while let Some(left) = first.get("&&").and_then(|and| and.get("left")) {
-        first = left;
-    }
-    let is_environment = |side: Option<&serde_json::Value>| {
-        side.and_then(|s| s.get(".")).is_some_and(|get| {
-            get.get("attr").and_then(|a| a.as_str()) == Some("environment")
-                && get
-                    .get("left")
-                    .and_then(|l| l.get("Var"))
-                    .and_then(|v| v.as_str())
-                    == Some("context")
-        })
-    };
-    for (operator, equal) in [("==", true), ("!=", false)] {
-        let Some(test) = first.get(operator) else {
-            continue;
-        };
-        let (left, right) = (test.get("left"), test.get("right"));
-        let value = if is_environment(left) {
-            right
-        } else if is_environment(right) {
-            left
-        } else {
-            continue;
-        };
-        let Some(name) = value.and_then(|v| v.get("Value")).and_then(|v| v.as_str()) else {
-            continue;
-        };
-        return (name == environment.as_str()) != equal;
-    }
-    false
 }
 
 fn schema() -> Result<Schema, PolicyError> {
@@ -351,7 +285,7 @@ impl PolicyEngine {
         let actions = Risk::ALL.map(|risk| {
             EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(risk.as_str()))
         });
-        let mut slices: [[Slice; 3]; 4] = Default::default();
+        let mut slices: [Slice; 4] = Default::default();
         for policy in combined.policies() {
             let applies: Vec<usize> = match policy.action_constraint() {
                 ActionConstraint::Any => (0..4).collect(),
@@ -365,24 +299,20 @@ impl PolicyEngine {
                     .map(|(i, _)| i)
                     .collect(),
             };
+            // The policy's own text (Cedar keeps it as it was written).
             let text = policy.to_string();
             for index in applies {
-                let Some(row) = slices.get_mut(index) else {
+                let Some(slice) = slices.get_mut(index) else {
                     continue;
                 };
-                for (slice, environment) in row.iter_mut().zip(ENVIRONMENTS) {
-                    if never_in(policy, environment) {
-                        continue;
-                    }
-                    slice.used.note(&text);
-                    slice
-                        .policies
-                        .add(policy.clone())
-                        .map_err(|e| PolicyError::Parse {
-                            file: policy.id().to_string(),
-                            message: e.to_string(),
-                        })?;
-                }
+                slice.used.note(&text);
+                slice
+                    .policies
+                    .add(policy.clone())
+                    .map_err(|e| PolicyError::Parse {
+                        file: policy.id().to_string(),
+                        message: e.to_string(),
+                    })?;
             }
         }
         Ok(PolicyEngine {
@@ -427,11 +357,7 @@ impl PolicyEngine {
             .iter()
             .find(|f| f.active(action.environment, request.now));
 
-        let Some(slice) = self
-            .slices
-            .get(index)
-            .and_then(|row| row.get(environment_index(action.environment)))
-        else {
+        let Some(slice) = self.slices.get(index) else {
             return Decision::deny(risk, "holdpoint has no policies for this risk class");
         };
         let context = match self.context(slice.used, request, grant.is_some(), freeze.is_some()) {
@@ -849,58 +775,6 @@ mod tests {
                 .any(|r| r.contains("failed to evaluate")),
             "{read:?}"
         );
-    }
-
-    #[test]
-    fn a_policy_for_another_environment_is_left_out_only_where_it_cannot_apply() {
-        let policy = |id: &str, condition: &str| {
-            format!("@id(\"{id}\") forbid (principal, action, resource) when {{ {condition} }};\n")
-        };
-        let text = [
-            policy("prod-only", "context.environment == \"production\""),
-            policy("not-dev", "\"development\" != context.environment && true"),
-            // The environment is not what is tested first: an overflow before it is an
-            // error in every environment, which refuses.
-            policy(
-                "late",
-                "context.time * 9223372036854775807 > 0 && context.environment == \"staging\"",
-            ),
-        ]
-        .concat();
-        let engine = PolicyEngine::load(&[PolicySource {
-            name: "env.cedar".to_owned(),
-            text: text.clone(),
-        }])
-        .unwrap();
-        let parsed = PolicySet::from_str(&text).unwrap();
-        let by_id = |id: &str| {
-            parsed
-                .policies()
-                .find(|p| p.annotation("id") == Some(id))
-                .unwrap()
-                .clone()
-        };
-        assert!(!never_in(&by_id("prod-only"), Environment::Production));
-        assert!(never_in(&by_id("prod-only"), Environment::Development));
-        assert!(never_in(&by_id("not-dev"), Environment::Development));
-        assert!(!never_in(&by_id("not-dev"), Environment::Staging));
-        for environment in ENVIRONMENTS {
-            assert!(!never_in(&by_id("late"), environment));
-            let read = decide_with(
-                &engine,
-                &action(Surface::Sql, "SELECT 1", environment),
-                &[],
-                &[],
-                1,
-            );
-            assert_eq!(read.outcome, Outcome::Deny, "{environment}: {read:?}");
-            assert!(
-                read.reasons
-                    .iter()
-                    .any(|r| r.contains("failed to evaluate")),
-                "{environment}: {read:?}"
-            );
-        }
     }
 
     #[test]
