@@ -52,7 +52,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use crate::effect::{ObjectKind, Risk};
 
@@ -355,28 +355,43 @@ fn parse_term(raw: &'static str) -> (Scope, Term) {
     }
 }
 
-/// Something the table holds, found again by the address and length of the static text
-/// or slice it was worked out from.
-type ByAddress<T> = HashMap<(usize, usize), T>;
+/// What is worked out from the table's static text or slices, each entry on first use
+/// and kept for the life of the process, found again by the address and length of what
+/// it was worked out from. A short-lived process (a hook) pays only for the entries it
+/// reads; a long-lived one (the server, the proxy) works each out once.
+struct Memo<K, T: 'static>(Mutex<Option<HashMap<K, &'static T>>>);
 
-/// The terms of an options spec. The table's specs are parsed once, on first use.
-fn terms(spec: &'static str) -> Cow<'static, [(Scope, Term)]> {
-    static PARSED: LazyLock<ByAddress<Vec<(Scope, Term)>>> = LazyLock::new(|| {
-        TOOLS
-            .iter()
-            .map(|tool| {
-                let key = (tool.options.as_ptr() as usize, tool.options.len());
-                (
-                    key,
-                    tool.options.split_whitespace().map(parse_term).collect(),
-                )
-            })
-            .collect()
-    });
-    match PARSED.get(&(spec.as_ptr() as usize, spec.len())) {
-        Some(parsed) => Cow::Borrowed(parsed.as_slice()),
-        None => Cow::Owned(spec.split_whitespace().map(parse_term).collect()),
+impl<K: Eq + std::hash::Hash + Copy, T> Memo<K, T> {
+    const fn new() -> Self {
+        Memo(Mutex::new(None))
     }
+
+    fn get(&self, key: K, work_out: impl FnOnce() -> T) -> &'static T {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(found) = lock().as_ref().and_then(|map| map.get(&key).copied()) {
+            return found;
+        }
+        // Worked out without the lock held: another entry may be worked out meanwhile.
+        let value: &'static T = Box::leak(Box::new(work_out()));
+        let mut map = lock();
+        match map.get_or_insert_with(HashMap::new).entry(key) {
+            std::collections::hash_map::Entry::Occupied(found) => found.get(),
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(value),
+        }
+    }
+}
+
+/// The terms of an options spec, parsed once.
+fn terms(spec: &'static str) -> Cow<'static, [(Scope, Term)]> {
+    static PARSED: Memo<(usize, usize), Vec<(Scope, Term)>> = Memo::new();
+    let parsed = PARSED.get((spec.as_ptr() as usize, spec.len()), || {
+        spec.split_whitespace().map(parse_term).collect()
+    });
+    Cow::Borrowed(parsed.as_slice())
 }
 
 /// The terms of `rules` that name options (`-f|--force`, `!--dry-run`).
@@ -490,16 +505,8 @@ impl Tool {
             )
         }
         /// Each table entry's, found once.
-        static FOUND: LazyLock<HashMap<Key, Vec<&'static str>>> = LazyLock::new(|| {
-            TOOLS
-                .iter()
-                .map(|tool| (key(tool), tool.value_flags_of()))
-                .collect()
-        });
-        match FOUND.get(&key(self)) {
-            Some(flags) => Cow::Borrowed(flags.as_slice()),
-            None => Cow::Owned(self.value_flags_of()),
-        }
+        static FOUND: Memo<Key, Vec<&'static str>> = Memo::new();
+        Cow::Borrowed(FOUND.get(key(self), || self.value_flags_of()).as_slice())
     }
 
     fn value_flags_of(&self) -> Vec<&'static str> {
@@ -518,21 +525,10 @@ impl Tool {
     fn rules_name(&self, flag: &str) -> bool {
         /// The options each rule set in the table names, found once: whole names, and
         /// prefixes (`--force-with-lease*`).
-        static NAMED: LazyLock<ByAddress<RuleOptions>> = LazyLock::new(|| {
-            TOOLS
-                .iter()
-                .map(|tool| {
-                    let key = (tool.rules.as_ptr() as usize, tool.rules.len());
-                    (key, RuleOptions::of(tool.rules))
-                })
-                .collect()
-        });
+        static NAMED: Memo<(usize, usize), RuleOptions> = Memo::new();
         let name = flag.split_once('=').map_or(flag, |(name, _)| name);
         let key = (self.rules.as_ptr() as usize, self.rules.len());
-        match NAMED.get(&key) {
-            Some(options) => options.names(name),
-            None => RuleOptions::of(self.rules).names(name),
-        }
+        NAMED.get(key, || RuleOptions::of(self.rules)).names(name)
     }
 
     /// Reads `args` against the tool's `options` and `positionals`.
