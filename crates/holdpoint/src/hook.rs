@@ -87,21 +87,11 @@ pub(crate) const DEADLINE: Duration = Duration::from_secs(8);
 /// with the deadline's denial (the store's own lock wait is shorter than the deadline).
 static RECORDED: Mutex<bool> = Mutex::new(false);
 
-/// `holdpoint hook AGENT`: reads the agent's input and has a worker process decide it
-/// (see `supervisor`), answering a refusal itself when the worker fails.
+/// `holdpoint hook AGENT`: has a worker process read and decide the agent's input (see
+/// `supervisor`), answering a refusal itself when the worker fails.
 pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
     answer_panics(agent);
-    let mut input = Vec::new();
-    let read = std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut input);
-    if let Err(e) = read {
-        let reason = format!(
-            "holdpoint could not decide this action, so it is refused: cannot read the hook input: {e}"
-        );
-        println!("{}", deny_answer(agent, &reason));
-        eprintln!("{reason}");
-        return Ok(exit::USAGE);
-    }
-    Ok(crate::supervisor::supervise(agent, &input))
+    Ok(crate::supervisor::supervise(agent))
 }
 
 /// A panic would end the process with a status the agents read as "no objection".
