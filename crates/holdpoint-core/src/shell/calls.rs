@@ -701,7 +701,9 @@ impl Reader<'_> {
     fn module(&mut self, module: &str, written: String) {
         self.called(&written);
         let root = module.trim_start_matches("node:");
-        if !self.known.modules.contains(&root) {
+        // A JSON file is parsed as data, never run.
+        let data = module.ends_with(".json") && !self.python();
+        if !data && !self.known.modules.contains(&root) {
             self.unknown(written);
         }
     }
@@ -1008,6 +1010,9 @@ static PYTHON: Known = Known {
         "os.uname",
         "os.get_terminal_size",
         "os.fspath",
+        "shutil.disk_usage",
+        "shutil.which",
+        "shutil.get_terminal_size",
         "glob.glob",
         "glob.iglob",
         "pathlib.Path",
@@ -1265,6 +1270,7 @@ static PYTHON: Known = Known {
         "bz2",
         "lzma",
         "codecs",
+        "shutil",
         "__future__",
     ],
     dynamic: &[
@@ -1570,8 +1576,9 @@ mod tests {
                 // An alias is read as the module it stands for.
                 (
                     "import shutil as s; s.rmtree('/x')",
-                    "unknown: import shutil, shutil.rmtree",
+                    "unknown: shutil.rmtree",
                 ),
+                ("import shutil; print(shutil.disk_usage('/'))", ""),
                 ("import runpy", "unknown: import runpy"),
                 (
                     "import os; getattr(os, 'sys' + 'tem')('id')",
@@ -1678,6 +1685,7 @@ mod tests {
                     "unknown: fs.rmSync",
                 ),
                 ("const fs = require('fs'); fs.readdirSync('.')", ""),
+                ("console.log(require('./package.json').version)", ""),
                 (
                     "new Function('return 1')()",
                     "dynamic: a computed function, Function",
