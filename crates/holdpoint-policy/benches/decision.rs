@@ -29,6 +29,16 @@ const CASES: &[(&str, Surface, &str)] = &[
         "UPDATE orders SET status = 'shipped', shipped_at = now() WHERE id = 4211",
     ),
     ("sql-destroy", Surface::Sql, "DELETE FROM users WHERE 1=1"),
+    (
+        "python-inline",
+        Surface::Shell,
+        "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"items\"][0][\"name\"])'",
+    ),
+    (
+        "node-inline",
+        Surface::Shell,
+        "node -e 'const fs = require(\"fs\"); console.log(JSON.parse(fs.readFileSync(\"package.json\", \"utf8\")).version)'",
+    ),
 ];
 
 fn action(surface: Surface, input: &str) -> Action {

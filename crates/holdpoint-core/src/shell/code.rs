@@ -1,8 +1,10 @@
 //! Inline code handed to an interpreter (`python -c`, `node -e`, `perl -e`, `mongosh
-//! --eval`): holdpoint does not parse these languages, so it looks for what is visibly
-//! there. Code is `read` only when nothing in it can write, delete, run a command, talk
-//! to the network or evaluate more code; commands and SQL written out as string literals
-//! are analysed as such when the code visibly runs them.
+//! --eval`): what it writes, deletes, runs and connects to. Python and JavaScript are
+//! parsed (`calls.rs`), and their calls, aliases followed, are matched with the markers
+//! below as well as their text; other languages are judged by what is visibly there.
+//! Code is `read` only when nothing in it can write, delete, run a command, talk to the
+//! network or evaluate more code; commands and SQL written out as string literals are
+//! analysed as such when the code visibly runs them.
 
 use crate::effect::{Effect, ObjectKind, Risk, Verb};
 
@@ -381,29 +383,58 @@ pub(crate) fn analyse(
     place: &dyn Fn(&str) -> Place,
     module: &dyn Fn(&str) -> Option<String>,
 ) -> Judged {
+    // Positive knowledge of the calls, where holdpoint has it for the language.
+    let calls = super::calls::calls(code, language);
+    let called = calls.as_ref().map(called_text).unwrap_or_default();
     let mut unseen = None;
     let mut judged = Judged {
-        effects: markers(code, language, what, shell, sql, place, &mut unseen),
+        effects: markers(
+            code,
+            &called,
+            language,
+            what,
+            shell,
+            sql,
+            place,
+            &mut unseen,
+        ),
         unanalysable: None,
     };
     // Code that runs a program it does not name, or runs what it decoded: what runs
     // cannot be seen before it runs.
-    judged.unanalysable = unseen_program(code, what).or(unseen);
-    // Positive knowledge of the calls, where holdpoint has it for the language.
-    if let Some(calls) = super::calls::calls(code, language) {
+    judged.unanalysable = unseen_program(code, &called, what).or(unseen);
+    if let Some(calls) = calls {
         if let Some(first) = calls.dynamic.first() {
             judged.unanalysable = Some(format!(
                 "{what} runs inline code that decides at run time what it calls (`{first}`)"
             ));
         }
+        // INVARIANT: code that does not parse, or is past the parser's budgets, is never
+        // `read`: it is unanalysable, whatever its markers say.
+        if let Some(reason) = &calls.unreadable {
+            judged.unanalysable = Some(format!("{what} runs inline code that {reason}"));
+        }
         // A module imported from a file beside the code runs that file.
         for name in &calls.imports {
             if let Some(text) = module(name) {
                 let local = format!("the local module `{name}` that {what} imports");
-                let inner = markers(&text, language, &local, shell, sql, place, &mut None);
+                let inner_calls = super::calls::calls(&text, language);
+                let inner_called = inner_calls.as_ref().map(called_text).unwrap_or_default();
+                let inner = markers(
+                    &text,
+                    &inner_called,
+                    language,
+                    &local,
+                    shell,
+                    sql,
+                    place,
+                    &mut None,
+                );
                 judged.effects.extend(inner);
-                if let Some(inner_calls) = super::calls::calls(&text, language)
-                    && (!inner_calls.unknown.is_empty() || !inner_calls.dynamic.is_empty())
+                if let Some(inner_calls) = inner_calls
+                    && (!inner_calls.unknown.is_empty()
+                        || !inner_calls.dynamic.is_empty()
+                        || inner_calls.unreadable.is_some())
                 {
                     judged.effects.push(Effect::opaque(
                         name,
@@ -484,8 +515,14 @@ pub(crate) fn analyse(
 
 /// Why what `code` runs cannot be seen, if it cannot because it runs what it decodes
 /// (`os.system(base64.b64decode(…))`).
-fn unseen_program(code: &str, what: &str) -> Option<String> {
-    let runs = PROCESS.iter().any(|m| code.contains(m));
+fn unseen_program(code: &str, called: &Called, what: &str) -> Option<String> {
+    let resolved = match called {
+        Called::None => "",
+        Called::Text(text) | Called::Code(text) => text.as_str(),
+    };
+    let runs = PROCESS
+        .iter()
+        .any(|m| code.contains(m) || resolved.contains(m));
     if !runs {
         return None;
     }
@@ -660,9 +697,39 @@ fn is_plain_filter(code: &str) -> bool {
     })
 }
 
-/// What markers of deleting, writing, running and connecting say of `code`.
+/// What markers are matched against in parsed code: the code without its comments and
+/// string texts, then the calls as resolved (`os.remove(` for `r(` after `from os import
+/// remove as r`). Code that did not parse is matched as written.
+fn called_text(calls: &super::calls::Calls) -> Called {
+    let resolved: String = calls.called.iter().map(|c| format!("{c}( ")).collect();
+    match calls.unreadable {
+        Some(_) => Called::Text(resolved),
+        None => Called::Code(format!("{}\n{resolved}", calls.visible)),
+    }
+}
+
+/// The text markers are matched against, besides or instead of the code as written.
+#[derive(Default)]
+enum Called {
+    /// Nothing is known of the calls: the code as written is matched.
+    #[default]
+    None,
+    /// Resolved calls, matched besides the code as written.
+    Text(String),
+    /// The code as parsed (comments and string texts blanked) and its resolved calls,
+    /// matched instead of the code as written.
+    Code(String),
+}
+
+/// What markers of deleting, writing, running and connecting say of `code`, whose calls,
+/// resolved, are `called` (see [`called_text`]).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the callbacks are the walker's, passed through as `analyse` takes them"
+)]
 fn markers(
     code: &str,
+    called: &Called,
     language: Language,
     what: &str,
     shell: &mut dyn FnMut(&str) -> Vec<Effect>,
@@ -671,7 +738,14 @@ fn markers(
     unseen: &mut Option<String>,
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
-    let has = |markers: &[&str]| markers.iter().any(|m| code.contains(m));
+    // What is code: the parsed code's names and calls, or all of an unparsed text.
+    let (written, resolved) = match called {
+        Called::None => (code, ""),
+        Called::Text(resolved) => (code, resolved.as_str()),
+        Called::Code(visible) => ("", visible.as_str()),
+    };
+    let seen = |marker: &str| written.contains(marker) || resolved.contains(marker);
+    let has = |markers: &[&str]| markers.iter().any(|m| seen(m));
 
     if language == Language::Mongo {
         if has(MONGO_DESTROY) {
@@ -740,10 +814,7 @@ fn markers(
         }
     }
 
-    let opens_for_writing = (code.contains("open(")
-        || code.contains("open ")
-        || code.contains("openSync(")
-        || code.contains("fopen("))
+    let opens_for_writing = (seen("open(") || seen("open ") || seen("openSync(") || seen("fopen("))
         && literals(code)
             .iter()
             .any(|l| WRITE_MODES.contains(&l.as_str()) || perl_write_mode(l).is_some());
@@ -783,7 +854,7 @@ fn markers(
                 "write_text",
                 "write_bytes",
             ])
-            && (code.contains("appendFile") || !modes.is_empty())
+            && (seen("appendFile") || !modes.is_empty())
             && modes
                 .iter()
                 .all(|m| m.starts_with('a') || m.starts_with(">>"));

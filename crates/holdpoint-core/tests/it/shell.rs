@@ -445,6 +445,84 @@ fn inline_code_is_read_only_when_every_call_is_known() {
 }
 
 #[test]
+fn inline_code_is_parsed_not_searched() {
+    // Issue 13: Python and JavaScript are parsed, not searched with a tokenizer. These
+    // are what a tokenizer misreads and a parser does not.
+    let cases = [
+        // A call written in a string or a comment is no call.
+        (r#"python3 -c 'print("os.remove(\"/srv/data\")")'"#, "read"),
+        (
+            "python3 -c 'import os  # os.remove(\"/srv/data\")\nprint(os.getcwd())'",
+            "read",
+        ),
+        (r#"node -e 'console.log(`fs.rmSync("/srv/data")`)'"#, "read"),
+        (
+            r#"node -e 'console.log("rmSync(x)") // require("child_process").execSync("id")'"#,
+            "read",
+        ),
+        // A call split across lines and brackets is one call.
+        (
+            "python3 -c 'import shutil\nshutil.rmtree(\n  \"/srv/data\"\n)'",
+            "destroy",
+        ),
+        // Aliases are followed to what they name.
+        (
+            r#"python3 -c 'from os import remove as r; r("/var/lib/app/x")'"#,
+            "destroy",
+        ),
+        (
+            r#"python3 -c 'from shutil import rmtree as t; t("/var/lib/app")'"#,
+            "destroy",
+        ),
+        (
+            r#"python3 -c 'from subprocess import run as go; go(["rm", "-rf", "/srv/data"])'"#,
+            "destroy",
+        ),
+        (
+            r#"node -e 'const {rmSync: r} = require("fs"); r("/srv/data", {recursive: true})'"#,
+            "destroy",
+        ),
+        (
+            r#"node -e 'import * as fs from "node:fs"; fs.unlinkSync("/srv/data/db")'"#,
+            "destroy",
+        ),
+        (
+            r#"node -e 'const u = require("fs").unlinkSync; u("/srv/data/db")'"#,
+            "destroy",
+        ),
+        // What is called is decided at run time.
+        (
+            r#"python3 -c 'getattr(__builtins__, "ev"+"al")("1")'"#,
+            "unanalysable",
+        ),
+        (
+            r#"python3 -c 'import os; (lambda: os.system)()("id")'"#,
+            "unanalysable",
+        ),
+        (
+            r#"python3 -c 'import os; [os.remove][0]("/srv/data/db")'"#,
+            "unanalysable",
+        ),
+        (
+            r#"node -e 'require("child_process")["ex"+"ecSync"]("rm -rf /srv/data")'"#,
+            "unanalysable",
+        ),
+        // A decorator calls what it names.
+        (
+            "python3 -c 'import atexit\n@atexit.register\ndef f(): pass'",
+            "change",
+        ),
+        // Code that does not parse is never read.
+        (r#"python3 -c 'print("unclosed"'"#, "unanalysable"),
+        ("node -e 'console.log(1'", "unanalysable"),
+        (r#"node -e 'let x = ; console.log("x")'"#, "unanalysable"),
+    ];
+    for (input, expected) in cases {
+        check(input, expected);
+    }
+}
+
+#[test]
 fn doubled_parentheses_are_commands_wherever_dash_may_run_them() {
     // The agent's own line is bash's: `((…))` is arithmetic, and a bad expression runs
     // nothing.
