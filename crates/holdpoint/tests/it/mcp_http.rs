@@ -629,8 +629,18 @@ fn a_bad_mcp_entry_stops_the_gateway_saying_what_to_write() {
         let mut command = setup.command(&["mcp", "--listen", "127.0.0.1:0"]);
         command
             .envs(env.iter().copied())
-            .env_remove("TEST_MISSING_TOKEN");
-        let output = crate::setup::pipe(command, "");
+            .env_remove("TEST_MISSING_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // A gateway that took the entry would serve until stopped: it is given 20 s.
+        let mut child = command.spawn().unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
         let text = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{config}\n{text}");
         assert!(
