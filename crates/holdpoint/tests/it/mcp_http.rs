@@ -6,7 +6,7 @@
 //! credential, a foreign origin, another agent's session) are sent by hand.
 
 use std::collections::HashMap;
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -484,6 +484,83 @@ fn without_an_agent_credential_or_from_a_foreign_origin_nothing_reaches_the_serv
     };
     let proposed = records.iter().filter(|r| r["kind"] == "proposed").count();
     assert_eq!(proposed, 1, "{records:#?}");
+}
+
+#[test]
+fn a_held_write_approved_while_the_agent_waits_over_http_runs_once() {
+    let setup = Setup::new("mcp-http-wait");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let outside = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("holdpoint-mcp-http-wait-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    let target = outside.join("approved.txt");
+    setup.config(&format!(
+        "{}wait = \"40s\"\n",
+        files_entry(&[outside.to_str().unwrap()])
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    python_sdk();
+    let plan = json!({
+        "url": gateway.url("files"),
+        "headers": {"Authorization": format!("Bearer {token}")},
+        "progress": true,
+        "calls": [{"tool": "write_file", "arguments": {"path": target, "content": "approved"}}],
+    });
+    let file = setup.scratch.0.join("http-wait-plan.json");
+    std::fs::write(&file, plan.to_string()).unwrap();
+    let mut agent = Command::new("python3")
+        .arg(data("mcp/http_agent.py"))
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(agent.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    let mut approved = None;
+    let mut seen = Vec::new();
+    // The agent gives up after 60 s, which ends its output.
+    let result = loop {
+        let line = lines.next().unwrap().unwrap();
+        let value: Value = serde_json::from_str(&line).unwrap();
+        seen.push(value.clone());
+        if let Some(message) = value["progress"].as_str() {
+            assert!(
+                message.contains("holdpoint approvals approve apr-"),
+                "{message}"
+            );
+            if approved.is_none() {
+                assert!(!target.exists(), "held, not yet run");
+                let at = message.find("request apr-").unwrap() + "request ".len();
+                let id: String = message[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
+                assert_eq!(code, Some(0), "{text}");
+                approved = Some(id);
+            }
+        } else if value.get("isError").is_some() {
+            break value;
+        }
+    };
+    let written = std::fs::read_to_string(&target);
+    let _ = std::fs::remove_dir_all(&outside);
+    assert!(approved.is_some(), "no progress came: {seen:?}");
+    assert_eq!(result["isError"], false, "{seen:?}");
+    assert_eq!(written.unwrap(), "approved");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "answered within the wait"
+    );
+    assert!(agent.wait().unwrap().success());
+    // Proposed twice (held, then let through as the approved action) and run once.
+    let records = mcp_records(&setup, "files");
+    let count = |kind: &str| records.iter().filter(|r| r["kind"] == kind).count();
+    assert_eq!(count("proposed"), 2, "{records:#?}");
+    assert_eq!(count("executed"), 1, "{records:#?}");
 }
 
 /// A free loopback port, for a server of the test's own.
