@@ -411,6 +411,10 @@ fn without_an_agent_credential_or_from_a_foreign_origin_nothing_reaches_the_serv
     let others = format!("Bearer {other}");
     let (status, _, body) = send(&[("Authorization", &others)], &write(4));
     assert_eq!(status, 404, "another agent's session is not found: {body}");
+    // Headers that name another call than the body (2026-07-28's Mcp-Method, Mcp-Name).
+    let (status, _, body) = send(&[auth, ("Mcp-Name", "read_text_file")], &write(9));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Mcp-Name"), "{body}");
     assert!(!file.exists(), "a refused request reached the server");
 
     // The same write with the session's own credential runs: the test can see one.

@@ -55,6 +55,9 @@ pub(crate) type Answers = tokio::sync::mpsc::UnboundedSender<Message>;
 /// The protocol revisions the gateway speaks over HTTP (`MCP-Protocol-Version`).
 const VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
+/// The most sessions served at once: each may be a child process.
+const MOST_SESSIONS: usize = 64;
+
 /// The JSON-RPC error code of a request the transport refused (no credential, a foreign
 /// origin, no session).
 const TRANSPORT_REFUSED: i64 = -32000;
@@ -532,6 +535,9 @@ async fn post_message(
                 .into_response();
         }
     };
+    if let Err(why) = headers_match_body(&headers, &message) {
+        return refusal(StatusCode::BAD_REQUEST, &why);
+    }
     let (session, inbox, opened) = match session_of(&gateway, &headers, &name, &agent) {
         Err((status, message)) => return refusal(status, message),
         Ok(Some((id, inbox))) => (id, inbox, false),
@@ -542,6 +548,15 @@ async fn post_message(
                 return refusal(
                     StatusCode::BAD_REQUEST,
                     "this message carries no Mcp-Session-Id: send initialize first, then the session id its answer gives with every message",
+                );
+            }
+            let open = gateway.sessions.lock().map_or(usize::MAX, |s| s.len());
+            if open >= MOST_SESSIONS {
+                return refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!(
+                        "the gateway already serves {MOST_SESSIONS} MCP sessions: end one (DELETE) or try again later"
+                    ),
                 );
             }
             match start_session(&gateway, served, &agent) {
@@ -597,6 +612,43 @@ async fn post_message(
         headers.insert("mcp-session-id", value);
     }
     response
+}
+
+/// The `Mcp-Method` and `Mcp-Name` headers (MCP's 2026-07-28 revision), when sent,
+/// must say what the body says: an intermediary that routes or filters by them must not
+/// be shown one call while the server gets another.
+fn headers_match_body(headers: &HeaderMap, message: &Message) -> Result<(), String> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().map(str::to_owned).unwrap_or_default())
+    };
+    let (method, params) = match message {
+        Message::Request { method, params, .. } | Message::Notification { method, params } => {
+            (Some(method.as_str()), params.as_ref())
+        }
+        Message::Response { .. } => (None, None),
+    };
+    if let Some(said) = header("mcp-method")
+        && Some(said.as_str()) != method
+    {
+        return Err(format!(
+            "the Mcp-Method header says `{said}` but the message is {}: send the same in both",
+            method.map_or_else(|| "a response".to_owned(), |m| format!("`{m}`"))
+        ));
+    }
+    if let Some(said) = header("mcp-name") {
+        let named = params
+            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
+            .and_then(Value::as_str);
+        if named != Some(said.as_str()) {
+            return Err(format!(
+                "the Mcp-Name header says `{said}` but the message names `{}`: send the same in both",
+                named.unwrap_or("nothing")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A session whose loop has gone: forgotten, and answered as over.
@@ -857,6 +909,29 @@ mod tests {
         assert!(!origin("http://127.0.0.1.nip.io", &[]));
         assert!(!origin("null", &[]));
         assert!(!origin("file://", &[]));
+    }
+
+    #[test]
+    fn the_mcp_method_and_name_headers_must_say_what_the_body_says() {
+        let call = Message::Request {
+            id: Id::from(1),
+            method: "tools/call".to_owned(),
+            params: Some(json!({"name": "write_file", "arguments": {}})),
+        };
+        let check = |pairs: &[(&'static str, &str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, HeaderValue::from_str(value).unwrap());
+            }
+            headers_match_body(&headers, &call).is_ok()
+        };
+        assert!(check(&[]));
+        assert!(check(&[
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "write_file")
+        ]));
+        assert!(!check(&[("mcp-method", "tools/list")]));
+        assert!(!check(&[("mcp-name", "read_text_file")]));
     }
 
     fn request(id: u64, token: Option<u64>) -> Message {
