@@ -73,9 +73,19 @@ pub(crate) struct Streams {
 }
 
 impl Streams {
-    /// The stream answering `message`, a request.
-    pub fn open(&mut self, message: &Message, answers: Answers) {
+    /// The stream answering `message`, a request; `false` when a request of the same
+    /// id is still open, which is then answered with an error on its own stream (the
+    /// responses could not tell the two apart).
+    pub fn open(&mut self, message: &Message, answers: Answers) -> bool {
         if let Message::Request { id, params, .. } = message {
+            if self.open.iter().any(|(open, _)| open == id) {
+                let _ = answers.send(Message::error(
+                    Some(id.clone()),
+                    codec::code::INVALID_REQUEST,
+                    "this id is already used by a request not yet answered",
+                ));
+                return false;
+            }
             if let Some(token) = params
                 .as_ref()
                 .and_then(|p| p.get("_meta"))
@@ -85,6 +95,7 @@ impl Streams {
             }
             self.open.push((id.clone(), answers));
         }
+        true
     }
 
     /// Sends a message to the agent: a response on its request's stream, which it then
@@ -152,7 +163,14 @@ struct Live {
     server: String,
     agent: String,
     inbox: Sender<Event>,
+    /// When the agent last sent it something.
+    last: Instant,
 }
+
+/// How long a session may go without a message from its agent before it is ended, as
+/// if the agent had sent DELETE: an agent that went away without saying so does not
+/// keep its server running.
+const IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// What every request shares.
 struct Gateway {
@@ -328,6 +346,7 @@ async fn serve(gateway: Arc<Gateway>, listen: SocketAddr) -> Result<u8, Failure>
         let _ = stopping.wait_for(|stop| *stop).await;
     });
     let mut server = tokio::spawn(async move { server.await });
+    let expiring = tokio::spawn(expire_idle(Arc::clone(&gateway)));
     tokio::select! {
         () = crate::serve::shutdown_signal() => {}
         ended = &mut server => {
@@ -338,12 +357,42 @@ async fn serve(gateway: Arc<Gateway>, listen: SocketAddr) -> Result<u8, Failure>
             };
         }
     }
+    expiring.abort();
     eprintln!("holdpoint mcp: stopping; ending every session");
     // Ending the sessions ends their streams, so no held call keeps the server open.
     end_sessions(&gateway);
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
     Ok(exit::ALLOW)
+}
+
+/// Ends, once a minute, the sessions idle for longer than [`IDLE`].
+async fn expire_idle(gateway: Arc<Gateway>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let idle: Vec<(String, Live)> = match gateway.sessions.lock() {
+            Ok(mut sessions) => {
+                let ids: Vec<String> = sessions
+                    .iter()
+                    .filter(|(_, live)| live.last.elapsed() > IDLE)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                ids.into_iter()
+                    .filter_map(|id| sessions.remove(&id).map(|live| (id, live)))
+                    .collect()
+            }
+            Err(_) => return,
+        };
+        for (_, live) in idle {
+            eprintln!(
+                "holdpoint mcp: /mcp/{}: ending `{}`'s session, idle for {} minutes",
+                live.server,
+                live.agent,
+                IDLE.as_secs() / 60
+            );
+            let _ = live.inbox.send(Event::ClientClosed { partial: false });
+        }
+    }
 }
 
 /// Asks every session to end, as a DELETE would.
@@ -459,12 +508,13 @@ fn session_of(
         return Ok(None);
     };
     let id = id.to_str().unwrap_or("").to_owned();
-    let sessions = gateway
+    let mut sessions = gateway
         .sessions
         .lock()
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "the gateway failed"))?;
-    match sessions.get(&id) {
+    match sessions.get_mut(&id) {
         Some(live) if live.server == name && live.agent == agent => {
+            live.last = Instant::now();
             Ok(Some((id, live.inbox.clone())))
         }
         _ => Err((
@@ -827,6 +877,7 @@ fn start_session(
                 server: served.name.clone(),
                 agent: agent.to_owned(),
                 inbox: events.clone(),
+                last: Instant::now(),
             },
         );
     eprintln!(
@@ -948,8 +999,22 @@ mod tests {
         let mut streams = Streams::default();
         let (one, mut first) = tokio::sync::mpsc::unbounded_channel();
         let (two, mut second) = tokio::sync::mpsc::unbounded_channel();
-        streams.open(&request(1, None), one);
-        streams.open(&request(2, Some(7)), two);
+        assert!(streams.open(&request(1, None), one));
+        assert!(streams.open(&request(2, Some(7)), two));
+        // A second request of an open id is answered on its own stream.
+        let (three, mut third) = tokio::sync::mpsc::unbounded_channel();
+        assert!(!streams.open(&request(1, None), three));
+        assert!(matches!(
+            third.try_recv().unwrap(),
+            Message::Response {
+                reply: codec::Reply::Error(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            third.try_recv(),
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)
+        ));
         let progress = Message::Notification {
             method: "notifications/progress".to_owned(),
             params: Some(json!({"progressToken": 7, "progress": 1})),

@@ -873,11 +873,17 @@ impl Driver {
             match event {
                 Ok(Event::Client(Ok((message, _)))) => self.session.handle_client(now, message),
                 Ok(Event::Posted { message, answers }) => {
-                    if let (Downstream::Http(streams), Some(answers)) = (&mut self.client, answers)
-                    {
-                        streams.open(&message, answers);
+                    let taken = match (&mut self.client, answers) {
+                        (Downstream::Http(streams), Some(answers)) => {
+                            !streams.open(&message, answers)
+                        }
+                        _ => false,
+                    };
+                    // A request whose id another one still open holds was answered on
+                    // its own stream; the session never sees it.
+                    if !taken {
+                        self.session.handle_client(now, message);
                     }
-                    self.session.handle_client(now, message);
                 }
                 Ok(Event::Client(Err(error))) => self.session.handle_client_invalid(&error),
                 Ok(Event::ClientClosed { partial }) => {
