@@ -180,8 +180,6 @@ struct Gateway {
     /// Origins allowed beyond this machine's own.
     origins: Vec<String>,
     cwd: String,
-    /// The environment flag, for the approval watcher.
-    env: Option<String>,
 }
 
 /// `holdpoint mcp --listen ADDRESS`.
@@ -223,7 +221,6 @@ pub(crate) fn run(
         sessions: Mutex::new(HashMap::new()),
         origins,
         cwd,
-        env: env.map(str::to_owned),
     });
     let served = runtime.block_on(serve(Arc::clone(&gateway), listen));
     // Every session ends, its server with it, and what their calls did is recorded.
@@ -850,12 +847,7 @@ fn start_session(
     let mut driver = Driver {
         session: Session::new(server, served.config.clone()),
         watcher: WatcherHandle {
-            env: Some(
-                gateway
-                    .env
-                    .clone()
-                    .unwrap_or_else(|| served.environment.to_string()),
-            ),
+            env: Some(served.environment.to_string()),
             events: events.clone(),
             sender: None,
         },

@@ -51,7 +51,7 @@ pub(crate) struct McpArgs {
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// The environment the server acts in [default: $HOLDPOINT_ENV, else holdpoint.toml,
-    /// else production].
+    /// else production]. With --listen, that of every [[mcp]] entry that names none.
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
     /// Trust the server's own tool annotations (readOnlyHint, destructiveHint, …) for
