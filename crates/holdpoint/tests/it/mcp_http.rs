@@ -637,11 +637,20 @@ fn an_upstream_over_http_gets_holdpoints_credential_and_never_a_held_call() {
     let token = setup.add_agent("claude");
     let secret = "upstream-secret-7f3a";
     let upstream = Upstream::start(&setup, secret);
+    // The bearer token from a file, another header from holdpoint's environment.
+    std::fs::create_dir_all(setup.home.join("credentials")).unwrap();
+    let token_file = setup.home.join("credentials/upstream.token");
+    std::fs::write(&token_file, format!("{secret}\n")).unwrap();
+    std::fs::set_permissions(
+        &token_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     setup.config(&format!(
-        "[[mcp]]\nname = \"remote\"\nurl = \"http://127.0.0.1:{}/mcp\"\nbearer = \"env:TEST_UPSTREAM_TOKEN\"\nenvironment = \"development\"\n",
+        "[[mcp]]\nname = \"remote\"\nurl = \"http://127.0.0.1:{}/mcp\"\nbearer = \"file:credentials/upstream.token\"\nheaders = {{ \"X-Upstream-Key\" = \"env:TEST_UPSTREAM_KEY\" }}\nenvironment = \"development\"\n",
         upstream.port
     ));
-    let mut gateway = Gateway::start(&setup, &[("TEST_UPSTREAM_TOKEN", secret)]);
+    let mut gateway = Gateway::start(&setup, &[("TEST_UPSTREAM_KEY", "key-from-env")]);
     let lines = agent(
         &setup,
         &gateway.url("remote"),
@@ -682,6 +691,7 @@ fn an_upstream_over_http_gets_holdpoints_credential_and_never_a_held_call() {
             format!("Bearer {secret}"),
             "every request carries holdpoint's credential, never the agent's: {entry}"
         );
+        assert_eq!(entry["key"], "key-from-env", "{entry}");
     }
     let calls: Vec<&Value> = journal
         .iter()

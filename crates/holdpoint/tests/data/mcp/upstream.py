@@ -1,7 +1,8 @@
 """An MCP server over Streamable HTTP for the gateway's tests, built with the MCP SDK's
 FastMCP. It refuses any request without `Authorization: Bearer <the token in argv>`,
-and writes one JSON line per HTTP request it gets to a journal: the Authorization header
-it saw and the JSON-RPC method (and tool) of the body, so a test can tell what reached it.
+and writes one JSON line per HTTP request it gets to a journal: the Authorization and
+X-Upstream-Key headers it saw and the JSON-RPC method (and tool) of the body, so a test
+can tell what reached it.
 
 Usage: upstream.py PORT TOKEN JOURNAL
 """
@@ -41,7 +42,11 @@ async def app(scope, receive, send):
         message = await receive()
         body += message.get("body", b"")
         more = message.get("more_body", False)
-    entry = {"method": scope["method"], "authorization": headers.get("authorization")}
+    entry = {
+        "method": scope["method"],
+        "authorization": headers.get("authorization"),
+        "key": headers.get("x-upstream-key"),
+    }
     try:
         parsed = json.loads(body) if body else None
         if isinstance(parsed, dict):
