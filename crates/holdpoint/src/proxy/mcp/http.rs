@@ -334,6 +334,11 @@ async fn serve(gateway: Arc<Gateway>, listen: SocketAddr) -> Result<u8, Failure>
     );
     let router = app(Arc::clone(&gateway));
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    // An answer is written in pieces (headers, each event, the end); without this, the
+    // last piece waits for the client's delayed acknowledgement, some 40 ms a call.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        let _ = stream.set_nodelay(true);
+    });
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
