@@ -567,6 +567,54 @@ fn a_held_write_approved_while_the_agent_waits_over_http_runs_once() {
     assert_eq!(count("executed"), 1, "{records:#?}");
 }
 
+#[test]
+fn a_server_the_gateway_starts_gets_its_entrys_env_and_none_of_the_gateways_credentials() {
+    let setup = Setup::new("mcp-http-env");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    setup.config(&format!(
+        "[[mcp]]\nname = \"envs\"\ncommand = \"python3\"\nargs = [\"{}\"]\nenv = {{ GIVEN = \"given-value\", FROM_ENV = \"env:TEST_SECRET_FOR_ENVS\" }}\nenvironment = \"development\"\n",
+        data("mcp/env_server.py")
+    ));
+    let mut gateway = Gateway::start(
+        &setup,
+        &[
+            ("TEST_SECRET_FOR_ENVS", "secret-for-envs"),
+            ("TEST_OTHER_CREDENTIAL", "another-servers-secret"),
+        ],
+    );
+    let variable = |name: &str| ("variable", json!({ "name": name }));
+    let lines = agent(
+        &setup,
+        &gateway.url("envs"),
+        json!({"Authorization": format!("Bearer {token}")}),
+        &[
+            variable("GIVEN"),
+            variable("FROM_ENV"),
+            variable("TEST_OTHER_CREDENTIAL"),
+            variable("PATH"),
+        ],
+    );
+    assert_eq!(
+        gateway.process.terminate(),
+        Some(0),
+        "{}",
+        gateway.process.log()
+    );
+    let texts: Vec<&str> = lines[2..6]
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[0], "given-value", "{lines:?}");
+    assert_eq!(texts[1], "secret-for-envs", "{lines:?}");
+    assert_eq!(texts[2], "unset", "{lines:?}");
+    // What a program needs still passes (a Python shim may add to the front of PATH).
+    assert!(
+        texts[3].ends_with(&std::env::var("PATH").unwrap()),
+        "{lines:?}"
+    );
+}
+
 /// A free loopback port, for a server of the test's own.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

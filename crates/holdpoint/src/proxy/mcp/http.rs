@@ -55,6 +55,12 @@ pub(crate) type Answers = tokio::sync::mpsc::UnboundedSender<Message>;
 /// The protocol revisions the gateway speaks over HTTP (`MCP-Protocol-Version`).
 const VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
+/// The variables of the gateway's environment a server it starts gets; the others
+/// (among them the `env:` credentials of other entries) it does not.
+const INHERITED: &[&str] = &[
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ",
+];
+
 /// The most sessions served at once: each may be a child process.
 const MOST_SESSIONS: usize = 64;
 
@@ -794,8 +800,15 @@ fn start_session(
     let (jobs, decider) = start_deciding(&gateway.state, served.environment, events.clone())?;
     let (server, upstream) = match &served.upstream {
         Reached::Command { program, args, env } => {
+            // Only what any program needs passes from the gateway's environment, which
+            // may hold other servers' credentials; the entry's `env` adds the rest.
+            let inherited = INHERITED
+                .iter()
+                .filter_map(|name| std::env::var_os(name).map(|value| (*name, value)));
             let mut child = std::process::Command::new(program)
                 .args(args)
+                .env_clear()
+                .envs(inherited)
                 .envs(env.iter().map(|(k, v)| (k, v)))
                 .current_dir(&gateway.cwd)
                 .stdin(std::process::Stdio::piped())
