@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Times `read_text_file` on the reference filesystem server (npm), spoken to directly
-# and through `holdpoint mcp` in the same run, in JSON lines over stdio (no client SDK,
-# so the figures are the servers' and the gateway's). Both sessions are open side by
-# side; calls alternate between them so that the machine's load falls on both alike.
+# and through `holdpoint mcp` in the same run: in JSON lines over stdio, and over
+# Streamable HTTP through `holdpoint mcp --listen` (an [[mcp]] command entry; the agent
+# presents its credential), with no client SDK (Python's http.client for HTTP), so the
+# figures are the servers' and the gateway's. The sessions are open side by side; calls
+# alternate between them so that the machine's load falls on all alike.
 #   latency:    one call at a time, interleaved; median and p99 of the round trip.
 #   throughput: bursts of BURST calls sent at once, interleaved; calls per second.
 # The gateway decides every call in production with its own holdpoint home, and
@@ -21,7 +23,7 @@ if [ ! -f "$server" ]; then
 fi
 BIN="$CARGO_TARGET_DIR/release/holdpoint" SERVER="$server" RUNS="${RUNS:-1000}" \
     BURST="${BURST:-32}" BURSTS="${BURSTS:-30}" python3 - <<'PY'
-import json, os, statistics, subprocess, tempfile, time
+import http.client, json, os, re, statistics, subprocess, tempfile, threading, time
 
 binary, server = os.environ["BIN"], os.environ["SERVER"]
 runs, burst, bursts = int(os.environ["RUNS"]), int(os.environ["BURST"]), int(os.environ["BURSTS"])
@@ -31,6 +33,21 @@ env = dict(os.environ, HOLDPOINT_HOME=home, HOLDPOINT_ENV="production")
 subprocess.run([binary, "init"], env=env, stdout=subprocess.DEVNULL, check=True)
 with open(os.path.join(work, "notes.md"), "w") as f:
     f.write("a line of notes\n" * 64)
+# The HTTP gateway's agent needs a credential, issued by a human at a terminal.
+secret = "bench secret 123"
+token_file = os.path.join(work, "agent.token")
+for line, text in ((f"{binary} human add bench", f"{secret}\n{secret}\n"),
+                   (f"{binary} agent add bench-agent --write {token_file}", f"{secret}\n")):
+    subprocess.run(["script", "-qec", line, "/dev/null"], input=text.encode(), env=env,
+                   stdout=subprocess.DEVNULL, check=True)
+token = open(token_file).read().strip()
+with open(os.path.join(home, "holdpoint.toml"), "w") as f:
+    f.write(f'[[mcp]]\nname = "files"\ncommand = "node"\nargs = {json.dumps([server, work])}\n')
+listening = subprocess.Popen([binary, "mcp", "--listen", "127.0.0.1:0"], cwd=work, env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+port = int(re.search(r"at http://127\.0\.0\.1:(\d+)/", listening.stderr.readline()).group(1))
+threading.Thread(target=lambda: [None for _ in listening.stderr], daemon=True).start()
 
 class Session:
     def __init__(self, name, command):
@@ -80,9 +97,80 @@ class Session:
         self.seconds += time.perf_counter() - start
         self.calls += burst
 
+class HttpSession:
+    """An MCP session over Streamable HTTP: one connection for calls one at a time, and
+    one per call of a burst (kept open, as an agent's HTTP client keeps them)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                        "Accept": "application/json, text/event-stream"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+        self.pool = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(burst)]
+        self.next = 1
+        _, headers = self.post(self.conn, {
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "bench", "version": "1"}}})
+        self.headers["Mcp-Session-Id"] = headers["mcp-session-id"]
+        self.headers["MCP-Protocol-Version"] = "2025-06-18"
+        self.post(self.conn, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        self.latency, self.calls, self.seconds = [], 0, 0.0
+
+    def post(self, conn, message):
+        conn.request("POST", "/mcp/files", json.dumps(message), self.headers)
+        response = conn.getresponse()
+        body = response.read().decode()
+        if response.status not in (200, 202):
+            raise SystemExit(f"{self.name}: HTTP {response.status} {body}")
+        for line in body.splitlines():
+            if line.startswith("data: "):
+                answer = json.loads(line[6:])
+                if "error" in answer or answer.get("result", {}).get("isError"):
+                    raise SystemExit(f"{self.name}: {answer}")
+        return body, {k.lower(): v for k, v in response.getheaders()}
+
+    def call(self, conn, failures=None):
+        self.next += 1
+        message = {"jsonrpc": "2.0", "id": self.next, "method": "tools/call",
+                   "params": {"name": "read_text_file",
+                              "arguments": {"path": os.path.join(work, "notes.md")}}}
+        if failures is None:
+            return self.post(conn, message)
+        # Ids are taken before the threads start; a failure is kept for the caller.
+        def run():
+            try:
+                self.post(conn, message)
+            except BaseException as e:
+                failures.append(e)
+        return threading.Thread(target=run)
+
+    def one(self):
+        start = time.perf_counter()
+        self.call(self.conn)
+        self.latency.append((time.perf_counter() - start) * 1000)
+
+    def many(self):
+        failures = []
+        threads = [self.call(c, failures) for c in self.pool]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.seconds += time.perf_counter() - start
+        if failures:
+            raise SystemExit(f"{self.name}: {failures[0]}")
+        self.calls += burst
+
+    def close(self):
+        self.conn.request("DELETE", "/mcp/files", headers=self.headers)
+        self.conn.getresponse().read()
+
 direct = Session("direct", ["node", server, work])
 gateway = Session("holdpoint mcp", [binary, "mcp", "--name", "files", "--", "node", server, work])
-subjects = [direct, gateway]
+over_http = HttpSession("mcp --listen")
+subjects = [direct, gateway, over_http]
 for s in subjects:  # warm-up
     for _ in range(20):
         s.one()
@@ -107,8 +195,13 @@ for s in subjects:
     print(f"{s.name:16} {statistics.median(s.latency):10.3f} {p99(s.latency):8.3f} {rate:9.0f} "
           f"{statistics.median(s.latency) / statistics.median(base.latency):9.2f} "
           f"{rate / (base.calls / base.seconds):10.2f}")
-print(f"added to the median: {statistics.median(gateway.latency) - statistics.median(direct.latency):.3f} ms")
-for s in subjects:
+for s in (gateway, over_http):
+    print(f"{s.name}: added to the median: "
+          f"{statistics.median(s.latency) - statistics.median(direct.latency):.3f} ms")
+for s in (direct, gateway):
     s.p.stdin.close()
     s.p.wait(timeout=10)
+over_http.close()
+listening.terminate()
+listening.wait(timeout=20)
 PY

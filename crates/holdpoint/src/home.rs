@@ -174,6 +174,8 @@ pub(crate) struct Config {
     pub webhooks: Vec<String>,
     /// The databases `holdpoint pg` stands in front of.
     pub databases: Vec<DatabaseConfig>,
+    /// The MCP servers `holdpoint mcp --listen` serves over Streamable HTTP.
+    pub mcp: Vec<McpConfig>,
     /// How commands that run the project's own code are confined.
     pub sandbox: SandboxConfig,
 }
@@ -237,6 +239,118 @@ pub(crate) struct DatabaseConfig {
     /// A file holding the upstream's password, so that it is never in holdpoint.toml's
     /// text or in a process's environment.
     pub password_file: Option<PathBuf>,
+}
+
+/// One `[[mcp]]`: an MCP server `holdpoint mcp --listen` serves at `/mcp/NAME`.
+#[derive(Debug, Clone)]
+pub(crate) struct McpConfig {
+    /// The path it is served under, and its name in the ledger; never used to recognise
+    /// the server (its command or URL and what it announces are).
+    pub name: String,
+    pub upstream: McpUpstream,
+    pub environment: Option<Environment>,
+    /// Its tools' own annotations count for tools holdpoint does not know.
+    pub trusted: bool,
+    /// Tools neither listed to the agent nor called.
+    pub hide_tools: Vec<String>,
+    /// The roots the server is told of; empty: the gateway's working directory.
+    pub roots: Vec<PathBuf>,
+    /// How long a held call stays open when its client asked for progress.
+    pub wait: Option<Duration>,
+}
+
+/// Where an `[[mcp]]` server is.
+#[derive(Debug, Clone)]
+pub(crate) enum McpUpstream {
+    /// Started as a child for each agent session, over stdio.
+    Command {
+        command: String,
+        args: Vec<String>,
+        /// Added to the child's environment.
+        env: Vec<(String, Setting)>,
+    },
+    /// A Streamable HTTP server; `headers` (an `Authorization` from `bearer` among them)
+    /// are added to every request holdpoint sends it, and never shown to the agent.
+    Url {
+        url: String,
+        headers: Vec<(String, Setting)>,
+    },
+}
+
+/// A value in `holdpoint.toml` that may be a secret: written as it is, or where it is
+/// (`env:NAME`, `file:PATH`), read when a server starts, never stored in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Setting {
+    Plain(String),
+    /// An environment variable of holdpoint's process.
+    Env(String),
+    /// A file (relative to `$HOLDPOINT_HOME`) holding the value alone.
+    File(PathBuf),
+}
+
+impl Setting {
+    /// Reads `env:NAME` or `file:PATH`; anything else is plain text.
+    fn parse(text: &str, home: &Path) -> Result<Self, String> {
+        if let Some(name) = text.strip_prefix("env:") {
+            if name.is_empty() {
+                return Err(
+                    "`env:` must name an environment variable, e.g. `env:GITHUB_TOKEN`".to_owned(),
+                );
+            }
+            return Ok(Setting::Env(name.to_owned()));
+        }
+        if let Some(file) = text.strip_prefix("file:") {
+            if file.is_empty() {
+                return Err(
+                    "`file:` must name a file, e.g. `file:credentials/github.token`".to_owned(),
+                );
+            }
+            return Ok(Setting::File(home.join(file)));
+        }
+        Ok(Setting::Plain(text.to_owned()))
+    }
+
+    /// The value, read now. Fail closed: a variable unset or empty, or a file missing
+    /// or empty, is an error, never an empty value.
+    pub fn resolve(&self, what: &str) -> Result<String, Failure> {
+        match self {
+            Setting::Plain(text) => Ok(text.clone()),
+            Setting::Env(name) => std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Failure::usage(format!(
+                        "{what} comes from the environment variable `{name}`, which is not set in holdpoint's environment: set it, or point at a file with `file:PATH`"
+                    ))
+                }),
+            Setting::File(path) => {
+                let text = fs::read_to_string(path).map_err(|e| {
+                    Failure::usage(format!(
+                        "{what} comes from the file `{}`, which cannot be read: {e}",
+                        path.display()
+                    ))
+                })?;
+                {
+                    use std::os::unix::fs::MetadataExt as _;
+                    if fs::metadata(path).is_ok_and(|m| m.mode() & 0o077 != 0) {
+                        eprintln!(
+                            "holdpoint: `{}` ({what}) can be read by other users: make it 0600 (`chmod 600`)",
+                            path.display()
+                        );
+                    }
+                }
+                let value = text.strip_suffix('\n').unwrap_or(&text);
+                let value = value.strip_suffix('\r').unwrap_or(value);
+                if value.is_empty() {
+                    return Err(Failure::usage(format!(
+                        "{what} comes from the file `{}`, which is empty",
+                        path.display()
+                    )));
+                }
+                Ok(value.to_owned())
+            }
+        }
+    }
 }
 
 /// A certificate chain and its private key, both PEM files.
@@ -326,6 +440,7 @@ impl Default for Config {
             },
             webhooks: Vec::new(),
             databases: Vec::new(),
+            mcp: Vec::new(),
             sandbox: SandboxConfig {
                 network: true,
                 writable: None,
@@ -346,7 +461,181 @@ struct RawConfig {
     webhook: Vec<RawWebhook>,
     #[serde(default)]
     database: Vec<RawDatabase>,
+    #[serde(default)]
+    mcp: Vec<RawMcp>,
     sandbox: Option<RawSandbox>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMcp {
+    name: Option<String>,
+    url: Option<String>,
+    command: Option<String>,
+    args: Option<Vec<String>>,
+    env: Option<std::collections::BTreeMap<String, String>>,
+    headers: Option<std::collections::BTreeMap<String, String>>,
+    bearer: Option<String>,
+    environment: Option<String>,
+    #[serde(default)]
+    trusted: bool,
+    #[serde(default)]
+    hide_tools: Vec<String>,
+    #[serde(default)]
+    roots: Vec<String>,
+    wait: Option<String>,
+}
+
+impl RawMcp {
+    /// One `[[mcp]]` entry, checked: every mistake says which entry, what was wrong and
+    /// what to write instead.
+    fn resolve(self, home: &Path) -> Result<McpConfig, String> {
+        let name = match self.name {
+            Some(name)
+                if !name.is_empty()
+                    && name.len() <= 64
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) =>
+            {
+                name
+            }
+            Some(name) => {
+                return Err(format!(
+                    "`[[mcp]] name = \"{name}\"` cannot be a path: use up to 64 letters, digits, `.`, `_` or `-` (it is served at /mcp/NAME)"
+                ));
+            }
+            None => {
+                return Err(
+                    "an `[[mcp]]` entry has no `name`: give each a name (it is served at /mcp/NAME)".to_owned(),
+                );
+            }
+        };
+        let entry = format!("`[[mcp]] name = \"{name}\"`");
+        let secret = |what: &str, text: &str| -> Result<Setting, String> {
+            match Setting::parse(text, home).map_err(|e| format!("{entry}: {what}: {e}"))? {
+                Setting::Plain(_) => Err(format!(
+                    "{entry}: {what} is written in holdpoint.toml; a credential never is: write `env:VARIABLE` (holdpoint's environment) or `file:PATH` (a file relative to $HOLDPOINT_HOME holding it alone, mode 0600)"
+                )),
+                setting => Ok(setting),
+            }
+        };
+        let upstream = match (self.url, self.command) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "{entry} has both `url` and `command`: give `url` for a Streamable HTTP server, or `command` (and `args`) for one holdpoint starts"
+                ));
+            }
+            (None, None) => {
+                return Err(format!(
+                    "{entry} has neither `url` nor `command`: give `url = \"https://host/mcp\"` for a Streamable HTTP server, or `command = \"npx\"` and `args = [...]` for one holdpoint starts"
+                ));
+            }
+            (Some(url), None) => {
+                if self.args.is_some() || self.env.is_some() {
+                    return Err(format!(
+                        "{entry}: `args` and `env` are for a server holdpoint starts (`command`); a `url` server takes `headers` and `bearer`"
+                    ));
+                }
+                let host = url
+                    .strip_prefix("https://")
+                    .or_else(|| url.strip_prefix("http://"))
+                    .and_then(|rest| rest.split(['/', '?']).next())
+                    .unwrap_or("");
+                if host.is_empty() {
+                    return Err(format!(
+                        "{entry}: `url = \"{url}\"` must be an http:// or https:// address, e.g. \"https://mcp.example.com/mcp\""
+                    ));
+                }
+                let mut headers = Vec::new();
+                for (header, value) in self.headers.unwrap_or_default() {
+                    let valid = !header.is_empty()
+                        && header
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+                    if !valid {
+                        return Err(format!("{entry}: `{header}` is not an HTTP header name"));
+                    }
+                    let lower = header.to_ascii_lowercase();
+                    if [
+                        "mcp-session-id",
+                        "mcp-protocol-version",
+                        "content-type",
+                        "accept",
+                        "host",
+                        "content-length",
+                    ]
+                    .contains(&lower.as_str())
+                    {
+                        return Err(format!(
+                            "{entry}: the header `{header}` is the transport's own and holdpoint sets it; leave it out of `headers`"
+                        ));
+                    }
+                    if lower == "authorization" && self.bearer.is_some() {
+                        return Err(format!(
+                            "{entry} gives both `bearer` and an `Authorization` header: keep one"
+                        ));
+                    }
+                    headers.push((
+                        header.clone(),
+                        secret(&format!("the header `{header}`"), &value)?,
+                    ));
+                }
+                if let Some(bearer) = &self.bearer {
+                    let setting = secret("`bearer`", bearer)?;
+                    headers.push(("Authorization".to_owned(), setting));
+                }
+                McpUpstream::Url { url, headers }
+            }
+            (None, Some(command)) => {
+                if self.headers.is_some() || self.bearer.is_some() {
+                    return Err(format!(
+                        "{entry}: `headers` and `bearer` are for a `url` server; give the server holdpoint starts its credentials in `env` (`env = {{ TOKEN = \"env:VARIABLE\" }}`)"
+                    ));
+                }
+                if command.is_empty() {
+                    return Err(format!(
+                        "{entry}: `command` is empty: name the program that starts the server, e.g. \"npx\""
+                    ));
+                }
+                let mut env = Vec::new();
+                for (variable, value) in self.env.unwrap_or_default() {
+                    if variable.is_empty() || variable.contains('=') || variable.contains('\0') {
+                        return Err(format!(
+                            "{entry}: `{variable}` is not an environment variable's name"
+                        ));
+                    }
+                    let setting = Setting::parse(&value, home)
+                        .map_err(|e| format!("{entry}: `env.{variable}`: {e}"))?;
+                    env.push((variable, setting));
+                }
+                McpUpstream::Command {
+                    command,
+                    args: self.args.unwrap_or_default(),
+                    env,
+                }
+            }
+        };
+        Ok(McpConfig {
+            environment: self
+                .environment
+                .map(|e| e.parse().map_err(|e| format!("{entry}: {e}")))
+                .transpose()?,
+            trusted: self.trusted,
+            hide_tools: self.hide_tools,
+            roots: self.roots.into_iter().map(PathBuf::from).collect(),
+            wait: self
+                .wait
+                .map(|text| {
+                    humantime::parse_duration(&text).map_err(|e| {
+                        format!("{entry}: `wait = \"{text}\"` is not a duration ({e}); write e.g. \"50s\"")
+                    })
+                })
+                .transpose()?,
+            upstream,
+            name,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -492,6 +781,20 @@ impl RawConfig {
                     })
                 })
                 .collect::<Result<_, String>>()?,
+            mcp: {
+                let mut servers: Vec<McpConfig> = Vec::new();
+                for raw in self.mcp {
+                    let server = raw.resolve(home)?;
+                    if servers.iter().any(|s| s.name == server.name) {
+                        return Err(format!(
+                            "two `[[mcp]]` entries are named `{}`: each is served at /mcp/NAME, so names must differ",
+                            server.name
+                        ));
+                    }
+                    servers.push(server);
+                }
+                servers
+            },
             sandbox: match self.sandbox {
                 None => defaults.sandbox,
                 Some(raw) => SandboxConfig {
@@ -592,6 +895,23 @@ sign_in_ttl = "12h"
 # wait = "10m"
 # tls_cert = "pg-cert.pem"
 # tls_key = "pg-key.pem"
+
+# MCP servers `holdpoint mcp --listen 127.0.0.1:7900` serves over Streamable HTTP, each
+# at /mcp/NAME. Agents connect with their holdpoint credential (`Authorization: Bearer
+# hpa.…`); only holdpoint holds the server's. A server holdpoint starts (one per agent
+# session) has `command`, `args` and `env`; a remote one has `url`, `headers` and
+# `bearer`. A credential is never written here: write `env:VARIABLE` (holdpoint's
+# environment) or `file:PATH` (relative to this directory, the value alone, 0600).
+# [[mcp]]
+# name = "files"
+# command = "npx"
+# args = ["-y", "@modelcontextprotocol/server-filesystem", "/srv/app"]
+# environment = "production"
+# [[mcp]]
+# name = "github"
+# url = "https://api.githubcopilot.com/mcp/"
+# bearer = "file:credentials/github.token"
+# headers = { "X-Team" = "env:TEAM_ID" }
 
 # Commands that run the project's own code (test runners, builds, package scripts) are
 # workspace work only because that code is expected to stay in the workspace. Hooks

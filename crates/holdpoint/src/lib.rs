@@ -275,7 +275,7 @@ enum Command {
     ///   PGPASSWORD=$TOKEN psql -h 127.0.0.1 -p 6432 -U claude-code app
     #[command(verbatim_doc_comment)]
     Pg(pg::PgArgs),
-    /// Put holdpoint between an agent and an MCP server (stdio)
+    /// Put holdpoint between an agent and its MCP servers (stdio, or Streamable HTTP)
     ///
     /// The agent's MCP configuration launches `holdpoint mcp -- COMMAND ARGS…` instead of
     /// the server; holdpoint starts the server as its child and relays every message.
@@ -311,6 +311,29 @@ enum Command {
     /// Exit status: 0 when the agent closed the session and the server exited cleanly;
     /// the server's status, or 1, when the server ended first or broke the protocol; 2
     /// bad input; 127 when the server cannot start.
+    ///
+    /// Over Streamable HTTP: `holdpoint mcp --listen 127.0.0.1:7900` serves every
+    /// [[mcp]] server of holdpoint.toml at http://ADDRESS/mcp/NAME, deciding the same
+    /// way. A server is started for each agent session (`command`, `args`, `env`) or
+    /// reached at its `url` with credentials only holdpoint holds (`bearer`, `headers`,
+    /// each written `env:VARIABLE` or `file:PATH`, never in plain text):
+    ///   [[mcp]]
+    ///   name = "files"
+    ///   command = "npx"
+    ///   args = ["-y", "@modelcontextprotocol/server-filesystem", "/srv/app"]
+    ///   [[mcp]]
+    ///   name = "github"
+    ///   url = "https://api.githubcopilot.com/mcp/"
+    ///   bearer = "file:credentials/github.token"
+    /// Other fields: environment (else --env, $HOLDPOINT_ENV, holdpoint.toml's), env =
+    /// { NAME = "value" or "env:…" or "file:…" } (a command's), headers = { NAME =
+    /// "env:…" } (a url's), trusted, hide_tools, roots, wait ("50s").
+    /// Agents send their holdpoint credential (`Authorization: Bearer hpa.…`, from
+    /// `holdpoint agent add`): without it, 401 and nothing is forwarded. A page from
+    /// another web origin than this machine's (or --allow-origin) gets 403. Requests
+    /// are answered as event streams; `Mcp-Session-Id` names the session; DELETE ends
+    /// it; GET is 405. Stops on SIGTERM or Ctrl-C, ending every session and writing
+    /// the ledger's last records; exit status 2 for a bad [[mcp]] entry.
     #[command(verbatim_doc_comment)]
     Mcp(proxy::mcp::McpArgs),
     /// Recovery points the PostgreSQL proxy kept before destructive statements: list,

@@ -20,6 +20,7 @@ mod http;
 mod install;
 mod ledger;
 mod mcp_gateway;
+mod mcp_http;
 mod mcp_install;
 mod openapi;
 mod payloads;

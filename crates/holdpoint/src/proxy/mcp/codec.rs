@@ -131,6 +131,9 @@ pub struct Lines {
     buf: Vec<u8>,
     /// Inside a line already past the limit: drop bytes until its end.
     skipping: bool,
+    /// Whether blank lines are given too (they end an event in a server-sent event
+    /// stream); in JSON lines they are dropped.
+    blank: bool,
     ready: std::collections::VecDeque<Line>,
 }
 
@@ -146,7 +149,16 @@ impl Lines {
             limit,
             buf: Vec::new(),
             skipping: false,
+            blank: false,
             ready: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Lines of a server-sent event stream: blank lines are given, as empty lines.
+    pub fn keeping_blank_lines() -> Self {
+        Lines {
+            blank: true,
+            ..Lines::default()
         }
     }
 
@@ -175,8 +187,9 @@ impl Lines {
                         if line.last() == Some(&b'\r') {
                             line.pop();
                         }
-                        // Blank lines separate nothing and answer nothing.
-                        if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                        // Blank lines separate nothing and answer nothing, except
+                        // in an event stream.
+                        if self.blank || line.iter().any(|b| !b.is_ascii_whitespace()) {
                             self.ready.push_back(Line::Text(line));
                         }
                     }

@@ -18,7 +18,9 @@
 //! gateway's own lines go to standard error, which the server shares.
 
 pub(crate) mod codec;
+pub(crate) mod http;
 pub(crate) mod session;
+pub(crate) mod upstream;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -49,7 +51,7 @@ pub(crate) struct McpArgs {
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// The environment the server acts in [default: $HOLDPOINT_ENV, else holdpoint.toml,
-    /// else production].
+    /// else production]. With --listen, that of every [[mcp]] entry that names none.
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
     /// Trust the server's own tool annotations (readOnlyHint, destructiveHint, …) for
@@ -72,9 +74,25 @@ pub(crate) struct McpArgs {
     /// common SDKs' 60 s timeout; 0 answers at once.
     #[arg(long, value_name = "SECONDS", default_value_t = 50)]
     wait: u64,
+    /// Serve every `[[mcp]]` server of holdpoint.toml over Streamable HTTP at this
+    /// address, each at /mcp/NAME, instead of one server over stdio. Agents present their
+    /// holdpoint credential (`Authorization: Bearer hpa.…`, from `holdpoint agent add`).
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        conflicts_with_all = ["name", "trusted", "agent", "hide_tool", "root", "wait"]
+    )]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// With --listen: a web origin (`https://app.example.com`) whose pages may call the
+    /// gateway, besides this machine's own (`http://localhost:PORT`, `http://127.0.0.1`,
+    /// `http://[::1]`); any other `Origin` is refused (403), against DNS rebinding.
+    /// Repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "listen")]
+    pub(crate) allow_origin: Vec<String>,
     /// The server's command and its arguments, after `--`.
     #[arg(
-        required = true,
+        required_unless_present = "listen",
+        conflicts_with = "listen",
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "COMMAND"
@@ -109,6 +127,12 @@ enum Event {
     Decided(u64, Verdict),
     /// A watched approval request is no longer pending.
     Approval(String, ApprovalState),
+    /// A message an agent posted over HTTP, and where the answers to it go when it is a
+    /// request.
+    Posted {
+        message: Message,
+        answers: Option<http::Answers>,
+    },
 }
 
 /// What the approval watcher is asked to do.
@@ -139,6 +163,9 @@ fn request(call: &McpCall, cwd: &str, agent: &str, session: &str) -> Request {
 }
 
 pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
+    if let Some(listen) = args.listen {
+        return http::run(listen, args.env.as_deref(), &args.allow_origin);
+    }
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Failure::usage(
             "give the MCP server's command after `--`, e.g. holdpoint mcp -- npx -y @modelcontextprotocol/server-filesystem .",
@@ -216,14 +243,18 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
     let mut driver = Driver {
         session: Session::new(server, config),
         watcher,
-        server_in: Some(server_in),
-        client_out: std::io::stdout(),
+        server: Upstream::Child {
+            child,
+            input: Some(server_in),
+        },
+        client: Downstream::Stdout(std::io::stdout()),
         jobs,
         cwd,
         agent: args.agent.clone(),
         session_id,
+        label: String::new(),
     };
-    let code = driver.run(&inbox, &mut child);
+    let code = driver.run(&inbox);
     // Every outcome given to the deciding thread is recorded before the gateway exits.
     drop(driver);
     let _ = decider.join();
@@ -233,12 +264,31 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
 /// The session's configuration from the command line: hidden tools, roots (each an
 /// existing directory), the wait.
 fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
-    let dirs = if args.root.is_empty() {
+    session_config(
+        &args.hide_tool,
+        &args.root,
+        Duration::from_secs(args.wait),
+        cwd,
+        "--root",
+    )
+}
+
+/// A session's configuration: hidden tools, roots (each an existing directory, relative
+/// to `cwd`; none: `cwd`), the wait; `roots_named` is how the user gave the roots, for
+/// the error.
+fn session_config(
+    hidden: &[String],
+    roots: &[std::path::PathBuf],
+    wait: Duration,
+    cwd: &str,
+    roots_named: &str,
+) -> Result<Config, Failure> {
+    let dirs = if roots.is_empty() {
         vec![std::path::PathBuf::from(cwd)]
     } else {
-        args.root.clone()
+        roots.to_vec()
     };
-    let mut roots = Vec::new();
+    let mut found = Vec::new();
     for dir in dirs {
         let absolute = std::path::Path::new(cwd).join(&dir);
         let real = std::fs::canonicalize(&absolute)
@@ -246,23 +296,23 @@ fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
             .filter(|p| p.is_dir())
             .ok_or_else(|| {
                 Failure::usage(format!(
-                    "`--root {}` is not a directory; give directories the server may reach",
+                    "`{roots_named} {}` is not a directory; give directories the server may reach",
                     dir.display()
                 ))
             })?;
-        roots.push(session::root(&real));
+        found.push(session::root(&real));
     }
-    if args.wait > session::MOST_WAIT.as_secs() {
+    if wait > session::MOST_WAIT {
         eprintln!(
-            "holdpoint mcp: --wait {} is past the common clients' 60 s timeout; held calls wait {}s",
-            args.wait,
+            "holdpoint mcp: a wait of {}s is past the common clients' 60 s timeout; held calls wait {}s",
+            wait.as_secs(),
             session::MOST_WAIT.as_secs()
         );
     }
     Ok(Config {
-        hidden: args.hide_tool.iter().cloned().collect(),
-        roots,
-        wait: Duration::from_secs(args.wait),
+        hidden: hidden.iter().cloned().collect(),
+        roots: found,
+        wait,
     })
 }
 
@@ -712,22 +762,103 @@ fn spawn_reader<R: Read + Send + 'static>(
         .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))
 }
 
+/// The server's side of a session: a child over stdio, or a Streamable HTTP server.
+enum Upstream {
+    Child {
+        child: Child,
+        /// `None` once closed (the client went away).
+        input: Option<ChildStdin>,
+    },
+    Http(upstream::Connection),
+}
+
+impl Upstream {
+    fn send(&mut self, messages: Vec<Message>) {
+        match self {
+            Upstream::Child { input, .. } => {
+                let Some(server_in) = input else { return };
+                let bytes: Vec<u8> = messages.iter().flat_map(codec::encode).collect();
+                // A server that stopped reading has exited or will be seen to: its output
+                // ends, and that ends the session.
+                if server_in
+                    .write_all(&bytes)
+                    .and_then(|()| server_in.flush())
+                    .is_err()
+                {
+                    *input = None;
+                }
+            }
+            Upstream::Http(connection) => {
+                for message in messages {
+                    connection.send(message);
+                }
+            }
+        }
+    }
+
+    /// The client has gone: asks the server to end (closing its input, or ending the
+    /// HTTP session), which it reports as [`Event::ServerClosed`].
+    fn close(&mut self) {
+        match self {
+            Upstream::Child { input, .. } => *input = None,
+            Upstream::Http(connection) => connection.close(),
+        }
+    }
+
+    /// The session's exit status, once the server has ended or is stopped.
+    fn finish(&mut self, stop: bool) -> u8 {
+        match self {
+            Upstream::Child { child, .. } => finish(child, stop),
+            Upstream::Http(connection) => {
+                connection.close();
+                if stop { exit::INTERNAL } else { exit::ALLOW }
+            }
+        }
+    }
+}
+
+/// The client's side of a session: standard output, or the HTTP responses of the
+/// requests the agent posted.
+enum Downstream {
+    Stdout(std::io::Stdout),
+    Http(http::Streams),
+}
+
+impl Downstream {
+    fn send(&mut self, messages: Vec<Message>) {
+        match self {
+            Downstream::Stdout(out) => {
+                let bytes: Vec<u8> = messages.iter().flat_map(codec::encode).collect();
+                let mut out = out.lock();
+                let _ = out.write_all(&bytes).and_then(|()| out.flush());
+            }
+            Downstream::Http(streams) => {
+                for message in messages {
+                    streams.deliver(message);
+                }
+            }
+        }
+    }
+}
+
 /// The loop: feeds events to the session and carries out what it asks.
 struct Driver {
     session: Session,
     watcher: WatcherHandle,
-    /// `None` once closed (the client went away).
-    server_in: Option<ChildStdin>,
-    client_out: std::io::Stdout,
+    server: Upstream,
+    client: Downstream,
     jobs: Sender<Job>,
     cwd: String,
     agent: String,
     session_id: String,
+    /// What the gateway's log lines about this session start with: nothing for the one
+    /// session of the stdio gateway, the server's path and session over HTTP.
+    label: String,
 }
 
 impl Driver {
     /// Runs until the session ends; the gateway's exit status.
-    fn run(&mut self, inbox: &Receiver<Event>, child: &mut Child) -> u8 {
+    fn run(&mut self, inbox: &Receiver<Event>) -> u8 {
         let mut deadline: Option<Instant> = None;
         loop {
             let wake = match (deadline, self.session.poll_timeout()) {
@@ -741,6 +872,19 @@ impl Driver {
             let now = Instant::now();
             match event {
                 Ok(Event::Client(Ok((message, _)))) => self.session.handle_client(now, message),
+                Ok(Event::Posted { message, answers }) => {
+                    let taken = match (&mut self.client, answers) {
+                        (Downstream::Http(streams), Some(answers)) => {
+                            !streams.open(&message, answers)
+                        }
+                        _ => false,
+                    };
+                    // A request whose id another one still open holds was answered on
+                    // its own stream; the session never sees it.
+                    if !taken {
+                        self.session.handle_client(now, message);
+                    }
+                }
                 Ok(Event::Client(Err(error))) => self.session.handle_client_invalid(&error),
                 Ok(Event::ClientClosed { partial }) => {
                     if partial {
@@ -748,7 +892,7 @@ impl Driver {
                     }
                     // Closing the server's input is how MCP's stdio transport asks it
                     // to exit; it gets a moment to answer what is pending.
-                    self.server_in = None;
+                    self.server.close();
                     deadline = Some(now + SHUTDOWN_GRACE);
                 }
                 Ok(Event::Server(Ok((message, size)))) => {
@@ -759,7 +903,7 @@ impl Driver {
                     let how = if deadline.is_some() {
                         // The client went first: an orderly end.
                         self.drain();
-                        return finish(child, false);
+                        return self.server.finish(false);
                     } else if partial {
                         "ended inside a message"
                     } else {
@@ -779,12 +923,12 @@ impl Driver {
                         "holdpoint mcp: the server did not exit within {}s of its input closing; stopping it",
                         SHUTDOWN_GRACE.as_secs()
                     );
-                    return finish(child, true);
+                    return self.server.finish(true);
                 }
-                Err(RecvTimeoutError::Disconnected) => return finish(child, true),
+                Err(RecvTimeoutError::Disconnected) => return self.server.finish(true),
             }
             if self.drain() {
-                let status = finish(child, true);
+                let status = self.server.finish(true);
                 return if status == exit::ALLOW {
                     exit::INTERNAL
                 } else {
@@ -801,8 +945,8 @@ impl Driver {
         let mut to_server = Vec::new();
         while let Some(output) = self.session.poll_output() {
             match output {
-                Output::ToClient(message) => to_client.extend(codec::encode(&message)),
-                Output::ToServer(message) => to_server.extend(codec::encode(&message)),
+                Output::ToClient(message) => to_client.push(message),
+                Output::ToServer(message) => to_server.push(message),
                 Output::Decide { ticket, call } => {
                     let request = request(&call, &self.cwd, &self.agent, &self.session_id);
                     if self.jobs.send(Job::Decide(ticket, request)).is_err() {
@@ -821,29 +965,18 @@ impl Driver {
                 }
                 Output::WatchApproval(id) => self.watcher.send(Watch::Start(id)),
                 Output::Unwatch(id) => self.watcher.send(Watch::Stop(id)),
-                Output::Log(line) => eprintln!("holdpoint mcp: {line}"),
+                Output::Log(line) => eprintln!("holdpoint mcp: {}{line}", self.label),
                 Output::End { reason } => {
-                    eprintln!("holdpoint mcp: {reason}; the session is over");
+                    eprintln!("holdpoint mcp: {}{reason}; the session is over", self.label);
                     ended = true;
                 }
             }
         }
-        if !to_server.is_empty()
-            && let Some(server_in) = &mut self.server_in
-        {
-            // A server that stopped reading has exited or will be seen to: its output
-            // ends, and that ends the session.
-            if server_in
-                .write_all(&to_server)
-                .and_then(|()| server_in.flush())
-                .is_err()
-            {
-                self.server_in = None;
-            }
+        if !to_server.is_empty() {
+            self.server.send(to_server);
         }
         if !to_client.is_empty() {
-            let mut out = self.client_out.lock();
-            let _ = out.write_all(&to_client).and_then(|()| out.flush());
+            self.client.send(to_client);
         }
         ended
     }

@@ -1,0 +1,371 @@
+//! How the gateway reaches an `[[mcp]] url` server: MCP's Streamable HTTP transport,
+//! as a client. Each message the session machine sends is POSTed with the server's
+//! credentials (the `headers` and `bearer` of its entry, which the agent never sees),
+//! the server's `Mcp-Session-Id` once its `initialize` answer gave one, and the protocol
+//! version it answered with; each answer (JSON, or an SSE stream of messages) is
+//! parsed with the stdio codec and handed to the loop as if the server had written it.
+//!
+//! Threads, as the rest of the gateway: one sends in order (notifications and responses
+//! are posted there, one after another, so `notifications/initialized` reaches the
+//! server before any request that follows it), and each request gets a thread of its
+//! own that reads its answer, so that a slow tool never holds up the others. When the
+//! session ends the server's session is ended too (`DELETE`).
+
+use std::io::Read;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Event;
+use super::codec::{self, CodecError, Id, Line, Lines, Message, Reply, code};
+
+/// What the sending thread is asked to do.
+enum Outgoing {
+    Message(Message),
+    /// End the server's session, then report the server closed.
+    Close,
+}
+
+/// One session's link to a Streamable HTTP server.
+pub(super) struct Connection {
+    /// `None` once closed.
+    queue: Option<Sender<Outgoing>>,
+}
+
+impl Connection {
+    /// Starts the thread that sends to `url`; what the server answers goes to `events`.
+    pub(super) fn start(
+        url: String,
+        headers: Vec<(String, String)>,
+        events: Sender<Event>,
+    ) -> Result<Self, String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .user_agent("holdpoint-mcp")
+            .build()
+            .into();
+        let link = Arc::new(Link {
+            agent,
+            url,
+            headers,
+            known: Mutex::new(Known::default()),
+        });
+        let (queue, outgoing) = mpsc::channel::<Outgoing>();
+        std::thread::Builder::new()
+            .name("holdpoint-mcp-upstream".to_owned())
+            .spawn(move || send_in_order(&link, &outgoing, &events))
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+        Ok(Connection { queue: Some(queue) })
+    }
+
+    pub(super) fn send(&mut self, message: Message) {
+        if let Some(queue) = &self.queue {
+            let _ = queue.send(Outgoing::Message(message));
+        }
+    }
+
+    /// Ends the server's session once everything sent before has gone.
+    pub(super) fn close(&mut self) {
+        if let Some(queue) = self.queue.take() {
+            let _ = queue.send(Outgoing::Close);
+        }
+    }
+}
+
+/// What the server told the gateway about its session.
+#[derive(Debug, Default)]
+struct Known {
+    session: Option<String>,
+    version: Option<String>,
+}
+
+struct Link {
+    agent: ureq::Agent,
+    url: String,
+    /// The server's credentials, added to every request.
+    headers: Vec<(String, String)>,
+    known: Mutex<Known>,
+}
+
+fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sender<Event>) {
+    while let Ok(next) = outgoing.recv() {
+        match next {
+            Outgoing::Close => {
+                link.end();
+                let _ = events.send(Event::ServerClosed { partial: false });
+                return;
+            }
+            Outgoing::Message(message) => match &message {
+                Message::Request { id, .. } => {
+                    let id = id.clone();
+                    let answers = events.clone();
+                    let linked = Arc::clone(link);
+                    let started = std::thread::Builder::new()
+                        .name("holdpoint-mcp-upstream-call".to_owned())
+                        .spawn(move || linked.exchange(&message, &answers));
+                    if let Err(e) = started {
+                        failed(events, id, &format!("cannot start a thread: {e}"));
+                    }
+                }
+                _ => link.notify(&message),
+            },
+        }
+    }
+    // The session is over without a close (the loop has gone): end the server's too.
+    link.end();
+}
+
+/// Answers the request `id` with an error, as if the server had.
+fn failed(events: &Sender<Event>, id: Id, why: &str) {
+    let _ = events.send(Event::Server(Ok((
+        Message::error(Some(id), code::INTERNAL_ERROR, why),
+        0,
+    ))));
+}
+
+impl Link {
+    fn post(&self, message: &Message) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let body = codec::encode(message);
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream");
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Ok(known) = self.known.lock() {
+            if let Some(session) = &known.session {
+                request = request.header("Mcp-Session-Id", session.as_str());
+            }
+            if let Some(version) = &known.version {
+                request = request.header("MCP-Protocol-Version", version.as_str());
+            }
+        }
+        request
+            .send(&body[..])
+            .map_err(|e| format!("the MCP server at {} could not be reached: {e}", self.url))
+    }
+
+    /// Posts a notification or a response; the server answers 202 with no body.
+    fn notify(&self, message: &Message) {
+        match self.post(message) {
+            Ok(response) if response.status().is_success() => {}
+            Ok(response) => eprintln!(
+                "holdpoint mcp: the MCP server at {} refused a message with HTTP {}",
+                self.url,
+                response.status().as_u16()
+            ),
+            Err(why) => eprintln!("holdpoint mcp: {why}"),
+        }
+    }
+
+    /// Posts a request and hands every message of its answer to the loop.
+    fn exchange(&self, message: &Message, events: &Sender<Event>) {
+        let Message::Request { id, method, .. } = message else {
+            return;
+        };
+        let initialize = method == "initialize";
+        let response = match self.post(message) {
+            Ok(response) => response,
+            Err(why) => return failed(events, id.clone(), &why),
+        };
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            return failed(
+                events,
+                id.clone(),
+                &format!(
+                    "the MCP server at {} answered HTTP {status}{}",
+                    self.url,
+                    if status == 401 || status == 403 {
+                        " (holdpoint's credentials for it, `bearer` or `headers` in its [[mcp]] entry, were refused)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        if initialize
+            && let Some(session) = response
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
+            && let Ok(mut known) = self.known.lock()
+        {
+            known.session = Some(session.to_owned());
+        }
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = response.into_body().into_reader();
+        if kind.starts_with("text/event-stream") {
+            self.read_events(body, initialize, events);
+        } else if kind.starts_with("application/json") {
+            let mut text = Vec::new();
+            let limit = u64::try_from(codec::MAX_MESSAGE).unwrap_or(u64::MAX) + 1;
+            if let Err(e) = body.take(limit).read_to_end(&mut text) {
+                return failed(
+                    events,
+                    id.clone(),
+                    &format!("the MCP server's answer could not be read: {e}"),
+                );
+            }
+            let parsed = if text.len() > codec::MAX_MESSAGE {
+                Err(CodecError::TooLong)
+            } else {
+                codec::parse(&text)
+            };
+            self.hand(parsed, text.len(), initialize, events);
+        } else {
+            failed(
+                events,
+                id.clone(),
+                &format!("the MCP server answered with `{kind}`, neither JSON nor an event stream"),
+            );
+        }
+    }
+
+    /// Reads a server-sent event stream: each `message` event's data is one message.
+    fn read_events(&self, mut body: impl Read, initialize: bool, events: &Sender<Event>) {
+        let mut stream = EventStream::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            for data in stream.push(buf.get(..n).unwrap_or_default()) {
+                let size = data.as_ref().map_or(0, Vec::len);
+                let parsed = data.and_then(|data| codec::parse(&data));
+                let too_long = parsed == Err(CodecError::TooLong);
+                self.hand(parsed, size, initialize, events);
+                if too_long {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Hands one message of the server's to the loop, learning the protocol version
+    /// from the `initialize` answer.
+    fn hand(
+        &self,
+        parsed: Result<Message, CodecError>,
+        size: usize,
+        initialize: bool,
+        events: &Sender<Event>,
+    ) {
+        if initialize
+            && let Ok(Message::Response {
+                reply: Reply::Result(result),
+                ..
+            }) = &parsed
+            && let Some(version) = result.get("protocolVersion").and_then(Value::as_str)
+            && let Ok(mut known) = self.known.lock()
+        {
+            known.version = Some(version.to_owned());
+        }
+        let _ = events.send(Event::Server(parsed.map(|m| (m, size))));
+    }
+
+    /// Ends the server's session, when it gave one.
+    fn end(&self) {
+        let session = self.known.lock().ok().and_then(|k| k.session.clone());
+        let Some(session) = session else { return };
+        let mut request = self
+            .agent
+            .delete(&self.url)
+            .header("Mcp-Session-Id", session.as_str());
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let _ = request.call();
+    }
+}
+
+/// A server-sent event stream cut into the data of its `message` events (events with
+/// no type are messages too); `id:`, `retry:` and comments are not needed. Pure.
+#[derive(Debug)]
+struct EventStream {
+    lines: Lines,
+    data: Vec<u8>,
+    kind: String,
+}
+
+impl Default for EventStream {
+    fn default() -> Self {
+        EventStream {
+            lines: Lines::keeping_blank_lines(),
+            data: Vec::new(),
+            kind: String::new(),
+        }
+    }
+}
+
+impl EventStream {
+    /// Takes bytes read; the data of each event they complete, or `TooLong`.
+    fn push(&mut self, bytes: &[u8]) -> Vec<Result<Vec<u8>, CodecError>> {
+        self.lines.push(bytes);
+        let mut done = Vec::new();
+        while let Some(line) = self.lines.next_line() {
+            let Line::Text(text) = line else {
+                done.push(Err(CodecError::TooLong));
+                continue;
+            };
+            if text.is_empty() {
+                // The end of an event.
+                let data = std::mem::take(&mut self.data);
+                if !data.is_empty() && (self.kind.is_empty() || self.kind == "message") {
+                    done.push(Ok(data));
+                }
+                self.kind.clear();
+            } else if let Some(value) = text.strip_prefix(b"data:") {
+                if !self.data.is_empty() {
+                    self.data.push(b'\n');
+                }
+                self.data
+                    .extend_from_slice(value.strip_prefix(b" ").unwrap_or(value));
+                if self.data.len() > codec::MAX_MESSAGE {
+                    self.data = Vec::new();
+                    done.push(Err(CodecError::TooLong));
+                }
+            } else if let Some(value) = text.strip_prefix(b"event:") {
+                self.kind = String::from_utf8_lossy(value).trim().to_owned();
+            }
+        }
+        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(chunks: &[&str]) -> Vec<String> {
+        let mut stream = EventStream::default();
+        chunks
+            .iter()
+            .flat_map(|c| stream.push(c.as_bytes()))
+            .map(|d| String::from_utf8(d.unwrap()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn an_event_stream_gives_the_data_of_each_message_event_however_it_is_cut() {
+        let text = "event: message\r\ndata: {\"a\":1}\r\n\r\n: comment\nid: 7\ndata: {\"b\":\ndata: 2}\n\nevent: ping\ndata: x\n\n";
+        let whole = events(&[text]);
+        assert_eq!(whole, ["{\"a\":1}", "{\"b\":\n2}"]);
+        let bytes: Vec<String> = text.chars().map(String::from).collect();
+        let cut: Vec<&str> = bytes.iter().map(String::as_str).collect();
+        assert_eq!(events(&cut), whole);
+        // An event not yet ended gives nothing.
+        assert!(events(&["data: {}\n"]).is_empty());
+    }
+}
