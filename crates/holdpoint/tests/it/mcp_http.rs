@@ -72,7 +72,7 @@ fn agent(setup: &Setup, url: &str, headers: Value, calls: &[(&str, Value)]) -> V
     let file = setup.scratch.0.join("http-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
     let output = Command::new("python3")
-        .arg(data("mcp/http_agent.py"))
+        .arg(data("mcp/agent.py"))
         .arg(&file)
         .stdin(Stdio::null())
         .output()
@@ -514,7 +514,7 @@ fn a_held_write_approved_while_the_agent_waits_over_http_runs_once() {
     let file = setup.scratch.0.join("http-wait-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
     let mut agent = Command::new("python3")
-        .arg(data("mcp/http_agent.py"))
+        .arg(data("mcp/agent.py"))
         .arg(&file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
