@@ -155,6 +155,42 @@ fn approval_id(text: &str) -> String {
         .collect()
 }
 
+/// Reads the agent's lines until its call's result; the first progress notification
+/// (which says the call is held) is checked and its request approved by alice while the
+/// agent waits. Returns the result, the approved request and every line seen.
+pub(crate) fn approve_when_held(
+    setup: &Setup,
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    target: &Path,
+) -> (Value, Option<String>, Vec<Value>) {
+    let mut approved = None;
+    let mut seen = Vec::new();
+    let result = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the agent ended without a result: {seen:?}"))
+            .unwrap();
+        let value: Value = serde_json::from_str(&line).unwrap();
+        seen.push(value.clone());
+        if let Some(message) = value["progress"].as_str() {
+            assert!(
+                message.contains("holdpoint approvals approve apr-"),
+                "{message}"
+            );
+            if approved.is_none() {
+                assert!(!target.exists(), "held, not yet run");
+                let id = approval_id(message);
+                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
+                assert_eq!(code, Some(0), "{text}");
+                approved = Some(id);
+            }
+        } else if value.get("isError").is_some() {
+            break value;
+        }
+    };
+    (result, approved, seen)
+}
+
 fn write(path: &str, content: &str) -> (&'static str, Value) {
     ("write_file", json!({"path": path, "content": content}))
 }
@@ -680,31 +716,7 @@ fn a_held_write_approved_while_the_agent_waits_runs_and_the_agent_gets_its_resul
         .unwrap();
     let mut lines = BufReader::new(agent.stdout.take().unwrap()).lines();
     let started = Instant::now();
-    let mut approved = None;
-    let mut seen = Vec::new();
-    let result = loop {
-        let line = lines
-            .next()
-            .expect("the agent ended without a result")
-            .unwrap();
-        let value: Value = serde_json::from_str(&line).unwrap();
-        seen.push(value.clone());
-        if let Some(message) = value["progress"].as_str() {
-            assert!(
-                message.contains("holdpoint approvals approve apr-"),
-                "{message}"
-            );
-            if approved.is_none() {
-                assert!(!Path::new(&target).exists(), "held, not yet run");
-                let id = approval_id(message);
-                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
-                assert_eq!(code, Some(0), "{text}");
-                approved = Some(id);
-            }
-        } else if value.get("isError").is_some() {
-            break value;
-        }
-    };
+    let (result, approved, seen) = approve_when_held(&setup, &mut lines, Path::new(&target));
     assert!(approved.is_some(), "no progress came: {seen:?}");
     assert_eq!(result["isError"], false, "{seen:?}");
     assert!(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::mcp_gateway::filesystem_server;
+use crate::mcp_gateway::{approve_when_held, filesystem_server};
 use crate::setup::{Background, Setup};
 use crate::{data, stderr, stdout};
 
@@ -523,33 +523,8 @@ fn a_held_write_approved_while_the_agent_waits_over_http_runs_once() {
         .unwrap();
     let mut lines = BufReader::new(agent.stdout.take().unwrap()).lines();
     let started = Instant::now();
-    let mut approved = None;
-    let mut seen = Vec::new();
     // The agent gives up after 60 s, which ends its output.
-    let result = loop {
-        let line = lines.next().unwrap().unwrap();
-        let value: Value = serde_json::from_str(&line).unwrap();
-        seen.push(value.clone());
-        if let Some(message) = value["progress"].as_str() {
-            assert!(
-                message.contains("holdpoint approvals approve apr-"),
-                "{message}"
-            );
-            if approved.is_none() {
-                assert!(!target.exists(), "held, not yet run");
-                let at = message.find("request apr-").unwrap() + "request ".len();
-                let id: String = message[at..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-                    .collect();
-                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
-                assert_eq!(code, Some(0), "{text}");
-                approved = Some(id);
-            }
-        } else if value.get("isError").is_some() {
-            break value;
-        }
-    };
+    let (result, approved, seen) = approve_when_held(&setup, &mut lines, &target);
     let written = std::fs::read_to_string(&target);
     let _ = std::fs::remove_dir_all(&outside);
     assert!(approved.is_some(), "no progress came: {seen:?}");
