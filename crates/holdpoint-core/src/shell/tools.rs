@@ -50,7 +50,6 @@
 //! `~` written into or created beside; `%` rewritten in place; `x` deleted; `!LANG` code
 //! (`!` alone: a command line); `@LANG` a file of code; `&` the rest is a command.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
@@ -215,7 +214,7 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Tool> {
 /// whether a rule (or a dry-run flag) decided.
 pub(crate) fn classify(tool: &Tool, args: &[String]) -> (Risk, &'static str, bool) {
     let value_flags = tool.all_value_flags();
-    let split = Args::split(args, &value_flags);
+    let split = Args::split(args, value_flags);
     // Every tool's own dry-run flag means the same thing: show, do not do.
     let dry_run = split.flags.iter().any(|f| {
         let (name, value) = f.split_once('=').unwrap_or((f, ""));
@@ -386,12 +385,12 @@ impl<K: Eq + std::hash::Hash + Copy, T> Memo<K, T> {
 }
 
 /// The terms of an options spec, parsed once.
-fn terms(spec: &'static str) -> Cow<'static, [(Scope, Term)]> {
+fn terms(spec: &'static str) -> &'static [(Scope, Term)] {
     static PARSED: Memo<(usize, usize), Vec<(Scope, Term)>> = Memo::new();
     let parsed = PARSED.get((spec.as_ptr() as usize, spec.len()), || {
         spec.split_whitespace().map(parse_term).collect()
     });
-    Cow::Borrowed(parsed.as_slice())
+    parsed.as_slice()
 }
 
 /// The terms of `rules` that name options (`-f|--force`, `!--dry-run`).
@@ -492,7 +491,7 @@ pub(crate) struct Reading {
 impl Tool {
     /// Every flag known to take a value: `value_flags` and the value options of
     /// `options`.
-    pub fn all_value_flags(&self) -> Cow<'static, [&'static str]> {
+    pub fn all_value_flags(&self) -> &'static [&'static str] {
         /// What the flags depend on, found again by address: the value flags and the
         /// options spec, as static slices and text.
         type Key = (usize, usize, usize, usize);
@@ -506,7 +505,7 @@ impl Tool {
         }
         /// Each table entry's, found once.
         static FOUND: Memo<Key, Vec<&'static str>> = Memo::new();
-        Cow::Borrowed(FOUND.get(key(self), || self.value_flags_of()).as_slice())
+        FOUND.get(key(self), || self.value_flags_of()).as_slice()
     }
 
     fn value_flags_of(&self) -> Vec<&'static str> {
@@ -534,7 +533,7 @@ impl Tool {
     /// Reads `args` against the tool's `options` and `positionals`.
     pub fn read(&self, args: &[String]) -> Reading {
         let value_flags = self.all_value_flags();
-        let split = Args::split(args, &value_flags);
+        let split = Args::split(args, value_flags);
         let sub = split.positionals.first().copied();
         let flag_given = |flags: &str| flags.split('|').any(|f| split.has_flag(f));
         let all = terms(self.options);
@@ -570,7 +569,7 @@ impl Tool {
             let exact = |n: &str| {
                 self.value_flags.contains(&n) || self.rules_name(n) || DRY_RUN_FLAGS.contains(&n)
             };
-            let name = abbreviated(&all, name, &usable, &exact).unwrap_or(name);
+            let name = abbreviated(all, name, &usable, &exact).unwrap_or(name);
             // An option with a value, by its whole name or with the value attached.
             let valued = all.iter().find_map(|(scope, term)| match term {
                 Term::Value(flags, role) if usable(*scope) => {
@@ -623,7 +622,7 @@ impl Tool {
                 }
                 continue;
             }
-            if !arg.starts_with("--") && self.read_bundle(&all, args, at, &mut i, &mut out, &usable)
+            if !arg.starts_with("--") && self.read_bundle(all, args, at, &mut i, &mut out, &usable)
             {
                 continue;
             }
@@ -634,7 +633,7 @@ impl Tool {
                 out.unknown.push(arg.clone());
             }
         }
-        let split = Args::split(args, &value_flags);
+        let split = Args::split(args, value_flags);
         let roles = self
             .positionals
             .iter()
