@@ -1,7 +1,7 @@
 //! Links the `holdpoint` program at a fixed address on Linux (not position-independent).
 //!
-//! Every hook call starts the program twice (the supervisor and its worker), so its
-//! start-up is on every agent's every tool call. Position-independent, the program
+//! Every hook call starts the program (its worker is a fork of it), so its start-up is
+//! on every agent's every tool call. Position-independent, the program
 //! carries some 60,000 relative relocations (most of them the addresses in the static
 //! tool table), and the loader writes each one at every start, copying and dirtying the
 //! pages they lie on; packing them (`-z pack-relative-relocs`) shrinks the table but not

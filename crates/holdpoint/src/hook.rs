@@ -87,15 +87,8 @@ pub(crate) const DEADLINE: Duration = Duration::from_secs(8);
 /// with the deadline's denial (the store's own lock wait is shorter than the deadline).
 static RECORDED: Mutex<bool> = Mutex::new(false);
 
-/// `holdpoint hook AGENT`: has a worker process read and decide the agent's input (see
-/// `supervisor`), answering a refusal itself when the worker fails.
-pub(crate) fn run(agent: Agent) -> Result<u8, Failure> {
-    answer_panics(agent);
-    Ok(crate::supervisor::supervise(agent))
-}
-
 /// A panic would end the process with a status the agents read as "no objection".
-fn answer_panics(agent: Agent) {
+pub(crate) fn answer_panics(agent: Agent) {
     std::panic::set_hook(Box::new(move |info| {
         let reason = format!("holdpoint failed ({info}), so the action is refused");
         println!("{}", deny_answer(agent, &reason));

@@ -391,7 +391,21 @@ enum McpTarget {
 /// Runs the command line. The command runs on a thread of its own whose stack holds the
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
-    let command = hook_command().unwrap_or_else(|| Cli::parse().command);
+    let command = match hook_command().unwrap_or_else(|| Cli::parse().command) {
+        // The hook is supervised by a process that answers for its worker (see
+        // `supervisor`); the worker is made here, while the process has one thread.
+        Command::Hook {
+            agent,
+            worker: false,
+        } => match supervisor::supervise(agent) {
+            supervisor::Supervised::Answered(code) => return ExitCode::from(code),
+            supervisor::Supervised::Worker => Command::Hook {
+                agent,
+                worker: true,
+            },
+        },
+        command => command,
+    };
     let result = match command {
         // The sandbox enters a user namespace of its own, which the kernel allows only
         // to a process with one thread; it analyses nothing.
@@ -436,14 +450,8 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy_cmd::run(&command),
         Command::Init => home::init(),
-        Command::Hook {
-            agent,
-            worker: false,
-        } => hook::run(agent),
-        Command::Hook {
-            agent,
-            worker: true,
-        } => hook::work(agent),
+        // `run` has made the worker of a supervised hook by now.
+        Command::Hook { agent, .. } => hook::work(agent),
         Command::Install {
             mcp: Some(McpTarget::Mcp { agent, project }),
             ..

@@ -1,21 +1,27 @@
-//! The hook's supervisor: `holdpoint hook AGENT` does its work in a child process
-//! (`holdpoint hook --worker AGENT`) and answers for it when the child cannot.
+//! The hook's supervisor: `holdpoint hook AGENT` decides in a worker process and answers
+//! for it when the worker cannot.
 //!
 //! An agent runs the call when its hook dies or says nothing, so a hook that aborts (a
 //! stack overflow, running out of memory, a kill signal) or hangs past its deadline would
 //! let the action through. The supervisor does nothing that can fail that way: the
 //! worker reads the agent's input and writes its reasons to the agent directly (standard
-//! input and error are handed over as they are); the supervisor relays the worker's
-//! answer only when the worker ended normally within the deadline, and otherwise answers
-//! a refusal in the agent's protocol itself.
+//! input and error are shared); its answer goes to the supervisor through a pipe, and the
+//! supervisor relays it only when the worker ended normally within the deadline, and
+//! otherwise answers a refusal in the agent's protocol itself.
+//!
+//! The worker is a fork of the supervisor, made on the main thread before any other
+//! thread exists (the fork checks that the process has one thread, so the child's state
+//! is whole): a fork costs a fraction of starting the program again. Where the fork is
+//! refused (a seccomp profile that forbids `unshare`, as container runtimes' defaults
+//! do), the worker is the program started again as `holdpoint hook --worker AGENT`.
 
-use std::io::{Read as _, Write as _};
-use std::process::{Command, ExitStatus, Stdio};
+use std::io::{PipeReader, PipeWriter, Read as _, Write as _};
+use std::process::{Command, ExitStatus};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::exit;
-use crate::hook::{Agent, DEADLINE, deny_answer};
+use crate::hook::{Agent, DEADLINE, answer_panics, deny_answer};
 
 /// How long the worker may take: its own deadline and a little more, so that a worker
 /// that answers with its own deadline's refusal is relayed rather than overtaken.
@@ -24,67 +30,133 @@ const WORKER_DEADLINE: Duration = DEADLINE.saturating_add(Duration::from_secs(2)
 /// The most a worker may print; an answer is a few kilobytes.
 const MAX_OUTPUT: u64 = 4 * 1024 * 1024;
 
-/// Runs the worker on the agent's input; prints its answer, or a refusal when it failed.
-/// Returns the exit status for the agent.
-pub(crate) fn supervise(agent: Agent) -> u8 {
-    let refused = |reason: String| {
-        let reason = format!("holdpoint could not decide this action, so it is refused: {reason}");
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        let _ = writeln!(out, "{}", deny_answer(agent, &reason));
-        let _ = out.flush();
-        eprintln!("{reason}");
-        exit::USAGE
+/// The status a forked worker ends with when it cannot send its answer to the
+/// supervisor; anything but the worker's own statuses (0 and 2) is refused.
+const CANNOT_ANSWER: i32 = 70;
+
+/// What `supervise` leaves its caller to do.
+#[derive(Debug)]
+pub(crate) enum Supervised {
+    /// This process is the supervisor and has answered the agent: exit with this status.
+    Answered(u8),
+    /// This process is the forked worker, its standard output the pipe to the
+    /// supervisor: decide the call (`hook::work`).
+    Worker,
+}
+
+/// A worker process, forked or started again.
+enum Worker {
+    #[cfg(target_os = "linux")]
+    Forked(safe_fork::Child),
+    Started(std::process::Child),
+}
+
+impl Worker {
+    fn pid(&self) -> u32 {
+        match self {
+            #[cfg(target_os = "linux")]
+            Worker::Forked(child) => child.pid(),
+            Worker::Started(child) => child.id(),
+        }
+    }
+
+    fn wait(self) -> std::io::Result<ExitStatus> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Worker::Forked(child) => child.join(),
+            Worker::Started(mut child) => child.wait(),
+        }
+    }
+}
+
+/// Makes the worker. Called on the main thread before any other thread is started;
+/// returns `Supervised::Worker` in the worker, and the agent's answer in the supervisor.
+pub(crate) fn supervise(agent: Agent) -> Supervised {
+    answer_panics(agent);
+    let (answer, answer_end) = match std::io::pipe() {
+        Ok(pipe) => pipe,
+        Err(e) => return Supervised::Answered(refused(agent, &format!("cannot make a pipe: {e}"))),
     };
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return refused(format!("cannot find its own program: {e}")),
-    };
-    let child = Command::new(exe)
+    #[cfg(target_os = "linux")]
+    match safe_fork::fork() {
+        Ok(None) => {
+            if rustix::stdio::dup2_stdout(&answer_end).is_err() {
+                std::process::exit(CANNOT_ANSWER);
+            }
+            drop((answer, answer_end));
+            return Supervised::Worker;
+        }
+        Ok(Some(child)) => {
+            drop(answer_end);
+            return Supervised::Answered(relay(agent, answer, Worker::Forked(child)));
+        }
+        Err(_) => {}
+    }
+    Supervised::Answered(match start(agent, answer_end) {
+        Ok(child) => relay(agent, answer, Worker::Started(child)),
+        Err(reason) => refused(agent, &reason),
+    })
+}
+
+/// Starts the program again as the worker, its standard output the pipe's end.
+fn start(agent: Agent, answer_end: PipeWriter) -> Result<std::process::Child, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find its own program: {e}"))?;
+    Command::new(exe)
         .args(["hook", "--worker", agent.name()])
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => return refused(format!("cannot start its worker: {e}")),
-    };
-    let pid = child.id();
-    let Some(stdout) = child.stdout.take() else {
-        return refused("cannot read its worker's answer".to_owned());
-    };
+        .stdout(answer_end)
+        .spawn()
+        .map_err(|e| format!("cannot start its worker: {e}"))
+}
+
+/// Waits for the worker's answer; prints it, or a refusal when the worker failed.
+/// Returns the exit status for the agent.
+fn relay(agent: Agent, answer: PipeReader, worker: Worker) -> u8 {
+    let pid = worker.pid();
     // One thread reads the answer to its end and waits for the worker, so that the
     // deadline holds whatever the worker does.
     let (sender, finished) = mpsc::channel::<(Vec<u8>, std::io::Result<ExitStatus>)>();
     std::thread::spawn(move || {
-        let mut answer = Vec::new();
-        let _ = stdout.take(MAX_OUTPUT).read_to_end(&mut answer);
-        let _ = sender.send((answer, child.wait()));
+        let mut text = Vec::new();
+        let _ = answer.take(MAX_OUTPUT).read_to_end(&mut text);
+        let _ = sender.send((text, worker.wait()));
     });
     match finished.recv_timeout(WORKER_DEADLINE) {
-        Ok((answer, Ok(status))) => match status.code() {
+        Ok((text, Ok(status))) => match status.code() {
             // The worker's own statuses: an answer (or none), or its refusal.
             Some(code @ (0 | 2)) => {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
-                if out.write_all(&answer).and_then(|()| out.flush()).is_err() {
+                if out.write_all(&text).and_then(|()| out.flush()).is_err() {
                     eprintln!("holdpoint could not write its answer, so the action is refused");
                     return exit::USAGE;
                 }
                 if code == 0 { exit::ALLOW } else { exit::USAGE }
             }
-            _ => refused(format!("its worker ended abnormally ({status})")),
+            _ => refused(agent, &format!("its worker ended abnormally ({status})")),
         },
-        Ok((_, Err(e))) => refused(format!("cannot wait for its worker: {e}")),
+        Ok((_, Err(e))) => refused(agent, &format!("cannot wait for its worker: {e}")),
         Err(_) => {
             if let Some(pid) = rustix::process::Pid::from_raw(pid.cast_signed()) {
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
             }
-            refused(format!(
-                "its worker did not answer within {} s and was stopped",
-                WORKER_DEADLINE.as_secs()
-            ))
+            refused(
+                agent,
+                &format!(
+                    "its worker did not answer within {} s and was stopped",
+                    WORKER_DEADLINE.as_secs()
+                ),
+            )
         }
     }
+}
+
+/// Answers a refusal in the agent's protocol; returns the exit status that blocks.
+fn refused(agent: Agent, reason: &str) -> u8 {
+    let reason = format!("holdpoint could not decide this action, so it is refused: {reason}");
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = writeln!(out, "{}", deny_answer(agent, &reason));
+    let _ = out.flush();
+    eprintln!("{reason}");
+    exit::USAGE
 }

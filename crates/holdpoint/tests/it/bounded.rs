@@ -114,10 +114,49 @@ fn child_of(parent: u32) -> u32 {
     }
 }
 
-#[test]
-fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
-    let setup = Setup::new("hook-killed");
-    // The worker waits for the store, which another process holds.
+/// Waits until process `pid` has the store open: it is deciding.
+fn waits_for_store(pid: u32) {
+    let started = Instant::now();
+    while !std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.ends_with("store.db")))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the worker never opened the store"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `work` on a thread of its own under a seccomp filter that refuses `unshare`, as
+/// container runtimes' default profiles do; processes it starts inherit the filter.
+fn without_unshare<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    use nix::libc;
+    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter};
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let filter = SeccompFilter::new(
+                    std::collections::BTreeMap::from([(libc::SYS_unshare, vec![])]),
+                    SeccompAction::Allow,
+                    SeccompAction::Errno(libc::EPERM.cast_unsigned()),
+                    std::env::consts::ARCH.try_into().unwrap(),
+                )
+                .unwrap();
+                seccompiler::apply_filter(&BpfProgram::try_from(filter).unwrap()).unwrap();
+                work()
+            })
+            .join()
+            .unwrap()
+    })
+}
+
+/// Starts the hook on the destroy `rm -rf /var/lib/app` while another process holds the
+/// store, kills its worker mid-decision and checks the hook answers a refusal. Returns
+/// the worker's command line.
+fn kill_the_worker(setup: &Setup) -> String {
     let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
     store.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let mut hook = setup.command(&["hook", "claude-code"]);
@@ -127,7 +166,7 @@ fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let input = bash(&setup, "rm -rf /var/lib/app").to_string();
+    let input = bash(setup, "rm -rf /var/lib/app").to_string();
     child
         .stdin
         .take()
@@ -135,6 +174,10 @@ fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
         .write_all(input.as_bytes())
         .unwrap();
     let worker = child_of(child.id());
+    waits_for_store(worker);
+    let command_line = std::fs::read_to_string(format!("/proc/{worker}/cmdline"))
+        .unwrap()
+        .replace('\0', " ");
     let killed = Command::new("kill")
         .args(["-KILL", &worker.to_string()])
         .status()
@@ -147,6 +190,38 @@ fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
     let reason = answer["hookSpecificOutput"]["permissionDecisionReason"].to_string();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
     assert!(reason.contains("ended abnormally"), "{reason}");
+    command_line
+}
+
+#[test]
+fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
+    let setup = Setup::new("hook-killed");
+    // The worker is a fork of the hook: the same command line.
+    let worker = kill_the_worker(&setup);
+    assert!(!worker.contains("--worker"), "{worker}");
+}
+
+#[test]
+fn a_hook_that_may_not_fork_starts_its_worker_and_answers_as_before() {
+    let setup = Setup::new("hook-no-fork");
+    without_unshare(|| {
+        // The worker is the program started again, and is answered for all the same.
+        let worker = kill_the_worker(&setup);
+        assert!(worker.contains("hook --worker claude-code"), "{worker}");
+        // And it decides: a read passes, a destroy is refused.
+        let (output, answer) = setup.hook("claude-code", &bash(&setup, "ls -la"));
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let answer = answer.map(|a| a["hookSpecificOutput"]["permissionDecision"].clone());
+        assert!(
+            matches!(
+                answer.as_ref().and_then(Value::as_str),
+                None | Some("allow")
+            ),
+            "{answer:?}"
+        );
+        let (reason, _) = refused_by_hook(&setup, &bash(&setup, "rm -rf /var/lib/app"));
+        assert!(reason.contains("/var/lib/app"), "{reason}");
+    });
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod hooks;
 mod http;
 mod install;
 mod ledger;
+mod mcp_conformance;
 mod mcp_gateway;
 mod mcp_http;
 mod mcp_install;

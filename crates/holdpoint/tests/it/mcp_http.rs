@@ -30,14 +30,14 @@ fn python_sdk() {
 }
 
 /// A running `holdpoint mcp --listen 127.0.0.1:0`.
-struct Gateway {
+pub struct Gateway {
     process: Background,
     /// `127.0.0.1:PORT`.
     address: String,
 }
 
 impl Gateway {
-    fn start(setup: &Setup, env: &[(&str, &str)]) -> Self {
+    pub fn start(setup: &Setup, env: &[(&str, &str)]) -> Self {
         let mut command = setup.command(&["mcp", "--listen", "127.0.0.1:0"]);
         command.envs(env.iter().copied());
         let (process, address) = Background::start(command, "at http://");
@@ -45,8 +45,13 @@ impl Gateway {
         Gateway { process, address }
     }
 
-    fn url(&self, name: &str) -> String {
+    pub fn url(&self, name: &str) -> String {
         format!("http://{}/mcp/{name}", self.address)
+    }
+
+    /// What the gateway wrote to standard error so far.
+    pub fn log(&self) -> String {
+        self.process.log()
     }
 }
 

@@ -1,0 +1,217 @@
+//! The MCP conformance suite (`@modelcontextprotocol/conformance`, which needs Node 22)
+//! against the reference server `@modelcontextprotocol/server-everything` over
+//! Streamable HTTP on loopback, first directly and then through `holdpoint mcp --listen`
+//! (an `[[mcp]] url` entry), side by side: the gateway must pass every scenario the
+//! server passes alone, and the DNS-rebinding one besides. The suite's client sends no
+//! credential, so it reaches the gateway through a relay that adds the agent's
+//! (`tests/data/mcp/relay.mjs`).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::data;
+use crate::mcp_http::Gateway;
+use crate::setup::Setup;
+
+/// The versions measured: the suite's release for the 2025-11-25 revision, the reference
+/// server it was run against, and the Node.js it needs.
+const PACKAGES: [&str; 3] = [
+    "@modelcontextprotocol/conformance@0.1.16",
+    "@modelcontextprotocol/server-everything@2026.8.31",
+    "node@22",
+];
+
+/// Where the packages are installed: a prefix of their own, since other tests install
+/// into theirs at the same time.
+fn installed() -> &'static Path {
+    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+        let prefix = PathBuf::from(home).join(".cache/holdpoint-test-conformance");
+        if !prefix.join(NODE).exists() || !prefix.join(SUITE).exists() || !prefix.join(EVERYTHING).exists() {
+            let status = Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .args(PACKAGES)
+                .status()
+                .unwrap_or_else(|e| panic!("the conformance test needs npm to install {PACKAGES:?}: {e}; install Node.js and npm (apt-get install nodejs npm)"));
+            assert!(status.success(), "npm install {PACKAGES:?} failed");
+        }
+        prefix
+    })
+}
+
+const NODE: &str = "node_modules/node/bin/node";
+const SUITE: &str = "node_modules/@modelcontextprotocol/conformance/dist/index.js";
+const EVERYTHING: &str = "node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+
+/// A process that is killed when the value drops.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free port on loopback.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts server-everything over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
+fn everything(prefix: &Path) -> (Running, String) {
+    let port = free_port();
+    let child = Command::new(prefix.join(NODE))
+        .arg("-r")
+        .arg(data("mcp/loopback.cjs"))
+        .arg(prefix.join(EVERYTHING))
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server-everything did not listen on 127.0.0.1:{port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (running, format!("http://127.0.0.1:{port}/mcp"))
+}
+
+/// Starts the relay to `target` with `token`; its URL.
+fn relay(prefix: &Path, target: &str, token: &str) -> (Running, String) {
+    let mut child = Command::new(prefix.join(NODE))
+        .arg(data("mcp/relay.mjs"))
+        .env("TARGET", target)
+        .env("TOKEN", token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let path = target.split_once("/mcp").unwrap().1;
+    (Running(child), format!("{}/mcp{path}", line.trim()))
+}
+
+/// Runs the whole suite against `url`; each scenario and whether it passed (no check
+/// failed), with the failures' messages.
+fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<(), String>> {
+    let output = Command::new(prefix.join(NODE))
+        .arg(prefix.join(SUITE))
+        .args(["server", "--suite", "all", "--url", url, "-o"])
+        .arg(results)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "the conformance suite did not run against {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut scenarios = BTreeMap::new();
+    for run in std::fs::read_dir(results).unwrap().flatten() {
+        let name = run.file_name().to_string_lossy().into_owned();
+        // `server-<scenario>-<timestamp>`; the timestamp begins with the year.
+        let scenario = name
+            .strip_prefix("server-")
+            .and_then(|n| n.rsplit_once("-20").map(|(s, _)| s))
+            .unwrap_or(&name)
+            .to_owned();
+        let checks: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(run.path().join("checks.json")).unwrap())
+                .unwrap();
+        let failures: Vec<String> = checks
+            .iter()
+            .filter(|c| c["status"] == "FAILURE")
+            .map(|c| format!("{}: {}", c["id"], c["errorMessage"]))
+            .collect();
+        let verdict = if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        };
+        scenarios.insert(scenario, verdict);
+    }
+    assert!(
+        scenarios.len() >= 30,
+        "{} scenarios ran against {url}",
+        scenarios.len()
+    );
+    scenarios
+}
+
+#[test]
+fn the_conformance_suite_passes_through_the_gateway_wherever_it_passes_directly() {
+    let prefix = installed();
+    let setup = Setup::new("mcp-conformance");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let (_server, server_url) = everything(prefix);
+    setup.config(&format!(
+        "[[mcp]]\nname = \"everything\"\nurl = \"{server_url}\"\nenvironment = \"development\"\n"
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    let (_relay, relay_url) = relay(prefix, &gateway.url("everything"), &token);
+
+    let direct = suite(prefix, &server_url, &setup.scratch.0.join("direct"));
+    let through = suite(prefix, &relay_url, &setup.scratch.0.join("gateway"));
+    let mut table = String::from("scenario | directly | through holdpoint\n");
+    for (scenario, alone) in &direct {
+        let gated = through.get(scenario);
+        let mark = |r: Option<&Result<(), String>>| match r {
+            Some(Ok(())) => "pass",
+            Some(Err(_)) => "fail",
+            None => "not run",
+        };
+        table.push_str(&format!(
+            "{scenario} | {} | {}\n",
+            mark(Some(alone)),
+            mark(gated)
+        ));
+    }
+    eprintln!("{table}");
+    let lost: Vec<String> = direct
+        .iter()
+        .filter(|(_, alone)| alone.is_ok())
+        .filter_map(|(scenario, _)| match through.get(scenario) {
+            Some(Ok(())) => None,
+            Some(Err(why)) => Some(format!("{scenario}: {why}")),
+            None => Some(format!("{scenario}: not run")),
+        })
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "passed directly but not through the gateway:\n{}\n\n{table}\n{}",
+        lost.join("\n"),
+        gateway.log()
+    );
+    // The gateway refuses a foreign Origin, which the server alone does not.
+    assert_eq!(
+        through.get("dns-rebinding-protection"),
+        Some(&Ok(())),
+        "{table}"
+    );
+}
