@@ -192,6 +192,12 @@ impl PolicyEngine {
     }
 
     fn load_checked(sources: &[PolicySource], validate: bool) -> Result<Self, PolicyError> {
+        // Cedar builds its extension functions (parsing each one's name) the first time
+        // an authorizer is made, about as much work as parsing the policies: on a
+        // thread of its own, the two are done at once.
+        let authorizer = std::thread::Builder::new()
+            .name("cedar-extensions".to_owned())
+            .spawn(Authorizer::new);
         let replaces_pack = sources
             .iter()
             .any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
@@ -319,7 +325,10 @@ impl PolicyEngine {
             slices,
             actions,
             notes,
-            authorizer: Authorizer::new(),
+            authorizer: authorizer
+                .ok()
+                .and_then(|thread| thread.join().ok())
+                .unwrap_or_default(),
             agent_type: type_name("Agent")?,
             target_type: type_name("Target")?,
         })

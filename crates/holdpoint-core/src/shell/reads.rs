@@ -1116,19 +1116,21 @@ impl Walker<'_> {
         }));
         candidates.sort_unstable();
         candidates.dedup();
-        let text = inv.display();
         // The candidates are exactly the entries that name this program.
-        for (_, pattern, what) in candidates
-            .iter()
-            .filter_map(|at| PRINTS_CREDENTIALS.get(*at))
-        {
+        if !candidates.is_empty() {
             let value_flags = tools::lookup(base).map_or(&[][..], |t| t.value_flags);
             let split = Args::split(args, value_flags);
-            if tools::matches(pattern, &split) {
+            let printed = candidates
+                .iter()
+                .filter_map(|at| PRINTS_CREDENTIALS.get(*at))
+                .find(|(_, pattern, _)| tools::matches(pattern, &split));
+            if let Some((_, _, what)) = printed {
+                let text = inv.display();
                 self.secret_read(&text, format!("`{text}` {what}"));
                 return;
             }
         }
+        let text = || inv.display();
         // `printenv`, `export -p`, `declare -p`, `set`: the environment or every variable.
         let dumps = match base {
             "printenv" => args.iter().all(|a| a.starts_with('-')),
@@ -1140,6 +1142,7 @@ impl Walker<'_> {
             _ => false,
         };
         if dumps {
+            let text = text();
             self.secret_read(
                 &text,
                 format!("`{text}` prints the environment, which may hold credentials"),
@@ -1155,6 +1158,7 @@ impl Walker<'_> {
                 .iter()
                 .any(|a| a == "-S" || a == "--split-string" || a == "-u")
         {
+            let text = text();
             self.secret_read(
                 &text,
                 format!("`{text}` prints the environment, which may hold credentials"),
@@ -1167,6 +1171,7 @@ impl Walker<'_> {
                 .first()
                 .is_some_and(|a| !a.starts_with('-') && a.contains('e'))
         {
+            let text = text();
             self.secret_read(
                 &text,
                 format!("`{text}` prints the environment of processes"),
@@ -1182,6 +1187,7 @@ impl Walker<'_> {
                 }
             });
             if named {
+                let text = text();
                 self.secret_read(
                     &text,
                     format!("`{text}` prints a variable that holds a credential"),
