@@ -1,10 +1,12 @@
 //! The MCP conformance suite (`@modelcontextprotocol/conformance`, which needs Node 22)
-//! against the reference server `@modelcontextprotocol/server-everything` over
-//! Streamable HTTP on loopback, first directly and then through `holdpoint mcp --listen`
-//! (an `[[mcp]] url` entry), side by side: the gateway must pass every scenario the
-//! server passes alone, and the DNS-rebinding one besides. The suite's client sends no
-//! credential, so it reaches the gateway through a relay that adds the agent's
-//! (`tests/data/mcp/relay.mjs`).
+//! against two servers over Streamable HTTP on loopback, first directly and then through
+//! `holdpoint mcp --listen` (`[[mcp]] url` entries), side by side: the reference server
+//! `@modelcontextprotocol/server-everything`, which has few of the tools, prompts and
+//! resources the suite calls, and a server written here for the suite's scenarios with
+//! the Python MCP SDK (`tests/data/mcp/conformance_server.py`), which passes them all.
+//! The gateway must pass every scenario a server passes alone, and the DNS-rebinding one
+//! besides. The suite's client sends no credential, so it reaches the gateway through a
+//! relay that adds the agent's (`tests/data/mcp/relay.mjs`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
@@ -86,14 +88,7 @@ fn everything(prefix: &Path) -> (Running, String) {
         .spawn()
         .unwrap();
     let running = Running(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server-everything did not listen on 127.0.0.1:{port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    listening(port, "server-everything");
     (running, format!("http://127.0.0.1:{port}/mcp"))
 }
 
@@ -116,6 +111,15 @@ fn relay(prefix: &Path, target: &str, token: &str) -> (Running, String) {
     (Running(child), format!("{}/mcp{path}", line.trim()))
 }
 
+/// The scenario a result directory is for: `server-<scenario>-<timestamp>`, the
+/// timestamp like `2026-12-06T16-55-38-381Z`.
+fn scenario_of(directory: &str) -> Option<&str> {
+    const TIMESTAMP: usize = "-2026-12-06T16-55-38-381Z".len();
+    let name = directory.strip_prefix("server-")?;
+    let (scenario, timestamp) = name.split_at_checked(name.len().checked_sub(TIMESTAMP)?)?;
+    (timestamp.starts_with('-') && timestamp.ends_with('Z')).then_some(scenario)
+}
+
 /// Runs the whole suite against `url`; each scenario and whether it passed (no check
 /// failed), with the failures' messages.
 fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<(), String>> {
@@ -135,11 +139,7 @@ fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<()
     for run in std::fs::read_dir(results).unwrap().flatten() {
         let name = run.file_name().to_string_lossy().into_owned();
         // `server-<scenario>-<timestamp>`; the timestamp begins with the year.
-        let scenario = name
-            .strip_prefix("server-")
-            .and_then(|n| n.rsplit_once("-20").map(|(s, _)| s))
-            .unwrap_or(&name)
-            .to_owned();
+        let scenario = scenario_of(&name).unwrap_or(&name).to_owned();
         let checks: Vec<Value> =
             serde_json::from_str(&std::fs::read_to_string(run.path().join("checks.json")).unwrap())
                 .unwrap();
@@ -163,55 +163,113 @@ fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<()
     scenarios
 }
 
+/// Starts the conformance fixture (`tests/data/mcp/conformance_server.py`, the Python
+/// MCP SDK) over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
+fn fixture() -> (Running, String) {
+    crate::mcp_http::python_sdk();
+    let port = free_port();
+    let child = Command::new("python3")
+        .arg(data("mcp/conformance_server.py"))
+        .arg(port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    listening(port, "the conformance fixture");
+    (running, format!("http://127.0.0.1:{port}/mcp"))
+}
+
+/// Waits until something listens on 127.0.0.1:`port`.
+fn listening(port: u16, what: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what} did not listen on 127.0.0.1:{port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The suite's verdicts directly and through the gateway, side by side.
+struct Compared {
+    direct: BTreeMap<String, Result<(), String>>,
+    through: BTreeMap<String, Result<(), String>>,
+}
+
+impl Compared {
+    fn run(prefix: &Path, setup: &Setup, name: &str, direct: &str, through: &str) -> Self {
+        let results = setup.scratch.0.join(name);
+        Compared {
+            direct: suite(prefix, direct, &results.join("direct")),
+            through: suite(prefix, through, &results.join("gateway")),
+        }
+    }
+
+    fn table(&self) -> String {
+        let mark = |r: Option<&Result<(), String>>| match r {
+            Some(Ok(())) => "pass",
+            Some(Err(_)) => "fail",
+            None => "not run",
+        };
+        let mut table = String::from("scenario | directly | through holdpoint\n");
+        for (scenario, alone) in &self.direct {
+            table.push_str(&format!(
+                "{scenario} | {} | {}\n",
+                mark(Some(alone)),
+                mark(self.through.get(scenario))
+            ));
+        }
+        table
+    }
+
+    /// The scenarios that pass directly and not through the gateway, with why.
+    fn lost(&self) -> Vec<String> {
+        self.direct
+            .iter()
+            .filter(|(_, alone)| alone.is_ok())
+            .filter_map(|(scenario, _)| match self.through.get(scenario) {
+                Some(Ok(())) => None,
+                Some(Err(why)) => Some(format!("{scenario}: {why}")),
+                None => Some(format!("{scenario}: not run")),
+            })
+            .collect()
+    }
+}
+
 #[test]
 fn the_conformance_suite_passes_through_the_gateway_wherever_it_passes_directly() {
     let prefix = installed();
     let setup = Setup::new("mcp-conformance");
     setup.add_human("alice", None);
     let token = setup.add_agent("claude");
-    let (_server, server_url) = everything(prefix);
+    let (_everything, everything_url) = everything(prefix);
+    let (_fixture, fixture_url) = fixture();
     setup.config(&format!(
-        "[[mcp]]\nname = \"everything\"\nurl = \"{server_url}\"\nenvironment = \"development\"\n"
+        "[[mcp]]\nname = \"everything\"\nurl = \"{everything_url}\"\nenvironment = \"development\"\n\n\
+         [[mcp]]\nname = \"fixture\"\nurl = \"{fixture_url}\"\nenvironment = \"development\"\n"
     ));
     let gateway = Gateway::start(&setup, &[]);
-    let (_relay, relay_url) = relay(prefix, &gateway.url("everything"), &token);
 
-    let direct = suite(prefix, &server_url, &setup.scratch.0.join("direct"));
-    let through = suite(prefix, &relay_url, &setup.scratch.0.join("gateway"));
-    let mut table = String::from("scenario | directly | through holdpoint\n");
-    for (scenario, alone) in &direct {
-        let gated = through.get(scenario);
-        let mark = |r: Option<&Result<(), String>>| match r {
-            Some(Ok(())) => "pass",
-            Some(Err(_)) => "fail",
-            None => "not run",
-        };
-        table.push_str(&format!(
-            "{scenario} | {} | {}\n",
-            mark(Some(alone)),
-            mark(gated)
-        ));
+    for (name, server_url) in [("everything", &everything_url), ("fixture", &fixture_url)] {
+        let (_relay, relay_url) = relay(prefix, &gateway.url(name), &token);
+        let compared = Compared::run(prefix, &setup, name, server_url, &relay_url);
+        let table = compared.table();
+        eprintln!("{name}:\n{table}");
+        let lost = compared.lost();
+        assert!(
+            lost.is_empty(),
+            "{name}: passed directly but not through the gateway:\n{}\n\n{table}\n{}",
+            lost.join("\n"),
+            gateway.log()
+        );
+        // The gateway refuses a foreign Origin whether the server does or not.
+        assert_eq!(
+            compared.through.get("dns-rebinding-protection"),
+            Some(&Ok(())),
+            "{name}:\n{table}"
+        );
     }
-    eprintln!("{table}");
-    let lost: Vec<String> = direct
-        .iter()
-        .filter(|(_, alone)| alone.is_ok())
-        .filter_map(|(scenario, _)| match through.get(scenario) {
-            Some(Ok(())) => None,
-            Some(Err(why)) => Some(format!("{scenario}: {why}")),
-            None => Some(format!("{scenario}: not run")),
-        })
-        .collect();
-    assert!(
-        lost.is_empty(),
-        "passed directly but not through the gateway:\n{}\n\n{table}\n{}",
-        lost.join("\n"),
-        gateway.log()
-    );
-    // The gateway refuses a foreign Origin, which the server alone does not.
-    assert_eq!(
-        through.get("dns-rebinding-protection"),
-        Some(&Ok(())),
-        "{table}"
-    );
 }

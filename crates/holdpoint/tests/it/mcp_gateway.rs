@@ -53,7 +53,7 @@ fn python_sdk() {
         .is_ok_and(|s| s.success());
     assert!(
         found,
-        "the MCP gateway tests drive the gateway with the Python MCP SDK: python3 -m pip install 'mcp>=1.9,<2' (or run .ci/run)"
+        "the MCP gateway tests drive the gateway with the Python MCP SDK: python3 -m pip install 'mcp>=1.30,<2' (or run .ci/run)"
     );
 }
 

@@ -18,14 +18,14 @@ use crate::setup::{Background, Setup};
 use crate::{data, stderr, stdout};
 
 /// Fails, naming the package, when the Python MCP client SDK is missing.
-fn python_sdk() {
+pub fn python_sdk() {
     let found = Command::new("python3")
         .args(["-c", "import mcp.client.streamable_http, uvicorn"])
         .status()
         .is_ok_and(|s| s.success());
     assert!(
         found,
-        "the MCP gateway's HTTP tests drive it with the Python MCP SDK: python3 -m pip install 'mcp>=1.9,<2' (or run .ci/run)"
+        "the MCP gateway's HTTP tests drive it with the Python MCP SDK: python3 -m pip install 'mcp>=1.30,<2' (or run .ci/run)"
     );
 }
 

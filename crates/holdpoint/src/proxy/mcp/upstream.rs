@@ -4,6 +4,10 @@
 //! the server's `Mcp-Session-Id` once its `initialize` answer gave one, and the protocol
 //! version it answered with; each answer (JSON, or an SSE stream of messages) is
 //! parsed with the stdio codec and handed to the loop as if the server had written it.
+//! A stream the server ends before the request's response, having given its events ids,
+//! is resumed with a GET naming the last event seen (`Last-Event-ID`), after the wait the
+//! server asked for (`retry:`), at most five times; a stream that ends without the
+//! response otherwise is answered with an error.
 //!
 //! Threads, as the rest of the gateway: one sends in order (notifications and responses
 //! are posted there, one after another, so `notifications/initialized` reaches the
@@ -206,7 +210,36 @@ impl Link {
             .to_ascii_lowercase();
         let body = response.into_body().into_reader();
         if kind.starts_with("text/event-stream") {
-            self.read_events(body, initialize, events);
+            let mut stream = EventStream::default();
+            let mut answered = self.read_events(body, &mut stream, id, initialize, events);
+            // A server may end the stream before its answer, having given the stream's
+            // events ids (MCP 2025-11-25, "resumability"): the answer then comes on a GET
+            // that names the last event seen, after the wait the server asked for.
+            let mut resumed = 0;
+            while !answered && resumed < MOST_RESUMPTIONS {
+                let Some(last) = stream.last_id.clone() else {
+                    break;
+                };
+                resumed += 1;
+                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                match self.resume(&last) {
+                    Ok(body) => {
+                        stream.restart();
+                        answered = self.read_events(body, &mut stream, id, initialize, events);
+                    }
+                    Err(why) => return failed(events, id.clone(), &why),
+                }
+            }
+            if !answered {
+                failed(
+                    events,
+                    id.clone(),
+                    &format!(
+                        "the MCP server at {} ended its answer without a response",
+                        self.url
+                    ),
+                );
+            }
         } else if kind.starts_with("application/json") {
             let mut text = Vec::new();
             let limit = u64::try_from(codec::MAX_MESSAGE).unwrap_or(u64::MAX) + 1;
@@ -232,25 +265,71 @@ impl Link {
         }
     }
 
-    /// Reads a server-sent event stream: each `message` event's data is one message.
-    fn read_events(&self, mut body: impl Read, initialize: bool, events: &Sender<Event>) {
-        let mut stream = EventStream::default();
+    /// Reads a server-sent event stream to its end, handing each `message` event's
+    /// message to the loop; whether the response to request `id` was among them (or the
+    /// stream was refused as too long, which is answered for).
+    fn read_events(
+        &self,
+        mut body: impl Read,
+        stream: &mut EventStream,
+        id: &Id,
+        initialize: bool,
+        events: &Sender<Event>,
+    ) -> bool {
         let mut buf = vec![0u8; 64 * 1024];
+        let mut answered = false;
         loop {
             let n = match body.read(&mut buf) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return answered,
                 Ok(n) => n,
             };
             for data in stream.push(buf.get(..n).unwrap_or_default()) {
                 let size = data.as_ref().map_or(0, Vec::len);
                 let parsed = data.and_then(|data| codec::parse(&data));
                 let too_long = parsed == Err(CodecError::TooLong);
+                answered |=
+                    matches!(&parsed, Ok(Message::Response { id: Some(to), .. }) if to == id);
                 self.hand(parsed, size, initialize, events);
                 if too_long {
-                    return;
+                    return true;
                 }
             }
         }
+    }
+
+    /// Asks for the events of this session's stream after event `last` (a GET with
+    /// `Last-Event-ID`); the body of the stream that continues it.
+    fn resume(&self, last: &str) -> Result<impl Read + use<>, String> {
+        let mut request = self
+            .agent
+            .get(&self.url)
+            .header("Accept", "text/event-stream")
+            .header("Last-Event-ID", last);
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Ok(known) = self.known.lock() {
+            if let Some(session) = &known.session {
+                request = request.header("Mcp-Session-Id", session.as_str());
+            }
+            if let Some(version) = &known.version {
+                request = request.header("MCP-Protocol-Version", version.as_str());
+            }
+        }
+        let response = request.call().map_err(|e| {
+            format!(
+                "the MCP server at {} could not be reached again: {e}",
+                self.url
+            )
+        })?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the MCP server at {} ended its answer early and refused to resume it (HTTP {})",
+                self.url,
+                response.status().as_u16()
+            ));
+        }
+        Ok(response.into_body().into_reader())
     }
 
     /// Hands one message of the server's to the loop, learning the protocol version
@@ -290,13 +369,23 @@ impl Link {
     }
 }
 
+/// How many times one answer's stream is resumed, and the longest wait before resuming
+/// that a server may ask for.
+const MOST_RESUMPTIONS: u32 = 5;
+const MOST_RETRY_WAIT: Duration = Duration::from_secs(10);
+
 /// A server-sent event stream cut into the data of its `message` events (events with
-/// no type are messages too); `id:`, `retry:` and comments are not needed. Pure.
+/// no type are messages too), keeping the last event id and the wait the server asks
+/// for before a stream is resumed (`retry:`); comments are skipped. Pure.
 #[derive(Debug)]
 struct EventStream {
     lines: Lines,
     data: Vec<u8>,
     kind: String,
+    /// The `id:` of the event being read, and of the last event ended.
+    id: Option<String>,
+    last_id: Option<String>,
+    retry: Duration,
 }
 
 impl Default for EventStream {
@@ -305,11 +394,23 @@ impl Default for EventStream {
             lines: Lines::keeping_blank_lines(),
             data: Vec::new(),
             kind: String::new(),
+            id: None,
+            last_id: None,
+            retry: Duration::from_secs(1),
         }
     }
 }
 
 impl EventStream {
+    /// Reads a new stream that continues this one: what was cut off is dropped, the
+    /// last event id and the wait are kept.
+    fn restart(&mut self) {
+        self.lines = Lines::keeping_blank_lines();
+        self.data.clear();
+        self.kind.clear();
+        self.id = None;
+    }
+
     /// Takes bytes read; the data of each event they complete, or `TooLong`.
     fn push(&mut self, bytes: &[u8]) -> Vec<Result<Vec<u8>, CodecError>> {
         self.lines.push(bytes);
@@ -320,7 +421,11 @@ impl EventStream {
                 continue;
             };
             if text.is_empty() {
-                // The end of an event.
+                // The end of an event; its id counts even when it carries no data (a
+                // server's first event on a stream it may end early).
+                if let Some(id) = self.id.take() {
+                    self.last_id = Some(id);
+                }
                 let data = std::mem::take(&mut self.data);
                 if !data.is_empty() && (self.kind.is_empty() || self.kind == "message") {
                     done.push(Ok(data));
@@ -338,6 +443,18 @@ impl EventStream {
                 }
             } else if let Some(value) = text.strip_prefix(b"event:") {
                 self.kind = String::from_utf8_lossy(value).trim().to_owned();
+            } else if let Some(value) = text.strip_prefix(b"id:") {
+                let value = value.strip_prefix(b" ").unwrap_or(value);
+                // An id with a NUL is ignored, as a browser ignores it.
+                if !value.contains(&0) {
+                    self.id = Some(String::from_utf8_lossy(value).into_owned());
+                }
+            } else if let Some(value) = text.strip_prefix(b"retry:")
+                && let Some(ms) = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+            {
+                self.retry = Duration::from_millis(ms);
             }
         }
         done
@@ -367,5 +484,23 @@ mod tests {
         assert_eq!(events(&cut), whole);
         // An event not yet ended gives nothing.
         assert!(events(&["data: {}\n"]).is_empty());
+    }
+
+    #[test]
+    fn an_event_stream_keeps_the_last_event_id_and_the_wait_it_asks_for() {
+        let mut stream = EventStream::default();
+        assert_eq!(stream.retry, Duration::from_secs(1));
+        // A priming event: an id and a wait, no data.
+        assert!(stream.push(b"id: e-1\nretry: 250\ndata:\n\n").is_empty());
+        assert_eq!(stream.last_id.as_deref(), Some("e-1"));
+        assert_eq!(stream.retry, Duration::from_millis(250));
+        // An id counts only once its event has ended; a cut-off event is dropped on
+        // restart and its id never counts.
+        stream.push(b"id: e-2\ndata: {\"a\"");
+        assert_eq!(stream.last_id.as_deref(), Some("e-1"));
+        stream.restart();
+        let data = stream.push(b"id: e-3\ndata: {}\n\n");
+        assert_eq!(data.len(), 1);
+        assert_eq!(stream.last_id.as_deref(), Some("e-3"));
     }
 }
