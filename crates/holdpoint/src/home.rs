@@ -257,6 +257,9 @@ pub(crate) struct McpConfig {
     pub roots: Vec<PathBuf>,
     /// How long a held call stays open when its client asked for progress.
     pub wait: Option<Duration>,
+    /// The server's sampling and elicitation requests reach the agent.
+    pub sampling: bool,
+    pub elicitation: bool,
 }
 
 /// Where an `[[mcp]]` server is.
@@ -484,6 +487,10 @@ struct RawMcp {
     #[serde(default)]
     roots: Vec<String>,
     wait: Option<String>,
+    #[serde(default)]
+    sampling: bool,
+    #[serde(default)]
+    elicitation: bool,
 }
 
 impl RawMcp {
@@ -622,6 +629,8 @@ impl RawMcp {
                 .map(|e| e.parse().map_err(|e| format!("{entry}: {e}")))
                 .transpose()?,
             trusted: self.trusted,
+            sampling: self.sampling,
+            elicitation: self.elicitation,
             hide_tools: self.hide_tools,
             roots: self.roots.into_iter().map(PathBuf::from).collect(),
             wait: self

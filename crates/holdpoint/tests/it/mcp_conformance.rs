@@ -55,7 +55,7 @@ const SUITE: &str = "node_modules/@modelcontextprotocol/conformance/dist/index.j
 const EVERYTHING: &str = "node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 
 /// A process that is killed when the value drops.
-struct Running(Child);
+pub struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -123,9 +123,27 @@ fn scenario_of(directory: &str) -> Option<&str> {
 /// Runs the whole suite against `url`; each scenario and whether it passed (no check
 /// failed), with the failures' messages.
 fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<(), String>> {
+    let scenarios = run_suite(prefix, url, results, &["--suite", "all"]);
+    assert!(
+        scenarios.len() >= 30,
+        "{} scenarios ran against {url}",
+        scenarios.len()
+    );
+    scenarios
+}
+
+/// Runs the suite with `selection` (`--suite …` or `--scenario …`) against `url`.
+fn run_suite(
+    prefix: &Path,
+    url: &str,
+    results: &Path,
+    selection: &[&str],
+) -> BTreeMap<String, Result<(), String>> {
     let output = Command::new(prefix.join(NODE))
         .arg(prefix.join(SUITE))
-        .args(["server", "--suite", "all", "--url", url, "-o"])
+        .arg("server")
+        .args(selection)
+        .args(["--url", url, "-o"])
         .arg(results)
         .stdin(Stdio::null())
         .output()
@@ -155,17 +173,12 @@ fn suite(prefix: &Path, url: &str, results: &Path) -> BTreeMap<String, Result<()
         };
         scenarios.insert(scenario, verdict);
     }
-    assert!(
-        scenarios.len() >= 30,
-        "{} scenarios ran against {url}",
-        scenarios.len()
-    );
     scenarios
 }
 
 /// Starts the conformance fixture (`tests/data/mcp/conformance_server.py`, the Python
 /// MCP SDK) over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
-fn fixture() -> (Running, String) {
+pub fn fixture() -> (Running, String) {
     crate::mcp_http::python_sdk();
     let port = free_port();
     let child = Command::new("python3")
@@ -247,9 +260,18 @@ fn the_conformance_suite_passes_through_the_gateway_wherever_it_passes_directly(
     let token = setup.add_agent("claude");
     let (_everything, everything_url) = everything(prefix);
     let (_fixture, fixture_url) = fixture();
+    // The suite's sampling and elicitation scenarios need the server's requests of
+    // those kinds to reach the client, which the gateway passes only when told to.
+    let entry = |name: &str, url: &str, asks: bool| {
+        format!(
+            "[[mcp]]\nname = \"{name}\"\nurl = \"{url}\"\nenvironment = \"development\"\nsampling = {asks}\nelicitation = {asks}\n\n"
+        )
+    };
     setup.config(&format!(
-        "[[mcp]]\nname = \"everything\"\nurl = \"{everything_url}\"\nenvironment = \"development\"\n\n\
-         [[mcp]]\nname = \"fixture\"\nurl = \"{fixture_url}\"\nenvironment = \"development\"\n"
+        "{}{}{}",
+        entry("everything", &everything_url, true),
+        entry("fixture", &fixture_url, true),
+        entry("closed", &fixture_url, false)
     ));
     let gateway = Gateway::start(&setup, &[]);
 
@@ -272,4 +294,21 @@ fn the_conformance_suite_passes_through_the_gateway_wherever_it_passes_directly(
             "{name}:\n{table}"
         );
     }
+
+    // Not told to, the gateway refuses them: the client never sees the server's question.
+    let (_relay, relay_url) = relay(prefix, &gateway.url("closed"), &token);
+    for scenario in ["tools-call-sampling", "tools-call-elicitation"] {
+        let results = setup.scratch.0.join("closed").join(scenario);
+        let verdicts = run_suite(prefix, &relay_url, &results, &["--scenario", scenario]);
+        assert!(
+            matches!(verdicts.get(scenario), Some(Err(_))),
+            "{scenario} passed through a gateway that refuses it: {verdicts:?}"
+        );
+    }
+    let log = gateway.log();
+    assert!(
+        log.contains("refused the server's `sampling/createMessage`")
+            && log.contains("refused the server's `elicitation/create`"),
+        "{log}"
+    );
 }

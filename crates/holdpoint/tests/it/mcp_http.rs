@@ -819,3 +819,58 @@ fn a_bad_mcp_entry_stops_the_gateway_saying_what_to_write() {
         "`headers` and `bearer` are for a `url` server",
     );
 }
+
+#[test]
+fn a_full_gateway_ends_the_agents_own_least_recent_session_and_never_anothers() {
+    let setup = Setup::new("mcp-http-full");
+    setup.add_human("alice", None);
+    let claude = setup.add_agent("claude");
+    let other = setup.add_agent("other");
+    let (_server, url) = crate::mcp_conformance::fixture();
+    setup.config(&format!(
+        "[[mcp]]\nname = \"fixture\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    let post = |token: &str, session: Option<&str>, body: &str| {
+        let auth = format!("Bearer {token}");
+        let mut headers = vec![ACCEPT, JSON, ("Authorization", auth.as_str())];
+        if let Some(session) = session {
+            headers.push(("Mcp-Session-Id", session));
+        }
+        exchange(&gateway.address, "POST", "/mcp/fixture", &headers, body)
+    };
+    let open = |token: &str| {
+        let (status, headers, body) = post(token, None, &initialize());
+        assert_eq!(status, 200, "{body}\n{}", gateway.log());
+        headers["mcp-session-id"].clone()
+    };
+    let ping = r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#;
+    // Clients often leave without DELETE: the gateway fills up with one agent's sessions.
+    let first = open(&claude);
+    let second = open(&claude);
+    for _ in 2..64 {
+        open(&claude);
+    }
+    // Another agent is refused; none of claude's sessions is ended for it.
+    let (status, _, body) = post(&other, None, &initialize());
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("none of them this agent's"), "{body}");
+    let (status, _, body) = post(&claude, Some(&first), ping);
+    assert_eq!(status, 200, "{body}");
+    // Claude's own next session ends the one it used least recently: not `first`,
+    // which it just used, but the second.
+    let (status, _, body) = post(&claude, None, &initialize());
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = post(&claude, Some(&first), ping);
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = post(&claude, Some(&second), ping);
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no such MCP session"), "{body}");
+    assert!(
+        gateway
+            .log()
+            .contains("ending `claude`'s least recently used session to open another"),
+        "{}",
+        gateway.log()
+    );
+}

@@ -291,6 +291,10 @@ fn served(entry: &McpConfig, cwd: &str, default: Environment) -> Result<Served, 
         &entry.hide_tools,
         &entry.roots,
         entry.wait.unwrap_or(Duration::from_secs(50)),
+        super::session::Asks {
+            sampling: entry.sampling,
+            elicitation: entry.elicitation,
+        },
         cwd,
         &roots_flag,
     )?;
@@ -401,6 +405,41 @@ async fn expire_idle(gateway: Arc<Gateway>) {
             let _ = live.inbox.send(Event::ClientClosed { partial: false });
         }
     }
+}
+
+/// Makes room for a session of `agent`'s when the gateway serves [`MOST_SESSIONS`]:
+/// clients often go away without ending their sessions (DELETE), so the one of the
+/// agent's own it used least recently is ended. Other agents' sessions are never ended
+/// for it: when none is the agent's, the new session is refused.
+fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
+    let ended = {
+        let mut sessions = gateway
+            .sessions
+            .lock()
+            .map_err(|_| "the gateway's session table is unusable".to_owned())?;
+        if sessions.len() < MOST_SESSIONS {
+            return Ok(());
+        }
+        let oldest = sessions
+            .iter()
+            .filter(|(_, live)| live.agent == agent)
+            .min_by_key(|(_, live)| live.last)
+            .map(|(id, _)| id.clone());
+        let Some(oldest) = oldest else {
+            return Err(format!(
+                "the gateway already serves {MOST_SESSIONS} MCP sessions, none of them this agent's: try again later"
+            ));
+        };
+        sessions.remove(&oldest)
+    };
+    if let Some(live) = ended {
+        eprintln!(
+            "holdpoint mcp: /mcp/{}: ending `{}`'s least recently used session to open another (the gateway serves at most {MOST_SESSIONS})",
+            live.server, live.agent
+        );
+        let _ = live.inbox.send(Event::ClientClosed { partial: false });
+    }
+    Ok(())
 }
 
 /// Asks every session to end, as a DELETE would.
@@ -608,14 +647,8 @@ async fn post_message(
                     "this message carries no Mcp-Session-Id: send initialize first, then the session id its answer gives with every message",
                 );
             }
-            let open = gateway.sessions.lock().map_or(usize::MAX, |s| s.len());
-            if open >= MOST_SESSIONS {
-                return refusal(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &format!(
-                        "the gateway already serves {MOST_SESSIONS} MCP sessions: end one (DELETE) or try again later"
-                    ),
-                );
+            if let Err(why) = make_room(&gateway, &agent) {
+                return refusal(StatusCode::SERVICE_UNAVAILABLE, &why);
             }
             match start_session(&gateway, served, &agent) {
                 Ok((id, inbox)) => (id, inbox, true),

@@ -74,13 +74,22 @@ pub(crate) struct McpArgs {
     /// common SDKs' 60 s timeout; 0 answers at once.
     #[arg(long, value_name = "SECONDS", default_value_t = 50)]
     wait: u64,
+    /// Pass the server's sampling requests (`sampling/createMessage`: text from the
+    /// agent's model, on a prompt the server writes) to the client. Without it they are
+    /// refused and the client is announced to the server without the capability.
+    #[arg(long)]
+    allow_sampling: bool,
+    /// Pass the server's elicitation requests (`elicitation/create`: questions put to
+    /// the person) to the client. Without it they are refused, as sampling is.
+    #[arg(long)]
+    allow_elicitation: bool,
     /// Serve every `[[mcp]]` server of holdpoint.toml over Streamable HTTP at this
     /// address, each at /mcp/NAME, instead of one server over stdio. Agents present their
     /// holdpoint credential (`Authorization: Bearer hpa.…`, from `holdpoint agent add`).
     #[arg(
         long,
         value_name = "ADDRESS",
-        conflicts_with_all = ["name", "trusted", "agent", "hide_tool", "root", "wait"]
+        conflicts_with_all = ["name", "trusted", "agent", "hide_tool", "root", "wait", "allow_sampling", "allow_elicitation"]
     )]
     pub(crate) listen: Option<std::net::SocketAddr>,
     /// With --listen: a web origin (`https://app.example.com`) whose pages may call the
@@ -262,24 +271,29 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
 }
 
 /// The session's configuration from the command line: hidden tools, roots (each an
-/// existing directory), the wait.
+/// existing directory), the wait, what the server may ask of the client.
 fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
     session_config(
         &args.hide_tool,
         &args.root,
         Duration::from_secs(args.wait),
+        session::Asks {
+            sampling: args.allow_sampling,
+            elicitation: args.allow_elicitation,
+        },
         cwd,
         "--root",
     )
 }
 
 /// A session's configuration: hidden tools, roots (each an existing directory, relative
-/// to `cwd`; none: `cwd`), the wait; `roots_named` is how the user gave the roots, for
+/// to `cwd`; none: `cwd`), the wait, what the server may ask; `roots_named` is how the user gave the roots, for
 /// the error.
 fn session_config(
     hidden: &[String],
     roots: &[std::path::PathBuf],
     wait: Duration,
+    asks: session::Asks,
     cwd: &str,
     roots_named: &str,
 ) -> Result<Config, Failure> {
@@ -313,6 +327,7 @@ fn session_config(
         hidden: hidden.iter().cloned().collect(),
         roots: found,
         wait,
+        asks,
     })
 }
 

@@ -56,6 +56,32 @@ pub struct Config {
     /// How long a held call stays open when its client asked for progress; zero answers
     /// at once. At most [`MOST_WAIT`].
     pub wait: Duration,
+    /// What the server may ask of the client: text from the agent's model
+    /// (`sampling/createMessage`), answers from its user (`elicitation/create`).
+    pub asks: Asks,
+}
+
+/// The requests a server may make of the client, each passed on only when configured:
+/// sampling spends the agent's model on text the server chooses, and elicitation puts
+/// the server's questions to the person. Neither is a tool call the gateway decides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Asks {
+    pub sampling: bool,
+    pub elicitation: bool,
+}
+
+impl Asks {
+    /// The client capability that lets a server make requests of `method`'s kind, and
+    /// whether this configuration passes them; `None` for other methods.
+    fn gate(self, method: &str) -> Option<(&'static str, bool)> {
+        if method.starts_with("sampling/") {
+            Some(("sampling", self.sampling))
+        } else if method.starts_with("elicitation/") {
+            Some(("elicitation", self.elicitation))
+        } else {
+            None
+        }
+    }
 }
 
 /// One root the server is told of.
@@ -280,7 +306,39 @@ impl Session {
             }
             return;
         }
+        let params = if method == "initialize" {
+            self.without_refused_capabilities(params)
+        } else {
+            params
+        };
         self.forward(now, id, method, params, None);
+    }
+
+    /// The client's `initialize` parameters without the capabilities whose requests the
+    /// gateway would refuse, so that the server does not count on them.
+    fn without_refused_capabilities(&mut self, mut params: Option<Value>) -> Option<Value> {
+        let mut removed = Vec::new();
+        if let Some(capabilities) = params
+            .as_mut()
+            .and_then(|p| p.get_mut("capabilities"))
+            .and_then(Value::as_object_mut)
+        {
+            for (capability, passed) in [
+                ("sampling", self.config.asks.sampling),
+                ("elicitation", self.config.asks.elicitation),
+            ] {
+                if !passed && capabilities.remove(capability).is_some() {
+                    removed.push(capability);
+                }
+            }
+        }
+        if !removed.is_empty() {
+            self.log(format!(
+                "told the server the client cannot do {}: not configured",
+                removed.join(" or ")
+            ));
+        }
+        params
     }
 
     /// A `tools/call`: refused when its tool is hidden or was not listed, decided when
@@ -889,6 +947,25 @@ impl Session {
                     reply: Reply::Result(json!({ "roots": roots })),
                 }));
             }
+            Message::Request { id, method, .. }
+                if self
+                    .config
+                    .asks
+                    .gate(&method)
+                    .is_some_and(|(_, passed)| !passed) =>
+            {
+                let capability = self.config.asks.gate(&method).map_or("", |(c, _)| c);
+                self.log(format!(
+                    "refused the server's `{method}`: it is passed to the client only when configured"
+                ));
+                self.out.push_back(Output::ToServer(Message::error(
+                    Some(id),
+                    code::METHOD_NOT_FOUND,
+                    &format!(
+                        "holdpoint does not pass `{method}` from this server to the client; its operator can allow it (`holdpoint mcp --allow-{capability}`, or `{capability} = true` in its [[mcp]] entry)"
+                    ),
+                )));
+            }
             Message::Request { id, method, params } => {
                 let ours = self.fresh_id();
                 self.downstream.insert(ours, id);
@@ -1484,7 +1561,17 @@ mod tests {
 
     #[test]
     fn server_requests_get_ids_that_cannot_collide_with_the_clients() {
-        let mut run = Run::new();
+        let asks = Asks {
+            sampling: true,
+            elicitation: true,
+        };
+        let mut run = Run::with(
+            server(),
+            Config {
+                asks,
+                ..Config::default()
+            },
+        );
         // Both sides use id 0 at once.
         run.client(
             r#"{"jsonrpc":"2.0","id":0,"method":"tools/list"}"#,
@@ -1515,6 +1602,57 @@ mod tests {
         run.server(
             r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s"}}"#,
             &[r#"client {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}"#],
+        );
+    }
+
+    #[test]
+    fn sampling_and_elicitation_reach_the_client_only_when_configured() {
+        let initialize = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{"elicitation":{},"roots":{},"sampling":{}},"protocolVersion":"2025-11-25"}}"#;
+        // Not configured: the server is told the client can do neither, and asking
+        // anyway is refused without reaching the client.
+        let mut run = Run::new();
+        run.client(
+            initialize,
+            &[
+                "log told the server the client cannot do sampling or elicitation: not configured",
+                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{}},"protocolVersion":"2025-11-25"}}"#,
+            ],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":7,"method":"sampling/createMessage","params":{"messages":[]}}"#,
+            &[
+                "log refused the server's `sampling/createMessage`: it is passed to the client only when configured",
+                r#"server {"error":{"code":-32601,"message":"holdpoint does not pass `sampling/createMessage` from this server to the client; its operator can allow it (`holdpoint mcp --allow-sampling`, or `sampling = true` in its [[mcp]] entry)"},"id":7,"jsonrpc":"2.0"}"#,
+            ],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":8,"method":"elicitation/create","params":{}}"#,
+            &[
+                "log refused the server's `elicitation/create`: it is passed to the client only when configured",
+                r#"server {"error":{"code":-32601,"message":"holdpoint does not pass `elicitation/create` from this server to the client; its operator can allow it (`holdpoint mcp --allow-elicitation`, or `elicitation = true` in its [[mcp]] entry)"},"id":8,"jsonrpc":"2.0"}"#,
+            ],
+        );
+        // Sampling configured, elicitation not.
+        let mut run = Run::with(
+            server(),
+            Config {
+                asks: Asks {
+                    sampling: true,
+                    elicitation: false,
+                },
+                ..Config::default()
+            },
+        );
+        run.client(
+            initialize,
+            &[
+                "log told the server the client cannot do elicitation: not configured",
+                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{},"sampling":{}},"protocolVersion":"2025-11-25"}}"#,
+            ],
+        );
+        run.server(
+            r#"{"jsonrpc":"2.0","id":7,"method":"sampling/createMessage","params":{"messages":[]}}"#,
+            &[r#"client {"id":2,"jsonrpc":"2.0","method":"sampling/createMessage","params":{"messages":[]}}"#],
         );
     }
 
