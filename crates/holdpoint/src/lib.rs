@@ -333,7 +333,7 @@ enum Command {
     /// `holdpoint agent add`): without it, 401 and nothing is forwarded. A page from
     /// another web origin than this machine's (or --allow-origin) gets 403. Requests
     /// are answered as event streams; `Mcp-Session-Id` names the session; DELETE ends
-    /// it; GET is 405. Stops on SIGTERM or Ctrl-C, ending every session and writing
+    /// it; GET with Mcp-Session-Id opens a stream for the server's own messages. Stops on SIGTERM or Ctrl-C, ending every session and writing
     /// the ledger's last records; exit status 2 for a bad [[mcp]] entry.
     #[command(verbatim_doc_comment)]
     Mcp(proxy::mcp::McpArgs),

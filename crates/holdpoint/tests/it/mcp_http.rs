@@ -439,14 +439,15 @@ fn without_an_agent_credential_or_from_a_foreign_origin_nothing_reaches_the_serv
     // The transport's other answers.
     let (status, _, body) = send(&[auth, ("Origin", "https://evil.example")], &write(6));
     assert_eq!(status, 403, "{body}");
-    let (status, _, _) = exchange(
+    let (status, _, body) = exchange(
         address,
         "GET",
         "/mcp/files",
         &[auth, ("Accept", "text/event-stream")],
         "",
     );
-    assert_eq!(status, 405);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Mcp-Session-Id"), "{body}");
     let (status, _, body) = exchange(
         address,
         "POST",
@@ -870,6 +871,111 @@ fn a_full_gateway_ends_the_agents_own_least_recent_session_and_never_anothers() 
         gateway
             .log()
             .contains("ending `claude`'s least recently used session to open another"),
+        "{}",
+        gateway.log()
+    );
+}
+
+#[test]
+fn the_servers_own_messages_reach_the_agent_on_its_get_stream() {
+    let setup = Setup::new("mcp-http-get");
+    setup.add_human("alice", None);
+    let claude = setup.add_agent("claude");
+    python_sdk();
+    setup.config(&format!(
+        "[[mcp]]\nname = \"later\"\ncommand = \"python3\"\nargs = [{:?}]\nenvironment = \"development\"\n",
+        data("mcp/later_server.py")
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    let auth = format!("Bearer {claude}");
+    let (status, headers, body) = exchange(
+        &gateway.address,
+        "POST",
+        "/mcp/later",
+        &[ACCEPT, JSON, ("Authorization", &auth)],
+        &initialize(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let session = headers["mcp-session-id"].clone();
+    let with_session = [
+        ACCEPT,
+        JSON,
+        ("Authorization", auth.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+    ];
+    let (status, _, body) = exchange(
+        &gateway.address,
+        "POST",
+        "/mcp/later",
+        &with_session,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+
+    // A GET without the session, or not asking for an event stream, is refused.
+    let (status, _, body) = exchange(
+        &gateway.address,
+        "GET",
+        "/mcp/later",
+        &[("Accept", "text/event-stream"), ("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, _, _) = exchange(
+        &gateway.address,
+        "GET",
+        "/mcp/later",
+        &[
+            ("Accept", "application/json"),
+            ("Authorization", &auth),
+            ("Mcp-Session-Id", &session),
+        ],
+        "",
+    );
+    assert_eq!(status, 406);
+
+    // The agent's GET stream stays open and carries what the server says on its own.
+    let mut listening = TcpStream::connect(&gateway.address).unwrap();
+    listening
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        listening,
+        "GET /mcp/later HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nAuthorization: {auth}\r\nMcp-Session-Id: {session}\r\n\r\n",
+        gateway.address
+    )
+    .unwrap();
+    let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"later","arguments":{}}}"#;
+    let (status, _, body) = exchange(&gateway.address, "POST", "/mcp/later", &with_session, call);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("scheduled"), "{body}");
+    // The call's stream has ended; the log message comes half a second later, on the
+    // GET stream.
+    let mut seen = Vec::new();
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("told later") {
+        let n = listening.read(&mut buffer).unwrap_or_else(|e| {
+            panic!(
+                "the GET stream carried nothing more: {e}\n{}\n{}",
+                String::from_utf8_lossy(&seen),
+                gateway.log()
+            )
+        });
+        assert!(
+            n > 0,
+            "the GET stream ended: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buffer[..n]);
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("text/event-stream"), "{text}");
+    assert!(text.contains("notifications/message"), "{text}");
+    assert!(
+        !gateway.log().contains("dropped a message for the agent"),
         "{}",
         gateway.log()
     );

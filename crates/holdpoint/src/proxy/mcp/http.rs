@@ -76,6 +76,9 @@ pub(crate) struct Streams {
     open: Vec<(Id, Answers)>,
     /// Progress tokens (as JSON text) to the requests that gave them.
     tokens: HashMap<String, Id>,
+    /// The stream the agent opened with GET for the server's own messages, if any; a
+    /// later GET takes its place.
+    listening: Option<Answers>,
 }
 
 impl Streams {
@@ -104,10 +107,15 @@ impl Streams {
         true
     }
 
+    /// Takes the stream the agent opened with GET, in place of any before it.
+    pub fn listen(&mut self, answers: Answers) {
+        self.listening = Some(answers);
+    }
+
     /// Sends a message to the agent: a response on its request's stream, which it then
     /// ends; a progress notification on the stream of the request that asked for it;
-    /// anything else (the server's own requests and notifications) on the oldest stream
-    /// still open, or nowhere when none is.
+    /// anything else (the server's own requests and notifications) on the agent's GET
+    /// stream, else on the oldest stream still open, or nowhere when none is.
     pub fn deliver(&mut self, message: Message) {
         if let Message::Response { id: Some(id), .. } = &message {
             let Some(at) = self.open.iter().position(|(open, _)| open == id) else {
@@ -127,6 +135,18 @@ impl Streams {
             _ => None,
         };
         let request = token.and_then(|t| self.tokens.get(&t).cloned());
+        if request.is_none()
+            && let Some(listening) = &self.listening
+        {
+            match listening.send(message) {
+                Ok(()) => return,
+                // The agent closed it: the next stream open carries the message.
+                Err(unsent) => {
+                    self.listening = None;
+                    return self.deliver(unsent.0);
+                }
+            }
+        }
         let stream = match request {
             Some(request) => self.open.iter().find(|(open, _)| *open == request),
             None => self.open.first(),
@@ -685,22 +705,9 @@ async fn post_message(
     if sent.is_err() {
         return ended(&gateway, &session);
     }
-    let events = futures_util::stream::unfold(stream, |mut stream| async move {
-        let message = stream.recv().await?;
-        let mut event = b"event: message\ndata: ".to_vec();
-        event.extend(codec::encode(&message));
-        event.push(b'\n');
-        Some((Ok::<_, Infallible>(Bytes::from(event)), stream))
-    });
-    let mut response = Body::from_stream(events).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let mut response = event_stream(stream);
     if opened && let Ok(value) = HeaderValue::from_str(&session) {
-        headers.insert("mcp-session-id", value);
+        response.headers_mut().insert("mcp-session-id", value);
     }
     response
 }
@@ -769,21 +776,66 @@ fn unknown_server(gateway: &Gateway, name: &str) -> Response {
     )
 }
 
+/// GET: the agent opens a stream for the server's own requests and notifications, those
+/// that belong to none of its requests (a changed tool list, a log line, a resource
+/// updated). It stays open until the agent closes it or the session ends.
 async fn get_stream(
     State(gateway): State<Arc<Gateway>>,
+    Path(name): Path<String>,
     client: Client,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(response) = admit(&gateway, &headers, client).await {
-        return response;
+    let agent = match admit(&gateway, &headers, client).await {
+        Ok(agent) => agent,
+        Err(response) => return response,
+    };
+    if !gateway.servers.contains_key(&name) {
+        return unknown_server(&gateway, &name);
     }
-    let mut response = refusal(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "this gateway opens no stream of its own: the server's messages come on the streams of the agent's requests",
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(accept.contains("text/event-stream") || accept.contains("*/*")) {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            "send `Accept: text/event-stream`: a GET opens an event stream",
+        );
+    }
+    let (session, inbox) = match session_of(&gateway, &headers, &name, &agent) {
+        Err((status, message)) => return refusal(status, message),
+        Ok(None) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                "name the session whose server's messages to receive with its Mcp-Session-Id header",
+            );
+        }
+        Ok(Some(found)) => found,
+    };
+    let (answers, stream) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    if inbox.send(Event::Listening(answers)).is_err() {
+        return ended(&gateway, &session);
+    }
+    event_stream(stream)
+}
+
+/// An event stream of the messages that arrive on `stream`, each a `message` event.
+fn event_stream(stream: tokio::sync::mpsc::UnboundedReceiver<Message>) -> Response {
+    let events = futures_util::stream::unfold(stream, |mut stream| async move {
+        let message = stream.recv().await?;
+        let mut event = b"event: message\ndata: ".to_vec();
+        event.extend(codec::encode(&message));
+        event.push(b'\n');
+        Some((Ok::<_, Infallible>(Bytes::from(event)), stream))
+    });
+    let mut response = Body::from_stream(events).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
     );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 

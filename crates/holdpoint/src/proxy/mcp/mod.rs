@@ -142,6 +142,8 @@ enum Event {
         message: Message,
         answers: Option<http::Answers>,
     },
+    /// A stream an agent opened over HTTP (GET) for the server's own messages.
+    Listening(http::Answers),
 }
 
 /// What the approval watcher is asked to do.
@@ -898,6 +900,11 @@ impl Driver {
                     // its own stream; the session never sees it.
                     if !taken {
                         self.session.handle_client(now, message);
+                    }
+                }
+                Ok(Event::Listening(answers)) => {
+                    if let Downstream::Http(streams) = &mut self.client {
+                        streams.listen(answers);
                     }
                 }
                 Ok(Event::Client(Err(error))) => self.session.handle_client_invalid(&error),
