@@ -878,13 +878,26 @@ fn a_full_gateway_ends_the_agents_own_least_recent_session_and_never_anothers() 
 
 #[test]
 fn the_servers_own_messages_reach_the_agent_on_its_get_stream() {
-    let setup = Setup::new("mcp-http-get");
+    python_sdk();
+    // A server the gateway starts over stdio, and one it reaches over HTTP, where the
+    // gateway listens on the server's own GET stream.
+    let command = format!(
+        "command = \"python3\"\nargs = [{:?}]",
+        data("mcp/later_server.py")
+    );
+    told_later_on_the_get_stream("stdio", &command);
+    let (_server, url) = crate::mcp_conformance::python_server("mcp/later_server.py");
+    told_later_on_the_get_stream("http", &format!("url = \"{url}\""));
+}
+
+/// The `later` server of `entry` (its `command` or `url`) behind the gateway: the log
+/// message it sends after its call was answered reaches the agent's GET stream.
+fn told_later_on_the_get_stream(label: &str, entry: &str) {
+    let setup = Setup::new(&format!("mcp-http-get-{label}"));
     setup.add_human("alice", None);
     let claude = setup.add_agent("claude");
-    python_sdk();
     setup.config(&format!(
-        "[[mcp]]\nname = \"later\"\ncommand = \"python3\"\nargs = [{:?}]\nenvironment = \"development\"\n",
-        data("mcp/later_server.py")
+        "[[mcp]]\nname = \"later\"\n{entry}\nenvironment = \"development\"\n"
     ));
     let gateway = Gateway::start(&setup, &[]);
     let auth = format!("Bearer {claude}");

@@ -7,7 +7,9 @@
 //! A stream the server ends before the request's response, having given its events ids,
 //! is resumed with a GET naming the last event seen (`Last-Event-ID`), after the wait the
 //! server asked for (`retry:`), at most five times; a stream that ends without the
-//! response otherwise is answered with an error.
+//! response otherwise is answered with an error. Once the session is set up
+//! (`notifications/initialized`), a thread listens on the server's own stream (a GET)
+//! for what it sends outside any request, opening it again when the server ends it.
 //!
 //! Threads, as the rest of the gateway: one sends in order (notifications and responses
 //! are posted there, one after another, so `notifications/initialized` reaches the
@@ -16,6 +18,7 @@
 //! session ends the server's session is ended too (`DELETE`).
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -56,6 +59,7 @@ impl Connection {
             url,
             headers,
             known: Mutex::new(Known::default()),
+            closed: AtomicBool::new(false),
         });
         let (queue, outgoing) = mpsc::channel::<Outgoing>();
         std::thread::Builder::new()
@@ -92,17 +96,30 @@ struct Link {
     /// The server's credentials, added to every request.
     headers: Vec<(String, String)>,
     known: Mutex<Known>,
+    /// Set when the session ends, so that the stream the gateway listens on is not
+    /// opened again.
+    closed: AtomicBool,
 }
 
 fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sender<Event>) {
     while let Ok(next) = outgoing.recv() {
         match next {
             Outgoing::Close => {
+                link.closed.store(true, Ordering::Relaxed);
                 link.end();
                 let _ = events.send(Event::ServerClosed { partial: false });
                 return;
             }
             Outgoing::Message(message) => match &message {
+                Message::Notification { method, .. } if method == "notifications/initialized" => {
+                    link.notify(&message);
+                    // The session is set up: the server may now speak on its own.
+                    let listening = Arc::clone(link);
+                    let answers = events.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("holdpoint-mcp-upstream-listen".to_owned())
+                        .spawn(move || listening.listen(&answers));
+                }
                 Message::Request { id, .. } => {
                     let id = id.clone();
                     let answers = events.clone();
@@ -119,6 +136,7 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
         }
     }
     // The session is over without a close (the loop has gone): end the server's too.
+    link.closed.store(true, Ordering::Relaxed);
     link.end();
 }
 
@@ -300,28 +318,7 @@ impl Link {
     /// Asks for the events of this session's stream after event `last` (a GET with
     /// `Last-Event-ID`); the body of the stream that continues it.
     fn resume(&self, last: &str) -> Result<impl Read + use<>, String> {
-        let mut request = self
-            .agent
-            .get(&self.url)
-            .header("Accept", "text/event-stream")
-            .header("Last-Event-ID", last);
-        for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        if let Ok(known) = self.known.lock() {
-            if let Some(session) = &known.session {
-                request = request.header("Mcp-Session-Id", session.as_str());
-            }
-            if let Some(version) = &known.version {
-                request = request.header("MCP-Protocol-Version", version.as_str());
-            }
-        }
-        let response = request.call().map_err(|e| {
-            format!(
-                "the MCP server at {} could not be reached again: {e}",
-                self.url
-            )
-        })?;
+        let response = self.get(Some(last))?;
         if !response.status().is_success() {
             return Err(format!(
                 "the MCP server at {} ended its answer early and refused to resume it (HTTP {})",
@@ -352,6 +349,82 @@ impl Link {
             known.version = Some(version.to_owned());
         }
         let _ = events.send(Event::Server(parsed.map(|m| (m, size))));
+    }
+
+    /// Listens on the server's own stream (a GET), handing what it sends there to the
+    /// loop, and opens it again when the server ends it (resumed from the last event
+    /// when its events have ids), until the session ends. A server that offers no such
+    /// stream (405) is left alone; one that fails to open it five times running too.
+    fn listen(&self, events: &Sender<Event>) {
+        let mut stream = EventStream::default();
+        let mut failures = 0;
+        while !self.closed.load(Ordering::Relaxed) && failures < MOST_RESUMPTIONS {
+            let response = match self.get(stream.last_id.as_deref()) {
+                Ok(response) => response,
+                Err(why) => {
+                    eprintln!("holdpoint mcp: {why}");
+                    failures += 1;
+                    std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            if status == 405 {
+                return;
+            }
+            if !response.status().is_success() {
+                failures += 1;
+                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                continue;
+            }
+            failures = 0;
+            stream.restart();
+            let mut body = response.into_body().into_reader();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = match body.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                for data in stream.push(buf.get(..n).unwrap_or_default()) {
+                    let size = data.as_ref().map_or(0, Vec::len);
+                    self.hand(
+                        data.and_then(|data| codec::parse(&data)),
+                        size,
+                        false,
+                        events,
+                    );
+                }
+            }
+            if !self.closed.load(Ordering::Relaxed) {
+                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+            }
+        }
+    }
+
+    /// A GET of the server's own stream, after event `last` when given.
+    fn get(&self, last: Option<&str>) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let mut request = self
+            .agent
+            .get(&self.url)
+            .header("Accept", "text/event-stream");
+        if let Some(last) = last {
+            request = request.header("Last-Event-ID", last);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Ok(known) = self.known.lock() {
+            if let Some(session) = &known.session {
+                request = request.header("Mcp-Session-Id", session.as_str());
+            }
+            if let Some(version) = &known.version {
+                request = request.header("MCP-Protocol-Version", version.as_str());
+            }
+        }
+        request
+            .call()
+            .map_err(|e| format!("the MCP server at {} could not be reached: {e}", self.url))
     }
 
     /// Ends the server's session, when it gave one.

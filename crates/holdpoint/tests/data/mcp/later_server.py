@@ -1,9 +1,12 @@
-"""An MCP server over stdio for the gateway's tests, built with the MCP SDK's FastMCP:
-one tool, `later`, which answers at once and a moment afterwards sends a log message
+"""An MCP server for the gateway's tests, built with the MCP SDK's FastMCP: one tool,
+`later`, which answers at once and a moment afterwards sends a log message
 (`notifications/message`, "told later") that belongs to no request, so a test can see
-where the gateway delivers a server's own messages."""
+where the gateway delivers a server's own messages. Over stdio; given a port, over
+Streamable HTTP on 127.0.0.1 at /mcp, where such messages go on the stream the client
+opens with GET."""
 
 import asyncio
+import sys
 
 from mcp.server.fastmcp import Context, FastMCP
 
@@ -26,4 +29,9 @@ async def later(ctx: Context) -> str:
     return "scheduled"
 
 
-mcp.run()
+if len(sys.argv) > 1:
+    mcp.settings.host = "127.0.0.1"
+    mcp.settings.port = int(sys.argv[1])
+    mcp.run(transport="streamable-http")
+else:
+    mcp.run()
