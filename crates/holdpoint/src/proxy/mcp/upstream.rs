@@ -318,7 +318,7 @@ impl Link {
     /// Asks for the events of this session's stream after event `last` (a GET with
     /// `Last-Event-ID`); the body of the stream that continues it.
     fn resume(&self, last: &str) -> Result<impl Read + use<>, String> {
-        let response = self.get(Some(last))?;
+        let response = self.get(Some(last), None)?;
         if !response.status().is_success() {
             return Err(format!(
                 "the MCP server at {} ended its answer early and refused to resume it (HTTP {})",
@@ -355,11 +355,13 @@ impl Link {
     /// loop, and opens it again when the server ends it (resumed from the last event
     /// when its events have ids), until the session ends. A server that offers no such
     /// stream (405) is left alone; one that fails to open it five times running too.
+    /// Each opening lasts at most [`LISTEN_TURN`], so that a server that keeps the
+    /// stream open after the session ended does not keep the thread.
     fn listen(&self, events: &Sender<Event>) {
         let mut stream = EventStream::default();
         let mut failures = 0;
         while !self.closed.load(Ordering::Relaxed) && failures < MOST_RESUMPTIONS {
-            let response = match self.get(stream.last_id.as_deref()) {
+            let response = match self.get(stream.last_id.as_deref(), Some(LISTEN_TURN)) {
                 Ok(response) => response,
                 Err(why) => {
                     eprintln!("holdpoint mcp: {why}");
@@ -402,11 +404,19 @@ impl Link {
         }
     }
 
-    /// A GET of the server's own stream, after event `last` when given.
-    fn get(&self, last: Option<&str>) -> Result<ureq::http::Response<ureq::Body>, String> {
+    /// A GET of the server's stream, after event `last` when given, its body read for
+    /// at most `budget`.
+    fn get(
+        &self,
+        last: Option<&str>,
+        budget: Option<Duration>,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let mut request = self
             .agent
             .get(&self.url)
+            .config()
+            .timeout_recv_body(budget)
+            .build()
             .header("Accept", "text/event-stream");
         if let Some(last) = last {
             request = request.header("Last-Event-ID", last);
@@ -446,6 +456,9 @@ impl Link {
 /// that a server may ask for.
 const MOST_RESUMPTIONS: u32 = 5;
 const MOST_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// How long the server's own stream is read before it is opened again.
+const LISTEN_TURN: Duration = Duration::from_secs(5 * 60);
 
 /// A server-sent event stream cut into the data of its `message` events (events with
 /// no type are messages too), keeping the last event id and the wait the server asks
