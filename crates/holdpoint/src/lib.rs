@@ -430,7 +430,7 @@ pub fn run() -> ExitCode {
 }
 
 /// `holdpoint hook AGENT` and its worker, read without building the whole command
-/// line's parser: the hook runs twice on every tool call of every agent. Anything else
+/// line's parser: the hook runs on every tool call of every agent. Anything else
 /// (help, a misspelt agent) is left to the parser.
 fn hook_command() -> Option<Command> {
     let mut args = std::env::args_os().skip(1);

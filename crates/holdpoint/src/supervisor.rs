@@ -10,10 +10,11 @@
 //! otherwise answers a refusal in the agent's protocol itself.
 //!
 //! The worker is a fork of the supervisor, made on the main thread before any other
-//! thread exists (the fork checks that the process has one thread, so the child's state
-//! is whole): a fork costs a fraction of starting the program again. Where the fork is
-//! refused (a seccomp profile that forbids `unshare`, as container runtimes' defaults
-//! do), the worker is the program started again as `holdpoint hook --worker AGENT`.
+//! thread exists (checked first in `/proc/self/task`, so that the child's state is
+//! whole): a fork costs a fraction of starting the program again. Where that cannot be
+//! checked or the fork fails, the worker is the program started again as `holdpoint hook
+//! --worker AGENT`. The check makes no system call a seccomp profile might refuse by
+//! killing the process (as `unshare` may be), which would leave no one to answer.
 
 use std::io::{PipeReader, PipeWriter, Read as _, Write as _};
 use std::process::{Command, ExitStatus};
@@ -44,10 +45,10 @@ pub(crate) enum Supervised {
     Worker,
 }
 
-/// A worker process, forked or started again.
+/// A worker process, forked (its pid) or started again.
 enum Worker {
     #[cfg(target_os = "linux")]
-    Forked(safe_fork::Child),
+    Forked(i32),
     Started(std::process::Child),
 }
 
@@ -55,7 +56,7 @@ impl Worker {
     fn pid(&self) -> u32 {
         match self {
             #[cfg(target_os = "linux")]
-            Worker::Forked(child) => child.pid(),
+            Worker::Forked(pid) => pid.cast_unsigned(),
             Worker::Started(child) => child.id(),
         }
     }
@@ -63,10 +64,20 @@ impl Worker {
     fn wait(self) -> std::io::Result<ExitStatus> {
         match self {
             #[cfg(target_os = "linux")]
-            Worker::Forked(child) => child.join(),
+            Worker::Forked(pid) => {
+                use std::os::unix::process::ExitStatusExt as _;
+                fork::waitpid(pid).map(ExitStatus::from_raw)
+            }
             Worker::Started(mut child) => child.wait(),
         }
     }
+}
+
+/// Whether this process has one thread, as `/proc/self/task` says; `false` when it
+/// cannot be read.
+#[cfg(target_os = "linux")]
+fn one_thread() -> bool {
+    std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| tasks.take(2).count() == 1)
 }
 
 /// Makes the worker. Called on the main thread before any other thread is started;
@@ -78,19 +89,21 @@ pub(crate) fn supervise(agent: Agent) -> Supervised {
         Err(e) => return Supervised::Answered(refused(agent, &format!("cannot make a pipe: {e}"))),
     };
     #[cfg(target_os = "linux")]
-    match safe_fork::fork() {
-        Ok(None) => {
-            if rustix::stdio::dup2_stdout(&answer_end).is_err() {
-                std::process::exit(CANNOT_ANSWER);
+    if one_thread() {
+        match fork::fork() {
+            Ok(fork::Fork::Child) => {
+                if rustix::stdio::dup2_stdout(&answer_end).is_err() {
+                    std::process::exit(CANNOT_ANSWER);
+                }
+                drop((answer, answer_end));
+                return Supervised::Worker;
             }
-            drop((answer, answer_end));
-            return Supervised::Worker;
+            Ok(fork::Fork::Parent(pid)) => {
+                drop(answer_end);
+                return Supervised::Answered(relay(agent, answer, Worker::Forked(pid)));
+            }
+            Err(_) => {}
         }
-        Ok(Some(child)) => {
-            drop(answer_end);
-            return Supervised::Answered(relay(agent, answer, Worker::Forked(child)));
-        }
-        Err(_) => {}
     }
     Supervised::Answered(match start(agent, answer_end) {
         Ok(child) => relay(agent, answer, Worker::Started(child)),

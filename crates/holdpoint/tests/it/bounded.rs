@@ -130,16 +130,31 @@ fn waits_for_store(pid: u32) {
     }
 }
 
-/// Runs `work` on a thread of its own under a seccomp filter that refuses `unshare`, as
-/// container runtimes' default profiles do; processes it starts inherit the filter.
-fn without_unshare<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+/// Runs `work` on a thread of its own under a seccomp filter that refuses a plain fork
+/// (`clone` without `CLONE_VM`) and lets programs be started (`clone3`, or `clone` with
+/// `CLONE_VM`, as `posix_spawn` does); processes it starts inherit the filter.
+fn without_fork<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     use nix::libc;
-    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter};
+    use seccompiler::{
+        BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+        SeccompRule,
+    };
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
+                let clone_vm = u64::try_from(libc::CLONE_VM).unwrap();
+                let plain_fork = SeccompRule::new(vec![
+                    SeccompCondition::new(
+                        0,
+                        SeccompCmpArgLen::Qword,
+                        SeccompCmpOp::MaskedEq(clone_vm),
+                        0,
+                    )
+                    .unwrap(),
+                ])
+                .unwrap();
                 let filter = SeccompFilter::new(
-                    std::collections::BTreeMap::from([(libc::SYS_unshare, vec![])]),
+                    std::collections::BTreeMap::from([(libc::SYS_clone, vec![plain_fork])]),
                     SeccompAction::Allow,
                     SeccompAction::Errno(libc::EPERM.cast_unsigned()),
                     std::env::consts::ARCH.try_into().unwrap(),
@@ -204,7 +219,7 @@ fn a_hook_whose_worker_is_killed_mid_decision_answers_a_refusal() {
 #[test]
 fn a_hook_that_may_not_fork_starts_its_worker_and_answers_as_before() {
     let setup = Setup::new("hook-no-fork");
-    without_unshare(|| {
+    without_fork(|| {
         // The worker is the program started again, and is answered for all the same.
         let worker = kill_the_worker(&setup);
         assert!(worker.contains("hook --worker claude-code"), "{worker}");

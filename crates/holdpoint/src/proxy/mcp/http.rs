@@ -20,7 +20,9 @@
 //!   requests) and then its response; a notification or response with 202. `initialize`
 //!   without `Mcp-Session-Id` opens a session, whose id comes back in that header; any
 //!   other message must carry it (400 without, 404 for a session that is over).
-//! - GET: 405; the server's messages travel on the streams of the agent's requests.
+//! - GET with `Mcp-Session-Id`: an event stream for the server's own notifications
+//!   (a changed list, a log line), bounded; the server's requests and anything else
+//!   go on the oldest request stream open, and on the GET stream when none is.
 //! - DELETE: ends the session (and the child, or the upstream's session).
 
 use std::collections::HashMap;
@@ -64,6 +66,9 @@ const INHERITED: &[&str] = &[
 /// The most sessions served at once: each may be a child process.
 const MOST_SESSIONS: usize = 64;
 
+/// The most sessions one agent holds at once.
+const MOST_PER_AGENT: usize = MOST_SESSIONS / 2;
+
 /// The JSON-RPC error code of a request the transport refused (no credential, a foreign
 /// origin, no session).
 const TRANSPORT_REFUSED: i64 = -32000;
@@ -78,8 +83,16 @@ pub(crate) struct Streams {
     tokens: HashMap<String, Id>,
     /// The stream the agent opened with GET for the server's own messages, if any; a
     /// later GET takes its place.
-    listening: Option<Answers>,
+    listening: Option<Listening>,
 }
+
+/// The sending side of an agent's GET stream: bounded, so that an agent that does not
+/// read it cannot make the gateway hold what a chatty server says without end.
+pub(crate) type Listening = tokio::sync::mpsc::Sender<Message>;
+
+/// How many of the server's messages a GET stream holds for an agent that is slow to
+/// read it; past that, notifications are dropped.
+const LISTEN_BACKLOG: usize = 256;
 
 impl Streams {
     /// The stream answering `message`, a request; `false` when a request of the same
@@ -108,14 +121,34 @@ impl Streams {
     }
 
     /// Takes the stream the agent opened with GET, in place of any before it.
-    pub fn listen(&mut self, answers: Answers) {
-        self.listening = Some(answers);
+    pub fn listen(&mut self, listening: Listening) {
+        self.listening = Some(listening);
+    }
+
+    /// Sends `message` on the agent's GET stream; gives it back when there is none (or
+    /// the agent closed it). A message the agent is too slow to read is dropped.
+    fn send_listening(&mut self, message: Message) -> Option<Message> {
+        let listening = self.listening.as_ref()?;
+        match listening.try_send(message) {
+            Ok(()) => None,
+            Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                eprintln!(
+                    "holdpoint mcp: dropped a message for the agent: it has not read the last {LISTEN_BACKLOG} on its GET stream"
+                );
+                None
+            }
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(message)) => {
+                self.listening = None;
+                Some(message)
+            }
+        }
     }
 
     /// Sends a message to the agent: a response on its request's stream, which it then
     /// ends; a progress notification on the stream of the request that asked for it;
-    /// anything else (the server's own requests and notifications) on the agent's GET
-    /// stream, else on the oldest stream still open, or nowhere when none is.
+    /// the server's other notifications on the agent's GET stream, else on the oldest
+    /// request stream still open; the server's requests on the oldest request stream,
+    /// else on the GET stream; nowhere when none is open.
     pub fn deliver(&mut self, message: Message) {
         if let Message::Response { id: Some(id), .. } = &message {
             let Some(at) = self.open.iter().position(|(open, _)| open == id) else {
@@ -135,18 +168,15 @@ impl Streams {
             _ => None,
         };
         let request = token.and_then(|t| self.tokens.get(&t).cloned());
-        if request.is_none()
-            && let Some(listening) = &self.listening
-        {
-            match listening.send(message) {
-                Ok(()) => return,
-                // The agent closed it: the next stream open carries the message.
-                Err(unsent) => {
-                    self.listening = None;
-                    return self.deliver(unsent.0);
-                }
+        let notification = matches!(message, Message::Notification { .. });
+        let message = if request.is_none() && (notification || self.open.is_empty()) {
+            match self.send_listening(message) {
+                Some(message) => message,
+                None => return,
             }
-        }
+        } else {
+            message
+        };
         let stream = match request {
             Some(request) => self.open.iter().find(|(open, _)| *open == request),
             None => self.open.first(),
@@ -191,6 +221,19 @@ struct Live {
     inbox: Sender<Event>,
     /// When the agent last sent it something.
     last: Instant,
+    /// The agent's GET stream, while it is open: a session that is listened to is not
+    /// idle.
+    listening: Option<tokio::sync::mpsc::WeakSender<Message>>,
+}
+
+impl Live {
+    /// Whether the agent holds a GET stream of this session open.
+    fn listened(&self) -> bool {
+        self.listening
+            .as_ref()
+            .and_then(tokio::sync::mpsc::WeakSender::upgrade)
+            .is_some_and(|sender| !sender.is_closed())
+    }
 }
 
 /// How long a session may go without a message from its agent before it is ended, as
@@ -406,7 +449,7 @@ async fn expire_idle(gateway: Arc<Gateway>) {
             Ok(mut sessions) => {
                 let ids: Vec<String> = sessions
                     .iter()
-                    .filter(|(_, live)| live.last.elapsed() > IDLE)
+                    .filter(|(_, live)| live.last.elapsed() > IDLE && !live.listened())
                     .map(|(id, _)| id.clone())
                     .collect();
                 ids.into_iter()
@@ -427,23 +470,26 @@ async fn expire_idle(gateway: Arc<Gateway>) {
     }
 }
 
-/// Makes room for a session of `agent`'s when the gateway serves [`MOST_SESSIONS`]:
-/// clients often go away without ending their sessions (DELETE), so the one of the
-/// agent's own it used least recently is ended. Other agents' sessions are never ended
-/// for it: when none is the agent's, the new session is refused.
+/// Makes room for a session of `agent`'s when the gateway serves [`MOST_SESSIONS`], or
+/// the agent [`MOST_PER_AGENT`]: clients often go away without ending their sessions
+/// (DELETE), so the one of the agent's own it used least recently is ended. Other
+/// agents' sessions are never ended for it: when none is the agent's, the new session
+/// is refused; and no agent holds more than its share, so no agent can fill the table.
 fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
     let ended = {
         let mut sessions = gateway
             .sessions
             .lock()
             .map_err(|_| "the gateway's session table is unusable".to_owned())?;
-        if sessions.len() < MOST_SESSIONS {
+        let own = sessions.values().filter(|live| live.agent == agent).count();
+        if sessions.len() < MOST_SESSIONS && own < MOST_PER_AGENT {
             return Ok(());
         }
+        // Sessions the agent listens to go last.
         let oldest = sessions
             .iter()
             .filter(|(_, live)| live.agent == agent)
-            .min_by_key(|(_, live)| live.last)
+            .min_by_key(|(_, live)| (live.listened(), live.last))
             .map(|(id, _)| id.clone());
         let Some(oldest) = oldest else {
             return Err(format!(
@@ -454,7 +500,7 @@ fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
     };
     if let Some(live) = ended {
         eprintln!(
-            "holdpoint mcp: /mcp/{}: ending `{}`'s least recently used session to open another (the gateway serves at most {MOST_SESSIONS})",
+            "holdpoint mcp: /mcp/{}: ending `{}`'s least recently used session to open another (the gateway serves at most {MOST_SESSIONS}, {MOST_PER_AGENT} for one agent)",
             live.server, live.agent
         );
         let _ = live.inbox.send(Event::ClientClosed { partial: false });
@@ -705,7 +751,10 @@ async fn post_message(
     if sent.is_err() {
         return ended(&gateway, &session);
     }
-    let mut response = event_stream(stream);
+    let mut response = event_stream(futures_util::stream::unfold(
+        stream,
+        |mut stream| async move { stream.recv().await.map(|message| (message, stream)) },
+    ));
     if opened && let Ok(value) = HeaderValue::from_str(&session) {
         response.headers_mut().insert("mcp-session-id", value);
     }
@@ -813,21 +862,29 @@ async fn get_stream(
         }
         Ok(Some(found)) => found,
     };
-    let (answers, stream) = tokio::sync::mpsc::unbounded_channel::<Message>();
-    if inbox.send(Event::Listening(answers)).is_err() {
+    let (listening, stream) = tokio::sync::mpsc::channel::<Message>(LISTEN_BACKLOG);
+    if let Ok(mut sessions) = gateway.sessions.lock()
+        && let Some(live) = sessions.get_mut(&session)
+    {
+        live.listening = Some(listening.downgrade());
+    }
+    if inbox.send(Event::Listening(listening)).is_err() {
         return ended(&gateway, &session);
     }
-    event_stream(stream)
+    event_stream(futures_util::stream::unfold(
+        stream,
+        |mut stream| async move { stream.recv().await.map(|message| (message, stream)) },
+    ))
 }
 
-/// An event stream of the messages that arrive on `stream`, each a `message` event.
-fn event_stream(stream: tokio::sync::mpsc::UnboundedReceiver<Message>) -> Response {
-    let events = futures_util::stream::unfold(stream, |mut stream| async move {
-        let message = stream.recv().await?;
+/// An event stream of `messages`, each a `message` event.
+fn event_stream(messages: impl futures_util::Stream<Item = Message> + Send + 'static) -> Response {
+    use futures_util::StreamExt as _;
+    let events = messages.map(|message| {
         let mut event = b"event: message\ndata: ".to_vec();
         event.extend(codec::encode(&message));
         event.push(b'\n');
-        Some((Ok::<_, Infallible>(Bytes::from(event)), stream))
+        Ok::<_, Infallible>(Bytes::from(event))
     });
     let mut response = Body::from_stream(events).into_response();
     let headers = response.headers_mut();
@@ -973,6 +1030,7 @@ fn start_session(
                 agent: agent.to_owned(),
                 inbox: events.clone(),
                 last: Instant::now(),
+                listening: None,
             },
         );
     eprintln!(

@@ -143,7 +143,7 @@ enum Event {
         answers: Option<http::Answers>,
     },
     /// A stream an agent opened over HTTP (GET) for the server's own messages.
-    Listening(http::Answers),
+    Listening(http::Listening),
 }
 
 /// What the approval watcher is asked to do.

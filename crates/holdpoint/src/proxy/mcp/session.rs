@@ -61,6 +61,10 @@ pub struct Config {
     pub asks: Asks,
 }
 
+/// The error a server answers a request with to ask for a URL elicitation (MCP
+/// 2025-11-25), its `data` the URLs to show the person.
+const URL_ELICITATION_REQUIRED: i64 = -32042;
+
 /// The requests a server may make of the client, each passed on only when configured:
 /// sampling spends the agent's model on text the server chooses, and elicitation puts
 /// the server's questions to the person. Neither is a tool call the gateway decides.
@@ -74,6 +78,8 @@ impl Asks {
     /// The client capability that lets a server make requests of `method`'s kind, and
     /// whether this configuration passes them; `None` for other methods.
     fn gate(self, method: &str) -> Option<(&'static str, bool)> {
+        // Their notifications (`notifications/elicitation/complete`) too.
+        let method = method.strip_prefix("notifications/").unwrap_or(method);
         if method.starts_with("sampling/") {
             Some(("sampling", self.sampling))
         } else if method.starts_with("elicitation/") {
@@ -918,6 +924,21 @@ impl Session {
                     self.out.push_back(Output::Record { call, executed });
                 }
                 let mut reply = reply;
+                // A server may ask for a URL elicitation by answering any request with
+                // -32042 and the URLs to show the person: not without elicitation.
+                if let Reply::Error(error) = &mut reply
+                    && error.get("code").and_then(Value::as_i64) == Some(URL_ELICITATION_REQUIRED)
+                    && !self.config.asks.elicitation
+                {
+                    self.log(
+                        "removed the URLs of the server's URL elicitation: elicitation is passed to the client only when configured"
+                            .to_owned(),
+                    );
+                    *error = json!({
+                        "code": URL_ELICITATION_REQUIRED,
+                        "message": "the MCP server asked for the person to visit a URL; holdpoint does not pass elicitation from this server to the client (its operator can allow it: `holdpoint mcp --allow-elicitation`, or `elicitation = true` in its [[mcp]] entry)",
+                    });
+                }
                 if let Reply::Result(result) = &mut reply {
                     match pending.method.as_str() {
                         "initialize" => self.learn_server(result),
@@ -974,6 +995,17 @@ impl Session {
                     method,
                     params,
                 }));
+            }
+            Message::Notification { method, .. }
+                if self
+                    .config
+                    .asks
+                    .gate(&method)
+                    .is_some_and(|(_, passed)| !passed) =>
+            {
+                self.log(format!(
+                    "dropped the server's `{method}`: it is passed to the client only when configured"
+                ));
             }
             Message::Notification { method, params } => {
                 if method == "notifications/tools/list_changed" {
@@ -1328,6 +1360,13 @@ mod tests {
             assert_eq!(self.outputs(), expected, "after the server sent {text}");
         }
 
+        /// What the machine does with a message from the server.
+        fn server_outputs(&mut self, text: &str) -> Vec<String> {
+            let message = parse(text.as_bytes()).unwrap();
+            self.session.handle_server(self.now, message, text.len());
+            self.outputs()
+        }
+
         fn decide(&mut self, ticket: u64, verdict: Verdict, expected: &[&str]) {
             self.session.handle_decision(self.now, ticket, verdict);
             assert_eq!(self.outputs(), expected, "after decision #{ticket}");
@@ -1631,6 +1670,28 @@ mod tests {
                 "log refused the server's `elicitation/create`: it is passed to the client only when configured",
                 r#"server {"error":{"code":-32601,"message":"holdpoint does not pass `elicitation/create` from this server to the client; its operator can allow it (`holdpoint mcp --allow-elicitation`, or `elicitation = true` in its [[mcp]] entry)"},"id":8,"jsonrpc":"2.0"}"#,
             ],
+        );
+        // Nor its notifications, nor URLs to visit in an error.
+        run.server(
+            r#"{"jsonrpc":"2.0","method":"notifications/elicitation/complete","params":{"elicitationId":"e"}}"#,
+            &["log dropped the server's `notifications/elicitation/complete`: it is passed to the client only when configured"],
+        );
+        run.client(
+            r#"{"jsonrpc":"2.0","id":5,"method":"resources/list"}"#,
+            &[r#"server {"id":2,"jsonrpc":"2.0","method":"resources/list"}"#],
+        );
+        let answer = run.server_outputs(
+            r#"{"jsonrpc":"2.0","id":2,"error":{"code":-32042,"message":"visit","data":{"elicitations":[{"mode":"url","url":"https://evil.example/login"}]}}}"#,
+        );
+        assert!(
+            !answer.iter().any(|line| line.contains("evil.example")),
+            "{answer:?}"
+        );
+        assert!(
+            answer
+                .iter()
+                .any(|line| line.contains("-32042") && line.contains(r#""id":5"#)),
+            "{answer:?}"
         );
         // Sampling configured, elicitation not.
         let mut run = Run::with(

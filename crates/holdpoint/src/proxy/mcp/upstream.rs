@@ -6,8 +6,9 @@
 //! parsed with the stdio codec and handed to the loop as if the server had written it.
 //! A stream the server ends before the request's response, having given its events ids,
 //! is resumed with a GET naming the last event seen (`Last-Event-ID`), after the wait the
-//! server asked for (`retry:`), at most five times; a stream that ends without the
-//! response otherwise is answered with an error. Once the session is set up
+//! server asked for (`retry:`), until five resumptions in a row bring nothing new; a
+//! stream that ends without the response otherwise is answered with an error. Once the
+//! session is set up
 //! (`notifications/initialized`), a thread listens on the server's own stream (a GET)
 //! for what it sends outside any request, opening it again when the server ends it.
 //!
@@ -60,6 +61,7 @@ impl Connection {
             headers,
             known: Mutex::new(Known::default()),
             closed: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
         });
         let (queue, outgoing) = mpsc::channel::<Outgoing>();
         std::thread::Builder::new()
@@ -99,6 +101,8 @@ struct Link {
     /// Set when the session ends, so that the stream the gateway listens on is not
     /// opened again.
     closed: AtomicBool,
+    /// Set once a thread listens on the server's own stream.
+    listening: AtomicBool,
 }
 
 fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sender<Event>) {
@@ -113,7 +117,11 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
             Outgoing::Message(message) => match &message {
                 Message::Notification { method, .. } if method == "notifications/initialized" => {
                     link.notify(&message);
-                    // The session is set up: the server may now speak on its own.
+                    // The session is set up: the server may now speak on its own. One
+                    // listener, however often the client says it is set up.
+                    if link.listening.swap(true, Ordering::Relaxed) {
+                        continue;
+                    }
                     let listening = Arc::clone(link);
                     let answers = events.clone();
                     let _ = std::thread::Builder::new()
@@ -233,17 +241,24 @@ impl Link {
             // A server may end the stream before its answer, having given the stream's
             // events ids (MCP 2025-11-25, "resumability"): the answer then comes on a GET
             // that names the last event seen, after the wait the server asked for.
-            let mut resumed = 0;
-            while !answered && resumed < MOST_RESUMPTIONS {
+            // A server may end the stream again and again while a long call runs
+            // (polling): only resumptions that brought nothing new count.
+            let mut fruitless = 0;
+            while !answered && fruitless < MOST_RESUMPTIONS && !self.closed.load(Ordering::Relaxed)
+            {
                 let Some(last) = stream.last_id.clone() else {
                     break;
                 };
-                resumed += 1;
-                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                std::thread::sleep(stream.wait());
                 match self.resume(&last) {
                     Ok(body) => {
                         stream.restart();
                         answered = self.read_events(body, &mut stream, id, initialize, events);
+                        if stream.last_id.as_deref() == Some(last.as_str()) {
+                            fruitless += 1;
+                        } else {
+                            fruitless = 0;
+                        }
                     }
                     Err(why) => return failed(events, id.clone(), &why),
                 }
@@ -366,7 +381,7 @@ impl Link {
                 Err(why) => {
                     eprintln!("holdpoint mcp: {why}");
                     failures += 1;
-                    std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                    std::thread::sleep(stream.wait());
                     continue;
                 }
             };
@@ -376,11 +391,21 @@ impl Link {
             }
             if !response.status().is_success() {
                 failures += 1;
-                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                std::thread::sleep(stream.wait());
                 continue;
             }
-            failures = 0;
+            let kind = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !kind.starts_with("text/event-stream") {
+                // A page, not a stream: the server has none to offer.
+                return;
+            }
             stream.restart();
+            let mut delivered = false;
             let mut body = response.into_body().into_reader();
             let mut buf = vec![0u8; 64 * 1024];
             loop {
@@ -389,6 +414,7 @@ impl Link {
                     Ok(n) => n,
                 };
                 for data in stream.push(buf.get(..n).unwrap_or_default()) {
+                    delivered = true;
                     let size = data.as_ref().map_or(0, Vec::len);
                     self.hand(
                         data.and_then(|data| codec::parse(&data)),
@@ -398,8 +424,15 @@ impl Link {
                     );
                 }
             }
+            // A stream that carried nothing counts as a failure, so that a server that
+            // ends every stream at once is not asked again without end.
+            if delivered {
+                failures = 0;
+            } else {
+                failures += 1;
+            }
             if !self.closed.load(Ordering::Relaxed) {
-                std::thread::sleep(stream.retry.min(MOST_RETRY_WAIT));
+                std::thread::sleep(stream.wait());
             }
         }
     }
@@ -488,6 +521,12 @@ impl Default for EventStream {
 }
 
 impl EventStream {
+    /// How long to wait before opening the stream again: the server's `retry`, at
+    /// least a second and at most [`MOST_RETRY_WAIT`].
+    fn wait(&self) -> Duration {
+        self.retry.clamp(Duration::from_secs(1), MOST_RETRY_WAIT)
+    }
+
     /// Reads a new stream that continues this one: what was cut off is dropped, the
     /// last event id and the wait are kept.
     fn restart(&mut self) {
@@ -509,8 +548,9 @@ impl EventStream {
             if text.is_empty() {
                 // The end of an event; its id counts even when it carries no data (a
                 // server's first event on a stream it may end early).
+                // An empty id clears it: such a stream cannot be resumed.
                 if let Some(id) = self.id.take() {
-                    self.last_id = Some(id);
+                    self.last_id = (!id.is_empty()).then_some(id);
                 }
                 let data = std::mem::take(&mut self.data);
                 if !data.is_empty() && (self.kind.is_empty() || self.kind == "message") {
@@ -588,5 +628,12 @@ mod tests {
         let data = stream.push(b"id: e-3\ndata: {}\n\n");
         assert_eq!(data.len(), 1);
         assert_eq!(stream.last_id.as_deref(), Some("e-3"));
+        // An empty id clears it: the stream can no longer be resumed.
+        stream.push(b"id:\ndata: {}\n\n");
+        assert_eq!(stream.last_id, None);
+        // The wait asked for is kept within a second and ten.
+        assert_eq!(stream.wait(), Duration::from_secs(1));
+        stream.push(b"retry: 60000\n\n");
+        assert_eq!(stream.wait(), MOST_RETRY_WAIT);
     }
 }
