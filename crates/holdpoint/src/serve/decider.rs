@@ -220,6 +220,25 @@ impl Decider {
         })
     }
 
+    /// Records an action refused before any policy was asked (an MCP gateway's own
+    /// configuration hides the tool, or its server never listed it): its proposal and
+    /// a denial giving `reason`, decided by `gateway`. Not waited for.
+    pub fn refused(&self, action: Action, analysis: Analysis, reason: &str) {
+        let decision = Decision {
+            policies: vec!["gateway".to_owned()],
+            ..Decision::deny(analysis.risk(), reason)
+        };
+        let handed = self.inline.persist.send(Persist::Decided {
+            action,
+            analysis,
+            decision,
+            reply: None,
+        });
+        if handed.is_err() {
+            eprintln!("holdpoint: the ledger thread has stopped; a refusal was not recorded");
+        }
+    }
+
     /// Records what an action did, in the next batch; not waited for unless the writer
     /// is behind. Outcomes of reads are durable within a batch's time; the decision that
     /// let the action run was durable before it ran.

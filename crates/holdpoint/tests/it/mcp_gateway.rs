@@ -675,12 +675,24 @@ fn hidden_tools_are_not_listed_and_calls_to_them_or_to_unlisted_tools_are_refuse
         "{answer}"
     );
     assert!(!Path::new(&target).exists());
-    // Neither was proposed: they were refused before any decision.
-    assert!(
-        !setup.records().iter().any(|r| r["kind"] == "proposed"),
-        "nothing to decide"
-    );
     assert_eq!(wire.close(), Some(0));
+    // Both are in the ledger: proposed, and denied by the gateway before any policy.
+    let records = setup.records();
+    let decided: Vec<&Value> = records.iter().filter(|r| r["kind"] == "decided").collect();
+    assert_eq!(decided.len(), 2, "{records:#?}");
+    for (record, why) in decided.iter().zip([
+        "the tool `write_file` is hidden from this agent by the gateway's configuration",
+        "the server did not list the tool `delete_everything` in this session",
+    ]) {
+        let text = record.to_string();
+        assert!(text.contains("\"deny\""), "{text}");
+        assert!(text.contains("\"gateway\""), "{text}");
+        assert!(text.contains(why), "{text}");
+    }
+    assert_eq!(
+        records.iter().filter(|r| r["kind"] == "proposed").count(),
+        2
+    );
 }
 
 #[test]

@@ -156,6 +156,8 @@ enum Watch {
 enum Job {
     Decide(u64, Request),
     Record(Request, Executed),
+    /// Record a call refused before any decision, and why.
+    Refused(Request, String),
 }
 
 /// The request an MCP call is proposed as.
@@ -578,6 +580,10 @@ fn decide_locally(
                     .unwrap_or_else(|| action_for(&request, environment, &holdpoint_home).0);
                 decider.record(&action, executed);
             }
+            Job::Refused(request, reason) => {
+                let (action, analysis) = action_for(&request, environment, &holdpoint_home);
+                decider.refused(action, analysis, &reason);
+            }
             Job::Decide(ticket, request) => {
                 // A panic while deciding is a refusal, never a call left hanging.
                 let handed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -726,6 +732,17 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                 if outcomes.len() >= RECORD_BATCH {
                     record(&mut outcomes);
                 }
+            }
+            // Through `holdpoint serve`, or with policies of its own, the gateway has no
+            // way to record a refusal that no policy made: its log says so.
+            Ok(Job::Refused(_, reason)) => {
+                let through = match enforcer {
+                    Enforcer::Remote(_) => "holdpoint serve",
+                    Enforcer::Local(_) => "policies of its own",
+                };
+                eprintln!(
+                    "holdpoint mcp: refused a call ({reason}); refusals no policy made are not recorded in the ledger when deciding through {through}"
+                );
             }
             Ok(Job::Decide(ticket, request)) => {
                 // Fail closed: an error, or an allow that asks for a sandbox this
@@ -982,6 +999,14 @@ impl Driver {
                     if self.jobs.send(Job::Record(request, executed)).is_err() {
                         eprintln!(
                             "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
+                        );
+                    }
+                }
+                Output::Refused { call, reason } => {
+                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
+                    if self.jobs.send(Job::Refused(request, reason)).is_err() {
+                        eprintln!(
+                            "holdpoint mcp: could not record a refused call: the deciding thread is gone"
                         );
                     }
                 }

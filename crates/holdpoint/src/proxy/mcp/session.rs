@@ -130,6 +130,12 @@ pub enum Output {
         call: McpCall,
         executed: Executed,
     },
+    /// Record a call refused before any decision, by the gateway's configuration or
+    /// the server's tool list: proposed, and denied for `reason`.
+    Refused {
+        call: McpCall,
+        reason: String,
+    },
     /// Watch this approval request and answer with [`Session::handle_approval`] once it
     /// is no longer pending.
     WatchApproval(String),
@@ -357,6 +363,11 @@ impl Session {
             );
             self.log(format!("refused a call to the hidden tool `{}`", call.name));
             self.answer_tool(id, text);
+            let reason = format!(
+                "the tool `{}` is hidden from this agent by the gateway's configuration",
+                call.name
+            );
+            self.out.push_back(Output::Refused { call, reason });
             return;
         }
         match &self.listed {
@@ -373,6 +384,11 @@ impl Session {
                     call.name
                 ));
                 self.answer_tool(id, text);
+                let reason = format!(
+                    "the server did not list the tool `{}` in this session",
+                    call.name
+                );
+                self.out.push_back(Output::Refused { call, reason });
             }
             None => {
                 self.pending.insert(
@@ -1335,6 +1351,7 @@ mod tests {
                         executed.outcome,
                         executed.detail.unwrap_or_default()
                     ),
+                    Output::Refused { call, reason } => format!("refused {}: {reason}", call.name),
                     Output::Log(text) => format!("log {text}"),
                     Output::WatchApproval(id) => format!("watch {id}"),
                     Output::Unwatch(id) => format!("unwatch {id}"),
@@ -1816,6 +1833,7 @@ mod tests {
                 r#"decide #1 tools/call write_file {"content":"y","path":"/etc/x"}"#,
                 "log refused a call to `rm_rf`, which the server did not list",
                 r#"client {"id":1,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `rm_rf` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+                "refused rm_rf: the server did not list the tool `rm_rf` in this session",
             ],
         );
         // The client's list leaves the hidden tool out; a call to it is refused.
@@ -1832,6 +1850,7 @@ mod tests {
             &[
                 "log refused a call to the hidden tool `move_file`",
                 r#"client {"id":3,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the tool `move_file` is hidden from this agent by the gateway's configuration, so it was not run","type":"text"}],"isError":true}}"#,
+                "refused move_file: the tool `move_file` is hidden from this agent by the gateway's configuration",
             ],
         );
         // A changed list is fetched again and filtered the same way: a tool it drops
@@ -1852,6 +1871,7 @@ mod tests {
             &[
                 "log refused a call to `read_file`, which the server did not list",
                 r#"client {"id":4,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `read_file` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+                "refused read_file: the server did not list the tool `read_file` in this session",
             ],
         );
         run.client(
@@ -1881,6 +1901,7 @@ mod tests {
                 "log the server gave no tool list (Method not found); every tool call is refused",
                 "log refused a call to `write_file`, which the server did not list",
                 r#"client {"id":0,"jsonrpc":"2.0","result":{"content":[{"text":"holdpoint refused this call: the server did not list the tool `write_file` in this session, so it was not run; call one of the tools `tools/list` gives","type":"text"}],"isError":true}}"#,
+                "refused write_file: the server did not list the tool `write_file` in this session",
             ],
         );
     }
