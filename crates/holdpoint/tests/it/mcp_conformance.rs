@@ -179,17 +179,18 @@ fn run_suite(
 /// Starts the conformance fixture (`tests/data/mcp/conformance_server.py`, the Python
 /// MCP SDK) over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
 pub fn fixture() -> (Running, String) {
-    python_server("mcp/conformance_server.py")
+    python_server("mcp/conformance_server.py", &[])
 }
 
-/// Starts the Python MCP server `script` (under `tests/data`), given a free port, over
-/// Streamable HTTP on 127.0.0.1; its `/mcp` URL.
-pub fn python_server(script: &str) -> (Running, String) {
+/// Starts the Python MCP server `script` (under `tests/data`), given a free port and
+/// `extra`, over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
+pub fn python_server(script: &str, extra: &[&str]) -> (Running, String) {
     crate::mcp_http::python_sdk();
     let port = free_port();
     let child = Command::new("python3")
         .arg(data(script))
         .arg(port.to_string())
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

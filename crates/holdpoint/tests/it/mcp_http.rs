@@ -891,7 +891,7 @@ fn the_servers_own_messages_reach_the_agent_on_its_get_stream() {
         data("mcp/later_server.py")
     );
     told_later_on_the_get_stream("stdio", &command);
-    let (_server, url) = crate::mcp_conformance::python_server("mcp/later_server.py");
+    let (_server, url) = crate::mcp_conformance::python_server("mcp/later_server.py", &[]);
     told_later_on_the_get_stream("http", &format!("url = \"{url}\""));
 }
 
@@ -996,5 +996,83 @@ fn told_later_on_the_get_stream(label: &str, entry: &str) {
         !gateway.log().contains("dropped a message for the agent"),
         "{}",
         gateway.log()
+    );
+}
+
+#[test]
+fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
+    let setup = Setup::new("mcp-http-modern");
+    setup.add_human("alice", None);
+    let claude = setup.add_agent("claude");
+    let journal = setup.scratch.0.join("modern.jsonl");
+    let (_server, url) =
+        crate::mcp_conformance::python_server("mcp/modern_server.py", &[journal.to_str().unwrap()]);
+    setup.config(&format!(
+        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    let lines = agent(
+        &setup,
+        &gateway.url("modern"),
+        json!({"Authorization": format!("Bearer {claude}")}),
+        &[("echo", json!({"text": "hi"})), ("ask", json!({}))],
+    );
+    // The agent's `initialize` is answered from what the server says of itself.
+    assert_eq!(lines[0]["server"], "holdpoint-test-modern", "{lines:?}");
+    assert_eq!(lines[1]["tools"], json!(["ask", "echo"]), "{lines:?}");
+    assert_eq!(lines[2], json!({"isError": false, "text": "echo: hi"}));
+    // A result that asks for more input cannot reach this client yet: the call fails,
+    // saying so.
+    assert_eq!(lines[3]["isError"], true, "{lines:?}");
+    assert!(
+        lines[3]["text"]
+            .as_str()
+            .unwrap()
+            .contains("input_required"),
+        "{lines:?}"
+    );
+    let log = gateway.log();
+    assert!(log.contains("speaks only MCP 2026-07-28"), "{log}");
+
+    // What the server received: `initialize` once (refused), then requests in the
+    // 2026-07-28 way, and no session, notification or GET.
+    let requests: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let methods: Vec<&str> = requests
+        .iter()
+        .map(|r| r["body"]["method"].as_str().unwrap_or("(none)"))
+        .collect();
+    assert_eq!(methods.first(), Some(&"initialize"), "{methods:?}");
+    assert!(methods.contains(&"server/discover"), "{methods:?}");
+    assert_eq!(methods.iter().filter(|m| **m == "tools/call").count(), 2);
+    for request in requests.iter().skip(1) {
+        let headers = &request["headers"];
+        let body = &request["body"];
+        assert!(
+            body.get("id").is_some(),
+            "a notification reached it: {request}"
+        );
+        assert_eq!(headers["mcp-protocol-version"], "2026-07-28", "{request}");
+        assert_eq!(headers["mcp-method"], body["method"], "{request}");
+        assert!(headers.get("mcp-session-id").is_none(), "{request}");
+        let meta = &body["params"]["_meta"];
+        assert_eq!(
+            meta["io.modelcontextprotocol/protocolVersion"],
+            "2026-07-28"
+        );
+        assert!(meta["io.modelcontextprotocol/clientCapabilities"].is_object());
+        assert!(meta["io.modelcontextprotocol/clientInfo"]["name"].is_string());
+        if body["method"] == "tools/call" {
+            assert_eq!(headers["mcp-name"], body["params"]["name"], "{request}");
+        }
+    }
+    // The calls were decided and recorded like any other.
+    let records = mcp_records(&setup, "modern");
+    assert!(
+        records.iter().filter(|r| r["kind"] == "decided").count() >= 2,
+        "{records:#?}"
     );
 }

@@ -90,7 +90,27 @@ impl Connection {
 struct Known {
     session: Option<String>,
     version: Option<String>,
+    /// Set when the server speaks only the 2026-07-28 revision, which has no
+    /// `initialize` and no sessions: what every request then carries in its `_meta`.
+    modern: Option<Modern>,
 }
+
+/// The revision without `initialize` (2026-07-28): each request says who the client is
+/// and what it can do, and the gateway says it for the client it stands in for.
+#[derive(Debug, Clone)]
+struct Modern {
+    /// The client's capabilities, as its `initialize` gave them (less what the gateway
+    /// refuses to pass on, which the session machine has already removed).
+    capabilities: Value,
+    client_info: Option<Value>,
+}
+
+/// The stateless revision, and the `_meta` keys its requests carry.
+const MODERN: &str = "2026-07-28";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+const META_CLIENT: &str = "io.modelcontextprotocol/clientInfo";
+const META_SERVER: &str = "io.modelcontextprotocol/serverInfo";
 
 struct Link {
     agent: ureq::Agent,
@@ -148,6 +168,59 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
     link.end();
 }
 
+/// A header value for `text`: as it is when it is visible ASCII without surrounding
+/// spaces, otherwise in the `=?base64?…?=` form 2026-07-28 gives for the rest.
+fn header_value(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && text.trim() == text
+        && !text.starts_with("=?");
+    if plain {
+        text.to_owned()
+    } else {
+        use base64::Engine as _;
+        format!(
+            "=?base64?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(text)
+        )
+    }
+}
+
+/// The result of the response to request `id` in a JSON or event-stream answer.
+fn result_of(response: ureq::http::Response<ureq::Body>, id: &Id) -> Option<Value> {
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let limit = u64::try_from(codec::MAX_MESSAGE).unwrap_or(u64::MAX);
+    let mut text = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(limit)
+        .read_to_end(&mut text)
+        .ok()?;
+    let messages: Vec<Message> = if kind.starts_with("text/event-stream") {
+        let mut stream = EventStream::default();
+        stream
+            .push(&text)
+            .into_iter()
+            .filter_map(|data| codec::parse(&data.ok()?).ok())
+            .collect()
+    } else {
+        vec![codec::parse(&text).ok()?]
+    };
+    messages.into_iter().find_map(|message| match message {
+        Message::Response {
+            id: Some(to),
+            reply: Reply::Result(result),
+        } if to == *id => Some(result),
+        _ => None,
+    })
+}
+
 /// Answers the request `id` with an error, as if the server had.
 fn failed(events: &Sender<Event>, id: Id, why: &str) {
     let _ = events.send(Event::Server(Ok((
@@ -158,6 +231,19 @@ fn failed(events: &Sender<Event>, id: Id, why: &str) {
 
 impl Link {
     fn post(&self, message: &Message) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let modern = self.known.lock().ok().and_then(|k| k.modern.clone());
+        match modern {
+            Some(modern) => self.post_modern(message, &modern),
+            None => self.post_as(message, &[]),
+        }
+    }
+
+    /// Posts `message` with the session's headers (or `extra` instead, when it has any).
+    fn post_as(
+        &self,
+        message: &Message,
+        extra: &[(&str, String)],
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let body = codec::encode(message);
         let mut request = self
             .agent
@@ -167,12 +253,18 @@ impl Link {
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        if let Ok(known) = self.known.lock() {
-            if let Some(session) = &known.session {
-                request = request.header("Mcp-Session-Id", session.as_str());
+        if extra.is_empty() {
+            if let Ok(known) = self.known.lock() {
+                if let Some(session) = &known.session {
+                    request = request.header("Mcp-Session-Id", session.as_str());
+                }
+                if let Some(version) = &known.version {
+                    request = request.header("MCP-Protocol-Version", version.as_str());
+                }
             }
-            if let Some(version) = &known.version {
-                request = request.header("MCP-Protocol-Version", version.as_str());
+        } else {
+            for (name, value) in extra {
+                request = request.header(*name, value.as_str());
             }
         }
         request
@@ -180,8 +272,139 @@ impl Link {
             .map_err(|e| format!("the MCP server at {} could not be reached: {e}", self.url))
     }
 
-    /// Posts a notification or a response; the server answers 202 with no body.
+    /// Posts a request in the 2026-07-28 way: who the client is and what it can do in
+    /// its `_meta`, and the headers that mirror the body (`MCP-Protocol-Version`,
+    /// `Mcp-Method`, and `Mcp-Name` for a tool, resource or prompt).
+    fn post_modern(
+        &self,
+        message: &Message,
+        modern: &Modern,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let Message::Request { id, method, params } = message else {
+            return self.post_as(message, &[]);
+        };
+        let mut params = params.clone().unwrap_or_else(|| serde_json::json!({}));
+        let name = ["name", "uri"]
+            .iter()
+            .find_map(|key| params.get(*key).and_then(Value::as_str))
+            .map(header_value);
+        if let Some(object) = params.as_object_mut() {
+            let meta = object
+                .entry("_meta")
+                .or_insert_with(|| serde_json::json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.insert(META_VERSION.to_owned(), Value::from(MODERN));
+                meta.insert(META_CAPABILITIES.to_owned(), modern.capabilities.clone());
+                if let Some(info) = &modern.client_info {
+                    meta.insert(META_CLIENT.to_owned(), info.clone());
+                }
+            }
+        }
+        let mut headers = vec![
+            ("MCP-Protocol-Version", MODERN.to_owned()),
+            ("Mcp-Method", header_value(method)),
+        ];
+        if matches!(
+            method.as_str(),
+            "tools/call" | "resources/read" | "prompts/get"
+        ) && let Some(name) = name
+        {
+            headers.push(("Mcp-Name", name));
+        }
+        let message = Message::Request {
+            id: id.clone(),
+            method: method.clone(),
+            params: Some(params),
+        };
+        self.post_as(&message, &headers)
+    }
+
+    /// After `initialize` was refused: asks the server whether it speaks 2026-07-28
+    /// (`server/discover`) and, if so, answers the client's `initialize` for it from
+    /// what the server says of itself; every later request then goes the 2026-07-28 way.
+    /// `false` when the server does not.
+    fn discover(&self, initialize: &Message, events: &Sender<Event>) -> bool {
+        let Message::Request { id, params, .. } = initialize else {
+            return false;
+        };
+        let params = params.clone().unwrap_or_else(|| serde_json::json!({}));
+        let modern = Modern {
+            capabilities: params
+                .get("capabilities")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({})),
+            client_info: params.get("clientInfo").cloned(),
+        };
+        let asked = Message::Request {
+            id: id.clone(),
+            method: "server/discover".to_owned(),
+            params: None,
+        };
+        let Ok(response) = self.post_modern(&asked, &modern) else {
+            return false;
+        };
+        if !response.status().is_success() {
+            return false;
+        }
+        let Some(result) = result_of(response, id) else {
+            return false;
+        };
+        let speaks = result
+            .get("supportedVersions")
+            .and_then(Value::as_array)
+            .is_some_and(|versions| versions.iter().any(|v| v == MODERN));
+        if !speaks {
+            return false;
+        }
+        // The client asked for a version the gateway speaks with it; the server's own
+        // is 2026-07-28, which the gateway speaks with the server.
+        let version = params
+            .get("protocolVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("2025-11-25")
+            .to_owned();
+        let server_info = result
+            .get("_meta")
+            .and_then(|m| m.get(META_SERVER))
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({"name": "unknown", "version": "unknown"}));
+        let mut answer = serde_json::json!({
+            "protocolVersion": version,
+            "capabilities": result.get("capabilities").cloned().unwrap_or_else(|| serde_json::json!({})),
+            "serverInfo": server_info,
+        });
+        if let Some(instructions) = result.get("instructions")
+            && let Some(object) = answer.as_object_mut()
+        {
+            object.insert("instructions".to_owned(), instructions.clone());
+        }
+        if let Ok(mut known) = self.known.lock() {
+            known.modern = Some(modern);
+        }
+        eprintln!(
+            "holdpoint mcp: the MCP server at {} speaks only MCP {MODERN}; holdpoint speaks it with the server for the client",
+            self.url
+        );
+        let message = Message::Response {
+            id: Some(id.clone()),
+            reply: Reply::Result(answer),
+        };
+        let _ = events.send(Event::Server(Ok((message, 0))));
+        true
+    }
+
+    /// Whether the server speaks only 2026-07-28.
+    fn modern(&self) -> bool {
+        self.known.lock().is_ok_and(|k| k.modern.is_some())
+    }
+
+    /// Posts a notification or a response; the server answers 202 with no body. The
+    /// 2026-07-28 revision has neither from the client over HTTP (closing a request's
+    /// stream is how a client cancels it): they are not sent.
     fn notify(&self, message: &Message) {
+        if self.modern() {
+            return;
+        }
         match self.post(message) {
             Ok(response) if response.status().is_success() => {}
             Ok(response) => eprintln!(
@@ -199,11 +422,27 @@ impl Link {
             return;
         };
         let initialize = method == "initialize";
+        // What 2026-07-28 removed, the gateway answers itself.
+        if self.modern() && matches!(method.as_str(), "ping" | "logging/setLevel") {
+            let _ = events.send(Event::Server(Ok((
+                Message::Response {
+                    id: Some(id.clone()),
+                    reply: Reply::Result(serde_json::json!({})),
+                },
+                0,
+            ))));
+            return;
+        }
         let response = match self.post(message) {
             Ok(response) => response,
             Err(why) => return failed(events, id.clone(), &why),
         };
         let status = response.status().as_u16();
+        // A server that speaks only 2026-07-28 refuses `initialize` (404, or 400 with
+        // the versions it supports).
+        if initialize && matches!(status, 400 | 404 | 405) && self.discover(message, events) {
+            return;
+        }
         if !response.status().is_success() {
             return failed(
                 events,
@@ -363,7 +602,38 @@ impl Link {
         {
             known.version = Some(version.to_owned());
         }
+        let parsed = parsed.map(|message| self.for_legacy_client(message));
         let _ = events.send(Event::Server(parsed.map(|m| (m, size))));
+    }
+
+    /// A 2026-07-28 answer a 2025-11-25 client can read: a result that asks for more
+    /// input (`input_required`: an elicitation, a sampling, roots) cannot be relayed to
+    /// it yet, so the call is answered as failed, saying so.
+    fn for_legacy_client(&self, message: Message) -> Message {
+        let Message::Response {
+            id,
+            reply: Reply::Result(result),
+        } = message
+        else {
+            return message;
+        };
+        if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
+            return Message::Response {
+                id,
+                reply: Reply::Result(result),
+            };
+        }
+        let text = format!(
+            "the MCP server at {} asked for more input before it answers (MCP {MODERN}'s input_required), which holdpoint does not yet pass to this client; nothing further was run",
+            self.url
+        );
+        Message::Response {
+            id,
+            reply: Reply::Result(serde_json::json!({
+                "content": [{"type": "text", "text": text}],
+                "isError": true,
+            })),
+        }
     }
 
     /// Listens on the server's own stream (a GET), handing what it sends there to the
@@ -373,6 +643,11 @@ impl Link {
     /// Each opening lasts at most [`LISTEN_TURN`], so that a server that keeps the
     /// stream open after the session ended does not keep the thread.
     fn listen(&self, events: &Sender<Event>) {
+        // 2026-07-28 has no such stream (change notifications come through
+        // `subscriptions/listen`, which the gateway does not open yet).
+        if self.modern() {
+            return;
+        }
         let mut stream = EventStream::default();
         let mut failures = 0;
         while !self.closed.load(Ordering::Relaxed) && failures < MOST_RESUMPTIONS {
