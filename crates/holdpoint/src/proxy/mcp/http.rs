@@ -128,7 +128,9 @@ impl Streams {
     /// Sends `message` on the agent's GET stream; gives it back when there is none (or
     /// the agent closed it). A message the agent is too slow to read is dropped.
     fn send_listening(&mut self, message: Message) -> Option<Message> {
-        let listening = self.listening.as_ref()?;
+        let Some(listening) = self.listening.as_ref() else {
+            return Some(message);
+        };
         match listening.try_send(message) {
             Ok(()) => None,
             Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
@@ -1194,5 +1196,33 @@ mod tests {
         ));
         assert_eq!(streams.open.len(), 1);
         assert!(streams.tokens.is_empty());
+
+        // With a GET stream open, the server's notifications go there and its requests
+        // still go on the oldest request stream; a full GET stream drops, a closed one
+        // hands back to the request streams.
+        let (listening, mut heard) = tokio::sync::mpsc::channel(LISTEN_BACKLOG);
+        streams.listen(listening);
+        streams.deliver(other.clone());
+        assert_eq!(heard.try_recv().unwrap(), other);
+        assert!(first.try_recv().is_err());
+        let asked = Message::Request {
+            id: Id::from(9),
+            method: "elicitation/create".to_owned(),
+            params: None,
+        };
+        streams.deliver(asked.clone());
+        assert_eq!(first.try_recv().unwrap(), asked);
+        for _ in 0..LISTEN_BACKLOG + 3 {
+            streams.deliver(other.clone());
+        }
+        assert!(first.try_recv().is_err());
+        let mut held = 0;
+        while heard.try_recv().is_ok() {
+            held += 1;
+        }
+        assert_eq!(held, LISTEN_BACKLOG);
+        drop(heard);
+        streams.deliver(other.clone());
+        assert_eq!(first.try_recv().unwrap(), other);
     }
 }
