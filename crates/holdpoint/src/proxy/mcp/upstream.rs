@@ -476,7 +476,7 @@ impl Link {
         let body = response.into_body().into_reader();
         if kind.starts_with("text/event-stream") {
             let mut stream = EventStream::default();
-            let mut answered = self.read_events(body, &mut stream, id, initialize, events);
+            let mut answered = self.read_events(body, &mut stream, id, method, events);
             // A server may end the stream before its answer, having given the stream's
             // events ids (MCP 2025-11-25, "resumability"): the answer then comes on a GET
             // that names the last event seen, after the wait the server asked for.
@@ -492,7 +492,7 @@ impl Link {
                 match self.resume(&last) {
                     Ok(body) => {
                         stream.restart();
-                        answered = self.read_events(body, &mut stream, id, initialize, events);
+                        answered = self.read_events(body, &mut stream, id, method, events);
                         if stream.last_id.as_deref() == Some(last.as_str()) {
                             fruitless += 1;
                         } else {
@@ -527,7 +527,7 @@ impl Link {
             } else {
                 codec::parse(&text)
             };
-            self.hand(parsed, text.len(), initialize, events);
+            self.hand(parsed, text.len(), method, events);
         } else {
             failed(
                 events,
@@ -545,7 +545,7 @@ impl Link {
         mut body: impl Read,
         stream: &mut EventStream,
         id: &Id,
-        initialize: bool,
+        method: &str,
         events: &Sender<Event>,
     ) -> bool {
         let mut buf = vec![0u8; 64 * 1024];
@@ -561,7 +561,7 @@ impl Link {
                 let too_long = parsed == Err(CodecError::TooLong);
                 answered |=
                     matches!(&parsed, Ok(Message::Response { id: Some(to), .. }) if to == id);
-                self.hand(parsed, size, initialize, events);
+                self.hand(parsed, size, method, events);
                 if too_long {
                     return true;
                 }
@@ -583,16 +583,17 @@ impl Link {
         Ok(response.into_body().into_reader())
     }
 
-    /// Hands one message of the server's to the loop, learning the protocol version
-    /// from the `initialize` answer.
+    /// Hands one message of the server's, from the answer to a request of `method`
+    /// (none: the server's own stream), to the loop, learning the protocol version from
+    /// the `initialize` answer.
     fn hand(
         &self,
         parsed: Result<Message, CodecError>,
         size: usize,
-        initialize: bool,
+        method: &str,
         events: &Sender<Event>,
     ) {
-        if initialize
+        if method == "initialize"
             && let Ok(Message::Response {
                 reply: Reply::Result(result),
                 ..
@@ -602,14 +603,15 @@ impl Link {
         {
             known.version = Some(version.to_owned());
         }
-        let parsed = parsed.map(|message| self.for_legacy_client(message));
+        let parsed = parsed.map(|message| self.for_legacy_client(message, method));
         let _ = events.send(Event::Server(parsed.map(|m| (m, size))));
     }
 
     /// A 2026-07-28 answer a 2025-11-25 client can read: a result that asks for more
     /// input (`input_required`: an elicitation, a sampling, roots) cannot be relayed to
-    /// it yet, so the call is answered as failed, saying so.
-    fn for_legacy_client(&self, message: Message) -> Message {
+    /// it yet, so the request is answered as failed, saying so: a tool call with a
+    /// result the model reads as an error, anything else with a JSON-RPC error.
+    fn for_legacy_client(&self, message: Message, method: &str) -> Message {
         let Message::Response {
             id,
             reply: Reply::Result(result),
@@ -627,6 +629,9 @@ impl Link {
             "the MCP server at {} asked for more input before it answers (MCP {MODERN}'s input_required), which holdpoint does not yet pass to this client; nothing further was run",
             self.url
         );
+        if method != "tools/call" {
+            return Message::error(id, code::INTERNAL_ERROR, &text);
+        }
         Message::Response {
             id,
             reply: Reply::Result(serde_json::json!({
@@ -694,7 +699,7 @@ impl Link {
                     self.hand(
                         data.and_then(|data| codec::parse(&data)),
                         size,
-                        false,
+                        "",
                         events,
                     );
                 }
