@@ -223,11 +223,57 @@ pub(crate) fn classify(tool: &Tool, args: &[String]) -> (Risk, &'static str, boo
     if dry_run {
         return (Read, "only shows what it would do (dry run)", true);
     }
-    tool.rules
-        .iter()
+    // Only the rules that can hold for the first positional argument are tried, in the
+    // table's order: a tool with a hundred rules reads a handful of them.
+    let index = rule_index(tool.rules);
+    let keyed = split
+        .positionals
+        .first()
+        .and_then(|word| index.by_first.get(word))
+        .map_or(&[][..], Vec::as_slice);
+    let (mut keyed, mut other) = (keyed.iter().peekable(), index.other.iter().peekable());
+    let candidates = std::iter::from_fn(|| match (keyed.peek(), other.peek()) {
+        (Some(a), Some(b)) if a < b => keyed.next(),
+        (Some(_), None) => keyed.next(),
+        _ => other.next(),
+    });
+    candidates
+        .filter_map(|at| tool.rules.get(*at))
         .find(|(pattern, _, _)| matches(pattern, &split))
         .map(|(_, risk, what)| (*risk, *what, true))
         .unwrap_or((tool.otherwise.0, tool.otherwise.1, false))
+}
+
+/// A table entry's rules by the word their pattern begins with.
+#[derive(Debug, Default)]
+struct RuleIndex {
+    /// Each word a pattern's first term names (one of its `|` alternatives), with the
+    /// places of the rules that begin so.
+    by_first: HashMap<&'static str, Vec<usize>>,
+    /// The places of the rules that begin otherwise (an option, `$`, `~`, `!`, a glob):
+    /// they are tried whatever the first argument.
+    other: Vec<usize>,
+}
+
+fn rule_index(rules: &'static [(&'static str, Risk, &'static str)]) -> &'static RuleIndex {
+    static INDEXES: Memo<(usize, usize), RuleIndex> = Memo::new();
+    INDEXES.get((rules.as_ptr() as usize, rules.len()), || {
+        let mut index = RuleIndex::default();
+        for (at, (pattern, _, _)) in rules.iter().enumerate() {
+            let first = pattern.split_whitespace().next().unwrap_or("");
+            let word = !first.is_empty()
+                && !first.starts_with(['-', '$', '~', '!'])
+                && !first.contains(['*', '?', '[']);
+            if word {
+                for alternative in first.split('|') {
+                    index.by_first.entry(alternative).or_default().push(at);
+                }
+            } else {
+                index.other.push(at);
+            }
+        }
+        index
+    })
 }
 
 /// Flags that make a tool report what it would do instead of doing it.
