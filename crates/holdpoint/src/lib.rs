@@ -333,8 +333,9 @@ enum Command {
     /// `holdpoint agent add`): without it, 401 and nothing is forwarded. A page from
     /// another web origin than this machine's (or --allow-origin) gets 403. Requests
     /// are answered as event streams; `Mcp-Session-Id` names the session; DELETE ends
-    /// it; GET with Mcp-Session-Id opens a stream for the server's own messages. Stops on SIGTERM or Ctrl-C, ending every session and writing
-    /// the ledger's last records; exit status 2 for a bad [[mcp]] entry.
+    /// it; GET with it opens a stream for the server's own messages. Stops on SIGTERM
+    /// or Ctrl-C, ending every session and writing the ledger's last records; exit
+    /// status 2 for a bad [[mcp]] entry.
     #[command(verbatim_doc_comment)]
     Mcp(proxy::mcp::McpArgs),
     /// Recovery points the PostgreSQL proxy kept before destructive statements: list,

@@ -89,7 +89,16 @@ pub(crate) struct McpArgs {
     #[arg(
         long,
         value_name = "ADDRESS",
-        conflicts_with_all = ["name", "trusted", "agent", "hide_tool", "root", "wait", "allow_sampling", "allow_elicitation"]
+        conflicts_with_all = [
+            "name",
+            "trusted",
+            "agent",
+            "hide_tool",
+            "root",
+            "wait",
+            "allow_sampling",
+            "allow_elicitation",
+        ]
     )]
     pub(crate) listen: Option<std::net::SocketAddr>,
     /// With --listen: a web origin (`https://app.example.com`) whose pages may call the
@@ -291,8 +300,8 @@ fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
 }
 
 /// A session's configuration: hidden tools, roots (each an existing directory, relative
-/// to `cwd`; none: `cwd`), the wait, what the server may ask; `roots_named` is how the user gave the roots, for
-/// the error.
+/// to `cwd`; none: `cwd`), the wait, what the server may ask; `roots_named` is how the
+/// user gave the roots, for the error.
 fn session_config(
     hidden: &[String],
     roots: &[std::path::PathBuf],

@@ -696,12 +696,7 @@ impl Link {
                 for data in stream.push(buf.get(..n).unwrap_or_default()) {
                     delivered = true;
                     let size = data.as_ref().map_or(0, Vec::len);
-                    self.hand(
-                        data.and_then(|data| codec::parse(&data)),
-                        size,
-                        "",
-                        events,
-                    );
+                    self.hand(data.and_then(|data| codec::parse(&data)), size, "", events);
                 }
             }
             // A stream that carried nothing counts as a failure, so that a server that
