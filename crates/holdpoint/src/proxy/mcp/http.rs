@@ -477,7 +477,24 @@ async fn expire_idle(gateway: Arc<Gateway>) {
 /// (DELETE), so the one of the agent's own it used least recently is ended. Other
 /// agents' sessions are never ended for it: when none is the agent's, the new session
 /// is refused; and no agent holds more than its share, so no agent can fill the table.
-fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
+///
+/// The room is held, under the same lock as the count, by a placeholder in the table
+/// until the session is started (concurrent `initialize`s each count the ones before);
+/// its key is returned, for the caller to remove once the session is in the table or
+/// failed to start.
+fn make_room(gateway: &Gateway, agent: &str, server: &str) -> Result<String, String> {
+    let reserved = format!(
+        "opening-{}",
+        crate::serve::auth::random_hex(8).map_err(|e| e.message().to_owned())?
+    );
+    let placeholder = Live {
+        server: server.to_owned(),
+        agent: agent.to_owned(),
+        // Nothing listens: a message sent to it is refused.
+        inbox: std::sync::mpsc::channel().0,
+        last: Instant::now(),
+        listening: None,
+    };
     let ended = {
         let mut sessions = gateway
             .sessions
@@ -485,12 +502,13 @@ fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
             .map_err(|_| "the gateway's session table is unusable".to_owned())?;
         let own = sessions.values().filter(|live| live.agent == agent).count();
         if sessions.len() < MOST_SESSIONS && own < MOST_PER_AGENT {
-            return Ok(());
+            sessions.insert(reserved.clone(), placeholder);
+            return Ok(reserved);
         }
         // Sessions the agent listens to go last.
         let oldest = sessions
             .iter()
-            .filter(|(_, live)| live.agent == agent)
+            .filter(|(id, live)| live.agent == agent && !id.starts_with("opening-"))
             .min_by_key(|(_, live)| (live.listened(), live.last))
             .map(|(id, _)| id.clone());
         let Some(oldest) = oldest else {
@@ -498,7 +516,9 @@ fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
                 "the gateway already serves {MOST_SESSIONS} MCP sessions, none of them this agent's: try again later"
             ));
         };
-        sessions.remove(&oldest)
+        let ended = sessions.remove(&oldest);
+        sessions.insert(reserved.clone(), placeholder);
+        ended
     };
     if let Some(live) = ended {
         eprintln!(
@@ -507,7 +527,7 @@ fn make_room(gateway: &Gateway, agent: &str) -> Result<(), String> {
         );
         let _ = live.inbox.send(Event::ClientClosed { partial: false });
     }
-    Ok(())
+    Ok(reserved)
 }
 
 /// Asks every session to end, as a DELETE would.
@@ -715,10 +735,15 @@ async fn post_message(
                     "this message carries no Mcp-Session-Id: send initialize first, then the session id its answer gives with every message",
                 );
             }
-            if let Err(why) = make_room(&gateway, &agent) {
-                return refusal(StatusCode::SERVICE_UNAVAILABLE, &why);
+            let reserved = match make_room(&gateway, &agent, &name) {
+                Ok(reserved) => reserved,
+                Err(why) => return refusal(StatusCode::SERVICE_UNAVAILABLE, &why),
+            };
+            let started = start_session(&gateway, served, &agent);
+            if let Ok(mut sessions) = gateway.sessions.lock() {
+                sessions.remove(&reserved);
             }
-            match start_session(&gateway, served, &agent) {
+            match started {
                 Ok((id, inbox)) => (id, inbox, true),
                 Err(failure) => {
                     eprintln!(

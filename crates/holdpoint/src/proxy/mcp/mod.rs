@@ -583,15 +583,32 @@ fn decide_locally(
     let mut actions: HashMap<String, Action> = HashMap::new();
     while let Ok(job) = queue.recv() {
         match job {
+            // A panic while analysing is logged, never the end of the deciding thread.
             Job::Record(request, executed) => {
-                let action = actions
-                    .remove(&request.input)
-                    .unwrap_or_else(|| action_for(&request, environment, &holdpoint_home).0);
-                decider.record(&action, executed);
+                let action = match actions.remove(&request.input) {
+                    Some(action) => Some(action),
+                    None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        action_for(&request, environment, &holdpoint_home).0
+                    }))
+                    .ok(),
+                };
+                match action {
+                    Some(action) => decider.record(&action, executed),
+                    None => eprintln!(
+                        "holdpoint mcp: a call's outcome could not be recorded: analysing it failed"
+                    ),
+                }
             }
             Job::Refused(request, reason) => {
-                let (action, analysis) = action_for(&request, environment, &holdpoint_home);
-                decider.refused(action, analysis, &reason);
+                let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    action_for(&request, environment, &holdpoint_home)
+                }));
+                match analysed {
+                    Ok((action, analysis)) => decider.refused(action, analysis, &reason),
+                    Err(_) => eprintln!(
+                        "holdpoint mcp: a refused call ({reason}) could not be recorded: analysing it failed"
+                    ),
+                }
             }
             Job::Decide(ticket, request) => {
                 // A panic while deciding is a refusal, never a call left hanging.

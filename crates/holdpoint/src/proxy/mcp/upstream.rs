@@ -284,31 +284,39 @@ impl Link {
             return self.post_as(message, &[]);
         };
         let mut params = params.clone().unwrap_or_else(|| serde_json::json!({}));
-        let name = ["name", "uri"]
-            .iter()
-            .find_map(|key| params.get(*key).and_then(Value::as_str))
-            .map(header_value);
-        if let Some(object) = params.as_object_mut() {
-            let meta = object
-                .entry("_meta")
-                .or_insert_with(|| serde_json::json!({}));
-            if let Some(meta) = meta.as_object_mut() {
-                meta.insert(META_VERSION.to_owned(), Value::from(MODERN));
-                meta.insert(META_CAPABILITIES.to_owned(), modern.capabilities.clone());
-                if let Some(info) = &modern.client_info {
-                    meta.insert(META_CLIENT.to_owned(), info.clone());
-                }
-            }
+        // The name the body acts on, which `Mcp-Name` must say.
+        let named = match method.as_str() {
+            "tools/call" | "prompts/get" => Some("name"),
+            "resources/read" => Some("uri"),
+            _ => None,
+        };
+        let name = named.and_then(|key| params.get(key).and_then(Value::as_str).map(header_value));
+        let Some(object) = params.as_object_mut() else {
+            return Err(format!(
+                "holdpoint cannot send `{method}` to the MCP server at {}: its params are not an object",
+                self.url
+            ));
+        };
+        // Answers to the server's questions (`inputResponses`, with its `requestState`)
+        // come only from the person or the model the gateway asked; it asks none yet,
+        // so a client that sends them unasked does not answer for them.
+        object.remove("inputResponses");
+        object.remove("requestState");
+        let mut meta = match object.remove("_meta") {
+            Some(Value::Object(meta)) => meta,
+            _ => serde_json::Map::new(),
+        };
+        meta.insert(META_VERSION.to_owned(), Value::from(MODERN));
+        meta.insert(META_CAPABILITIES.to_owned(), modern.capabilities.clone());
+        if let Some(info) = &modern.client_info {
+            meta.insert(META_CLIENT.to_owned(), info.clone());
         }
+        object.insert("_meta".to_owned(), Value::Object(meta));
         let mut headers = vec![
             ("MCP-Protocol-Version", MODERN.to_owned()),
             ("Mcp-Method", header_value(method)),
         ];
-        if matches!(
-            method.as_str(),
-            "tools/call" | "resources/read" | "prompts/get"
-        ) && let Some(name) = name
-        {
+        if let Some(name) = name {
             headers.push(("Mcp-Name", name));
         }
         let message = Message::Request {
