@@ -76,19 +76,34 @@ fn free_port() -> u16 {
 /// Starts server-everything over Streamable HTTP on 127.0.0.1; its `/mcp` URL.
 fn everything(prefix: &Path) -> (Running, String) {
     let port = free_port();
-    let child = Command::new(prefix.join(NODE))
+    let mut command = Command::new(prefix.join(NODE));
+    command
         .arg("-r")
         .arg(data("mcp/loopback.cjs"))
         .arg(prefix.join(EVERYTHING))
         .arg("streamableHttp")
-        .env("PORT", port.to_string())
+        .env("PORT", port.to_string());
+    serving(command, port, "server-everything")
+}
+
+/// Starts `command`, a server that listens on 127.0.0.1:`port`, and waits until it
+/// does; its `/mcp` URL.
+fn serving(mut command: Command, port: u16, what: &str) -> (Running, String) {
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let running = Running(child);
-    listening(port, "server-everything");
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what} did not listen on 127.0.0.1:{port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     (running, format!("http://127.0.0.1:{port}/mcp"))
 }
 
@@ -187,30 +202,9 @@ pub fn fixture() -> (Running, String) {
 pub fn python_server(script: &str, extra: &[&str]) -> (Running, String) {
     crate::mcp_http::python_sdk();
     let port = free_port();
-    let child = Command::new("python3")
-        .arg(data(script))
-        .arg(port.to_string())
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let running = Running(child);
-    listening(port, script);
-    (running, format!("http://127.0.0.1:{port}/mcp"))
-}
-
-/// Waits until something listens on 127.0.0.1:`port`.
-fn listening(port: u16, what: &str) {
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what} did not listen on 127.0.0.1:{port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut command = Command::new("python3");
+    command.arg(data(script)).arg(port.to_string()).args(extra);
+    serving(command, port, script)
 }
 
 /// The suite's verdicts directly and through the gateway, side by side.

@@ -177,6 +177,35 @@ fn initialize() -> String {
     .to_string()
 }
 
+/// Opens a session of `server` by hand with the credential header `auth`
+/// (`Bearer hpa.…`), and says the client is set up; the session's id.
+fn session_by_hand(address: &str, server: &str, auth: &str) -> String {
+    let path = format!("/mcp/{server}");
+    let (status, headers, body) = exchange(
+        address,
+        "POST",
+        &path,
+        &[ACCEPT, JSON, ("Authorization", auth)],
+        &initialize(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let session = headers["mcp-session-id"].clone();
+    let (status, _, body) = exchange(
+        address,
+        "POST",
+        &path,
+        &[
+            ACCEPT,
+            JSON,
+            ("Authorization", auth),
+            ("Mcp-Session-Id", &session),
+        ],
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    session
+}
+
 /// The records of the sessions the gateway opened for `server`.
 fn mcp_records(setup: &Setup, server: &str) -> Vec<Value> {
     setup
@@ -906,29 +935,13 @@ fn told_later_on_the_get_stream(label: &str, entry: &str) {
     ));
     let gateway = Gateway::start(&setup, &[]);
     let auth = format!("Bearer {claude}");
-    let (status, headers, body) = exchange(
-        &gateway.address,
-        "POST",
-        "/mcp/later",
-        &[ACCEPT, JSON, ("Authorization", &auth)],
-        &initialize(),
-    );
-    assert_eq!(status, 200, "{body}");
-    let session = headers["mcp-session-id"].clone();
+    let session = session_by_hand(&gateway.address, "later", &auth);
     let with_session = [
         ACCEPT,
         JSON,
         ("Authorization", auth.as_str()),
         ("Mcp-Session-Id", session.as_str()),
     ];
-    let (status, _, body) = exchange(
-        &gateway.address,
-        "POST",
-        "/mcp/later",
-        &with_session,
-        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-    );
-    assert_eq!(status, 202, "{body}");
 
     // A GET without the session, or not asking for an event stream, is refused.
     let (status, _, body) = exchange(
@@ -1072,29 +1085,13 @@ fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
     // A client that sends answers to questions it was never asked (`inputResponses`,
     // `requestState`) or a `_meta` of its own does not get them past the gateway.
     let auth = format!("Bearer {claude}");
-    let (status, headers, body) = exchange(
-        &gateway.address,
-        "POST",
-        "/mcp/modern",
-        &[ACCEPT, JSON, ("Authorization", &auth)],
-        &initialize(),
-    );
-    assert_eq!(status, 200, "{body}");
-    let session = headers["mcp-session-id"].clone();
+    let session = session_by_hand(&gateway.address, "modern", &auth);
     let with_session = [
         ACCEPT,
         JSON,
         ("Authorization", auth.as_str()),
         ("Mcp-Session-Id", session.as_str()),
     ];
-    let initialized = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-    exchange(
-        &gateway.address,
-        "POST",
-        "/mcp/modern",
-        &with_session,
-        initialized,
-    );
     let smuggled = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "ask", "arguments": {},
         "inputResponses": {"q": {"action": "accept", "content": {"confirm": true}}},

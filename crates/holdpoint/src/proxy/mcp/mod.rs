@@ -581,17 +581,20 @@ fn decide_locally(
     // The actions decided, by their input, until their outcomes come: an outcome is
     // recorded against the action as decided, without analysing the call again.
     let mut actions: HashMap<String, Action> = HashMap::new();
+    // A panic while analysing a call only to record it is logged, never the end of the
+    // deciding thread.
+    let analysed = |request: &Request| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            action_for(request, environment, &holdpoint_home)
+        }))
+        .ok()
+    };
     while let Ok(job) = queue.recv() {
         match job {
-            // A panic while analysing is logged, never the end of the deciding thread.
             Job::Record(request, executed) => {
-                let action = match actions.remove(&request.input) {
-                    Some(action) => Some(action),
-                    None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        action_for(&request, environment, &holdpoint_home).0
-                    }))
-                    .ok(),
-                };
+                let action = actions
+                    .remove(&request.input)
+                    .or_else(|| analysed(&request).map(|(action, _)| action));
                 match action {
                     Some(action) => decider.record(&action, executed),
                     None => eprintln!(
@@ -599,17 +602,12 @@ fn decide_locally(
                     ),
                 }
             }
-            Job::Refused(request, reason) => {
-                let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    action_for(&request, environment, &holdpoint_home)
-                }));
-                match analysed {
-                    Ok((action, analysis)) => decider.refused(action, analysis, &reason),
-                    Err(_) => eprintln!(
-                        "holdpoint mcp: a refused call ({reason}) could not be recorded: analysing it failed"
-                    ),
-                }
-            }
+            Job::Refused(request, reason) => match analysed(&request) {
+                Some((action, analysis)) => decider.refused(action, analysis, &reason),
+                None => eprintln!(
+                    "holdpoint mcp: a refused call ({reason}) could not be recorded: analysing it failed"
+                ),
+            },
             Job::Decide(ticket, request) => {
                 // A panic while deciding is a refusal, never a call left hanging.
                 let handed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

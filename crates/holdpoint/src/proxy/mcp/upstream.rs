@@ -186,14 +186,19 @@ fn header_value(text: &str) -> String {
     }
 }
 
-/// The result of the response to request `id` in a JSON or event-stream answer.
-fn result_of(response: ureq::http::Response<ureq::Body>, id: &Id) -> Option<Value> {
-    let kind = response
+/// A response's media type, lowercase (empty when it names none).
+fn content_type(response: &ureq::http::Response<ureq::Body>) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// The result of the response to request `id` in a JSON or event-stream answer.
+fn result_of(response: ureq::http::Response<ureq::Body>, id: &Id) -> Option<Value> {
+    let kind = content_type(&response);
     let limit = u64::try_from(codec::MAX_MESSAGE).unwrap_or(u64::MAX);
     let mut text = Vec::new();
     response
@@ -250,18 +255,9 @@ impl Link {
             .post(&self.url)
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/event-stream");
-        for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
+        request = self.credentials(request);
         if extra.is_empty() {
-            if let Ok(known) = self.known.lock() {
-                if let Some(session) = &known.session {
-                    request = request.header("Mcp-Session-Id", session.as_str());
-                }
-                if let Some(version) = &known.version {
-                    request = request.header("MCP-Protocol-Version", version.as_str());
-                }
-            }
+            request = self.session_headers(request);
         } else {
             for (name, value) in extra {
                 request = request.header(*name, value.as_str());
@@ -475,12 +471,7 @@ impl Link {
         {
             known.session = Some(session.to_owned());
         }
-        let kind = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let kind = content_type(&response);
         let body = response.into_body().into_reader();
         if kind.starts_with("text/event-stream") {
             let mut stream = EventStream::default();
@@ -682,12 +673,7 @@ impl Link {
                 std::thread::sleep(stream.wait());
                 continue;
             }
-            let kind = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let kind = content_type(&response);
             if !kind.starts_with("text/event-stream") {
                 // A page, not a stream: the server has none to offer.
                 return;
@@ -737,9 +723,33 @@ impl Link {
         if let Some(last) = last {
             request = request.header("Last-Event-ID", last);
         }
+        self.session_headers(self.credentials(request))
+            .call()
+            .map_err(|e| format!("the MCP server at {} could not be reached: {e}", self.url))
+    }
+
+    /// Ends the server's session, when it gave one.
+    fn end(&self) {
+        let session = self.known.lock().ok().and_then(|k| k.session.clone());
+        let Some(session) = session else { return };
+        let request = self
+            .agent
+            .delete(&self.url)
+            .header("Mcp-Session-Id", session.as_str());
+        let _ = self.credentials(request).call();
+    }
+
+    /// `request` with the server's credentials: its entry's `headers` and `bearer`.
+    fn credentials<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_str());
         }
+        request
+    }
+
+    /// `request` with the session the server gave and the protocol version it answered
+    /// with, once known.
+    fn session_headers<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         if let Ok(known) = self.known.lock() {
             if let Some(session) = &known.session {
                 request = request.header("Mcp-Session-Id", session.as_str());
@@ -749,22 +759,6 @@ impl Link {
             }
         }
         request
-            .call()
-            .map_err(|e| format!("the MCP server at {} could not be reached: {e}", self.url))
-    }
-
-    /// Ends the server's session, when it gave one.
-    fn end(&self) {
-        let session = self.known.lock().ok().and_then(|k| k.session.clone());
-        let Some(session) = session else { return };
-        let mut request = self
-            .agent
-            .delete(&self.url)
-            .header("Mcp-Session-Id", session.as_str());
-        for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let _ = request.call();
     }
 }
 
