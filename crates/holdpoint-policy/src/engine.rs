@@ -1,5 +1,6 @@
 //! The policy engine: policies loaded and validated once, then one Cedar evaluation per
-//! decision against only the policies that can apply to the action's risk class.
+//! decision against only the policies that can apply to the action's risk class and
+//! whose guards (see [`crate::guard`]) its facts pass.
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -11,6 +12,7 @@ use cedar_policy::{
 use holdpoint_core::{Action, Analysis, Risk};
 
 use crate::decision::{Decision, Outcome};
+use crate::guard::{Facts, Slice};
 use crate::scope::{Freeze, Grant};
 use crate::{DEFAULT_POLICIES, DEFAULT_POLICY_FILE, SCHEMA};
 
@@ -59,24 +61,40 @@ pub struct DecisionRequest<'a> {
 
 /// Which context attributes the loaded policies mention, found by name in their text.
 #[derive(Clone, Copy, Debug, Default)]
-struct ContextUse {
-    environment: bool,
-    surface: bool,
-    opaque: bool,
-    unanalysable: bool,
-    self_protection: bool,
-    effects: bool,
-    reads_secret: bool,
-    frozen: bool,
-    granted: bool,
-    session: bool,
-    time: bool,
-    hour: bool,
-    weekday: bool,
+pub(crate) struct ContextUse {
+    pub(crate) environment: bool,
+    pub(crate) surface: bool,
+    pub(crate) opaque: bool,
+    pub(crate) unanalysable: bool,
+    pub(crate) self_protection: bool,
+    pub(crate) effects: bool,
+    pub(crate) reads_secret: bool,
+    pub(crate) frozen: bool,
+    pub(crate) granted: bool,
+    pub(crate) session: bool,
+    pub(crate) time: bool,
+    pub(crate) hour: bool,
+    pub(crate) weekday: bool,
 }
 
 impl ContextUse {
-    fn note(&mut self, text: &str) {
+    pub(crate) fn merge(&mut self, other: ContextUse) {
+        self.environment |= other.environment;
+        self.surface |= other.surface;
+        self.opaque |= other.opaque;
+        self.unanalysable |= other.unanalysable;
+        self.self_protection |= other.self_protection;
+        self.effects |= other.effects;
+        self.reads_secret |= other.reads_secret;
+        self.frozen |= other.frozen;
+        self.granted |= other.granted;
+        self.session |= other.session;
+        self.time |= other.time;
+        self.hour |= other.hour;
+        self.weekday |= other.weekday;
+    }
+
+    pub(crate) fn note(&mut self, text: &str) {
         let mentions = |name: &str| {
             text.match_indices(name).any(|(at, _)| {
                 let before = text.get(..at).and_then(|t| t.chars().next_back());
@@ -110,14 +128,6 @@ struct PolicyNotes {
     approval: Option<u32>,
     confirm_target: bool,
     reason: Option<String>,
-}
-
-/// The policies that can apply to one risk class, and the context attributes they
-/// mention.
-#[derive(Debug, Default)]
-struct Slice {
-    policies: PolicySet,
-    used: ContextUse,
 }
 
 /// Loaded, validated policies, split by the risk class they can apply to: a request is
@@ -305,20 +315,14 @@ impl PolicyEngine {
                     .map(|(i, _)| i)
                     .collect(),
             };
-            // The policy's own text (Cedar keeps it as it was written).
-            let text = policy.to_string();
             for index in applies {
                 let Some(slice) = slices.get_mut(index) else {
                     continue;
                 };
-                slice.used.note(&text);
-                slice
-                    .policies
-                    .add(policy.clone())
-                    .map_err(|e| PolicyError::Parse {
-                        file: policy.id().to_string(),
-                        message: e.to_string(),
-                    })?;
+                slice.add(policy.clone()).map_err(|e| PolicyError::Parse {
+                    file: policy.id().to_string(),
+                    message: e.to_string(),
+                })?;
             }
         }
         Ok(PolicyEngine {
@@ -369,7 +373,19 @@ impl PolicyEngine {
         let Some(slice) = self.slices.get(index) else {
             return Decision::deny(risk, "holdpoint has no policies for this risk class");
         };
-        let context = match self.context(slice.used, request, grant.is_some(), freeze.is_some()) {
+        let facts = Facts::new(
+            [
+                analysis.opaque(),
+                analysis.unanalysable.is_some(),
+                analysis.self_protection(),
+                analysis.reads_secret(),
+                freeze.is_some(),
+                grant.is_some(),
+            ],
+            action.environment,
+        );
+        let (policies, used) = slice.for_facts(facts);
+        let context = match self.context(used, request, grant.is_some(), freeze.is_some()) {
             Ok(context) => context,
             Err(error) => {
                 return Decision::deny(
@@ -400,9 +416,9 @@ impl PolicyEngine {
                     );
                 }
             };
-        let response =
-            self.authorizer
-                .is_authorized(&cedar_request, &slice.policies, &Entities::empty());
+        let response = self
+            .authorizer
+            .is_authorized(&cedar_request, policies, &Entities::empty());
 
         let mut reasons: Vec<String> = analysis
             .deciding_effects()
@@ -759,6 +775,89 @@ mod tests {
             frozen.reasons.iter().any(|r| r.contains("release week")),
             "{frozen:?}"
         );
+    }
+
+    #[test]
+    fn decisions_through_guards_are_the_whole_slices_decisions() {
+        // Guards on every fact, both ways round, in `when` and `unless`, and one that
+        // would fail to evaluate past its guard.
+        let extra = PolicySource {
+            name: "guarded.cedar".to_owned(),
+            text: r#"
+                @id("opaque-staging") @approval("2")
+                permit (principal, action, resource)
+                when { context.opaque && context.environment == "staging" };
+                @id("destroy-only-granted")
+                forbid (principal, action == Action::"destroy", resource)
+                unless { context.granted };
+                @id("frozen-overflow")
+                forbid (principal, action, resource)
+                when { context.frozen && context.time * 9223372036854775807 > 0 };
+                @id("development-unprotected")
+                permit (principal, action, resource)
+                when { "development" == context.environment && !context.self_protection
+                       && context.hour >= 0 };
+            "#
+            .to_owned(),
+        };
+        let inputs = [
+            (Surface::Shell, "git status"),
+            (Surface::Shell, "cat ~/.ssh/id_ed25519"),
+            (Surface::Shell, "echo aGkK | base64 -d | sh"),
+            (Surface::Shell, "holdpoint approvals approve 12"),
+            (Surface::Shell, "kubectl apply -f deploy.yaml"),
+            (Surface::Shell, "rm -rf /var/lib/app"),
+            (Surface::Shell, "mkdir -p target/out"),
+            (Surface::Shell, "if then fi ((("),
+            (Surface::Sql, "SELECT 1"),
+            (Surface::Sql, "UPDATE t SET a = 1 WHERE id = 2"),
+            (Surface::Sql, "DROP TABLE users"),
+        ];
+        let grant = Grant {
+            id: "g1".to_owned(),
+            agent: "claude".to_owned(),
+            task: "the task".to_owned(),
+            targets: vec!["*".to_owned()],
+            max_risk: Risk::Destroy,
+            expires_at: 2_000,
+            revoked: false,
+        };
+        for sources in [Vec::new(), vec![extra]] {
+            let warmed = PolicyEngine::load(&sources).unwrap();
+            for environment in [
+                Environment::Production,
+                Environment::Staging,
+                Environment::Development,
+            ] {
+                let freeze = Freeze {
+                    environment,
+                    reason: "release".to_owned(),
+                    starts_at: 0,
+                    until: None,
+                    ended: false,
+                };
+                for (surface, input) in inputs {
+                    let action = action(surface, input, environment);
+                    for (grants, freezes) in [
+                        (Vec::new(), Vec::new()),
+                        (vec![grant.clone()], Vec::new()),
+                        (Vec::new(), vec![freeze.clone()]),
+                        (vec![grant.clone()], vec![freeze.clone()]),
+                    ] {
+                        let fresh = PolicyEngine::load_validated(&sources).unwrap();
+                        let whole = decide_with(&fresh, &action, &grants, &freezes, 1);
+                        // Twice, so that the second is through the guards whatever the
+                        // loops did before.
+                        decide_with(&warmed, &action, &grants, &freezes, 1);
+                        let guarded = decide_with(&warmed, &action, &grants, &freezes, 1);
+                        assert_eq!(
+                            guarded, whole,
+                            "{input} in {environment}, grants {grants:?}, freezes {freezes:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

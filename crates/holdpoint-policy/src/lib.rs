@@ -6,6 +6,7 @@
 
 mod decision;
 mod engine;
+mod guard;
 mod scope;
 
 pub use decision::{Decision, Outcome, Permitted};
