@@ -393,6 +393,7 @@ enum McpTarget {
 /// Runs the command line. The command runs on a thread of its own whose stack holds the
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
+    let mut finish = None;
     let command = match hook_command().unwrap_or_else(|| Cli::parse().command) {
         // The hook is supervised by a process that answers for its worker (see
         // `supervisor`); the worker is made here, while the process has one thread.
@@ -401,10 +402,13 @@ pub fn run() -> ExitCode {
             worker: false,
         } => match supervisor::supervise(agent) {
             supervisor::Supervised::Answered(code) => return ExitCode::from(code),
-            supervisor::Supervised::Worker => Command::Hook {
-                agent,
-                worker: true,
-            },
+            supervisor::Supervised::Worker(end) => {
+                finish = Some(end);
+                Command::Hook {
+                    agent,
+                    worker: true,
+                }
+            }
         },
         command => command,
     };
@@ -421,13 +425,17 @@ pub fn run() -> ExitCode {
             }
         }
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(failure) => {
             eprintln!("holdpoint: {}", failure.message);
-            ExitCode::from(failure.code)
+            failure.code
         }
+    };
+    if let Some(finish) = finish {
+        finish.finish(code);
     }
+    ExitCode::from(code)
 }
 
 /// `holdpoint hook AGENT` and its worker, read without building the whole command

@@ -41,8 +41,57 @@ pub(crate) enum Supervised {
     /// This process is the supervisor and has answered the agent: exit with this status.
     Answered(u8),
     /// This process is the forked worker, its standard output the pipe to the
-    /// supervisor: decide the call (`hook::work`).
-    Worker,
+    /// supervisor: decide the call (`hook::work`), then [`Finish::finish`].
+    Worker(Finish),
+}
+
+/// How a forked worker ends its answer, so that neither the supervisor nor the agent
+/// waits for it to exit: a NUL, a number drawn before the fork (which only the two
+/// processes know, so no text the worker prints from the agent's input can stand in for
+/// it) and the worker's exit status; then its standard output and error are closed.
+/// Without the mark the supervisor waits for the worker's exit status, as it does for a
+/// worker started again.
+#[derive(Debug)]
+pub(crate) struct Finish(Option<[u8; MARK]>);
+
+const MARK: usize = 16;
+
+impl Finish {
+    pub(crate) fn finish(self, status: u8) {
+        let Some(mark) = self.0 else {
+            return;
+        };
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let mut trailer = Vec::with_capacity(MARK + 2);
+        trailer.push(0);
+        trailer.extend_from_slice(&mark);
+        trailer.push(status);
+        if out.write_all(&trailer).and_then(|()| out.flush()).is_err() {
+            return;
+        }
+        drop(out);
+        // The pipe's only writer: the supervisor reads its end now.
+        if let Ok(null) = std::fs::File::options().write(true).open("/dev/null") {
+            let _ = rustix::stdio::dup2_stdout(&null);
+            let _ = rustix::stdio::dup2_stderr(&null);
+        }
+    }
+}
+
+/// How the worker's answer ended.
+enum Ended {
+    /// With the mark and this status: the worker is done, whether or not it has exited.
+    Marked(u8),
+    Exited(std::io::Result<ExitStatus>),
+}
+
+/// The answer without its trailer and the status the trailer gives, when `text` ends
+/// with `mark` as [`Finish::finish`] writes it.
+fn unmarked(text: &[u8], mark: &[u8; MARK]) -> Option<(usize, u8)> {
+    let (&status, rest) = text.split_last()?;
+    let body = rest.strip_suffix(mark.as_slice())?.strip_suffix(&[0])?;
+    Some((body.len(), status))
 }
 
 /// A worker process, forked (its pid) or started again.
@@ -90,23 +139,25 @@ pub(crate) fn supervise(agent: Agent) -> Supervised {
     };
     #[cfg(target_os = "linux")]
     if one_thread() {
+        let mut mark = [0u8; MARK];
+        let mark = getrandom::fill(&mut mark).ok().map(|()| mark);
         match fork::fork() {
             Ok(fork::Fork::Child) => {
                 if rustix::stdio::dup2_stdout(&answer_end).is_err() {
                     std::process::exit(CANNOT_ANSWER);
                 }
                 drop((answer, answer_end));
-                return Supervised::Worker;
+                return Supervised::Worker(Finish(mark));
             }
             Ok(fork::Fork::Parent(pid)) => {
                 drop(answer_end);
-                return Supervised::Answered(relay(agent, answer, Worker::Forked(pid)));
+                return Supervised::Answered(relay(agent, answer, Worker::Forked(pid), mark));
             }
             Err(_) => {}
         }
     }
     Supervised::Answered(match start(agent, answer_end) {
-        Ok(child) => relay(agent, answer, Worker::Started(child)),
+        Ok(child) => relay(agent, answer, Worker::Started(child), None),
         Err(reason) => refused(agent, &reason),
     })
 }
@@ -123,31 +174,46 @@ fn start(agent: Agent, answer_end: PipeWriter) -> Result<std::process::Child, St
 
 /// Waits for the worker's answer; prints it, or a refusal when the worker failed.
 /// Returns the exit status for the agent.
-fn relay(agent: Agent, answer: PipeReader, worker: Worker) -> u8 {
+fn relay(agent: Agent, answer: PipeReader, worker: Worker, mark: Option<[u8; MARK]>) -> u8 {
     let pid = worker.pid();
-    // One thread reads the answer to its end and waits for the worker, so that the
-    // deadline holds whatever the worker does.
-    let (sender, finished) = mpsc::channel::<(Vec<u8>, std::io::Result<ExitStatus>)>();
+    // One thread reads the answer to its end and, unless it ends with the mark, waits for
+    // the worker, so that the deadline holds whatever the worker does.
+    let (sender, finished) = mpsc::channel::<(Vec<u8>, Ended)>();
     std::thread::spawn(move || {
         let mut text = Vec::new();
         let _ = answer.take(MAX_OUTPUT).read_to_end(&mut text);
-        let _ = sender.send((text, worker.wait()));
-    });
-    match finished.recv_timeout(WORKER_DEADLINE) {
-        Ok((text, Ok(status))) => match status.code() {
-            // The worker's own statuses: an answer (or none), or its refusal.
-            Some(code @ (0 | 2)) => {
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                if out.write_all(&text).and_then(|()| out.flush()).is_err() {
-                    eprintln!("holdpoint could not write its answer, so the action is refused");
-                    return exit::USAGE;
-                }
-                if code == 0 { exit::ALLOW } else { exit::USAGE }
+        let marked = mark.as_ref().and_then(|mark| unmarked(&text, mark));
+        let ended = match marked {
+            Some((length, status)) => {
+                text.truncate(length);
+                Ended::Marked(status)
             }
+            None => Ended::Exited(worker.wait()),
+        };
+        let _ = sender.send((text, ended));
+    });
+    let relayed = |text: &[u8], code: u8| {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        if out.write_all(text).and_then(|()| out.flush()).is_err() {
+            eprintln!("holdpoint could not write its answer, so the action is refused");
+            return exit::USAGE;
+        }
+        if code == 0 { exit::ALLOW } else { exit::USAGE }
+    };
+    match finished.recv_timeout(WORKER_DEADLINE) {
+        // The worker's own statuses: an answer (or none), or its refusal.
+        Ok((text, Ended::Marked(code @ (0 | 2)))) => relayed(&text, code),
+        Ok((_, Ended::Marked(code))) => {
+            refused(agent, &format!("its worker ended with status {code}"))
+        }
+        Ok((text, Ended::Exited(Ok(status)))) => match status.code() {
+            Some(code @ (0 | 2)) => relayed(&text, u8::try_from(code).unwrap_or(2)),
             _ => refused(agent, &format!("its worker ended abnormally ({status})")),
         },
-        Ok((_, Err(e))) => refused(agent, &format!("cannot wait for its worker: {e}")),
+        Ok((_, Ended::Exited(Err(e)))) => {
+            refused(agent, &format!("cannot wait for its worker: {e}"))
+        }
         Err(_) => {
             if let Some(pid) = rustix::process::Pid::from_raw(pid.cast_signed()) {
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
