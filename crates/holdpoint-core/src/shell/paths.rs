@@ -726,10 +726,39 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
     // A place is the same path only if its last part could be this name: that is tried
     // first, since it rules out nearly every place at once.
     credential_name(name)
-        || credential_places(ctx, false).iter().any(|place| {
-            could_match(place.rsplit('/').next().unwrap_or(""), name)
-                && relation(absolute, place) == Some(Relation::Same)
-        })
+        || credential_places_named(ctx, name)
+            .iter()
+            .any(|place| relation(absolute, place) == Some(Relation::Same))
+}
+
+/// The credential files at fixed places (as [`credential_places`] gives them) whose
+/// last part could be `name`: tried on the pattern before the place is written out,
+/// since it rules out nearly every place at once.
+fn credential_places_named(ctx: &AnalysisContext, name: &str) -> Vec<String> {
+    let named = |pattern: &str| could_match(pattern.rsplit('/').next().unwrap_or(""), name);
+    let mut places = Vec::new();
+    if HOME_CREDENTIALS.iter().any(|p| named(p)) {
+        let own = ctx
+            .home
+            .as_deref()
+            .filter(|h| *h != "/")
+            .map(|home| normalise("/", home));
+        for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
+            places.extend(
+                HOME_CREDENTIALS
+                    .iter()
+                    .filter(|p| named(p))
+                    .map(|p| format!("{home}/{p}")),
+            );
+        }
+    }
+    places.extend(
+        SYSTEM_CREDENTIALS
+            .iter()
+            .filter(|p| named(p))
+            .map(|p| (*p).to_owned()),
+    );
+    places
 }
 
 /// Whether reading the whole tree at `absolute` reads credentials kept at their usual

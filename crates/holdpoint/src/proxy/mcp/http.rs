@@ -1045,6 +1045,7 @@ fn start_session(
         agent: agent.to_owned(),
         session_id: ledger_session.clone(),
         label: label.clone(),
+        outbox: super::Outbox::default(),
     };
     gateway
         .sessions

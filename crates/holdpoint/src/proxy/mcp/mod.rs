@@ -5,7 +5,8 @@
 //! session machine ([`session`]: what is pending, what waits for a decision, whose id is
 //! whose) and this thin loop, which only moves bytes, decisions and records. Threads,
 //! not tasks: one reads the client, one the server, one decides and records (so the
-//! loop serves other messages while a call is decided), and the loop writes.
+//! loop serves other messages while a call is decided), and the loop writes, once no
+//! event is waiting, so that the messages of a burst go together.
 //!
 //! Deciding on this machine goes through the [`Decider`] `holdpoint serve` and
 //! `holdpoint pg` use: a call policy simply allows as a read is decided in the deciding
@@ -275,6 +276,7 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         agent: args.agent.clone(),
         session_id,
         label: String::new(),
+        outbox: Outbox::default(),
     };
     let code = driver.run(&inbox);
     // Every outcome given to the deciding thread is recorded before the gateway exits.
@@ -580,7 +582,8 @@ fn decide_locally(
     let mut memo: Option<(Analysis, Option<(Stamp, Decision)>)> = None;
     // The actions decided, by their input, until their outcomes come: an outcome is
     // recorded against the action as decided, without analysing the call again.
-    let mut actions: HashMap<String, Action> = HashMap::new();
+    // Identical calls share one entry, with how many outcomes it still awaits.
+    let mut actions: HashMap<String, (Action, usize)> = HashMap::new();
     // A panic while analysing a call only to record it is logged, never the end of the
     // deciding thread.
     let analysed = |request: &Request| {
@@ -589,12 +592,41 @@ fn decide_locally(
         }))
         .ok()
     };
-    while let Ok(job) = queue.recv() {
+    // Verdicts go to the loop when no job is waiting (or `DECIDED_BATCH` are ready), so
+    // that the calls of a burst reach the server together.
+    let mut ready: Vec<(u64, Verdict)> = Vec::new();
+    let hand_back = |ready: &mut Vec<(u64, Verdict)>| {
+        for (ticket, verdict) in ready.drain(..) {
+            let _ = events.send(Event::Decided(ticket, verdict));
+        }
+    };
+    loop {
+        let job = match queue.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::TryRecvError::Disconnected) => break,
+            Err(mpsc::TryRecvError::Empty) => {
+                hand_back(&mut ready);
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            }
+        };
         match job {
             Job::Record(request, executed) => {
-                let action = actions
-                    .remove(&request.input)
-                    .or_else(|| analysed(&request).map(|(action, _)| action));
+                let kept = match actions.get_mut(&request.input) {
+                    Some((action, 1)) => {
+                        let action = action.clone();
+                        actions.remove(&request.input);
+                        Some(action)
+                    }
+                    Some((action, awaited)) => {
+                        *awaited -= 1;
+                        Some(action.clone())
+                    }
+                    None => None,
+                };
+                let action = kept.or_else(|| analysed(&request).map(|(action, _)| action));
                 match action {
                     Some(action) => decider.record(&action, executed),
                     None => eprintln!(
@@ -615,7 +647,10 @@ fn decide_locally(
                     if actions.len() >= KEPT_ACTIONS {
                         actions.clear();
                     }
-                    actions.insert(request.input.clone(), action.clone());
+                    actions
+                        .entry(request.input.clone())
+                        .and_modify(|(_, awaited)| *awaited += 1)
+                        .or_insert_with(|| (action.clone(), 1));
                     hand(decider, action, analysis, &mut memo)
                 }))
                 .unwrap_or_else(|_| {
@@ -631,11 +666,18 @@ fn decide_locally(
                     },
                     Err(failure) => verdict(Err(failure)),
                 };
-                let _ = events.send(Event::Decided(ticket, verdict));
+                ready.push((ticket, verdict));
+                if ready.len() >= DECIDED_BATCH {
+                    hand_back(&mut ready);
+                }
             }
         }
     }
+    hand_back(&mut ready);
 }
+
+/// The most verdicts held back while more calls wait to be decided.
+const DECIDED_BATCH: usize = 32;
 
 /// How many decided actions are kept for their outcomes; past it they are forgotten
 /// (calls refused never have one) and an outcome's call is analysed again.
@@ -912,7 +954,19 @@ struct Driver {
     /// What the gateway's log lines about this session start with: nothing for the one
     /// session of the stdio gateway, the server's path and session over HTTP.
     label: String,
+    /// Messages for the server and the client, written when no event is waiting (or
+    /// [`OUTBOX_LIMIT`] are), so that a burst crosses each pipe in one write.
+    outbox: Outbox,
 }
+
+#[derive(Default)]
+struct Outbox {
+    server: Vec<Message>,
+    client: Vec<Message>,
+}
+
+/// The most messages held for writing while events keep coming.
+const OUTBOX_LIMIT: usize = 64;
 
 impl Driver {
     /// Runs until the session ends; the gateway's exit status.
@@ -923,9 +977,18 @@ impl Driver {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let event = match wake {
-                None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(at) => inbox.recv_timeout(at.saturating_duration_since(Instant::now())),
+            let event = match inbox.try_recv() {
+                Ok(event) => Ok(event),
+                Err(mpsc::TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                Err(mpsc::TryRecvError::Empty) => {
+                    self.flush();
+                    match wake {
+                        None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                        Some(at) => {
+                            inbox.recv_timeout(at.saturating_duration_since(Instant::now()))
+                        }
+                    }
+                }
             };
             let now = Instant::now();
             match event {
@@ -966,6 +1029,7 @@ impl Driver {
                     let how = if deadline.is_some() {
                         // The client went first: an orderly end.
                         self.drain();
+                        self.flush();
                         return self.server.finish(false);
                     } else if partial {
                         "ended inside a message"
@@ -986,11 +1050,16 @@ impl Driver {
                         "holdpoint mcp: the server did not exit within {}s of its input closing; stopping it",
                         SHUTDOWN_GRACE.as_secs()
                     );
+                    self.flush();
                     return self.server.finish(true);
                 }
-                Err(RecvTimeoutError::Disconnected) => return self.server.finish(true),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.flush();
+                    return self.server.finish(true);
+                }
             }
             if self.drain() {
+                self.flush();
                 let status = self.server.finish(true);
                 return if status == exit::ALLOW {
                     exit::INTERNAL
@@ -1001,15 +1070,23 @@ impl Driver {
         }
     }
 
+    /// Writes the messages held for the server and the client.
+    fn flush(&mut self) {
+        if !self.outbox.server.is_empty() {
+            self.server.send(std::mem::take(&mut self.outbox.server));
+        }
+        if !self.outbox.client.is_empty() {
+            self.client.send(std::mem::take(&mut self.outbox.client));
+        }
+    }
+
     /// Carries out everything the session asked for; whether it ended.
     fn drain(&mut self) -> bool {
         let mut ended = false;
-        let mut to_client = Vec::new();
-        let mut to_server = Vec::new();
         while let Some(output) = self.session.poll_output() {
             match output {
-                Output::ToClient(message) => to_client.push(message),
-                Output::ToServer(message) => to_server.push(message),
+                Output::ToClient(message) => self.outbox.client.push(message),
+                Output::ToServer(message) => self.outbox.server.push(message),
                 Output::Decide { ticket, call } => {
                     let request = request(&call, &self.cwd, &self.agent, &self.session_id);
                     if self.jobs.send(Job::Decide(ticket, request)).is_err() {
@@ -1043,11 +1120,8 @@ impl Driver {
                 }
             }
         }
-        if !to_server.is_empty() {
-            self.server.send(to_server);
-        }
-        if !to_client.is_empty() {
-            self.client.send(to_client);
+        if self.outbox.server.len() + self.outbox.client.len() >= OUTBOX_LIMIT {
+            self.flush();
         }
         ended
     }
