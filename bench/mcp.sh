@@ -6,7 +6,8 @@
 # figures are the servers' and the gateway's. The sessions are open side by side; calls
 # alternate between them so that the machine's load falls on all alike.
 #   latency:    one call at a time, interleaved; median and p99 of the round trip.
-#   throughput: bursts of BURST calls sent at once, interleaved; calls per second.
+#   throughput: bursts of BURST calls sent at once, interleaved; calls per second, and
+#               the CPU the gateway and the server spent per call meanwhile.
 # The gateway decides every call in production with its own holdpoint home, and
 # records its decision and outcome in the ledger (SQLite, synchronous = FULL).
 #
@@ -178,9 +179,32 @@ for s in subjects:  # warm-up
 for _ in range(runs):
     for s in subjects:
         s.one()
+def cpu(pid):
+    """Seconds of CPU a process has used, all its threads."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def server_of(pid):
+    """The server a gateway started: its child process."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                return int(entry)
+    return None
+
+# CPU during the bursts: the gateway's own, and the server's, per call.
+processes = {direct.name: (None, direct.p.pid), gateway.name: (gateway.p.pid, server_of(gateway.p.pid)),
+             over_http.name: (listening.pid, server_of(listening.pid))}
+before = {name: [cpu(p) if p else 0.0 for p in pids] for name, pids in processes.items()}
 for _ in range(bursts):
     for s in subjects:
         s.many()
+spent = {name: [(cpu(p) - b) if p else 0.0 for p, b in zip(pids, before[name])]
+         for name, pids in processes.items()}
 
 def p99(xs):
     xs = sorted(xs)
@@ -195,6 +219,11 @@ for s in subjects:
     print(f"{s.name:16} {statistics.median(s.latency):10.3f} {p99(s.latency):8.3f} {rate:9.0f} "
           f"{statistics.median(s.latency) / statistics.median(base.latency):9.2f} "
           f"{rate / (base.calls / base.seconds):10.2f}")
+print(f"CPU per call in the bursts (/proc, all threads): {'':>2}gateway µs   server µs")
+for s in subjects:
+    own, server_cpu = spent[s.name]
+    print(f"  {s.name:16} {'-' if s is direct else f'{own / s.calls * 1e6:.0f}':>24} "
+          f"{server_cpu / s.calls * 1e6:11.0f}")
 for s in (gateway, over_http):
     print(f"{s.name}: added to the median: "
           f"{statistics.median(s.latency) - statistics.median(direct.latency):.3f} ms")
