@@ -691,29 +691,42 @@ pub(crate) fn credential_name(name: &str) -> bool {
         && !NOT_CREDENTIALS.iter().any(|p| component_match(p, name))
 }
 
-/// The credential files and directories at fixed places, as absolute patterns.
-fn credential_places(ctx: &AnalysisContext, dirs: bool) -> Vec<String> {
+/// The credential files and directories at fixed places, as absolute patterns; only
+/// those whose pattern (relative to a home, or absolute) `keep` accepts, tried before
+/// the place is written out.
+fn credential_places(
+    ctx: &AnalysisContext,
+    dirs: bool,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let mut places: Vec<String> = Vec::new();
     let under_home = if dirs {
         HOME_CREDENTIAL_DIRS
     } else {
         HOME_CREDENTIALS
     };
-    // The user's home, and every other home on the machine (`/root`, `/home/*`).
-    let own = ctx
-        .home
-        .as_deref()
-        .filter(|h| *h != "/")
-        .map(|home| normalise("/", home));
-    for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
-        places.extend(under_home.iter().map(|p| format!("{home}/{p}")));
+    if under_home.iter().any(|p| keep(p)) {
+        // The user's home, and every other home on the machine (`/root`, `/home/*`).
+        let own = ctx
+            .home
+            .as_deref()
+            .filter(|h| *h != "/")
+            .map(|home| normalise("/", home));
+        for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
+            places.extend(
+                under_home
+                    .iter()
+                    .filter(|p| keep(p))
+                    .map(|p| format!("{home}/{p}")),
+            );
+        }
     }
     let system = if dirs {
         SYSTEM_CREDENTIAL_DIRS
     } else {
         SYSTEM_CREDENTIALS
     };
-    places.extend(system.iter().map(|p| (*p).to_owned()));
+    places.extend(system.iter().filter(|p| keep(p)).map(|p| (*p).to_owned()));
     places
 }
 
@@ -725,49 +738,20 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
     }
     // A place is the same path only if its last part could be this name: that is tried
     // first, since it rules out nearly every place at once.
+    let named = |pattern: &str| could_match(pattern.rsplit('/').next().unwrap_or(""), name);
     credential_name(name)
-        || credential_places_named(ctx, name)
+        || credential_places(ctx, false, named)
             .iter()
             .any(|place| relation(absolute, place) == Some(Relation::Same))
-}
-
-/// The credential files at fixed places (as [`credential_places`] gives them) whose
-/// last part could be `name`: tried on the pattern before the place is written out,
-/// since it rules out nearly every place at once.
-fn credential_places_named(ctx: &AnalysisContext, name: &str) -> Vec<String> {
-    let named = |pattern: &str| could_match(pattern.rsplit('/').next().unwrap_or(""), name);
-    let mut places = Vec::new();
-    if HOME_CREDENTIALS.iter().any(|p| named(p)) {
-        let own = ctx
-            .home
-            .as_deref()
-            .filter(|h| *h != "/")
-            .map(|home| normalise("/", home));
-        for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
-            places.extend(
-                HOME_CREDENTIALS
-                    .iter()
-                    .filter(|p| named(p))
-                    .map(|p| format!("{home}/{p}")),
-            );
-        }
-    }
-    places.extend(
-        SYSTEM_CREDENTIALS
-            .iter()
-            .filter(|p| named(p))
-            .map(|p| (*p).to_owned()),
-    );
-    places
 }
 
 /// Whether reading the whole tree at `absolute` reads credentials kept at their usual
 /// places (`~/.ssh`, `~/.aws`, or a directory holding them, such as the home).
 pub(crate) fn tree_holds_credentials(absolute: &str, ctx: &AnalysisContext) -> bool {
     credential(absolute, ctx)
-        || credential_places(ctx, true)
+        || credential_places(ctx, true, |_| true)
             .iter()
-            .chain(credential_places(ctx, false).iter())
+            .chain(credential_places(ctx, false, |_| true).iter())
             .any(|place| {
                 matches!(
                     relation(absolute, place),
@@ -843,12 +827,14 @@ impl Found<'_> {
         } else {
             credential_name(self.name)
         };
+        let named =
+            |pattern: &str| self.name_matches(&sample(pattern.rsplit('/').next().unwrap_or("")));
         by_name
-            || credential_places(ctx, false).iter().any(|place| {
+            || credential_places(ctx, false, named).iter().any(|place| {
                 matches!(
                     relation(self.root, place),
                     Some(Relation::Same | Relation::Above)
-                ) && self.name_matches(&sample(place.rsplit('/').next().unwrap_or("")))
+                )
             })
     }
 }
