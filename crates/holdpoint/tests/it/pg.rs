@@ -715,6 +715,7 @@ fn until_closed(socket: &mut TcpStream) -> Vec<u8> {
             Ok(0) => return answer,
             Ok(n) => answer.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return answer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => panic!("the proxy neither answered nor closed: {e} (after {answer:?})"),
         }
     }
@@ -2060,7 +2061,10 @@ pub(crate) fn exchange(socket: &mut TcpStream, frames: &[holdpoint_pgwire::Frame
             }
         }
         let mut chunk = [0u8; 4096];
-        let n = socket.read(&mut chunk).unwrap();
+        let n = match socket.read(&mut chunk) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read.unwrap(),
+        };
         assert!(n > 0, "the proxy closed the connection after {replies:?}");
         buf.extend_from_slice(&chunk[..n]);
     }

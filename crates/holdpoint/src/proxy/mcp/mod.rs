@@ -842,6 +842,7 @@ fn spawn_reader<R: Read + Send + 'static>(
             let mut buf = vec![0u8; 64 * 1024];
             loop {
                 let n = match input.read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };

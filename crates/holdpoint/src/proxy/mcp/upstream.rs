@@ -551,6 +551,7 @@ impl Link {
         let mut answered = false;
         loop {
             let n = match body.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(0) | Err(_) => return answered,
                 Ok(n) => n,
             };
@@ -684,6 +685,7 @@ impl Link {
             let mut buf = vec![0u8; 64 * 1024];
             loop {
                 let n = match body.read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };

@@ -349,6 +349,9 @@ fn next_frame(socket: &mut TcpStream, buf: &mut BytesMut) -> Result<Option<Frame
             Ok(0) => return Ok(None),
             Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(None),
+            // A socket with a read timeout is not restarted after the process was
+            // stopped and continued: read again.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("no reply: {e}")),
         }
     }
