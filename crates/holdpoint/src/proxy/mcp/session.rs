@@ -339,7 +339,18 @@ impl Session {
                 ("sampling", self.config.asks.sampling),
                 ("elicitation", self.config.asks.elicitation),
             ] {
-                if !passed && capabilities.remove(capability).is_some() {
+                if passed {
+                    continue;
+                }
+                let direct = capabilities.remove(capability).is_some();
+                // 2025-11-25's tasks: the client can also take the same request as a
+                // task (`tasks.requests.sampling`, `tasks.requests.elicitation`).
+                let as_task = capabilities
+                    .get_mut("tasks")
+                    .and_then(|tasks| tasks.get_mut("requests"))
+                    .and_then(Value::as_object_mut)
+                    .is_some_and(|requests| requests.remove(capability).is_some());
+                if direct || as_task {
                     removed.push(capability);
                 }
             }
@@ -1663,15 +1674,15 @@ mod tests {
 
     #[test]
     fn sampling_and_elicitation_reach_the_client_only_when_configured() {
-        let initialize = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{"elicitation":{},"roots":{},"sampling":{}},"protocolVersion":"2025-11-25"}}"#;
-        // Not configured: the server is told the client can do neither, and asking
-        // anyway is refused without reaching the client.
+        let initialize = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{"elicitation":{},"roots":{},"sampling":{},"tasks":{"list":{},"requests":{"elicitation":{"create":{}},"sampling":{"createMessage":{}}}}},"protocolVersion":"2025-11-25"}}"#;
+        // Not configured: the server is told the client can do neither, directly or as a
+        // task, and asking anyway is refused without reaching the client.
         let mut run = Run::new();
         run.client(
             initialize,
             &[
                 "log told the server the client cannot do sampling or elicitation: not configured",
-                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{}},"protocolVersion":"2025-11-25"}}"#,
+                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{},"tasks":{"list":{},"requests":{}}},"protocolVersion":"2025-11-25"}}"#,
             ],
         );
         run.server(
@@ -1725,7 +1736,7 @@ mod tests {
             initialize,
             &[
                 "log told the server the client cannot do elicitation: not configured",
-                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{},"sampling":{}},"protocolVersion":"2025-11-25"}}"#,
+                r#"server {"id":1,"jsonrpc":"2.0","method":"initialize","params":{"capabilities":{"roots":{},"sampling":{},"tasks":{"list":{},"requests":{"sampling":{"createMessage":{}}}}},"protocolVersion":"2025-11-25"}}"#,
             ],
         );
         run.server(
