@@ -25,6 +25,6 @@ pub use action::{
 };
 pub use analysis::{AnalysisContext, Files, NoFiles, Program, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
-pub use mcp::{McpCall, McpServer, McpServerInfo};
+pub use mcp::{McpCall, McpServer, McpServerInfo, lowest_risk};
 pub use nesting::{ANALYSIS_STACK, MAX_OPENERS, openers};
 pub use pattern::glob_match;

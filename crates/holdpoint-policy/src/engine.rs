@@ -9,7 +9,7 @@ use cedar_policy::{
     ActionConstraint, Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId,
     PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
-use holdpoint_core::{Action, Analysis, Risk};
+use holdpoint_core::{Action, Analysis, Environment, Risk, Surface};
 
 use crate::decision::{Decision, Outcome};
 use crate::guard::{Facts, Slice};
@@ -352,6 +352,82 @@ impl PolicyEngine {
         self.notes
             .get(id)
             .map_or_else(|| id.to_string(), |notes| notes.id.clone())
+    }
+
+    /// Whether the policies refuse `agent` every action on `surface` against `target` in
+    /// `environment` at risk class `lowest` and at each class above it, whatever the
+    /// rest: what an action's analysis finds (its effects, whether it is opaque, reads
+    /// credentials or touches holdpoint), grants, freezes, the session and the time are
+    /// left unknown to Cedar's partial evaluation, which must still come to a denial. A
+    /// policy that could permit once one of those is known keeps the answer `false`.
+    pub fn refuses_from(
+        &self,
+        lowest: Risk,
+        agent: &str,
+        target: &str,
+        environment: Environment,
+        surface: Surface,
+    ) -> bool {
+        const UNKNOWN: [&str; 11] = [
+            "opaque",
+            "unanalysable",
+            "self_protection",
+            "effects",
+            "reads_secret",
+            "frozen",
+            "granted",
+            "session",
+            "time",
+            "hour",
+            "weekday",
+        ];
+        let mut pairs = vec![
+            (
+                "environment".to_owned(),
+                RestrictedExpression::new_string(environment.as_str().to_owned()),
+            ),
+            (
+                "surface".to_owned(),
+                RestrictedExpression::new_string(surface.as_str().to_owned()),
+            ),
+        ];
+        pairs.extend(
+            UNKNOWN
+                .iter()
+                .map(|name| ((*name).to_owned(), RestrictedExpression::new_unknown(name))),
+        );
+        let Ok(context) = Context::from_pairs(pairs) else {
+            return false;
+        };
+        let principal =
+            EntityUid::from_type_name_and_id(self.agent_type.clone(), EntityId::new(agent));
+        let resource =
+            EntityUid::from_type_name_and_id(self.target_type.clone(), EntityId::new(target));
+        Risk::ALL
+            .into_iter()
+            .filter(|risk| *risk >= lowest)
+            .all(|risk| {
+                let index = risk_index(risk);
+                let (Some(slice), Some(action)) = (self.slices.get(index), self.actions.get(index))
+                else {
+                    return false;
+                };
+                let Ok(request) = Request::new(
+                    principal.clone(),
+                    action.clone(),
+                    resource.clone(),
+                    context.clone(),
+                    None,
+                ) else {
+                    return false;
+                };
+                let response = self.authorizer.is_authorized_partial(
+                    &request,
+                    &slice.policies,
+                    &Entities::empty(),
+                );
+                response.decision() == Some(cedar_policy::Decision::Deny)
+            })
     }
 
     /// Decides one action. Never fails: anything that goes wrong is a denial that says
@@ -775,6 +851,80 @@ mod tests {
             frozen.reasons.iter().any(|r| r.contains("release week")),
             "{frozen:?}"
         );
+    }
+
+    #[test]
+    fn refusals_whatever_the_arguments_are_found_and_nothing_else() {
+        let target = "mcp:local@production";
+        let refuses = |engine: &PolicyEngine, lowest, agent: &str, environment| {
+            engine.refuses_from(lowest, agent, target, environment, Surface::Mcp)
+        };
+        // The default pack refuses nothing outright: production asks.
+        let pack = PolicyEngine::default_pack().unwrap();
+        for risk in Risk::ALL {
+            assert!(!refuses(&pack, risk, "claude", Environment::Production));
+        }
+        let extra = PolicySource {
+            name: "reader.cedar".to_owned(),
+            text: r#"
+                @id("reader-only-reads")
+                forbid (principal == Agent::"reader", action in [Action::"change", Action::"destroy"], resource)
+                when { context.surface == "mcp" };
+                @id("no-workspace-in-production")
+                forbid (principal == Agent::"reader", action == Action::"workspace", resource)
+                when { context.environment == "production" };
+                @id("no-deletes")
+                forbid (principal == Agent::"cautious", action, resource)
+                when { context.effects.contains("delete:file") };
+                @id("not-while-frozen")
+                forbid (principal == Agent::"cautious", action, resource)
+                when { context.frozen };
+                @id("not-at-night")
+                forbid (principal == Agent::"cautious", action, resource)
+                when { context.hour < 6 };
+                @id("grants-only")
+                forbid (principal == Agent::"granted", action == Action::"destroy", resource)
+                unless { context.granted };
+            "#
+            .to_owned(),
+        };
+        let engine = PolicyEngine::load(&[extra]).unwrap();
+        let production = Environment::Production;
+        // A forbid on the agent, the class and known facts refuses from that class up,
+        // and a tool that may also act lower is not refused.
+        assert!(refuses(&engine, Risk::Change, "reader", production));
+        assert!(refuses(&engine, Risk::Destroy, "reader", production));
+        assert!(refuses(&engine, Risk::Workspace, "reader", production));
+        assert!(!refuses(&engine, Risk::Read, "reader", production));
+        assert!(!refuses(
+            &engine,
+            Risk::Workspace,
+            "reader",
+            Environment::Development
+        ));
+        assert!(!refuses(&engine, Risk::Change, "claude", production));
+        // What the arguments, a freeze, a grant or the hour decide is not known when
+        // the tools are listed: none of those refuses a tool outright.
+        for agent in ["cautious", "granted"] {
+            for risk in Risk::ALL {
+                assert!(
+                    !refuses(&engine, risk, agent, production),
+                    "{agent} {risk:?}"
+                );
+            }
+        }
+        // Checked against concrete decisions: every `change` the reader could propose
+        // on the mcp surface is denied.
+        for input in [
+            r#"{"server":{"name":"fs"},"method":"tools/call","name":"write_file","arguments":{"path":"/etc/x","content":""}}"#,
+            r#"{"server":{"name":"x"},"method":"tools/call","name":"frobnicate","arguments":{}}"#,
+        ] {
+            let mut action = action(Surface::Mcp, input, production);
+            action.agent = "reader".to_owned();
+            action.target = target.to_owned();
+            let decision = decide_with(&engine, &action, &[], &[], 1);
+            assert_eq!(decision.outcome, Outcome::Deny, "{input}: {decision:?}");
+        }
     }
 
     #[test]

@@ -253,6 +253,8 @@ pub(crate) struct McpConfig {
     pub trusted: bool,
     /// Tools neither listed to the agent nor called.
     pub hide_tools: Vec<String>,
+    /// What `tools/list` does with the tools the policy refuses the agent outright.
+    pub refused_tools: crate::proxy::mcp::session::RefusedTools,
     /// The roots the server is told of; empty: the gateway's working directory.
     pub roots: Vec<PathBuf>,
     /// How long a held call stays open when its client asked for progress.
@@ -485,6 +487,8 @@ struct RawMcp {
     #[serde(default)]
     hide_tools: Vec<String>,
     #[serde(default)]
+    refused_tools: crate::proxy::mcp::session::RefusedTools,
+    #[serde(default)]
     roots: Vec<String>,
     wait: Option<String>,
     #[serde(default)]
@@ -632,6 +636,7 @@ impl RawMcp {
             sampling: self.sampling,
             elicitation: self.elicitation,
             hide_tools: self.hide_tools,
+            refused_tools: self.refused_tools,
             roots: self.roots.into_iter().map(PathBuf::from).collect(),
             wait: self
                 .wait

@@ -327,8 +327,9 @@ enum Command {
     ///   bearer = "file:credentials/github.token"
     /// Other fields: environment (else --env, $HOLDPOINT_ENV, holdpoint.toml's), env =
     /// { NAME = "value" or "env:…" or "file:…" } (a command's), headers = { NAME =
-    /// "env:…" } (a url's), trusted, hide_tools, roots, wait ("50s"), sampling and
-    /// elicitation (true: the server's requests of those kinds reach the agent).
+    /// "env:…" } (a url's), trusted, hide_tools, refused_tools ("hide", "mark" or
+    /// "show", as --refused-tools), roots, wait ("50s"), sampling and elicitation
+    /// (true: the server's requests of those kinds reach the agent).
     /// Agents send their holdpoint credential (`Authorization: Bearer hpa.…`, from
     /// `holdpoint agent add`): without it, 401 and nothing is forwarded. A page from
     /// another web origin than this machine's (or --allow-origin) gets 403. Requests

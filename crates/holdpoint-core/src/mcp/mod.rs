@@ -199,6 +199,61 @@ pub fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysi
     judge.analysis
 }
 
+/// The lowest risk class a call of `tool` on `server` can have, whatever its arguments:
+/// what a tool list can be judged by before any call is made. Never above what
+/// [`analyse`] finds for a call of that tool (its tests hold the two together).
+pub fn lowest_risk(server: &McpServer, tool: &str, annotations: Option<&Value>) -> Risk {
+    let catalogued = |t: &Tool| {
+        if t.dry_run.is_some() {
+            return Risk::Read;
+        }
+        match t.does {
+            Does::Fixed(risk, ..) | Does::Sql(_, risk) => risk,
+            Does::Files("read" | "list" | "search", _) => Risk::Read,
+            Does::Files(..) => Risk::Workspace,
+            Does::Git(Risk::Read, ..) => Risk::Read,
+            Does::Git(..) => Risk::Workspace,
+            Does::Secret(_)
+            | Does::Shell(_)
+            | Does::Remote(_)
+            | Does::Url(_)
+            | Does::KubeRead(..) => Risk::Read,
+        }
+    };
+    let hint = |key: &str| {
+        annotations
+            .and_then(|a| a.get(key))
+            .and_then(Value::as_bool)
+    };
+    let read_only = hint("readOnlyHint") == Some(true);
+    let unknown = if hint("destructiveHint") == Some(true) && !(server.trusted && read_only) {
+        Risk::Destroy
+    } else if server.trusted && read_only {
+        Risk::Read
+    } else {
+        // An unknown tool counts as a change at least; a destructive name alone does not
+        // make every call `destroy` (an argument can ask for a dry run).
+        Risk::Change
+    };
+    // The arguments an unknown tool takes are judged by their shape, which can only
+    // add to what the tool itself counts as.
+    match recognise(server) {
+        Some(known) => known
+            .tools
+            .iter()
+            .find(|t| catalogue::names(t, tool))
+            .map_or(unknown, catalogued),
+        // Unrecognised: any catalogued tool of that name may be the one meant, if the
+        // arguments fit it, or none.
+        None => SERVERS
+            .iter()
+            .flat_map(|s| s.tools.iter())
+            .filter(|t| catalogue::names(t, tool))
+            .map(catalogued)
+            .fold(unknown, Risk::min),
+    }
+}
+
 /// The server the call goes to, recognised by its launch command, its URL's host or
 /// the name it announced, in that order.
 fn recognise(server: &McpServer) -> Option<&'static Server> {
@@ -1090,6 +1145,157 @@ fn percent_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every catalogued tool (and tools nobody catalogued), called with many shapes of
+    /// arguments, on a recognised server and on one known only by a name: no call is
+    /// judged below the risk its tool list entry was judged by.
+    #[test]
+    fn no_call_is_judged_below_its_tools_lowest_risk() {
+        let mut ctx = AnalysisContext::new("/home/dev/project");
+        ctx.home = Some("/home/dev".to_owned());
+        let values = [
+            Value::Null,
+            json!(""),
+            json!("x"),
+            json!("."),
+            json!("notes.txt"),
+            json!("/tmp/x"),
+            json!("/home/dev/project/src/a.rs"),
+            json!("SELECT 1"),
+            json!("DROP TABLE t"),
+            json!("ls -l"),
+            json!("rm -rf /tmp/x"),
+            json!("--dry-run"),
+            json!("https://example.com/"),
+            json!(["a", "b"]),
+            json!(true),
+            json!(false),
+            json!(3),
+            json!({"a": "b"}),
+        ];
+        // A tool's names (globs made concrete) and the arguments it takes.
+        type Entries = Vec<(String, Vec<String>)>;
+        let entries = |tools: &[Tool]| -> Entries {
+            tools
+                .iter()
+                .flat_map(|t| {
+                    t.names.iter().map(|n| {
+                        let args = t
+                            .args
+                            .iter()
+                            .map(|a| a.trim_start_matches('!').to_owned())
+                            .chain(t.dry_run.map(str::to_owned))
+                            .filter(|a| a != "*")
+                            .collect();
+                        (n.replace('*', "x"), args)
+                    })
+                })
+                .chain([
+                    (
+                        "frobnicate".to_owned(),
+                        vec!["path".to_owned(), "sql".to_owned()],
+                    ),
+                    ("delete_everything".to_owned(), vec!["command".to_owned()]),
+                ])
+                .collect()
+        };
+        let every: Vec<Tool> = Vec::new();
+        let everything = SERVERS
+            .iter()
+            .flat_map(|s| entries(s.tools))
+            .chain(entries(&every))
+            .collect::<Vec<_>>();
+        // Each recognised server with its own tools; a server known only by a name
+        // (untrusted, then trusted) with every tool.
+        let mut cases: Vec<(McpServer, Entries)> = SERVERS
+            .iter()
+            .filter_map(|s| s.launch.first().map(|launch| (s, launch)))
+            .map(|(s, launch)| {
+                let server = McpServer {
+                    name: "s".to_owned(),
+                    command: vec!["npx".to_owned(), (*launch).to_owned()],
+                    url: None,
+                    info: None,
+                    trusted: false,
+                };
+                (server, entries(s.tools))
+            })
+            .collect();
+        let unrecognised = McpServer {
+            name: "unrecognised".to_owned(),
+            command: Vec::new(),
+            url: None,
+            info: None,
+            trusted: false,
+        };
+        let trusted = McpServer {
+            trusted: true,
+            ..unrecognised.clone()
+        };
+        cases.push((unrecognised.clone(), everything));
+        // Annotations count only where the catalogue does not know the tool.
+        cases.push((trusted.clone(), entries(&every)));
+        let annotations = [
+            None,
+            Some(json!({"readOnlyHint": true})),
+            Some(json!({"destructiveHint": true})),
+            Some(json!({"readOnlyHint": true, "destructiveHint": true})),
+            Some(json!({"destructiveHint": false})),
+        ];
+        let mut calls = 0;
+        for (server, tools) in &cases {
+            for (tool, args) in tools {
+                let catalogued = !["frobnicate", "delete_everything"].contains(&tool.as_str());
+                let hinted = if catalogued && !server.command.is_empty() {
+                    &annotations[..1]
+                } else if catalogued {
+                    &annotations[..2]
+                } else {
+                    &annotations[..]
+                };
+                for hints in hinted {
+                    let lowest = lowest_risk(server, tool, hints.as_ref());
+                    for value in &values {
+                        // Every argument set to the value, and each alone.
+                        let mut shapes = vec![json!({})];
+                        shapes.push(Value::Object(
+                            args.iter().map(|a| (a.clone(), value.clone())).collect(),
+                        ));
+                        shapes.extend(args.iter().map(|a| json!({ a: value })));
+                        for arguments in shapes {
+                            let call = McpCall {
+                                server: server.clone(),
+                                method: "tools/call".to_owned(),
+                                name: tool.clone(),
+                                arguments,
+                                annotations: hints.clone(),
+                            };
+                            let judged = analyse(&call.to_input(), &ctx, &crate::NoFiles);
+                            calls += 1;
+                            assert!(
+                                judged.risk() >= lowest,
+                                "{} is judged {:?}, below its tool's lowest risk {lowest:?}",
+                                call.to_input(),
+                                judged.risk()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(calls > 10_000, "{calls}");
+        // What a tool list is judged by, for tools a user would see.
+        let filesystem = &cases[0].0;
+        assert_eq!(lowest_risk(filesystem, "read_text_file", None), Risk::Read);
+        assert_eq!(lowest_risk(filesystem, "write_file", None), Risk::Workspace);
+        assert_eq!(lowest_risk(filesystem, "frobnicate", None), Risk::Change);
+        let wipe = json!({"readOnlyHint": true});
+        assert_eq!(
+            lowest_risk(&unrecognised, "wipe", Some(&wipe)),
+            Risk::Change
+        );
+        assert_eq!(lowest_risk(&trusted, "wipe", Some(&wipe)), Risk::Read);
+    }
 
     #[test]
     fn the_input_is_canonical_and_reads_back() {

@@ -67,6 +67,18 @@ struct Inline {
     config: Config,
 }
 
+/// The policies a [`Decider`] decides with, reloaded when their files change.
+#[derive(Clone)]
+pub(crate) struct InForce(Arc<RwLock<Option<Arc<PolicyEngine>>>>);
+
+impl InForce {
+    /// The policies now; `None` while they fail to load (every decision is then a
+    /// refusal).
+    pub fn current(&self) -> Option<Arc<PolicyEngine>> {
+        self.0.read().ok()?.clone()
+    }
+}
+
 /// Grants and freezes, and when they were read.
 struct Scope {
     grants: Vec<Grant>,
@@ -197,6 +209,11 @@ impl Decider {
                     reply: None,
                 })
                 .is_ok()
+    }
+
+    /// The policies in force, as this decider keeps them current.
+    pub fn in_force(&self) -> InForce {
+        InForce(Arc::clone(&self.inline.engine))
     }
 
     /// The policies, grants and freezes an inline decision uses now, re-reading the

@@ -695,6 +695,120 @@ fn hidden_tools_are_not_listed_and_calls_to_them_or_to_unlisted_tools_are_refuse
     );
 }
 
+/// The names in a `tools/list` answer.
+fn tool_names(listed: &Value) -> Vec<String> {
+    listed["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a tool list: {listed}"))
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn tools_the_policy_refuses_the_agent_outright_are_not_listed_and_calls_to_them_are_refused_on_the_record()
+ {
+    let setup = Setup::new("mcp-gateway-refused-tools");
+    // An agent that may only read through MCP.
+    std::fs::write(
+        setup.home.join("policies/reader.cedar"),
+        r#"@id("reader-only-reads")
+@reason("the reader agent only reads through MCP")
+forbid (principal == Agent::"reader", action in [Action::"workspace", Action::"change", Action::"destroy"], resource)
+when { context.surface == "mcp" };
+"#,
+    )
+    .unwrap();
+    let work = setup.work().to_str().unwrap().to_owned();
+    let listed = |flags: &[&str]| {
+        let mut wire = Wire::start_with(&setup, flags, &[work.as_str()]);
+        wire.handshake(&json!({}));
+        wire.send(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+        let listed = wire.recv();
+        (wire, listed)
+    };
+    // Another agent sees every tool the server has.
+    let (wire, everything) = listed(&[]);
+    assert_eq!(wire.close(), Some(0));
+    let everything = tool_names(&everything);
+    for tool in [
+        "read_text_file",
+        "list_directory",
+        "write_file",
+        "move_file",
+    ] {
+        assert!(everything.iter().any(|t| t == tool), "{everything:?}");
+    }
+    // The reader is listed the tools that can read (`edit_file` with `dryRun` only
+    // shows its change), not those that always write.
+    let (mut wire, reader) = listed(&["--agent", "reader"]);
+    let reader = tool_names(&reader);
+    for tool in [
+        "read_text_file",
+        "list_directory",
+        "search_files",
+        "edit_file",
+    ] {
+        assert!(reader.iter().any(|t| t == tool), "{reader:?}");
+    }
+    for tool in ["write_file", "create_directory", "move_file"] {
+        assert!(
+            !reader.iter().any(|t| t == tool),
+            "{tool} listed: {reader:?}"
+        );
+    }
+    wire.wait_log(
+        "left out of the list the tools the policy refuses this agent whatever the arguments: ",
+    );
+    // Reads run; a call to a tool left out is decided, refused by the policy, and on
+    // the record as that refusal.
+    std::fs::write(setup.work().join("notes.txt"), "kept").unwrap();
+    wire.call(
+        json!(2),
+        "read_text_file",
+        &json!({"path": format!("{work}/notes.txt")}),
+    );
+    let answer = wire.recv();
+    assert_eq!(text_of(&answer), "kept", "{answer}");
+    let target = format!("{work}/written.txt");
+    wire.call(
+        json!(3),
+        "write_file",
+        &json!({"path": target, "content": "x"}),
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        text_of(&answer).contains("the reader agent only reads through MCP"),
+        "{answer}"
+    );
+    assert!(!Path::new(&target).exists());
+    assert_eq!(wire.close(), Some(0));
+    let records = setup.records();
+    let refused = records
+        .iter()
+        .filter(|r| r["kind"] == "decided" && r.to_string().contains("reader-only-reads"))
+        .count();
+    assert_eq!(refused, 1, "{records:#?}");
+    // Marked instead of left out, when configured so.
+    let (wire, marked) = listed(&["--agent", "reader", "--refused-tools", "mark"]);
+    assert_eq!(tool_names(&marked).len(), everything.len(), "{marked}");
+    let write = marked["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "write_file")
+        .unwrap();
+    assert!(
+        write["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("[holdpoint: the policy refuses every call of this tool by this agent] "),
+        "{write}"
+    );
+    assert_eq!(wire.close(), Some(0));
+}
+
 #[test]
 fn a_held_write_approved_while_the_agent_waits_runs_and_the_agent_gets_its_result() {
     let setup = Setup::new("mcp-gateway-wait");

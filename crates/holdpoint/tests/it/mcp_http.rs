@@ -323,6 +323,69 @@ fn an_agent_reads_through_the_http_gateway_and_a_write_outside_the_workspace_is_
 }
 
 #[test]
+fn each_agent_is_listed_the_tools_its_policy_does_not_refuse_outright() {
+    let setup = Setup::new("mcp-http-refused-tools");
+    setup.add_human("alice", None);
+    let reader = setup.add_agent("reader");
+    let claude = setup.add_agent("claude");
+    std::fs::write(
+        setup.home.join("policies/reader.cedar"),
+        r#"@id("reader-only-reads")
+@reason("the reader agent only reads through MCP")
+forbid (principal == Agent::"reader", action in [Action::"workspace", Action::"change", Action::"destroy"], resource)
+when { context.surface == "mcp" };
+"#,
+    )
+    .unwrap();
+    let work = setup.work().to_str().unwrap().to_owned();
+    setup.config(&files_entry(&[&work]));
+    let mut gateway = Gateway::start(&setup, &[]);
+    let tools = |token: &str| -> Vec<String> {
+        let lines = agent(
+            &setup,
+            &gateway.url("files"),
+            json!({"Authorization": format!("Bearer {token}")}),
+            &[],
+        );
+        lines[1]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let for_reader = tools(&reader);
+    let for_claude = tools(&claude);
+    assert!(
+        for_claude.iter().any(|t| t == "write_file"),
+        "{for_claude:?}"
+    );
+    assert!(
+        !for_reader.iter().any(|t| t == "write_file"),
+        "{for_reader:?}"
+    );
+    assert!(
+        for_reader.iter().any(|t| t == "read_text_file"),
+        "{for_reader:?}"
+    );
+    assert!(for_reader.len() < for_claude.len());
+    assert_eq!(
+        gateway.process.terminate(),
+        Some(0),
+        "{}",
+        gateway.process.log()
+    );
+    assert!(
+        gateway
+            .process
+            .log()
+            .contains("left out of the list the tools the policy refuses this agent"),
+        "{}",
+        gateway.process.log()
+    );
+}
+
+#[test]
 fn without_an_agent_credential_or_from_a_foreign_origin_nothing_reaches_the_server() {
     let setup = Setup::new("mcp-http-refused");
     setup.add_human("alice", None);

@@ -360,6 +360,7 @@ fn served(entry: &McpConfig, cwd: &str, default: Environment) -> Result<Served, 
             sampling: entry.sampling,
             elicitation: entry.elicitation,
         },
+        entry.refused_tools,
         cwd,
         &roots_flag,
     )?;
@@ -1031,8 +1032,14 @@ fn start_session(
         }
     };
     let label = format!("/mcp/{} {ledger_session}: ", served.name);
+    let mut config = served.config.clone();
+    config.policy = Some(super::policy_view(
+        gateway.state.decider.in_force(),
+        agent,
+        served.environment,
+    ));
     let mut driver = Driver {
-        session: Session::new(server, served.config.clone()),
+        session: Session::new(server, config),
         watcher: WatcherHandle {
             env: Some(served.environment.to_string()),
             events: events.clone(),

@@ -38,7 +38,7 @@ use holdpoint_store::{Executed, SqliteStore};
 use crate::enforcer::{self, Enforcer};
 use crate::home::Home;
 use crate::pipeline::{Decided, Request, action_for, confined, explain};
-use crate::serve::decider::{Decider, Early, Pending, Stamp};
+use crate::serve::decider::{Decider, Early, InForce, Pending, Stamp};
 use crate::{Failure, exit, local};
 
 use codec::{CodecError, Line, Lines, Message};
@@ -66,6 +66,17 @@ pub(crate) struct McpArgs {
     /// Repeatable.
     #[arg(long = "hide-tool", value_name = "NAME")]
     hide_tool: Vec<String>,
+    /// What `tools/list` does with a tool the policy refuses this agent whatever the
+    /// call's arguments (judged by the lowest risk class a call of it can have): leave
+    /// it out (`hide`), say so in its description (`mark`), or list it as it is
+    /// (`show`). Calls to it are decided, and refused, either way.
+    #[arg(
+        long = "refused-tools",
+        value_name = "WHAT",
+        value_enum,
+        default_value_t
+    )]
+    refused_tools: session::RefusedTools,
     /// A root the server is told of when it asks (`roots/list`); the client is never
     /// asked, so it cannot widen them. Repeatable [default: the working directory].
     #[arg(long = "root", value_name = "DIR")]
@@ -95,6 +106,7 @@ pub(crate) struct McpArgs {
             "trusted",
             "agent",
             "hide_tool",
+            "refused_tools",
             "root",
             "wait",
             "allow_sampling",
@@ -207,7 +219,7 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         trusted: args.trusted,
     };
     let cwd = local::current_dir()?;
-    let config = config(args, &cwd)?;
+    let mut config = config(args, &cwd)?;
     let session_id = format!(
         "mcp-{}-{}",
         name.chars()
@@ -220,7 +232,16 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
     );
 
     let (events, inbox) = mpsc::channel::<Event>();
-    let (jobs, decider) = start_decider(args.env.clone(), events.clone())?;
+    let (jobs, decider, judged) = start_decider(args.env.clone(), events.clone())?;
+    match judged {
+        Some((in_force, environment)) => {
+            config.policy = Some(policy_view(in_force, &args.agent, environment));
+        }
+        None if config.refused_tools != session::RefusedTools::Show => eprintln!(
+            "holdpoint mcp: tools the policy refuses outright are listed as they are when deciding through `holdpoint serve` or `$HOLDPOINT_POLICIES`; their calls are decided all the same"
+        ),
+        None => {}
+    }
     let watcher = WatcherHandle {
         env: args.env.clone(),
         events: events.clone(),
@@ -296,6 +317,7 @@ fn config(args: &McpArgs, cwd: &str) -> Result<Config, Failure> {
             sampling: args.allow_sampling,
             elicitation: args.allow_elicitation,
         },
+        args.refused_tools,
         cwd,
         "--root",
     )
@@ -309,6 +331,7 @@ fn session_config(
     roots: &[std::path::PathBuf],
     wait: Duration,
     asks: session::Asks,
+    refused_tools: session::RefusedTools,
     cwd: &str,
     roots_named: &str,
 ) -> Result<Config, Failure> {
@@ -343,6 +366,20 @@ fn session_config(
         roots: found,
         wait,
         asks,
+        refused_tools,
+        policy: None,
+    })
+}
+
+/// What the policies in force say of `agent`'s tools in `environment` before any call:
+/// whether they refuse it every call from a risk class up.
+fn policy_view(in_force: InForce, agent: &str, environment: Environment) -> session::PolicyView {
+    let agent = agent.to_owned();
+    let target = local::default_target(Surface::Mcp, environment);
+    session::PolicyView::new(move |lowest| {
+        in_force.current().is_some_and(|engine| {
+            engine.refuses_from(lowest, &agent, &target, environment, Surface::Mcp)
+        })
     })
 }
 
@@ -493,14 +530,18 @@ impl Deciding {
     }
 }
 
+/// The policies a gateway decides with on this machine, and its environment: what its
+/// tool lists are judged by.
+type Judged = Option<(InForce, Environment)>;
+
 /// Starts the thread that decides and records, on a stack analysis can use, and waits
 /// until it has opened the store or the server it decides with.
 fn start_decider(
     env: Option<String>,
     events: Sender<Event>,
-) -> Result<(Sender<Job>, std::thread::JoinHandle<()>), Failure> {
+) -> Result<(Sender<Job>, std::thread::JoinHandle<()>, Judged), Failure> {
     let (jobs, queue) = mpsc::channel::<Job>();
-    let (ready, opened) = mpsc::channel::<Result<(), Failure>>();
+    let (ready, opened) = mpsc::channel::<Result<Judged, Failure>>();
     let thread = local::analysis_thread("holdpoint-mcp-decider")
         .spawn(move || match Deciding::open(env.as_deref()) {
             Ok(Deciding::Local {
@@ -521,7 +562,7 @@ fn start_decider(
                         return;
                     }
                 };
-                let _ = ready.send(Ok(()));
+                let _ = ready.send(Ok(Some((decider.in_force(), environment))));
                 decide_locally(&decider, environment, &queue, &events, &waits);
                 // Every decision handed over is answered (or its answer dropped with the
                 // session), then everything given to the writer is written.
@@ -535,7 +576,7 @@ fn start_decider(
                 }
             }
             Ok(Deciding::Enforcer(enforcer)) => {
-                let _ = ready.send(Ok(()));
+                let _ = ready.send(Ok(None));
                 decide_and_record(&enforcer, &queue, &events);
             }
             Err(failure) => {
@@ -544,7 +585,7 @@ fn start_decider(
         })
         .map_err(|e| Failure::internal(format!("cannot start a thread: {e}")))?;
     match opened.recv() {
-        Ok(Ok(())) => Ok((jobs, thread)),
+        Ok(Ok(judged)) => Ok((jobs, thread, judged)),
         Ok(Err(failure)) => Err(failure),
         Err(_) => Err(Failure::internal(
             "the deciding thread ended before it started",

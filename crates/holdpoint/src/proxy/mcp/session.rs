@@ -9,7 +9,9 @@
 //! its decision, or forwarded under an id of the machine's own), and the server's
 //! requests forwarded to the client under ids of the machine's own; the catalogue of
 //! tools the server listed in this session (a call to any other tool is refused, and
-//! tools hidden by configuration are neither listed nor called); the roots the server
+//! tools hidden by configuration are neither listed nor called; tools the policy
+//! refuses this agent whatever the arguments are left out of the list or marked, and a
+//! call to one is still decided); the roots the server
 //! is told (answered from configuration, never from the client); and calls held for a
 //! human, kept open with progress notifications while the client allows it.
 //!
@@ -22,7 +24,9 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use holdpoint_core::{McpCall, McpServer, McpServerInfo};
+use std::sync::Arc;
+
+use holdpoint_core::{McpCall, McpServer, McpServerInfo, Risk, lowest_risk};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_store::Executed;
 use serde_json::{Value, json};
@@ -59,7 +63,48 @@ pub struct Config {
     /// What the server may ask of the client: text from the agent's model
     /// (`sampling/createMessage`), answers from its user (`elicitation/create`).
     pub asks: Asks,
+    /// What becomes of a listed tool the policy refuses this agent whatever the call's
+    /// arguments.
+    pub refused_tools: RefusedTools,
+    /// What the policy says before any call; `None` where the gateway cannot ask it
+    /// (deciding through `holdpoint serve`): no tool is then left out for it.
+    pub policy: Option<PolicyView>,
 }
+
+/// What the gateway does with a tool the policy refuses this agent whatever the call:
+/// leave it out of `tools/list` (`hide`, the default: the model does not spend turns on
+/// it), keep it with its description saying so (`mark`), or list it as it is (`show`).
+/// Calls to it are decided either way, and refused by that decision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefusedTools {
+    #[default]
+    Hide,
+    Mark,
+    Show,
+}
+
+/// Whether the policy refuses the session's agent every call at a risk class and every
+/// class above it, whatever the rest of the call: how a tool list is judged, by the
+/// lowest class a call of each tool can have.
+#[derive(Clone)]
+pub struct PolicyView(Arc<dyn Fn(Risk) -> bool + Send + Sync>);
+
+impl PolicyView {
+    pub fn new(refuses_from: impl Fn(Risk) -> bool + Send + Sync + 'static) -> Self {
+        PolicyView(Arc::new(refuses_from))
+    }
+}
+
+impl std::fmt::Debug for PolicyView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PolicyView")
+    }
+}
+
+/// What a tool the policy refuses has in front of its description when marked.
+pub const REFUSED_MARK: &str =
+    "[holdpoint: the policy refuses every call of this tool by this agent]";
 
 /// The error a server answers a request with to ask for a URL elicitation (MCP
 /// 2025-11-25), its `data` the URLs to show the person.
@@ -972,6 +1017,7 @@ impl Session {
                         "tools/list" => {
                             self.learn_tools(result);
                             self.hide_tools(result);
+                            self.judge_tools(result);
                         }
                         _ => {}
                     }
@@ -1169,6 +1215,65 @@ impl Session {
                     .and_then(Value::as_str)
                     .is_none_or(|name| !self.config.hidden.contains(name))
             });
+        }
+    }
+
+    /// Leaves out of a `tools/list` result the client is sent, or marks, the tools the
+    /// policy refuses this agent whatever the arguments: those whose lowest possible
+    /// risk class, and every class above it, the policy refuses.
+    fn judge_tools(&mut self, result: &mut Value) {
+        let mode = self.config.refused_tools;
+        let Some(policy) = self
+            .config
+            .policy
+            .clone()
+            .filter(|_| mode != RefusedTools::Show)
+        else {
+            return;
+        };
+        let Some(tools) = result.get_mut("tools").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let mut refuses: [Option<bool>; 4] = [None; 4];
+        let mut refused = Vec::new();
+        tools.retain_mut(|tool| {
+            let Some(name) = tool.get("name").and_then(Value::as_str) else {
+                return true;
+            };
+            let lowest = lowest_risk(&self.server, name, tool.get("annotations"));
+            let index = Risk::ALL.iter().position(|r| *r == lowest).unwrap_or(0);
+            let Some(known) = refuses.get_mut(index) else {
+                return true;
+            };
+            if !*known.get_or_insert_with(|| (policy.0)(lowest)) {
+                return true;
+            }
+            refused.push(name.to_owned());
+            match mode {
+                RefusedTools::Hide => false,
+                RefusedTools::Mark | RefusedTools::Show => {
+                    let description = tool
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let marked = format!("{REFUSED_MARK} {description}");
+                    if let Some(object) = tool.as_object_mut() {
+                        object.insert("description".to_owned(), Value::from(marked.trim_end()));
+                    }
+                    true
+                }
+            }
+        });
+        if !refused.is_empty() {
+            let done = if mode == RefusedTools::Hide {
+                "left out of the list"
+            } else {
+                "marked in the list"
+            };
+            self.log(format!(
+                "{done} the tools the policy refuses this agent whatever the arguments: {}",
+                refused.join(", ")
+            ));
         }
     }
 
@@ -1896,6 +2001,70 @@ mod tests {
         run.server(
             r#"{"jsonrpc":"2.0","id":6,"result":{"tools":[{"name":"rm_rf"},{"name":"move_file"}]}}"#,
             &[r#"client {"id":6,"jsonrpc":"2.0","result":{"tools":[{"name":"rm_rf"}]}}"#],
+        );
+    }
+
+    #[test]
+    fn tools_the_policy_refuses_whatever_the_arguments_are_left_out_or_marked_and_still_decided() {
+        // This agent's policy refuses changes and destroys, not reads or workspace work:
+        // `frobnicate`, which nobody catalogued, is at least a change; `write_file` can
+        // be workspace work, `read_text_file` a read.
+        let policy = PolicyView::new(|lowest| lowest >= Risk::Change);
+        let list = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"read_text_file","description":"Reads a file."},{"name":"write_file"},{"name":"frobnicate","description":"Does things."}]}}"#;
+        let cases = [
+            (
+                RefusedTools::Hide,
+                vec![
+                    "log left out of the list the tools the policy refuses this agent whatever the arguments: frobnicate",
+                    r#"client {"id":7,"jsonrpc":"2.0","result":{"tools":[{"description":"Reads a file.","name":"read_text_file"},{"name":"write_file"}]}}"#,
+                ],
+            ),
+            (
+                RefusedTools::Mark,
+                vec![
+                    "log marked in the list the tools the policy refuses this agent whatever the arguments: frobnicate",
+                    r#"client {"id":7,"jsonrpc":"2.0","result":{"tools":[{"description":"Reads a file.","name":"read_text_file"},{"name":"write_file"},{"description":"[holdpoint: the policy refuses every call of this tool by this agent] Does things.","name":"frobnicate"}]}}"#,
+                ],
+            ),
+            (
+                RefusedTools::Show,
+                vec![
+                    r#"client {"id":7,"jsonrpc":"2.0","result":{"tools":[{"description":"Reads a file.","name":"read_text_file"},{"name":"write_file"},{"description":"Does things.","name":"frobnicate"}]}}"#,
+                ],
+            ),
+        ];
+        for (mode, expected) in cases {
+            let config = Config {
+                refused_tools: mode,
+                policy: Some(policy.clone()),
+                ..Config::default()
+            };
+            let mut run = Run::with(server(), config);
+            run.client(
+                r#"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#,
+                &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
+            );
+            run.server(list, &expected);
+            // A call to a tool left out is not refused by the list: it is decided, and
+            // the policy refuses it there, on the record.
+            run.client(
+                r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"frobnicate","arguments":{}}}"#,
+                &[r#"decide #1 tools/call frobnicate {}"#],
+            );
+        }
+        // A policy that refuses nothing outright leaves the list as the server gave it.
+        let config = Config {
+            policy: Some(PolicyView::new(|_| false)),
+            ..Config::default()
+        };
+        let mut run = Run::with(server(), config);
+        run.client(
+            r#"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#,
+            &[r#"server {"id":1,"jsonrpc":"2.0","method":"tools/list"}"#],
+        );
+        run.server(
+            list,
+            &[r#"client {"id":7,"jsonrpc":"2.0","result":{"tools":[{"description":"Reads a file.","name":"read_text_file"},{"name":"write_file"},{"description":"Does things.","name":"frobnicate"}]}}"#],
         );
     }
 
