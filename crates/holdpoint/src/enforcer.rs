@@ -187,6 +187,22 @@ impl Enforcer {
         }
     }
 
+    /// Records a request refused before any policy was asked: its proposal and a
+    /// denial giving `reason`, decided by `gateway`.
+    pub fn refused(&self, request: &Request, reason: &str) -> Result<(), Failure> {
+        match self {
+            Enforcer::Local(pipeline) => pipeline.refused(request, reason).map(|_| ()),
+            Enforcer::Remote(remote) => {
+                let body = RefusedBody {
+                    action: ActionBody::from(request),
+                    reason,
+                };
+                let _: Recorded = remote.call("POST", "/api/v1/refused", Some(&body))?;
+                Ok(())
+            }
+        }
+    }
+
     /// Records what happened when the action ran.
     pub fn executed(&self, request: &Request, executed: &Executed) -> Result<(), Failure> {
         match self {
@@ -336,6 +352,12 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
                 .or_else(|| std::env::var("HOME").ok().filter(|h| h.starts_with('/'))),
         }
     }
+}
+
+#[derive(Debug, Serialize)]
+struct RefusedBody<'a> {
+    action: ActionBody<'a>,
+    reason: &'a str,
 }
 
 #[derive(Debug, Serialize)]

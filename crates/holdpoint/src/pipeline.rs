@@ -153,6 +153,22 @@ impl Pipeline {
         Ok(settled(action, analysis, decision, settlement))
     }
 
+    /// Records a request refused before any policy was asked (an MCP gateway's own
+    /// configuration hides the tool, or its server never listed it): its proposal and a
+    /// denial giving `reason`, decided by `gateway`.
+    pub fn refused(&self, request: &Request, reason: &str) -> Result<Decided, Failure> {
+        let (action, analysis) = self.action(request);
+        let decision = refusal(&analysis, reason);
+        let settlement = self
+            .store
+            .settle(
+                &proposal(&action, &analysis, &decision, &self.config),
+                now_ms(),
+            )
+            .map_err(|e| Failure::internal(format!("cannot record the refusal: {e}")))?;
+        Ok(settled(action, analysis, decision, settlement))
+    }
+
     /// Records what was observed when an action ran.
     pub fn executed(&self, action: &Action, executed: &Executed) -> Result<StoredRecord, Failure> {
         record_executed(&self.store, action, executed, now_ms())
@@ -280,6 +296,14 @@ pub(crate) fn proposal<'a>(
             .collect(),
         os_user: os_user(),
         approval_ttl_ms: millis(config.approval_ttl),
+    }
+}
+
+/// The denial of an action refused before any policy was asked, decided by `gateway`.
+pub(crate) fn refusal(analysis: &Analysis, reason: &str) -> Decision {
+    Decision {
+        policies: vec!["gateway".to_owned()],
+        ..Decision::deny(analysis.risk(), reason)
     }
 }
 

@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/sign-in", post(sign_in))
         .route("/decide", post(decide))
+        .route("/refused", post(refused))
         .route("/executed", post(executed))
         .route("/approvals", get(list_approvals))
         .route("/approvals/{id}", get(show_approval))
@@ -56,7 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         description = "Decide agents' actions, answer approval requests, issue grants and freezes, and read the signed ledger. Every route but sign-in and this document takes `Authorization: Bearer TOKEN`: an agent's credential (`holdpoint agent add`) or a human's sign-in token (POST /api/v1/sign-in)."
     ),
     paths(
-        sign_in, decide, executed, list_approvals, show_approval, approve, deny, list_grants,
+        sign_in, decide, refused, executed, list_approvals, show_approval, approve, deny, list_grants,
         create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, ledger_page,
         verify_ledger, export_ledger, session_report, add_agent
     ),
@@ -383,6 +384,16 @@ pub struct DecideResponse {
     /// Allowed only inside `holdpoint sandbox`, as the request offered.
     #[serde(default)]
     pub confine: bool,
+}
+
+/// An action the agent's own gateway refused before any policy was asked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedRequest {
+    action: ActionRequest,
+    /// Why, as the agent was told: `the tool `write_file` is hidden from this agent by
+    /// the gateway's configuration`.
+    reason: String,
 }
 
 /// What happened when an action ran.
@@ -775,6 +786,37 @@ fn response(state: &AppState, decided: &Decided) -> DecideResponse {
             .map(|a| ApprovalView::from_request(a, now)),
         confine: crate::pipeline::confined(decided),
     }
+}
+
+/// Record an action the agent's gateway refused before any policy was asked (agents
+/// only): its proposal and a denial decided by `gateway`, durable before the answer.
+/// It can only add a refusal to the ledger, never allow anything.
+#[utoipa::path(post, path = "/refused", request_body = RefusedRequest,
+    responses((status = 200, body = Recorded), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn refused(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<RefusedRequest>,
+) -> Result<Json<Recorded>, ApiError> {
+    let proposal = request.action.proposal(caller.agent()?)?;
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.len() > 1_000 {
+        return Err(ApiError::bad_request(
+            "`reason` must say why the gateway refused the action, in at most 1,000 bytes",
+        ));
+    }
+    let (action, analysis) =
+        action_for(&proposal, state.environment, &state.decider.holdpoint_home);
+    let decided = state
+        .decider
+        .refused_durably(action, analysis, reason)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e))?;
+    state.changed();
+    Ok(Json(Recorded {
+        record: decided.settlement.decided.seq,
+    }))
 }
 
 /// Record what happened when an action ran (agents only).

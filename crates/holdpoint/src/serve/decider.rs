@@ -241,10 +241,7 @@ impl Decider {
     /// configuration hides the tool, or its server never listed it): its proposal and
     /// a denial giving `reason`, decided by `gateway`. Not waited for.
     pub fn refused(&self, action: Action, analysis: Analysis, reason: &str) {
-        let decision = Decision {
-            policies: vec!["gateway".to_owned()],
-            ..Decision::deny(analysis.risk(), reason)
-        };
+        let decision = crate::pipeline::refusal(&analysis, reason);
         let handed = self.inline.persist.send(Persist::Decided {
             action,
             analysis,
@@ -344,6 +341,30 @@ impl Decider {
     /// An error means nothing was allowed.
     pub async fn decide(&self, action: Action, analysis: Analysis) -> Result<Decided, String> {
         self.ask(action, analysis, Reply::Settled).await
+    }
+
+    /// [`Decider::refused`], answered once the records are durable: a gateway that
+    /// decides through `holdpoint serve` reports its refusals so.
+    pub async fn refused_durably(
+        &self,
+        action: Action,
+        analysis: Analysis,
+        reason: &str,
+    ) -> Result<Decided, String> {
+        let decision = crate::pipeline::refusal(&analysis, reason);
+        let (reply, answer) = oneshot::channel();
+        match self.inline.persist.try_send(Persist::Decided {
+            action,
+            analysis,
+            decision,
+            reply: Some(Reply::Settled(reply)),
+        }) {
+            Ok(()) => answer.await.map_err(|_| DROPPED.to_owned())?,
+            Err(TrySendError::Full(_)) => {
+                Err("holdpoint is overloaded: too many records are waiting".to_owned())
+            }
+            Err(TrySendError::Disconnected(_)) => Err("the ledger thread has stopped".to_owned()),
+        }
     }
 
     /// [`Decider::decide`], but an action policy allows as a read is answered as soon

@@ -695,6 +695,64 @@ fn hidden_tools_are_not_listed_and_calls_to_them_or_to_unlisted_tools_are_refuse
     );
 }
 
+#[test]
+fn refusals_the_gateway_makes_through_holdpoint_serve_are_in_the_servers_ledger() {
+    let setup = Setup::new("mcp-gateway-refused-served");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let served = setup.serve();
+    setup.use_server(&token);
+    let work = setup.work().to_str().unwrap().to_owned();
+    let mut wire = Wire::start_with(&setup, &["--hide-tool", "write_file"], &[work.as_str()]);
+    wire.handshake(&json!({}));
+    let target = format!("{work}/hidden.txt");
+    wire.call(
+        json!(1),
+        "write_file",
+        &json!({"path": target, "content": "x"}),
+    );
+    let answer = wire.recv();
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        text_of(&answer).contains("hidden from this agent"),
+        "{answer}"
+    );
+    assert_eq!(wire.close(), Some(0));
+    assert!(!Path::new(&target).exists());
+    // The server recorded it under the credential's agent, decided by the gateway.
+    let records = setup.records();
+    let decided: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "decided" && r.to_string().contains("\"gateway\""))
+        .collect();
+    assert_eq!(decided.len(), 1, "{records:#?}\n{}", served.log());
+    assert_eq!(decided[0]["actors"]["agent"], "claude", "{}", decided[0]);
+    assert!(
+        decided[0].to_string().contains("hidden from this agent"),
+        "{}",
+        decided[0]
+    );
+    // A human cannot report refusals, nor anyone without a credential, and a report
+    // must say why.
+    let human = crate::http::sign_in(&served.address, "alice", crate::setup::SECRET);
+    let action = json!({"surface": "shell", "input": "rm -rf /", "cwd": work});
+    let report = |token: &str, reason: &str| {
+        crate::http::json(
+            &served.address,
+            "POST",
+            "/api/v1/refused",
+            token,
+            &json!({"action": action, "reason": reason}),
+        )
+        .status
+    };
+    assert_eq!(report(&human, "hidden"), 403);
+    assert_eq!(report("hpa.claude.not-the-secret", "hidden"), 401);
+    assert_eq!(report(&token, " "), 400);
+    assert_eq!(report(&token, "hidden"), 200);
+    drop(served);
+}
+
 /// The names in a `tools/list` answer.
 fn tool_names(listed: &Value) -> Vec<String> {
     listed["result"]["tools"]

@@ -840,16 +840,15 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                     record(&mut outcomes);
                 }
             }
-            // Through `holdpoint serve`, or with policies of its own, the gateway has no
-            // way to record a refusal that no policy made: its log says so.
-            Ok(Job::Refused(_, reason)) => {
-                let through = match enforcer {
-                    Enforcer::Remote(_) => "holdpoint serve",
-                    Enforcer::Local(_) => "policies of its own",
-                };
-                eprintln!(
-                    "holdpoint mcp: refused a call ({reason}); refusals no policy made are not recorded in the ledger when deciding through {through}"
-                );
+            // A refusal no policy made is recorded as the gateway's, through the
+            // server when there is one.
+            Ok(Job::Refused(request, reason)) => {
+                if let Err(failure) = enforcer.refused(&request, &reason) {
+                    eprintln!(
+                        "holdpoint mcp: refused a call ({reason}), and could not record the refusal: {}",
+                        failure.message
+                    );
+                }
             }
             Ok(Job::Decide(ticket, request)) => {
                 // Fail closed: an error, or an allow that asks for a sandbox this
