@@ -23,6 +23,7 @@ mod mcp_conformance;
 mod mcp_gateway;
 mod mcp_http;
 mod mcp_install;
+mod mcp_modern;
 mod openapi;
 mod payloads;
 mod pg;

@@ -15,7 +15,7 @@ use crate::setup::Setup;
 use crate::{data, stderr};
 
 /// Where the tests' npm packages are installed, once per machine.
-fn npm_cache() -> PathBuf {
+pub(crate) fn npm_cache() -> PathBuf {
     let home = std::env::var("HOME").unwrap();
     PathBuf::from(home).join(".cache/holdpoint-test-npm")
 }

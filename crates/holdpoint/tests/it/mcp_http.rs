@@ -31,9 +31,9 @@ pub fn python_sdk() {
 
 /// A running `holdpoint mcp --listen 127.0.0.1:0`.
 pub struct Gateway {
-    process: Background,
+    pub process: Background,
     /// `127.0.0.1:PORT`.
-    address: String,
+    pub address: String,
 }
 
 impl Gateway {
@@ -98,7 +98,7 @@ fn agent(setup: &Setup, url: &str, headers: Value, calls: &[(&str, Value)]) -> V
 }
 
 /// One HTTP/1.1 exchange by hand: status, headers (names lowercase), body (de-chunked).
-fn exchange(
+pub(crate) fn exchange(
     address: &str,
     method: &str,
     path: &str,
@@ -160,7 +160,7 @@ fn exchange(
 }
 
 /// The JSON-RPC messages of an event stream.
-fn events(body: &str) -> Vec<Value> {
+pub(crate) fn events(body: &str) -> Vec<Value> {
     body.lines()
         .filter_map(|l| l.strip_prefix("data: "))
         .map(|d| serde_json::from_str(d).unwrap())

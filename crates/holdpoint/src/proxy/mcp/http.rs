@@ -195,8 +195,8 @@ impl Streams {
 }
 
 /// One `[[mcp]]` server, ready to serve.
-struct Served {
-    name: String,
+pub(super) struct Served {
+    pub(super) name: String,
     environment: Environment,
     trusted: bool,
     upstream: Reached,
@@ -217,12 +217,12 @@ enum Reached {
 }
 
 /// A session in progress.
-struct Live {
+pub(super) struct Live {
     server: String,
     agent: String,
     inbox: Sender<Event>,
     /// When the agent last sent it something.
-    last: Instant,
+    pub(super) last: Instant,
     /// The agent's GET stream, while it is open: a session that is listened to is not
     /// idle.
     listening: Option<tokio::sync::mpsc::WeakSender<Message>>,
@@ -244,10 +244,12 @@ impl Live {
 const IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// What every request shares.
-struct Gateway {
+pub(super) struct Gateway {
     state: AppState,
     servers: HashMap<String, Served>,
-    sessions: Mutex<HashMap<String, Live>>,
+    pub(super) sessions: Mutex<HashMap<String, Live>>,
+    /// The links through which 2026-07-28 agents are served.
+    pub(super) links: super::modern::Links,
     /// Origins allowed beyond this machine's own.
     origins: Vec<String>,
     cwd: String,
@@ -290,6 +292,7 @@ pub(crate) fn run(
         state: state.clone(),
         servers,
         sessions: Mutex::new(HashMap::new()),
+        links: super::modern::Links::default(),
         origins,
         cwd,
     });
@@ -483,7 +486,7 @@ async fn expire_idle(gateway: Arc<Gateway>) {
 /// until the session is started (concurrent `initialize`s each count the ones before);
 /// its key is returned, for the caller to remove once the session is in the table or
 /// failed to start.
-fn make_room(gateway: &Gateway, agent: &str, server: &str) -> Result<String, String> {
+pub(super) fn make_room(gateway: &Gateway, agent: &str, server: &str) -> Result<String, String> {
     let reserved = format!(
         "opening-{}",
         crate::serve::auth::random_hex(8).map_err(|e| e.message().to_owned())?
@@ -699,11 +702,20 @@ async fn post_message(
     }
     if let Some(version) = headers.get("mcp-protocol-version") {
         let version = version.to_str().unwrap_or("");
+        if version == super::modern::VERSION {
+            return super::modern::post(&gateway, served, &agent, &headers, &body).await;
+        }
+        // A revision after the ones the gateway speaks is answered the 2026-07-28 way,
+        // naming those it does.
+        if version > super::modern::VERSION {
+            return super::modern::unsupported(version);
+        }
         if !VERSIONS.contains(&version) {
             return refusal(
                 StatusCode::BAD_REQUEST,
                 &format!(
-                    "MCP-Protocol-Version `{version}` is not one this gateway speaks ({})",
+                    "MCP-Protocol-Version `{version}` is not one this gateway speaks ({}, {})",
+                    super::modern::VERSION,
                     VERSIONS.join(", ")
                 ),
             );
@@ -740,7 +752,7 @@ async fn post_message(
                 Ok(reserved) => reserved,
                 Err(why) => return refusal(StatusCode::SERVICE_UNAVAILABLE, &why),
             };
-            let started = start_session(&gateway, served, &agent);
+            let started = start_session(&gateway, served, &agent, true);
             if let Ok(mut sessions) = gateway.sessions.lock() {
                 sessions.remove(&reserved);
             }
@@ -793,11 +805,10 @@ async fn post_message(
 /// must say what the body says: an intermediary that routes or filters by them must not
 /// be shown one call while the server gets another.
 fn headers_match_body(headers: &HeaderMap, message: &Message) -> Result<(), String> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .map(|v| v.to_str().map(str::to_owned).unwrap_or_default())
-    };
+    // An `=?base64?…?=` value is compared decoded; one that does not decode matches
+    // nothing.
+    let header =
+        |name: &str| super::modern::header_text(headers, name).map(Result::unwrap_or_default);
     let (method, params) = match message {
         Message::Request { method, params, .. } | Message::Notification { method, params } => {
             (Some(method.as_str()), params.as_ref())
@@ -906,7 +917,9 @@ async fn get_stream(
 }
 
 /// An event stream of `messages`, each a `message` event.
-fn event_stream(messages: impl futures_util::Stream<Item = Message> + Send + 'static) -> Response {
+pub(super) fn event_stream(
+    messages: impl futures_util::Stream<Item = Message> + Send + 'static,
+) -> Response {
     use futures_util::StreamExt as _;
     let events = messages.map(|message| {
         let mut event = b"event: message\ndata: ".to_vec();
@@ -952,10 +965,14 @@ async fn end_session(
 
 /// Opens a session of `served` for `agent`: its server (a child, or a link to the
 /// upstream), the threads that decide its calls, and the loop; its id.
-fn start_session(
+/// Starts a session of `agent`'s with `served`; `asks`: the server's sampling and
+/// elicitation requests may reach the agent as configured (a 2026-07-28 agent, which
+/// takes them only as `input_required`, gets none).
+pub(super) fn start_session(
     gateway: &Arc<Gateway>,
     served: &Served,
     agent: &str,
+    asks: bool,
 ) -> Result<(String, Sender<Event>), Failure> {
     let random = || {
         crate::serve::auth::random_hex(16).map_err(|e| Failure::internal(e.message().to_owned()))
@@ -1033,6 +1050,9 @@ fn start_session(
     };
     let label = format!("/mcp/{} {ledger_session}: ", served.name);
     let mut config = served.config.clone();
+    if !asks {
+        config.asks = session::Asks::default();
+    }
     config.policy = Some(super::policy_view(
         gateway.state.decider.in_force(),
         agent,
@@ -1171,6 +1191,10 @@ mod tests {
         ]));
         assert!(!check(&[("mcp-method", "tools/list")]));
         assert!(!check(&[("mcp-name", "read_text_file")]));
+        // Encoded values are compared decoded; one that does not decode matches nothing.
+        assert!(check(&[("mcp-name", "=?base64?d3JpdGVfZmlsZQ==?=")]));
+        assert!(!check(&[("mcp-name", "=?base64?cmVhZF90ZXh0X2ZpbGU=?=")]));
+        assert!(!check(&[("mcp-name", "=?base64?!!!?=")]));
     }
 
     fn request(id: u64, token: Option<u64>) -> Message {

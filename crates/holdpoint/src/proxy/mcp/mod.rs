@@ -20,6 +20,7 @@
 
 pub(crate) mod codec;
 pub(crate) mod http;
+pub(crate) mod modern;
 pub(crate) mod session;
 pub(crate) mod upstream;
 

@@ -1,0 +1,628 @@
+//! Agents that speak MCP's 2026-07-28 revision to `holdpoint mcp --listen`: no
+//! `initialize` and no sessions; every request is a POST of its own carrying its
+//! protocol version, the client's capabilities and name in `_meta`, and headers that
+//! mirror the body (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`).
+//!
+//! The gateway serves such an agent through a session of its own with the server (a
+//! *link*, one per agent and server): opened with `initialize` as a 2025-11-25 client
+//! would, with the capabilities and name of the agent's first request, and then used
+//! for each of that agent's requests, under ids of the gateway's own (requests that
+//! share a link cannot collide). The link is the same session machine and loop as any
+//! other, so every call is decided and recorded as before, under the agent's name.
+//!
+//! - `server/discover` is answered from what the server announced when the link was
+//!   opened.
+//! - A request is answered with an event stream: its progress (the agent's own
+//!   `progressToken`, given back), its log lines when it asked for them
+//!   (`io.modelcontextprotocol/logLevel`), then its response, whose result says
+//!   `resultType: "complete"` (and, for lists and reads, `ttlMs: 0` and
+//!   `cacheScope: "private"`: what an agent is listed depends on its policy). Nothing
+//!   else the server says reaches the agent; the server's own requests (sampling,
+//!   elicitation) are refused, as 2026-07-28 carries them only as `input_required`.
+//! - Closing the stream cancels the request, as the revision says: the link is told
+//!   `notifications/cancelled`, so a held call is never run for nobody.
+//! - What the revision removed (`initialize`, `ping`, `logging/setLevel`,
+//!   `resources/subscribe`) and what the gateway does not serve yet
+//!   (`subscriptions/listen`, tasks) is answered 404 with -32601.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::Event;
+use super::codec::{self, Id, Message, Reply};
+use super::http::{Gateway, Served, event_stream, make_room, start_session};
+
+/// The revision served here.
+pub(super) const VERSION: &str = "2026-07-28";
+
+/// What an agent is told the gateway speaks, newest first.
+pub(super) const SUPPORTED: &[&str] = &[VERSION, "2025-11-25"];
+
+/// The revision's error codes.
+const HEADER_MISMATCH: i64 = -32020;
+const UNSUPPORTED_VERSION: i64 = -32022;
+
+/// The prefix of the revision's reserved `_meta` keys.
+const META: &str = "io.modelcontextprotocol/";
+
+/// The methods whose requests name a tool, a resource or a prompt (`Mcp-Name`).
+const NAMED: &[&str] = &["tools/call", "resources/read", "prompts/get"];
+
+/// Results an agent may cache, which the revision has say for how long.
+const CACHEABLE: &[&str] = &[
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+];
+
+/// Methods not served to a 2026-07-28 agent: removed by the revision, or not served by
+/// the gateway yet.
+const NOT_SERVED: &[(&str, &str)] = &[
+    (
+        "initialize",
+        "2026-07-28 has no initialize: send each request with its _meta",
+    ),
+    ("ping", "2026-07-28 removed ping"),
+    (
+        "logging/setLevel",
+        "2026-07-28 removed logging/setLevel: give io.modelcontextprotocol/logLevel in a request's _meta",
+    ),
+    (
+        "resources/subscribe",
+        "2026-07-28 replaced resources/subscribe with subscriptions/listen",
+    ),
+    (
+        "resources/unsubscribe",
+        "2026-07-28 replaced resources/unsubscribe with subscriptions/listen",
+    ),
+    (
+        "subscriptions/listen",
+        "holdpoint's gateway does not serve subscriptions/listen yet",
+    ),
+];
+
+/// How long opening a link may take: the server started and its `initialize` answered.
+const OPENING: Duration = Duration::from_secs(30);
+
+/// One agent's way to one server.
+pub(super) struct Link {
+    /// Its session in the gateway's table.
+    session: String,
+    inbox: Sender<Event>,
+    /// The `server/discover` result, from what the server announced.
+    discovered: Value,
+    /// What the server said of itself (`serverInfo`), for each result's `_meta`.
+    server_info: Value,
+}
+
+/// The links, by agent and server. Opening one is awaited under the lock: two first
+/// requests of one agent open one link.
+pub(super) type Links = tokio::sync::Mutex<HashMap<(String, String), Arc<Link>>>;
+
+/// Ids and progress tokens of the gateway's own, for requests sent through links.
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+fn next() -> u64 {
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A 2026-07-28 error: the status, and a JSON-RPC error answering `id`.
+fn error(
+    status: StatusCode,
+    id: Option<&Id>,
+    code: i64,
+    message: &str,
+    data: Option<Value>,
+) -> Response {
+    let mut error = json!({"code": code, "message": message});
+    if let (Some(data), Some(object)) = (data, error.as_object_mut()) {
+        object.insert("data".to_owned(), data);
+    }
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id.map_or(Value::Null, Id::to_value),
+        "error": error,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// The `UnsupportedProtocolVersionError` for a version the gateway does not speak.
+pub(super) fn unsupported(version: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        None,
+        UNSUPPORTED_VERSION,
+        &format!("Unsupported protocol version: holdpoint's gateway does not speak `{version}`"),
+        Some(json!({"supported": SUPPORTED, "requested": version})),
+    )
+}
+
+/// A header's value, its `=?base64?…?=` form decoded; `Err` when it is not text or not
+/// valid base64 of UTF-8.
+pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<Result<String, String>> {
+    let value = headers.get(name)?;
+    let Ok(text) = value.to_str() else {
+        return Some(Err(format!("the {name} header is not text")));
+    };
+    let Some(encoded) = text
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    else {
+        return Some(Ok(text.to_owned()));
+    };
+    use base64::Engine as _;
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| format!("the {name} header's =?base64?…?= value does not decode")),
+    )
+}
+
+/// The headers a 2026-07-28 request must carry, checked against its body: `None` when
+/// they match, else why not.
+fn mismatch(headers: &HeaderMap, method: &str, params: Option<&Value>) -> Option<String> {
+    let meta = params.and_then(|p| p.get("_meta"));
+    let version = meta
+        .and_then(|m| m.get(format!("{META}protocolVersion")))
+        .and_then(Value::as_str);
+    if version != Some(VERSION) {
+        return Some(format!(
+            "Header mismatch: MCP-Protocol-Version says `{VERSION}` but the body's _meta `{META}protocolVersion` says {}",
+            version.map_or_else(|| "nothing".to_owned(), |v| format!("`{v}`"))
+        ));
+    }
+    match header_text(headers, "mcp-method") {
+        None => return Some("Header mismatch: the Mcp-Method header is missing".to_owned()),
+        Some(Err(why)) => return Some(format!("Header mismatch: {why}")),
+        Some(Ok(said)) if said != method => {
+            return Some(format!(
+                "Header mismatch: Mcp-Method header value `{said}` does not match body value `{method}`"
+            ));
+        }
+        Some(Ok(_)) => {}
+    }
+    if NAMED.contains(&method) {
+        let named = params
+            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        match header_text(headers, "mcp-name") {
+            None => {
+                return Some(format!(
+                    "Header mismatch: the Mcp-Name header is missing (a {method} request must carry it)"
+                ));
+            }
+            Some(Err(why)) => return Some(format!("Header mismatch: {why}")),
+            Some(Ok(said)) if said != named => {
+                return Some(format!(
+                    "Header mismatch: Mcp-Name header value `{said}` does not match body value `{named}`"
+                ));
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+    None
+}
+
+/// A POST from an agent whose `MCP-Protocol-Version` is 2026-07-28.
+pub(super) async fn post(
+    gateway: &Arc<Gateway>,
+    served: &Served,
+    agent: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let message = match codec::parse(body) {
+        Ok(message) => message,
+        Err(error) => {
+            let answer = codec::encode(&error.answer());
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                answer,
+            )
+                .into_response();
+        }
+    };
+    let (id, method, params) = match message {
+        Message::Request { id, method, params } => (id, method, params),
+        // The revision defines no notification a client sends over HTTP.
+        Message::Notification { .. } => return StatusCode::ACCEPTED.into_response(),
+        Message::Response { .. } => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                None,
+                codec::code::INVALID_REQUEST,
+                "a 2026-07-28 client sends no responses: answer input requests with inputResponses on a retry of the request",
+                None,
+            );
+        }
+    };
+    if let Some(why) = mismatch(headers, &method, params.as_ref()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            Some(&id),
+            HEADER_MISMATCH,
+            &why,
+            None,
+        );
+    }
+    if let Some((_, why)) = NOT_SERVED.iter().find(|(m, _)| *m == method) {
+        return error(
+            StatusCode::NOT_FOUND,
+            Some(&id),
+            codec::code::METHOD_NOT_FOUND,
+            &format!("Method not found: {why}"),
+            None,
+        );
+    }
+    if method.starts_with("tasks/") {
+        return error(
+            StatusCode::NOT_FOUND,
+            Some(&id),
+            codec::code::METHOD_NOT_FOUND,
+            "Method not found: holdpoint's gateway does not serve the tasks extension",
+            None,
+        );
+    }
+    let meta = params
+        .as_ref()
+        .and_then(|p| p.get("_meta"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let link = match link(gateway, served, agent, &meta).await {
+        Ok(link) => link,
+        Err(why) => {
+            eprintln!(
+                "holdpoint mcp: /mcp/{}: could not reach the server for `{agent}`: {why}",
+                served.name
+            );
+            return error(
+                StatusCode::BAD_GATEWAY,
+                Some(&id),
+                codec::code::INTERNAL_ERROR,
+                "holdpoint could not reach the MCP server (the gateway's log says why)",
+                None,
+            );
+        }
+    };
+    if method == "server/discover" {
+        let body = json!({"jsonrpc": "2.0", "id": id.to_value(), "result": link.discovered});
+        return axum::Json(body).into_response();
+    }
+    forward(gateway, &link, id, method, params)
+}
+
+/// The agent's link to the server, opened if it has none (or its last one ended).
+async fn link(
+    gateway: &Arc<Gateway>,
+    served: &Served,
+    agent: &str,
+    meta: &Value,
+) -> Result<Arc<Link>, String> {
+    let key = (agent.to_owned(), served.name.clone());
+    let mut links = gateway.links.lock().await;
+    if let Some(link) = links.get(&key) {
+        let alive = gateway
+            .sessions
+            .lock()
+            .map_err(|_| "the gateway's session table failed".to_owned())?
+            .get_mut(&link.session)
+            .map(|live| live.last = Instant::now())
+            .is_some();
+        if alive {
+            return Ok(Arc::clone(link));
+        }
+        links.remove(&key);
+    }
+    let link = Arc::new(open(gateway, served, agent, meta).await?);
+    links.insert(key, Arc::clone(&link));
+    Ok(link)
+}
+
+/// Opens a link: a session of the gateway's, initialized as a 2025-11-25 client would
+/// with the capabilities and name the agent's request gives.
+async fn open(
+    gateway: &Arc<Gateway>,
+    served: &Served,
+    agent: &str,
+    meta: &Value,
+) -> Result<Link, String> {
+    let reserved = make_room(gateway, agent, &served.name)?;
+    let started = start_session(gateway, served, agent, false);
+    if let Ok(mut sessions) = gateway.sessions.lock() {
+        sessions.remove(&reserved);
+    }
+    let (session, inbox) = started.map_err(|f| f.message)?;
+    let client_info = meta
+        .get(format!("{META}clientInfo"))
+        .filter(|i| i.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({"name": "2026-07-28 client", "version": ""}));
+    let capabilities = meta
+        .get(format!("{META}clientCapabilities"))
+        .filter(|c| c.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    let request = Message::Request {
+        id: Id::from(next()),
+        method: "initialize".to_owned(),
+        params: Some(json!({
+            "protocolVersion": "2025-11-25",
+            "capabilities": capabilities,
+            "clientInfo": client_info,
+        })),
+    };
+    inbox
+        .send(Event::Posted {
+            message: request,
+            answers: Some(answers),
+        })
+        .map_err(|_| "the server's session ended at once".to_owned())?;
+    let result = tokio::time::timeout(OPENING, async {
+        while let Some(message) = answered.recv().await {
+            if let Message::Response { reply, .. } = message {
+                return Some(reply);
+            }
+        }
+        None
+    })
+    .await
+    .map_err(|_| {
+        format!(
+            "the server did not answer initialize within {}s",
+            OPENING.as_secs()
+        )
+    })?;
+    let result = match result {
+        Some(Reply::Result(result)) => result,
+        Some(Reply::Error(error)) => {
+            return Err(format!("the server refused initialize: {error}"));
+        }
+        None => return Err("the server's session ended before it answered initialize".to_owned()),
+    };
+    let _ = inbox.send(Event::Posted {
+        message: Message::Notification {
+            method: "notifications/initialized".to_owned(),
+            params: None,
+        },
+        answers: None,
+    });
+    let server_info = result.get("serverInfo").cloned().unwrap_or(Value::Null);
+    let mut discovered = json!({
+        "resultType": "complete",
+        "supportedVersions": [VERSION],
+        "capabilities": served_capabilities(result.get("capabilities")),
+        "_meta": {format!("{META}serverInfo"): server_info},
+        "ttlMs": 0,
+        "cacheScope": "private",
+    });
+    if let (Some(instructions), Some(object)) = (
+        result.get("instructions").cloned(),
+        discovered.as_object_mut(),
+    ) {
+        object.insert("instructions".to_owned(), instructions);
+    }
+    eprintln!(
+        "holdpoint mcp: /mcp/{}: serving `{agent}` in MCP {VERSION} through session {session}",
+        served.name
+    );
+    Ok(Link {
+        session,
+        inbox,
+        discovered,
+        server_info,
+    })
+}
+
+/// The server's capabilities as a 2026-07-28 agent is told them: without what the
+/// gateway does not serve it (change notifications, which need subscriptions/listen,
+/// resource subscriptions, and tasks).
+fn served_capabilities(capabilities: Option<&Value>) -> Value {
+    let mut capabilities = capabilities
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    capabilities.remove("tasks");
+    for kind in ["tools", "prompts", "resources"] {
+        if let Some(object) = capabilities.get_mut(kind).and_then(Value::as_object_mut) {
+            object.remove("listChanged");
+            object.remove("subscribe");
+        }
+    }
+    Value::Object(capabilities)
+}
+
+/// What the agent's request asked of the stream that answers it.
+struct Asked {
+    id: Id,
+    method: String,
+    /// The agent's progress token and the gateway's in its place.
+    progress: Option<(Value, Value)>,
+    /// It asked for log lines (`io.modelcontextprotocol/logLevel`).
+    logs: bool,
+}
+
+/// Sends the request through the link under an id of the gateway's own and answers
+/// with the stream of what comes back for it.
+fn forward(
+    gateway: &Arc<Gateway>,
+    link: &Arc<Link>,
+    id: Id,
+    method: String,
+    params: Option<Value>,
+) -> Response {
+    let mut params = params;
+    let mut asked = Asked {
+        id,
+        method: method.clone(),
+        progress: None,
+        logs: false,
+    };
+    if let Some(meta) = params
+        .as_mut()
+        .and_then(|p| p.get_mut("_meta"))
+        .and_then(Value::as_object_mut)
+    {
+        asked.logs = meta.contains_key(&format!("{META}logLevel"));
+        meta.retain(|key, _| !key.starts_with(META));
+        if let Some(token) = meta.get_mut("progressToken") {
+            let ours = Value::from(format!("hp-{}", next()));
+            asked.progress = Some((std::mem::replace(token, ours.clone()), ours));
+        }
+    }
+    if let Some(object) = params.as_mut().and_then(Value::as_object_mut)
+        && object
+            .get("_meta")
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+    {
+        object.remove("_meta");
+    }
+    let ours = Id::from(next());
+    let (answers, stream) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    let sent = link.inbox.send(Event::Posted {
+        message: Message::Request {
+            id: ours.clone(),
+            method,
+            params,
+        },
+        answers: Some(answers),
+    });
+    if sent.is_err() {
+        if let Ok(mut sessions) = gateway.sessions.lock() {
+            sessions.remove(&link.session);
+        }
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(&asked.id),
+            codec::code::INTERNAL_ERROR,
+            "the server's session ended: send the request again",
+            None,
+        );
+    }
+    let answering = Answering {
+        stream,
+        inbox: link.inbox.clone(),
+        ours,
+        asked,
+        server_info: link.server_info.clone(),
+        answered: false,
+    };
+    let mut response = event_stream(futures_util::stream::unfold(
+        answering,
+        |mut answering| async move { answering.next().await.map(|message| (message, answering)) },
+    ));
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
+}
+
+/// One request's answers on their way to the agent. Dropped before its response (the
+/// agent closed the stream), it cancels the request.
+struct Answering {
+    stream: tokio::sync::mpsc::UnboundedReceiver<Message>,
+    inbox: Sender<Event>,
+    ours: Id,
+    asked: Asked,
+    server_info: Value,
+    answered: bool,
+}
+
+impl Answering {
+    /// The next message for the agent, in its terms; `None` once the response is sent.
+    async fn next(&mut self) -> Option<Message> {
+        if self.answered {
+            return None;
+        }
+        while let Some(message) = self.stream.recv().await {
+            if let Some(message) = self.for_agent(message) {
+                return Some(message);
+            }
+        }
+        None
+    }
+
+    fn for_agent(&mut self, message: Message) -> Option<Message> {
+        match message {
+            Message::Response { reply, .. } => {
+                self.answered = true;
+                let reply = match reply {
+                    Reply::Result(Value::Object(mut result)) => {
+                        result
+                            .entry("resultType")
+                            .or_insert_with(|| Value::from("complete"));
+                        if CACHEABLE.contains(&self.asked.method.as_str()) {
+                            result.entry("ttlMs").or_insert_with(|| Value::from(0));
+                            result
+                                .entry("cacheScope")
+                                .or_insert_with(|| Value::from("private"));
+                        }
+                        if let Some(meta) = result
+                            .entry("_meta")
+                            .or_insert_with(|| json!({}))
+                            .as_object_mut()
+                        {
+                            meta.entry(format!("{META}serverInfo"))
+                                .or_insert_with(|| self.server_info.clone());
+                        }
+                        Reply::Result(Value::Object(result))
+                    }
+                    other => other,
+                };
+                Some(Message::Response {
+                    id: Some(self.asked.id.clone()),
+                    reply,
+                })
+            }
+            Message::Notification { method, mut params } if method == "notifications/progress" => {
+                let (theirs, ours) = self.asked.progress.as_ref()?;
+                let token = params.as_mut()?.get_mut("progressToken")?;
+                if token != ours {
+                    return None;
+                }
+                *token = theirs.clone();
+                Some(Message::Notification { method, params })
+            }
+            Message::Notification { method, params }
+                if method == "notifications/message" && self.asked.logs =>
+            {
+                Some(Message::Notification { method, params })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let _ = self.inbox.send(Event::Posted {
+            message: Message::Notification {
+                method: "notifications/cancelled".to_owned(),
+                params: Some(json!({
+                    "requestId": self.ours.to_value(),
+                    "reason": "the agent closed the request's stream",
+                })),
+            },
+            answers: None,
+        });
+    }
+}
