@@ -6,7 +6,9 @@
 //! the Python MCP SDK (`tests/data/mcp/conformance_server.py`), which passes them all.
 //! The gateway must pass every scenario a server passes alone, and the DNS-rebinding one
 //! besides. The suite's client sends no credential, so it reaches the gateway through a
-//! relay that adds the agent's (`tests/data/mcp/relay.mjs`).
+//! relay that adds the agent's (`tests/data/mcp/relay.mjs`). The suite's 0.2 alpha, whose
+//! client speaks 2026-07-28, runs the scenarios that revision requires against the
+//! fixture (which speaks the revision before) directly and through the gateway.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
@@ -154,8 +156,19 @@ fn run_suite(
     results: &Path,
     selection: &[&str],
 ) -> BTreeMap<String, Result<(), String>> {
-    let output = Command::new(prefix.join(NODE))
-        .arg(prefix.join(SUITE))
+    run_suite_with(prefix, prefix, url, results, selection)
+}
+
+/// [`run_suite`] with the suite installed under `suite` and Node.js under `node`.
+fn run_suite_with(
+    suite: &Path,
+    node: &Path,
+    url: &str,
+    results: &Path,
+    selection: &[&str],
+) -> BTreeMap<String, Result<(), String>> {
+    let output = Command::new(node.join(NODE))
+        .arg(suite.join(SUITE))
         .arg("server")
         .args(selection)
         .args(["--url", url, "-o"])
@@ -171,11 +184,18 @@ fn run_suite(
     let mut scenarios = BTreeMap::new();
     for run in std::fs::read_dir(results).unwrap().flatten() {
         let name = run.file_name().to_string_lossy().into_owned();
-        // `server-<scenario>-<timestamp>`; the timestamp begins with the year.
+        // `server-<scenario>-<timestamp>`; the timestamp begins with the year. The 0.2
+        // suite also writes a summary beside the scenarios' directories.
+        if !run.path().is_dir() {
+            continue;
+        }
         let scenario = scenario_of(&name).unwrap_or(&name).to_owned();
-        let checks: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(run.path().join("checks.json")).unwrap())
-                .unwrap();
+        // A scenario that stopped before writing its checks failed.
+        let Ok(text) = std::fs::read_to_string(run.path().join("checks.json")) else {
+            scenarios.insert(scenario, Err("the suite wrote no checks".to_owned()));
+            continue;
+        };
+        let checks: Vec<Value> = serde_json::from_str(&text).unwrap();
         let failures: Vec<String> = checks
             .iter()
             .filter(|c| c["status"] == "FAILURE")
@@ -311,5 +331,115 @@ fn the_conformance_suite_passes_through_the_gateway_wherever_it_passes_directly(
         log.contains("refused the server's `sampling/createMessage`")
             && log.contains("refused the server's `elicitation/create`"),
         "{log}"
+    );
+}
+
+/// The suite's release that tests the 2026-07-28 revision (an alpha, pinned).
+const MODERN_SUITE: &str = "@modelcontextprotocol/conformance@0.2.0-alpha.12";
+
+/// Where the 2026-07-28 suite is installed: a prefix of its own beside the other's.
+fn modern_installed() -> &'static Path {
+    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+        let prefix = PathBuf::from(home).join(".cache/holdpoint-test-conformance-2026");
+        if !prefix.join(SUITE).exists() {
+            let status = Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(MODERN_SUITE)
+                .status()
+                .unwrap_or_else(|e| panic!("the conformance test needs npm to install {MODERN_SUITE}: {e}; install Node.js and npm (apt-get install nodejs npm)"));
+            assert!(status.success(), "npm install {MODERN_SUITE} failed");
+        }
+        prefix
+    })
+}
+
+/// Runs the scenarios the 2026-07-28 revision requires against `url`.
+fn modern_suite(url: &str, results: &Path) -> BTreeMap<String, Result<(), String>> {
+    let scenarios = run_suite_with(
+        modern_installed(),
+        installed(),
+        url,
+        results,
+        &["--requirements", "2026-07-28"],
+    );
+    assert!(
+        scenarios.len() >= 40,
+        "{} scenarios ran against {url}",
+        scenarios.len()
+    );
+    scenarios
+}
+
+/// The scenarios of 2026-07-28 the gateway passes in front of a server of the revision
+/// before (the conformance fixture), which alone fails nearly all of them.
+const MODERN_PASSED: &[&str] = &[
+    "caching",
+    "completion-complete",
+    "dns-rebinding-protection",
+    "http-header-validation",
+    "input-required-result-ignore-extra-params",
+    "input-required-result-missing-input-response",
+    "input-required-result-unsupported-methods",
+    "input-required-result-validate-input",
+    "prompts-get-embedded-resource",
+    "prompts-get-simple",
+    "prompts-get-with-args",
+    "prompts-get-with-image",
+    "prompts-list",
+    "resources-list",
+    "resources-read-binary",
+    "resources-read-text",
+    "resources-templates-read",
+    "sep-2164-resource-not-found",
+    "server-sse-multiple-streams",
+    "tasks-status-notifications",
+    "tools-call-audio",
+    "tools-call-embedded-resource",
+    "tools-call-error",
+    "tools-call-image",
+    "tools-call-mixed-content",
+    "tools-call-simple-text",
+    "tools-call-with-progress",
+    "tools-list",
+];
+
+#[test]
+fn the_2026_07_28_requirements_pass_through_the_gateway_in_front_of_a_server_of_the_revision_before()
+ {
+    let setup = Setup::new("mcp-conformance-2026");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let (_fixture, fixture_url) = fixture();
+    setup.config(&format!(
+        "[[mcp]]\nname = \"fixture\"\nurl = \"{fixture_url}\"\nenvironment = \"development\"\n"
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    let (_relay, relay_url) = relay(installed(), &gateway.url("fixture"), &token);
+    let results = setup.scratch.0.join("2026");
+    let compared = Compared {
+        direct: modern_suite(&fixture_url, &results.join("direct")),
+        through: modern_suite(&relay_url, &results.join("gateway")),
+    };
+    let table = compared.table();
+    eprintln!("2026-07-28:\n{table}");
+    let lost = compared.lost();
+    assert!(
+        lost.is_empty(),
+        "passed directly but not through the gateway:\n{}\n\n{table}",
+        lost.join("\n")
+    );
+    let failed: Vec<String> = MODERN_PASSED
+        .iter()
+        .filter(|s| !matches!(compared.through.get(**s), Some(Ok(()))))
+        .map(|s| format!("{s}: {:?}", compared.through.get(*s)))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failed through the gateway:\n{}\n\n{table}\n{}",
+        failed.join("\n"),
+        gateway.log()
     );
 }

@@ -240,7 +240,7 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
     assert_eq!(discovered["id"], 1);
     assert_eq!(
         discovered["result"]["supportedVersions"],
-        json!(["2026-07-28"])
+        json!(["2026-07-28", "2025-11-25"])
     );
     assert_eq!(discovered["result"]["resultType"], "complete");
     assert_eq!(
@@ -311,6 +311,24 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
         std::path::Path::new(&format!("{work}/x")).exists(),
         "{body}"
     );
+    // A body without the _meta the revision requires: invalid params.
+    for meta in [
+        Value::Null,
+        json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"}),
+    ] {
+        let mut bare = serde_json::from_str::<Value>(&request(9, "tools/list", json!({}))).unwrap();
+        bare["params"]["_meta"] = meta.clone();
+        let (status, _, body) = post(&[modern, ("Mcp-Method", "tools/list")], &bare.to_string());
+        assert_eq!(status, 400, "{meta}: {body}");
+        assert_eq!(error(&body)["code"], -32602, "{meta}: {body}");
+    }
+    // A method the gateway does not know is not forwarded.
+    let (status, _, body) = post(
+        &[modern, ("Mcp-Method", "frobnicate/all")],
+        &request(10, "frobnicate/all", json!({})),
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(error(&body)["code"], -32601, "{body}");
     // A body whose _meta names another revision than the header.
     let mut other = serde_json::from_str::<Value>(&request(4, "tools/list", json!({}))).unwrap();
     other["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = json!("2025-11-25");
@@ -327,6 +345,11 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
     );
     assert_eq!(status, 400, "{body}");
     assert_eq!(error(&body)["code"], -32022, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["id"],
+        5,
+        "{body}"
+    );
     assert_eq!(
         error(&body)["data"]["supported"],
         json!(["2026-07-28", "2025-11-25"])

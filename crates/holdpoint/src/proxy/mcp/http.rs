@@ -708,7 +708,7 @@ async fn post_message(
         // A revision after the ones the gateway speaks is answered the 2026-07-28 way,
         // naming those it does.
         if version > super::modern::VERSION {
-            return super::modern::unsupported(version);
+            return super::modern::unsupported(version, &body);
         }
         if !VERSIONS.contains(&version) {
             return refusal(

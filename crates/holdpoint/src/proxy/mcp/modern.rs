@@ -46,6 +46,20 @@ pub(super) const VERSION: &str = "2026-07-28";
 /// What an agent is told the gateway speaks, newest first.
 pub(super) const SUPPORTED: &[&str] = &[VERSION, "2025-11-25"];
 
+/// The requests a 2026-07-28 client sends that the gateway serves; any other method is
+/// answered 404 with -32601 before anything is forwarded.
+const SERVED: &[&str] = &[
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "prompts/list",
+    "prompts/get",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+    "completion/complete",
+];
+
 /// The revision's error codes.
 const HEADER_MISMATCH: i64 = -32020;
 const UNSUPPORTED_VERSION: i64 = -32022;
@@ -136,11 +150,16 @@ fn error(
     (status, axum::Json(body)).into_response()
 }
 
-/// The `UnsupportedProtocolVersionError` for a version the gateway does not speak.
-pub(super) fn unsupported(version: &str) -> Response {
+/// The `UnsupportedProtocolVersionError` for a version the gateway does not speak,
+/// answering the request in `body` when it reads.
+pub(super) fn unsupported(version: &str, body: &[u8]) -> Response {
+    let id = match codec::parse(body) {
+        Ok(Message::Request { id, .. }) => Some(id),
+        _ => None,
+    };
     error(
         StatusCode::BAD_REQUEST,
-        None,
+        id.as_ref(),
         UNSUPPORTED_VERSION,
         &format!("Unsupported protocol version: holdpoint's gateway does not speak `{version}`"),
         Some(json!({"supported": SUPPORTED, "requested": version})),
@@ -168,6 +187,36 @@ pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<Result<Stri
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or_else(|| format!("the {name} header's =?base64?…?= value does not decode")),
     )
+}
+
+/// What a 2026-07-28 request's `_meta` must hold: `None` when it does, else the
+/// invalid-params error's message.
+fn meta_missing(params: Option<&Value>) -> Option<String> {
+    let Some(meta) = params
+        .and_then(|p| p.get("_meta"))
+        .and_then(Value::as_object)
+    else {
+        return Some(format!(
+            "Invalid params: a 2026-07-28 request carries _meta with {META}protocolVersion and {META}clientCapabilities"
+        ));
+    };
+    if !meta
+        .get(&format!("{META}protocolVersion"))
+        .is_some_and(Value::is_string)
+    {
+        return Some(format!(
+            "Invalid params: _meta has no {META}protocolVersion"
+        ));
+    }
+    if !meta
+        .get(&format!("{META}clientCapabilities"))
+        .is_some_and(Value::is_object)
+    {
+        return Some(format!(
+            "Invalid params: _meta has no {META}clientCapabilities object"
+        ));
+    }
+    None
 }
 
 /// The headers a 2026-07-28 request must carry, checked against its body: `None` when
@@ -250,6 +299,15 @@ pub(super) async fn post(
             );
         }
     };
+    if let Some(why) = meta_missing(params.as_ref()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            Some(&id),
+            codec::code::INVALID_PARAMS,
+            &why,
+            None,
+        );
+    }
     if let Some(why) = mismatch(headers, &method, params.as_ref()) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -268,12 +326,14 @@ pub(super) async fn post(
             None,
         );
     }
-    if method.starts_with("tasks/") {
+    if !SERVED.contains(&method.as_str()) {
         return error(
             StatusCode::NOT_FOUND,
             Some(&id),
             codec::code::METHOD_NOT_FOUND,
-            "Method not found: holdpoint's gateway does not serve the tasks extension",
+            &format!(
+                "Method not found: holdpoint's gateway does not serve `{method}` to 2026-07-28 clients"
+            ),
             None,
         );
     }
@@ -404,7 +464,7 @@ async fn open(
     let server_info = result.get("serverInfo").cloned().unwrap_or(Value::Null);
     let mut discovered = json!({
         "resultType": "complete",
-        "supportedVersions": [VERSION],
+        "supportedVersions": SUPPORTED,
         "capabilities": served_capabilities(result.get("capabilities")),
         "_meta": {format!("{META}serverInfo"): server_info},
         "ttlMs": 0,
