@@ -94,16 +94,19 @@ enum Shape {
 /// HTTP) and `serverUrl` (seen in Cursor's and others' examples).
 const REMOTE_FIELDS: [&str; 3] = ["url", "httpUrl", "serverUrl"];
 
-/// The options of `holdpoint mcp` that take a value; what follows them is not the
-/// server's command.
-const VALUE_OPTIONS: [&str; 6] = [
-    "--name",
-    "--env",
-    "--agent",
-    "--hide-tool",
-    "--root",
-    "--wait",
-];
+/// Whether `word` is an option of `holdpoint mcp` that takes a value (what follows it
+/// is not the server's command), read from the command's own definition so that a new
+/// option is known here as soon as it exists.
+fn takes_value(word: &str) -> bool {
+    let Some(long) = word.strip_prefix("--") else {
+        return false;
+    };
+    let command =
+        <crate::proxy::mcp::McpArgs as clap::Args>::augment_args(clap::Command::new("mcp"));
+    command
+        .get_arguments()
+        .any(|arg| arg.get_long() == Some(long) && arg.get_action().takes_values())
+}
 
 /// Whether `command` is a holdpoint program (this one, or another installation's).
 fn is_holdpoint(command: &str, exe: &str) -> bool {
@@ -131,7 +134,7 @@ fn behind_gateway(launch: &Launch, exe: &str) -> Option<Launch> {
                 rest = after;
                 break;
             }
-            Some((word, after)) if VALUE_OPTIONS.contains(&word.as_str()) => {
+            Some((word, after)) if takes_value(word) => {
                 rest = after.get(1..)?;
             }
             Some((word, after)) if word.starts_with("--") => rest = after,
@@ -526,6 +529,26 @@ mod tests {
         );
         let no_dashes = launch("holdpoint", Some(&["mcp", "--name", "db", "pg"]));
         assert_eq!(behind_gateway(&no_dashes, "/x"), Some(launch("pg", None)));
+        // Every option of `holdpoint mcp` that takes a value is skipped with its value.
+        let every = launch(
+            "holdpoint",
+            Some(&[
+                "mcp",
+                "--refused-tools",
+                "mark",
+                "--wait",
+                "5",
+                "--hide-tool",
+                "x",
+                "--root",
+                "/srv",
+                "--agent",
+                "bot",
+                "--allow-sampling",
+                "pg",
+            ]),
+        );
+        assert_eq!(behind_gateway(&every, "/x"), Some(launch("pg", None)));
         assert_eq!(behind_gateway(&launch("npx", Some(&["mcp"])), "/x"), None);
         assert_eq!(
             behind_gateway(&launch("holdpoint", Some(&["hook", "codex"])), "/x"),
