@@ -44,6 +44,10 @@ pub(crate) mod exit {
     /// `holdpoint sandbox` could not confine the command, so it did not run it (125, as
     /// `env` and `timeout` use for their own failures, apart from the command's).
     pub const NOT_CONFINED: u8 = 125;
+    /// Standard output was closed before everything was written (`holdpoint log tail |
+    /// head -1`): nothing more is said, and the status is a shell's for a process ended
+    /// by SIGPIPE, never success, so that no caller takes a cut answer for a whole one.
+    pub const CLOSED_OUTPUT: u8 = 141;
 }
 
 /// holdpoint: the checkpoint between AI agents and production.
@@ -418,9 +422,21 @@ pub fn run() -> ExitCode {
         // to a process with one thread; it analyses nothing.
         Command::Sandbox(args) => sandbox::run(&args),
         command => {
+            // A listing cut short by its reader (`| head`) ends quietly, as in
+            // `Failure::writing`; any other panic is reported as it always is.
+            let report = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !closed_output(info.payload()) {
+                    report(info);
+                }
+            }));
             let command = local::analysis_thread("holdpoint").spawn(move || execute(command));
             match command.map(std::thread::JoinHandle::join) {
                 Ok(Ok(result)) => result,
+                Ok(Err(payload)) if closed_output(payload.as_ref()) => Err(Failure {
+                    message: String::new(),
+                    code: exit::CLOSED_OUTPUT,
+                }),
                 Ok(Err(_)) => Err(Failure::internal("holdpoint failed unexpectedly")),
                 Err(e) => Err(Failure::internal(format!("cannot start a thread: {e}"))),
             }
@@ -429,7 +445,9 @@ pub fn run() -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("holdpoint: {}", failure.message);
+            if !failure.message.is_empty() {
+                eprintln!("holdpoint: {}", failure.message);
+            }
             failure.code
         }
     };
@@ -528,4 +546,27 @@ impl Failure {
             code: exit::INTERNAL,
         }
     }
+
+    /// A write to standard output failed: quietly [`exit::CLOSED_OUTPUT`] when the reader
+    /// went away, else an internal failure saying what was being written.
+    pub fn writing(what: &str, error: &std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure {
+                message: String::new(),
+                code: exit::CLOSED_OUTPUT,
+            }
+        } else {
+            Failure::internal(format!("cannot write {what}: {error}"))
+        }
+    }
+}
+
+/// Whether a panic is `print!`'s on a closed standard output.
+fn closed_output(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    text.starts_with("failed printing to stdout") && text.contains("Broken pipe")
 }

@@ -128,11 +128,23 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
         } => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
+            let mut failed = None;
             let result = store
-                .scan(&mut |record| writeln!(out, "{}", record.text).map_err(|e| e.to_string()))
+                .scan(&mut |record| {
+                    writeln!(out, "{}", record.text).map_err(|e| {
+                        let text = e.to_string();
+                        failed = Some(e);
+                        text
+                    })
+                })
                 .map_err(store_failure)?;
-            if let Err(e) = result.and_then(|()| out.flush().map_err(|e| e.to_string())) {
-                return Err(Failure::internal(format!("cannot write the export: {e}")));
+            let written = match (result, failed) {
+                (_, Some(e)) => Err(e),
+                (Err(e), None) => Err(std::io::Error::other(e)),
+                (Ok(()), None) => out.flush(),
+            };
+            if let Err(e) = written {
+                return Err(Failure::writing("the export", &e));
             }
         }
         LogCommand::Verify { key } => {
