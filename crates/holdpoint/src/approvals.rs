@@ -29,6 +29,7 @@ pub(crate) struct ListArgs {
     /// Include what is over (used, expired, revoked, ended), not only what is current.
     #[arg(long)]
     pub all: bool,
+    /// `text` for a person, `json` for a program (the API's field names).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -39,13 +40,16 @@ pub(crate) enum ApprovalsCommand {
     List(ListArgs),
     /// Show one request in full: the exact action, what it would do, why it is held.
     Show {
+        /// The request, e.g. apr-7kq2mxtd (`holdpoint approvals list`).
         id: String,
+        /// `text` for a person, `json` for a program (the API's field names).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Approve a request (at a terminal, with your secret). The identical action may
     /// then run once; the agent retries it.
     Approve {
+        /// The request, e.g. apr-7kq2mxtd (`holdpoint approvals list`).
         id: String,
         /// Which human you are [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
@@ -56,10 +60,12 @@ pub(crate) enum ApprovalsCommand {
     },
     /// Refuse a request (at a terminal, with your secret).
     Deny {
+        /// The request, e.g. apr-7kq2mxtd (`holdpoint approvals list`).
         id: String,
         /// Why: the agent and the ledger see it.
         #[arg(long)]
         reason: String,
+        /// Which human you are [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
         human: Option<String>,
     },

@@ -100,6 +100,7 @@ enum Command {
     /// (exit status 2), also when the process that decides crashes or takes longer than
     /// 10 s: it is a separate worker, and the hook answers for it.
     Hook {
+        /// The agent: claude-code, codex, gemini or cursor.
         #[arg(value_enum)]
         agent: hook::Agent,
         /// The process that does the work for a hook's supervisor.
@@ -122,6 +123,7 @@ enum Command {
     Install {
         #[command(subcommand)]
         mcp: Option<McpTarget>,
+        /// The agent: claude-code, codex, gemini or cursor.
         #[arg(value_enum, required = true)]
         agent: Option<hook::Agent>,
         /// Install into this project's settings instead of the user's.
@@ -140,8 +142,10 @@ enum Command {
     Uninstall {
         #[command(subcommand)]
         mcp: Option<McpTarget>,
+        /// The agent: claude-code, codex, gemini or cursor.
         #[arg(value_enum, required = true)]
         agent: Option<hook::Agent>,
+        /// Remove them from this project's settings instead of the user's.
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
     },
@@ -212,6 +216,7 @@ enum Command {
         /// `conversation_id`, or `holdpoint exec --session`).
         #[arg(long)]
         session: String,
+        /// `text` for a person, `json` for a program, `md` for a document to keep.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
     },
@@ -387,6 +392,7 @@ enum McpTarget {
     /// Example: holdpoint install mcp claude-code --project .
     #[command(verbatim_doc_comment)]
     Mcp {
+        /// The agent: claude-code, codex, gemini or cursor.
         #[arg(value_enum)]
         agent: hook::Agent,
         /// The project's configuration instead of the user's.
@@ -569,4 +575,47 @@ fn closed_output(payload: &(dyn std::any::Any + Send)) -> bool {
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or("");
     text.starts_with("failed printing to stdout") && text.contains("Broken pipe")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// Every command, option and argument of the command line, with where it is.
+    fn undocumented(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let path = format!("{path} {}", command.get_name());
+        if command.get_about().is_none() && command.get_long_about().is_none() {
+            missing.push(format!("{path}: the command"));
+        }
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") || arg.is_hide_set() {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                let name = arg
+                    .get_long()
+                    .map_or_else(|| format!("<{id}>"), |long| format!("--{long}"));
+                missing.push(format!("{path}: {name}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            if sub.get_name() != "help" && !sub.is_hide_set() {
+                undocumented(sub, &path, missing);
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_option_and_argument_says_what_it_is_for() {
+        let mut missing = Vec::new();
+        undocumented(&Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n{}",
+            missing.join("\n")
+        );
+    }
 }

@@ -25,19 +25,24 @@ pub(crate) enum ExportFormat {
 pub(crate) enum LogCommand {
     /// Show records: all of them, or one by sequence number.
     Show {
+        /// The record's sequence number [default: every record].
         seq: Option<u64>,
+        /// `text` for a person, `json` for a program (the API's field names).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show the last records; with --follow, keep printing new ones.
     Tail {
+        /// How many of the last records to show.
         #[arg(short = 'n', long, default_value_t = 20)]
         lines: u64,
+        /// Keep printing records as they are appended, until interrupted.
         #[arg(short, long)]
         follow: bool,
     },
     /// Export every record, for archiving or a SIEM.
     Export {
+        /// `jsonl`: each record's exact hashed text, one per line.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
     },
@@ -53,7 +58,10 @@ pub(crate) enum LogCommand {
     /// Sign a checkpoint over the ledger as it is now.
     Checkpoint,
     /// Print the signed receipt of one decision (a `decided` record), as JSON.
-    Receipt { seq: u64 },
+    Receipt {
+        /// The sequence number of a `decided` record (`holdpoint log show`).
+        seq: u64,
+    },
 }
 
 /// The exit status of a ledger that does not verify.

@@ -41,6 +41,7 @@ pub(crate) enum RecoveryCommand {
         /// Only those older than this, e.g. 7d.
         #[arg(long, value_name = "DURATION")]
         older_than: String,
+        /// Which human you are [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
         human: Option<String>,
     },

@@ -24,6 +24,8 @@ pub(crate) enum GrantCommand {
     ///     --target 'shell:*@staging' --max-risk change --ttl 2h
     #[command(verbatim_doc_comment)]
     Create {
+        /// The agent it is for, as it is recorded (`holdpoint agent list`, or a hook's
+        /// agent name).
         #[arg(long)]
         agent: String,
         /// What the agent is trying to do, in words, for the record.
@@ -38,13 +40,17 @@ pub(crate) enum GrantCommand {
         /// How long it lasts, e.g. 30m, 2h.
         #[arg(long, default_value = "1h")]
         ttl: String,
+        /// Which human you are [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
         human: Option<String>,
     },
     /// List grants: the active ones, or all with --all.
     List(ListArgs),
     /// Revoke a grant at once. Anyone may: revoking only takes rights away.
-    Revoke { id: String },
+    Revoke {
+        /// The grant, e.g. grt-7kq2mxtd (`holdpoint grant list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +58,7 @@ pub(crate) enum FreezeCommand {
     /// Start a freeze: change and destroy actions in the environment are denied, whatever
     /// any grant says, until it ends. Anyone may start one.
     Start {
+        /// The environment frozen: production, staging or development.
         #[arg(long, value_name = "ENV")]
         env: String,
         /// Why, shown to every agent that is refused.
@@ -68,8 +75,10 @@ pub(crate) enum FreezeCommand {
     End {
         /// The freeze id; or use --env to end the active freeze of an environment.
         id: Option<String>,
+        /// End the active freeze of this environment instead of naming its id.
         #[arg(long, value_name = "ENV", conflicts_with = "id")]
         env: Option<String>,
+        /// Which human you are [default: the only human].
         #[arg(long = "as", value_name = "NAME")]
         human: Option<String>,
     },
