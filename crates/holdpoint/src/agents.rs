@@ -33,14 +33,26 @@ pub(crate) enum AgentCommand {
         write: Option<PathBuf>,
     },
     /// List agent identities (names only).
-    List,
+    List {
+        /// `text` for a person, `json` for a program.
+        #[arg(long, value_enum, default_value_t = crate::approvals::Format::Text)]
+        format: crate::approvals::Format,
+    },
 }
 
 pub(crate) fn run(command: &AgentCommand) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
     match command {
-        AgentCommand::List => {
+        AgentCommand::List { format } => {
             let agents = store.agents().map_err(store_failure)?;
+            if *format == crate::approvals::Format::Json {
+                let view: Vec<serde_json::Value> = agents
+                    .iter()
+                    .map(|a| serde_json::json!({"name": a.name, "created_ms": a.created_ms}))
+                    .collect();
+                crate::approvals::print_json(&view)?;
+                return Ok(exit::ALLOW);
+            }
             if agents.is_empty() {
                 println!("no agents yet: add one with `holdpoint agent add NAME`");
             }

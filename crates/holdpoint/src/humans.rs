@@ -34,15 +34,33 @@ pub(crate) enum HumanCommand {
         admin: bool,
     },
     /// List the humans (names only; secrets are stored as Argon2id hashes).
-    List,
+    List {
+        /// `text` for a person, `json` for a program.
+        #[arg(long, value_enum, default_value_t = crate::approvals::Format::Text)]
+        format: crate::approvals::Format,
+    },
 }
 
 pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
     let home = Home::locate();
     let store = home.open_store()?;
     match command {
-        HumanCommand::List => {
+        HumanCommand::List { format } => {
             let humans = store.humans().map_err(store_failure)?;
+            if *format == crate::approvals::Format::Json {
+                let view: Vec<serde_json::Value> = humans
+                    .iter()
+                    .map(|h| {
+                        serde_json::json!({
+                            "name": h.name,
+                            "admin": h.admin,
+                            "created_ms": h.created_ms,
+                        })
+                    })
+                    .collect();
+                crate::approvals::print_json(&view)?;
+                return Ok(exit::ALLOW);
+            }
             if humans.is_empty() {
                 println!("no humans yet: add one with `holdpoint human add NAME`");
             }

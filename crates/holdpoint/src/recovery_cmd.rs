@@ -35,6 +35,9 @@ pub(crate) enum RecoveryCommand {
         /// Also those already restored or purged.
         #[arg(long)]
         all: bool,
+        /// `text` for a person, `json` for a program.
+        #[arg(long, value_enum, default_value_t = crate::approvals::Format::Text)]
+        format: crate::approvals::Format,
     },
     /// Delete recovery points for good (a human, at a terminal).
     Purge {
@@ -59,10 +62,14 @@ pub(crate) struct RestoreArgs {
 pub(crate) fn run(command: &RecoveryCommand) -> Result<u8, Failure> {
     let store = Home::locate().open_store()?;
     match command {
-        RecoveryCommand::List { all } => {
+        RecoveryCommand::List { all, format } => {
             let mut points = store.recoveries().map_err(store_failure)?;
             points.retain(|p| *all || p.state == "kept");
             points.sort_by_key(|p| std::cmp::Reverse(p.created_ms));
+            if *format == crate::approvals::Format::Json {
+                crate::approvals::print_json(&points)?;
+                return Ok(exit::ALLOW);
+            }
             if points.is_empty() {
                 println!("no recovery points{}", if *all { "" } else { " kept" });
             }

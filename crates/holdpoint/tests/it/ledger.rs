@@ -520,3 +520,56 @@ fn every_listing_whose_reader_goes_away_ends_quietly() {
         "only {quiet} met the closed pipe"
     );
 }
+
+/// Every listing speaks JSON with `--format json`, for programs, and none of it is a
+/// secret's hash.
+#[test]
+fn every_listing_speaks_json_when_asked() {
+    let setup = Setup::new("json-listings");
+    setup.add_human("alice", None);
+    let _token = setup.add_agent("claude");
+    let ran = setup.run(&["exec", "--session", "s1", "--", "ls", "/"], "");
+    assert_eq!(ran.status.code(), Some(0), "{}", crate::stderr(&ran));
+    for args in [
+        &["approvals", "list", "--all"][..],
+        &["grant", "list", "--all"],
+        &["freeze", "list", "--all"],
+        &["recovery", "list", "--all"],
+        &["agent", "list"],
+        &["human", "list"],
+        &["log", "show"],
+        &["report", "--session", "s1"],
+    ] {
+        let mut with_json = args.to_vec();
+        with_json.extend(["--format", "json"]);
+        let output = setup.run(&with_json, "");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            crate::stderr(&output)
+        );
+        let text = stdout(&output);
+        let parsed: Result<Value, _> = serde_json::from_str(&text);
+        let parsed = parsed.or_else(|_| {
+            // `log show` writes one record per line.
+            text.lines()
+                .map(serde_json::from_str)
+                .collect::<Result<Vec<Value>, _>>()
+                .map(Value::from)
+        });
+        assert!(parsed.is_ok(), "{args:?} is not JSON: {text}");
+        assert!(
+            !text.contains("$argon2"),
+            "{args:?} shows a secret's hash: {text}"
+        );
+    }
+    let humans = setup.run(&["human", "list", "--format", "json"], "");
+    let humans: Value = serde_json::from_str(&stdout(&humans)).unwrap();
+    assert_eq!(humans[0]["name"], "alice", "{humans}");
+    assert_eq!(humans[0]["admin"], true, "{humans}");
+    let agents = setup.run(&["agent", "list", "--format", "json"], "");
+    let agents: Value = serde_json::from_str(&stdout(&agents)).unwrap();
+    assert_eq!(agents.as_array().map(Vec::len), Some(1), "{agents}");
+    assert_eq!(agents[0]["name"], "claude", "{agents}");
+}
