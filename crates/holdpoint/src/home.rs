@@ -1017,9 +1017,17 @@ pub(crate) fn environment(flag: Option<&str>, config: &Config) -> Result<Environ
 
 /// The OS user running this process, as recorded beside every human or agent identity.
 pub(crate) fn os_user() -> Option<String> {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+    // The kernel's word, not `$USER`'s, which whoever starts holdpoint can set to anyone;
+    // looked up once a process.
+    static USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let name = USER.get_or_init(|| {
+        let uid = nix::unistd::getuid();
+        match nix::unistd::User::from_uid(uid) {
+            Ok(Some(user)) => user.name,
+            _ => format!("uid {uid}"),
+        }
+    });
+    Some(name.clone())
 }
 
 /// Milliseconds since the epoch.
