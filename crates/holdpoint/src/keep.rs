@@ -26,6 +26,8 @@
 use holdpoint_core::recovery::{Loss, Recoverable};
 use serde::Deserialize;
 
+use crate::log_cmd::counted;
+
 /// A string as a SQL literal.
 pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
@@ -742,22 +744,30 @@ pub(crate) fn cascade_sentence(found: &[Cascaded]) -> String {
         .map(|(step, rows)| {
             let columns = step.columns.as_deref().unwrap_or("");
             match (step.how.as_str(), step.via.as_str()) {
-                ("truncate", _) => format!("table `{}` ({rows} rows) by {}", step.table, step.via),
+                ("truncate", _) => format!(
+                    "table `{}` ({}) by {}",
+                    step.table,
+                    counted(rows, "row"),
+                    step.via
+                ),
                 ("update", via) if via.ends_with("SET NULL") => {
                     format!(
-                        "{rows} rows of `{}` have `{columns}` set to NULL",
+                        "{} of `{}` have `{columns}` set to NULL",
+                        counted(rows, "row"),
                         step.table
                     )
                 }
                 ("update", via) if via.ends_with("SET DEFAULT") => format!(
-                    "{rows} rows of `{}` have `{columns}` set to its default",
+                    "{} of `{}` have `{columns}` set to its default",
+                    counted(rows, "row"),
                     step.table
                 ),
                 ("update", via) => format!(
-                    "{rows} rows of `{}` have `{columns}` changed by {via}",
+                    "{} of `{}` have `{columns}` changed by {via}",
+                    counted(rows, "row"),
                     step.table
                 ),
-                (_, via) => format!("{rows} rows of `{}` by {via}", step.table),
+                (_, via) => format!("{} of `{}` by {via}", counted(rows, "row"), step.table),
             }
         })
         .collect();

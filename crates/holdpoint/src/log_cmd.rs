@@ -202,8 +202,9 @@ pub(crate) fn run(command: &LogCommand) -> Result<u8, Failure> {
 }
 
 /// `n` with its noun, singular for one: "1 signed checkpoint", "300 records".
-pub(crate) fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
+pub(crate) fn counted(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
@@ -324,4 +325,18 @@ fn summary(record: &StoredRecord) -> String {
             .unwrap_or_default(),
         detail
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn one_thing_is_singular_and_any_other_count_plural() {
+        assert_eq!(counted(1_u64, "signed checkpoint"), "1 signed checkpoint");
+        assert_eq!(counted(0_u64, "signed checkpoint"), "0 signed checkpoints");
+        assert_eq!(counted(1_i64, "row"), "1 row");
+        assert_eq!(counted(-1_i64, "row"), "-1 rows");
+        assert_eq!(counted(12_usize, "row"), "12 rows");
+    }
 }

@@ -2348,7 +2348,10 @@ impl Context {
             (_, parts) if keeping.loss == Loss::Drop => {
                 format!(", with the views and foreign keys around it ({parts})")
             }
-            (rows, _) => format!(", with {rows} rows its foreign keys cascade to"),
+            (rows, _) => format!(
+                ", with {} its foreign keys cascade to",
+                crate::log_cmd::counted(rows, "row")
+            ),
         };
         let recorded = self
             .proxy
@@ -2538,7 +2541,8 @@ async fn count(
                 "overwrite"
             };
             format!(
-                "would {verb} {rows} rows of table `{}` (counted just now)",
+                "would {verb} {} of table `{}` (counted just now)",
+                crate::log_cmd::counted(rows, "row"),
                 plan.table
             )
         }
@@ -2556,13 +2560,15 @@ async fn count(
                 return Ok(format!("table `{}` does not exist now", plan.table));
             };
             let rows = match estimate {
-                Some(rows) if rows >= 0 => format!("about {rows} rows"),
+                Some(rows) if rows >= 0 => {
+                    format!("about {}", crate::log_cmd::counted(rows, "row"))
+                }
                 _ => {
                     let row = tx
                         .query_one(&format!("SELECT count(*) FROM {}", plan.source), &[])
                         .await
                         .map_err(error)?;
-                    format!("{} rows", row.get::<_, i64>(0))
+                    crate::log_cmd::counted(row.get::<_, i64>(0), "row")
                 }
             };
             let verb = if plan.loss == Loss::Drop {

@@ -82,7 +82,7 @@ pub(crate) fn run(command: &RecoveryCommand) -> Result<u8, Failure> {
                     p.database,
                     p.table,
                     p.rows
-                        .map(|r| format!("{r} rows"))
+                        .map(|r| crate::log_cmd::counted(r, "row"))
                         .unwrap_or_else(|| "table".to_owned()),
                     datetime(p.created_ms),
                     p.agent,
