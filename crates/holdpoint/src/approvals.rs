@@ -116,6 +116,8 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 .approval(id)
                 .map_err(store_failure)?
                 .ok_or_else(|| no_request(id))?;
+            // Who approves is settled before the request is shown and a secret asked.
+            crate::humans::choose_human(&store, human.as_deref(), "approve")?;
             print_request(&stored_view(&request, now), now);
             println!();
             let name = authenticate(&store, human.as_deref(), "approve")?;

@@ -195,25 +195,7 @@ pub(crate) fn authenticate(
     what: &str,
 ) -> Result<String, Failure> {
     require_terminal(what)?;
-    let humans = store.humans().map_err(store_failure)?;
-    let human = match (name, humans.as_slice()) {
-        (_, []) => {
-            return Err(Failure::usage(format!(
-                "no human may {what} yet: add one with `holdpoint human add NAME` at a terminal"
-            )));
-        }
-        (Some(name), humans) => humans.iter().find(|h| h.name == name).ok_or_else(|| {
-            Failure::usage(format!(
-                "no human named `{name}`: see `holdpoint human list`"
-            ))
-        })?,
-        (None, [only]) => only,
-        (None, _) => {
-            return Err(Failure::usage(
-                "several humans exist: say which one you are with `--as NAME`",
-            ));
-        }
-    };
+    let human = choose_human(store, name, what)?;
     let secret = read_secret(&format!("secret for {}: ", human.name))?;
     if !secret_matches(&secret, &human.secret_hash) {
         return Err(Failure::usage(format!(
@@ -221,7 +203,35 @@ pub(crate) fn authenticate(
             human.name
         )));
     }
-    Ok(human.name.clone())
+    Ok(human.name)
+}
+
+/// The human who is to `what`: the one named, or the only one. Everything that can be
+/// wrong with that is found here, before anything is shown or a secret asked for.
+pub(crate) fn choose_human(
+    store: &SqliteStore,
+    name: Option<&str>,
+    what: &str,
+) -> Result<Human, Failure> {
+    let humans = store.humans().map_err(store_failure)?;
+    match (name, humans.as_slice()) {
+        (_, []) => Err(Failure::usage(format!(
+            "no human may {what} yet: add one with `holdpoint human add NAME` at a terminal"
+        ))),
+        (Some(name), humans) => humans
+            .iter()
+            .find(|h| h.name == name)
+            .cloned()
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "no human named `{name}`: see `holdpoint human list`"
+                ))
+            }),
+        (None, [only]) => Ok(only.clone()),
+        (None, _) => Err(Failure::usage(
+            "several humans exist: say which one you are with `--as NAME`",
+        )),
+    }
 }
 
 /// [`authenticate`], for what only an admin may do.

@@ -169,6 +169,21 @@ fn answers_that_must_be_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("only a human at a terminal can approve"));
 
+    // Several humans and no `--as`: said at once, before the request is shown or a
+    // secret asked for.
+    let t = setup.terminal(&["approvals", "approve", &id]);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("say which one you are with `--as NAME`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rm -rf"),
+        "the request was shown first: {text}"
+    );
+    assert!(!text.contains("secret for"), "{text}");
+
     // A wrong secret.
     let mut t = setup.terminal(&["approvals", "approve", &id, "--as", "alice"]);
     t.answer("secret for", "not the secret");
