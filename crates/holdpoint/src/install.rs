@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::hook::Agent;
-use crate::{Failure, exit};
+use crate::{Failure, exit, local};
 
 /// The directory an agent's configuration files are under: the project, or the user's
 /// home.
@@ -44,14 +44,24 @@ fn holdpoint_program() -> Result<String, Failure> {
     Ok(exe.to_string_lossy().into_owned())
 }
 
-/// The command the agent runs: this holdpoint binary, by absolute path.
+/// The command the agent runs: this holdpoint binary, by absolute path, with the home
+/// installed from pinned when it is not the default (`~/.holdpoint`): an agent started
+/// without `HOLDPOINT_HOME` would otherwise decide with a home that is not set up, and
+/// refuse every call.
 fn hook_command(agent: Agent) -> Result<String, Failure> {
-    let exe = holdpoint_program()?;
-    Ok(format!(
-        "{} hook {}",
-        crate::exec::shell_quote(&exe),
-        agent.name()
-    ))
+    let exe = crate::exec::shell_quote(&holdpoint_program()?);
+    let home = std::path::absolute(local::holdpoint_home())
+        .map_err(|e| Failure::internal(format!("cannot resolve $HOLDPOINT_HOME: {e}")))?;
+    let default = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".holdpoint");
+    Ok(if home == default {
+        format!("{exe} hook {}", agent.name())
+    } else {
+        format!(
+            "env HOLDPOINT_HOME={} {exe} hook {}",
+            crate::exec::shell_quote(&home.to_string_lossy()),
+            agent.name()
+        )
+    })
 }
 
 /// Whether a hook entry's command is holdpoint's hook for this agent.

@@ -142,6 +142,43 @@ fn a_broken_settings_file_is_left_alone() {
 }
 
 #[test]
+fn a_home_that_is_not_the_default_is_pinned_in_the_installed_command() {
+    // The home lives elsewhere; the agent is started without HOLDPOINT_HOME.
+    let setup = Setup::new("install-pinned");
+    let elsewhere = setup.scratch.0.join("elsewhere-home");
+    std::fs::rename(&setup.home, &elsewhere).unwrap();
+    let mut install = setup.command(&["install", "claude-code"]);
+    install.env("HOLDPOINT_HOME", &elsewhere);
+    let installed = crate::setup::pipe(install, "");
+    assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+    let settings = read(&setup.user_home.join(".claude/settings.json"));
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(command.starts_with("env HOLDPOINT_HOME="), "{command}");
+    let input = json!({
+        "session_id": "s", "cwd": setup.work().to_str().unwrap(),
+        "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "ls"}
+    });
+    let mut shell = std::process::Command::new("sh");
+    shell.args(["-c", &command]);
+    setup.environment(&mut shell);
+    shell.env_remove("HOLDPOINT_HOME");
+    let output = crate::setup::pipe(shell, &input.to_string());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "", "a read through the pinned home runs");
+    // Uninstalling finds the pinned command as holdpoint's own.
+    let mut uninstall = setup.command(&["uninstall", "claude-code"]);
+    uninstall.env("HOLDPOINT_HOME", &elsewhere);
+    let removed = crate::setup::pipe(uninstall, "");
+    assert_eq!(removed.status.code(), Some(0), "{}", stderr(&removed));
+    let settings = std::fs::read_to_string(setup.user_home.join(".claude/settings.json")).unwrap();
+    assert!(!settings.contains("holdpoint"), "{settings}");
+}
+
+#[test]
 fn an_installed_hook_decides_the_agents_calls() {
     // The command written into the settings is the one the agent will run.
     let setup = Setup::new("install-run");
