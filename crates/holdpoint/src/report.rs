@@ -37,6 +37,8 @@ pub(crate) struct Item {
     pub(crate) approval_state: Option<String>,
     pub(crate) approved_by: Vec<String>,
     pub(crate) refused_by: Vec<String>,
+    /// What each human who answered said, as `alice approved: …`, `bob refused: …`.
+    pub(crate) answers: Vec<String>,
     pub(crate) outcomes: Vec<String>,
     /// allowed, blocked, pending, or approved-not-run.
     pub(crate) status: String,
@@ -129,6 +131,7 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
                 approval_state: None,
                 approved_by: Vec::new(),
                 refused_by: Vec::new(),
+                answers: Vec::new(),
                 outcomes: Vec::new(),
                 status: String::new(),
             });
@@ -153,14 +156,25 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
                     item.approval = record.approval.clone();
                 }
             }
-            Kind::ApprovalGiven => {
-                if let Some(human) = &record.actors.human
-                    && !item.approved_by.contains(human)
-                {
-                    item.approved_by.push(human.clone());
+            Kind::ApprovalGiven | Kind::ApprovalRefused => {
+                let human = record.actors.human.clone().unwrap_or_default();
+                let (answered, names) = if record.kind == Kind::ApprovalGiven {
+                    ("approved", &mut item.approved_by)
+                } else {
+                    ("refused", &mut item.refused_by)
+                };
+                if !names.contains(&human) {
+                    names.push(human.clone());
                 }
+                let said = body
+                    .get("reason")
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|r| !r.trim().is_empty());
+                item.answers.push(match said {
+                    Some(reason) => format!("{human} {answered}: {}", one_line(reason, 200)),
+                    None => format!("{human} {answered}"),
+                });
             }
-            Kind::ApprovalRefused => item.refused_by.extend(record.actors.human.clone()),
             Kind::Executed => {
                 let status = body
                     .get("exit_status")
@@ -270,8 +284,8 @@ fn print_text(r: &Report) {
         if let Some(approval) = item.approval_text() {
             println!("  approval {approval}");
         }
-        if !item.refused_by.is_empty() {
-            println!("  refused by {}", item.refused_by.join(", "));
+        for answer in &item.answers {
+            println!("  {}", printable(answer));
         }
         if item.status == "blocked"
             && let Some(reason) = item.reasons.first()

@@ -544,10 +544,30 @@ fn a_waiting_exec_that_is_refused_says_who_refused_it_and_why() {
     let mark = outside.join("mark");
     std::fs::copy("/usr/bin/touch", &mark).unwrap();
     let (mark, flag_text) = (mark.to_str().unwrap(), flag.to_str().unwrap());
-    let held = setup.run(&["exec", "--no-wait", "--", mark, flag_text], "");
+    let held = setup.run(
+        &[
+            "exec",
+            "--session",
+            "r1",
+            "--no-wait",
+            "--",
+            mark,
+            flag_text,
+        ],
+        "",
+    );
     let id = request_id(&stderr(&held));
     let waiting = setup
-        .command(&["exec", "--wait", "60s", "--", mark, flag_text])
+        .command(&[
+            "exec",
+            "--session",
+            "r1",
+            "--wait",
+            "60s",
+            "--",
+            mark,
+            flag_text,
+        ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -572,6 +592,21 @@ fn a_waiting_exec_that_is_refused_says_who_refused_it_and_why() {
         stderr(&output)
     );
     assert!(!flag.exists());
+    // The session's report keeps who refused and what they said.
+    let text = stdout(&setup.run(&["report", "--session", "r1"], ""));
+    assert!(
+        text.contains("alice refused: that path is the release archive"),
+        "{text}"
+    );
+    let report: Value = serde_json::from_str(&stdout(
+        &setup.run(&["report", "--session", "r1", "--format", "json"], ""),
+    ))
+    .unwrap();
+    assert_eq!(
+        report["actions"][0]["answers"],
+        json!(["alice refused: that path is the release archive"]),
+        "{report}"
+    );
 }
 
 #[test]
