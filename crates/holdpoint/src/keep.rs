@@ -743,6 +743,11 @@ pub(crate) fn cascade_sentence(found: &[Cascaded]) -> String {
         .iter()
         .map(|(step, rows)| {
             let columns = step.columns.as_deref().unwrap_or("");
+            let have = if rows.to_string() == "1" {
+                "has"
+            } else {
+                "have"
+            };
             match (step.how.as_str(), step.via.as_str()) {
                 ("truncate", _) => format!(
                     "table `{}` ({}) by {}",
@@ -752,18 +757,18 @@ pub(crate) fn cascade_sentence(found: &[Cascaded]) -> String {
                 ),
                 ("update", via) if via.ends_with("SET NULL") => {
                     format!(
-                        "{} of `{}` have `{columns}` set to NULL",
+                        "{} of `{}` {have} `{columns}` set to NULL",
                         counted(rows, "row"),
                         step.table
                     )
                 }
                 ("update", via) if via.ends_with("SET DEFAULT") => format!(
-                    "{} of `{}` have `{columns}` set to its default",
+                    "{} of `{}` {have} `{columns}` set to its default",
                     counted(rows, "row"),
                     step.table
                 ),
                 ("update", via) => format!(
-                    "{} of `{}` have `{columns}` changed by {via}",
+                    "{} of `{}` {have} `{columns}` changed by {via}",
                     counted(rows, "row"),
                     step.table
                 ),
@@ -832,7 +837,7 @@ mod tests {
                 step("tags", "update", "ON DELETE SET DEFAULT", Some("kind"), 1),
                 step("audit", "truncate", "TRUNCATE … CASCADE", None, 9),
             ],
-            ", and 4 rows of `orders` have `parent_code` changed by ON UPDATE CASCADE, 1 rows of `tags` have `kind` set to its default, table `audit` (9 rows) by TRUNCATE … CASCADE",
+            ", and 4 rows of `orders` have `parent_code` changed by ON UPDATE CASCADE, 1 row of `tags` has `kind` set to its default, table `audit` (9 rows) by TRUNCATE … CASCADE",
         );
     }
 
