@@ -44,7 +44,7 @@ pub struct Decision {
     pub policies: Vec<String>,
     /// For `ask`: how many distinct humans must approve.
     pub quorum: u32,
-    /// For `ask`: the approver must type the target's name to confirm.
+    /// For `ask`: the approver must type the name of what the action destroys to confirm.
     pub confirm_target: bool,
     /// The grant that allowed the action, if one did.
     pub grant: Option<String>,

@@ -60,6 +60,9 @@ pub struct Proposal<'a> {
     pub os_user: Option<String>,
     /// How long a new approval request stays open, and how long an approval stays usable.
     pub approval_ttl_ms: i64,
+    /// What a human types to confirm it, where policy asks for that: the name of the
+    /// first thing it destroys; `None`: the action's target.
+    pub confirm: Option<String>,
 }
 
 /// What holdpoint does with a proposal once approvals are taken into account.

@@ -818,7 +818,12 @@ fn settle_in(
                     reasons: decision.reasons.clone(),
                     policies: decision.policies.clone(),
                     quorum: decision.quorum.max(1),
-                    confirm_target: decision.confirm_target.then(|| action.target.clone()),
+                    confirm_target: decision.confirm_target.then(|| {
+                        proposal
+                            .confirm
+                            .clone()
+                            .unwrap_or_else(|| action.target.clone())
+                    }),
                     agent: action.agent.clone(),
                     session: action.session.clone(),
                     created_ms: now_ms,

@@ -123,7 +123,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
             let name = authenticate(&store, human.as_deref(), "approve")?;
             let confirmed = match &request.confirm_target {
                 Some(target) => Some(read_line(&format!(
-                    "this destroys something in {}: type the target name `{target}` to confirm: ",
+                    "this destroys something in {}: type `{target}`, the name of what it destroys, to confirm: ",
                     action_field(&request, "environment")
                 ))?),
                 None => None,
@@ -247,7 +247,7 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
             println!();
             let confirm = match &request.confirm_target {
                 Some(target) => Some(read_line(&format!(
-                    "this destroys something in {}: type the target name `{target}` to confirm: ",
+                    "this destroys something in {}: type `{target}`, the name of what it destroys, to confirm: ",
                     request.environment
                 ))?),
                 None => None,
@@ -452,7 +452,7 @@ fn print_request(r: &ApprovalView, now: i64) {
         r.approvals,
         r.quorum,
         if r.confirm_target.is_some() {
-            "; each types the target's name to confirm"
+            "; each types the name of what it destroys to confirm"
         } else {
             ""
         }

@@ -290,7 +290,7 @@ fn write_text(out: &mut impl Write, evaluation: &Evaluation) -> std::io::Result<
                 "a human must approve".to_owned()
             };
             let confirm = if decision.confirm_target {
-                ", typing the target's name to confirm"
+                ", typing the name of what it destroys to confirm"
             } else {
                 ""
             };

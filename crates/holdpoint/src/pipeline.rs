@@ -296,7 +296,23 @@ pub(crate) fn proposal<'a>(
             .collect(),
         os_user: os_user(),
         approval_ttl_ms: millis(config.approval_ttl),
+        confirm: confirm_name(analysis),
     }
+}
+
+/// What an approver types to confirm a destroy: the name of the first thing it
+/// destroys (the path, the table, the namespace), as GitHub asks for the repository's
+/// name, rather than the target's, which is the same for every command on a machine.
+/// `None` when analysis names nothing fit to type (empty, a line break, very long).
+pub(crate) fn confirm_name(analysis: &Analysis) -> Option<String> {
+    analysis
+        .deciding_effects()
+        .filter(|e| e.risk == holdpoint_core::Risk::Destroy)
+        .map(|e| e.name.trim())
+        .find(|name| {
+            !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
+        })
+        .map(str::to_owned)
 }
 
 /// The denial of an action refused before any policy was asked, decided by `gateway`.
@@ -407,7 +423,7 @@ pub(crate) fn explain(decided: &Decided, console: Option<&str>) -> String {
                 String::new()
             };
             let confirm = if approval.confirm_target.is_some() {
-                ", typing the target's name to confirm"
+                ", typing the name of what it destroys to confirm"
             } else {
                 ""
             };

@@ -441,7 +441,8 @@ pub struct ApprovalView {
     pub quorum: u32,
     pub approvals: u32,
     pub votes: Vec<VoteView>,
-    /// When set, each approver must send this target name as `confirm`.
+    /// When set, each approver must send this as `confirm`: the name of what the action
+    /// destroys (or its target's, where analysis names nothing fit to type).
     pub confirm_target: Option<String>,
     pub created_ms: i64,
     pub expires_ms: i64,
@@ -511,7 +512,7 @@ pub struct AnswerRequest {
     /// Why; required to refuse, recorded either way.
     #[serde(default)]
     reason: Option<String>,
-    /// The target's name, when the request asks approvers to type it.
+    /// The name of what the action destroys, when the request asks approvers to type it.
     #[serde(default)]
     confirm: Option<String>,
 }

@@ -499,7 +499,7 @@ async fn approval(
             .as_deref()
             .map(|t| {
                 format!(
-                    r#"<label>Type the target's name to confirm: <code>{}</code><input name="confirm" id="confirm" required autocomplete="off"></label>"#,
+                    r#"<label>Type the name of what it destroys to confirm: <code>{}</code><input name="confirm" id="confirm" required autocomplete="off"></label>"#,
                     e(t)
                 )
             })

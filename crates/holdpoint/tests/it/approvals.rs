@@ -126,14 +126,17 @@ fn destroy_in_production_needs_the_target_typed() {
     setup.add_human("alice", None);
     let (_, reason) = claude(&setup, "s1", DESTROY);
     let id = request_id(&reason);
-    assert!(reason.contains("typing the target's name"), "{reason}");
+    assert!(
+        reason.contains("typing the name of what it destroys"),
+        "{reason}"
+    );
     let (code, text) = setup.approve(&id, "alice", Some("production"));
     assert_eq!(code, Some(2), "{text}");
     assert!(
-        text.contains("does not match `shell:local@production`"),
+        text.contains("does not match `/srv/app/releases`"),
         "{text}"
     );
-    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    let (code, text) = setup.approve(&id, "alice", Some("/srv/app/releases"));
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(claude(&setup, "s1", DESTROY).0, "allow");
 }
@@ -156,7 +159,7 @@ fn answers_that_must_be_refused() {
     // The requester cannot approve its own request.
     let mut t = setup.terminal(&["approvals", "approve", &id, "--as", "claude-code"]);
     t.answer("secret for", crate::setup::SECRET);
-    t.answer("to confirm", "shell:local@production");
+    t.answer("to confirm", "/srv/app/releases");
     let (code, text) = t.finish();
     assert_eq!(code, Some(2));
     assert!(text.contains("cannot approve its own request"), "{text}");
@@ -192,10 +195,10 @@ fn answers_that_must_be_refused() {
     assert!(text.contains("wrong secret"), "{text}");
 
     // Quorum of two: the same human twice counts once.
-    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    let (code, text) = setup.approve(&id, "alice", Some("/srv/app/releases"));
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("1 of 2 distinct humans"), "{text}");
-    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    let (code, text) = setup.approve(&id, "alice", Some("/srv/app/releases"));
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("already answered"), "{text}");
     assert_eq!(
@@ -203,7 +206,7 @@ fn answers_that_must_be_refused() {
         "deny",
         "one human is not a quorum"
     );
-    let (code, text) = setup.approve(&id, "bob", Some("shell:local@production"));
+    let (code, text) = setup.approve(&id, "bob", Some("/srv/app/releases"));
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(claude(&setup, "s1", DESTROY).0, "allow");
     let decided = setup
@@ -622,7 +625,7 @@ fn an_approval_covers_the_manifest_the_human_saw_not_one_edited_after() {
     let (decision, reason) = claude(&setup, "s1", command);
     assert_eq!(decision, "deny", "{reason}");
     let id = request_id(&reason);
-    let (code, text) = setup.approve(&id, "alice", Some("shell:local@production"));
+    let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
     assert_eq!(code, Some(0), "{text}");
 
     std::fs::write(&manifest, staging.replace("staging", "production")).unwrap();

@@ -10,7 +10,7 @@ use crate::setup::{SECRET, Served, Setup};
 use crate::webdriver::{Browser, PATIENCE};
 
 /// The target a human must type to approve the destroy below.
-const TARGET: &str = "shell:local@production";
+const TARGET: &str = "/srv/data";
 
 fn destroy() -> Value {
     json!({"surface": "shell", "input": "rm -rf /srv/data", "cwd": "/tmp", "session": "s1"})

@@ -180,7 +180,7 @@ pub(crate) fn approve_when_held(
             if approved.is_none() {
                 assert!(!target.exists(), "held, not yet run");
                 let id = approval_id(message);
-                let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
+                let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
                 assert_eq!(code, Some(0), "{text}");
                 approved = Some(id);
             }
@@ -244,10 +244,10 @@ fn an_agent_reads_through_the_gateway_and_a_write_outside_the_workspace_runs_onc
     // A write that may replace a file outside the workspace is a destroy: the human
     // types the target's name to confirm.
     assert!(
-        held.contains("typing the target's name to confirm"),
+        held.contains("typing the name of what it destroys to confirm"),
         "{held}"
     );
-    let (code, text) = setup.approve(&first, "alice", Some("mcp:local@production"));
+    let (code, text) = setup.approve(&first, "alice", setup.confirm_of(&first).as_deref());
     assert_eq!(code, Some(0), "{text}");
 
     // The identical retry (from a new gateway process) runs once; the same call again

@@ -185,7 +185,7 @@ fn a_held_call_whose_stream_the_agent_closes_never_runs_even_when_approved() {
     let listed = setup.run(&["approvals", "list", "--format", "json"], "");
     let pending: Value = serde_json::from_str(&stdout(&listed)).unwrap();
     let id = pending[0]["id"].as_str().unwrap().to_owned();
-    let (code, text) = setup.approve(&id, "alice", Some("mcp:local@production"));
+    let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
     assert_eq!(code, Some(0), "{text}");
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(3) {

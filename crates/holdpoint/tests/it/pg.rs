@@ -442,8 +442,9 @@ fn a_held_statement_runs_once_after_a_human_approves_it() {
         crate::stdout(&shown)
     );
 
-    let target = format!("postgres:{}@production", db.name);
-    let (code, text) = setup.approve(&id, "alice", Some(&target));
+    // The approver types the table's name, not the database's target.
+    assert_eq!(setup.confirm_of(&id).as_deref(), Some("users"));
+    let (code, text) = setup.approve(&id, "alice", Some("users"));
     assert_eq!(code, Some(0), "{text}");
     // A different statement is not covered by the approval.
     let output = proxy.psql("claude", &token, &db.name, &["DROP TABLE IF EXISTS users"]);
@@ -493,11 +494,7 @@ fn a_waiting_proxy_tells_the_client_and_runs_the_statement_once_approved() {
         "5",
         "nothing ran while it waited"
     );
-    let (code, text) = setup.approve(
-        &id,
-        "alice",
-        Some(&format!("postgres:{}@production", db.name)),
-    );
+    let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
     assert_eq!(code, Some(0), "{text}");
     let status = child.wait().unwrap();
     let mut rest = String::new();
@@ -1012,11 +1009,7 @@ fn shown_and_approved(
     );
     let id = request_id(&err);
     let shown = crate::stdout(&setup.run(&["approvals", "show", &id], ""));
-    let (code, text) = setup.approve(
-        &id,
-        "alice",
-        Some(&format!("postgres:{}@production", db.name)),
-    );
+    let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
     assert_eq!(code, Some(0), "{text}");
     (shown, proxy.psql("claude", token, &db.name, sql))
 }
@@ -1632,19 +1625,16 @@ async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once
 /// again; the second run's result.
 async fn approve_and_run(
     setup: &Arc<Setup>,
-    db: &Database,
     client: &tokio_postgres::Client,
     sql: &str,
 ) -> Result<u64, tokio_postgres::Error> {
     let error = client.execute(sql, &[]).await.unwrap_err();
     let message = error.as_db_error().unwrap().message().to_owned();
     assert!(message.contains("held this statement"), "{sql}: {message}");
-    let (approver, target) = (
-        Arc::clone(setup),
-        format!("postgres:{}@production", db.name),
-    );
+    let approver = Arc::clone(setup);
     tokio::task::spawn_blocking(move || {
-        let (code, text) = approver.approve(&request_id(&message), "alice", Some(&target));
+        let id = request_id(&message);
+        let (code, text) = approver.approve(&id, "alice", approver.confirm_of(&id).as_deref());
         assert_eq!(code, Some(0), "{text}");
     })
     .await
@@ -1673,7 +1663,7 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
 
     // A whole-table DELETE: the client gets its own count, the rows are kept.
     assert_eq!(
-        approve_and_run(&setup, &db, &client, "DELETE FROM users")
+        approve_and_run(&setup, &client, "DELETE FROM users")
             .await
             .unwrap(),
         30
@@ -1691,10 +1681,9 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     let error = client.prepare("DELETE FROM users").await.unwrap_err();
     let message = error.as_db_error().unwrap().message().to_owned();
     let id = request_id(&message);
-    let (approver, name) = (Arc::clone(&setup), db.name.clone());
+    let approver = Arc::clone(&setup);
     tokio::task::spawn_blocking(move || {
-        let (code, text) =
-            approver.approve(&id, "alice", Some(&format!("postgres:{name}@production")));
+        let (code, text) = approver.approve(&id, "alice", approver.confirm_of(&id).as_deref());
         assert_eq!(code, Some(0), "{text}");
     })
     .await
@@ -1748,7 +1737,7 @@ async fn destroys_prepared_over_the_extended_protocol_keep_a_recovery_point() {
     );
 
     // DROP TABLE: moved aside, the client sees DROP TABLE, restore brings it back.
-    approve_and_run(&setup, &db, &client, "DROP TABLE users")
+    approve_and_run(&setup, &client, "DROP TABLE users")
         .await
         .unwrap();
     assert_eq!(
@@ -1816,7 +1805,7 @@ async fn cascades_of_destroys_prepared_over_the_extended_protocol_are_kept_too()
 
     for (sql, changed) in [("DELETE FROM parent", 10), ("TRUNCATE parent CASCADE", 0)] {
         assert_eq!(
-            approve_and_run(&setup, &db, &client, sql).await.unwrap(),
+            approve_and_run(&setup, &client, sql).await.unwrap(),
             changed,
             "{sql}"
         );

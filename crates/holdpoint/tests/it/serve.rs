@@ -163,7 +163,7 @@ enum Auth<'a> {
 }
 
 const DESTROY: &str = "rm -rf /srv/data";
-const TARGET: &str = "shell:local@production";
+const TARGET: &str = "/srv/data";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_allows_and_refuses_each_role_as_it_must() {

@@ -141,6 +141,14 @@ impl Setup {
         ));
     }
 
+    /// What request `id` asks its approvers to type, if anything.
+    pub fn confirm_of(&self, id: &str) -> Option<String> {
+        let shown = self.run(&["approvals", "show", id, "--format", "json"], "");
+        assert_eq!(shown.status.code(), Some(0), "{}", crate::stderr(&shown));
+        let request: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+        request["confirm_target"].as_str().map(str::to_owned)
+    }
+
     /// Approves a request as `human`, typing the secret (and the target, when asked).
     pub fn approve(&self, id: &str, human: &str, confirm: Option<&str>) -> (Option<i32>, String) {
         let mut t = self.terminal(&["approvals", "approve", id, "--as", human]);

@@ -24,7 +24,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A command the agent's hook is asked about, held in production for a human.
 const DESTROY: &str = "rm -rf /var/lib/app/releases";
-const TARGET: &str = "shell:local@production";
+const TARGET: &str = "/var/lib/app/releases";
 const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// One test's system layout. Dropping it stops the server and removes the users,
