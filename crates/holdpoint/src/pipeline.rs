@@ -303,15 +303,17 @@ pub(crate) fn proposal<'a>(
 /// What an approver types to confirm a destroy: the name of the first thing it
 /// destroys (the path, the table, the namespace), as GitHub asks for the repository's
 /// name, rather than the target's, which is the same for every command on a machine.
-/// `None` when analysis names nothing fit to type (empty, a line break, very long).
+/// `None` when analysis names nothing fit to type: empty, over 200 characters, or with
+/// a character a person cannot see for what it is (a control or format character, a
+/// zero-width space, a direction override), which would make the prompt lie.
 pub(crate) fn confirm_name(analysis: &Analysis) -> Option<String> {
+    let visible =
+        |c: char| c.is_ascii_graphic() || c == ' ' || (!c.is_ascii() && c.is_alphanumeric());
     analysis
         .deciding_effects()
         .filter(|e| e.risk == holdpoint_core::Risk::Destroy)
         .map(|e| e.name.trim())
-        .find(|name| {
-            !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
-        })
+        .find(|name| !name.is_empty() && name.chars().count() <= 200 && name.chars().all(visible))
         .map(str::to_owned)
 }
 
@@ -447,5 +449,67 @@ pub(crate) fn explain(decided: &Decided, console: Option<&str>) -> String {
             };
             format!("{what}: {reasons} (ledger #{seq})")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use holdpoint_core::{Analysis, Effect, ObjectKind, Risk, Verb};
+
+    use super::confirm_name;
+
+    fn destroying(names: &[&str]) -> Analysis {
+        let mut analysis = Analysis::default();
+        for name in names {
+            analysis.effects.push(Effect::new(
+                Verb::Delete,
+                ObjectKind::File,
+                *name,
+                Risk::Destroy,
+                format!("deletes `{name}`"),
+            ));
+        }
+        analysis
+    }
+
+    #[test]
+    fn the_approver_types_the_first_visible_name_of_what_is_destroyed() {
+        assert_eq!(
+            confirm_name(&destroying(&["/var/lib/app"])).as_deref(),
+            Some("/var/lib/app")
+        );
+        assert_eq!(
+            confirm_name(&destroying(&["données"])).as_deref(),
+            Some("données")
+        );
+        // Names a person cannot read for what they are give way to the next, or to the
+        // target.
+        for unreadable in [
+            "",
+            "a\u{202e}gpj.exe",
+            "zero\u{200b}width",
+            "line\nbreak",
+            &"x".repeat(201),
+        ] {
+            assert_eq!(
+                confirm_name(&destroying(&[unreadable])),
+                None,
+                "{unreadable:?}"
+            );
+        }
+        assert_eq!(
+            confirm_name(&destroying(&["a\u{202e}b", "users"])).as_deref(),
+            Some("users")
+        );
+        // A change is not what the approver confirms.
+        let mut change = Analysis::default();
+        change.effects.push(Effect::new(
+            Verb::Write,
+            ObjectKind::File,
+            "/etc/hosts",
+            Risk::Change,
+            "writes `/etc/hosts`".to_owned(),
+        ));
+        assert_eq!(confirm_name(&change), None);
     }
 }
