@@ -44,8 +44,8 @@ fn holdpoint_program() -> Result<String, Failure> {
     Ok(exe.to_string_lossy().into_owned())
 }
 
-/// The command the agent runs: this holdpoint binary, by absolute path, with the home
-/// installed from pinned when it is not the default (`~/.holdpoint`): an agent started
+/// The command the agent runs: this holdpoint binary, by absolute path, and the home it
+/// is installed from when that is not the default (`~/.holdpoint`): an agent started
 /// without `HOLDPOINT_HOME` would otherwise decide with a home that is not set up, and
 /// refuse every call.
 fn hook_command(agent: Agent) -> Result<String, Failure> {

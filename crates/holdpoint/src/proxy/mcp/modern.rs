@@ -119,9 +119,12 @@ pub(super) struct Link {
     server_info: Value,
 }
 
-/// The links, by agent and server. Opening one is awaited under the lock: two first
-/// requests of one agent open one link.
-pub(super) type Links = tokio::sync::Mutex<HashMap<(String, String), Arc<Link>>>;
+/// The links, by agent and server, each behind a lock of its own: two first requests of
+/// one agent open one link, and an agent whose link is slow to open holds up no other.
+pub(super) type Links = std::sync::Mutex<HashMap<(String, String), Slot>>;
+
+/// One agent's link to one server, once opened.
+pub(super) type Slot = Arc<tokio::sync::Mutex<Option<Arc<Link>>>>;
 
 /// Ids and progress tokens of the gateway's own, for requests sent through links.
 static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -373,8 +376,16 @@ async fn link(
     meta: &Value,
 ) -> Result<Arc<Link>, String> {
     let key = (agent.to_owned(), served.name.clone());
-    let mut links = gateway.links.lock().await;
-    if let Some(link) = links.get(&key) {
+    let slot = Arc::clone(
+        gateway
+            .links
+            .lock()
+            .map_err(|_| "the gateway's link table failed".to_owned())?
+            .entry(key)
+            .or_default(),
+    );
+    let mut slot = slot.lock().await;
+    if let Some(link) = slot.as_ref() {
         let alive = gateway
             .sessions
             .lock()
@@ -385,10 +396,9 @@ async fn link(
         if alive {
             return Ok(Arc::clone(link));
         }
-        links.remove(&key);
     }
     let link = Arc::new(open(gateway, served, agent, meta).await?);
-    links.insert(key, Arc::clone(&link));
+    *slot = Some(Arc::clone(&link));
     Ok(link)
 }
 
