@@ -70,7 +70,7 @@ const META: &str = "io.modelcontextprotocol/";
 /// The methods whose requests name a tool, a resource or a prompt (`Mcp-Name`).
 const NAMED: &[&str] = &["tools/call", "resources/read", "prompts/get"];
 
-/// Results an agent may cache, which the revision has say for how long.
+/// The results the revision makes cacheable: they carry `ttlMs` and `cacheScope`.
 const CACHEABLE: &[&str] = &[
     "tools/list",
     "prompts/list",
