@@ -180,6 +180,8 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
 
     let decide = json!({ "surface": "shell", "input": "ls", "cwd": "/tmp" });
     let executed = json!({ "action": decide, "outcome": "succeeded", "exit_status": 0, "observed_by": "test" });
+    let refused =
+        json!({ "action": decide, "reason": "the tool is hidden by the gateway's configuration" });
     let grant = json!({ "agent": "bot", "task": "rotate logs", "targets": ["shell:*@staging"], "max_risk": "change", "ttl": "1h" });
     let freeze = json!({ "environment": "staging", "reason": "release", "duration": "1h" });
     let confirm = json!({ "confirm": TARGET });
@@ -211,6 +213,15 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
             "POST",
             "/api/v1/executed".into(),
             Some(&executed),
+            401,
+            200,
+            403,
+            403,
+        ),
+        (
+            "POST",
+            "/api/v1/refused".into(),
+            Some(&refused),
             401,
             200,
             403,
