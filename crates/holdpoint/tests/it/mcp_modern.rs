@@ -182,9 +182,20 @@ fn a_held_call_whose_stream_the_agent_closes_never_runs_even_when_approved() {
     );
     assert!(lines[2]["error"].is_string(), "{lines:?}");
     // The request is still pending for a human; approving it now runs nothing.
-    let listed = setup.run(&["approvals", "list", "--format", "json"], "");
-    let pending: Value = serde_json::from_str(&stdout(&listed)).unwrap();
-    let id = pending[0]["id"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    let id = loop {
+        let listed = setup.run(&["approvals", "list", "--format", "json"], "");
+        let pending: Value = serde_json::from_str(&stdout(&listed)).unwrap();
+        if let Some(id) = pending[0]["id"].as_str() {
+            break id.to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the call was never held: {}",
+            gateway.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let (code, text) = setup.approve(&id, "alice", setup.confirm_of(&id).as_deref());
     assert_eq!(code, Some(0), "{text}");
     let started = Instant::now();
