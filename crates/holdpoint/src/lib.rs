@@ -439,10 +439,9 @@ pub fn run() -> ExitCode {
             let command = local::analysis_thread("holdpoint").spawn(move || execute(command));
             match command.map(std::thread::JoinHandle::join) {
                 Ok(Ok(result)) => result,
-                Ok(Err(payload)) if closed_output(payload.as_ref()) => Err(Failure {
-                    message: String::new(),
-                    code: exit::CLOSED_OUTPUT,
-                }),
+                Ok(Err(payload)) if closed_output(payload.as_ref()) => {
+                    Err(Failure::closed_output())
+                }
                 Ok(Err(_)) => Err(Failure::internal("holdpoint failed unexpectedly")),
                 Err(e) => Err(Failure::internal(format!("cannot start a thread: {e}"))),
             }
@@ -557,12 +556,17 @@ impl Failure {
     /// went away, else an internal failure saying what was being written.
     pub fn writing(what: &str, error: &std::io::Error) -> Self {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure {
-                message: String::new(),
-                code: exit::CLOSED_OUTPUT,
-            }
+            Failure::closed_output()
         } else {
             Failure::internal(format!("cannot write {what}: {error}"))
+        }
+    }
+
+    /// Standard output was closed: [`exit::CLOSED_OUTPUT`], and nothing said.
+    fn closed_output() -> Self {
+        Failure {
+            message: String::new(),
+            code: exit::CLOSED_OUTPUT,
         }
     }
 }

@@ -59,10 +59,10 @@ fn python_sdk() {
 
 /// A directory outside every temporary directory and the workspace, where a write is a
 /// change (the test's homes live under /tmp, where writes are workspace work).
-struct Outside(PathBuf);
+pub(crate) struct Outside(pub(crate) PathBuf);
 
 impl Outside {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("holdpoint-mcp-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -70,7 +70,7 @@ impl Outside {
         Outside(dir)
     }
 
-    fn path(&self, file: &str) -> String {
+    pub(crate) fn path(&self, file: &str) -> String {
         self.0.join(file).to_str().unwrap().to_owned()
     }
 }
@@ -117,13 +117,23 @@ fn agent(setup: &Setup, dirs: &[&str], calls: &[(&str, Value)]) -> Vec<Value> {
     });
     let file = setup.scratch.0.join("plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    command
         .arg(data("mcp/agent.py"))
         .arg(&file)
-        .current_dir(&setup.work)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        .current_dir(&setup.work);
+    let lines = agent_lines(command, calls.len() + 2);
+    assert_eq!(lines[0]["server"], "secure-filesystem-server", "{lines:?}");
+    assert!(
+        lines[1]["tools"].as_array().unwrap().len() >= 10,
+        "the tool list passes through unchanged: {lines:?}"
+    );
+    lines[2..].to_vec()
+}
+
+/// Runs an agent program to its end; the JSON lines it printed, `expected` of them.
+pub(crate) fn agent_lines(mut command: Command, expected: usize) -> Vec<Value> {
+    let output = command.stdin(Stdio::null()).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),
@@ -135,14 +145,16 @@ fn agent(setup: &Setup, dirs: &[&str], calls: &[(&str, Value)]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), calls.len() + 2, "{text}");
-    assert_eq!(lines[0]["server"], "secure-filesystem-server", "{text}");
-    assert!(
-        lines[1]["tools"].as_array().unwrap().len() >= 10,
-        "the tool list passes through unchanged: {text}"
-    );
-    lines[2..].to_vec()
+    assert_eq!(lines.len(), expected, "{text}");
+    lines
 }
+
+/// An agent that may only read through MCP, as a policy file's text.
+pub(crate) const READER_POLICY: &str = r#"@id("reader-only-reads")
+@reason("the reader agent only reads through MCP")
+forbid (principal == Agent::"reader", action in [Action::"workspace", Action::"change", Action::"destroy"], resource)
+when { context.surface == "mcp" };
+"#;
 
 /// The approval request an answer names.
 fn approval_id(text: &str) -> String {
@@ -768,15 +780,7 @@ fn tools_the_policy_refuses_the_agent_outright_are_not_listed_and_calls_to_them_
  {
     let setup = Setup::new("mcp-gateway-refused-tools");
     // An agent that may only read through MCP.
-    std::fs::write(
-        setup.home.join("policies/reader.cedar"),
-        r#"@id("reader-only-reads")
-@reason("the reader agent only reads through MCP")
-forbid (principal == Agent::"reader", action in [Action::"workspace", Action::"change", Action::"destroy"], resource)
-when { context.surface == "mcp" };
-"#,
-    )
-    .unwrap();
+    std::fs::write(setup.home.join("policies/reader.cedar"), READER_POLICY).unwrap();
     let work = setup.work().to_str().unwrap().to_owned();
     let listed = |flags: &[&str]| {
         let mut wire = Wire::start_with(&setup, flags, &[work.as_str()]);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::mcp_gateway::{approve_when_held, filesystem_server};
+use crate::mcp_gateway::{READER_POLICY, agent_lines, approve_when_held, filesystem_server};
 use crate::setup::{Background, Setup};
 use crate::{data, stderr, stdout};
 
@@ -56,7 +56,7 @@ impl Gateway {
 }
 
 /// The filesystem server reaching `dirs`, as an `[[mcp]]` entry named `files`.
-fn files_entry(dirs: &[&str]) -> String {
+pub(crate) fn files_entry(dirs: &[&str]) -> String {
     let mut args = vec![filesystem_server().to_str().unwrap().to_owned()];
     args.extend(dirs.iter().map(|d| (*d).to_owned()));
     format!(
@@ -76,25 +76,9 @@ fn agent(setup: &Setup, url: &str, headers: Value, calls: &[(&str, Value)]) -> V
     });
     let file = setup.scratch.0.join("http-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
-    let output = Command::new("python3")
-        .arg(data("mcp/agent.py"))
-        .arg(&file)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = stdout(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "the agent failed:\n{text}\n{}",
-        stderr(&output)
-    );
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), calls.len() + 3, "{text}");
-    lines
+    let mut command = Command::new("python3");
+    command.arg(data("mcp/agent.py")).arg(&file);
+    agent_lines(command, calls.len() + 3)
 }
 
 /// One HTTP/1.1 exchange by hand: status, headers (names lowercase), body (de-chunked).
@@ -328,15 +312,7 @@ fn each_agent_is_listed_the_tools_its_policy_does_not_refuse_outright() {
     setup.add_human("alice", None);
     let reader = setup.add_agent("reader");
     let claude = setup.add_agent("claude");
-    std::fs::write(
-        setup.home.join("policies/reader.cedar"),
-        r#"@id("reader-only-reads")
-@reason("the reader agent only reads through MCP")
-forbid (principal == Agent::"reader", action in [Action::"workspace", Action::"change", Action::"destroy"], resource)
-when { context.surface == "mcp" };
-"#,
-    )
-    .unwrap();
+    std::fs::write(setup.home.join("policies/reader.cedar"), READER_POLICY).unwrap();
     let work = setup.work().to_str().unwrap().to_owned();
     setup.config(&files_entry(&[&work]));
     let mut gateway = Gateway::start(&setup, &[]);

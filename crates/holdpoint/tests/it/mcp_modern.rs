@@ -5,16 +5,16 @@
 //! revision says a server must refuse is sent by hand.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::mcp_gateway::{filesystem_server, npm_cache};
-use crate::mcp_http::Gateway;
+use crate::mcp_gateway::{Outside, agent_lines, npm_cache};
+use crate::mcp_http::{Gateway, files_entry};
 use crate::setup::Setup;
-use crate::{data, stderr, stdout};
+use crate::{data, stdout};
 
 /// The client package and the version its tests were written against.
 const CLIENT: &str = "@modelcontextprotocol/client@2.4.0";
@@ -49,47 +49,12 @@ fn modern_agent(setup: &Setup, url: &str, token: &str, calls: &[Value]) -> Vec<V
     let plan = json!({"url": url, "token": token, "calls": calls});
     let file = setup.scratch.0.join("modern-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
-    let output = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg(data("mcp/modern_agent.mjs"))
         .arg(&file)
-        .env("MCP_CLIENT", ts_client())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = stdout(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "the agent failed:\n{text}\n{}",
-        stderr(&output)
-    );
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), calls.len() + 2, "{text}");
-    lines
-}
-
-fn files_entry(dirs: &[&str]) -> String {
-    let mut args = vec![filesystem_server().to_str().unwrap().to_owned()];
-    args.extend(dirs.iter().map(|d| (*d).to_owned()));
-    format!(
-        "[[mcp]]\nname = \"files\"\ncommand = \"node\"\nargs = {}\n",
-        serde_json::to_string(&args).unwrap()
-    )
-}
-
-/// A directory outside every temporary directory and the workspace, where a write is a
-/// change.
-fn outside(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "holdpoint-mcp-modern-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+        .env("MCP_CLIENT", ts_client());
+    agent_lines(command, calls.len() + 2)
 }
 
 #[test]
@@ -99,9 +64,9 @@ fn a_2026_07_28_agent_is_served_without_a_session_and_every_call_is_decided() {
     let token = setup.add_agent("claude");
     let work = setup.work().to_str().unwrap().to_owned();
     std::fs::write(setup.work().join("notes.md"), "hello in 2026\n").unwrap();
-    let outside = outside("sdk");
-    let target = outside.join("release.txt");
-    setup.config(&files_entry(&[&work, outside.to_str().unwrap()]));
+    let outside = Outside::new("modern-sdk");
+    let target = outside.0.join("release.txt");
+    setup.config(&files_entry(&[&work, outside.0.to_str().unwrap()]));
     let mut gateway = Gateway::start(&setup, &[]);
     let lines = modern_agent(
         &setup,
@@ -158,7 +123,6 @@ fn a_2026_07_28_agent_is_served_without_a_session_and_every_call_is_decided() {
     for record in &records {
         assert_eq!(record["actors"]["agent"], "claude", "{record}");
     }
-    let _ = std::fs::remove_dir_all(&outside);
 }
 
 #[test]
@@ -166,9 +130,9 @@ fn a_held_call_whose_stream_the_agent_closes_never_runs_even_when_approved() {
     let setup = Setup::new("mcp-modern-cancel");
     setup.add_human("alice", None);
     let token = setup.add_agent("claude");
-    let outside = outside("cancel");
-    let target = outside.join("abandoned.txt");
-    setup.config(&files_entry(&[outside.to_str().unwrap()]));
+    let outside = Outside::new("modern-cancel");
+    let target = outside.0.join("abandoned.txt");
+    setup.config(&files_entry(&[outside.0.to_str().unwrap()]));
     let mut gateway = Gateway::start(&setup, &[]);
     let lines = modern_agent(
         &setup,
@@ -204,7 +168,6 @@ fn a_held_call_whose_stream_the_agent_closes_never_runs_even_when_approved() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
-    let _ = std::fs::remove_dir_all(&outside);
 }
 
 /// A 2026-07-28 request by hand: its body with `_meta` as the revision has it.

@@ -721,17 +721,9 @@ async fn post_message(
             );
         }
     }
-    let message = match codec::parse(&body) {
+    let message = match parsed(&body) {
         Ok(message) => message,
-        Err(error) => {
-            let answer = codec::encode(&error.answer());
-            return (
-                StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "application/json")],
-                answer,
-            )
-                .into_response();
-        }
+        Err(response) => return *response,
     };
     if let Err(why) = headers_match_body(&headers, &message) {
         return refusal(StatusCode::BAD_REQUEST, &why);
@@ -801,40 +793,32 @@ async fn post_message(
     response
 }
 
+/// A posted body as one JSON-RPC message; one that is not, answered 400 with the
+/// JSON-RPC error that says why.
+pub(super) fn parsed(body: &[u8]) -> Result<Message, Box<Response>> {
+    codec::parse(body).map_err(|error| {
+        Box::new(
+            (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                codec::encode(&error.answer()),
+            )
+                .into_response(),
+        )
+    })
+}
+
 /// The `Mcp-Method` and `Mcp-Name` headers (MCP's 2026-07-28 revision), when sent,
 /// must say what the body says: an intermediary that routes or filters by them must not
 /// be shown one call while the server gets another.
 fn headers_match_body(headers: &HeaderMap, message: &Message) -> Result<(), String> {
-    // An `=?base64?…?=` value is compared decoded; one that does not decode matches
-    // nothing.
-    let header =
-        |name: &str| super::modern::header_text(headers, name).map(Result::unwrap_or_default);
     let (method, params) = match message {
         Message::Request { method, params, .. } | Message::Notification { method, params } => {
             (Some(method.as_str()), params.as_ref())
         }
         Message::Response { .. } => (None, None),
     };
-    if let Some(said) = header("mcp-method")
-        && Some(said.as_str()) != method
-    {
-        return Err(format!(
-            "the Mcp-Method header says `{said}` but the message is {}: send the same in both",
-            method.map_or_else(|| "a response".to_owned(), |m| format!("`{m}`"))
-        ));
-    }
-    if let Some(said) = header("mcp-name") {
-        let named = params
-            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
-            .and_then(Value::as_str);
-        if named != Some(said.as_str()) {
-            return Err(format!(
-                "the Mcp-Name header says `{said}` but the message names `{}`: send the same in both",
-                named.unwrap_or("nothing")
-            ));
-        }
-    }
-    Ok(())
+    super::modern::headers_say_what_the_body_says(headers, method, params, false)
 }
 
 /// A session whose loop has gone: forgotten, and answered as over.

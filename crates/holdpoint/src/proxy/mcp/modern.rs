@@ -32,13 +32,13 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::Event;
 use super::codec::{self, Id, Message, Reply};
-use super::http::{Gateway, Served, event_stream, make_room, start_session};
+use super::http::{Gateway, Served, event_stream, make_room, parsed, start_session};
 
 /// The revision served here.
 pub(super) const VERSION: &str = "2026-07-28";
@@ -235,37 +235,51 @@ fn mismatch(headers: &HeaderMap, method: &str, params: Option<&Value>) -> Option
             version.map_or_else(|| "nothing".to_owned(), |v| format!("`{v}`"))
         ));
     }
+    headers_say_what_the_body_says(headers, Some(method), params, true).err()
+}
+
+/// Whether the `Mcp-Method` and `Mcp-Name` headers say what the body says (its method,
+/// `None` for a response; its `name` or `uri`), `=?base64?…?=` values decoded: an
+/// intermediary that routes or filters by them must not be shown one call while the
+/// server gets another. `required`: 2026-07-28's rule that `Mcp-Method`, and
+/// `Mcp-Name` for the named methods, must be there; otherwise only those sent are
+/// checked.
+pub(super) fn headers_say_what_the_body_says(
+    headers: &HeaderMap,
+    method: Option<&str>,
+    params: Option<&Value>,
+    required: bool,
+) -> Result<(), String> {
     match header_text(headers, "mcp-method") {
-        None => return Some("Header mismatch: the Mcp-Method header is missing".to_owned()),
-        Some(Err(why)) => return Some(format!("Header mismatch: {why}")),
-        Some(Ok(said)) if said != method => {
-            return Some(format!(
-                "Header mismatch: Mcp-Method header value `{said}` does not match body value `{method}`"
+        None if required => {
+            return Err("Header mismatch: the Mcp-Method header is missing".to_owned());
+        }
+        None => {}
+        Some(Err(why)) => return Err(format!("Header mismatch: {why}")),
+        Some(Ok(said)) if Some(said.as_str()) != method => {
+            return Err(format!(
+                "Header mismatch: Mcp-Method header value `{said}` does not match body value {}",
+                method.map_or_else(|| "(a response)".to_owned(), |m| format!("`{m}`"))
             ));
         }
         Some(Ok(_)) => {}
     }
-    if NAMED.contains(&method) {
-        let named = params
-            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        match header_text(headers, "mcp-name") {
-            None => {
-                return Some(format!(
-                    "Header mismatch: the Mcp-Name header is missing (a {method} request must carry it)"
-                ));
-            }
-            Some(Err(why)) => return Some(format!("Header mismatch: {why}")),
-            Some(Ok(said)) if said != named => {
-                return Some(format!(
-                    "Header mismatch: Mcp-Name header value `{said}` does not match body value `{named}`"
-                ));
-            }
-            Some(Ok(_)) => {}
-        }
+    let named = params
+        .and_then(|p| p.get("name").or_else(|| p.get("uri")))
+        .and_then(Value::as_str);
+    match header_text(headers, "mcp-name") {
+        None if required && method.is_some_and(|m| NAMED.contains(&m)) => Err(format!(
+            "Header mismatch: the Mcp-Name header is missing (a {} request must carry it)",
+            method.unwrap_or_default()
+        )),
+        None => Ok(()),
+        Some(Err(why)) => Err(format!("Header mismatch: {why}")),
+        Some(Ok(said)) if Some(said.as_str()) != named => Err(format!(
+            "Header mismatch: Mcp-Name header value `{said}` does not match body value `{}`",
+            named.unwrap_or("nothing")
+        )),
+        Some(Ok(_)) => Ok(()),
     }
-    None
 }
 
 /// A POST from an agent whose `MCP-Protocol-Version` is 2026-07-28.
@@ -276,17 +290,9 @@ pub(super) async fn post(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Response {
-    let message = match codec::parse(body) {
+    let message = match parsed(body) {
         Ok(message) => message,
-        Err(error) => {
-            let answer = codec::encode(&error.answer());
-            return (
-                StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "application/json")],
-                answer,
-            )
-                .into_response();
-        }
+        Err(response) => return *response,
     };
     let (id, method, params) = match message {
         Message::Request { id, method, params } => (id, method, params),
