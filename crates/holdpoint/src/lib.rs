@@ -15,7 +15,6 @@ mod install;
 mod keep;
 mod local;
 mod log_cmd;
-mod pg;
 mod pipeline;
 mod policy_cmd;
 mod proxy;
@@ -283,7 +282,7 @@ enum Command {
     ///   holdpoint pg --listen 127.0.0.1:6432 --upstream postgres://app@db:5432/app --env production
     ///   PGPASSWORD=$TOKEN psql -h 127.0.0.1 -p 6432 -U claude-code app
     #[command(verbatim_doc_comment)]
-    Pg(pg::PgArgs),
+    Pg(proxy::pg::PgArgs),
     /// Put holdpoint between an agent and its MCP servers (stdio, or Streamable HTTP)
     ///
     /// The agent's MCP configuration launches `holdpoint mcp -- COMMAND ARGS…` instead of
@@ -521,7 +520,7 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Serve(args) => serve::run(&args),
         Command::Setup(args) => setup::run(&args),
         Command::SetupStep { step } => setup::step(&step),
-        Command::Pg(args) => pg::run(&args),
+        Command::Pg(args) => proxy::pg::run(&args),
         Command::Mcp(args) => proxy::mcp::run(&args),
         Command::Recovery(command) => recovery_cmd::run(&command),
         Command::Restore(args) => recovery_cmd::restore(&args),

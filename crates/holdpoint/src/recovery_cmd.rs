@@ -184,9 +184,13 @@ fn database<T>(
     work: impl FnOnce(&mut Blocking) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let config = Home::locate().load_config()?;
-    let password =
-        crate::pg::upstream_password_for(&config, &point.address, &point.user, &point.database)?;
-    let config = crate::pg::client_config(
+    let password = crate::proxy::pg::upstream_password_for(
+        &config,
+        &point.address,
+        &point.user,
+        &point.database,
+    )?;
+    let config = crate::proxy::pg::client_config(
         &point.address,
         &point.user,
         &point.database,

@@ -2,3 +2,4 @@
 //! same shape: a codec, a session machine that does no I/O, and a thin loop.
 
 pub(crate) mod mcp;
+pub(crate) mod pg;
