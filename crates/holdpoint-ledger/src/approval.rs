@@ -59,6 +59,34 @@ pub enum VoteKind {
     Refuse,
 }
 
+/// What showed that a human, and not a program holding their sign-in, gave an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proof {
+    /// The human's secret, typed at a terminal and checked on this machine.
+    Terminal,
+    /// The human's secret, given again to the server with the answer.
+    Secret,
+    /// A fresh WebAuthn assertion with user verification, for this request.
+    Passkey,
+}
+
+impl Proof {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::Terminal => "terminal",
+            Proof::Secret => "secret",
+            Proof::Passkey => "passkey",
+        }
+    }
+}
+
+impl fmt::Display for Proof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One human's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vote {
@@ -66,6 +94,9 @@ pub struct Vote {
     pub kind: VoteKind,
     pub reason: Option<String>,
     pub at_ms: i64,
+    /// What proved the human was there (`None` in answers recorded before proofs were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
 }
 
 /// A held action waiting for humans.
@@ -218,6 +249,7 @@ mod tests {
             kind: VoteKind::Approve,
             reason: None,
             at_ms,
+            proof: Some(Proof::Terminal),
         }
     }
 
@@ -272,6 +304,7 @@ mod tests {
                 kind: VoteKind::Refuse,
                 reason: Some("not during the freeze".into()),
                 at_ms: 1,
+                proof: Some(Proof::Terminal),
             },
             None,
         )

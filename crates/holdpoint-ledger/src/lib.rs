@@ -12,7 +12,7 @@ mod merkle;
 mod record;
 mod verify;
 
-pub use approval::{ApprovalRequest, ApprovalState, Refusal, Vote, VoteKind, short_id};
+pub use approval::{ApprovalRequest, ApprovalState, Proof, Refusal, Vote, VoteKind, short_id};
 pub use checkpoint::{Checkpoint, KeyError, Receipt, SigningKey, VerifyingKey, key_id};
 pub use hash::{Hash, ParseHashError};
 pub use merkle::Frontier;

@@ -77,6 +77,9 @@ pub struct ApprovalAnswered {
     pub approvals: usize,
     pub quorum: u32,
     pub state: String,
+    /// What proved the human was there: `terminal`, `secret` or `passkey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// `approval_used`.

@@ -1100,6 +1100,7 @@ impl Store for SqliteStore {
             let human = vote.human.clone();
             let reason = vote.reason.clone();
             let kind = vote.kind;
+            let proof = vote.proof.map(|p| p.as_str().to_owned());
             if let Err(refusal) = request.answer(vote, confirmed) {
                 return Ok(Err(StoreError::Refused(refusal)));
             }
@@ -1121,6 +1122,7 @@ impl Store for SqliteStore {
                     approvals: request.approvals(),
                     quorum: request.quorum,
                     state: request.state.as_str().to_owned(),
+                    proof,
                 }),
             )
             .digest(request.digest.clone())

@@ -6,7 +6,7 @@
 //! belongs to holdpoint's own OS user, which no one else can read or write.
 
 use clap::{Args, Subcommand, ValueEnum};
-use holdpoint_ledger::{ApprovalRequest, ApprovalState, Vote, VoteKind};
+use holdpoint_ledger::{ApprovalRequest, ApprovalState, Proof, Vote, VoteKind};
 use holdpoint_store::Store as _;
 use serde_json::json;
 
@@ -133,6 +133,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 kind: VoteKind::Approve,
                 reason: reason.clone(),
                 at_ms: now_ms(),
+                proof: Some(Proof::Terminal),
             };
             let request = store
                 .answer(id, vote, confirmed.as_deref(), os_user())
@@ -154,6 +155,7 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 kind: VoteKind::Refuse,
                 reason: Some(reason.clone()),
                 at_ms: now_ms(),
+                proof: Some(Proof::Terminal),
             };
             store
                 .answer(id, vote, None, os_user())
@@ -210,7 +212,7 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
         ApprovalsCommand::List(ListArgs { all, format }) => {
             let token = match agent_token()? {
                 Some(token) => token,
-                None => sign_in(&server, None, "list approval requests")?.1,
+                None => sign_in(&server, None, "list approval requests")?.token,
             };
             let path = if *all {
                 "/api/v1/approvals"
@@ -228,7 +230,7 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
         ApprovalsCommand::Show { id, format } => {
             let token = match agent_token()? {
                 Some(token) => token,
-                None => sign_in(&server, None, "see approval requests")?.1,
+                None => sign_in(&server, None, "see approval requests")?.token,
             };
             let request: ApprovalView = server
                 .call::<(), _>(Some(&token), "GET", &approval_path(id, ""), None)
@@ -239,7 +241,11 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
             }
         }
         ApprovalsCommand::Approve { id, human, reason } => {
-            let (name, token) = sign_in(&server, human.as_deref(), "approve")?;
+            let SignedIn {
+                name,
+                token,
+                secret,
+            } = sign_in(&server, human.as_deref(), "approve")?;
             let request: ApprovalView = server
                 .call::<(), _>(Some(&token), "GET", &approval_path(id, ""), None)
                 .map_err(|e| answer(e, id))?;
@@ -257,7 +263,8 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
                     Some(&token),
                     "POST",
                     &approval_path(id, "/approve"),
-                    Some(&json!({ "reason": reason, "confirm": confirm })),
+                    // The secret again: a sign-in alone does not approve.
+                    Some(&json!({ "reason": reason, "confirm": confirm, "secret": secret })),
                 )
                 .map_err(|e| answer(e, id))?;
             print_approved(id, &name, &request);
@@ -268,7 +275,7 @@ fn remote(command: &ApprovalsCommand, url: ServerUrl, config: &Config) -> Result
                     "give a reason with --reason: the agent is told it",
                 ));
             }
-            let (name, token) = sign_in(&server, human.as_deref(), "refuse")?;
+            let SignedIn { name, token, .. } = sign_in(&server, human.as_deref(), "refuse")?;
             let _: ApprovalView = server
                 .call(
                     Some(&token),
@@ -296,9 +303,17 @@ fn approval_path(id: &str, tail: &str) -> String {
     }
 }
 
+/// A human signed in to the server at this terminal.
+struct SignedIn {
+    name: String,
+    token: String,
+    /// What they typed, which an approval carries again as proof that they are here.
+    secret: String,
+}
+
 /// Signs a human in to the server: `--as NAME`, else the OS user's name, with the
-/// secret typed at the terminal. Returns the name and the sign-in token.
-fn sign_in(server: &Server, name: Option<&str>, what: &str) -> Result<(String, String), Failure> {
+/// secret typed at the terminal.
+fn sign_in(server: &Server, name: Option<&str>, what: &str) -> Result<SignedIn, Failure> {
     require_terminal(what)?;
     let name = match name.map(str::to_owned).or_else(os_user) {
         Some(name) => name,
@@ -324,7 +339,11 @@ fn sign_in(server: &Server, name: Option<&str>, what: &str) -> Result<(String, S
             } => Failure::usage(message),
             other => server.failure(other),
         })?;
-    Ok((signed.human, signed.token))
+    Ok(SignedIn {
+        name: signed.human,
+        token: signed.token,
+        secret,
+    })
 }
 
 fn no_request(id: &str) -> Failure {
@@ -459,13 +478,17 @@ fn print_request(r: &ApprovalView, now: i64) {
     );
     for vote in &r.votes {
         println!(
-            "  {} {} at {}{}",
+            "  {} {}{} at {}{}",
             if vote.answer == "approve" {
                 "approved by"
             } else {
                 "refused by"
             },
             printable(&vote.human),
+            vote.proof
+                .as_deref()
+                .map(|p| format!(" (proved by {p})"))
+                .unwrap_or_default(),
             datetime(vote.at_ms),
             vote.reason
                 .as_deref()

@@ -13,13 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use holdpoint_core::Surface;
-use holdpoint_ledger::{ApprovalRequest, ApprovalState, Vote, VoteKind};
+use holdpoint_ledger::{ApprovalRequest, ApprovalState, Proof, Vote, VoteKind};
 use holdpoint_store::{AgentIdentity, Executed, Store as _, StoreError, StoredFreeze, StoredGrant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::AppState;
-use super::auth::{Caller, random_hex};
+use super::auth::{Caller, check_secret, random_hex};
 use crate::Failure;
 use crate::home::{now_ms, os_user};
 use crate::pipeline::{Decided, Request as Proposal, action_for, explain};
@@ -457,6 +457,10 @@ pub struct VoteView {
     pub answer: String,
     pub reason: Option<String>,
     pub at_ms: i64,
+    /// What proved the human was there: `terminal` (the secret typed at holdpoint's
+    /// command line on this machine), `secret` (given again to the server with the
+    /// answer) or `passkey`; absent for refusals and for answers from before proofs.
+    pub proof: Option<String>,
 }
 
 impl ApprovalView {
@@ -495,6 +499,7 @@ impl ApprovalView {
                     .to_owned(),
                     reason: v.reason.clone(),
                     at_ms: v.at_ms,
+                    proof: v.proof.map(|p| p.as_str().to_owned()),
                 })
                 .collect(),
             confirm_target: r.confirm_target.clone(),
@@ -515,11 +520,24 @@ pub struct AnswerRequest {
     /// The name of what the action destroys, when the request asks approvers to type it.
     #[serde(default)]
     confirm: Option<String>,
+    /// To approve: the approver's secret, given again. A sign-in (token or cookie) alone
+    /// does not approve, since a program holding it could; the secret proves the human
+    /// is there. Not needed to refuse.
+    #[serde(default)]
+    secret: Option<String>,
 }
 
 impl AnswerRequest {
-    pub(crate) fn new(reason: Option<String>, confirm: Option<String>) -> Self {
-        AnswerRequest { reason, confirm }
+    pub(crate) fn new(
+        reason: Option<String>,
+        confirm: Option<String>,
+        secret: Option<String>,
+    ) -> Self {
+        AnswerRequest {
+            reason,
+            confirm,
+            secret,
+        }
     }
 }
 
@@ -909,20 +927,22 @@ async fn show_approval(
     }
 }
 
-/// Approve a request (humans only). It is approved once the quorum of distinct humans
-/// is reached; then the identical action may run once.
+/// Approve a request (humans only, with their secret given again as `secret`). It is
+/// approved once the quorum of distinct humans is reached; then the identical action may
+/// run once.
 #[utoipa::path(post, path = "/approvals/{id}/approve", params(("id" = String, Path)),
     request_body = AnswerRequest,
     responses((status = 200, body = ApprovalView), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn approve(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Path(id): Path<String>,
     Body(answer): Body<AnswerRequest>,
 ) -> Result<Json<ApprovalView>, ApiError> {
     let human = caller.human("approve a request")?.to_owned();
-    answer_request(&state, id, human, VoteKind::Approve, answer)
+    answer_request(&state, client, id, human, VoteKind::Approve, answer)
         .await
         .map(Json)
 }
@@ -934,19 +954,22 @@ async fn approve(
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn deny(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Path(id): Path<String>,
     Body(answer): Body<AnswerRequest>,
 ) -> Result<Json<ApprovalView>, ApiError> {
     let human = caller.human("refuse a request")?.to_owned();
-    answer_request(&state, id, human, VoteKind::Refuse, answer)
+    answer_request(&state, client, id, human, VoteKind::Refuse, answer)
         .await
         .map(Json)
 }
 
-/// One human's answer, recorded.
+/// One human's answer, recorded. An approval carries a proof that the human is there,
+/// checked before anything is recorded (a refusal needs none: it lets nothing run).
 pub(crate) async fn answer_request(
     state: &AppState,
+    client: Client,
     id: String,
     human: String,
     kind: VoteKind,
@@ -958,12 +981,17 @@ pub(crate) async fn answer_request(
             "say why the action is refused: the agent is told the reason",
         ));
     }
+    let proof = match kind {
+        VoteKind::Approve => Some(presence(state, client, &human, answer.secret).await?),
+        VoteKind::Refuse => None,
+    };
     let now = now_ms();
     let vote = Vote {
         human,
         kind,
         reason,
         at_ms: now,
+        proof,
     };
     let confirm = answer.confirm;
     let request = state
@@ -971,6 +999,28 @@ pub(crate) async fn answer_request(
         .await?;
     state.changed();
     Ok(ApprovalView::from_request(&request, now))
+}
+
+/// The proof that `human` is there, from what came with the answer: the secret, given
+/// again (counted against the client and the name as a sign-in is).
+async fn presence(
+    state: &AppState,
+    client: Client,
+    human: &str,
+    secret: Option<String>,
+) -> Result<Proof, ApiError> {
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return Err(ApiError::forbidden(
+            "approving needs proof that you are here, not only a sign-in: give your secret again (`secret`); nothing was approved",
+        ));
+    };
+    match check_secret(state, human, &secret, client).await {
+        Ok(()) => Ok(Proof::Secret),
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => Err(ApiError::forbidden(
+            "that is not your secret; nothing was approved",
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 /// Grants, newest first.

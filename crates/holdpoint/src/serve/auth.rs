@@ -388,15 +388,15 @@ async fn human(
     })
 }
 
-/// A new sign-in token for a human who gave the right secret. The attempt is counted
-/// against `client` and against `name` before the secret is hashed, and taken back if it
-/// was right; a client or a name over the limit is refused without a hash.
-pub(crate) async fn sign_in(
+/// Whether `secret` is the human `name`'s. The attempt is counted against `client` and
+/// against `name` before the secret is hashed, and taken back if it was right; a client
+/// or a name over the limit is refused without a hash.
+pub(crate) async fn check_secret(
     state: &AppState,
     name: &str,
     secret: &str,
     client: Client,
-) -> Result<(String, SignIn), ApiError> {
+) -> Result<(), ApiError> {
     state
         .throttle
         .reserve(client, Some(name), Instant::now())
@@ -423,6 +423,18 @@ pub(crate) async fn sign_in(
         return Err(ApiError::unauthorized("wrong name or secret"));
     }
     state.throttle.succeeded(client, Some(name), Instant::now());
+    Ok(())
+}
+
+/// A new sign-in token for a human who gave the right secret. The attempt is counted
+/// as `check_secret` counts it.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    name: &str,
+    secret: &str,
+    client: Client,
+) -> Result<(String, SignIn), ApiError> {
+    check_secret(state, name, secret, client).await?;
     let token = format!("hps.{}", random_hex(32)?);
     let now = now_ms();
     let record = SignIn {

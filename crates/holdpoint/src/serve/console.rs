@@ -11,7 +11,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use holdpoint_ledger::{ApprovalState, Kind, Record, VoteKind};
+use holdpoint_ledger::{ApprovalState, Kind, Proof, Record, VoteKind};
 use holdpoint_store::Store as _;
 use serde::Deserialize;
 
@@ -474,11 +474,17 @@ async fn approval(
         .iter()
         .map(|v| {
             format!(
-                "{} {} at {}{}",
+                "{} {}{} at {}{}",
                 v.human,
                 match v.kind {
                     VoteKind::Approve => "approved",
                     VoteKind::Refuse => "refused",
+                },
+                match v.proof {
+                    Some(Proof::Terminal) => " (secret typed at a terminal)",
+                    Some(Proof::Secret) => " (secret given again)",
+                    Some(Proof::Passkey) => " (passkey)",
+                    None => "",
                 },
                 datetime(v.at_ms),
                 v.reason
@@ -508,6 +514,7 @@ async fn approval(
             r#"<h2>Your answer</h2><div class="answers">
 <form method="post" action="/approvals/{id}/approve" class="stack card"><input type="hidden" name="csrf" value="{csrf}">{confirm}
 <label>Note (optional) <input name="reason" id="approve-reason"></label>
+<label>Your secret, to show it is you and not a program using your sign-in <input type="password" name="secret" id="approve-secret" required autocomplete="current-password"></label>
 <button type="submit" class="approve" id="approve">Approve this exact action</button>
 <p class="muted">Lets this exact action run once, when the agent retries it. Any change to it needs a new approval.</p></form>
 <form method="post" action="/approvals/{id}/deny" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
@@ -569,6 +576,8 @@ struct AnswerForm {
     reason: Option<String>,
     #[serde(default)]
     confirm: Option<String>,
+    #[serde(default)]
+    secret: Option<String>,
 }
 
 async fn approve(
@@ -611,8 +620,20 @@ async fn answer(
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let answer = AnswerRequest::new(form.reason, form.confirm.filter(|c| !c.is_empty()));
-    let done = answer_request(&state, id.clone(), viewer.name.clone(), kind, answer).await;
+    let answer = AnswerRequest::new(
+        form.reason,
+        form.confirm.filter(|c| !c.is_empty()),
+        form.secret,
+    );
+    let done = answer_request(
+        &state,
+        client,
+        id.clone(),
+        viewer.name.clone(),
+        kind,
+        answer,
+    )
+    .await;
     finish(done, &viewer, &format!("/approvals/{}", url(&id)))
 }
 

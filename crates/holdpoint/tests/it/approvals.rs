@@ -216,13 +216,18 @@ fn answers_that_must_be_refused() {
         .unwrap();
     assert_eq!(decided["body"]["approved_by"], json!(["alice", "bob"]));
 
-    // Every refused attempt is in the ledger only as what succeeded: two approvals.
-    let given = setup
+    // Every refused attempt is in the ledger only as what succeeded: two approvals, each
+    // proved by a secret typed at this machine's terminal.
+    let given: Vec<Value> = setup
         .records()
-        .iter()
+        .into_iter()
         .filter(|r| r["kind"] == "approval_given")
-        .count();
-    assert_eq!(given, 2);
+        .collect();
+    assert_eq!(given.len(), 2);
+    assert!(
+        given.iter().all(|r| r["body"]["proof"] == "terminal"),
+        "{given:#?}"
+    );
 }
 
 #[test]

@@ -132,6 +132,8 @@ fn console_sign_in_see_request_appear_approve_and_see_the_ledger_entry() {
     assert_eq!(asked, TARGET, "the confirm label names another target");
     browser.type_into("#confirm", TARGET);
     browser.type_into("#approve-reason", "cleanup ticket 42");
+    // The cookie alone does not approve: the secret is given again.
+    browser.type_into("#approve-secret", SECRET);
     browser.click("#approve");
     browser.wait_until("the request to show as approved", PATIENCE, || {
         browser.path() == detail && browser.find(".pill.s-approved").is_some()
@@ -171,6 +173,7 @@ fn console_sign_in_see_request_appear_approve_and_see_the_ledger_entry() {
         .find(|r| r["kind"] == "approval_given")
         .unwrap_or_else(|| panic!("no approval_given record in {records:#?}"));
     assert_eq!(given["actors"]["human"], "alice", "{given}");
+    assert_eq!(given["body"]["proof"], "secret", "{given}");
     assert!(
         records.iter().any(|r| r["kind"] == "approval_used"),
         "no approval_used record in {records:#?}"

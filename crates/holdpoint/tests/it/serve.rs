@@ -184,7 +184,7 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
         json!({ "action": decide, "reason": "the tool is hidden by the gateway's configuration" });
     let grant = json!({ "agent": "bot", "task": "rotate logs", "targets": ["shell:*@staging"], "max_risk": "change", "ttl": "1h" });
     let freeze = json!({ "environment": "staging", "reason": "release", "duration": "1h" });
-    let confirm = json!({ "confirm": TARGET });
+    let confirm = json!({ "confirm": TARGET, "secret": SECRET });
     let refuse = json!({ "reason": "not now" });
     let agent = json!({ "name": "ci-bot" });
 
@@ -435,6 +435,95 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
     }
 }
 
+/// A program holding a human's sign-in (a token copied off a laptop, or the cookie of a
+/// browser an agent drives) cannot approve: an approval carries the secret again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_alone_does_not_approve_the_secret_given_again_does_and_is_recorded() {
+    let w = World::new("serve-presence");
+    let alice = w.sign_in("alice").await;
+    let (cookie, csrf) = console_sign_in(&w, "alice").await;
+    let held = w.propose(&w.bot, DESTROY).await;
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/approvals/{id}/approve");
+    let tries = [
+        (
+            Auth::Bearer(&alice),
+            json!({ "confirm": TARGET }),
+            "give your secret again",
+        ),
+        (
+            Auth::Bearer(&alice),
+            json!({ "confirm": TARGET, "secret": "" }),
+            "give your secret again",
+        ),
+        (
+            Auth::Bearer(&alice),
+            json!({ "confirm": TARGET, "secret": "correct horse batter" }),
+            "that is not your secret",
+        ),
+        (
+            Auth::Cookie(&cookie, Some(&csrf)),
+            json!({ "confirm": TARGET }),
+            "give your secret again",
+        ),
+    ];
+    for (auth, body, said) in tries {
+        let (status, answer) = w.call("POST", &path, auth, Some(&body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}: {answer}");
+        let message = answer["error"].as_str().unwrap_or_default();
+        assert!(message.contains(said), "{body}: {answer}");
+        assert!(message.contains("nothing was approved"), "{answer}");
+    }
+    // The console's form, with the cookie and its CSRF token but no secret.
+    let confirm = format!("confirm={}", TARGET.replace(':', "%3A").replace('@', "%40"));
+    let (status, page) = form(
+        &w,
+        &format!("/approvals/{id}/approve"),
+        &cookie,
+        &format!("csrf={csrf}&{confirm}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{id}"),
+            Auth::Bearer(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(request["state"], "pending", "{request}");
+    assert_eq!(request["votes"], json!([]));
+    assert!(
+        !w.setup
+            .records()
+            .iter()
+            .any(|r| r["kind"] == "approval_given"),
+        "an approval without proof was recorded"
+    );
+
+    // With the secret: approved, and the vote and its record say what proved it.
+    let (status, answer) = w
+        .call(
+            "POST",
+            &path,
+            Auth::Bearer(&alice),
+            Some(&json!({ "confirm": TARGET, "secret": SECRET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["state"], "approved");
+    assert_eq!(answer["votes"][0]["proof"], "secret", "{answer}");
+    let given: Vec<Value> = w
+        .setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "approval_given")
+        .collect();
+    assert_eq!(given.len(), 1);
+    assert_eq!(given[0]["body"]["proof"], "secret", "{}", given[0]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_action_approved_through_the_api_runs_once() {
     let w = World::new("serve-approve");
@@ -456,7 +545,7 @@ async fn a_held_action_approved_through_the_api_runs_once() {
             "POST",
             &format!("/api/v1/approvals/{id}/approve"),
             Auth::Bearer(&alice),
-            Some(&json!({ "confirm": "shell:other" })),
+            Some(&json!({ "confirm": "shell:other", "secret": SECRET })),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
@@ -500,7 +589,7 @@ async fn a_held_action_approved_through_the_api_runs_once() {
             "POST",
             &format!("/api/v1/approvals/{id}/approve"),
             Auth::Bearer(&alice),
-            Some(&json!({ "confirm": TARGET, "reason": "planned" })),
+            Some(&json!({ "confirm": TARGET, "reason": "planned", "secret": SECRET })),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -741,7 +830,11 @@ async fn console_changes_need_the_sign_ins_csrf_token() {
     let (bob, bob_csrf) = console_sign_in(&w, "bob").await;
     assert_ne!(alice_csrf, bob_csrf);
     let path = format!("/approvals/{id}/approve");
-    let confirm = format!("confirm={}", TARGET.replace(':', "%3A").replace('@', "%40"));
+    let confirm = format!(
+        "confirm={}&secret={}",
+        TARGET.replace(':', "%3A").replace('@', "%40"),
+        SECRET.replace(' ', "+")
+    );
 
     // No token, a wrong one, and another human's: refused, nothing recorded.
     let (status, _) = form(&w, &path, &alice, &confirm).await;
@@ -757,7 +850,7 @@ async fn console_changes_need_the_sign_ins_csrf_token() {
             "POST",
             &format!("/api/v1/approvals/{id}/approve"),
             Auth::Cookie(&alice, None),
-            Some(&json!({ "confirm": TARGET })),
+            Some(&json!({ "confirm": TARGET, "secret": SECRET })),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -766,7 +859,7 @@ async fn console_changes_need_the_sign_ins_csrf_token() {
             "POST",
             &format!("/api/v1/approvals/{id}/approve"),
             Auth::Cookie(&alice, Some(&bob_csrf)),
-            Some(&json!({ "confirm": TARGET })),
+            Some(&json!({ "confirm": TARGET, "secret": SECRET })),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -1279,7 +1372,7 @@ fn a_hook_through_the_server_is_held_approved_through_the_api_retried_and_allowe
         "POST",
         &format!("/api/v1/approvals/{id}/approve"),
         &alice,
-        &json!({ "confirm": TARGET }),
+        &json!({ "confirm": TARGET, "secret": SECRET }),
     );
     assert_eq!(approved.status, 200, "{}", approved.body);
 
@@ -1466,7 +1559,7 @@ fn exec_through_the_server_waits_for_an_approval_given_in_the_api() {
         "POST",
         &format!("/api/v1/approvals/{id}/approve"),
         &alice,
-        &json!({}),
+        &json!({ "secret": SECRET }),
     );
     assert_eq!(approved.status, 200, "{}", approved.body);
     let status = child.wait().unwrap();
