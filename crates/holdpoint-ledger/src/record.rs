@@ -42,10 +42,12 @@ pub enum Kind {
     RecoveryPurged,
     /// Something found out after a request was opened (a blast radius) was added to it.
     ApprovalNoted,
+    /// A human registered a passkey.
+    PasskeyAdded,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -64,6 +66,7 @@ impl Kind {
         Kind::RecoveryRestored,
         Kind::RecoveryPurged,
         Kind::ApprovalNoted,
+        Kind::PasskeyAdded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Kind {
             Kind::RecoveryRestored => "recovery_restored",
             Kind::RecoveryPurged => "recovery_purged",
             Kind::ApprovalNoted => "approval_noted",
+            Kind::PasskeyAdded => "passkey_added",
         }
     }
 

@@ -82,6 +82,15 @@ pub struct ApprovalAnswered {
     pub proof: Option<String>,
 }
 
+/// `passkey_added`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyAdded {
+    /// The credential's id (base64url), as assertions name it.
+    pub id: String,
+    /// What the human called it.
+    pub name: String,
+}
+
 /// `approval_used`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalUsed {

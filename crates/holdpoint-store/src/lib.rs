@@ -100,6 +100,22 @@ pub struct StoredFreeze {
     pub ended_by: Option<String>,
 }
 
+/// A human's WebAuthn credential: a passkey, a security key or a platform authenticator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPasskey {
+    /// The credential's id (base64url), as assertions name it.
+    pub id: String,
+    pub human: String,
+    /// What the human called it ("laptop", "security key").
+    pub name: String,
+    /// The relying party's record of the credential (its public key and signature
+    /// counter), as the server's WebAuthn library writes it.
+    pub credential: serde_json::Value,
+    pub created_ms: i64,
+    #[serde(default)]
+    pub used_ms: Option<i64>,
+}
+
 /// A human who may approve, grant and freeze, with the hash of their secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Human {
@@ -253,6 +269,22 @@ pub trait Store: Send + Sync {
         human: Human,
         added_by: Option<&str>,
         os_user: Option<String>,
+    ) -> Result<(), StoreError>;
+
+    /// A human's passkeys, oldest first.
+    fn passkeys(&self, human: &str) -> Result<Vec<StoredPasskey>, StoreError>;
+    /// Registers a passkey, recorded as `passkey_added`.
+    fn add_passkey(
+        &self,
+        passkey: &StoredPasskey,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError>;
+    /// A passkey was used: its credential (the signature counter moves) and when.
+    fn passkey_used(
+        &self,
+        id: &str,
+        credential: &serde_json::Value,
+        now_ms: i64,
     ) -> Result<(), StoreError>;
 
     fn agents(&self) -> Result<Vec<AgentIdentity>, StoreError>;

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use crate::bodies::{self, json};
 use crate::{
     AgentIdentity, CHECKPOINT_EVERY, Human, Proposal, RecoveryPoint, Settlement, SignIn, Store,
-    StoreError, StoredFreeze, StoredGrant, new_id,
+    StoreError, StoredFreeze, StoredGrant, StoredPasskey, new_id,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -96,6 +96,12 @@ CREATE TABLE recovery_points (
     // record.
     r"
 DROP INDEX records_digest;
+",
+    r"
+CREATE TABLE passkeys (
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
 ",
 ];
 
@@ -559,6 +565,10 @@ const GRANTS: Bodies = Bodies {
 const FREEZES: Bodies = Bodies {
     table: "freezes",
     what: "freeze",
+};
+const PASSKEYS: Bodies = Bodies {
+    table: "passkeys",
+    what: "passkey",
 };
 const RECOVERIES: Bodies = Bodies {
     table: "recovery_points",
@@ -1342,6 +1352,75 @@ impl Store for SqliteStore {
                 }),
             );
             append_in(tx, self.key.as_ref(), &[entry], human.created_ms)?;
+            Ok(())
+        })
+    }
+
+    fn passkeys(&self, human: &str) -> Result<Vec<StoredPasskey>, StoreError> {
+        let all: Vec<StoredPasskey> = self.with(|c| PASSKEYS.all(c))?;
+        Ok(all.into_iter().filter(|p| p.human == human).collect())
+    }
+
+    fn add_passkey(
+        &self,
+        passkey: &StoredPasskey,
+        os_user: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let human: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM humans WHERE name = ?1",
+                    [&passkey.human],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if human.is_none() {
+                return Err(StoreError::NotFound {
+                    what: "human",
+                    id: passkey.human.clone(),
+                });
+            }
+            let taken: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM passkeys WHERE id = ?1",
+                    [&passkey.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Err(StoreError::Invalid(
+                    "that passkey is already registered".to_owned(),
+                ));
+            }
+            PASSKEYS.insert(tx, &passkey.id, passkey)?;
+            let entry = Entry::new(
+                Kind::PasskeyAdded,
+                Actors {
+                    human: Some(passkey.human.clone()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::PasskeyAdded {
+                    id: passkey.id.clone(),
+                    name: passkey.name.clone(),
+                }),
+            );
+            append_in(tx, self.key.as_ref(), &[entry], passkey.created_ms)?;
+            Ok(())
+        })
+    }
+
+    fn passkey_used(
+        &self,
+        id: &str,
+        credential: &serde_json::Value,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut passkey: StoredPasskey = PASSKEYS.get(tx, id)?;
+            passkey.credential = credential.clone();
+            passkey.used_ms = Some(now_ms);
+            PASSKEYS.update(tx, id, &passkey)?;
             Ok(())
         })
     }

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::AppState;
 use super::auth::{Caller, check_secret, random_hex};
+use super::passkeys::{self, PasskeyAnswer, Purpose};
 use crate::Failure;
 use crate::home::{now_ms, os_user};
 use crate::pipeline::{Decided, Request as Proposal, action_for, explain};
@@ -46,6 +47,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ledger/export", get(export_ledger))
         .route("/sessions/{session}/report", get(session_report))
         .route("/agents", post(add_agent))
+        .route("/step-up", post(passkeys::step_up))
+        .route(
+            "/passkeys",
+            get(passkeys::list_passkeys).post(passkeys::add_passkey),
+        )
+        .route("/passkeys/challenge", post(passkeys::start_passkey))
         .fallback(|| async { ApiError::not_found("no such API route: see /api/v1/openapi.json") })
 }
 
@@ -59,7 +66,8 @@ pub(crate) fn routes() -> Router<AppState> {
     paths(
         sign_in, decide, refused, executed, list_approvals, show_approval, approve, deny, list_grants,
         create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, ledger_page,
-        verify_ledger, export_ledger, session_report, add_agent
+        verify_ledger, export_ledger, session_report, add_agent, passkeys::step_up,
+        passkeys::list_passkeys, passkeys::start_passkey, passkeys::add_passkey
     ),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = []))
@@ -520,11 +528,14 @@ pub struct AnswerRequest {
     /// The name of what the action destroys, when the request asks approvers to type it.
     #[serde(default)]
     confirm: Option<String>,
-    /// To approve: the approver's secret, given again. A sign-in (token or cookie) alone
-    /// does not approve, since a program holding it could; the secret proves the human
-    /// is there. Not needed to refuse.
+    /// To approve, for a human without a passkey: their secret, given again. A sign-in
+    /// (token or cookie) alone does not approve, since a program holding it could.
     #[serde(default)]
     secret: Option<String>,
+    /// To approve, for a human with a passkey: a fresh assertion for this request
+    /// (`POST /step-up` with `for`: `approve`), made with user verification.
+    #[serde(default)]
+    passkey: Option<PasskeyAnswer>,
 }
 
 impl AnswerRequest {
@@ -532,11 +543,13 @@ impl AnswerRequest {
         reason: Option<String>,
         confirm: Option<String>,
         secret: Option<String>,
+        passkey: Option<PasskeyAnswer>,
     ) -> Self {
         AnswerRequest {
             reason,
             confirm,
             secret,
+            passkey,
         }
     }
 }
@@ -982,7 +995,9 @@ pub(crate) async fn answer_request(
         ));
     }
     let proof = match kind {
-        VoteKind::Approve => Some(presence(state, client, &human, answer.secret).await?),
+        VoteKind::Approve => {
+            Some(presence(state, client, &id, &human, answer.secret, answer.passkey).await?)
+        }
         VoteKind::Refuse => None,
     };
     let now = now_ms();
@@ -1001,14 +1016,42 @@ pub(crate) async fn answer_request(
     Ok(ApprovalView::from_request(&request, now))
 }
 
-/// The proof that `human` is there, from what came with the answer: the secret, given
-/// again (counted against the client and the name as a sign-in is).
+/// The proof that `human` is there, from what came with their approval of request `id`:
+/// a fresh passkey assertion for that request, for a human who has a passkey; else the
+/// secret, given again (counted against the client and the name as a sign-in is).
 async fn presence(
     state: &AppState,
     client: Client,
+    id: &str,
     human: &str,
     secret: Option<String>,
+    passkey: Option<PasskeyAnswer>,
 ) -> Result<Proof, ApiError> {
+    let who = human.to_owned();
+    let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
+    if let Some(answer) = passkey {
+        let lookup = id.to_owned();
+        let request = state
+            .blocking(move |store| store.approval(&lookup))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no approval request `{id}`")))?;
+        let purpose = Purpose::Approve {
+            request: id.to_owned(),
+            digest: request.digest,
+        };
+        let used = state
+            .passkeys
+            .finish_assertion(&answer, human, &purpose, &passkeys)?;
+        state
+            .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
+            .await?;
+        return Ok(Proof::Passkey);
+    }
+    if !passkeys.is_empty() {
+        return Err(ApiError::forbidden(
+            "you have a passkey, so approving needs it: approve in the console, which asks for it (or send `passkey`, from POST /step-up), or at the terminal of the machine that holds holdpoint's store; nothing was approved",
+        ));
+    }
     let Some(secret) = secret.filter(|s| !s.is_empty()) else {
         return Err(ApiError::forbidden(
             "approving needs proof that you are here, not only a sign-in: give your secret again (`secret`); nothing was approved",

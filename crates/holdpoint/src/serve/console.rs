@@ -19,6 +19,7 @@ use super::AppState;
 use super::api::{AnswerRequest, ApiError, ApprovalView, FreezeView, GrantView, answer_request};
 use super::auth::{COOKIE, Caller, identify, same, sha256_hex};
 use super::html::{CSS, JS, Page, Viewer, e, secure, url};
+use super::passkeys::PasskeyAnswer;
 use crate::approvals::one_line;
 use crate::home::now_ms;
 use crate::scope_cmd::{freeze_state, grant_state};
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/grants/{id}/revoke", post(revoke_grant))
         .route("/freezes", get(freezes).post(start_freeze))
         .route("/freezes/{id}/end", post(end_freeze))
+        .route("/passkeys", get(passkeys))
         .route("/ledger", get(ledger))
         .route("/ledger/verify", post(verify))
 }
@@ -499,6 +501,34 @@ async fn approval(
         .as_deref()
         .map(|s| format!(r#"<a href="/sessions/{}">{}</a>"#, url(s), e(s)))
         .unwrap_or_else(|| r#"<span class="muted">none</span>"#.to_owned());
+    let who = viewer.name.clone();
+    let has_passkey = state
+        .blocking(move |store| store.passkeys(&who))
+        .await
+        .map(|p| !p.is_empty());
+    let has_passkey = match has_passkey {
+        Ok(has) => has,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    // The proof that the human is there: their passkey when they have one (the script
+    // asks the authenticator for an assertion of this request before the form goes),
+    // else their secret again.
+    let (passkey_form, proof) = if has_passkey {
+        (
+            format!(r#" data-passkey-approve="{}""#, e(&r.id)),
+            r#"<input type="hidden" name="ceremony" value=""><input type="hidden" name="credential" value="">
+<p class="error" id="passkey-error" role="alert" hidden></p>
+<button type="submit" class="approve" id="approve">Approve this exact action with your passkey</button>"#
+                .to_owned(),
+        )
+    } else {
+        (
+            String::new(),
+            r#"<label>Your secret, to show it is you and not a program using your sign-in <input type="password" name="secret" id="approve-secret" required autocomplete="current-password"></label>
+<button type="submit" class="approve" id="approve">Approve this exact action</button>"#
+                .to_owned(),
+        )
+    };
     let answer = if r.state == "pending" {
         let confirm = r
             .confirm_target
@@ -512,10 +542,9 @@ async fn approval(
             .unwrap_or_default();
         format!(
             r#"<h2>Your answer</h2><div class="answers">
-<form method="post" action="/approvals/{id}/approve" class="stack card"><input type="hidden" name="csrf" value="{csrf}">{confirm}
+<form method="post" action="/approvals/{id}/approve" class="stack card"{passkey_form}><input type="hidden" name="csrf" value="{csrf}">{confirm}
 <label>Note (optional) <input name="reason" id="approve-reason"></label>
-<label>Your secret, to show it is you and not a program using your sign-in <input type="password" name="secret" id="approve-secret" required autocomplete="current-password"></label>
-<button type="submit" class="approve" id="approve">Approve this exact action</button>
+{proof}
 <p class="muted">Lets this exact action run once, when the agent retries it. Any change to it needs a new approval.</p></form>
 <form method="post" action="/approvals/{id}/deny" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
 <label>Reason (the agent is told) <input name="reason" id="refuse-reason" required></label>
@@ -578,6 +607,11 @@ struct AnswerForm {
     confirm: Option<String>,
     #[serde(default)]
     secret: Option<String>,
+    /// A passkey's assertion: its ceremony, and the credential as JSON.
+    #[serde(default)]
+    ceremony: Option<String>,
+    #[serde(default)]
+    credential: Option<String>,
 }
 
 async fn approve(
@@ -620,10 +654,28 @@ async fn answer(
         Ok(v) => v,
         Err(refused) => return refused,
     };
+    let passkey = match (form.ceremony, form.credential) {
+        (Some(ceremony), Some(credential)) if !ceremony.is_empty() => {
+            match serde_json::from_str(&credential) {
+                Ok(credential) => Some(PasskeyAnswer {
+                    ceremony,
+                    credential,
+                }),
+                Err(e) => {
+                    let error = ApiError::bad_request(format!(
+                        "the passkey's answer is not JSON ({e}); nothing was approved"
+                    ));
+                    return error_page(Some(&viewer), &error);
+                }
+            }
+        }
+        _ => None,
+    };
     let answer = AnswerRequest::new(
         form.reason,
         form.confirm.filter(|c| !c.is_empty()),
         form.secret,
+        passkey,
     );
     let done = answer_request(
         &state,
@@ -1093,6 +1145,59 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
         csrf = e(&viewer.csrf)
     );
     page(&state, "Freezes", &viewer, body).await
+}
+
+// ----- passkeys -------------------------------------------------------------------
+
+async fn passkeys(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/passkeys").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let who = viewer.name.clone();
+    let keys = match state.blocking(move |store| store.passkeys(&who)).await {
+        Ok(keys) => keys,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let mut rows = String::new();
+    for key in &keys {
+        let _ = write!(
+            rows,
+            r#"<tr><td>{name}</td><td>{added}</td><td>{used}</td></tr>"#,
+            name = e(&key.name),
+            added = e(&datetime(key.created_ms)),
+            used = e(&key
+                .used_ms
+                .map(datetime)
+                .unwrap_or_else(|| "never".to_owned())),
+        );
+    }
+    if rows.is_empty() {
+        rows = r#"<tr><td colspan="3" class="muted">You have no passkey yet: approvals ask for your secret again.</td></tr>"#.to_owned();
+    }
+    let proof = if keys.is_empty() {
+        r#"<label>Your secret, to show it is you <input type="password" name="secret" id="passkey-secret" required autocomplete="current-password"></label>"#
+    } else {
+        r#"<p class="muted">Your passkey is asked for first: only you can add another.</p>"#
+    };
+    let form = match state.passkeys.unusable() {
+        Some(why) => format!(r#"<p class="error">{}</p>"#, e(why)),
+        None => format!(
+            r#"<form id="add-passkey" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
+<label>Name it (laptop, security key) <input name="name" id="passkey-name" required maxlength="64"></label>
+{proof}
+<p class="error" id="passkey-error" role="alert" hidden></p>
+<button type="submit" id="add">Add a passkey</button></form>"#,
+            csrf = e(&viewer.csrf),
+        ),
+    };
+    let body = format!(
+        r#"<p class="muted">With a passkey, approving needs your authenticator (a fingerprint, a face, a PIN or a security key) as well as your sign-in: a program driving this browser cannot give it. Without one, approvals ask for your secret again.</p>
+<table id="passkeys"><thead><tr><th>Name</th><th>Added</th><th>Last used</th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Add a passkey</h2>
+{form}"#
+    );
+    page(&state, "Passkeys", &viewer, body).await
 }
 
 #[derive(Debug, Deserialize)]

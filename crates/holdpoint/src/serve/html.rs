@@ -58,7 +58,7 @@ impl Page<'_> {
     pub fn render(self) -> Response {
         let nav = match self.viewer {
             Some(viewer) => format!(
-                r#"<nav><a href="/">Queue</a><a href="/activity">Activity</a><a href="/grants">Grants</a><a href="/freezes">Freezes</a><a href="/ledger">Ledger</a>
+                r#"<nav><a href="/">Queue</a><a href="/activity">Activity</a><a href="/grants">Grants</a><a href="/freezes">Freezes</a><a href="/ledger">Ledger</a><a href="/passkeys">Passkeys</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><span class="who">{name}</span> <button type="submit" class="link">Sign out</button></form></nav>"#,
                 csrf = e(&viewer.csrf),
                 name = e(&viewer.name),
@@ -181,5 +181,107 @@ pub(crate) const JS: &str = r#"
   }
   tick();
   setInterval(tick, 1000);
+})();
+
+// Passkeys: registering one, and the assertion an approval carries. The server's
+// options and the browser's credentials cross as JSON, binary fields in base64url.
+(function () {
+  function bytes(text) {
+    var b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+    var raw = atob(b64 + '='.repeat((4 - b64.length % 4) % 4));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out.buffer;
+  }
+  function text(buffer) {
+    if (!buffer) { return null; }
+    var raw = '', view = new Uint8Array(buffer);
+    for (var i = 0; i < view.length; i++) { raw += String.fromCharCode(view[i]); }
+    return btoa(raw).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+  function call(path, csrf, body) {
+    return fetch('/api/v1' + path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) { throw new Error(answer.error || ('the server answered ' + r.status)); }
+        return answer;
+      });
+    });
+  }
+  function assertion(challenge) {
+    var options = challenge.options.publicKey;
+    options.challenge = bytes(options.challenge);
+    (options.allowCredentials || []).forEach(function (c) { c.id = bytes(c.id); });
+    return navigator.credentials.get({ publicKey: options }).then(function (cred) {
+      return {
+        ceremony: challenge.ceremony,
+        credential: {
+          id: cred.id, rawId: text(cred.rawId), type: cred.type, extensions: {},
+          response: {
+            authenticatorData: text(cred.response.authenticatorData),
+            clientDataJSON: text(cred.response.clientDataJSON),
+            signature: text(cred.response.signature),
+            userHandle: text(cred.response.userHandle)
+          }
+        }
+      };
+    });
+  }
+  function say(where, message) {
+    var box = document.getElementById(where);
+    if (box) { box.textContent = message; box.hidden = false; }
+  }
+  // Approving: a fresh assertion for this request, then the form goes as usual.
+  document.querySelectorAll('form[data-passkey-approve]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (form.elements.credential.value) { return; }
+      event.preventDefault();
+      call('/step-up', form.elements.csrf.value, { 'for': 'approve', request: form.dataset.passkeyApprove })
+        .then(assertion)
+        .then(function (answer) {
+          form.elements.ceremony.value = answer.ceremony;
+          form.elements.credential.value = JSON.stringify(answer.credential);
+          form.submit();
+        })
+        .catch(function (e) { say('passkey-error', 'Not approved: ' + e.message); });
+    });
+  });
+  // Registering: proof first (the secret, or an assertion by a passkey already held).
+  var add = document.getElementById('add-passkey');
+  if (add) {
+    add.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var csrf = add.elements.csrf.value, name = add.elements.name.value;
+      var proof = add.elements.secret
+        ? Promise.resolve({ name: name, secret: add.elements.secret.value })
+        : call('/step-up', csrf, { 'for': 'add-passkey' }).then(assertion)
+            .then(function (answer) { return { name: name, passkey: answer }; });
+      proof
+        .then(function (body) { return call('/passkeys/challenge', csrf, body); })
+        .then(function (challenge) {
+          var options = challenge.options.publicKey;
+          options.challenge = bytes(options.challenge);
+          options.user.id = bytes(options.user.id);
+          (options.excludeCredentials || []).forEach(function (c) { c.id = bytes(c.id); });
+          return navigator.credentials.create({ publicKey: options }).then(function (cred) {
+            return call('/passkeys', csrf, {
+              ceremony: challenge.ceremony,
+              credential: {
+                id: cred.id, rawId: text(cred.rawId), type: cred.type, extensions: {},
+                response: {
+                  attestationObject: text(cred.response.attestationObject),
+                  clientDataJSON: text(cred.response.clientDataJSON)
+                }
+              }
+            });
+          });
+        })
+        .then(function () { window.location.reload(); })
+        .catch(function (e) { say('passkey-error', 'No passkey was added: ' + e.message); });
+    });
+  }
 })();
 "#;

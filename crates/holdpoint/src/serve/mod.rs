@@ -11,6 +11,7 @@ mod console;
 pub(crate) mod decider;
 mod html;
 mod notify;
+pub(crate) mod passkeys;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,8 @@ pub struct Shared {
     pub(crate) bound: std::sync::OnceLock<std::net::SocketAddr>,
     /// Whether this process serves the console.
     pub(crate) serves_console: bool,
+    /// Humans' passkeys: the relying party and the ceremonies under way.
+    pub(crate) passkeys: passkeys::Passkeys,
 }
 
 impl std::ops::Deref for AppState {
@@ -144,6 +147,7 @@ impl AppState {
         )?;
         let notifier = notify::Notifier::start(config.webhooks.clone());
         let (changes, _) = tokio::sync::watch::channel(0);
+        let passkeys = passkeys::Passkeys::new(config.server.public_url.as_deref());
         Ok(AppState(Arc::new(Shared {
             store,
             reader: Arc::new(pages),
@@ -157,6 +161,7 @@ impl AppState {
             notifier,
             bound: std::sync::OnceLock::new(),
             serves_console,
+            passkeys,
         })))
     }
 

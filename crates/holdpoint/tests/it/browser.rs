@@ -266,3 +266,210 @@ fn console_shows_markup_in_a_proposed_action_as_text() {
     assert_ne!(title, "pwned", "the proposed markup ran as script");
     assert!(title.starts_with("Request "), "the page's title: {title}");
 }
+
+/// In the page, asks the server for a passkey challenge to approve `request` and the
+/// browser's authenticator for the assertion; passes `{ceremony, credential}` or
+/// `{error}` on. With `downgrade`, the page asks the authenticator not to verify its user,
+/// as a page an agent wrote could.
+const ASSERT_FOR: &str = r"
+const [request, downgrade, done] = arguments;
+const csrf = document.querySelector('input[name=csrf]').value;
+const bytes = (t) => Uint8Array.from(atob(t.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
+const text = (b) => b ? btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : null;
+fetch('/api/v1/step-up', { method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify({ for: 'approve', request }) })
+  .then((r) => r.json())
+  .then((challenge) => {
+    if (!challenge.options) { throw new Error(JSON.stringify(challenge)); }
+    const options = challenge.options.publicKey;
+    options.challenge = bytes(options.challenge);
+    (options.allowCredentials || []).forEach((c) => { c.id = bytes(c.id); });
+    options.timeout = 5000;
+    if (downgrade) { options.userVerification = 'discouraged'; }
+    return navigator.credentials.get({ publicKey: options }).then((cred) => done({
+      ceremony: challenge.ceremony,
+      credential: { id: cred.id, rawId: text(cred.rawId), type: cred.type, extensions: {},
+        response: { authenticatorData: text(cred.response.authenticatorData),
+          clientDataJSON: text(cred.response.clientDataJSON),
+          signature: text(cred.response.signature), userHandle: text(cred.response.userHandle) } } }));
+  })
+  .catch((e) => done({ error: String(e) }));
+";
+
+/// A human who has a passkey approves with it; nothing else approves for them: not the
+/// cookie or a token alone, not their secret, not an assertion for another request, a
+/// replayed one, or one without user verification, and not a browser an agent drives
+/// whose authenticator nobody touches.
+#[test]
+fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does_not() {
+    let setup = Setup::new("browser-passkey");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let served = setup.serve();
+    // A passkey's relying party is a name, not an IP address: the console at localhost.
+    let at = |path: &str| served.url(path).replace("127.0.0.1", "localhost");
+    let held: Vec<String> = (1..=4)
+        .map(|n| {
+            let action =
+                json!({"surface": "shell", "input": format!("rm -rf /srv/data{n}"), "cwd": "/tmp"});
+            let answer = propose(&served, &token, &action);
+            assert_eq!(answer["outcome"], "ask", "{answer}");
+            answer["approval"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let browser = Browser::start(&setup.scratch.0);
+    let authenticator = browser.add_authenticator(true, true);
+    browser.go(&at("/login"));
+    browser.type_into("#name", "alice");
+    browser.type_into("#secret", SECRET);
+    browser.click("#sign-in");
+    browser.wait_until("the queue after signing in", PATIENCE, || {
+        browser.find("#queue").is_some()
+    });
+
+    // Registering: the secret again, then the authenticator makes a passkey.
+    browser.go(&at("/passkeys"));
+    browser.type_into("#passkey-name", "laptop");
+    browser.type_into("#passkey-secret", SECRET);
+    browser.click("#add");
+    browser.wait_until("the passkey to be listed", PATIENCE, || {
+        rows(&browser, "#passkeys")
+            .iter()
+            .any(|r| r.contains("laptop"))
+    });
+    assert_eq!(browser.authenticator_credentials(&authenticator).len(), 1);
+    let added = setup
+        .records()
+        .into_iter()
+        .find(|r| r["kind"] == "passkey_added")
+        .expect("no passkey_added record");
+    assert_eq!(added["actors"]["human"], "alice", "{added}");
+    assert_eq!(added["body"]["name"], "laptop", "{added}");
+
+    // Approving in the console: no secret is asked; the passkey is.
+    let first = &held[0];
+    browser.go(&at(&format!("/approvals/{first}")));
+    assert!(
+        browser.find("#approve-secret").is_none(),
+        "the secret is still asked"
+    );
+    browser.type_into("#confirm", "/srv/data1");
+    browser.click("#approve");
+    browser.wait_until("the request to show as approved", PATIENCE, || {
+        browser.find(".pill.s-approved").is_some()
+    });
+    let given: Vec<Value> = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "approval_given")
+        .collect();
+    assert_eq!(given.len(), 1, "{given:#?}");
+    assert_eq!(given[0]["body"]["proof"], "passkey", "{}", given[0]);
+    assert_eq!(given[0]["approval"], first.as_str(), "{}", given[0]);
+
+    // The API with alice's own token: the secret no longer approves for her, nor does
+    // nothing at all.
+    let alice = http::sign_in(&served.address, "alice", SECRET);
+    let approve = |id: &str, body: Value| {
+        http::json(
+            &served.address,
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            &alice,
+            &body,
+        )
+    };
+    let (second, third) = (&held[1], &held[2]);
+    for body in [
+        json!({"confirm": "/srv/data2", "secret": SECRET}),
+        json!({"confirm": "/srv/data2"}),
+    ] {
+        let refused = approve(second, body.clone());
+        assert_eq!(refused.status, 403, "{body}: {}", refused.body);
+        assert!(
+            refused.body.contains("you have a passkey"),
+            "{}",
+            refused.body
+        );
+    }
+    // An assertion made for another request.
+    browser.go(&at(&format!("/approvals/{third}")));
+    let for_third = browser.run_async(ASSERT_FOR, json!([third, false]));
+    assert!(for_third["ceremony"].is_string(), "{for_third}");
+    let refused = approve(
+        second,
+        json!({"confirm": "/srv/data2", "passkey": for_third}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains(&format!("made for approving request {third}")),
+        "{}",
+        refused.body
+    );
+    // A replayed one: the first use fails on the typed name, after the proof was taken.
+    let for_second = browser.run_async(ASSERT_FOR, json!([second, false]));
+    let wrong_name = approve(
+        second,
+        json!({"confirm": "/srv/data", "passkey": for_second}),
+    );
+    assert_eq!(wrong_name.status, 409, "{}", wrong_name.body);
+    let replayed = approve(
+        second,
+        json!({"confirm": "/srv/data2", "passkey": for_second}),
+    );
+    assert_eq!(replayed.status, 403, "{}", replayed.body);
+    assert!(
+        replayed.body.contains("unknown, used, expired"),
+        "{}",
+        replayed.body
+    );
+    // One made without user verification, the page having asked for none.
+    browser.set_user_verified(&authenticator, false);
+    let unverified = browser.run_async(ASSERT_FOR, json!([second, true]));
+    assert!(unverified["ceremony"].is_string(), "{unverified}");
+    let refused = approve(
+        second,
+        json!({"confirm": "/srv/data2", "passkey": unverified}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("did not prove it is you"),
+        "{}",
+        refused.body
+    );
+
+    // A browser an agent drives: signed in, the passkey in its authenticator, but nobody
+    // touches it. Pressing Approve leaves the request pending.
+    let credentials = browser.authenticator_credentials(&authenticator);
+    browser.remove_authenticator(&authenticator);
+    let untouched = browser.add_authenticator(true, false);
+    for credential in &credentials {
+        browser.add_credential(&untouched, credential);
+    }
+    let fourth = &held[3];
+    browser.go(&at(&format!("/approvals/{fourth}")));
+    browser.type_into("#confirm", "/srv/data4");
+    browser.click("#approve");
+    std::thread::sleep(Duration::from_secs(3));
+    for id in [second, third, fourth] {
+        let request = http::json(
+            &served.address,
+            "GET",
+            &format!("/api/v1/approvals/{id}"),
+            &alice,
+            &json!(null),
+        )
+        .json();
+        assert_eq!(request["state"], "pending", "{request}");
+        assert_eq!(request["votes"], json!([]), "{request}");
+    }
+    let given = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "approval_given")
+        .count();
+    assert_eq!(given, 1, "only the passkey's approval is in the ledger");
+}

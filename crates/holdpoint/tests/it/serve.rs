@@ -187,6 +187,9 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
     let confirm = json!({ "confirm": TARGET, "secret": SECRET });
     let refuse = json!({ "reason": "not now" });
     let agent = json!({ "name": "ci-bot" });
+    let step_up = json!({ "for": "add-passkey" });
+    let new_passkey = json!({ "name": "laptop", "secret": SECRET });
+    let passkey = json!({ "ceremony": "wac-0", "credential": {} });
 
     // (method, path, body, anonymous, agent, human, admin)
     type Row<'a> = (&'a str, String, Option<&'a Value>, u16, u16, u16, u16);
@@ -319,6 +322,36 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
             403,
             403,
             200,
+        ),
+        // Humans without a passkey have nothing to assert with.
+        (
+            "POST",
+            "/api/v1/step-up".into(),
+            Some(&step_up),
+            401,
+            403,
+            400,
+            400,
+        ),
+        ("GET", "/api/v1/passkeys".into(), None, 401, 403, 200, 200),
+        (
+            "POST",
+            "/api/v1/passkeys/challenge".into(),
+            Some(&new_passkey),
+            401,
+            403,
+            200,
+            200,
+        ),
+        // No such ceremony.
+        (
+            "POST",
+            "/api/v1/passkeys".into(),
+            Some(&passkey),
+            401,
+            403,
+            403,
+            403,
         ),
     ];
     for (method, path, body, anonymous, agent, human, admin) in rows {
@@ -1086,6 +1119,9 @@ async fn the_openapi_document_describes_every_route() {
         "/sessions/{session}/report",
         "/agents",
         "/sign-in",
+        "/step-up",
+        "/passkeys",
+        "/passkeys/challenge",
     ] {
         assert!(paths.contains_key(path), "{path} is not described");
     }

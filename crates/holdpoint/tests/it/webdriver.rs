@@ -279,6 +279,82 @@ impl Browser {
         }
     }
 
+    /// Runs `script` in the page as an async function of `arguments`, whose last is the
+    /// callback that ends it; what it passed the callback.
+    #[track_caller]
+    pub fn run_async(&self, script: &str, args: Value) -> Value {
+        self.command(
+            "POST",
+            &self.session_path("/execute/async"),
+            &json!({ "script": script, "args": args }),
+        )
+    }
+
+    /// Adds a WebDriver virtual authenticator (CTAP2, built in) to the browser: whether
+    /// it verifies its user (a PIN or biometric) and whether its user consents (touches
+    /// it) when asked. Returns its id.
+    #[track_caller]
+    pub fn add_authenticator(&self, verified: bool, consenting: bool) -> String {
+        let id = self.command(
+            "POST",
+            &self.session_path("/webauthn/authenticator"),
+            &json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserConsenting": consenting,
+                "isUserVerified": verified,
+            }),
+        );
+        id.as_str().unwrap().to_owned()
+    }
+
+    /// The credentials a virtual authenticator holds, private keys included.
+    #[track_caller]
+    pub fn authenticator_credentials(&self, authenticator: &str) -> Vec<Value> {
+        let value = self.command(
+            "GET",
+            &self.session_path(&format!(
+                "/webauthn/authenticator/{authenticator}/credentials"
+            )),
+            &Value::Null,
+        );
+        value.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Gives a virtual authenticator a credential another one made.
+    #[track_caller]
+    pub fn add_credential(&self, authenticator: &str, credential: &Value) {
+        self.command(
+            "POST",
+            &self.session_path(&format!(
+                "/webauthn/authenticator/{authenticator}/credential"
+            )),
+            credential,
+        );
+    }
+
+    /// Takes a virtual authenticator away.
+    #[track_caller]
+    pub fn remove_authenticator(&self, authenticator: &str) {
+        self.command(
+            "DELETE",
+            &self.session_path(&format!("/webauthn/authenticator/{authenticator}")),
+            &Value::Null,
+        );
+    }
+
+    /// Whether a virtual authenticator verifies its user from now on.
+    #[track_caller]
+    pub fn set_user_verified(&self, authenticator: &str, verified: bool) {
+        self.command(
+            "POST",
+            &self.session_path(&format!("/webauthn/authenticator/{authenticator}/uv")),
+            &json!({ "isUserVerified": verified }),
+        );
+    }
+
     /// Saves what the browser shows as a PNG file in the scratch directory; returns its
     /// path.
     #[track_caller]
