@@ -13,14 +13,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use holdpoint_core::Surface;
-use holdpoint_ledger::{ApprovalRequest, ApprovalState, Proof, Vote, VoteKind};
+use holdpoint_ledger::{ApprovalRequest, ApprovalState, Vote, VoteKind};
 use holdpoint_store::{AgentIdentity, Executed, Store as _, StoreError, StoredFreeze, StoredGrant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::AppState;
-use super::auth::{Caller, check_secret, random_hex};
-use super::passkeys::{self, PasskeyAnswer, Purpose};
+use super::auth::{Caller, random_hex};
+use super::passkeys::{self, PasskeyAnswer, Presence, Purpose};
 use crate::Failure;
 use crate::home::{now_ms, os_user};
 use crate::pipeline::{Decided, Request as Proposal, action_for, explain};
@@ -583,6 +583,12 @@ pub struct GrantRequest {
     /// How long it lasts, e.g. `2h`.
     #[serde(default = "default_ttl")]
     ttl: String,
+    /// Proof that the human is there (`Presence`): the secret again, or a passkey's
+    /// assertion for `grant`.
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    passkey: Option<PasskeyAnswer>,
 }
 
 fn default_max_risk() -> String {
@@ -742,6 +748,12 @@ pub struct SignInResponse {
 #[serde(deny_unknown_fields)]
 pub struct AgentRequest {
     name: String,
+    /// Proof that the admin is there (`Presence`): the secret again, or a passkey's
+    /// assertion for `add-agent`.
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    passkey: Option<PasskeyAnswer>,
 }
 
 /// A new agent credential, shown only this once.
@@ -996,7 +1008,12 @@ pub(crate) async fn answer_request(
     }
     let proof = match kind {
         VoteKind::Approve => {
-            Some(presence(state, client, &id, &human, answer.secret, answer.passkey).await?)
+            let purpose = passkeys::approving(state, &id).await?;
+            let sent = Presence {
+                secret: answer.secret,
+                passkey: answer.passkey,
+            };
+            Some(passkeys::presence(state, client, &human, &purpose, sent).await?)
         }
         VoteKind::Refuse => None,
     };
@@ -1014,56 +1031,6 @@ pub(crate) async fn answer_request(
         .await?;
     state.changed();
     Ok(ApprovalView::from_request(&request, now))
-}
-
-/// The proof that `human` is there, from what came with their approval of request `id`:
-/// a fresh passkey assertion for that request, for a human who has a passkey; else the
-/// secret, given again (counted against the client and the name as a sign-in is).
-async fn presence(
-    state: &AppState,
-    client: Client,
-    id: &str,
-    human: &str,
-    secret: Option<String>,
-    passkey: Option<PasskeyAnswer>,
-) -> Result<Proof, ApiError> {
-    let who = human.to_owned();
-    let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
-    if let Some(answer) = passkey {
-        let lookup = id.to_owned();
-        let request = state
-            .blocking(move |store| store.approval(&lookup))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no approval request `{id}`")))?;
-        let purpose = Purpose::Approve {
-            request: id.to_owned(),
-            digest: request.digest,
-        };
-        let used = state
-            .passkeys
-            .finish_assertion(&answer, human, &purpose, &passkeys)?;
-        state
-            .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
-            .await?;
-        return Ok(Proof::Passkey);
-    }
-    if !passkeys.is_empty() {
-        return Err(ApiError::forbidden(
-            "you have a passkey, so approving needs it: approve in the console, which asks for it (or send `passkey`, from POST /step-up), or at the terminal of the machine that holds holdpoint's store; nothing was approved",
-        ));
-    }
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-        return Err(ApiError::forbidden(
-            "approving needs proof that you are here, not only a sign-in: give your secret again (`secret`); nothing was approved",
-        ));
-    };
-    match check_secret(state, human, &secret, client).await {
-        Ok(()) => Ok(Proof::Secret),
-        Err(e) if e.status() == StatusCode::UNAUTHORIZED => Err(ApiError::forbidden(
-            "that is not your secret; nothing was approved",
-        )),
-        Err(e) => Err(e),
-    }
 }
 
 /// Grants, newest first.
@@ -1088,6 +1055,7 @@ async fn list_grants(
         (status = 403, body = ErrorBody)))]
 async fn create_grant(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Body(request): Body<GrantRequest>,
 ) -> Result<Json<GrantView>, ApiError> {
@@ -1098,8 +1066,13 @@ async fn create_grant(
         &request.targets,
         &request.max_risk,
         &request.ttl,
-        human,
+        human.clone(),
     )?;
+    let sent = Presence {
+        secret: request.secret,
+        passkey: request.passkey,
+    };
+    passkeys::presence(&state, client, &human, &Purpose::Grant, sent).await?;
     let grant = state
         .blocking(move |store| store.issue_grant(grant, os_user()))
         .await?;
@@ -1163,16 +1136,21 @@ async fn start_freeze(
     Ok(Json(FreezeView::from_stored(freeze, now)))
 }
 
-/// End a freeze (humans only).
+/// End a freeze (humans only, with proof that they are there: `Presence`).
 #[utoipa::path(post, path = "/freezes/{id}/end", params(("id" = String, Path)),
+    request_body = Presence,
     responses((status = 200, body = FreezeView), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 async fn end_freeze(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Path(id): Path<String>,
+    Body(sent): Body<Presence>,
 ) -> Result<Json<FreezeView>, ApiError> {
     let human = caller.human("end a freeze")?.to_owned();
+    let purpose = Purpose::EndFreeze { freeze: id.clone() };
+    passkeys::presence(&state, client, &human, &purpose, sent).await?;
     let now = now_ms();
     let freeze = state
         .blocking(move |store| store.end_freeze(&id, &human, os_user(), now))
@@ -1334,11 +1312,17 @@ pub(crate) async fn report(
         (status = 403, body = ErrorBody)))]
 async fn add_agent(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Body(request): Body<AgentRequest>,
 ) -> Result<Json<AgentCreated>, ApiError> {
     let admin = caller.admin("add an agent")?.to_owned();
     crate::humans::valid_name(&request.name)?;
+    let sent = Presence {
+        secret: request.secret,
+        passkey: request.passkey,
+    };
+    passkeys::presence(&state, client, &admin, &Purpose::AddAgent, sent).await?;
     let (token, identity) = new_agent(&request.name, random_hex(32)?)?;
     state
         .blocking(move |store| store.add_agent(identity, &admin, os_user()))

@@ -19,7 +19,7 @@ use super::AppState;
 use super::api::{AnswerRequest, ApiError, ApprovalView, FreezeView, GrantView, answer_request};
 use super::auth::{COOKIE, Caller, identify, same, sha256_hex};
 use super::html::{CSS, JS, Page, Viewer, e, secure, url};
-use super::passkeys::PasskeyAnswer;
+use super::passkeys::{self, PasskeyAnswer, Presence, Purpose};
 use crate::approvals::one_line;
 use crate::home::now_ms;
 use crate::scope_cmd::{freeze_state, grant_state};
@@ -301,6 +301,81 @@ struct CsrfForm {
     csrf: String,
 }
 
+/// A form's CSRF token and its proof that the human is there (`proof_fields`).
+#[derive(Debug, Deserialize)]
+struct ProvenForm {
+    csrf: String,
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    ceremony: Option<String>,
+    #[serde(default)]
+    credential: Option<String>,
+}
+
+/// The part of a form that proves the human is there for what it does, and the
+/// attribute its `<form>` carries: for a human with a passkey, hidden fields the script
+/// fills with a fresh assertion for `step_up` (what it asks `POST /step-up` for) before
+/// the form goes; for one without, their secret again.
+async fn proof_fields(
+    state: &AppState,
+    viewer: &Viewer,
+    step_up: &serde_json::Value,
+    button: &str,
+    id: &str,
+) -> Result<(String, String), ApiError> {
+    let who = viewer.name.clone();
+    let has_passkey = !state
+        .blocking(move |store| store.passkeys(&who))
+        .await?
+        .is_empty();
+    Ok(if has_passkey {
+        (
+            format!(r#" data-step-up="{}""#, e(&step_up.to_string())),
+            format!(
+                r#"<input type="hidden" name="ceremony" value=""><input type="hidden" name="credential" value="">
+<p class="error passkey-error" role="alert" hidden></p>
+<button type="submit" class="approve" id="{id}">{button} with your passkey</button>"#,
+                id = e(id),
+                button = e(button)
+            ),
+        )
+    } else {
+        (
+            String::new(),
+            format!(
+                r#"<label>Your secret, to show it is you and not a program using your sign-in <input type="password" name="secret" id="{id}-secret" required autocomplete="current-password"></label>
+<button type="submit" class="approve" id="{id}">{button}</button>"#,
+                id = e(id),
+                button = e(button)
+            ),
+        )
+    })
+}
+
+/// The proof a form sent (`proof_fields`).
+fn presence_of(
+    secret: Option<String>,
+    ceremony: Option<String>,
+    credential: Option<String>,
+) -> Result<Presence, ApiError> {
+    let passkey = match (ceremony, credential) {
+        (Some(ceremony), Some(credential)) if !ceremony.is_empty() => {
+            let credential = serde_json::from_str(&credential).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "the passkey's answer is not JSON ({e}); nothing was done"
+                ))
+            })?;
+            Some(PasskeyAnswer {
+                ceremony,
+                credential,
+            })
+        }
+        _ => None,
+    };
+    Ok(Presence { secret, passkey })
+}
+
 async fn logout(
     State(state): State<AppState>,
     client: Client,
@@ -501,33 +576,18 @@ async fn approval(
         .as_deref()
         .map(|s| format!(r#"<a href="/sessions/{}">{}</a>"#, url(s), e(s)))
         .unwrap_or_else(|| r#"<span class="muted">none</span>"#.to_owned());
-    let who = viewer.name.clone();
-    let has_passkey = state
-        .blocking(move |store| store.passkeys(&who))
-        .await
-        .map(|p| !p.is_empty());
-    let has_passkey = match has_passkey {
-        Ok(has) => has,
+    let step_up = serde_json::json!({ "for": "approve", "request": r.id });
+    let (passkey_form, proof) = match proof_fields(
+        &state,
+        &viewer,
+        &step_up,
+        "Approve this exact action",
+        "approve",
+    )
+    .await
+    {
+        Ok(fields) => fields,
         Err(error) => return error_page(Some(&viewer), &error),
-    };
-    // The proof that the human is there: their passkey when they have one (the script
-    // asks the authenticator for an assertion of this request before the form goes),
-    // else their secret again.
-    let (passkey_form, proof) = if has_passkey {
-        (
-            format!(r#" data-passkey-approve="{}""#, e(&r.id)),
-            r#"<input type="hidden" name="ceremony" value=""><input type="hidden" name="credential" value="">
-<p class="error" id="passkey-error" role="alert" hidden></p>
-<button type="submit" class="approve" id="approve">Approve this exact action with your passkey</button>"#
-                .to_owned(),
-        )
-    } else {
-        (
-            String::new(),
-            r#"<label>Your secret, to show it is you and not a program using your sign-in <input type="password" name="secret" id="approve-secret" required autocomplete="current-password"></label>
-<button type="submit" class="approve" id="approve">Approve this exact action</button>"#
-                .to_owned(),
-        )
     };
     let answer = if r.state == "pending" {
         let confirm = r
@@ -542,7 +602,7 @@ async fn approval(
             .unwrap_or_default();
         format!(
             r#"<h2>Your answer</h2><div class="answers">
-<form method="post" action="/approvals/{id}/approve" class="stack card"{passkey_form}><input type="hidden" name="csrf" value="{csrf}">{confirm}
+<form method="post" action="/approvals/{id}/approve" class="stack card approve-form"{passkey_form}><input type="hidden" name="csrf" value="{csrf}">{confirm}
 <label>Note (optional) <input name="reason" id="approve-reason"></label>
 {proof}
 <p class="muted">Lets this exact action run once, when the agent retries it. Any change to it needs a new approval.</p></form>
@@ -654,28 +714,15 @@ async fn answer(
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let passkey = match (form.ceremony, form.credential) {
-        (Some(ceremony), Some(credential)) if !ceremony.is_empty() => {
-            match serde_json::from_str(&credential) {
-                Ok(credential) => Some(PasskeyAnswer {
-                    ceremony,
-                    credential,
-                }),
-                Err(e) => {
-                    let error = ApiError::bad_request(format!(
-                        "the passkey's answer is not JSON ({e}); nothing was approved"
-                    ));
-                    return error_page(Some(&viewer), &error);
-                }
-            }
-        }
-        _ => None,
+    let sent = match presence_of(form.secret, form.ceremony, form.credential) {
+        Ok(sent) => sent,
+        Err(error) => return error_page(Some(&viewer), &error),
     };
     let answer = AnswerRequest::new(
         form.reason,
         form.confirm.filter(|c| !c.is_empty()),
-        form.secret,
-        passkey,
+        sent.secret,
+        sent.passkey,
     );
     let done = answer_request(
         &state,
@@ -1018,17 +1065,23 @@ async fn grants(State(state): State<AppState>, client: Client, headers: HeaderMa
             by = e(&g.issued_by),
         );
     }
+    let wanted = serde_json::json!({ "for": "grant" });
+    let (step_up, proof) =
+        match proof_fields(&state, &viewer, &wanted, "Issue grant", "grant").await {
+            Ok(fields) => fields,
+            Err(error) => return error_page(Some(&viewer), &error),
+        };
     let body = format!(
         r#"<p class="muted">A grant lets one agent act on the named targets up to a risk, for a while, without asking each time.</p>
 <table id="grants"><thead><tr><th>Id</th><th>Agent</th><th>Task</th><th>Up to</th><th>Targets</th><th>State</th><th>Issued by</th><th></th></tr></thead><tbody>{rows}</tbody></table>
 <h2>Issue a grant</h2>
-<form method="post" action="/grants" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
+<form method="post" action="/grants" class="stack card"{step_up}><input type="hidden" name="csrf" value="{csrf}">
 <label>Agent <input name="agent" required></label>
 <label>Task (the agent is told) <input name="task" required></label>
 <label>Targets, comma-separated (<code>*</code> matches anything) <input name="targets" placeholder="shell:*@staging" required></label>
 <label>Up to risk <select name="max_risk"><option>read</option><option>workspace</option><option selected>change</option><option>destroy</option></select></label>
 <label>For <input name="ttl" value="1h" required></label>
-<button type="submit">Issue grant</button></form>"#,
+{proof}</form>"#,
         csrf = e(&viewer.csrf)
     );
     page(&state, "Grants", &viewer, body).await
@@ -1042,6 +1095,12 @@ struct GrantForm {
     targets: String,
     max_risk: String,
     ttl: String,
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    ceremony: Option<String>,
+    #[serde(default)]
+    credential: Option<String>,
 }
 
 async fn create_grant(
@@ -1072,6 +1131,13 @@ async fn create_grant(
         Ok(grant) => grant,
         Err(failure) => return error_page(Some(&viewer), &failure.into()),
     };
+    let proven = match presence_of(form.secret, form.ceremony, form.credential) {
+        Ok(sent) => passkeys::presence(&state, client, &viewer.name, &Purpose::Grant, sent).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = proven {
+        return error_page(Some(&viewer), &error);
+    }
     let done = state
         .blocking(move |store| store.issue_grant(grant, crate::home::os_user()))
         .await;
@@ -1114,8 +1180,15 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
     for f in &freezes {
         let state_text = freeze_state(f.ended, f.ended_by.as_deref(), f.active, f.until);
         let end = if f.active {
+            let wanted = serde_json::json!({ "for": "end-freeze", "freeze": f.id });
+            let button = format!("end-{}", f.id);
+            let (step_up, proof) =
+                match proof_fields(&state, &viewer, &wanted, "End freeze", &button).await {
+                    Ok(fields) => fields,
+                    Err(error) => return error_page(Some(&viewer), &error),
+                };
             format!(
-                r#"<form method="post" action="/freezes/{id}/end" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">End freeze</button></form>"#,
+                r#"<form method="post" action="/freezes/{id}/end" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
                 id = url(&f.id),
                 csrf = e(&viewer.csrf)
             )
@@ -1241,12 +1314,20 @@ async fn end_freeze(
     client: Client,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ProvenForm>,
 ) -> Response {
     let viewer = match signed_form(&state, &headers, client, "/freezes", &form.csrf).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
+    let purpose = Purpose::EndFreeze { freeze: id.clone() };
+    let proven = match presence_of(form.secret, form.ceremony, form.credential) {
+        Ok(sent) => passkeys::presence(&state, client, &viewer.name, &purpose, sent).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = proven {
+        return error_page(Some(&viewer), &error);
+    }
     let human = viewer.name.clone();
     let done = state
         .blocking(move |store| store.end_freeze(&id, &human, crate::home::os_user(), now_ms()))

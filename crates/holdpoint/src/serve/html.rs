@@ -234,19 +234,23 @@ pub(crate) const JS: &str = r#"
     var box = document.getElementById(where);
     if (box) { box.textContent = message; box.hidden = false; }
   }
-  // Approving: a fresh assertion for this request, then the form goes as usual.
-  document.querySelectorAll('form[data-passkey-approve]').forEach(function (form) {
+  // Approving, granting, ending a freeze: a fresh assertion for what the form does,
+  // then the form goes as usual.
+  document.querySelectorAll('form[data-step-up]').forEach(function (form) {
     form.addEventListener('submit', function (event) {
       if (form.elements.credential.value) { return; }
       event.preventDefault();
-      call('/step-up', form.elements.csrf.value, { 'for': 'approve', request: form.dataset.passkeyApprove })
+      var shown = form.querySelector('.passkey-error');
+      call('/step-up', form.elements.csrf.value, JSON.parse(form.dataset.stepUp))
         .then(assertion)
         .then(function (answer) {
           form.elements.ceremony.value = answer.ceremony;
           form.elements.credential.value = JSON.stringify(answer.credential);
           form.submit();
         })
-        .catch(function (e) { say('passkey-error', 'Not approved: ' + e.message); });
+        .catch(function (e) {
+          if (shown) { shown.textContent = 'Not done: ' + e.message; shown.hidden = false; }
+        });
     });
   });
   // Registering: proof first (the secret, or an assertion by a passkey already held).

@@ -23,7 +23,7 @@ use webauthn_rs::{Webauthn, WebauthnBuilder};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use holdpoint_ledger::ApprovalState;
+use holdpoint_ledger::{ApprovalState, Proof};
 use holdpoint_store::Store as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,13 +73,21 @@ enum CeremonyKind {
     },
 }
 
-/// What an assertion is for: it proves nothing for anything else.
+/// What a proof of presence is for: an assertion made for one proves nothing for
+/// another. Each is something a program holding a human's sign-in must not do alone,
+/// since it would let an agent act beyond what it was allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Purpose {
     /// Approving request `request`, whose action has digest `digest`.
     Approve { request: String, digest: String },
     /// Adding another passkey.
     AddPasskey,
+    /// Issuing a grant.
+    Grant,
+    /// Ending freeze `freeze`.
+    EndFreeze { freeze: String },
+    /// Issuing an agent a credential.
+    AddAgent,
 }
 
 impl std::fmt::Display for Purpose {
@@ -87,7 +95,65 @@ impl std::fmt::Display for Purpose {
         match self {
             Purpose::Approve { request, .. } => write!(f, "approving request {request}"),
             Purpose::AddPasskey => f.write_str("adding a passkey"),
+            Purpose::Grant => f.write_str("issuing a grant"),
+            Purpose::EndFreeze { freeze } => write!(f, "ending freeze {freeze}"),
+            Purpose::AddAgent => f.write_str("adding an agent"),
         }
+    }
+}
+
+/// What a human sends to show they are there: for a human with a passkey, a fresh
+/// assertion for the purpose; else their secret, given again.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct Presence {
+    /// For a human without a passkey: their secret, given again. A sign-in (token or
+    /// cookie) alone is not enough, since a program holding it could use it.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// For a human with a passkey: a fresh assertion for this purpose (`POST /step-up`),
+    /// made with user verification.
+    #[serde(default)]
+    pub passkey: Option<PasskeyAnswer>,
+}
+
+/// The proof that `human` is there for `purpose`, from what they sent: a passkey
+/// assertion made for it, for a human who has a passkey; else the secret, given again
+/// (counted against the client and the name as a sign-in is). Checked before anything is
+/// done, and a passkey's use stored.
+pub(crate) async fn presence(
+    state: &AppState,
+    client: Client,
+    human: &str,
+    purpose: &Purpose,
+    sent: Presence,
+) -> Result<Proof, ApiError> {
+    let who = human.to_owned();
+    let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
+    if let Some(answer) = sent.passkey {
+        let used = state
+            .passkeys
+            .finish_assertion(&answer, human, purpose, &passkeys)?;
+        state
+            .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
+            .await?;
+        return Ok(Proof::Passkey);
+    }
+    if !passkeys.is_empty() {
+        return Err(ApiError::forbidden(format!(
+            "you have a passkey, so {purpose} needs it: use the console, which asks for it (or send `passkey`, from POST /step-up), or holdpoint's command line at the machine that holds its store; nothing was done"
+        )));
+    }
+    let Some(secret) = sent.secret.filter(|s| !s.is_empty()) else {
+        return Err(ApiError::forbidden(format!(
+            "{purpose} needs proof that you are here, not only a sign-in: give your secret again (`secret`); nothing was done"
+        )));
+    };
+    match super::auth::check_secret(state, human, &secret, client).await {
+        Ok(()) => Ok(Proof::Secret),
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => Err(ApiError::forbidden(
+            "that is not your secret; nothing was done",
+        )),
+        Err(e) => Err(e),
     }
 }
 
@@ -343,12 +409,16 @@ fn relying_party(public_url: Option<&str>) -> Result<Webauthn, String> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepUpRequest {
-    /// `approve` (with `request`) or `add-passkey`.
+    /// `approve` (with `request`), `grant`, `end-freeze` (with `freeze`), `add-agent` or
+    /// `add-passkey`.
     #[serde(rename = "for")]
     purpose: String,
     /// The approval request to approve.
     #[serde(default)]
     request: Option<String>,
+    /// The freeze to end.
+    #[serde(default)]
+    freeze: Option<String>,
 }
 
 /// A WebAuthn challenge, to be answered within 5 minutes, once.
@@ -415,8 +485,28 @@ fn challenge<T: Serialize>(ceremony: String, options: &T) -> Result<Json<Challen
     }))
 }
 
+/// The purpose of approving request `id`, which must be waiting for an answer.
+pub(crate) async fn approving(state: &AppState, id: &str) -> Result<Purpose, ApiError> {
+    let lookup = id.to_owned();
+    let request = state
+        .blocking(move |store| store.approval(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no approval request `{id}`")))?;
+    if request.state != ApprovalState::Pending || request.expired_at(now_ms()) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("request {id} is no longer waiting for an answer"),
+        ));
+    }
+    Ok(Purpose::Approve {
+        request: id.to_owned(),
+        digest: request.digest,
+    })
+}
+
 /// Ask for a passkey challenge (humans only) for one purpose: approving one pending
-/// request, or adding another passkey. The assertion that answers it proves nothing else.
+/// request, issuing a grant, ending one freeze, adding an agent or another passkey. The
+/// assertion that answers it proves nothing else.
 #[utoipa::path(post, path = "/step-up", request_body = StepUpRequest,
     responses((status = 200, body = Challenge), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -427,33 +517,23 @@ pub(crate) async fn step_up(
     Body(ask): Body<StepUpRequest>,
 ) -> Result<Json<Challenge>, ApiError> {
     let human = caller.human("ask for a passkey challenge")?.to_owned();
-    let purpose = match (ask.purpose.as_str(), ask.request) {
-        ("approve", Some(id)) => {
-            let lookup = id.clone();
-            let request = state
-                .blocking(move |store| store.approval(&lookup))
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("no approval request `{id}`")))?;
-            if request.state != ApprovalState::Pending || request.expired_at(now_ms()) {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    format!("request {id} is no longer waiting for an answer"),
-                ));
-            }
-            Purpose::Approve {
-                request: id,
-                digest: request.digest,
-            }
-        }
-        ("approve", None) => {
+    let purpose = match (ask.purpose.as_str(), ask.request, ask.freeze) {
+        ("approve", Some(id), _) => approving(&state, &id).await?,
+        ("approve", None, _) => {
             return Err(ApiError::bad_request(
                 "say which request to approve: `request`",
             ));
         }
-        ("add-passkey", _) => Purpose::AddPasskey,
-        (other, _) => {
+        ("end-freeze", _, Some(freeze)) => Purpose::EndFreeze { freeze },
+        ("end-freeze", _, None) => {
+            return Err(ApiError::bad_request("say which freeze to end: `freeze`"));
+        }
+        ("add-passkey", _, _) => Purpose::AddPasskey,
+        ("grant", _, _) => Purpose::Grant,
+        ("add-agent", _, _) => Purpose::AddAgent,
+        (other, _, _) => {
             return Err(ApiError::bad_request(format!(
-                "`for` is `approve` or `add-passkey`, not `{other}`"
+                "`for` is `approve`, `grant`, `end-freeze`, `add-agent` or `add-passkey`, not `{other}`"
             )));
         }
     };
@@ -494,41 +574,13 @@ pub(crate) async fn start_passkey(
             "name the passkey in 1 to 64 characters, without control characters",
         ));
     }
+    let sent = Presence {
+        secret: new.secret,
+        passkey: new.passkey,
+    };
+    presence(&state, client, &human, &Purpose::AddPasskey, sent).await?;
     let who = human.clone();
     let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
-    match (passkeys.is_empty(), new.passkey, new.secret) {
-        (false, Some(answer), _) => {
-            let used = state.passkeys.finish_assertion(
-                &answer,
-                &human,
-                &Purpose::AddPasskey,
-                &passkeys,
-            )?;
-            state
-                .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
-                .await?;
-        }
-        (false, None, _) => {
-            return Err(ApiError::forbidden(
-                "you have a passkey: adding another needs an assertion by it (`passkey`, from POST /step-up with `for`: `add-passkey`)",
-            ));
-        }
-        (true, _, Some(secret)) if !secret.is_empty() => {
-            super::auth::check_secret(&state, &human, &secret, client)
-                .await
-                .map_err(|e| match e.status() {
-                    StatusCode::UNAUTHORIZED => {
-                        ApiError::forbidden("that is not your secret; nothing was done")
-                    }
-                    _ => e,
-                })?;
-        }
-        (true, _, _) => {
-            return Err(ApiError::forbidden(
-                "adding a passkey needs proof that you are here: give your secret again (`secret`)",
-            ));
-        }
-    }
     let (ceremony, options) = state
         .passkeys
         .start_registration(&human, &name, &passkeys)?;

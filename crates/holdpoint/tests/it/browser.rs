@@ -368,9 +368,58 @@ fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does
     assert_eq!(given[0]["body"]["proof"], "passkey", "{}", given[0]);
     assert_eq!(given[0]["approval"], first.as_str(), "{}", given[0]);
 
+    // Issuing a grant and ending a freeze in the console take the passkey too; through
+    // the API, her secret no longer does.
+    let alice = http::sign_in(&served.address, "alice", SECRET);
+    browser.go(&at("/grants"));
+    assert!(
+        browser.find("#grant-secret").is_none(),
+        "the secret is still asked"
+    );
+    browser.type_into("input[name=agent]", "bot");
+    browser.type_into("input[name=task]", "rotate logs");
+    browser.type_into("input[name=targets]", "shell:*@staging");
+    browser.click("#grant");
+    browser.wait_until("the grant to be listed", PATIENCE, || {
+        rows(&browser, "#grants")
+            .iter()
+            .any(|r| r.contains("rotate logs"))
+    });
+    let grant =
+        json!({"agent": "bot", "task": "more", "targets": ["shell:*@staging"], "secret": SECRET});
+    let refused = http::json(&served.address, "POST", "/api/v1/grants", &alice, &grant);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let freeze = json!({"environment": "staging", "reason": "release"});
+    let started = http::json(&served.address, "POST", "/api/v1/freezes", &alice, &freeze).json();
+    let freeze_id = started["id"].as_str().unwrap().to_owned();
+    let refused = http::json(
+        &served.address,
+        "POST",
+        &format!("/api/v1/freezes/{freeze_id}/end"),
+        &alice,
+        &json!({"secret": SECRET}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    browser.go(&at("/freezes"));
+    browser.click(&format!("#end-{freeze_id}"));
+    browser.wait_until("the freeze to end", PATIENCE, || {
+        browser.find(&format!("#end-{freeze_id}")).is_none()
+    });
+    let kinds: Vec<String> = setup
+        .records()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_owned())
+        .collect();
+    for kind in ["grant_issued", "freeze_ended"] {
+        assert_eq!(
+            kinds.iter().filter(|k| *k == kind).count(),
+            1,
+            "{kind}: {kinds:?}"
+        );
+    }
+
     // The API with alice's own token: the secret no longer approves for her, nor does
     // nothing at all.
-    let alice = http::sign_in(&served.address, "alice", SECRET);
     let approve = |id: &str, body: Value| {
         http::json(
             &served.address,

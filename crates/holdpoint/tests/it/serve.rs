@@ -182,11 +182,11 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
     let executed = json!({ "action": decide, "outcome": "succeeded", "exit_status": 0, "observed_by": "test" });
     let refused =
         json!({ "action": decide, "reason": "the tool is hidden by the gateway's configuration" });
-    let grant = json!({ "agent": "bot", "task": "rotate logs", "targets": ["shell:*@staging"], "max_risk": "change", "ttl": "1h" });
+    let grant = json!({ "agent": "bot", "task": "rotate logs", "targets": ["shell:*@staging"], "max_risk": "change", "ttl": "1h", "secret": SECRET });
     let freeze = json!({ "environment": "staging", "reason": "release", "duration": "1h" });
     let confirm = json!({ "confirm": TARGET, "secret": SECRET });
     let refuse = json!({ "reason": "not now" });
-    let agent = json!({ "name": "ci-bot" });
+    let agent = json!({ "name": "ci-bot", "secret": SECRET });
     let step_up = json!({ "for": "add-passkey" });
     let new_passkey = json!({ "name": "laptop", "secret": SECRET });
     let passkey = json!({ "ceremony": "wac-0", "credential": {} });
@@ -385,11 +385,13 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
         .call("GET", "/api/v1/freezes", Auth::Bearer(&alice), None)
         .await;
     let freeze_id = freezes[0]["id"].as_str().unwrap().to_owned();
-    for path in [
-        format!("/api/v1/grants/{grant_id}/revoke"),
-        format!("/api/v1/freezes/{freeze_id}/end"),
+    // Ending a freeze lets agents act again: it needs the secret given again too.
+    let proof = json!({ "secret": SECRET });
+    for (path, body) in [
+        (format!("/api/v1/grants/{grant_id}/revoke"), None),
+        (format!("/api/v1/freezes/{freeze_id}/end"), Some(&proof)),
     ] {
-        let (status, answer) = w.call("POST", &path, Auth::Bearer(&w.bot), None).await;
+        let (status, answer) = w.call("POST", &path, Auth::Bearer(&w.bot), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
         assert!(
             answer["error"]
@@ -397,9 +399,9 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
                 .unwrap()
                 .contains("agent credential cannot")
         );
-        let (status, answer) = w.call("POST", &path, Auth::Bearer(&bob), None).await;
+        let (status, answer) = w.call("POST", &path, Auth::Bearer(&bob), body).await;
         assert_eq!(status, StatusCode::OK, "{path}: {answer}");
-        let (status, _) = w.call("POST", &path, Auth::Bearer(&bob), None).await;
+        let (status, _) = w.call("POST", &path, Auth::Bearer(&bob), body).await;
         assert_eq!(status, StatusCode::CONFLICT, "{path} twice");
     }
 
@@ -432,7 +434,7 @@ async fn every_api_route_allows_and_refuses_each_role_as_it_must() {
             "POST",
             "/api/v1/agents",
             Auth::Bearer(&alice),
-            Some(&json!({ "name": "ci-bot-2" })),
+            Some(&json!({ "name": "ci-bot-2", "secret": SECRET })),
         )
         .await;
     let token = created["token"].as_str().unwrap();
@@ -505,7 +507,7 @@ async fn a_sign_in_alone_does_not_approve_the_secret_given_again_does_and_is_rec
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}: {answer}");
         let message = answer["error"].as_str().unwrap_or_default();
         assert!(message.contains(said), "{body}: {answer}");
-        assert!(message.contains("nothing was approved"), "{answer}");
+        assert!(message.contains("nothing was done"), "{answer}");
     }
     // The console's form, with the cookie and its CSRF token but no secret.
     let confirm = format!("confirm={}", TARGET.replace(':', "%3A").replace('@', "%40"));
@@ -958,7 +960,7 @@ async fn text_from_agents_and_humans_is_shown_escaped_and_stored_intact() {
     let held = w.propose(&w.bot, &input).await;
     let id = held["approval"]["id"].as_str().unwrap().to_owned();
     let (status, _) = w
-        .call("POST", "/api/v1/grants", Auth::Bearer(&alice), Some(&json!({ "agent": format!("bot{script}"), "task": format!("{sql} {img}"), "targets": [format!("shell:{script}")] })))
+        .call("POST", "/api/v1/grants", Auth::Bearer(&alice), Some(&json!({ "agent": format!("bot{script}"), "task": format!("{sql} {img}"), "targets": [format!("shell:{script}")], "secret": SECRET })))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = w
