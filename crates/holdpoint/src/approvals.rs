@@ -116,6 +116,11 @@ pub(crate) fn run(command: &ApprovalsCommand) -> Result<u8, Failure> {
                 .approval(id)
                 .map_err(store_failure)?
                 .ok_or_else(|| no_request(id))?;
+            if config.passkey_required.covers(&request) {
+                return Err(Failure::usage(format!(
+                    "request {id} may be approved only with a passkey (`passkey_required` in holdpoint.toml), which this command line cannot ask for: approve it in the console"
+                )));
+            }
             // Who approves is settled before the request is shown and a secret asked.
             crate::humans::choose_human(&store, human.as_deref(), "approve")?;
             print_request(&stored_view(&request, now), now);

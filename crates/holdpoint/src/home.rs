@@ -168,6 +168,8 @@ pub(crate) struct Config {
     pub environment: Environment,
     pub approval_ttl: Duration,
     pub destroy_quorum: u32,
+    /// Which approvals only a passkey may give.
+    pub passkey_required: PasskeyRequired,
     pub exec_wait: Duration,
     pub server: ServerConfig,
     /// Incoming-webhook addresses told about every new approval request.
@@ -178,6 +180,42 @@ pub(crate) struct Config {
     pub mcp: Vec<McpConfig>,
     /// How commands that run the project's own code are confined.
     pub sandbox: SandboxConfig,
+}
+
+/// `passkey_required`: which approvals only a passkey's assertion may give (not the
+/// secret, at the console, the API or the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasskeyRequired {
+    Never,
+    /// Requests to destroy something in production.
+    ProductionDestroys,
+    Always,
+}
+
+impl PasskeyRequired {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "never" => Ok(PasskeyRequired::Never),
+            "production-destroys" => Ok(PasskeyRequired::ProductionDestroys),
+            "always" => Ok(PasskeyRequired::Always),
+            other => Err(format!(
+                "`passkey_required = \"{other}\"`: write \"never\", \"production-destroys\" or \"always\""
+            )),
+        }
+    }
+
+    /// Whether only a passkey may approve `request`.
+    pub(crate) fn covers(self, request: &holdpoint_ledger::ApprovalRequest) -> bool {
+        match self {
+            PasskeyRequired::Never => false,
+            PasskeyRequired::Always => true,
+            PasskeyRequired::ProductionDestroys => {
+                request.risk == "destroy"
+                    && request.action.get("environment").and_then(|e| e.as_str())
+                        == Some("production")
+            }
+        }
+    }
 }
 
 /// `[sandbox]`: what a command that runs the project's own code (tests, builds, package
@@ -433,6 +471,7 @@ impl Default for Config {
             environment: Environment::Production,
             approval_ttl: Duration::from_secs(3600),
             destroy_quorum: 1,
+            passkey_required: PasskeyRequired::Never,
             exec_wait: Duration::from_secs(600),
             server: ServerConfig {
                 url: None,
@@ -460,6 +499,7 @@ struct RawConfig {
     environment: Option<String>,
     approval_ttl: Option<String>,
     destroy_quorum: Option<u32>,
+    passkey_required: Option<String>,
     exec_wait: Option<String>,
     server: Option<RawServer>,
     #[serde(default)]
@@ -710,6 +750,10 @@ impl RawConfig {
                 Some(0) => return Err("`destroy_quorum` must be at least 1".to_owned()),
                 Some(n) => n,
                 None => defaults.destroy_quorum,
+            },
+            passkey_required: match self.passkey_required {
+                Some(text) => PasskeyRequired::parse(&text)?,
+                None => defaults.passkey_required,
             },
             exec_wait: duration("exec_wait", self.exec_wait, defaults.exec_wait)?,
             server: {

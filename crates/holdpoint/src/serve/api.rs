@@ -1008,11 +1008,12 @@ pub(crate) async fn answer_request(
     }
     let proof = match kind {
         VoteKind::Approve => {
-            let purpose = passkeys::approving(state, &id).await?;
+            let (purpose, request) = passkeys::approving(state, &id).await?;
             let sent = Presence {
                 secret: answer.secret,
                 passkey: answer.passkey,
             };
+            passkeys::needs_passkey(state, &request, &sent)?;
             Some(passkeys::presence(state, client, &human, &purpose, sent).await?)
         }
         VoteKind::Refuse => None,

@@ -577,7 +577,7 @@ async fn approval(
         .map(|s| format!(r#"<a href="/sessions/{}">{}</a>"#, url(s), e(s)))
         .unwrap_or_else(|| r#"<span class="muted">none</span>"#.to_owned());
     let step_up = serde_json::json!({ "for": "approve", "request": r.id });
-    let (passkey_form, proof) = match proof_fields(
+    let (passkey_form, mut proof) = match proof_fields(
         &state,
         &viewer,
         &step_up,
@@ -589,6 +589,9 @@ async fn approval(
         Ok(fields) => fields,
         Err(error) => return error_page(Some(&viewer), &error),
     };
+    if passkey_form.is_empty() && state.config.passkey_required.covers(&request) {
+        proof = r#"<p class="error" id="needs-passkey">Only a passkey may approve this request (<code>passkey_required</code> in holdpoint.toml), and you have none yet: add one on the <a href="/passkeys">Passkeys</a> page.</p>"#.to_owned();
+    }
     let answer = if r.state == "pending" {
         let confirm = r
             .confirm_target

@@ -23,7 +23,7 @@ use webauthn_rs::{Webauthn, WebauthnBuilder};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use holdpoint_ledger::{ApprovalState, Proof};
+use holdpoint_ledger::{ApprovalRequest, ApprovalState, Proof};
 use holdpoint_store::Store as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -485,8 +485,12 @@ fn challenge<T: Serialize>(ceremony: String, options: &T) -> Result<Json<Challen
     }))
 }
 
-/// The purpose of approving request `id`, which must be waiting for an answer.
-pub(crate) async fn approving(state: &AppState, id: &str) -> Result<Purpose, ApiError> {
+/// The purpose of approving request `id`, which must be waiting for an answer, and the
+/// request.
+pub(crate) async fn approving(
+    state: &AppState,
+    id: &str,
+) -> Result<(Purpose, ApprovalRequest), ApiError> {
     let lookup = id.to_owned();
     let request = state
         .blocking(move |store| store.approval(&lookup))
@@ -498,10 +502,27 @@ pub(crate) async fn approving(state: &AppState, id: &str) -> Result<Purpose, Api
             format!("request {id} is no longer waiting for an answer"),
         ));
     }
-    Ok(Purpose::Approve {
+    let purpose = Purpose::Approve {
         request: id.to_owned(),
-        digest: request.digest,
-    })
+        digest: request.digest.clone(),
+    };
+    Ok((purpose, request))
+}
+
+/// Why `request` cannot be approved with what was `sent`, when configuration says only
+/// a passkey approves it (`passkey_required`) and none came.
+pub(crate) fn needs_passkey(
+    state: &AppState,
+    request: &ApprovalRequest,
+    sent: &Presence,
+) -> Result<(), ApiError> {
+    if sent.passkey.is_none() && state.config.passkey_required.covers(request) {
+        return Err(ApiError::forbidden(format!(
+            "request {} may be approved only with a passkey (`passkey_required` in holdpoint.toml): approve it in the console, which asks for yours (add one on its Passkeys page first); nothing was done",
+            request.id
+        )));
+    }
+    Ok(())
 }
 
 /// Ask for a passkey challenge (humans only) for one purpose: approving one pending
@@ -518,7 +539,7 @@ pub(crate) async fn step_up(
 ) -> Result<Json<Challenge>, ApiError> {
     let human = caller.human("ask for a passkey challenge")?.to_owned();
     let purpose = match (ask.purpose.as_str(), ask.request, ask.freeze) {
-        ("approve", Some(id), _) => approving(&state, &id).await?,
+        ("approve", Some(id), _) => approving(&state, &id).await?.0,
         ("approve", None, _) => {
             return Err(ApiError::bad_request(
                 "say which request to approve: `request`",

@@ -230,6 +230,32 @@ fn answers_that_must_be_refused() {
     );
 }
 
+/// `passkey_required = "always"`: the command line, which cannot ask for a passkey, does
+/// not approve, before any secret is asked; the request stays pending.
+#[test]
+fn the_command_line_does_not_approve_what_only_a_passkey_may() {
+    let setup = Setup::new("approve-passkey-only");
+    setup.config("passkey_required = \"always\"\n");
+    setup.add_human("alice", None);
+    let (_, reason) = claude(&setup, "s1", CHANGE);
+    let id = request_id(&reason);
+    let t = setup.terminal(&["approvals", "approve", &id, "--as", "alice"]);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("may be approved only with a passkey"),
+        "{text}"
+    );
+    assert!(!text.contains("secret for"), "{text}");
+    assert!(
+        !setup
+            .records()
+            .iter()
+            .any(|r| r["kind"] == "approval_given"),
+        "an approval was recorded"
+    );
+}
+
 #[test]
 fn requests_expire() {
     let setup = Setup::new("approve-expiry");

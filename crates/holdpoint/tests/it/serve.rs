@@ -28,7 +28,15 @@ struct World {
 
 impl World {
     fn new(name: &str) -> Self {
+        Self::with_config(name, None)
+    }
+
+    /// A world whose holdpoint.toml is `config`.
+    fn with_config(name: &str, config: Option<&str>) -> Self {
         let setup = Setup::new(name);
+        if let Some(config) = config {
+            setup.config(config);
+        }
         setup.add_human("alice", None);
         let bot = setup.add_agent("bot");
         let other_bot = setup.add_agent("other-bot");
@@ -557,6 +565,63 @@ async fn a_sign_in_alone_does_not_approve_the_secret_given_again_does_and_is_rec
         .collect();
     assert_eq!(given.len(), 1);
     assert_eq!(given[0]["body"]["proof"], "secret", "{}", given[0]);
+}
+
+/// With `passkey_required`, a production destroy is approved by a passkey only: the
+/// secret, which a password manager could fill in for a driven browser, is refused, and
+/// the console says what is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_required_refuses_the_secret_for_a_production_destroy() {
+    let w = World::with_config(
+        "serve-passkey-required",
+        Some("passkey_required = \"production-destroys\"\n"),
+    );
+    let alice = w.sign_in("alice").await;
+    let held = w.propose(&w.bot, DESTROY).await;
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let (status, answer) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "confirm": TARGET, "secret": SECRET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("may be approved only with a passkey"),
+        "{answer}"
+    );
+    let (cookie, _) = console_sign_in(&w, "alice").await;
+    let (_, page) = w
+        .call(
+            "GET",
+            &format!("/approvals/{id}"),
+            Auth::Cookie(&cookie, None),
+            None,
+        )
+        .await;
+    let page = page.as_str().unwrap();
+    assert!(page.contains(r#"id="needs-passkey""#), "{page}");
+    assert!(!page.contains(r#"name="secret""#), "{page}");
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{id}"),
+            Auth::Bearer(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(request["state"], "pending", "{request}");
+
+    // A bad value is refused with what to write.
+    let setup = Setup::new("serve-passkey-required-bad");
+    setup.config("passkey_required = \"sometimes\"\n");
+    let error = AppState::open(&setup.home, None).unwrap_err();
+    assert!(error.contains("\"production-destroys\""), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
