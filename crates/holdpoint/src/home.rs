@@ -908,6 +908,11 @@ approval_ttl = "1h"
 # How many distinct humans must approve a destroy (a policy's @approval may ask more).
 destroy_quorum = 1
 
+# Which approvals only a passkey may give (registered in the console): "never",
+# "production-destroys" or "always". For those, a secret is refused, at the console, the
+# API and the command line alike.
+passkey_required = "never"
+
 # How long `holdpoint exec` waits for an approval before it gives up.
 exec_wait = "10m"
 
