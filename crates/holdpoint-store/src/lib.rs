@@ -179,6 +179,11 @@ pub struct SignIn {
     pub csrf: String,
     pub created_ms: i64,
     pub expires_ms: i64,
+    /// The client it was made from (an address, or a local user), and the browser's
+    /// `User-Agent`: a sign-in is good from there only. Empty in sign-ins made before
+    /// they were kept.
+    pub client: String,
+    pub browser: String,
 }
 
 /// Everything holdpoint keeps. Every method that changes state appends its ledger
@@ -313,6 +318,8 @@ pub trait Store: Send + Sync {
     /// The sign-in a session token hash names, if it has not expired.
     fn sign_in(&self, token_hash: &str, now_ms: i64) -> Result<Option<SignIn>, StoreError>;
     fn close_sign_in(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// A human's sign-ins still open, newest first.
+    fn sign_ins_of(&self, human: &str, now_ms: i64) -> Result<Vec<SignIn>, StoreError>;
 }
 
 /// A fresh random id with a prefix, e.g. `apr-7kq2mxtd`.

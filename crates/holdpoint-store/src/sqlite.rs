@@ -102,6 +102,8 @@ CREATE TABLE passkeys (
     id   TEXT PRIMARY KEY,
     body TEXT NOT NULL
 );
+ALTER TABLE sign_ins ADD COLUMN client TEXT NOT NULL DEFAULT '';
+ALTER TABLE sign_ins ADD COLUMN browser TEXT NOT NULL DEFAULT '';
 ",
 ];
 
@@ -1556,13 +1558,15 @@ impl Store for SqliteStore {
                 [sign_in.created_ms],
             )?;
             c.execute(
-                "INSERT INTO sign_ins (token_hash, human, csrf, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO sign_ins (token_hash, human, csrf, created_ms, expires_ms, client, browser) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     sign_in.token_hash,
                     sign_in.human,
                     sign_in.csrf,
                     sign_in.created_ms,
-                    sign_in.expires_ms
+                    sign_in.expires_ms,
+                    sign_in.client,
+                    sign_in.browser
                 ],
             )?;
             Ok(())
@@ -1573,19 +1577,21 @@ impl Store for SqliteStore {
         self.with(|c| {
             let found = c
                 .prepare_cached(
-                    "SELECT token_hash, human, csrf, created_ms, expires_ms FROM sign_ins WHERE token_hash = ?1 AND expires_ms > ?2",
+                    "SELECT token_hash, human, csrf, created_ms, expires_ms, client, browser FROM sign_ins WHERE token_hash = ?1 AND expires_ms > ?2",
                 )?
-                .query_row(params![token_hash, now_ms], |row| {
-                    Ok(SignIn {
-                        token_hash: row.get(0)?,
-                        human: row.get(1)?,
-                        csrf: row.get(2)?,
-                        created_ms: row.get(3)?,
-                        expires_ms: row.get(4)?,
-                    })
-                })
+                .query_row(params![token_hash, now_ms], sign_in_row)
                 .optional()?;
             Ok(found)
+        })
+    }
+
+    fn sign_ins_of(&self, human: &str, now_ms: i64) -> Result<Vec<SignIn>, StoreError> {
+        self.with(|c| {
+            let mut query = c.prepare_cached(
+                "SELECT token_hash, human, csrf, created_ms, expires_ms, client, browser FROM sign_ins WHERE human = ?1 AND expires_ms > ?2 ORDER BY created_ms DESC",
+            )?;
+            let rows = query.query_map(params![human, now_ms], sign_in_row)?;
+            rows.map(|r| r.map_err(StoreError::from)).collect()
         })
     }
 
@@ -1595,6 +1601,19 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+}
+
+/// A row of `sign_ins`, its columns in `SignIn`'s order.
+fn sign_in_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SignIn> {
+    Ok(SignIn {
+        token_hash: row.get(0)?,
+        human: row.get(1)?,
+        csrf: row.get(2)?,
+        created_ms: row.get(3)?,
+        expires_ms: row.get(4)?,
+        client: row.get(5)?,
+        browser: row.get(6)?,
+    })
 }
 
 fn agent_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, StoreError> {

@@ -765,16 +765,18 @@ pub struct AgentCreated {
 
 // ----- handlers -------------------------------------------------------------------
 
-/// Sign a human in: the token is a bearer token for the API.
+/// Sign a human in: the token is a bearer token for the API, good from this client (its
+/// address, or local user) with this `User-Agent` only.
 #[utoipa::path(post, path = "/sign-in", request_body = SignInRequest, security(()),
     responses((status = 200, body = SignInResponse), (status = 401, body = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
     client: Client,
+    headers: axum::http::HeaderMap,
     Body(request): Body<SignInRequest>,
 ) -> Result<Json<SignInResponse>, ApiError> {
     let (token, sign_in) =
-        super::auth::sign_in(&state, &request.name, &request.secret, client).await?;
+        super::auth::sign_in(&state, &request.name, &request.secret, client, &headers).await?;
     Ok(Json(SignInResponse {
         human: sign_in.human,
         token,

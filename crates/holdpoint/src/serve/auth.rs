@@ -193,7 +193,7 @@ pub(crate) async fn identify(
         return if token.starts_with("hpa.") {
             agent(state, token, client).await.map(Some)
         } else if token.starts_with("hps.") {
-            human(state, token, false, client).await.map(Some)
+            human(state, token, false, client, headers).await.map(Some)
         } else {
             Err(failed(
                 state,
@@ -203,7 +203,7 @@ pub(crate) async fn identify(
         };
     }
     match cookie(headers, COOKIE) {
-        Some(token) => match human(state, &token, true, client).await {
+        Some(token) => match human(state, &token, true, client, headers).await {
             Ok(caller) => Ok(Some(caller)),
             // Said as it is, rather than asking a human to sign in where they cannot.
             Err(error) if error.status() == StatusCode::TOO_MANY_REQUESTS => Err(error),
@@ -360,6 +360,7 @@ async fn human(
     token: &str,
     by_cookie: bool,
     client: Client,
+    headers: &HeaderMap,
 ) -> Result<Caller, ApiError> {
     let hash = sha256_hex(token);
     let now = now_ms();
@@ -376,6 +377,19 @@ async fn human(
             ApiError::unauthorized("the sign-in has expired or ended: sign in again"),
         ));
     };
+    // A sign-in is good only where it was made: a token or cookie copied to another
+    // client, or into another browser, is refused there.
+    if !sign_in.client.is_empty()
+        && (sign_in.client != client.to_string() || sign_in.browser != browser(headers))
+    {
+        return Err(failed(
+            state,
+            client,
+            ApiError::unauthorized(
+                "that sign-in was made from another address or browser: sign in again here",
+            ),
+        ));
+    }
     let humans = state.blocking(|store| store.humans()).await?;
     let Some(human) = humans.into_iter().find(|h| h.name == sign_in.human) else {
         return Err(ApiError::unauthorized("that human no longer exists"));
@@ -426,15 +440,27 @@ pub(crate) async fn check_secret(
     Ok(())
 }
 
-/// A new sign-in token for a human who gave the right secret. The attempt is counted
-/// as `check_secret` counts it.
+/// A new sign-in token for a human who gave the right secret, good from `client` with
+/// `headers`' `User-Agent` only. The attempt is counted as `check_secret` counts it.
 pub(crate) async fn sign_in(
     state: &AppState,
     name: &str,
     secret: &str,
     client: Client,
+    headers: &HeaderMap,
 ) -> Result<(String, SignIn), ApiError> {
     check_secret(state, name, secret, client).await?;
+    open_sign_in(state, name, client, headers).await
+}
+
+/// Opens a sign-in for `name`, who has proved who they are, from `client` with `headers`'
+/// `User-Agent`.
+pub(crate) async fn open_sign_in(
+    state: &AppState,
+    name: &str,
+    client: Client,
+    headers: &HeaderMap,
+) -> Result<(String, SignIn), ApiError> {
     let token = format!("hps.{}", random_hex(32)?);
     let now = now_ms();
     let record = SignIn {
@@ -443,12 +469,25 @@ pub(crate) async fn sign_in(
         csrf: random_hex(16)?,
         created_ms: now,
         expires_ms: now.saturating_add(millis(state.config.server.sign_in_ttl)),
+        client: client.to_string(),
+        browser: browser(headers),
     };
     let stored = record.clone();
     state
         .blocking(move |store| store.open_sign_in(&stored))
         .await?;
     Ok((token, record))
+}
+
+/// The `User-Agent` a request came with, as a sign-in keeps it (at most 256 characters).
+pub(crate) fn browser(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(256)
+        .collect()
 }
 
 /// The password hash of a secret nobody knows, checked when the name is unknown.

@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/freezes", get(freezes).post(start_freeze))
         .route("/freezes/{id}/end", post(end_freeze))
         .route("/passkeys", get(passkeys))
+        .route("/sign-ins/{id}/end", post(end_sign_in))
         .route("/ledger", get(ledger))
         .route("/ledger/verify", post(verify))
 }
@@ -90,10 +91,14 @@ async fn identify_cookie(
     headers: &HeaderMap,
     client: Client,
 ) -> Result<Option<Viewer>, ApiError> {
-    // Only the cookie counts here: the console is for people with a browser.
+    // Only the cookie counts here: the console is for people with a browser (whose
+    // `User-Agent` the sign-in is bound to).
     let mut cookie_only = HeaderMap::new();
     for value in headers.get_all(header::COOKIE) {
         cookie_only.append(header::COOKIE, value.clone());
+    }
+    if let Some(browser) = headers.get(header::USER_AGENT) {
+        cookie_only.insert(header::USER_AGENT, browser.clone());
     }
     match identify(&cookie_only, client, state).await? {
         Some(Caller::Human { name, sign_in, .. }) => Ok(Some(Viewer {
@@ -268,10 +273,11 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    match super::auth::sign_in(&state, &form.name, &form.secret, client).await {
+    match super::auth::sign_in(&state, &form.name, &form.secret, client, &headers).await {
         Ok((token, sign_in)) => {
             let max_age = (sign_in.expires_ms - sign_in.created_ms) / 1000;
             let cookie = format!(
@@ -1267,13 +1273,87 @@ async fn passkeys(State(state): State<AppState>, client: Client, headers: Header
             csrf = e(&viewer.csrf),
         ),
     };
+    let who = viewer.name.clone();
+    let now = now_ms();
+    let sign_ins = match state
+        .blocking(move |store| store.sign_ins_of(&who, now))
+        .await
+    {
+        Ok(sign_ins) => sign_ins,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let mut open = String::new();
+    for sign_in in &sign_ins {
+        let id = sign_in.token_hash.get(..16).unwrap_or("");
+        let this = same(&sign_in.csrf, &viewer.csrf);
+        let _ = write!(
+            open,
+            r#"<tr><td>{since}</td><td>{until}</td><td>{from}</td><td>{browser}</td><td>{end}</td></tr>"#,
+            since = e(&datetime(sign_in.created_ms)),
+            until = e(&datetime(sign_in.expires_ms)),
+            from = e(if sign_in.client.is_empty() {
+                "unknown"
+            } else {
+                &sign_in.client
+            }),
+            browser = e(&one_line(&sign_in.browser, 80)),
+            end = if this {
+                r#"<span class="muted">this one</span>"#.to_owned()
+            } else {
+                format!(
+                    r#"<form method="post" action="/sign-ins/{id}/end" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" id="end-sign-in-{id}">End</button></form>"#,
+                    id = e(id),
+                    csrf = e(&viewer.csrf)
+                )
+            },
+        );
+    }
     let body = format!(
         r#"<p class="muted">With a passkey, approving needs your authenticator (a fingerprint, a face, a PIN or a security key) as well as your sign-in: a program driving this browser cannot give it. Without one, approvals ask for your secret again.</p>
 <table id="passkeys"><thead><tr><th>Name</th><th>Added</th><th>Last used</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>Add a passkey</h2>
-{form}"#
+{form}
+<h2>Your sign-ins</h2>
+<p class="muted">Each is good only from the address and browser that made it. End any you do not recognise.</p>
+<table id="sign-ins"><thead><tr><th>Since</th><th>Until</th><th>From</th><th>Browser</th><th></th></tr></thead><tbody>{open}</tbody></table>"#
     );
     page(&state, "Passkeys", &viewer, body).await
+}
+
+/// Ends one of the viewer's own sign-ins, named by the start of its token's hash.
+async fn end_sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let viewer = match signed_form(&state, &headers, client, "/passkeys", &form.csrf).await {
+        Ok(v) => v,
+        Err(refused) => return refused,
+    };
+    let who = viewer.name.clone();
+    let now = now_ms();
+    let ended = state
+        .blocking(move |store| {
+            let found = store
+                .sign_ins_of(&who, now)?
+                .into_iter()
+                .find(|s| id.len() == 16 && s.token_hash.starts_with(&id));
+            match found {
+                Some(sign_in) => store.close_sign_in(&sign_in.token_hash).map(|()| true),
+                None => Ok(false),
+            }
+        })
+        .await;
+    match ended {
+        Ok(true) => finish(Ok(()), &viewer, "/passkeys"),
+        Ok(false) => error_page(
+            Some(&viewer),
+            &ApiError::not_found("you have no such sign-in open"),
+        ),
+        Err(error) => error_page(Some(&viewer), &error),
+    }
 }
 
 #[derive(Debug, Deserialize)]

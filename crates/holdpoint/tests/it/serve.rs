@@ -624,6 +624,91 @@ async fn passkey_required_refuses_the_secret_for_a_production_destroy() {
     assert!(error.contains("\"production-destroys\""), "{error}");
 }
 
+/// A sign-in copied off the machine or browser that made it gets nothing: the token from
+/// another address, or with another browser's `User-Agent`, is refused; its human sees
+/// their sign-ins and ends one, which then works nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_works_only_where_it_was_made_and_its_human_can_end_it() {
+    let w = World::new("serve-sign-in-bound");
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+    let sign_in = |from: &'static str| {
+        let mut request = World::request(
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&json!({ "name": "alice", "secret": SECRET })),
+        );
+        request
+            .headers_mut()
+            .insert(header::USER_AGENT, firefox.parse().unwrap());
+        (from, request)
+    };
+    let (from, request) = sign_in("10.0.4.1");
+    let (status, _, body) = w.send_from(from, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let use_it = |from: &'static str, agent: &str| {
+        let mut request = World::request("GET", "/api/v1/approvals", Auth::Bearer(&token), None);
+        request
+            .headers_mut()
+            .insert(header::USER_AGENT, agent.parse().unwrap());
+        (from, request)
+    };
+    let (from, request) = use_it("10.0.4.1", firefox);
+    let (status, _, body) = w.send_from(from, request).await;
+    assert_eq!(status, StatusCode::OK, "where it was made: {body}");
+    for (from, agent) in [("10.0.9.9", firefox), ("10.0.4.1", "curl/8.5.0")] {
+        let (from, request) = use_it(from, agent);
+        let (status, _, body) = w.send_from(from, request).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "from {from} as {agent}: {body}"
+        );
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("another address or browser"),
+            "{body}"
+        );
+    }
+
+    // The console lists both of alice's sign-ins; she ends the API one from it.
+    let (cookie, csrf) = console_sign_in(&w, "alice").await;
+    let (_, page) = w
+        .call("GET", "/passkeys", Auth::Cookie(&cookie, None), None)
+        .await;
+    let page = page.as_str().unwrap().to_owned();
+    assert!(page.contains("this one"), "{page}");
+    assert!(
+        page.contains("10.0.4.1") && page.contains("Firefox/140.0"),
+        "{page}"
+    );
+    let start = page.find("/sign-ins/").unwrap() + "/sign-ins/".len();
+    let id = page[start..start + 16].to_owned();
+    let (status, page) = form(
+        &w,
+        &format!("/sign-ins/{id}/end"),
+        &cookie,
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (from, request) = use_it("10.0.4.1", firefox);
+    let (status, _, body) = w.send_from(from, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "ended, yet: {body}");
+    // Another's sign-in, or one that is not there, is not ended.
+    let (status, _) = form(
+        &w,
+        "/sign-ins/0000000000000000/end",
+        &cookie,
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_action_approved_through_the_api_runs_once() {
     let w = World::new("serve-approve");
@@ -1230,6 +1315,18 @@ async fn approvals_from(w: &World, from: &str, token: &str) -> (StatusCode, Opti
 async fn wrong_agent_and_sign_in_tokens_are_throttled_per_address_before_any_hash() {
     let w = World::new("serve-throttle-tokens");
     let guesser = "10.0.0.1";
+    // Alice signed in there before the guessing began.
+    let (status, _, body) = w
+        .call_from(
+            guesser,
+            "POST",
+            "/api/v1/sign-in",
+            Auth::None,
+            Some(&json!({ "name": "alice", "secret": SECRET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let alice = body["token"].as_str().unwrap().to_owned();
     // Ten failures of every kind: a wrong secret for an agent that exists (each costs a
     // password hash), an agent that does not exist, malformed tokens, and sign-in
     // tokens nobody was given.
@@ -1285,8 +1382,7 @@ async fn wrong_agent_and_sign_in_tokens_are_throttled_per_address_before_any_has
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _, body) = approvals_from(&w, guesser, &w.other_bot).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    // The same for a human's sign-in token that exists.
-    let alice = w.sign_in("alice").await;
+    // The same for a human's sign-in token that exists, made there before.
     let (status, _, body) = approvals_from(&w, guesser, &alice).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
