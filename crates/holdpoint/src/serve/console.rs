@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use holdpoint_ledger::{ApprovalState, Kind, Proof, Record, VoteKind};
-use holdpoint_store::Store as _;
+use holdpoint_store::{SignIn, Store as _};
 use serde::Deserialize;
 
 use super::AppState;
@@ -37,6 +37,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(|| async { static_file("text/javascript; charset=utf-8", JS) }),
         )
         .route("/login", get(login_page).post(login))
+        .route("/login/challenge", post(login_challenge))
+        .route("/login/passkey", post(login_passkey))
         .route("/logout", post(logout))
         .route("/", get(queue))
         .route("/console/queue", get(queue_fragment))
@@ -237,6 +239,24 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The redirect to `next` that sets the sign-in's cookie.
+fn signed_in(state: &AppState, next: &str, token: &str, sign_in: &SignIn) -> Response {
+    let max_age = (sign_in.expires_ms - sign_in.created_ms) / 1000;
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if state.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let mut response = Redirect::to(next).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    secure(response)
+}
+
 fn login_form(next: &str, error: Option<&str>) -> Response {
     let error = error
         .map(|m| format!(r#"<p class="error" id="error">{}</p>"#, e(m)))
@@ -252,6 +272,13 @@ fn login_form(next: &str, error: Option<&str>) -> Response {
 <label>Secret <input name="secret" id="secret" type="password" autocomplete="current-password" required></label>
 <button type="submit" id="sign-in">Sign in</button>
 <p class="muted">Humans are added with <code>holdpoint human add NAME</code>; the secret is the one typed there.</p>
+</form>
+<form method="post" action="/login/passkey" class="stack card" id="passkey-login">
+<input type="hidden" name="next" value="{next}"><input type="hidden" name="name" value="">
+<input type="hidden" name="ceremony" value=""><input type="hidden" name="credential" value="">
+<p class="error passkey-error" role="alert" hidden></p>
+<button type="submit" id="passkey-sign-in">Sign in with a passkey</button>
+<p class="muted">Type your name above first; your authenticator is asked instead of your secret.</p>
 </form>"#,
             next = e(next)
         ),
@@ -278,22 +305,97 @@ async fn login(
 ) -> Response {
     let next = safe_next(form.next.as_deref());
     match super::auth::sign_in(&state, &form.name, &form.secret, client, &headers).await {
-        Ok((token, sign_in)) => {
-            let max_age = (sign_in.expires_ms - sign_in.created_ms) / 1000;
-            let cookie = format!(
-                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
-                if state.secure_cookies() {
-                    "; Secure"
-                } else {
-                    ""
-                }
-            );
-            let mut response = Redirect::to(&next).into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            secure(response)
+        Ok((token, sign_in)) => signed_in(&state, &next, &token, &sign_in),
+        Err(error) => {
+            let mut response = login_form(&next, Some(error.message()));
+            *response.status_mut() = error.status();
+            retry_after(response, &error)
         }
+    }
+}
+
+/// The name a passkey sign-in is for.
+#[derive(Debug, Deserialize)]
+struct LoginChallenge {
+    name: String,
+}
+
+/// A passkey challenge for signing `name` in (JSON, for the sign-in page's script).
+async fn login_challenge(
+    State(state): State<AppState>,
+    client: Client,
+    axum::Json(asked): axum::Json<LoginChallenge>,
+) -> Response {
+    let name = asked.name.trim().to_owned();
+    let started = async {
+        // Asking costs nothing to guess with, but is counted against the client as a
+        // failure would be when there is nothing to ask for.
+        state
+            .throttle
+            .reserve(client, None, std::time::Instant::now())
+            .map_err(|refusal| ApiError::too_many(&refusal))?;
+        let who = name.clone();
+        let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
+        if passkeys.is_empty() {
+            return Err(ApiError::bad_request(
+                "no passkey is registered for that name: sign in with the secret",
+            ));
+        }
+        state
+            .throttle
+            .succeeded(client, None, std::time::Instant::now());
+        let (ceremony, options) =
+            state
+                .passkeys
+                .start_assertion(&name, Purpose::SignIn, &passkeys)?;
+        Ok(serde_json::json!({ "ceremony": ceremony, "options": options }))
+    };
+    match started.await {
+        Ok(challenge) => secure(axum::Json(challenge).into_response()),
+        Err(error) => secure(error.into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PasskeyLoginForm {
+    name: String,
+    ceremony: String,
+    credential: String,
+    next: Option<String>,
+}
+
+/// Signs a human in with a passkey's assertion for `Purpose::SignIn`.
+async fn login_passkey(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Form(form): Form<PasskeyLoginForm>,
+) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let signed = async {
+        let sent = presence_of(None, Some(form.ceremony), Some(form.credential))?;
+        let Some(answer) = sent.passkey else {
+            return Err(ApiError::bad_request("no passkey answer came"));
+        };
+        let who = form.name.clone();
+        let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
+        let used = state
+            .passkeys
+            .finish_assertion(&answer, &form.name, &Purpose::SignIn, &passkeys)
+            .map_err(|error| {
+                // A failed assertion is a failed sign-in.
+                match state.throttle.failed(client, std::time::Instant::now()) {
+                    Ok(()) => error,
+                    Err(refusal) => ApiError::too_many(&refusal),
+                }
+            })?;
+        state
+            .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
+            .await?;
+        super::auth::open_sign_in(&state, &form.name, client, &headers).await
+    };
+    match signed.await {
+        Ok((token, sign_in)) => signed_in(&state, &next, &token, &sign_in),
         Err(error) => {
             let mut response = login_form(&next, Some(error.message()));
             *response.status_mut() = error.status();

@@ -253,6 +253,32 @@ pub(crate) const JS: &str = r#"
         });
     });
   });
+  // Signing in: the name typed above, then the authenticator instead of the secret.
+  var login = document.getElementById('passkey-login');
+  if (login) {
+    login.addEventListener('submit', function (event) {
+      if (login.elements.credential.value) { return; }
+      event.preventDefault();
+      var shown = login.querySelector('.passkey-error');
+      var name = (document.getElementById('name') || {}).value || '';
+      fetch('/login/challenge', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: name })
+      }).then(function (r) {
+        return r.json().then(function (answer) {
+          if (!r.ok) { throw new Error(answer.error || ('the server answered ' + r.status)); }
+          return answer;
+        });
+      }).then(assertion).then(function (answer) {
+        login.elements.name.value = name;
+        login.elements.ceremony.value = answer.ceremony;
+        login.elements.credential.value = JSON.stringify(answer.credential);
+        login.submit();
+      }).catch(function (e) {
+        if (shown) { shown.textContent = 'Not signed in: ' + e.message; shown.hidden = false; }
+      });
+    });
+  }
   // Registering: proof first (the secret, or an assertion by a passkey already held).
   var add = document.getElementById('add-passkey');
   if (add) {

@@ -88,6 +88,8 @@ pub(crate) enum Purpose {
     EndFreeze { freeze: String },
     /// Issuing an agent a credential.
     AddAgent,
+    /// Signing in to the console.
+    SignIn,
 }
 
 impl std::fmt::Display for Purpose {
@@ -98,6 +100,7 @@ impl std::fmt::Display for Purpose {
             Purpose::Grant => f.write_str("issuing a grant"),
             Purpose::EndFreeze { freeze } => write!(f, "ending freeze {freeze}"),
             Purpose::AddAgent => f.write_str("adding an agent"),
+            Purpose::SignIn => f.write_str("signing in"),
         }
     }
 }

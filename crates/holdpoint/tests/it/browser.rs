@@ -347,6 +347,17 @@ fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does
     assert_eq!(added["actors"]["human"], "alice", "{added}");
     assert_eq!(added["body"]["name"], "laptop", "{added}");
 
+    // Signing in again with the passkey instead of the secret.
+    browser.clear_cookies();
+    browser.go(&at("/login"));
+    browser.type_into("#name", "alice");
+    browser.click("#passkey-sign-in");
+    browser.wait_until(
+        "the queue after signing in with the passkey",
+        PATIENCE,
+        || browser.find("#queue").is_some(),
+    );
+
     // Approving in the console: no secret is asked; the passkey is.
     let first = &held[0];
     browser.go(&at(&format!("/approvals/{first}")));
