@@ -100,7 +100,7 @@ pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
                 .add_human(human, added_by.as_deref(), os_user())
                 .map_err(store_failure)?;
             println!(
-                "added {name}: they can now approve with `holdpoint approvals approve ID --as {name}`"
+                "added {name}: they can now approve with `holdpoint approvals approve ID --as {name}`, or in the console of `holdpoint serve`, where they can add a passkey (its Passkeys page) so that approving there needs their authenticator"
             );
             Ok(exit::ALLOW)
         }

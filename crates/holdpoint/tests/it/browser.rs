@@ -501,6 +501,21 @@ fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does
         refused.body
     );
 
+    // A page script that posts the console's own form past the passkey step, with only
+    // the cookie and the form's CSRF token, as an agent driving the browser could.
+    let fourth = &held[3];
+    browser.go(&at(&format!("/approvals/{fourth}")));
+    browser.type_into("#confirm", "/srv/data4");
+    browser.run_async(
+        "document.querySelector('form.approve-form').submit(); arguments[0](null);",
+        json!([]),
+    );
+    browser.wait_until(
+        "the refusal of the form sent without a passkey",
+        PATIENCE,
+        || browser.source().contains("you have a passkey"),
+    );
+
     // A browser an agent drives: signed in, the passkey in its authenticator, but nobody
     // touches it. Pressing Approve leaves the request pending.
     let credentials = browser.authenticator_credentials(&authenticator);
@@ -509,7 +524,6 @@ fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does
     for credential in &credentials {
         browser.add_credential(&untouched, credential);
     }
-    let fourth = &held[3];
     browser.go(&at(&format!("/approvals/{fourth}")));
     browser.type_into("#confirm", "/srv/data4");
     browser.click("#approve");
