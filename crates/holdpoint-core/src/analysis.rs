@@ -119,6 +119,7 @@ pub fn analyse(action: &Action, ctx: &AnalysisContext, files: &dyn Files) -> Ana
                 format!("{} calls are not analysed yet", action.surface),
             )],
             unanalysable: None,
+            shown: None,
         },
     }
 }

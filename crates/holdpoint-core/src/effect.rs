@@ -202,6 +202,11 @@ pub struct Analysis {
     /// Why the input could not be analysed at all (it did not parse), if so. Such an
     /// action is opaque and is never allowed without a human.
     pub unanalysable: Option<String>,
+    /// What an approver is shown of the action's content beyond its input: the text a
+    /// file tool writes, an edit's lines before and after. Made from the same bytes whose
+    /// hash is in the action's digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 impl Analysis {
@@ -249,6 +254,7 @@ impl Analysis {
         Analysis {
             effects: vec![Effect::opaque("input", Risk::Change, summary)],
             unanalysable: Some(reason),
+            shown: None,
         }
     }
 }

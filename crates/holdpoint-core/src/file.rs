@@ -70,6 +70,7 @@ fn one(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
         return Analysis {
             effects: vec![read(op, path, &absolute, &real, ctx)],
             unanalysable: None,
+            shown: None,
         };
     }
     let effect = match place {
@@ -118,6 +119,7 @@ fn one(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
     Analysis {
         effects: vec![effect],
         unanalysable: None,
+        shown: None,
     }
 }
 

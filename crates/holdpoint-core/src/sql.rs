@@ -568,6 +568,7 @@ fn analyse_statements(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysi
         Analysis {
             effects: analyser.effects,
             unanalysable: None,
+            shown: None,
         },
         analyser.exhausted,
     )
@@ -2305,6 +2306,7 @@ fn fallback(
         Analysis {
             effects,
             unanalysable,
+            shown: None,
         },
         exhausted,
     )

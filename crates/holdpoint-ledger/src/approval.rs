@@ -123,6 +123,11 @@ pub struct ApprovalRequest {
     pub expires_ms: i64,
     pub state: ApprovalState,
     pub votes: Vec<Vote>,
+    /// What the approver is shown of the action's content beyond its input (the text a
+    /// file tool writes, an edit's lines before and after), from the bytes the digest
+    /// covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 /// Why a human's answer was not taken.
@@ -240,6 +245,7 @@ mod tests {
             expires_ms: 1_000,
             state: ApprovalState::Pending,
             votes: vec![],
+            shown: None,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct Proposal<'a> {
     /// What a human types to confirm it, where policy asks for that: the name of the
     /// first thing it destroys; `None`: the action's target.
     pub confirm: Option<String>,
+    /// What an approver is shown of the action's content (a file write's text).
+    pub shown: Option<String>,
 }
 
 /// What holdpoint does with a proposal once approvals are taken into account.

@@ -842,6 +842,7 @@ fn settle_in(
                     expires_ms: now_ms.saturating_add(proposal.approval_ttl_ms),
                     state: ApprovalState::Pending,
                     votes: Vec::new(),
+                    shown: proposal.shown.clone(),
                 };
                 save_approval(tx, &request)?;
                 new_request = true;

@@ -373,34 +373,7 @@ pub(crate) fn action_field(request: &ApprovalRequest, key: &str) -> String {
         .to_owned()
 }
 
-/// Text an agent wrote, made safe to show a person: control characters (a carriage
-/// return, an escape sequence) are shown as escapes, never sent to the terminal, so an
-/// action cannot disguise itself as another on the approver's screen.
-pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
-pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let flat: String = printable(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if flat.chars().count() > max {
-        let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    } else {
-        flat
-    }
-}
+pub(crate) use crate::shown::{one_line, visible as printable};
 
 fn print_list(requests: &[ApprovalView], all: bool, now: i64) {
     if requests.is_empty() {
@@ -436,11 +409,28 @@ fn print_list(requests: &[ApprovalView], all: bool, now: i64) {
     }
 }
 
+/// The most lines of what an action writes that `approvals show` prints.
+const SHOWN_LINES: usize = 200;
+
 fn print_request(r: &ApprovalView, now: i64) {
     println!("request   {} ({})", r.id, r.state);
     println!("action    {} in {}", r.surface, printable(&r.cwd));
     for line in printable(&r.input).lines() {
         println!("          | {line}");
+    }
+    if let Some(shown) = &r.shown {
+        let lines: Vec<String> = printable(shown).lines().map(str::to_owned).collect();
+        println!("writes");
+        for line in lines.iter().take(SHOWN_LINES) {
+            println!("          | {line}");
+        }
+        if lines.len() > SHOWN_LINES {
+            println!(
+                "          … {} more lines: `holdpoint approvals show {} --format json` has them all",
+                lines.len() - SHOWN_LINES,
+                r.id
+            );
+        }
     }
     println!("target    {} ({})", r.target, r.environment);
     println!("risk      {}", r.risk);

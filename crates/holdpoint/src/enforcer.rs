@@ -329,6 +329,8 @@ struct ActionBody<'a> {
     session: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     content: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written: Option<&'a serde_json::Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     confined: bool,
     /// What `~` stands for here: the server may run as another user, with another home.
@@ -345,6 +347,7 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
             workspace: r.workspace.as_deref(),
             session: r.session.as_deref(),
             content: &r.content,
+            written: r.written.as_ref(),
             confined: r.confined,
             home: r
                 .home

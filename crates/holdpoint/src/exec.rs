@@ -86,6 +86,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<u8, Failure> {
         agent: args.agent.clone(),
         session: args.session.clone(),
         content: Vec::new(),
+        written: None,
         // The project's own code (tests, builds) runs inside the sandbox, where the
         // kernel can confine it.
         confined: crate::sandbox::available().is_ok(),

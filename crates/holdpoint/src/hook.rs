@@ -358,8 +358,11 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
         })
         .map(str::to_owned)
         .ok_or_else(|| format!("the {} hook input has no `cwd`", agent.name()))?;
-    let (surface, op_input, content) = match agent {
-        Agent::Cursor => cursor_tool(input, event_name)?,
+    let (surface, op_input, content, written) = match agent {
+        Agent::Cursor => {
+            let (surface, op_input, content) = cursor_tool(input, event_name)?;
+            (surface, op_input, content, None)
+        }
         _ => {
             let tool = required(input, "tool_name", agent)?;
             let tool_input = input.get("tool_input").cloned().unwrap_or(Value::Null);
@@ -392,6 +395,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
             agent: agent.name().to_owned(),
             session,
             content,
+            written,
             // Set once the hook knows it can run the command inside the sandbox.
             confined: false,
             home: None,
@@ -468,7 +472,7 @@ fn tool_call(
     tool: &str,
     tool_input: &Value,
     mcp_context: Option<&Value>,
-) -> Result<(Surface, String, Vec<String>), String> {
+) -> Result<(Surface, String, Vec<String>, Option<Value>), String> {
     let field = |key: &str| {
         text(tool_input, key).map(str::to_owned).ok_or_else(|| {
             format!(
@@ -479,23 +483,28 @@ fn tool_call(
     };
     let digest_of_input = || vec![content_hash(tool_input.to_string().as_bytes())];
     if SHELL_TOOLS.contains(&tool) {
-        return Ok((Surface::Shell, field("command")?, Vec::new()));
+        return Ok((Surface::Shell, field("command")?, Vec::new(), None));
     }
     match tool {
+        // What a file tool writes is shown to an approver and its hash joins the digest,
+        // both made from this input (`pipeline::action_for`).
         "Write" | "write_file" => Ok((
             Surface::File,
             format!("write {}", field("file_path")?),
-            digest_of_input(),
+            Vec::new(),
+            Some(tool_input.clone()),
         )),
         "Edit" | "MultiEdit" | "replace" => Ok((
             Surface::File,
             format!("edit {}", field("file_path")?),
-            digest_of_input(),
+            Vec::new(),
+            Some(tool_input.clone()),
         )),
         "NotebookEdit" => Ok((
             Surface::File,
             format!("edit {}", field("notebook_path")?),
-            digest_of_input(),
+            Vec::new(),
+            Some(tool_input.clone()),
         )),
         "apply_patch" => {
             let patch = text(tool_input, "command")
@@ -506,6 +515,7 @@ fn tool_call(
                 Surface::Shell,
                 patch_as_shell(patch)?,
                 vec![content_hash(patch.as_bytes())],
+                None,
             ))
         }
         _ if READ_TOOLS.contains(&tool) => {
@@ -539,10 +549,15 @@ fn tool_call(
                     .filter(|_| op == "read")
                     .unwrap_or(".");
                 let what = what.replace('\n', " ");
-                return Ok((Surface::File, format!("{op} {what}"), digest_of_input()));
+                return Ok((
+                    Surface::File,
+                    format!("{op} {what}"),
+                    digest_of_input(),
+                    None,
+                ));
             }
             let lines: Vec<String> = named.iter().map(|p| format!("{op} {p}")).collect();
-            Ok((Surface::File, lines.join("\n"), digest_of_input()))
+            Ok((Surface::File, lines.join("\n"), digest_of_input(), None))
         }
         // MCP tools (`mcp__server__tool`) are MCP calls, judged as the gateway judges the
         // same call; a tool holdpoint does not know otherwise is judged as an unknown
@@ -551,6 +566,7 @@ fn tool_call(
             Surface::Mcp,
             mcp_call(tool, tool_input.clone(), mcp_context).to_input(),
             Vec::new(),
+            None,
         )),
     }
 }

@@ -24,6 +24,7 @@ mod sandbox;
 mod scope_cmd;
 pub mod serve;
 mod setup;
+mod shown;
 mod supervisor;
 mod throttle;
 mod time;

@@ -28,8 +28,11 @@ pub(crate) struct Request {
     pub workspace: Option<String>,
     pub agent: String,
     pub session: Option<String>,
-    /// Content hashes the adapter adds to the digest (e.g. the text a file tool writes).
+    /// Content hashes the adapter adds to the digest (e.g. of a script a command runs).
     pub content: Vec<String>,
+    /// A file tool's input (the path, the text it writes, the edits): its hash joins the
+    /// digest, and approvers are shown what it writes, both made here from these bytes.
+    pub written: Option<serde_json::Value>,
     /// The adapter runs an allowed command that runs the project's own code inside
     /// `holdpoint sandbox`; where it cannot, such a command is a change.
     pub confined: bool,
@@ -229,9 +232,24 @@ pub(crate) fn action_for(
         executed_content: Vec::new(),
     };
     let mut analysis = local::analyse_here(&mut action, &ctx);
-    action
-        .executed_content
-        .extend(request.content.iter().cloned());
+    // What a file write puts in the file is bound by `written` alone, whose text the
+    // approver is shown: a hash a client sends for it would bind text nobody saw.
+    let writes = request.surface == Surface::File
+        && request
+            .input
+            .lines()
+            .any(|line| line.starts_with("write ") || line.starts_with("edit "));
+    if !writes {
+        action
+            .executed_content
+            .extend(request.content.iter().cloned());
+    }
+    if let Some(written) = &request.written {
+        action
+            .executed_content
+            .push(holdpoint_core::content_hash(written.to_string().as_bytes()));
+        analysis.shown = Some(crate::shown::written(written));
+    }
     // Workspace work that runs the project's own code is that only inside the sandbox.
     if analysis.runs_project_code() {
         analysis.effects.push(if request.confined {
@@ -297,6 +315,7 @@ pub(crate) fn proposal<'a>(
         os_user: os_user(),
         approval_ttl_ms: millis(config.approval_ttl),
         confirm: confirm_name(analysis),
+        shown: analysis.shown.clone(),
     }
 }
 

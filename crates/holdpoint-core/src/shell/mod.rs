@@ -70,6 +70,7 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
             Analysis {
                 effects: walker.effects,
                 unanalysable: walker.unanalysable_reason,
+                shown: None,
             }
         }
         Err(error) => Analysis::unanalysable(
@@ -196,6 +197,7 @@ pub(crate) fn analyse_remote(script: &str, host: &str, nesting: Nesting) -> Anal
     Analysis {
         effects: walker.effects,
         unanalysable: walker.unanalysable_reason,
+        shown: None,
     }
 }
 

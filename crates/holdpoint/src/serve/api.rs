@@ -321,9 +321,15 @@ pub struct ActionRequest {
     /// The agent's session id, for the session report.
     #[serde(default)]
     session: Option<String>,
-    /// Content hashes that belong to the action (e.g. of the text a file tool writes).
+    /// Content hashes that belong to the action (e.g. of a script a command runs).
     #[serde(default)]
     content: Vec<String>,
+    /// A file tool's input as the agent gave it (`file_path`, and `content`, or
+    /// `old_string` and `new_string`, or `edits`): the server hashes it into the digest
+    /// and shows approvers what it writes, so that what they approve is what runs.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    written: Option<serde_json::Value>,
     /// The agent's side runs an allowed command that runs the project's own code
     /// (tests, builds, package scripts) inside `holdpoint sandbox`; without it, such a
     /// command is a change.
@@ -366,6 +372,7 @@ impl ActionRequest {
             agent: agent.to_owned(),
             session: self.session,
             content: self.content,
+            written: self.written,
             confined: self.confined,
             home: self.home,
         })
@@ -455,6 +462,10 @@ pub struct ApprovalView {
     pub created_ms: i64,
     pub expires_ms: i64,
     pub digest: String,
+    /// What the action writes beyond its input, for the approver: a file tool's text,
+    /// or an edit's lines before (`-`) and after (`+`); made from the bytes the digest
+    /// covers, at most 256 KiB of them.
+    pub shown: Option<String>,
 }
 
 /// One human's answer.
@@ -514,6 +525,7 @@ impl ApprovalView {
             created_ms: r.created_ms,
             expires_ms: r.expires_ms,
             digest: r.digest.clone(),
+            shown: r.shown.clone(),
         }
     }
 }

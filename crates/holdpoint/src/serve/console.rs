@@ -23,6 +23,7 @@ use super::passkeys::{self, PasskeyAnswer, Presence, Purpose};
 use crate::approvals::one_line;
 use crate::home::now_ms;
 use crate::scope_cmd::{freeze_state, grant_state};
+use crate::shown::visible;
 use crate::throttle::Client;
 use crate::time::{datetime, remaining};
 
@@ -731,7 +732,7 @@ async fn approval(
     };
     let body = format!(
         r#"<div class="card"><p>{risk} {state} <strong>{agent}</strong> wants to run this in <strong>{env}</strong>:</p>
-<pre id="action">{input}</pre></div>
+<pre id="action">{input}</pre>{shown}</div>
 <div class="card"><dl>
 <dt>What it would do</dt><dd id="effects">{effects}</dd>
 <dt>Why it is held</dt><dd id="reasons">{reasons}</dd>
@@ -751,7 +752,8 @@ async fn approval(
         state = pill(&format!("s-{}", r.state), &r.state),
         agent = e(&r.agent),
         env = e(&r.environment),
-        input = e(&r.input),
+        input = e(&visible(&r.input)),
+        shown = shown_block(r.shown.as_deref()),
         effects = list(&r.effects),
         reasons = list(&r.reasons),
         policies = e(&r.policies.join(", ")),
@@ -767,6 +769,57 @@ async fn approval(
         digest = e(&r.digest),
     );
     page(&state, &format!("Request {}", r.id), &viewer, body).await
+}
+
+/// The most lines of what an action writes shown before the rest is folded away.
+const SHOWN_LINES: usize = 60;
+
+/// What an action writes (a file's text, an edit's lines), whitespace and invisible
+/// characters made visible; lines added and removed marked; past `SHOWN_LINES`, the
+/// rest one click away.
+fn shown_block(shown: Option<&str>) -> String {
+    let Some(shown) = shown else {
+        return String::new();
+    };
+    let shown = visible(shown);
+    let mut lines = shown.split('\n');
+    let head = lines.next().unwrap_or("");
+    let mut body: Vec<&str> = lines.collect();
+    // A text that ends with a newline has no line after it.
+    if body.last() == Some(&"") {
+        body.pop();
+    }
+    let render = |lines: &[&str]| -> String {
+        lines
+            .iter()
+            .map(|line| {
+                let class = if line.starts_with('+') && head.starts_with("edits") {
+                    "added"
+                } else if line.starts_with('-') && head.starts_with("edits") {
+                    "removed"
+                } else {
+                    "line"
+                };
+                format!(r#"<span class="{class}">{}</span>"#, e(line))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (first, rest) = body.split_at(body.len().min(SHOWN_LINES));
+    let more = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<details><summary>{} more lines</summary><pre class="shown">{}</pre></details>"#,
+            rest.len(),
+            render(rest)
+        )
+    };
+    format!(
+        r#"<p id="shown-head">{}</p><pre id="shown" class="shown">{}</pre>{more}"#,
+        e(head),
+        render(first)
+    )
 }
 
 #[derive(Debug, Deserialize)]

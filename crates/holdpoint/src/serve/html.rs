@@ -149,6 +149,8 @@ button.link { background:none; color:var(--accent); padding:0; }
 .muted { color:var(--muted); }
 .error { background:#fbe3e1; color:var(--deny); padding:.6rem .8rem; border-radius:.3rem; margin-bottom:1rem; }
 .notice { background:#dff3e8; color:var(--allow); padding:.6rem .8rem; border-radius:.3rem; margin-bottom:1rem; }
+pre.shown .added { background:#dff3e8; display:inline-block; min-width:100%; }
+pre.shown .removed { background:#fbe3e1; display:inline-block; min-width:100%; }
 .chart { background:#fff; border:1px solid var(--line); padding:.5rem; margin-bottom:1rem; }
 .legend span { margin-right:1rem; }
 @media (max-width: 640px) { th:nth-child(n+5), td:nth-child(n+5) { display:none; } }

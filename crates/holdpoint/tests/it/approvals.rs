@@ -672,3 +672,85 @@ fn an_approval_covers_the_manifest_the_human_saw_not_one_edited_after() {
     let (decision, reason) = claude(&setup, "s1", command);
     assert_eq!(decision, "allow", "{reason}");
 }
+
+/// A Claude Code file tool call, as its PreToolUse hook receives it.
+fn file_tool(setup: &Setup, tool: &str, tool_input: Value) -> (String, String) {
+    let input = json!({
+        "session_id": "s1",
+        "transcript_path": "/home/dev/.claude/projects/p/s.jsonl",
+        "cwd": setup.work().to_str().unwrap(),
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": tool_input,
+        "tool_use_id": "toolu_2",
+    });
+    let (output, answer) = setup.hook("claude-code", &input);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let Some(answer) = answer else {
+        return ("allow".to_owned(), String::new());
+    };
+    let out = &answer["hookSpecificOutput"];
+    (
+        out["permissionDecision"].as_str().unwrap().to_owned(),
+        out["permissionDecisionReason"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A held write shows the approver the text it writes (whitespace and invisible
+/// characters made visible), an edit its lines before and after; what is approved is
+/// that text: the same path with other text is another request.
+#[test]
+fn a_held_write_shows_what_it_writes_and_the_approval_covers_exactly_that() {
+    let setup = Setup::new("approve-shown");
+    setup.add_human("alice", None);
+    let text = "127.0.0.1 localhost\n10.0.0.5\tdb.internal \n# zero\u{200b}width\n";
+    let write = json!({"file_path": "/etc/hosts", "content": text});
+    let (decision, reason) = file_tool(&setup, "Write", write.clone());
+    assert_eq!(decision, "deny", "{reason}");
+    let id = request_id(&reason);
+    let shown = setup.run(&["approvals", "show", &id], "");
+    let shown = stdout(&shown);
+    let head = format!(
+        "writes\n          | writes 3 lines ({} bytes) to /etc/hosts, replacing what is there:\n",
+        text.len()
+    );
+    assert!(shown.contains(&head), "{shown}");
+    assert!(shown.contains("| 10.0.0.5⇥db.internal␣\n"), "{shown}");
+    assert!(shown.contains("| # zero\\u{200b}width\n"), "{shown}");
+    let json_view = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    let view: Value = serde_json::from_str(&stdout(&json_view)).unwrap();
+    assert!(view["shown"].as_str().unwrap().ends_with(text), "{view}");
+
+    // Other text for the same path is another request, shown with its own text.
+    let other = json!({"file_path": "/etc/hosts", "content": "0.0.0.0 bank.example\n"});
+    let (_, reason) = file_tool(&setup, "Write", other.clone());
+    let other_id = request_id(&reason);
+    assert_ne!(other_id, id);
+    let (code, said) = setup.approve(&id, "alice", Some("/etc/hosts"));
+    assert_eq!(code, Some(0), "{said}");
+    let (decision, reason) = file_tool(&setup, "Write", other);
+    assert_eq!(decision, "deny", "the other text is not approved: {reason}");
+    let (decision, _) = file_tool(&setup, "Write", write);
+    assert_eq!(decision, "allow", "the approved text");
+
+    // An edit: the lines it removes and the lines it adds.
+    let edit = json!({"file_path": "/etc/nginx/nginx.conf", "old_string": "listen 80;", "new_string": "listen 8080;\nserver_tokens off;", "replace_all": false});
+    let (_, reason) = file_tool(&setup, "Edit", edit);
+    let edit_id = request_id(&reason);
+    let shown = stdout(&setup.run(&["approvals", "show", &edit_id], ""));
+    assert!(
+        shown.contains(
+            "| edits /etc/nginx/nginx.conf in 1 place:\n          | @@ edit 1\n          | -listen 80;\n          | +listen 8080;\n          | +server_tokens off;\n"
+        ),
+        "{shown}"
+    );
+
+    // Two held commands that differ only in whitespace do not look alike in the list.
+    let (_, one) = claude(&setup, "s1", "systemctl restart  nginx");
+    let (_, two) = claude(&setup, "s1", "systemctl restart nginx");
+    assert_ne!(request_id(&one), request_id(&two));
+    let list = stdout(&setup.run(&["approvals", "list"], ""));
+    assert!(list.contains("systemctl restart ␣nginx"), "{list}");
+    assert!(list.contains("systemctl restart nginx"), "{list}");
+}

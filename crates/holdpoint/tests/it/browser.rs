@@ -547,3 +547,52 @@ fn a_passkey_approves_and_a_cookie_secret_replay_or_untouched_authenticator_does
         .count();
     assert_eq!(given, 1, "only the passkey's approval is in the ledger");
 }
+
+/// A held edit's page shows the lines it removes and adds, marked, with whitespace made
+/// visible; a long write shows its first lines and folds the rest one click away.
+#[test]
+fn a_held_write_shows_its_text_and_an_edit_its_lines() {
+    let setup = Setup::new("browser-shown");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let served = setup.serve();
+    let edit = json!({"surface": "file", "input": "edit /etc/nginx/nginx.conf", "cwd": "/tmp",
+        "written": {"file_path": "/etc/nginx/nginx.conf", "old_string": "listen 80;",
+                    "new_string": "listen\t8080;  \nserver_tokens off;"}});
+    let held = propose(&served, &token, &edit);
+    let edit_id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let long: String = (1..=100).map(|n| format!("line {n}\n")).collect();
+    let write = json!({"surface": "file", "input": "write /etc/motd", "cwd": "/tmp",
+        "written": {"file_path": "/etc/motd", "content": long}});
+    let held = propose(&served, &token, &write);
+    let write_id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start(&setup.scratch.0);
+    sign_in(&browser, &served, "alice");
+
+    browser.go(&served.url(&format!("/approvals/{edit_id}")));
+    assert_eq!(
+        browser.text_of("#shown-head"),
+        "edits /etc/nginx/nginx.conf in 1 place:"
+    );
+    let removed: Vec<String> = browser
+        .find_all("#shown .removed")
+        .iter()
+        .map(|e| browser.text(e))
+        .collect();
+    let added: Vec<String> = browser
+        .find_all("#shown .added")
+        .iter()
+        .map(|e| browser.text(e))
+        .collect();
+    assert_eq!(removed, ["-listen 80;"]);
+    assert_eq!(added, ["+listen⇥8080;␣␣", "+server_tokens off;"]);
+
+    browser.go(&served.url(&format!("/approvals/{write_id}")));
+    let first = browser.text_of("#shown");
+    assert!(
+        first.starts_with("line 1\n") && first.contains("line 60"),
+        "{first}"
+    );
+    assert!(!first.contains("line 61"), "{first}");
+    assert_eq!(browser.text_of("details summary"), "40 more lines");
+}

@@ -709,6 +709,83 @@ async fn a_sign_in_works_only_where_it_was_made_and_its_human_can_end_it() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// What the server answers `bot`'s proposal of `action`.
+async fn decide_as_bot(w: &World, action: Value) -> Value {
+    let (status, answer) = w
+        .call(
+            "POST",
+            "/api/v1/decide",
+            Auth::Bearer(&w.bot),
+            Some(&action),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer
+}
+
+/// An agent that proposes a file write itself, with the hash of the text its real call
+/// will write but not the text, gets an approval that covers nothing: the real call,
+/// which carries the text, is another request, and its approver is shown the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_is_approved_only_with_the_text_the_approver_saw() {
+    let w = World::new("serve-written");
+    let alice = w.sign_in("alice").await;
+    let written = json!({"file_path": "/etc/hosts", "content": "0.0.0.0 bank.example\n"});
+    let hash = holdpoint_core::content_hash(written.to_string().as_bytes());
+    let blind = decide_as_bot(
+        &w,
+        json!({"surface": "file", "input": "write /etc/hosts", "cwd": "/tmp", "content": [hash]}),
+    )
+    .await;
+    assert_eq!(blind["outcome"], "ask", "{blind}");
+    let blind_id = blind["approval"]["id"].as_str().unwrap().to_owned();
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{blind_id}"),
+            Auth::Bearer(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(request["shown"], Value::Null, "{request}");
+    let (status, answer) = w
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{blind_id}/approve"),
+            Auth::Bearer(&alice),
+            Some(&json!({ "confirm": "/etc/hosts", "secret": SECRET })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    let real = decide_as_bot(
+        &w,
+        json!({"surface": "file", "input": "write /etc/hosts", "cwd": "/tmp", "written": written}),
+    )
+    .await;
+    assert_eq!(
+        real["outcome"], "ask",
+        "the blind approval let it through: {real}"
+    );
+    let real_id = real["approval"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(real_id, blind_id);
+    let (_, request) = w
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{real_id}"),
+            Auth::Bearer(&alice),
+            None,
+        )
+        .await;
+    assert!(
+        request["shown"]
+            .as_str()
+            .unwrap()
+            .ends_with("0.0.0.0 bank.example\n"),
+        "{request}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_action_approved_through_the_api_runs_once() {
     let w = World::new("serve-approve");

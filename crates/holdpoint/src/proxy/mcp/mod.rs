@@ -193,6 +193,7 @@ fn request(call: &McpCall, cwd: &str, agent: &str, session: &str) -> Request {
         agent: agent.to_owned(),
         session: Some(session.to_owned()),
         content: Vec::new(),
+        written: None,
         confined: false,
         home: None,
     }

@@ -110,6 +110,7 @@ impl Context {
                     Analysis {
                         effects: vec![effect.clone()],
                         unanalysable: None,
+                        shown: None,
                     },
                     None,
                 ),
