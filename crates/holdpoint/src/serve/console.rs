@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::api::{AnswerRequest, ApiError, ApprovalView, FreezeView, GrantView, answer_request};
 use super::auth::{COOKIE, Caller, identify, same, sha256_hex};
-use super::html::{CSS, JS, Page, Viewer, e, secure, url};
+use super::html::{CSS, JS, Page, Viewer, e, rich, secure, url};
 use super::passkeys::{self, PasskeyAnswer, Presence, Purpose};
 use crate::approvals::one_line;
 use crate::home::now_ms;
@@ -587,11 +587,12 @@ async fn queue_table(state: &AppState) -> Result<String, ApiError> {
             env = e(&r.environment),
             agent = e(&r.agent),
             input = e(&one_line(&r.input, 160)),
-            effect = e(&r
-                .effects
-                .first()
-                .map(|s| one_line(s, 120))
-                .unwrap_or_default()),
+            effect = rich(
+                &r.effects
+                    .first()
+                    .map(|s| one_line(s, 120))
+                    .unwrap_or_default()
+            ),
             votes = r.approvals,
             quorum = r.quorum,
             expires = r.expires_ms,
@@ -651,7 +652,7 @@ async fn approval(
             "<ul>{}</ul>",
             items
                 .iter()
-                .map(|i| format!("<li>{}</li>", e(i)))
+                .map(|i| format!("<li>{}</li>", rich(i)))
                 .collect::<String>()
         )
     };

@@ -25,6 +25,28 @@ pub(crate) fn e(text: &str) -> String {
     out
 }
 
+/// Escapes a sentence of holdpoint's for HTML, with its `code spans` as `<code>`: the
+/// reasons and effects name paths and commands so. A backtick without its pair stays.
+pub(crate) fn rich(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() < 3 {
+        return e(text);
+    }
+    let mut out = String::new();
+    for (n, part) in parts.iter().enumerate() {
+        let last = n + 1 == parts.len();
+        if n % 2 == 1 && !last {
+            let _ = write!(out, "<code>{}</code>", e(part));
+        } else if n % 2 == 1 {
+            // An odd backtick out: shown as it is.
+            let _ = write!(out, "`{}", e(part));
+        } else {
+            out.push_str(&e(part));
+        }
+    }
+    out
+}
+
 /// Escapes text for a URL path segment or query value.
 pub(crate) fn url(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -136,7 +158,9 @@ pre { background:#fff; border:1px solid var(--line); padding:.7rem; margin:0; }
 dl { display:grid; grid-template-columns:max-content 1fr; gap:.35rem 1rem; margin:0; }
 dt { color:var(--muted); }
 dd { margin:0; }
-form.stack { display:grid; gap:.5rem; max-width:32rem; }
+form.stack { display:grid; gap:.5rem; max-width:32rem; align-content:start; }
+button { min-height:2.5rem; }
+td, dd, code, .pill { overflow-wrap:anywhere; }
 form.inline { display:inline; }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem; align-items:end; margin-bottom:1rem; }
 label { display:grid; gap:.2rem; font-size:.9rem; }
@@ -153,7 +177,22 @@ pre.shown .added { background:#dff3e8; display:inline-block; min-width:100%; }
 pre.shown .removed { background:#fbe3e1; display:inline-block; min-width:100%; }
 .chart { background:#fff; border:1px solid var(--line); padding:.5rem; margin-bottom:1rem; }
 .legend span { margin-right:1rem; }
-@media (max-width: 640px) { th:nth-child(n+5), td:nth-child(n+5) { display:none; } }
+dd code, td code { font-size:.85em; background:#eef1f5; padding:0 .2rem; border-radius:.2rem; }
+@media (max-width: 640px) {
+  header { gap:.5rem; }
+  nav { gap:.4rem .8rem; }
+  main { padding:.6rem; }
+  dl { grid-template-columns:1fr; }
+  dt { margin-top:.4rem; }
+  /* A table becomes a list of cards, one per row, its cells one under another. */
+  table, thead, tbody, tr, th, td { display:block; width:auto; }
+  thead { display:none; }
+  tr { border-bottom:1px solid var(--line); padding:.35rem 0; }
+  td { border:0; padding:.15rem .6rem; }
+  td:empty { display:none; }
+  .answers { grid-template-columns:1fr; }
+  form.stack { max-width:none; }
+}
 "#;
 
 pub(crate) const JS: &str = r#"
@@ -317,3 +356,19 @@ pub(crate) const JS: &str = r#"
   }
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_become_code_and_everything_stays_escaped() {
+        assert_eq!(
+            rich("`rm` deletes `/srv/<data>` outside"),
+            "<code>rm</code> deletes <code>/srv/&lt;data&gt;</code> outside"
+        );
+        assert_eq!(rich("no code here"), "no code here");
+        assert_eq!(rich("one ` alone"), "one ` alone");
+        assert_eq!(rich("`a` and ` b"), "<code>a</code> and ` b");
+    }
+}

@@ -41,13 +41,21 @@ fn sign_in(browser: &Browser, served: &Served, name: &str) {
     });
 }
 
-/// The texts of the rows of the table `css`.
+/// The texts of the rows of the table `css`, read at once in the page (so a page that
+/// reloads meanwhile gives the rows of one or the other, never a stale element).
 fn rows(browser: &Browser, css: &str) -> Vec<String> {
-    browser
-        .find_all(&format!("{css} tbody tr"))
-        .iter()
-        .map(|row| browser.text(row))
-        .collect()
+    let texts = browser.run_async(
+        "const [css, done] = arguments; done([...document.querySelectorAll(css + ' tbody tr')].map((r) => r.innerText));",
+        json!([css]),
+    );
+    texts
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -119,11 +127,14 @@ fn console_sign_in_see_request_appear_approve_and_see_the_ledger_entry() {
         "the request names no effects: {approval}"
     );
     for effect in &expected {
+        // Its code spans are shown as code, without the backticks.
+        let shown = effect.replace('`', "");
         assert!(
-            effects.contains(effect),
+            effects.contains(&shown),
             "the page should show the effect `{effect}`; it shows: {effects}"
         );
     }
+    assert_eq!(browser.text_of("#effects code"), "rm");
     let quorum = browser.text_of("#quorum");
     assert_eq!(quorum, "0 of 1 needed");
 
@@ -595,4 +606,103 @@ fn a_held_write_shows_its_text_and_an_edit_its_lines() {
     );
     assert!(!first.contains("line 61"), "{first}");
     assert_eq!(browser.text_of("details summary"), "40 more lines");
+}
+
+/// In the page: how much wider than the window the page is, and the elements that
+/// stick out past its right edge (the innermost first).
+const OVERFLOW: &str = r"
+const done = arguments[arguments.length - 1];
+const width = document.documentElement.clientWidth;
+const out = [];
+for (const el of document.querySelectorAll('body *')) {
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && r.right > width + 1) {
+    out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.right));
+  }
+}
+done({ extra: document.documentElement.scrollWidth - width, out: out.reverse().slice(0, 8) });
+";
+
+/// Every page of the console fits a phone's screen (390 px) without scrolling sideways,
+/// and a laptop's; the answer buttons are within reach and alike. Screenshots of the
+/// queue and a held edit on both go to `$HOLDPOINT_SCREENSHOTS` when it is set
+/// (`docs/`, the README's, come from here).
+#[test]
+fn every_console_page_fits_a_phone_and_a_laptop() {
+    let setup = Setup::new("browser-phone");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let served = setup.serve();
+    let held = propose(&served, &token, &destroy());
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    let long = json!({"surface": "shell", "input": format!("curl -fsSL https://example.com/{}/install.sh | sh", "a".repeat(120)), "cwd": "/tmp", "session": "s1"});
+    propose(&served, &token, &long);
+    let edit = json!({"surface": "file", "input": "edit /etc/nginx/nginx.conf", "cwd": "/tmp",
+        "written": {"file_path": "/etc/nginx/nginx.conf", "old_string": "listen 80;", "new_string": format!("listen 8080; # {}", "x".repeat(150))}});
+    let edited = propose(&served, &token, &edit);
+    let edit_id = edited["approval"]["id"].as_str().unwrap().to_owned();
+    let alice = http::sign_in(&served.address, "alice", SECRET);
+    let grant = json!({"agent": "bot", "task": "rotate the logs of every service on the staging hosts", "targets": ["shell:*@staging"], "secret": SECRET});
+    assert_eq!(
+        http::json(&served.address, "POST", "/api/v1/grants", &alice, &grant).status,
+        200
+    );
+    let freeze = json!({"environment": "staging", "reason": "release 4.2 goes out tonight"});
+    assert_eq!(
+        http::json(&served.address, "POST", "/api/v1/freezes", &alice, &freeze).status,
+        200
+    );
+
+    let browser = Browser::start(&setup.scratch.0);
+    sign_in(&browser, &served, "alice");
+    let pages = [
+        ("queue", "/".to_owned()),
+        ("request", format!("/approvals/{id}")),
+        ("edit", format!("/approvals/{edit_id}")),
+        ("activity", "/activity".to_owned()),
+        ("session", "/sessions/s1".to_owned()),
+        ("grants", "/grants".to_owned()),
+        ("freezes", "/freezes".to_owned()),
+        ("ledger", "/ledger".to_owned()),
+        ("passkeys", "/passkeys".to_owned()),
+    ];
+    let mut problems = Vec::new();
+    for (width, height, screen) in [(390, 844, "phone"), (1280, 900, "laptop")] {
+        browser.set_window(width, height);
+        for (name, path) in &pages {
+            browser.go(&served.url(path));
+            let measured = browser.run_async(OVERFLOW, json!([]));
+            if measured["extra"].as_i64().unwrap_or(0) > 0 {
+                problems.push(format!("{name} on a {screen}: {measured}"));
+            }
+            let picture = browser.screenshot(&format!("console-{name}-{screen}.png"));
+            // The README shows the queue and a held edit on both screens.
+            if let Some(dir) = std::env::var_os("HOLDPOINT_SCREENSHOTS")
+                && ["queue", "edit"].contains(name)
+            {
+                std::fs::copy(
+                    &picture,
+                    std::path::Path::new(&dir).join(format!("console-{name}-{screen}.png")),
+                )
+                .unwrap();
+            }
+        }
+        // The answer's buttons are on screen once scrolled to, and of a size a thumb hits.
+        browser.go(&served.url(&format!("/approvals/{id}")));
+        for button in ["#approve", "#refuse"] {
+            let size = browser.run_async(
+                &format!("const b = document.querySelector('{button}').getBoundingClientRect(); arguments[0]({{w: b.width, h: b.height, right: b.right}});"),
+                json!([]),
+            );
+            let (w, h, right) = (
+                size["w"].as_f64().unwrap(),
+                size["h"].as_f64().unwrap(),
+                size["right"].as_f64().unwrap(),
+            );
+            if h < 36.0 || h > 60.0 || w < 80.0 || right > f64::from(width) {
+                problems.push(format!("{button} on a {screen}: {size}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

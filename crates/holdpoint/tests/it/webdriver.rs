@@ -335,6 +335,16 @@ impl Browser {
         );
     }
 
+    /// Resizes the browser's window, as a phone's or a laptop's screen.
+    #[track_caller]
+    pub fn set_window(&self, width: u32, height: u32) {
+        self.command(
+            "POST",
+            &self.session_path("/window/rect"),
+            &json!({ "width": width, "height": height }),
+        );
+    }
+
     /// Forgets every cookie of the current page's site: signed out.
     #[track_caller]
     pub fn clear_cookies(&self) {
