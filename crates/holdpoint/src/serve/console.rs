@@ -614,6 +614,27 @@ async fn approval(
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
+    request_page(&state, &viewer, id, None).await
+}
+
+/// An answer the server did not take, shown on the request's page with what was typed
+/// (never the secret).
+struct Retry {
+    kind: VoteKind,
+    error: ApiError,
+    reason: Option<String>,
+    confirm: Option<String>,
+}
+
+/// A request's page; after an answer that was not taken, with why beside the form it
+/// came from and what was typed in it.
+async fn request_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: String,
+    retry: Option<Retry>,
+) -> Response {
+    let (state, viewer) = (state.clone(), viewer.clone());
     let lookup = id.clone();
     let request = match state.blocking(move |store| store.approval(&lookup)).await {
         Ok(Some(request)) => request,
@@ -702,28 +723,53 @@ async fn approval(
     if passkey_form.is_empty() && state.config.passkey_required.covers(&request) {
         proof = r#"<p class="error" id="needs-passkey">Only a passkey may approve this request (<code>passkey_required</code> in holdpoint.toml), and you have none yet: add one on the <a href="/passkeys">Passkeys</a> page.</p>"#.to_owned();
     }
+    // What was typed in the form an answer came from, and why it was not taken.
+    let typed = |kind: VoteKind, field: fn(&Retry) -> Option<&str>| -> &str {
+        retry
+            .as_ref()
+            .filter(|r| r.kind == kind)
+            .and_then(field)
+            .unwrap_or("")
+    };
+    let error_for = |kind: VoteKind| -> String {
+        retry
+            .as_ref()
+            .filter(|r| r.kind == kind)
+            .map(|r| {
+                format!(
+                    r#"<p class="error" id="answer-error" role="alert">{}</p>"#,
+                    rich(r.error.message())
+                )
+            })
+            .unwrap_or_default()
+    };
     let answer = if r.state == "pending" {
         let confirm = r
             .confirm_target
             .as_deref()
             .map(|t| {
                 format!(
-                    r#"<label>Type the name of what it destroys to confirm: <code>{}</code><input name="confirm" id="confirm" required autocomplete="off"></label>"#,
-                    e(t)
+                    r#"<label>Type the name of what it destroys to confirm: <code>{}</code><input name="confirm" id="confirm" required autocomplete="off" value="{}"></label>"#,
+                    e(t),
+                    e(typed(VoteKind::Approve, |r| r.confirm.as_deref()))
                 )
             })
             .unwrap_or_default();
         format!(
             r#"<h2>Your answer</h2><div class="answers">
 <form method="post" action="/approvals/{id}/approve" class="stack card approve-form"{passkey_form}><input type="hidden" name="csrf" value="{csrf}">{confirm}
-<label>Note (optional) <input name="reason" id="approve-reason"></label>
+{approve_error}<label>Note (optional) <input name="reason" id="approve-reason" value="{approve_reason}"></label>
 {proof}
 <p class="muted">Lets this exact action run once, when the agent retries it. Any change to it needs a new approval.</p></form>
 <form method="post" action="/approvals/{id}/deny" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
-<label>Reason (the agent is told) <input name="reason" id="refuse-reason" required></label>
+{refuse_error}<label>Reason (the agent is told) <input name="reason" id="refuse-reason" required value="{refuse_reason}"></label>
 <button type="submit" class="refuse" id="refuse">Refuse</button></form></div>"#,
             id = url(&r.id),
             csrf = e(&viewer.csrf),
+            approve_error = error_for(VoteKind::Approve),
+            approve_reason = e(typed(VoteKind::Approve, |r| r.reason.as_deref())),
+            refuse_error = error_for(VoteKind::Refuse),
+            refuse_reason = e(typed(VoteKind::Refuse, |r| r.reason.as_deref())),
         )
     } else {
         format!(
@@ -883,6 +929,7 @@ async fn answer(
         Ok(sent) => sent,
         Err(error) => return error_page(Some(&viewer), &error),
     };
+    let (typed_reason, typed_confirm) = (form.reason.clone(), form.confirm.clone());
     let answer = AnswerRequest::new(
         form.reason,
         form.confirm.filter(|c| !c.is_empty()),
@@ -898,7 +945,21 @@ async fn answer(
         answer,
     )
     .await;
-    finish(done, &viewer, &format!("/approvals/{}", url(&id)))
+    match done {
+        Ok(_) => Redirect::to(&format!("/approvals/{}", url(&id))).into_response(),
+        Err(error) => {
+            let status = error.status();
+            let retry = Retry {
+                kind,
+                error,
+                reason: typed_reason,
+                confirm: typed_confirm,
+            };
+            let mut page = request_page(&state, &viewer, id, Some(retry)).await;
+            *page.status_mut() = status;
+            page
+        }
+    }
 }
 
 // ----- activity -------------------------------------------------------------------

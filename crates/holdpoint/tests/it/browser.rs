@@ -42,13 +42,14 @@ fn sign_in(browser: &Browser, served: &Served, name: &str) {
 }
 
 /// The texts of the rows of the table `css`, read at once in the page (so a page that
-/// reloads meanwhile gives the rows of one or the other, never a stale element).
+/// reloads meanwhile gives the rows of one or the other, or none, never a stale element).
 fn rows(browser: &Browser, css: &str) -> Vec<String> {
-    let texts = browser.run_async(
+    let texts = browser.try_run_async(
         "const [css, done] = arguments; done([...document.querySelectorAll(css + ' tbody tr')].map((r) => r.innerText));",
         json!([css]),
     );
     texts
+        .unwrap_or_default()
         .as_array()
         .map(|rows| {
             rows.iter()

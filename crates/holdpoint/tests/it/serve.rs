@@ -517,16 +517,32 @@ async fn a_sign_in_alone_does_not_approve_the_secret_given_again_does_and_is_rec
         assert!(message.contains(said), "{body}: {answer}");
         assert!(message.contains("nothing was done"), "{answer}");
     }
-    // The console's form, with the cookie and its CSRF token but no secret.
+    // The console's form, with the cookie and its CSRF token but no secret: refused on
+    // the request's page, beside the form, with what was typed kept.
     let confirm = format!("confirm={}", TARGET.replace(':', "%3A").replace('@', "%40"));
     let (status, page) = form(
         &w,
         &format!("/approvals/{id}/approve"),
         &cookie,
-        &format!("csrf={csrf}&{confirm}"),
+        &format!("csrf={csrf}&{confirm}&reason=ticket+42"),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains(r#"id="answer-error""#), "{page}");
+    assert!(page.contains("give your secret again"), "{page}");
+    assert!(page.contains(r#"value="ticket 42""#), "{page}");
+    assert!(page.contains(&format!(r#"value="{TARGET}""#)), "{page}");
+    // With a wrong secret, what was typed is kept but never the secret.
+    let (status, page) = form(
+        &w,
+        &format!("/approvals/{id}/approve"),
+        &cookie,
+        &format!("csrf={csrf}&{confirm}&secret=not+mine"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains("that is not your secret"), "{page}");
+    assert!(!page.contains("not mine"), "{page}");
     let (_, request) = w
         .call(
             "GET",

@@ -290,6 +290,16 @@ impl Browser {
         )
     }
 
+    /// As [`Browser::run_async`], or the error WebDriver reported (a page that went
+    /// away before the script ended).
+    pub fn try_run_async(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.try_command(
+            "POST",
+            &self.session_path("/execute/async"),
+            &json!({ "script": script, "args": args }),
+        )
+    }
+
     /// Adds a WebDriver virtual authenticator (CTAP2, built in) to the browser: whether
     /// it verifies its user (a PIN or biometric) and whether its user consents (touches
     /// it) when asked. Returns its id.
