@@ -512,6 +512,18 @@ async fn logout(
 
 // ----- queue and approvals -----------------------------------------------------------
 
+/// Table rows, or one that says why there are none.
+fn or_empty(rows: String, columns: usize, message: &str) -> String {
+    if rows.is_empty() {
+        format!(
+            r#"<tr class="empty"><td colspan="{columns}" class="muted">{}</td></tr>"#,
+            e(message)
+        )
+    } else {
+        rows
+    }
+}
+
 fn pill(class: &str, text: &str) -> String {
     format!(r#"<span class="pill {class}">{}</span>"#, e(text))
 }
@@ -1104,6 +1116,11 @@ async fn activity(
 <h2>Actions per hour</h2>{chart}
 <h2>Decisions</h2><p class="muted">{count} decisions among the latest {window} ledger records{shown}.</p>
 <table id="activity"><thead><tr><th>Time</th><th>Decision</th><th>Risk</th><th>Agent</th><th>Session</th><th>Environment</th><th>Action</th><th>Record</th></tr></thead><tbody>{table}</tbody></table>"#,
+        table = or_empty(
+            table,
+            8,
+            "No decisions match: none has been recorded yet, or the filters leave none."
+        ),
         agent = e(filter.agent.as_deref().unwrap_or("")),
         session = e(filter.session.as_deref().unwrap_or("")),
         env = select(
@@ -1245,6 +1262,7 @@ async fn session(
 <dt>Actions</dt><dd id="counts">{counts}</dd></dl></div>
 <p class="muted">Built from the signed ledger alone, never from the agent's own account.</p>
 <table id="report"><thead><tr><th>Time</th><th>Status</th><th>Risk</th><th>Action</th><th>Reasons</th><th>Approval</th><th>What happened</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        rows = or_empty(rows, 7, "This session has no recorded actions."),
         agents = e(&report.agents.join(", ")),
         first = e(report.first.as_deref().unwrap_or("")),
         last = e(report.last.as_deref().unwrap_or("")),
@@ -1299,7 +1317,7 @@ async fn grants(State(state): State<AppState>, client: Client, headers: HeaderMa
         };
     let body = format!(
         r#"<p class="muted">A grant lets one agent act on the named targets up to a risk, for a while, without asking each time.</p>
-<table id="grants"><thead><tr><th>Id</th><th>Agent</th><th>Task</th><th>Up to</th><th>Targets</th><th>State</th><th>Issued by</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<table id="grants"><thead><tr><th>Id</th><th>Agent</th><th>Task</th><th>Up to</th><th>Targets</th><th>State</th><th>Issued by</th><th></th></tr></thead><tbody>{grant_rows}</tbody></table>
 <h2>Issue a grant</h2>
 <form method="post" action="/grants" class="stack card"{step_up}><input type="hidden" name="csrf" value="{csrf}">
 <label>Agent <input name="agent" required></label>
@@ -1308,7 +1326,12 @@ async fn grants(State(state): State<AppState>, client: Client, headers: HeaderMa
 <label>Up to risk <select name="max_risk"><option>read</option><option>workspace</option><option selected>change</option><option>destroy</option></select></label>
 <label>For <input name="ttl" value="1h" required></label>
 {proof}</form>"#,
-        csrf = e(&viewer.csrf)
+        csrf = e(&viewer.csrf),
+        grant_rows = or_empty(
+            rows,
+            8,
+            "No grants: every action is decided by the policies alone."
+        ),
     );
     page(&state, "Grants", &viewer, body).await
 }
@@ -1434,14 +1457,15 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
     }
     let body = format!(
         r#"<p class="muted">During a freeze every change and destroy action in the environment is refused, whatever the policies or grants say.</p>
-<table id="freezes"><thead><tr><th>Id</th><th>Environment</th><th>Reason</th><th>State</th><th>Started by</th><th>Since</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<table id="freezes"><thead><tr><th>Id</th><th>Environment</th><th>Reason</th><th>State</th><th>Started by</th><th>Since</th><th></th></tr></thead><tbody>{freeze_rows}</tbody></table>
 <h2>Start a freeze</h2>
 <form method="post" action="/freezes" class="stack card"><input type="hidden" name="csrf" value="{csrf}">
 <label>Environment <select name="environment"><option>production</option><option>staging</option><option>development</option></select></label>
 <label>Reason (refused agents are told) <input name="reason" required></label>
 <label>For (e.g. 4h; empty: until ended) <input name="duration"></label>
 <button type="submit" class="refuse">Start freeze</button></form>"#,
-        csrf = e(&viewer.csrf)
+        csrf = e(&viewer.csrf),
+        freeze_rows = or_empty(rows, 7, "No freezes: agents act as the policies say."),
     );
     page(&state, "Freezes", &viewer, body).await
 }
@@ -1719,6 +1743,7 @@ async fn ledger_page(
         r#"{verified}<div class="card"><dl><dt>Records</dt><dd id="size">{size}</dd><dt>Last signed checkpoint</dt><dd>{checkpoint}</dd></dl>
 <form method="post" action="/ledger/verify" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" id="verify">Verify now</button></form></div>
 <table id="ledger"><thead><tr><th>Record</th><th>Time</th><th>Kind</th><th>Who</th><th>Approval</th><th>Hash</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        rows = or_empty(rows, 6, "The ledger has no records yet."),
         verified = verified.unwrap_or_default(),
         csrf = e(&viewer.csrf),
     );

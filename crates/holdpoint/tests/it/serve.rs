@@ -802,6 +802,30 @@ async fn a_write_is_approved_only_with_the_text_the_approver_saw() {
     );
 }
 
+/// A table with nothing in it says so, rather than showing bare headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_console_tables_say_why_they_are_empty() {
+    let w = World::new("serve-empty");
+    let (cookie, _) = console_sign_in(&w, "alice").await;
+    for (page, said) in [
+        ("/grants", "No grants"),
+        ("/freezes", "No freezes"),
+        ("/activity", "No decisions match"),
+        (
+            "/sessions/nothing-here",
+            "This session has no recorded actions",
+        ),
+    ] {
+        let (status, body) = w.call("GET", page, Auth::Cookie(&cookie, None), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let body = body.as_str().unwrap();
+        assert!(
+            body.contains(r#"<tr class="empty">"#) && body.contains(said),
+            "{page}: {body}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_action_approved_through_the_api_runs_once() {
     let w = World::new("serve-approve");
