@@ -811,10 +811,6 @@ async fn empty_console_tables_say_why_they_are_empty() {
         ("/grants", "No grants"),
         ("/freezes", "No freezes"),
         ("/activity", "No decisions match"),
-        (
-            "/sessions/nothing-here",
-            "This session has no recorded actions",
-        ),
     ] {
         let (status, body) = w.call("GET", page, Auth::Cookie(&cookie, None), None).await;
         assert_eq!(status, StatusCode::OK, "{page}");
