@@ -206,6 +206,40 @@ fn remove_ours(hooks: &mut Map<String, Value>, agent: Agent) -> usize {
     removed
 }
 
+/// The hook commands of holdpoint's that `agent`'s settings file (the user's, or
+/// `project`'s) holds, and the file.
+pub(crate) fn installed_commands(
+    agent: Agent,
+    project: Option<&Path>,
+) -> Result<(PathBuf, Vec<String>), Failure> {
+    let path = settings_path(agent, project)?;
+    let settings = read_settings(&path)?;
+    let mut commands = Vec::new();
+    let mut collect = |command: Option<&str>| {
+        if let Some(command) = command.filter(|c| is_ours(c, agent))
+            && !commands.iter().any(|c| c == command)
+        {
+            commands.push(command.to_owned());
+        }
+    };
+    if let Some(hooks) = settings.get("hooks").and_then(Value::as_object) {
+        for groups in hooks.values().filter_map(Value::as_array) {
+            for group in groups {
+                collect(group.get("command").and_then(Value::as_str));
+                for hook in group
+                    .get("hooks")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    collect(hook.get("command").and_then(Value::as_str));
+                }
+            }
+        }
+    }
+    Ok((path, commands))
+}
+
 /// What installing did to a settings file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Installed {

@@ -6,6 +6,7 @@ mod agents;
 mod approvals;
 mod check;
 mod client;
+mod doctor;
 mod enforcer;
 mod exec;
 mod home;
@@ -90,6 +91,15 @@ enum Command {
     /// readable only by you) and keys/ledger.pub, and store.db. Keeps whatever already
     /// exists.
     Init,
+    /// Check a setup and say what to fix: home, configuration, policies, the store and
+    /// its key (or the server named in holdpoint.toml), and each agent's hooks
+    ///
+    /// Changes nothing. Exit status: 0 when nothing needs fixing, 1 otherwise.
+    Doctor {
+        /// Check the hooks in this project's settings instead of the user's.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
     /// Answer an agent's hook (agents run this; `holdpoint install` sets it up)
     ///
     /// Reads the agent's tool-call JSON on standard input, decides, records, and answers
@@ -484,6 +494,7 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy_cmd::run(&command),
         Command::Init => home::init(),
+        Command::Doctor { project } => doctor::run(project.as_deref()),
         // `run` has made the worker of a supervised hook by now.
         Command::Hook { agent, .. } => hook::work(agent),
         Command::Install {

@@ -214,3 +214,75 @@ fn an_installed_hook_decides_the_agents_calls() {
     let reason = output["permissionDecisionReason"].as_str().unwrap();
     assert!(reason.contains("holdpoint"), "{reason}");
 }
+
+/// `holdpoint doctor` says what to fix, and only that: no hooks at first; nothing once
+/// Claude Code's are installed; hooks that run another holdpoint binary; policies that
+/// do not load; a server named but not running; a home not set up.
+#[test]
+fn doctor_says_what_to_fix() {
+    let setup = Setup::new("doctor");
+    let doctor = |setup: &Setup| {
+        let output = setup.run(&["doctor"], "");
+        (output.status.code(), stdout(&output))
+    };
+    let (code, text) = doctor(&setup);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ok    policies"), "{text}");
+    assert!(text.contains("ok    store"), "{text}");
+    assert!(
+        text.contains("FIX   hooks       no agent's hooks are installed"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 thing to fix\n"), "{text}");
+
+    let output = setup.run(&["install", "claude-code"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (code, text) = doctor(&setup);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("ok    claude-code Claude Code's hooks"),
+        "{text}"
+    );
+    assert!(text.contains("note  codex"), "{text}");
+    assert!(text.ends_with("nothing to fix\n"), "{text}");
+
+    // The hooks still run a binary that moved away.
+    let path = setup.user_home.join(".claude/settings.json");
+    let settings = std::fs::read_to_string(&path).unwrap();
+    let moved = settings.replace(env!("CARGO_BIN_EXE_holdpoint"), "/opt/old/holdpoint");
+    assert_ne!(moved, settings);
+    std::fs::write(&path, moved).unwrap();
+    let (code, text) = doctor(&setup);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("FIX   claude-code") && text.contains("/opt/old/holdpoint hook claude-code"),
+        "{text}"
+    );
+    assert!(text.contains("run it again"), "{text}");
+    std::fs::write(&path, settings).unwrap();
+
+    // Policies that do not load, and a server that is not there.
+    std::fs::write(setup.home.join("policies/broken.cedar"), "permit(").unwrap();
+    setup.config("[server]\nurl = \"http://127.0.0.1:9\"\n");
+    let (code, text) = doctor(&setup);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FIX   policies"), "{text}");
+    assert!(
+        text.contains("FIX   server      http://127.0.0.1:9 does not answer"),
+        "{text}"
+    );
+    assert!(text.ends_with("2 things to fix\n"), "{text}");
+
+    // A home that is not set up.
+    let output = setup
+        .command(&["doctor"])
+        .env("HOLDPOINT_HOME", setup.user_home.join("nowhere"))
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FIX   home        holdpoint is not set up"),
+        "{text}"
+    );
+}

@@ -1,0 +1,194 @@
+//! `holdpoint doctor`: checks a setup, one line per check, and says what to fix. It
+//! changes nothing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::home::Home;
+use crate::hook::Agent;
+use crate::install::{Installed, installed_commands, merge_hooks};
+use crate::{Failure, client, exit, local};
+
+/// What one check found.
+enum Found {
+    Ok(String),
+    /// Not a fault, worth knowing.
+    Note(String),
+    /// What is wrong, and what to do.
+    Fix(String),
+}
+
+/// Runs every check, printing each as it finishes. Exit status 0 when nothing needs
+/// fixing, 1 otherwise.
+pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
+    let mut fixes = 0;
+    let mut say = |what: &str, found: Found| {
+        let (mark, text) = match found {
+            Found::Ok(text) => ("ok  ", text),
+            Found::Note(text) => ("note", text),
+            Found::Fix(text) => {
+                fixes += 1;
+                ("FIX ", text)
+            }
+        };
+        println!("{mark}  {what:<11} {text}");
+    };
+    let home = Home::locate();
+    let dir = home.dir.display().to_string();
+    if !home.store().exists() {
+        say(
+            "home",
+            Found::Fix(format!(
+                "holdpoint is not set up in `{dir}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)"
+            )),
+        );
+        return Ok(finish(fixes));
+    }
+    say("home", Found::Ok(dir.clone()));
+    match home.check_owner() {
+        Ok(()) => {}
+        Err(failure) => say("owner", Found::Fix(failure.message)),
+    }
+    let config = match home.load_config() {
+        Ok(config) => {
+            say(
+                "config",
+                Found::Ok(format!(
+                    "{} loads; the agents act in {}",
+                    home.config().display(),
+                    config.environment
+                )),
+            );
+            Some(config)
+        }
+        Err(failure) => {
+            say("config", Found::Fix(failure.message));
+            None
+        }
+    };
+    match local::policy_engine_in(&home.policies()) {
+        Ok(_) => say(
+            "policies",
+            Found::Ok(format!("{} load", home.policies().display())),
+        ),
+        Err(failure) => say("policies", Found::Fix(failure.message)),
+    }
+    match config.as_ref().and_then(|c| c.server.url.clone()) {
+        Some(url) => {
+            // The store and its key are the server's: what counts here is reaching it.
+            let reached = client::send(
+                &client::Peer::from(&url),
+                "GET",
+                "/api/v1/openapi.json",
+                &[],
+                None,
+                Duration::from_secs(3),
+            );
+            match reached {
+                Ok(response) if response.status == 200 => {
+                    say("server", Found::Ok(format!("{url} answers")));
+                }
+                Ok(response) => say(
+                    "server",
+                    Found::Fix(format!(
+                        "{url} answered {}, not holdpoint's API: is `[server] url` in holdpoint.toml right?",
+                        response.status
+                    )),
+                ),
+                Err(e) => say(
+                    "server",
+                    Found::Fix(format!(
+                        "{url} does not answer ({e}): start `holdpoint serve` (hooks refuse every action until it is back)"
+                    )),
+                ),
+            }
+        }
+        None => {
+            match holdpoint_store::SqliteStore::open_to_read(&home.store()) {
+                Ok(store) => {
+                    use holdpoint_store::Store as _;
+                    match store.size() {
+                        Ok(size) => say(
+                            "store",
+                            Found::Ok(format!(
+                                "{} opens; the ledger holds {size} records (`holdpoint log verify` checks them)",
+                                home.store().display()
+                            )),
+                        ),
+                        Err(e) => say(
+                            "store",
+                            Found::Fix(format!("the ledger cannot be read: {e}")),
+                        ),
+                    }
+                }
+                Err(e) => say(
+                    "store",
+                    Found::Fix(format!("{} does not open: {e}", home.store().display())),
+                ),
+            }
+            match home.signing_key() {
+                Ok(_) => say("key", Found::Ok(format!("{} reads", home.key().display()))),
+                Err(failure) => say("key", Found::Fix(failure.message)),
+            }
+        }
+    }
+    let mut installed = 0;
+    for agent in [
+        Agent::ClaudeCode,
+        Agent::Codex,
+        Agent::Gemini,
+        Agent::Cursor,
+    ] {
+        let name = agent.name();
+        let found = match (
+            merge_hooks(agent, project, false),
+            installed_commands(agent, project),
+        ) {
+            (Ok((path, Installed::Unchanged)), _) => {
+                installed += 1;
+                Found::Ok(format!(
+                    "{}'s hooks in {} run this holdpoint with this home",
+                    agent.display_name(),
+                    path.display()
+                ))
+            }
+            (Ok((path, Installed::Updated)), commands) => {
+                installed += 1;
+                let commands = commands.map(|(_, c)| c).unwrap_or_default();
+                Found::Fix(format!(
+                    "{}'s hooks in {} are not the ones `holdpoint install {name}` writes now (they run `{}`): run it again",
+                    agent.display_name(),
+                    path.display(),
+                    commands.join("`, `")
+                ))
+            }
+            (Ok((path, Installed::New)), _) => Found::Note(format!(
+                "{} has no hooks of holdpoint's in {} (`holdpoint install {name}` adds them)",
+                agent.display_name(),
+                path.display()
+            )),
+            (Err(failure), _) => Found::Fix(failure.message),
+        };
+        say(name, found);
+    }
+    if installed == 0 {
+        say(
+            "hooks",
+            Found::Fix(
+                "no agent's hooks are installed, so no agent is checked: run `holdpoint install claude-code` (or codex, gemini, cursor)"
+                    .to_owned(),
+            ),
+        );
+    }
+    Ok(finish(fixes))
+}
+
+fn finish(fixes: usize) -> u8 {
+    if fixes == 0 {
+        println!("nothing to fix");
+        exit::ALLOW
+    } else {
+        println!("{fixes} thing{} to fix", if fixes == 1 { "" } else { "s" });
+        exit::INTERNAL
+    }
+}
