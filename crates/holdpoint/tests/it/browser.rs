@@ -700,7 +700,7 @@ fn every_console_page_fits_a_phone_and_a_laptop() {
                 size["h"].as_f64().unwrap(),
                 size["right"].as_f64().unwrap(),
             );
-            if h < 36.0 || h > 60.0 || w < 80.0 || right > f64::from(width) {
+            if !(36.0..=60.0).contains(&h) || w < 80.0 || right > f64::from(width) {
                 problems.push(format!("{button} on a {screen}: {size}"));
             }
         }
