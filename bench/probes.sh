@@ -141,7 +141,7 @@ def run(lines, timeout):
 def confined(answer):
     """Allowed only as the project's own code, which every enforcing path runs inside
     holdpoint's sandbox (or, where it cannot, holds as a change)."""
-    return answer["decision"] == "allow" and any(
+    return answer["outcome"] == "allow" and any(
         e.get("runs_project_code") for e in answer.get("effects", []))
 
 
@@ -160,10 +160,10 @@ def decide(env):
         single += rest
     else:
         for i, answer in zip(rest, got):
-            answers[i] = (answer["decision"], answer["risk"], confined(answer))
+            answers[i] = (answer["outcome"], answer["risk"], confined(answer))
     for i in single:
         got, failure = run([item(cases[i], env)], DEADLINE)
-        answers[i] = ((got[0]["decision"], got[0]["risk"], confined(got[0])) if got
+        answers[i] = ((got[0]["outcome"], got[0]["risk"], confined(got[0])) if got
                       else (None, failure, False))
     return answers
 

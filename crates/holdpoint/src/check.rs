@@ -64,7 +64,9 @@ enum Format {
 struct Item {
     surface: String,
     input: String,
-    env: Option<String>,
+    /// `env` is read too, as earlier versions named it.
+    #[serde(alias = "env")]
+    environment: Option<String>,
     cwd: Option<String>,
     agent: Option<String>,
     target: Option<String>,
@@ -73,13 +75,15 @@ struct Item {
 /// A decision as printed in JSON.
 #[derive(Debug, Serialize)]
 struct Answer<'a> {
-    decision: Outcome,
+    /// The API's names: `outcome` as `/decide` answers it, `environment` as its requests
+    /// name it.
+    outcome: Outcome,
     risk: holdpoint_core::Risk,
     reasons: &'a [String],
     policies: &'a [String],
     digest: String,
     surface: Surface,
-    env: Environment,
+    environment: Environment,
     target: &'a str,
     #[serde(skip_serializing_if = "is_zero")]
     quorum: u32,
@@ -171,13 +175,13 @@ fn answer(evaluation: &Evaluation) -> Answer<'_> {
         decision,
     } = evaluation;
     Answer {
-        decision: decision.outcome,
+        outcome: decision.outcome,
         risk: decision.risk,
         reasons: &decision.reasons,
         policies: &decision.policies,
         digest: action.digest().to_string(),
         surface: action.surface,
-        env: action.environment,
+        environment: action.environment,
         target: &action.target,
         quorum: decision.quorum,
         confirm_target: decision.confirm_target,
@@ -329,11 +333,11 @@ fn write_text(out: &mut impl Write, evaluation: &Evaluation) -> std::io::Result<
 }
 
 /// An error object for a batch line that could not be decided. It carries `deny`, so a
-/// consumer that reads only `decision` never lets a bad line through.
+/// consumer that reads only `outcome` never lets a bad line through.
 #[derive(Debug, Serialize)]
 struct LineError {
     line: usize,
-    decision: Outcome,
+    outcome: Outcome,
     error: String,
 }
 
@@ -412,11 +416,16 @@ fn answer_line(checker: &Checker, number: usize, line: &str) -> String {
         Ok(evaluation) => serde_json::to_string(&answer(&evaluation)),
         Err(error) => serde_json::to_string(&LineError {
             line: number,
-            decision: Outcome::Deny,
+            outcome: Outcome::Deny,
             error,
         }),
     };
-    written.unwrap_or_else(|e| format!("{{\"line\":{number},\"decision\":\"deny\",\"error\":\"cannot encode the answer: {}\"}}", e.to_string().replace('"', "'")))
+    written.unwrap_or_else(|e| {
+        format!(
+            "{{\"line\":{number},\"outcome\":\"deny\",\"error\":\"cannot encode the answer: {}\"}}",
+            e.to_string().replace('"', "'")
+        )
+    })
 }
 
 fn decide_line(checker: &Checker, line: &str) -> Result<Evaluation, String> {
@@ -424,7 +433,7 @@ fn decide_line(checker: &Checker, line: &str) -> Result<Evaluation, String> {
         serde_json::from_str(line).map_err(|e| format!("not a valid action line: {e}"))?;
     let surface = surface(&item.surface)?;
     let env = item
-        .env
+        .environment
         .as_deref()
         .map(str::parse::<Environment>)
         .transpose()

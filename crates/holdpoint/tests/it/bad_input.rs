@@ -21,7 +21,7 @@ fn unparseable_shell_is_held_not_allowed() {
             "",
         );
         let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
-        assert_eq!(answer["decision"], "ask", "{env}: {answer}");
+        assert_eq!(answer["outcome"], "ask", "{env}: {answer}");
         assert!(
             answer["unanalysable"]
                 .as_str()
@@ -49,7 +49,7 @@ fn invalid_sql_is_held_not_allowed() {
             "",
         );
         let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
-        assert_eq!(answer["decision"], "ask", "{env}: {answer}");
+        assert_eq!(answer["outcome"], "ask", "{env}: {answer}");
     }
 }
 
@@ -105,16 +105,16 @@ fn malformed_batch_lines_get_an_error_object_and_the_rest_go_on() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(answers.len(), 7);
-    assert_eq!(answers[0]["decision"], "allow");
+    assert_eq!(answers[0]["outcome"], "allow");
     for (i, answer) in answers.iter().enumerate().take(6).skip(1) {
-        assert_eq!(answer["decision"], "deny", "line {}: {answer}", i + 1);
+        assert_eq!(answer["outcome"], "deny", "line {}: {answer}", i + 1);
         assert_eq!(answer["line"], i + 1);
         assert!(
             answer["error"].as_str().is_some_and(|e| !e.is_empty()),
             "{answer}"
         );
     }
-    assert_eq!(answers[6]["decision"], "allow");
+    assert_eq!(answers[6]["outcome"], "allow");
 }
 
 #[test]

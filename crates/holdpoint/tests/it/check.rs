@@ -41,9 +41,9 @@ fn json_output_names_decision_risk_reasons_and_digest() {
         "--",
         "DELETE FROM users WHERE 1=1",
     ]);
-    assert_eq!(answer["decision"], "ask");
+    assert_eq!(answer["outcome"], "ask");
     assert_eq!(answer["risk"], "destroy");
-    assert_eq!(answer["env"], "staging");
+    assert_eq!(answer["environment"], "staging");
     assert!(answer["digest"].as_str().unwrap().starts_with("sha256:"));
     let reasons = answer["reasons"].as_array().unwrap();
     assert!(
@@ -110,8 +110,8 @@ fn the_environment_comes_from_holdpoint_env() {
         .output()
         .unwrap();
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(answer["env"], "staging");
-    assert_eq!(answer["decision"], "allow");
+    assert_eq!(answer["environment"], "staging");
+    assert_eq!(answer["outcome"], "allow");
 }
 
 #[test]
@@ -130,10 +130,10 @@ fn a_batch_answers_every_line_in_order() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(answers.len(), 3);
-    assert_eq!(answers[0]["decision"], "allow");
-    assert_eq!(answers[1]["decision"], "ask");
-    assert_eq!(answers[1]["env"], "development");
-    assert_eq!(answers[2]["decision"], "ask");
+    assert_eq!(answers[0]["outcome"], "allow");
+    assert_eq!(answers[1]["outcome"], "ask");
+    assert_eq!(answers[1]["environment"], "development");
+    assert_eq!(answers[2]["outcome"], "ask");
     assert_eq!(answers[2]["risk"], "destroy");
 }
 

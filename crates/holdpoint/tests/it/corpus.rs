@@ -58,7 +58,7 @@ fn decide(cases: &[Case], env: &str) -> Vec<String> {
     stdout(&output)
         .lines()
         .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["decision"]
+            serde_json::from_str::<Value>(l).unwrap()["outcome"]
                 .as_str()
                 .unwrap()
                 .to_owned()
