@@ -30,6 +30,7 @@ mod pg;
 mod pg_differential;
 mod pg_hostile;
 mod policy;
+mod readme;
 mod sandbox;
 mod serve;
 mod setup;

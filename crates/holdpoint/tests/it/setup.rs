@@ -27,19 +27,25 @@ pub struct Setup {
 impl Setup {
     /// A fresh home, set up with `holdpoint init`.
     pub fn new(name: &str) -> Self {
+        let setup = Self::bare(name);
+        let init = setup.run(&["init"], "");
+        assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+        setup
+    }
+
+    /// A fresh home directory with nothing of holdpoint's in it yet: `$HOLDPOINT_HOME`
+    /// is `~/.holdpoint`, the default, and does not exist.
+    pub fn bare(name: &str) -> Self {
         let scratch = Scratch::new(name);
         let user_home = scratch.0.join("home");
         let work = user_home.join("project");
         std::fs::create_dir_all(&work).unwrap();
-        let setup = Setup {
+        Setup {
             home: user_home.join(".holdpoint"),
             user_home,
             work,
             scratch,
-        };
-        let init = setup.run(&["init"], "");
-        assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
-        setup
+        }
     }
 
     /// Replaces `holdpoint.toml`.
