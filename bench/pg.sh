@@ -8,6 +8,7 @@
 #
 #   bash bench/pg.sh               # 10 s per run
 #   DURATION=30 bash bench/pg.sh
+#   BIN=/tmp/holdpoint-old bash bench/pg.sh   # that binary, not this checkout's
 #   PIN=1 bash bench/pg.sh         # pgbench and PostgreSQL on CPU 0, the proxies on CPU 1:
 #                                  # what a proxy costs when it does not take the
 #                                  # database's CPU (PostgreSQL's affinity is put back after)
@@ -26,8 +27,13 @@ for tool in pgbench pgbouncer script; do
 done
 pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
 
-cargo build --release -p holdpoint --quiet
-bin="$CARGO_TARGET_DIR/release/holdpoint"
+# BIN=/path/to/holdpoint runs another build (an earlier commit's, to compare) as it is.
+if [ -n "${BIN:-}" ]; then
+    bin="$BIN"
+else
+    cargo build --release -p holdpoint --quiet
+    bin="$CARGO_TARGET_DIR/release/holdpoint"
+fi
 work="$(mktemp -d)"
 chmod 755 "$work"
 db="hp_bench_$$"
@@ -55,25 +61,30 @@ pgb_port=$((30000 + RANDOM % 10000))
     --env development --no-wait 2>"$work/pg.log" &
 proxy=$!
 
-cat >"$work/pgbouncer.ini" <<INI
+# pgbouncer's files in a directory of their own: run as root, pgbouncer runs as
+# postgres and gets that directory, never holdpoint's home (which holdpoint refuses to
+# use once it belongs to another user).
+bouncer_dir="$work/bouncer"
+mkdir -p "$bouncer_dir"
+cat >"$bouncer_dir/pgbouncer.ini" <<INI
 [databases]
 $db = host=127.0.0.1 port=5432 dbname=$db user=postgres
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = $pgb_port
 auth_type = trust
-auth_file = $work/users.txt
+auth_file = $bouncer_dir/users.txt
 pool_mode = session
 max_client_conn = 100
 default_pool_size = 20
-logfile = $work/pgbouncer.log
+logfile = $bouncer_dir/pgbouncer.log
 syslog = 0
-pidfile = $work/pgbouncer.pid
+pidfile = $bouncer_dir/pgbouncer.pid
 unix_socket_dir =
 INI
-echo '"postgres" ""' >"$work/users.txt"
-if [ "$(id -u)" = 0 ]; then chown -R postgres "$work"; bouncer_user=(-u postgres); else bouncer_user=(); fi
-/usr/sbin/pgbouncer "${bouncer_user[@]}" -q "$work/pgbouncer.ini" &
+echo '"postgres" ""' >"$bouncer_dir/users.txt"
+if [ "$(id -u)" = 0 ]; then chown -R postgres "$bouncer_dir"; bouncer_user=(-u postgres); else bouncer_user=(); fi
+/usr/sbin/pgbouncer "${bouncer_user[@]}" -q "$bouncer_dir/pgbouncer.ini" &
 bouncer=$!
 for _ in $(seq 100); do
     grep -q "agents connect" "$work/pg.log" 2>/dev/null && pg_isready -q -h 127.0.0.1 -p "$pgb_port" && break
