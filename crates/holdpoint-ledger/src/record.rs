@@ -44,10 +44,12 @@ pub enum Kind {
     ApprovalNoted,
     /// A human registered a passkey.
     PasskeyAdded,
+    /// A passkey was taken away (a lost authenticator).
+    PasskeyRemoved,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -67,6 +69,7 @@ impl Kind {
         Kind::RecoveryPurged,
         Kind::ApprovalNoted,
         Kind::PasskeyAdded,
+        Kind::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Kind {
             Kind::RecoveryPurged => "recovery_purged",
             Kind::ApprovalNoted => "approval_noted",
             Kind::PasskeyAdded => "passkey_added",
+            Kind::PasskeyRemoved => "passkey_removed",
         }
     }
 

@@ -91,6 +91,14 @@ pub struct PasskeyAdded {
     pub name: String,
 }
 
+/// `passkey_removed`: whose, and which (the human who removed it is the record's actor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRemoved {
+    pub human: String,
+    pub id: String,
+    pub name: String,
+}
+
 /// `approval_used`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalUsed {

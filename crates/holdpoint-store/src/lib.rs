@@ -286,6 +286,14 @@ pub trait Store: Send + Sync {
         passkey: &StoredPasskey,
         os_user: Option<String>,
     ) -> Result<(), StoreError>;
+    /// Takes passkey `id` away, recorded as `passkey_removed` by `removed_by`.
+    fn remove_passkey(
+        &self,
+        id: &str,
+        removed_by: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredPasskey, StoreError>;
     /// A passkey was used: its credential (the signature counter moves) and when.
     fn passkey_used(
         &self,

@@ -1413,6 +1413,34 @@ impl Store for SqliteStore {
         })
     }
 
+    fn remove_passkey(
+        &self,
+        id: &str,
+        removed_by: &str,
+        os_user: Option<String>,
+        now_ms: i64,
+    ) -> Result<StoredPasskey, StoreError> {
+        self.write(|tx| {
+            let passkey: StoredPasskey = PASSKEYS.get(tx, id)?;
+            tx.execute("DELETE FROM passkeys WHERE id = ?1", [id])?;
+            let entry = Entry::new(
+                Kind::PasskeyRemoved,
+                Actors {
+                    human: Some(removed_by.to_owned()),
+                    os_user,
+                    ..Actors::default()
+                },
+                json(&bodies::PasskeyRemoved {
+                    human: passkey.human.clone(),
+                    id: passkey.id.clone(),
+                    name: passkey.name.clone(),
+                }),
+            );
+            append_in(tx, self.key.as_ref(), &[entry], now_ms)?;
+            Ok(passkey)
+        })
+    }
+
     fn passkey_used(
         &self,
         id: &str,

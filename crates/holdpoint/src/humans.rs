@@ -33,6 +33,22 @@ pub(crate) enum HumanCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// List a human's passkeys (added in the console), or everyone's.
+    Passkeys {
+        /// Whose [default: everyone's].
+        name: Option<String>,
+    },
+    /// Take a passkey away, e.g. of a lost authenticator (the human's own secret, or an
+    /// admin's, typed at the terminal). Recorded as `passkey_removed`.
+    ForgetPasskey {
+        /// Whose passkey it is.
+        name: String,
+        /// The passkey's id, or the start of it, as `holdpoint human passkeys` shows.
+        id: String,
+        /// Who removes it [default: NAME themselves]; anyone else must be an admin.
+        #[arg(long = "as", value_name = "NAME")]
+        by: Option<String>,
+    },
     /// List the humans (names only; secrets are stored as Argon2id hashes).
     List {
         /// `text` for a person, `json` for a program.
@@ -45,6 +61,85 @@ pub(crate) fn run(command: &HumanCommand) -> Result<u8, Failure> {
     let home = Home::locate();
     let store = home.open_store()?;
     match command {
+        HumanCommand::Passkeys { name } => {
+            let humans = store.humans().map_err(store_failure)?;
+            let names: Vec<String> = match name {
+                Some(name) if humans.iter().any(|h| &h.name == name) => vec![name.clone()],
+                Some(name) => return Err(Failure::usage(format!("no human is named `{name}`"))),
+                None => humans.into_iter().map(|h| h.name).collect(),
+            };
+            let mut shown = 0;
+            for human in names {
+                for key in store.passkeys(&human).map_err(store_failure)? {
+                    if shown == 0 {
+                        println!(
+                            "{:<12} {:<24} {:<24} {:<20} LAST USED",
+                            "HUMAN", "ID", "NAME", "ADDED"
+                        );
+                    }
+                    shown += 1;
+                    println!(
+                        "{:<12} {:<24} {:<24} {:<20} {}",
+                        crate::approvals::one_line(&human, 12),
+                        crate::approvals::one_line(&key.id, 24),
+                        crate::approvals::one_line(&key.name, 24),
+                        crate::time::datetime(key.created_ms),
+                        key.used_ms
+                            .map(crate::time::datetime)
+                            .unwrap_or_else(|| "never".to_owned())
+                    );
+                }
+            }
+            if shown == 0 {
+                println!("no passkeys: humans add them on the console's Passkeys page");
+            }
+            Ok(exit::ALLOW)
+        }
+        HumanCommand::ForgetPasskey { name, id, by } => {
+            let keys = store.passkeys(name).map_err(store_failure)?;
+            let matching: Vec<_> = keys
+                .iter()
+                .filter(|k| k.id.starts_with(id.as_str()))
+                .collect();
+            let key = match matching.as_slice() {
+                [key] if id.len() >= 6 => *key,
+                [_] => {
+                    return Err(Failure::usage(
+                        "give at least 6 characters of the passkey's id",
+                    ));
+                }
+                [] => {
+                    return Err(Failure::usage(format!(
+                        "`{name}` has no passkey whose id starts `{id}`: `holdpoint human passkeys {name}` lists them"
+                    )));
+                }
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "several of `{name}`'s passkeys start `{id}`: give more of the id"
+                    )));
+                }
+            };
+            let by = by.clone().unwrap_or_else(|| name.clone());
+            // Found before a secret is asked: only an admin removes another's passkey.
+            if by != *name && !choose_human(&store, Some(&by), "remove a passkey")?.admin {
+                return Err(Failure::usage(format!(
+                    "`{by}` is not an admin: only `{name}` or an admin may remove `{name}`'s passkey"
+                )));
+            }
+            let remover = if by == *name {
+                authenticate(&store, Some(&by), "remove a passkey")?
+            } else {
+                authenticate_admin(&store, Some(&by), "remove another human's passkey")?
+            };
+            let removed = store
+                .remove_passkey(&key.id, &remover, os_user(), now_ms())
+                .map_err(store_failure)?;
+            println!(
+                "removed {}'s passkey `{}` ({})",
+                removed.human, removed.name, removed.id
+            );
+            Ok(exit::ALLOW)
+        }
         HumanCommand::List { format } => {
             let humans = store.humans().map_err(store_failure)?;
             if *format == crate::approvals::Format::Json {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::setup::Setup;
+use crate::setup::{SECRET, Setup};
 use crate::{stderr, stdout};
 
 fn bash(setup: &Setup, session: &str, command: &str) -> Value {
@@ -753,4 +753,106 @@ fn a_held_write_shows_what_it_writes_and_the_approval_covers_exactly_that() {
     let list = stdout(&setup.run(&["approvals", "list"], ""));
     assert!(list.contains("systemctl restart ␣nginx"), "{list}");
     assert!(list.contains("systemctl restart nginx"), "{list}");
+}
+
+/// A lost authenticator's passkey is taken away at the terminal, by its human or an
+/// admin, never by another human; the ledger records who did it.
+#[test]
+fn a_passkey_is_forgotten_at_the_terminal_by_its_human_or_an_admin() {
+    use holdpoint_ledger::SigningKey;
+    use holdpoint_store::{SqliteStore, Store as _, StoredPasskey};
+
+    let setup = Setup::new("approve-forget-passkey");
+    setup.add_human("alice", None);
+    setup.add_human("bob", Some("alice"));
+    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
+    let store = SqliteStore::open(
+        &setup.home.join("store.db"),
+        SigningKey::from_text(key.trim()).unwrap(),
+    )
+    .unwrap();
+    for (id, human) in [
+        ("AAAAAAAAlaptop", "alice"),
+        ("BBBBBBBBphone", "alice"),
+        ("CCCCCCCCkey", "bob"),
+    ] {
+        let passkey = StoredPasskey {
+            id: id.to_owned(),
+            human: human.to_owned(),
+            name: format!("{human}'s {id}"),
+            credential: json!({"cred": {}}),
+            created_ms: 1,
+            used_ms: None,
+        };
+        store.add_passkey(&passkey, None).unwrap();
+    }
+    drop(store);
+    let listed = stdout(&setup.run(&["human", "passkeys", "alice"], ""));
+    assert!(
+        listed.contains("AAAAAAAAlaptop") && listed.contains("BBBBBBBBphone"),
+        "{listed}"
+    );
+    assert!(!listed.contains("CCCCCCCCkey"), "{listed}");
+
+    // Bob, no admin, cannot take alice's away; a prefix too short or matching nothing is
+    // refused before any secret is asked.
+    let t = setup.terminal(&[
+        "human",
+        "forget-passkey",
+        "alice",
+        "AAAAAAAA",
+        "--as",
+        "bob",
+    ]);
+    let (code, said) = t.finish();
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("`bob` is not an admin"), "{said}");
+    assert!(!said.contains("secret for"), "{said}");
+    for (id, says) in [
+        ("AAA", "at least 6 characters"),
+        ("ZZZZZZ", "no passkey whose id starts"),
+    ] {
+        let t = setup.terminal(&["human", "forget-passkey", "alice", id]);
+        let (code, said) = t.finish();
+        assert_eq!(code, Some(2), "{said}");
+        assert!(
+            said.contains(says) && !said.contains("secret for"),
+            "{said}"
+        );
+    }
+
+    // Alice takes her laptop's away; the admin (alice) takes bob's.
+    let mut t = setup.terminal(&["human", "forget-passkey", "alice", "AAAAAAAA"]);
+    t.answer("secret for alice", SECRET);
+    let (code, said) = t.finish();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("removed alice's passkey"), "{said}");
+    let mut t = setup.terminal(&["human", "forget-passkey", "bob", "CCCCCC", "--as", "alice"]);
+    t.answer("secret for alice", SECRET);
+    let (code, said) = t.finish();
+    assert_eq!(code, Some(0), "{said}");
+    let listed = stdout(&setup.run(&["human", "passkeys"], ""));
+    assert!(listed.contains("BBBBBBBBphone"), "{listed}");
+    assert!(
+        !listed.contains("AAAAAAAAlaptop") && !listed.contains("CCCCCCCCkey"),
+        "{listed}"
+    );
+    let removed: Vec<(String, String)> = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "passkey_removed")
+        .map(|r| {
+            (
+                r["actors"]["human"].as_str().unwrap().to_owned(),
+                r["body"]["human"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            ("alice".to_owned(), "alice".to_owned()),
+            ("alice".to_owned(), "bob".to_owned())
+        ]
+    );
 }
