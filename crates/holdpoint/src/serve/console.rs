@@ -53,6 +53,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/freezes", get(freezes).post(start_freeze))
         .route("/freezes/{id}/end", post(end_freeze))
         .route("/passkeys", get(passkeys))
+        .route("/recovery", get(recovery))
+        .route("/people", get(people))
         .route("/sign-ins/{id}/end", post(end_sign_in))
         .route("/ledger", get(ledger))
         .route("/ledger/verify", post(verify))
@@ -1468,6 +1470,103 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
         freeze_rows = or_empty(rows, 7, "No freezes: agents act as the policies say."),
     );
     page(&state, "Freezes", &viewer, body).await
+}
+
+// ----- recovery points, agents and humans ---------------------------------------
+
+/// The recovery points `holdpoint pg` kept before destroys, newest first.
+async fn recovery(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/recovery").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let mut points = match state.blocking(|store| store.recoveries()).await {
+        Ok(points) => points,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    points.sort_by_key(|p| std::cmp::Reverse(p.created_ms));
+    let mut rows = String::new();
+    for p in &points {
+        let _ = write!(
+            rows,
+            r#"<tr><td>{id}</td><td>{state}</td><td>{table}</td><td>{loss}</td><td>{rows}</td><td class="action">{statement}</td><td>{agent}</td><td>{at}</td></tr>"#,
+            id = e(&p.id),
+            state = e(&p.state),
+            table = e(&p.table),
+            loss = e(&p.loss),
+            rows = p.rows.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            statement = e(&one_line(&p.statement, 160)),
+            agent = e(&p.agent),
+            at = e(&datetime(p.created_ms)),
+        );
+    }
+    let body = format!(
+        r#"<p class="muted">What <code>holdpoint pg</code> kept before a statement destroyed it. A human puts one back with <code>holdpoint restore ID</code> at the terminal, or takes it away for good with <code>holdpoint recovery purge ID</code>.</p>
+<table id="recovery"><thead><tr><th>Id</th><th>State</th><th>Table</th><th>Loss</th><th>Rows</th><th>Statement</th><th>Agent</th><th>Kept</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        rows = or_empty(
+            rows,
+            8,
+            "No recovery points: nothing was destroyed through holdpoint pg."
+        ),
+    );
+    page(&state, "Recovery points", &viewer, body).await
+}
+
+/// The agents with a credential and the humans who answer them.
+async fn people(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &headers, client, "/people").await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let listed = state
+        .blocking(|store| {
+            let humans = store.humans()?;
+            let mut keys = Vec::with_capacity(humans.len());
+            for human in &humans {
+                keys.push(store.passkeys(&human.name)?.len());
+            }
+            Ok((store.agents()?, humans, keys))
+        })
+        .await;
+    let (agents, humans, keys) = match listed {
+        Ok(listed) => listed,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let mut agent_rows = String::new();
+    for a in &agents {
+        let _ = write!(
+            agent_rows,
+            r#"<tr><td>{name}</td><td>{since}</td><td><a href="/activity?agent={link}">activity</a></td></tr>"#,
+            name = e(&a.name),
+            since = e(&datetime(a.created_ms)),
+            link = url(&a.name),
+        );
+    }
+    let mut human_rows = String::new();
+    for (h, keys) in humans.iter().zip(&keys) {
+        let _ = write!(
+            human_rows,
+            r#"<tr><td>{name}</td><td>{role}</td><td>{keys}</td><td>{since}</td></tr>"#,
+            name = e(&h.name),
+            role = if h.admin { "admin" } else { "approver" },
+            since = e(&datetime(h.created_ms)),
+        );
+    }
+    let body = format!(
+        r#"<h2>Agents</h2>
+<p class="muted">Each has a credential of its own (<code>holdpoint agent add NAME</code>).</p>
+<table id="agents"><thead><tr><th>Name</th><th>Since</th><th></th></tr></thead><tbody>{agents}</tbody></table>
+<h2>Humans</h2>
+<p class="muted">They approve, grant and freeze (<code>holdpoint human add NAME</code>); an admin also adds humans and agents.</p>
+<table id="humans"><thead><tr><th>Name</th><th>Role</th><th>Passkeys</th><th>Since</th></tr></thead><tbody>{humans}</tbody></table>"#,
+        agents = or_empty(
+            agent_rows,
+            3,
+            "No agents have a credential: hooks that open the store themselves need none."
+        ),
+        humans = or_empty(human_rows, 4, "No humans."),
+    );
+    page(&state, "Agents and humans", &viewer, body).await
 }
 
 // ----- passkeys -------------------------------------------------------------------

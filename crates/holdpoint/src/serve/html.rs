@@ -80,7 +80,7 @@ impl Page<'_> {
     pub fn render(self) -> Response {
         let nav = match self.viewer {
             Some(viewer) => format!(
-                r#"<nav><a href="/">Queue</a><a href="/activity">Activity</a><a href="/grants">Grants</a><a href="/freezes">Freezes</a><a href="/ledger">Ledger</a><a href="/passkeys">Passkeys</a>
+                r#"<nav><a href="/">Queue</a><a href="/activity">Activity</a><a href="/grants">Grants</a><a href="/freezes">Freezes</a><a href="/recovery">Recovery</a><a href="/people">People</a><a href="/ledger">Ledger</a><a href="/passkeys">Passkeys</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><span class="who">{name}</span> <button type="submit" class="link">Sign out</button></form></nav>"#,
                 csrf = e(&viewer.csrf),
                 name = e(&viewer.name),

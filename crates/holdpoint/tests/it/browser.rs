@@ -666,6 +666,8 @@ fn every_console_page_fits_a_phone_and_a_laptop() {
         ("freezes", "/freezes".to_owned()),
         ("ledger", "/ledger".to_owned()),
         ("passkeys", "/passkeys".to_owned()),
+        ("recovery", "/recovery".to_owned()),
+        ("people", "/people".to_owned()),
     ];
     let mut problems = Vec::new();
     for (width, height, screen) in [(390, 844, "phone"), (1280, 900, "laptop")] {

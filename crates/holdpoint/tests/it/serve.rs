@@ -802,6 +802,37 @@ async fn a_write_is_approved_only_with_the_text_the_approver_saw() {
     );
 }
 
+/// The console lists the agents with a credential and the humans, with their roles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_agents_and_humans() {
+    let w = World::new("serve-people");
+    let (cookie, _) = console_sign_in(&w, "alice").await;
+    let (status, body) = w
+        .call("GET", "/people", Auth::Cookie(&cookie, None), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let body = body.as_str().unwrap();
+    let table = |id: &str| -> Vec<String> {
+        let start = body.find(&format!(r#"<table id="{id}">"#)).unwrap();
+        let table = &body[start..start + body[start..].find("</table>").unwrap()];
+        table
+            .split("<tr><td>")
+            .skip(1)
+            .map(|row| row.split("</td>").next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(table("agents"), ["bot", "other-bot"]);
+    assert_eq!(table("humans"), ["alice", "bob"]);
+    assert!(
+        body.contains("<td>alice</td><td>admin</td><td>0</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>bob</td><td>approver</td><td>0</td>"),
+        "{body}"
+    );
+}
+
 /// A table with nothing in it says so, rather than showing bare headers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_console_tables_say_why_they_are_empty() {
@@ -811,6 +842,7 @@ async fn empty_console_tables_say_why_they_are_empty() {
         ("/grants", "No grants"),
         ("/freezes", "No freezes"),
         ("/activity", "No decisions match"),
+        ("/recovery", "No recovery points"),
     ] {
         let (status, body) = w.call("GET", page, Auth::Cookie(&cookie, None), None).await;
         assert_eq!(status, StatusCode::OK, "{page}");
