@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,13 +27,28 @@ use crate::pipeline::{Decided, Request as Proposal, action_for, explain};
 use crate::throttle::Client;
 
 /// The API's routes, relative to `/api/v1`.
+/// The largest body of a route that takes an agent's action.
+const MAX_ACTION_BODY: usize = 32 * 1024 * 1024;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/sign-in", post(sign_in))
-        .route("/decide", post(decide))
-        .route("/refused", post(refused))
-        .route("/executed", post(executed))
+        // An agent's action may carry the whole text a file tool writes (`written`), so
+        // these take more than the rest; only once the agent's credential is checked,
+        // since extractors of the request's head run before its body is read.
+        .route(
+            "/decide",
+            post(decide).layer(DefaultBodyLimit::max(MAX_ACTION_BODY)),
+        )
+        .route(
+            "/refused",
+            post(refused).layer(DefaultBodyLimit::max(MAX_ACTION_BODY)),
+        )
+        .route(
+            "/executed",
+            post(executed).layer(DefaultBodyLimit::max(MAX_ACTION_BODY)),
+        )
         .route("/approvals", get(list_approvals))
         .route("/approvals/{id}", get(show_approval))
         .route("/approvals/{id}/approve", post(approve))

@@ -739,6 +739,24 @@ async fn decide_as_bot(w: &World, action: Value) -> Value {
     answer
 }
 
+/// A file write of several MiB (a lock file, generated data) is decided through the
+/// server with its whole text, and the approver is shown the first 256 KiB of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_of_megabytes_is_decided_through_the_server() {
+    let w = World::new("serve-big-write");
+    let content = "0123456789abcdef\n".repeat(3 * 1024 * 1024 / 17);
+    let answer = decide_as_bot(
+        &w,
+        json!({"surface": "file", "input": "write /etc/big.lock", "cwd": "/tmp",
+               "written": {"file_path": "/etc/big.lock", "content": content}}),
+    )
+    .await;
+    assert_eq!(answer["outcome"], "ask", "{answer}");
+    let shown = answer["approval"]["shown"].as_str().unwrap();
+    assert!(shown.len() < 300 * 1024, "{}", shown.len());
+    assert!(shown.ends_with("the approval covers all of them"));
+}
+
 /// An agent that proposes a file write itself, with the hash of the text its real call
 /// will write but not the text, gets an approval that covers nothing: the real call,
 /// which carries the text, is another request, and its approver is shown the text.
@@ -1015,9 +1033,17 @@ async fn bad_requests_get_one_clear_json_error_and_change_nothing() {
             400,
             "absolute",
         ),
+        // An action may carry a file's whole text, up to 32 MiB; every other body, 1 MiB.
         (
             "POST",
             "/api/v1/decide",
+            "x".repeat(33 * 1024 * 1024),
+            413,
+            "",
+        ),
+        (
+            "POST",
+            "/api/v1/grants",
             "x".repeat(2 * 1024 * 1024),
             413,
             "",
