@@ -981,9 +981,10 @@ async fn show_approval(
     }
 }
 
-/// Approve a request (humans only, with their secret given again as `secret`). It is
-/// approved once the quorum of distinct humans is reached; then the identical action may
-/// run once.
+/// Approve a request (humans only, with proof that they are there: `secret` given again,
+/// or, for a human with a passkey, `passkey`, an assertion for this request from
+/// `POST /step-up`). It is approved once the quorum of distinct humans is reached; then
+/// the identical action may run once.
 #[utoipa::path(post, path = "/approvals/{id}/approve", params(("id" = String, Path)),
     request_body = AnswerRequest,
     responses((status = 200, body = ApprovalView), (status = 403, body = ErrorBody),
