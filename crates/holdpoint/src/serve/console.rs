@@ -307,10 +307,20 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    match super::auth::sign_in(&state, &form.name, &form.secret, client, &headers).await {
-        Ok((token, sign_in)) => signed_in(&state, &next, &token, &sign_in),
+    let signed = super::auth::sign_in(&state, &form.name, &form.secret, client, &headers).await;
+    login_answer(&state, &next, signed)
+}
+
+/// A sign-in's answer: the redirect that sets its cookie, or the form again with why.
+fn login_answer(
+    state: &AppState,
+    next: &str,
+    signed: Result<(String, SignIn), ApiError>,
+) -> Response {
+    match signed {
+        Ok((token, sign_in)) => signed_in(state, next, &token, &sign_in),
         Err(error) => {
-            let mut response = login_form(&next, Some(error.message()));
+            let mut response = login_form(next, Some(error.message()));
             *response.status_mut() = error.status();
             retry_after(response, &error)
         }
@@ -377,34 +387,24 @@ async fn login_passkey(
     let next = safe_next(form.next.as_deref());
     let signed = async {
         let sent = presence_of(None, Some(form.ceremony), Some(form.credential))?;
-        let Some(answer) = sent.passkey else {
+        if sent.passkey.is_none() {
             return Err(ApiError::bad_request("no passkey answer came"));
-        };
-        let who = form.name.clone();
-        let passkeys = state.blocking(move |store| store.passkeys(&who)).await?;
-        let used = state
-            .passkeys
-            .finish_assertion(&answer, &form.name, &Purpose::SignIn, &passkeys)
+        }
+        passkeys::presence(&state, client, &form.name, &Purpose::SignIn, sent)
+            .await
             .map_err(|error| {
-                // A failed assertion is a failed sign-in.
+                // A failed assertion is a failed sign-in; a store that failed is not.
+                if !error.status().is_client_error() {
+                    return error;
+                }
                 match state.throttle.failed(client, std::time::Instant::now()) {
                     Ok(()) => error,
                     Err(refusal) => ApiError::too_many(&refusal),
                 }
             })?;
-        state
-            .blocking(move |store| store.passkey_used(&used.id, &used.credential, now_ms()))
-            .await?;
         super::auth::open_sign_in(&state, &form.name, client, &headers).await
     };
-    match signed.await {
-        Ok((token, sign_in)) => signed_in(&state, &next, &token, &sign_in),
-        Err(error) => {
-            let mut response = login_form(&next, Some(error.message()));
-            *response.status_mut() = error.status();
-            retry_after(response, &error)
-        }
-    }
+    login_answer(&state, &next, signed.await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -424,23 +424,26 @@ struct ProvenForm {
     credential: Option<String>,
 }
 
+/// Whether the viewer has a passkey, and so proves with it (`proof_fields`).
+async fn has_passkey(state: &AppState, viewer: &Viewer) -> Result<bool, ApiError> {
+    let who = viewer.name.clone();
+    Ok(!state
+        .blocking(move |store| store.passkeys(&who))
+        .await?
+        .is_empty())
+}
+
 /// The part of a form that proves the human is there for what it does, and the
 /// attribute its `<form>` carries: for a human with a passkey, hidden fields the script
 /// fills with a fresh assertion for `step_up` (what it asks `POST /step-up` for) before
 /// the form goes; for one without, their secret again.
-async fn proof_fields(
-    state: &AppState,
-    viewer: &Viewer,
+fn proof_fields(
+    has_passkey: bool,
     step_up: &serde_json::Value,
     button: &str,
     id: &str,
-) -> Result<(String, String), ApiError> {
-    let who = viewer.name.clone();
-    let has_passkey = !state
-        .blocking(move |store| store.passkeys(&who))
-        .await?
-        .is_empty();
-    Ok(if has_passkey {
+) -> (String, String) {
+    if has_passkey {
         (
             format!(r#" data-step-up="{}""#, e(&step_up.to_string())),
             format!(
@@ -461,7 +464,7 @@ async fn proof_fields(
                 button = e(button)
             ),
         )
-    })
+    }
 }
 
 /// The proof a form sent (`proof_fields`).
@@ -722,18 +725,12 @@ async fn request_page(
         .map(|s| format!(r#"<a href="/sessions/{}">{}</a>"#, url(s), e(s)))
         .unwrap_or_else(|| r#"<span class="muted">none</span>"#.to_owned());
     let step_up = serde_json::json!({ "for": "approve", "request": r.id });
-    let (passkey_form, mut proof) = match proof_fields(
-        &state,
-        &viewer,
-        &step_up,
-        "Approve this exact action",
-        "approve",
-    )
-    .await
-    {
-        Ok(fields) => fields,
+    let passkey = match has_passkey(&state, &viewer).await {
+        Ok(passkey) => passkey,
         Err(error) => return error_page(Some(&viewer), &error),
     };
+    let (passkey_form, mut proof) =
+        proof_fields(passkey, &step_up, "Approve this exact action", "approve");
     if passkey_form.is_empty() && state.config.passkey_required.covers(&request) {
         proof = r#"<p class="error" id="needs-passkey">Only a passkey may approve this request (<code>passkey_required</code> in holdpoint.toml), and you have none yet: add one on the <a href="/passkeys">Passkeys</a> page.</p>"#.to_owned();
     }
@@ -1312,11 +1309,11 @@ async fn grants(State(state): State<AppState>, client: Client, headers: HeaderMa
         );
     }
     let wanted = serde_json::json!({ "for": "grant" });
-    let (step_up, proof) =
-        match proof_fields(&state, &viewer, &wanted, "Issue grant", "grant").await {
-            Ok(fields) => fields,
-            Err(error) => return error_page(Some(&viewer), &error),
-        };
+    let passkey = match has_passkey(&state, &viewer).await {
+        Ok(passkey) => passkey,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
+    let (step_up, proof) = proof_fields(passkey, &wanted, "Issue grant", "grant");
     let body = format!(
         r#"<p class="muted">A grant lets one agent act on the named targets up to a risk, for a while, without asking each time.</p>
 <table id="grants"><thead><tr><th>Id</th><th>Agent</th><th>Task</th><th>Up to</th><th>Targets</th><th>State</th><th>Issued by</th><th></th></tr></thead><tbody>{grant_rows}</tbody></table>
@@ -1427,17 +1424,18 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
         Err(error) => return error_page(Some(&viewer), &error),
     };
     freezes.sort_by_key(|f| std::cmp::Reverse(f.starts_at));
+    // Asked once for the page, whatever the number of freezes to end.
+    let passkey = match has_passkey(&state, &viewer).await {
+        Ok(passkey) => passkey,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
     let mut rows = String::new();
     for f in &freezes {
         let state_text = freeze_state(f.ended, f.ended_by.as_deref(), f.active, f.until);
         let end = if f.active {
             let wanted = serde_json::json!({ "for": "end-freeze", "freeze": f.id });
             let button = format!("end-{}", f.id);
-            let (step_up, proof) =
-                match proof_fields(&state, &viewer, &wanted, "End freeze", &button).await {
-                    Ok(fields) => fields,
-                    Err(error) => return error_page(Some(&viewer), &error),
-                };
+            let (step_up, proof) = proof_fields(passkey, &wanted, "End freeze", &button);
             format!(
                 r#"<form method="post" action="/freezes/{id}/end" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
                 id = url(&f.id),

@@ -21,7 +21,12 @@ fn bash(setup: &Setup, session: &str, command: &str) -> Value {
 
 /// The decision and reason holdpoint gave Claude Code.
 fn claude(setup: &Setup, session: &str, command: &str) -> (String, String) {
-    let (output, answer) = setup.hook("claude-code", &bash(setup, session, command));
+    decided(setup, &bash(setup, session, command))
+}
+
+/// The decision and reason holdpoint gave Claude Code's hook `input`.
+fn decided(setup: &Setup, input: &Value) -> (String, String) {
+    let (output, answer) = setup.hook("claude-code", input);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     // No answer is no objection: holdpoint allows by saying nothing.
     let Some(answer) = answer else {
@@ -685,16 +690,7 @@ fn file_tool(setup: &Setup, tool: &str, tool_input: Value) -> (String, String) {
         "tool_input": tool_input,
         "tool_use_id": "toolu_2",
     });
-    let (output, answer) = setup.hook("claude-code", &input);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let Some(answer) = answer else {
-        return ("allow".to_owned(), String::new());
-    };
-    let out = &answer["hookSpecificOutput"];
-    (
-        out["permissionDecision"].as_str().unwrap().to_owned(),
-        out["permissionDecisionReason"].as_str().unwrap().to_owned(),
-    )
+    decided(setup, &input)
 }
 
 /// A held write shows the approver the text it writes (whitespace and invisible
