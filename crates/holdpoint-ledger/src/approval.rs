@@ -69,6 +69,10 @@ pub enum Proof {
     Secret,
     /// A fresh WebAuthn assertion with user verification, for this request.
     Passkey,
+    /// A press of the request's Approve button in Slack by the Slack user linked to this
+    /// human, with Slack's signature on it checked: only a person in a Slack client
+    /// makes a press.
+    Slack,
 }
 
 impl Proof {
@@ -77,6 +81,7 @@ impl Proof {
             Proof::Terminal => "terminal",
             Proof::Secret => "secret",
             Proof::Passkey => "passkey",
+            Proof::Slack => "slack",
         }
     }
 }

@@ -77,7 +77,7 @@ pub struct ApprovalAnswered {
     pub approvals: usize,
     pub quorum: u32,
     pub state: String,
-    /// What proved the human was there: `terminal`, `secret` or `passkey`.
+    /// What proved the human was there: `terminal`, `secret`, `passkey` or `slack`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof: Option<String>,
 }

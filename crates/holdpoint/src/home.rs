@@ -172,14 +172,43 @@ pub(crate) struct Config {
     pub passkey_required: PasskeyRequired,
     pub exec_wait: Duration,
     pub server: ServerConfig,
-    /// Incoming-webhook addresses told about every new approval request.
-    pub webhooks: Vec<String>,
+    /// Incoming webhooks told about every new approval request.
+    pub webhooks: Vec<Webhook>,
+    /// Set: humans linked to Slack users may answer requests from Slack.
+    pub slack: Option<SlackConfig>,
     /// The databases `holdpoint pg` stands in front of.
     pub databases: Vec<DatabaseConfig>,
     /// The MCP servers `holdpoint mcp --listen` serves over Streamable HTTP.
     pub mcp: Vec<McpConfig>,
     /// How commands that run the project's own code are confined.
     pub sandbox: SandboxConfig,
+}
+
+/// `[[webhook]]`: an address told about every new approval request.
+#[derive(Debug, Clone)]
+pub(crate) struct Webhook {
+    pub url: String,
+    pub format: WebhookFormat,
+}
+
+/// The shape of a webhook's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WebhookFormat {
+    /// `text` for chat tools that take a paragraph, and `holdpoint` for programs.
+    Text,
+    /// Slack's Block Kit, with Approve and Refuse buttons when `[slack]` is set.
+    Slack,
+}
+
+/// `[slack]`: answering approval requests from Slack (`serve/slack.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct SlackConfig {
+    /// The file holding the Slack app's signing secret, which signs every press.
+    pub signing_secret_file: PathBuf,
+    /// Set: presses from any other Slack workspace are refused.
+    pub team: Option<String>,
+    /// Slack user id to holdpoint human: who may answer from Slack.
+    pub humans: std::collections::BTreeMap<String, String>,
 }
 
 /// `passkey_required`: which approvals only a passkey's assertion may give (not the
@@ -483,6 +512,7 @@ impl Default for Config {
                 sign_in_ttl: Duration::from_secs(12 * 3600),
             },
             webhooks: Vec::new(),
+            slack: None,
             databases: Vec::new(),
             mcp: Vec::new(),
             sandbox: SandboxConfig {
@@ -504,6 +534,7 @@ struct RawConfig {
     server: Option<RawServer>,
     #[serde(default)]
     webhook: Vec<RawWebhook>,
+    slack: Option<RawSlack>,
     #[serde(default)]
     database: Vec<RawDatabase>,
     #[serde(default)]
@@ -727,6 +758,16 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawWebhook {
     url: String,
+    format: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlack {
+    signing_secret_file: String,
+    team: Option<String>,
+    #[serde(default)]
+    humans: std::collections::BTreeMap<String, String>,
 }
 
 impl RawConfig {
@@ -796,15 +837,36 @@ impl RawConfig {
                         .and_then(|rest| rest.split('/').next())
                         .unwrap_or("");
                     if host.is_empty() {
-                        Err(format!(
+                        return Err(format!(
                             "`[[webhook]] url = \"{}\"` must be an http:// or https:// address",
                             w.url
-                        ))
-                    } else {
-                        Ok(w.url)
+                        ));
                     }
+                    let format = match w.format.as_deref() {
+                        None | Some("text") => WebhookFormat::Text,
+                        Some("slack") => WebhookFormat::Slack,
+                        Some(other) => {
+                            return Err(format!(
+                                "`[[webhook]] format = \"{other}\"` is not a format: write \"text\" (the default) or \"slack\""
+                            ));
+                        }
+                    };
+                    Ok(Webhook { url: w.url, format })
                 })
                 .collect::<Result<_, _>>()?,
+            slack: self
+                .slack
+                .map(|raw| {
+                    if raw.humans.is_empty() {
+                        return Err("`[slack]` links no humans: add `[slack.humans]` with lines like `U0123ABCD = \"alice\"` (Slack user id = holdpoint human)".to_owned());
+                    }
+                    Ok(SlackConfig {
+                        signing_secret_file: home.join(raw.signing_secret_file),
+                        team: raw.team.filter(|t| !t.is_empty()),
+                        humans: raw.humans,
+                    })
+                })
+                .transpose()?,
             databases: self
                 .database
                 .into_iter()
@@ -938,9 +1000,24 @@ socket = "serve.sock"
 # How long a console sign-in lasts.
 sign_in_ttl = "12h"
 
-# Told about every new approval request (JSON that Slack-style incoming webhooks accept).
+# Told about every new approval request. The "text" format is JSON with a `text` that
+# chat tools' incoming webhooks accept; "slack" is a Block Kit message, with Approve and
+# Refuse buttons when [slack] below is set.
 # [[webhook]]
 # url = "https://hooks.slack.com/services/..."
+# format = "text"
+
+# Answering from Slack: set the Slack app's Interactivity Request URL to
+# `public_url` + "/slack/actions". Each press is checked against the app's signing secret
+# (kept alone in this file, relative to this directory), must come from `team`, and is
+# taken only from a Slack user linked below to a holdpoint human. A press approves for a
+# human without a passkey, where `passkey_required` does not cover the request; anyone
+# else is sent the console's link.
+# [slack]
+# signing_secret_file = "slack-signing-secret"
+# team = "T0123ABCD"
+# [slack.humans]
+# U0123ABCD = "alice"
 
 # Databases `holdpoint pg` stands in front of (several may be listed). Agents connect to
 # `listen` with their holdpoint credential; only holdpoint holds the upstream's. Keep

@@ -709,6 +709,7 @@ async fn request_page(
                     Some(Proof::Terminal) => " (secret typed at a terminal)",
                     Some(Proof::Secret) => " (secret given again)",
                     Some(Proof::Passkey) => " (passkey)",
+                    Some(Proof::Slack) => " (in Slack)",
                     None => "",
                 },
                 datetime(v.at_ms),

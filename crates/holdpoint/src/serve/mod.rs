@@ -12,6 +12,7 @@ pub(crate) mod decider;
 mod html;
 mod notify;
 pub(crate) mod passkeys;
+mod slack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -77,6 +78,8 @@ pub struct Shared {
     pub(crate) serves_console: bool,
     /// Humans' passkeys: the relying party and the ceremonies under way.
     pub(crate) passkeys: passkeys::Passkeys,
+    /// Set: answers come from Slack too (`[slack]`).
+    pub(crate) slack: Option<slack::Slack>,
 }
 
 impl std::ops::Deref for AppState {
@@ -145,7 +148,12 @@ impl AppState {
             config.clone(),
             home.dir.clone(),
         )?;
-        let notifier = notify::Notifier::start(config.webhooks.clone());
+        let slack = config
+            .slack
+            .as_ref()
+            .map(|slack| slack::Slack::open(slack, &config.webhooks))
+            .transpose()?;
+        let notifier = notify::Notifier::start(config.webhooks.clone(), slack.is_some());
         let (changes, _) = tokio::sync::watch::channel(0);
         let passkeys = passkeys::Passkeys::new(config.server.public_url.as_deref());
         Ok(AppState(Arc::new(Shared {
@@ -162,6 +170,7 @@ impl AppState {
             bound: std::sync::OnceLock::new(),
             serves_console,
             passkeys,
+            slack,
         })))
     }
 
@@ -241,6 +250,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(console::routes())
+        .route("/slack/actions", axum::routing::post(slack::actions))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
 //! Webhooks: when an action is held for approval, POST a JSON message to each configured
-//! address (http or https), in a shape Slack-style incoming webhooks accept (`text`),
-//! with a link to the approval page. Sent from a thread of its own and retried with
+//! address (http or https), with a link to the approval page: `text` that chat tools'
+//! incoming webhooks accept and a `holdpoint` object for programs, or Slack's Block Kit
+//! with buttons to answer (`slack.rs`). Sent from a thread of its own and retried with
 //! backoff; a webhook that fails never holds up a decision.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -10,6 +11,7 @@ use holdpoint_ledger::ApprovalRequest;
 use serde::Serialize;
 
 use crate::approvals::one_line;
+use crate::home::{Webhook, WebhookFormat};
 
 /// Waits between attempts: five tries over about half a minute.
 const BACKOFF: [Duration; 4] = [
@@ -45,25 +47,27 @@ pub(crate) struct Held {
 /// that one that is down does not delay the others.
 #[derive(Debug, Clone)]
 pub(crate) struct Notifier {
-    queues: Vec<SyncSender<Message>>,
+    queues: Vec<(WebhookFormat, SyncSender<Vec<u8>>)>,
+    /// Slack messages carry buttons to answer with (`[slack]` is set).
+    buttons: bool,
 }
 
 impl Notifier {
-    pub fn start(webhooks: Vec<String>) -> Self {
+    pub fn start(webhooks: Vec<Webhook>, buttons: bool) -> Self {
         let mut queues = Vec::new();
-        for url in webhooks {
+        for Webhook { url, format } in webhooks {
             let (queue, messages) = std::sync::mpsc::sync_channel(1024);
             let started = std::thread::Builder::new()
                 .name("holdpoint-webhook".to_owned())
                 .spawn(move || deliver_all(&messages, &url));
             match started {
-                Ok(_) => queues.push(queue),
+                Ok(_) => queues.push((format, queue)),
                 Err(e) => {
                     eprintln!("holdpoint serve: a webhook is off: cannot start its thread: {e}")
                 }
             }
         }
-        Notifier { queues }
+        Notifier { queues, buttons }
     }
 
     /// Tells the webhooks that `request` waits for approval.
@@ -106,19 +110,27 @@ impl Notifier {
                 url,
             },
         };
-        for queue in &self.queues {
-            if let Err(TrySendError::Full(_)) = queue.try_send(message.clone()) {
+        let text = serde_json::to_vec(&message);
+        let slack = serde_json::to_vec(&super::slack::message(request, console, self.buttons));
+        for (format, queue) in &self.queues {
+            let body = match format {
+                WebhookFormat::Text => &text,
+                WebhookFormat::Slack => &slack,
+            };
+            let Ok(body) = body else {
+                eprintln!("holdpoint serve: a webhook's message could not be written");
+                continue;
+            };
+            if let Err(TrySendError::Full(_)) = queue.try_send(body.clone()) {
                 eprintln!("holdpoint serve: a webhook's queue is full; a notification was dropped");
             }
         }
     }
 }
 
-fn deliver_all(messages: &Receiver<Message>, url: &str) {
-    while let Ok(message) = messages.recv() {
-        if let Ok(body) = serde_json::to_vec(&message) {
-            deliver(url, &body);
-        }
+fn deliver_all(messages: &Receiver<Vec<u8>>, url: &str) {
+    while let Ok(body) = messages.recv() {
+        deliver(url, &body);
     }
 }
 
@@ -140,7 +152,8 @@ fn deliver(url: &str, body: &[u8]) {
     }
 }
 
-fn post(url: &str, body: &[u8]) -> Result<(), String> {
+/// Posts one JSON body to `url`, once.
+pub(crate) fn post(url: &str, body: &[u8]) -> Result<(), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .user_agent("holdpoint")

@@ -34,6 +34,7 @@ mod readme;
 mod sandbox;
 mod serve;
 mod setup;
+mod slack;
 mod system;
 mod webdriver;
 
