@@ -23,6 +23,22 @@ pub struct AnalysisContext {
     /// found. A program made on the same command line in one of them can stand in for
     /// the program of that name.
     pub path: Vec<String>,
+    /// holdpoint's own PostgreSQL proxies listening on this machine's loopback, which
+    /// decide each statement sent through them: the SQL of a `psql` line that reaches
+    /// only one of them is left to it (`shell::gate`).
+    pub gates: Vec<Gate>,
+}
+
+/// One of holdpoint's own proxies, listening on this machine's loopback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    /// The port it listens on.
+    pub port: u16,
+    /// The addresses, as a client names them (`127.0.0.1`, `::1`), at which nothing but
+    /// the proxy can be listening on that port.
+    pub hosts: Vec<String>,
+    /// How a person knows it: `holdpoint pg on 127.0.0.1:6432`.
+    pub name: String,
 }
 
 impl AnalysisContext {
@@ -44,6 +60,7 @@ impl AnalysisContext {
                 "/dev/shm".to_owned(),
             ],
             path: Vec::new(),
+            gates: Vec::new(),
         }
     }
 }

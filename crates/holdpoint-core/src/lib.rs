@@ -23,7 +23,7 @@ pub use action::{
     Action, ActionDigest, Environment, ParseEnvironmentError, ParseSurfaceError, Surface,
     content_hash,
 };
-pub use analysis::{AnalysisContext, Files, NoFiles, Program, analyse};
+pub use analysis::{AnalysisContext, Files, Gate, NoFiles, Program, analyse};
 pub use effect::{Analysis, Effect, ObjectKind, ParseRiskError, Risk, Scope, Verb};
 pub use mcp::{McpCall, McpServer, McpServerInfo, lowest_risk};
 pub use nesting::{ANALYSIS_STACK, MAX_OPENERS, openers};

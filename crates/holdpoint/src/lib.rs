@@ -9,6 +9,7 @@ mod client;
 mod doctor;
 mod enforcer;
 mod exec;
+mod gates;
 mod home;
 mod hook;
 mod humans;

@@ -132,7 +132,11 @@ impl Pipeline {
 
     /// The action a request describes, with the hashes of any scripts it runs.
     pub fn action(&self, request: &Request) -> (Action, Analysis) {
-        action_for(request, self.environment, &local::holdpoint_home())
+        let home = local::holdpoint_home();
+        let agent = nix::unistd::getuid().as_raw();
+        action_for(request, self.environment, &home, || {
+            crate::gates::gates(&self.config.databases, &home, Some(agent))
+        })
     }
 
     /// Decides, records and settles one request.
@@ -208,13 +212,18 @@ pub(crate) fn executed_entry(action: &Action, executed: &Executed) -> Entry {
 }
 
 /// The action a request describes, analysed on this machine, with the hashes of any
-/// scripts it runs.
+/// scripts it runs. `gates` says which of holdpoint's own proxies the agent's SQL may be
+/// left to (`gates::gates`), asked only of a line that runs `psql`.
 pub(crate) fn action_for(
     request: &Request,
     environment: Environment,
     holdpoint_home: &std::path::Path,
+    gates: impl FnOnce() -> Vec<holdpoint_core::Gate>,
 ) -> (Action, Analysis) {
     let mut ctx = local::analysis_context_in(&request.cwd, holdpoint_home);
+    if request.surface == Surface::Shell && request.input.contains("psql") {
+        ctx.gates = gates();
+    }
     ctx.workspace.clone_from(&request.workspace);
     if request.home.is_some() {
         // The server runs as holdpoint's own user, whose home is holdpoint's: `~` in an

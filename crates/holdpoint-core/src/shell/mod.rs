@@ -5,6 +5,7 @@
 mod calls;
 mod code;
 mod embedded;
+mod gate;
 mod identity;
 mod options;
 pub(crate) mod paths;
@@ -66,6 +67,7 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
     walker.nesting = nesting;
     match walker.parse(script) {
         Ok(program) => {
+            walker.gate_open = !ctx.gates.is_empty() && one_psql_line(&program, files);
             walker.program(&program);
             Analysis {
                 effects: walker.effects,
@@ -78,6 +80,66 @@ pub fn analyse(script: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analys
             "a shell command that does not parse".to_owned(),
         ),
     }
+}
+
+/// Variables a `psql` line may set for itself and still be left to a proxy: none of
+/// them moves where it connects.
+const PSQL_SETTINGS: [&str; 5] = [
+    "PGPASSWORD",
+    "PGUSER",
+    "PGDATABASE",
+    "PGAPPNAME",
+    "PGCONNECT_TIMEOUT",
+];
+
+/// Whether the line is one `psql` command and nothing else: no other command, pipe or
+/// list, nothing defined before it, no variable set for it but `PSQL_SETTINGS`, and the
+/// program a system `psql` (a bare name found under a system directory, or such a
+/// path). Only then can its connection settings be read whole from its arguments.
+fn one_psql_line(program: &Program, files: &dyn Files) -> bool {
+    let [list] = program.complete_commands.as_slice() else {
+        return false;
+    };
+    let [item] = list.0.as_slice() else {
+        return false;
+    };
+    if !item.0.additional.is_empty() {
+        return false;
+    }
+    let [Command::Simple(simple)] = item.0.first.seq.as_slice() else {
+        return false;
+    };
+    let system = |path: &str| {
+        ["/usr/", "/bin/", "/opt/homebrew/"]
+            .iter()
+            .any(|dir| path.starts_with(dir))
+            && !path.contains("/../")
+    };
+    let program_is_psql = simple.word_or_name.as_ref().is_some_and(|word| {
+        let name = word.value.as_str();
+        if name == "psql" {
+            files
+                .which(name)
+                .map(|found| files.real_path(&found).unwrap_or(found))
+                .is_some_and(|found| system(&found))
+        } else {
+            basename(name) == "psql" && system(name)
+        }
+    });
+    program_is_psql
+        && simple
+            .prefix
+            .iter()
+            .flat_map(|p| p.0.iter())
+            .all(|item| match item {
+                CommandPrefixOrSuffixItem::AssignmentWord(assignment, _) => matches!(
+                    &assignment.name,
+                    brush_parser::ast::AssignmentName::VariableName(name)
+                        if PSQL_SETTINGS.contains(&name.as_str())
+                ),
+                CommandPrefixOrSuffixItem::IoRedirect(_) => true,
+                _ => false,
+            })
 }
 
 /// What a command substitution prints, when it is one command whose output its words
@@ -338,6 +400,11 @@ struct Walker<'a> {
     path_prefix: Vec<String>,
     /// The next command's name is the program it was found to be, not a claim to check.
     identified: bool,
+    /// The line is one `psql` command and nothing else (`one_psql_line`): its SQL may be
+    /// left to a proxy of holdpoint's it connects to. Taken by the first client.
+    gate_open: bool,
+    /// The proxy the statements being walked go through, which decides them.
+    gate: Option<String>,
 }
 
 /// One command after word expansion.
@@ -598,6 +665,8 @@ impl<'a> Walker<'a> {
             programs: HashMap::new(),
             path_prefix: Vec::new(),
             identified: false,
+            gate_open: false,
+            gate: None,
         }
     }
 
@@ -4413,6 +4482,22 @@ impl<'a> Walker<'a> {
 
     fn database_client(&mut self, base: &str, inv: &Invocation, args: &[String]) {
         let what = format!("`{}`", inv.display());
+        // Only the line's one psql may leave its SQL to a proxy, and only when all its
+        // connection settings name the same one.
+        let gate = if std::mem::take(&mut self.gate_open) && base == "psql" {
+            gate::psql_destination(args).and_then(|(hosts, port)| {
+                self.ctx
+                    .gates
+                    .iter()
+                    .find(|g| gate::only_through(g, &hosts, port))
+                    .map(|g| g.name.clone())
+            })
+        } else {
+            None
+        };
+        if base == "psql" {
+            self.psql_output(args, &what);
+        }
         let dialect = match base {
             "mysql" | "mariadb" | "mycli" => sql::Dialect::MySql,
             "sqlite3" | "sqlite" | "litecli" | "duckdb" => sql::Dialect::Sqlite,
@@ -4634,9 +4719,11 @@ impl<'a> Walker<'a> {
             ));
         }
         let before = self.effects.len();
+        self.gate = gate;
         for script in scripts {
             self.client_script(&script, dialect, &what);
         }
+        self.gate = None;
         // A database file in the workspace is the agent's own scratch data: changing it is
         // workspace work, though deleting its rows is still loss.
         let local_file = if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
@@ -5097,6 +5184,32 @@ impl<'a> Walker<'a> {
         if let Some(reason) = ran_out {
             self.unanalysable_reason.get_or_insert(reason);
         }
+        if let Some(gate) = self.gate.clone()
+            && !analysis.effects.iter().any(|e| e.self_protection)
+        {
+            // The proxy reads each statement as the database will, and decides it there.
+            let mut said: Vec<String> =
+                analysis.effects.iter().map(|e| e.summary.clone()).collect();
+            if let Some(reason) = &analysis.unanalysable {
+                said.push(format!("SQL holdpoint cannot analyse here ({reason})"));
+            }
+            said.dedup();
+            self.push(Effect::new(
+                Verb::Execute,
+                ObjectKind::Database,
+                &gate,
+                Risk::Read,
+                format!(
+                    "{what} sends its SQL through {gate}, which decides each statement as it arrives{}",
+                    if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", said.join("; "))
+                    }
+                ),
+            ));
+            return;
+        }
         if let Some(reason) = analysis.unanalysable {
             self.push(Effect::opaque(
                 what,
@@ -5106,6 +5219,33 @@ impl<'a> Walker<'a> {
         }
         for effect in analysis.effects {
             self.push(effect);
+        }
+    }
+
+    /// Where psql writes query results and its session log on this machine (`-o FILE`,
+    /// `-o |COMMAND`, `-L FILE`): what no database proxy sees.
+    fn psql_output(&mut self, args: &[String], what: &str) {
+        for (flags, kind) in [
+            (&["-o", "--output"][..], WriteKind::Truncate),
+            (&["-L", "--log-file"][..], WriteKind::Append),
+        ] {
+            let Some(file) = flag_value(args, flags) else {
+                continue;
+            };
+            if let Some(command) = file.strip_prefix('|') {
+                let command = command.to_owned();
+                self.nested(
+                    &command,
+                    &format!("{what}'s output command"),
+                    Stream::Unknown,
+                );
+            } else {
+                self.write_path(
+                    &Expanded::literal(file),
+                    kind,
+                    &format!("{what} `{}`", flags.first().copied().unwrap_or("-o")),
+                );
+            }
         }
     }
 

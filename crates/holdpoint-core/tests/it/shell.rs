@@ -1003,3 +1003,114 @@ fn dvc_by_subcommand() {
     check("dvc push -r origin", "change");
     check("dvc gc --workspace --cloud --force", "destroy");
 }
+
+/// A machine whose `psql` is the system's, found on `PATH` as `/usr/bin/psql`.
+struct SystemPsql;
+
+impl Files for SystemPsql {
+    fn read(&self, _path: &str) -> Option<String> {
+        None
+    }
+    fn which(&self, name: &str) -> Option<String> {
+        (name == "psql").then(|| "/usr/bin/psql".to_owned())
+    }
+}
+
+/// The class of a line with holdpoint's PostgreSQL proxy on loopback port 6432.
+fn class_gated(input: &str, files: &dyn Files) -> String {
+    let mut ctx = AnalysisContext::new("/home/dev/project");
+    ctx.home = Some("/home/dev".to_owned());
+    ctx.path = vec!["/usr/bin".to_owned()];
+    ctx.gates = vec![holdpoint_core::Gate {
+        port: 6432,
+        hosts: vec!["127.0.0.1".to_owned()],
+        name: "holdpoint pg on 127.0.0.1:6432".to_owned(),
+    }];
+    let analysis = shell::analyse(input, &ctx, files);
+    if analysis.unanalysable.is_some() {
+        "unanalysable".to_owned()
+    } else {
+        analysis.risk().to_string()
+    }
+}
+
+#[test]
+fn sql_sent_only_through_holdpoints_own_proxy_is_left_to_it() {
+    let gated = |input: &str, expected: &str| {
+        assert_eq!(class_gated(input, &SystemPsql), expected, "{input}");
+    };
+    // The proxy decides each statement as it reaches it: the hook holds nothing twice.
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -U bot app -c 'DROP TABLE users'",
+        "read",
+    );
+    gated(
+        "PGPASSWORD=x psql postgres://bot@127.0.0.1:6432/app -c 'DELETE FROM users'",
+        "read",
+    );
+    gated("psql -h 127.0.0.1 -p 6432 app <<< 'TRUNCATE users'", "read");
+    // Anything that does not go through it, or does more on this machine, is judged here.
+    gated(
+        "psql -h 127.0.0.1 -p 5432 app -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "psql -h db.internal -p 6432 app -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated("psql app -c 'DROP TABLE users'", "destroy");
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -d 'hostaddr=10.0.0.5' -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "PGHOSTADDR=10.0.0.5 psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "PGSERVICE=prod psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "export PGHOSTADDR=10.0.0.5; psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users' && psql -h db.internal -c 'DROP TABLE users'",
+        "destroy",
+    );
+    gated(
+        "psql() { rm -rf /srv/data; }; psql -h 127.0.0.1 -p 6432 -c 'SELECT 1'",
+        "destroy",
+    );
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -c '\\! rm -rf /srv/data'",
+        "destroy",
+    );
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -c 'SELECT 1' -o /etc/cron.d/job",
+        "destroy",
+    );
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -c 'SELECT 1' -o '|rm -rf /srv/data'",
+        "destroy",
+    );
+    gated(
+        "psql -h 127.0.0.1 -p 6432 -qh db.internal -c 'DROP TABLE users'",
+        "destroy",
+    );
+    // A psql that is not the system's (found elsewhere on PATH, or by a path) is what it is.
+    assert_eq!(
+        class_gated(
+            "psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'",
+            &Scripts(&[])
+        ),
+        "destroy"
+    );
+    gated(
+        "./psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'",
+        "destroy",
+    );
+    // Without a proxy configured, nothing changes.
+    check("psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'", "destroy");
+}

@@ -819,12 +819,18 @@ async fn sign_in(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn decide(
     State(state): State<AppState>,
+    client: Client,
     caller: Caller,
     Body(request): Body<ActionRequest>,
 ) -> Result<Json<DecideResponse>, ApiError> {
     let proposal = request.proposal(caller.agent()?)?;
-    let (action, analysis) =
-        action_for(&proposal, state.environment, &state.decider.holdpoint_home);
+    let home = &state.decider.holdpoint_home;
+    // Only a client on this machine's socket reaches this machine's loopback, as a
+    // user the kernel names.
+    let (action, analysis) = action_for(&proposal, state.environment, home, || match client {
+        Client::LocalUser(uid) => crate::gates::gates(&state.config.databases, home, Some(uid)),
+        _ => Vec::new(),
+    });
     let decided = state.decider.decide(action, analysis).await.map_err(|e| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -879,8 +885,12 @@ async fn refused(
             "`reason` must say why the gateway refused the action, in at most 1,000 bytes",
         ));
     }
-    let (action, analysis) =
-        action_for(&proposal, state.environment, &state.decider.holdpoint_home);
+    let (action, analysis) = action_for(
+        &proposal,
+        state.environment,
+        &state.decider.holdpoint_home,
+        Vec::new,
+    );
     let decided = state
         .decider
         .refused_durably(action, analysis, reason)
@@ -902,7 +912,12 @@ async fn executed(
     Body(request): Body<ExecutedRequest>,
 ) -> Result<Json<Recorded>, ApiError> {
     let proposal = request.action.proposal(caller.agent()?)?;
-    let (action, _) = action_for(&proposal, state.environment, &state.decider.holdpoint_home);
+    let (action, _) = action_for(
+        &proposal,
+        state.environment,
+        &state.decider.holdpoint_home,
+        Vec::new,
+    );
     let executed = Executed {
         outcome: request.outcome,
         exit_status: request.exit_status,

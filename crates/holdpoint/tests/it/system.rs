@@ -797,3 +797,103 @@ fn the_units_pass_systemd_analyze_and_the_server_rates_at_least_ok() {
         );
     }
 }
+
+#[test]
+fn a_psql_line_through_holdpoints_own_proxy_is_decided_once_by_the_proxy() {
+    let database = crate::pg::Database::new("gate");
+    database.seed(3);
+    let mut system = System::set_up();
+    system.add_human("alice");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    // The proxy is holdpoint's: in holdpoint.toml, run as holdpoint's own user.
+    let config = system.home.join("holdpoint.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[[database]]\nlisten = \"127.0.0.1:{port}\"\nupstream = \"postgres://postgres@127.0.0.1:5432/{}\"\nwait = \"0s\"\n",
+        database.name
+    ));
+    std::fs::write(&config, text).unwrap();
+    system.serve();
+    let (proxy, _) = system.start_as_service("", "pg", "connect to ");
+    let drop_users = format!(
+        "psql -X -h 127.0.0.1 -p {port} -U {agent} {db} -c 'DROP TABLE users'",
+        agent = system.agent,
+        db = database.name
+    );
+
+    // The hook leaves the statement to the proxy: no hold, nothing asked of a human.
+    let (output, answer) = system.hook(&drop_users);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(answer, None, "held at the hook: {}", stdout(&output));
+    // The same statement sent straight to the database is the hook's to hold.
+    let direct = format!(
+        "psql -X -h 127.0.0.1 -p 5432 {} -c 'DROP TABLE users'",
+        database.name
+    );
+    let (_, answer) = system.hook(&direct);
+    assert!(refusal(answer.as_ref()).contains("held"));
+    // So is one that leaves the proxy's address for another on the way.
+    let (_, answer) = system.hook(&format!("{drop_users} -d 'hostaddr=127.0.0.1 port=5432'"));
+    assert!(refusal(answer.as_ref()).contains("held"));
+
+    // The proxy, which sees the statement itself, holds it there once, and the table
+    // is still there.
+    let token_file = format!("/home/{}/.holdpoint/agent.token", system.agent);
+    let token = std::fs::read_to_string(&token_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let line = format!("PGPASSWORD={token} {drop_users}");
+    let ran = system.as_user(&system.agent.clone(), &["sh", "-c", &line], "");
+    assert!(!ran.status.success(), "{}", stdout(&ran));
+    assert!(stderr(&ran).contains("held"), "{}", stderr(&ran));
+    assert_eq!(database.direct("SELECT count(*) FROM users"), "3");
+
+    let export = system.as_service(&["log", "export"], "");
+    let records: Vec<Value> = stdout(&export)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let requested: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "approval_requested")
+        .collect();
+    // One request for the direct line, one more for its hostaddr variant, and one from
+    // the proxy for the statement itself: none for the line the proxy decides.
+    assert_eq!(requested.len(), 3, "{requested:#?}");
+    let left = records
+        .iter()
+        .find(|r| {
+            r["kind"] == "decided"
+                && r["body"]["outcome"] == "allow"
+                && r.to_string()
+                    .contains(&format!("holdpoint pg on 127.0.0.1:{port}"))
+        })
+        .unwrap_or_else(|| panic!("the hook's decision names no proxy: {records:#?}"));
+    assert_eq!(left["actors"]["agent"], system.agent.as_str(), "{left}");
+
+    // An agent that stands in for the proxy on its port, once it is gone, has nothing
+    // left to it: the listener is the agent's own user's.
+    drop(proxy);
+    let impostor = format!(
+        "import socket, sys, time\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\nfor _ in range(100):\n    try:\n        s.bind(('127.0.0.1', {port}))\n        break\n    except OSError:\n        time.sleep(0.1)\ns.listen()\nprint('listening at 127.0.0.1:{port} ', file=sys.stderr, flush=True)\ntime.sleep(60)\n"
+    );
+    let mut command = Command::new("setpriv");
+    command
+        .args([
+            &format!("--reuid={}", system.agent),
+            &format!("--regid={}", gid_of(&system.agent)),
+            "--init-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &impostor,
+        ])
+        .current_dir("/");
+    let (_impostor, _) = Background::start(command, "listening at ");
+    let (_, answer) = system.hook(&drop_users);
+    assert!(refusal(answer.as_ref()).contains("held"), "{answer:?}");
+}

@@ -631,7 +631,7 @@ fn decide_locally(
     // deciding thread.
     let analysed = |request: &Request| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            action_for(request, environment, &holdpoint_home)
+            action_for(request, environment, &holdpoint_home, Vec::new)
         }))
         .ok()
     };
@@ -686,7 +686,8 @@ fn decide_locally(
             Job::Decide(ticket, request) => {
                 // A panic while deciding is a refusal, never a call left hanging.
                 let handed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let (action, analysis) = action_for(&request, environment, &holdpoint_home);
+                    let (action, analysis) =
+                        action_for(&request, environment, &holdpoint_home, Vec::new);
                     if actions.len() >= KEPT_ACTIONS {
                         actions.clear();
                     }
