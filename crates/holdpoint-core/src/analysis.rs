@@ -27,6 +27,9 @@ pub struct AnalysisContext {
     /// decide each statement sent through them: the SQL of a `psql` line that reaches
     /// only one of them is left to it (`shell::gate`).
     pub gates: Vec<Gate>,
+    /// The real path of holdpoint's own executable: an MCP server the agent launches as
+    /// `holdpoint mcp …` is holdpoint's gateway, which decides each call itself.
+    pub holdpoint_program: Option<String>,
 }
 
 /// One of holdpoint's own proxies, listening on this machine's loopback.
@@ -61,6 +64,7 @@ impl AnalysisContext {
             ],
             path: Vec::new(),
             gates: Vec::new(),
+            holdpoint_program: None,
         }
     }
 }

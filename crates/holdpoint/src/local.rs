@@ -510,6 +510,10 @@ pub(crate) fn analysis_context_in(cwd: &str, holdpoint_home: &Path) -> AnalysisC
     let mut ctx = AnalysisContext::new(cwd);
     ctx.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     ctx.holdpoint_home = Some(holdpoint_home.to_string_lossy().into_owned());
+    ctx.holdpoint_program = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
     if let Ok(tmp) = std::env::var("TMPDIR")
         && !tmp.is_empty()
         && tmp != "/"

@@ -164,6 +164,21 @@ pub fn analyse(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysi
             );
         }
     };
+    if let Some(gateway) = through_gateway(&call.server, ctx, files) {
+        return Analysis {
+            effects: vec![Effect::new(
+                Verb::Execute,
+                ObjectKind::Service,
+                &gateway,
+                Risk::Read,
+                format!(
+                    "sends `{}` through holdpoint's MCP gateway (`{gateway}`), which decides the call itself as it arrives",
+                    call.name
+                ),
+            )],
+            ..Analysis::default()
+        };
+    }
     let mut judge = Judge {
         call: &call,
         args: arguments,
@@ -252,6 +267,28 @@ pub fn lowest_risk(server: &McpServer, tool: &str, annotations: Option<&Value>) 
             .map(catalogued)
             .fold(unknown, Risk::min),
     }
+}
+
+/// The gateway a call goes through, when the agent says its server is launched as
+/// `holdpoint mcp …` by holdpoint's own executable (`AnalysisContext::holdpoint_program`,
+/// compared by real path): that gateway decides the call, so the hook need not hold it
+/// as well. The hook path knows the launch command only where the agent sends it
+/// (Gemini CLI, Cursor).
+fn through_gateway(server: &McpServer, ctx: &AnalysisContext, files: &dyn Files) -> Option<String> {
+    let own = ctx.holdpoint_program.as_deref()?;
+    let [program, subcommand, ..] = server.command.as_slice() else {
+        return None;
+    };
+    if subcommand != "mcp" {
+        return None;
+    }
+    let found = if program.contains('/') {
+        program.clone()
+    } else {
+        files.which(program)?
+    };
+    let real = files.real_path(&found).unwrap_or(found);
+    (real == own).then(|| format!("{program} mcp"))
 }
 
 /// The server the call goes to, recognised by its launch command, its URL's host or

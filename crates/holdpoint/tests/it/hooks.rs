@@ -625,3 +625,47 @@ fn globs_credentials_and_trees_are_judged_on_the_machine() {
         assert_eq!(answer.is_some(), denied, "{tool} {input}: {answer:?}");
     }
 }
+
+#[test]
+fn an_mcp_call_the_agent_sends_through_holdpoints_gateway_is_left_to_the_gateway() {
+    let setup = Setup::new("hook-mcp-gateway");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let holdpoint = env!("CARGO_BIN_EXE_holdpoint");
+    let server = "npx -y @modelcontextprotocol/server-postgres postgresql://localhost/app";
+    let mut cursor = fixture("cursor-before-mcp", &cwd, "");
+    cursor["tool_input"] = json!("{\"sql\":\"DROP TABLE orders\"}");
+
+    // Straight to the server: the hook is the only gate, and holds the DROP.
+    cursor["command"] = json!(server);
+    let (_, answer) = setup.hook("cursor", &cursor);
+    let answer = answer.unwrap();
+    assert_eq!(answer["permission"], "deny", "{answer}");
+    assert!(reason(&answer).contains("request apr-"), "{answer}");
+
+    // Launched through `holdpoint mcp` (as `holdpoint install mcp` writes it): the
+    // gateway decides the call as it arrives, so the hook does not hold it too.
+    cursor["command"] = json!(format!("{holdpoint} mcp --name db -- {server}"));
+    let (output, answer) = setup.hook("cursor", &cursor);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(answer.unwrap()["permission"], "allow");
+    let records = setup.records();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["kind"] == "decided" && r.to_string().contains("holdpoint's MCP gateway")),
+        "{records:#?}"
+    );
+
+    // A program merely called holdpoint, or holdpoint's other commands, are not it.
+    let impostor = setup.work().join("holdpoint");
+    std::fs::write(&impostor, "#!/bin/sh\nexec \"$@\"\n").unwrap();
+    for command in [
+        format!("{} mcp --name db -- {server}", impostor.display()),
+        format!("{holdpoint} exec -- {server}"),
+    ] {
+        cursor["command"] = json!(command);
+        let (_, answer) = setup.hook("cursor", &cursor);
+        let answer = answer.unwrap();
+        assert_eq!(answer["permission"], "deny", "{command}: {answer}");
+    }
+}
