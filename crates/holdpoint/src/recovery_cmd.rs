@@ -21,9 +21,9 @@
 use std::time::Duration;
 
 use clap::Subcommand;
-use holdpoint_store::{RecoveryPoint, Store as _};
+use holdpoint_store::{RecoveryPoint, SqliteStore, Store as _};
 
-use crate::home::{Home, now_ms, os_user};
+use crate::home::{Config, Home, now_ms, os_user};
 use crate::humans::{authenticate, store_failure};
 use crate::time::datetime;
 use crate::{Failure, exit};
@@ -109,8 +109,9 @@ pub(crate) fn run(command: &RecoveryCommand) -> Result<u8, Failure> {
                 return Ok(exit::ALLOW);
             }
             let name = authenticate(&store, human.as_deref(), "purge recovery points")?;
+            let config = Home::locate().load_config()?;
             for point in points {
-                database(&point, |client| {
+                database(&config, &point, |client| {
                     let kept_as = point.id.replace('-', "_");
                     let tx = client.transaction().map_err(db)?;
                     // The views set aside depend on the table and on each other: the
@@ -141,16 +142,25 @@ pub(crate) fn run(command: &RecoveryCommand) -> Result<u8, Failure> {
 }
 
 pub(crate) fn restore(args: &RestoreArgs) -> Result<u8, Failure> {
-    let store = Home::locate().open_store()?;
+    let home = Home::locate();
+    let store = home.open_store()?;
+    let point = kept(&store, &args.id)?;
+    let name = authenticate(&store, args.human.as_deref(), "restore a recovery point")?;
+    let done = put_back_recorded(&store, &home.load_config()?, &point, &name)?;
+    println!("restored {}: {done}", point.id);
+    Ok(exit::ALLOW)
+}
+
+/// Recovery point `id`, which must still be kept.
+pub(crate) fn kept(store: &SqliteStore, id: &str) -> Result<RecoveryPoint, Failure> {
     let point = store
         .recoveries()
         .map_err(store_failure)?
         .into_iter()
-        .find(|p| p.id == args.id)
+        .find(|p| p.id == id)
         .ok_or_else(|| {
             Failure::usage(format!(
-                "no recovery point `{}`: see `holdpoint recovery list`",
-                args.id
+                "no recovery point `{id}`: see `holdpoint recovery list`"
             ))
         })?;
     if point.state != "kept" {
@@ -159,13 +169,22 @@ pub(crate) fn restore(args: &RestoreArgs) -> Result<u8, Failure> {
             point.id, point.state
         )));
     }
-    let name = authenticate(&store, args.human.as_deref(), "restore a recovery point")?;
-    let done = database(&point, |client| put_back(client, &point))?;
+    Ok(point)
+}
+
+/// Puts `point` back in its database (with the proxy's password from `config`) and
+/// records that `human` restored it; says what was put back.
+pub(crate) fn put_back_recorded(
+    store: &SqliteStore,
+    config: &Config,
+    point: &RecoveryPoint,
+    human: &str,
+) -> Result<String, Failure> {
+    let done = database(config, point, |client| put_back(client, point))?;
     store
-        .settle_recovery(&point.id, "restored", &name, os_user(), now_ms())
+        .settle_recovery(&point.id, "restored", human, os_user(), now_ms())
         .map_err(store_failure)?;
-    println!("restored {}: {done}", point.id);
-    Ok(exit::ALLOW)
+    Ok(done)
 }
 
 fn db(e: tokio_postgres::Error) -> Failure {
@@ -180,17 +199,17 @@ fn db(e: tokio_postgres::Error) -> Failure {
 /// password is the proxy's (the `password_file` of the same `[[database]]`, else
 /// `$HOLDPOINT_UPSTREAM_PASSWORD_FILE` or `$HOLDPOINT_UPSTREAM_PASSWORD`).
 fn database<T>(
+    config: &Config,
     point: &RecoveryPoint,
     work: impl FnOnce(&mut Blocking) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    let config = Home::locate().load_config()?;
     let password = crate::proxy::pg::upstream_password_for(
-        &config,
+        config,
         &point.address,
         &point.user,
         &point.database,
     )?;
-    let config = crate::proxy::pg::client_config(
+    let connecting = crate::proxy::pg::client_config(
         &point.address,
         &point.user,
         &point.database,
@@ -203,7 +222,7 @@ fn database<T>(
         .build()
         .map_err(|e| Failure::internal(e.to_string()))?;
     let (client, connection) = runtime
-        .block_on(config.connect(tokio_postgres::NoTls))
+        .block_on(connecting.connect(tokio_postgres::NoTls))
         .map_err(|e| {
             Failure::internal(format!(
                 "cannot connect to {} (database {}, user {}): {e}; give the password in the [[database]]'s password_file, $HOLDPOINT_UPSTREAM_PASSWORD_FILE or $HOLDPOINT_UPSTREAM_PASSWORD",

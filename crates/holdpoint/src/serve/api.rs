@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/grants/{id}/revoke", post(revoke_grant))
         .route("/freezes", get(list_freezes).post(start_freeze))
         .route("/freezes/{id}/end", post(end_freeze))
+        .route("/recovery/{id}/restore", post(restore))
         .route("/ledger", get(ledger_page))
         .route("/ledger/verify", get(verify_ledger))
         .route("/ledger/export", get(export_ledger))
@@ -80,7 +81,7 @@ pub(crate) fn routes() -> Router<AppState> {
     ),
     paths(
         sign_in, decide, refused, executed, list_approvals, show_approval, approve, deny, list_grants,
-        create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, ledger_page,
+        create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, restore, ledger_page,
         verify_ledger, export_ledger, session_report, add_agent, passkeys::step_up,
         passkeys::list_passkeys, passkeys::start_passkey, passkeys::add_passkey
     ),
@@ -1202,6 +1203,75 @@ async fn end_freeze(
         .blocking(move |store| store.end_freeze(&id, &human, os_user(), now))
         .await?;
     Ok(Json(FreezeView::from_stored(freeze, now)))
+}
+
+/// What a restore put back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Restored {
+    /// The recovery point, now `restored`.
+    pub point: String,
+    /// What was put back, in a sentence.
+    pub done: String,
+}
+
+/// Put a recovery point back in its database (humans only, with proof that they are
+/// there: `Presence`), in one transaction, with the proxy's credentials for that
+/// database; the ledger records who restored it. One restore runs at a time.
+#[utoipa::path(post, path = "/recovery/{id}/restore", params(("id" = String, Path)),
+    request_body = Presence,
+    responses((status = 200, body = Restored), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 502, body = ErrorBody)))]
+async fn restore(
+    State(state): State<AppState>,
+    client: Client,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(sent): Body<Presence>,
+) -> Result<Json<Restored>, ApiError> {
+    let human = caller.human("restore a recovery point")?.to_owned();
+    restore_point(&state, client, human, id, sent)
+        .await
+        .map(Json)
+}
+
+/// Restores recovery point `id` for `human`, once `sent` proves they are there.
+pub(crate) async fn restore_point(
+    state: &AppState,
+    client: Client,
+    human: String,
+    id: String,
+    sent: Presence,
+) -> Result<Restored, ApiError> {
+    let purpose = Purpose::Restore { point: id.clone() };
+    passkeys::presence(state, client, &human, &purpose, sent).await?;
+    let worker = state.clone();
+    let restored = tokio::task::spawn_blocking(move || {
+        let _one_at_a_time = worker
+            .restoring
+            .lock()
+            .map_err(|_| Failure::internal("an earlier restore failed midway"))?;
+        let point = crate::recovery_cmd::kept(&worker.store, &id)?;
+        let done =
+            crate::recovery_cmd::put_back_recorded(&worker.store, &worker.config, &point, &human)?;
+        Ok::<_, Failure>(Restored {
+            point: point.id,
+            done,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("a restore failed: {e}")))?;
+    restored.map_err(|failure| {
+        let status = if failure.code != crate::exit::USAGE {
+            // The database refused, or could not be reached.
+            StatusCode::BAD_GATEWAY
+        } else if failure.message.starts_with("no recovery point") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::CONFLICT
+        };
+        ApiError::new(status, failure.message)
+    })
 }
 
 /// A page of ledger records (humans only).

@@ -54,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/freezes/{id}/end", post(end_freeze))
         .route("/passkeys", get(passkeys))
         .route("/recovery", get(recovery))
+        .route("/recovery/{id}/restore", post(restore))
         .route("/people", get(people))
         .route("/sign-ins/{id}/end", post(end_sign_in))
         .route("/ledger", get(ledger))
@@ -1484,11 +1485,27 @@ async fn recovery(State(state): State<AppState>, client: Client, headers: Header
         Err(error) => return error_page(Some(&viewer), &error),
     };
     points.sort_by_key(|p| std::cmp::Reverse(p.created_ms));
+    let passkey = match has_passkey(&state, &viewer).await {
+        Ok(passkey) => passkey,
+        Err(error) => return error_page(Some(&viewer), &error),
+    };
     let mut rows = String::new();
     for p in &points {
+        let restore = if p.state == "kept" {
+            let wanted = serde_json::json!({ "for": "restore", "point": p.id });
+            let button = format!("restore-{}", p.id);
+            let (step_up, proof) = proof_fields(passkey, &wanted, "Restore", &button);
+            format!(
+                r#"<form method="post" action="/recovery/{id}/restore" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
+                id = url(&p.id),
+                csrf = e(&viewer.csrf)
+            )
+        } else {
+            String::new()
+        };
         let _ = write!(
             rows,
-            r#"<tr><td>{id}</td><td>{state}</td><td>{table}</td><td>{loss}</td><td>{rows}</td><td class="action">{statement}</td><td>{agent}</td><td>{at}</td></tr>"#,
+            r#"<tr><td>{id}</td><td>{state}</td><td>{table}</td><td>{loss}</td><td>{rows}</td><td class="action">{statement}</td><td>{agent}</td><td>{at}</td><td>{restore}</td></tr>"#,
             id = e(&p.id),
             state = e(&p.state),
             table = e(&p.table),
@@ -1500,15 +1517,34 @@ async fn recovery(State(state): State<AppState>, client: Client, headers: Header
         );
     }
     let body = format!(
-        r#"<p class="muted">What <code>holdpoint pg</code> kept before a statement destroyed it. A human puts one back with <code>holdpoint restore ID</code> at the terminal, or takes it away for good with <code>holdpoint recovery purge ID</code>.</p>
-<table id="recovery"><thead><tr><th>Id</th><th>State</th><th>Table</th><th>Loss</th><th>Rows</th><th>Statement</th><th>Agent</th><th>Kept</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        r#"<p class="muted">What <code>holdpoint pg</code> kept before a statement destroyed it. Restore puts it back in one transaction, or changes nothing; <code>holdpoint restore ID</code> does the same at the terminal, and <code>holdpoint recovery purge</code> takes points away for good.</p>
+<table id="recovery"><thead><tr><th>Id</th><th>State</th><th>Table</th><th>Loss</th><th>Rows</th><th>Statement</th><th>Agent</th><th>Kept</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
         rows = or_empty(
             rows,
-            8,
+            9,
             "No recovery points: nothing was destroyed through holdpoint pg."
         ),
     );
     page(&state, "Recovery points", &viewer, body).await
+}
+
+/// Puts a recovery point back, for a signed-in human who proves they are there.
+async fn restore(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ProvenForm>,
+) -> Response {
+    let viewer = match signed_form(&state, &headers, client, "/recovery", &form.csrf).await {
+        Ok(v) => v,
+        Err(refused) => return refused,
+    };
+    let done = match presence_of(form.secret, form.ceremony, form.credential) {
+        Ok(sent) => super::api::restore_point(&state, client, viewer.name.clone(), id, sent).await,
+        Err(error) => Err(error),
+    };
+    finish(done, &viewer, "/recovery")
 }
 
 /// The agents with a credential and the humans who answer them.

@@ -80,6 +80,8 @@ pub struct Shared {
     pub(crate) passkeys: passkeys::Passkeys,
     /// Set: answers come from Slack too (`[slack]`).
     pub(crate) slack: Option<slack::Slack>,
+    /// Held while a recovery point is put back: one restore at a time.
+    pub(crate) restoring: Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {
@@ -171,6 +173,7 @@ impl AppState {
             serves_console,
             passkeys,
             slack,
+            restoring: Mutex::new(()),
         })))
     }
 

@@ -88,6 +88,8 @@ pub(crate) enum Purpose {
     EndFreeze { freeze: String },
     /// Issuing an agent a credential.
     AddAgent,
+    /// Putting recovery point `point` back in its database.
+    Restore { point: String },
     /// Signing in to the console.
     SignIn,
 }
@@ -100,6 +102,7 @@ impl std::fmt::Display for Purpose {
             Purpose::Grant => f.write_str("issuing a grant"),
             Purpose::EndFreeze { freeze } => write!(f, "ending freeze {freeze}"),
             Purpose::AddAgent => f.write_str("adding an agent"),
+            Purpose::Restore { point } => write!(f, "restoring recovery point {point}"),
             Purpose::SignIn => f.write_str("signing in"),
         }
     }
@@ -412,8 +415,8 @@ fn relying_party(public_url: Option<&str>) -> Result<Webauthn, String> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepUpRequest {
-    /// `approve` (with `request`), `grant`, `end-freeze` (with `freeze`), `add-agent` or
-    /// `add-passkey`.
+    /// `approve` (with `request`), `grant`, `end-freeze` (with `freeze`), `restore`
+    /// (with `point`), `add-agent` or `add-passkey`.
     #[serde(rename = "for")]
     purpose: String,
     /// The approval request to approve.
@@ -422,6 +425,9 @@ pub struct StepUpRequest {
     /// The freeze to end.
     #[serde(default)]
     freeze: Option<String>,
+    /// The recovery point to restore.
+    #[serde(default)]
+    point: Option<String>,
 }
 
 /// A WebAuthn challenge, to be answered within 5 minutes, once.
@@ -529,7 +535,8 @@ pub(crate) fn needs_passkey(
 }
 
 /// Ask for a passkey challenge (humans only) for one purpose: approving one pending
-/// request, issuing a grant, ending one freeze, adding an agent or another passkey. The
+/// request, issuing a grant, ending one freeze, restoring one recovery point, adding an
+/// agent or another passkey. The
 /// assertion that answers it proves nothing else.
 #[utoipa::path(post, path = "/step-up", request_body = StepUpRequest,
     responses((status = 200, body = Challenge), (status = 400, body = ErrorBody),
@@ -555,9 +562,17 @@ pub(crate) async fn step_up(
         ("add-passkey", _, _) => Purpose::AddPasskey,
         ("grant", _, _) => Purpose::Grant,
         ("add-agent", _, _) => Purpose::AddAgent,
+        ("restore", _, _) => match ask.point {
+            Some(point) => Purpose::Restore { point },
+            None => {
+                return Err(ApiError::bad_request(
+                    "say which recovery point to restore: `point`",
+                ));
+            }
+        },
         (other, _, _) => {
             return Err(ApiError::bad_request(format!(
-                "`for` is `approve`, `grant`, `end-freeze`, `add-agent` or `add-passkey`, not `{other}`"
+                "`for` is `approve`, `grant`, `end-freeze`, `restore`, `add-agent` or `add-passkey`, not `{other}`"
             )));
         }
     };

@@ -2383,3 +2383,95 @@ fn a_proxy_stopped_right_after_its_statements_has_recorded_what_each_did() {
     assert_eq!(count("decided"), 300);
     assert_eq!(count("executed"), 300, "{}", proxy.log());
 }
+
+/// Signs alice in to the console over HTTP; the cookie to send.
+fn console_cookie(address: &str) -> String {
+    let body = format!(
+        "name=alice&secret={}&next=%2Frecovery",
+        crate::setup::SECRET.replace(' ', "+")
+    );
+    let reply = crate::http::request(
+        address,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let cookie = reply.header("set-cookie").unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// The console's recovery page as alice sees it, and the CSRF token of its forms.
+fn recovery_page(address: &str, cookie: &str) -> (String, String) {
+    let page = crate::http::request(address, "GET", "/recovery", &[("Cookie", cookie)], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = page.body.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
+    let csrf = page.body[at..].split('"').next().unwrap().to_owned();
+    (page.body, csrf)
+}
+
+#[test]
+fn a_human_restores_a_recovery_point_from_the_console_giving_their_secret_again() {
+    let (setup, token) = world("pg-console-restore");
+    let db = Database::new("console_restore");
+    db.seed(40);
+    let proxy = Proxy::start(&setup, &db, &["--no-wait"]);
+    approved(&setup, &proxy, &token, &db, &["DROP TABLE users"]);
+    let (id, _) = newest_recovery(&setup);
+    let served = setup.serve();
+    let cookie = console_cookie(&served.address);
+
+    let (page, csrf) = recovery_page(&served.address, &cookie);
+    let action = format!(r#"action="/recovery/{id}/restore""#);
+    assert!(page.contains(&action), "no Restore for {id}: {page}");
+    let restore = |secret: &str| {
+        crate::http::request(
+            &served.address,
+            "POST",
+            &format!("/recovery/{id}/restore"),
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("csrf={csrf}&secret={}", secret.replace(' ', "+")),
+        )
+    };
+
+    // The sign-in alone does not restore: without the secret, or with a wrong one,
+    // nothing is put back.
+    let refused = restore("");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = restore("not the secret");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(db.direct("SELECT to_regclass('public.users') IS NULL"), "t");
+
+    let done = restore(crate::setup::SECRET);
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), Some("/recovery"));
+    assert_eq!(
+        db.direct("SELECT count(*) FROM users"),
+        "40",
+        "every row is back"
+    );
+    let (page, _) = recovery_page(&served.address, &cookie);
+    assert!(!page.contains(&action), "restored twice offered: {page}");
+    let records = setup.records();
+    let restored = records
+        .iter()
+        .find(|r| r["kind"] == "recovery_restored")
+        .unwrap_or_else(|| panic!("no recovery_restored record: {records:#?}"));
+    assert_eq!(restored["actors"]["human"], "alice", "{restored}");
+
+    // Once restored it is not restored again: the API says why.
+    let bearer = crate::http::sign_in(&served.address, "alice", crate::setup::SECRET);
+    let again = crate::http::json(
+        &served.address,
+        "POST",
+        &format!("/api/v1/recovery/{id}/restore"),
+        &bearer,
+        &serde_json::json!({ "secret": crate::setup::SECRET }),
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("already restored"), "{}", again.body);
+}
