@@ -1,7 +1,9 @@
 //! The threads that decide and record proposals in batches.
 //!
 //! A decision is durable before it is answered (except the reads a proxy may run at
-//! once), and a durable commit costs a sync of the disk. One thread takes every proposal
+//! once, and the changes it may send inside a transaction, which cannot become
+//! permanent before a `Durable` says their records are), and a durable commit costs a
+//! sync of the disk. One thread takes every proposal
 //! waiting and decides each with the grants and freezes as they stand; another settles
 //! everything decided meanwhile in one transaction: one sync for many decisions (group
 //! commit). Under light load a batch is one proposal and nothing waits.
@@ -36,16 +38,37 @@ struct Job {
 enum Reply {
     /// After its records are durable.
     Settled(oneshot::Sender<Result<Decided, String>>),
-    /// At once when policy allows it as a read, before its records are durable (they
-    /// are within the batch); otherwise after, as `Settled`.
-    ReadEarly(oneshot::Sender<Result<Early, String>>),
+    /// At once when policy allows it as a read (or, with `changes`, as a change), before
+    /// its records are durable (they are within the batch); otherwise after, as
+    /// `Settled`.
+    Early {
+        reply: oneshot::Sender<Result<Early, String>>,
+        changes: bool,
+    },
+    /// Once the records of a change answered early are durable, or could not be made so.
+    Durable(oneshot::Sender<Result<(), String>>),
 }
 
-/// The answer to [`Decider::decide_read_early`].
+/// The answer to [`Decider::decide_early`].
 pub(crate) enum Early {
     /// Allowed as a read; its records follow in the same batch.
     Read(Action),
+    /// Allowed as a change; its records follow in the same batch, and `Durable` says
+    /// when they are on disk. Whoever forwards it waits for that before anything that
+    /// could make the change permanent.
+    Change(Action, Durable),
     Settled(Box<Decided>),
+}
+
+/// When the records of a change answered early are durable.
+#[derive(Debug)]
+pub(crate) struct Durable(oneshot::Receiver<Result<(), String>>);
+
+impl Durable {
+    /// Waits until the records are durable; `Err` when they could not be written.
+    pub async fn written(self) -> Result<(), String> {
+        self.0.await.map_err(|_| DROPPED.to_owned())?
+    }
 }
 
 /// The handle request handlers send proposals to.
@@ -329,7 +352,10 @@ impl Decider {
         action: Action,
         analysis: Analysis,
     ) -> Result<Pending<Early>, String> {
-        self.send(action, analysis, Reply::ReadEarly)
+        self.send(action, analysis, |reply| Reply::Early {
+            reply,
+            changes: false,
+        })
     }
 
     /// [`Decider::decide`], handed over as [`Decider::submit_read_early`] is.
@@ -369,13 +395,18 @@ impl Decider {
 
     /// [`Decider::decide`], but an action policy allows as a read is answered as soon
     /// as it is decided, its records made durable with the rest of the batch: what a
-    /// proxy's reads may do. Changes and destroys still wait for durability.
-    pub async fn decide_read_early(
+    /// proxy's reads may do. With `changes`, so is one policy allows as a change, with
+    /// a [`Durable`] to wait on before anything could make it permanent: what a proxy
+    /// may do inside a database transaction, which rolls back when the proxy stops.
+    /// Destroys, and changes without `changes`, still wait for durability.
+    pub async fn decide_early(
         &self,
         action: Action,
         analysis: Analysis,
+        changes: bool,
     ) -> Result<Early, String> {
-        self.ask(action, analysis, Reply::ReadEarly).await
+        self.ask(action, analysis, |reply| Reply::Early { reply, changes })
+            .await
     }
 }
 
@@ -398,7 +429,10 @@ impl Reply {
             Reply::Settled(reply) => {
                 let _ = reply.send(Err(message));
             }
-            Reply::ReadEarly(reply) => {
+            Reply::Early { reply, .. } => {
+                let _ = reply.send(Err(message));
+            }
+            Reply::Durable(reply) => {
                 let _ = reply.send(Err(message));
             }
         }
@@ -481,10 +515,20 @@ fn run(
                 &freezes,
             );
             let (reply, early) = match job.reply {
-                Reply::ReadEarly(early)
+                Reply::Early { reply, .. }
                     if decision.outcome == Outcome::Allow && decision.risk == Risk::Read =>
                 {
-                    (None, Some((early, job.action.clone())))
+                    (None, Some((reply, Early::Read(job.action.clone()))))
+                }
+                Reply::Early {
+                    reply,
+                    changes: true,
+                } if decision.outcome == Outcome::Allow && decision.risk == Risk::Change => {
+                    let (written, durable) = oneshot::channel();
+                    (
+                        Some(Reply::Durable(written)),
+                        Some((reply, Early::Change(job.action.clone(), Durable(durable)))),
+                    )
                 }
                 other => (Some(other), None),
             };
@@ -499,16 +543,27 @@ fn run(
             }
             // Answered once its records are queued, so that its outcome, recorded when
             // it has run, comes after them.
-            if let Some((early, action)) = early {
-                let _ = early.send(Ok(Early::Read(action)));
+            if let Some((reply, early)) = early {
+                let _ = reply.send(Ok(early));
             }
         }
     }
 }
 
+/// For fault-injection tests: how long each batch waits before it is written
+/// (`HOLDPOINT_TEST_WRITE_DELAY_MS`, at most a second), which widens the time in which a
+/// killed process has sent on what is not yet durable. Zero unless set.
+fn write_delay() -> Duration {
+    std::env::var("HOLDPOINT_TEST_WRITE_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .map_or(Duration::ZERO, |ms| Duration::from_millis(ms.min(1000)))
+}
+
 /// The writing thread: settles everything waiting in one transaction (one sync), then
 /// answers those that wait for durability.
 fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
+    let delay = write_delay();
     while let Ok(first) = queue.recv() {
         let mut decided = Vec::new();
         let mut outcomes = Vec::new();
@@ -549,6 +604,9 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
             .iter()
             .map(|(action, analysis, decision, _)| proposal(action, analysis, decision, config))
             .collect();
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
         let written = store.settle_all(&proposals, &outcomes, now);
         drop(proposals);
         // A barrier is answered only when what came before it was written; dropped,
@@ -570,8 +628,11 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                         (Some(Reply::Settled(reply)), answer) => {
                             let _ = reply.send(answer);
                         }
-                        (Some(Reply::ReadEarly(reply)), answer) => {
+                        (Some(Reply::Early { reply, .. }), answer) => {
                             let _ = reply.send(answer.map(|d| Early::Settled(Box::new(d))));
+                        }
+                        (Some(Reply::Durable(reply)), answer) => {
+                            let _ = reply.send(answer.map(|_| ()));
                         }
                         (None, Err(e)) => eprintln!("holdpoint: a read ran, but {e}"),
                         (None, Ok(_)) => {}

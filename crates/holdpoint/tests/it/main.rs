@@ -27,6 +27,7 @@ mod mcp_modern;
 mod openapi;
 mod payloads;
 mod pg;
+mod pg_crash;
 mod pg_differential;
 mod pg_hostile;
 mod policy;

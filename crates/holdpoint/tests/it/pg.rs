@@ -180,6 +180,10 @@ impl Proxy {
         self.process.log()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// SIGTERM; the proxy's exit status.
     pub fn terminate(&mut self) -> Option<i32> {
         self.process.terminate()

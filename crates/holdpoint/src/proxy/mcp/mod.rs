@@ -768,6 +768,10 @@ fn answer_when_settled(waiting: &Receiver<(u64, Waiting)>, events: &Sender<Event
                     continue;
                 }
                 Ok(Early::Settled(decided)) => Ok(*decided),
+                // Never asked for: a call is not a transaction that could roll back.
+                Ok(Early::Change(..)) => {
+                    Err("holdpoint answered a change before its records were durable".to_owned())
+                }
                 Err(e) => Err(e),
             },
             Waiting::Settled(pending) => pending.wait(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use holdpoint_core::{
-    Action, Analysis, AnalysisContext, Effect, ObjectKind, Risk, Surface, sql_shape,
+    Action, Analysis, AnalysisContext, Effect, ObjectKind, Risk, Surface, Verb, sql_shape,
 };
 use holdpoint_ledger::{ApprovalState, VoteKind};
 use holdpoint_pgwire::Fields;
@@ -19,7 +19,7 @@ use super::driver::{Context, Verdict};
 use super::{Fault, NOTICE_EVERY};
 use crate::home::now_ms;
 use crate::local;
-use crate::serve::decider::{Early, Stamp};
+use crate::serve::decider::{Durable, Early, Stamp};
 
 /// What a connection learnt of the statements it sent, by shape (numbers made
 /// parameters: `sql_shape`): the analysis of each shape that reads, and the decision
@@ -75,6 +75,47 @@ impl Memo {
     }
 }
 
+/// How a statement stands to the transaction it runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Bearing {
+    /// Reads rows and tables and does nothing else: it cannot end a transaction.
+    Reads,
+    /// Changes rows and tables and does nothing else: a rollback undoes it.
+    Changes,
+    /// Anything else: it may end the transaction (`COMMIT`, `END`, `PREPARE
+    /// TRANSACTION`), or act where a rollback does not reach (a file, another
+    /// connection, code holdpoint cannot see into).
+    Other,
+}
+
+/// How the statement analysed as `analysis` stands to its transaction. Only what
+/// analysis positively knows to touch nothing but rows and tables is `Reads` or
+/// `Changes`: `COMMIT` reads the database, an unknown function is opaque code.
+pub(super) fn bearing(analysis: &Analysis) -> Bearing {
+    let on_data = |e: &Effect| {
+        matches!(e.object, ObjectKind::Table | ObjectKind::Row) && !e.opaque && !e.self_protection
+    };
+    if analysis.unanalysable.is_some() || analysis.effects.is_empty() {
+        return Bearing::Other;
+    }
+    if analysis
+        .effects
+        .iter()
+        .all(|e| on_data(e) && e.verb == Verb::Read)
+    {
+        Bearing::Reads
+    } else if analysis.risk() == Risk::Change
+        && analysis
+            .effects
+            .iter()
+            .all(|e| on_data(e) && matches!(e.verb, Verb::Read | Verb::Write | Verb::Delete))
+    {
+        Bearing::Changes
+    } else {
+        Bearing::Other
+    }
+}
+
 /// How a request a statement waited on was answered.
 pub(super) enum Answer {
     /// Refused, with who refused and why.
@@ -86,10 +127,15 @@ impl Context {
     /// Analyses and decides one statement; waits for an approval when it is held and the
     /// proxy waits. `unreadable`, when given, is why the statement cannot be analysed: it
     /// is then decided on that alone.
+    /// A change policy allows inside an explicit transaction block goes on at once, its
+    /// records not yet durable: its `Durable` joins `owed`, and before anything that
+    /// could end the transaction goes on (`Bearing::Other`), `written` waits for all of
+    /// them. A proxy that stops before then leaves a transaction the server rolls back.
     pub(super) async fn decide(
         &self,
         sql: &str,
         memo: &mut Memo,
+        owed: &mut Vec<Durable>,
         unreadable: Option<Effect>,
     ) -> Result<Verdict, Fault> {
         let proxy = &self.proxy;
@@ -140,6 +186,13 @@ impl Context {
                     "changes holdpoint's recovery points, which only `holdpoint restore` and `holdpoint recovery purge` change",
                 ));
             }
+            let bearing = bearing(&analysis);
+            if bearing == Bearing::Other {
+                if let Some(refusal) = self.written(owed).await {
+                    return Ok(Verdict::Refuse(refusal));
+                }
+                self.statements().sent_ender();
+            }
             let mut unkept = None;
             let kept = shape
                 .and_then(|shape| memo.shapes.get_mut(&shape))
@@ -150,15 +203,22 @@ impl Context {
                 .decider
                 .allow_read_inline(&action, &analysis, kept)
             {
-                return Ok(Verdict::Forward(action, Risk::Read));
+                return Ok(Verdict::Forward(action, Risk::Read, bearing));
             }
+            let early = bearing == Bearing::Changes && self.statements().in_transaction();
             let decided = match proxy
                 .state
                 .decider
-                .decide_read_early(action.clone(), analysis)
+                .decide_early(action.clone(), analysis, early)
                 .await
             {
-                Ok(Early::Read(action)) => return Ok(Verdict::Forward(action, Risk::Read)),
+                Ok(Early::Read(action)) => {
+                    return Ok(Verdict::Forward(action, Risk::Read, bearing));
+                }
+                Ok(Early::Change(action, durable)) => {
+                    owed.push(durable);
+                    return Ok(Verdict::Forward(action, Risk::Change, bearing));
+                }
                 Ok(Early::Settled(decided)) => *decided,
                 Err(e) => {
                     return Ok(Verdict::Refuse(Fields::new(
@@ -199,7 +259,11 @@ impl Context {
             match decided.settlement.outcome {
                 // What could not be read is never forwarded, whatever a policy says.
                 Outcome::Allow if unreadable.is_none() => {
-                    return Ok(Verdict::Forward(decided.action, decided.decision.risk));
+                    return Ok(Verdict::Forward(
+                        decided.action,
+                        decided.decision.risk,
+                        bearing,
+                    ));
                 }
                 Outcome::Allow => {
                     return Ok(Verdict::Refuse(Fields::new(
@@ -302,6 +366,27 @@ impl Context {
         }
     }
 
+    /// Waits until the records of every change sent early (`owed`) are durable; the
+    /// refusal to send in place of what could make them permanent, when they are not.
+    pub(super) async fn written(&self, owed: &mut Vec<Durable>) -> Option<Fields> {
+        let mut failed = None;
+        for durable in owed.drain(..) {
+            if let Err(e) = durable.written().await {
+                failed.get_or_insert(e);
+            }
+        }
+        failed.map(|e| {
+            Fields::new(
+                "ERROR",
+                "58030",
+                &format!(
+                    "holdpoint could not record this transaction's changes, so it refuses what could make them permanent: {e}"
+                ),
+            )
+            .with(b'H', "roll the transaction back and run it again")
+        })
+    }
+
     /// Waits for a request to be answered, telling the client now and then; `None` when
     /// the client cancelled the statement.
     pub(super) async fn wait_for(
@@ -367,6 +452,58 @@ impl Context {
                 () = tokio::time::sleep(Duration::from_millis(250)) => {}
                 () = &mut cancelled => return Ok(None),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(sql: &str) -> Bearing {
+        bearing(&holdpoint_core::sql::analyse(
+            sql,
+            holdpoint_core::sql::Dialect::Postgres,
+        ))
+    }
+
+    #[test]
+    fn only_what_touches_nothing_but_rows_and_tables_stays_inside_a_transaction() {
+        assert_eq!(
+            of("SELECT abalance FROM accounts WHERE aid = 5"),
+            Bearing::Reads
+        );
+        assert_eq!(
+            of("UPDATE accounts SET abalance = abalance + 5 WHERE aid = 3"),
+            Bearing::Changes
+        );
+        assert_eq!(
+            of("INSERT INTO history (tid, delta, mtime) VALUES (1, 4, CURRENT_TIMESTAMP)"),
+            Bearing::Changes
+        );
+        assert_eq!(
+            of("UPDATE a SET x = 1 WHERE id = 1; DELETE FROM b WHERE id = 2"),
+            Bearing::Changes
+        );
+        // What ends a transaction, or acts where its rollback does not reach.
+        for sql in [
+            "COMMIT",
+            "END",
+            "COMMIT AND CHAIN",
+            "ROLLBACK",
+            "BEGIN",
+            "PREPARE TRANSACTION 'x'",
+            "COMMIT PREPARED 'x'",
+            "UPDATE a SET x = 1 WHERE id = 1; COMMIT",
+            "UPDATE t SET x = f(1) WHERE id = 2",
+            "SELECT dblink_exec('host=db', 'DELETE FROM t')",
+            "COPY t TO '/tmp/out.csv'",
+            "SELECT f(1)",
+            "SELECT pg_notify('c', 'x')",
+            "DROP TABLE t",
+            "not sql at all",
+        ] {
+            assert_eq!(of(sql), Bearing::Other, "{sql}");
         }
     }
 }

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::decide::Memo;
+use super::decide::{Bearing, Memo};
 use super::keeping::Keeping;
 use super::startup::unpinned;
 use super::statements::{
@@ -58,7 +58,7 @@ pub(super) struct Context {
 
 /// What becomes of a statement.
 pub(super) enum Verdict {
-    Forward(Action, Risk),
+    Forward(Action, Risk, Bearing),
     Refuse(Fields),
 }
 
@@ -121,6 +121,8 @@ async fn forward_client(
     // ones did is known from the server's replies (`Link::held`).
     let mut pipeline: Vec<Step> = Vec::new();
     let mut memo = Memo::default();
+    // The changes sent inside the transaction whose records are not yet known durable.
+    let mut owed = Vec::new();
     let mut out = BytesMut::new();
     loop {
         let frame = match read_frame(&mut client, &mut buf).await {
@@ -144,8 +146,8 @@ async fn forward_client(
             b'Q' => {
                 let query = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (sql, unreadable) = cx.reading(query, &mut upstream, &mut out).await?;
-                match cx.decide(&sql, &mut memo, unreadable).await? {
-                    Verdict::Forward(action, risk) => {
+                match cx.decide(&sql, &mut memo, &mut owed, unreadable).await? {
+                    Verdict::Forward(action, risk, _) => {
                         unsure |= risk > Risk::Read;
                         let plan = (risk == Risk::Destroy)
                             .then(|| recovery::plan(&sql))
@@ -174,8 +176,8 @@ async fn forward_client(
                 let parse =
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (query, unreadable) = cx.reading(parse.query, &mut upstream, &mut out).await?;
-                match cx.decide(&query, &mut memo, unreadable).await? {
-                    Verdict::Forward(action, risk) => {
+                match cx.decide(&query, &mut memo, &mut owed, unreadable).await? {
+                    Verdict::Forward(action, risk, bearing) => {
                         let plan = (risk == Risk::Destroy
                             && parse.declared_types == 0
                             && !query.contains('$')
@@ -186,7 +188,8 @@ async fn forward_client(
                             Some(plan) => {
                                 // Keep what it would destroy, in the same statement.
                                 let (block, keeping) = cx.keeping_block(&plan, &action, &query)?;
-                                let prepared = Prepared::new(action, risk, Some(Box::new(keeping)));
+                                let prepared =
+                                    Prepared::new(action, risk, bearing, Some(Box::new(keeping)));
                                 cx.statements().step(
                                     &mut pipeline,
                                     Step::Parse(parse.statement.clone(), Some(prepared)),
@@ -194,7 +197,7 @@ async fn forward_client(
                                 wire::parse_frame_for(&parse.statement, &block)
                             }
                             None => {
-                                let prepared = Prepared::new(action, risk, None);
+                                let prepared = Prepared::new(action, risk, bearing, None);
                                 cx.statements().step(
                                     &mut pipeline,
                                     Step::Parse(parse.statement, Some(prepared)),
@@ -271,9 +274,20 @@ async fn forward_client(
                                 "42501",
                                 "holdpoint keeps a recovery point for every run of a destroy: prepare the statement again to run it again",
                             )),
-                            None => cx.decide(&prepared.action.input, &mut memo, None).await?,
+                            None => {
+                                cx.decide(&prepared.action.input, &mut memo, &mut owed, None)
+                                    .await?
+                            }
                         };
                         (Some(prepared), Some(again))
+                    }
+                    // Run on the decision made when it was prepared; what could end the
+                    // transaction waits for the changes sent before it to be durable.
+                    Known::Runs(prepared) if prepared.bearing == Bearing::Other => {
+                        send_out(&mut upstream, &mut out).await?;
+                        let refused = cx.written(&mut owed).await;
+                        cx.statements().sent_ender();
+                        (Some(prepared), refused.map(Verdict::Refuse))
                     }
                     Known::Runs(prepared) => (Some(prepared), None),
                     Known::Absent => (None, None),
@@ -297,7 +311,7 @@ async fn forward_client(
                             )
                         }
                     }
-                    (Some(Verdict::Forward(action, risk)), _) => {
+                    (Some(Verdict::Forward(action, risk, _)), _) => {
                         unsure |= risk > Risk::Read;
                         cx.statements().owe(Slot::Execute {
                             action: Some(action),

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use holdpoint_core::{Action, Risk};
 use holdpoint_pgwire::Fields;
 
+use super::decide::Bearing;
 use super::keeping::Keeping;
 
 /// A reply the client is owed, in the order the server will give them.
@@ -134,6 +135,8 @@ impl Held {
 pub(super) struct Prepared {
     pub(super) action: Action,
     pub(super) risk: Risk,
+    /// How it stands to the transaction it runs in.
+    pub(super) bearing: Bearing,
     pub(super) keeping: Option<Box<Keeping>>,
     /// Set until the statement first runs. A read runs on the decision made when it was
     /// prepared; a change or destroy runs once on it, and each later run is decided
@@ -148,10 +151,16 @@ pub(super) struct Prepared {
 const COVERED_FOR: Duration = Duration::from_secs(10);
 
 impl Prepared {
-    pub(super) fn new(action: Action, risk: Risk, keeping: Option<Box<Keeping>>) -> Self {
+    pub(super) fn new(
+        action: Action,
+        risk: Risk,
+        bearing: Bearing,
+        keeping: Option<Box<Keeping>>,
+    ) -> Self {
         Prepared {
             action,
             risk,
+            bearing,
             keeping,
             covered: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             decided: Instant::now(),
@@ -223,6 +232,14 @@ pub(super) struct Statements {
     // INVARIANT: set before such a statement is sent; cleared only at a ready-for-query
     // that leaves nothing owed, after the reports before it were checked.
     unsure: bool,
+    /// The transaction status the server gave at its last ready-for-query (`I`, `T`,
+    /// `E`; `?` when unreadable).
+    status: u8,
+    /// A statement that could end the transaction (or act outside it) was sent since
+    /// nothing was owed: the status may no longer hold.
+    // INVARIANT: set before such a statement is sent; cleared only at a ready-for-query
+    // that leaves nothing owed.
+    ended: bool,
 }
 
 impl Statements {
@@ -234,7 +251,22 @@ impl Statements {
             next_refusal: 1,
             nonce,
             unsure: false,
+            status: b'I',
+            ended: false,
         }
+    }
+
+    /// Whether a statement sent now runs inside an explicit transaction block, which
+    /// the server rolls back if the connection is lost before it commits: the server
+    /// said so at its last ready-for-query, and nothing sent since could have ended it.
+    pub(super) fn in_transaction(&self) -> bool {
+        self.status == b'T' && !self.ended
+    }
+
+    /// A statement that could end the transaction, or act outside it, is about to be
+    /// sent.
+    pub(super) fn sent_ender(&mut self) {
+        self.ended = true;
     }
 
     /// A reply the client is now owed, after every one owed before it.
@@ -405,7 +437,9 @@ impl Statements {
         // were checked on the way: with nothing more owed, they are known.
         if self.owed.is_empty() {
             self.unsure = false;
+            self.ended = false;
         }
+        self.status = status.unwrap_or(b'?');
         for slot in &finished {
             if let Slot::Simple { action, tags, .. } = slot {
                 self.simple_done(action.as_ref().map(|a| a.input.as_str()), tags);
@@ -538,7 +572,7 @@ mod tests {
     }
 
     fn prepared(sql: &str, risk: Risk) -> Option<Prepared> {
-        Some(Prepared::new(action(sql), risk, None))
+        Some(Prepared::new(action(sql), risk, Bearing::Reads, None))
     }
 
     fn execute(sql: &str) -> Slot {
@@ -793,5 +827,29 @@ mod tests {
         assert!(statements.counted(&notice("HOLDPOINT_KEPT_n0nce 3 3 0 0")));
         assert!(!statements.counted(&notice("HOLDPOINT_KEPT_other 3 3 0 0")));
         assert!(!statements.counted(&notice("HOLDPOINT_KEPT_n0nce")));
+    }
+
+    #[test]
+    fn a_statement_runs_in_a_transaction_only_while_nothing_sent_could_have_ended_it() {
+        let mut statements = Statements::new("n".to_owned());
+        assert!(!statements.in_transaction(), "a new connection is idle");
+        // BEGIN, answered: inside a block.
+        statements.sent_ender();
+        statements.owe(simple(None));
+        statements.ready(Some(b'T'));
+        assert!(statements.in_transaction());
+        // COMMIT sent, and another statement pipelined behind it: the ready-for-query
+        // of an earlier statement still says `T`, but COMMIT may have ended it.
+        statements.owe(simple(None));
+        statements.sent_ender();
+        statements.owe(simple(None));
+        statements.ready(Some(b'T'));
+        assert!(!statements.in_transaction(), "COMMIT is still owed");
+        statements.ready(Some(b'I'));
+        assert!(!statements.in_transaction(), "idle after COMMIT");
+        // An unreadable status is no transaction.
+        statements.owe(simple(None));
+        statements.ready(None);
+        assert!(!statements.in_transaction());
     }
 }
