@@ -2,13 +2,15 @@
 # pgbench against the same database three ways in one run: directly, through
 # `holdpoint pg` (deciding and recording every statement), and through pgbouncer (in the
 # path, understanding nothing). Select-only over the simple and the extended protocol,
-# and the default TPC-B-like run, 4 clients each; figures as transactions per second and
-# as ratios to direct. The runs of one workload are interleaved, so a busier moment of
+# and the default TPC-B-like run, 4 clients each; figures as transactions per second, as
+# ratios (holdpoint to pgbouncer, each to direct), and as each proxy's CPU time per
+# statement (from /proc, all its threads, over the run). The runs of one workload are interleaved, so a busier moment of
 # this shared machine hits all three alike.
 #
 #   bash bench/pg.sh               # 10 s per run
 #   DURATION=30 bash bench/pg.sh
 #   BIN=/tmp/holdpoint-old bash bench/pg.sh   # that binary, not this checkout's
+#   WRITE_DELAY_MS=5 bash bench/pg.sh   # every ledger commit 5 ms slower, as on a slow disk
 #   PIN=1 bash bench/pg.sh         # pgbench and PostgreSQL on CPU 0, the proxies on CPU 1:
 #                                  # what a proxy costs when it does not take the
 #                                  # database's CPU (PostgreSQL's affinity is put back after)
@@ -57,6 +59,9 @@ printf '%s\n' "$secret" | script -qec "$bin agent add pgbench --write $work/toke
 hp_port=$((20000 + RANDOM % 10000))
 pgb_port=$((30000 + RANDOM % 10000))
 # Development: TPC-B's updates and inserts are `change`, which policy allows there.
+# WRITE_DELAY_MS=N: each ledger batch waits N ms before it commits, as on a disk whose
+# sync takes that long (this machine's is fast); it shows what waits for the ledger.
+HOLDPOINT_TEST_WRITE_DELAY_MS="${WRITE_DELAY_MS:-0}" \
 "$bin" pg --listen "127.0.0.1:$hp_port" --upstream "postgres://postgres@127.0.0.1:5432/$db" \
     --env development --no-wait 2>"$work/pg.log" &
 proxy=$!
@@ -106,30 +111,48 @@ else
     pinned=()
 fi
 
-tps() { # target, pgbench options...
-    local target=$1; shift
+clk=$(getconf CLK_TCK)
+ticks() { # pid: the CPU time it (all its threads) used so far, in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+run() { # target, statements per transaction, pgbench options...: "tps µs-of-CPU-per-statement"
+    local target=$1 per=$2; shift 2
     local -a conn
+    local pid=""
     case $target in
         direct)    conn=(-h 127.0.0.1 -p 5432 -U postgres) ;;
-        holdpoint) conn=(-h 127.0.0.1 -p "$hp_port" -U pgbench) ;;
-        pgbouncer) conn=(-h 127.0.0.1 -p "$pgb_port" -U postgres) ;;
+        holdpoint) conn=(-h 127.0.0.1 -p "$hp_port" -U pgbench); pid=$proxy ;;
+        pgbouncer) conn=(-h 127.0.0.1 -p "$pgb_port" -U postgres); pid=$bouncer ;;
     esac
-    PGPASSWORD="$(cat "$work/token" 2>/dev/null || true)" \
-        "${pinned[@]}" pgbench "${conn[@]}" -c "$CLIENTS" -j 2 -T "$DURATION" -n "$@" "$db" 2>&1 |
-        awk '/^tps/ {print int($3)} /latency average/ {lat=$4}' | head -1
+    local before=0
+    [ -n "$pid" ] && before=$(ticks "$pid")
+    local out
+    out=$(PGPASSWORD="$(cat "$work/token" 2>/dev/null || true)" \
+        "${pinned[@]}" pgbench "${conn[@]}" -c "$CLIENTS" -j 2 -T "$DURATION" -n "$@" "$db" 2>&1)
+    local tps txns cpu="-"
+    tps=$(awk '/^tps/ {print int($3); exit}' <<<"$out")
+    txns=$(awk -F': *' '/number of transactions actually processed/ {split($2, n, "/"); print n[1]; exit}' <<<"$out")
+    if [ -n "$pid" ] && [ "${txns:-0}" -gt 0 ]; then
+        cpu=$(printf "%.0f" "$(echo "($(ticks "$pid") - $before) * 1000000 / $clk / ($txns * $per)" | bc -l)")
+    fi
+    echo "${tps:-0} $cpu"
 }
 
 if [ "${PIN:-0}" = 1 ]; then placement="pinned as above"; else placement="on $(nproc) cores shared by all"; fi
 printf "pgbench, scale %s, %s clients, %s s per run, %s\n" "$SCALE" "$CLIENTS" "$DURATION" "$placement"
-printf "%-30s %10s %10s %10s   %s\n" workload direct holdpoint pgbouncer "holdpoint/direct  pgbouncer/direct"
-for workload in "select-only, simple:-S -M simple" "select-only, extended:-S -M extended" "TPC-B-like, simple:-M simple"; do
+printf "%-24s %8s %9s %9s %8s %8s %8s   %s\n" workload direct holdpoint pgbouncer "hp/pgb" "hp/dir" "pgb/dir" "CPU µs per statement: holdpoint, pgbouncer"
+# A select-only transaction is one statement; a TPC-B-like one seven (BEGIN, three
+# UPDATEs, a SELECT, an INSERT, END).
+for workload in "select-only, simple:1:-S -M simple" "select-only, extended:1:-S -M extended" "TPC-B-like, simple:7:-M simple"; do
     name=${workload%%:*}
-    read -r -a options <<<"${workload#*:}"
-    d=$(tps direct "${options[@]}")
-    h=$(tps holdpoint "${options[@]}")
-    b=$(tps pgbouncer "${options[@]}")
-    printf "%-30s %10s %10s %10s   %16.2f  %16.2f\n" "$name" "$d" "$h" "$b" \
-        "$(echo "$h / $d" | bc -l)" "$(echo "$b / $d" | bc -l)"
+    rest=${workload#*:}
+    per=${rest%%:*}
+    read -r -a options <<<"${rest#*:}"
+    read -r d _ <<<"$(run direct "$per" "${options[@]}")"
+    read -r h hcpu <<<"$(run holdpoint "$per" "${options[@]}")"
+    read -r b bcpu <<<"$(run pgbouncer "$per" "${options[@]}")"
+    printf "%-24s %8s %9s %9s %8.2f %8.2f %8.2f   %s, %s\n" "$name" "$d" "$h" "$b" \
+        "$(echo "$h / $b" | bc -l)" "$(echo "$h / $d" | bc -l)" "$(echo "$b / $d" | bc -l)" "$hcpu" "$bcpu"
 done
 kill "$proxy"; wait "$proxy" 2>/dev/null || true
 decided=$("$bin" log export | grep -c '"kind":"decided"')
