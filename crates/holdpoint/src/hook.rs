@@ -467,7 +467,7 @@ const READ_TOOLS: &[&str] = &[
     "write_todos",
 ];
 
-fn tool_call(
+pub(crate) fn tool_call(
     agent: Agent,
     tool: &str,
     tool_input: &Value,

@@ -21,6 +21,7 @@ mod pipeline;
 mod policy_cmd;
 mod proxy;
 mod recovery_cmd;
+mod replay;
 mod report;
 mod sandbox;
 mod scope_cmd;
@@ -82,6 +83,21 @@ enum Command {
     /// 0 once every line has an answer (bad lines get an error object).
     #[command(verbatim_doc_comment)]
     Check(check::CheckArgs),
+    /// Decide an agent's past tool calls as if holdpoint had been installed
+    ///
+    /// Reads Claude Code's transcripts (~/.claude/projects, or the files and directories
+    /// given), turns each tool call into the action its hook would have proposed, and
+    /// decides it in the environment given, with no grants or freezes. Nothing runs and
+    /// nothing is recorded. Reports how many calls would have been allowed, held for a
+    /// human and refused, by risk and by session, and each held or refused call with its
+    /// reasons. Lines that cannot be read are counted and named, never a failure.
+    ///
+    /// Examples:
+    ///   holdpoint replay
+    ///   holdpoint replay --since 30d --env staging
+    ///   holdpoint replay ~/.claude/projects/-home-dev-app --format json
+    #[command(verbatim_doc_comment)]
+    Replay(replay::ReplayArgs),
     /// Validate or test policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -493,6 +509,7 @@ fn hook_command() -> Option<Command> {
 fn execute(command: Command) -> Result<u8, Failure> {
     match command {
         Command::Check(args) => check::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Policy(command) => policy_cmd::run(&command),
         Command::Init => home::init(),
         Command::Doctor { project } => doctor::run(project.as_deref()),

@@ -483,6 +483,7 @@ fn every_listing_whose_reader_goes_away_ends_quietly() {
         assert_eq!(ran.status.code(), Some(0), "{}", crate::stderr(&ran));
     }
     let session = "s1";
+    let transcript = crate::data("replay/claude-code-session.jsonl");
     let listings: Vec<Vec<&str>> = vec![
         vec!["log", "show"],
         vec!["log", "show", "1"],
@@ -498,6 +499,7 @@ fn every_listing_whose_reader_goes_away_ends_quietly() {
         vec!["human", "list"],
         vec!["report", "--session", session],
         vec!["check", "shell", "--", "ls"],
+        vec!["replay", &transcript],
     ];
     let mut quiet = 0;
     for args in &listings {
@@ -538,6 +540,7 @@ fn every_listing_speaks_json_when_asked() {
     let _token = setup.add_agent("claude");
     let ran = setup.run(&["exec", "--session", "s1", "--", "ls", "/"], "");
     assert_eq!(ran.status.code(), Some(0), "{}", crate::stderr(&ran));
+    let transcript = crate::data("replay/claude-code-session.jsonl");
     for args in [
         &["approvals", "list", "--all"][..],
         &["grant", "list", "--all"],
@@ -547,6 +550,7 @@ fn every_listing_speaks_json_when_asked() {
         &["human", "list"],
         &["log", "show"],
         &["report", "--session", "s1"],
+        &["replay", &transcript],
     ] {
         let mut with_json = args.to_vec();
         with_json.extend(["--format", "json"]);

@@ -32,6 +32,7 @@ mod pg_differential;
 mod pg_hostile;
 mod policy;
 mod readme;
+mod replay;
 mod sandbox;
 mod serve;
 mod setup;

@@ -1,0 +1,595 @@
+//! `holdpoint replay`: an agent's past sessions, decided as if holdpoint had been
+//! installed. Every tool call in the transcripts is turned into the action its hook
+//! would have proposed (`hook::tool_call`, the same conversion), analysed where it ran,
+//! and decided by the policies in the environment given, with no grants or freezes.
+//! Nothing runs and nothing is written to the ledger.
+//!
+//! Transcripts are read a line at a time. A line that is not JSON, or a tool call that
+//! cannot be read, is counted and named (file and line) and skipped; a file whose
+//! content is not a transcript holdpoint knows is named and skipped. Claude Code's
+//! transcripts (`~/.claude/projects/*/SESSION.jsonl`) are read today.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use holdpoint_core::Risk;
+use holdpoint_policy::{DecisionRequest, Outcome, PolicyEngine};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::home::Home;
+use crate::hook::Agent;
+use crate::pipeline::{Request, action_for};
+use crate::shown::one_line;
+use crate::{Failure, exit, local};
+
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// Transcript files, or directories to search for them [default: the agent's own,
+    /// ~/.claude/projects for claude-code].
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Whose transcripts: only claude-code's are read today.
+    #[arg(long, value_enum, default_value_t = ReplayAgent::ClaudeCode)]
+    agent: ReplayAgent,
+    /// Only calls made within this long before now, e.g. 30d or 12h [default: all].
+    #[arg(long, value_name = "DURATION")]
+    since: Option<String>,
+    /// The environment the calls are decided in: production, staging or development
+    /// [default: $HOLDPOINT_ENV, else holdpoint.toml's, else production].
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+    /// A directory of `.cedar` policies to decide with [default: $HOLDPOINT_POLICIES,
+    /// else $HOLDPOINT_HOME/policies when it exists, else the built-in pack].
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// `text` for a person, `json` for a program.
+    #[arg(long, value_enum, default_value_t = crate::approvals::Format::Text)]
+    format: crate::approvals::Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReplayAgent {
+    ClaudeCode,
+    Codex,
+    Gemini,
+}
+
+/// One tool call, as the transcript recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Call {
+    pub session: String,
+    pub cwd: String,
+    pub tool: String,
+    pub input: Value,
+    /// When it was made, in seconds since the epoch, where the transcript says.
+    pub at: Option<i64>,
+    /// The transcript's id for the call, which its result names.
+    pub id: String,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// What the transcripts held, read.
+#[derive(Debug, Default)]
+pub(crate) struct Transcripts {
+    pub calls: Vec<Call>,
+    /// The ids of calls whose result the transcript marks as an error.
+    pub failed: std::collections::HashSet<String>,
+    /// Lines and files skipped, with why.
+    pub skipped: Vec<Skipped>,
+    pub lines: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    pub file: String,
+    /// 0 for a whole file.
+    pub line: usize,
+    pub why: String,
+}
+
+/// Reads one Claude Code transcript, a line at a time.
+pub(crate) fn read_claude_code(
+    file: &Path,
+    reader: impl BufRead,
+    into: &mut Transcripts,
+) -> Result<(), String> {
+    let mut recognised = false;
+    let mut unknown_lines = 0;
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let number = n + 1;
+        let bytes = line.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        into.lines += 1;
+        let skip = |why: String| Skipped {
+            file: file.display().to_string(),
+            line: number,
+            why,
+        };
+        let value: Value = match serde_json::from_slice(&bytes) {
+            Ok(value) => value,
+            Err(e) => {
+                into.skipped.push(skip(format!("not JSON ({e})")));
+                continue;
+            }
+        };
+        let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
+        let claude_code =
+            value.get("sessionId").is_some() || matches!(kind, "summary" | "file-history-snapshot");
+        if !claude_code {
+            unknown_lines += 1;
+            if !recognised && unknown_lines >= 5 {
+                return Err(format!(
+                    "{} is not a Claude Code transcript (its lines have no `sessionId`); replay reads Claude Code's transcripts, ~/.claude/projects/*/SESSION.jsonl",
+                    file.display()
+                ));
+            }
+            continue;
+        }
+        recognised = true;
+        let content = value
+            .pointer("/message/content")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match kind {
+            "assistant" => {
+                let session = text(&value, "sessionId");
+                let cwd = text(&value, "cwd");
+                let at = value
+                    .get("timestamp")
+                    .and_then(Value::as_str)
+                    .and_then(|t| crate::time::parse_datetime(t).ok());
+                for block in content {
+                    if block.get("type").and_then(Value::as_str) != Some("tool_use") {
+                        continue;
+                    }
+                    let (Some(tool), Some(input)) = (
+                        block.get("name").and_then(Value::as_str),
+                        block.get("input"),
+                    ) else {
+                        into.skipped
+                            .push(skip("a tool call without a name or an input".to_owned()));
+                        continue;
+                    };
+                    if cwd.is_empty() {
+                        into.skipped.push(skip(format!(
+                            "the `{tool}` call's line says no working directory (`cwd`)"
+                        )));
+                        continue;
+                    }
+                    into.calls.push(Call {
+                        session: session.clone(),
+                        cwd: cwd.clone(),
+                        tool: tool.to_owned(),
+                        input: input.clone(),
+                        at,
+                        id: text(block, "id"),
+                        file: file.to_owned(),
+                        line: number,
+                    });
+                }
+            }
+            "user" => {
+                for block in content {
+                    if block.get("type").and_then(Value::as_str) == Some("tool_result")
+                        && block.get("is_error").and_then(Value::as_bool) == Some(true)
+                    {
+                        into.failed.insert(text(block, "tool_use_id"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !recognised && into.lines > 0 && unknown_lines > 0 {
+        return Err(format!(
+            "{} is not a Claude Code transcript (its lines have no `sessionId`)",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// One call, decided.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Replayed {
+    pub session: String,
+    pub tool: String,
+    /// The action as holdpoint would have seen it: `shell: git status`.
+    pub action: String,
+    pub cwd: String,
+    pub outcome: Outcome,
+    pub risk: Risk,
+    pub reasons: Vec<String>,
+    /// The transcript shows the call failed when it ran.
+    pub failed: bool,
+    pub file: String,
+    pub line: usize,
+}
+
+/// Counts of outcomes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct Counts {
+    pub calls: usize,
+    pub allowed: usize,
+    pub asked: usize,
+    pub refused: usize,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome) {
+        self.calls += 1;
+        match outcome {
+            Outcome::Allow => self.allowed += 1,
+            Outcome::Ask => self.asked += 1,
+            Outcome::Deny => self.refused += 1,
+        }
+    }
+}
+
+/// What a replay found.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report {
+    pub environment: String,
+    pub total: Counts,
+    /// By risk class (`read`, `workspace`, `change`, `destroy`).
+    pub by_risk: BTreeMap<String, Counts>,
+    pub sessions: BTreeMap<String, Counts>,
+    /// Calls that would have waited for a human: what adopting holdpoint costs.
+    pub approvals_needed: usize,
+    /// Destroys that would have been held or refused: what it would have stopped.
+    pub destroys_stopped: usize,
+    /// Every call that would have been held or refused, in order.
+    pub stopped: Vec<Replayed>,
+    pub lines_read: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Decides every call as its hook would have had it decided on this machine.
+pub(crate) fn decide_all(
+    transcripts: &Transcripts,
+    engine: &PolicyEngine,
+    environment: holdpoint_core::Environment,
+    destroy_quorum: u32,
+    holdpoint_home: &Path,
+) -> Report {
+    let mut report = Report {
+        environment: environment.to_string(),
+        total: Counts::default(),
+        by_risk: BTreeMap::new(),
+        sessions: BTreeMap::new(),
+        approvals_needed: 0,
+        destroys_stopped: 0,
+        stopped: Vec::new(),
+        lines_read: transcripts.lines,
+        skipped: transcripts.skipped.clone(),
+    };
+    let now = local::now();
+    // The hook runs an allowed shell command inside the sandbox where it can: project
+    // code run so is workspace work.
+    let confinable = crate::sandbox::available().is_ok();
+    let progress = std::io::stderr().is_terminal() && transcripts.calls.len() > 2_000;
+    for (n, call) in transcripts.calls.iter().enumerate() {
+        if progress && n % 500 == 0 {
+            eprint!(
+                "\rholdpoint replay: {n} of {} calls",
+                transcripts.calls.len()
+            );
+        }
+        let converted = crate::hook::tool_call(Agent::ClaudeCode, &call.tool, &call.input, None);
+        let (surface, input, content, written) = match converted {
+            Ok(converted) => converted,
+            Err(why) => {
+                report.skipped.push(Skipped {
+                    file: call.file.display().to_string(),
+                    line: call.line,
+                    why,
+                });
+                continue;
+            }
+        };
+        let request = Request {
+            surface,
+            input,
+            cwd: call.cwd.clone(),
+            workspace: None,
+            agent: Agent::ClaudeCode.name().to_owned(),
+            session: Some(call.session.clone()),
+            content,
+            written,
+            confined: confinable && surface == holdpoint_core::Surface::Shell,
+            home: None,
+        };
+        let (action, analysis) = action_for(&request, environment, holdpoint_home, Vec::new);
+        let decision = engine.decide(&DecisionRequest {
+            action: &action,
+            analysis: &analysis,
+            now,
+            grants: &[],
+            freezes: &[],
+            destroy_quorum,
+        });
+        report.total.add(decision.outcome);
+        report
+            .by_risk
+            .entry(decision.risk.to_string())
+            .or_default()
+            .add(decision.outcome);
+        report
+            .sessions
+            .entry(call.session.clone())
+            .or_default()
+            .add(decision.outcome);
+        if decision.outcome == Outcome::Allow {
+            continue;
+        }
+        if decision.outcome == Outcome::Ask {
+            report.approvals_needed += 1;
+        }
+        if decision.risk == Risk::Destroy {
+            report.destroys_stopped += 1;
+        }
+        report.stopped.push(Replayed {
+            session: call.session.clone(),
+            tool: call.tool.clone(),
+            action: format!("{}: {}", action.surface, one_line(&action.input, 200)),
+            cwd: call.cwd.clone(),
+            outcome: decision.outcome,
+            risk: decision.risk,
+            reasons: decision.reasons.clone(),
+            failed: transcripts.failed.contains(&call.id),
+            file: call.file.display().to_string(),
+            line: call.line,
+        });
+    }
+    if progress {
+        eprintln!(
+            "\rholdpoint replay: {0} of {0} calls",
+            transcripts.calls.len()
+        );
+    }
+    report
+}
+
+/// The transcript files under `path`: the file itself, or every `.jsonl` below a
+/// directory, in name order.
+fn transcript_files(path: &Path, into: &mut Vec<PathBuf>) -> Result<(), Failure> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
+    if meta.is_file() {
+        into.push(path.to_owned());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Failure::usage(format!("cannot list `{}`: {e}", path.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            transcript_files(&entry, into)?;
+        } else if entry.extension().is_some_and(|e| e == "jsonl") {
+            into.push(entry);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
+    if args.agent != ReplayAgent::ClaudeCode {
+        return Err(Failure::usage(
+            "replay reads Claude Code's transcripts today (`--agent claude-code`); Codex's and Gemini CLI's are not read yet",
+        ));
+    }
+    let home = Home::locate();
+    let config = home.load_config()?;
+    let environment = crate::home::environment(args.env.as_deref(), &config)?;
+    let engine = local::policy_engine(args.policies.as_deref())?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|text| {
+            humantime::parse_duration(text)
+                .map(|d| local::now() - i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .map_err(|e| {
+                    Failure::usage(format!(
+                        "--since `{text}` is not a duration ({e}); write e.g. 30d or 12h"
+                    ))
+                })
+        })
+        .transpose()?;
+    let roots = if args.paths.is_empty() {
+        let user_home = std::env::var_os("HOME").unwrap_or_default();
+        let default = PathBuf::from(user_home).join(".claude/projects");
+        if !default.is_dir() {
+            return Err(Failure::usage(format!(
+                "no Claude Code transcripts at `{}`: name transcript files or directories, e.g. `holdpoint replay ~/somewhere/*.jsonl`",
+                default.display()
+            )));
+        }
+        vec![default]
+    } else {
+        args.paths.clone()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        transcript_files(root, &mut files)?;
+    }
+    let mut transcripts = Transcripts::default();
+    for file in &files {
+        let opened = std::fs::File::open(file)
+            .map_err(|e| format!("cannot open {}: {e}", file.display()))
+            .and_then(|f| read_claude_code(file, BufReader::new(f), &mut transcripts));
+        if let Err(why) = opened {
+            transcripts.skipped.push(Skipped {
+                file: file.display().to_string(),
+                line: 0,
+                why,
+            });
+        }
+    }
+    if let Some(since) = since {
+        transcripts
+            .calls
+            .retain(|call| call.at.is_none_or(|at| at >= since));
+    }
+    let report = decide_all(
+        &transcripts,
+        &engine,
+        environment,
+        config.destroy_quorum,
+        &home.dir,
+    );
+    match args.format {
+        crate::approvals::Format::Json => crate::approvals::print_json(&report)?,
+        crate::approvals::Format::Text => print_text(&report, files.len())?,
+    }
+    Ok(exit::ALLOW)
+}
+
+fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut lines = Vec::new();
+    let t = &report.total;
+    lines.push(format!(
+        "{} in {} from {}, decided in {}: {} allowed, {} held for a human, {} refused",
+        crate::log_cmd::counted(t.calls, "tool call"),
+        crate::log_cmd::counted(report.sessions.len(), "session"),
+        crate::log_cmd::counted(files, "file"),
+        report.environment,
+        t.allowed,
+        t.asked,
+        t.refused
+    ));
+    lines.push(format!(
+        "cost: {} a human would have approved; value: {} it would have stopped",
+        crate::log_cmd::counted(report.approvals_needed, "call"),
+        crate::log_cmd::counted(report.destroys_stopped, "destroy"),
+    ));
+    lines.push(String::new());
+    lines.push(format!(
+        "{:<10} {:>7} {:>8} {:>6} {:>8}",
+        "RISK", "CALLS", "ALLOWED", "HELD", "REFUSED"
+    ));
+    for (risk, c) in &report.by_risk {
+        lines.push(format!(
+            "{risk:<10} {:>7} {:>8} {:>6} {:>8}",
+            c.calls, c.allowed, c.asked, c.refused
+        ));
+    }
+    if !report.stopped.is_empty() {
+        lines.push(String::new());
+        lines.push("held or refused, in order:".to_owned());
+    }
+    for s in &report.stopped {
+        let verdict = match s.outcome {
+            Outcome::Ask => "HELD",
+            Outcome::Deny => "REFUSED",
+            Outcome::Allow => "ALLOWED",
+        };
+        lines.push(format!(
+            "  {verdict:<8} [{}] {}{}",
+            s.risk,
+            s.action,
+            if s.failed {
+                "  (it failed when it ran)"
+            } else {
+                ""
+            }
+        ));
+        lines.push(format!(
+            "           session {} ({}:{}) in {}",
+            s.session, s.file, s.line, s.cwd
+        ));
+        for reason in &s.reasons {
+            lines.push(format!("           {}", one_line(reason, 200)));
+        }
+    }
+    if !report.skipped.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "skipped (lines and files that could not be read): {}",
+            report.skipped.len()
+        ));
+        let mut by_file: HashMap<&str, usize> = HashMap::new();
+        for s in &report.skipped {
+            let seen = by_file.entry(s.file.as_str()).or_default();
+            *seen += 1;
+            if *seen <= 5 {
+                if s.line == 0 {
+                    lines.push(format!("  {}: {}", s.file, s.why));
+                } else {
+                    lines.push(format!("  {}:{}: {}", s.file, s.line, s.why));
+                }
+            }
+        }
+    }
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            // The reader went away (`| head`): nothing more to say.
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_calls_are_read_in_order_with_their_directory_and_bad_lines_are_named() {
+        let transcript = concat!(
+            r#"{"type":"summary","summary":"Clean up","leafUuid":"u0"}"#,
+            "\n",
+            r#"{"parentUuid":null,"sessionId":"s1","cwd":"/home/dev/app","type":"user","message":{"role":"user","content":"clean up"},"uuid":"u1","timestamp":"2026-12-01T10:00:00.000Z"}"#,
+            "\n",
+            r#"{"parentUuid":"u1","sessionId":"s1","cwd":"/home/dev/app","type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"ok"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}},{"type":"tool_use","id":"t2","name":"Bash","input":{"command":"rm -rf /srv/data"}}]},"uuid":"u2","timestamp":"2026-12-01T10:00:01.000Z"}"#,
+            "\n",
+            "{\"truncated\n",
+            r#"{"parentUuid":"u2","sessionId":"s1","cwd":"/home/dev/app","type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":"permission denied","is_error":true}]},"uuid":"u3"}"#,
+            "\n",
+        );
+        let mut read = Transcripts::default();
+        read_claude_code(Path::new("s1.jsonl"), transcript.as_bytes(), &mut read).unwrap();
+        let commands: Vec<(&str, &str, usize)> = read
+            .calls
+            .iter()
+            .map(|c| (c.input["command"].as_str().unwrap(), c.cwd.as_str(), c.line))
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                ("ls", "/home/dev/app", 3),
+                ("rm -rf /srv/data", "/home/dev/app", 3)
+            ]
+        );
+        assert!(read.failed.contains("t2"));
+        assert_eq!(read.skipped.len(), 1);
+        assert_eq!(read.skipped[0].line, 4);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_transcript_is_named() {
+        let other = "{\"a\":1}\n{\"b\":2}\n";
+        let mut read = Transcripts::default();
+        let error =
+            read_claude_code(Path::new("x.jsonl"), other.as_bytes(), &mut read).unwrap_err();
+        assert!(error.contains("not a Claude Code transcript"), "{error}");
+    }
+}

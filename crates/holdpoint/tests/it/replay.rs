@@ -1,0 +1,209 @@
+//! `holdpoint replay` on a Claude Code transcript (tests/data/replay, its origin noted
+//! there): every tool call decided as its hook would have had it decided, nothing run or
+//! recorded, unreadable lines named.
+
+use serde_json::Value;
+
+use crate::setup::Setup;
+use crate::{data, stderr, stdout};
+
+fn replay(setup: &Setup, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    let output = setup.run(&all, "");
+    (output.status.code(), stdout(&output), stderr(&output))
+}
+
+#[test]
+fn a_claude_code_transcript_is_decided_call_by_call_as_the_hook_would_and_nothing_is_recorded() {
+    let setup = Setup::new("replay");
+    let transcript = data("replay/claude-code-session.jsonl");
+    let before = setup.records().len();
+    let (code, out, err) = replay(&setup, &[&transcript, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+
+    // Nine tool calls, in one session, in production; a line cut off mid-write between
+    // them is named.
+    assert_eq!(report["environment"], "production");
+    assert_eq!(report["total"]["calls"], 9, "{report:#}");
+    assert_eq!(report["sessions"].as_object().unwrap().len(), 1);
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["line"], 10);
+    assert!(skipped[0]["why"].as_str().unwrap().contains("not JSON"));
+
+    // What would have waited for a human, in order, with the session it came from.
+    let stopped: Vec<(&str, &str)> = report["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap(),
+                s["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stopped,
+        [
+            ("shell: rm -rf /var/lib/app/releases", "ask"),
+            ("file: write /etc/hosts", "ask"),
+            (
+                r#"mcp: {"annotations":null,"arguments":{"sql":"DROP TABLE sessions"},"method":"tools/call","name":"query","server":{"command":[],"info":null,"name":"db","trusted":false,"url":null}}"#,
+                "ask"
+            ),
+        ],
+        "{report:#}"
+    );
+    let rm = &report["stopped"][0];
+    assert_eq!(rm["risk"], "destroy");
+    assert_eq!(rm["cwd"], "/home/dev/app");
+    assert_eq!(
+        rm["failed"], true,
+        "the transcript shows it failed when it ran"
+    );
+    assert!(!rm["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(report["approvals_needed"], 3);
+    assert_eq!(report["destroys_stopped"], 3);
+
+    // The same decisions `holdpoint check` gives each shell command where it ran.
+    for (command, held) in [
+        ("ls -la /var/lib/app/releases", false),
+        ("git status --short", false),
+        ("rm -rf /var/lib/app/releases", true),
+        ("cargo test --workspace 2>&1 | tail -20", false),
+    ] {
+        let checked = setup.run(
+            &[
+                "check",
+                "--format",
+                "json",
+                "--cwd",
+                "/home/dev/app",
+                "shell",
+                "--",
+                command,
+            ],
+            "",
+        );
+        let answer: Value = serde_json::from_str(&stdout(&checked)).unwrap();
+        assert_eq!(answer["outcome"] != "allow", held, "{command}: {answer}");
+        let replayed = report["stopped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["action"] == format!("shell: {command}").as_str());
+        assert_eq!(replayed, held, "{command}");
+    }
+
+    // Nothing ran and nothing was written to the ledger.
+    assert_eq!(setup.records().len(), before);
+
+    // In development, changes run; destroys still wait.
+    let (_, out, _) = replay(
+        &setup,
+        &[&transcript, "--env", "development", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["environment"], "development");
+    assert_eq!(report["total"]["calls"], 9);
+    assert_eq!(report["total"]["asked"], 3, "{report:#}");
+
+    // For a person: the totals, the cost and the value, each stopped call and where.
+    let (code, out, _) = replay(&setup, &[&transcript]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with("9 tool calls in 1 session from 1 file, decided in production: 6 allowed, 3 held for a human, 0 refused"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "cost: 3 calls a human would have approved; value: 3 destroys it would have stopped"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "HELD     [destroy] shell: rm -rf /var/lib/app/releases  (it failed when it ran)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("claude-code-session.jsonl:10: not JSON"),
+        "{out}"
+    );
+}
+
+#[test]
+fn what_is_not_a_transcript_is_named_and_what_cannot_be_read_yet_says_so() {
+    let setup = Setup::new("replay-other");
+    let (code, out, _) = replay(
+        &setup,
+        &[&data("replay/not-a-transcript.jsonl"), "--format", "json"],
+    );
+    assert_eq!(code, Some(0));
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["total"]["calls"], 0);
+    let why = report["skipped"][0]["why"].as_str().unwrap();
+    assert!(why.contains("is not a Claude Code transcript"), "{why}");
+
+    let (code, _, err) = replay(&setup, &["--agent", "codex", &data("replay")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("Claude Code's transcripts today"), "{err}");
+
+    let (code, _, err) = replay(&setup, &["--since", "a while", &data("replay")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--since `a while` is not a duration"), "{err}");
+
+    let (code, _, err) = replay(&setup, &["/no/such/place"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot read `/no/such/place`"), "{err}");
+}
+
+/// The README's "Try it on your own history first", as written: with a transcript of
+/// yesterday in `~/.claude/projects`, its replay command finds and decides it.
+#[test]
+fn the_readmes_replay_command_finds_the_agents_own_history() {
+    let readme = include_str!("../../../../README.md");
+    let section = &readme[readme.find("### Try it on your own history first").unwrap()..];
+    let block = &section[section.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    let command: Vec<&str> = block
+        .lines()
+        .find(|l| l.starts_with("holdpoint replay"))
+        .unwrap()
+        .split(" #")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let setup = Setup::new("replay-readme");
+    let project = setup.user_home.join(".claude/projects/-home-dev-app");
+    std::fs::create_dir_all(&project).unwrap();
+    // The fixture's calls, made yesterday and three months ago.
+    let yesterday = humantime::format_rfc3339(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(86_400),
+    )
+    .to_string();
+    let fixture = std::fs::read_to_string(data("replay/claude-code-session.jsonl")).unwrap();
+    std::fs::write(
+        project.join("recent.jsonl"),
+        fixture.replace("2026-11-30T", &yesterday[..11]),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("old.jsonl"),
+        fixture.replace("2026-11-30T", "2020-01-01T"),
+    )
+    .unwrap();
+    let output = setup.run(&command[1..], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    // The recent session only, as `--since 30d` asks.
+    assert!(
+        out.starts_with("9 tool calls in 1 session from 2 files"),
+        "{out}"
+    );
+}
