@@ -259,14 +259,109 @@ pub(crate) struct Report {
     pub skipped: Vec<Skipped>,
 }
 
-/// Decides every call as its hook would have had it decided on this machine.
+/// One call's decision, or why it could not be made.
+type Decided = Result<(holdpoint_core::Action, holdpoint_policy::Decision), String>;
+
+/// Decides one call as its hook would have had it decided on this machine.
+fn decide_one(call: &Call, how: &How<'_>) -> Decided {
+    let (surface, input, content, written) =
+        crate::hook::tool_call(Agent::ClaudeCode, &call.tool, &call.input, None)?;
+    let request = Request {
+        surface,
+        input,
+        cwd: call.cwd.clone(),
+        workspace: None,
+        agent: Agent::ClaudeCode.name().to_owned(),
+        session: Some(call.session.clone()),
+        content,
+        written,
+        // The hook runs an allowed shell command inside the sandbox where it can:
+        // project code run so is workspace work.
+        confined: how.confinable && surface == holdpoint_core::Surface::Shell,
+        home: None,
+    };
+    let (action, analysis) = action_for(&request, how.environment, how.home, Vec::new);
+    let decision = how.engine.decide(&DecisionRequest {
+        action: &action,
+        analysis: &analysis,
+        now: how.now,
+        grants: &[],
+        freezes: &[],
+        destroy_quorum: how.destroy_quorum,
+    });
+    Ok((action, decision))
+}
+
+/// What every call is decided with.
+struct How<'a> {
+    engine: &'a PolicyEngine,
+    environment: holdpoint_core::Environment,
+    destroy_quorum: u32,
+    home: &'a Path,
+    confinable: bool,
+    now: i64,
+}
+
+/// Calls decided by one worker before it reports progress.
+const CHUNK: usize = 256;
+
+/// Decides every call as its hook would have had it decided, on every core, and adds
+/// up what they would have cost and stopped.
 pub(crate) fn decide_all(
     transcripts: &Transcripts,
     engine: &PolicyEngine,
     environment: holdpoint_core::Environment,
     destroy_quorum: u32,
     holdpoint_home: &Path,
-) -> Report {
+) -> Result<Report, Failure> {
+    let how = How {
+        engine,
+        environment,
+        destroy_quorum,
+        home: holdpoint_home,
+        confinable: crate::sandbox::available().is_ok(),
+        now: local::now(),
+    };
+    let calls = &transcripts.calls;
+    let progress = std::io::stderr().is_terminal() && calls.len() > 2_000;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut decided: Vec<Decided> = Vec::with_capacity(calls.len());
+    for round in calls.chunks(CHUNK * threads) {
+        let per_thread = round.len().div_ceil(threads);
+        let answers: Vec<Vec<Decided>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = round
+                .chunks(per_thread)
+                .map(|part| {
+                    let how = &how;
+                    local::analysis_thread("holdpoint replay worker")
+                        .spawn_scoped(scope, move || {
+                            part.iter().map(|call| decide_one(call, how)).collect()
+                        })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.ok().and_then(|w| w.join().ok()).unwrap_or_default())
+                .collect()
+        });
+        let before = decided.len();
+        decided.extend(answers.into_iter().flatten());
+        if decided.len() - before != round.len() {
+            return Err(Failure::internal(
+                "a replay worker failed; nothing was reported",
+            ));
+        }
+        if progress {
+            eprint!(
+                "\rholdpoint replay: {} of {} calls",
+                decided.len(),
+                calls.len()
+            );
+        }
+    }
+    if progress {
+        eprintln!();
+    }
     let mut report = Report {
         environment: environment.to_string(),
         total: Counts::default(),
@@ -278,21 +373,9 @@ pub(crate) fn decide_all(
         lines_read: transcripts.lines,
         skipped: transcripts.skipped.clone(),
     };
-    let now = local::now();
-    // The hook runs an allowed shell command inside the sandbox where it can: project
-    // code run so is workspace work.
-    let confinable = crate::sandbox::available().is_ok();
-    let progress = std::io::stderr().is_terminal() && transcripts.calls.len() > 2_000;
-    for (n, call) in transcripts.calls.iter().enumerate() {
-        if progress && n % 500 == 0 {
-            eprint!(
-                "\rholdpoint replay: {n} of {} calls",
-                transcripts.calls.len()
-            );
-        }
-        let converted = crate::hook::tool_call(Agent::ClaudeCode, &call.tool, &call.input, None);
-        let (surface, input, content, written) = match converted {
-            Ok(converted) => converted,
+    for (call, decided) in calls.iter().zip(decided) {
+        let (action, decision) = match decided {
+            Ok(decided) => decided,
             Err(why) => {
                 report.skipped.push(Skipped {
                     file: call.file.display().to_string(),
@@ -302,27 +385,6 @@ pub(crate) fn decide_all(
                 continue;
             }
         };
-        let request = Request {
-            surface,
-            input,
-            cwd: call.cwd.clone(),
-            workspace: None,
-            agent: Agent::ClaudeCode.name().to_owned(),
-            session: Some(call.session.clone()),
-            content,
-            written,
-            confined: confinable && surface == holdpoint_core::Surface::Shell,
-            home: None,
-        };
-        let (action, analysis) = action_for(&request, environment, holdpoint_home, Vec::new);
-        let decision = engine.decide(&DecisionRequest {
-            action: &action,
-            analysis: &analysis,
-            now,
-            grants: &[],
-            freezes: &[],
-            destroy_quorum,
-        });
         report.total.add(decision.outcome);
         report
             .by_risk
@@ -350,19 +412,13 @@ pub(crate) fn decide_all(
             cwd: call.cwd.clone(),
             outcome: decision.outcome,
             risk: decision.risk,
-            reasons: decision.reasons.clone(),
+            reasons: decision.reasons,
             failed: transcripts.failed.contains(&call.id),
             file: call.file.display().to_string(),
             line: call.line,
         });
     }
-    if progress {
-        eprintln!(
-            "\rholdpoint replay: {0} of {0} calls",
-            transcripts.calls.len()
-        );
-    }
-    report
+    Ok(report)
 }
 
 /// The transcript files under `path`: the file itself, or every `.jsonl` below a
@@ -453,7 +509,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         environment,
         config.destroy_quorum,
         &home.dir,
-    );
+    )?;
     match args.format {
         crate::approvals::Format::Json => crate::approvals::print_json(&report)?,
         crate::approvals::Format::Text => print_text(&report, files.len())?,
