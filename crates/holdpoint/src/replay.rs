@@ -41,8 +41,9 @@ pub(crate) struct ReplayArgs {
     /// [default: $HOLDPOINT_ENV, else holdpoint.toml's, else production].
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
-    /// A directory of `.cedar` policies to decide with [default: $HOLDPOINT_POLICIES,
-    /// else $HOLDPOINT_HOME/policies when it exists, else the built-in pack].
+    /// A directory of `.cedar` policies to decide with instead of those in force
+    /// ($HOLDPOINT_POLICIES, else $HOLDPOINT_HOME/policies when it exists, else the
+    /// built-in pack): a what-if, which also lists every call decided otherwise.
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
     /// `text` for a person, `json` for a program.
@@ -221,6 +222,21 @@ pub(crate) struct Replayed {
     pub line: usize,
 }
 
+/// A call the policies given decide otherwise than those in force.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Changed {
+    pub session: String,
+    pub action: String,
+    pub in_force: Outcome,
+    pub in_force_risk: Risk,
+    pub with: Outcome,
+    pub with_risk: Risk,
+    /// Why, under the policies given.
+    pub reasons: Vec<String>,
+    pub file: String,
+    pub line: usize,
+}
+
 /// Counts of outcomes.
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct Counts {
@@ -255,12 +271,23 @@ pub(crate) struct Report {
     pub destroys_stopped: usize,
     /// Every call that would have been held or refused, in order.
     pub stopped: Vec<Replayed>,
+    /// With `--policies`: the calls whose decision differs from the policies in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<Changed>>,
     pub lines_read: usize,
     pub skipped: Vec<Skipped>,
 }
 
-/// One call's decision, or why it could not be made.
-type Decided = Result<(holdpoint_core::Action, holdpoint_policy::Decision), String>;
+/// One call's action and decision (and, for a what-if, the decision of the policies in
+/// force), or why it could not be made.
+type Decided = Result<
+    (
+        holdpoint_core::Action,
+        holdpoint_policy::Decision,
+        Option<holdpoint_policy::Decision>,
+    ),
+    String,
+>;
 
 /// Decides one call as its hook would have had it decided on this machine.
 fn decide_one(call: &Call, how: &How<'_>) -> Decided {
@@ -281,20 +308,24 @@ fn decide_one(call: &Call, how: &How<'_>) -> Decided {
         home: None,
     };
     let (action, analysis) = action_for(&request, how.environment, how.home, Vec::new);
-    let decision = how.engine.decide(&DecisionRequest {
+    let request = DecisionRequest {
         action: &action,
         analysis: &analysis,
         now: how.now,
         grants: &[],
         freezes: &[],
         destroy_quorum: how.destroy_quorum,
-    });
-    Ok((action, decision))
+    };
+    let decision = how.engine.decide(&request);
+    let in_force = how.in_force.map(|engine| engine.decide(&request));
+    Ok((action, decision, in_force))
 }
 
 /// What every call is decided with.
 struct How<'a> {
     engine: &'a PolicyEngine,
+    /// For a what-if: the policies in force, to compare with.
+    in_force: Option<&'a PolicyEngine>,
     environment: holdpoint_core::Environment,
     destroy_quorum: u32,
     home: &'a Path,
@@ -309,13 +340,14 @@ const CHUNK: usize = 256;
 /// up what they would have cost and stopped.
 pub(crate) fn decide_all(
     transcripts: &Transcripts,
-    engine: &PolicyEngine,
+    (engine, in_force): (&PolicyEngine, Option<&PolicyEngine>),
     environment: holdpoint_core::Environment,
     destroy_quorum: u32,
     holdpoint_home: &Path,
 ) -> Result<Report, Failure> {
     let how = How {
         engine,
+        in_force,
         environment,
         destroy_quorum,
         home: holdpoint_home,
@@ -370,11 +402,12 @@ pub(crate) fn decide_all(
         approvals_needed: 0,
         destroys_stopped: 0,
         stopped: Vec::new(),
+        changed: in_force.map(|_| Vec::new()),
         lines_read: transcripts.lines,
         skipped: transcripts.skipped.clone(),
     };
     for (call, decided) in calls.iter().zip(decided) {
-        let (action, decision) = match decided {
+        let (action, decision, before) = match decided {
             Ok(decided) => decided,
             Err(why) => {
                 report.skipped.push(Skipped {
@@ -396,6 +429,22 @@ pub(crate) fn decide_all(
             .entry(call.session.clone())
             .or_default()
             .add(decision.outcome);
+        let shown = format!("{}: {}", action.surface, one_line(&action.input, 200));
+        if let (Some(changed), Some(before)) = (report.changed.as_mut(), before)
+            && (before.outcome, before.risk) != (decision.outcome, decision.risk)
+        {
+            changed.push(Changed {
+                session: call.session.clone(),
+                action: shown.clone(),
+                in_force: before.outcome,
+                in_force_risk: before.risk,
+                with: decision.outcome,
+                with_risk: decision.risk,
+                reasons: decision.reasons.clone(),
+                file: call.file.display().to_string(),
+                line: call.line,
+            });
+        }
         if decision.outcome == Outcome::Allow {
             continue;
         }
@@ -408,7 +457,7 @@ pub(crate) fn decide_all(
         report.stopped.push(Replayed {
             session: call.session.clone(),
             tool: call.tool.clone(),
-            action: format!("{}: {}", action.surface, one_line(&action.input, 200)),
+            action: shown,
             cwd: call.cwd.clone(),
             outcome: decision.outcome,
             risk: decision.risk,
@@ -455,6 +504,12 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
     let config = home.load_config()?;
     let environment = crate::home::environment(args.env.as_deref(), &config)?;
     let engine = local::policy_engine(args.policies.as_deref())?;
+    // A what-if: the policies given against those in force.
+    let in_force = args
+        .policies
+        .as_ref()
+        .map(|_| local::policy_engine(None))
+        .transpose()?;
     let since = args
         .since
         .as_deref()
@@ -505,7 +560,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
     }
     let report = decide_all(
         &transcripts,
-        &engine,
+        (&engine, in_force.as_ref()),
         environment,
         config.destroy_quorum,
         &home.dir,
@@ -515,6 +570,15 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         crate::approvals::Format::Text => print_text(&report, files.len())?,
     }
     Ok(exit::ALLOW)
+}
+
+/// An outcome as the report names it.
+fn verdict(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ask => "HELD",
+        Outcome::Deny => "REFUSED",
+        Outcome::Allow => "ALLOWED",
+    }
 }
 
 fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
@@ -553,13 +617,9 @@ fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
         lines.push("held or refused, in order:".to_owned());
     }
     for s in &report.stopped {
-        let verdict = match s.outcome {
-            Outcome::Ask => "HELD",
-            Outcome::Deny => "REFUSED",
-            Outcome::Allow => "ALLOWED",
-        };
         lines.push(format!(
-            "  {verdict:<8} [{}] {}{}",
+            "  {:<8} [{}] {}{}",
+            verdict(s.outcome),
             s.risk,
             s.action,
             if s.failed {
@@ -574,6 +634,27 @@ fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
         ));
         for reason in &s.reasons {
             lines.push(format!("           {}", one_line(reason, 200)));
+        }
+    }
+    if let Some(changed) = &report.changed {
+        lines.push(String::new());
+        lines.push(format!(
+            "decided otherwise than by the policies in force: {}",
+            crate::log_cmd::counted(changed.len(), "call")
+        ));
+        for c in changed {
+            lines.push(format!(
+                "  {:<8} [{}] -> {:<8} [{}]  {}",
+                verdict(c.in_force),
+                c.in_force_risk,
+                verdict(c.with),
+                c.with_risk,
+                c.action
+            ));
+            lines.push(format!(
+                "           session {} ({}:{})",
+                c.session, c.file, c.line
+            ));
         }
     }
     if !report.skipped.is_empty() {

@@ -207,3 +207,65 @@ fn the_readmes_replay_command_finds_the_agents_own_history() {
         "{out}"
     );
 }
+
+/// A what-if: the same history under a policy that forbids dropping tables; the one
+/// call it changes is listed beside what the policies in force made of it.
+#[test]
+fn other_policies_show_the_calls_whose_decision_they_change() {
+    let setup = Setup::new("replay-what-if");
+    let proposed = setup.scratch.0.join("proposed");
+    std::fs::create_dir_all(&proposed).unwrap();
+    std::fs::write(
+        proposed.join("no-drop-table.cedar"),
+        "@id(\"no-drop-table\")\n@reason(\"tables are never dropped by agents\")\nforbid (principal, action == Action::\"destroy\", resource)\nwhen { context.effects.contains(\"delete:table\") };\n",
+    )
+    .unwrap();
+    let transcript = data("replay/claude-code-session.jsonl");
+    let (code, out, err) = replay(
+        &setup,
+        &[
+            &transcript,
+            "--policies",
+            proposed.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let changed = report["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(
+        changed[0]["action"]
+            .as_str()
+            .unwrap()
+            .contains("DROP TABLE sessions")
+    );
+    assert_eq!(changed[0]["in_force"], "ask");
+    assert_eq!(changed[0]["with"], "deny");
+    assert!(
+        changed[0]["reasons"]
+            .to_string()
+            .contains("tables are never dropped by agents"),
+        "{changed:#?}"
+    );
+    assert_eq!(report["total"]["refused"], 1);
+
+    let (_, out, _) = replay(
+        &setup,
+        &[&transcript, "--policies", proposed.to_str().unwrap()],
+    );
+    assert!(
+        out.contains("decided otherwise than by the policies in force: 1 call"),
+        "{out}"
+    );
+    assert!(
+        out.contains("HELD     [destroy] -> REFUSED  [destroy]"),
+        "{out}"
+    );
+
+    // Without --policies there is nothing to compare.
+    let (_, out, _) = replay(&setup, &[&transcript, "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(report.get("changed").is_none());
+}
