@@ -46,9 +46,17 @@ pub(crate) struct ReplayArgs {
     /// built-in pack): a what-if, which also lists every call decided otherwise.
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
-    /// `text` for a person, `json` for a program.
-    #[arg(long, value_enum, default_value_t = crate::approvals::Format::Text)]
-    format: crate::approvals::Format,
+    /// `text` for a person at a terminal, `json` for a program, `html` for a page that
+    /// opens anywhere (one file, nothing fetched).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -566,8 +574,13 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         &home.dir,
     )?;
     match args.format {
-        crate::approvals::Format::Json => crate::approvals::print_json(&report)?,
-        crate::approvals::Format::Text => print_text(&report, files.len())?,
+        Format::Json => crate::approvals::print_json(&report)?,
+        Format::Text => print_text(&report, files.len())?,
+        Format::Html => {
+            let page = html(&report, files.len());
+            // The reader going away (`| head`) is no failure.
+            let _ = std::io::stdout().lock().write_all(page.as_bytes());
+        }
     }
     Ok(exit::ALLOW)
 }
@@ -683,6 +696,152 @@ fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The report as one self-contained page: its style inline, no script, nothing fetched
+/// (its content security policy forbids it).
+fn html(report: &Report, files: usize) -> String {
+    use crate::serve::html::{e, rich};
+    use std::fmt::Write as _;
+    let t = &report.total;
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>holdpoint replay</title>
+<style>
+body {{ font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1d2433; overflow-wrap: anywhere; }}
+h1 {{ font-size: 1.4rem; }} h2 {{ font-size: 1.1rem; margin-top: 2rem; }}
+.totals {{ display: flex; flex-wrap: wrap; gap: .75rem; }}
+.totals div {{ border: 1px solid #d5dae3; border-radius: 8px; padding: .5rem .9rem; min-width: 7rem; }}
+.totals b {{ display: block; font-size: 1.5rem; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7ee; vertical-align: top; }}
+code {{ font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; white-space: pre-wrap; }}
+.ask {{ color: #8a5a00; font-weight: 600; }} .deny {{ color: #a3161c; font-weight: 600; }}
+.verdict {{ white-space: nowrap; overflow-wrap: normal; }}
+.muted {{ color: #5b6477; font-size: .9rem; }}
+@media (max-width: 640px) {{
+  thead {{ display: none; }} tr {{ display: block; border-bottom: 1px solid #d5dae3; padding: .4rem 0; }}
+  td {{ display: block; border: 0; padding: .1rem 0; }}
+}}
+</style></head><body>
+<h1>holdpoint replay</h1>
+<p>{calls} in {sessions} from {files}, decided in <b>{env}</b>, as if holdpoint had been installed. Nothing ran and nothing was recorded.</p>
+<div class="totals"><div><b>{allowed}</b>allowed</div><div><b>{asked}</b>held for a human</div><div><b>{refused}</b>refused</div><div><b>{cost}</b>approvals it would have cost</div><div><b>{value}</b>destroys it would have stopped</div></div>
+<h2>By risk</h2>
+<table><thead><tr><th>Risk</th><th>Calls</th><th>Allowed</th><th>Held</th><th>Refused</th></tr></thead><tbody>"#,
+        calls = crate::log_cmd::counted(t.calls, "tool call"),
+        sessions = crate::log_cmd::counted(report.sessions.len(), "session"),
+        files = crate::log_cmd::counted(files, "file"),
+        env = e(&report.environment),
+        allowed = t.allowed,
+        asked = t.asked,
+        refused = t.refused,
+        cost = report.approvals_needed,
+        value = report.destroys_stopped,
+    );
+    for (risk, c) in &report.by_risk {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(risk),
+            c.calls,
+            c.allowed,
+            c.asked,
+            c.refused
+        );
+    }
+    page.push_str("</tbody></table>\n<h2>Held or refused, in order</h2>\n");
+    if report.stopped.is_empty() {
+        page.push_str("<p class=\"muted\">Nothing: every call would have run.</p>\n");
+    } else {
+        page.push_str("<table id=\"stopped\"><thead><tr><th class=\"verdict\">Decision</th><th>Action</th><th>Why</th><th>Where</th></tr></thead><tbody>");
+        for s in &report.stopped {
+            let class = if s.outcome == Outcome::Deny {
+                "deny"
+            } else {
+                "ask"
+            };
+            let _ = write!(
+                page,
+                r#"<tr><td class="verdict {class}">{verdict}<br>{risk}{failed}</td><td><code>{action}</code></td><td>{reasons}</td><td class="muted">session {session}<br>{file}:{line}<br>in {cwd}</td></tr>"#,
+                verdict = verdict(s.outcome),
+                risk = s.risk,
+                failed = if s.failed {
+                    "<br><span class=\"muted\">failed<br>when it ran</span>"
+                } else {
+                    ""
+                },
+                action = e(&s.action),
+                reasons = s
+                    .reasons
+                    .iter()
+                    .map(|r| rich(r))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+                session = e(&s.session),
+                file = e(&s.file),
+                line = s.line,
+                cwd = e(&s.cwd),
+            );
+        }
+        page.push_str("</tbody></table>\n");
+    }
+    if let Some(changed) = &report.changed {
+        let _ = write!(
+            page,
+            "<h2>Decided otherwise than by the policies in force ({})</h2>\n<table id=\"changed\"><thead><tr><th>In force</th><th>With these policies</th><th>Action</th></tr></thead><tbody>",
+            changed.len()
+        );
+        for c in changed {
+            let _ = write!(
+                page,
+                "<tr><td>{} [{}]</td><td>{} [{}]</td><td><code>{}</code></td></tr>",
+                verdict(c.in_force),
+                c.in_force_risk,
+                verdict(c.with),
+                c.with_risk,
+                e(&c.action)
+            );
+        }
+        page.push_str("</tbody></table>\n");
+    }
+    let _ = write!(
+        page,
+        "<h2>Sessions</h2>\n<table><thead><tr><th>Session</th><th>Calls</th><th>Allowed</th><th>Held</th><th>Refused</th></tr></thead><tbody>"
+    );
+    for (session, c) in &report.sessions {
+        let _ = write!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(session),
+            c.calls,
+            c.allowed,
+            c.asked,
+            c.refused
+        );
+    }
+    page.push_str("</tbody></table>\n");
+    if !report.skipped.is_empty() {
+        let _ = write!(
+            page,
+            "<h2>Could not be read ({})</h2>\n<ul class=\"muted\">",
+            report.skipped.len()
+        );
+        for s in &report.skipped {
+            let _ = write!(page, "<li>{}:{}: {}</li>", e(&s.file), s.line, e(&s.why));
+        }
+        page.push_str("</ul>\n");
+    }
+    page.push_str(&format!(
+        "<p class=\"muted\">{} lines read.</p>\n</body></html>\n",
+        report.lines_read
+    ));
+    page
 }
 
 #[cfg(test)]

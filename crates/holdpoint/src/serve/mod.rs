@@ -9,7 +9,7 @@ pub(crate) mod api;
 pub(crate) mod auth;
 mod console;
 pub(crate) mod decider;
-mod html;
+pub(crate) mod html;
 mod notify;
 pub(crate) mod passkeys;
 mod slack;

@@ -709,3 +709,58 @@ fn every_console_page_fits_a_phone_and_a_laptop() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `holdpoint replay --format html` is one page that opens from a file with nothing
+/// fetched: the held calls are there, escaped, and it fits a phone and a laptop. Its
+/// picture goes to `$HOLDPOINT_SCREENSHOTS` when set (`docs/replay-report.png`).
+#[test]
+fn the_replay_report_opens_in_a_browser_from_a_file() {
+    let setup = Setup::new("browser-replay");
+    let output = setup.run(
+        &[
+            "replay",
+            &crate::data("replay/claude-code-session.jsonl"),
+            "--format",
+            "html",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
+    let page = setup.scratch.0.join("replay.html");
+    std::fs::write(&page, &output.stdout).unwrap();
+    let text = crate::stdout(&output);
+    assert!(!text.contains("<script"), "a script in the report");
+    assert!(
+        !text.contains("http://") && !text.contains("https://"),
+        "a link out"
+    );
+
+    let browser = Browser::start(&setup.scratch.0);
+    for (width, height, screen) in [(390, 844, "phone"), (1280, 900, "laptop")] {
+        browser.set_window(width, height);
+        browser.go(&format!("file://{}", page.display()));
+        assert_eq!(browser.title(), "holdpoint replay");
+        let stopped = browser.text_of("#stopped");
+        assert!(
+            stopped.contains("rm -rf /var/lib/app/releases"),
+            "{stopped}"
+        );
+        assert!(stopped.contains("write /etc/hosts"), "{stopped}");
+        assert!(stopped.contains("when it ran"), "{stopped}");
+        let measured = browser.run_async(OVERFLOW, json!([]));
+        assert!(
+            measured["extra"].as_i64().unwrap_or(0) <= 0,
+            "the report is wider than a {screen}: {measured}"
+        );
+        let picture = browser.screenshot(&format!("replay-report-{screen}.png"));
+        if let Some(dir) = std::env::var_os("HOLDPOINT_SCREENSHOTS")
+            && screen == "laptop"
+        {
+            std::fs::copy(
+                &picture,
+                std::path::Path::new(&dir).join("replay-report.png"),
+            )
+            .unwrap();
+        }
+    }
+}
