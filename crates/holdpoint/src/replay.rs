@@ -4,10 +4,11 @@
 //! and decided by the policies in the environment given, with no grants or freezes.
 //! Nothing runs and nothing is written to the ledger.
 //!
-//! Transcripts are read a line at a time. A line that is not JSON, or a tool call that
-//! cannot be read, is counted and named (file and line) and skipped; a file whose
-//! content is not a transcript holdpoint knows is named and skipped. Claude Code's
-//! transcripts (`~/.claude/projects/*/SESSION.jsonl`) are read today.
+//! Transcripts are read a line at a time, their format recognised by their content:
+//! Claude Code's (`~/.claude/projects/*/SESSION.jsonl`) and Codex's rollouts
+//! (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`). A line that is not JSON, or a tool
+//! call that cannot be read, is counted and named (file and line) and skipped; a file
+//! that is neither is named and skipped.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
@@ -27,13 +28,15 @@ use crate::{Failure, exit, local};
 
 #[derive(Debug, Args)]
 pub(crate) struct ReplayArgs {
-    /// Transcript files, or directories to search for them [default: the agent's own,
-    /// ~/.claude/projects for claude-code].
+    /// Transcript files, or directories to search for `.jsonl` files [default: each
+    /// agent's own: ~/.claude/projects and ~/.codex/sessions]. A file's format is
+    /// recognised by its content.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Whose transcripts: only claude-code's are read today.
-    #[arg(long, value_enum, default_value_t = ReplayAgent::ClaudeCode)]
-    agent: ReplayAgent,
+    /// Only this agent's own directory, when no PATH is given: claude-code or codex
+    /// (gemini's saved chats are not read yet).
+    #[arg(long, value_enum)]
+    agent: Option<ReplayAgent>,
     /// Only calls made within this long before now, e.g. 30d or 12h [default: all].
     #[arg(long, value_name = "DURATION")]
     since: Option<String>,
@@ -69,6 +72,8 @@ enum ReplayAgent {
 /// One tool call, as the transcript recorded it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Call {
+    /// Whose transcript it came from: the hook that would have decided it.
+    pub agent: Agent,
     pub session: String,
     pub cwd: String,
     pub tool: String,
@@ -100,14 +105,32 @@ pub(crate) struct Skipped {
     pub why: String,
 }
 
-/// Reads one Claude Code transcript, a line at a time.
-pub(crate) fn read_claude_code(
+/// The format a transcript's lines are in, recognised by their content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Claude Code: each line carries `sessionId` (or is a `summary`).
+    ClaudeCode,
+    /// Codex: each line is `{"type": …, "payload": {…}}`.
+    Codex,
+}
+
+/// What a Codex rollout said so far: the session and the directory its calls run in.
+#[derive(Debug, Default)]
+struct Rollout {
+    session: String,
+    cwd: String,
+}
+
+/// Reads one transcript, a line at a time: Claude Code's or Codex's, whichever its
+/// lines are.
+pub(crate) fn read_transcript(
     file: &Path,
     reader: impl BufRead,
     into: &mut Transcripts,
 ) -> Result<(), String> {
-    let mut recognised = false;
+    let mut shape = None;
     let mut unknown_lines = 0;
+    let mut rollout = Rollout::default();
     for (n, line) in reader.split(b'\n').enumerate() {
         let number = n + 1;
         let bytes = line.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -115,94 +138,284 @@ pub(crate) fn read_claude_code(
             continue;
         }
         into.lines += 1;
-        let skip = |why: String| Skipped {
-            file: file.display().to_string(),
-            line: number,
-            why,
-        };
         let value: Value = match serde_json::from_slice(&bytes) {
             Ok(value) => value,
             Err(e) => {
-                into.skipped.push(skip(format!("not JSON ({e})")));
+                into.skipped.push(Skipped {
+                    file: file.display().to_string(),
+                    line: number,
+                    why: format!("not JSON ({e})"),
+                });
                 continue;
             }
         };
         let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
-        let claude_code =
-            value.get("sessionId").is_some() || matches!(kind, "summary" | "file-history-snapshot");
-        if !claude_code {
+        let this = if value.get("sessionId").is_some()
+            || matches!(kind, "summary" | "file-history-snapshot")
+        {
+            Some(Shape::ClaudeCode)
+        } else if value.get("payload").is_some_and(Value::is_object)
+            && matches!(
+                kind,
+                "session_meta" | "response_item" | "event_msg" | "turn_context" | "compacted"
+            )
+        {
+            Some(Shape::Codex)
+        } else {
+            None
+        };
+        let Some(this) = this else {
             unknown_lines += 1;
-            if !recognised && unknown_lines >= 5 {
-                return Err(format!(
-                    "{} is not a Claude Code transcript (its lines have no `sessionId`); replay reads Claude Code's transcripts, ~/.claude/projects/*/SESSION.jsonl",
-                    file.display()
-                ));
+            if shape.is_none() && unknown_lines >= 5 {
+                break;
             }
             continue;
-        }
-        recognised = true;
-        let content = value
-            .pointer("/message/content")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        match kind {
-            "assistant" => {
-                let session = text(&value, "sessionId");
-                let cwd = text(&value, "cwd");
-                let at = value
-                    .get("timestamp")
-                    .and_then(Value::as_str)
-                    .and_then(|t| crate::time::parse_datetime(t).ok());
-                for block in content {
-                    if block.get("type").and_then(Value::as_str) != Some("tool_use") {
-                        continue;
-                    }
-                    let (Some(tool), Some(input)) = (
-                        block.get("name").and_then(Value::as_str),
-                        block.get("input"),
-                    ) else {
-                        into.skipped
-                            .push(skip("a tool call without a name or an input".to_owned()));
-                        continue;
-                    };
-                    if cwd.is_empty() {
-                        into.skipped.push(skip(format!(
-                            "the `{tool}` call's line says no working directory (`cwd`)"
-                        )));
-                        continue;
-                    }
-                    into.calls.push(Call {
-                        session: session.clone(),
-                        cwd: cwd.clone(),
-                        tool: tool.to_owned(),
-                        input: input.clone(),
-                        at,
-                        id: text(block, "id"),
-                        file: file.to_owned(),
-                        line: number,
-                    });
-                }
-            }
-            "user" => {
-                for block in content {
-                    if block.get("type").and_then(Value::as_str) == Some("tool_result")
-                        && block.get("is_error").and_then(Value::as_bool) == Some(true)
-                    {
-                        into.failed.insert(text(block, "tool_use_id"));
-                    }
-                }
-            }
-            _ => {}
+        };
+        shape.get_or_insert(this);
+        let at = value
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| crate::time::parse_datetime(t).ok());
+        let place = Place {
+            file,
+            line: number,
+            at,
+        };
+        match this {
+            Shape::ClaudeCode => claude_code_line(&value, kind, &place, into),
+            Shape::Codex => codex_line(&value, kind, &place, &mut rollout, into),
         }
     }
-    if !recognised && into.lines > 0 && unknown_lines > 0 {
+    if shape.is_none() && unknown_lines > 0 {
         return Err(format!(
-            "{} is not a Claude Code transcript (its lines have no `sessionId`)",
+            "{} is not a transcript holdpoint reads: its lines are neither Claude Code's (with `sessionId`) nor Codex's (`type` and `payload`)",
             file.display()
         ));
     }
     Ok(())
+}
+
+/// Where a line is.
+struct Place<'a> {
+    file: &'a Path,
+    line: usize,
+    at: Option<i64>,
+}
+
+impl Place<'_> {
+    fn skip(&self, why: String) -> Skipped {
+        Skipped {
+            file: self.file.display().to_string(),
+            line: self.line,
+            why,
+        }
+    }
+
+    fn call(
+        &self,
+        agent: Agent,
+        (session, cwd): (&str, &str),
+        tool: &str,
+        input: Value,
+        id: String,
+    ) -> Call {
+        Call {
+            agent,
+            session: session.to_owned(),
+            cwd: cwd.to_owned(),
+            tool: tool.to_owned(),
+            input,
+            at: self.at,
+            id,
+            file: self.file.to_owned(),
+            line: self.line,
+        }
+    }
+}
+
+/// A Claude Code line: an assistant's `tool_use` blocks are calls; a user's
+/// `tool_result` blocks say which failed.
+fn claude_code_line(value: &Value, kind: &str, place: &Place<'_>, into: &mut Transcripts) {
+    let content = value
+        .pointer("/message/content")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    match kind {
+        "assistant" => {
+            let session = text(value, "sessionId");
+            let cwd = text(value, "cwd");
+            for block in content {
+                if block.get("type").and_then(Value::as_str) != Some("tool_use") {
+                    continue;
+                }
+                let (Some(tool), Some(input)) = (
+                    block.get("name").and_then(Value::as_str),
+                    block.get("input"),
+                ) else {
+                    into.skipped
+                        .push(place.skip("a tool call without a name or an input".to_owned()));
+                    continue;
+                };
+                if cwd.is_empty() {
+                    into.skipped.push(place.skip(format!(
+                        "the `{tool}` call's line says no working directory (`cwd`)"
+                    )));
+                    continue;
+                }
+                into.calls.push(place.call(
+                    Agent::ClaudeCode,
+                    (&session, &cwd),
+                    tool,
+                    input.clone(),
+                    text(block, "id"),
+                ));
+            }
+        }
+        "user" => {
+            for block in content {
+                if block.get("type").and_then(Value::as_str) == Some("tool_result")
+                    && block.get("is_error").and_then(Value::as_bool) == Some(true)
+                {
+                    into.failed.insert(text(block, "tool_use_id"));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A command given as its words, as a shell line: `bash -lc 'ls -la'`.
+fn command_line(words: &[Value]) -> Option<String> {
+    let words: Vec<&str> = words.iter().map(Value::as_str).collect::<Option<_>>()?;
+    (!words.is_empty()).then(|| {
+        words
+            .iter()
+            .map(|w| {
+                if !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+                {
+                    (*w).to_owned()
+                } else {
+                    format!("'{}'", w.replace('\'', r"'\''"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// A Codex rollout line: the session and its directory (`session_meta`,
+/// `turn_context`), calls (`function_call`, `local_shell_call`, `custom_tool_call`) as
+/// the hook would name them, and outputs that say a call failed.
+fn codex_line(
+    value: &Value,
+    kind: &str,
+    place: &Place<'_>,
+    rollout: &mut Rollout,
+    into: &mut Transcripts,
+) {
+    let Some(payload) = value.get("payload") else {
+        return;
+    };
+    match kind {
+        "session_meta" => {
+            rollout.session = text(payload, "id");
+            rollout.cwd = text(payload, "cwd");
+            return;
+        }
+        "turn_context" => {
+            let cwd = text(payload, "cwd");
+            if !cwd.is_empty() {
+                rollout.cwd = cwd;
+            }
+            return;
+        }
+        "response_item" => {}
+        _ => return,
+    }
+    let item = payload.get("type").and_then(Value::as_str).unwrap_or("");
+    let id = text(payload, "call_id");
+    // What the call was, as the hook names it: a tool and its input, and the
+    // directory it ran in when the call says.
+    let (tool, input, workdir) = match item {
+        "function_call" => {
+            let name = text(payload, "name");
+            let raw = text(payload, "arguments");
+            let arguments: Value = match serde_json::from_str(&raw) {
+                Ok(arguments) => arguments,
+                Err(e) => {
+                    into.skipped.push(
+                        place.skip(format!("the `{name}` call's arguments are not JSON ({e})")),
+                    );
+                    return;
+                }
+            };
+            let workdir = text(&arguments, "workdir");
+            let command = match arguments.get("command").or_else(|| arguments.get("cmd")) {
+                Some(Value::Array(words)) => command_line(words),
+                Some(Value::String(line)) => Some(line.clone()),
+                _ => None,
+            };
+            match (name.as_str(), command) {
+                ("shell" | "container.exec" | "shell_command" | "exec_command", Some(command)) => (
+                    "shell".to_owned(),
+                    serde_json::json!({ "command": command }),
+                    workdir,
+                ),
+                ("apply_patch", _) => ("apply_patch".to_owned(), arguments, workdir),
+                (_, _) => (name, arguments, workdir),
+            }
+        }
+        "local_shell_call" => {
+            let action = payload.get("action").cloned().unwrap_or(Value::Null);
+            let Some(command) = action
+                .get("command")
+                .and_then(Value::as_array)
+                .and_then(|words| command_line(words))
+            else {
+                into.skipped
+                    .push(place.skip("a local shell call without its command".to_owned()));
+                return;
+            };
+            (
+                "shell".to_owned(),
+                serde_json::json!({ "command": command }),
+                text(&action, "working_directory"),
+            )
+        }
+        "custom_tool_call" => (
+            text(payload, "name"),
+            serde_json::json!({ "input": text(payload, "input") }),
+            String::new(),
+        ),
+        "function_call_output" | "local_shell_call_output" | "custom_tool_call_output" => {
+            let output = text(payload, "output");
+            let failed = serde_json::from_str::<Value>(&output)
+                .ok()
+                .and_then(|o| o.pointer("/metadata/exit_code").and_then(Value::as_i64))
+                .is_some_and(|code| code != 0);
+            if failed {
+                into.failed.insert(id);
+            }
+            return;
+        }
+        _ => return,
+    };
+    let cwd = if workdir.is_empty() {
+        rollout.cwd.clone()
+    } else {
+        workdir
+    };
+    if cwd.is_empty() {
+        into.skipped.push(place.skip(format!(
+            "the `{tool}` call comes before the rollout says its working directory"
+        )));
+        return;
+    }
+    into.calls
+        .push(place.call(Agent::Codex, (&rollout.session, &cwd), &tool, input, id));
 }
 
 fn text(value: &Value, key: &str) -> String {
@@ -300,13 +513,13 @@ type Decided = Result<
 /// Decides one call as its hook would have had it decided on this machine.
 fn decide_one(call: &Call, how: &How<'_>) -> Decided {
     let (surface, input, content, written) =
-        crate::hook::tool_call(Agent::ClaudeCode, &call.tool, &call.input, None)?;
+        crate::hook::tool_call(call.agent, &call.tool, &call.input, None)?;
     let request = Request {
         surface,
         input,
         cwd: call.cwd.clone(),
         workspace: None,
-        agent: Agent::ClaudeCode.name().to_owned(),
+        agent: call.agent.name().to_owned(),
         session: Some(call.session.clone()),
         content,
         written,
@@ -503,9 +716,9 @@ fn transcript_files(path: &Path, into: &mut Vec<PathBuf>) -> Result<(), Failure>
 }
 
 pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
-    if args.agent != ReplayAgent::ClaudeCode {
+    if args.agent == Some(ReplayAgent::Gemini) {
         return Err(Failure::usage(
-            "replay reads Claude Code's transcripts today (`--agent claude-code`); Codex's and Gemini CLI's are not read yet",
+            "Gemini CLI's saved chats are not read yet: replay reads Claude Code's transcripts and Codex's rollouts",
         ));
     }
     let home = Home::locate();
@@ -532,15 +745,26 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         })
         .transpose()?;
     let roots = if args.paths.is_empty() {
-        let user_home = std::env::var_os("HOME").unwrap_or_default();
-        let default = PathBuf::from(user_home).join(".claude/projects");
-        if !default.is_dir() {
+        let user_home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        let own: Vec<PathBuf> = [
+            (ReplayAgent::ClaudeCode, ".claude/projects"),
+            (ReplayAgent::Codex, ".codex/sessions"),
+        ]
+        .into_iter()
+        .filter(|(agent, _)| args.agent.is_none_or(|a| a == *agent))
+        .map(|(_, dir)| user_home.join(dir))
+        .collect();
+        let found: Vec<PathBuf> = own.iter().filter(|d| d.is_dir()).cloned().collect();
+        if found.is_empty() {
             return Err(Failure::usage(format!(
-                "no Claude Code transcripts at `{}`: name transcript files or directories, e.g. `holdpoint replay ~/somewhere/*.jsonl`",
-                default.display()
+                "no transcripts at {}: name transcript files or directories, e.g. `holdpoint replay ~/somewhere/*.jsonl`",
+                own.iter()
+                    .map(|d| format!("`{}`", d.display()))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )));
         }
-        vec![default]
+        found
     } else {
         args.paths.clone()
     };
@@ -552,7 +776,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
     for file in &files {
         let opened = std::fs::File::open(file)
             .map_err(|e| format!("cannot open {}: {e}", file.display()))
-            .and_then(|f| read_claude_code(file, BufReader::new(f), &mut transcripts));
+            .and_then(|f| read_transcript(file, BufReader::new(f), &mut transcripts));
         if let Err(why) = opened {
             transcripts.skipped.push(Skipped {
                 file: file.display().to_string(),
@@ -862,7 +1086,7 @@ mod tests {
             "\n",
         );
         let mut read = Transcripts::default();
-        read_claude_code(Path::new("s1.jsonl"), transcript.as_bytes(), &mut read).unwrap();
+        read_transcript(Path::new("s1.jsonl"), transcript.as_bytes(), &mut read).unwrap();
         let commands: Vec<(&str, &str, usize)> = read
             .calls
             .iter()
@@ -884,8 +1108,10 @@ mod tests {
     fn a_file_that_is_not_a_transcript_is_named() {
         let other = "{\"a\":1}\n{\"b\":2}\n";
         let mut read = Transcripts::default();
-        let error =
-            read_claude_code(Path::new("x.jsonl"), other.as_bytes(), &mut read).unwrap_err();
-        assert!(error.contains("not a Claude Code transcript"), "{error}");
+        let error = read_transcript(Path::new("x.jsonl"), other.as_bytes(), &mut read).unwrap_err();
+        assert!(
+            error.contains("is not a transcript holdpoint reads"),
+            "{error}"
+        );
     }
 }

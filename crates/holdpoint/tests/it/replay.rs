@@ -147,11 +147,19 @@ fn what_is_not_a_transcript_is_named_and_what_cannot_be_read_yet_says_so() {
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["total"]["calls"], 0);
     let why = report["skipped"][0]["why"].as_str().unwrap();
-    assert!(why.contains("is not a Claude Code transcript"), "{why}");
+    assert!(why.contains("is not a transcript holdpoint reads"), "{why}");
 
-    let (code, _, err) = replay(&setup, &["--agent", "codex", &data("replay")]);
+    let (code, _, err) = replay(&setup, &["--agent", "gemini"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("Claude Code's transcripts today"), "{err}");
+    assert!(
+        err.contains("Gemini CLI's saved chats are not read yet"),
+        "{err}"
+    );
+
+    // No transcripts where the agents keep them, and none named.
+    let (code, _, err) = replay(&setup, &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains(".claude/projects"), "{err}");
 
     let (code, _, err) = replay(&setup, &["--since", "a while", &data("replay")]);
     assert_eq!(code, Some(2));
@@ -268,4 +276,100 @@ fn other_policies_show_the_calls_whose_decision_they_change() {
     let (_, out, _) = replay(&setup, &[&transcript, "--format", "json"]);
     let report: Value = serde_json::from_str(&out).unwrap();
     assert!(report.get("changed").is_none());
+}
+
+/// A Codex rollout: its shell calls (given as words, as a line, or as a local shell
+/// call), its patches, each in the directory the rollout says, and the outputs that say
+/// a call failed.
+#[test]
+fn a_codex_rollout_is_decided_call_by_call_in_the_directory_each_ran_in() {
+    let setup = Setup::new("replay-codex");
+    let rollout = data("replay/codex-rollout.jsonl");
+    let (code, out, err) = replay(&setup, &[&rollout, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["total"]["calls"], 5, "{report:#}");
+    assert!(
+        report["sessions"]
+            .as_object()
+            .unwrap()
+            .contains_key("019a3c7e-5b1d-7f20-9c4e-2d8b6a1f0e35")
+    );
+    let stopped: Vec<(&str, &str, &str, bool)> = report["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap(),
+                s["risk"].as_str().unwrap(),
+                s["cwd"].as_str().unwrap(),
+                s["failed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stopped,
+        [
+            (
+                "shell: bash -lc './deploy/run.sh --dry-run'",
+                "change",
+                "/home/dev/service",
+                true
+            ),
+            (
+                "shell: rm -rf /var/lib/app/releases",
+                "destroy",
+                "/srv/app",
+                false
+            ),
+            (
+                "shell: git push --force origin main",
+                "destroy",
+                "/home/dev/service",
+                false
+            ),
+        ],
+        "{report:#}"
+    );
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["line"], 17);
+    assert!(
+        skipped[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("arguments are not JSON")
+    );
+
+    // The same decisions `holdpoint check` gives each command where it ran.
+    for (command, cwd, held) in [
+        (
+            "bash -lc 'git status --short && ls deploy'",
+            "/home/dev/service",
+            false,
+        ),
+        (
+            "bash -lc './deploy/run.sh --dry-run'",
+            "/home/dev/service",
+            true,
+        ),
+        ("rm -rf /var/lib/app/releases", "/srv/app", true),
+        ("git push --force origin main", "/home/dev/service", true),
+    ] {
+        let checked = setup.run(
+            &[
+                "check", "--format", "json", "--cwd", cwd, "shell", "--", command,
+            ],
+            "",
+        );
+        let answer: Value = serde_json::from_str(&stdout(&checked)).unwrap();
+        assert_eq!(answer["outcome"] != "allow", held, "{command}: {answer}");
+    }
+
+    // Both agents' histories in one run, each file read in its own format.
+    let (_, out, _) = replay(&setup, &[&data("replay"), "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["total"]["calls"], 14, "{report:#}");
+    assert_eq!(report["sessions"].as_object().unwrap().len(), 2);
 }
