@@ -468,6 +468,24 @@ fn proof_fields(
     }
 }
 
+/// A form of one button posting to `action` (a path, its parts already escaped for a
+/// URL) with the viewer's CSRF token and the proof `proof_fields` asks for `step_up`;
+/// the button's label and id.
+fn proven_form(
+    viewer: &Viewer,
+    passkey: bool,
+    step_up: &serde_json::Value,
+    action: &str,
+    (label, button): (&str, &str),
+) -> String {
+    let (step_up, proof) = proof_fields(passkey, step_up, label, button);
+    format!(
+        r#"<form method="post" action="{action}" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
+        action = e(action),
+        csrf = e(&viewer.csrf)
+    )
+}
+
 /// The proof a form sent (`proof_fields`).
 fn presence_of(
     secret: Option<String>,
@@ -1435,13 +1453,12 @@ async fn freezes(State(state): State<AppState>, client: Client, headers: HeaderM
     for f in &freezes {
         let state_text = freeze_state(f.ended, f.ended_by.as_deref(), f.active, f.until);
         let end = if f.active {
-            let wanted = serde_json::json!({ "for": "end-freeze", "freeze": f.id });
-            let button = format!("end-{}", f.id);
-            let (step_up, proof) = proof_fields(passkey, &wanted, "End freeze", &button);
-            format!(
-                r#"<form method="post" action="/freezes/{id}/end" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
-                id = url(&f.id),
-                csrf = e(&viewer.csrf)
+            proven_form(
+                &viewer,
+                passkey,
+                &serde_json::json!({ "for": "end-freeze", "freeze": f.id }),
+                &format!("/freezes/{}/end", url(&f.id)),
+                ("End freeze", &format!("end-{}", f.id)),
             )
         } else {
             String::new()
@@ -1492,13 +1509,12 @@ async fn recovery(State(state): State<AppState>, client: Client, headers: Header
     let mut rows = String::new();
     for p in &points {
         let restore = if p.state == "kept" {
-            let wanted = serde_json::json!({ "for": "restore", "point": p.id });
-            let button = format!("restore-{}", p.id);
-            let (step_up, proof) = proof_fields(passkey, &wanted, "Restore", &button);
-            format!(
-                r#"<form method="post" action="/recovery/{id}/restore" class="stack"{step_up}><input type="hidden" name="csrf" value="{csrf}">{proof}</form>"#,
-                id = url(&p.id),
-                csrf = e(&viewer.csrf)
+            proven_form(
+                &viewer,
+                passkey,
+                &serde_json::json!({ "for": "restore", "point": p.id }),
+                &format!("/recovery/{}/restore", url(&p.id)),
+                ("Restore", &format!("restore-{}", p.id)),
             )
         } else {
             String::new()

@@ -2,7 +2,7 @@
 //! refused where it must be, CSRF, injection), and a few runs over a real socket (a hook
 //! held, approved through the API, retried and allowed; a server that is down; webhooks).
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -1964,32 +1964,7 @@ fn a_new_request_is_posted_to_the_webhook_and_a_dead_webhook_delays_nothing() {
         "[server]\npublic_url = \"https://holdpoint.example.com\"\n\n[[webhook]]\nurl = \"http://{dead}/dead\"\n\n[[webhook]]\nurl = \"http://{hook_address}/hooks/abc\"\n"
     ));
     let served = setup.serve();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap();
-                }
-                head.push_str(&line);
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                .unwrap();
-            tx.send((head, String::from_utf8(body).unwrap())).unwrap();
-        }
-    });
+    let rx = http::posts(listener);
     let started = Instant::now();
     let held = http::json(
         &served.address,
@@ -2010,6 +1985,7 @@ fn a_new_request_is_posted_to_the_webhook_and_a_dead_webhook_delays_nothing() {
     let (head, body) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the webhook was never called");
+    let body = String::from_utf8(body).unwrap();
     assert!(head.starts_with("POST /hooks/abc HTTP/1.1"), "{head}");
     let message: Value = serde_json::from_str(&body).unwrap();
     let text = message["text"].as_str().unwrap();

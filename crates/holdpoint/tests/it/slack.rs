@@ -3,7 +3,6 @@
 //! `block_actions` JSON, signed with the app's signing secret) to `/slack/actions`;
 //! holdpoint's answers come back to the stand-in's `response_url`.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -22,54 +21,27 @@ const DESTROY: &str = "rm -rf /srv/data";
 /// What Slack would receive: posts to its incoming webhook and to `response_url`s.
 struct StandIn {
     address: String,
-    received: Receiver<(String, Value)>,
+    received: Receiver<(String, Vec<u8>)>,
 }
 
 impl StandIn {
     fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
-        let (tx, received) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let mut stream = stream.unwrap();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap();
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                stream
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                    .unwrap();
-                let path = request_line.split(' ').nth(1).unwrap().to_owned();
-                if tx
-                    .send((path, serde_json::from_slice(&body).unwrap()))
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
-        StandIn { address, received }
+        StandIn {
+            address,
+            received: http::posts(listener),
+        }
     }
 
     /// The next post, which must go to a path starting with `prefix`.
     fn next(&self, prefix: &str) -> Value {
-        let (path, body) = self
+        let (head, body) = self
             .received
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|e| panic!("nothing was posted to {prefix}: {e}"));
+        let path = head.split(' ').nth(1).unwrap_or_default();
+        let body: Value = serde_json::from_slice(&body).unwrap();
         assert!(path.starts_with(prefix), "posted to {path}: {body}");
         body
     }
