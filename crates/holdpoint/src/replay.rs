@@ -37,7 +37,8 @@ pub(crate) struct ReplayArgs {
     /// (gemini's saved chats are not read yet).
     #[arg(long, value_enum)]
     agent: Option<ReplayAgent>,
-    /// Only calls made within this long before now, e.g. 30d or 12h [default: all].
+    /// Only calls made within this long before now, e.g. 30d or 12h (a call whose time
+    /// the transcript does not say is kept) [default: all].
     #[arg(long, value_name = "DURATION")]
     since: Option<String>,
     /// The environment the calls are decided in: production, staging or development
@@ -90,8 +91,8 @@ pub(crate) struct Call {
 #[derive(Debug, Default)]
 pub(crate) struct Transcripts {
     pub calls: Vec<Call>,
-    /// The ids of calls whose result the transcript marks as an error.
-    pub failed: std::collections::HashSet<String>,
+    /// The calls whose result the transcript marks as an error: their file and id.
+    pub failed: std::collections::HashSet<(PathBuf, String)>,
     /// Lines and files skipped, with why.
     pub skipped: Vec<Skipped>,
     pub lines: usize,
@@ -277,7 +278,8 @@ fn claude_code_line(value: &Value, kind: &str, place: &Place<'_>, into: &mut Tra
                 if block.get("type").and_then(Value::as_str) == Some("tool_result")
                     && block.get("is_error").and_then(Value::as_bool) == Some(true)
                 {
-                    into.failed.insert(text(block, "tool_use_id"));
+                    into.failed
+                        .insert((place.file.to_owned(), text(block, "tool_use_id")));
                 }
             }
         }
@@ -397,7 +399,7 @@ fn codex_line(
                 .and_then(|o| o.pointer("/metadata/exit_code").and_then(Value::as_i64))
                 .is_some_and(|code| code != 0);
             if failed {
-                into.failed.insert(id);
+                into.failed.insert((place.file.to_owned(), id));
             }
             return;
         }
@@ -683,7 +685,9 @@ pub(crate) fn decide_all(
             outcome: decision.outcome,
             risk: decision.risk,
             reasons: decision.reasons,
-            failed: transcripts.failed.contains(&call.id),
+            failed: transcripts
+                .failed
+                .contains(&(call.file.clone(), call.id.clone())),
             file: call.file.display().to_string(),
             line: call.line,
         });
@@ -1099,7 +1103,10 @@ mod tests {
                 ("rm -rf /srv/data", "/home/dev/app", 3)
             ]
         );
-        assert!(read.failed.contains("t2"));
+        assert!(
+            read.failed
+                .contains(&(PathBuf::from("s1.jsonl"), "t2".to_owned()))
+        );
         assert_eq!(read.skipped.len(), 1);
         assert_eq!(read.skipped[0].line, 4);
     }
