@@ -297,11 +297,9 @@ fn parse(body: &[u8]) -> Result<Press, String> {
 /// Whether a message shows all of `request` that an approver approves: its action, and
 /// the content a file tool writes. One that does not is approved only in the console.
 pub(crate) fn shown_whole(request: &ApprovalRequest) -> bool {
-    action_field(request, "input").chars().count() <= MOST_SHOWN
-        && request
-            .shown
-            .as_ref()
-            .is_none_or(|s| s.chars().count() <= MOST_SHOWN)
+    // Measured as shown: invisible characters are shown as longer escapes.
+    let fits = |text: &str| visible(text).chars().count() <= MOST_SHOWN;
+    fits(&action_field(request, "input")) && request.shown.as_deref().is_none_or(fits)
 }
 
 /// Plain text, shown as it is (no formatting, no emoji codes).
@@ -674,6 +672,41 @@ mod tests {
         assert_eq!(
             slack.take("1000", &signature, body, 1010),
             Err("this press was already taken")
+        );
+    }
+
+    #[test]
+    fn an_action_is_shown_whole_or_not_approved_here() {
+        let request = |input: &str| ApprovalRequest {
+            id: "apr-1".to_owned(),
+            digest: "sha256:0".to_owned(),
+            action: json!({ "input": input, "environment": "production" }),
+            effects: Vec::new(),
+            risk: "destroy".to_owned(),
+            reasons: Vec::new(),
+            policies: Vec::new(),
+            quorum: 1,
+            confirm_target: None,
+            agent: "bot".to_owned(),
+            session: None,
+            created_ms: 0,
+            expires_ms: 1,
+            state: holdpoint_ledger::ApprovalState::Pending,
+            votes: Vec::new(),
+            shown: None,
+        };
+        assert!(shown_whole(&request(&"a".repeat(MOST_SHOWN))));
+        assert!(!shown_whole(&request(&"a".repeat(MOST_SHOWN + 1))));
+        // Short, but longer once its invisible characters are shown as escapes.
+        let hidden = "\u{200b}".repeat(MOST_SHOWN / 4);
+        assert!(hidden.chars().count() < MOST_SHOWN);
+        assert!(!shown_whole(&request(&hidden)));
+        let approve = message(&request(&hidden), None, true)["blocks"]
+            .to_string()
+            .contains("\"approve\"");
+        assert!(
+            !approve,
+            "a message that cannot show the action offers no Approve"
         );
     }
 
