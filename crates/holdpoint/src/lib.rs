@@ -85,9 +85,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Decide an agent's past tool calls as if holdpoint had been installed
     ///
-    /// Reads Claude Code's transcripts and Codex's rollouts (~/.claude/projects and
-    /// ~/.codex/sessions, or the files and directories given, each recognised by its
-    /// content), turns each tool call into the action its hook would have proposed, and
+    /// Reads Claude Code's transcripts, Codex's rollouts and Gemini CLI's chats
+    /// (~/.claude/projects, ~/.codex/sessions and ~/.gemini/tmp, or the files and
+    /// directories given, each recognised by its content), turns each tool call into the
+    /// action its hook would have proposed, and
     /// decides it in the environment given, with no grants or freezes. Nothing runs and
     /// nothing is recorded. Reports how many calls would have been allowed, held for a
     /// human and refused, by risk and by session, and each held or refused call with its

@@ -5,8 +5,10 @@
 //! Nothing runs and nothing is written to the ledger.
 //!
 //! Transcripts are read a line at a time, their format recognised by their content:
-//! Claude Code's (`~/.claude/projects/*/SESSION.jsonl`) and Codex's rollouts
-//! (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`). A line that is not JSON, or a tool
+//! Claude Code's (`~/.claude/projects/*/SESSION.jsonl`), Codex's rollouts
+//! (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`) and Gemini CLI's chats
+//! (`~/.gemini/tmp/HASH/chats/`, a JSON log or one JSON object, whose project directory
+//! is found from the hash it is named by). A line that is not JSON, or a tool
 //! call that cannot be read, is counted and named (file and line) and skipped; a file
 //! that is neither is named and skipped.
 
@@ -28,13 +30,14 @@ use crate::{Failure, exit, local};
 
 #[derive(Debug, Args)]
 pub(crate) struct ReplayArgs {
-    /// Transcript files, or directories to search for `.jsonl` files [default: each
-    /// agent's own: ~/.claude/projects and ~/.codex/sessions]. A file's format is
-    /// recognised by its content.
+    /// Transcript files, or directories to search for them (`.jsonl`, and `.json` in a
+    /// `chats` directory) [default: each agent's own: ~/.claude/projects,
+    /// ~/.codex/sessions and ~/.gemini/tmp]. A file's format is recognised by its
+    /// content.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Only this agent's own directory, when no PATH is given: claude-code or codex
-    /// (gemini's saved chats are not read yet).
+    /// Only this agent's own directory, when no PATH is given: claude-code, codex or
+    /// gemini.
     #[arg(long, value_enum)]
     agent: Option<ReplayAgent>,
     /// Only calls made within this long before now, e.g. 30d or 12h (a call whose time
@@ -113,6 +116,9 @@ enum Shape {
     ClaudeCode,
     /// Codex: each line is `{"type": …, "payload": {…}}`.
     Codex,
+    /// Gemini CLI's chat log: a first line naming the session and `projectHash`, then
+    /// its messages, and `$`-operations that change them.
+    Gemini,
 }
 
 /// What a Codex rollout said so far: the session and the directory its calls run in.
@@ -127,11 +133,13 @@ struct Rollout {
 pub(crate) fn read_transcript(
     file: &Path,
     reader: impl BufRead,
+    projects: &mut Projects,
     into: &mut Transcripts,
 ) -> Result<(), String> {
     let mut shape = None;
     let mut unknown_lines = 0;
     let mut rollout = Rollout::default();
+    let mut chat = Chat::default();
     for (n, line) in reader.split(b'\n').enumerate() {
         let number = n + 1;
         let bytes = line.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -151,7 +159,13 @@ pub(crate) fn read_transcript(
             }
         };
         let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
-        let this = if value.get("sessionId").is_some()
+        if shape == Some(Shape::Gemini) {
+            chat.line(value, number);
+            continue;
+        }
+        let this = if value.get("projectHash").is_some() && value.get("sessionId").is_some() {
+            Some(Shape::Gemini)
+        } else if value.get("sessionId").is_some()
             || matches!(kind, "summary" | "file-history-snapshot")
         {
             Some(Shape::ClaudeCode)
@@ -185,7 +199,11 @@ pub(crate) fn read_transcript(
         match this {
             Shape::ClaudeCode => claude_code_line(&value, kind, &place, into),
             Shape::Codex => codex_line(&value, kind, &place, &mut rollout, into),
+            Shape::Gemini => chat.line(value, number),
         }
+    }
+    if shape == Some(Shape::Gemini) {
+        chat.calls(file, projects, into);
     }
     if shape.is_none() && unknown_lines > 0 {
         return Err(format!(
@@ -194,6 +212,191 @@ pub(crate) fn read_transcript(
         ));
     }
     Ok(())
+}
+
+/// The largest whole-file chat read (Gemini CLI's older `session-*.json`).
+const MOST_CHAT: u64 = 256 * 1024 * 1024;
+
+/// Reads a Gemini CLI chat kept as one JSON object (`sessionId`, `projectHash`,
+/// `messages`).
+pub(crate) fn read_chat(
+    file: &Path,
+    reader: impl std::io::Read,
+    projects: &mut Projects,
+    into: &mut Transcripts,
+) -> Result<(), String> {
+    let value: Value = serde_json::from_reader(std::io::BufReader::new(reader.take(MOST_CHAT)))
+        .map_err(|e| format!("{} is not JSON ({e})", file.display()))?;
+    if value.get("projectHash").is_none() || value.get("messages").is_none() {
+        return Err(format!(
+            "{} is not a Gemini CLI chat (no `projectHash` and `messages`)",
+            file.display()
+        ));
+    }
+    into.lines += 1;
+    let mut chat = Chat::default();
+    chat.line(value, 1);
+    chat.calls(file, projects, into);
+    Ok(())
+}
+
+/// A Gemini CLI chat, as its file builds it up: the session, the hash that names its
+/// project's directory, and its messages by id, in order, with the line each was last
+/// written on.
+#[derive(Debug, Default)]
+struct Chat {
+    session: String,
+    project_hash: String,
+    messages: Vec<(Value, usize)>,
+}
+
+impl Chat {
+    /// One object of the chat: its header, a message (added, or replacing the one of
+    /// the same id), or `{"$patch": {"id": …}}` changing one; other `$`-operations
+    /// change nothing a replay needs.
+    fn line(&mut self, value: Value, number: usize) {
+        if value.get("projectHash").is_some() {
+            self.session = text(&value, "sessionId");
+            self.project_hash = text(&value, "projectHash");
+            if let Some(messages) = value.get("messages").and_then(Value::as_array) {
+                for message in messages {
+                    self.line(message.clone(), number);
+                }
+            }
+            return;
+        }
+        if let Some(patch) = value.get("$patch") {
+            let id = text(patch, "id");
+            if let (Some((message, line)), Some(fields)) = (
+                self.messages.iter_mut().find(|(m, _)| text(m, "id") == id),
+                patch.as_object(),
+            ) {
+                for (key, field) in fields {
+                    message[key] = field.clone();
+                }
+                *line = number;
+            }
+            return;
+        }
+        let id = text(&value, "id");
+        if id.is_empty() {
+            return;
+        }
+        match self.messages.iter_mut().find(|(m, _)| text(m, "id") == id) {
+            Some(kept) => *kept = (value, number),
+            None => self.messages.push((value, number)),
+        }
+    }
+
+    /// The tool calls of the chat's messages, in the project's directory.
+    fn calls(&self, file: &Path, projects: &mut Projects, into: &mut Transcripts) {
+        let has_calls = self.messages.iter().any(|(m, _)| {
+            m.get("toolCalls")
+                .and_then(Value::as_array)
+                .is_some_and(|c| !c.is_empty())
+        });
+        if !has_calls {
+            return;
+        }
+        let Some(cwd) = projects.directory(&self.project_hash) else {
+            into.skipped.push(Skipped {
+                file: file.display().to_string(),
+                line: 0,
+                why: format!(
+                    "the chat names its project only by a hash of its directory ({}), and no directory under your home or above the current one has it: run replay from inside the project",
+                    one_line(&self.project_hash, 16)
+                ),
+            });
+            return;
+        };
+        for (message, line) in &self.messages {
+            let at = message
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .and_then(|t| crate::time::parse_datetime(t).ok());
+            let place = Place {
+                file,
+                line: *line,
+                at,
+            };
+            for call in message
+                .get("toolCalls")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let name = text(call, "name");
+                let id = text(call, "id");
+                if name.is_empty() {
+                    into.skipped
+                        .push(place.skip("a tool call without a name".to_owned()));
+                    continue;
+                }
+                if text(call, "status") == "error" {
+                    into.failed.insert((file.to_owned(), id.clone()));
+                }
+                let args = call.get("args").cloned().unwrap_or(Value::Null);
+                into.calls
+                    .push(place.call(Agent::Gemini, (&self.session, &cwd), &name, args, id));
+            }
+        }
+    }
+}
+
+/// Finds a Gemini CLI project's directory from the hash its chats name it by (the
+/// SHA-256 of the directory's path): among the current directory and those above it,
+/// and the directories under the home, four levels deep, at most 100,000 of them.
+#[derive(Debug, Default)]
+pub(crate) struct Projects {
+    by_hash: Option<HashMap<String, String>>,
+}
+
+impl Projects {
+    fn directory(&mut self, hash: &str) -> Option<String> {
+        let index = self.by_hash.get_or_insert_with(|| {
+            let mut index = HashMap::new();
+            let mut add = |dir: &Path| {
+                let path = dir.to_string_lossy().into_owned();
+                use sha2::Digest as _;
+                let digest = sha2::Sha256::digest(path.as_bytes());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                index.insert(hex, path);
+            };
+            if let Ok(here) = std::env::current_dir() {
+                for dir in here.ancestors() {
+                    add(dir);
+                }
+            }
+            if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+                let mut budget = 100_000usize;
+                let mut level = vec![PathBuf::from(home)];
+                for _ in 0..=4 {
+                    let mut next = Vec::new();
+                    for dir in level {
+                        if budget == 0 {
+                            break;
+                        }
+                        budget -= 1;
+                        add(&dir);
+                        let Ok(entries) = std::fs::read_dir(&dir) else {
+                            continue;
+                        };
+                        for entry in entries.flatten() {
+                            let name = entry.file_name();
+                            let skip = name.to_string_lossy().starts_with('.')
+                                || matches!(name.to_str(), Some("node_modules" | "target"));
+                            if !skip && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                                next.push(entry.path());
+                            }
+                        }
+                    }
+                    level = next;
+                }
+            }
+            index
+        });
+        index.get(hash).cloned()
+    }
 }
 
 /// Where a line is.
@@ -712,7 +915,10 @@ fn transcript_files(path: &Path, into: &mut Vec<PathBuf>) -> Result<(), Failure>
     for entry in entries {
         if entry.is_dir() {
             transcript_files(&entry, into)?;
-        } else if entry.extension().is_some_and(|e| e == "jsonl") {
+        } else if entry.extension().is_some_and(|e| e == "jsonl")
+            || (entry.extension().is_some_and(|e| e == "json")
+                && path.file_name().is_some_and(|d| d == "chats"))
+        {
             into.push(entry);
         }
     }
@@ -720,11 +926,6 @@ fn transcript_files(path: &Path, into: &mut Vec<PathBuf>) -> Result<(), Failure>
 }
 
 pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
-    if args.agent == Some(ReplayAgent::Gemini) {
-        return Err(Failure::usage(
-            "Gemini CLI's saved chats are not read yet: replay reads Claude Code's transcripts and Codex's rollouts",
-        ));
-    }
     let home = Home::locate();
     let config = home.load_config()?;
     let environment = crate::home::environment(args.env.as_deref(), &config)?;
@@ -753,6 +954,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         let own: Vec<PathBuf> = [
             (ReplayAgent::ClaudeCode, ".claude/projects"),
             (ReplayAgent::Codex, ".codex/sessions"),
+            (ReplayAgent::Gemini, ".gemini/tmp"),
         ]
         .into_iter()
         .filter(|(agent, _)| args.agent.is_none_or(|a| a == *agent))
@@ -777,10 +979,17 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
         transcript_files(root, &mut files)?;
     }
     let mut transcripts = Transcripts::default();
+    let mut projects = Projects::default();
     for file in &files {
         let opened = std::fs::File::open(file)
             .map_err(|e| format!("cannot open {}: {e}", file.display()))
-            .and_then(|f| read_transcript(file, BufReader::new(f), &mut transcripts));
+            .and_then(|f| {
+                if file.extension().is_some_and(|e| e == "json") {
+                    read_chat(file, f, &mut projects, &mut transcripts)
+                } else {
+                    read_transcript(file, BufReader::new(f), &mut projects, &mut transcripts)
+                }
+            });
         if let Err(why) = opened {
             transcripts.skipped.push(Skipped {
                 file: file.display().to_string(),
@@ -1090,7 +1299,13 @@ mod tests {
             "\n",
         );
         let mut read = Transcripts::default();
-        read_transcript(Path::new("s1.jsonl"), transcript.as_bytes(), &mut read).unwrap();
+        read_transcript(
+            Path::new("s1.jsonl"),
+            transcript.as_bytes(),
+            &mut Projects::default(),
+            &mut read,
+        )
+        .unwrap();
         let commands: Vec<(&str, &str, usize)> = read
             .calls
             .iter()
@@ -1115,7 +1330,13 @@ mod tests {
     fn a_file_that_is_not_a_transcript_is_named() {
         let other = "{\"a\":1}\n{\"b\":2}\n";
         let mut read = Transcripts::default();
-        let error = read_transcript(Path::new("x.jsonl"), other.as_bytes(), &mut read).unwrap_err();
+        let error = read_transcript(
+            Path::new("x.jsonl"),
+            other.as_bytes(),
+            &mut Projects::default(),
+            &mut read,
+        )
+        .unwrap_err();
         assert!(
             error.contains("is not a transcript holdpoint reads"),
             "{error}"

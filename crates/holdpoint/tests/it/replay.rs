@@ -137,7 +137,7 @@ fn a_claude_code_transcript_is_decided_call_by_call_as_the_hook_would_and_nothin
 }
 
 #[test]
-fn what_is_not_a_transcript_is_named_and_what_cannot_be_read_yet_says_so() {
+fn what_is_not_a_transcript_and_what_cannot_be_found_are_named() {
     let setup = Setup::new("replay-other");
     let (code, out, _) = replay(
         &setup,
@@ -149,17 +149,11 @@ fn what_is_not_a_transcript_is_named_and_what_cannot_be_read_yet_says_so() {
     let why = report["skipped"][0]["why"].as_str().unwrap();
     assert!(why.contains("is not a transcript holdpoint reads"), "{why}");
 
-    let (code, _, err) = replay(&setup, &["--agent", "gemini"]);
-    assert_eq!(code, Some(2));
-    assert!(
-        err.contains("Gemini CLI's saved chats are not read yet"),
-        "{err}"
-    );
-
     // No transcripts where the agents keep them, and none named.
     let (code, _, err) = replay(&setup, &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains(".claude/projects"), "{err}");
+    assert!(err.contains(".gemini/tmp"), "{err}");
 
     let (code, _, err) = replay(&setup, &["--since", "a while", &data("replay")]);
     assert_eq!(code, Some(2));
@@ -372,4 +366,86 @@ fn a_codex_rollout_is_decided_call_by_call_in_the_directory_each_ran_in() {
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["total"]["calls"], 14, "{report:#}");
     assert_eq!(report["sessions"].as_object().unwrap().len(), 2);
+}
+
+/// Gemini CLI's chats, in both shapes it keeps them in: the project's directory is found
+/// from the hash the chat names it by, and each call is decided there.
+#[test]
+fn gemini_chats_are_decided_in_the_project_their_hash_names() {
+    use sha2::Digest as _;
+    let setup = Setup::new("replay-gemini");
+    let project = setup.user_home.join("code").join("service");
+    std::fs::create_dir_all(project.join("config")).unwrap();
+    let project_dir = project.to_str().unwrap().to_owned();
+    let hash: String = sha2::Sha256::digest(project_dir.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let chats = setup
+        .user_home
+        .join(".gemini/tmp")
+        .join(&hash)
+        .join("chats");
+    std::fs::create_dir_all(&chats).unwrap();
+    for (name, file) in [
+        ("gemini-chat.json", "session-2026-11-30T16-00-7c1e4b2a.json"),
+        (
+            "gemini-chat.jsonl",
+            "session-2026-12-01T09-00-3a9f0c1d.jsonl",
+        ),
+    ] {
+        let text = std::fs::read_to_string(data(&format!("replay/{name}")))
+            .unwrap()
+            .replace("PROJECT_HASH", &hash)
+            .replace("PROJECT_DIR", &project_dir);
+        std::fs::write(chats.join(file), text).unwrap();
+    }
+
+    let (code, out, err) = replay(&setup, &["--agent", "gemini", "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    // Four calls in the object, and in the log two: the call written again with its new
+    // status is one call, and the one a `$patch` added is there.
+    assert_eq!(report["total"]["calls"], 6, "{report:#}");
+    assert_eq!(report["sessions"].as_object().unwrap().len(), 2);
+    let stopped: Vec<(&str, &str, bool)> = report["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap(),
+                s["cwd"].as_str().unwrap(),
+                s["failed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stopped,
+        [
+            (
+                "shell: rm -rf /var/lib/app/releases",
+                project_dir.as_str(),
+                true
+            ),
+            ("file: write /etc/hosts", project_dir.as_str(), false),
+            ("shell: rm -rf /srv/data", project_dir.as_str(), true),
+        ],
+        "{report:#}"
+    );
+
+    // A chat whose project is nowhere to be found is named, not guessed at.
+    std::fs::remove_dir_all(&project).unwrap();
+    let (_, out, _) = replay(&setup, &["--agent", "gemini", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["total"]["calls"], 0, "{report:#}");
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("a hash of its directory"),
+        "{skipped:?}"
+    );
 }
