@@ -505,15 +505,24 @@ pub(crate) fn analysis_context(cwd: &str) -> AnalysisContext {
     analysis_context_in(cwd, &holdpoint_home())
 }
 
+/// The real path of this executable, found once a process: the server and the gateway
+/// make a context for every action.
+fn own_program() -> &'static Option<String> {
+    static PROGRAM: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(std::fs::canonicalize)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned())
+    })
+}
+
 /// [`analysis_context`] with holdpoint's home given.
 pub(crate) fn analysis_context_in(cwd: &str, holdpoint_home: &Path) -> AnalysisContext {
     let mut ctx = AnalysisContext::new(cwd);
     ctx.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     ctx.holdpoint_home = Some(holdpoint_home.to_string_lossy().into_owned());
-    ctx.holdpoint_program = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned());
+    ctx.holdpoint_program = own_program().clone();
     if let Ok(tmp) = std::env::var("TMPDIR")
         && !tmp.is_empty()
         && tmp != "/"
