@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Times the Claude Code hook as the agent runs it, a whole process per call: the
 # supervised hook (`holdpoint hook claude-code`, which runs its worker in a child
-# process), the worker alone (`hook --worker`), and `true` for scale. With OLD set to
-# another holdpoint binary, that binary's hook is timed in the same run, each call
-# interleaved with the others so that the machine's load falls on all alike. Prints
-# the median and p99 of each, and ratios to the first.
+# process), the worker alone (`hook --worker`), the dcg hook where it is installed
+# (`dcg` on the PATH, or DCG=/path/to/dcg; skipped with a note where not), a stand-in
+# that only reads the JSON and exits (`cat`), and `true` for scale. With OLD set to
+# another holdpoint binary, that binary's hook is timed in the same run. Each call is
+# interleaved with the others so that the machine's load falls on all alike. Prints the
+# median and p99 of each, and ratios to the first.
+#
+# holdpoint decides in production, from a fresh home; its first call of each command is
+# a warm-up (it creates the store's files and remembers the policies' judgement).
 #
 #   bash bench/hook.sh                          # builds the release binary first
 #   RUNS=300 OLD=/path/to/old/holdpoint bash bench/hook.sh
@@ -12,15 +17,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
 cargo build --release --quiet -p holdpoint
-BIN="$CARGO_TARGET_DIR/release/holdpoint" RUNS="${RUNS:-200}" OLD="${OLD:-}" python3 - <<'PY'
-import json, os, statistics, subprocess, tempfile, time
+DCG="${DCG:-$(command -v dcg || true)}"
+BIN="$CARGO_TARGET_DIR/release/holdpoint" RUNS="${RUNS:-200}" OLD="${OLD:-}" DCG="$DCG" python3 - <<'PY'
+import json, os, sqlite3, statistics, subprocess, tempfile, time
 
 runs = int(os.environ["RUNS"])
-new, old = os.environ["BIN"], os.environ["OLD"]
+new, old, dcg = os.environ["BIN"], os.environ["OLD"], os.environ["DCG"]
 work = tempfile.mkdtemp(prefix="holdpoint-bench-hook-")
 cases = {
-    "read": "git status --short && grep -rn TODO src/ | head",
-    "destroy": "rm -rf /srv/data",
+    "read": "git status",
+    "test": "cargo test --workspace 2>&1 | tail -20",
+    "destroy": "rm -rf /var/lib/app/releases",
 }
 
 def home(name, binary=None):
@@ -34,11 +41,25 @@ def home(name, binary=None):
 
 subjects = [("hook (supervised)", new, ["hook", "claude-code"], home("new", new))]
 subjects.append(("hook --worker", new, ["hook", "--worker", "claude-code"], home("new", new)))
+# The same hook with nothing remembered: before each of its calls (untimed), the store's
+# remembered judgements are forgotten, so it parses the policies as a first call does.
+subjects.append(("hook, not remembered", new, ["hook", "claude-code"], home("forgets", new)))
 if old:
     subjects.append(("OLD hook", old, ["hook", "claude-code"], home("old", old)))
+if dcg:
+    subjects.append(("dcg", dcg, [], home("dcg")))
+else:
+    print("dcg is not installed (put it on the PATH or set DCG=/path/to/dcg): not timed")
+subjects.append(("stand-in (cat)", "cat", [], home("cat")))
 subjects.append(("true", "true", [], home("true")))
 
+def forget(holdpoint_home):
+    with sqlite3.connect(os.path.join(holdpoint_home, "store.db")) as db:
+        db.execute("DELETE FROM judgements")
+
 def call(binary, args, holdpoint_home, command):
+    if holdpoint_home.endswith("forgets"):
+        forget(holdpoint_home)
     hook_input = json.dumps({
         "session_id": "bench", "transcript_path": "/tmp/t.jsonl", "cwd": work,
         "permission_mode": "default", "hook_event_name": "PreToolUse",
@@ -49,7 +70,7 @@ def call(binary, args, holdpoint_home, command):
     done = subprocess.run([binary, *args], input=hook_input.encode(), env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
-    if binary != "true" and done.returncode != 0:
+    if binary in (new, old) and done.returncode != 0:
         raise SystemExit(f"{binary} {' '.join(args)} exited {done.returncode}")
     return elapsed * 1000
 

@@ -78,6 +78,25 @@ pub(crate) struct ContextUse {
 }
 
 impl ContextUse {
+    /// Every attribute.
+    pub(crate) fn all() -> Self {
+        ContextUse {
+            environment: true,
+            surface: true,
+            opaque: true,
+            unanalysable: true,
+            self_protection: true,
+            effects: true,
+            reads_secret: true,
+            frozen: true,
+            granted: true,
+            session: true,
+            time: true,
+            hour: true,
+            weekday: true,
+        }
+    }
+
     pub(crate) fn merge(&mut self, other: ContextUse) {
         self.environment |= other.environment;
         self.surface |= other.surface;
@@ -433,45 +452,42 @@ impl PolicyEngine {
     /// Decides one action. Never fails: anything that goes wrong is a denial that says
     /// what went wrong.
     pub fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
-        let analysis = request.analysis;
-        let action = request.action;
-        let risk = analysis.risk();
-        let index = risk_index(risk);
-        let grant = request
-            .grants
-            .iter()
-            .find(|g| g.covers(&action.agent, &action.target, risk, request.now));
-        let freeze = request
-            .freezes
-            .iter()
-            .find(|f| f.active(action.environment, request.now));
+        match self.judge(request) {
+            Ok(judged) => judged.decision(request),
+            Err(refusal) => refusal,
+        }
+    }
 
+    /// What the policies say about one request, or the denial that says why they could
+    /// not be asked. A [`Judged`] depends on nothing but what [`crate::Memo::key`] hashes.
+    pub fn judge(&self, request: &DecisionRequest<'_>) -> Result<Judged, Decision> {
+        let action = request.action;
+        let risk = request.analysis.risk();
+        let index = risk_index(risk);
+        let scope = Scope::of(request);
         let Some(slice) = self.slices.get(index) else {
-            return Decision::deny(risk, "holdpoint has no policies for this risk class");
+            return Err(Decision::deny(
+                risk,
+                "holdpoint has no policies for this risk class",
+            ));
         };
-        let facts = Facts::new(
-            [
-                analysis.opaque(),
-                analysis.unanalysable.is_some(),
-                analysis.self_protection(),
-                analysis.reads_secret(),
-                freeze.is_some(),
-                grant.is_some(),
-            ],
-            action.environment,
-        );
-        let (policies, used) = slice.for_facts(facts);
-        let context = match self.context(used, request, grant.is_some(), freeze.is_some()) {
-            Ok(context) => context,
-            Err(error) => {
-                return Decision::deny(
-                    risk,
-                    format!("holdpoint could not build the policy context: {error}"),
-                );
-            }
-        };
+        let (policies, used) = slice.for_facts(scope.facts(request));
+        let context = Context::from_pairs(
+            context_values(used, request, &scope)
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.expression())),
+        )
+        .map_err(|error| {
+            Decision::deny(
+                risk,
+                format!("holdpoint could not build the policy context: {error}"),
+            )
+        })?;
         let Some(action_uid) = self.actions.get(index) else {
-            return Decision::deny(risk, "holdpoint has no policies for this risk class");
+            return Err(Decision::deny(
+                risk,
+                "holdpoint has no policies for this risk class",
+            ));
         };
         let principal =
             EntityUid::from_type_name_and_id(self.agent_type.clone(), EntityId::new(&action.agent));
@@ -482,20 +498,197 @@ impl PolicyEngine {
         // The request is not checked against the schema: its context carries only the
         // attributes the policies mention (see `ContextUse`), and the policies themselves
         // were validated strictly when they were loaded.
-        let cedar_request =
-            match Request::new(principal, action_uid.clone(), resource, context, None) {
-                Ok(request) => request,
-                Err(error) => {
-                    return Decision::deny(
-                        risk,
-                        format!("holdpoint could not build the policy request: {error}"),
-                    );
-                }
-            };
+        let cedar_request = Request::new(principal, action_uid.clone(), resource, context, None)
+            .map_err(|error| {
+                Decision::deny(
+                    risk,
+                    format!("holdpoint could not build the policy request: {error}"),
+                )
+            })?;
         let response = self
             .authorizer
             .is_authorized(&cedar_request, policies, &Entities::empty());
+        let determining: BTreeSet<PolicyId> = response.diagnostics().reason().cloned().collect();
+        Ok(Judged {
+            permitted: response.decision() == cedar_policy::Decision::Allow,
+            errors: response
+                .diagnostics()
+                .errors()
+                .map(ToString::to_string)
+                .collect(),
+            determining: determining
+                .iter()
+                .map(|id| {
+                    let notes = self.notes.get(id);
+                    Determining {
+                        id: self.id_text(id),
+                        approval: notes.and_then(|n| n.approval),
+                        confirm_target: notes.is_some_and(|n| n.confirm_target),
+                        reason: notes.and_then(|n| n.reason.clone()),
+                    }
+                })
+                .collect(),
+        })
+    }
+}
 
+/// The grant and the freeze that apply to a request, found once.
+pub(crate) struct Scope<'a> {
+    grant: Option<&'a Grant>,
+    freeze: Option<&'a Freeze>,
+}
+
+impl<'a> Scope<'a> {
+    pub(crate) fn of(request: &DecisionRequest<'a>) -> Self {
+        let action = request.action;
+        let risk = request.analysis.risk();
+        Scope {
+            grant: request
+                .grants
+                .iter()
+                .find(|g| g.covers(&action.agent, &action.target, risk, request.now)),
+            freeze: request
+                .freezes
+                .iter()
+                .find(|f| f.active(action.environment, request.now)),
+        }
+    }
+
+    /// The facts that choose which policies are evaluated at all (see [`crate::guard`]).
+    pub(crate) fn facts(&self, request: &DecisionRequest<'_>) -> Facts {
+        let analysis = request.analysis;
+        Facts::new(
+            [
+                analysis.opaque(),
+                analysis.unanalysable.is_some(),
+                analysis.self_protection(),
+                analysis.reads_secret(),
+                self.freeze.is_some(),
+                self.grant.is_some(),
+            ],
+            request.action.environment,
+        )
+    }
+}
+
+/// The value of one context attribute, before it becomes Cedar's.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum ContextValue {
+    Text(String),
+    Flag(bool),
+    Number(i64),
+    Texts(BTreeSet<String>),
+}
+
+impl ContextValue {
+    fn expression(self) -> RestrictedExpression {
+        match self {
+            ContextValue::Text(text) => RestrictedExpression::new_string(text),
+            ContextValue::Flag(flag) => RestrictedExpression::new_bool(flag),
+            ContextValue::Number(number) => RestrictedExpression::new_long(number),
+            ContextValue::Texts(texts) => RestrictedExpression::new_set(
+                texts.into_iter().map(RestrictedExpression::new_string),
+            ),
+        }
+    }
+}
+
+/// The Cedar context's attributes: only those `used` names. Building one costs time per
+/// attribute; a policy that reads one that is missing fails to evaluate, and a failed
+/// evaluation is a denial. The one source of the context, for evaluating and for
+/// [`crate::Memo::key`].
+pub(crate) fn context_values(
+    used: ContextUse,
+    request: &DecisionRequest<'_>,
+    scope: &Scope<'_>,
+) -> Vec<(&'static str, ContextValue)> {
+    let analysis = request.analysis;
+    let action = request.action;
+    let now = request.now;
+    let mut values = Vec::with_capacity(13);
+    let mut put = |wanted: bool, name: &'static str, value: &dyn Fn() -> ContextValue| {
+        if wanted {
+            values.push((name, value()));
+        }
+    };
+    put(used.environment, "environment", &|| {
+        ContextValue::Text(action.environment.as_str().to_owned())
+    });
+    put(used.surface, "surface", &|| {
+        ContextValue::Text(action.surface.as_str().to_owned())
+    });
+    put(used.opaque, "opaque", &|| {
+        ContextValue::Flag(analysis.opaque())
+    });
+    put(used.unanalysable, "unanalysable", &|| {
+        ContextValue::Flag(analysis.unanalysable.is_some())
+    });
+    put(used.self_protection, "self_protection", &|| {
+        ContextValue::Flag(analysis.self_protection())
+    });
+    put(used.effects, "effects", &|| {
+        ContextValue::Texts(
+            analysis
+                .effects
+                .iter()
+                .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
+                .collect(),
+        )
+    });
+    put(used.reads_secret, "reads_secret", &|| {
+        ContextValue::Flag(analysis.reads_secret())
+    });
+    put(used.frozen, "frozen", &|| {
+        ContextValue::Flag(scope.freeze.is_some())
+    });
+    put(used.granted, "granted", &|| {
+        ContextValue::Flag(scope.grant.is_some())
+    });
+    put(used.session, "session", &|| {
+        ContextValue::Text(action.session.clone().unwrap_or_default())
+    });
+    put(used.time, "time", &|| ContextValue::Number(now));
+    put(used.hour, "hour", &|| {
+        ContextValue::Number(now.rem_euclid(86_400) / 3_600)
+    });
+    // 1970-01-01 was a Thursday (4 when Monday is 1).
+    put(used.weekday, "weekday", &|| {
+        ContextValue::Number((now.div_euclid(86_400) + 3).rem_euclid(7) + 1)
+    });
+    values
+}
+
+/// What Cedar answered for one request, with what holdpoint keeps of each policy that
+/// determined it: everything a decision takes from the policies. The rest of a
+/// [`Decision`] (the effects' sentences, the grant, the freeze, the quorum a team sets)
+/// comes from the request, in [`Judged::decision`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Judged {
+    pub permitted: bool,
+    /// Policies that failed to evaluate, which holdpoint refuses on.
+    pub errors: Vec<String>,
+    /// The policies that determined the answer, in id order.
+    pub determining: Vec<Determining>,
+}
+
+/// A policy that determined an answer, with its annotations.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Determining {
+    pub id: String,
+    pub approval: Option<u32>,
+    pub confirm_target: bool,
+    pub reason: Option<String>,
+}
+
+impl Judged {
+    /// The decision for `request`, which must be the request this was judged for (or
+    /// one with the same [`crate::Memo::key`]).
+    pub fn decision(&self, request: &DecisionRequest<'_>) -> Decision {
+        let analysis = request.analysis;
+        let action = request.action;
+        let risk = analysis.risk();
+        let scope = Scope::of(request);
         let mut reasons: Vec<String> = analysis
             .deciding_effects()
             .map(|e| e.summary.clone())
@@ -505,14 +698,9 @@ impl PolicyEngine {
         }
         // Cedar skips a policy whose evaluation fails; holdpoint refuses instead, since a
         // skipped forbid would otherwise let the action through.
-        let errors: Vec<String> = response
-            .diagnostics()
-            .errors()
-            .map(ToString::to_string)
-            .collect();
-        if !errors.is_empty() {
+        if !self.errors.is_empty() {
             reasons.extend(
-                errors
+                self.errors
                     .iter()
                     .map(|e| format!("a policy failed to evaluate, so holdpoint refuses: {e}")),
             );
@@ -522,153 +710,72 @@ impl PolicyEngine {
             }
             .without_blank_reasons();
         }
-        let determining: BTreeSet<PolicyId> = response.diagnostics().reason().cloned().collect();
-        let policies: Vec<String> = determining.iter().map(|id| self.id_text(id)).collect();
-        let notes: Vec<&PolicyNotes> = determining
-            .iter()
-            .filter_map(|id| self.notes.get(id))
-            .collect();
-        let explain = |reasons: &mut Vec<String>, notes: &[&PolicyNotes]| {
-            for note in notes {
-                if let Some(reason) = &note.reason {
-                    reasons.push(reason.clone());
-                }
-            }
+        let explain = |reasons: &mut Vec<String>, determining: &[&Determining]| {
+            reasons.extend(determining.iter().filter_map(|d| d.reason.clone()));
         };
-
+        let all: Vec<&Determining> = self.determining.iter().collect();
         let mut decision = Decision {
             outcome: Outcome::Deny,
             risk,
             reasons: Vec::new(),
-            policies,
+            policies: self.determining.iter().map(|d| d.id.clone()).collect(),
             quorum: 0,
             confirm_target: false,
             grant: None,
         };
-        match response.decision() {
-            cedar_policy::Decision::Deny if decision.policies.is_empty() => {
+        if !self.permitted {
+            if decision.policies.is_empty() {
                 reasons.push(format!(
                     "no policy permits `{risk}` actions in {}",
                     action.environment
                 ));
-            }
-            cedar_policy::Decision::Deny => {
-                if let Some(freeze) = freeze {
+            } else {
+                if let Some(freeze) = scope.freeze {
                     reasons.push(format!(
                         "{} is frozen: {}",
                         action.environment, freeze.reason
                     ));
                 }
-                explain(&mut reasons, &notes);
+                explain(&mut reasons, &all);
             }
-            cedar_policy::Decision::Allow => {
-                let approvals: Vec<&&PolicyNotes> =
-                    notes.iter().filter(|n| n.approval.is_some()).collect();
-                if approvals.is_empty() {
-                    decision.outcome = Outcome::Allow;
-                    // A grant is named only where it was what allowed the action.
-                    let used_grant = grant.filter(|_| risk >= Risk::Change);
-                    decision.grant = used_grant.map(|g| g.id.clone());
-                    if let Some(grant) = used_grant {
-                        reasons.push(format!(
-                            "grant `{}` for task \"{}\" covers it",
-                            grant.id, grant.task
-                        ));
-                    }
-                    explain(&mut reasons, &notes);
-                } else {
-                    decision.outcome = Outcome::Ask;
-                    let annotated = approvals
-                        .iter()
-                        .filter_map(|n| n.approval)
-                        .max()
-                        .unwrap_or(1);
-                    let configured = if risk == Risk::Destroy {
-                        request.destroy_quorum
-                    } else {
-                        1
-                    };
-                    decision.quorum = annotated.max(configured).max(1);
-                    decision.confirm_target = approvals.iter().any(|n| n.confirm_target);
-                    let approval_notes: Vec<&PolicyNotes> =
-                        approvals.into_iter().copied().collect();
-                    explain(&mut reasons, &approval_notes);
-                    decision.policies = determining
-                        .iter()
-                        .filter(|id| self.notes.get(*id).is_some_and(|n| n.approval.is_some()))
-                        .map(|id| self.id_text(id))
-                        .collect();
+        } else {
+            let approvals: Vec<&Determining> = self
+                .determining
+                .iter()
+                .filter(|d| d.approval.is_some())
+                .collect();
+            if approvals.is_empty() {
+                decision.outcome = Outcome::Allow;
+                // A grant is named only where it was what allowed the action.
+                let used_grant = scope.grant.filter(|_| risk >= Risk::Change);
+                decision.grant = used_grant.map(|g| g.id.clone());
+                if let Some(grant) = used_grant {
+                    reasons.push(format!(
+                        "grant `{}` for task \"{}\" covers it",
+                        grant.id, grant.task
+                    ));
                 }
+                explain(&mut reasons, &all);
+            } else {
+                decision.outcome = Outcome::Ask;
+                let annotated = approvals
+                    .iter()
+                    .filter_map(|d| d.approval)
+                    .max()
+                    .unwrap_or(1);
+                let configured = if risk == Risk::Destroy {
+                    request.destroy_quorum
+                } else {
+                    1
+                };
+                decision.quorum = annotated.max(configured).max(1);
+                decision.confirm_target = approvals.iter().any(|d| d.confirm_target);
+                explain(&mut reasons, &approvals);
+                decision.policies = approvals.iter().map(|d| d.id.clone()).collect();
             }
         }
         decision.reasons = reasons;
         decision.without_blank_reasons()
-    }
-
-    /// The Cedar context: only the attributes `used` names. Building one costs time per
-    /// attribute; a policy that reads one that is missing fails to evaluate, and a failed
-    /// evaluation is a denial.
-    fn context(
-        &self,
-        used: ContextUse,
-        request: &DecisionRequest<'_>,
-        granted: bool,
-        frozen: bool,
-    ) -> Result<Context, Box<cedar_policy::ContextCreationError>> {
-        let analysis = request.analysis;
-        let action = request.action;
-        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(13);
-        let mut put = |wanted: bool, name: &str, value: &dyn Fn() -> RestrictedExpression| {
-            if wanted {
-                pairs.push((name.to_owned(), value()));
-            }
-        };
-        put(used.environment, "environment", &|| {
-            RestrictedExpression::new_string(action.environment.as_str().to_owned())
-        });
-        put(used.surface, "surface", &|| {
-            RestrictedExpression::new_string(action.surface.as_str().to_owned())
-        });
-        put(used.opaque, "opaque", &|| {
-            RestrictedExpression::new_bool(analysis.opaque())
-        });
-        put(used.unanalysable, "unanalysable", &|| {
-            RestrictedExpression::new_bool(analysis.unanalysable.is_some())
-        });
-        put(used.self_protection, "self_protection", &|| {
-            RestrictedExpression::new_bool(analysis.self_protection())
-        });
-        put(used.effects, "effects", &|| {
-            let effects: BTreeSet<String> = analysis
-                .effects
-                .iter()
-                .map(|e| format!("{}:{}", serde_plain(&e.verb), serde_plain(&e.object)))
-                .collect();
-            RestrictedExpression::new_set(effects.into_iter().map(RestrictedExpression::new_string))
-        });
-        put(used.reads_secret, "reads_secret", &|| {
-            RestrictedExpression::new_bool(analysis.reads_secret())
-        });
-        put(used.frozen, "frozen", &|| {
-            RestrictedExpression::new_bool(frozen)
-        });
-        put(used.granted, "granted", &|| {
-            RestrictedExpression::new_bool(granted)
-        });
-        put(used.session, "session", &|| {
-            RestrictedExpression::new_string(action.session.clone().unwrap_or_default())
-        });
-        put(used.time, "time", &|| {
-            RestrictedExpression::new_long(request.now)
-        });
-        put(used.hour, "hour", &|| {
-            RestrictedExpression::new_long(request.now.rem_euclid(86_400) / 3_600)
-        });
-        // 1970-01-01 was a Thursday (4 when Monday is 1).
-        put(used.weekday, "weekday", &|| {
-            RestrictedExpression::new_long((request.now.div_euclid(86_400) + 3).rem_euclid(7) + 1)
-        });
-        Context::from_pairs(pairs).map_err(Box::new)
     }
 }
 

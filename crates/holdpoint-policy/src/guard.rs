@@ -36,6 +36,11 @@ const ENVIRONMENTS: [Environment; 3] = [
 pub(crate) struct Facts(u16);
 
 impl Facts {
+    /// The facts as one number, for keys.
+    pub(crate) fn bits(self) -> u16 {
+        self.0
+    }
+
     pub(crate) fn new(booleans: [bool; 6], environment: Environment) -> Self {
         let mut bits = 0u16;
         for (n, value) in booleans.into_iter().enumerate() {

@@ -7,10 +7,12 @@
 mod decision;
 mod engine;
 mod guard;
+mod memo;
 mod scope;
 
 pub use decision::{Decision, Outcome, Permitted};
-pub use engine::{DecisionRequest, PolicyEngine, PolicyError, PolicySource};
+pub use engine::{DecisionRequest, Determining, Judged, PolicyEngine, PolicyError, PolicySource};
+pub use memo::Memo;
 pub use scope::{Freeze, Grant};
 
 /// The Cedar schema every policy is validated against.

@@ -270,6 +270,19 @@ pub trait Store: Send + Sync {
     fn policies_validated(&self, fingerprint: &str) -> Result<bool, StoreError>;
     fn mark_policies_validated(&self, fingerprint: &str, now_ms: i64) -> Result<(), StoreError>;
 
+    /// The judgement remembered under `key` (a `holdpoint_policy::Memo` key), as it was
+    /// stored.
+    fn remembered(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Remembers `judged` under `key` for the policies of `fingerprint`, forgetting the
+    /// judgements of any other policies, and the oldest beyond a bound.
+    fn remember(
+        &self,
+        fingerprint: &str,
+        key: &str,
+        judged: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+
     fn humans(&self) -> Result<Vec<Human>, StoreError>;
     fn add_human(
         &self,

@@ -105,7 +105,20 @@ CREATE TABLE passkeys (
 ALTER TABLE sign_ins ADD COLUMN client TEXT NOT NULL DEFAULT '';
 ALTER TABLE sign_ins ADD COLUMN browser TEXT NOT NULL DEFAULT '';
 ",
+    r"
+CREATE TABLE judgements (
+    key         TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    judged      TEXT NOT NULL,
+    at_ms       INTEGER NOT NULL
+);
+CREATE INDEX judgements_fingerprint ON judgements (fingerprint);
+CREATE INDEX judgements_at ON judgements (at_ms);
+",
 ];
+
+/// The most judgements remembered; the oldest are forgotten first.
+const JUDGEMENTS_KEPT: i64 = 10_000;
 
 /// How long a writer waits for another to finish before giving up. Well below the
 /// hook's own deadline, so that a store held locked is answered with a denial rather
@@ -1290,6 +1303,42 @@ impl Store for SqliteStore {
             tx.execute(
                 "INSERT OR IGNORE INTO validated_policies (fingerprint, at_ms) VALUES (?1, ?2)",
                 params![fingerprint, now_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn remembered(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT judged FROM judgements WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn remember(
+        &self,
+        fingerprint: &str,
+        key: &str,
+        judged: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM judgements WHERE fingerprint <> ?1",
+                [fingerprint],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO judgements (key, fingerprint, judged, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![key, fingerprint, judged, now_ms],
+            )?;
+            // With fewer rows than are kept, the bound is NULL and nothing is deleted.
+            tx.execute(
+                "DELETE FROM judgements WHERE at_ms < (SELECT at_ms FROM judgements ORDER BY at_ms DESC LIMIT 1 OFFSET ?1)",
+                [JUDGEMENTS_KEPT - 1],
             )?;
             Ok(())
         })

@@ -135,7 +135,9 @@ impl Enforcer {
         let home = Home::locate();
         let config = home.load_config()?;
         let Some(url) = config.server.url.clone() else {
-            return Ok(Enforcer::Local(Box::new(Pipeline::open(env_flag)?)));
+            return Ok(Enforcer::Local(Box::new(Pipeline::open(
+                &home, config, env_flag,
+            )?)));
         };
         if env_flag.is_some() {
             return Err(Failure::usage(format!(

@@ -5,10 +5,9 @@
 use holdpoint_core::{Action, Analysis, Effect, Environment, ObjectKind, Risk, Surface, Verb};
 use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
 use std::sync::{Mutex, OnceLock};
-use std::thread::JoinHandle;
 
 use holdpoint_policy::{
-    Decision, DecisionRequest, Freeze, Grant, Outcome, PolicyEngine, PolicyError,
+    Decision, DecisionRequest, Freeze, Grant, Judged, Memo, Outcome, PolicyEngine, PolicySource,
 };
 use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
 
@@ -46,20 +45,25 @@ pub(crate) struct Pipeline {
     pub config: Config,
     pub environment: Environment,
     engine: Engine,
+    /// Where this process looks for judgements made before, so that a request met again
+    /// is decided without waiting for the policies to be parsed.
+    memo: Memo,
     pub store: SqliteStore,
 }
 
-/// The policy engine, parsed on the other core while the store opens and the action is
-/// analysed: a hook is a short process, and parsing policies is much of its start-up.
+/// The policy engine, parsed when a decision first needs it: a hook is a short process,
+/// parsing policies is much of its start-up, and a request whose judgement is
+/// remembered (see [`Memo`]) needs none.
 struct Engine {
-    loading: Mutex<Option<JoinHandle<Result<PolicyEngine, PolicyError>>>>,
+    sources: Mutex<Option<Vec<PolicySource>>>,
     ready: OnceLock<Result<PolicyEngine, String>>,
 }
 
 impl Engine {
-    fn loading(handle: JoinHandle<Result<PolicyEngine, PolicyError>>) -> Self {
+    /// Policies validated before, parsed when first needed.
+    fn deferred(sources: Vec<PolicySource>) -> Self {
         Engine {
-            loading: Mutex::new(Some(handle)),
+            sources: Mutex::new(Some(sources)),
             ready: OnceLock::new(),
         }
     }
@@ -68,18 +72,17 @@ impl Engine {
         let ready = OnceLock::new();
         let _ = ready.set(Ok(engine));
         Engine {
-            loading: Mutex::new(None),
+            sources: Mutex::new(None),
             ready,
         }
     }
 
     fn get(&self) -> Result<&PolicyEngine, Failure> {
         let result = self.ready.get_or_init(|| {
-            let handle = self.loading.lock().ok().and_then(|mut slot| slot.take());
-            match handle.map(JoinHandle::join) {
-                Some(Ok(Ok(engine))) => Ok(engine),
-                Some(Ok(Err(e))) => Err(local::invalid_policy(e).message),
-                Some(Err(_)) => Err("loading the policies failed".to_owned()),
+            let sources = self.sources.lock().ok().and_then(|mut slot| slot.take());
+            match sources.map(|sources| PolicyEngine::load_validated(&sources)) {
+                Some(Ok(engine)) => Ok(engine),
+                Some(Err(e)) => Err(local::invalid_policy(e).message),
                 None => Err("the policies were not loaded".to_owned()),
             }
         });
@@ -96,29 +99,25 @@ pub(crate) struct Decided {
 }
 
 impl Pipeline {
-    pub fn open(env_flag: Option<&str>) -> Result<Self, Failure> {
-        let home = Home::locate();
-        let config = home.load_config()?;
-        let environment = crate::home::environment(env_flag, &config)?;
+    /// The pipeline of `home`, whose `config` the caller has read.
+    pub fn open(home: &Home, config: Config, env_flag: Option<&str>) -> Result<Self, Failure> {
         // Validation is remembered per policy fingerprint in the store, so that each
-        // short hook process does not type-check the same policies again: parsing starts
-        // at once, and only policies never validated are validated before deciding.
+        // short hook process does not type-check the same policies again: only policies
+        // never validated are validated, and at once.
         let sources = local::policy_sources(None)?;
-        let fingerprint = PolicyEngine::fingerprint(&sources);
-        let parsing = {
-            let sources = sources.clone();
-            std::thread::spawn(move || PolicyEngine::load_validated(&sources))
-        };
+        let memo = Memo::new(&sources);
+        let fingerprint = memo.fingerprint();
+        let environment = crate::home::environment(env_flag, &config)?;
         let store = home.open_store()?;
         let engine = if store
-            .policies_validated(&fingerprint)
+            .policies_validated(fingerprint)
             .map_err(store_failure)?
         {
-            Engine::loading(parsing)
+            Engine::deferred(sources)
         } else {
             let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
             store
-                .mark_policies_validated(&fingerprint, now_ms())
+                .mark_policies_validated(fingerprint, now_ms())
                 .map_err(store_failure)?;
             Engine::ready(engine)
         };
@@ -126,6 +125,7 @@ impl Pipeline {
             config,
             environment,
             engine,
+            memo,
             store,
         })
     }
@@ -144,20 +144,46 @@ impl Pipeline {
         let (action, analysis) = self.action(request);
         let now = now_ms();
         let (grants, freezes) = scope(&self.store)?;
-        let decision = decide(
-            self.engine.get()?,
-            &self.config,
-            &action,
-            &analysis,
-            now,
-            &grants,
-            &freezes,
-        );
+        let request = DecisionRequest {
+            action: &action,
+            analysis: &analysis,
+            now: now / 1000,
+            grants: &grants,
+            freezes: &freezes,
+            destroy_quorum: self.config.destroy_quorum,
+        };
+        let decision = match self.judge(&request, now)? {
+            Ok(judged) => judged.decision(&request),
+            Err(refusal) => refusal,
+        };
         let settlement = self
             .store
             .settle(&proposal(&action, &analysis, &decision, &self.config), now)
             .map_err(|e| Failure::internal(format!("cannot record the decision: {e}")))?;
         Ok(settled(action, analysis, decision, settlement))
+    }
+
+    /// What the policies say about `request`: remembered, or judged by the engine and
+    /// remembered. Remembering is a cache: when it fails the decision stands.
+    fn judge(
+        &self,
+        request: &DecisionRequest<'_>,
+        now_ms: i64,
+    ) -> Result<Result<Judged, Decision>, Failure> {
+        let key = self.memo.key(request);
+        let remembered = self.store.remembered(&key).map_err(store_failure)?;
+        if let Some(judged) = remembered.and_then(|text| serde_json::from_str(&text).ok()) {
+            return Ok(Ok(judged));
+        }
+        let judged = self.engine.get()?.judge(request);
+        if let Ok(judged) = &judged
+            && let Ok(text) = serde_json::to_string(judged)
+        {
+            let _ = self
+                .store
+                .remember(self.memo.fingerprint(), &key, &text, now_ms);
+        }
+        Ok(judged)
     }
 
     /// Records a request refused before any policy was asked (an MCP gateway's own

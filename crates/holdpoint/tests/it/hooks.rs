@@ -669,3 +669,31 @@ fn an_mcp_call_the_agent_sends_through_holdpoints_gateway_is_left_to_the_gateway
         assert_eq!(answer["permission"], "deny", "{command}: {answer}");
     }
 }
+
+/// A hook remembers what the policies said about a request, so that the same request is
+/// decided again without parsing them: a policy added or removed between two identical
+/// calls must still decide the second.
+#[test]
+fn a_policy_changed_between_two_identical_calls_decides_the_second() {
+    let setup = Setup::new("hook-policy-change");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let call = fixture("claude-code-pre-bash", &cwd, "ls -la");
+    for _ in 0..2 {
+        let (output, answer) = setup.hook("claude-code", &call);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(answer, None, "{}", stdout(&output));
+    }
+    let policy = setup.home.join("policies/no-listing.cedar");
+    std::fs::write(
+        &policy,
+        "@id(\"no-listing\")\n@reason(\"listing is paused\")\nforbid (principal, action == Action::\"read\", resource);\n",
+    )
+    .unwrap();
+    let (output, answer) = setup.hook("claude-code", &call);
+    let answer = answer.unwrap_or_else(|| panic!("allowed: {}", stderr(&output)));
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(reason(&answer).contains("listing is paused"), "{answer}");
+    std::fs::remove_file(&policy).unwrap();
+    let (output, answer) = setup.hook("claude-code", &call);
+    assert_eq!(answer, None, "{}", stdout(&output));
+}
