@@ -270,6 +270,12 @@ pub trait Store: Send + Sync {
     fn policies_validated(&self, fingerprint: &str) -> Result<bool, StoreError>;
     fn mark_policies_validated(&self, fingerprint: &str, now_ms: i64) -> Result<(), StoreError>;
 
+    /// Where an agent session's last turn ended: the last ledger record it covered and
+    /// when it ended.
+    fn turn_ended(&self, session: &str) -> Result<Option<(u64, i64)>, StoreError>;
+    /// Records that a session's turn ended, covering the ledger through `through_seq`.
+    fn end_turn(&self, session: &str, through_seq: u64, now_ms: i64) -> Result<(), StoreError>;
+
     /// The judgement remembered under `key` (a `holdpoint_policy::Memo` key), as it was
     /// stored.
     fn remembered(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -115,6 +115,13 @@ CREATE TABLE judgements (
 CREATE INDEX judgements_fingerprint ON judgements (fingerprint);
 CREATE INDEX judgements_at ON judgements (at_ms);
 ",
+    r"
+CREATE TABLE turns (
+    session     TEXT PRIMARY KEY,
+    through_seq INTEGER NOT NULL,
+    at_ms       INTEGER NOT NULL
+);
+",
 ];
 
 /// The most judgements remembered; the oldest are forgotten first.
@@ -1339,6 +1346,31 @@ impl Store for SqliteStore {
             tx.execute(
                 "DELETE FROM judgements WHERE at_ms < (SELECT at_ms FROM judgements ORDER BY at_ms DESC LIMIT 1 OFFSET ?1)",
                 [JUDGEMENTS_KEPT - 1],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn turn_ended(&self, session: &str) -> Result<Option<(u64, i64)>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT through_seq, at_ms FROM turns WHERE session = ?1",
+                [session],
+                |row| Ok((row.get::<_, i64>(0)?.max(0).cast_unsigned(), row.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    fn end_turn(&self, session: &str, through_seq: u64, now_ms: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO turns (session, through_seq, at_ms) VALUES (?1, ?2, ?3)",
+                params![
+                    session,
+                    i64::try_from(through_seq).unwrap_or(i64::MAX),
+                    now_ms
+                ],
             )?;
             Ok(())
         })

@@ -99,6 +99,15 @@ fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
             ),
             ("PostToolUse", matcher_group("*", json!(30))),
             ("PostToolUseFailure", matcher_group("*", json!(30))),
+            // The end of a turn: holdpoint's account of it (see `turn`).
+            (
+                "Stop",
+                json!({ "hooks": [{ "type": "command", "command": command, "timeout": 30 }] }),
+            ),
+            (
+                "SubagentStop",
+                json!({ "hooks": [{ "type": "command", "command": command, "timeout": 30 }] }),
+            ),
         ],
         Agent::Codex => vec![
             ("PreToolUse", matcher_group("*", json!(30))),

@@ -31,6 +31,7 @@ mod shown;
 mod supervisor;
 mod throttle;
 mod time;
+mod turn;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -23,6 +23,8 @@ pub(crate) enum ReportFormat {
 #[derive(Debug, Serialize)]
 pub(crate) struct Item {
     pub(crate) first_record: u64,
+    #[serde(skip)]
+    pub(crate) at_ms: i64,
     pub(crate) at: String,
     pub(crate) surface: String,
     pub(crate) input: String,
@@ -55,6 +57,9 @@ pub(crate) struct Report {
     pub(crate) blocked: usize,
     pub(crate) pending: usize,
     pub(crate) actions: Vec<Item>,
+    /// The session's last record.
+    #[serde(skip)]
+    pub(crate) last_record: u64,
 }
 
 pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
@@ -119,6 +124,7 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
             }
             items.push(Item {
                 first_record: stored.seq,
+                at_ms: stored.at_ms,
                 at: datetime(stored.at_ms),
                 surface: field("surface"),
                 input: field("input"),
@@ -224,6 +230,7 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
         blocked: count("blocked"),
         pending: count("pending") + count("approved, not yet run"),
         actions: items,
+        last_record: records.last().map_or(0, |r| r.seq),
     };
     Ok(report)
 }

@@ -697,3 +697,104 @@ fn a_policy_changed_between_two_identical_calls_decides_the_second() {
     let (output, answer) = setup.hook("claude-code", &call);
     assert_eq!(answer, None, "{}", stdout(&output));
 }
+
+/// The documented `Stop` (or `SubagentStop`) input for a session.
+fn stop(name: &str, cwd: &str, session: &str, active: bool) -> Value {
+    let text = std::fs::read_to_string(data(&format!("hooks/{name}.json"))).unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["cwd"] = json!(cwd);
+    value["session_id"] = json!(session);
+    value["stop_hook_active"] = json!(active);
+    value
+}
+
+#[test]
+fn the_end_of_a_turn_shows_holdpoints_own_account_and_tells_the_agent_once() {
+    let setup = Setup::new("hook-turn");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let in_session = |name: &str, command: &str| {
+        let mut call = fixture(name, &cwd, command);
+        call["session_id"] = json!("turns-1");
+        call
+    };
+    let quiet = |input: &Value| {
+        let (output, answer) = setup.hook("claude-code", input);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        answer
+    };
+
+    // A turn that only read: nothing to say.
+    assert_eq!(quiet(&in_session("claude-code-pre-bash", "ls -la")), None);
+    quiet(&in_session("claude-code-post-bash", "ls -la"));
+    assert_eq!(
+        quiet(&stop("claude-code-stop", &cwd, "turns-1", false)),
+        None
+    );
+
+    // A turn with a refusal, a held destroy and a failure.
+    let holdpoint_config = format!("{}/holdpoint.toml", setup.home.display());
+    let refused = format!("echo 'server = {{}}' >> {holdpoint_config}");
+    let answer = quiet(&in_session("claude-code-pre-bash", &refused)).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    let held = "rm -rf /var/lib/postgresql/16/main";
+    let answer = quiet(&in_session("claude-code-pre-bash", held)).unwrap();
+    let approval = reason(&answer)
+        .split_whitespace()
+        .find(|w| w.starts_with("apr-"))
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+                .to_owned()
+        })
+        .unwrap_or_else(|| panic!("no request named: {answer}"));
+    // Allowed, inside holdpoint's sandbox.
+    let answer = quiet(&in_session("claude-code-pre-bash", "cargo test")).unwrap();
+    assert_ne!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    let mut failure = in_session("claude-code-post-bash", "cargo test");
+    failure["hook_event_name"] = json!("PostToolUseFailure");
+    failure["error"] = json!("Exit code 101: test result: FAILED. 3 passed; 1 failed");
+    quiet(&failure);
+
+    let answer = quiet(&stop("claude-code-stop", &cwd, "turns-1", false)).unwrap();
+    let account = answer["systemMessage"].as_str().unwrap().to_owned();
+    assert!(account.contains("from its ledger"), "{account}");
+    assert!(
+        account.contains(&format!("refused: `{refused}`")),
+        "{account}"
+    );
+    assert!(account.contains(&format!("held: `{held}`")), "{account}");
+    assert!(
+        account.contains(&format!("holdpoint approvals approve {approval}")),
+        "{account}"
+    );
+    assert!(
+        account.contains("failed: `cargo test`") && account.contains("Exit code 101"),
+        "{account}"
+    );
+    assert!(
+        !account.contains("ls -la"),
+        "a read is not worth an account: {account}"
+    );
+    // A refusal happened: the agent is told too, by holding its stop once.
+    assert_eq!(answer["decision"], "block", "{answer}");
+    assert!(
+        answer["reason"].as_str().unwrap().contains(&account),
+        "{answer}"
+    );
+
+    // The stop that follows: already told, never blocked twice; the held destroy still
+    // waits, and is the only thing left to say.
+    let answer = quiet(&stop("claude-code-stop", &cwd, "turns-1", true)).unwrap();
+    assert_eq!(answer.get("decision"), None, "{answer}");
+    let account = answer["systemMessage"].as_str().unwrap();
+    assert!(account.contains(&format!("held: `{held}`")), "{account}");
+    assert!(
+        !account.contains("refused") && !account.contains("failed"),
+        "{account}"
+    );
+
+    // A sub-agent's stop in another session that did nothing says nothing.
+    assert_eq!(
+        quiet(&stop("claude-code-subagent-stop", &cwd, "turns-2", false)),
+        None
+    );
+}

@@ -50,7 +50,17 @@ fn claude_code_settings_are_merged_not_clobbered() {
     let settings = read(&path);
     assert_eq!(settings["model"], "opus");
     assert_eq!(settings["permissions"], existing["permissions"]);
-    assert_eq!(settings["hooks"]["Stop"], existing["hooks"]["Stop"]);
+    // The user's own end-of-turn hook stays, first; holdpoint's account comes after it.
+    let stop = settings["hooks"]["Stop"].as_array().unwrap();
+    assert_eq!(stop[0], existing["hooks"]["Stop"][0]);
+    assert_eq!(stop.len(), 2, "installing twice adds one entry: {settings}");
+    assert!(
+        stop[1]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(" hook claude-code")
+    );
+    assert!(settings["hooks"]["SubagentStop"].is_array());
     let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre[0], existing["hooks"]["PreToolUse"][0]);
     assert_eq!(pre.len(), 2, "installing twice adds one entry: {settings}");
