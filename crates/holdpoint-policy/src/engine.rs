@@ -819,12 +819,13 @@ fn parse_message(error: &cedar_policy::ParseErrors, text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use holdpoint_core::{AnalysisContext, Environment, NoFiles, Surface, analyse};
 
     use super::*;
 
-    fn action(surface: Surface, input: &str, environment: Environment) -> Action {
+    /// An action of `claude`'s in `/home/dev/project`, on the app's target.
+    pub(crate) fn action(surface: Surface, input: &str, environment: Environment) -> Action {
         Action {
             surface,
             input: input.to_owned(),

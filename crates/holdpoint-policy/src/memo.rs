@@ -107,14 +107,9 @@ mod tests {
 
     fn action(surface: Surface, input: &str, environment: Environment, agent: &str) -> Action {
         Action {
-            surface,
-            input: input.to_owned(),
-            cwd: "/home/dev/project".to_owned(),
-            target: format!("{surface}:app@{environment}"),
-            environment,
             agent: agent.to_owned(),
             session: Some(format!("session-{}", input.len() % 3)),
-            executed_content: Vec::new(),
+            ..crate::engine::tests::action(surface, input, environment)
         }
     }
 
