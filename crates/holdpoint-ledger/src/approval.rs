@@ -133,6 +133,10 @@ pub struct ApprovalRequest {
     /// covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown: Option<String>,
+    /// What the person asked the agent for in the turn that proposed the action, as
+    /// recorded (`instructed`), for the approver to set beside what the agent wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<String>,
 }
 
 /// Why a human's answer was not taken.
@@ -251,6 +255,7 @@ mod tests {
             state: ApprovalState::Pending,
             votes: vec![],
             shown: None,
+            asked: None,
         }
     }
 

@@ -46,10 +46,12 @@ pub enum Kind {
     PasskeyAdded,
     /// A passkey was taken away (a lost authenticator).
     PasskeyRemoved,
+    /// The person's instruction for an agent's turn, as the agent passed it on.
+    Instructed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::Proposed,
         Kind::Decided,
         Kind::ApprovalRequested,
@@ -70,6 +72,7 @@ impl Kind {
         Kind::ApprovalNoted,
         Kind::PasskeyAdded,
         Kind::PasskeyRemoved,
+        Kind::Instructed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +97,7 @@ impl Kind {
             Kind::ApprovalNoted => "approval_noted",
             Kind::PasskeyAdded => "passkey_added",
             Kind::PasskeyRemoved => "passkey_removed",
+            Kind::Instructed => "instructed",
         }
     }
 

@@ -99,6 +99,18 @@ pub struct PasskeyRemoved {
     pub name: String,
 }
 
+/// `instructed`: the person's instruction for a turn (the agent and session are the
+/// record's actors). `text` is `None` where only the hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instructed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The SHA-256 of the instruction as the agent passed it on, before any redaction.
+    pub sha256: String,
+    /// How many secrets were replaced by `[redacted]` in `text`.
+    pub redacted: u32,
+}
+
 /// `approval_used`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalUsed {

@@ -357,6 +357,28 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// What the person asked for in `session`'s latest recorded instruction: its text, or
+/// a note that only its hash was kept.
+fn latest_instruction(tx: &Transaction<'_>, session: &str) -> Result<Option<String>, StoreError> {
+    let text: Option<String> = tx
+        .query_row(
+            "SELECT text FROM records WHERE session = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1",
+            params![session, Kind::Instructed.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let record: holdpoint_ledger::Record = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Database(format!("an `instructed` record: {e}")))?;
+    let body: bodies::Instructed = serde_json::from_value(record.body)
+        .map_err(|e| StoreError::Database(format!("an `instructed` record: {e}")))?;
+    Ok(Some(body.text.unwrap_or_else(|| {
+        format!("(kept only as its hash, {})", body.sha256)
+    })))
+}
+
 /// A `records` row as read, before its values are checked.
 type RawRecord = (
     i64,
@@ -863,6 +885,10 @@ fn settle_in(
                     state: ApprovalState::Pending,
                     votes: Vec::new(),
                     shown: proposal.shown.clone(),
+                    asked: match &action.session {
+                        Some(session) => latest_instruction(tx, session)?,
+                        None => None,
+                    },
                 };
                 save_approval(tx, &request)?;
                 new_request = true;

@@ -418,6 +418,9 @@ fn print_request(r: &ApprovalView, now: i64) {
     for line in printable(&r.input).lines() {
         println!("          | {line}");
     }
+    if let Some(asked) = &r.asked {
+        println!("asked     {}", printable(&one_line(asked, 500)));
+    }
     if let Some(shown) = &r.shown {
         let lines: Vec<String> = printable(shown).lines().map(str::to_owned).collect();
         println!("writes");

@@ -182,6 +182,18 @@ pub(crate) struct Config {
     pub mcp: Vec<McpConfig>,
     /// How commands that run the project's own code are confined.
     pub sandbox: SandboxConfig,
+    /// What the ledger keeps of the person's instruction for each turn.
+    pub instructions: KeepInstructions,
+}
+
+/// `instructions`: what the ledger keeps of the instruction a person gives an agent for
+/// a turn (Claude Code's `UserPromptSubmit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeepInstructions {
+    /// The text, with what looks like a secret replaced by `[redacted]`, and its hash.
+    Text,
+    /// Only its SHA-256: the approver sees that an instruction was given, not what.
+    Hash,
 }
 
 /// `[[webhook]]`: an address told about every new approval request.
@@ -502,6 +514,7 @@ impl Default for Config {
             destroy_quorum: 1,
             passkey_required: PasskeyRequired::Never,
             exec_wait: Duration::from_secs(600),
+            instructions: KeepInstructions::Text,
             server: ServerConfig {
                 url: None,
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
@@ -531,6 +544,7 @@ struct RawConfig {
     destroy_quorum: Option<u32>,
     passkey_required: Option<String>,
     exec_wait: Option<String>,
+    instructions: Option<String>,
     server: Option<RawServer>,
     #[serde(default)]
     webhook: Vec<RawWebhook>,
@@ -797,6 +811,15 @@ impl RawConfig {
                 None => defaults.passkey_required,
             },
             exec_wait: duration("exec_wait", self.exec_wait, defaults.exec_wait)?,
+            instructions: match self.instructions.as_deref() {
+                None | Some("text") => KeepInstructions::Text,
+                Some("hash") => KeepInstructions::Hash,
+                Some(other) => {
+                    return Err(format!(
+                        "`instructions` is `{other}`: it must be \"text\" or \"hash\""
+                    ));
+                }
+            },
             server: {
                 let raw = self.server.unwrap_or(RawServer {
                     url: None,
@@ -977,6 +1000,11 @@ passkey_required = "never"
 
 # How long `holdpoint exec` waits for an approval before it gives up.
 exec_wait = "10m"
+
+# What the ledger keeps of the instruction a person gives an agent for each turn, shown
+# to approvers beside the actions of that turn: "text" (with what looks like a secret
+# replaced by [redacted]) or "hash" (only its SHA-256).
+instructions = "text"
 
 # `holdpoint serve`: one process that holds the state for a team, with a JSON API and a
 # web console. Without `url`, hooks and `holdpoint exec` open the store themselves.

@@ -177,6 +177,11 @@ fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     {
         return Ok(crate::turn::answer(&input));
     }
+    if agent == Agent::ClaudeCode
+        && input.get("hook_event_name").and_then(Value::as_str) == Some("UserPromptSubmit")
+    {
+        return Ok(crate::turn::instructed(agent.name(), &input));
+    }
     let call = parse(agent, &input)?;
     let enforcer = Enforcer::open(None).map_err(|f| f.message)?;
     match call.event {

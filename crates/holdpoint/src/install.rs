@@ -99,7 +99,12 @@ fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
             ),
             ("PostToolUse", matcher_group("*", json!(30))),
             ("PostToolUseFailure", matcher_group("*", json!(30))),
-            // The end of a turn: holdpoint's account of it (see `turn`).
+            // A turn's start and end: the person's instruction, and holdpoint's account
+            // (see `turn`).
+            (
+                "UserPromptSubmit",
+                json!({ "hooks": [{ "type": "command", "command": command, "timeout": 30 }] }),
+            ),
             (
                 "Stop",
                 json!({ "hooks": [{ "type": "command", "command": command, "timeout": 30 }] }),

@@ -1,6 +1,13 @@
-//! The end of an agent's turn (Claude Code's `Stop` and `SubagentStop`): holdpoint's own
-//! account of what the turn did, built from the ledger and never from the agent, put in
-//! front of the person before the agent's summary.
+//! An agent's turn as Claude Code's hooks mark it.
+//!
+//! Its start (`UserPromptSubmit`): the person's instruction is recorded in the ledger
+//! under the session (`instructed`), its text with what looks like a secret replaced by
+//! `[redacted]`, or only its hash (`instructions = "hash"`), so that an approver sees
+//! what was asked beside what the agent wants to do.
+//!
+//! Its end (`Stop` and `SubagentStop`): holdpoint's own account of what the turn did,
+//! built from the ledger and never from the agent, put in front of the person before the
+//! agent's summary.
 //!
 //! The account lists what was refused, what is still held and how to approve it, what
 //! failed, what changed or destroyed something, and the recovery points kept with the
@@ -11,10 +18,12 @@
 //! (`stop_hook_active`) is never blocked again. An account that cannot be built is
 //! shown as such and never blocks.
 
+use holdpoint_ledger::{Actors, Entry, Kind};
 use holdpoint_store::Store as _;
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 
-use crate::home::{Home, now_ms};
+use crate::home::{Home, KeepInstructions, now_ms, os_user};
 use crate::report::{self, Item};
 use crate::shown::one_line;
 
@@ -48,6 +57,183 @@ pub(crate) fn answer(input: &Value) -> Option<Value> {
             "systemMessage": format!("holdpoint could not give its account of this turn: {message}"),
         })),
     }
+}
+
+/// The answer to a `UserPromptSubmit` input: nothing (whatever a hook prints here is
+/// added to the agent's context), or a note to the person when the instruction could
+/// not be recorded. A prompt is never refused for that: it is not an action.
+pub(crate) fn instructed(agent: &str, input: &Value) -> Option<Value> {
+    match record_instruction(agent, input) {
+        Ok(()) => None,
+        Err(message) => Some(json!({
+            "systemMessage": format!("holdpoint could not record this instruction: {message}"),
+        })),
+    }
+}
+
+fn record_instruction(agent: &str, input: &Value) -> Result<(), String> {
+    let prompt = input
+        .get("prompt")
+        .and_then(Value::as_str)
+        .ok_or("the hook input has no `prompt`")?;
+    let session = input
+        .get("session_id")
+        .and_then(Value::as_str)
+        .ok_or("the hook input names no session")?;
+    let home = Home::locate();
+    let config = home.load_config().map_err(|f| f.message)?;
+    if config.server.url.is_some() {
+        // The ledger is the server's, which takes no instructions yet.
+        return Ok(());
+    }
+    let (text, redacted) = match config.instructions {
+        KeepInstructions::Text => {
+            let (text, redacted) = redact(prompt);
+            (Some(text), redacted)
+        }
+        KeepInstructions::Hash => (None, 0),
+    };
+    let body = holdpoint_store::Instructed {
+        text,
+        sha256: holdpoint_core::content_hash(&Sha256::digest(prompt.as_bytes())),
+        redacted,
+    };
+    let entry = Entry::new(
+        Kind::Instructed,
+        Actors {
+            agent: Some(agent.to_owned()),
+            session: Some(session.to_owned()),
+            os_user: os_user(),
+            ..Actors::default()
+        },
+        holdpoint_store::json(&body),
+    );
+    let store = home.open_store().map_err(|f| f.message)?;
+    store
+        .append(&[entry], now_ms())
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// `text` with each word that looks like a secret replaced by `[redacted]`, and how
+/// many were: the value of a `password=`, `token:` or similar assignment, the password
+/// of a URL (`postgres://app:…@db`), a known credential's prefix (`AKIA…`, `ghp_…`,
+/// `sk-…`, `xoxb-…`, holdpoint's own `hpa.…`), a private key block, and any other run of
+/// 32 or more letters and digits that mixes the two.
+pub(crate) fn redact(text: &str) -> (String, u32) {
+    const MARK: &str = "[redacted]";
+    let mut count = 0u32;
+    let mut out = String::with_capacity(text.len());
+    let mut in_key_block = false;
+    for line in text.split_inclusive('\n') {
+        if line.contains("-----BEGIN") && line.contains("PRIVATE KEY") {
+            in_key_block = true;
+            count += 1;
+            out.push_str(MARK);
+            out.push('\n');
+            continue;
+        }
+        if in_key_block {
+            if line.contains("-----END") {
+                in_key_block = false;
+            }
+            continue;
+        }
+        let mut rest = line;
+        while !rest.is_empty() {
+            let start = rest
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(rest.len());
+            let (space, word_on) = rest.split_at(start);
+            out.push_str(space);
+            let end = word_on.find(char::is_whitespace).unwrap_or(word_on.len());
+            let (word, after) = word_on.split_at(end);
+            let (kept, hidden) = redact_word(word);
+            out.push_str(&kept);
+            count += u32::from(hidden);
+            rest = after;
+        }
+    }
+    (out, count)
+}
+
+/// One word, with its secret part replaced; `true` when something was.
+fn redact_word(word: &str) -> (String, bool) {
+    const MARK: &str = "[redacted]";
+    const KEYS: [&str; 9] = [
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "access_key",
+    ];
+    const PREFIXES: [&str; 9] = [
+        "AKIA",
+        "ASIA",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "sk-",
+        "xoxb-",
+        "xoxp-",
+        "hpa.",
+    ];
+    // `key=value` and `key:value`, the key ending in one of KEYS.
+    if let Some(at) = word.find(['=', ':'])
+        && let Some((key, value)) = word
+            .split_at_checked(at)
+            .map(|(k, v)| (k, v.get(1..).unwrap_or("")))
+    {
+        let key = key
+            .trim_start_matches(['-', '"', '\''])
+            .to_ascii_lowercase();
+        if !value.is_empty() && !value.starts_with("//") && KEYS.iter().any(|k| key.ends_with(k)) {
+            return (format!("{}{}", word.get(..=at).unwrap_or(""), MARK), true);
+        }
+    }
+    // A URL's password: `scheme://user:password@host`.
+    if let Some(scheme) = word.find("://") {
+        let authority_at = scheme + 3;
+        let authority = word.get(authority_at..).unwrap_or("");
+        if let Some(at) = authority.find('@')
+            && let Some(colon) = authority.get(..at).and_then(|u| u.find(':'))
+        {
+            let user_end = authority_at + colon + 1;
+            let host = authority_at + at;
+            return (
+                format!(
+                    "{}{MARK}{}",
+                    word.get(..user_end).unwrap_or(""),
+                    word.get(host..).unwrap_or("")
+                ),
+                true,
+            );
+        }
+    }
+    let bare = word
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && !"_-.+/=".contains(c))
+        .trim_end_matches(['.', ',']);
+    let token_like = |s: &str| {
+        s.len() >= 32
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-+/=.".contains(c))
+            && s.chars().any(|c| c.is_ascii_digit())
+            && s.chars().any(|c| c.is_ascii_alphabetic())
+            && !s.contains("://")
+            && !s.contains('/')
+    };
+    if PREFIXES
+        .iter()
+        .any(|p| bare.starts_with(p) && bare.len() >= p.len() + 8)
+        || token_like(bare)
+    {
+        return (word.replacen(bare, MARK, 1), true);
+    }
+    (word.to_owned(), false)
 }
 
 /// What the person is shown, and whether the agent must be told as well.
@@ -183,4 +369,52 @@ fn account(session: &str) -> Result<Option<Account>, String> {
         text: lines.join("\n"),
         tells_the_agent: !refused.is_empty() || !destroyed.is_empty(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn what_looks_like_a_secret_is_redacted_and_the_rest_kept() {
+        for (said, kept, count) in [
+            ("drop the staging table", "drop the staging table", 0),
+            (
+                "use PGPASSWORD=hunter2 now",
+                "use PGPASSWORD=[redacted] now",
+                1,
+            ),
+            ("api_key: sk-live-1234", "api_key: [redacted]", 1),
+            ("say it: yes", "say it: yes", 0),
+            ("api_key:sk-live-1234", "api_key:[redacted]", 1),
+            (
+                "connect to postgres://app:s3cret@db:5432/app please",
+                "connect to postgres://app:[redacted]@db:5432/app please",
+                1,
+            ),
+            ("key AKIAIOSFODNN7EXAMPLE.", "key [redacted].", 1),
+            (
+                "token ghp_0123456789abcdefABCDEF ok",
+                "token [redacted] ok",
+                1,
+            ),
+            (
+                "the hash 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "the hash [redacted]",
+                1,
+            ),
+            (
+                "read /srv/app/config/production.yaml",
+                "read /srv/app/config/production.yaml",
+                0,
+            ),
+            (
+                "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nthanks",
+                "key:\n[redacted]\nthanks",
+                1,
+            ),
+        ] {
+            assert_eq!(redact(said), (kept.to_owned(), count), "{said}");
+        }
+    }
 }

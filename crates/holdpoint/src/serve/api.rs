@@ -482,6 +482,10 @@ pub struct ApprovalView {
     /// or an edit's lines before (`-`) and after (`+`); made from the bytes the digest
     /// covers, at most 256 KiB of them.
     pub shown: Option<String>,
+    /// What the person asked the agent for in the turn that proposed the action, where
+    /// the agent passed it on (Claude Code's `UserPromptSubmit`): its text, or a note
+    /// that only its hash was kept.
+    pub asked: Option<String>,
 }
 
 /// One human's answer.
@@ -542,6 +546,7 @@ impl ApprovalView {
             expires_ms: r.expires_ms,
             digest: r.digest.clone(),
             shown: r.shown.clone(),
+            asked: r.asked.clone(),
         }
     }
 }

@@ -810,7 +810,7 @@ async fn request_page(
     };
     let body = format!(
         r#"<div class="card"><p>{risk} {state} <strong>{agent}</strong> wants to run this in <strong>{env}</strong>:</p>
-<pre id="action">{input}</pre>{shown}</div>
+<pre id="action">{input}</pre>{shown}{asked}</div>
 <div class="card"><dl>
 <dt>What it would do</dt><dd id="effects">{effects}</dd>
 <dt>Why it is held</dt><dd id="reasons">{reasons}</dd>
@@ -832,6 +832,10 @@ async fn request_page(
         env = e(&r.environment),
         input = e(&visible(&r.input)),
         shown = shown_block(r.shown.as_deref()),
+        asked = r.asked.as_deref().map_or_else(String::new, |asked| format!(
+            r#"<p>The person asked: <q id="asked">{}</q></p>"#,
+            e(&visible(asked))
+        )),
         effects = list(&r.effects),
         reasons = list(&r.reasons),
         policies = e(&r.policies.join(", ")),

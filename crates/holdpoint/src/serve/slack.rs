@@ -331,6 +331,10 @@ pub(crate) fn message(request: &ApprovalRequest, console: Option<&str>, buttons:
         json!({ "type": "section", "text": mrkdwn(&format!("*{headline}*")) }),
         json!({ "type": "section", "text": plain(&cut(&visible(&input))) }),
     ];
+    if let Some(asked) = &request.asked {
+        let asked = format!("The person asked: {}", one_line(asked, 500));
+        blocks.push(json!({ "type": "context", "elements": [plain(&visible(&asked))] }));
+    }
     if let Some(shown) = &request.shown {
         blocks.push(json!({ "type": "section", "text": plain(&cut(&visible(shown))) }));
     }
@@ -694,6 +698,7 @@ mod tests {
             state: holdpoint_ledger::ApprovalState::Pending,
             votes: Vec::new(),
             shown: None,
+            asked: None,
         };
         assert!(shown_whole(&request(&"a".repeat(MOST_SHOWN))));
         assert!(!shown_whole(&request(&"a".repeat(MOST_SHOWN + 1))));

@@ -798,3 +798,82 @@ fn the_end_of_a_turn_shows_holdpoints_own_account_and_tells_the_agent_once() {
         None
     );
 }
+
+/// The approval request a held call in `session` opened, as `approvals show` prints it
+/// (text) and as JSON.
+fn held_request(setup: &Setup, cwd: &str, session: &str, command: &str) -> (String, Value) {
+    let mut call = fixture("claude-code-pre-bash", cwd, command);
+    call["session_id"] = json!(session);
+    let (_, answer) = setup.hook("claude-code", &call);
+    let answer = answer.unwrap();
+    let id = reason(&answer)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("apr-"))
+        .unwrap_or_else(|| panic!("no request named: {answer}"))
+        .to_owned();
+    let text = setup.run(&["approvals", "show", &id], "");
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let json = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    (stdout(&text), serde_json::from_str(&stdout(&json)).unwrap())
+}
+
+#[test]
+fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_redacted() {
+    let setup = Setup::new("hook-intent");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let text = std::fs::read_to_string(data("hooks/claude-code-user-prompt-submit.json")).unwrap();
+    let mut prompt: Value = serde_json::from_str(&text).unwrap();
+    prompt["cwd"] = json!(cwd);
+    prompt["session_id"] = json!("intent-1");
+    prompt["prompt"] = json!(
+        "fix the typo in staging's config; the database is postgres://app:hunter2secret@db/app \
+         and the deploy token is ghp_0123456789abcdefABCDEF"
+    );
+    // Whatever a UserPromptSubmit hook prints goes into the agent's context: nothing.
+    let (output, answer) = setup.hook("claude-code", &prompt);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(answer, None);
+
+    let (shown, json) = held_request(&setup, &cwd, "intent-1", "rm -rf /var/lib/app/releases");
+    let asked = json["asked"].as_str().unwrap_or_else(|| panic!("{json}"));
+    assert!(
+        asked.starts_with("fix the typo in staging's config"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("postgres://app:[redacted]@db/app"),
+        "{asked}"
+    );
+    assert!(
+        !asked.contains("hunter2secret") && !asked.contains("ghp_0123"),
+        "{asked}"
+    );
+    assert!(
+        shown.contains("asked     fix the typo in staging's config"),
+        "{shown}"
+    );
+    // Another session's request says nothing of it.
+    let (_, json) = held_request(&setup, &cwd, "intent-2", "rm -rf /var/lib/app/cache");
+    assert_eq!(json.get("asked"), None, "{json}");
+    // The instruction is a ledger record like any other: the ledger still verifies.
+    let records = setup.records();
+    assert!(
+        records.iter().any(|r| r["kind"] == "instructed"),
+        "{records:?}"
+    );
+    let verify = setup.run(&["log", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+
+    // Kept as a hash only: the approver learns that an instruction was given, not what.
+    let config = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
+    setup.config(&config.replace("instructions = \"text\"", "instructions = \"hash\""));
+    prompt["session_id"] = json!("intent-3");
+    setup.hook("claude-code", &prompt);
+    let (_, json) = held_request(&setup, &cwd, "intent-3", "rm -rf /var/lib/app/logs");
+    let asked = json["asked"].as_str().unwrap();
+    assert!(
+        asked.starts_with("(kept only as its hash, sha256:"),
+        "{asked}"
+    );
+    assert!(!asked.contains("typo"), "{asked}");
+}
