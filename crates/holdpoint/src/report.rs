@@ -30,6 +30,9 @@ pub(crate) struct Item {
     pub(crate) input: String,
     pub(crate) target: String,
     pub(crate) digest: String,
+    /// The person's instruction for the turn that proposed it, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) asked: Option<String>,
     /// The decisions, in order (a held action retried after approval has two).
     pub(crate) decisions: Vec<String>,
     pub(crate) risk: String,
@@ -84,6 +87,8 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
     let approvals = store.approvals(now_ms()).map_err(store_failure)?;
     let mut items: Vec<Item> = Vec::new();
     let mut agents: Vec<String> = Vec::new();
+    // The latest instruction of the session so far.
+    let mut asked: Option<String> = None;
     for stored in &records {
         let record: Record = stored
             .record()
@@ -111,6 +116,13 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
                 })
                 .unwrap_or_default()
         };
+        if record.kind == Kind::Instructed {
+            asked = Some(match body.get("text").and_then(serde_json::Value::as_str) {
+                Some(text) => text.to_owned(),
+                None => format!("(kept only as its hash, {})", field("sha256")),
+            });
+            continue;
+        }
         if record.kind == Kind::Proposed {
             // A retry of an action still held is the same item; once an action was
             // allowed or denied, proposing it again is a new one.
@@ -130,6 +142,7 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
                 input: field("input"),
                 target: field("target"),
                 digest,
+                asked: asked.clone(),
                 decisions: Vec::new(),
                 risk: String::new(),
                 reasons: Vec::new(),
@@ -287,6 +300,9 @@ fn print_text(r: &Report) {
             item.risk
         );
         println!("  {}: {}", item.surface, one_line(&item.input, 100));
+        if let Some(asked) = &item.asked {
+            println!("  asked: {}", printable(&one_line(asked, 200)));
+        }
         println!("  decided {}", item.decisions.join(" → "));
         if let Some(approval) = item.approval_text() {
             println!("  approval {approval}");

@@ -320,6 +320,9 @@ fn account(session: &str) -> Result<Option<Account>, String> {
     }
     let mut lines =
         vec!["holdpoint's account of this turn, from its ledger (not from the agent):".to_owned()];
+    if let Some(asked) = new.last().and_then(|item| item.asked.as_deref()) {
+        lines.push(format!("- asked: \"{}\"", one_line(asked, 160)));
+    }
     let mut section = |label: &str, items: &[&Item], detail: &dyn Fn(&Item) -> String| {
         for item in items.iter().take(NAMED) {
             lines.push(format!(

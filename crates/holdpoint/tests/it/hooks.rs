@@ -863,6 +863,29 @@ fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_red
     );
     let verify = setup.run(&["log", "verify"], "");
     assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+    // And the session's report sets it beside each action of the turn.
+    let report = setup.run(&["report", "--session", "intent-1"], "");
+    let report = stdout(&report);
+    assert!(
+        report.contains("asked: fix the typo in staging's config")
+            && !report.contains("hunter2secret"),
+        "{report}"
+    );
+
+    // The end of the turn names the instruction above what the turn did.
+    let answer = setup
+        .hook(
+            "claude-code",
+            &stop("claude-code-stop", &cwd, "intent-1", false),
+        )
+        .1
+        .unwrap();
+    let account = answer["systemMessage"].as_str().unwrap();
+    assert!(
+        account.contains("- asked: \"fix the typo in staging's config")
+            && account.contains("held: `rm -rf /var/lib/app/releases`"),
+        "{account}"
+    );
 
     // Kept as a hash only: the approver learns that an instruction was given, not what.
     let config = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
