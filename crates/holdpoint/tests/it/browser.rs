@@ -764,3 +764,35 @@ fn the_replay_report_opens_in_a_browser_from_a_file() {
         }
     }
 }
+
+/// A held action's page sets what the person asked for in that turn beside it, as text
+/// (markup in an instruction is shown, never run).
+#[test]
+fn a_held_actions_page_shows_what_the_person_asked_for() {
+    let setup = Setup::new("browser-asked");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("bot");
+    let served = setup.serve();
+    let prompt = json!({"session_id": "turn-7", "transcript_path": "/tmp/t.jsonl",
+        "cwd": "/tmp", "permission_mode": "default", "hook_event_name": "UserPromptSubmit",
+        "prompt": "fix the typo in staging's config <b>only</b>"});
+    let (output, answer) = setup.hook("claude-code", &prompt);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(answer, None);
+    let mut action = destroy();
+    action["session"] = json!("turn-7");
+    let held = propose(&served, &token, &action);
+    let id = held["approval"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        held["approval"]["asked"],
+        "fix the typo in staging's config <b>only</b>"
+    );
+    let browser = Browser::start(&setup.scratch.0);
+    sign_in(&browser, &served, "alice");
+    browser.go(&served.url(&format!("/approvals/{id}")));
+    assert_eq!(
+        browser.text_of("#asked"),
+        "fix the typo in staging's config <b>only</b>"
+    );
+    assert!(browser.find_all("#asked b").is_empty());
+}
