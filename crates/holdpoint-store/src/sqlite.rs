@@ -357,21 +357,37 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// What the person asked for in `session`'s latest recorded instruction: its text, or
-/// a note that only its hash was kept.
-fn latest_instruction(tx: &Transaction<'_>, session: &str) -> Result<Option<String>, StoreError> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT text FROM records WHERE session = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1",
-            params![session, Kind::Instructed.as_str()],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(text) = text else {
+/// What the person asked `agent` for in `session`'s latest recorded instruction: its
+/// text, or a note that only its hash was kept. A session id is the agent's to name, so
+/// another agent's instruction under the same id is never taken.
+fn latest_instruction(
+    tx: &Transaction<'_>,
+    agent: &str,
+    session: &str,
+) -> Result<Option<String>, StoreError> {
+    let mut query = tx.prepare_cached(
+        "SELECT text FROM records WHERE session = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 16",
+    )?;
+    let texts = query
+        .query_map(params![session, Kind::Instructed.as_str()], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let parse = |text: &str| {
+        serde_json::from_str::<holdpoint_ledger::Record>(text)
+            .map_err(|e| StoreError::Database(format!("an `instructed` record: {e}")))
+    };
+    let mut found = None;
+    for text in &texts {
+        let record = parse(text)?;
+        if record.actors.agent.as_deref() == Some(agent) {
+            found = Some(record);
+            break;
+        }
+    }
+    let Some(record) = found else {
         return Ok(None);
     };
-    let record: holdpoint_ledger::Record = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Database(format!("an `instructed` record: {e}")))?;
     let body: bodies::Instructed = serde_json::from_value(record.body)
         .map_err(|e| StoreError::Database(format!("an `instructed` record: {e}")))?;
     Ok(Some(body.text.unwrap_or_else(|| {
@@ -886,7 +902,7 @@ fn settle_in(
                     votes: Vec::new(),
                     shown: proposal.shown.clone(),
                     asked: match &action.session {
-                        Some(session) => latest_instruction(tx, session)?,
+                        Some(session) => latest_instruction(tx, &action.agent, session)?,
                         None => None,
                     },
                 };

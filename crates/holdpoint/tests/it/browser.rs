@@ -771,7 +771,8 @@ fn the_replay_report_opens_in_a_browser_from_a_file() {
 fn a_held_actions_page_shows_what_the_person_asked_for() {
     let setup = Setup::new("browser-asked");
     setup.add_human("alice", None);
-    let token = setup.add_agent("bot");
+    // The agent the hook names, so that its instruction is the agent's own.
+    let token = setup.add_agent("claude-code");
     let served = setup.serve();
     let prompt = json!({"session_id": "turn-7", "transcript_path": "/tmp/t.jsonl",
         "cwd": "/tmp", "permission_mode": "default", "hook_event_name": "UserPromptSubmit",

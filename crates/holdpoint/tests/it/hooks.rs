@@ -855,6 +855,19 @@ fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_red
     // Another session's request says nothing of it.
     let (_, json) = held_request(&setup, &cwd, "intent-2", "rm -rf /var/lib/app/cache");
     assert_eq!(json.get("asked"), None, "{json}");
+    // Nor does another agent's, under the same session id: the id is the agent's to name.
+    let mut codex = fixture("codex-pre-bash", &cwd, "rm -rf /var/lib/app/tmp");
+    codex["session_id"] = json!("intent-1");
+    let (_, answer) = setup.hook("codex", &codex);
+    let answer = answer.unwrap();
+    let id = reason(&answer)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("apr-"))
+        .unwrap_or_else(|| panic!("no request named: {answer}"))
+        .to_owned();
+    let json = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    let json: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(json.get("asked"), None, "{json}");
     // The instruction is a ledger record like any other: the ledger still verifies.
     let records = setup.records();
     assert!(
