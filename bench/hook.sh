@@ -42,7 +42,8 @@ def home(name, binary=None):
 subjects = [("hook (supervised)", new, ["hook", "claude-code"], home("new", new))]
 subjects.append(("hook --worker", new, ["hook", "--worker", "claude-code"], home("new", new)))
 # The same hook with nothing remembered: before each of its calls (untimed), the store's
-# remembered judgements are forgotten, so it parses the policies as a first call does.
+# remembered judgements are forgotten, so it parses the policies as a new home's first
+# calls do.
 subjects.append(("hook, not remembered", new, ["hook", "claude-code"], home("forgets", new)))
 if old:
     subjects.append(("OLD hook", old, ["hook", "claude-code"], home("old", old)))

@@ -279,6 +279,8 @@ pub trait Store: Send + Sync {
     /// The judgement remembered under `key` (a `holdpoint_policy::Memo` key), as it was
     /// stored.
     fn remembered(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Whether any judgement of the policies of `fingerprint` is remembered.
+    fn remembers(&self, fingerprint: &str) -> Result<bool, StoreError>;
     /// Remembers `judged` under `key` for the policies of `fingerprint`, forgetting the
     /// judgements of any other policies, and the oldest beyond a bound.
     fn remember(

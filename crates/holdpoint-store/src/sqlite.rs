@@ -1368,6 +1368,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn remembers(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT 1 FROM judgements WHERE fingerprint = ?1 LIMIT 1",
+                [fingerprint],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+    }
+
     fn remember(
         &self,
         fingerprint: &str,

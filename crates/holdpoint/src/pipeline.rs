@@ -5,9 +5,11 @@
 use holdpoint_core::{Action, Analysis, Effect, Environment, ObjectKind, Risk, Surface, Verb};
 use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
 use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use holdpoint_policy::{
-    Decision, DecisionRequest, Freeze, Grant, Judged, Memo, Outcome, PolicyEngine, PolicySource,
+    Decision, DecisionRequest, Freeze, Grant, Judged, Memo, Outcome, PolicyEngine, PolicyError,
+    PolicySource,
 };
 use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
 
@@ -51,19 +53,25 @@ pub(crate) struct Pipeline {
     pub store: SqliteStore,
 }
 
-/// The policy engine, parsed when a decision first needs it: a hook is a short process,
-/// parsing policies is much of its start-up, and a request whose judgement is
-/// remembered (see [`Memo`]) needs none.
+/// The policy engine. A hook is a short process and parsing policies is much of its
+/// start-up, so validated policies are parsed only when a decision needs them (a request
+/// whose judgement is remembered, see [`Memo`], needs none), or, where the store
+/// remembers nothing of them yet and every request will need them, at once on the other
+/// core while the store opens and the action is analysed.
 struct Engine {
-    sources: Mutex<Option<Vec<PolicySource>>>,
+    pending: Mutex<Option<Pending>>,
     ready: OnceLock<Result<PolicyEngine, String>>,
 }
 
+enum Pending {
+    Deferred(Vec<PolicySource>),
+    Parsing(JoinHandle<Result<PolicyEngine, PolicyError>>),
+}
+
 impl Engine {
-    /// Policies validated before, parsed when first needed.
-    fn deferred(sources: Vec<PolicySource>) -> Self {
+    fn pending(pending: Pending) -> Self {
         Engine {
-            sources: Mutex::new(Some(sources)),
+            pending: Mutex::new(Some(pending)),
             ready: OnceLock::new(),
         }
     }
@@ -72,19 +80,23 @@ impl Engine {
         let ready = OnceLock::new();
         let _ = ready.set(Ok(engine));
         Engine {
-            sources: Mutex::new(None),
+            pending: Mutex::new(None),
             ready,
         }
     }
 
     fn get(&self) -> Result<&PolicyEngine, Failure> {
         let result = self.ready.get_or_init(|| {
-            let sources = self.sources.lock().ok().and_then(|mut slot| slot.take());
-            match sources.map(|sources| PolicyEngine::load_validated(&sources)) {
-                Some(Ok(engine)) => Ok(engine),
-                Some(Err(e)) => Err(local::invalid_policy(e).message),
-                None => Err("the policies were not loaded".to_owned()),
-            }
+            let pending = self.pending.lock().ok().and_then(|mut slot| slot.take());
+            let loaded = match pending {
+                Some(Pending::Deferred(sources)) => PolicyEngine::load_validated(&sources),
+                Some(Pending::Parsing(thread)) => match thread.join() {
+                    Ok(loaded) => loaded,
+                    Err(_) => return Err("loading the policies failed".to_owned()),
+                },
+                None => return Err("the policies were not loaded".to_owned()),
+            };
+            loaded.map_err(|e| local::invalid_policy(e).message)
         });
         result.as_ref().map_err(|e| Failure::usage(e.clone()))
     }
@@ -113,7 +125,13 @@ impl Pipeline {
             .policies_validated(fingerprint)
             .map_err(store_failure)?
         {
-            Engine::deferred(sources)
+            if store.remembers(fingerprint).map_err(store_failure)? {
+                Engine::pending(Pending::Deferred(sources))
+            } else {
+                Engine::pending(Pending::Parsing(std::thread::spawn(move || {
+                    PolicyEngine::load_validated(&sources)
+                })))
+            }
         } else {
             let engine = PolicyEngine::load(&sources).map_err(local::invalid_policy)?;
             store
