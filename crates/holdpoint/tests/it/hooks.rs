@@ -799,12 +799,18 @@ fn the_end_of_a_turn_shows_holdpoints_own_account_and_tells_the_agent_once() {
     );
 }
 
-/// The approval request a held call in `session` opened, as `approvals show` prints it
-/// (text) and as JSON.
-fn held_request(setup: &Setup, cwd: &str, session: &str, command: &str) -> (String, Value) {
-    let mut call = fixture("claude-code-pre-bash", cwd, command);
+/// The approval request a held call of `agent`'s in `session` opened, as `approvals
+/// show` prints it (text) and as JSON.
+fn held_request(
+    setup: &Setup,
+    agent: &str,
+    cwd: &str,
+    session: &str,
+    command: &str,
+) -> (String, Value) {
+    let mut call = fixture(&format!("{agent}-pre-bash"), cwd, command);
     call["session_id"] = json!(session);
-    let (_, answer) = setup.hook("claude-code", &call);
+    let (_, answer) = setup.hook(agent, &call);
     let answer = answer.unwrap();
     let id = reason(&answer)
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -834,7 +840,13 @@ fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_red
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(answer, None);
 
-    let (shown, json) = held_request(&setup, &cwd, "intent-1", "rm -rf /var/lib/app/releases");
+    let (shown, json) = held_request(
+        &setup,
+        "claude-code",
+        &cwd,
+        "intent-1",
+        "rm -rf /var/lib/app/releases",
+    );
     let asked = json["asked"].as_str().unwrap_or_else(|| panic!("{json}"));
     assert!(
         asked.starts_with("fix the typo in staging's config"),
@@ -853,20 +865,16 @@ fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_red
         "{shown}"
     );
     // Another session's request says nothing of it.
-    let (_, json) = held_request(&setup, &cwd, "intent-2", "rm -rf /var/lib/app/cache");
+    let (_, json) = held_request(
+        &setup,
+        "claude-code",
+        &cwd,
+        "intent-2",
+        "rm -rf /var/lib/app/cache",
+    );
     assert_eq!(json.get("asked"), None, "{json}");
     // Nor does another agent's, under the same session id: the id is the agent's to name.
-    let mut codex = fixture("codex-pre-bash", &cwd, "rm -rf /var/lib/app/tmp");
-    codex["session_id"] = json!("intent-1");
-    let (_, answer) = setup.hook("codex", &codex);
-    let answer = answer.unwrap();
-    let id = reason(&answer)
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.starts_with("apr-"))
-        .unwrap_or_else(|| panic!("no request named: {answer}"))
-        .to_owned();
-    let json = setup.run(&["approvals", "show", &id, "--format", "json"], "");
-    let json: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let (_, json) = held_request(&setup, "codex", &cwd, "intent-1", "rm -rf /var/lib/app/tmp");
     assert_eq!(json.get("asked"), None, "{json}");
     // The instruction is a ledger record like any other: the ledger still verifies.
     let records = setup.records();
@@ -905,7 +913,13 @@ fn the_persons_instruction_is_shown_beside_what_the_agent_wants_with_secrets_red
     setup.config(&config.replace("instructions = \"text\"", "instructions = \"hash\""));
     prompt["session_id"] = json!("intent-3");
     setup.hook("claude-code", &prompt);
-    let (_, json) = held_request(&setup, &cwd, "intent-3", "rm -rf /var/lib/app/logs");
+    let (_, json) = held_request(
+        &setup,
+        "claude-code",
+        &cwd,
+        "intent-3",
+        "rm -rf /var/lib/app/logs",
+    );
     let asked = json["asked"].as_str().unwrap();
     assert!(
         asked.starts_with("(kept only as its hash, sha256:"),
