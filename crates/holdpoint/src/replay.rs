@@ -187,10 +187,7 @@ pub(crate) fn read_transcript(
             continue;
         };
         shape.get_or_insert(this);
-        let at = value
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|t| crate::time::parse_datetime(t).ok());
+        let at = timestamp(&value);
         let place = Place {
             file,
             line: number,
@@ -310,10 +307,7 @@ impl Chat {
             return;
         };
         for (message, line) in &self.messages {
-            let at = message
-                .get("timestamp")
-                .and_then(Value::as_str)
-                .and_then(|t| crate::time::parse_datetime(t).ok());
+            let at = timestamp(message);
             let place = Place {
                 file,
                 line: *line,
@@ -621,6 +615,14 @@ fn codex_line(
     }
     into.calls
         .push(place.call(Agent::Codex, (&rollout.session, &cwd), &tool, input, id));
+}
+
+/// When a transcript line or a chat message says it was written, from its `timestamp`.
+fn timestamp(value: &Value) -> Option<i64> {
+    value
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| crate::time::parse_datetime(t).ok())
 }
 
 fn text(value: &Value, key: &str) -> String {
