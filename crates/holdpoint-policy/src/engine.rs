@@ -227,14 +227,11 @@ impl PolicyEngine {
         let authorizer = std::thread::Builder::new()
             .name("cedar-extensions".to_owned())
             .spawn(Authorizer::new);
-        let replaces_pack = sources
-            .iter()
-            .any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
         let mut all: Vec<PolicySource> = Vec::new();
-        if !replaces_pack {
+        if let Some(pack) = pack_in_force(sources) {
             all.push(PolicySource {
                 name: format!("built-in {DEFAULT_POLICY_FILE}"),
-                text: DEFAULT_POLICIES.to_owned(),
+                text: pack.to_owned(),
             });
         }
         all.extend(sources.iter().cloned());
@@ -792,6 +789,14 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The built-in pack, unless one of `sources` is named `default.cedar` and replaces it.
+pub(crate) fn pack_in_force(sources: &[PolicySource]) -> Option<&'static str> {
+    let replaced = sources
+        .iter()
+        .any(|s| file_name(&s.name) == DEFAULT_POLICY_FILE);
+    (!replaced).then_some(DEFAULT_POLICIES)
 }
 
 fn file_name(path: &str) -> &str {

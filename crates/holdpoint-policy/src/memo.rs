@@ -13,9 +13,8 @@
 use sha2::{Digest as _, Sha256};
 
 use crate::engine::{
-    ContextUse, DecisionRequest, PolicyEngine, PolicySource, Scope, context_values,
+    ContextUse, DecisionRequest, PolicyEngine, PolicySource, Scope, context_values, pack_in_force,
 };
-use crate::{DEFAULT_POLICIES, DEFAULT_POLICY_FILE};
 
 /// Computes the keys under which judgements of one set of policies are remembered.
 #[derive(Clone, Debug)]
@@ -30,10 +29,7 @@ const LAYOUT: &str = "holdpoint-judged-1";
 impl Memo {
     /// The memo for the policies [`PolicyEngine::load`] would load from `sources`.
     pub fn new(sources: &[PolicySource]) -> Self {
-        let replaces_pack = sources
-            .iter()
-            .any(|s| s.name.rsplit('/').next().unwrap_or(&s.name) == DEFAULT_POLICY_FILE);
-        let pack = (!replaces_pack).then_some(DEFAULT_POLICIES);
+        let pack = pack_in_force(sources);
         let mut uses = ContextUse::default();
         for text in pack
             .into_iter()

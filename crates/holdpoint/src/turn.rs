@@ -115,13 +115,15 @@ fn record_instruction(agent: &str, input: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// What stands where a secret was.
+const MARK: &str = "[redacted]";
+
 /// `text` with each word that looks like a secret replaced by `[redacted]`, and how
 /// many were: the value of a `password=`, `token:` or similar assignment, the password
 /// of a URL (`postgres://app:…@db`), a known credential's prefix (`AKIA…`, `ghp_…`,
 /// `sk-…`, `xoxb-…`, holdpoint's own `hpa.…`), a private key block, and any other run of
 /// 32 or more letters and digits that mixes the two.
 pub(crate) fn redact(text: &str) -> (String, u32) {
-    const MARK: &str = "[redacted]";
     let mut count = 0u32;
     let mut out = String::with_capacity(text.len());
     let mut in_key_block = false;
@@ -159,7 +161,6 @@ pub(crate) fn redact(text: &str) -> (String, u32) {
 
 /// One word, with its secret part replaced; `true` when something was.
 fn redact_word(word: &str) -> (String, bool) {
-    const MARK: &str = "[redacted]";
     const KEYS: [&str; 9] = [
         "password",
         "passwd",
