@@ -698,6 +698,15 @@ fn a_policy_changed_between_two_identical_calls_decides_the_second() {
     assert_eq!(answer, None, "{}", stdout(&output));
 }
 
+/// The approval request a refusal names (`apr-…`).
+fn request_id(answer: &Value) -> String {
+    reason(answer)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("apr-"))
+        .unwrap_or_else(|| panic!("no request named: {answer}"))
+        .to_owned()
+}
+
 /// The documented `Stop` (or `SubagentStop`) input for a session.
 fn stop(name: &str, cwd: &str, session: &str, active: bool) -> Value {
     let text = std::fs::read_to_string(data(&format!("hooks/{name}.json"))).unwrap();
@@ -738,14 +747,7 @@ fn the_end_of_a_turn_shows_holdpoints_own_account_and_tells_the_agent_once() {
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
     let held = "rm -rf /var/lib/postgresql/16/main";
     let answer = quiet(&in_session("claude-code-pre-bash", held)).unwrap();
-    let approval = reason(&answer)
-        .split_whitespace()
-        .find(|w| w.starts_with("apr-"))
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
-                .to_owned()
-        })
-        .unwrap_or_else(|| panic!("no request named: {answer}"));
+    let approval = request_id(&answer);
     // Allowed, inside holdpoint's sandbox.
     let answer = quiet(&in_session("claude-code-pre-bash", "cargo test")).unwrap();
     assert_ne!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -811,12 +813,7 @@ fn held_request(
     let mut call = fixture(&format!("{agent}-pre-bash"), cwd, command);
     call["session_id"] = json!(session);
     let (_, answer) = setup.hook(agent, &call);
-    let answer = answer.unwrap();
-    let id = reason(&answer)
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.starts_with("apr-"))
-        .unwrap_or_else(|| panic!("no request named: {answer}"))
-        .to_owned();
+    let id = request_id(&answer.unwrap());
     let text = setup.run(&["approvals", "show", &id], "");
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
     let json = setup.run(&["approvals", "show", &id, "--format", "json"], "");
