@@ -4409,8 +4409,20 @@ impl<'a> Walker<'a> {
             || split.has_flag("-V");
         let limiting = matches!(
             words.as_slice(),
-            ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..] | ["hook", ..]
+            ["freeze", "start", ..] | ["grant", "revoke", ..] | ["exec", ..]
         );
+        if matches!(words.as_slice(), ["hook", ..]) {
+            // The hook is the agent runtime's voice: what the person asked for a turn,
+            // what a call did, where a turn ended. An agent that runs it itself speaks
+            // for the person and for its runtime.
+            let text = inv.display();
+            self.push(Effect::self_protection(
+                ObjectKind::Holdpoint,
+                &text,
+                format!("`{text}` speaks as the agent's runtime (the person's instruction, what a call did, the end of a turn); only the runtime may"),
+            ));
+            return;
+        }
         if matches!(words.as_slice(), ["exec", ..]) {
             // `holdpoint exec [OPTIONS] [--] CMD…` runs CMD: analyse that. Choosing the
             // environment or the agent identity is the agent claiming a weaker policy.
