@@ -16,5 +16,5 @@ pub use approval::{ApprovalRequest, ApprovalState, Proof, Refusal, Vote, VoteKin
 pub use checkpoint::{Checkpoint, KeyError, Receipt, SigningKey, VerifyingKey, key_id};
 pub use hash::{Hash, ParseHashError};
 pub use merkle::Frontier;
-pub use record::{Actors, Entry, Kind, Record, RecordError, StoredRecord, encode};
+pub use record::{Actors, Body, Entry, Kind, Record, RecordError, StoredRecord, encode};
 pub use verify::{Break, Verifier, VerifyReport};

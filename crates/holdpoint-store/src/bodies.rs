@@ -133,6 +133,15 @@ pub struct Executed {
     pub observed_by: String,
 }
 
+/// `ran`: a read that was allowed and ran, as the three records it stands for would say
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ran {
+    pub proposed: Proposed,
+    pub decided: Decided,
+    pub executed: Executed,
+}
+
 /// `grant_issued`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantIssued {

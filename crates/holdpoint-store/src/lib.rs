@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bodies::{
     AgentAdded, ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
-    FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Instructed, Proposed, json,
+    FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Instructed, Proposed, Ran, json,
 };
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
 

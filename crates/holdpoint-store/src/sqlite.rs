@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use holdpoint_ledger::{
-    Actors, ApprovalRequest, ApprovalState, Checkpoint, Entry, Frontier, Hash, Kind, SigningKey,
-    StoredRecord, Vote, VoteKind, encode,
+    Actors, ApprovalRequest, ApprovalState, Body, Checkpoint, Entry, Frontier, Hash, Kind,
+    SigningKey, StoredRecord, Vote, VoteKind, encode,
 };
 use holdpoint_policy::Outcome;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -805,7 +805,7 @@ fn settle_in(
         Entry::new(
             Kind::Proposed,
             actors.clone(),
-            json(&bodies::Proposed::from_action(action)),
+            Body::of(&bodies::Proposed::from_action(action)),
         )
         .digest(digest.clone()),
     ];
@@ -915,7 +915,7 @@ fn settle_in(
     let reasons = decided.reasons.clone();
     let approval_id = approval.as_ref().map(|r| r.id.clone());
     let mut decided_entry =
-        Entry::new(Kind::Decided, decided_actors, json(&decided)).digest(digest.clone());
+        Entry::new(Kind::Decided, decided_actors, Body::of(&decided)).digest(digest.clone());
     if let Some(id) = &approval_id {
         decided_entry = decided_entry.approval(id.clone());
     }

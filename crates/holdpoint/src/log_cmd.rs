@@ -57,9 +57,10 @@ pub(crate) enum LogCommand {
     },
     /// Sign a checkpoint over the ledger as it is now.
     Checkpoint,
-    /// Print the signed receipt of one decision (a `decided` record), as JSON.
+    /// Print the signed receipt of one decision (a `decided` record, or a `ran` record:
+    /// a read that was allowed and ran), as JSON.
     Receipt {
-        /// The sequence number of a `decided` record (`holdpoint log show`).
+        /// The sequence number of a `decided` or `ran` record (`holdpoint log show`).
         seq: u64,
     },
 }
@@ -293,6 +294,21 @@ fn summary(record: &StoredRecord) -> String {
                 .map(|s| format!(", exit {s}"))
                 .unwrap_or_default()
         ),
+        "ran" => {
+            let part = |part: &str, k: &str| {
+                body.get(part)
+                    .and_then(|p| p.get(k))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+            };
+            format!(
+                "{}: {} (allowed, {}; {})",
+                part("proposed", "surface"),
+                one_line(part("proposed", "input"), 60),
+                part("decided", "risk"),
+                part("executed", "outcome")
+            )
+        }
         "grant_issued" => format!("{}: {}", field("id"), one_line(field("task"), 70)),
         "freeze_started" => format!(
             "{}: {}",

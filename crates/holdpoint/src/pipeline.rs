@@ -3,7 +3,7 @@
 //! record it, and match it against approvals.
 
 use holdpoint_core::{Action, Analysis, Effect, Environment, ObjectKind, Risk, Surface, Verb};
-use holdpoint_ledger::{Actors, Entry, Kind, Receipt, StoredRecord};
+use holdpoint_ledger::{Actors, Body, Entry, Kind, Receipt, StoredRecord};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -250,7 +250,38 @@ pub(crate) fn executed_entry(action: &Action, executed: &Executed) -> Entry {
             os_user: os_user(),
             ..Actors::default()
         },
-        holdpoint_store::json(executed),
+        Body::of(executed),
+    )
+    .digest(action.digest().to_string())
+}
+
+/// The one ledger entry for a read allowed at once and what it did: what its
+/// `proposed`, `decided` and `executed` records would have said.
+pub(crate) fn ran_entry(
+    action: &Action,
+    analysis: &Analysis,
+    decision: &Decision,
+    executed: Executed,
+) -> Entry {
+    let effects: Vec<String> = analysis
+        .deciding_effects()
+        .map(|e| e.summary.clone())
+        .collect();
+    let body = holdpoint_store::Ran {
+        proposed: holdpoint_store::Proposed::from_action(action),
+        decided: holdpoint_store::Decided::new(Outcome::Allow.as_str(), decision, &effects),
+        executed,
+    };
+    Entry::new(
+        Kind::Ran,
+        Actors {
+            agent: Some(action.agent.clone()),
+            session: action.session.clone(),
+            grant: decision.grant.clone(),
+            os_user: os_user(),
+            ..Actors::default()
+        },
+        Body::of(&body),
     )
     .digest(action.digest().to_string())
 }
@@ -434,23 +465,27 @@ pub(crate) fn scope(store: &SqliteStore) -> Result<(Vec<Grant>, Vec<Freeze>), Fa
     ))
 }
 
-/// The signed receipt for a `decided` record.
+/// The signed receipt for a `decided` record, or for the decision a `ran` record holds.
 pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Receipt, Failure> {
     let parsed = record
         .record()
         .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;
-    if parsed.kind != Kind::Decided {
+    let Some(decided) = parsed
+        .parts()
+        .into_iter()
+        .find_map(|(kind, body)| (kind == Kind::Decided).then(|| body.clone()))
+    else {
         return Err(Failure::usage(format!(
-            "record #{} is `{}`, not a decision: receipts are for `decided` records",
+            "record #{} is `{}`, not a decision: receipts are for `decided` and `ran` records",
             record.seq, parsed.kind
         )));
-    }
+    };
     let key = store.key().ok_or_else(|| {
         Failure::internal(
             "receipts are signed with holdpoint's key, which this process cannot read",
         )
     })?;
-    let body: holdpoint_store::Decided = serde_json::from_value(parsed.body.clone())
+    let body: holdpoint_store::Decided = serde_json::from_value(decided)
         .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;
     Ok(Receipt {
         v: 1,

@@ -99,119 +99,121 @@ pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failur
             agents.push(agent.clone());
         }
         let digest = record.digest.clone().unwrap_or_default();
-        let body = &record.body;
-        let field = |k: &str| {
-            body.get(k)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        let strings = |k: &str| -> Vec<String> {
-            body.get(k)
-                .and_then(serde_json::Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        if record.kind == Kind::Instructed {
-            asked = Some(match body.get("text").and_then(serde_json::Value::as_str) {
-                Some(text) => text.to_owned(),
-                None => format!("(kept only as its hash, {})", field("sha256")),
-            });
-            continue;
-        }
-        if record.kind == Kind::Proposed {
-            // A retry of an action still held is the same item; once an action was
-            // allowed or denied, proposing it again is a new one.
-            if items
-                .iter()
-                .rev()
-                .find(|i| i.digest == digest)
-                .is_some_and(|i| i.decisions.last().is_some_and(|d| d == "ask"))
-            {
+        // A `ran` record is read as the proposal, decision and outcome it stands for.
+        for (kind, body) in record.parts() {
+            let field = |k: &str| {
+                body.get(k)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let strings = |k: &str| -> Vec<String> {
+                body.get(k)
+                    .and_then(serde_json::Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            if kind == Kind::Instructed {
+                asked = Some(match body.get("text").and_then(serde_json::Value::as_str) {
+                    Some(text) => text.to_owned(),
+                    None => format!("(kept only as its hash, {})", field("sha256")),
+                });
                 continue;
             }
-            items.push(Item {
-                first_record: stored.seq,
-                at_ms: stored.at_ms,
-                at: datetime(stored.at_ms),
-                surface: field("surface"),
-                input: field("input"),
-                target: field("target"),
-                digest,
-                asked: asked.clone(),
-                decisions: Vec::new(),
-                risk: String::new(),
-                reasons: Vec::new(),
-                approval: None,
-                approval_state: None,
-                approved_by: Vec::new(),
-                refused_by: Vec::new(),
-                answers: Vec::new(),
-                outcomes: Vec::new(),
-                status: String::new(),
-            });
-            continue;
-        }
-        let Some(item) = items.iter_mut().rev().find(|i| i.digest == digest) else {
-            continue;
-        };
-        match record.kind {
-            Kind::Decided => {
-                item.decisions.push(field("outcome"));
-                item.risk = field("risk");
-                item.reasons = strings("reasons");
-                // The decision names who approved, even when the request was opened
-                // outside this session.
-                for human in strings("approved_by") {
-                    if !item.approved_by.contains(&human) {
-                        item.approved_by.push(human);
+            if kind == Kind::Proposed {
+                // A retry of an action still held is the same item; once an action was
+                // allowed or denied, proposing it again is a new one.
+                if items
+                    .iter()
+                    .rev()
+                    .find(|i| i.digest == digest)
+                    .is_some_and(|i| i.decisions.last().is_some_and(|d| d == "ask"))
+                {
+                    continue;
+                }
+                items.push(Item {
+                    first_record: stored.seq,
+                    at_ms: stored.at_ms,
+                    at: datetime(stored.at_ms),
+                    surface: field("surface"),
+                    input: field("input"),
+                    target: field("target"),
+                    digest: digest.clone(),
+                    asked: asked.clone(),
+                    decisions: Vec::new(),
+                    risk: String::new(),
+                    reasons: Vec::new(),
+                    approval: None,
+                    approval_state: None,
+                    approved_by: Vec::new(),
+                    refused_by: Vec::new(),
+                    answers: Vec::new(),
+                    outcomes: Vec::new(),
+                    status: String::new(),
+                });
+                continue;
+            }
+            let Some(item) = items.iter_mut().rev().find(|i| i.digest == digest) else {
+                continue;
+            };
+            match kind {
+                Kind::Decided => {
+                    item.decisions.push(field("outcome"));
+                    item.risk = field("risk");
+                    item.reasons = strings("reasons");
+                    // The decision names who approved, even when the request was opened
+                    // outside this session.
+                    for human in strings("approved_by") {
+                        if !item.approved_by.contains(&human) {
+                            item.approved_by.push(human);
+                        }
+                    }
+                    if record.approval.is_some() {
+                        item.approval = record.approval.clone();
                     }
                 }
-                if record.approval.is_some() {
-                    item.approval = record.approval.clone();
+                Kind::ApprovalGiven | Kind::ApprovalRefused => {
+                    let human = record.actors.human.clone().unwrap_or_default();
+                    let (answered, names) = if kind == Kind::ApprovalGiven {
+                        ("approved", &mut item.approved_by)
+                    } else {
+                        ("refused", &mut item.refused_by)
+                    };
+                    if !names.contains(&human) {
+                        names.push(human.clone());
+                    }
+                    let said = body
+                        .get("reason")
+                        .and_then(serde_json::Value::as_str)
+                        .filter(|r| !r.trim().is_empty());
+                    item.answers.push(match said {
+                        Some(reason) => format!("{human} {answered}: {}", one_line(reason, 200)),
+                        None => format!("{human} {answered}"),
+                    });
                 }
-            }
-            Kind::ApprovalGiven | Kind::ApprovalRefused => {
-                let human = record.actors.human.clone().unwrap_or_default();
-                let (answered, names) = if record.kind == Kind::ApprovalGiven {
-                    ("approved", &mut item.approved_by)
-                } else {
-                    ("refused", &mut item.refused_by)
-                };
-                if !names.contains(&human) {
-                    names.push(human.clone());
+                Kind::Executed => {
+                    let status = body
+                        .get("exit_status")
+                        .and_then(serde_json::Value::as_i64)
+                        .map(|s| format!(" (exit {s})"))
+                        .unwrap_or_default();
+                    let detail = body
+                        .get("detail")
+                        .and_then(serde_json::Value::as_str)
+                        .map(|d| format!(": {}", one_line(d, 80)))
+                        .unwrap_or_default();
+                    item.outcomes.push(format!(
+                        "{}{status} [{}]{detail}",
+                        field("outcome"),
+                        field("observed_by")
+                    ));
                 }
-                let said = body
-                    .get("reason")
-                    .and_then(serde_json::Value::as_str)
-                    .filter(|r| !r.trim().is_empty());
-                item.answers.push(match said {
-                    Some(reason) => format!("{human} {answered}: {}", one_line(reason, 200)),
-                    None => format!("{human} {answered}"),
-                });
+                _ => {}
             }
-            Kind::Executed => {
-                let status = body
-                    .get("exit_status")
-                    .and_then(serde_json::Value::as_i64)
-                    .map(|s| format!(" (exit {s})"))
-                    .unwrap_or_default();
-                let detail = body
-                    .get("detail")
-                    .and_then(serde_json::Value::as_str)
-                    .map(|d| format!(": {}", one_line(d, 80)))
-                    .unwrap_or_default();
-                item.outcomes.push(format!(
-                    "{}{status} [{}]{detail}",
-                    field("outcome"),
-                    field("observed_by")
-                ));
-            }
-            _ => {}
         }
     }
     for item in &mut items {

@@ -1058,34 +1058,36 @@ async fn activity(
             continue;
         };
         let digest = record.digest.clone().unwrap_or_default();
-        let text = |r: &Record, key: &str| {
-            r.body
-                .get(key)
+        let text = |body: &serde_json::Value, key: &str| {
+            body.get(key)
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or("")
                 .to_owned()
         };
-        match record.kind {
-            Kind::Proposed => {
-                proposed.insert(
-                    digest,
-                    (text(&record, "input"), text(&record, "environment")),
-                );
+        // A `ran` record is read as the proposal and decision it stands for.
+        for (kind, body) in record.parts() {
+            match kind {
+                Kind::Proposed => {
+                    proposed.insert(
+                        digest.clone(),
+                        (text(body, "input"), text(body, "environment")),
+                    );
+                }
+                Kind::Decided => {
+                    let (input, environment) = proposed.get(&digest).cloned().unwrap_or_default();
+                    rows.push(Row {
+                        seq: stored.seq,
+                        at_ms: stored.at_ms,
+                        agent: record.actors.agent.clone().unwrap_or_default(),
+                        session: record.actors.session.clone().unwrap_or_default(),
+                        environment,
+                        input,
+                        outcome: text(body, "outcome"),
+                        risk: text(body, "risk"),
+                    });
+                }
+                _ => {}
             }
-            Kind::Decided => {
-                let (input, environment) = proposed.get(&digest).cloned().unwrap_or_default();
-                rows.push(Row {
-                    seq: stored.seq,
-                    at_ms: stored.at_ms,
-                    agent: record.actors.agent.clone().unwrap_or_default(),
-                    session: record.actors.session.clone().unwrap_or_default(),
-                    environment,
-                    input,
-                    outcome: text(&record, "outcome"),
-                    risk: text(&record, "risk"),
-                });
-            }
-            _ => {}
         }
     }
     let wanted = |value: &str, filter: &Option<String>| {

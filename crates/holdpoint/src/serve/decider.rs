@@ -20,7 +20,7 @@ use holdpoint_store::{Executed, SqliteStore, Store as _};
 use tokio::sync::oneshot;
 
 use crate::home::{Config, now_ms};
-use crate::pipeline::{Decided, decide, executed_entry, proposal, scope, settled};
+use crate::pipeline::{Decided, decide, executed_entry, proposal, ran_entry, scope, settled};
 use crate::{Failure, local};
 
 /// The most proposals settled in one transaction.
@@ -183,10 +183,10 @@ impl Decider {
         })
     }
 
-    /// Decides a read in the caller's own task when policy allows it as one: the records
-    /// go to the writer, and `true` says the action may run at once. `false` when it is
-    /// not a read, policy does not simply allow it, or the policies or grants cannot be
-    /// had this moment: then the caller goes the usual way.
+    /// Decides a read in the caller's own task when policy allows it as one: `Some` says
+    /// the action may run at once, and holds its records until the caller says what it
+    /// did. `None` when it is not a read, policy does not simply allow it, or the
+    /// policies or grants cannot be had this moment: then the caller goes the usual way.
     ///
     /// `memo` keeps the decision for the caller's next read of the same analysis: policy
     /// decides on the analysis, the agent, the target and the session, never on the text,
@@ -197,13 +197,11 @@ impl Decider {
         action: &Action,
         analysis: &Analysis,
         memo: &mut Option<(Stamp, Decision)>,
-    ) -> bool {
+    ) -> Option<ReadAllowed> {
         if analysis.risk() != Risk::Read || analysis.opaque() {
-            return false;
+            return None;
         }
-        let Some(stamp) = self.stamp() else {
-            return false;
-        };
+        let stamp = self.stamp()?;
         let decision = match memo {
             Some((kept, decision)) if *kept == stamp => decision.clone(),
             _ => {
@@ -220,18 +218,14 @@ impl Decider {
                 decision
             }
         };
-        decision.outcome == Outcome::Allow
-            && decision.risk == Risk::Read
-            && self
-                .inline
-                .persist
-                .try_send(Persist::Decided {
-                    action: action.clone(),
-                    analysis: analysis.clone(),
-                    decision,
-                    reply: None,
-                })
-                .is_ok()
+        (decision.outcome == Outcome::Allow && decision.risk == Risk::Read).then(|| ReadAllowed {
+            owed: Some(Box::new(Owed {
+                action: action.clone(),
+                analysis: analysis.clone(),
+                decision,
+                persist: self.inline.persist.clone(),
+            })),
+        })
     }
 
     /// The policies in force, as this decider keeps them current.
@@ -286,15 +280,7 @@ impl Decider {
     /// did.
     pub fn record(&self, action: &Action, executed: Executed) {
         let entry = executed_entry(action, &executed);
-        let persist = &self.inline.persist;
-        let sent = match persist.try_send(Persist::Outcome(entry)) {
-            Ok(()) => true,
-            Err(TrySendError::Full(outcome)) => {
-                tokio::task::block_in_place(|| persist.send(outcome).is_ok())
-            }
-            Err(TrySendError::Disconnected(_)) => false,
-        };
-        if !sent {
+        if !hand(&self.inline.persist, Persist::Outcome(entry)) {
             eprintln!("holdpoint: the ledger thread has stopped; an outcome was not recorded");
         }
     }
@@ -412,6 +398,84 @@ impl Decider {
 
 const DROPPED: &str = "the decision thread dropped the request";
 
+/// Hands records to the writing thread; when its queue is full, waits for room (on a
+/// runtime worker, which hands its other tasks on meanwhile; on a thread of its own,
+/// simply waits). `false` when the writer has stopped.
+fn hand(persist: &SyncSender<Persist>, item: Persist) -> bool {
+    match persist.try_send(item) {
+        Ok(()) => true,
+        Err(TrySendError::Full(item)) => tokio::task::block_in_place(|| persist.send(item).is_ok()),
+        Err(TrySendError::Disconnected(_)) => false,
+    }
+}
+
+/// A read policy allowed at once ([`Decider::allow_read_inline`]), whose records are
+/// still to be written: with what it did, as one `ran` record ([`ReadAllowed::ran`]),
+/// or, where no outcome follows, as its proposal and decision
+/// ([`ReadAllowed::decided`]).
+// INVARIANT: an allowed read is recorded whatever path its statement takes: dropped
+// unrecorded (its connection closed, its task ended, a prepared statement replaced
+// before it ran), it records its decision.
+#[derive(Debug)]
+pub(crate) struct ReadAllowed {
+    owed: Option<Box<Owed>>,
+}
+
+#[derive(Debug)]
+struct Owed {
+    action: Action,
+    analysis: Analysis,
+    decision: Decision,
+    persist: SyncSender<Persist>,
+}
+
+impl ReadAllowed {
+    /// Records the read with what it did, in one record.
+    pub fn ran(mut self, executed: Executed) {
+        if let Some(owed) = self.owed.take() {
+            let persist = owed.persist.clone();
+            if !hand(&persist, Persist::Ran(owed, executed)) {
+                eprintln!("holdpoint: the ledger thread has stopped; a read ran unrecorded");
+            }
+        }
+    }
+
+    /// Records the proposal and the decision now; an outcome, if one comes, is recorded
+    /// on its own.
+    pub fn decided(mut self) {
+        self.record_decision();
+    }
+
+    fn record_decision(&mut self) {
+        if let Some(owed) = self.owed.take() {
+            let persist = owed.persist.clone();
+            let Owed {
+                action,
+                analysis,
+                decision,
+                ..
+            } = *owed;
+            let item = Persist::Decided {
+                action,
+                analysis,
+                decision,
+                reply: None,
+            };
+            if !hand(&persist, item) {
+                eprintln!(
+                    "holdpoint: the ledger thread has stopped; an allowed read was not recorded"
+                );
+            }
+        }
+    }
+}
+
+impl Drop for ReadAllowed {
+    fn drop(&mut self) {
+        self.record_decision();
+    }
+}
+
 /// An answer still to come from the deciding thread, for a caller on a thread of its own.
 #[derive(Debug)]
 pub(crate) struct Pending<T>(oneshot::Receiver<Result<T, String>>);
@@ -449,6 +513,8 @@ enum Persist {
         reply: Option<Reply>,
     },
     Outcome(Entry),
+    /// A read allowed at once, and what it did: one `ran` record.
+    Ran(Box<Owed>, Executed),
     /// Answered once everything sent before it is durable.
     Barrier(std::sync::mpsc::Sender<()>),
 }
@@ -583,6 +649,12 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                     decided.push((action, analysis, decision, reply));
                 }
                 Persist::Outcome(entry) => outcomes.push(entry),
+                Persist::Ran(owed, executed) => outcomes.push(ran_entry(
+                    &owed.action,
+                    &owed.analysis,
+                    &owed.decision,
+                    executed,
+                )),
                 Persist::Barrier(done) => {
                     barriers.push(done);
                     waited_for = true;

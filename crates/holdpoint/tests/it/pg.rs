@@ -984,6 +984,161 @@ fn copy_in_both_directions_passes_through_once_decided() {
     );
 }
 
+/// A read that was allowed and ran is one record, `ran`, holding what its proposal,
+/// decision and outcome would have said; a change is still proposed, decided (durably,
+/// before it runs) and recorded as it ran, each on its own. Every reader of the ledger
+/// still sees all three: the chain verifies, the read's decision has a signed receipt,
+/// and the report shows the read with what it did.
+#[test]
+fn a_read_that_ran_is_one_record_and_a_change_is_three() {
+    let (setup, token) = world("pg-lean");
+    let db = Database::new("lean");
+    db.seed(3);
+    let proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let read = "SELECT email FROM users WHERE id = 2";
+    let change = "UPDATE users SET email = 'x@example.com' WHERE id = 3";
+    let output = proxy.psql("claude", &token, &db.name, &[read, change]);
+    assert_eq!(
+        crate::stdout(&output),
+        "user2@example.com\nUPDATE 1\n",
+        "{}",
+        stderr(&output)
+    );
+    // Outcomes are written with the batch after the reply.
+    records_once(&setup, |r| {
+        r.iter().filter(|r| r["kind"] == "executed").count() == 2
+    });
+    let stored = setup.stored_records();
+    let about = |sql: &str| -> Vec<&serde_json::Value> {
+        let digest = stored
+            .iter()
+            .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
+            .map(|r| r["digest"].clone())
+            .unwrap_or_else(|| panic!("{sql} is not in the ledger: {stored:#?}"));
+        stored.iter().filter(|r| r["digest"] == digest).collect()
+    };
+    let ran = about(read);
+    assert_eq!(ran.len(), 1, "{ran:#?}");
+    let ran = ran[0];
+    assert_eq!(ran["kind"], "ran");
+    assert_eq!(ran["v"], 2, "a new kind is a new record version");
+    assert_eq!(ran["body"]["proposed"]["surface"], "sql");
+    assert_eq!(ran["body"]["decided"]["outcome"], "allow");
+    assert_eq!(ran["body"]["decided"]["risk"], "read");
+    assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
+    assert_eq!(ran["body"]["executed"]["detail"], "SELECT 1");
+    assert_eq!(ran["actors"]["agent"], "claude");
+    let kinds: Vec<&str> = about(change)
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["proposed", "decided", "executed"]);
+
+    let verified = setup.run(&["log", "verify"], "");
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    let receipt = setup.run(&["log", "receipt", &ran["seq"].to_string()], "");
+    assert_eq!(receipt.status.code(), Some(0), "{}", stderr(&receipt));
+    let receipt: serde_json::Value = serde_json::from_slice(&receipt.stdout).unwrap();
+    assert_eq!(receipt["decision"], "allow");
+    assert_eq!(receipt["record"], ran["seq"]);
+    let session = ran["actors"]["session"].as_str().unwrap();
+    let report = setup.run(&["report", "--session", session, "--format", "json"], "");
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let item = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["input"] == read)
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(item["status"], "allowed");
+    assert!(
+        item["outcomes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("succeeded"),
+        "{item:#}"
+    );
+    let shown = setup.run(&["log", "show"], "");
+    assert!(
+        crate::stdout(&shown).contains(&format!("sql: {read} (allowed, read; succeeded)")),
+        "{}",
+        crate::stdout(&shown)
+    );
+}
+
+/// A read prepared over the extended protocol is decided when it is prepared: its first
+/// run writes that decision with what it did, in one record; a later run is recorded on
+/// its own; and one prepared but never run still leaves its decision in the ledger, once
+/// its connection ends, rather than nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prepared_read_is_recorded_with_its_first_run_or_on_its_own() {
+    let (setup, _db, proxy, client) = connected(
+        "pg-lean-prepared",
+        3,
+        &["--no-wait", "--env", "development"],
+    )
+    .await;
+    let ran_twice = client
+        .prepare("SELECT email FROM users WHERE id = $1")
+        .await
+        .unwrap();
+    for id in [1i32, 2] {
+        client.query_one(&ran_twice, &[&id]).await.unwrap();
+    }
+    let never_ran = client.prepare("SELECT count(*) FROM users").await.unwrap();
+    drop(never_ran);
+    drop(client);
+    let setup = Arc::new(setup);
+    let reader = Arc::clone(&setup);
+    let stored = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        loop {
+            let stored = reader.stored_records();
+            if stored
+                .iter()
+                .filter(|r| r["kind"] == "executed" || r["kind"] == "ran")
+                .count()
+                >= 2
+                && stored
+                    .iter()
+                    .any(|r| r["body"]["input"] == "SELECT count(*) FROM users")
+                || started.elapsed() > Duration::from_secs(10)
+            {
+                return stored;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    let kinds = |sql: &str| -> Vec<String> {
+        let digest = stored
+            .iter()
+            .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
+            .map(|r| r["digest"].clone())
+            .unwrap_or_else(|| panic!("{sql} is not in the ledger: {stored:#?}"));
+        stored
+            .iter()
+            .filter(|r| r["digest"] == digest)
+            .map(|r| r["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        kinds("SELECT email FROM users WHERE id = $1"),
+        ["ran", "executed"],
+        "{stored:#?}"
+    );
+    assert_eq!(
+        kinds("SELECT count(*) FROM users"),
+        ["proposed", "decided"],
+        "{stored:#?}"
+    );
+    drop(proxy);
+    let verified = setup.run(&["log", "verify"], "");
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}
+
 /// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
 fn approved(setup: &Setup, proxy: &Proxy, token: &str, db: &Database, sql: &[&str]) -> Output {
     let (_, output) = shown_and_approved(setup, proxy, token, db, sql);

@@ -165,8 +165,15 @@ impl Setup {
         t.finish()
     }
 
-    /// The ledger's records, as JSON.
+    /// The ledger's records, as JSON, a `ran` record read as the `proposed`, `decided`
+    /// and `executed` records it stands for (as holdpoint's own readers read it, each
+    /// part under the record's number); [`Setup::stored_records`] gives them as stored.
     pub fn records(&self) -> Vec<Value> {
+        self.stored_records().into_iter().flat_map(parts).collect()
+    }
+
+    /// The ledger's records as stored, as JSON.
+    pub fn stored_records(&self) -> Vec<Value> {
         let output = self.run(&["log", "export"], "");
         assert_eq!(output.status.code(), Some(0));
         stdout(&output)
@@ -420,4 +427,21 @@ impl Terminal {
         let seen = self.seen.lock().unwrap().clone();
         (status.code(), seen)
     }
+}
+
+/// A record as the records it stands for: a `ran` record's three parts, each with the
+/// record's other fields; any other record as it is.
+pub fn parts(record: Value) -> Vec<Value> {
+    if record["kind"] != "ran" {
+        return vec![record];
+    }
+    ["proposed", "decided", "executed"]
+        .into_iter()
+        .map(|kind| {
+            let mut part = record.clone();
+            part["kind"] = Value::from(kind);
+            part["body"] = record["body"][kind].clone();
+            part
+        })
+        .collect()
 }

@@ -748,7 +748,9 @@ fn hand(
             Some((_, kept)) => kept,
             None => &mut None,
         };
-        if decider.allow_read_inline(&action, &analysis, kept) {
+        if let Some(read) = decider.allow_read_inline(&action, &analysis, kept) {
+            // Its outcome comes on another path, recorded on its own.
+            read.decided();
             return Ok(Handed::Now(Verdict::Allow));
         }
         decider

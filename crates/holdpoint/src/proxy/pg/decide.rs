@@ -198,12 +198,12 @@ impl Context {
                 .and_then(|shape| memo.shapes.get_mut(&shape))
                 .and_then(Option::as_mut)
                 .map_or(&mut unkept, |learnt| &mut learnt.decision);
-            if proxy
+            if let Some(read) = proxy
                 .state
                 .decider
                 .allow_read_inline(&action, &analysis, kept)
             {
-                return Ok(Verdict::Forward(action, Risk::Read, bearing));
+                return Ok(Verdict::Forward(action, Risk::Read, bearing, Some(read)));
             }
             let early = bearing == Bearing::Changes && self.statements().in_transaction();
             let decided = match proxy
@@ -213,11 +213,11 @@ impl Context {
                 .await
             {
                 Ok(Early::Read(action)) => {
-                    return Ok(Verdict::Forward(action, Risk::Read, bearing));
+                    return Ok(Verdict::Forward(action, Risk::Read, bearing, None));
                 }
                 Ok(Early::Change(action, durable)) => {
                     owed.push(durable);
-                    return Ok(Verdict::Forward(action, Risk::Change, bearing));
+                    return Ok(Verdict::Forward(action, Risk::Change, bearing, None));
                 }
                 Ok(Early::Settled(decided)) => *decided,
                 Err(e) => {
@@ -263,6 +263,7 @@ impl Context {
                         decided.action,
                         decided.decision.risk,
                         bearing,
+                        None,
                     ));
                 }
                 Outcome::Allow => {

@@ -25,6 +25,10 @@ use super::statements::{
 };
 use super::{ClientRead, ClientStream, ClientWrite, Fault, Proxy, read_frame, write_frames};
 use crate::home::now_ms;
+use crate::serve::decider::ReadAllowed;
+
+/// The outcome of a statement its pipeline skipped.
+const NOT_RUN: &str = "not run";
 
 /// What both directions of one connection share.
 pub(super) struct Link {
@@ -58,7 +62,8 @@ pub(super) struct Context {
 
 /// What becomes of a statement.
 pub(super) enum Verdict {
-    Forward(Action, Risk, Bearing),
+    /// Forwarded; a read allowed at once brings its records, to write with its outcome.
+    Forward(Action, Risk, Bearing, Option<ReadAllowed>),
     Refuse(Fields),
 }
 
@@ -147,7 +152,7 @@ async fn forward_client(
                 let query = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (sql, unreadable) = cx.reading(query, &mut upstream, &mut out).await?;
                 match cx.decide(&sql, &mut memo, &mut owed, unreadable).await? {
-                    Verdict::Forward(action, risk, _) => {
+                    Verdict::Forward(action, risk, _, read) => {
                         unsure |= risk > Risk::Read;
                         let plan = (risk == Risk::Destroy)
                             .then(|| recovery::plan(&sql))
@@ -160,14 +165,14 @@ async fn forward_client(
                                 wire::query_message(&query)
                             }
                             None => {
-                                cx.statements().owe(simple(Some(action)));
+                                cx.statements().owe(simple(Some(action), read));
                                 frame
                             }
                         }
                     }
                     Verdict::Refuse(refusal) => {
                         let mut statements = cx.statements();
-                        statements.owe(simple(None));
+                        statements.owe(simple(None, None));
                         wire::query_message(&statements.marker(refusal))
                     }
                 }
@@ -177,7 +182,7 @@ async fn forward_client(
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (query, unreadable) = cx.reading(parse.query, &mut upstream, &mut out).await?;
                 match cx.decide(&query, &mut memo, &mut owed, unreadable).await? {
-                    Verdict::Forward(action, risk, bearing) => {
+                    Verdict::Forward(action, risk, bearing, read) => {
                         let plan = (risk == Risk::Destroy
                             && parse.declared_types == 0
                             && !query.contains('$')
@@ -188,8 +193,13 @@ async fn forward_client(
                             Some(plan) => {
                                 // Keep what it would destroy, in the same statement.
                                 let (block, keeping) = cx.keeping_block(&plan, &action, &query)?;
-                                let prepared =
-                                    Prepared::new(action, risk, bearing, Some(Box::new(keeping)));
+                                let prepared = Prepared::new(
+                                    action,
+                                    risk,
+                                    bearing,
+                                    Some(Box::new(keeping)),
+                                    read,
+                                );
                                 cx.statements().step(
                                     &mut pipeline,
                                     Step::Parse(parse.statement.clone(), Some(prepared)),
@@ -197,7 +207,7 @@ async fn forward_client(
                                 wire::parse_frame_for(&parse.statement, &block)
                             }
                             None => {
-                                let prepared = Prepared::new(action, risk, bearing, None);
+                                let prepared = Prepared::new(action, risk, bearing, None, read);
                                 cx.statements().step(
                                     &mut pipeline,
                                     Step::Parse(parse.statement, Some(prepared)),
@@ -300,6 +310,7 @@ async fn forward_client(
                         // the pipeline or transaction as the run's own error would.
                         cx.statements().owe(Slot::Execute {
                             action: None,
+                            read: None,
                             started,
                             keeping: None,
                         });
@@ -311,10 +322,11 @@ async fn forward_client(
                             )
                         }
                     }
-                    (Some(Verdict::Forward(action, risk, _)), _) => {
+                    (Some(Verdict::Forward(action, risk, _, read)), _) => {
                         unsure |= risk > Risk::Read;
                         cx.statements().owe(Slot::Execute {
                             action: Some(action),
+                            read,
                             started,
                             keeping: None,
                         });
@@ -322,10 +334,12 @@ async fn forward_client(
                     }
                     (None, prepared) => {
                         unsure |= prepared.as_ref().is_some_and(|p| p.risk > Risk::Read);
+                        let read = prepared.as_ref().and_then(Prepared::take_read);
                         let (action, keeping) =
                             prepared.map_or((None, None), |p| (Some(p.action), p.keeping));
                         cx.statements().owe(Slot::Execute {
                             action,
+                            read,
                             started,
                             keeping,
                         });
@@ -357,7 +371,7 @@ async fn forward_client(
                     "holdpoint refused this function call: calls by object id cannot be analysed; call the function in a statement",
                 );
                 let mut statements = cx.statements();
-                statements.owe(simple(None));
+                statements.owe(simple(None, None));
                 wire::query_message(&statements.marker(refusal))
             }
             _ => frame,
@@ -591,7 +605,13 @@ impl Context {
     fn answered(&self, completion: Completion) {
         let done = self.statements().answered(completion);
         if let Some(done) = done {
-            self.record(&done.action, done.outcome, done.detail, done.started);
+            self.record(
+                &done.action,
+                done.read,
+                done.outcome,
+                done.detail,
+                done.started,
+            );
         }
     }
 
@@ -627,6 +647,7 @@ impl Context {
             match slot {
                 Slot::Simple {
                     action: Some(action),
+                    read,
                     started,
                     mut tags,
                     error,
@@ -634,7 +655,7 @@ impl Context {
                     kept,
                     ..
                 } => match error {
-                    Some(error) => self.record(&action, "failed", error, started),
+                    Some(error) => self.record(&action, read, "failed", error, started),
                     None => {
                         tags.extend(tag.clone());
                         owed = tag;
@@ -643,16 +664,18 @@ impl Context {
                         if let Some(keeping) = kept.filter(|k| k.point.rows.is_some()) {
                             tags.push(self.record_point(*keeping).await);
                         }
-                        self.record(&action, "succeeded", tags.join(", "), started);
+                        self.record(&action, read, "succeeded", tags.join(", "), started);
                     }
                 },
                 Slot::Execute {
                     action: Some(action),
+                    read,
                     started,
                     ..
                 } => self.record(
                     &action,
-                    "not run",
+                    read,
+                    NOT_RUN,
                     "an earlier statement of the same pipeline failed".to_owned(),
                     started,
                 ),
@@ -715,17 +738,20 @@ impl Context {
         for slot in slots {
             if let Slot::Simple {
                 action: Some(action),
+                read,
                 started,
                 ..
             }
             | Slot::Execute {
                 action: Some(action),
+                read,
                 started,
                 ..
             } = slot
             {
                 self.record(
                     &action,
+                    read,
                     "unknown",
                     "the connection closed before the database answered".to_owned(),
                     started,
@@ -735,8 +761,16 @@ impl Context {
     }
 
     /// Records what a statement did, bound to its action's digest. Not waited for: the
-    /// decision was durable before the statement went on.
-    fn record(&self, action: &Action, outcome: &str, detail: String, started: Instant) {
+    /// decision was durable before the statement went on, or, for a read allowed at once
+    /// (`read`), is written with what it did, in one record.
+    fn record(
+        &self,
+        action: &Action,
+        read: Option<ReadAllowed>,
+        outcome: &str,
+        detail: String,
+        started: Instant,
+    ) {
         let executed = Executed {
             outcome: outcome.to_owned(),
             exit_status: None,
@@ -744,6 +778,14 @@ impl Context {
             detail: Some(detail),
             observed_by: "holdpoint pg".to_owned(),
         };
-        self.proxy.state.decider.record(action, executed);
+        match read {
+            // A read that never ran is a decision and, on its own, that it did not run.
+            Some(read) if outcome == NOT_RUN => {
+                read.decided();
+                self.proxy.state.decider.record(action, executed);
+            }
+            Some(read) => read.ran(executed),
+            None => self.proxy.state.decider.record(action, executed),
+        }
     }
 }

@@ -57,6 +57,7 @@ impl Context {
             query,
             Slot::Simple {
                 action: Some(action),
+                read: None,
                 started: Instant::now(),
                 tags: Vec::new(),
                 error: None,

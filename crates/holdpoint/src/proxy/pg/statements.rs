@@ -6,8 +6,8 @@
 //! or a database (the tests at the end).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use holdpoint_core::{Action, Risk};
@@ -15,6 +15,7 @@ use holdpoint_pgwire::Fields;
 
 use super::decide::Bearing;
 use super::keeping::Keeping;
+use crate::serve::decider::ReadAllowed;
 
 /// A reply the client is owed, in the order the server will give them.
 #[derive(Debug)]
@@ -22,6 +23,8 @@ pub(super) enum Slot {
     /// A simple query: done at the next ready-for-query; its tags and error collect here.
     Simple {
         action: Option<Action>,
+        /// A read allowed at once: its records, written with its outcome.
+        read: Option<ReadAllowed>,
         started: Instant,
         tags: Vec<String>,
         error: Option<String>,
@@ -37,6 +40,8 @@ pub(super) enum Slot {
     /// An `Execute` of an extended-protocol statement: done at its command tag or error.
     Execute {
         action: Option<Action>,
+        /// A read allowed at once: its records, written with its outcome.
+        read: Option<ReadAllowed>,
         started: Instant,
         /// The recovery point its statement keeps before it destroys.
         keeping: Option<Box<Keeping>>,
@@ -138,6 +143,10 @@ pub(super) struct Prepared {
     /// How it stands to the transaction it runs in.
     pub(super) bearing: Bearing,
     pub(super) keeping: Option<Box<Keeping>>,
+    /// A read allowed at once when it was prepared: its records, until its first run
+    /// takes them to write with its outcome. Shared by every copy of the statement;
+    /// when the last goes without a run, they are written as they are.
+    read: Arc<Mutex<Option<ReadAllowed>>>,
     /// Set until the statement first runs. A read runs on the decision made when it was
     /// prepared; a change or destroy runs once on it, and each later run is decided
     /// again, with the freezes, grants and approvals as they are then.
@@ -156,15 +165,25 @@ impl Prepared {
         risk: Risk,
         bearing: Bearing,
         keeping: Option<Box<Keeping>>,
+        read: Option<ReadAllowed>,
     ) -> Self {
         Prepared {
             action,
             risk,
             bearing,
             keeping,
+            read: Arc::new(Mutex::new(read)),
             covered: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             decided: Instant::now(),
         }
+    }
+
+    /// The records of the read it was prepared as, for its first run to write.
+    pub(super) fn take_read(&self) -> Option<ReadAllowed> {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Whether this run needs a decision of its own.
@@ -176,9 +195,10 @@ impl Prepared {
 }
 
 /// A simple query's slot, with nothing of holdpoint's around it.
-pub(super) fn simple(action: Option<Action>) -> Slot {
+pub(super) fn simple(action: Option<Action>, read: Option<ReadAllowed>) -> Slot {
     Slot::Simple {
         action,
+        read,
         started: Instant::now(),
         tags: Vec::new(),
         error: None,
@@ -200,6 +220,7 @@ pub(super) enum Completion {
 #[derive(Debug)]
 pub(super) struct Done {
     pub(super) action: Action,
+    pub(super) read: Option<ReadAllowed>,
     pub(super) started: Instant,
     /// `succeeded`, `failed` or `not run`.
     pub(super) outcome: &'static str,
@@ -343,6 +364,7 @@ impl Statements {
             Some(Slot::Execute { .. }) => {
                 let Some(Slot::Execute {
                     action: Some(action),
+                    read,
                     started,
                     ..
                 }) = self.owed.pop_front()
@@ -356,6 +378,7 @@ impl Statements {
                 };
                 Some(Done {
                     action,
+                    read,
                     started,
                     outcome,
                     detail,
@@ -572,12 +595,13 @@ mod tests {
     }
 
     fn prepared(sql: &str, risk: Risk) -> Option<Prepared> {
-        Some(Prepared::new(action(sql), risk, Bearing::Reads, None))
+        Some(Prepared::new(action(sql), risk, Bearing::Reads, None, None))
     }
 
     fn execute(sql: &str) -> Slot {
         Slot::Execute {
             action: Some(action(sql)),
+            read: None,
             started: Instant::now(),
             keeping: None,
         }
@@ -720,9 +744,10 @@ mod tests {
         let mut statements = Statements::new("n".to_owned());
         assert_eq!(statements.settings(), Settings::Known);
         statements.sent_unsure();
-        statements.owe(simple(Some(action(
-            "SET standard_conforming_strings = off",
-        ))));
+        statements.owe(simple(
+            Some(action("SET standard_conforming_strings = off")),
+            None,
+        ));
         // The simple query ends at ready-for-query: waiting for it is enough.
         assert_eq!(statements.settings(), Settings::AtReady);
         statements.owe(execute("SELECT 'a\\b'"));
@@ -750,7 +775,7 @@ mod tests {
             statements.confirmed();
         }
         let run = |statements: &mut Statements, sql: &str, tag: &str| {
-            statements.owe(simple(Some(action(sql))));
+            statements.owe(simple(Some(action(sql)), None));
             statements.answered(Completion::Tag(tag.to_owned()));
             statements.ready(Some(b'I'));
         };
@@ -805,6 +830,7 @@ mod tests {
     fn the_replies_to_holdpoints_own_statements_are_hidden_and_no_more() {
         let mut statements = Statements::new("n".to_owned());
         statements.owe(Slot::Simple {
+            read: None,
             action: Some(action("DELETE FROM t")),
             started: Instant::now(),
             tags: Vec::new(),
@@ -835,20 +861,20 @@ mod tests {
         assert!(!statements.in_transaction(), "a new connection is idle");
         // BEGIN, answered: inside a block.
         statements.sent_ender();
-        statements.owe(simple(None));
+        statements.owe(simple(None, None));
         statements.ready(Some(b'T'));
         assert!(statements.in_transaction());
         // COMMIT sent, and another statement pipelined behind it: the ready-for-query
         // of an earlier statement still says `T`, but COMMIT may have ended it.
-        statements.owe(simple(None));
+        statements.owe(simple(None, None));
         statements.sent_ender();
-        statements.owe(simple(None));
+        statements.owe(simple(None, None));
         statements.ready(Some(b'T'));
         assert!(!statements.in_transaction(), "COMMIT is still owed");
         statements.ready(Some(b'I'));
         assert!(!statements.in_transaction(), "idle after COMMIT");
         // An unreadable status is no transaction.
-        statements.owe(simple(None));
+        statements.owe(simple(None, None));
         statements.ready(None);
         assert!(!statements.in_transaction());
     }
