@@ -3,7 +3,7 @@
 //! at once) take turns instead of interleaving.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use holdpoint_ledger::{
@@ -147,6 +147,24 @@ pub struct SqliteStore {
     wal: PathBuf,
     /// See [`SqliteStore::open_short_lived`].
     short_lived: bool,
+    /// Where the chain stood after this process's last batch of decisions
+    /// ([`Store::settle_all`]), for the next one to go on from.
+    chain: Mutex<Option<Chain>>,
+}
+
+/// Where the ledger's chain stands, as one writer knows it: the last record and, when
+/// this process wrote or checked every record since a checkpoint, the Merkle frontier
+/// over all of them, so that signing the next checkpoint reads and hashes no record again.
+#[derive(Clone, Debug, Default)]
+struct Chain {
+    /// The last record's number and hash; `None`: read from the database at the next
+    /// append.
+    last: Option<(u64, Hash)>,
+    // INVARIANT: when set, its size is `last`'s number, and every hash in it was computed
+    // by this process from the text it wrote, or checked against the text it read. A
+    // checkpoint signed with it vouches for the records as they were written, so a
+    // record rewritten in the database since does not verify against it.
+    frontier: Option<Frontier>,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -218,6 +236,7 @@ impl SqliteStore {
             anchored: std::sync::atomic::AtomicU64::new(0),
             wal: PathBuf::from(wal),
             short_lived,
+            chain: Mutex::new(None),
         })
     }
 
@@ -465,50 +484,55 @@ fn append_in(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    append_at(tx, key, entries, now_ms, &mut None)
+    append_at(tx, key, entries, now_ms, &mut Chain::default())
 }
 
-/// [`append_in`] after the head `last` holds, when it holds one (else read from the
-/// database); `last` is left holding the new head, for the next append in `tx`.
+/// [`append_in`] after the last record `chain` holds, when it holds one (else read from
+/// the database); `chain` is left holding where the chain now stands, for the next
+/// append in `tx`.
 fn append_at(
     tx: &Transaction<'_>,
     key: Option<&SigningKey>,
     entries: &[Entry],
     now_ms: i64,
-    last: &mut Option<(u64, Hash)>,
+    chain: &mut Chain,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    let (mut seq, mut prev) = match last.take() {
+    let (mut seq, mut prev) = match chain.last.take() {
         Some(head) => head,
         None => head(tx)?,
     };
+    let mut frontier = chain.frontier.take().filter(|f| f.size() == seq);
     let mut out = Vec::with_capacity(entries.len());
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for entry in entries {
-            seq += 1;
-            let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
-            insert.execute(params![
-                as_i64(seq)?,
-                record.hash.to_string(),
-                record.at_ms,
-                record.kind,
-                record.session,
-                record.digest,
-                record.text,
-            ])?;
-            prev = record.hash;
-            out.push(record);
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for entry in entries {
+        seq += 1;
+        let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
+        insert.execute(params![
+            as_i64(seq)?,
+            record.hash.to_string(),
+            record.at_ms,
+            record.kind,
+            record.session,
+            record.digest,
+            record.text,
+        ])?;
+        prev = record.hash;
+        if let Some(frontier) = &mut frontier {
+            frontier.push(record.hash);
+        }
+        out.push(record);
+        // INVARIANT: every multiple of CHECKPOINT_EVERY has a checkpoint, also when one
+        // append crosses several.
+        if seq.is_multiple_of(CHECKPOINT_EVERY) {
+            frontier = Some(checkpoint_in(tx, key, seq, now_ms, frontier.take())?.1);
         }
     }
-    *last = Some((seq, prev));
-    // INVARIANT: every multiple of CHECKPOINT_EVERY has a checkpoint, also when one
-    // append crosses several.
-    let first = seq - entries.len() as u64;
-    for boundary in (first / CHECKPOINT_EVERY + 1)..=(seq / CHECKPOINT_EVERY) {
-        checkpoint_in(tx, key, boundary * CHECKPOINT_EVERY, now_ms)?;
-    }
+    *chain = Chain {
+        last: Some((seq, prev)),
+        frontier,
+    };
     Ok(out)
 }
 
@@ -520,19 +544,44 @@ struct ChainLink {
     prev: Hash,
 }
 
-/// Signs a checkpoint at `size`, extending the frontier of the last checkpoint below it.
+/// Signs a checkpoint at `size` with `known`, the frontier this process holds over the
+/// records up to it (see [`Chain`]), or else by extending the frontier of the last
+/// checkpoint below it; returns the checkpoint and its frontier.
 fn checkpoint_in(
     tx: &Transaction<'_>,
     key: Option<&SigningKey>,
     size: u64,
     now_ms: i64,
-) -> Result<Checkpoint, StoreError> {
+    known: Option<Frontier>,
+) -> Result<(Checkpoint, Frontier), StoreError> {
     let Some(key) = key else {
         return Err(StoreError::Invalid(
             "this store was opened without the signing key, so it cannot sign a checkpoint"
                 .to_owned(),
         ));
     };
+    let frontier = match known.filter(|f| f.size() == size && size > 0) {
+        Some(frontier) => frontier,
+        None => checked_frontier(tx, size)?,
+    };
+    let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
+    tx.execute(
+        "INSERT INTO checkpoints (size, root, at_ms, key_id, signature, frontier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            as_i64(size)?,
+            checkpoint.root.to_string(),
+            checkpoint.at_ms,
+            checkpoint.key_id,
+            checkpoint.signature,
+            serde_json::to_string(&frontier).map_err(corrupt)?,
+        ],
+    )?;
+    Ok((checkpoint, frontier))
+}
+
+/// The frontier over the records up to `size`: the last checkpoint's below it, extended
+/// by the records since, each checked first.
+fn checked_frontier(tx: &Transaction<'_>, size: u64) -> Result<Frontier, StoreError> {
     let last: Option<String> = tx
         .query_row(
             "SELECT frontier FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
@@ -595,19 +644,7 @@ fn checkpoint_in(
             "records are missing below #{size}: run `holdpoint log verify`"
         )));
     }
-    let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
-    tx.execute(
-        "INSERT INTO checkpoints (size, root, at_ms, key_id, signature, frontier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            as_i64(size)?,
-            checkpoint.root.to_string(),
-            checkpoint.at_ms,
-            checkpoint.key_id,
-            checkpoint.signature,
-            serde_json::to_string(&frontier).map_err(corrupt)?,
-        ],
-    )?;
-    Ok(checkpoint)
+    Ok(frontier)
 }
 
 /// A table that keeps one JSON body per id: grants and freezes.
@@ -789,7 +826,7 @@ fn settle_in(
     key: Option<&SigningKey>,
     proposal: &Proposal<'_>,
     now_ms: i64,
-    last: &mut Option<(u64, Hash)>,
+    chain: &mut Chain,
 ) -> Result<Settlement, StoreError> {
     let action = proposal.action;
     let decision = proposal.decision;
@@ -936,7 +973,7 @@ fn settle_in(
             .approval(request.id.clone()),
         );
     }
-    let records = append_at(tx, key, &entries, now_ms, last)?;
+    let records = append_at(tx, key, &entries, now_ms, chain)?;
     let decided = records
         .into_iter()
         .find(|r| r.kind == Kind::Decided.as_str())
@@ -1050,12 +1087,20 @@ impl Store for SqliteStore {
     fn checkpoint(&self, now_ms: i64) -> Result<Checkpoint, StoreError> {
         self.write(|tx| {
             let (size, _) = head(tx)?;
-            checkpoint_in(tx, self.key.as_ref(), size, now_ms)
+            Ok(checkpoint_in(tx, self.key.as_ref(), size, now_ms, None)?.0)
         })
     }
 
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError> {
-        self.write(|tx| settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut None))
+        self.write(|tx| {
+            settle_in(
+                tx,
+                self.key.as_ref(),
+                proposal,
+                now_ms,
+                &mut Chain::default(),
+            )
+        })
     }
 
     fn settle_all(
@@ -1064,8 +1109,22 @@ impl Store for SqliteStore {
         also: &[Entry],
         now_ms: i64,
     ) -> Result<Vec<Result<Settlement, StoreError>>, StoreError> {
-        self.write(|tx| {
-            let mut last = None;
+        let cached = self
+            .chain
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let (out, chain) = self.write(|tx| {
+            // Where the last batch left the chain, unless the ledger has grown since (only
+            // an append moves its last number). Its own hash, not the database's: a last
+            // record rewritten since is not chained to.
+            let head = head(tx)?;
+            let mut chain = cached
+                .filter(|chain| chain.last.is_some_and(|(seq, _)| seq == head.0))
+                .unwrap_or(Chain {
+                    last: Some(head),
+                    frontier: None,
+                });
             let mut out = Vec::with_capacity(proposals.len());
             for proposal in proposals {
                 if proposal.decision.outcome != Outcome::Ask {
@@ -1075,7 +1134,7 @@ impl Store for SqliteStore {
                         self.key.as_ref(),
                         proposal,
                         now_ms,
-                        &mut last,
+                        &mut chain,
                     )?));
                     continue;
                 }
@@ -1084,7 +1143,7 @@ impl Store for SqliteStore {
                 // does not take the others with it.
                 // Prepared once per connection: these run for every proposal.
                 tx.prepare_cached("SAVEPOINT proposal")?.execute([])?;
-                match settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut last) {
+                match settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut chain) {
                     Ok(settlement) => {
                         tx.prepare_cached("RELEASE proposal")?.execute([])?;
                         out.push(Ok(settlement));
@@ -1092,18 +1151,21 @@ impl Store for SqliteStore {
                     Err(e) => {
                         tx.prepare_cached("ROLLBACK TO proposal")?.execute([])?;
                         tx.prepare_cached("RELEASE proposal")?.execute([])?;
-                        // What was appended before is undone too.
-                        last = None;
+                        // What it appended is undone: the chain is read again.
+                        chain = Chain::default();
                         out.push(Err(e));
                     }
                 }
             }
             // After the proposals: an outcome may be of one decided in this batch.
             if !also.is_empty() {
-                append_at(tx, self.key.as_ref(), also, now_ms, &mut last)?;
+                append_at(tx, self.key.as_ref(), also, now_ms, &mut chain)?;
             }
-            Ok(out)
-        })
+            Ok((out, chain))
+        })?;
+        // Kept for the next batch once committed.
+        *self.chain.lock().unwrap_or_else(PoisonError::into_inner) = Some(chain);
+        Ok(out)
     }
 
     fn note_approval(&self, id: &str, note: &str, now_ms: i64) -> Result<(), StoreError> {

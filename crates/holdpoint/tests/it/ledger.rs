@@ -387,6 +387,97 @@ fn the_key_never_signs_a_rewritten_history() {
     );
 }
 
+/// A long-running writer (a server, a proxy) signs each checkpoint from the hashes of the
+/// records it wrote itself, without reading them back: someone who rewrites, between its
+/// batches, the records since the last checkpoint (a consistent chain, every hash redone)
+/// does not get the rewrite signed. The checkpoint's root is that of the history as
+/// written, and verifying finds the break where the rewrite meets what the writer wrote
+/// next.
+#[test]
+fn a_writer_signs_what_it_wrote_and_never_a_rewrite_made_between_its_batches() {
+    let setup = Setup::new("ledger-writer-rewrite");
+    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
+    let store = SqliteStore::open(
+        &setup.home.join("store.db"),
+        SigningKey::from_text(&key).unwrap(),
+    )
+    .unwrap();
+    let base = db(&setup)
+        .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, u64>(0))
+        .unwrap();
+    let entries = |from: u64, to: u64| -> Vec<Entry> {
+        (from..to)
+            .map(|i| {
+                Entry::new(
+                    Kind::Executed,
+                    Actors::default(),
+                    json!({"outcome": "succeeded", "detail": format!("run {i}")}),
+                )
+            })
+            .collect()
+    };
+    // Past the first checkpoint, in batches as a server writes them.
+    let mut written = base;
+    while written < 300 {
+        let batch = entries(written, (written + 40).min(300));
+        written += batch.len() as u64;
+        store.settle_all(&[], &batch, 1_700_000_000_000).unwrap();
+    }
+    let texts = |conn: &Connection| -> Vec<String> {
+        let mut query = conn
+            .prepare("SELECT text FROM records ORDER BY seq")
+            .unwrap();
+        query
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let conn = db(&setup);
+    let mut original = texts(&conn);
+    // The rewrite: every record after #256 says something else, chained anew.
+    let mut prev: Hash = conn
+        .query_row("SELECT hash FROM records WHERE seq = 256", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap()
+        .parse()
+        .unwrap();
+    for seq in 257..=300u64 {
+        let mut record: Value = serde_json::from_str(&original[seq as usize - 1]).unwrap();
+        record["prev"] = Value::from(prev.to_string());
+        record["body"]["detail"] = Value::from("rm -rf /srv");
+        let text = record.to_string();
+        prev = Hash::leaf(text.as_bytes());
+        conn.execute(
+            "UPDATE records SET text = ?1, hash = ?2 WHERE seq = ?3",
+            (&text, prev.to_string(), seq),
+        )
+        .unwrap();
+    }
+    // The writer goes on, past the next checkpoint.
+    store
+        .settle_all(&[], &entries(300, 520), 1_700_000_000_001)
+        .unwrap();
+    original.extend(texts(&conn).into_iter().skip(300));
+    let mut frontier = holdpoint_ledger::Frontier::default();
+    for text in original.iter().take(512) {
+        frontier.push(Hash::leaf(text.as_bytes()));
+    }
+    let signed = store
+        .checkpoints()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.size == 512)
+        .expect("a checkpoint at #512");
+    assert_eq!(
+        signed.root,
+        frontier.root(),
+        "signed over the records as written"
+    );
+    assert_broken(&setup, "#301");
+}
+
 #[test]
 fn a_locked_store_is_answered_with_a_denial_in_time() {
     // Another process holds the store's write lock: the hook must deny before the
