@@ -456,12 +456,10 @@ const RECORD_COLUMNS: &str = "seq, hash, at_ms, kind, session, digest, text";
 
 /// The last record's sequence number and hash.
 fn head(tx: &Transaction<'_>) -> Result<(u64, Hash), StoreError> {
+    // Prepared once per connection: every batch reads it.
     let row: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     match row {
         None => Ok((0, Hash::ZERO)),

@@ -1067,6 +1067,62 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
     );
 }
 
+/// A proxy stopped (SIGTERM) while a read runs writes that read's decision before it
+/// exits: a read's records wait for its outcome, but never past the proxy's end.
+#[test]
+fn a_read_still_running_when_the_proxy_stops_leaves_its_decision() {
+    let (setup, token) = world("pg-lean-stop");
+    let db = Database::new("lean_stop");
+    db.seed(1);
+    let mut proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let sleeping = "SELECT pg_sleep(30)";
+    let mut client = proxy
+        .psql_command("claude", &token, &db.name, &[sleeping])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while db.direct(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE query = '{sleeping}'"
+    )) != "1"
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the read never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !setup
+            .stored_records()
+            .iter()
+            .any(|r| r.to_string().contains("pg_sleep")),
+        "a running read is recorded with its outcome"
+    );
+    assert_eq!(proxy.terminate(), Some(0), "{}", proxy.log());
+    let _ = client.kill();
+    let _ = client.wait();
+    let records = setup.records();
+    let digest = &records
+        .iter()
+        .find(|r| r["body"]["input"] == sleeping)
+        .unwrap_or_else(|| panic!("the read is not in the ledger: {records:#?}"))["digest"];
+    let about: Vec<(&str, &str)> = records
+        .iter()
+        .filter(|r| &r["digest"] == digest)
+        .map(|r| {
+            let kind = r["kind"].as_str().unwrap();
+            (kind, r["body"]["outcome"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        about,
+        [("proposed", ""), ("decided", "allow")],
+        "{records:#?}"
+    );
+}
+
 /// A read prepared over the extended protocol is decided when it is prepared: its first
 /// run writes that decision with what it did, in one record; a later run is recorded on
 /// its own; and one prepared but never run still leaves its decision in the ledger, once

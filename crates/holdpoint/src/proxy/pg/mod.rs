@@ -178,6 +178,9 @@ pub(crate) fn run(args: &PgArgs) -> Result<u8, Failure> {
         }
         Ok(exit::ALLOW)
     });
+    // The connections still open end here: a read they were running leaves its
+    // decision with the writer as it goes (`ReadAllowed`).
+    runtime.shutdown_timeout(Duration::from_secs(2));
     // What the statements did is written before the process ends.
     eprintln!("holdpoint pg: stopping; writing the outcomes not yet recorded");
     if !state.decider.flush(Duration::from_secs(10)) {
