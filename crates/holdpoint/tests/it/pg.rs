@@ -1009,15 +1009,7 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
         r.iter().filter(|r| r["kind"] == "executed").count() == 2
     });
     let stored = setup.stored_records();
-    let about = |sql: &str| -> Vec<&serde_json::Value> {
-        let digest = stored
-            .iter()
-            .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
-            .map(|r| r["digest"].clone())
-            .unwrap_or_else(|| panic!("{sql} is not in the ledger: {stored:#?}"));
-        stored.iter().filter(|r| r["digest"] == digest).collect()
-    };
-    let ran = about(read);
+    let ran = about(&stored, read);
     assert_eq!(ran.len(), 1, "{ran:#?}");
     let ran = ran[0];
     assert_eq!(ran["kind"], "ran");
@@ -1028,7 +1020,7 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
     assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
     assert_eq!(ran["body"]["executed"]["detail"], "SELECT 1");
     assert_eq!(ran["actors"]["agent"], "claude");
-    let kinds: Vec<&str> = about(change)
+    let kinds: Vec<&str> = about(&stored, change)
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
@@ -1104,13 +1096,8 @@ fn a_read_still_running_when_the_proxy_stops_leaves_its_decision() {
     let _ = client.kill();
     let _ = client.wait();
     let records = setup.records();
-    let digest = &records
-        .iter()
-        .find(|r| r["body"]["input"] == sleeping)
-        .unwrap_or_else(|| panic!("the read is not in the ledger: {records:#?}"))["digest"];
-    let about: Vec<(&str, &str)> = records
-        .iter()
-        .filter(|r| &r["digest"] == digest)
+    let about: Vec<(&str, &str)> = about(&records, sleeping)
+        .into_iter()
         .map(|r| {
             let kind = r["kind"].as_str().unwrap();
             (kind, r["body"]["outcome"].as_str().unwrap_or(""))
@@ -1168,16 +1155,10 @@ async fn a_prepared_read_is_recorded_with_its_first_run_or_on_its_own() {
     })
     .await
     .unwrap();
-    let kinds = |sql: &str| -> Vec<String> {
-        let digest = stored
-            .iter()
-            .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
-            .map(|r| r["digest"].clone())
-            .unwrap_or_else(|| panic!("{sql} is not in the ledger: {stored:#?}"));
-        stored
-            .iter()
-            .filter(|r| r["digest"] == digest)
-            .map(|r| r["kind"].as_str().unwrap().to_owned())
+    let kinds = |sql: &str| -> Vec<&str> {
+        about(&stored, sql)
+            .into_iter()
+            .map(|r| r["kind"].as_str().unwrap())
             .collect()
     };
     assert_eq!(
@@ -1193,6 +1174,16 @@ async fn a_prepared_read_is_recorded_with_its_first_run_or_on_its_own() {
     drop(proxy);
     let verified = setup.run(&["log", "verify"], "");
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}
+
+/// The records about the statement `sql`, in order: those with the digest of the first
+/// record that proposes it (a `proposed` record, or a `ran` record's proposal).
+fn about<'a>(records: &'a [serde_json::Value], sql: &str) -> Vec<&'a serde_json::Value> {
+    let digest = &records
+        .iter()
+        .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
+        .unwrap_or_else(|| panic!("{sql} is not in the ledger: {records:#?}"))["digest"];
+    records.iter().filter(|r| &r["digest"] == digest).collect()
 }
 
 /// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
