@@ -2681,3 +2681,73 @@ fn a_human_restores_a_recovery_point_from_the_console_giving_their_secret_again(
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("already restored"), "{}", again.body);
 }
+
+/// A client that sends statements without ever reading the replies cannot make the
+/// proxy hold them in memory without end: past a bound of replies owed, the proxy stops
+/// reading that client, as the server would. Meanwhile it serves others.
+#[test]
+fn a_client_that_never_reads_its_replies_cannot_grow_the_proxy_without_end() {
+    let (setup, token) = world("pg-unread");
+    let db = Database::new("unread");
+    db.seed(1);
+    let proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let rss = || -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", proxy.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|kb| kb.split_whitespace().next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let socket = authenticated(&proxy, &token, &db.name);
+    let before = rss();
+    let mut writer = socket.try_clone().unwrap();
+    writer
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    // As many statements as the sockets take, until a write waits 2 s.
+    let sender = std::thread::spawn(move || {
+        let mut batch = bytes::BytesMut::new();
+        for _ in 0..1000 {
+            holdpoint_pgwire::query_message("SELECT 1").encode(&mut batch);
+        }
+        let mut sent = 0u64;
+        while sent < 3_000_000 && writer.write_all(&batch).is_ok() {
+            sent += 1000;
+        }
+        sent
+    });
+    let sent = sender.join().unwrap();
+    let grown = rss().saturating_sub(before);
+    assert!(
+        sent < 3_000_000,
+        "the proxy read {sent} statements nobody read the replies of"
+    );
+    assert!(
+        grown < 100 * 1024,
+        "the proxy grew by {grown} kB for {sent} statements sent without reading"
+    );
+    let output = proxy.psql("claude", &token, &db.name, &["SELECT 41 + 1"]);
+    assert_eq!(crate::stdout(&output), "42\n", "{}", stderr(&output));
+    drop(socket);
+
+    // A pipeline owed more replies than the bound before its `Sync` still completes:
+    // the server sends what it holds as its buffer fills, and that makes room.
+    use by_hand::{bind, execute, parse, sync};
+    let mut socket = authenticated(&proxy, &token, &db.name);
+    let mut frames = Vec::new();
+    for _ in 0..5000 {
+        frames.extend([parse("", "SELECT 1"), bind("", ""), execute("")]);
+    }
+    frames.push(sync());
+    let replies = exchange(&mut socket, &frames);
+    let ran = replies.iter().filter(|r| *r == "C SELECT 1").count();
+    assert_eq!(
+        ran,
+        5000,
+        "{:?}",
+        &replies[replies.len().saturating_sub(5)..]
+    );
+}

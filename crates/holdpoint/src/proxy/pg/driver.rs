@@ -41,7 +41,16 @@ pub(super) struct Link {
     pub(super) nonce: String,
     /// Woken at every ready-for-query, when the steps before it are settled.
     settled: tokio::sync::Notify,
+    /// Woken whenever replies go to the client, which frees the slots they answered.
+    room: tokio::sync::Notify,
 }
+
+/// The most replies one connection may be owed. A client that sends without reading
+/// what comes back waits here, as the server would make it wait, instead of making the
+/// proxy hold its statements in memory without end. Well above what the server keeps
+/// unsent in its output buffer until a `Sync` (8 KiB, five bytes or more a reply), so
+/// that a pipeline never waits on replies that cannot come.
+const MAX_OWED: usize = 8192;
 
 impl Link {
     pub(super) async fn send(&self, frames: &[Frame]) -> Result<(), Fault> {
@@ -90,6 +99,7 @@ pub(super) async fn drive<S: ClientStream>(
         statements: Mutex::new(Statements::new(nonce.clone())),
         nonce,
         settled: tokio::sync::Notify::new(),
+        room: tokio::sync::Notify::new(),
     });
     let context = Context {
         proxy,
@@ -130,6 +140,17 @@ async fn forward_client(
     let mut owed = Vec::new();
     let mut out = BytesMut::new();
     loop {
+        // What is decided goes on before waiting, so that its replies can come.
+        loop {
+            let room = cx.link.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if cx.statements().owed() < MAX_OWED {
+                break;
+            }
+            send_out(&mut upstream, &mut out).await?;
+            room.await;
+        }
         let frame = match read_frame(&mut client, &mut buf).await {
             Ok(Some(frame)) => frame,
             Ok(None) => return Ok(()),
@@ -423,6 +444,7 @@ async fn forward_upstream(
     let mut out: Vec<Frame> = Vec::new();
     loop {
         if !out.is_empty() && !wire::frame_waiting(&buf) {
+            cx.link.room.notify_waiters();
             cx.link.send(&out).await?;
             out.clear();
         }

@@ -569,6 +569,11 @@ impl Statements {
         true
     }
 
+    /// How many replies the client is owed.
+    pub(super) fn owed(&self) -> usize {
+        self.owed.len()
+    }
+
     /// Every reply still owed, once the connection is over.
     pub(super) fn drain(&mut self) -> Vec<Slot> {
         self.owed.drain(..).collect()
