@@ -140,8 +140,9 @@ async fn forward_client(
     let mut owed = Vec::new();
     let mut out = BytesMut::new();
     loop {
-        // What is decided goes on before waiting, so that its replies can come.
-        loop {
+        // What is decided goes on before waiting, so that its replies can come. (Counted
+        // again once the wait is registered, so that no wake-up is missed.)
+        while cx.statements().owed() >= MAX_OWED {
             let room = cx.link.room.notified();
             tokio::pin!(room);
             room.as_mut().enable();
