@@ -263,10 +263,7 @@ pub(crate) fn ran_entry(
     decision: &Decision,
     executed: Executed,
 ) -> Entry {
-    let effects: Vec<String> = analysis
-        .deciding_effects()
-        .map(|e| e.summary.clone())
-        .collect();
+    let effects = effect_sentences(analysis);
     let body = holdpoint_store::Ran {
         proposed: holdpoint_store::Proposed::from_action(action),
         decided: holdpoint_store::Decided::new(Outcome::Allow.as_str(), decision, &effects),
@@ -382,6 +379,14 @@ pub(crate) fn decide(
     })
 }
 
+/// What analysis found that decided the action, in sentences, as records give it.
+fn effect_sentences(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .deciding_effects()
+        .map(|e| e.summary.clone())
+        .collect()
+}
+
 /// What the store records for a decided action.
 pub(crate) fn proposal<'a>(
     action: &'a Action,
@@ -392,10 +397,7 @@ pub(crate) fn proposal<'a>(
     Proposal {
         action,
         decision,
-        effects: analysis
-            .deciding_effects()
-            .map(|e| e.summary.clone())
-            .collect(),
+        effects: effect_sentences(analysis),
         os_user: os_user(),
         approval_ttl_ms: millis(config.approval_ttl),
         confirm: confirm_name(analysis),

@@ -223,8 +223,8 @@ impl Decider {
                 action: action.clone(),
                 analysis: analysis.clone(),
                 decision,
-                persist: self.inline.persist.clone(),
             })),
+            persist: self.inline.persist.clone(),
         })
     }
 
@@ -419,6 +419,7 @@ fn hand(persist: &SyncSender<Persist>, item: Persist) -> bool {
 #[derive(Debug)]
 pub(crate) struct ReadAllowed {
     owed: Option<Box<Owed>>,
+    persist: SyncSender<Persist>,
 }
 
 #[derive(Debug)]
@@ -426,17 +427,15 @@ struct Owed {
     action: Action,
     analysis: Analysis,
     decision: Decision,
-    persist: SyncSender<Persist>,
 }
 
 impl ReadAllowed {
     /// Records the read with what it did, in one record.
     pub fn ran(mut self, executed: Executed) {
-        if let Some(owed) = self.owed.take() {
-            let persist = owed.persist.clone();
-            if !hand(&persist, Persist::Ran(owed, executed)) {
-                eprintln!("holdpoint: the ledger thread has stopped; a read ran unrecorded");
-            }
+        if let Some(owed) = self.owed.take()
+            && !hand(&self.persist, Persist::Ran(owed, executed))
+        {
+            eprintln!("holdpoint: the ledger thread has stopped; a read ran unrecorded");
         }
     }
 
@@ -448,12 +447,10 @@ impl ReadAllowed {
 
     fn record_decision(&mut self) {
         if let Some(owed) = self.owed.take() {
-            let persist = owed.persist.clone();
             let Owed {
                 action,
                 analysis,
                 decision,
-                ..
             } = *owed;
             let item = Persist::Decided {
                 action,
@@ -461,7 +458,7 @@ impl ReadAllowed {
                 decision,
                 reply: None,
             };
-            if !hand(&persist, item) {
+            if !hand(&self.persist, item) {
                 eprintln!(
                     "holdpoint: the ledger thread has stopped; an allowed read was not recorded"
                 );
