@@ -161,5 +161,5 @@ ran=$(grep -c '"kind":"ran"' "$work/ledger.jsonl" || true)
 decided=$(($(grep -c '"kind":"decided"' "$work/ledger.jsonl" || true) + ran))
 executed=$(($(grep -c '"kind":"executed"' "$work/ledger.jsonl" || true) + ran))
 records=$(wc -l <"$work/ledger.jsonl")
-echo "ledger: $decided statements decided, $executed outcomes recorded, in $records records ($ran reads in one record each)"
+echo "ledger: $decided statements decided, $executed outcomes recorded, in $records records ($ran statements in one record each)"
 "$bin" log verify

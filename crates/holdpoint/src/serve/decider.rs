@@ -62,12 +62,36 @@ pub(crate) enum Early {
 
 /// When the records of a change answered early are durable.
 #[derive(Debug)]
-pub(crate) struct Durable(oneshot::Receiver<Result<(), String>>);
+pub(crate) struct Durable {
+    receiver: oneshot::Receiver<Result<(), String>>,
+    /// For a change allowed in the caller's task: its records, while they wait for its
+    /// outcome, and the writer to hand them to.
+    owed: Option<(Shared, SyncSender<Persist>)>,
+}
 
 impl Durable {
-    /// Waits until the records are durable; `Err` when they could not be written.
+    /// Waits until the records are durable; `Err` when they could not be written. The
+    /// records of a change allowed in the caller's task that are still waiting for its
+    /// outcome (its statement has not finished) are handed over now, as its proposal and
+    /// decision; its outcome follows on its own. Those already handed are written at
+    /// once rather than with the next batch.
     pub async fn written(self) -> Result<(), String> {
-        self.0.await.map_err(|_| DROPPED.to_owned())?
+        let Durable { mut receiver, owed } = self;
+        match receiver.try_recv() {
+            Ok(written) => return written,
+            Err(oneshot::error::TryRecvError::Closed) => return Err(DROPPED.to_owned()),
+            Err(oneshot::error::TryRecvError::Empty) => {}
+        }
+        if let Some((owed, persist)) = owed {
+            let item = match lock(&owed).take() {
+                Some(owed) => owed.decided(),
+                None => Persist::Hurry,
+            };
+            if !hand(&persist, item) {
+                return Err("the ledger thread has stopped".to_owned());
+            }
+        }
+        receiver.await.map_err(|_| DROPPED.to_owned())?
     }
 }
 
@@ -197,10 +221,30 @@ impl Decider {
         action: &Action,
         analysis: &Analysis,
         memo: &mut Option<(Stamp, Decision)>,
-    ) -> Option<ReadAllowed> {
-        if analysis.risk() != Risk::Read || analysis.opaque() {
-            return None;
-        }
+    ) -> Option<Allowed> {
+        self.allow_inline(action, analysis, memo, false)
+            .map(|(allowed, _)| allowed)
+    }
+
+    /// [`Decider::allow_read_inline`], and with `changes` also a change policy simply
+    /// allows, for a caller that makes sure nothing could make the change permanent
+    /// before the [`Durable`] given with it says its records are: what a proxy may do
+    /// inside a database transaction, which rolls back when the proxy stops. The change's
+    /// records wait, like a read's, to be written with what it did; the `Durable` hands
+    /// them over as they are when it is waited on first.
+    pub fn allow_inline(
+        &self,
+        action: &Action,
+        analysis: &Analysis,
+        memo: &mut Option<(Stamp, Decision)>,
+        changes: bool,
+    ) -> Option<(Allowed, Option<Durable>)> {
+        let allowed_risk = match analysis.risk() {
+            _ if analysis.opaque() => return None,
+            Risk::Read => Risk::Read,
+            Risk::Change if changes => Risk::Change,
+            _ => return None,
+        };
         let stamp = self.stamp()?;
         let decision = match memo {
             Some((kept, decision)) if *kept == stamp => decision.clone(),
@@ -218,14 +262,33 @@ impl Decider {
                 decision
             }
         };
-        (decision.outcome == Outcome::Allow && decision.risk == Risk::Read).then(|| ReadAllowed {
-            owed: Some(Box::new(Owed {
-                action: action.clone(),
-                analysis: analysis.clone(),
-                decision,
-            })),
-            persist: self.inline.persist.clone(),
-        })
+        if decision.outcome != Outcome::Allow || decision.risk != allowed_risk {
+            return None;
+        }
+        let (durable, written) = match allowed_risk {
+            Risk::Read => (None, None),
+            _ => {
+                let (sender, receiver) = oneshot::channel();
+                (Some(sender), Some(receiver))
+            }
+        };
+        let owed = Arc::new(Mutex::new(Some(Owed {
+            action: action.clone(),
+            analysis: analysis.clone(),
+            decision,
+            durable,
+        })));
+        let written = written.map(|receiver| Durable {
+            receiver,
+            owed: Some((Arc::clone(&owed), self.inline.persist.clone())),
+        });
+        Some((
+            Allowed {
+                owed,
+                persist: self.inline.persist.clone(),
+            },
+            written,
+        ))
     }
 
     /// The policies in force, as this decider keeps them current.
@@ -409,17 +472,26 @@ fn hand(persist: &SyncSender<Persist>, item: Persist) -> bool {
     }
 }
 
-/// A read policy allowed at once ([`Decider::allow_read_inline`]), whose records are
-/// still to be written: with what it did, as one `ran` record ([`ReadAllowed::ran`]),
-/// or, where no outcome follows, as its proposal and decision
-/// ([`ReadAllowed::decided`]).
-// INVARIANT: an allowed read is recorded whatever path its statement takes: dropped
+/// A read, or a change inside a transaction, policy allowed at once
+/// ([`Decider::allow_inline`]), whose records are still to be written: with what it did,
+/// as one `ran` record ([`Allowed::ran`]), or, where no outcome follows, as its proposal
+/// and decision ([`Allowed::decided`]).
+// INVARIANT: an allowed statement is recorded whatever path it takes: dropped
 // unrecorded (its connection closed, its task ended, a prepared statement replaced
 // before it ran), it records its decision.
 #[derive(Debug)]
-pub(crate) struct ReadAllowed {
-    owed: Option<Box<Owed>>,
+pub(crate) struct Allowed {
+    owed: Shared,
     persist: SyncSender<Persist>,
+}
+
+/// The records an [`Allowed`] owes, shared with the [`Durable`] of a change, which may
+/// hand them over before the change has finished; `None` once handed.
+type Shared = Arc<Mutex<Option<Owed>>>;
+
+fn lock(owed: &Shared) -> std::sync::MutexGuard<'_, Option<Owed>> {
+    owed.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[derive(Debug)]
@@ -427,47 +499,56 @@ struct Owed {
     action: Action,
     analysis: Analysis,
     decision: Decision,
+    /// For a change: told once its records are durable.
+    durable: Option<oneshot::Sender<Result<(), String>>>,
 }
 
-impl ReadAllowed {
-    /// Records the read with what it did, in one record.
-    pub fn ran(mut self, executed: Executed) {
-        if let Some(owed) = self.owed.take()
-            && !hand(&self.persist, Persist::Ran(owed, executed))
-        {
-            eprintln!("holdpoint: the ledger thread has stopped; a read ran unrecorded");
+impl Owed {
+    /// Its proposal and decision, to write on their own.
+    fn decided(self) -> Persist {
+        Persist::Decided {
+            action: self.action,
+            analysis: self.analysis,
+            decision: self.decision,
+            reply: self.durable.map(Reply::Durable),
+        }
+    }
+}
+
+impl Allowed {
+    /// Records what `action` did: with its proposal and decision in one record, or, when
+    /// those were written already (a change's `Durable` was waited on before it
+    /// finished), on its own.
+    pub fn ran(self, action: &Action, executed: Executed) {
+        let taken = lock(&self.owed).take();
+        let item = match taken {
+            Some(owed) => Persist::Ran(Box::new(owed), executed),
+            None => Persist::Outcome(executed_entry(action, &executed)),
+        };
+        if !hand(&self.persist, item) {
+            eprintln!("holdpoint: the ledger thread has stopped; a statement ran unrecorded");
         }
     }
 
     /// Records the proposal and the decision now; an outcome, if one comes, is recorded
     /// on its own.
-    pub fn decided(mut self) {
+    pub fn decided(self) {
         self.record_decision();
     }
 
-    fn record_decision(&mut self) {
-        if let Some(owed) = self.owed.take() {
-            let Owed {
-                action,
-                analysis,
-                decision,
-            } = *owed;
-            let item = Persist::Decided {
-                action,
-                analysis,
-                decision,
-                reply: None,
-            };
-            if !hand(&self.persist, item) {
-                eprintln!(
-                    "holdpoint: the ledger thread has stopped; an allowed read was not recorded"
-                );
-            }
+    fn record_decision(&self) {
+        let taken = lock(&self.owed).take();
+        if let Some(owed) = taken
+            && !hand(&self.persist, owed.decided())
+        {
+            eprintln!(
+                "holdpoint: the ledger thread has stopped; an allowed statement was not recorded"
+            );
         }
     }
 }
 
-impl Drop for ReadAllowed {
+impl Drop for Allowed {
     fn drop(&mut self) {
         self.record_decision();
     }
@@ -510,8 +591,10 @@ enum Persist {
         reply: Option<Reply>,
     },
     Outcome(Entry),
-    /// A read allowed at once, and what it did: one `ran` record.
+    /// A statement allowed at once, and what it did: one `ran` record.
     Ran(Box<Owed>, Executed),
+    /// Write what is waiting now: something waits for it.
+    Hurry,
     /// Answered once everything sent before it is durable.
     Barrier(std::sync::mpsc::Sender<()>),
 }
@@ -587,10 +670,14 @@ fn run(
                     reply,
                     changes: true,
                 } if decision.outcome == Outcome::Allow && decision.risk == Risk::Change => {
-                    let (written, durable) = oneshot::channel();
+                    let (written, receiver) = oneshot::channel();
+                    let durable = Durable {
+                        receiver,
+                        owed: None,
+                    };
                     (
                         Some(Reply::Durable(written)),
-                        Some((reply, Early::Change(job.action.clone(), Durable(durable)))),
+                        Some((reply, Early::Change(job.action.clone(), durable))),
                     )
                 }
                 other => (Some(other), None),
@@ -631,6 +718,7 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
         let mut decided = Vec::new();
         let mut outcomes = Vec::new();
         let mut barriers = Vec::new();
+        let mut durables = Vec::new();
         let mut next = Some(first);
         let window = Instant::now() + UNWAITED_WINDOW;
         let mut waited_for = false;
@@ -646,12 +734,17 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                     decided.push((action, analysis, decision, reply));
                 }
                 Persist::Outcome(entry) => outcomes.push(entry),
-                Persist::Ran(owed, executed) => outcomes.push(ran_entry(
-                    &owed.action,
-                    &owed.analysis,
-                    &owed.decision,
-                    executed,
-                )),
+                Persist::Ran(owed, executed) => {
+                    let Owed {
+                        action,
+                        analysis,
+                        decision,
+                        durable,
+                    } = *owed;
+                    outcomes.push(ran_entry(&action, &analysis, &decision, executed));
+                    durables.extend(durable);
+                }
+                Persist::Hurry => waited_for = true,
                 Persist::Barrier(done) => {
                     barriers.push(done);
                     waited_for = true;
@@ -667,6 +760,12 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                     .recv_timeout(window.saturating_duration_since(Instant::now()))
                     .ok();
             }
+        }
+        if decided.is_empty() && outcomes.is_empty() {
+            for done in barriers {
+                let _ = done.send(());
+            }
+            continue;
         }
         let now = now_ms();
         let proposals: Vec<_> = decided
@@ -684,6 +783,14 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
             for done in barriers {
                 let _ = done.send(());
             }
+        }
+        for durable in durables {
+            let _ = durable.send(
+                written
+                    .as_ref()
+                    .map(|_| ())
+                    .map_err(|e| format!("cannot record the statement: {e}")),
+            );
         }
         match written {
             Ok(results) => {

@@ -1059,6 +1059,101 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
     );
 }
 
+/// A change inside a transaction goes on at once and is written with what it did as one
+/// `ran` record, durable before its COMMIT goes on. Pipelined with its COMMIT (its own
+/// reply cannot come before the Sync that follows the COMMIT), it is written as its
+/// decision first, durable before the COMMIT, and its outcome after.
+#[test]
+fn a_change_inside_a_transaction_is_one_record_durable_before_its_commit() {
+    use by_hand::{bind, execute, parse, sync};
+    let (setup, token) = world("pg-lean-tx");
+    let db = Database::new("leantx");
+    db.seed(3);
+    let proxy = Proxy::start(&setup, &db, &["--env", "development"]);
+    let change = "UPDATE users SET email = 'one@example.com' WHERE id = 1";
+    let output = proxy.psql("claude", &token, &db.name, &["BEGIN", change, "COMMIT"]);
+    assert_eq!(
+        crate::stdout(&output),
+        "BEGIN\nUPDATE 1\nCOMMIT\n",
+        "{}",
+        stderr(&output)
+    );
+    let committed = |r: &[serde_json::Value]| {
+        r.iter().any(|r| {
+            r["kind"] == "executed"
+                && r["body"]["detail"] == "COMMIT"
+                && r["body"]["outcome"] == "succeeded"
+        })
+    };
+    records_once(&setup, committed);
+    let stored = setup.stored_records();
+    let ran = about(&stored, change);
+    assert_eq!(ran.len(), 1, "{ran:#?}");
+    let ran = ran[0];
+    assert_eq!(ran["kind"], "ran");
+    assert_eq!(ran["body"]["decided"]["outcome"], "allow");
+    assert_eq!(ran["body"]["decided"]["risk"], "change");
+    assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
+    assert_eq!(ran["body"]["executed"]["detail"], "UPDATE 1");
+    let commit = about(&stored, "COMMIT");
+    assert!(
+        commit
+            .iter()
+            .all(|c| c["seq"].as_u64() > ran["seq"].as_u64()),
+        "the COMMIT was recorded before the change it made permanent: {commit:#?}"
+    );
+
+    // The change and its COMMIT in one pipeline, one Sync for both.
+    let pipelined = "UPDATE users SET email = 'two@example.com' WHERE id = 2";
+    let mut socket = authenticated(&proxy, &token, &db.name);
+    let begun = exchange(&mut socket, &[holdpoint_pgwire::query_message("BEGIN")]);
+    assert_eq!(begun, ["C BEGIN", "Z"]);
+    let replies = exchange(
+        &mut socket,
+        &[
+            parse("", pipelined),
+            bind("", ""),
+            execute(""),
+            parse("", "COMMIT"),
+            bind("", ""),
+            execute(""),
+            sync(),
+        ],
+    );
+    assert_eq!(
+        replies,
+        ["1", "2", "C UPDATE 1", "1", "2", "C COMMIT", "Z"],
+        "{}",
+        proxy.log()
+    );
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 2"),
+        "two@example.com"
+    );
+    let records = records_once(&setup, |r| {
+        r.iter()
+            .filter(|r| r["kind"] == "executed" && r["body"]["detail"] == "COMMIT")
+            .count()
+            == 2
+    });
+    let kinds: Vec<&str> = about(&records, pipelined)
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["proposed", "decided", "executed"]);
+    let decided = about(&records, pipelined)[1]["seq"].as_u64();
+    let commits: Vec<_> = about(&records, "COMMIT")
+        .into_iter()
+        .filter(|r| r["kind"] != "executed")
+        .collect();
+    assert!(
+        commits.iter().any(|c| c["seq"].as_u64() > decided),
+        "the pipelined COMMIT was decided before the change's decision was written: {commits:#?}"
+    );
+    let verified = setup.run(&["log", "verify"], "");
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}
+
 /// A proxy stopped (SIGTERM) while a read runs writes that read's decision before it
 /// exits: a read's records wait for its outcome, but never past the proxy's end.
 #[test]

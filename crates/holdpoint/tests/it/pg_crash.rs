@@ -171,11 +171,17 @@ async fn every_transaction_the_database_committed_has_all_its_changes_in_the_led
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     // Every committed transaction: its UPDATE and its INSERT (each naming its id once)
-    // were proposed in records the ledger kept, one statement a record or all in one.
+    // were proposed in records the ledger kept, one statement a record or all in one: a
+    // `proposed` record, or a change allowed at once, written with what it did as a
+    // `ran` record.
     let allowed: Vec<String> = records
         .iter()
-        .filter(|r| r["kind"] == "proposed")
-        .map(|r| r["body"]["input"].as_str().unwrap_or("").to_owned())
+        .filter_map(|r| match r["kind"].as_str() {
+            Some("proposed") => r["body"]["input"].as_str(),
+            Some("ran") => r["body"]["proposed"]["input"].as_str(),
+            _ => None,
+        })
+        .map(str::to_owned)
         .collect();
     for id in &ids {
         let quoted = format!("'{id}'");

@@ -198,14 +198,22 @@ impl Context {
                 .and_then(|shape| memo.shapes.get_mut(&shape))
                 .and_then(Option::as_mut)
                 .map_or(&mut unkept, |learnt| &mut learnt.decision);
-            if let Some(read) = proxy
-                .state
-                .decider
-                .allow_read_inline(&action, &analysis, kept)
-            {
-                return Ok(Verdict::Forward(action, Risk::Read, bearing, Some(read)));
-            }
             let early = bearing == Bearing::Changes && self.statements().in_transaction();
+            if unreadable.is_none()
+                && let Some((allowed, durable)) = proxy
+                    .state
+                    .decider
+                    .allow_inline(&action, &analysis, kept, early)
+            {
+                let risk = match durable {
+                    Some(durable) => {
+                        owed.push(durable);
+                        Risk::Change
+                    }
+                    None => Risk::Read,
+                };
+                return Ok(Verdict::Forward(action, risk, bearing, Some(allowed)));
+            }
             let decided = match proxy
                 .state
                 .decider

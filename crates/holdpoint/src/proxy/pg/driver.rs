@@ -25,7 +25,7 @@ use super::statements::{
 };
 use super::{ClientRead, ClientStream, ClientWrite, Fault, Proxy, read_frame, write_frames};
 use crate::home::now_ms;
-use crate::serve::decider::ReadAllowed;
+use crate::serve::decider::Allowed;
 
 /// The outcome of a statement its pipeline skipped.
 const NOT_RUN: &str = "not run";
@@ -71,8 +71,9 @@ pub(super) struct Context {
 
 /// What becomes of a statement.
 pub(super) enum Verdict {
-    /// Forwarded; a read allowed at once brings its records, to write with its outcome.
-    Forward(Action, Risk, Bearing, Option<ReadAllowed>),
+    /// Forwarded; a statement allowed at once brings its records, to write with its
+    /// outcome.
+    Forward(Action, Risk, Bearing, Option<Allowed>),
     Refuse(Fields),
 }
 
@@ -174,7 +175,7 @@ async fn forward_client(
                 let query = wire::query_text(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (sql, unreadable) = cx.reading(query, &mut upstream, &mut out).await?;
                 match cx.decide(&sql, &mut memo, &mut owed, unreadable).await? {
-                    Verdict::Forward(action, risk, _, read) => {
+                    Verdict::Forward(action, risk, _, allowed) => {
                         unsure |= risk > Risk::Read;
                         let plan = (risk == Risk::Destroy)
                             .then(|| recovery::plan(&sql))
@@ -187,7 +188,7 @@ async fn forward_client(
                                 wire::query_message(&query)
                             }
                             None => {
-                                cx.statements().owe(simple(Some(action), read));
+                                cx.statements().owe(simple(Some(action), allowed));
                                 frame
                             }
                         }
@@ -204,7 +205,7 @@ async fn forward_client(
                     wire::parse_message(&frame).map_err(|e| Fault::Client(e.to_string()))?;
                 let (query, unreadable) = cx.reading(parse.query, &mut upstream, &mut out).await?;
                 match cx.decide(&query, &mut memo, &mut owed, unreadable).await? {
-                    Verdict::Forward(action, risk, bearing, read) => {
+                    Verdict::Forward(action, risk, bearing, allowed) => {
                         let plan = (risk == Risk::Destroy
                             && parse.declared_types == 0
                             && !query.contains('$')
@@ -220,7 +221,7 @@ async fn forward_client(
                                     risk,
                                     bearing,
                                     Some(Box::new(keeping)),
-                                    read,
+                                    allowed,
                                 );
                                 cx.statements().step(
                                     &mut pipeline,
@@ -229,7 +230,7 @@ async fn forward_client(
                                 wire::parse_frame_for(&parse.statement, &block)
                             }
                             None => {
-                                let prepared = Prepared::new(action, risk, bearing, None, read);
+                                let prepared = Prepared::new(action, risk, bearing, None, allowed);
                                 cx.statements().step(
                                     &mut pipeline,
                                     Step::Parse(parse.statement, Some(prepared)),
@@ -332,7 +333,7 @@ async fn forward_client(
                         // the pipeline or transaction as the run's own error would.
                         cx.statements().owe(Slot::Execute {
                             action: None,
-                            read: None,
+                            allowed: None,
                             started,
                             keeping: None,
                         });
@@ -344,11 +345,11 @@ async fn forward_client(
                             )
                         }
                     }
-                    (Some(Verdict::Forward(action, risk, _, read)), _) => {
+                    (Some(Verdict::Forward(action, risk, _, allowed)), _) => {
                         unsure |= risk > Risk::Read;
                         cx.statements().owe(Slot::Execute {
                             action: Some(action),
-                            read,
+                            allowed,
                             started,
                             keeping: None,
                         });
@@ -356,12 +357,12 @@ async fn forward_client(
                     }
                     (None, prepared) => {
                         unsure |= prepared.as_ref().is_some_and(|p| p.risk > Risk::Read);
-                        let read = prepared.as_ref().and_then(Prepared::take_read);
+                        let allowed = prepared.as_ref().and_then(Prepared::take_allowed);
                         let (action, keeping) =
                             prepared.map_or((None, None), |p| (Some(p.action), p.keeping));
                         cx.statements().owe(Slot::Execute {
                             action,
-                            read,
+                            allowed,
                             started,
                             keeping,
                         });
@@ -630,7 +631,7 @@ impl Context {
         if let Some(done) = done {
             self.record(
                 &done.action,
-                done.read,
+                done.allowed,
                 done.outcome,
                 done.detail,
                 done.started,
@@ -670,7 +671,7 @@ impl Context {
             match slot {
                 Slot::Simple {
                     action: Some(action),
-                    read,
+                    allowed,
                     started,
                     mut tags,
                     error,
@@ -678,7 +679,7 @@ impl Context {
                     kept,
                     ..
                 } => match error {
-                    Some(error) => self.record(&action, read, "failed", error, started),
+                    Some(error) => self.record(&action, allowed, "failed", error, started),
                     None => {
                         tags.extend(tag.clone());
                         owed = tag;
@@ -687,17 +688,17 @@ impl Context {
                         if let Some(keeping) = kept.filter(|k| k.point.rows.is_some()) {
                             tags.push(self.record_point(*keeping).await);
                         }
-                        self.record(&action, read, "succeeded", tags.join(", "), started);
+                        self.record(&action, allowed, "succeeded", tags.join(", "), started);
                     }
                 },
                 Slot::Execute {
                     action: Some(action),
-                    read,
+                    allowed,
                     started,
                     ..
                 } => self.record(
                     &action,
-                    read,
+                    allowed,
                     NOT_RUN,
                     "an earlier statement of the same pipeline failed".to_owned(),
                     started,
@@ -761,20 +762,20 @@ impl Context {
         for slot in slots {
             if let Slot::Simple {
                 action: Some(action),
-                read,
+                allowed,
                 started,
                 ..
             }
             | Slot::Execute {
                 action: Some(action),
-                read,
+                allowed,
                 started,
                 ..
             } = slot
             {
                 self.record(
                     &action,
-                    read,
+                    allowed,
                     "unknown",
                     "the connection closed before the database answered".to_owned(),
                     started,
@@ -784,12 +785,12 @@ impl Context {
     }
 
     /// Records what a statement did, bound to its action's digest. Not waited for: the
-    /// decision was durable before the statement went on, or, for a read allowed at once
-    /// (`read`), is written with what it did, in one record.
+    /// decision was durable before the statement went on, or, for a statement allowed at
+    /// once (`allowed`), is written with what it did, in one record.
     fn record(
         &self,
         action: &Action,
-        read: Option<ReadAllowed>,
+        allowed: Option<Allowed>,
         outcome: &str,
         detail: String,
         started: Instant,
@@ -801,13 +802,13 @@ impl Context {
             detail: Some(detail),
             observed_by: "holdpoint pg".to_owned(),
         };
-        match read {
-            // A read that never ran is a decision and, on its own, that it did not run.
-            Some(read) if outcome == NOT_RUN => {
-                read.decided();
+        match allowed {
+            // A statement that never ran is a decision and, on its own, that it did not run.
+            Some(allowed) if outcome == NOT_RUN => {
+                allowed.decided();
                 self.proxy.state.decider.record(action, executed);
             }
-            Some(read) => read.ran(executed),
+            Some(allowed) => allowed.ran(action, executed),
             None => self.proxy.state.decider.record(action, executed),
         }
     }

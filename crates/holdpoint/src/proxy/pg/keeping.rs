@@ -57,7 +57,7 @@ impl Context {
             query,
             Slot::Simple {
                 action: Some(action),
-                read: None,
+                allowed: None,
                 started: Instant::now(),
                 tags: Vec::new(),
                 error: None,

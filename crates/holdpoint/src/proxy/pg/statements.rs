@@ -15,7 +15,7 @@ use holdpoint_pgwire::Fields;
 
 use super::decide::Bearing;
 use super::keeping::Keeping;
-use crate::serve::decider::ReadAllowed;
+use crate::serve::decider::Allowed;
 
 /// A reply the client is owed, in the order the server will give them.
 #[derive(Debug)]
@@ -23,8 +23,9 @@ pub(super) enum Slot {
     /// A simple query: done at the next ready-for-query; its tags and error collect here.
     Simple {
         action: Option<Action>,
-        /// A read allowed at once: its records, written with its outcome.
-        read: Option<ReadAllowed>,
+        /// A statement allowed at once (a read, or a change inside a transaction): its
+        /// records, written with its outcome.
+        allowed: Option<Allowed>,
         started: Instant,
         tags: Vec<String>,
         error: Option<String>,
@@ -40,8 +41,9 @@ pub(super) enum Slot {
     /// An `Execute` of an extended-protocol statement: done at its command tag or error.
     Execute {
         action: Option<Action>,
-        /// A read allowed at once: its records, written with its outcome.
-        read: Option<ReadAllowed>,
+        /// A statement allowed at once (a read, or a change inside a transaction): its
+        /// records, written with its outcome.
+        allowed: Option<Allowed>,
         started: Instant,
         /// The recovery point its statement keeps before it destroys.
         keeping: Option<Box<Keeping>>,
@@ -143,10 +145,10 @@ pub(super) struct Prepared {
     /// How it stands to the transaction it runs in.
     pub(super) bearing: Bearing,
     pub(super) keeping: Option<Box<Keeping>>,
-    /// A read allowed at once when it was prepared: its records, until its first run
+    /// A statement allowed at once when it was prepared: its records, until its first run
     /// takes them to write with its outcome. Shared by every copy of the statement;
     /// when the last goes without a run, they are written as they are.
-    read: Arc<Mutex<Option<ReadAllowed>>>,
+    allowed: Arc<Mutex<Option<Allowed>>>,
     /// Set until the statement first runs. A read runs on the decision made when it was
     /// prepared; a change or destroy runs once on it, and each later run is decided
     /// again, with the freezes, grants and approvals as they are then.
@@ -165,22 +167,22 @@ impl Prepared {
         risk: Risk,
         bearing: Bearing,
         keeping: Option<Box<Keeping>>,
-        read: Option<ReadAllowed>,
+        allowed: Option<Allowed>,
     ) -> Self {
         Prepared {
             action,
             risk,
             bearing,
             keeping,
-            read: Arc::new(Mutex::new(read)),
+            allowed: Arc::new(Mutex::new(allowed)),
             covered: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             decided: Instant::now(),
         }
     }
 
     /// The records of the read it was prepared as, for its first run to write.
-    pub(super) fn take_read(&self) -> Option<ReadAllowed> {
-        self.read
+    pub(super) fn take_allowed(&self) -> Option<Allowed> {
+        self.allowed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
@@ -195,10 +197,10 @@ impl Prepared {
 }
 
 /// A simple query's slot, with nothing of holdpoint's around it.
-pub(super) fn simple(action: Option<Action>, read: Option<ReadAllowed>) -> Slot {
+pub(super) fn simple(action: Option<Action>, allowed: Option<Allowed>) -> Slot {
     Slot::Simple {
         action,
-        read,
+        allowed,
         started: Instant::now(),
         tags: Vec::new(),
         error: None,
@@ -220,7 +222,7 @@ pub(super) enum Completion {
 #[derive(Debug)]
 pub(super) struct Done {
     pub(super) action: Action,
-    pub(super) read: Option<ReadAllowed>,
+    pub(super) allowed: Option<Allowed>,
     pub(super) started: Instant,
     /// `succeeded`, `failed` or `not run`.
     pub(super) outcome: &'static str,
@@ -364,7 +366,7 @@ impl Statements {
             Some(Slot::Execute { .. }) => {
                 let Some(Slot::Execute {
                     action: Some(action),
-                    read,
+                    allowed,
                     started,
                     ..
                 }) = self.owed.pop_front()
@@ -378,7 +380,7 @@ impl Statements {
                 };
                 Some(Done {
                     action,
-                    read,
+                    allowed,
                     started,
                     outcome,
                     detail,
@@ -606,7 +608,7 @@ mod tests {
     fn execute(sql: &str) -> Slot {
         Slot::Execute {
             action: Some(action(sql)),
-            read: None,
+            allowed: None,
             started: Instant::now(),
             keeping: None,
         }
@@ -799,7 +801,7 @@ mod tests {
             Known::Unknown
         ));
         assert!(runs(&statements.held(&Name::Statement("c"))).is_some());
-        // Which statements this dropped is not read: none is trusted after it.
+        // Which statements this dropped is not allowed: none is trusted after it.
         run(
             &mut statements,
             "DO $$ BEGIN EXECUTE 'DEALLOCATE c'; END $$; DEALLOCATE ALL",
@@ -835,7 +837,7 @@ mod tests {
     fn the_replies_to_holdpoints_own_statements_are_hidden_and_no_more() {
         let mut statements = Statements::new("n".to_owned());
         statements.owe(Slot::Simple {
-            read: None,
+            allowed: None,
             action: Some(action("DELETE FROM t")),
             started: Instant::now(),
             tags: Vec::new(),
