@@ -1150,6 +1150,39 @@ fn a_change_inside_a_transaction_is_one_record_durable_before_its_commit() {
         commits.iter().any(|c| c["seq"].as_u64() > decided),
         "the pipelined COMMIT was decided before the change's decision was written: {commits:#?}"
     );
+
+    // Decided in the connection's task, a change still meets a freeze started while its
+    // transaction is open, within the 50 ms the grants and freezes it uses may be old.
+    let change = "UPDATE users SET email = 'three@example.com' WHERE id = 3";
+    let query = |socket: &mut TcpStream, sql: &str| {
+        exchange(socket, &[holdpoint_pgwire::query_message(sql)])
+    };
+    assert_eq!(query(&mut socket, "BEGIN"), ["C BEGIN", "Z"]);
+    assert_eq!(query(&mut socket, change), ["C UPDATE 1", "Z"]);
+    let frozen = setup.run(
+        &[
+            "freeze",
+            "start",
+            "--env",
+            "development",
+            "--reason",
+            "quarter close",
+        ],
+        "",
+    );
+    assert_eq!(frozen.status.code(), Some(0), "{}", stderr(&frozen));
+    std::thread::sleep(Duration::from_millis(100));
+    let refused_change = query(&mut socket, change);
+    assert!(
+        refused(&refused_change, "42501", "quarter close"),
+        "{refused_change:?}"
+    );
+    assert_eq!(query(&mut socket, "ROLLBACK"), ["C ROLLBACK", "Z"]);
+    assert_eq!(
+        db.direct("SELECT email FROM users WHERE id = 3"),
+        "user3@example.com"
+    );
+
     let verified = setup.run(&["log", "verify"], "");
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 }
