@@ -298,10 +298,15 @@ fn the_proxy_refuses_deep_nesting_on_every_path_and_goes_on_serving() {
             crate::pg::refused(&replies, "42501", "holdpoint"),
             "{replies:?}"
         );
-        // Another client is served at once.
+        // Another client is served, well before a stuck proxy would let psql give up
+        // (its connect timeout is 10 s); the bound leaves room for a busy machine.
         let started = Instant::now();
         let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
         assert_eq!(stdout(&output).trim(), "3", "{}", stderr(&output));
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "another client waited {:?}",
+            started.elapsed()
+        );
     }
 }

@@ -985,8 +985,8 @@ fn copy_in_both_directions_passes_through_once_decided() {
 }
 
 /// A read that was allowed and ran is one record, `ran`, holding what its proposal,
-/// decision and outcome would have said; a change is still proposed, decided (durably,
-/// before it runs) and recorded as it ran, each on its own. Every reader of the ledger
+/// decision and outcome would have said; a change outside a transaction is still
+/// proposed, decided (durably, before it runs) and recorded as it ran, each on its own. Every reader of the ledger
 /// still sees all three: the chain verifies, the read's decision has a signed receipt,
 /// and the report shows the read with what it did.
 #[test]
