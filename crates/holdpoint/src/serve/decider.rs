@@ -66,7 +66,7 @@ pub(crate) struct Durable {
     receiver: oneshot::Receiver<Result<(), String>>,
     /// For a change allowed in the caller's task: its records, while they wait for its
     /// outcome, and the writer to hand them to.
-    owed: Option<(Shared, SyncSender<Persist>)>,
+    owed: Option<(Shared, Writer)>,
 }
 
 impl Durable {
@@ -110,7 +110,7 @@ struct Inline {
     engine: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
     scope: Mutex<Option<Arc<Scope>>>,
     reader: SqliteStore,
-    persist: SyncSender<Persist>,
+    persist: Writer,
     config: Config,
 }
 
@@ -177,7 +177,16 @@ impl Decider {
         holdpoint_home: PathBuf,
     ) -> Result<Self, Failure> {
         let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
-        let (persist, persisting) = std::sync::mpsc::sync_channel(QUEUE);
+        let (queue_records, persisting) = std::sync::mpsc::sync_channel(QUEUE);
+        let writer_config = config.clone();
+        let writer = std::thread::Builder::new()
+            .name("holdpoint-writer".to_owned())
+            .spawn(move || write(&persisting, &store, &writer_config))
+            .map_err(|e| Failure::internal(format!("cannot start the ledger thread: {e}")))?;
+        let persist = Writer {
+            queue: queue_records,
+            thread: writer.thread().clone(),
+        };
         let published = Arc::new(RwLock::new(None));
         let mut policies = Policies::new(
             engine,
@@ -191,11 +200,6 @@ impl Decider {
             persist: persist.clone(),
             config: config.clone(),
         });
-        let writer_config = config.clone();
-        std::thread::Builder::new()
-            .name("holdpoint-writer".to_owned())
-            .spawn(move || write(&persisting, &store, &writer_config))
-            .map_err(|e| Failure::internal(format!("cannot start the ledger thread: {e}")))?;
         std::thread::Builder::new()
             .name("holdpoint-decider".to_owned())
             .spawn(move || run(&queue, &persist, &reader, &mut policies, &config))
@@ -328,7 +332,7 @@ impl Decider {
             decision,
             reply: None,
         });
-        if handed.is_err() {
+        if !handed {
             eprintln!("holdpoint: the ledger thread has stopped; a refusal was not recorded");
         }
     }
@@ -352,8 +356,7 @@ impl Decider {
     /// what a stopping proxy does last. `false` when it was not in time.
     pub fn flush(&self, limit: Duration) -> bool {
         let (done, written) = std::sync::mpsc::channel();
-        self.inline.persist.send(Persist::Barrier(done)).is_ok()
-            && written.recv_timeout(limit).is_ok()
+        self.inline.persist.send(Persist::Barrier(done)) && written.recv_timeout(limit).is_ok()
     }
 
     /// Hands one proposal to the deciding thread; its answer comes through the channel
@@ -464,11 +467,53 @@ const DROPPED: &str = "the decision thread dropped the request";
 /// Hands records to the writing thread; when its queue is full, waits for room (on a
 /// runtime worker, which hands its other tasks on meanwhile; on a thread of its own,
 /// simply waits). `false` when the writer has stopped.
-fn hand(persist: &SyncSender<Persist>, item: Persist) -> bool {
-    match persist.try_send(item) {
+fn hand(persist: &Writer, item: Persist) -> bool {
+    let urgent = item.waited_for();
+    let sent = match persist.queue.try_send(item) {
         Ok(()) => true,
-        Err(TrySendError::Full(item)) => tokio::task::block_in_place(|| persist.send(item).is_ok()),
+        Err(TrySendError::Full(item)) => {
+            tokio::task::block_in_place(|| persist.queue.send(item).is_ok())
+        }
         Err(TrySendError::Disconnected(_)) => false,
+    };
+    if urgent {
+        persist.thread.unpark();
+    }
+    sent
+}
+
+/// The writing thread's queue. Records nobody waits for are only queued: the writer
+/// takes them when its window ends, without being woken for each. What someone waits
+/// for also wakes it.
+#[derive(Debug, Clone)]
+struct Writer {
+    queue: SyncSender<Persist>,
+    thread: std::thread::Thread,
+}
+
+impl Writer {
+    /// Queues `item`, waiting for room; `false` when the writer has stopped.
+    fn send(&self, item: Persist) -> bool {
+        let urgent = item.waited_for();
+        let sent = self.queue.send(item).is_ok();
+        if urgent {
+            self.thread.unpark();
+        }
+        sent
+    }
+
+    /// Queues `item` only if there is room now.
+    fn try_send(&self, item: Persist) -> Result<(), TrySendError<()>> {
+        let urgent = item.waited_for();
+        match self.queue.try_send(item) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(TrySendError::Full(())),
+            Err(TrySendError::Disconnected(_)) => return Err(TrySendError::Disconnected(())),
+        }
+        if urgent {
+            self.thread.unpark();
+        }
+        Ok(())
     }
 }
 
@@ -482,7 +527,7 @@ fn hand(persist: &SyncSender<Persist>, item: Persist) -> bool {
 #[derive(Debug)]
 pub(crate) struct Allowed {
     owed: Shared,
-    persist: SyncSender<Persist>,
+    persist: Writer,
 }
 
 /// The records an [`Allowed`] owes, shared with the [`Durable`] of a change, which may
@@ -599,12 +644,24 @@ enum Persist {
     Barrier(std::sync::mpsc::Sender<()>),
 }
 
+impl Persist {
+    /// Whether someone waits for it to be written: then it is written without waiting
+    /// for more to join it.
+    fn waited_for(&self) -> bool {
+        match self {
+            Persist::Decided { reply, .. } => reply.is_some(),
+            Persist::Hurry | Persist::Barrier(_) => true,
+            Persist::Outcome(_) | Persist::Ran(..) => false,
+        }
+    }
+}
+
 /// The deciding thread: decides what is waiting, answers allowed reads that may go at
 /// once, and hands everything to the writing thread. While the writer waits for the
 /// disk, the next decisions are made, and they are written together.
 fn run(
     queue: &Receiver<Job>,
-    persist: &SyncSender<Persist>,
+    persist: &Writer,
     reader: &SqliteStore,
     policies: &mut Policies,
     config: &Config,
@@ -688,7 +745,7 @@ fn run(
                 decision,
                 reply,
             });
-            if handed.is_err() {
+            if !handed {
                 return;
             }
             // Answered once its records are queued, so that its outcome, recorded when
@@ -754,11 +811,16 @@ fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
                 break;
             }
             next = queue.try_recv().ok();
-            if next.is_none() && !waited_for {
-                // Nobody waits for this batch: what comes within the window joins it.
-                next = queue
-                    .recv_timeout(window.saturating_duration_since(Instant::now()))
-                    .ok();
+            while next.is_none() && !waited_for {
+                // Nobody waits for this batch: what comes within the window joins it. The
+                // writer sleeps through the window instead of waking for each record;
+                // what someone waits for wakes it (`Writer`).
+                let left = window.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::park_timeout(left);
+                next = queue.try_recv().ok();
             }
         }
         if decided.is_empty() && outcomes.is_empty() {
