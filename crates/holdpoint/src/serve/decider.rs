@@ -87,7 +87,7 @@ impl Durable {
                 Some(owed) => owed.decided(),
                 None => Persist::Hurry,
             };
-            if !hand(&persist, item) {
+            if !persist.hand(item) {
                 return Err("the ledger thread has stopped".to_owned());
             }
         }
@@ -347,7 +347,7 @@ impl Decider {
     /// did.
     pub fn record(&self, action: &Action, executed: Executed) {
         let entry = executed_entry(action, &executed);
-        if !hand(&self.inline.persist, Persist::Outcome(entry)) {
+        if !self.inline.persist.hand(Persist::Outcome(entry)) {
             eprintln!("holdpoint: the ledger thread has stopped; an outcome was not recorded");
         }
     }
@@ -464,24 +464,6 @@ impl Decider {
 
 const DROPPED: &str = "the decision thread dropped the request";
 
-/// Hands records to the writing thread; when its queue is full, waits for room (on a
-/// runtime worker, which hands its other tasks on meanwhile; on a thread of its own,
-/// simply waits). `false` when the writer has stopped.
-fn hand(persist: &Writer, item: Persist) -> bool {
-    let urgent = item.waited_for();
-    let sent = match persist.queue.try_send(item) {
-        Ok(()) => true,
-        Err(TrySendError::Full(item)) => {
-            tokio::task::block_in_place(|| persist.queue.send(item).is_ok())
-        }
-        Err(TrySendError::Disconnected(_)) => false,
-    };
-    if urgent {
-        persist.thread.unpark();
-    }
-    sent
-}
-
 /// The writing thread's queue. Records nobody waits for are only queued: the writer
 /// takes them when its window ends, without being woken for each. What someone waits
 /// for also wakes it.
@@ -492,30 +474,52 @@ struct Writer {
 }
 
 impl Writer {
+    /// Hands records to the writing thread; when its queue is full, waits for room (on a
+    /// runtime worker, which hands its other tasks on meanwhile; on a thread of its own,
+    /// simply waits). `false` when the writer has stopped.
+    fn hand(&self, item: Persist) -> bool {
+        self.put(item, |queue, item| match queue.try_send(item) {
+            Err(TrySendError::Full(item)) => {
+                tokio::task::block_in_place(|| queue.send(item).map_err(|_| STOPPED))
+            }
+            tried => tried.map_err(|_| STOPPED),
+        })
+        .is_ok()
+    }
+
     /// Queues `item`, waiting for room; `false` when the writer has stopped.
     fn send(&self, item: Persist) -> bool {
-        let urgent = item.waited_for();
-        let sent = self.queue.send(item).is_ok();
-        if urgent {
-            self.thread.unpark();
-        }
-        sent
+        self.put(item, |queue, item| queue.send(item).map_err(|_| STOPPED))
+            .is_ok()
     }
 
     /// Queues `item` only if there is room now.
     fn try_send(&self, item: Persist) -> Result<(), TrySendError<()>> {
+        self.put(item, |queue, item| {
+            queue.try_send(item).map_err(|e| match e {
+                TrySendError::Full(_) => TrySendError::Full(()),
+                TrySendError::Disconnected(_) => STOPPED,
+            })
+        })
+    }
+
+    /// Queues `item` with `queue`, then wakes the writer if someone waits for it.
+    fn put(
+        &self,
+        item: Persist,
+        queue: impl FnOnce(&SyncSender<Persist>, Persist) -> Result<(), TrySendError<()>>,
+    ) -> Result<(), TrySendError<()>> {
         let urgent = item.waited_for();
-        match self.queue.try_send(item) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(TrySendError::Full(())),
-            Err(TrySendError::Disconnected(_)) => return Err(TrySendError::Disconnected(())),
-        }
+        queue(&self.queue, item)?;
         if urgent {
             self.thread.unpark();
         }
         Ok(())
     }
 }
+
+/// The writer has stopped.
+const STOPPED: TrySendError<()> = TrySendError::Disconnected(());
 
 /// A read, or a change inside a transaction, policy allowed at once
 /// ([`Decider::allow_inline`]), whose records are still to be written: with what it did,
@@ -570,7 +574,7 @@ impl Allowed {
             Some(owed) => Persist::Ran(Box::new(owed), executed),
             None => Persist::Outcome(executed_entry(action, &executed)),
         };
-        if !hand(&self.persist, item) {
+        if !self.persist.hand(item) {
             eprintln!("holdpoint: the ledger thread has stopped; a statement ran unrecorded");
         }
     }
@@ -584,7 +588,7 @@ impl Allowed {
     fn record_decision(&self) {
         let taken = lock(&self.owed).take();
         if let Some(owed) = taken
-            && !hand(&self.persist, owed.decided())
+            && !self.persist.hand(owed.decided())
         {
             eprintln!(
                 "holdpoint: the ledger thread has stopped; an allowed statement was not recorded"

@@ -986,9 +986,9 @@ fn copy_in_both_directions_passes_through_once_decided() {
 
 /// A read that was allowed and ran is one record, `ran`, holding what its proposal,
 /// decision and outcome would have said; a change outside a transaction is still
-/// proposed, decided (durably, before it runs) and recorded as it ran, each on its own. Every reader of the ledger
-/// still sees all three: the chain verifies, the read's decision has a signed receipt,
-/// and the report shows the read with what it did.
+/// proposed, decided (durably, before it runs) and recorded as it ran, each on its own.
+/// Every reader of the ledger still sees all three: the chain verifies, the read's
+/// decision has a signed receipt, and the report shows the read with what it did.
 #[test]
 fn a_read_that_ran_is_one_record_and_a_change_is_three() {
     let (setup, token) = world("pg-lean");
@@ -1020,11 +1020,7 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
     assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
     assert_eq!(ran["body"]["executed"]["detail"], "SELECT 1");
     assert_eq!(ran["actors"]["agent"], "claude");
-    let kinds: Vec<&str> = about(&stored, change)
-        .iter()
-        .map(|r| r["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["proposed", "decided", "executed"]);
+    assert_eq!(kinds(&stored, change), ["proposed", "decided", "executed"]);
 
     let verified = setup.run(&["log", "verify"], "");
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
@@ -1136,11 +1132,10 @@ fn a_change_inside_a_transaction_is_one_record_durable_before_its_commit() {
             .count()
             == 2
     });
-    let kinds: Vec<&str> = about(&records, pipelined)
-        .iter()
-        .map(|r| r["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["proposed", "decided", "executed"]);
+    assert_eq!(
+        kinds(&records, pipelined),
+        ["proposed", "decided", "executed"]
+    );
     let decided = about(&records, pipelined)[1]["seq"].as_u64();
     let commits: Vec<_> = about(&records, "COMMIT")
         .into_iter()
@@ -1283,19 +1278,13 @@ async fn a_prepared_read_is_recorded_with_its_first_run_or_on_its_own() {
     })
     .await
     .unwrap();
-    let kinds = |sql: &str| -> Vec<&str> {
-        about(&stored, sql)
-            .into_iter()
-            .map(|r| r["kind"].as_str().unwrap())
-            .collect()
-    };
     assert_eq!(
-        kinds("SELECT email FROM users WHERE id = $1"),
+        kinds(&stored, "SELECT email FROM users WHERE id = $1"),
         ["ran", "executed"],
         "{stored:#?}"
     );
     assert_eq!(
-        kinds("SELECT count(*) FROM users"),
+        kinds(&stored, "SELECT count(*) FROM users"),
         ["proposed", "decided"],
         "{stored:#?}"
     );
@@ -1312,6 +1301,14 @@ fn about<'a>(records: &'a [serde_json::Value], sql: &str) -> Vec<&'a serde_json:
         .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
         .unwrap_or_else(|| panic!("{sql} is not in the ledger: {records:#?}"))["digest"];
     records.iter().filter(|r| &r["digest"] == digest).collect()
+}
+
+/// The kinds of the records about `sql`, in ledger order.
+fn kinds<'a>(records: &'a [serde_json::Value], sql: &str) -> Vec<&'a str> {
+    about(records, sql)
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect()
 }
 
 /// Runs `sql` through the proxy, which holds it; alice approves; the retry runs.
