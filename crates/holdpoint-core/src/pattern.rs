@@ -47,26 +47,53 @@ pub(crate) fn component_match(pattern: &str, name: &str) -> bool {
     if name.starts_with('.') && !pattern.starts_with('.') {
         return false;
     }
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    matches_from(&pattern, &name)
+    matched(pattern, name)
 }
 
 /// Whether `name` matches `pattern` as `find -name` matches it: like
 /// [`component_match`], but a leading `.` needs no literal `.` in the pattern.
 pub(crate) fn name_match(pattern: &str, name: &str) -> bool {
+    matched(pattern, name)
+}
+
+/// [`matches_from`] on the bytes of ASCII text (nearly every name), on its characters
+/// otherwise.
+fn matched(pattern: &str, name: &str) -> bool {
+    if pattern.is_ascii() && name.is_ascii() {
+        return matches_from(pattern.as_bytes(), name.as_bytes());
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let name: Vec<char> = name.chars().collect();
     matches_from(&pattern, &name)
 }
 
+/// One unit of a pattern or a name: a character, or a byte of ASCII text.
+trait Unit: Copy {
+    fn char(self) -> char;
+}
+
+impl Unit for char {
+    fn char(self) -> char {
+        self
+    }
+}
+
+impl Unit for u8 {
+    fn char(self) -> char {
+        char::from(self)
+    }
+}
+
 /// Iterative wildcard matching with one point to come back to, as in fnmatch.
-fn matches_from(pattern: &[char], name: &[char]) -> bool {
+fn matches_from<U: Unit>(pattern: &[U], name: &[U]) -> bool {
+    let at = |i: usize| pattern.get(i).map(|u| u.char());
     let (mut p, mut n) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {
-        let Some(&c) = name.get(n) else { break };
-        match pattern.get(p) {
+        let Some(c) = name.get(n).map(|u| u.char()) else {
+            break;
+        };
+        match at(p) {
             Some('*') => {
                 star = Some((p, n));
                 p += 1;
@@ -91,12 +118,12 @@ fn matches_from(pattern: &[char], name: &[char]) -> bool {
                     continue;
                 }
             }
-            Some('\\') if pattern.get(p + 1) == Some(&c) => {
+            Some('\\') if at(p + 1) == Some(c) => {
                 p += 2;
                 n += 1;
                 continue;
             }
-            Some(&literal) if literal == c => {
+            Some(literal) if literal == c => {
                 p += 1;
                 n += 1;
                 continue;
@@ -112,27 +139,32 @@ fn matches_from(pattern: &[char], name: &[char]) -> bool {
             None => return false,
         }
     }
-    pattern.get(p..).unwrap_or(&[]).iter().all(|c| *c == '*')
+    pattern
+        .get(p..)
+        .unwrap_or(&[])
+        .iter()
+        .all(|u| u.char() == '*')
 }
 
 /// The bracket expression starting at `pattern[start]` (a `[`) applied to `c`: whether it
 /// matches and where the pattern goes on; `None` when the bracket never closes.
-fn bracket(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+fn bracket<U: Unit>(pattern: &[U], start: usize, c: char) -> Option<(bool, usize)> {
+    let at = |i: usize| pattern.get(i).map(|u| u.char());
     let mut i = start + 1;
-    let negated = matches!(pattern.get(i), Some('!' | '^'));
+    let negated = matches!(at(i), Some('!' | '^'));
     if negated {
         i += 1;
     }
     let mut matched = false;
     let mut first = true;
     loop {
-        let here = *pattern.get(i)?;
+        let here = at(i)?;
         if here == ']' && !first {
             return Some((matched != negated, i + 1));
         }
         first = false;
-        if here == '[' && pattern.get(i + 1) == Some(&':') {
-            let rest: String = pattern.get(i + 2..)?.iter().collect();
+        if here == '[' && at(i + 1) == Some(':') {
+            let rest: String = pattern.get(i + 2..)?.iter().map(|u| u.char()).collect();
             if let Some(end) = rest.find(":]") {
                 let class = rest.get(..end).unwrap_or("");
                 matched |= match class {
@@ -148,17 +180,19 @@ fn bracket(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
                     "cntrl" => c.is_control(),
                     _ => false,
                 };
-                i += 2 + end + 2;
+                // `end` counts bytes of `rest`, which are its characters only for
+                // ASCII: the units it spans are counted instead.
+                i += 2 + rest.get(..end).map_or(0, |r| r.chars().count()) + 2;
                 continue;
             }
         }
         let (low, next) = if here == '\\' {
-            (*pattern.get(i + 1)?, i + 2)
+            (at(i + 1)?, i + 2)
         } else {
             (here, i + 1)
         };
-        if pattern.get(next) == Some(&'-') && pattern.get(next + 1).is_some_and(|h| *h != ']') {
-            let high = *pattern.get(next + 1)?;
+        if at(next) == Some('-') && at(next + 1).is_some_and(|h| h != ']') {
+            let high = at(next + 1)?;
             matched |= low <= c && c <= high;
             i = next + 2;
         } else {

@@ -340,10 +340,22 @@ fn without_version(word: &str) -> String {
 /// of a path or registry (`/usr/local/bin/mcp-server-git`, `docker.io/mcp/git`), or as
 /// a package under `node_modules`.
 fn launches(word: &str, name: &str) -> bool {
-    let name = name.replace('_', "-");
+    // Launch words are read with `-` for `_` (`without_version`); the catalogue's names
+    // are lowercase (a test holds it to that) and nearly all without `_`.
+    if name.contains('_') {
+        return launches(word, &name.replace('_', "-"));
+    }
     word == name
-        || word.ends_with(&format!("/{name}"))
-        || word.contains(&format!("node_modules/{name}/"))
+        || word
+            .strip_suffix(name)
+            .is_some_and(|before| before.ends_with('/'))
+        || word.match_indices(name).any(|(at, _)| {
+            word.get(..at)
+                .is_some_and(|before| before.ends_with("node_modules/"))
+                && word
+                    .get(at + name.len()..)
+                    .is_some_and(|after| after.starts_with('/'))
+        })
 }
 
 /// The host of a URL, lowercase, without user or port.
@@ -1182,6 +1194,41 @@ fn percent_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A launch word is compared as `without_version` leaves it (lowercase, with `-`
+    /// for `_`) with a catalogued name, which is lowercase and names no version.
+    #[test]
+    fn launch_words_are_recognised_as_the_catalogue_names_them() {
+        for server in SERVERS {
+            for name in server.launch {
+                assert_eq!(without_version(name), name.replace('_', "-"), "{name}");
+            }
+        }
+        for (word, name, expected) in [
+            ("mcp-server-git", "mcp-server-git", true),
+            ("/usr/local/bin/mcp-server-git", "mcp-server-git", true),
+            ("docker.io/mcp/git", "mcp/git", true),
+            (
+                "/opt/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js",
+                "@modelcontextprotocol/server-filesystem",
+                true,
+            ),
+            (
+                "quay.io/containers/kubernetes-mcp-server",
+                "quay.io/containers/kubernetes_mcp_server",
+                true,
+            ),
+            ("not-mcp-server-git", "mcp-server-git", false),
+            ("mcp-server-git-extra", "mcp-server-git", false),
+            (
+                "/x/node_modules/mcp-server-gitx/index.js",
+                "mcp-server-git",
+                false,
+            ),
+        ] {
+            assert_eq!(launches(word, name), expected, "{word} {name}");
+        }
+    }
 
     /// Every catalogued tool (and tools nobody catalogued), called with many shapes of
     /// arguments, on a recognised server and on one known only by a name: no call is

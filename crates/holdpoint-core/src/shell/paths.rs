@@ -705,7 +705,8 @@ fn credential_places(
     } else {
         HOME_CREDENTIALS
     };
-    if under_home.iter().any(|p| keep(p)) {
+    let kept: Vec<&str> = under_home.iter().copied().filter(|p| keep(p)).collect();
+    if !kept.is_empty() {
         // The user's home, and every other home on the machine (`/root`, `/home/*`).
         let own = ctx
             .home
@@ -713,12 +714,7 @@ fn credential_places(
             .filter(|h| *h != "/")
             .map(|home| normalise("/", home));
         for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
-            places.extend(
-                under_home
-                    .iter()
-                    .filter(|p| keep(p))
-                    .map(|p| format!("{home}/{p}")),
-            );
+            places.extend(kept.iter().map(|p| format!("{home}/{p}")));
         }
     }
     let system = if dirs {
