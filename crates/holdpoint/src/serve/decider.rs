@@ -585,7 +585,10 @@ impl Allowed {
         self.record_decision();
     }
 
-    fn record_decision(&self) {
+    /// Records the proposal and the decision now, if they are not written yet, keeping
+    /// the statement: what it did, given later to [`Allowed::ran`], is recorded on its
+    /// own.
+    pub fn record_decision(&self) {
         let taken = lock(&self.owed).take();
         if let Some(owed) = taken
             && !self.persist.hand(owed.decided())

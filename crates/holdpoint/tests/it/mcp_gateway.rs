@@ -329,6 +329,22 @@ fn an_agent_reads_through_the_gateway_and_a_write_outside_the_workspace_runs_onc
         2,
         "one session per gateway process: {sessions:?}"
     );
+    // As stored, each read policy simply allowed is one record with what it did; the
+    // approved write's decision was durable before it ran, its outcome written after.
+    let stored: Vec<String> = setup
+        .stored_records()
+        .iter()
+        .filter(|r| {
+            r["actors"]["session"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("mcp-files-"))
+        })
+        .map(|r| r["kind"].as_str().unwrap().to_owned())
+        .collect();
+    let count = |kind: &str| stored.iter().filter(|k| *k == kind).count();
+    assert_eq!(count("ran"), 2, "{stored:?}");
+    assert_eq!(count("decided"), 4, "{stored:?}");
+    assert_eq!(count("executed"), 1, "{stored:?}");
 }
 
 #[test]
@@ -1026,8 +1042,10 @@ fn a_server_killed_mid_call_answers_the_client_with_an_error_and_the_gateway_fai
         "read_text_file",
         &json!({"path": format!("{work}/a.txt")}),
     );
+    // A read still running a second after it was allowed has its decision written:
+    // the ledger shows the call while it runs.
     let started = Instant::now();
-    while !setup.records().iter().any(|r| {
+    while !setup.stored_records().iter().any(|r| {
         r["kind"] == "decided"
             && r["actors"]["session"]
                 .as_str()

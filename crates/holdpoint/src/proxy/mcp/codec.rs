@@ -4,7 +4,7 @@
 //! limit of one, and [`parse`] reads one line as a [`Message`]; [`encode`] writes one.
 //! Batches (JSON arrays) are not part of the current MCP revisions and are refused.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The largest message either side may send: 16 MiB, far more than any tool result an
 /// agent can use, and little enough to hold.
@@ -286,36 +286,69 @@ fn error_object(error: &Value) -> bool {
 /// One message as a line, newline included. JSON text written compactly holds no
 /// newline: strings escape theirs.
 pub fn encode(message: &Message) -> Vec<u8> {
-    let mut object = Map::new();
-    object.insert("jsonrpc".to_owned(), Value::from("2.0"));
-    match message {
-        Message::Request { id, method, params } => {
-            object.insert("id".to_owned(), id.to_value());
-            object.insert("method".to_owned(), Value::from(method.as_str()));
-            if let Some(params) = params {
-                object.insert("params".to_owned(), params.clone());
-            }
-        }
-        Message::Notification { method, params } => {
-            object.insert("method".to_owned(), Value::from(method.as_str()));
-            if let Some(params) = params {
-                object.insert("params".to_owned(), params.clone());
-            }
-        }
-        Message::Response { id, reply } => {
-            object.insert(
-                "id".to_owned(),
-                id.as_ref().map_or(Value::Null, Id::to_value),
-            );
-            match reply {
-                Reply::Result(result) => object.insert("result".to_owned(), result.clone()),
-                Reply::Error(error) => object.insert("error".to_owned(), error.clone()),
-            };
-        }
-    }
-    let mut out = serde_json::to_vec(&Value::Object(object)).unwrap_or_default();
-    out.push(b'\n');
+    let mut out = Vec::new();
+    encode_into(message, &mut out);
     out
+}
+
+/// [`encode`], appended to `out`.
+pub fn encode_into(message: &Message, out: &mut Vec<u8>) {
+    let wire = match message {
+        Message::Request { id, method, params } => Wire {
+            id: Some(id.to_value()),
+            method: Some(method),
+            params: params.as_ref(),
+            ..Wire::default()
+        },
+        Message::Notification { method, params } => Wire {
+            method: Some(method),
+            params: params.as_ref(),
+            ..Wire::default()
+        },
+        Message::Response { id, reply } => Wire {
+            id: Some(id.as_ref().map_or(Value::Null, Id::to_value)),
+            result: match reply {
+                Reply::Result(result) => Some(result),
+                Reply::Error(_) => None,
+            },
+            error: match reply {
+                Reply::Error(error) => Some(error),
+                Reply::Result(_) => None,
+            },
+            ..Wire::default()
+        },
+    };
+    // Writing JSON to memory fails only for a map with keys that are not strings,
+    // which a `Value` cannot hold.
+    if serde_json::to_writer(&mut *out, &wire).is_ok() {
+        out.push(b'\n');
+    }
+}
+
+/// A message as it is written, borrowing what it carries.
+#[derive(Default, serde::Serialize)]
+struct Wire<'a> {
+    jsonrpc: Version,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a Value>,
+}
+
+/// `"2.0"`, the only version of JSON-RPC.
+#[derive(Default)]
+struct Version;
+
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("2.0")
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub(crate) mod modern;
 pub(crate) mod session;
 pub(crate) mod upstream;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -39,7 +39,7 @@ use holdpoint_store::{Executed, SqliteStore};
 use crate::enforcer::{self, Enforcer};
 use crate::home::Home;
 use crate::pipeline::{Decided, Request, action_for, confined, explain};
-use crate::serve::decider::{Decider, Early, InForce, Pending, Stamp};
+use crate::serve::decider::{Allowed, Decider, Early, InForce, Pending, Stamp};
 use crate::{Failure, exit, local};
 
 use codec::{CodecError, Line, Lines, Message};
@@ -178,7 +178,8 @@ enum Watch {
 /// What the deciding thread is asked to do.
 enum Job {
     Decide(u64, Request),
-    Record(Request, Executed),
+    /// What the call decided with that ticket did.
+    Record(u64, Request, Executed),
     /// Record a call refused before any decision, and why.
     Refused(Request, String),
 }
@@ -603,10 +604,13 @@ enum Waiting {
     Settled(Pending<Decided>),
 }
 
-/// What a call handed to the deciding thread came to.
+/// What a call handed to the deciding thread came to, with its action, which its
+/// outcome is recorded against.
 enum Handed {
-    Now(Verdict),
-    Later(Waiting),
+    /// Allowed at once as a read, its records kept to be written with its outcome.
+    Allowed(Action, Allowed),
+    /// Handed to the decider's threads.
+    Later(Action, Waiting),
 }
 
 /// Decides each call as it comes with the decider: reads policy simply allows at once,
@@ -623,8 +627,9 @@ fn decide_locally(
     let holdpoint_home = local::holdpoint_home();
     // The last read's analysis and the decision kept for it.
     let mut memo: Option<(Analysis, Option<(Stamp, Decision)>)> = None;
-    // The actions decided, by their input, until their outcomes come: an outcome is
-    // recorded against the action as decided, without analysing the call again.
+    let mut running = Running::default();
+    // The other actions decided, by their input, until their outcomes come: an outcome
+    // is recorded against the action as decided, without analysing the call again.
     // Identical calls share one entry, with how many outcomes it still awaits.
     let mut actions: HashMap<String, (Action, usize)> = HashMap::new();
     // A panic while analysing a call only to record it is logged, never the end of the
@@ -644,19 +649,28 @@ fn decide_locally(
         }
     };
     loop {
+        let next_due = running.record_due(Instant::now());
         let job = match queue.try_recv() {
             Ok(job) => job,
             Err(mpsc::TryRecvError::Disconnected) => break,
             Err(mpsc::TryRecvError::Empty) => {
                 hand_back(&mut ready);
-                match queue.recv() {
+                let job = match next_due {
+                    Some(wait) => queue.recv_timeout(wait),
+                    None => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match job {
                     Ok(job) => job,
-                    Err(_) => break,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
         };
         match job {
-            Job::Record(request, executed) => {
+            Job::Record(ticket, request, executed) => {
+                let Err(executed) = running.ran(ticket, executed) else {
+                    continue;
+                };
                 let kept = match actions.get_mut(&request.input) {
                     Some((action, 1)) => {
                         let action = action.clone();
@@ -688,26 +702,31 @@ fn decide_locally(
                 let handed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let (action, analysis) =
                         action_for(&request, environment, &holdpoint_home, Vec::new);
-                    if actions.len() >= KEPT_ACTIONS {
-                        actions.clear();
-                    }
-                    actions
-                        .entry(request.input.clone())
-                        .and_modify(|(_, awaited)| *awaited += 1)
-                        .or_insert_with(|| (action.clone(), 1));
                     hand(decider, action, analysis, &mut memo)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Failure::internal("deciding failed unexpectedly".to_owned()))
                 });
                 let verdict = match handed {
-                    Ok(Handed::Now(verdict)) => verdict,
-                    Ok(Handed::Later(waiting)) => match waits.send((ticket, waiting)) {
-                        Ok(()) => continue,
-                        Err(_) => verdict(Err(Failure::internal(
-                            "the thread that waits for decisions has stopped",
-                        ))),
-                    },
+                    Ok(Handed::Allowed(action, read)) => {
+                        running.insert(Instant::now(), ticket, action, read);
+                        Verdict::Allow
+                    }
+                    Ok(Handed::Later(action, waiting)) => {
+                        if actions.len() >= KEPT_ACTIONS {
+                            actions.clear();
+                        }
+                        actions
+                            .entry(request.input)
+                            .and_modify(|(_, awaited)| *awaited += 1)
+                            .or_insert((action, 1));
+                        match waits.send((ticket, waiting)) {
+                            Ok(()) => continue,
+                            Err(_) => verdict(Err(Failure::internal(
+                                "the thread that waits for decisions has stopped",
+                            ))),
+                        }
+                    }
                     Err(failure) => verdict(Err(failure)),
                 };
                 ready.push((ticket, verdict));
@@ -723,8 +742,62 @@ fn decide_locally(
 /// The most verdicts held back while more calls wait to be decided.
 const DECIDED_BATCH: usize = 32;
 
+/// The reads allowed at once whose outcomes are still to come, by ticket. Each is
+/// written with its outcome as one `ran` record; one still running after
+/// [`SHOWN_AFTER`] has its decision written then, so that the ledger shows a long call
+/// while it runs, and its outcome follows on its own.
+#[derive(Default)]
+struct Running {
+    reads: HashMap<u64, (Action, Allowed)>,
+    /// The tickets in the order they were allowed, with when their decisions are due.
+    due: VecDeque<(Instant, u64)>,
+}
+
+/// How long a read allowed at once may run before its decision is written on its own.
+const SHOWN_AFTER: Duration = Duration::from_secs(1);
+
+impl Running {
+    fn insert(&mut self, now: Instant, ticket: u64, action: Action, allowed: Allowed) {
+        // Past the bound, the reads kept have their decisions written (as they are
+        // dropped) and their outcomes follow on their own.
+        if self.reads.len() >= KEPT_ACTIONS {
+            self.reads.clear();
+            self.due.clear();
+        }
+        self.reads.insert(ticket, (action, allowed));
+        self.due.push_back((now + SHOWN_AFTER, ticket));
+    }
+
+    /// Records what the read allowed with `ticket` did; gives `executed` back when no
+    /// such read is kept.
+    fn ran(&mut self, ticket: u64, executed: Executed) -> Result<(), Executed> {
+        match self.reads.remove(&ticket) {
+            Some((action, allowed)) => {
+                allowed.ran(&action, executed);
+                Ok(())
+            }
+            None => Err(executed),
+        }
+    }
+
+    /// Writes the decisions due by `now`; returns how long until the next is due.
+    fn record_due(&mut self, now: Instant) -> Option<Duration> {
+        while let Some(&(due, ticket)) = self.due.front() {
+            if due > now {
+                return Some(due - now);
+            }
+            self.due.pop_front();
+            if let Some((_, allowed)) = self.reads.get(&ticket) {
+                allowed.record_decision();
+            }
+        }
+        None
+    }
+}
+
 /// How many decided actions are kept for their outcomes; past it they are forgotten
-/// (calls refused never have one) and an outcome's call is analysed again.
+/// (calls refused never have one) and an outcome's call is analysed again, or for a
+/// read allowed at once, its decision written and its outcome on its own.
 const KEPT_ACTIONS: usize = 4096;
 
 /// Decides an analysed call at once when policy simply allows it as a read, else hands
@@ -738,26 +811,28 @@ fn hand(
     // What would run the project's own code needs a sandbox this gateway does not have:
     // decided and settled, it is refused below.
     let waiting = if analysis.runs_project_code() {
-        decider.submit(action, analysis).map(Waiting::Settled)
+        decider
+            .submit(action.clone(), analysis)
+            .map(Waiting::Settled)
     } else {
         // A decision is kept for the same analysis only (see `allow_read_inline`).
         if memo.as_ref().is_none_or(|(kept, _)| *kept != analysis) {
             *memo = Some((analysis.clone(), None));
         }
-        let kept = match memo {
-            Some((_, kept)) => kept,
+        let decision = match memo {
+            Some((_, decision)) => decision,
             None => &mut None,
         };
-        if let Some(read) = decider.allow_read_inline(&action, &analysis, kept) {
-            // Its outcome comes on another path, recorded on its own.
-            read.decided();
-            return Ok(Handed::Now(Verdict::Allow));
+        if let Some(allowed) = decider.allow_read_inline(&action, &analysis, decision) {
+            return Ok(Handed::Allowed(action, allowed));
         }
         decider
-            .submit_read_early(action, analysis)
+            .submit_read_early(action.clone(), analysis)
             .map(Waiting::Early)
     };
-    waiting.map(Handed::Later).map_err(Failure::internal)
+    waiting
+        .map(|waiting| Handed::Later(action, waiting))
+        .map_err(Failure::internal)
 }
 
 /// Waits for each decision handed over, in the order handed, and tells the loop.
@@ -843,7 +918,7 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                 record(&mut outcomes);
                 return;
             }
-            Ok(Job::Record(request, executed)) => {
+            Ok(Job::Record(_, request, executed)) => {
                 outcomes.push((request, executed));
                 if outcomes.len() >= RECORD_BATCH {
                     record(&mut outcomes);
@@ -927,7 +1002,10 @@ impl Upstream {
         match self {
             Upstream::Child { input, .. } => {
                 let Some(server_in) = input else { return };
-                let bytes: Vec<u8> = messages.iter().flat_map(codec::encode).collect();
+                let mut bytes = Vec::new();
+                for message in &messages {
+                    codec::encode_into(message, &mut bytes);
+                }
                 // A server that stopped reading has exited or will be seen to: its output
                 // ends, and that ends the session.
                 if server_in
@@ -978,7 +1056,10 @@ impl Downstream {
     fn send(&mut self, messages: Vec<Message>) {
         match self {
             Downstream::Stdout(out) => {
-                let bytes: Vec<u8> = messages.iter().flat_map(codec::encode).collect();
+                let mut bytes = Vec::new();
+                for message in &messages {
+                    codec::encode_into(message, &mut bytes);
+                }
                 let mut out = out.lock();
                 let _ = out.write_all(&bytes).and_then(|()| out.flush());
             }
@@ -1145,9 +1226,17 @@ impl Driver {
                             .handle_decision(Instant::now(), ticket, Verdict::Failed);
                     }
                 }
-                Output::Record { call, executed } => {
+                Output::Record {
+                    ticket,
+                    call,
+                    executed,
+                } => {
                     let request = request(&call, &self.cwd, &self.agent, &self.session_id);
-                    if self.jobs.send(Job::Record(request, executed)).is_err() {
+                    if self
+                        .jobs
+                        .send(Job::Record(ticket, request, executed))
+                        .is_err()
+                    {
                         eprintln!(
                             "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
                         );

@@ -170,8 +170,9 @@ pub enum Output {
         ticket: u64,
         call: McpCall,
     },
-    /// Record what a forwarded call did.
+    /// Record what a forwarded call did; `ticket` is the one its decision came with.
     Record {
+        ticket: u64,
         call: McpCall,
         executed: Executed,
     },
@@ -229,10 +230,11 @@ enum State {
         next_progress: Instant,
         progress: u64,
     },
-    /// Sent to the server under the machine's id `upstream`.
+    /// Sent to the server under the machine's id `upstream`; a decided call with the
+    /// ticket of its decision.
     Forwarded {
         upstream: u64,
-        call: Option<McpCall>,
+        call: Option<(u64, McpCall)>,
         sent: Instant,
     },
 }
@@ -542,7 +544,7 @@ impl Session {
         id: Id,
         method: String,
         params: Option<Value>,
-        call: Option<McpCall>,
+        call: Option<(u64, McpCall)>,
     ) {
         let upstream = self.fresh_id();
         self.upstream.insert(upstream, id.clone());
@@ -645,7 +647,7 @@ impl Session {
                     method,
                     params: Some(params),
                 }));
-                if let Some(call) = call {
+                if let Some((ticket, call)) = call {
                     let executed = Executed {
                         outcome: "cancelled".to_owned(),
                         exit_status: None,
@@ -656,7 +658,11 @@ impl Session {
                         )),
                         observed_by: OBSERVED_BY.to_owned(),
                     };
-                    self.out.push_back(Output::Record { call, executed });
+                    self.out.push_back(Output::Record {
+                        ticket,
+                        call,
+                        executed,
+                    });
                 }
             }
             None => self.log(format!(
@@ -724,7 +730,7 @@ impl Session {
         let (message, approval, outcome) = match verdict {
             // INVARIANT: the only place a decided request is forwarded.
             Verdict::Allow => {
-                self.forward(now, id, method, params, Some(call));
+                self.forward(now, id, method, params, Some((ticket, call)));
                 return;
             }
             Verdict::Ask {
@@ -987,13 +993,17 @@ impl Session {
                     return;
                 };
                 if let State::Forwarded {
-                    call: Some(call),
+                    call: Some((ticket, call)),
                     sent,
                     ..
                 } = pending.state
                 {
                     let executed = outcome(&reply, size, millis_between(sent, now));
-                    self.out.push_back(Output::Record { call, executed });
+                    self.out.push_back(Output::Record {
+                        ticket,
+                        call,
+                        executed,
+                    });
                 }
                 let mut reply = reply;
                 // A server may ask for a URL elicitation by answering any request with
@@ -1144,7 +1154,7 @@ impl Session {
         pending.sort_by_key(|(id, _)| format!("{id:?}"));
         for (id, pending) in pending {
             if let State::Forwarded {
-                call: Some(call),
+                call: Some((ticket, call)),
                 sent,
                 ..
             } = pending.state
@@ -1156,7 +1166,11 @@ impl Session {
                     detail: Some(format!("{reason} before answering")),
                     observed_by: OBSERVED_BY.to_owned(),
                 };
-                self.out.push_back(Output::Record { call, executed });
+                self.out.push_back(Output::Record {
+                    ticket,
+                    call,
+                    executed,
+                });
             }
             self.out.push_back(Output::ToClient(Message::error(
                 Some(id),
@@ -1461,7 +1475,7 @@ mod tests {
                             sorted(&call.arguments)
                         )
                     }
-                    Output::Record { call, executed } => format!(
+                    Output::Record { call, executed, .. } => format!(
                         "record {} {} {}",
                         call.name,
                         executed.outcome,
