@@ -14,7 +14,7 @@
 mod catalogue;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::analysis::{AnalysisContext, Files};
 use crate::effect::{Analysis, Effect, ObjectKind, Risk, Verb};
@@ -79,27 +79,40 @@ impl McpCall {
     /// for the `mcp` surface, so two calls that mean the same have the same digest
     /// whichever adapter (a hook, the gateway) saw them.
     pub fn to_input(&self) -> String {
-        let info = self
-            .server
-            .info
-            .as_ref()
-            .map(|info| json!({"name": info.name, "version": info.version}));
-        let value = json!({
-            "server": {
-                "name": self.server.name,
-                "command": self.server.command,
-                "url": self.server.url,
-                "info": info,
-                "trusted": self.server.trusted,
+        let server = &self.server;
+        // Fields in the order of their names' bytes, as `Canonical` orders an object's.
+        #[derive(Serialize)]
+        struct Input<'a> {
+            annotations: Option<Canonical<'a>>,
+            arguments: Canonical<'a>,
+            method: &'a str,
+            name: &'a str,
+            server: InputServer<'a>,
+        }
+        #[derive(Serialize)]
+        struct InputServer<'a> {
+            command: &'a [String],
+            info: Option<&'a McpServerInfo>,
+            name: &'a str,
+            trusted: bool,
+            url: Option<&'a str>,
+        }
+        let input = Input {
+            annotations: self.annotations.as_ref().map(Canonical),
+            arguments: Canonical(&self.arguments),
+            method: &self.method,
+            name: &self.name,
+            server: InputServer {
+                command: &server.command,
+                info: server.info.as_ref(),
+                name: &server.name,
+                trusted: server.trusted,
+                url: server.url.as_deref(),
             },
-            "method": self.method,
-            "name": self.name,
-            "arguments": self.arguments,
-            "annotations": self.annotations,
-        });
-        let mut out = String::new();
-        canonical(&value, &mut out);
-        out
+        };
+        // Writing JSON to memory fails only for a map whose keys are not strings, which
+        // none here is; an empty input would not read as a call, and is refused.
+        serde_json::to_string(&input).unwrap_or_default()
     }
 
     /// Reads a call back from its input text (canonical or not).
@@ -108,36 +121,32 @@ impl McpCall {
     }
 }
 
-/// Writes `value` as canonical JSON: keys sorted, no insignificant white space.
-fn canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+/// A JSON value written canonically: object keys sorted by their bytes, no
+/// insignificant white space (serde_json's compact form otherwise).
+struct Canonical<'a>(&'a Value);
+
+impl Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut out = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    out.serialize_entry(key, &Canonical(value))?;
                 }
-                out.push_str(&Value::from(key.as_str()).to_string());
-                out.push(':');
-                if let Some(inner) = map.get(key) {
-                    canonical(inner, out);
-                }
+                out.end()
             }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+            Value::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    out.serialize_element(&Canonical(item))?;
                 }
-                canonical(item, out);
+                out.end()
             }
-            out.push(']');
+            scalar => scalar.serialize(serializer),
         }
-        scalar => out.push_str(&scalar.to_string()),
     }
 }
 
@@ -349,12 +358,10 @@ fn launches(word: &str, name: &str) -> bool {
         || word
             .strip_suffix(name)
             .is_some_and(|before| before.ends_with('/'))
-        || word.match_indices(name).any(|(at, _)| {
-            word.get(..at)
-                .is_some_and(|before| before.ends_with("node_modules/"))
-                && word
-                    .get(at + name.len()..)
-                    .is_some_and(|after| after.starts_with('/'))
+        || word.split("node_modules/").skip(1).any(|package| {
+            package
+                .strip_prefix(name)
+                .is_some_and(|after| after.starts_with('/'))
         })
 }
 
@@ -1194,6 +1201,91 @@ fn percent_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The canonical form as it was first written, value by value: the input text of
+    /// every call decided so far, which digests and approvals are bound to.
+    fn canonical_as_first_written(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::from(key.as_str()).to_string());
+                    out.push(':');
+                    canonical_as_first_written(&map[key], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    canonical_as_first_written(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_calls_input_text_is_what_it_always_was() {
+        let server = |info: bool, url: Option<&str>| McpServer {
+            name: "db \"prod\"".to_owned(),
+            command: vec!["npx".to_owned(), "-y".to_owned(), "@x/ünïcode".to_owned()],
+            url: url.map(str::to_owned),
+            info: info.then(|| McpServerInfo {
+                name: "srv".to_owned(),
+                version: "1.0".to_owned(),
+            }),
+            trusted: info,
+        };
+        let arguments = [
+            Value::Null,
+            json!({}),
+            json!({"z": 1, "a": [3, 2.5, -1e300, null, true], "é": {"y": "\n\t\u{1}", "b": {}}}),
+            json!({"sql": "SELECT 1; -- \"q\"", "limit": 18446744073709551615u64, "neg": -9223372036854775808i64}),
+            json!([{"b": 1, "a": 2}]),
+        ];
+        for (i, arguments) in arguments.into_iter().enumerate() {
+            let call = McpCall {
+                server: server(i % 2 == 0, (i % 3 == 0).then_some("https://h.example/mcp")),
+                method: "tools/call".to_owned(),
+                name: "query\u{2028}".to_owned(),
+                arguments,
+                annotations: (i % 2 == 1).then(|| json!({"readOnlyHint": true, "b": [1]})),
+            };
+            let info = call
+                .server
+                .info
+                .as_ref()
+                .map(|info| json!({"name": info.name, "version": info.version}));
+            let value = json!({
+                "server": {
+                    "name": call.server.name,
+                    "command": call.server.command,
+                    "url": call.server.url,
+                    "info": info,
+                    "trusted": call.server.trusted,
+                },
+                "method": call.method,
+                "name": call.name,
+                "arguments": call.arguments,
+                "annotations": call.annotations,
+            });
+            let mut expected = String::new();
+            canonical_as_first_written(&value, &mut expected);
+            assert_eq!(call.to_input(), expected);
+            assert_eq!(McpCall::from_input(&expected).unwrap(), call);
+        }
+    }
 
     /// A launch word is compared as `without_version` leaves it (lowercase, with `-`
     /// for `_`) with a catalogued name, which is lowercase and names no version.

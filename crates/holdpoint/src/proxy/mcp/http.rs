@@ -1052,9 +1052,11 @@ pub(super) fn start_session(
         server: upstream,
         client: Downstream::Http(Streams::default()),
         jobs,
-        cwd: gateway.cwd.clone(),
-        agent: agent.to_owned(),
-        session_id: ledger_session.clone(),
+        asker: Arc::new(super::Asker {
+            cwd: gateway.cwd.clone(),
+            agent: agent.to_owned(),
+            session: ledger_session.clone(),
+        }),
         label: label.clone(),
         outbox: super::Outbox::default(),
     };

@@ -27,6 +27,7 @@ pub(crate) mod upstream;
 use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -179,24 +180,46 @@ enum Watch {
 enum Job {
     Decide(u64, Request),
     /// What the call decided with that ticket did.
-    Record(u64, Request, Executed),
+    Record(u64, Call, Executed),
     /// Record a call refused before any decision, and why.
     Refused(Request, String),
 }
 
-/// The request an MCP call is proposed as.
-fn request(call: &McpCall, cwd: &str, agent: &str, session: &str) -> Request {
-    Request {
-        surface: Surface::Mcp,
-        input: call.to_input(),
-        cwd: cwd.to_owned(),
-        workspace: None,
-        agent: agent.to_owned(),
-        session: Some(session.to_owned()),
-        content: Vec::new(),
-        written: None,
-        confined: false,
-        home: None,
+/// Who asks for a session's calls: what each of its requests says besides the call.
+struct Asker {
+    cwd: String,
+    agent: String,
+    session: String,
+}
+
+impl Asker {
+    /// The request an MCP call is proposed as.
+    fn request(&self, call: &McpCall) -> Request {
+        Request {
+            surface: Surface::Mcp,
+            input: call.to_input(),
+            cwd: self.cwd.clone(),
+            workspace: None,
+            agent: self.agent.clone(),
+            session: Some(self.session.clone()),
+            content: Vec::new(),
+            written: None,
+            confined: false,
+            home: None,
+        }
+    }
+}
+
+/// A call with who asked for it, made a request only where one is needed: the outcome
+/// of a read allowed at once needs none.
+struct Call {
+    call: McpCall,
+    asker: Arc<Asker>,
+}
+
+impl Call {
+    fn request(&self) -> Request {
+        self.asker.request(&self.call)
     }
 }
 
@@ -296,9 +319,11 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         },
         client: Downstream::Stdout(std::io::stdout()),
         jobs,
-        cwd,
-        agent: args.agent.clone(),
-        session_id,
+        asker: Arc::new(Asker {
+            cwd,
+            agent: args.agent.clone(),
+            session: session_id,
+        }),
         label: String::new(),
         outbox: Outbox::default(),
     };
@@ -667,10 +692,11 @@ fn decide_locally(
             }
         };
         match job {
-            Job::Record(ticket, request, executed) => {
+            Job::Record(ticket, call, executed) => {
                 let Err(executed) = running.ran(ticket, executed) else {
                     continue;
                 };
+                let request = call.request();
                 let kept = match actions.get_mut(&request.input) {
                     Some((action, 1)) => {
                         let action = action.clone();
@@ -918,8 +944,8 @@ fn decide_and_record(enforcer: &Enforcer, queue: &Receiver<Job>, events: &Sender
                 record(&mut outcomes);
                 return;
             }
-            Ok(Job::Record(_, request, executed)) => {
-                outcomes.push((request, executed));
+            Ok(Job::Record(_, call, executed)) => {
+                outcomes.push((call.request(), executed));
                 if outcomes.len() >= RECORD_BATCH {
                     record(&mut outcomes);
                 }
@@ -1079,9 +1105,7 @@ struct Driver {
     server: Upstream,
     client: Downstream,
     jobs: Sender<Job>,
-    cwd: String,
-    agent: String,
-    session_id: String,
+    asker: Arc<Asker>,
     /// What the gateway's log lines about this session start with: nothing for the one
     /// session of the stdio gateway, the server's path and session over HTTP.
     label: String,
@@ -1219,7 +1243,7 @@ impl Driver {
                 Output::ToClient(message) => self.outbox.client.push(message),
                 Output::ToServer(message) => self.outbox.server.push(message),
                 Output::Decide { ticket, call } => {
-                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
+                    let request = self.asker.request(&call);
                     if self.jobs.send(Job::Decide(ticket, request)).is_err() {
                         // The deciding thread is gone: nothing can be decided.
                         self.session
@@ -1231,19 +1255,18 @@ impl Driver {
                     call,
                     executed,
                 } => {
-                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
-                    if self
-                        .jobs
-                        .send(Job::Record(ticket, request, executed))
-                        .is_err()
-                    {
+                    let call = Call {
+                        call,
+                        asker: Arc::clone(&self.asker),
+                    };
+                    if self.jobs.send(Job::Record(ticket, call, executed)).is_err() {
                         eprintln!(
                             "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
                         );
                     }
                 }
                 Output::Refused { call, reason } => {
-                    let request = request(&call, &self.cwd, &self.agent, &self.session_id);
+                    let request = self.asker.request(&call);
                     if self.jobs.send(Job::Refused(request, reason)).is_err() {
                         eprintln!(
                             "holdpoint mcp: could not record a refused call: the deciding thread is gone"
