@@ -13,16 +13,23 @@
 #
 #   bash bench/mcp.sh                 # builds the release binary first
 #   RUNS=2000 BURST=64 bash bench/mcp.sh
+#   BIN=/tmp/holdpoint-old bash bench/mcp.sh   # that binary, not this checkout's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
-cargo build --release --quiet -p holdpoint
+# BIN=/path/to/holdpoint runs another build (an earlier commit's, to compare) as it is.
+if [ -n "${BIN:-}" ]; then
+    bin="$BIN"
+else
+    cargo build --release --quiet -p holdpoint
+    bin="$CARGO_TARGET_DIR/release/holdpoint"
+fi
 npm_cache="$HOME/.cache/holdpoint-test-npm"
 server="$npm_cache/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"
 if [ ! -f "$server" ]; then
     npm install --silent --prefix "$npm_cache" @modelcontextprotocol/server-filesystem
 fi
-BIN="$CARGO_TARGET_DIR/release/holdpoint" SERVER="$server" RUNS="${RUNS:-1000}" \
+BIN="$bin" SERVER="$server" RUNS="${RUNS:-1000}" \
     BURST="${BURST:-32}" BURSTS="${BURSTS:-30}" python3 - <<'PY'
 import http.client, json, os, re, statistics, subprocess, tempfile, threading, time
 

@@ -1052,6 +1052,7 @@ pub(super) fn start_session(
         server: upstream,
         client: Downstream::Http(Streams::default()),
         jobs,
+        undecided: std::collections::VecDeque::new(),
         asker: Arc::new(super::Asker {
             cwd: gateway.cwd.clone(),
             agent: agent.to_owned(),

@@ -319,6 +319,7 @@ pub(crate) fn run(args: &McpArgs) -> Result<u8, Failure> {
         },
         client: Downstream::Stdout(std::io::stdout()),
         jobs,
+        undecided: VecDeque::new(),
         asker: Arc::new(Asker {
             cwd,
             agent: args.agent.clone(),
@@ -1105,12 +1106,16 @@ struct Driver {
     server: Upstream,
     client: Downstream,
     jobs: Sender<Job>,
+    /// Calls whose decisions could not be asked for (the deciding thread is gone): each
+    /// is given a failed decision as the next event.
+    undecided: VecDeque<u64>,
     asker: Arc<Asker>,
     /// What the gateway's log lines about this session start with: nothing for the one
     /// session of the stdio gateway, the server's path and session over HTTP.
     label: String,
-    /// Messages for the server and the client, written when no event is waiting (or
-    /// [`OUTBOX_LIMIT`] are), so that a burst crosses each pipe in one write.
+    /// Messages for the server and the client, and jobs for the deciding thread, handed
+    /// over when no event is waiting (or [`OUTBOX_LIMIT`] are), so that a burst crosses
+    /// each pipe in one write and wakes the deciding thread once.
     outbox: Outbox,
 }
 
@@ -1118,6 +1123,8 @@ struct Driver {
 struct Outbox {
     server: Vec<Message>,
     client: Vec<Message>,
+    /// For the deciding thread.
+    jobs: Vec<Job>,
 }
 
 /// The most messages held for writing while events keep coming.
@@ -1133,11 +1140,13 @@ impl Driver {
                 (a, b) => a.or(b),
             };
             let event = match inbox.try_recv() {
+                _ if !self.undecided.is_empty() => Ok(self.undecidable()),
                 Ok(event) => Ok(event),
                 Err(mpsc::TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
                 Err(mpsc::TryRecvError::Empty) => {
                     self.flush();
                     match wake {
+                        _ if !self.undecided.is_empty() => Ok(self.undecidable()),
                         None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
                         Some(at) => {
                             inbox.recv_timeout(at.saturating_duration_since(Instant::now()))
@@ -1225,8 +1234,31 @@ impl Driver {
         }
     }
 
-    /// Writes the messages held for the server and the client.
+    /// A failed decision for a call the deciding thread could not be given.
+    fn undecidable(&mut self) -> Event {
+        let ticket = self.undecided.pop_front().unwrap_or_default();
+        Event::Decided(ticket, Verdict::Failed)
+    }
+
+    /// Hands the deciding thread the jobs held for it, and writes the messages held for
+    /// the server and the client.
     fn flush(&mut self) {
+        // Handed together, they wake the deciding thread once.
+        for job in self.outbox.jobs.drain(..) {
+            let Err(mpsc::SendError(job)) = self.jobs.send(job) else {
+                continue;
+            };
+            match job {
+                // Nothing can be decided: the call gets a failed decision.
+                Job::Decide(ticket, _) => self.undecided.push_back(ticket),
+                Job::Record(..) => eprintln!(
+                    "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
+                ),
+                Job::Refused(..) => eprintln!(
+                    "holdpoint mcp: could not record a refused call: the deciding thread is gone"
+                ),
+            }
+        }
         if !self.outbox.server.is_empty() {
             self.server.send(std::mem::take(&mut self.outbox.server));
         }
@@ -1244,11 +1276,7 @@ impl Driver {
                 Output::ToServer(message) => self.outbox.server.push(message),
                 Output::Decide { ticket, call } => {
                     let request = self.asker.request(&call);
-                    if self.jobs.send(Job::Decide(ticket, request)).is_err() {
-                        // The deciding thread is gone: nothing can be decided.
-                        self.session
-                            .handle_decision(Instant::now(), ticket, Verdict::Failed);
-                    }
+                    self.outbox.jobs.push(Job::Decide(ticket, request));
                 }
                 Output::Record {
                     ticket,
@@ -1259,19 +1287,11 @@ impl Driver {
                         call,
                         asker: Arc::clone(&self.asker),
                     };
-                    if self.jobs.send(Job::Record(ticket, call, executed)).is_err() {
-                        eprintln!(
-                            "holdpoint mcp: could not record a call's outcome: the deciding thread is gone"
-                        );
-                    }
+                    self.outbox.jobs.push(Job::Record(ticket, call, executed));
                 }
                 Output::Refused { call, reason } => {
                     let request = self.asker.request(&call);
-                    if self.jobs.send(Job::Refused(request, reason)).is_err() {
-                        eprintln!(
-                            "holdpoint mcp: could not record a refused call: the deciding thread is gone"
-                        );
-                    }
+                    self.outbox.jobs.push(Job::Refused(request, reason));
                 }
                 Output::WatchApproval(id) => self.watcher.send(Watch::Start(id)),
                 Output::Unwatch(id) => self.watcher.send(Watch::Stop(id)),
@@ -1282,7 +1302,9 @@ impl Driver {
                 }
             }
         }
-        if self.outbox.server.len() + self.outbox.client.len() >= OUTBOX_LIMIT {
+        if self.outbox.server.len() + self.outbox.client.len() + self.outbox.jobs.len()
+            >= OUTBOX_LIMIT
+        {
             self.flush();
         }
         ended
