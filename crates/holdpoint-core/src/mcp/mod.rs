@@ -304,10 +304,9 @@ fn through_gateway(server: &McpServer, ctx: &AnalysisContext, files: &dyn Files)
 /// the name it announced, in that order.
 fn recognise(server: &McpServer) -> Option<&'static Server> {
     let by_launch = server.command.iter().find_map(|word| {
-        let word = without_version(word);
-        SERVERS
-            .iter()
-            .find(|s| s.launch.iter().any(|l| launches(&word, l)))
+        let read = without_version(word);
+        let word = LaunchWord::new(&read);
+        SERVERS.iter().find(|s| s.launch.iter().any(|l| word.is(l)))
     });
     let by_host = || {
         let host = server.url.as_deref().and_then(url_host)?;
@@ -345,24 +344,41 @@ fn without_version(word: &str) -> String {
     word
 }
 
-/// Whether a launch word is the package or image `name`: the name itself, at the end
-/// of a path or registry (`/usr/local/bin/mcp-server-git`, `docker.io/mcp/git`), or as
-/// a package under `node_modules`.
-fn launches(word: &str, name: &str) -> bool {
-    // Launch words are read with `-` for `_` (`without_version`); the catalogue's names
-    // are lowercase (a test holds it to that) and nearly all without `_`.
-    if name.contains('_') {
-        return launches(word, &name.replace('_', "-"));
+/// A word of a launch command as it is compared with catalogued names: read by
+/// `without_version`, with what follows each `node_modules/` in it found once.
+struct LaunchWord<'a> {
+    word: &'a str,
+    packages: Vec<&'a str>,
+}
+
+impl<'a> LaunchWord<'a> {
+    fn new(word: &'a str) -> Self {
+        LaunchWord {
+            word,
+            packages: word.split("node_modules/").skip(1).collect(),
+        }
     }
-    word == name
-        || word
-            .strip_suffix(name)
-            .is_some_and(|before| before.ends_with('/'))
-        || word.split("node_modules/").skip(1).any(|package| {
-            package
-                .strip_prefix(name)
-                .is_some_and(|after| after.starts_with('/'))
-        })
+
+    /// Whether it is the package or image `name`: the name itself, at the end of a path
+    /// or registry (`/usr/local/bin/mcp-server-git`, `docker.io/mcp/git`), or as a
+    /// package under `node_modules`.
+    fn is(&self, name: &str) -> bool {
+        // Launch words are read with `-` for `_`; the catalogue's names are lowercase (a
+        // test holds it to that) and nearly all without `_`.
+        if name.contains('_') {
+            return self.is(&name.replace('_', "-"));
+        }
+        self.word == name
+            || self
+                .word
+                .strip_suffix(name)
+                .is_some_and(|before| before.ends_with('/'))
+            || self.packages.iter().any(|package| {
+                package
+                    .strip_prefix(name)
+                    .is_some_and(|after| after.starts_with('/'))
+            })
+    }
 }
 
 /// The host of a URL, lowercase, without user or port.
@@ -1318,7 +1334,7 @@ mod tests {
                 false,
             ),
         ] {
-            assert_eq!(launches(word, name), expected, "{word} {name}");
+            assert_eq!(LaunchWord::new(word).is(name), expected, "{word} {name}");
         }
     }
 

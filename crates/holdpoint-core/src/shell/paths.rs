@@ -182,8 +182,14 @@ pub(crate) enum Relation {
 /// How the absolute path `path` could stand to the absolute path `target`; `None` when
 /// it cannot name it, anything holding it or anything inside it.
 pub(crate) fn relation(path: &str, target: &str) -> Option<Relation> {
+    relation_to(path, target.split('/'))
+}
+
+/// [`relation`] to the path whose components `target` gives, which need not be written
+/// out.
+fn relation_to<'a>(path: &str, target: impl Iterator<Item = &'a str>) -> Option<Relation> {
     let mut ours = path.split('/').filter(|c| !c.is_empty());
-    let mut theirs = target.split('/').filter(|c| !c.is_empty());
+    let mut theirs = target.filter(|c| !c.is_empty());
     loop {
         match (ours.next(), theirs.next()) {
             (Some(a), Some(b)) if could_match(a, b) => {}
@@ -691,15 +697,19 @@ pub(crate) fn credential_name(name: &str) -> bool {
         && !NOT_CREDENTIALS.iter().any(|p| component_match(p, name))
 }
 
-/// The credential files and directories at fixed places, as absolute patterns; only
-/// those whose pattern (relative to a home, or absolute) `keep` accepts, tried before
-/// the place is written out.
-fn credential_places(
+/// Whether `path` stands to one of the credential files and directories at fixed
+/// places as `wanted` asks. Only the places whose pattern (relative to a home, or
+/// absolute) `keep` accepts are tried, and none is written out.
+fn any_credential_place(
+    path: &str,
     ctx: &AnalysisContext,
     dirs: bool,
     keep: impl Fn(&str) -> bool,
-) -> Vec<String> {
-    let mut places: Vec<String> = Vec::new();
+    wanted: impl Fn(Relation) -> bool,
+) -> bool {
+    let stands = |home: &'_ str, pattern: &'_ str| {
+        relation_to(path, home.split('/').chain(pattern.split('/'))).is_some_and(&wanted)
+    };
     let under_home = if dirs {
         HOME_CREDENTIAL_DIRS
     } else {
@@ -713,8 +723,9 @@ fn credential_places(
             .as_deref()
             .filter(|h| *h != "/")
             .map(|home| normalise("/", home));
-        for home in own.iter().map(String::as_str).chain(["/root", "/home/*"]) {
-            places.extend(kept.iter().map(|p| format!("{home}/{p}")));
+        let mut homes = own.iter().map(String::as_str).chain(["/root", "/home/*"]);
+        if homes.any(|home| kept.iter().any(|pattern| stands(home, pattern))) {
+            return true;
         }
     }
     let system = if dirs {
@@ -722,8 +733,10 @@ fn credential_places(
     } else {
         SYSTEM_CREDENTIALS
     };
-    places.extend(system.iter().filter(|p| keep(p)).map(|p| (*p).to_owned()));
-    places
+    system
+        .iter()
+        .filter(|p| keep(p))
+        .any(|pattern| stands("", pattern))
 }
 
 /// Whether reading the file at `absolute` (or a glob) could read a credential.
@@ -736,24 +749,16 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
     // first, since it rules out nearly every place at once.
     let named = |pattern: &str| could_match(pattern.rsplit('/').next().unwrap_or(""), name);
     credential_name(name)
-        || credential_places(ctx, false, named)
-            .iter()
-            .any(|place| relation(absolute, place) == Some(Relation::Same))
+        || any_credential_place(absolute, ctx, false, named, |r| r == Relation::Same)
 }
 
 /// Whether reading the whole tree at `absolute` reads credentials kept at their usual
 /// places (`~/.ssh`, `~/.aws`, or a directory holding them, such as the home).
 pub(crate) fn tree_holds_credentials(absolute: &str, ctx: &AnalysisContext) -> bool {
+    let holds = |r: Relation| matches!(r, Relation::Same | Relation::Above);
     credential(absolute, ctx)
-        || credential_places(ctx, true, |_| true)
-            .iter()
-            .chain(credential_places(ctx, false, |_| true).iter())
-            .any(|place| {
-                matches!(
-                    relation(absolute, place),
-                    Some(Relation::Same | Relation::Above)
-                )
-            })
+        || any_credential_place(absolute, ctx, true, |_| true, holds)
+        || any_credential_place(absolute, ctx, false, |_| true, holds)
 }
 
 /// What `find` finds below `root` with names matching `name` (any depth, dotfiles
@@ -826,11 +831,8 @@ impl Found<'_> {
         let named =
             |pattern: &str| self.name_matches(&sample(pattern.rsplit('/').next().unwrap_or("")));
         by_name
-            || credential_places(ctx, false, named).iter().any(|place| {
-                matches!(
-                    relation(self.root, place),
-                    Some(Relation::Same | Relation::Above)
-                )
+            || any_credential_place(self.root, ctx, false, named, |r| {
+                matches!(r, Relation::Same | Relation::Above)
             })
     }
 }
