@@ -100,6 +100,22 @@ impl Database {
         crate::stdout(&output).trim().to_owned()
     }
 
+    /// Waits until this database runs `query` (its exact text), for at most 10 s.
+    pub fn until_running(&self, query: &str) {
+        let started = Instant::now();
+        while self.direct(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND query = '{query}' AND state = 'active'",
+            self.name
+        )) != "1"
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the database never ran `{query}`"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// A table `users` with `rows` rows.
     pub fn seed(&self, rows: u32) {
         self.direct(&format!(
@@ -199,7 +215,7 @@ fn request_id(text: &str) -> String {
 }
 
 /// The ledger once `ready` says it holds what the test waits for (outcomes are written
-/// with the batch after the reply), or as it is after 10 seconds.
+/// with the batch after the reply); fails when it does not within 10 seconds.
 pub(crate) fn records_once(
     setup: &Setup,
     ready: impl Fn(&[serde_json::Value]) -> bool,
@@ -207,9 +223,18 @@ pub(crate) fn records_once(
     let started = Instant::now();
     loop {
         let records = setup.records();
-        if ready(&records) || started.elapsed() > Duration::from_secs(10) {
+        if ready(&records) {
             return records;
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the ledger never held what the test waits for; its records:\n{}",
+            records
+                .iter()
+                .map(|r| format!("{} {} {}", r["seq"], r["kind"], r["body"]))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -666,19 +691,7 @@ fn malformed_and_oversized_messages_and_vanishing_clients_leave_the_proxy_servin
     message.extend_from_slice(sql);
     socket.write_all(&message).unwrap();
     // It leaves once the database is running the statement.
-    let started = Instant::now();
-    while db.direct(&format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND query = 'SELECT pg_sleep(3)' AND state = 'active'",
-        db.name
-    )) != "1"
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the statement never reached the database: {}",
-            proxy.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    db.until_running("SELECT pg_sleep(3)");
     drop(socket);
     let output = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
     assert_eq!(
@@ -885,7 +898,7 @@ async fn a_rust_client_over_the_extended_protocol_is_decided_per_statement() {
     // A cancel request reaches the server through the proxy.
     let cancel = client.cancel_token();
     let sleeper = tokio::spawn(async move { client.execute("SELECT pg_sleep(30)", &[]).await });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::task::block_in_place(|| db.until_running("SELECT pg_sleep(30)"));
     let started = Instant::now();
     cancel.cancel_query(tokio_postgres::NoTls).await.unwrap();
     let result = sleeper.await.unwrap();
@@ -1197,17 +1210,7 @@ fn a_read_still_running_when_the_proxy_stops_leaves_its_decision() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while db.direct(&format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE query = '{sleeping}'"
-    )) != "1"
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the read never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    db.until_running(sleeping);
     assert!(
         !setup
             .stored_records()
@@ -1922,9 +1925,24 @@ async fn a_client_cancelling_a_statement_held_for_approval_stops_waiting_at_once
         let result = client.simple_query("DELETE FROM users").await;
         (client, result)
     });
-    // Held: the proxy waits for a human and the statement has not reached the server.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(!held.is_finished(), "the DELETE was not held");
+    // Held: the proxy waits for a human (its request is listed as pending) and the
+    // statement has not reached the server.
+    let pending = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        loop {
+            let text = crate::stdout(&setup.run(&["approvals", "list"], ""));
+            if text.contains("DELETE FROM users") {
+                return setup;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the DELETE was never held: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let setup = pending.await.unwrap();
+    assert!(!held.is_finished(), "the DELETE was answered while held");
     let started = Instant::now();
     cancel.cancel_query(tokio_postgres::NoTls).await.unwrap();
     let (client, result) = held.await.unwrap();

@@ -1780,6 +1780,7 @@ fn a_hook_through_the_server_is_held_approved_through_the_api_retried_and_allowe
         .iter()
         .filter_map(|r| r["actors"]["agent"].as_str())
         .collect();
+    assert!(!agents.is_empty(), "{records:?}");
     assert!(
         agents.iter().all(|a| *a == "claude"),
         "the credential names the agent: {agents:?}"

@@ -150,6 +150,8 @@ impl Context {
             executed_content: Vec::new(),
         };
         let started = Instant::now();
+        // A cancel request from now on ends a wait for an approval.
+        let cancels_seen = self.link.cancelled.seen();
         loop {
             let (mut analysis, shape) = match &unreadable {
                 Some(effect) => (
@@ -323,7 +325,12 @@ impl Context {
                         ));
                     };
                     match self
-                        .wait_for(&approval.id, &how, wait.saturating_sub(started.elapsed()))
+                        .wait_for(
+                            &approval.id,
+                            &how,
+                            wait.saturating_sub(started.elapsed()),
+                            cancels_seen,
+                        )
                         .await?
                     {
                         None => {
@@ -397,18 +404,19 @@ impl Context {
     }
 
     /// Waits for a request to be answered, telling the client now and then; `None` when
-    /// the client cancelled the statement.
+    /// the client cancelled the statement (a cancel request after the `cancels_seen`
+    /// first).
     pub(super) async fn wait_for(
         &self,
         id: &str,
         how: &str,
         wait: Duration,
+        cancels_seen: u64,
     ) -> Result<Option<Answer>, Fault> {
         let started = Instant::now();
         let mut told = None::<Instant>;
-        let cancelled = self.link.cancelled.notified();
+        let cancelled = self.link.cancelled.after(cancels_seen);
         tokio::pin!(cancelled);
-        cancelled.as_mut().enable();
         loop {
             if told.is_none_or(|t| t.elapsed() >= NOTICE_EVERY) {
                 told = Some(Instant::now());

@@ -32,8 +32,8 @@ const NOT_RUN: &str = "not run";
 
 /// What both directions of one connection share.
 pub(super) struct Link {
-    /// Woken by the client's cancel request, which ends a wait for an approval.
-    pub(super) cancelled: Arc<tokio::sync::Notify>,
+    /// The client's cancel requests, which end a wait for an approval.
+    pub(super) cancelled: Arc<super::Cancelled>,
     client: tokio::sync::Mutex<ClientWrite>,
     statements: Mutex<Statements>,
     /// The connection's nonce, as `Statements` has it: part of every marker, notice and
@@ -86,7 +86,7 @@ pub(super) async fn drive<S: ClientStream>(
     session: String,
     (client, buf): (S, BytesMut),
     (upstream, up_buf): (TcpStream, BytesMut),
-    cancelled: Arc<tokio::sync::Notify>,
+    cancelled: Arc<super::Cancelled>,
 ) -> Result<(), Fault> {
     let (client_read, client_write) = client.halves();
     let (upstream_read, upstream_write) = upstream.into_split();

@@ -28,7 +28,7 @@ pub(crate) use startup::{client_config, upstream_password_for};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -93,7 +93,7 @@ struct Proxy {
     tls: Option<TlsAcceptor>,
     /// Cancel keys handed to clients: the server's they stand for, and how to end the
     /// connection's wait for an approval.
-    cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<tokio::sync::Notify>)>>,
+    cancels: Mutex<HashMap<CancelKey, (CancelKey, Arc<Cancelled>)>>,
     next: AtomicU64,
     /// This process's part of every session id it makes (`pg-claude-7kq2mxtd-3`), so
     /// that ids never repeat across proxies or restarts.
@@ -310,6 +310,41 @@ impl ClientStream for tokio_rustls::server::TlsStream<TcpStream> {
     }
 }
 
+/// A connection's cancel requests: how many have come, and a wake-up for a statement
+/// waiting for an approval. A statement notes how many had come when it was read
+/// ([`Cancelled::seen`]), so that one coming after that ends its wait even when it came
+/// before the wait began.
+#[derive(Debug, Default)]
+pub(super) struct Cancelled {
+    count: AtomicU64,
+    notify: tokio::sync::Notify,
+}
+
+impl Cancelled {
+    fn cancel(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// How many cancel requests have come so far.
+    pub(super) fn seen(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Returns once a cancel request has come after the `seen` first: at once if one
+    /// already has.
+    pub(super) async fn after(&self, seen: u64) {
+        let notified = self.notify.notified();
+        tokio::pin!(notified);
+        // Enabled before the count is read, so that a cancel in between wakes it.
+        notified.as_mut().enable();
+        if self.seen() != seen {
+            return;
+        }
+        notified.await;
+    }
+}
+
 /// Forwards a client's cancel request to the server, with the server's own key.
 async fn cancel(proxy: &Proxy, pid: i32, key: Vec<u8>) {
     let target = proxy
@@ -321,7 +356,7 @@ async fn cancel(proxy: &Proxy, pid: i32, key: Vec<u8>) {
         return;
     };
     // A statement held for approval has not reached the server: its wait ends here.
-    cancelled.notify_waiters();
+    cancelled.cancel();
     if let Ok(mut socket) = TcpStream::connect(&proxy.upstream.address).await {
         let _ = socket.write_all(&wire::cancel_request(pid, &key)).await;
         let _ = socket.shutdown().await;

@@ -290,7 +290,7 @@ async fn session<S: ClientStream>(
     // The server's greeting: parameters, its cancel key (replaced by one of ours),
     // notices, and ready.
     let mut ours = (0i32, Vec::new());
-    let cancelled = Arc::new(tokio::sync::Notify::new());
+    let cancelled = Arc::new(super::Cancelled::default());
     let mut greeting = vec![wire::authentication_ok()];
     loop {
         let frame = match read_frame(&mut upstream, &mut up_buf).await {
