@@ -1240,10 +1240,17 @@ impl Driver {
         Event::Decided(ticket, Verdict::Failed)
     }
 
-    /// Hands the deciding thread the jobs held for it, and writes the messages held for
-    /// the server and the client.
+    /// Writes the messages held for the server and the client, and hands the deciding
+    /// thread the jobs held for it.
     fn flush(&mut self) {
-        // Handed together, they wake the deciding thread once.
+        if !self.outbox.server.is_empty() {
+            self.server.send(std::mem::take(&mut self.outbox.server));
+        }
+        if !self.outbox.client.is_empty() {
+            self.client.send(std::mem::take(&mut self.outbox.client));
+        }
+        // After the messages, which the client and server wait for; handed together, they
+        // wake the deciding thread once.
         for job in self.outbox.jobs.drain(..) {
             let Err(mpsc::SendError(job)) = self.jobs.send(job) else {
                 continue;
@@ -1258,12 +1265,6 @@ impl Driver {
                     "holdpoint mcp: could not record a refused call: the deciding thread is gone"
                 ),
             }
-        }
-        if !self.outbox.server.is_empty() {
-            self.server.send(std::mem::take(&mut self.outbox.server));
-        }
-        if !self.outbox.client.is_empty() {
-            self.client.send(std::mem::take(&mut self.outbox.client));
         }
     }
 
