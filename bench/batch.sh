@@ -4,11 +4,17 @@
 # five runs of each, and their ratio.
 #
 #   bash bench/batch.sh            # builds the release binary first
+#   BIN=/tmp/holdpoint-old bash bench/batch.sh   # that binary, not this checkout's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
-cargo build --release --quiet -p holdpoint
-bin="$CARGO_TARGET_DIR/release/holdpoint"
+# BIN=/path/to/holdpoint runs another build (an earlier commit's, to compare) as it is.
+if [ -n "${BIN:-}" ]; then
+    bin="$BIN"
+else
+    cargo build --release --quiet -p holdpoint
+    bin="$CARGO_TARGET_DIR/release/holdpoint"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
