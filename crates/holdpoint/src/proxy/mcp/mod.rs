@@ -1139,20 +1139,25 @@ impl Driver {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let event = match inbox.try_recv() {
-                _ if !self.undecided.is_empty() => Ok(self.undecidable()),
-                Ok(event) => Ok(event),
-                Err(mpsc::TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
-                Err(mpsc::TryRecvError::Empty) => {
-                    self.flush();
-                    match wake {
-                        _ if !self.undecided.is_empty() => Ok(self.undecidable()),
-                        None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                        Some(at) => {
-                            inbox.recv_timeout(at.saturating_duration_since(Instant::now()))
+            // A call that could not be given to the deciding thread is answered before
+            // anything else is taken from the inbox.
+            let event = if self.undecided.is_empty() {
+                match inbox.try_recv() {
+                    Ok(event) => Ok(event),
+                    Err(mpsc::TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        self.flush();
+                        match wake {
+                            _ if !self.undecided.is_empty() => Ok(self.undecidable()),
+                            None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                            Some(at) => {
+                                inbox.recv_timeout(at.saturating_duration_since(Instant::now()))
+                            }
                         }
                     }
                 }
+            } else {
+                Ok(self.undecidable())
             };
             let now = Instant::now();
             match event {

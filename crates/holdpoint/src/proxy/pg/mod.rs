@@ -311,7 +311,7 @@ impl ClientStream for tokio_rustls::server::TlsStream<TcpStream> {
 }
 
 /// A connection's cancel requests: how many have come, and a wake-up for a statement
-/// waiting for an approval. A statement notes how many had come when it was read
+/// waiting for an approval. A statement notes how many had come as its deciding began
 /// ([`Cancelled::seen`]), so that one coming after that ends its wait even when it came
 /// before the wait began.
 #[derive(Debug, Default)]
