@@ -2,7 +2,9 @@
 # Times `read_text_file` on the reference filesystem server (npm), spoken to directly
 # and through `holdpoint mcp` in the same run: in JSON lines over stdio, and over
 # Streamable HTTP through `holdpoint mcp --listen` (an [[mcp]] command entry; the agent
-# presents its credential), with no client SDK (Python's http.client for HTTP), so the
+# presents its credential). Then HTTP on both sides: `echo` on the reference
+# server-everything listening on loopback, spoken to directly and through `holdpoint mcp
+# --listen` (an [[mcp]] url entry). No client SDK (Python's http.client for HTTP), so the
 # figures are the servers' and the gateway's. The sessions are open side by side; calls
 # alternate between them so that the machine's load falls on all alike.
 #   latency:    one call at a time, interleaved; median and p99 of the round trip.
@@ -29,9 +31,16 @@ server="$npm_cache/node_modules/@modelcontextprotocol/server-filesystem/dist/ind
 if [ ! -f "$server" ]; then
     npm install --silent --prefix "$npm_cache" @modelcontextprotocol/server-filesystem
 fi
-BIN="$bin" SERVER="$server" RUNS="${RUNS:-1000}" \
+# The version the conformance test runs, in its prefix.
+everything_prefix="$HOME/.cache/holdpoint-test-conformance"
+everything="$everything_prefix/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+if [ ! -f "$everything" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$everything_prefix" \
+        @modelcontextprotocol/server-everything@2026.8.31
+fi
+BIN="$bin" SERVER="$server" EVERYTHING="$everything" LOOPBACK="$PWD/crates/holdpoint/tests/data/mcp/loopback.cjs" RUNS="${RUNS:-1000}" \
     BURST="${BURST:-32}" BURSTS="${BURSTS:-30}" python3 - <<'PY'
-import http.client, json, os, re, statistics, subprocess, tempfile, threading, time
+import http.client, json, os, re, socket, statistics, subprocess, tempfile, threading, time
 
 binary, server = os.environ["BIN"], os.environ["SERVER"]
 runs, burst, bursts = int(os.environ["RUNS"]), int(os.environ["BURST"]), int(os.environ["BURSTS"])
@@ -49,8 +58,26 @@ for line, text in ((f"{binary} human add bench", f"{secret}\n{secret}\n"),
     subprocess.run(["script", "-qec", line, "/dev/null"], input=text.encode(), env=env,
                    stdout=subprocess.DEVNULL, check=True)
 token = open(token_file).read().strip()
+# server-everything over Streamable HTTP on loopback: the upstream of the url entry.
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    everything_port = probe.getsockname()[1]
+everything = subprocess.Popen(["node", "-r", os.environ["LOOPBACK"], os.environ["EVERYTHING"],
+                               "streamableHttp"], env=dict(env, PORT=str(everything_port)),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", everything_port), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    raise SystemExit("server-everything did not start listening")
+everything_url = f"http://127.0.0.1:{everything_port}/mcp"
 with open(os.path.join(home, "holdpoint.toml"), "w") as f:
-    f.write(f'[[mcp]]\nname = "files"\ncommand = "node"\nargs = {json.dumps([server, work])}\n')
+    f.write(f'[[mcp]]\nname = "files"\ncommand = "node"\nargs = {json.dumps([server, work])}\n'
+            f'\n[[mcp]]\nname = "everything"\nurl = "{everything_url}"\n')
 listening = subprocess.Popen([binary, "mcp", "--listen", "127.0.0.1:0"], cwd=work, env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
@@ -107,14 +134,21 @@ class Session:
 
 class HttpSession:
     """An MCP session over Streamable HTTP: one connection for calls one at a time, and
-    one per call of a burst (kept open, as an agent's HTTP client keeps them)."""
+    one per call of a burst (kept open, as an agent's HTTP client keeps them). By
+    default through the gateway to the filesystem server; else to `at` (port, path),
+    calling `tool` with `arguments`."""
 
-    def __init__(self, name):
+    def __init__(self, name, at=None, tool=None, arguments=None):
         self.name = name
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+        at_port, self.path = at or (port, "/mcp/files")
+        self.tool = tool or "read_text_file"
+        self.arguments = arguments or {"path": os.path.join(work, "notes.md")}
+        self.headers = {"Content-Type": "application/json",
                         "Accept": "application/json, text/event-stream"}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port)
-        self.pool = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(burst)]
+        if at is None or at_port == port:
+            self.headers["Authorization"] = f"Bearer {token}"
+        self.conn = http.client.HTTPConnection("127.0.0.1", at_port)
+        self.pool = [http.client.HTTPConnection("127.0.0.1", at_port) for _ in range(burst)]
         self.next = 1
         _, headers = self.post(self.conn, {
             "jsonrpc": "2.0", "id": 0, "method": "initialize",
@@ -126,7 +160,7 @@ class HttpSession:
         self.latency, self.calls, self.seconds = [], 0, 0.0
 
     def post(self, conn, message):
-        conn.request("POST", "/mcp/files", json.dumps(message), self.headers)
+        conn.request("POST", self.path, json.dumps(message), self.headers)
         response = conn.getresponse()
         body = response.read().decode()
         if response.status not in (200, 202):
@@ -141,8 +175,7 @@ class HttpSession:
     def call(self, conn, failures=None):
         self.next += 1
         message = {"jsonrpc": "2.0", "id": self.next, "method": "tools/call",
-                   "params": {"name": "read_text_file",
-                              "arguments": {"path": os.path.join(work, "notes.md")}}}
+                   "params": {"name": self.tool, "arguments": self.arguments}}
         if failures is None:
             return self.post(conn, message)
         # Ids are taken before the threads start; a failure is kept for the caller.
@@ -172,13 +205,16 @@ class HttpSession:
         self.calls += burst
 
     def close(self):
-        self.conn.request("DELETE", "/mcp/files", headers=self.headers)
+        self.conn.request("DELETE", self.path, headers=self.headers)
         self.conn.getresponse().read()
 
 direct = Session("direct", ["node", server, work])
 gateway = Session("holdpoint mcp", [binary, "mcp", "--name", "files", "--", "node", server, work])
 over_http = HttpSession("mcp --listen")
-subjects = [direct, gateway, over_http]
+echo = ("echo", {"message": "a line of notes"})
+http_direct = HttpSession("HTTP direct", (everything_port, "/mcp"), *echo)
+http_through = HttpSession("HTTP --listen", (port, "/mcp/everything"), *echo)
+subjects = [direct, gateway, over_http, http_direct, http_through]
 for s in subjects:  # warm-up
     for _ in range(20):
         s.one()
@@ -205,39 +241,50 @@ def server_of(pid):
 
 # CPU during the bursts: the gateway's own, and the server's, per call.
 processes = {direct.name: (None, direct.p.pid), gateway.name: (gateway.p.pid, server_of(gateway.p.pid)),
-             over_http.name: (listening.pid, server_of(listening.pid))}
-before = {name: [cpu(p) if p else 0.0 for p in pids] for name, pids in processes.items()}
+             over_http.name: (listening.pid, server_of(listening.pid)),
+             http_direct.name: (None, everything.pid), http_through.name: (listening.pid, everything.pid)}
+# Each subject's bursts are timed on their own, so that a process two subjects share
+# (the HTTP gateway, server-everything) is charged to each for its own calls only.
+spent = {name: [0.0 for _ in pids] for name, pids in processes.items()}
 for _ in range(bursts):
     for s in subjects:
+        pids = processes[s.name]
+        before = [cpu(p) if p else 0.0 for p in pids]
         s.many()
-spent = {name: [(cpu(p) - b) if p else 0.0 for p, b in zip(pids, before[name])]
-         for name, pids in processes.items()}
+        for i, (p, b) in enumerate(zip(pids, before)):
+            spent[s.name][i] += (cpu(p) - b) if p else 0.0
 
 def p99(xs):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
 
-base = subjects[0]
-print(f"read_text_file on the filesystem server, {runs} calls one at a time and "
-      f"{bursts} bursts of {burst}, interleaved")
+print(f"{runs} calls one at a time and {bursts} bursts of {burst}, all interleaved; each "
+      f"against the server spoken to directly")
 print(f"{'':16} {'median ms':>10} {'p99 ms':>8} {'calls/s':>9} {'x median':>9} {'x calls/s':>10}")
-for s in subjects:
-    rate = s.calls / s.seconds
-    print(f"{s.name:16} {statistics.median(s.latency):10.3f} {p99(s.latency):8.3f} {rate:9.0f} "
-          f"{statistics.median(s.latency) / statistics.median(base.latency):9.2f} "
-          f"{rate / (base.calls / base.seconds):10.2f}")
+def table(title, rows, base):
+    print(title)
+    for s in rows:
+        rate = s.calls / s.seconds
+        print(f"{s.name:16} {statistics.median(s.latency):10.3f} {p99(s.latency):8.3f} {rate:9.0f} "
+              f"{statistics.median(s.latency) / statistics.median(base.latency):9.2f} "
+              f"{rate / (base.calls / base.seconds):10.2f}")
+table("read_text_file on the filesystem server (stdio)", [direct, gateway, over_http], direct)
+table("echo on server-everything (Streamable HTTP)", [http_direct, http_through], http_direct)
 print(f"CPU per call in the bursts (/proc, all threads): {'':>2}gateway µs   server µs")
 for s in subjects:
     own, server_cpu = spent[s.name]
-    print(f"  {s.name:16} {'-' if s is direct else f'{own / s.calls * 1e6:.0f}':>24} "
+    print(f"  {s.name:16} {'-' if s in (direct, http_direct) else f'{own / s.calls * 1e6:.0f}':>24} "
           f"{server_cpu / s.calls * 1e6:11.0f}")
-for s in (gateway, over_http):
+for s, base in ((gateway, direct), (over_http, direct), (http_through, http_direct)):
     print(f"{s.name}: added to the median: "
-          f"{statistics.median(s.latency) - statistics.median(direct.latency):.3f} ms")
+          f"{statistics.median(s.latency) - statistics.median(base.latency):.3f} ms")
 for s in (direct, gateway):
     s.p.stdin.close()
     s.p.wait(timeout=10)
-over_http.close()
+for s in (over_http, http_direct, http_through):
+    s.close()
 listening.terminate()
 listening.wait(timeout=20)
+everything.terminate()
+everything.wait(timeout=20)
 PY
