@@ -524,7 +524,7 @@ const STOPPED: TrySendError<()> = TrySendError::Disconnected(());
 /// A read, or a change inside a transaction, policy allowed at once
 /// ([`Decider::allow_inline`]), whose records are still to be written: with what it did,
 /// as one `ran` record ([`Allowed::ran`]), or, where no outcome follows, as its proposal
-/// and decision ([`Allowed::decided`]).
+/// and decision ([`Allowed::record_decision`], or when it is dropped).
 // INVARIANT: an allowed statement is recorded whatever path it takes: dropped
 // unrecorded (its connection closed, its task ended, a prepared statement replaced
 // before it ran), it records its decision.
@@ -577,12 +577,6 @@ impl Allowed {
         if !self.persist.hand(item) {
             eprintln!("holdpoint: the ledger thread has stopped; a statement ran unrecorded");
         }
-    }
-
-    /// Records the proposal and the decision now; an outcome, if one comes, is recorded
-    /// on its own.
-    pub fn decided(self) {
-        self.record_decision();
     }
 
     /// Records the proposal and the decision now, if they are not written yet, keeping

@@ -803,12 +803,14 @@ impl Context {
             observed_by: "holdpoint pg".to_owned(),
         };
         match allowed {
-            // A statement that never ran is a decision and, on its own, that it did not run.
-            Some(allowed) if outcome == NOT_RUN => {
-                allowed.decided();
-                self.proxy.state.decider.record(action, executed);
+            Some(allowed) => {
+                // A statement that never ran is a decision and, on its own, that it did
+                // not run.
+                if outcome == NOT_RUN {
+                    allowed.record_decision();
+                }
+                allowed.ran(action, executed);
             }
-            Some(allowed) => allowed.ran(action, executed),
             None => self.proxy.state.decider.record(action, executed),
         }
     }
