@@ -1022,16 +1022,9 @@ fn a_read_that_ran_is_one_record_and_a_change_is_three() {
         r.iter().filter(|r| r["kind"] == "executed").count() == 2
     });
     let stored = setup.stored_records();
-    let ran = about(&stored, read);
-    assert_eq!(ran.len(), 1, "{ran:#?}");
-    let ran = ran[0];
-    assert_eq!(ran["kind"], "ran");
+    let ran = ran_alone(&stored, read, "read", "SELECT 1");
     assert_eq!(ran["v"], 2, "a new kind is a new record version");
     assert_eq!(ran["body"]["proposed"]["surface"], "sql");
-    assert_eq!(ran["body"]["decided"]["outcome"], "allow");
-    assert_eq!(ran["body"]["decided"]["risk"], "read");
-    assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
-    assert_eq!(ran["body"]["executed"]["detail"], "SELECT 1");
     assert_eq!(ran["actors"]["agent"], "claude");
     assert_eq!(kinds(&stored, change), ["proposed", "decided", "executed"]);
 
@@ -1096,14 +1089,7 @@ fn a_change_inside_a_transaction_is_one_record_durable_before_its_commit() {
     };
     records_once(&setup, committed);
     let stored = setup.stored_records();
-    let ran = about(&stored, change);
-    assert_eq!(ran.len(), 1, "{ran:#?}");
-    let ran = ran[0];
-    assert_eq!(ran["kind"], "ran");
-    assert_eq!(ran["body"]["decided"]["outcome"], "allow");
-    assert_eq!(ran["body"]["decided"]["risk"], "change");
-    assert_eq!(ran["body"]["executed"]["outcome"], "succeeded");
-    assert_eq!(ran["body"]["executed"]["detail"], "UPDATE 1");
+    let ran = ran_alone(&stored, change, "change", "UPDATE 1");
     let commit = about(&stored, "COMMIT");
     assert!(
         commit
@@ -1304,6 +1290,25 @@ fn about<'a>(records: &'a [serde_json::Value], sql: &str) -> Vec<&'a serde_json:
         .find(|r| r["body"]["input"] == sql || r["body"]["proposed"]["input"] == sql)
         .unwrap_or_else(|| panic!("{sql} is not in the ledger: {records:#?}"))["digest"];
     records.iter().filter(|r| &r["digest"] == digest).collect()
+}
+
+/// The one record about `sql` as stored: a `ran` record, allowed at `risk`, that
+/// succeeded with the tag `tag`.
+fn ran_alone<'a>(
+    stored: &'a [serde_json::Value],
+    sql: &str,
+    risk: &str,
+    tag: &str,
+) -> &'a serde_json::Value {
+    let records = about(stored, sql);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let ran = records[0];
+    assert_eq!(ran["kind"], "ran", "{ran:#}");
+    assert_eq!(ran["body"]["decided"]["outcome"], "allow", "{ran:#}");
+    assert_eq!(ran["body"]["decided"]["risk"], risk, "{ran:#}");
+    assert_eq!(ran["body"]["executed"]["outcome"], "succeeded", "{ran:#}");
+    assert_eq!(ran["body"]["executed"]["detail"], tag, "{ran:#}");
+    ran
 }
 
 /// The kinds of the records about `sql`, in ledger order.
