@@ -810,6 +810,89 @@ fn an_upstream_over_http_gets_holdpoints_credential_and_never_a_held_call() {
 }
 
 #[test]
+fn bursts_of_calls_to_an_upstream_reuse_its_connections() {
+    // An agent with several calls in flight at once, again and again: each burst is
+    // answered in full, and the server sees no more connections than calls at once
+    // (plus the gateway's own stream), not a new connection for nearly every call.
+    const BURST: usize = 8;
+    const BURSTS: usize = 4;
+    let setup = Setup::new("mcp-http-burst");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let secret = "upstream-secret-burst";
+    let upstream = Upstream::start(&setup, secret);
+    setup.config(&format!(
+        "[[mcp]]\nname = \"remote\"\nurl = \"http://127.0.0.1:{}/mcp\"\nbearer = \"env:TEST_UPSTREAM_TOKEN\"\nenvironment = \"development\"\n",
+        upstream.port
+    ));
+    let mut gateway = Gateway::start(&setup, &[("TEST_UPSTREAM_TOKEN", secret)]);
+    let auth = format!("Bearer {token}");
+    let session = session_by_hand(&gateway.address, "remote", &auth);
+    let mut id = 10;
+    for burst in 0..BURSTS {
+        let calls: Vec<_> = (0..BURST)
+            .map(|n| {
+                id += 1;
+                let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                    "params": {"name": "add", "arguments": {"a": burst, "b": n}}})
+                .to_string();
+                let (address, auth, session) =
+                    (gateway.address.clone(), auth.clone(), session.clone());
+                std::thread::spawn(move || {
+                    let (status, _, body) = exchange(
+                        &address,
+                        "POST",
+                        "/mcp/remote",
+                        &[
+                            ACCEPT,
+                            JSON,
+                            ("Authorization", &auth),
+                            ("Mcp-Session-Id", &session),
+                        ],
+                        &body,
+                    );
+                    assert_eq!(status, 200, "{body}");
+                    events(&body)
+                })
+            })
+            .collect();
+        for (n, call) in calls.into_iter().enumerate() {
+            let answer = call.join().unwrap();
+            let result = &answer.last().unwrap()["result"];
+            assert_eq!(
+                result["isError"], false,
+                "burst {burst}, call {n}: {answer:?}"
+            );
+            assert_eq!(
+                result["content"][0]["text"],
+                (burst + n).to_string(),
+                "burst {burst}, call {n}: {answer:?}"
+            );
+        }
+    }
+    let journal = upstream.journal();
+    let calls: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["rpc"] == "tools/call")
+        .collect();
+    assert_eq!(calls.len(), BURST * BURSTS, "{journal:#?}");
+    let connections: std::collections::BTreeSet<u64> =
+        journal.iter().filter_map(|e| e["port"].as_u64()).collect();
+    assert!(
+        connections.len() <= BURST + 2,
+        "{} requests came on {} connections: {connections:?}",
+        journal.len(),
+        connections.len()
+    );
+    assert_eq!(
+        gateway.process.terminate(),
+        Some(0),
+        "{}",
+        gateway.process.log()
+    );
+}
+
+#[test]
 fn a_bad_mcp_entry_stops_the_gateway_saying_what_to_write() {
     let setup = Setup::new("mcp-http-config");
     let check = |config: &str, env: &[(&str, &str)], expected: &str| {

@@ -14,12 +14,14 @@
 //!
 //! Threads, as the rest of the gateway: one sends in order (notifications and responses
 //! are posted there, one after another, so `notifications/initialized` reaches the
-//! server before any request that follows it), and each request gets a thread of its
-//! own that reads its answer, so that a slow tool never holds up the others. When the
-//! session ends the server's session is ended too (`DELETE`).
+//! server before any request that follows it), and each request is posted by a thread
+//! that reads its answer, so that a slow tool never holds up the others. Those threads
+//! are kept between requests (`Callers`): as many as the session has had requests in
+//! flight at once, of which at most `KEPT_IDLE` wait idle. When the session ends the
+//! server's session is ended too (`DELETE`).
 
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +30,12 @@ use serde_json::Value;
 
 use super::Event;
 use super::codec::{self, CodecError, Id, Line, Lines, Message, Reply, code};
+
+/// The connections to the server kept open between requests, per session: as many as an
+/// agent has calls in flight at once, within reason. ureq's default (3) made a burst of
+/// calls open and close a connection for nearly every call, which cost the server more
+/// than the calls themselves.
+const MOST_IDLE_CONNECTIONS: usize = 32;
 
 /// What the sending thread is asked to do.
 enum Outgoing {
@@ -52,6 +60,8 @@ impl Connection {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
+            .max_idle_connections(MOST_IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(MOST_IDLE_CONNECTIONS)
             .user_agent("holdpoint-mcp")
             .build()
             .into();
@@ -125,7 +135,75 @@ struct Link {
     listening: AtomicBool,
 }
 
+/// The threads that post a session's requests, each reading its request's answer.
+/// Kept between requests: a new request goes to an idle one, and a thread is started
+/// only when none is idle. The idle ones wait together on one queue; the count of idle
+/// ones is taken by whoever hands one a request, so that two requests never count on
+/// the same idle thread.
+struct Callers {
+    queue: Sender<Message>,
+    waiting: Arc<Mutex<Receiver<Message>>>,
+    idle: Arc<AtomicUsize>,
+}
+
+/// How many posting threads a session keeps idle at most, one for each connection kept
+/// open; one that finishes a request when this many are idle ends.
+const KEPT_IDLE: usize = MOST_IDLE_CONNECTIONS;
+
+impl Callers {
+    fn new() -> Self {
+        let (queue, waiting) = mpsc::channel();
+        Callers {
+            queue,
+            waiting: Arc::new(Mutex::new(waiting)),
+            idle: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Posts `message` (a request) on a thread of the session's, which hands what the
+    /// server answers to `events`.
+    fn post(
+        &self,
+        link: &Arc<Link>,
+        message: Message,
+        events: &Sender<Event>,
+    ) -> Result<(), String> {
+        let claimed = self
+            .idle
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok();
+        if claimed {
+            return self
+                .queue
+                .send(message)
+                .map_err(|_| "the session's posting threads are gone".to_owned());
+        }
+        let link = Arc::clone(link);
+        let answers = events.clone();
+        let waiting = Arc::clone(&self.waiting);
+        let idle = Arc::clone(&self.idle);
+        std::thread::Builder::new()
+            .name("holdpoint-mcp-upstream-call".to_owned())
+            .spawn(move || {
+                let mut next = Some(message);
+                while let Some(message) = next.take() {
+                    link.exchange(&message, &answers);
+                    if idle.load(Ordering::Acquire) >= KEPT_IDLE {
+                        return;
+                    }
+                    idle.fetch_add(1, Ordering::AcqRel);
+                    // Counted idle, this thread takes the next request handed over; it
+                    // ends when the session does (the queue closes).
+                    next = waiting.lock().ok().and_then(|queue| queue.recv().ok());
+                }
+            })
+            .map(|_| ())
+            .map_err(|e| format!("cannot start a thread: {e}"))
+    }
+}
+
 fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sender<Event>) {
+    let callers = Callers::new();
     while let Ok(next) = outgoing.recv() {
         match next {
             Outgoing::Close => {
@@ -150,13 +228,8 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
                 }
                 Message::Request { id, .. } => {
                     let id = id.clone();
-                    let answers = events.clone();
-                    let linked = Arc::clone(link);
-                    let started = std::thread::Builder::new()
-                        .name("holdpoint-mcp-upstream-call".to_owned())
-                        .spawn(move || linked.exchange(&message, &answers));
-                    if let Err(e) = started {
-                        failed(events, id, &format!("cannot start a thread: {e}"));
+                    if let Err(why) = callers.post(link, message, events) {
+                        failed(events, id, &why);
                     }
                 }
                 _ => link.notify(&message),

@@ -1,8 +1,8 @@
 """An MCP server over Streamable HTTP for the gateway's tests, built with the MCP SDK's
 FastMCP. It refuses any request without `Authorization: Bearer <the token in argv>`,
 and writes one JSON line per HTTP request it gets to a journal: the Authorization and
-X-Upstream-Key headers it saw and the JSON-RPC method (and tool) of the body, so a test
-can tell what reached it.
+X-Upstream-Key headers it saw, the JSON-RPC method (and tool) of the body, and the
+client's port (which connection it came on), so a test can tell what reached it.
 
 Usage: upstream.py PORT TOKEN JOURNAL
 """
@@ -46,6 +46,7 @@ async def app(scope, receive, send):
         "method": scope["method"],
         "authorization": headers.get("authorization"),
         "key": headers.get("x-upstream-key"),
+        "port": (scope.get("client") or [None, None])[1],
     }
     try:
         parsed = json.loads(body) if body else None
