@@ -361,6 +361,17 @@ pub(crate) enum McpUpstream {
     },
 }
 
+/// The headers (lowercase) the gateway sets on its requests to a `url` server itself,
+/// which an `[[mcp]]` entry's `headers` may not give.
+pub(crate) const TRANSPORT_HEADERS: &[&str] = &[
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "content-type",
+    "accept",
+    "host",
+    "content-length",
+];
+
 /// A value in `holdpoint.toml` that may be a secret: written as it is, or where it is
 /// (`env:NAME`, `file:PATH`), read when a server starts, never stored in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -653,16 +664,7 @@ impl RawMcp {
                         return Err(format!("{entry}: `{header}` is not an HTTP header name"));
                     }
                     let lower = header.to_ascii_lowercase();
-                    if [
-                        "mcp-session-id",
-                        "mcp-protocol-version",
-                        "content-type",
-                        "accept",
-                        "host",
-                        "content-length",
-                    ]
-                    .contains(&lower.as_str())
-                    {
+                    if TRANSPORT_HEADERS.contains(&lower.as_str()) {
                         return Err(format!(
                             "{entry}: the header `{header}` is the transport's own and holdpoint sets it; leave it out of `headers`"
                         ));

@@ -3,6 +3,7 @@
 //! [`mcp`] does the same for the agent's MCP servers.
 
 pub(crate) mod mcp;
+mod remote;
 
 use std::fs;
 use std::io::Write as _;

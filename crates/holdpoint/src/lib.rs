@@ -396,16 +396,26 @@ enum Command {
 /// `holdpoint install mcp AGENT` and `holdpoint uninstall mcp AGENT`.
 #[derive(Debug, Subcommand)]
 enum McpTarget {
-    /// The agent's MCP servers: each stdio server is launched through `holdpoint mcp`
+    /// The agent's MCP servers: each one is reached through holdpoint's gateway
     ///
     /// install: every stdio server entry's command and args become
     ///   holdpoint mcp --name NAME -- COMMAND ARGS…
-    /// (holdpoint by its absolute path, NAME the entry's name); every other field of the
-    /// entry and everything else in the file is kept. An entry that already goes through
-    /// holdpoint is left alone, so installing twice changes nothing.
+    /// (holdpoint by its absolute path, NAME the entry's name). Every remote server
+    /// (Streamable HTTP) moves behind `holdpoint mcp --listen`: its address and
+    /// credentials go to an [[mcp]] entry NAME of holdpoint.toml (each credential written
+    /// out in the entry is kept in $HOLDPOINT_HOME/credentials/, mode 0600; one the entry
+    /// took from an environment variable stays that variable, which holdpoint's
+    /// environment must then give), and the agent's entry points at GATEWAY/mcp/NAME
+    /// with `Authorization: Bearer` and the agent's holdpoint credential from
+    /// --credential-env, so the agent holds nothing that reaches the server without
+    /// holdpoint. Every other field of an entry and everything else in the file is kept.
+    /// An entry that already goes through holdpoint is left alone, so installing twice
+    /// changes nothing.
     ///
-    /// uninstall: each entry that goes through `holdpoint mcp` gets back the command and
-    /// args that follow the `--`.
+    /// uninstall: each stdio entry that goes through `holdpoint mcp` gets back the
+    /// command and args that follow the `--`; each remote one that points at the
+    /// gateway gets back the address and credentials of holdpoint's [[mcp]] entry of
+    /// its name (which is kept).
     ///
     /// Files, for the user / with --project DIR:
     ///   claude-code  ~/.claude.json (mcpServers, and projects.<dir>.mcpServers)
@@ -415,9 +425,11 @@ enum McpTarget {
     ///   codex        ~/.codex/config.toml / DIR/.codex/config.toml ([mcp_servers.NAME];
     ///                rewritten from its values: its comments are not kept)
     ///
-    /// Remote servers (url, httpUrl) are left as they are, one line each on standard
-    /// error: the gateway stands in front of stdio servers only, for now. A file that
-    /// does not parse is reported and nothing at all is written.
+    /// Left as they are, one line each on standard error: servers over the older
+    /// HTTP+SSE transport (Claude Code's and Cursor's `type: "sse"`, Gemini CLI's `url`),
+    /// headers that mix text with a variable, a name holdpoint.toml already gives
+    /// another server. A file that does not parse is reported and nothing at all is
+    /// written.
     ///
     /// Example: holdpoint install mcp claude-code --project .
     #[command(verbatim_doc_comment)]
@@ -428,6 +440,17 @@ enum McpTarget {
         /// The project's configuration instead of the user's.
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
+        /// Where `holdpoint mcp --listen` serves, for remote servers.
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7900")]
+        gateway: String,
+        /// The environment variable that gives the agent its holdpoint credential
+        /// (`hpa.…`), which its remote server entries send to the gateway.
+        #[arg(
+            long = "credential-env",
+            value_name = "VARIABLE",
+            default_value = "HOLDPOINT_AGENT_TOKEN"
+        )]
+        credential_env: String,
     },
 }
 
@@ -519,13 +542,39 @@ fn execute(command: Command) -> Result<u8, Failure> {
         // `run` has made the worker of a supervised hook by now.
         Command::Hook { agent, .. } => hook::work(agent),
         Command::Install {
-            mcp: Some(McpTarget::Mcp { agent, project }),
+            mcp:
+                Some(McpTarget::Mcp {
+                    agent,
+                    project,
+                    gateway,
+                    credential_env,
+                }),
             ..
-        } => install::mcp::install(agent, project.as_deref()),
+        } => install::mcp::install(
+            agent,
+            project.as_deref(),
+            &install::mcp::Gateway {
+                url: gateway,
+                variable: credential_env,
+            },
+        ),
         Command::Uninstall {
-            mcp: Some(McpTarget::Mcp { agent, project }),
+            mcp:
+                Some(McpTarget::Mcp {
+                    agent,
+                    project,
+                    gateway,
+                    credential_env,
+                }),
             ..
-        } => install::mcp::uninstall(agent, project.as_deref()),
+        } => install::mcp::uninstall(
+            agent,
+            project.as_deref(),
+            &install::mcp::Gateway {
+                url: gateway,
+                variable: credential_env,
+            },
+        ),
         Command::Install {
             agent: Some(agent),
             project,

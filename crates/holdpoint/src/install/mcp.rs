@@ -1,12 +1,14 @@
 //! `holdpoint install mcp AGENT` and `holdpoint uninstall mcp AGENT`: make every stdio MCP
 //! server in an agent's configuration launch `holdpoint mcp --name NAME -- COMMAND ARGS…`
-//! instead of the server itself, or put the original command back.
+//! instead of the server itself, and every remote one be reached through `holdpoint mcp
+//! --listen` (see [`super::remote`]); or put the originals back.
 //!
 //! Nothing is kept on the side: the original command and arguments are what follows the
 //! gateway's own options in the rewritten arguments, so a configuration file restores
-//! itself even when it was copied to another machine. Every other field of an entry
-//! (env, cwd, timeouts, disabled flags, keys holdpoint does not know) and everything else
-//! in the file is kept.
+//! itself even when it was copied to another machine; a remote server's address and
+//! credentials are in holdpoint's own `[[mcp]]` entry of the same name. Every other
+//! field of an entry (env, cwd, timeouts, disabled flags, keys holdpoint does not know)
+//! and everything else in the file is kept.
 
 use std::fmt;
 use std::fs;
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::remote::{self, Entries, Syntax};
 use super::{base_dir, holdpoint_program, write_atomically};
 use crate::hook::Agent;
 use crate::{Failure, exit};
@@ -175,15 +178,95 @@ enum Outcome {
     AlreadyWrapped,
     Restored(String),
     NotWrapped,
-    Remote(&'static str),
+    /// A remote server now reached through the gateway at this address.
+    Moved(String),
+    /// A remote server given back its address.
+    Returned(String),
+    /// A remote server left as it is, and why.
+    Remote(String),
     Unreadable(&'static str),
+}
+
+/// What moving remote servers needs: where the gateway is, the variable the agent's
+/// credential is in, and holdpoint's `[[mcp]]` entries (or why they cannot be read).
+struct Moving {
+    agent: Agent,
+    gateway: String,
+    variable: String,
+    entries: Result<Entries, String>,
+}
+
+impl Moving {
+    /// What to do with a remote server `name` whose address is `url` (as the entry has
+    /// it now) and whose credentials `read` reads from the entry: the server to point
+    /// the entry at the gateway for (install), or to give back (uninstall), and what to
+    /// say.
+    fn step(
+        &mut self,
+        name: &str,
+        url: &str,
+        direction: Direction,
+        read: impl FnOnce() -> Result<remote::Remote, String>,
+    ) -> (Option<remote::Remote>, Outcome) {
+        let behind = remote::behind_gateway(url, &self.gateway);
+        let entries = match &mut self.entries {
+            Ok(entries) => entries,
+            Err(why) => {
+                return match (direction, behind) {
+                    (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
+                    (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
+                    _ => (None, Outcome::Remote(why.clone())),
+                };
+            }
+        };
+        match (direction, behind) {
+            (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
+            (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
+            (Direction::Install, None) => {
+                if !remote::servable_name(name) {
+                    return (
+                        None,
+                        Outcome::Remote(
+                            "has a name the gateway cannot serve (up to 64 letters, digits, `.`, `_` or `-`): rename it".to_owned(),
+                        ),
+                    );
+                }
+                let server = match read() {
+                    Ok(server) => server,
+                    Err(why) => return (None, Outcome::Remote(why)),
+                };
+                match entries.take(name, &server) {
+                    Ok(_) => {
+                        let at = remote::gateway_url(&self.gateway, name);
+                        (Some(server), Outcome::Moved(at))
+                    }
+                    Err(why) => (None, Outcome::Remote(why)),
+                }
+            }
+            (Direction::Uninstall, Some(served)) => match entries.remote(served) {
+                Some(Ok(server)) => (Some(server.clone()), Outcome::Returned(server.url.clone())),
+                Some(Err(why)) => (
+                    None,
+                    Outcome::Remote(format!("points at the gateway, but {why}")),
+                ),
+                None => (
+                    None,
+                    Outcome::Remote(format!(
+                        "points at the gateway's `{served}`, which holdpoint.toml has no `url` entry for: give it its address by hand"
+                    )),
+                ),
+            },
+        }
+    }
 }
 
 /// The new launch for an entry of this shape, if it changes, and what to say.
 fn step(shape: Shape, name: &str, exe: &str, direction: Direction) -> (Option<Launch>, Outcome) {
     let launch = match shape {
         Shape::Stdio(launch) => launch,
-        Shape::Remote(field) => return (None, Outcome::Remote(field)),
+        Shape::Remote(field) => {
+            return (None, Outcome::Remote(format!("has `{field}`")));
+        }
         Shape::Unreadable(why) => return (None, Outcome::Unreadable(why)),
     };
     match (direction, behind_gateway(&launch, exe)) {
@@ -306,7 +389,12 @@ fn not_changed(path: &Path, what: &str) -> Failure {
 }
 
 /// Reads `file` and changes its servers in memory. `Ok(None)`: there is no such file.
-fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Planned>, Failure> {
+fn plan(
+    file: ServerFile,
+    exe: &str,
+    direction: Direction,
+    moving: &mut Moving,
+) -> Result<Option<Planned>, Failure> {
     let text = match fs::read_to_string(&file.path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -319,12 +407,10 @@ fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Plan
     };
     let mut reports = Vec::new();
     let mut changed = false;
-    let mut visit = |server: String, shape: Shape, name: &str| {
+    // A stdio server's new launch, if it changes.
+    let visit = |reports: &mut Vec<Report>, server: String, shape: Shape, name: &str| {
         let (launch, outcome) = step(shape, name, exe, direction);
         reports.push(Report { server, outcome });
-        if launch.is_some() {
-            changed = true;
-        }
         launch
     };
     let new_text = if file.layout == Layout::Toml {
@@ -337,11 +423,33 @@ fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Plan
                 for (name, entry) in servers.iter_mut() {
                     let Some(entry) = entry.as_table_mut() else {
                         let shape = Shape::Unreadable("is not a table");
-                        visit(name.clone(), shape, name);
+                        visit(&mut reports, name.clone(), shape, name);
                         continue;
                     };
-                    if let Some(launch) = visit(name.clone(), toml_shape(entry), name) {
+                    if let Some(url) = entry.get("url").and_then(toml::Value::as_str) {
+                        let url = url.to_owned();
+                        let (server, outcome) =
+                            moving.step(name, &url, direction, || remote::from_toml(entry));
+                        if let Some(server) = server {
+                            let gateway = remote::gateway_url(&moving.gateway, name);
+                            match direction {
+                                Direction::Install => {
+                                    remote::point_toml(entry, gateway, &moving.variable);
+                                }
+                                Direction::Uninstall => remote::restore_toml(entry, &server),
+                            }
+                            changed = true;
+                        }
+                        reports.push(Report {
+                            server: name.clone(),
+                            outcome,
+                        });
+                        continue;
+                    }
+                    if let Some(launch) = visit(&mut reports, name.clone(), toml_shape(entry), name)
+                    {
                         set_toml(entry, launch);
+                        changed = true;
                     }
                 }
             }
@@ -387,16 +495,59 @@ fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Plan
                 ));
             };
             for (name, entry) in servers.iter_mut() {
-                let server = match &project {
+                let label = match &project {
                     Some(dir) => format!("{name} (project {dir})"),
                     None => name.clone(),
                 };
                 let Some(entry) = entry.as_object_mut() else {
-                    visit(server, Shape::Unreadable("is not an object"), name);
+                    visit(
+                        &mut reports,
+                        label,
+                        Shape::Unreadable("is not an object"),
+                        name,
+                    );
                     continue;
                 };
-                if let Some(launch) = visit(server, json_shape(entry), name) {
+                if let Shape::Remote(_) = json_shape(entry) {
+                    let syntax = Syntax::of(moving.agent);
+                    let (server, outcome) = match remote::json_url_field(entry, moving.agent) {
+                        Err(why) => (None, Outcome::Remote(why)),
+                        Ok(field) => {
+                            let url = entry
+                                .get(field)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned();
+                            let (server, outcome) = moving.step(name, &url, direction, || {
+                                remote::from_json(entry, field, syntax)
+                            });
+                            if let Some(server) = &server {
+                                match direction {
+                                    Direction::Install => remote::point_json(
+                                        entry,
+                                        field,
+                                        remote::gateway_url(&moving.gateway, name),
+                                        &moving.variable,
+                                        syntax,
+                                    ),
+                                    Direction::Uninstall => {
+                                        remote::restore_json(entry, field, server, syntax);
+                                    }
+                                }
+                            }
+                            (server, outcome)
+                        }
+                    };
+                    changed |= server.is_some();
+                    reports.push(Report {
+                        server: label,
+                        outcome,
+                    });
+                    continue;
+                }
+                if let Some(launch) = visit(&mut reports, label, json_shape(entry), name) {
                     set_json(entry, launch);
+                    changed = true;
                 }
             }
         }
@@ -412,22 +563,62 @@ fn plan(file: ServerFile, exe: &str, direction: Direction) -> Result<Option<Plan
     }))
 }
 
-pub(crate) fn install(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
-    apply(agent, project, Direction::Install)
+/// Where remote servers are moved to: the gateway's address and the environment
+/// variable the agent's credential for it is in.
+#[derive(Debug, Clone)]
+pub(crate) struct Gateway {
+    pub url: String,
+    pub variable: String,
 }
 
-pub(crate) fn uninstall(agent: Agent, project: Option<&Path>) -> Result<u8, Failure> {
-    apply(agent, project, Direction::Uninstall)
+pub(crate) fn install(
+    agent: Agent,
+    project: Option<&Path>,
+    gateway: &Gateway,
+) -> Result<u8, Failure> {
+    apply(agent, project, gateway, Direction::Install)
 }
 
-fn apply(agent: Agent, project: Option<&Path>, direction: Direction) -> Result<u8, Failure> {
+pub(crate) fn uninstall(
+    agent: Agent,
+    project: Option<&Path>,
+    gateway: &Gateway,
+) -> Result<u8, Failure> {
+    apply(agent, project, gateway, Direction::Uninstall)
+}
+
+fn apply(
+    agent: Agent,
+    project: Option<&Path>,
+    gateway: &Gateway,
+    direction: Direction,
+) -> Result<u8, Failure> {
     let exe = holdpoint_program()?;
+    if !(gateway.url.starts_with("http://") || gateway.url.starts_with("https://")) {
+        return Err(Failure::usage(format!(
+            "--gateway `{}` is not an http:// or https:// address: give where `holdpoint mcp --listen` serves, e.g. http://127.0.0.1:7900",
+            gateway.url
+        )));
+    }
+    if !remote::is_variable(&gateway.variable) {
+        return Err(Failure::usage(format!(
+            "--credential-env `{}` is not an environment variable's name (letters, digits and `_`, not starting with a digit)",
+            gateway.variable
+        )));
+    }
+    let home = crate::local::holdpoint_home();
+    let mut moving = Moving {
+        agent,
+        gateway: gateway.url.trim_end_matches('/').to_owned(),
+        variable: gateway.variable.clone(),
+        entries: Entries::read(&home),
+    };
     // Every file is read and changed in memory before any is written: one that cannot
     // be read stops the command with nothing half done.
     let mut planned = Vec::new();
     for file in server_files(agent, project)? {
         let path = file.path.clone();
-        match plan(file, &exe, direction)? {
+        match plan(file, &exe, direction, &mut moving)? {
             Some(p) => planned.push(p),
             None => println!(
                 "no MCP servers of {}: `{}` does not exist",
@@ -436,6 +627,12 @@ fn apply(agent: Agent, project: Option<&Path>, direction: Direction) -> Result<u
             ),
         }
     }
+    // holdpoint's side first: an agent entry never points at a server the gateway does
+    // not know.
+    if let Ok(entries) = &moving.entries {
+        entries.write()?;
+    }
+    let mut moved = false;
     for p in &planned {
         if let Some(text) = &p.text {
             write_atomically(&p.file.path, text)?;
@@ -458,8 +655,19 @@ fn apply(agent: Agent, project: Option<&Path>, direction: Direction) -> Result<u
                 Outcome::NotWrapped => {
                     println!("{server}: does not go through holdpoint, left as is ({path})");
                 }
-                Outcome::Remote(field) => eprintln!(
-                    "holdpoint: {server} in {path} is a remote server (`{field}`): left as is; the gateway stands only in front of stdio servers for now"
+                Outcome::Moved(at) => {
+                    moved = true;
+                    println!(
+                        "{server}: now reached through holdpoint's gateway at {at}; its address and credentials are in holdpoint.toml ({path})"
+                    );
+                }
+                Outcome::Returned(url) => {
+                    println!(
+                        "{server}: reached at {url} again, with its credentials back in its entry; holdpoint.toml keeps its [[mcp]] entry ({path})"
+                    );
+                }
+                Outcome::Remote(why) => eprintln!(
+                    "holdpoint: {server} in {path} is a remote server left as it is: it {why}"
                 ),
                 Outcome::Unreadable(why) => eprintln!(
                     "holdpoint: {server} in {path} {why}: left as is; it is not a stdio server holdpoint can stand in front of"
@@ -469,6 +677,14 @@ fn apply(agent: Agent, project: Option<&Path>, direction: Direction) -> Result<u
         if p.text.is_some() && p.file.layout == Layout::Toml {
             println!("{path} was written from its values: comments and layout in it are not kept");
         }
+    }
+    if moved {
+        println!(
+            "Remote servers now need `holdpoint mcp --listen {}` running, and {} started with its holdpoint credential in ${} (a human issues one with `holdpoint agent add NAME --write FILE`).",
+            moving.gateway.trim_start_matches("http://"),
+            agent.display_name(),
+            moving.variable
+        );
     }
     if direction == Direction::Install && planned.iter().any(|p| p.text.is_some()) {
         println!(

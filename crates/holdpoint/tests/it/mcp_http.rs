@@ -38,7 +38,12 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn start(setup: &Setup, env: &[(&str, &str)]) -> Self {
-        let mut command = setup.command(&["mcp", "--listen", "127.0.0.1:0"]);
+        Gateway::start_at(setup, "127.0.0.1:0", env)
+    }
+
+    /// Listening on `listen` (`127.0.0.1:PORT`).
+    pub fn start_at(setup: &Setup, listen: &str, env: &[(&str, &str)]) -> Self {
+        let mut command = setup.command(&["mcp", "--listen", listen]);
         command.envs(env.iter().copied());
         let (process, address) = Background::start(command, "at http://");
         let address = address.split("/mcp").next().unwrap().to_owned();
@@ -890,6 +895,134 @@ fn bursts_of_calls_to_an_upstream_reuse_its_connections() {
         "{}",
         gateway.process.log()
     );
+}
+
+#[test]
+fn a_remote_server_installed_behind_the_gateway_keeps_its_credentials_from_the_agent() {
+    let setup = Setup::new("mcp-http-install");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    let secret = "upstream-secret-install-51c2";
+    let upstream = Upstream::start(&setup, secret);
+    // Claude Code's project file: the server's token written out, another header from
+    // the environment, as its documentation shows them.
+    let mcp_json = setup.work().join(".mcp.json");
+    let original = json!({"mcpServers": {"remote": {
+        "type": "http",
+        "url": format!("http://127.0.0.1:{}/mcp", upstream.port),
+        "headers": {"Authorization": format!("Bearer {secret}"),
+                    "X-Upstream-Key": "${TEST_UPSTREAM_KEY}"},
+        "timeout": 20000
+    }}});
+    std::fs::write(&mcp_json, serde_json::to_string_pretty(&original).unwrap()).unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let project = setup.work().to_str().unwrap().to_owned();
+    let gateway_url = format!("http://{listen}");
+    let install = [
+        "install",
+        "mcp",
+        "claude-code",
+        "--project",
+        &project,
+        "--gateway",
+        &gateway_url,
+    ];
+    let output = setup.run(&install, "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(&format!(
+            "remote: now reached through holdpoint's gateway at http://{listen}/mcp/remote"
+        )),
+        "{}",
+        stdout(&output)
+    );
+
+    // The agent's file holds no credential of the server's, only where the gateway is
+    // and which variable holds the agent's own.
+    let text = std::fs::read_to_string(&mcp_json).unwrap();
+    assert!(!text.contains(secret), "{text}");
+    let entry = &serde_json::from_str::<Value>(&text).unwrap()["mcpServers"]["remote"];
+    assert_eq!(
+        entry["url"],
+        format!("http://{listen}/mcp/remote"),
+        "{entry}"
+    );
+    assert_eq!(
+        entry["headers"],
+        json!({"Authorization": "Bearer ${HOLDPOINT_AGENT_TOKEN}"}),
+        "{entry}"
+    );
+    assert_eq!(entry["type"], "http");
+    assert_eq!(entry["timeout"], 20000);
+    let kept = setup.home.join("credentials/mcp-remote.bearer");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        format!("{secret}\n")
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&kept).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "{}", kept.display());
+    // Installing again changes nothing.
+    let output = setup.run(&install, "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&mcp_json).unwrap(), text);
+
+    // The agent, with the header as Claude Code expands it, reaches the server through
+    // the gateway, which sends holdpoint's credentials and decides its calls: a tool
+    // holdpoint does not know is held in production, and never reaches the server.
+    let mut gateway = Gateway::start_at(&setup, &listen, &[("TEST_UPSTREAM_KEY", "key-from-env")]);
+    let lines = agent(
+        &setup,
+        entry["url"].as_str().unwrap(),
+        json!({"Authorization": format!("Bearer {token}")}),
+        &[("add", json!({"a": 2, "b": 3}))],
+    );
+    assert_eq!(lines[0]["server"], "holdpoint-test-upstream", "{lines:?}");
+    assert_eq!(
+        lines[1]["tools"],
+        json!(["add", "drop_database"]),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2]["isError"], true, "{lines:?}");
+    assert!(
+        lines[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("holdpoint held this action for human approval"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        gateway.process.terminate(),
+        Some(0),
+        "{}",
+        gateway.process.log()
+    );
+    let journal = upstream.journal();
+    assert!(
+        journal.iter().any(|e| e["rpc"] == "tools/list"),
+        "{journal:#?}"
+    );
+    assert!(
+        !journal.iter().any(|e| e["rpc"] == "tools/call"),
+        "{journal:#?}"
+    );
+    for entry in &journal {
+        assert_eq!(
+            entry["authorization"],
+            format!("Bearer {secret}"),
+            "{entry}"
+        );
+        assert_eq!(entry["key"], "key-from-env", "{entry}");
+    }
+
+    // Uninstalling gives the agent its server back as it was.
+    let mut uninstall = install;
+    uninstall[0] = "uninstall";
+    let output = setup.run(&uninstall, "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let restored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&mcp_json).unwrap()).unwrap();
+    assert_eq!(restored, original);
 }
 
 #[test]

@@ -106,7 +106,25 @@ fn a_claude_code_project_mcp_json_goes_through_holdpoint_and_comes_back() {
     assert_eq!(servers["db"]["futureField"], json!({"kept": true}));
     assert_eq!(servers["db"]["env"], original["mcpServers"]["db"]["env"]);
     assert_wrapped(&servers["bare"], "bare", &["mcp-server-time"]);
-    assert_eq!(servers["github"], original["mcpServers"]["github"]);
+    // The remote server is reached through the gateway with the agent's credential; its
+    // token, from a variable, is holdpoint's to send now.
+    assert_eq!(
+        servers["github"],
+        json!({"type": "http", "url": "http://127.0.0.1:7900/mcp/github",
+               "headers": {"Authorization": "Bearer ${HOLDPOINT_AGENT_TOKEN}"}})
+    );
+    let config = toml_file(&setup.home.join("holdpoint.toml"));
+    let github = config["mcp"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"].as_str() == Some("github"))
+        .unwrap();
+    assert_eq!(
+        github["url"].as_str(),
+        Some("https://api.githubcopilot.com/mcp/")
+    );
+    assert_eq!(github["bearer"].as_str(), Some("env:GITHUB_TOKEN"));
     assert_eq!(servers["events"], original["mcpServers"]["events"]);
     assert_eq!(installed["comment"], "kept");
     for name in ["files", "db", "bare"] {
@@ -115,14 +133,22 @@ fn a_claude_code_project_mcp_json_goes_through_holdpoint_and_comes_back() {
             "{out}"
         );
     }
-    // One line on standard error for each remote server, naming it.
+    assert!(
+        out.contains(
+            "github: now reached through holdpoint's gateway at http://127.0.0.1:7900/mcp/github"
+        ),
+        "{out}"
+    );
+    // One line on standard error for the server left as it is, naming it and why.
     let remote: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("remote server"))
         .collect();
-    assert_eq!(remote.len(), 2, "{err}");
-    assert!(remote.iter().any(|l| l.contains("github")), "{err}");
-    assert!(remote.iter().any(|l| l.contains("events")), "{err}");
+    assert_eq!(remote.len(), 1, "{err}");
+    assert!(
+        remote[0].contains("events") && remote[0].contains("HTTP+SSE"),
+        "{err}"
+    );
 
     // Installing again changes nothing, not even the bytes.
     let once = std::fs::read_to_string(&path).unwrap();
@@ -242,9 +268,10 @@ model = "gpt-5-mini"
     let (out, err) = ok(&setup, &["install", "mcp", "codex"]);
     assert!(out.contains("comments and layout"), "{out}");
     assert!(
-        err.contains("figma") && err.contains("remote server"),
-        "{err}"
+        out.contains("figma: now reached through holdpoint's gateway"),
+        "{out}"
     );
+    assert!(!err.contains("figma"), "{err}");
 
     let installed = json_file(&files[0].1);
     assert_wrapped(
@@ -256,7 +283,8 @@ model = "gpt-5-mini"
     assert_wrapped(&app["mcpServers"]["git"], "git", &["uvx", "mcp-server-git"]);
     assert_eq!(
         app["mcpServers"]["docs"],
-        claude["projects"]["/home/me/app"]["mcpServers"]["docs"]
+        json!({"type": "http", "url": "http://127.0.0.1:7900/mcp/docs",
+               "headers": {"Authorization": "Bearer ${HOLDPOINT_AGENT_TOKEN}"}})
     );
     assert_eq!(installed["numStartups"], 42);
     assert_eq!(
@@ -271,6 +299,7 @@ model = "gpt-5-mini"
         &["node", "/opt/shell-mcp/index.js"],
     );
     assert_eq!(installed["mcpServers"]["shell"]["envFile"], ".env");
+    // An address ending in /sse is the older transport's: left as it is.
     assert_eq!(
         installed["mcpServers"]["linear"],
         cursor["mcpServers"]["linear"]
@@ -289,9 +318,15 @@ model = "gpt-5-mini"
     ] {
         assert_eq!(py[field], gemini["mcpServers"]["py"][field], "{field}");
     }
+    // Gemini CLI's variables are `$NAME`; the header written out is kept by holdpoint.
     assert_eq!(
         installed["mcpServers"]["hosted"],
-        gemini["mcpServers"]["hosted"]
+        json!({"httpUrl": "http://127.0.0.1:7900/mcp/hosted",
+               "headers": {"Authorization": "Bearer ${HOLDPOINT_AGENT_TOKEN}"}})
+    );
+    assert_eq!(
+        std::fs::read_to_string(setup.home.join("credentials/mcp-hosted.header-x")).unwrap(),
+        "y\n"
     );
     assert_eq!(installed["theme"], "Dracula");
 
@@ -310,9 +345,14 @@ model = "gpt-5-mini"
     );
     assert_eq!(docs["startup_timeout_sec"].as_integer(), Some(20));
     assert_eq!(docs["env"]["API_KEY"].as_str(), Some("value"));
+    let figma = installed["mcp_servers"]["figma"].as_table().unwrap();
     assert_eq!(
-        installed["mcp_servers"]["figma"],
-        codex_value["mcp_servers"]["figma"]
+        figma["url"].as_str(),
+        Some("http://127.0.0.1:7900/mcp/figma")
+    );
+    assert_eq!(
+        figma["bearer_token_env_var"].as_str(),
+        Some("HOLDPOINT_AGENT_TOKEN")
     );
     assert_eq!(installed["profiles"], codex_value["profiles"]);
     let once = std::fs::read_to_string(&codex_path).unwrap();
@@ -371,6 +411,26 @@ fn a_configuration_that_does_not_parse_is_left_alone() {
         stderr(&output)
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), odd);
+
+    // A gateway address or a credential variable that cannot be one is refused before
+    // any file is read.
+    for (option, value, said) in [
+        (
+            "--gateway",
+            "127.0.0.1:7900",
+            "not an http:// or https:// address",
+        ),
+        (
+            "--credential-env",
+            "HOLDPOINT-TOKEN",
+            "not an environment variable's name",
+        ),
+    ] {
+        let output = setup.run(&["install", "mcp", "cursor", option, value], "");
+        assert_eq!(output.status.code(), Some(2), "{option}");
+        assert!(stderr(&output).contains(said), "{}", stderr(&output));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), odd);
+    }
 }
 
 #[test]
