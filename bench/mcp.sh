@@ -205,8 +205,10 @@ class HttpSession:
         self.calls += burst
 
     def close(self):
-        self.conn.request("DELETE", self.path, headers=self.headers)
-        self.conn.getresponse().read()
+        # On a connection of its own: the server may have closed an idle one meanwhile.
+        conn = http.client.HTTPConnection(self.conn.host, self.conn.port)
+        conn.request("DELETE", self.path, headers=self.headers)
+        conn.getresponse().read()
 
 direct = Session("direct", ["node", server, work])
 gateway = Session("holdpoint mcp", [binary, "mcp", "--name", "files", "--", "node", server, work])

@@ -394,7 +394,7 @@ impl Entries {
         let path = home.join("holdpoint.toml");
         let text = fs::read_to_string(&path).map_err(|e| {
             format!(
-                "holdpoint's `{}` cannot be read ({e}): run `holdpoint init` first (or set HOLDPOINT_HOME to holdpoint's home)",
+                "needs holdpoint's `{}`, which cannot be read ({e}): run `holdpoint init` first (or set HOLDPOINT_HOME to holdpoint's home)",
                 path.display()
             )
         })?;
@@ -436,11 +436,17 @@ impl Entries {
     /// already reaches the same address and is used as it is. Refused when one of
     /// that name is another server.
     pub(super) fn take(&mut self, name: &str, remote: &Remote) -> Result<bool, String> {
+        if !(remote.url.starts_with("http://") || remote.url.starts_with("https://")) {
+            return Err(format!(
+                "has an address that is not http:// or https:// (`{}`)",
+                remote.url
+            ));
+        }
         if let Some((_, existing)) = self.known.iter().find(|(known, _)| known == name) {
             return match existing {
                 Some(Ok(existing)) if existing.url == remote.url => Ok(false),
                 _ => Err(format!(
-                    "holdpoint.toml already gives its name to another server (`[[mcp]] name = \"{name}\"`): rename one of them"
+                    "has a name holdpoint.toml already gives another server (`[[mcp]] name = \"{name}\"`): rename one of them"
                 )),
             };
         }

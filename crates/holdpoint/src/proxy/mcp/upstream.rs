@@ -194,7 +194,11 @@ impl Callers {
                     idle.fetch_add(1, Ordering::AcqRel);
                     // Counted idle, this thread takes the next request handed over; it
                     // ends when the session does (the queue closes).
-                    next = waiting.lock().ok().and_then(|queue| queue.recv().ok());
+                    next = waiting
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv()
+                        .ok();
                 }
             })
             .map(|_| ())
