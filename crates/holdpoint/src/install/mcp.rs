@@ -180,6 +180,9 @@ enum Outcome {
     NotWrapped,
     /// A remote server now reached through the gateway at this address.
     Moved(String),
+    /// The same, through an `[[mcp]]` entry holdpoint.toml already had for its address,
+    /// whose credentials the gateway sends.
+    Joined(String),
     /// A remote server given back its address.
     Returned(String),
     /// A remote server left as it is, and why.
@@ -235,11 +238,10 @@ impl Moving {
                     Ok(server) => server,
                     Err(why) => return (None, Outcome::Remote(why)),
                 };
+                let at = remote::gateway_url(&self.gateway, name);
                 match entries.take(name, &server) {
-                    Ok(_) => {
-                        let at = remote::gateway_url(&self.gateway, name);
-                        (Some(server), Outcome::Moved(at))
-                    }
+                    Ok(true) => (Some(server), Outcome::Moved(at)),
+                    Ok(false) => (Some(server), Outcome::Joined(at)),
                     Err(why) => (None, Outcome::Remote(why)),
                 }
             }
@@ -659,6 +661,12 @@ fn apply(
                     moved = true;
                     println!(
                         "{server}: now reached through holdpoint's gateway at {at}; its address and credentials are in holdpoint.toml ({path})"
+                    );
+                }
+                Outcome::Joined(at) => {
+                    moved = true;
+                    println!(
+                        "{server}: now reached through holdpoint's gateway at {at}, as the [[mcp]] entry holdpoint.toml already had for its address; the gateway sends that entry's credentials, not these ({path})"
                     );
                 }
                 Outcome::Returned(url) => {

@@ -516,3 +516,55 @@ fn a_rewritten_entry_starts_the_gateway_in_front_of_the_server() {
         "the session ends cleanly when the agent closes it"
     );
 }
+
+#[test]
+fn a_remote_server_uses_holdpoints_entry_for_its_address_and_never_takes_anothers_name() {
+    let setup = Setup::new("mcp-install-names");
+    let project = setup.work().to_str().unwrap().to_owned();
+    // holdpoint.toml already serves `docs` at the same address, and `tickets` elsewhere.
+    let config = setup.home.join("holdpoint.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[[mcp]]\nname = \"docs\"\nurl = \"https://docs.example.com/mcp\"\nbearer = \"env:DOCS_TOKEN\"\n\
+         \n[[mcp]]\nname = \"tickets\"\nurl = \"https://tickets.internal/mcp\"\n",
+    );
+    std::fs::write(&config, &text).unwrap();
+    let path = setup.work().join(".cursor/mcp.json");
+    let original = json!({"mcpServers": {
+        "docs": {"url": "https://docs.example.com/mcp",
+                 "headers": {"Authorization": "Bearer ${env:MY_DOCS_TOKEN}"}},
+        "tickets": {"url": "https://tickets.example.com/mcp"}
+    }});
+    write(&path, &serde_json::to_string_pretty(&original).unwrap());
+    let (out, err) = ok(&setup, &["install", "mcp", "cursor", "--project", &project]);
+    assert!(
+        out.contains("docs: now reached through holdpoint's gateway at http://127.0.0.1:7900/mcp/docs, as the [[mcp]] entry holdpoint.toml already had"),
+        "{out}"
+    );
+    assert!(
+        err.contains("tickets") && err.contains("already gives another server"),
+        "{err}"
+    );
+    // holdpoint.toml is as it was: nothing appended, nothing replaced.
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    let installed = json_file(&path);
+    assert_eq!(
+        installed["mcpServers"]["docs"],
+        json!({"url": "http://127.0.0.1:7900/mcp/docs",
+               "headers": {"Authorization": "Bearer ${env:HOLDPOINT_AGENT_TOKEN}"}})
+    );
+    assert_eq!(
+        installed["mcpServers"]["tickets"],
+        original["mcpServers"]["tickets"]
+    );
+    // Uninstalling gives `docs` what holdpoint's entry holds, in Cursor's syntax.
+    ok(
+        &setup,
+        &["uninstall", "mcp", "cursor", "--project", &project],
+    );
+    assert_eq!(
+        json_file(&path)["mcpServers"]["docs"],
+        json!({"url": "https://docs.example.com/mcp",
+               "headers": {"Authorization": "Bearer ${env:DOCS_TOKEN}"}})
+    );
+}
