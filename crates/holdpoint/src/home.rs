@@ -361,6 +361,18 @@ pub(crate) enum McpUpstream {
     },
 }
 
+/// Whether `name` can name an `[[mcp]]` entry: it is served at /mcp/NAME, so up to 64
+/// letters, digits, `.`, `_` or `-`, and not `.` or `..`.
+pub(crate) fn servable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && name != "."
+        && name != ".."
+}
+
 /// The headers (lowercase) the gateway sets on its requests to a `url` server itself,
 /// which an `[[mcp]]` entry's `headers` may not give.
 pub(crate) const TRANSPORT_HEADERS: &[&str] = &[
@@ -598,18 +610,10 @@ impl RawMcp {
     /// what to write instead.
     fn resolve(self, home: &Path) -> Result<McpConfig, String> {
         let name = match self.name {
-            Some(name)
-                if !name.is_empty()
-                    && name.len() <= 64
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) =>
-            {
-                name
-            }
+            Some(name) if servable_name(&name) => name,
             Some(name) => {
                 return Err(format!(
-                    "`[[mcp]] name = \"{name}\"` cannot be a path: use up to 64 letters, digits, `.`, `_` or `-` (it is served at /mcp/NAME)"
+                    "`[[mcp]] name = \"{name}\"` cannot be a path: use up to 64 letters, digits, `.`, `_` or `-`, not `.` or `..` (it is served at /mcp/NAME)"
                 ));
             }
             None => {

@@ -454,6 +454,23 @@ enum McpTarget {
     },
 }
 
+impl McpTarget {
+    /// The agent, its project (if any), and where its remote servers are moved to.
+    fn parts(self) -> (hook::Agent, Option<PathBuf>, install::mcp::Gateway) {
+        let McpTarget::Mcp {
+            agent,
+            project,
+            gateway,
+            credential_env,
+        } = self;
+        let gateway = install::mcp::Gateway {
+            url: gateway,
+            variable: credential_env,
+        };
+        (agent, project, gateway)
+    }
+}
+
 /// Runs the command line. The command runs on a thread of its own whose stack holds the
 /// deepest nesting the analysers accept; the main thread's stack is the system's.
 pub fn run() -> ExitCode {
@@ -542,39 +559,17 @@ fn execute(command: Command) -> Result<u8, Failure> {
         // `run` has made the worker of a supervised hook by now.
         Command::Hook { agent, .. } => hook::work(agent),
         Command::Install {
-            mcp:
-                Some(McpTarget::Mcp {
-                    agent,
-                    project,
-                    gateway,
-                    credential_env,
-                }),
-            ..
-        } => install::mcp::install(
-            agent,
-            project.as_deref(),
-            &install::mcp::Gateway {
-                url: gateway,
-                variable: credential_env,
-            },
-        ),
+            mcp: Some(target), ..
+        } => {
+            let (agent, project, gateway) = target.parts();
+            install::mcp::install(agent, project.as_deref(), &gateway)
+        }
         Command::Uninstall {
-            mcp:
-                Some(McpTarget::Mcp {
-                    agent,
-                    project,
-                    gateway,
-                    credential_env,
-                }),
-            ..
-        } => install::mcp::uninstall(
-            agent,
-            project.as_deref(),
-            &install::mcp::Gateway {
-                url: gateway,
-                variable: credential_env,
-            },
-        ),
+            mcp: Some(target), ..
+        } => {
+            let (agent, project, gateway) = target.parts();
+            install::mcp::uninstall(agent, project.as_deref(), &gateway)
+        }
         Command::Install {
             agent: Some(agent),
             project,

@@ -226,7 +226,7 @@ impl Moving {
             (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
             (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
             (Direction::Install, None) => {
-                if !remote::servable_name(name) {
+                if !crate::home::servable_name(name) {
                     return (
                         None,
                         Outcome::Remote(

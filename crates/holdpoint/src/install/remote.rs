@@ -96,17 +96,6 @@ fn secret(text: &str, syntax: Syntax) -> Option<Secret> {
     (!text.contains('$')).then(|| Secret::Literal(text.to_owned()))
 }
 
-/// Whether `name` can name an `[[mcp]]` entry (it is served at /mcp/NAME).
-pub(super) fn servable_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        && name != "."
-        && name != ".."
-}
-
 /// The field of a JSON entry that holds a Streamable HTTP server's address, or why the
 /// entry is not one the gateway can stand in front of.
 pub(super) fn json_url_field(
@@ -231,6 +220,16 @@ pub(super) fn from_toml(entry: &toml::Table) -> Result<Remote, String> {
             .ok_or("has a `bearer_token_env_var` that is not a variable's name")?;
         remote.bearer = Some(Secret::Env(variable.to_owned()));
     }
+    // Written out, as earlier Codex releases took it.
+    if let Some(token) = entry.get("bearer_token") {
+        let token = token
+            .as_str()
+            .ok_or("has a `bearer_token` that is not text")?;
+        if remote.bearer.is_some() {
+            return Err("gives its bearer token twice: keep one".to_owned());
+        }
+        remote.bearer = Some(Secret::Literal(token.to_owned()));
+    }
     for (table, from_env) in [("http_headers", false), ("env_http_headers", true)] {
         let Some(headers) = entry.get(table) else {
             continue;
@@ -272,7 +271,7 @@ pub(super) fn gateway_url(gateway: &str, name: &str) -> String {
 pub(super) fn behind_gateway<'a>(url: &'a str, gateway: &str) -> Option<&'a str> {
     url.strip_prefix(gateway.trim_end_matches('/'))?
         .strip_prefix("/mcp/")
-        .filter(|name| servable_name(name))
+        .filter(|name| crate::home::servable_name(name))
 }
 
 /// A JSON entry pointed at the gateway: its address, and the agent's credential as its
@@ -329,6 +328,7 @@ pub(super) fn point_toml(entry: &mut toml::Table, url: String, variable: &str) {
         "bearer_token_env_var".to_owned(),
         toml::Value::String(variable.to_owned()),
     );
+    entry.remove("bearer_token");
     entry.remove("http_headers");
     entry.remove("env_http_headers");
 }
@@ -337,6 +337,7 @@ pub(super) fn point_toml(entry: &mut toml::Table, url: String, variable: &str) {
 pub(super) fn restore_toml(entry: &mut toml::Table, remote: &Remote) {
     entry.insert("url".to_owned(), toml::Value::String(remote.url.clone()));
     entry.remove("bearer_token_env_var");
+    entry.remove("bearer_token");
     entry.remove("http_headers");
     entry.remove("env_http_headers");
     let mut literal = toml::Table::new();

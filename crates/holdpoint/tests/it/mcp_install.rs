@@ -244,6 +244,10 @@ command = "mcp-server-time"
 url = "https://mcp.figma.com/mcp"
 bearer_token_env_var = "FIGMA_TOKEN"
 
+[mcp_servers.legacy]
+url = "https://legacy.example.com/mcp"
+bearer_token = "legacy-token-123"
+
 [profiles.fast]
 model = "gpt-5-mini"
 "#;
@@ -355,6 +359,16 @@ model = "gpt-5-mini"
         Some("HOLDPOINT_AGENT_TOKEN")
     );
     assert_eq!(installed["profiles"], codex_value["profiles"]);
+    // A token written out (as earlier Codex releases took it) leaves the agent's file.
+    assert!(
+        !std::fs::read_to_string(&codex_path)
+            .unwrap()
+            .contains("legacy-token-123")
+    );
+    assert_eq!(
+        std::fs::read_to_string(setup.home.join("credentials/mcp-legacy.bearer")).unwrap(),
+        "legacy-token-123\n"
+    );
     let once = std::fs::read_to_string(&codex_path).unwrap();
     ok(&setup, &["install", "mcp", "codex"]);
     assert_eq!(std::fs::read_to_string(&codex_path).unwrap(), once);
@@ -366,7 +380,20 @@ model = "gpt-5-mini"
     assert_eq!(json_file(&files[0].1), claude);
     assert_eq!(json_file(&files[1].1), cursor);
     assert_eq!(json_file(&files[2].1), gemini);
-    assert_eq!(toml_file(&codex_path), codex_value);
+    // It comes back as Codex takes a written-out header today.
+    let mut restored = toml_file(&codex_path);
+    let servers = restored["mcp_servers"].as_table_mut().unwrap();
+    let legacy = servers.remove("legacy").unwrap();
+    assert_eq!(
+        legacy["http_headers"]["Authorization"].as_str(),
+        Some("Bearer legacy-token-123")
+    );
+    let mut expected = codex_value.clone();
+    expected["mcp_servers"]
+        .as_table_mut()
+        .unwrap()
+        .remove("legacy");
+    assert_eq!(restored, expected);
 }
 
 #[test]
