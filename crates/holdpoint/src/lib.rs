@@ -426,10 +426,11 @@ enum McpTarget {
     ///                rewritten from its values: its comments are not kept)
     ///
     /// Left as they are, one line each on standard error: servers over the older
-    /// HTTP+SSE transport (Claude Code's and Cursor's `type: "sse"`, Gemini CLI's `url`),
-    /// headers that mix text with a variable, a name holdpoint.toml already gives
-    /// another server. A file that does not parse is reported and nothing at all is
-    /// written.
+    /// HTTP+SSE transport (`type: "sse"`, Gemini CLI's `url`, an address ending in
+    /// /sse), headers that mix text with a variable or that the transport sets itself,
+    /// a name holdpoint.toml already gives another address (one it serves at the same
+    /// address is used as it is, with its credentials). A file that does not parse is
+    /// reported and nothing at all is written.
     ///
     /// Example: holdpoint install mcp claude-code --project .
     #[command(verbatim_doc_comment)]
