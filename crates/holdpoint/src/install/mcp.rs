@@ -211,53 +211,52 @@ impl Moving {
         direction: Direction,
         read: impl FnOnce() -> Result<remote::Remote, String>,
     ) -> (Option<remote::Remote>, Outcome) {
-        let behind = remote::behind_gateway(url, &self.gateway);
+        // What is left after these: installing a server not behind the gateway yet
+        // (`None`), or uninstalling the one it serves as `served`.
+        let served = match (direction, remote::behind_gateway(url, &self.gateway)) {
+            (Direction::Install, Some(_)) => return (None, Outcome::AlreadyWrapped),
+            (Direction::Uninstall, None) => return (None, Outcome::NotWrapped),
+            (_, served) => served,
+        };
         let entries = match &mut self.entries {
             Ok(entries) => entries,
-            Err(why) => {
-                return match (direction, behind) {
-                    (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
-                    (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
-                    _ => (None, Outcome::Remote(why.clone())),
-                };
-            }
+            Err(why) => return (None, Outcome::Remote(why.clone())),
         };
-        match (direction, behind) {
-            (Direction::Install, Some(_)) => (None, Outcome::AlreadyWrapped),
-            (Direction::Uninstall, None) => (None, Outcome::NotWrapped),
-            (Direction::Install, None) => {
-                if !crate::home::servable_name(name) {
-                    return (
-                        None,
-                        Outcome::Remote(
-                            "has a name the gateway cannot serve (up to 64 letters, digits, `.`, `_` or `-`): rename it".to_owned(),
-                        ),
-                    );
-                }
-                let server = match read() {
-                    Ok(server) => server,
-                    Err(why) => return (None, Outcome::Remote(why)),
-                };
-                let at = remote::gateway_url(&self.gateway, name);
-                match entries.take(name, &server) {
-                    Ok(true) => (Some(server), Outcome::Moved(at)),
-                    Ok(false) => (Some(server), Outcome::Joined(at)),
-                    Err(why) => (None, Outcome::Remote(why)),
-                }
+        let Some(served) = served else {
+            if !crate::home::servable_name(name) {
+                return (
+                    None,
+                    Outcome::Remote(
+                        "has a name the gateway cannot serve (up to 64 letters, digits, `.`, `_` or `-`, not `.` or `..`): rename it".to_owned(),
+                    ),
+                );
             }
-            (Direction::Uninstall, Some(served)) => match entries.remote(served) {
-                Some(Ok(server)) => (Some(server.clone()), Outcome::Returned(server.url.clone())),
-                Some(Err(why)) => (
-                    None,
-                    Outcome::Remote(format!("points at the gateway, but {why}")),
-                ),
-                None => (
-                    None,
-                    Outcome::Remote(format!(
-                        "points at the gateway's `{served}`, which holdpoint.toml has no `url` entry for: give it its address by hand"
-                    )),
-                ),
-            },
+            let server = match read() {
+                Ok(server) => server,
+                Err(why) => return (None, Outcome::Remote(why)),
+            };
+            let at = remote::gateway_url(&self.gateway, name);
+            return match entries.take(name, &server) {
+                Ok(true) => (Some(server), Outcome::Moved(at)),
+                Ok(false) => (Some(server), Outcome::Joined(at)),
+                Err(why) => (None, Outcome::Remote(why)),
+            };
+        };
+        match entries.remote(served) {
+            Some(Ok(server)) => {
+                let url = server.url.clone();
+                (Some(server), Outcome::Returned(url))
+            }
+            Some(Err(why)) => (
+                None,
+                Outcome::Remote(format!("points at the gateway, but {why}")),
+            ),
+            None => (
+                None,
+                Outcome::Remote(format!(
+                    "points at the gateway's `{served}`, which holdpoint.toml has no `url` entry for: give it its address by hand"
+                )),
+            ),
         }
     }
 }

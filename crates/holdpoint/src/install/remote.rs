@@ -379,14 +379,15 @@ pub(super) fn restore_toml(entry: &mut toml::Table, remote: &Remote) {
 #[derive(Debug, Default)]
 pub(super) struct Entries {
     home: PathBuf,
-    /// The file's text, kept as it is; moved servers are appended.
+    /// The file's text as it was read.
     text: String,
-    /// Name, then the remote server each `url` entry reaches (`None` for an entry
-    /// holdpoint starts, or one whose credentials cannot be read back).
-    known: Vec<(String, Option<Result<Remote, String>>)>,
+    /// Its `[[mcp]]` entries that have a name, and the name and address of each server
+    /// taken since.
+    entries: Vec<toml::Table>,
+    /// What moving servers appends to the file.
+    added: String,
     /// What moving servers adds: files of holdpoint's home with their contents.
     files: Vec<(PathBuf, String)>,
-    changed: bool,
 }
 
 impl Entries {
@@ -399,37 +400,51 @@ impl Entries {
                 path.display()
             )
         })?;
-        let table: toml::Table = text
+        let mut table: toml::Table = text
             .parse()
             .map_err(|e| format!("`{}` is not valid TOML ({e})", path.display()))?;
-        let mut known = Vec::new();
-        if let Some(entries) = table.get("mcp").and_then(toml::Value::as_array) {
-            for entry in entries.iter().filter_map(toml::Value::as_table) {
-                let Some(name) = entry.get("name").and_then(toml::Value::as_str) else {
-                    continue;
-                };
-                let remote = entry
-                    .get("url")
-                    .and_then(toml::Value::as_str)
-                    .map(|url| read_back(entry, url, home));
-                known.push((name.to_owned(), remote));
-            }
-        }
+        let entries = match table.remove("mcp") {
+            Some(toml::Value::Array(entries)) => entries
+                .into_iter()
+                .filter_map(|entry| match entry {
+                    toml::Value::Table(entry)
+                        if entry.get("name").is_some_and(toml::Value::is_str) =>
+                    {
+                        Some(entry)
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Entries {
             home: home.to_owned(),
             text,
-            known,
-            files: Vec::new(),
-            changed: false,
+            entries,
+            ..Entries::default()
         })
     }
 
-    /// The server `[[mcp]]` entry `name` reaches, with its credentials read back.
-    pub(super) fn remote(&self, name: &str) -> Option<&Result<Remote, String>> {
-        self.known
+    /// The `[[mcp]]` entry named `name`.
+    fn entry(&self, name: &str) -> Option<&toml::Table> {
+        self.entries
             .iter()
-            .find(|(known, _)| known == name)
-            .and_then(|(_, remote)| remote.as_ref())
+            .find(|entry| entry.get("name").and_then(toml::Value::as_str) == Some(name))
+    }
+
+    /// The address `name` is served from: its `url`, `Some(None)` for an entry
+    /// holdpoint starts, `None` for no such entry.
+    fn address(&self, name: &str) -> Option<Option<&str>> {
+        self.entry(name)
+            .map(|entry| entry.get("url").and_then(toml::Value::as_str))
+    }
+
+    /// The server `[[mcp]]` entry `name` reaches, with its credentials read back; `None`
+    /// when it has no such `url` entry.
+    pub(super) fn remote(&self, name: &str) -> Option<Result<Remote, String>> {
+        let entry = self.entry(name)?;
+        let url = entry.get("url").and_then(toml::Value::as_str)?;
+        Some(read_back(entry, url, &self.home))
     }
 
     /// Takes `remote` under `name`: appends an `[[mcp]]` entry for it, with each
@@ -443,9 +458,9 @@ impl Entries {
                 remote.url
             ));
         }
-        if let Some((_, existing)) = self.known.iter().find(|(known, _)| known == name) {
-            return match existing {
-                Some(Ok(existing)) if existing.url == remote.url => Ok(false),
+        if let Some(url) = self.address(name) {
+            return match url {
+                Some(url) if url == remote.url => Ok(false),
                 _ => Err(format!(
                     "has a name holdpoint.toml already gives another server (`[[mcp]] name = \"{name}\"`): rename one of them"
                 )),
@@ -487,24 +502,28 @@ impl Entries {
             }
             let _ = writeln!(block, "headers = {{ {} }}", pairs.join(", "));
         }
-        if !self.text.is_empty() && !self.text.ends_with('\n') {
-            self.text.push('\n');
-        }
-        self.text.push_str(&block);
-        self.known.push((name.to_owned(), Some(Ok(remote.clone()))));
-        self.changed = true;
+        self.added.push_str(&block);
+        let mut taken = toml::Table::new();
+        taken.insert("name".to_owned(), toml::Value::String(name.to_owned()));
+        taken.insert("url".to_owned(), toml::Value::String(remote.url.clone()));
+        self.entries.push(taken);
         Ok(true)
     }
 
     /// Writes the credential files, then `holdpoint.toml`, if servers were taken.
     pub(super) fn write(&self) -> Result<(), Failure> {
-        if !self.changed {
+        if self.added.is_empty() {
             return Ok(());
         }
         for (path, text) in &self.files {
             write_secret(path, text)?;
         }
-        super::write_atomically(&self.home.join("holdpoint.toml"), &self.text)
+        let mut text = self.text.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&self.added);
+        super::write_atomically(&self.home.join("holdpoint.toml"), &text)
     }
 }
 

@@ -195,6 +195,18 @@ fn session_by_hand(address: &str, server: &str, auth: &str) -> String {
     session
 }
 
+/// That the agent's call `line` (one of `lines`) was answered as held for approval.
+fn assert_held(line: &Value, lines: &[Value]) {
+    assert_eq!(line["isError"], true, "{lines:?}");
+    assert!(
+        line["text"]
+            .as_str()
+            .unwrap()
+            .contains("holdpoint held this action for human approval"),
+        "{lines:?}"
+    );
+}
+
 /// The records of the sessions the gateway opened for `server`.
 fn mcp_records(setup: &Setup, server: &str) -> Vec<Value> {
     setup
@@ -715,6 +727,21 @@ impl Upstream {
         }
     }
 
+    /// What reached it, each request checked to carry holdpoint's credential `secret`
+    /// and the `X-Upstream-Key` from holdpoint's environment, never the agent's.
+    fn journal_from_holdpoint(&self, secret: &str) -> Vec<Value> {
+        let journal = self.journal();
+        for entry in &journal {
+            assert_eq!(
+                entry["authorization"],
+                format!("Bearer {secret}"),
+                "every request carries holdpoint's credential, never the agent's: {entry}"
+            );
+            assert_eq!(entry["key"], "key-from-env", "{entry}");
+        }
+        journal
+    }
+
     /// What reached it: one entry per HTTP request.
     fn journal(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.journal)
@@ -770,14 +797,7 @@ fn an_upstream_over_http_gets_holdpoints_credential_and_never_a_held_call() {
     );
     assert_eq!(lines[2]["isError"], false, "{lines:?}");
     assert_eq!(lines[2]["text"], "5", "{lines:?}");
-    assert_eq!(lines[3]["isError"], true, "{lines:?}");
-    assert!(
-        lines[3]["text"]
-            .as_str()
-            .unwrap()
-            .contains("holdpoint held this action for human approval"),
-        "{lines:?}"
-    );
+    assert_held(&lines[3], &lines);
     assert_eq!(
         gateway.process.terminate(),
         Some(0),
@@ -785,16 +805,8 @@ fn an_upstream_over_http_gets_holdpoints_credential_and_never_a_held_call() {
         gateway.process.log()
     );
 
-    let journal = upstream.journal();
+    let journal = upstream.journal_from_holdpoint(secret);
     assert!(journal.len() >= 4, "{journal:#?}");
-    for entry in &journal {
-        assert_eq!(
-            entry["authorization"],
-            format!("Bearer {secret}"),
-            "every request carries holdpoint's credential, never the agent's: {entry}"
-        );
-        assert_eq!(entry["key"], "key-from-env", "{entry}");
-    }
     let calls: Vec<&Value> = journal
         .iter()
         .filter(|e| e["rpc"] == "tools/call")
@@ -983,21 +995,14 @@ fn a_remote_server_installed_behind_the_gateway_keeps_its_credentials_from_the_a
         json!(["add", "drop_database"]),
         "{lines:?}"
     );
-    assert_eq!(lines[2]["isError"], true, "{lines:?}");
-    assert!(
-        lines[2]["text"]
-            .as_str()
-            .unwrap()
-            .contains("holdpoint held this action for human approval"),
-        "{lines:?}"
-    );
+    assert_held(&lines[2], &lines);
     assert_eq!(
         gateway.process.terminate(),
         Some(0),
         "{}",
         gateway.process.log()
     );
-    let journal = upstream.journal();
+    let journal = upstream.journal_from_holdpoint(secret);
     assert!(
         journal.iter().any(|e| e["rpc"] == "tools/list"),
         "{journal:#?}"
@@ -1006,14 +1011,6 @@ fn a_remote_server_installed_behind_the_gateway_keeps_its_credentials_from_the_a
         !journal.iter().any(|e| e["rpc"] == "tools/call"),
         "{journal:#?}"
     );
-    for entry in &journal {
-        assert_eq!(
-            entry["authorization"],
-            format!("Bearer {secret}"),
-            "{entry}"
-        );
-        assert_eq!(entry["key"], "key-from-env", "{entry}");
-    }
 
     // Uninstalling gives the agent its server back as it was.
     let mut uninstall = install;
