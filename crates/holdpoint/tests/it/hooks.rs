@@ -211,6 +211,12 @@ fn agents_cannot_weaken_holdpoint() {
         format!("rm -f {home}/store.db"),
         format!("echo 'environment = \"development\"' > {home}/holdpoint.toml"),
         "holdpoint uninstall claude-code".to_owned(),
+        // The credentials `install mcp` moved into holdpoint's home stay there: an agent
+        // can neither have uninstall write them back into its own file, nor read them,
+        // nor point its servers elsewhere.
+        "holdpoint uninstall mcp claude-code".to_owned(),
+        format!("cat {home}/credentials/mcp-github.bearer"),
+        "holdpoint install mcp claude-code --gateway http://127.0.0.1:1".to_owned(),
         "echo '{}' > ~/.claude/settings.json".to_owned(),
         format!("cat {home}/keys/ledger.key"),
         format!("sqlite3 'file:{home}/store.db?mode=ro' 'SELECT * FROM humans'"),
