@@ -379,9 +379,16 @@ const MODERN_PASSED: &[&str] = &[
     "caching",
     "completion-complete",
     "dns-rebinding-protection",
+    "http-custom-header-server-validation",
     "http-header-validation",
+    "input-required-result-basic-sampling",
     "input-required-result-ignore-extra-params",
     "input-required-result-missing-input-response",
+    "input-required-result-multi-round",
+    "input-required-result-non-tool-request",
+    "input-required-result-request-state",
+    "input-required-result-result-type",
+    "input-required-result-tampered-state",
     "input-required-result-unsupported-methods",
     "input-required-result-validate-input",
     "prompts-get-embedded-resource",
@@ -413,8 +420,9 @@ fn the_2026_07_28_requirements_pass_through_the_gateway_in_front_of_a_server_of_
     setup.add_human("alice", None);
     let token = setup.add_agent("claude");
     let (_fixture, fixture_url) = fixture();
+    // The server's questions reach the agent: the input_required scenarios answer them.
     setup.config(&format!(
-        "[[mcp]]\nname = \"fixture\"\nurl = \"{fixture_url}\"\nenvironment = \"development\"\n"
+        "[[mcp]]\nname = \"fixture\"\nurl = \"{fixture_url}\"\nenvironment = \"development\"\nsampling = true\nelicitation = true\n"
     ));
     let gateway = Gateway::start(&setup, &[]);
     let (_relay, relay_url) = relay(installed(), &gateway.url("fixture"), &token);

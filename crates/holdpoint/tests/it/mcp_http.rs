@@ -1287,12 +1287,27 @@ fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
         &setup,
         &gateway.url("modern"),
         json!({"Authorization": format!("Bearer {claude}")}),
-        &[("echo", json!({"text": "hi"})), ("ask", json!({}))],
+        &[
+            ("echo", json!({"text": "hi"})),
+            ("ask", json!({})),
+            ("route", json!({"region": "Région Nord", "priority": 3})),
+        ],
     );
     // The agent's `initialize` is answered from what the server says of itself.
     assert_eq!(lines[0]["server"], "holdpoint-test-modern", "{lines:?}");
-    assert_eq!(lines[1]["tools"], json!(["ask", "echo"]), "{lines:?}");
+    assert_eq!(
+        lines[1]["tools"],
+        json!(["ask", "echo", "route"]),
+        "{lines:?}"
+    );
     assert_eq!(lines[2], json!({"isError": false, "text": "echo: hi"}));
+    // The arguments `route`'s schema marks with `x-mcp-header` went as headers too,
+    // which the server requires: the non-ASCII one wrapped in base64.
+    assert_eq!(
+        lines[4],
+        json!({"isError": false, "text": "routed to Région Nord at 3"}),
+        "{lines:?}"
+    );
     // A result that asks for more input cannot reach this client yet: the call fails,
     // saying so.
     assert_eq!(lines[3]["isError"], true, "{lines:?}");
@@ -1319,7 +1334,27 @@ fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
         .collect();
     assert_eq!(methods.first(), Some(&"initialize"), "{methods:?}");
     assert!(methods.contains(&"server/discover"), "{methods:?}");
-    assert_eq!(methods.iter().filter(|m| **m == "tools/call").count(), 2);
+    assert_eq!(methods.iter().filter(|m| **m == "tools/call").count(), 3);
+    let routed = requests
+        .iter()
+        .find(|r| r["body"]["params"]["name"] == "route")
+        .unwrap();
+    assert_eq!(
+        routed["headers"]["mcp-param-region"], "=?base64?UsOpZ2lvbiBOb3Jk?=",
+        "{routed}"
+    );
+    assert_eq!(routed["headers"]["mcp-param-priority"], "3", "{routed}");
+    // Only the marked arguments are mirrored, and only on the calls of that tool.
+    for request in &requests {
+        let mirrored = request["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("mcp-param-"))
+            .count();
+        let expected = if request == routed { 2 } else { 0 };
+        assert_eq!(mirrored, expected, "{request}");
+    }
     for request in requests.iter().skip(1) {
         let headers = &request["headers"];
         let body = &request["body"];
@@ -1370,9 +1405,9 @@ fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|r| r["body"]["method"] == "tools/call")
         .collect();
-    // The agent's two calls and this one.
-    assert_eq!(calls.len(), 3, "{calls:#?}");
-    let last_call = &calls[2];
+    // The agent's three calls and this one.
+    assert_eq!(calls.len(), 4, "{calls:#?}");
+    let last_call = &calls[3];
     let params = &last_call["body"]["params"];
     assert_eq!(params["name"], "ask", "{last_call}");
     assert!(params.get("inputResponses").is_none(), "{last_call}");

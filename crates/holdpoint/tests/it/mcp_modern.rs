@@ -46,7 +46,27 @@ fn ts_client() -> PathBuf {
 /// Runs the 2026-07-28 agent against `url` with `token`, making `calls`; the lines it
 /// printed.
 fn modern_agent(setup: &Setup, url: &str, token: &str, calls: &[Value]) -> Vec<Value> {
-    let plan = json!({"url": url, "token": token, "calls": calls});
+    run_agent(
+        setup,
+        json!({"url": url, "token": token, "calls": calls}),
+        calls.len() + 2,
+    )
+}
+
+/// Runs the 2026-07-28 agent, which accepts each elicitation with the content `answers`
+/// gives its message; the lines it printed, the last the messages it was asked.
+fn answering_agent(
+    setup: &Setup,
+    url: &str,
+    token: &str,
+    calls: &[Value],
+    answers: Value,
+) -> Vec<Value> {
+    let plan = json!({"url": url, "token": token, "calls": calls, "answers": answers});
+    run_agent(setup, plan, calls.len() + 3)
+}
+
+fn run_agent(setup: &Setup, plan: Value, lines: usize) -> Vec<Value> {
     let file = setup.scratch.0.join("modern-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
     let mut command = Command::new("node");
@@ -54,7 +74,7 @@ fn modern_agent(setup: &Setup, url: &str, token: &str, calls: &[Value]) -> Vec<V
         .arg(data("mcp/modern_agent.mjs"))
         .arg(&file)
         .env("MCP_CLIENT", ts_client());
-    agent_lines(command, calls.len() + 2)
+    agent_lines(command, lines)
 }
 
 #[test]
@@ -369,4 +389,255 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
         .filter(|r| r["kind"] == "decided")
         .count();
     assert_eq!(decided, 1, "{}", gateway.log());
+}
+
+#[test]
+fn arguments_mirrored_into_headers_must_say_what_the_body_says_on_both_sides_of_the_gateway() {
+    let setup = Setup::new("mcp-modern-params");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    // A server of the revision too, whose `route` marks `region` and `priority` with
+    // `x-mcp-header` and refuses a call whose headers do not carry them.
+    let journal = setup.scratch.0.join("modern.jsonl");
+    let (_server, url) =
+        crate::mcp_conformance::python_server("mcp/modern_server.py", &[journal.to_str().unwrap()]);
+    setup.config(&format!(
+        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
+    ));
+    let mut gateway = Gateway::start(&setup, &[]);
+    let routed = || {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["body"]["params"]["name"] == "route")
+            .collect::<Vec<_>>()
+    };
+    // The SDK's client mirrors the marked arguments; the gateway checks them against
+    // the body, decides the call, and mirrors them again for the server.
+    let arguments = json!({"region": "Région Nord", "priority": 3});
+    let lines = modern_agent(
+        &setup,
+        &gateway.url("modern"),
+        &token,
+        &[json!({"tool": "route", "arguments": arguments})],
+    );
+    assert_eq!(
+        lines[2],
+        json!({"isError": false, "text": "routed to Région Nord at 3"}),
+        "{lines:?}\n{}",
+        gateway.log()
+    );
+    assert_eq!(routed().len(), 1);
+    // By hand, as the same agent: headers that lie about the arguments, or leave one
+    // out, are refused with -32020 before anything is decided or forwarded.
+    let auth = format!("Bearer {token}");
+    let post = |params: &[(&str, &str)]| {
+        let mut all = vec![
+            ("Accept", "application/json, text/event-stream"),
+            ("Content-Type", "application/json"),
+            ("Authorization", auth.as_str()),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "route"),
+        ];
+        all.extend_from_slice(params);
+        let body = request(
+            20,
+            "tools/call",
+            json!({"name": "route", "arguments": arguments}),
+        );
+        crate::mcp_http::exchange(&gateway.address, "POST", "/mcp/modern", &all, &body)
+    };
+    let wrapped = "=?base64?UsOpZ2lvbiBOb3Jk?=";
+    for (params, why) in [
+        (
+            vec![
+                ("Mcp-Param-Region", "Region Sud"),
+                ("Mcp-Param-Priority", "3"),
+            ],
+            "Mcp-Param-Region header value `Region Sud` does not match body value `Région Nord`",
+        ),
+        (
+            vec![("Mcp-Param-Priority", "3")],
+            "the Mcp-Param-Region header is missing",
+        ),
+        (
+            vec![("Mcp-Param-Region", wrapped), ("Mcp-Param-Priority", "1")],
+            "Mcp-Param-Priority header value `1` does not match body value `3`",
+        ),
+        (
+            vec![
+                ("Mcp-Param-Region", "=?base64?UsOpZ2lvbiBOb3Jk?"),
+                ("Mcp-Param-Priority", "3"),
+            ],
+            "Mcp-Param-Region header value `=?base64?UsOpZ2lvbiBOb3Jk?` does not match",
+        ),
+        (
+            vec![
+                ("Mcp-Param-Region", "=?base64?UsOp!!Z2lvbiBOb3Jk?="),
+                ("Mcp-Param-Priority", "3"),
+            ],
+            "does not decode",
+        ),
+    ] {
+        let (status, _, body) = post(&params);
+        assert_eq!(status, 400, "{params:?}: {body}");
+        let error = &serde_json::from_str::<Value>(&body).unwrap()["error"];
+        assert_eq!(error["code"], -32020, "{body}");
+        assert!(error["message"].as_str().unwrap().contains(why), "{body}");
+    }
+    assert_eq!(routed().len(), 1, "a refused call reached the server");
+    // Headers that agree (the number written another way) are served.
+    let (status, _, body) = post(&[("Mcp-Param-Region", wrapped), ("Mcp-Param-Priority", "3.0")]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("routed to Région Nord at 3"), "{body}");
+    assert_eq!(routed().len(), 2);
+    for call in routed() {
+        assert_eq!(call["headers"]["mcp-param-region"], wrapped, "{call}");
+        assert_eq!(call["headers"]["mcp-param-priority"], "3", "{call}");
+    }
+    assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
+    let decided = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "decided")
+        .count();
+    assert_eq!(decided, 2, "{}", gateway.log());
+}
+
+#[test]
+fn a_servers_questions_reach_a_2026_07_28_agent_as_input_required_and_only_its_answers_go_back() {
+    let setup = Setup::new("mcp-modern-input");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    // A server of 2025-11-25 that asks its questions with requests of its own; one
+    // entry passes them to the agent, the other (the default) does not.
+    let (_fixture, url) = crate::mcp_conformance::fixture();
+    setup.config(&format!(
+        "[[mcp]]\nname = \"asks\"\nurl = \"{url}\"\nenvironment = \"development\"\nelicitation = true\n\n\
+         [[mcp]]\nname = \"quiet\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
+    ));
+    let mut gateway = Gateway::start(&setup, &[]);
+    let answers = json!({
+        "What is your name?": {"name": "Alice"},
+        "What is your favorite color?": {"color": "blue"},
+    });
+    let two_rounds = json!({"tool": "test_input_required_result_multi_round", "arguments": {}});
+    // The SDK's client gets each question as input_required, answers it, and retries;
+    // the server gets both answers, in two rounds, and finishes the call.
+    let lines = answering_agent(
+        &setup,
+        &gateway.url("asks"),
+        &token,
+        std::slice::from_ref(&two_rounds),
+        answers.clone(),
+    );
+    assert_eq!(
+        lines[2],
+        json!({"isError": false, "text": "Alice likes blue"}),
+        "{lines:?}\n{}",
+        gateway.log()
+    );
+    assert_eq!(
+        lines[3],
+        json!({"asked": ["What is your name?", "What is your favorite color?"]})
+    );
+    // Where elicitation is not configured, the agent is never asked.
+    let quiet = answering_agent(
+        &setup,
+        &gateway.url("quiet"),
+        &token,
+        &[two_rounds],
+        answers,
+    );
+    assert_eq!(quiet[3], json!({"asked": []}), "{quiet:?}");
+    assert_eq!(quiet[2]["isError"], true, "{quiet:?}");
+
+    // By hand: the question, then retries that do not answer it as it was asked.
+    let auth = format!("Bearer {token}");
+    let post = |id: u64, params: Value| {
+        let headers = [
+            ("Accept", "application/json, text/event-stream"),
+            ("Content-Type", "application/json"),
+            ("Authorization", auth.as_str()),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "test_input_required_result_elicitation"),
+        ];
+        let (status, _, body) = crate::mcp_http::exchange(
+            &gateway.address,
+            "POST",
+            "/mcp/asks",
+            &headers,
+            &request(id, "tools/call", params),
+        );
+        assert_eq!(status, 200, "{body}");
+        // A refusal is plain JSON; what the server answers comes as an event stream.
+        match serde_json::from_str::<Value>(&body) {
+            Ok(answer) => answer,
+            Err(_) => crate::mcp_http::events(&body).pop().unwrap(),
+        }
+    };
+    let call = json!({"name": "test_input_required_result_elicitation", "arguments": {}});
+    let first = post(30, call.clone());
+    let result = &first["result"];
+    assert_eq!(result["resultType"], "input_required", "{first}");
+    let questions = result["inputRequests"].as_object().unwrap();
+    assert_eq!(questions.len(), 1, "{first}");
+    let (key, question) = questions.iter().next().unwrap();
+    assert_eq!(question["method"], "elicitation/create");
+    assert_eq!(question["params"]["message"], "What is your name?");
+    let state = result["requestState"].as_str().unwrap().to_owned();
+    let with = |state: &str, arguments: Value, answer: Option<Value>| {
+        let mut params = json!({"name": "test_input_required_result_elicitation",
+                                "arguments": arguments, "requestState": state});
+        if let Some(answer) = answer {
+            params["inputResponses"] = json!({key.as_str(): answer});
+        }
+        params
+    };
+    let bob = json!({"action": "accept", "content": {"name": "Bob"}});
+    for (params, why) in [
+        (
+            with(&format!("{state}-TAMPERED"), json!({}), Some(bob.clone())),
+            "requestState is not one holdpoint gave this agent",
+        ),
+        (
+            with(&state, json!({"extra": 1}), Some(bob.clone())),
+            "this one is another request",
+        ),
+        (
+            with(&state, json!({}), None),
+            "inputResponses has no answer",
+        ),
+        (
+            with(&state, json!({}), Some(json!("Bob"))),
+            "inputResponses has no answer",
+        ),
+    ] {
+        let refused = post(31, params.clone());
+        assert_eq!(refused["error"]["code"], -32602, "{params}: {refused}");
+        assert!(
+            refused["error"]["message"].as_str().unwrap().contains(why),
+            "{params}: {refused}"
+        );
+    }
+    // None of that changed anything: the right answer still finishes the call, once.
+    let answered = post(32, with(&state, json!({}), Some(bob.clone())));
+    assert_eq!(answered["id"], 32, "{answered}");
+    assert_eq!(answered["result"]["resultType"], "complete", "{answered}");
+    assert_eq!(answered["result"]["content"][0]["text"], "Hello, Bob!");
+    let again = post(33, with(&state, json!({}), Some(bob)));
+    assert_eq!(again["error"]["code"], -32602, "{again}");
+
+    assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
+    // Each call was decided once, however many rounds it took.
+    let decided: Vec<String> = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "decided")
+        .map(|r| r["body"]["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(decided, ["allow", "allow", "allow"], "{}", gateway.log());
 }

@@ -81,6 +81,11 @@ pub(crate) struct Streams {
     open: Vec<(Id, Answers)>,
     /// Progress tokens (as JSON text) to the requests that gave them.
     tokens: HashMap<String, Id>,
+    /// The server's questions the agent has not answered yet, each with the request
+    /// whose stream carried it: a stream that carries one is not given another while
+    /// some other stream is free (a 2026-07-28 agent answers each request's question
+    /// by retrying that request).
+    asking: HashMap<Id, Id>,
     /// The stream the agent opened with GET for the server's own messages, if any; a
     /// later GET takes its place.
     listening: Option<Listening>,
@@ -118,6 +123,11 @@ impl Streams {
             self.open.push((id.clone(), answers));
         }
         true
+    }
+
+    /// The agent answered the server's question `id`: its stream may carry another.
+    pub fn answered(&mut self, id: &Id) {
+        self.asking.remove(id);
     }
 
     /// Takes the stream the agent opened with GET, in place of any before it.
@@ -159,6 +169,7 @@ impl Streams {
             };
             let (_, answers) = self.open.remove(at);
             self.tokens.retain(|_, request| request != id);
+            self.asking.retain(|_, request| request != id);
             let _ = answers.send(message);
             return;
         }
@@ -179,12 +190,24 @@ impl Streams {
         } else {
             message
         };
+        let question = match &message {
+            Message::Request { id, .. } => Some(id.clone()),
+            _ => None,
+        };
         let stream = match request {
             Some(request) => self.open.iter().find(|(open, _)| *open == request),
+            None if question.is_some() => self
+                .open
+                .iter()
+                .find(|(open, _)| !self.asking.values().any(|asking| asking == open))
+                .or_else(|| self.open.first()),
             None => self.open.first(),
         };
         match stream {
-            Some((_, answers)) => {
+            Some((open, answers)) => {
+                if let Some(question) = question {
+                    self.asking.insert(question, open.clone());
+                }
                 let _ = answers.send(message);
             }
             None => eprintln!(
@@ -744,7 +767,7 @@ async fn post_message(
                 Ok(reserved) => reserved,
                 Err(why) => return refusal(StatusCode::SERVICE_UNAVAILABLE, &why),
             };
-            let started = start_session(&gateway, served, &agent, true);
+            let started = start_session(&gateway, served, &agent);
             if let Ok(mut sessions) = gateway.sessions.lock() {
                 sessions.remove(&reserved);
             }
@@ -948,15 +971,12 @@ async fn end_session(
 }
 
 /// Opens a session of `served` for `agent`: its server (a child, or a link to the
-/// upstream), the threads that decide its calls, and the loop; its id.
-/// Starts a session of `agent`'s with `served`; `asks`: the server's sampling and
-/// elicitation requests may reach the agent as configured (a 2026-07-28 agent, which
-/// takes them only as `input_required`, gets none).
+/// upstream), the threads that decide its calls, and the loop; its id. The server's
+/// sampling and elicitation requests reach the agent as the entry configures.
 pub(super) fn start_session(
     gateway: &Arc<Gateway>,
     served: &Served,
     agent: &str,
-    asks: bool,
 ) -> Result<(String, Sender<Event>), Failure> {
     let random = || {
         crate::serve::auth::random_hex(16).map_err(|e| Failure::internal(e.message().to_owned()))
@@ -1034,9 +1054,6 @@ pub(super) fn start_session(
     };
     let label = format!("/mcp/{} {ledger_session}: ", served.name);
     let mut config = served.config.clone();
-    if !asks {
-        config.asks = session::Asks::default();
-    }
     config.policy = Some(super::policy_view(
         gateway.state.decider.in_force(),
         agent,

@@ -21,6 +21,7 @@
 pub(crate) mod codec;
 pub(crate) mod http;
 pub(crate) mod modern;
+pub(crate) mod params;
 pub(crate) mod session;
 pub(crate) mod upstream;
 
@@ -1166,6 +1167,12 @@ impl Driver {
                     let taken = match (&mut self.client, answers) {
                         (Downstream::Http(streams), Some(answers)) => {
                             !streams.open(&message, answers)
+                        }
+                        (Downstream::Http(streams), None) => {
+                            if let Message::Response { id: Some(id), .. } = &message {
+                                streams.answered(id);
+                            }
+                            false
                         }
                         _ => false,
                     };

@@ -17,8 +17,14 @@
 //!   (`io.modelcontextprotocol/logLevel`), then its response, whose result says
 //!   `resultType: "complete"` (and, for lists and reads, `ttlMs: 0` and
 //!   `cacheScope: "private"`: what an agent is listed depends on its policy). Nothing
-//!   else the server says reaches the agent; the server's own requests (sampling,
-//!   elicitation) are refused, as 2026-07-28 carries them only as `input_required`.
+//!   else the server says reaches the agent.
+//! - A question the server asks in a request (an elicitation, a sampling, passed only
+//!   as the entry configures) answers that request `input_required`, with the
+//!   question and a `requestState` of the gateway's (random, kept per link); the
+//!   request goes on running behind the gateway, decided once, until the agent retries
+//!   it with that state and its answer, which goes to the server as the answer to its
+//!   question. A state that is forged, used, or older than 10 minutes, a retry that is
+//!   not the same request, or one without the answer, is refused and changes nothing.
 //! - Closing the stream cancels the request, as the revision says: the link is told
 //!   `notifications/cancelled`, so a held call is never run for nobody.
 //! - What the revision removed (`initialize`, `ping`, `logging/setLevel`,
@@ -39,6 +45,7 @@ use serde_json::{Map, Value, json};
 use super::Event;
 use super::codec::{self, Id, Message, Reply};
 use super::http::{Gateway, Served, event_stream, make_room, parsed, start_session};
+use super::params;
 
 /// The revision served here.
 pub(super) const VERSION: &str = "2026-07-28";
@@ -117,6 +124,34 @@ pub(super) struct Link {
     discovered: Value,
     /// What the server said of itself (`serverInfo`), for each result's `_meta`.
     server_info: Value,
+    /// The `Mcp-Param-*` headers of the tools the agent was listed through this link,
+    /// which its calls of them must carry.
+    bindings: std::sync::Mutex<params::Bindings>,
+    /// The requests the server asked a question in, by the `requestState` the agent
+    /// was given: each waits for the agent to retry it with the answer.
+    parked: std::sync::Mutex<HashMap<String, Parked>>,
+}
+
+/// How long a request whose server asked the agent a question waits for the retry
+/// that answers it; then it is cancelled.
+const PARKED_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// The most requests of one link that wait for their retries; past that, the one
+/// waiting longest is cancelled.
+const MOST_PARKED: usize = 64;
+
+/// A request the server asked the agent a question in (`input_required`), still
+/// running behind the gateway, waiting for the agent to retry it with the answer.
+struct Parked {
+    /// What else comes back for it.
+    stream: tokio::sync::mpsc::UnboundedReceiver<Message>,
+    /// Its id towards the link.
+    ours: Id,
+    asked: Asked,
+    /// The question, by the key the agent answers it under, and its id as the agent's
+    /// answer must carry it.
+    question: (String, Id),
+    since: Instant,
 }
 
 /// The links, by agent and server, each behind a lock of its own: two first requests of
@@ -176,6 +211,8 @@ pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<Result<Stri
     let Ok(text) = value.to_str() else {
         return Some(Err(format!("the {name} header is not text")));
     };
+    // Blanks around a field's value are not part of it (RFC 9110, 5.5).
+    let text = text.trim_matches([' ', '\t']);
     let Some(encoded) = text
         .strip_prefix("=?base64?")
         .and_then(|rest| rest.strip_suffix("?="))
@@ -371,7 +408,91 @@ pub(super) async fn post(
         let body = json!({"jsonrpc": "2.0", "id": id.to_value(), "result": link.discovered});
         return axum::Json(body).into_response();
     }
+    if method == "tools/call"
+        && let Err(why) = link.check_params(params.as_ref(), headers)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            Some(&id),
+            HEADER_MISMATCH,
+            &why,
+            None,
+        );
+    }
+    if let Some(state) = params.as_ref().and_then(|p| p.get("requestState")) {
+        return resume(gateway, &link, id, &method, params.as_ref(), state);
+    }
     forward(gateway, &link, id, method, params)
+}
+
+impl Link {
+    /// Whether a `tools/call`'s `Mcp-Param-*` headers say what its arguments say, for
+    /// a tool the agent was listed through this link (of another, the agent could not
+    /// know which headers to send, and the gateway, which decides on the body and
+    /// sends the server headers of its own, has nothing to check them against).
+    fn check_params(&self, call: Option<&Value>, headers: &HeaderMap) -> Result<(), String> {
+        let Some(tool) = call.and_then(|c| c.get("name")).and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let bindings = self
+            .bindings
+            .lock()
+            .map_err(|_| "the gateway's record of this server's tools failed".to_owned())?;
+        params::check(
+            bindings.of(tool),
+            call.and_then(|c| c.get("arguments")),
+            headers,
+        )
+    }
+
+    /// Keeps `parked` under `state` until its retry; cancels those that waited too
+    /// long, and the longest waiting when too many wait.
+    fn park(&self, state: String, parked: Parked) {
+        let Ok(mut waiting) = self.parked.lock() else {
+            self.cancel(
+                &parked.ours,
+                "holdpoint's record of requests awaiting input failed",
+            );
+            return;
+        };
+        let expired: Vec<String> = waiting
+            .iter()
+            .filter(|(_, p)| p.since.elapsed() > PARKED_FOR)
+            .map(|(state, _)| state.clone())
+            .collect();
+        for state in expired {
+            if let Some(gone) = waiting.remove(&state) {
+                self.cancel(
+                    &gone.ours,
+                    "the agent did not answer the server's question in time",
+                );
+            }
+        }
+        if waiting.len() >= MOST_PARKED
+            && let Some(oldest) = waiting
+                .iter()
+                .min_by_key(|(_, p)| p.since)
+                .map(|(state, _)| state.clone())
+            && let Some(gone) = waiting.remove(&oldest)
+        {
+            self.cancel(
+                &gone.ours,
+                "too many requests of this agent await its input",
+            );
+        }
+        waiting.insert(state, parked);
+    }
+
+    /// Tells the server a request of the link's is cancelled.
+    fn cancel(&self, ours: &Id, reason: &str) {
+        let _ = self.inbox.send(Event::Posted {
+            message: Message::Notification {
+                method: "notifications/cancelled".to_owned(),
+                params: Some(json!({"requestId": ours.to_value(), "reason": reason})),
+            },
+            answers: None,
+        });
+    }
 }
 
 /// The agent's link to the server, opened if it has none (or its last one ended).
@@ -417,7 +538,7 @@ async fn open(
     meta: &Value,
 ) -> Result<Link, String> {
     let reserved = make_room(gateway, agent, &served.name)?;
-    let started = start_session(gateway, served, agent, false);
+    let started = start_session(gateway, served, agent);
     if let Ok(mut sessions) = gateway.sessions.lock() {
         sessions.remove(&reserved);
     }
@@ -501,6 +622,8 @@ async fn open(
         inbox,
         discovered,
         server_info,
+        bindings: std::sync::Mutex::default(),
+        parked: std::sync::Mutex::default(),
     })
 }
 
@@ -522,10 +645,116 @@ fn served_capabilities(capabilities: Option<&Value>) -> Value {
     Value::Object(capabilities)
 }
 
+/// A request's params as its retry must repeat them: without `_meta` (a retry may
+/// carry other progress tokens or log levels), `inputResponses` and `requestState`.
+fn repeated(params: Option<&Value>) -> Value {
+    let mut params = params.cloned().unwrap_or_else(|| json!({}));
+    if let Some(object) = params.as_object_mut() {
+        for key in ["_meta", "inputResponses", "requestState"] {
+            object.remove(key);
+        }
+    }
+    params
+}
+
+/// A retry that answers the server's question (`requestState` and `inputResponses`):
+/// the answer goes to the server as the agent's answer to its question, and the
+/// request, still running behind the gateway and decided once, goes on answering on
+/// this retry's stream. Refused, changing nothing, when the state is not one this
+/// link gave (forged, changed, used, or waited too long), when the retry is not the
+/// request that was asked, or when it carries no answer to the question.
+fn resume(
+    gateway: &Arc<Gateway>,
+    link: &Arc<Link>,
+    id: Id,
+    method: &str,
+    params: Option<&Value>,
+    state: &Value,
+) -> Response {
+    let invalid = |why: &str| {
+        error(
+            StatusCode::OK,
+            Some(&id),
+            codec::code::INVALID_PARAMS,
+            &format!("Invalid params: {why}"),
+            None,
+        )
+    };
+    let Ok(mut waiting) = link.parked.lock() else {
+        return invalid("holdpoint's record of requests awaiting input failed");
+    };
+    let parked = state
+        .as_str()
+        .and_then(|state| waiting.remove_entry(state))
+        .filter(|(_, parked)| parked.since.elapsed() <= PARKED_FOR);
+    let Some((state, parked)) = parked else {
+        return invalid(&format!(
+            "requestState is not one holdpoint gave this agent, or its request has ended (answered, or not retried within {} minutes); send the request again without it",
+            PARKED_FOR.as_secs() / 60
+        ));
+    };
+    if parked.asked.method != method || parked.asked.repeated != repeated(params) {
+        waiting.insert(state, parked);
+        return invalid(
+            "a retry with requestState must repeat the request it answers for; this one is another request",
+        );
+    }
+    let (key, question) = &parked.question;
+    let Some(answer) = params
+        .and_then(|p| p.get("inputResponses"))
+        .and_then(|r| r.get(key))
+        .filter(|a| a.is_object())
+    else {
+        let why = format!("inputResponses has no answer (an object) under `{key}`");
+        waiting.insert(state, parked);
+        return invalid(&why);
+    };
+    drop(waiting);
+    let sent = link.inbox.send(Event::Posted {
+        message: Message::Response {
+            id: Some(question.clone()),
+            reply: Reply::Result(answer.clone()),
+        },
+        answers: None,
+    });
+    if sent.is_err() {
+        if let Ok(mut sessions) = gateway.sessions.lock() {
+            sessions.remove(&link.session);
+        }
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(&id),
+            codec::code::INTERNAL_ERROR,
+            "the server's session ended: send the request again without requestState",
+            None,
+        );
+    }
+    let mut asked = parked.asked;
+    asked.id = id;
+    let meta = params.and_then(|p| p.get("_meta"));
+    asked.logs |= meta.is_some_and(|m| m.get(format!("{META}logLevel")).is_some());
+    if let (Some(token), Some((theirs, _))) = (
+        meta.and_then(|m| m.get("progressToken")),
+        asked.progress.as_mut(),
+    ) {
+        *theirs = token.clone();
+    }
+    streamed(Answering {
+        stream: parked.stream,
+        link: Arc::clone(link),
+        ours: parked.ours,
+        asked,
+        answered: false,
+    })
+}
+
 /// What the agent's request asked of the stream that answers it.
+#[derive(Clone)]
 struct Asked {
     id: Id,
     method: String,
+    /// Its params as a retry must repeat them (see [`repeated`]).
+    repeated: Value,
     /// The agent's progress token and the gateway's in its place.
     progress: Option<(Value, Value)>,
     /// It asked for log lines (`io.modelcontextprotocol/logLevel`).
@@ -545,6 +774,7 @@ fn forward(
     let mut asked = Asked {
         id,
         method: method.clone(),
+        repeated: repeated(params.as_ref()),
         progress: None,
         logs: false,
     };
@@ -590,14 +820,17 @@ fn forward(
             None,
         );
     }
-    let answering = Answering {
+    streamed(Answering {
         stream,
-        inbox: link.inbox.clone(),
+        link: Arc::clone(link),
         ours,
         asked,
-        server_info: link.server_info.clone(),
         answered: false,
-    };
+    })
+}
+
+/// The event stream that carries what `answering` gets to the agent.
+fn streamed(answering: Answering) -> Response {
     let mut response = event_stream(futures_util::stream::unfold(
         answering,
         |mut answering| async move { answering.next().await.map(|message| (message, answering)) },
@@ -613,10 +846,9 @@ fn forward(
 /// agent closed the stream), it cancels the request.
 struct Answering {
     stream: tokio::sync::mpsc::UnboundedReceiver<Message>,
-    inbox: Sender<Event>,
+    link: Arc<Link>,
     ours: Id,
     asked: Asked,
-    server_info: Value,
     answered: bool,
 }
 
@@ -643,6 +875,11 @@ impl Answering {
                         result
                             .entry("resultType")
                             .or_insert_with(|| Value::from("complete"));
+                        if self.asked.method == "tools/list"
+                            && let Ok(mut bindings) = self.link.bindings.lock()
+                        {
+                            bindings.learn(result.get("tools"));
+                        }
                         if CACHEABLE.contains(&self.asked.method.as_str()) {
                             result.entry("ttlMs").or_insert_with(|| Value::from(0));
                             result
@@ -655,7 +892,7 @@ impl Answering {
                             .as_object_mut()
                         {
                             meta.entry(format!("{META}serverInfo"))
-                                .or_insert_with(|| self.server_info.clone());
+                                .or_insert_with(|| self.link.server_info.clone());
                         }
                         Reply::Result(Value::Object(result))
                     }
@@ -680,25 +917,64 @@ impl Answering {
             {
                 Some(Message::Notification { method, params })
             }
+            Message::Request { id, method, params } => Some(self.ask(id, method, params)),
             _ => None,
+        }
+    }
+
+    /// The server asked a question in this request (an elicitation, a sampling; the
+    /// gateway passed it as configured): the request is answered `input_required`
+    /// with the question and a `requestState` of the gateway's, and is kept running
+    /// until the agent retries it with the answer.
+    fn ask(&mut self, question: Id, method: String, params: Option<Value>) -> Message {
+        self.answered = true;
+        let state = match crate::serve::auth::random_hex(16) {
+            Ok(state) => state,
+            Err(_) => {
+                self.link.cancel(
+                    &self.ours,
+                    "holdpoint could not pass the server's question on",
+                );
+                return Message::error(
+                    Some(self.asked.id.clone()),
+                    codec::code::INTERNAL_ERROR,
+                    "holdpoint could not pass the server's question on; the request was cancelled",
+                );
+            }
+        };
+        let key = format!("{}-{}", method.replace('/', "-"), next());
+        let mut request = json!({"method": method});
+        if let (Some(params), Some(object)) = (params, request.as_object_mut()) {
+            object.insert("params".to_owned(), params);
+        }
+        let (_, closed) = tokio::sync::mpsc::unbounded_channel();
+        let asked = self.asked.clone();
+        self.link.park(
+            state.clone(),
+            Parked {
+                stream: std::mem::replace(&mut self.stream, closed),
+                ours: self.ours.clone(),
+                asked,
+                question: (key.clone(), question),
+                since: Instant::now(),
+            },
+        );
+        Message::Response {
+            id: Some(self.asked.id.clone()),
+            reply: Reply::Result(json!({
+                "resultType": "input_required",
+                "inputRequests": {key: request},
+                "requestState": state,
+            })),
         }
     }
 }
 
 impl Drop for Answering {
     fn drop(&mut self) {
-        if self.answered {
-            return;
+        if !self.answered {
+            self.link
+                .cancel(&self.ours, "the agent closed the request's stream");
         }
-        let _ = self.inbox.send(Event::Posted {
-            message: Message::Notification {
-                method: "notifications/cancelled".to_owned(),
-                params: Some(json!({
-                    "requestId": self.ours.to_value(),
-                    "reason": "the agent closed the request's stream",
-                })),
-            },
-            answers: None,
-        });
     }
 }

@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use super::Event;
 use super::codec::{self, CodecError, Id, Line, Lines, Message, Reply, code};
+use super::params;
 
 /// The connections to the server kept open between requests, per session: as many as an
 /// agent has calls in flight at once, within reason. ureq's default (3) made a burst of
@@ -103,6 +104,9 @@ struct Known {
     /// Set when the server speaks only the 2026-07-28 revision, which has no
     /// `initialize` and no sessions: what every request then carries in its `_meta`.
     modern: Option<Modern>,
+    /// The arguments each listed tool's calls mirror into `Mcp-Param-*` headers, for a
+    /// server that speaks 2026-07-28.
+    bindings: params::Bindings,
 }
 
 /// The revision without `initialize` (2026-07-28): each request says who the client is
@@ -364,6 +368,20 @@ impl Link {
             _ => None,
         };
         let name = named.and_then(|key| params.get(key).and_then(Value::as_str).map(header_value));
+        // The arguments the tool's schema says to mirror (`x-mcp-header`).
+        let mirrored = match (method.as_str(), params.get("name").and_then(Value::as_str)) {
+            ("tools/call", Some(tool)) => self
+                .known
+                .lock()
+                .map(|known| params::mirror(known.bindings.of(tool), params.get("arguments")))
+                .map_err(|_| {
+                    format!(
+                        "holdpoint's record of the MCP server at {} failed; nothing was sent",
+                        self.url
+                    )
+                })?,
+            _ => Vec::new(),
+        };
         let Some(object) = params.as_object_mut() else {
             return Err(format!(
                 "holdpoint cannot send `{method}` to the MCP server at {}: its params are not an object",
@@ -392,6 +410,11 @@ impl Link {
         if let Some(name) = name {
             headers.push(("Mcp-Name", name));
         }
+        headers.extend(
+            mirrored
+                .iter()
+                .map(|(header, value)| (header.as_str(), value.clone())),
+        );
         let message = Message::Request {
             id: id.clone(),
             method: method.clone(),
@@ -670,15 +693,25 @@ impl Link {
         method: &str,
         events: &Sender<Event>,
     ) {
-        if method == "initialize"
-            && let Ok(Message::Response {
-                reply: Reply::Result(result),
-                ..
-            }) = &parsed
-            && let Some(version) = result.get("protocolVersion").and_then(Value::as_str)
+        if let Ok(Message::Response {
+            reply: Reply::Result(result),
+            ..
+        }) = &parsed
             && let Ok(mut known) = self.known.lock()
         {
-            known.version = Some(version.to_owned());
+            if method == "initialize"
+                && let Some(version) = result.get("protocolVersion").and_then(Value::as_str)
+            {
+                known.version = Some(version.to_owned());
+            }
+            if method == "tools/list" {
+                for (tool, why) in known.bindings.learn(result.get("tools")) {
+                    eprintln!(
+                        "holdpoint mcp: the MCP server at {} declares the tool `{tool}`'s headers wrongly ({why}); its calls carry none",
+                        self.url
+                    );
+                }
+            }
         }
         let parsed = parsed.map(|message| self.for_legacy_client(message, method));
         let _ = events.send(Event::Server(parsed.map(|m| (m, size))));

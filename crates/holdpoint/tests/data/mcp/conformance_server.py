@@ -183,6 +183,25 @@ TOOLS = [
     types.Tool(
         name="test_elicitation_sep1330_enums", description="Elicitation with enum schemas (SEP-1330)", inputSchema=NO_ARGS
     ),
+    *[
+        types.Tool(name=name, description=description, inputSchema=NO_ARGS)
+        for name, description in [
+            ("test_input_required_result_elicitation", "Asks the user's name, then greets them (SEP-2322)"),
+            ("test_input_required_result_sampling", "Asks the client's LLM a question, then answers with its reply (SEP-2322)"),
+            ("test_input_required_result_request_state", "Asks for a confirmation, then says state-ok (SEP-2322)"),
+            ("test_input_required_result_tampered_state", "Asks for a confirmation (SEP-2322)"),
+            ("test_input_required_result_multi_round", "Asks two questions, one after the other (SEP-2322)"),
+        ]
+    ],
+    types.Tool(
+        name="test_routed",
+        description="Answers with the region its call names, which 2026-07-28 clients also send as Mcp-Param-Region (SEP-2243)",
+        inputSchema={
+            "type": "object",
+            "properties": {"region": {"type": "string", "x-mcp-header": "Region"}, "query": {"type": "string"}},
+            "required": ["region"],
+        },
+    ),
     types.Tool(
         name="json_schema_2020_12_tool",
         description="Tool whose input schema uses JSON Schema 2020-12 features (SEP-1613)",
@@ -281,6 +300,33 @@ async def call_tool(name: str, args: dict[str, Any]) -> list[types.ContentBlock]
     ctx = server.request_context
     if name == "test_simple_text":
         return [text("This is a simple text response for testing.")]
+    if name == "test_routed":
+        return [text(f"routed to {args.get('region')}")]
+    # A server of 2025-11-25 asks its questions with requests of its own in the call;
+    # a gateway in front of it passes them to a 2026-07-28 client as input_required.
+    if name in ("test_input_required_result_elicitation", "test_input_required_result_multi_round"):
+        name_form = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+        first = await ctx.session.elicit("What is your name?", name_form, related_request_id=ctx.request_id)
+        who = (first.content or {}).get("name", "nobody")
+        if name == "test_input_required_result_elicitation":
+            return [text(f"Hello, {who}!")]
+        color_form = {"type": "object", "properties": {"color": {"type": "string"}}, "required": ["color"]}
+        second = await ctx.session.elicit(
+            "What is your favorite color?", color_form, related_request_id=ctx.request_id
+        )
+        return [text(f"{who} likes {(second.content or {}).get('color', 'nothing')}")]
+    if name == "test_input_required_result_sampling":
+        result = await ctx.session.create_message(
+            [types.SamplingMessage(role="user", content=text("What is the capital of France?"))],
+            max_tokens=100,
+            related_request_id=ctx.request_id,
+        )
+        content = result.content
+        return [text(f"LLM response: {content.text if isinstance(content, types.TextContent) else '?'}")]
+    if name in ("test_input_required_result_request_state", "test_input_required_result_tampered_state"):
+        form = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+        confirmed = await ctx.session.elicit("Please confirm", form, related_request_id=ctx.request_id)
+        return [text(f"state-ok: {json.dumps(confirmed.content)}")]
     if name == "test_image_content":
         return [image()]
     if name == "test_audio_content":
@@ -460,6 +506,11 @@ async def list_prompts() -> list[types.Prompt]:
             arguments=[types.PromptArgument(name="resourceUri", description="URI of the resource to embed", required=True)],
         ),
         types.Prompt(name="test_prompt_with_image", title="Prompt With Image", description="A prompt that includes image content"),
+        types.Prompt(
+            name="test_input_required_result_prompt",
+            title="Prompt That Asks",
+            description="Asks the user for context before it is made (SEP-2322)",
+        ),
     ]
 
 
@@ -481,6 +532,13 @@ async def get_prompt(name: str, args: dict[str, str] | None) -> types.GetPromptR
         ]
     elif name == "test_prompt_with_image":
         messages = [user(image()), user(text("Please analyze the image above."))]
+    elif name == "test_input_required_result_prompt":
+        ctx = server.request_context
+        form = {"type": "object", "properties": {"context": {"type": "string"}}, "required": ["context"]}
+        asked = await ctx.session.elicit(
+            "What context should the prompt use?", form, related_request_id=ctx.request_id
+        )
+        messages = [user(text(f"Use this context: {(asked.content or {}).get('context', '')}"))]
     else:
         raise ValueError(f"Unknown prompt: {name}")
     return types.GetPromptResult(messages=messages)

@@ -4,10 +4,14 @@
 //
 // Usage: node modern_agent.mjs PLAN, with MCP_CLIENT the path of the package's
 // dist/index.mjs. PLAN is a JSON file: {"url", "token", "calls": [{"tool",
-// "arguments"}], "close_after_ms"?}. Prints one JSON line with the revision and the
-// server's name, one with the tool names, then one per call ({"isError", "text"}, or
-// {"error"} when the call itself failed; a call given "close_after_ms" is abandoned
-// after that long, as an agent that closes the stream).
+// "arguments"}], "close_after_ms"?, "answers"?}. Prints one JSON line with the revision
+// and the server's name, one with the tool names, then one per call ({"isError",
+// "text"}, or {"error"} when the call itself failed; a call given "close_after_ms" is
+// abandoned after that long, as an agent that closes the stream). Given "answers" (the
+// content to accept each elicitation with, by its message), the client declares
+// elicitation, answers the server's questions (which 2026-07-28 carries as
+// input_required results, retried by the SDK with the answers), and prints a last line
+// with the messages it was asked, in order.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -18,10 +22,22 @@ const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const transport = new StreamableHTTPClientTransport(new URL(plan.url), {
   requestInit: { headers: { Authorization: `Bearer ${plan.token}` } },
 });
+const answering = plan.answers !== undefined;
 const client = new Client(
   { name: "holdpoint-test-agent", version: "1.0.0" },
-  { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  {
+    versionNegotiation: { mode: { pin: "2026-07-28" } },
+    ...(answering && { capabilities: { elicitation: { form: {} } } }),
+  },
 );
+const asked = [];
+if (answering) {
+  client.setRequestHandler("elicitation/create", async (request) => {
+    const message = request.params.message;
+    asked.push(message);
+    return { action: "accept", content: plan.answers[message] ?? {} };
+  });
+}
 await client.connect(transport);
 console.log(
   JSON.stringify({
@@ -51,5 +67,8 @@ for (const call of plan.calls) {
   } catch (e) {
     console.log(JSON.stringify({ error: String(e?.message ?? e) }));
   }
+}
+if (answering) {
+  console.log(JSON.stringify({ asked }));
 }
 await client.close();

@@ -2,8 +2,10 @@
 gateway's tests: no `initialize` and no sessions; every request carries its protocol
 version and the client's capabilities in `_meta`, and the headers that mirror the body
 (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`), which it checks as the revision
-says. Tools: `echo` (answers its text) and `ask` (answers `input_required`, asking the
-person a question).
+says. Tools: `echo` (answers its text), `ask` (answers `input_required`, asking the
+person a question) and `route` (answers its region and priority, which its schema marks
+with `x-mcp-header`: a call must also carry them as `Mcp-Param-Region` and
+`Mcp-Param-Priority`, checked as the revision says).
 
 Usage: modern_server.py PORT JOURNAL. Listens on 127.0.0.1:PORT at /mcp; appends each
 request it receives (its headers, lowercase, and body) to JOURNAL as a JSON line.
@@ -23,6 +25,36 @@ def decoded(value):
     if value and value.startswith("=?base64?") and value.endswith("?="):
         return base64.b64decode(value[len("=?base64?") : -2]).decode()
     return value
+
+
+ECHO_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}
+ROUTE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "region": {"type": "string", "x-mcp-header": "Region"},
+        "priority": {"type": "integer", "x-mcp-header": "Priority"},
+    },
+}
+
+
+def params_mismatch(headers, arguments):
+    """Why the `Mcp-Param-*` headers of a `route` call disagree with its arguments, or
+    None when they agree."""
+    for key, schema in ROUTE_SCHEMA["properties"].items():
+        value = arguments.get(key)
+        if value is None:
+            continue
+        said = headers.get("mcp-param-" + schema["x-mcp-header"].lower())
+        if said is None:
+            return f"Mcp-Param-{schema['x-mcp-header']} is missing"
+        said = decoded(said.strip(" \t"))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            agrees = float(said) == float(value)
+        else:
+            agrees = said == value
+        if not agrees:
+            return f"Mcp-Param-{schema['x-mcp-header']} does not match the body"
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,6 +105,10 @@ class Handler(BaseHTTPRequestHandler):
             name = params.get("name", params.get("uri"))
             if decoded(headers.get("mcp-name")) != name:
                 return self.error(400, request_id, -32020, "Mcp-Name does not match the body")
+        if method == "tools/call" and params.get("name") == "route":
+            why = params_mismatch(headers, params.get("arguments") or {})
+            if why:
+                return self.error(400, request_id, -32020, why)
         if method == "server/discover":
             result = {
                 "resultType": "complete",
@@ -83,12 +119,12 @@ class Handler(BaseHTTPRequestHandler):
                 "_meta": {META + "serverInfo": {"name": "holdpoint-test-modern", "version": "1"}},
             }
         elif method == "tools/list":
-            schema = {"type": "object", "properties": {"text": {"type": "string"}}}
             result = {
                 "resultType": "complete",
                 "tools": [
-                    {"name": "echo", "inputSchema": schema},
-                    {"name": "ask", "inputSchema": schema},
+                    {"name": "echo", "inputSchema": ECHO_SCHEMA},
+                    {"name": "ask", "inputSchema": ECHO_SCHEMA},
+                    {"name": "route", "inputSchema": ROUTE_SCHEMA},
                 ],
                 "ttlMs": 60000,
                 "cacheScope": "public",
@@ -96,6 +132,10 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "tools/call" and params.get("name") == "echo":
             text = (params.get("arguments") or {}).get("text", "")
             result = {"resultType": "complete", "content": [{"type": "text", "text": "echo: " + text}]}
+        elif method == "tools/call" and params.get("name") == "route":
+            arguments = params.get("arguments") or {}
+            text = f"routed to {arguments.get('region')} at {arguments.get('priority')}"
+            result = {"resultType": "complete", "content": [{"type": "text", "text": text}]}
         elif method == "tools/call" and params.get("name") == "ask":
             result = {
                 "resultType": "input_required",
