@@ -96,9 +96,57 @@ pub(crate) struct Transcripts {
     pub calls: Vec<Call>,
     /// The calls whose result the transcript marks as an error: their file and id.
     pub failed: std::collections::HashSet<(PathBuf, String)>,
+    /// The calls the transcript shows undone afterwards (by file and id), with how.
+    pub undone: HashMap<(PathBuf, String), String>,
     /// Lines and files skipped, with why.
     pub skipped: Vec<Skipped>,
     pub lines: usize,
+}
+
+impl Transcripts {
+    /// Marks as undone each edit that a later edit of the same session put back: the
+    /// same file, with the edit's new text replaced by its old text (Claude Code's
+    /// `Edit`, Gemini CLI's `replace`).
+    pub(crate) fn find_edits_put_back(&mut self) {
+        // From the last call back: each edit looks among those after it for one that
+        // swaps its texts back, keeping the earliest of each.
+        let mut later: HashMap<(&str, String, &str, &str), &Call> = HashMap::new();
+        for call in self.calls.iter().rev() {
+            let Some((path, old, new)) = exact_edit(call) else {
+                continue;
+            };
+            let back = (call.session.as_str(), path, new, old);
+            if let Some(by) = later.get(&back) {
+                self.undone.insert(
+                    (call.file.clone(), call.id.clone()),
+                    format!(
+                        "put back by a later edit ({}:{})",
+                        by.file.display(),
+                        by.line
+                    ),
+                );
+            }
+            let (session, path, new, old) = back;
+            later.insert((session, path, old, new), call);
+        }
+    }
+}
+
+/// An edit that replaces one exact text of a file with another: the file (as the call
+/// names it, made absolute in its directory), the old text and the new.
+fn exact_edit(call: &Call) -> Option<(String, &str, &str)> {
+    if !matches!(call.tool.as_str(), "Edit" | "replace") {
+        return None;
+    }
+    let path = call.input.get("file_path")?.as_str()?;
+    let old = call.input.get("old_string")?.as_str()?;
+    let new = call.input.get("new_string")?.as_str()?;
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", call.cwd)
+    };
+    (old != new).then_some((path, old, new))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -245,13 +293,45 @@ struct Chat {
     session: String,
     project_hash: String,
     messages: Vec<(Value, usize)>,
+    /// The messages `$rewindTo` took back, by id: each with the line that did.
+    rewound: HashMap<String, usize>,
+    /// Absolute paths the user's messages name (Gemini CLI's first message names the
+    /// working directory): the project's, when one's hash is the chat's.
+    named: Vec<String>,
 }
 
 impl Chat {
     /// One object of the chat: its header, a message (added, or replacing the one of
-    /// the same id), or `{"$patch": {"id": …}}` changing one; other `$`-operations
-    /// change nothing a replay needs.
+    /// the same id), `{"$patch": {"id": …}}` changing one, `{"$set": {"messages": …}}`
+    /// writing them again (each added or replacing its own: a call is never forgotten
+    /// because the history was compacted), or `{"$rewindTo": ID}` taking back that
+    /// message and every one after it (whose calls had run: they count, as undone);
+    /// other `$`-operations change nothing a replay needs.
     fn line(&mut self, value: Value, number: usize) {
+        if let Some(messages) = value
+            .get("$set")
+            .and_then(|set| set.get("messages"))
+            .and_then(Value::as_array)
+        {
+            for message in messages {
+                self.line(message.clone(), number);
+            }
+            return;
+        }
+        if let Some(to) = value.get("$rewindTo") {
+            let to = to.as_str().unwrap_or_default();
+            // An id the chat does not have takes back every message, as Gemini CLI
+            // reads it.
+            let from = self
+                .messages
+                .iter()
+                .position(|(m, _)| text(m, "id") == to)
+                .unwrap_or(0);
+            for (message, _) in self.messages.iter().skip(from) {
+                self.rewound.entry(text(message, "id")).or_insert(number);
+            }
+            return;
+        }
         if value.get("projectHash").is_some() {
             self.session = text(&value, "sessionId");
             self.project_hash = text(&value, "projectHash");
@@ -279,6 +359,9 @@ impl Chat {
         if id.is_empty() {
             return;
         }
+        if text(&value, "type") == "user" {
+            self.named.extend(absolute_paths(&value));
+        }
         match self.messages.iter_mut().find(|(m, _)| text(m, "id") == id) {
             Some(kept) => *kept = (value, number),
             None => self.messages.push((value, number)),
@@ -295,7 +378,12 @@ impl Chat {
         if !has_calls {
             return;
         }
-        let Some(cwd) = projects.directory(&self.project_hash) else {
+        let named = self
+            .named
+            .iter()
+            .find(|path| sha256_hex(path) == self.project_hash)
+            .cloned();
+        let Some(cwd) = projects.directory(&self.project_hash).or(named) else {
             into.skipped.push(Skipped {
                 file: file.display().to_string(),
                 line: 0,
@@ -326,8 +414,16 @@ impl Chat {
                         .push(place.skip("a tool call without a name".to_owned()));
                     continue;
                 }
-                if text(call, "status") == "error" {
+                if text(call, "status") == "error"
+                    || gemini_exit_status(call).is_some_and(|c| c != 0)
+                {
                     into.failed.insert((file.to_owned(), id.clone()));
+                }
+                if let Some(by) = self.rewound.get(&text(message, "id")) {
+                    into.undone.insert(
+                        (file.to_owned(), id.clone()),
+                        format!("taken back by a rewind of the chat (line {by})"),
+                    );
                 }
                 let args = call.get("args").cloned().unwrap_or(Value::Null);
                 into.calls
@@ -351,10 +447,7 @@ impl Projects {
             let mut index = HashMap::new();
             let mut add = |dir: &Path| {
                 let path = dir.to_string_lossy().into_owned();
-                use sha2::Digest as _;
-                let digest = sha2::Sha256::digest(path.as_bytes());
-                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                index.insert(hex, path);
+                index.insert(sha256_hex(&path), path);
             };
             if let Ok(here) = std::env::current_dir() {
                 for dir in here.ancestors() {
@@ -391,6 +484,77 @@ impl Projects {
         });
         index.get(hash).cloned()
     }
+}
+
+/// The SHA-256 of a directory's path, as Gemini CLI names a project by it.
+fn sha256_hex(path: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(path.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The absolute paths a message's text names: words that begin with `/`, without the
+/// punctuation that may follow them.
+fn absolute_paths(message: &Value) -> Vec<String> {
+    let mut texts = Vec::new();
+    match message.get("content") {
+        Some(Value::String(text)) => texts.push(text.as_str()),
+        Some(Value::Array(parts)) => texts.extend(
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str)),
+        ),
+        _ => {}
+    }
+    texts
+        .into_iter()
+        .flat_map(|text| text.split(|c: char| c.is_whitespace() || "\"'`()<>,;".contains(c)))
+        .filter(|word| word.starts_with('/'))
+        .map(|word| {
+            let word = word.trim_end_matches(['.', ':', '!', '?']);
+            if word.len() > 1 {
+                word.trim_end_matches('/')
+            } else {
+                word
+            }
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A shell call's exit status, from the text Gemini CLI gave the model (`Exit Code: N`,
+/// after the output), when the call was a command and says one.
+fn gemini_exit_status(call: &Value) -> Option<i64> {
+    let output = call
+        .get("result")?
+        .as_array()?
+        .iter()
+        .find_map(|r| r.pointer("/functionResponse/response/output"))?
+        .as_str()?;
+    output
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("Exit Code: "))
+        .and_then(|code| code.trim().parse().ok())
+}
+
+/// A command's exit status from the text Codex gave the model: JSON with
+/// `metadata.exit_code`, or a header before `Output:` saying `Process exited with code
+/// N` or `Exit code: N`.
+fn codex_exit_status(output: &str) -> Option<i64> {
+    if let Ok(value) = serde_json::from_str::<Value>(output) {
+        return value.pointer("/metadata/exit_code").and_then(Value::as_i64);
+    }
+    output
+        .lines()
+        .take_while(|line| !line.starts_with("Output:"))
+        .find_map(|line| {
+            line.strip_prefix("Process exited with code ")
+                .or_else(|| line.strip_prefix("Exit code: "))
+        })
+        .and_then(|code| code.trim().parse().ok())
 }
 
 /// Where a line is.
@@ -591,11 +755,7 @@ fn codex_line(
         ),
         "function_call_output" | "local_shell_call_output" | "custom_tool_call_output" => {
             let output = text(payload, "output");
-            let failed = serde_json::from_str::<Value>(&output)
-                .ok()
-                .and_then(|o| o.pointer("/metadata/exit_code").and_then(Value::as_i64))
-                .is_some_and(|code| code != 0);
-            if failed {
+            if codex_exit_status(&output).is_some_and(|code| code != 0) {
                 into.failed.insert((place.file.to_owned(), id));
             }
             return;
@@ -646,6 +806,9 @@ pub(crate) struct Replayed {
     pub reasons: Vec<String>,
     /// The transcript shows the call failed when it ran.
     pub failed: bool,
+    /// The transcript shows the call undone afterwards: how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undone: Option<String>,
     pub file: String,
     pub line: usize,
 }
@@ -697,6 +860,11 @@ pub(crate) struct Report {
     pub approvals_needed: usize,
     /// Destroys that would have been held or refused: what it would have stopped.
     pub destroys_stopped: usize,
+    /// Calls the transcripts show failed when they ran.
+    pub failed_when_run: usize,
+    /// Calls the transcripts show undone afterwards (an edit put back, a chat
+    /// rewound).
+    pub undone_afterwards: usize,
     /// Every call that would have been held or refused, in order.
     pub stopped: Vec<Replayed>,
     /// With `--policies`: the calls whose decision differs from the policies in force.
@@ -829,6 +997,8 @@ pub(crate) fn decide_all(
         sessions: BTreeMap::new(),
         approvals_needed: 0,
         destroys_stopped: 0,
+        failed_when_run: 0,
+        undone_afterwards: 0,
         stopped: Vec::new(),
         changed: in_force.map(|_| Vec::new()),
         lines_read: transcripts.lines,
@@ -847,6 +1017,11 @@ pub(crate) fn decide_all(
             }
         };
         report.total.add(decision.outcome);
+        let key = (call.file.clone(), call.id.clone());
+        let failed = transcripts.failed.contains(&key);
+        let undone = transcripts.undone.get(&key).cloned();
+        report.failed_when_run += usize::from(failed);
+        report.undone_afterwards += usize::from(undone.is_some());
         report
             .by_risk
             .entry(decision.risk.to_string())
@@ -890,9 +1065,8 @@ pub(crate) fn decide_all(
             outcome: decision.outcome,
             risk: decision.risk,
             reasons: decision.reasons,
-            failed: transcripts
-                .failed
-                .contains(&(call.file.clone(), call.id.clone())),
+            failed,
+            undone,
             file: call.file.display().to_string(),
             line: call.line,
         });
@@ -1000,6 +1174,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
             });
         }
     }
+    transcripts.find_edits_put_back();
     if let Some(since) = since {
         transcripts
             .calls
@@ -1025,6 +1200,37 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
 }
 
 /// An outcome as the report names it.
+/// What the transcripts show became of the calls after they ran, when anything:
+/// `2 calls failed when they ran and 1 call was undone afterwards`.
+fn aftermath(report: &Report) -> Option<String> {
+    let failed = (report.failed_when_run > 0).then(|| {
+        format!(
+            "{} failed when {} ran",
+            crate::log_cmd::counted(report.failed_when_run, "call"),
+            if report.failed_when_run == 1 {
+                "it"
+            } else {
+                "they"
+            }
+        )
+    });
+    let undone = (report.undone_afterwards > 0).then(|| {
+        format!(
+            "{} {} undone afterwards",
+            crate::log_cmd::counted(report.undone_afterwards, "call"),
+            if report.undone_afterwards == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        )
+    });
+    match (failed, undone) {
+        (Some(failed), Some(undone)) => Some(format!("{failed} and {undone}")),
+        (one, other) => one.or(other),
+    }
+}
+
 fn verdict(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Ask => "HELD",
@@ -1053,6 +1259,9 @@ fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
         crate::log_cmd::counted(report.approvals_needed, "call"),
         crate::log_cmd::counted(report.destroys_stopped, "destroy"),
     ));
+    if let Some(aftermath) = aftermath(report) {
+        lines.push(format!("the transcripts show {aftermath}"));
+    }
     lines.push(String::new());
     lines.push(format!(
         "{:<10} {:>7} {:>8} {:>6} {:>8}",
@@ -1074,10 +1283,10 @@ fn print_text(report: &Report, files: usize) -> Result<(), Failure> {
             verdict(s.outcome),
             s.risk,
             s.action,
-            if s.failed {
-                "  (it failed when it ran)"
-            } else {
-                ""
+            match (&s.undone, s.failed) {
+                (Some(how), _) => format!("  (undone afterwards: {how})"),
+                (None, true) => "  (it failed when it ran)".to_owned(),
+                (None, false) => String::new(),
             }
         ));
         lines.push(format!(
@@ -1171,7 +1380,7 @@ code {{ font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; white-s
 <h1>holdpoint replay</h1>
 <p>{calls} in {sessions} from {files}, decided in <b>{env}</b>, as if holdpoint had been installed. Nothing ran and nothing was recorded.</p>
 <div class="totals"><div><b>{allowed}</b>allowed</div><div><b>{asked}</b>held for a human</div><div><b>{refused}</b>refused</div><div><b>{cost}</b>approvals it would have cost</div><div><b>{value}</b>destroys it would have stopped</div></div>
-<h2>By risk</h2>
+{aftermath}<h2>By risk</h2>
 <table><thead><tr><th>Risk</th><th>Calls</th><th>Allowed</th><th>Held</th><th>Refused</th></tr></thead><tbody>"#,
         calls = crate::log_cmd::counted(t.calls, "tool call"),
         sessions = crate::log_cmd::counted(report.sessions.len(), "session"),
@@ -1182,6 +1391,9 @@ code {{ font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; white-s
         refused = t.refused,
         cost = report.approvals_needed,
         value = report.destroys_stopped,
+        aftermath = aftermath(report)
+            .map(|a| format!("<p class=\"muted\">The transcripts show {}.</p>\n", e(&a)))
+            .unwrap_or_default(),
     );
     for (risk, c) in &report.by_risk {
         let _ = write!(
@@ -1210,10 +1422,14 @@ code {{ font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; white-s
                 r#"<tr><td class="verdict {class}">{verdict}<br>{risk}{failed}</td><td><code>{action}</code></td><td>{reasons}</td><td class="muted">session {session}<br>{file}:{line}<br>in {cwd}</td></tr>"#,
                 verdict = verdict(s.outcome),
                 risk = s.risk,
-                failed = if s.failed {
-                    "<br><span class=\"muted\">failed<br>when it ran</span>"
-                } else {
-                    ""
+                failed = match (&s.undone, s.failed) {
+                    (Some(how), _) => format!(
+                        "<br><span class=\"muted\">undone afterwards: {}</span>",
+                        e(how)
+                    ),
+                    (None, true) =>
+                        "<br><span class=\"muted\">failed<br>when it ran</span>".to_owned(),
+                    (None, false) => String::new(),
                 },
                 action = e(&s.action),
                 reasons = s
@@ -1286,6 +1502,234 @@ code {{ font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; white-s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads a session the agent itself recorded (tests/data/replay/recorded).
+    fn recorded(name: &str) -> Transcripts {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/replay/recorded")
+            .join(name);
+        let file = std::fs::File::open(&path).unwrap();
+        let mut read = Transcripts::default();
+        read_transcript(
+            &path,
+            BufReader::new(file),
+            &mut Projects::default(),
+            &mut read,
+        )
+        .unwrap();
+        assert!(read.skipped.is_empty(), "{name}: {:?}", read.skipped);
+        read
+    }
+
+    /// Each call as (tool, its command or input, directory, line), and the lines of
+    /// those that failed.
+    /// A call as a test compares it: tool, command or input, directory, line.
+    type Listed = (String, String, String, usize);
+
+    fn listed(read: &Transcripts) -> (Vec<Listed>, Vec<usize>) {
+        let calls = read
+            .calls
+            .iter()
+            .map(|c| {
+                let what = c
+                    .input
+                    .get("command")
+                    .or_else(|| c.input.get("input"))
+                    .and_then(Value::as_str)
+                    .map_or_else(
+                        || c.input.to_string(),
+                        |t| t.lines().take(2).collect::<Vec<_>>().join(" | "),
+                    );
+                (c.tool.clone(), what, c.cwd.clone(), c.line)
+            })
+            .collect();
+        let mut failed: Vec<usize> = read
+            .calls
+            .iter()
+            .filter(|c| read.failed.contains(&(c.file.clone(), c.id.clone())))
+            .map(|c| c.line)
+            .collect();
+        failed.sort_unstable();
+        (calls, failed)
+    }
+
+    fn owned(calls: &[(&str, &str, &str, usize)]) -> Vec<Listed> {
+        calls
+            .iter()
+            .map(|(t, w, c, l)| ((*t).to_owned(), (*w).to_owned(), (*c).to_owned(), *l))
+            .collect()
+    }
+
+    #[test]
+    fn sessions_each_agent_recorded_are_read_call_by_call_with_their_directory_and_failures() {
+        let claude = "/Users/ingo/projects/irrlicht/.claude/worktrees/268/.build/refresh/claudecode/self-correction-iteration-20260517T221630/cwd";
+        let (calls, failed) = listed(&recorded("claude-code-self-correction.jsonl"));
+        assert_eq!(
+            calls,
+            owned(&[
+                ("Bash", "false", claude, 9),
+                ("Bash", "echo recovered", claude, 11)
+            ])
+        );
+        assert_eq!(failed, [9], "its tool_result says is_error");
+
+        // Codex: the directory from the session (no workdir), a failure said only in
+        // the output's text.
+        let codex = "/Users/ingo/projects/irrlicht/.claude/worktrees/442/.build/refresh/codex/self-correction-iteration-20260523T205606/cwd";
+        let (calls, failed) = listed(&recorded("codex-self-correction.jsonl"));
+        assert_eq!(
+            calls,
+            owned(&[
+                ("shell", "cat /nonexistent_file_xyz.txt", codex, 9),
+                ("shell", "ls", codex, 12)
+            ])
+        );
+        assert_eq!(failed, [9], "Process exited with code 1");
+        let codex = "/Users/ingo/projects/irrlicht/.build/refresh/codex/5-4_architect-editor-pair-20260530T231044/cwd";
+        let (calls, failed) = listed(&recorded("codex-architect-editor.jsonl"));
+        assert_eq!(
+            calls,
+            owned(&[
+                (
+                    "apply_patch",
+                    "*** Begin Patch | *** Add File: calc.py",
+                    codex,
+                    20
+                ),
+                ("shell", "ls", codex, 28)
+            ])
+        );
+        assert!(failed.is_empty(), "{failed:?}");
+
+        // Gemini CLI: the project's directory from the chat's first message, whose hash
+        // the chat is named by; each call once, though its message is written twice; a
+        // failure said only by the exit code in the output it gave the model.
+        let gemini = "/Users/ingo/projects/irrlicht/.claude/worktrees/gemini-cli-onboard/.build/refresh/gemini-cli/2-4_self-correction-iteration-20260611T210816/cwd";
+        let (calls, failed) = listed(&recorded("gemini-self-correction.jsonl"));
+        assert_eq!(
+            calls,
+            owned(&[
+                ("run_shell_command", "false", gemini, 7),
+                ("run_shell_command", "echo recovered", gemini, 12)
+            ])
+        );
+        assert_eq!(failed, [7]);
+        // A real rewind took back a prompt that made no call: the four reads after it
+        // are all there, none of them undone.
+        let read = recorded("gemini-checkpoint-rewind.jsonl");
+        let tools: Vec<(&str, usize)> = read
+            .calls
+            .iter()
+            .map(|c| (c.tool.as_str(), c.line))
+            .collect();
+        assert_eq!(
+            tools,
+            [
+                ("list_directory", 17),
+                ("list_directory", 22),
+                ("glob", 27),
+                ("read_file", 32)
+            ]
+        );
+        assert!(read.undone.is_empty(), "{:?}", read.undone);
+        assert!(
+            read.calls
+                .iter()
+                .all(|c| c.cwd.ends_with("1-6_checkpoint-rewind-20260612T105513/cwd"))
+        );
+    }
+
+    #[test]
+    fn calls_a_rewind_takes_back_and_edits_put_back_later_are_undone_afterwards() {
+        // Gemini CLI: a rewind to a message takes back it and every message after it.
+        let chat = concat!(
+            r#"{"sessionId":"g","projectHash":"PROJECT","startTime":"2026-12-01T09:00:00Z","kind":"main"}"#,
+            "\n",
+            r#"{"id":"u1","type":"user","content":[{"text":"I work in /srv/app."}]}"#,
+            "\n",
+            r#"{"id":"g1","type":"gemini","content":"","toolCalls":[{"id":"c1","name":"run_shell_command","args":{"command":"ls"},"status":"success"}]}"#,
+            "\n",
+            r#"{"id":"u2","type":"user","content":[{"text":"now clean up"}]}"#,
+            "\n",
+            r#"{"id":"g2","type":"gemini","content":"","toolCalls":[{"id":"c2","name":"run_shell_command","args":{"command":"rm -rf build"},"status":"success","result":[{"functionResponse":{"response":{"output":"Output: (empty)\nExit Code: 0"}}}]}]}"#,
+            "\n",
+            r#"{"$rewindTo":"u2"}"#,
+            "\n",
+            r#"{"id":"u3","type":"user","content":[{"text":"just list it"}]}"#,
+            "\n",
+            r#"{"id":"g3","type":"gemini","content":"","toolCalls":[{"id":"c3","name":"run_shell_command","args":{"command":"ls build"},"status":"success"}]}"#,
+            "\n",
+        )
+        .replace("PROJECT", &sha256_hex("/srv/app"));
+        let mut read = Transcripts::default();
+        read_transcript(
+            Path::new("chat.jsonl"),
+            chat.as_bytes(),
+            &mut Projects::default(),
+            &mut read,
+        )
+        .unwrap();
+        let calls: Vec<(&str, &str)> = read
+            .calls
+            .iter()
+            .map(|c| (c.id.as_str(), c.cwd.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [("c1", "/srv/app"), ("c2", "/srv/app"), ("c3", "/srv/app")]
+        );
+        let undone: Vec<(&str, &str)> = read
+            .undone
+            .iter()
+            .map(|((_, id), how)| (id.as_str(), how.as_str()))
+            .collect();
+        assert_eq!(
+            undone,
+            [("c2", "taken back by a rewind of the chat (line 6)")]
+        );
+        assert!(read.failed.is_empty());
+
+        // Claude Code: an edit a later edit of the same file puts back.
+        let line = |id: &str, input: &str| {
+            format!(
+                r#"{{"sessionId":"s","cwd":"/srv/app","type":"assistant","message":{{"content":[{{"type":"tool_use","id":"{id}","name":"Edit","input":{input}}}]}}}}"#
+            ) + "\n"
+        };
+        let transcript = [
+            line(
+                "e1",
+                r#"{"file_path":"/srv/app/a.py","old_string":"x = 1","new_string":"x = 2"}"#,
+            ),
+            line(
+                "e2",
+                r#"{"file_path":"b.py","old_string":"y","new_string":"z"}"#,
+            ),
+            line(
+                "e3",
+                r#"{"file_path":"a.py","old_string":"x = 2","new_string":"x = 1"}"#,
+            ),
+            line(
+                "e4",
+                r#"{"file_path":"/srv/app/b.py","old_string":"y","new_string":"z"}"#,
+            ),
+        ]
+        .concat();
+        let mut read = Transcripts::default();
+        read_transcript(
+            Path::new("edits.jsonl"),
+            transcript.as_bytes(),
+            &mut Projects::default(),
+            &mut read,
+        )
+        .unwrap();
+        read.find_edits_put_back();
+        let undone: Vec<(&str, &str)> = read
+            .undone
+            .iter()
+            .map(|((_, id), how)| (id.as_str(), how.as_str()))
+            .collect();
+        assert_eq!(undone, [("e1", "put back by a later edit (edits.jsonl:3)")]);
+    }
 
     #[test]
     fn tool_calls_are_read_in_order_with_their_directory_and_bad_lines_are_named() {

@@ -361,11 +361,12 @@ fn a_codex_rollout_is_decided_call_by_call_in_the_directory_each_ran_in() {
         assert_eq!(answer["outcome"] != "allow", held, "{command}: {answer}");
     }
 
-    // Both agents' histories in one run, each file read in its own format.
+    // Every history in one run, each file read in its own format: these two, and the
+    // five the agents recorded (12 calls) in the directory below.
     let (_, out, _) = replay(&setup, &[&data("replay"), "--format", "json"]);
     let report: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(report["total"]["calls"], 14, "{report:#}");
-    assert_eq!(report["sessions"].as_object().unwrap().len(), 2);
+    assert_eq!(report["total"]["calls"], 14 + 12, "{report:#}");
+    assert_eq!(report["sessions"].as_object().unwrap().len(), 2 + 5);
 }
 
 /// Gemini CLI's chats, in both shapes it keeps them in: the project's directory is found
@@ -433,6 +434,13 @@ fn gemini_chats_are_decided_in_the_project_their_hash_names() {
         ],
         "{report:#}"
     );
+    // The chat was rewound past that last call: it ran, and the chat took it back.
+    assert_eq!(report["undone_afterwards"], 1, "{report:#}");
+    assert_eq!(
+        report["stopped"][2]["undone"],
+        "taken back by a rewind of the chat (line 8)"
+    );
+    assert!(report["stopped"][0].get("undone").is_none(), "{report:#}");
 
     // A chat whose project is nowhere to be found is named, not guessed at.
     std::fs::remove_dir_all(&project).unwrap();
@@ -447,5 +455,68 @@ fn gemini_chats_are_decided_in_the_project_their_hash_names() {
             .unwrap()
             .contains("a hash of its directory"),
         "{skipped:?}"
+    );
+}
+
+#[test]
+fn sessions_the_agents_recorded_are_decided_as_holdpoint_check_decides_their_commands() {
+    let setup = Setup::new("replay-recorded");
+    let recorded = data("replay/recorded");
+    let (code, out, err) = replay(&setup, &[&recorded, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    // Five sessions, twelve calls, every line read; the three commands that failed are
+    // known as failed however each agent said so.
+    assert_eq!(report["total"]["calls"], 12, "{report:#}");
+    assert_eq!(report["sessions"].as_object().unwrap().len(), 5);
+    assert_eq!(report["skipped"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["failed_when_run"], 3, "{report:#}");
+    assert_eq!(report["undone_afterwards"], 0, "{report:#}");
+    // The same decisions `holdpoint check` gives each command where it ran.
+    let stopped: Vec<&str> = report["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    for (cwd, command) in [
+        (
+            "/Users/ingo/projects/irrlicht/.claude/worktrees/268/.build/refresh/claudecode/self-correction-iteration-20260517T221630/cwd",
+            "false",
+        ),
+        (
+            "/Users/ingo/projects/irrlicht/.claude/worktrees/268/.build/refresh/claudecode/self-correction-iteration-20260517T221630/cwd",
+            "echo recovered",
+        ),
+        (
+            "/Users/ingo/projects/irrlicht/.claude/worktrees/442/.build/refresh/codex/self-correction-iteration-20260523T205606/cwd",
+            "cat /nonexistent_file_xyz.txt",
+        ),
+        (
+            "/Users/ingo/projects/irrlicht/.build/refresh/codex/5-4_architect-editor-pair-20260530T231044/cwd",
+            "ls",
+        ),
+    ] {
+        let checked = setup.run(
+            &[
+                "check", "--format", "json", "--cwd", cwd, "shell", "--", command,
+            ],
+            "",
+        );
+        let answer: Value = serde_json::from_str(&stdout(&checked)).unwrap();
+        let held = answer["outcome"] != "allow";
+        assert_eq!(
+            stopped.contains(&format!("shell: {command}").as_str()),
+            held,
+            "{command}: {answer}"
+        );
+    }
+    assert_eq!(stopped.len(), 0, "{report:#}");
+
+    // For a person, the same, in a sentence.
+    let (_, out, _) = replay(&setup, &[&recorded]);
+    assert!(
+        out.contains("the transcripts show 3 calls failed when they ran"),
+        "{out}"
     );
 }
