@@ -23,7 +23,7 @@ use crate::pipeline::Request;
 use crate::{Failure, exit};
 
 /// The agents holdpoint has hooks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
 pub(crate) enum Agent {
     ClaudeCode,
     Codex,

@@ -104,6 +104,19 @@ pub(crate) struct Transcripts {
 }
 
 impl Transcripts {
+    /// Drops the copies of calls made before: a Codex session forked from another
+    /// (`forked_from_id`), or a Claude Code session resumed into a new transcript,
+    /// begins with the history it came from written again, calls included, under their
+    /// ids, which these agents never give two calls. The first of each is kept.
+    pub(crate) fn drop_copies(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.calls.retain(|call| {
+            !matches!(call.agent, Agent::ClaudeCode | Agent::Codex)
+                || call.id.is_empty()
+                || seen.insert((call.agent, call.id.clone()))
+        });
+    }
+
     /// Marks as undone each edit that a later edit of the same session put back: the
     /// same file, with the edit's new text replaced by its old text (Claude Code's
     /// `Edit`, Gemini CLI's `replace`).
@@ -1174,6 +1187,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<u8, Failure> {
             });
         }
     }
+    transcripts.drop_copies();
     transcripts.find_edits_put_back();
     if let Some(since) = since {
         transcripts
@@ -1637,6 +1651,50 @@ mod tests {
                 .iter()
                 .all(|c| c.cwd.ends_with("1-6_checkpoint-rewind-20260612T105513/cwd"))
         );
+    }
+
+    #[test]
+    fn a_forked_session_that_writes_its_history_again_counts_each_call_once() {
+        let meta = |id: &str, from: Option<&str>| {
+            let from = from.map_or(String::new(), |f| format!(r#","forked_from_id":"{f}""#));
+            format!(
+                r#"{{"timestamp":"2026-12-01T10:00:00Z","type":"session_meta","payload":{{"id":"{id}"{from},"cwd":"/srv/app"}}}}"#
+            ) + "\n"
+        };
+        let call = |id: &str, cmd: &str| {
+            format!(
+                r#"{{"timestamp":"2026-12-01T10:00:01Z","type":"response_item","payload":{{"type":"function_call","name":"exec_command","arguments":"{{\"cmd\":\"{cmd}\"}}","call_id":"{id}"}}}}"#
+            ) + "\n"
+        };
+        // The parent's rollout, then the fork's: the parent's history again (its
+        // session_meta and its call), then the fork's own call.
+        let parent = [meta("p", None), call("call_1", "rm -rf build")].concat();
+        let fork = [
+            meta("f", Some("p")),
+            meta("p", None),
+            call("call_1", "rm -rf build"),
+            call("call_2", "ls"),
+        ]
+        .concat();
+        let mut read = Transcripts::default();
+        for (name, text) in [("parent.jsonl", &parent), ("fork.jsonl", &fork)] {
+            read_transcript(
+                Path::new(name),
+                text.as_bytes(),
+                &mut Projects::default(),
+                &mut read,
+            )
+            .unwrap();
+        }
+        assert_eq!(read.calls.len(), 3);
+        read.drop_copies();
+        let calls: Vec<(&str, &str)> = read
+            .calls
+            .iter()
+            .map(|c| (c.id.as_str(), c.input["command"].as_str().unwrap()))
+            .collect();
+        assert_eq!(calls, [("call_1", "rm -rf build"), ("call_2", "ls")]);
+        assert_eq!(read.calls[0].file, Path::new("parent.jsonl"));
     }
 
     #[test]
