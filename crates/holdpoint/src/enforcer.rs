@@ -14,7 +14,7 @@ use crate::client::{self, Peer};
 use crate::home::{Config, Home, ServerUrl, now_ms};
 use crate::humans::store_failure;
 use crate::pipeline::{Pipeline, Request, explain};
-use crate::serve::api::{ApprovalView, DecideResponse, Recorded};
+use crate::serve::api::{ApprovalView, DecideResponse, Recorded, TurnAccount};
 
 /// How long a client waits for the server: well inside the hooks' own deadline.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(6);
@@ -205,6 +205,50 @@ impl Enforcer {
         }
     }
 
+    /// Records the instruction a person gave for `session`'s turn (`instructed`): at the
+    /// server, under the agent its credential names; here, under `agent`.
+    pub fn instructed(&self, agent: &str, session: &str, prompt: &str) -> Result<(), Failure> {
+        match self {
+            Enforcer::Local(pipeline) => {
+                let entry = crate::turn::instruction(
+                    agent,
+                    session,
+                    prompt,
+                    pipeline.config.instructions,
+                    crate::home::os_user(),
+                );
+                pipeline
+                    .store
+                    .append(&[entry], now_ms())
+                    .map(|_| ())
+                    .map_err(|e| Failure::internal(format!("cannot record the instruction: {e}")))
+            }
+            Enforcer::Remote(remote) => {
+                let body = InstructedBody { session, prompt };
+                let _: Recorded = remote.call("POST", "/api/v1/turns/instructed", Some(&body))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// holdpoint's account of `session`'s turn, from the ledger, and marks the turn
+    /// ended: `None` when it did nothing worth one.
+    pub fn turn_account(&self, session: &str) -> Result<Option<crate::turn::Account>, Failure> {
+        match self {
+            Enforcer::Local(pipeline) => {
+                crate::turn::account_in(&pipeline.store, session, None).map_err(Failure::internal)
+            }
+            Enforcer::Remote(remote) => {
+                let body = TurnEndBody { session };
+                let answer: TurnAccount = remote.call("POST", "/api/v1/turns/end", Some(&body))?;
+                Ok(answer.account.map(|text| crate::turn::Account {
+                    text,
+                    tells_the_agent: answer.tells_the_agent,
+                }))
+            }
+        }
+    }
+
     /// Records what happened when the action ran.
     pub fn executed(&self, request: &Request, executed: &Executed) -> Result<(), Failure> {
         match self {
@@ -357,6 +401,17 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
                 .or_else(|| std::env::var("HOME").ok().filter(|h| h.starts_with('/'))),
         }
     }
+}
+
+#[derive(Debug, Serialize)]
+struct InstructedBody<'a> {
+    session: &'a str,
+    prompt: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct TurnEndBody<'a> {
+    session: &'a str,
 }
 
 #[derive(Debug, Serialize)]

@@ -167,20 +167,13 @@ pub(crate) fn work(agent: Agent) -> Result<u8, Failure> {
 fn handle(agent: Agent, text: &str) -> Result<Option<Value>, String> {
     let input: Value =
         serde_json::from_str(text).map_err(|e| format!("the hook input is not JSON: {e}"))?;
-    // The end of a turn decides nothing: it is answered with holdpoint's account, and
-    // never refused (a refused stop would keep the agent working).
-    if agent == Agent::ClaudeCode
-        && matches!(
-            input.get("hook_event_name").and_then(Value::as_str),
-            Some("Stop" | "SubagentStop")
-        )
-    {
-        return Ok(crate::turn::answer(&input));
-    }
-    if agent == Agent::ClaudeCode
-        && input.get("hook_event_name").and_then(Value::as_str) == Some("UserPromptSubmit")
-    {
-        return Ok(crate::turn::instructed(agent.name(), &input));
+    // A turn's start and end decide nothing: the start records the person's
+    // instruction, the end is answered with holdpoint's account, and neither is ever
+    // refused (a refused stop would keep the agent working).
+    match crate::turn::event(agent, input.get("hook_event_name").and_then(Value::as_str)) {
+        Some(crate::turn::Event::Start) => return Ok(crate::turn::instructed(agent, &input)),
+        Some(crate::turn::Event::End) => return Ok(crate::turn::answer(agent, &input)),
+        None => {}
     }
     let call = parse(agent, &input)?;
     let enforcer = Enforcer::open(None).map_err(|f| f.message)?;

@@ -115,14 +115,19 @@ fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
                 json!({ "hooks": [{ "type": "command", "command": command, "timeout": 30 }] }),
             ),
         ],
+        // Codex and Gemini CLI match every turn's start and end whatever the matcher.
         Agent::Codex => vec![
             ("PreToolUse", matcher_group("*", json!(30))),
             ("PostToolUse", matcher_group("*", json!(30))),
+            ("UserPromptSubmit", matcher_group("*", json!(30))),
+            ("Stop", matcher_group("*", json!(30))),
         ],
         // Gemini CLI's timeouts are in milliseconds and its matcher is a regex.
         Agent::Gemini => vec![
             ("BeforeTool", matcher_group(".*", json!(30_000))),
             ("AfterTool", matcher_group(".*", json!(30_000))),
+            ("BeforeAgent", matcher_group(".*", json!(30_000))),
+            ("AfterAgent", matcher_group(".*", json!(30_000))),
         ],
         Agent::Cursor => [
             "beforeShellExecution",
@@ -131,6 +136,8 @@ fn entries(agent: Agent, command: &str) -> Vec<(&'static str, Value)> {
             "afterShellExecution",
             "afterMCPExecution",
             "afterFileEdit",
+            "beforeSubmitPrompt",
+            "stop",
         ]
         .into_iter()
         .map(|event| (event, json!({ "command": command })))

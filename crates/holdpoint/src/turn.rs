@@ -1,11 +1,14 @@
-//! An agent's turn as Claude Code's hooks mark it.
+//! An agent's turn as its hooks mark it: its start (Claude Code's and Codex's
+//! `UserPromptSubmit`, Gemini CLI's `BeforeAgent`, Cursor's `beforeSubmitPrompt`) and
+//! its end (Claude Code's `Stop` and `SubagentStop`, Codex's `Stop`, Gemini CLI's
+//! `AfterAgent`, Cursor's `stop`).
 //!
-//! Its start (`UserPromptSubmit`): the person's instruction is recorded in the ledger
+//! Its start: the person's instruction is recorded in the ledger
 //! under the session (`instructed`), its text with what looks like a secret replaced by
 //! `[redacted]`, or only its hash (`instructions = "hash"`), so that an approver sees
 //! what was asked beside what the agent wants to do.
 //!
-//! Its end (`Stop` and `SubagentStop`): holdpoint's own account of what the turn did,
+//! Its end: holdpoint's own account of what the turn did,
 //! built from the ledger and never from the agent, put in front of the person before the
 //! agent's summary.
 //!
@@ -24,69 +27,147 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use crate::home::{Home, KeepInstructions, now_ms, os_user};
+use crate::hook::Agent;
 use crate::report::{self, Item};
 use crate::shown::one_line;
 
 /// The most actions of each kind the account names; the rest are counted.
 const NAMED: usize = 8;
 
-/// The answer to a `Stop` or `SubagentStop` input: `None` when the turn did nothing
-/// worth an account.
-pub(crate) fn answer(input: &Value) -> Option<Value> {
-    let active = input
-        .get("stop_hook_active")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let Some(session) = input.get("session_id").and_then(Value::as_str) else {
-        return Some(json!({
-            "systemMessage": "holdpoint could not give its account of this turn: the hook input names no session",
-        }));
+/// How the account begins.
+const HEADING: &str = "holdpoint's account of this turn, from its ledger (not from the agent):";
+
+/// A turn's start or end.
+pub(crate) enum Event {
+    Start,
+    End,
+}
+
+/// Whether a hook event of `agent`'s starts or ends a turn.
+pub(crate) fn event(agent: Agent, name: Option<&str>) -> Option<Event> {
+    match (agent, name?) {
+        (Agent::ClaudeCode | Agent::Codex, "UserPromptSubmit")
+        | (Agent::Gemini, "BeforeAgent")
+        | (Agent::Cursor, "beforeSubmitPrompt") => Some(Event::Start),
+        (Agent::ClaudeCode, "Stop" | "SubagentStop")
+        | (Agent::Codex, "Stop")
+        | (Agent::Gemini, "AfterAgent")
+        | (Agent::Cursor, "stop") => Some(Event::End),
+        _ => None,
+    }
+}
+
+/// The session a hook input names: Cursor's conversation, the others' session.
+fn session_of(agent: Agent, input: &Value) -> Option<&str> {
+    let key = if agent == Agent::Cursor {
+        "conversation_id"
+    } else {
+        "session_id"
     };
-    match account(session) {
-        Ok(None) => None,
-        Ok(Some(account)) if account.tells_the_agent && !active => Some(json!({
+    input.get(key).and_then(Value::as_str)
+}
+
+/// The answer to a turn's end: `None` when the turn did nothing worth an account.
+/// Claude Code, Codex and Gemini CLI show the person `systemMessage`, and hold the stop
+/// once with `decision: "block"` and the account as the `reason` (Gemini CLI sends the
+/// reason back as the next prompt), never when the stop already follows one
+/// (`stop_hook_active`). Cursor shows its hooks' messages to no one at a turn's end: it
+/// is given the account only where the agent is to be told, as a `followup_message`
+/// (sent as the next prompt), and only on the first stop of a run (`loop_count` 0).
+pub(crate) fn answer(agent: Agent, input: &Value) -> Option<Value> {
+    let active = if agent == Agent::Cursor {
+        input
+            .get("loop_count")
+            .and_then(Value::as_u64)
+            .is_some_and(|n| n > 0)
+    } else {
+        input
+            .get("stop_hook_active")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let account = match session_of(agent, input) {
+        Some(session) => account(session),
+        None => Err("the hook input names no session".to_owned()),
+    };
+    let told = |account: &Account| {
+        format!(
+            "{}\nBefore you stop, tell the person what holdpoint recorded above, in your own words and without contradicting it.",
+            account.text
+        )
+    };
+    match (agent, account) {
+        (_, Ok(None)) => None,
+        (Agent::Cursor, Ok(Some(account))) if account.tells_the_agent && !active => {
+            Some(json!({ "followup_message": told(&account) }))
+        }
+        (Agent::Cursor, _) => None,
+        (_, Ok(Some(account))) if account.tells_the_agent && !active => Some(json!({
             "decision": "block",
-            "reason": format!(
-                "{}\nBefore you stop, tell the person what holdpoint recorded above, in your own words and without contradicting it.",
-                account.text
-            ),
+            "reason": told(&account),
             "systemMessage": account.text,
         })),
-        Ok(Some(account)) => Some(json!({ "systemMessage": account.text })),
-        Err(message) => Some(json!({
+        (_, Ok(Some(account))) => Some(json!({ "systemMessage": account.text })),
+        (_, Err(message)) => Some(json!({
             "systemMessage": format!("holdpoint could not give its account of this turn: {message}"),
         })),
     }
 }
 
-/// The answer to a `UserPromptSubmit` input: nothing (whatever a hook prints here is
-/// added to the agent's context), or a note to the person when the instruction could
-/// not be recorded. A prompt is never refused for that: it is not an action.
-pub(crate) fn instructed(agent: &str, input: &Value) -> Option<Value> {
-    match record_instruction(agent, input) {
-        Ok(()) => None,
-        Err(message) => Some(json!({
+/// The answer to a turn's start: nothing (whatever Claude Code's, Codex's or Gemini
+/// CLI's hook prints here is added to the agent's context; Cursor is told to go on), or
+/// a note to the person when the instruction could not be recorded. A prompt is never
+/// refused for that: it is not an action.
+pub(crate) fn instructed(agent: Agent, input: &Value) -> Option<Value> {
+    match (agent, record_instruction(agent, input)) {
+        (Agent::Cursor, _) => Some(json!({ "continue": true })),
+        (_, Ok(())) => None,
+        (_, Err(message)) => Some(json!({
             "systemMessage": format!("holdpoint could not record this instruction: {message}"),
         })),
     }
 }
 
-fn record_instruction(agent: &str, input: &Value) -> Result<(), String> {
+fn record_instruction(agent: Agent, input: &Value) -> Result<(), String> {
     let prompt = input
         .get("prompt")
         .and_then(Value::as_str)
         .ok_or("the hook input has no `prompt`")?;
-    let session = input
-        .get("session_id")
-        .and_then(Value::as_str)
-        .ok_or("the hook input names no session")?;
+    // Gemini CLI sends a held stop's reason back as the next prompt: that is
+    // holdpoint's own account, not the person's instruction.
+    if prompt.starts_with(HEADING) {
+        return Ok(());
+    }
+    let session = session_of(agent, input).ok_or("the hook input names no session")?;
+    let agent = agent.name();
     let home = Home::locate();
     let config = home.load_config().map_err(|f| f.message)?;
     if config.server.url.is_some() {
-        // The ledger is the server's, which takes no instructions yet.
-        return Ok(());
+        // The ledger is the server's: it records the instruction under the agent its
+        // credential names, kept as its own configuration says.
+        let enforcer = crate::enforcer::Enforcer::open(None).map_err(|f| f.message)?;
+        return enforcer
+            .instructed(agent, session, prompt)
+            .map_err(|f| f.message);
     }
-    let (text, redacted) = match config.instructions {
+    let entry = instruction(agent, session, prompt, config.instructions, os_user());
+    let store = home.open_store().map_err(|f| f.message)?;
+    store
+        .append(&[entry], now_ms())
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The `instructed` record of `prompt`, given to `agent` in `session`: its text with
+/// what looks like a secret redacted, or only its hash, as `keep` says.
+pub(crate) fn instruction(
+    agent: &str,
+    session: &str,
+    prompt: &str,
+    keep: KeepInstructions,
+    os_user: Option<String>,
+) -> Entry {
+    let (text, redacted) = match keep {
         KeepInstructions::Text => {
             let (text, redacted) = redact(prompt);
             (Some(text), redacted)
@@ -98,21 +179,16 @@ fn record_instruction(agent: &str, input: &Value) -> Result<(), String> {
         sha256: holdpoint_core::content_hash(&Sha256::digest(prompt.as_bytes())),
         redacted,
     };
-    let entry = Entry::new(
+    Entry::new(
         Kind::Instructed,
         Actors {
             agent: Some(agent.to_owned()),
             session: Some(session.to_owned()),
-            os_user: os_user(),
+            os_user,
             ..Actors::default()
         },
         holdpoint_store::json(&body),
-    );
-    let store = home.open_store().map_err(|f| f.message)?;
-    store
-        .append(&[entry], now_ms())
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    )
 }
 
 /// What stands where a secret was.
@@ -238,13 +314,13 @@ fn redact_word(word: &str) -> (String, bool) {
 }
 
 /// What the person is shown, and whether the agent must be told as well.
-struct Account {
-    text: String,
-    tells_the_agent: bool,
+pub(crate) struct Account {
+    pub(crate) text: String,
+    pub(crate) tells_the_agent: bool,
 }
 
 /// The account of `session`'s turn, from the end of its last turn to the ledger's end;
-/// marks the turn ended.
+/// marks the turn ended. With a server, the server's, of this agent's session.
 fn account(session: &str) -> Result<Option<Account>, String> {
     let home = Home::locate();
     if home
@@ -254,20 +330,44 @@ fn account(session: &str) -> Result<Option<Account>, String> {
         .url
         .is_some()
     {
-        // The ledger is the server's: this machine's store has no account to give.
-        return Ok(None);
+        let enforcer = crate::enforcer::Enforcer::open(None).map_err(|f| f.message)?;
+        return enforcer.turn_account(session).map_err(|f| f.message);
     }
     let store = home.open_store().map_err(|f| f.message)?;
+    account_in(&store, session, None)
+}
+
+/// The account of `session`'s turn in `store`. Given the `agent` a server's caller is,
+/// only a session whose records are all that agent's has one (a session id is the
+/// agent's to name, so one agent's account is never given to another), and the turn's
+/// end is marked under the agent and the session together.
+pub(crate) fn account_in(
+    store: &holdpoint_store::SqliteStore,
+    session: &str,
+    agent: Option<&str>,
+) -> Result<Option<Account>, String> {
+    let mark = match agent {
+        Some(agent) => json!([agent, session]).to_string(),
+        None => session.to_owned(),
+    };
     let since = store
-        .turn_ended(session)
+        .turn_ended(&mark)
         .map_err(|e| e.to_string())?
         .map_or(0, |(seq, _)| seq);
-    let Ok(report) = report::build(&store, session) else {
+    let Ok(report) = report::build(store, session) else {
         // Nothing of this session is in the ledger.
         return Ok(None);
     };
+    if let Some(agent) = agent
+        && report.agents.iter().any(|other| other != agent)
+    {
+        return Err(format!(
+            "the session `{}` holds another agent's records: each agent is given the account of its own sessions only",
+            one_line(session, 80)
+        ));
+    }
     store
-        .end_turn(session, report.last_record, now_ms())
+        .end_turn(&mark, report.last_record, now_ms())
         .map_err(|e| e.to_string())?;
     let new: Vec<&Item> = report
         .actions
@@ -319,8 +419,7 @@ fn account(session: &str) -> Result<Option<Account>, String> {
     {
         return Ok(None);
     }
-    let mut lines =
-        vec!["holdpoint's account of this turn, from its ledger (not from the agent):".to_owned()];
+    let mut lines = vec![HEADING.to_owned()];
     if let Some(asked) = new.last().and_then(|item| item.asked.as_deref()) {
         lines.push(format!("- asked: \"{}\"", one_line(asked, 160)));
     }

@@ -49,6 +49,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/executed",
             post(executed).layer(DefaultBodyLimit::max(MAX_ACTION_BODY)),
         )
+        .route("/turns/instructed", post(turn_instructed))
+        .route("/turns/end", post(turn_end))
         .route("/approvals", get(list_approvals))
         .route("/approvals/{id}", get(show_approval))
         .route("/approvals/{id}/approve", post(approve))
@@ -80,7 +82,7 @@ pub(crate) fn routes() -> Router<AppState> {
         description = "Decide agents' actions, answer approval requests, issue grants and freezes, and read the signed ledger. Every route but sign-in and this document takes `Authorization: Bearer TOKEN`: an agent's credential (`holdpoint agent add`) or a human's sign-in token (POST /api/v1/sign-in)."
     ),
     paths(
-        sign_in, decide, refused, executed, list_approvals, show_approval, approve, deny, list_grants,
+        sign_in, decide, refused, executed, turn_instructed, turn_end, list_approvals, show_approval, approve, deny, list_grants,
         create_grant, revoke_grant, list_freezes, start_freeze, end_freeze, restore, ledger_page,
         verify_ledger, export_ledger, session_report, add_agent, passkeys::step_up,
         passkeys::list_passkeys, passkeys::start_passkey, passkeys::add_passkey
@@ -448,6 +450,46 @@ pub struct ExecutedRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Recorded {
     pub record: u64,
+}
+
+/// The instruction a person gave the agent for a turn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstructedRequest {
+    /// The agent's session, as its hooks name it.
+    session: String,
+    /// What the person asked, as the agent received it.
+    prompt: String,
+}
+
+/// The end of an agent's turn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TurnEndRequest {
+    /// The agent's session, as its hooks name it.
+    session: String,
+}
+
+/// holdpoint's account of a turn, from its ledger.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TurnAccount {
+    /// What to show the person; none when the turn did nothing worth an account.
+    pub account: Option<String>,
+    /// Something was refused or destroyed: the agent is to be told as well.
+    pub tells_the_agent: bool,
+}
+
+/// The longest session id and instruction a turn route takes.
+const MOST_SESSION: usize = 256;
+const MOST_PROMPT: usize = 1024 * 1024;
+
+fn turn_session(session: &str) -> Result<(), ApiError> {
+    if session.is_empty() || session.len() > MOST_SESSION || session.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "`session` must name the agent's session in 1 to {MOST_SESSION} bytes, without control characters"
+        )));
+    }
+    Ok(())
 }
 
 /// An approval request.
@@ -937,6 +979,67 @@ async fn executed(
         })
         .await?;
     Ok(Json(Recorded { record: record.seq }))
+}
+
+/// Record the instruction a person gave for a turn of the agent's session (agents
+/// only), as this server's `instructions` setting keeps it (redacted text, or its hash
+/// alone); approval requests of that session then show it.
+#[utoipa::path(post, path = "/turns/instructed", request_body = InstructedRequest,
+    responses((status = 200, body = Recorded), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn turn_instructed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<InstructedRequest>,
+) -> Result<Json<Recorded>, ApiError> {
+    let agent = caller.agent()?.to_owned();
+    turn_session(&request.session)?;
+    if request.prompt.len() > MOST_PROMPT {
+        return Err(ApiError::bad_request(format!(
+            "`prompt` is longer than {MOST_PROMPT} bytes"
+        )));
+    }
+    let entry = crate::turn::instruction(
+        &agent,
+        &request.session,
+        &request.prompt,
+        state.config.instructions,
+        None,
+    );
+    let record = state
+        .blocking(move |store| store.append(&[entry], now_ms()))
+        .await?;
+    state.changed();
+    Ok(Json(Recorded {
+        record: record.last().map_or(0, |r| r.seq),
+    }))
+}
+
+/// End a turn of the agent's session (agents only): holdpoint's account of what it did,
+/// from the ledger since the turn before (refused, still held, failed, changed,
+/// destroyed, recovery points kept), or none when there is nothing of that. Only a
+/// session whose records are all the caller's has one.
+#[utoipa::path(post, path = "/turns/end", request_body = TurnEndRequest,
+    responses((status = 200, body = TurnAccount), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn turn_end(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<TurnEndRequest>,
+) -> Result<Json<TurnAccount>, ApiError> {
+    let agent = caller.agent()?.to_owned();
+    turn_session(&request.session)?;
+    let store = std::sync::Arc::clone(&state.store);
+    let account = tokio::task::spawn_blocking(move || {
+        crate::turn::account_in(&store, &request.session, Some(&agent))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, why))?;
+    Ok(Json(TurnAccount {
+        tells_the_agent: account.as_ref().is_some_and(|a| a.tells_the_agent),
+        account: account.map(|a| a.text),
+    }))
 }
 
 /// Approval requests, newest first. An agent sees only its own.

@@ -807,6 +807,154 @@ fn the_end_of_a_turn_shows_holdpoints_own_account_and_tells_the_agent_once() {
     );
 }
 
+#[test]
+fn codex_gemini_and_cursor_turns_keep_the_instruction_and_end_with_holdpoints_account() {
+    let setup = Setup::new("hook-turn-others");
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let holdpoint_config = format!("{}/holdpoint.toml", setup.home.display());
+    let destroy = "rm -rf /var/lib/app/releases";
+    let refused = format!("echo 'server = {{}}' >> {holdpoint_config}");
+    let mut gemini_reason = String::new();
+    // Each agent's documented inputs for a turn's start and end, and a shell call.
+    for (agent, start, end, pre, key) in [
+        (
+            "codex",
+            "codex-user-prompt-submit",
+            "codex-stop",
+            "codex-pre-bash",
+            "session_id",
+        ),
+        (
+            "gemini",
+            "gemini-before-agent",
+            "gemini-after-agent",
+            "gemini-pre-shell",
+            "session_id",
+        ),
+        (
+            "cursor",
+            "cursor-before-submit-prompt",
+            "cursor-stop",
+            "cursor-before-shell",
+            "conversation_id",
+        ),
+    ] {
+        let session = format!("{agent}-turn");
+        let input = |name: &str, command: &str| {
+            let mut input = fixture(name, &cwd, command);
+            input[key] = json!(session);
+            input
+        };
+        let hook = |input: &Value| {
+            let (output, answer) = setup.hook(agent, input);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{agent}: {}",
+                stderr(&output)
+            );
+            answer
+        };
+        // The person's instruction: kept, nothing said to the agent (Cursor is told to
+        // go on).
+        let mut prompt = input(start, "");
+        prompt["prompt"] = json!(format!(
+            "tidy {agent}'s old releases; the token is ghp_0123456789abcdefABCDEF"
+        ));
+        let expected = (agent == "cursor").then(|| json!({"continue": true}));
+        assert_eq!(hook(&prompt), expected, "{agent}");
+        // A held destroy shows it, redacted; a write to holdpoint's home is refused.
+        let id = request_id(&hook(&input(pre, destroy)).unwrap());
+        let shown = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+        let request: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+        let asked = request["asked"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{agent}: {request}"));
+        assert!(
+            asked.starts_with(&format!("tidy {agent}'s old releases")),
+            "{asked}"
+        );
+        assert!(!asked.contains("ghp_0123"), "{asked}");
+        let answer = hook(&input(pre, &refused)).unwrap();
+        assert!(
+            reason(&answer).contains("protects holdpoint"),
+            "{agent}: {answer}"
+        );
+
+        let mut stop = input(end, "");
+        let answer = hook(&stop).unwrap_or_else(|| panic!("{agent}: no account"));
+        let account = if agent == "cursor" {
+            // Cursor shows the person nothing at a turn's end: the agent is given the
+            // account as the next prompt, on the run's first stop only.
+            answer["followup_message"].as_str().unwrap().to_owned()
+        } else {
+            // Shown to the person, and the stop held once with it.
+            assert_eq!(answer["decision"], "block", "{agent}: {answer}");
+            let reason = answer["reason"].as_str().unwrap();
+            let account = answer["systemMessage"].as_str().unwrap().to_owned();
+            assert!(reason.contains(&account), "{agent}: {answer}");
+            if agent == "gemini" {
+                gemini_reason = reason.to_owned();
+            }
+            account
+        };
+        assert!(account.contains("from its ledger"), "{agent}: {account}");
+        assert!(
+            account.contains(&format!("asked: \"tidy {agent}'s old releases")),
+            "{agent}: {account}"
+        );
+        assert!(
+            account.contains(&format!("held: `{destroy}`")),
+            "{agent}: {account}"
+        );
+        assert!(
+            account.contains(&format!("refused: `{refused}`")),
+            "{agent}: {account}"
+        );
+        // The stop that follows is never held again.
+        if agent == "cursor" {
+            stop["loop_count"] = json!(1);
+            assert_eq!(hook(&stop), None, "{agent}");
+        } else {
+            stop["stop_hook_active"] = json!(true);
+            let answer = hook(&stop).unwrap();
+            assert_eq!(answer.get("decision"), None, "{agent}: {answer}");
+            let account = answer["systemMessage"].as_str().unwrap();
+            assert!(
+                account.contains(&format!("held: `{destroy}`")) && !account.contains("refused"),
+                "{agent}: {account}"
+            );
+        }
+    }
+
+    // Gemini CLI sends a held stop's reason back as the next prompt: that is holdpoint's
+    // own account, never taken for the person's instruction.
+    let mut echoed = fixture("gemini-before-agent", &cwd, "");
+    echoed["session_id"] = json!("gemini-turn");
+    echoed["prompt"] = json!(gemini_reason);
+    let (_, answer) = setup.hook("gemini", &echoed);
+    assert_eq!(answer, None);
+    let mut call = fixture("gemini-pre-shell", &cwd, "rm -rf /var/lib/app/cache");
+    call["session_id"] = json!("gemini-turn");
+    let (_, answer) = setup.hook("gemini", &call);
+    let id = request_id(&answer.unwrap());
+    let shown = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    let request: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert!(
+        request["asked"]
+            .as_str()
+            .unwrap()
+            .starts_with("tidy gemini's old releases"),
+        "{request}"
+    );
+    let instructed = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "instructed")
+        .count();
+    assert_eq!(instructed, 3);
+}
+
 /// The approval request a held call of `agent`'s in `session` opened, as `approvals
 /// show` prints it (text) and as JSON.
 fn held_request(

@@ -1788,6 +1788,111 @@ fn a_hook_through_the_server_is_held_approved_through_the_api_retried_and_allowe
 }
 
 #[test]
+fn through_the_server_a_turns_instruction_is_recorded_and_its_end_told_from_the_servers_ledger() {
+    let setup = Setup::new("serve-turns");
+    setup.add_human("alice", None);
+    let claude = setup.add_agent("claude");
+    let codex = setup.add_agent("codex");
+    let _served = setup.serve();
+    setup.use_server(&claude);
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let event = |name: &str, extra: Value| {
+        let mut input = json!({
+            "session_id": "turn-1", "transcript_path": "/tmp/t.jsonl", "cwd": cwd,
+            "permission_mode": "default", "hook_event_name": name,
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        input
+    };
+    let hook = |input: &Value| {
+        let (output, answer) = setup.hook("claude-code", input);
+        assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
+        answer
+    };
+    // The person's instruction goes to the server's ledger, secrets redacted there.
+    let said = "clear out staging; the deploy token is ghp_0123456789abcdefABCDEF";
+    assert_eq!(
+        hook(&event("UserPromptSubmit", json!({"prompt": said}))),
+        None
+    );
+    // The turn: a held destroy, which shows the instruction, and a refusal.
+    let bash = |command: &str| {
+        event(
+            "PreToolUse",
+            json!({"tool_name": "Bash", "tool_input": {"command": command}}),
+        )
+    };
+    let answer = hook(&bash(DESTROY)).unwrap();
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = reason.split("request ").nth(1).unwrap()[..12].to_owned();
+    let shown = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    let request: Value = serde_json::from_str(&crate::stdout(&shown)).unwrap();
+    let asked = request["asked"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{request}"));
+    assert!(asked.starts_with("clear out staging"), "{asked}");
+    assert!(
+        asked.contains("[redacted]") && !asked.contains("ghp_0123"),
+        "{asked}"
+    );
+    let config = format!("{}/holdpoint.toml", setup.home.display());
+    let refused = format!("echo 'url = \"http://example.com\"' >> {config}");
+    let answer = hook(&bash(&refused)).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+
+    // The turn's end: the server's account, which tells the agent once.
+    let answer = hook(&event("Stop", json!({"stop_hook_active": false}))).unwrap();
+    let account = answer["systemMessage"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert!(account.contains("from its ledger"), "{account}");
+    assert!(account.contains("asked: \"clear out staging"), "{account}");
+    assert!(account.contains(&format!("held: `{DESTROY}`")), "{account}");
+    assert!(
+        account.contains(&format!("refused: `{refused}`")),
+        "{account}"
+    );
+    assert_eq!(answer["decision"], "block", "{answer}");
+    let answer = hook(&event("Stop", json!({"stop_hook_active": true}))).unwrap();
+    assert_eq!(
+        answer.get("decision"),
+        None,
+        "never blocked twice: {answer}"
+    );
+    let account = answer["systemMessage"].as_str().unwrap();
+    assert!(
+        account.contains(&format!("held: `{DESTROY}`")) && !account.contains("refused"),
+        "{account}"
+    );
+
+    // Another agent naming the same session is given no account of it.
+    setup.use_server(&codex);
+    let answer = hook(&event("Stop", json!({"stop_hook_active": false}))).unwrap();
+    let message = answer["systemMessage"].as_str().unwrap();
+    assert!(
+        message.contains("holdpoint could not give its account")
+            && message.contains("another agent's records")
+            && !message.contains(DESTROY),
+        "{message}"
+    );
+    assert_eq!(answer.get("decision"), None, "{answer}");
+    // The instruction is the server's record, under the agent its credential names.
+    let instructed: Vec<Value> = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "instructed")
+        .collect();
+    assert_eq!(instructed.len(), 1, "{instructed:?}");
+    assert_eq!(instructed[0]["actors"]["agent"], "claude");
+    assert_eq!(instructed[0]["actors"]["session"], "turn-1");
+}
+
+#[test]
 fn with_a_server_named_the_approvals_command_asks_it_and_the_secret_is_checked_there() {
     let setup = Setup::new("serve-cli");
     setup.add_human("alice", None);
