@@ -137,6 +137,10 @@ pub struct ApprovalRequest {
     /// recorded (`instructed`), for the approver to set beside what the agent wants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asked: Option<String>,
+    /// The task of the agent's grant in force when the request was made (the one that
+    /// lasts longest), for the approver to set beside what the agent wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
 }
 
 /// Why a human's answer was not taken.
@@ -256,6 +260,7 @@ mod tests {
             votes: vec![],
             shown: None,
             asked: None,
+            task: None,
         }
     }
 

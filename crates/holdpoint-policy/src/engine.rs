@@ -72,6 +72,7 @@ pub(crate) struct ContextUse {
     pub(crate) frozen: bool,
     pub(crate) granted: bool,
     pub(crate) session: bool,
+    pub(crate) task: bool,
     pub(crate) time: bool,
     pub(crate) hour: bool,
     pub(crate) weekday: bool,
@@ -91,6 +92,7 @@ impl ContextUse {
             frozen: true,
             granted: true,
             session: true,
+            task: true,
             time: true,
             hour: true,
             weekday: true,
@@ -108,6 +110,7 @@ impl ContextUse {
         self.frozen |= other.frozen;
         self.granted |= other.granted;
         self.session |= other.session;
+        self.task |= other.task;
         self.time |= other.time;
         self.hour |= other.hour;
         self.weekday |= other.weekday;
@@ -133,6 +136,7 @@ impl ContextUse {
         self.frozen |= mentions("frozen");
         self.granted |= mentions("granted");
         self.session |= mentions("session");
+        self.task |= mentions("task");
         self.time |= mentions("time");
         self.hour |= mentions("hour");
         self.weekday |= mentions("weekday");
@@ -603,7 +607,7 @@ pub(crate) fn context_values(
     let analysis = request.analysis;
     let action = request.action;
     let now = request.now;
-    let mut values = Vec::with_capacity(13);
+    let mut values = Vec::with_capacity(14);
     let mut put = |wanted: bool, name: &'static str, value: &dyn Fn() -> ContextValue| {
         if wanted {
             values.push((name, value()));
@@ -644,6 +648,22 @@ pub(crate) fn context_values(
     });
     put(used.session, "session", &|| {
         ContextValue::Text(action.session.clone().unwrap_or_default())
+    });
+    put(used.task, "task", &|| {
+        let in_force = || {
+            request
+                .grants
+                .iter()
+                .filter(|g| !g.revoked && now < g.expires_at && g.agent == action.agent)
+                .max_by_key(|g| g.expires_at)
+        };
+        ContextValue::Text(
+            scope
+                .grant
+                .or_else(in_force)
+                .map(|g| g.task.clone())
+                .unwrap_or_default(),
+        )
     });
     put(used.time, "time", &|| ContextValue::Number(now));
     put(used.hour, "hour", &|| {
@@ -964,6 +984,56 @@ pub(crate) mod tests {
             frozen.reasons.iter().any(|r| r.contains("release week")),
             "{frozen:?}"
         );
+    }
+
+    #[test]
+    fn policies_read_the_task_the_agent_was_given_leave_for() {
+        let extra = PolicySource {
+            name: "task.cedar".to_owned(),
+            text: r#"
+                @id("certs-task-touches-no-database")
+                forbid (principal, action in [Action::"change", Action::"destroy"], resource)
+                when { context.task like "*certs*" && context.surface == "sql" };
+            "#
+            .to_owned(),
+        };
+        let engine = PolicyEngine::load(&[extra]).unwrap();
+        let grant = |task: &str, targets: &str, expires_at: i64| Grant {
+            id: format!("g-{expires_at}"),
+            agent: "claude".to_owned(),
+            task: task.to_owned(),
+            targets: vec![targets.to_owned()],
+            max_risk: Risk::Change,
+            expires_at,
+            revoked: false,
+        };
+        let insert = action(
+            Surface::Sql,
+            "INSERT INTO t VALUES (1)",
+            Environment::Staging,
+        );
+        let policies = |grants: &[Grant]| decide_with(&engine, &insert, grants, &[], 1).policies;
+        let refused = vec!["certs-task-touches-no-database".to_owned()];
+        // No grant: no task.
+        assert_ne!(policies(&[]), refused);
+        // A grant in force for this agent, though it covers shell only: its task counts.
+        assert_eq!(
+            policies(&[grant("rotate the certs", "shell:*", 2_000)]),
+            refused
+        );
+        // An expired one does not, nor another agent's.
+        assert_ne!(
+            policies(&[grant("rotate the certs", "shell:*", 900)]),
+            refused
+        );
+        let mut other = grant("rotate the certs", "shell:*", 2_000);
+        other.agent = "codex".to_owned();
+        assert_ne!(policies(&[other]), refused);
+        // The grant that covers the action is the one whose task counts.
+        let covering = grant("load the fixtures", "sql:*", 1_500);
+        let longer = grant("rotate the certs", "shell:*", 3_000);
+        assert_ne!(policies(&[longer.clone(), covering]), refused);
+        assert_eq!(policies(&[longer]), refused);
     }
 
     #[test]

@@ -140,6 +140,11 @@ mod tests {
         let mut judged: HashMap<String, (Judged, String)> = HashMap::new();
         let mut requests = 0;
         let grants = [grant()];
+        // A grant in force that covers nothing: its task counts, `granted` is false.
+        let narrow = [Grant {
+            targets: vec!["nowhere".to_owned()],
+            ..grant()
+        }];
         for (surface, input) in corpus() {
             for environment in [
                 Environment::Production,
@@ -158,6 +163,8 @@ mod tests {
                     for (grants, freezes, now) in [
                         (&grants[..0], &freezes[..0], 1_000),
                         (&grants[..], &freezes[..0], 90_000),
+                        (&narrow[..], &freezes[..0], 90_000),
+                        (&grants[..0], &freezes[..0], 90_000),
                         (&grants[..0], &freezes[..], 200_000),
                     ] {
                         let request = DecisionRequest {
@@ -208,6 +215,8 @@ mod tests {
                 when { context.hour > 100 || context.weekday == 9 || context.time < 0 };
                 forbid (principal == Agent::"codex", action, resource)
                 when { context.session == "session-1" && context.opaque && !context.granted };
+                forbid (principal, action == Action::"change", resource)
+                when { context.task like "*orders*" && context.surface == "shell" };
                 permit (principal, action, resource)
                 when { context.reads_secret && context.environment == "development" };
             "#

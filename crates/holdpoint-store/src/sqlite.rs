@@ -376,6 +376,22 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The task of `agent`'s grant in force at `now_ms` that lasts longest, if any.
+fn task_in_force(
+    tx: &Transaction<'_>,
+    agent: &str,
+    now_ms: i64,
+) -> Result<Option<String>, StoreError> {
+    let now = now_ms.div_euclid(1000);
+    Ok(GRANTS
+        .all(tx)?
+        .into_iter()
+        .map(|stored: StoredGrant| stored.grant)
+        .filter(|g| g.agent == agent && !g.revoked && now < g.expires_at)
+        .max_by_key(|g| g.expires_at)
+        .map(|g| g.task))
+}
+
 /// What the person asked `agent` for in `session`'s latest recorded instruction: its
 /// text, or a note that only its hash was kept. A session id is the agent's to name, so
 /// another agent's instruction under the same id is never taken.
@@ -940,6 +956,7 @@ fn settle_in(
                         Some(session) => latest_instruction(tx, &action.agent, session)?,
                         None => None,
                     },
+                    task: task_in_force(tx, &action.agent, now_ms)?,
                 };
                 save_approval(tx, &request)?;
                 new_request = true;

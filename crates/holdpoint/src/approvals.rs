@@ -421,6 +421,12 @@ fn print_request(r: &ApprovalView, now: i64) {
     if let Some(asked) = &r.asked {
         println!("asked     {}", printable(&one_line(asked, 500)));
     }
+    if let Some(task) = &r.task {
+        println!(
+            "task      {} (the agent's grant)",
+            printable(&one_line(task, 500))
+        );
+    }
     if let Some(shown) = &r.shown {
         let lines: Vec<String> = printable(shown).lines().map(str::to_owned).collect();
         println!("writes");

@@ -528,6 +528,8 @@ pub struct ApprovalView {
     /// the agent passed it on (Claude Code's `UserPromptSubmit`): its text, or a note
     /// that only its hash was kept.
     pub asked: Option<String>,
+    /// The task of the agent's grant in force when the action was held, if it had one.
+    pub task: Option<String>,
 }
 
 /// One human's answer.
@@ -589,6 +591,7 @@ impl ApprovalView {
             digest: r.digest.clone(),
             shown: r.shown.clone(),
             asked: r.asked.clone(),
+            task: r.task.clone(),
         }
     }
 }

@@ -810,7 +810,7 @@ async fn request_page(
     };
     let body = format!(
         r#"<div class="card"><p>{risk} {state} <strong>{agent}</strong> wants to run this in <strong>{env}</strong>:</p>
-<pre id="action">{input}</pre>{shown}{asked}</div>
+<pre id="action">{input}</pre>{shown}{asked}{task}</div>
 <div class="card"><dl>
 <dt>What it would do</dt><dd id="effects">{effects}</dd>
 <dt>Why it is held</dt><dd id="reasons">{reasons}</dd>
@@ -835,6 +835,10 @@ async fn request_page(
         asked = r.asked.as_deref().map_or_else(String::new, |asked| format!(
             r#"<p>The person asked: <q id="asked">{}</q></p>"#,
             e(&visible(asked))
+        )),
+        task = r.task.as_deref().map_or_else(String::new, |task| format!(
+            r#"<p>Its grant is for: <q id="task">{}</q></p>"#,
+            e(&visible(task))
         )),
         effects = list(&r.effects),
         reasons = list(&r.reasons),

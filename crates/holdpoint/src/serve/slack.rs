@@ -335,6 +335,10 @@ pub(crate) fn message(request: &ApprovalRequest, console: Option<&str>, buttons:
         let asked = format!("The person asked: {}", one_line(asked, 500));
         blocks.push(json!({ "type": "context", "elements": [plain(&visible(&asked))] }));
     }
+    if let Some(task) = &request.task {
+        let task = format!("Its grant is for: {}", one_line(task, 500));
+        blocks.push(json!({ "type": "context", "elements": [plain(&visible(&task))] }));
+    }
     if let Some(shown) = &request.shown {
         blocks.push(json!({ "type": "section", "text": plain(&cut(&visible(shown))) }));
     }
@@ -699,6 +703,7 @@ mod tests {
             votes: Vec::new(),
             shown: None,
             asked: None,
+            task: None,
         };
         assert!(shown_whole(&request(&"a".repeat(MOST_SHOWN))));
         assert!(!shown_whole(&request(&"a".repeat(MOST_SHOWN + 1))));

@@ -355,8 +355,24 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
         "{text}"
     );
     assert_eq!(claude(&setup, "s1", CHANGE).0, "allow");
-    // Above the grant's risk: held.
-    assert_eq!(claude(&setup, "s1", DESTROY).0, "deny");
+    // Above the grant's risk: held, and the approver is shown what the grant is for.
+    let (decision, reason) = claude(&setup, "s1", DESTROY);
+    assert_eq!(decision, "deny");
+    let id = reason
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("apr-"))
+        .unwrap_or_else(|| panic!("{reason}"))
+        .to_owned();
+    let shown = setup.run(&["approvals", "show", &id], "");
+    assert!(
+        stdout(&shown)
+            .contains("task      restart the web tier after the config fix (the agent's grant)"),
+        "{}",
+        stdout(&shown)
+    );
+    let shown = setup.run(&["approvals", "show", &id, "--format", "json"], "");
+    let request: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(request["task"], "restart the web tier after the config fix");
     let grant = setup
         .records()
         .into_iter()

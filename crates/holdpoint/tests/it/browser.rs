@@ -780,6 +780,24 @@ fn a_held_actions_page_shows_what_the_person_asked_for() {
     let (output, answer) = setup.hook("claude-code", &prompt);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(answer, None);
+    // A grant in force that does not cover the destroy: its task is shown too.
+    let mut t = setup.terminal(&[
+        "grant",
+        "create",
+        "--agent",
+        "claude-code",
+        "--task",
+        "rotate the <i>staging</i> certs",
+        "--target",
+        "shell:*@staging",
+        "--max-risk",
+        "change",
+        "--ttl",
+        "2h",
+    ]);
+    t.answer("secret for", crate::setup::SECRET);
+    let (code, text) = t.finish();
+    assert_eq!(code, Some(0), "{text}");
     let mut action = destroy();
     action["session"] = json!("turn-7");
     let held = propose(&served, &token, &action);
@@ -788,6 +806,7 @@ fn a_held_actions_page_shows_what_the_person_asked_for() {
         held["approval"]["asked"],
         "fix the typo in staging's config <b>only</b>"
     );
+    assert_eq!(held["approval"]["task"], "rotate the <i>staging</i> certs");
     let browser = Browser::start(&setup.scratch.0);
     sign_in(&browser, &served, "alice");
     browser.go(&served.url(&format!("/approvals/{id}")));
@@ -796,4 +815,6 @@ fn a_held_actions_page_shows_what_the_person_asked_for() {
         "fix the typo in staging's config <b>only</b>"
     );
     assert!(browser.find_all("#asked b").is_empty());
+    assert_eq!(browser.text_of("#task"), "rotate the <i>staging</i> certs");
+    assert!(browser.find_all("#task i").is_empty());
 }
