@@ -67,6 +67,7 @@ fn decide(
         grants: &[],
         freezes: &[],
         destroy_quorum: 1,
+        instructed: false,
     })
 }
 

@@ -57,6 +57,8 @@ pub struct DecisionRequest<'a> {
     pub freezes: &'a [Freeze],
     /// The least quorum for approving a `destroy`, as a team configures it.
     pub destroy_quorum: u32,
+    /// The agent's session has an instruction from its person on record.
+    pub instructed: bool,
 }
 
 /// Which context attributes the loaded policies mention, found by name in their text.
@@ -72,6 +74,7 @@ pub(crate) struct ContextUse {
     pub(crate) frozen: bool,
     pub(crate) granted: bool,
     pub(crate) session: bool,
+    pub(crate) instructed: bool,
     pub(crate) task: bool,
     pub(crate) time: bool,
     pub(crate) hour: bool,
@@ -92,6 +95,7 @@ impl ContextUse {
             frozen: true,
             granted: true,
             session: true,
+            instructed: true,
             task: true,
             time: true,
             hour: true,
@@ -110,6 +114,7 @@ impl ContextUse {
         self.frozen |= other.frozen;
         self.granted |= other.granted;
         self.session |= other.session;
+        self.instructed |= other.instructed;
         self.task |= other.task;
         self.time |= other.time;
         self.hour |= other.hour;
@@ -136,6 +141,7 @@ impl ContextUse {
         self.frozen |= mentions("frozen");
         self.granted |= mentions("granted");
         self.session |= mentions("session");
+        self.instructed |= mentions("instructed");
         self.task |= mentions("task");
         self.time |= mentions("time");
         self.hour |= mentions("hour");
@@ -607,7 +613,7 @@ pub(crate) fn context_values(
     let analysis = request.analysis;
     let action = request.action;
     let now = request.now;
-    let mut values = Vec::with_capacity(14);
+    let mut values = Vec::with_capacity(15);
     let mut put = |wanted: bool, name: &'static str, value: &dyn Fn() -> ContextValue| {
         if wanted {
             values.push((name, value()));
@@ -648,6 +654,9 @@ pub(crate) fn context_values(
     });
     put(used.session, "session", &|| {
         ContextValue::Text(action.session.clone().unwrap_or_default())
+    });
+    put(used.instructed, "instructed", &|| {
+        ContextValue::Flag(request.instructed)
     });
     put(used.task, "task", &|| {
         let in_force = || {
@@ -878,6 +887,7 @@ pub(crate) mod tests {
             grants,
             freezes,
             destroy_quorum,
+            instructed: false,
         })
     }
 

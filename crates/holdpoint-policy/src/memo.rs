@@ -160,12 +160,12 @@ mod tests {
                         agent: agent.to_owned(),
                         ..first.clone()
                     };
-                    for (grants, freezes, now) in [
-                        (&grants[..0], &freezes[..0], 1_000),
-                        (&grants[..], &freezes[..0], 90_000),
-                        (&narrow[..], &freezes[..0], 90_000),
-                        (&grants[..0], &freezes[..0], 90_000),
-                        (&grants[..0], &freezes[..], 200_000),
+                    for (grants, freezes, now, instructed) in [
+                        (&grants[..0], &freezes[..0], 1_000, false),
+                        (&grants[..], &freezes[..0], 90_000, false),
+                        (&narrow[..], &freezes[..0], 90_000, true),
+                        (&grants[..0], &freezes[..0], 90_000, false),
+                        (&grants[..0], &freezes[..], 200_000, false),
                     ] {
                         let request = DecisionRequest {
                             action: &action,
@@ -174,6 +174,7 @@ mod tests {
                             grants,
                             freezes,
                             destroy_quorum: 1,
+                            instructed,
                         };
                         let Ok(this) = engine.judge(&request) else {
                             continue;
@@ -217,6 +218,8 @@ mod tests {
                 when { context.session == "session-1" && context.opaque && !context.granted };
                 forbid (principal, action == Action::"change", resource)
                 when { context.task like "*orders*" && context.surface == "shell" };
+                forbid (principal == Agent::"codex", action == Action::"destroy", resource)
+                when { !context.instructed && context.surface == "shell" };
                 permit (principal, action, resource)
                 when { context.reads_secret && context.environment == "development" };
             "#
@@ -246,6 +249,7 @@ mod tests {
             grants: &[],
             freezes: &[],
             destroy_quorum: 1,
+            instructed: false,
         })
     }
 

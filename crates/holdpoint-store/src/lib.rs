@@ -270,6 +270,9 @@ pub trait Store: Send + Sync {
     fn policies_validated(&self, fingerprint: &str) -> Result<bool, StoreError>;
     fn mark_policies_validated(&self, fingerprint: &str, now_ms: i64) -> Result<(), StoreError>;
 
+    /// Whether `agent`'s `session` has a recorded instruction from its person
+    /// (`instructed`): another agent's under the same session id does not count.
+    fn instructed(&self, agent: &str, session: &str) -> Result<bool, StoreError>;
     /// Where an agent session's last turn ended: the last ledger record it covered and
     /// when it ended.
     fn turn_ended(&self, session: &str) -> Result<Option<(u64, i64)>, StoreError>;

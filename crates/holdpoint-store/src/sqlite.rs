@@ -396,7 +396,7 @@ fn task_in_force(
 /// text, or a note that only its hash was kept. A session id is the agent's to name, so
 /// another agent's instruction under the same id is never taken.
 fn latest_instruction(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     agent: &str,
     session: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -1286,6 +1286,10 @@ impl Store for SqliteStore {
 
     fn grants(&self) -> Result<Vec<StoredGrant>, StoreError> {
         self.with(|c| GRANTS.all(c))
+    }
+
+    fn instructed(&self, agent: &str, session: &str) -> Result<bool, StoreError> {
+        self.with(|c| Ok(latest_instruction(c, agent, session)?.is_some()))
     }
 
     fn issue_grant(

@@ -159,6 +159,7 @@ impl Checker<'_> {
             grants: &self.grants,
             freezes: &self.freezes,
             destroy_quorum: 1,
+            instructed: false,
         });
         Evaluation {
             action,

@@ -162,6 +162,7 @@ impl Pipeline {
         let (action, analysis) = self.action(request);
         let now = now_ms();
         let (grants, freezes) = scope(&self.store)?;
+        let instructed = instructed(&self.store, &action)?;
         let request = DecisionRequest {
             action: &action,
             analysis: &analysis,
@@ -169,6 +170,7 @@ impl Pipeline {
             grants: &grants,
             freezes: &freezes,
             destroy_quorum: self.config.destroy_quorum,
+            instructed,
         };
         let decision = match self.judge(&request, now)? {
             Ok(judged) => judged.decision(&request),
@@ -359,15 +361,26 @@ pub(crate) fn confined(decided: &Decided) -> bool {
     decided.settlement.outcome == Outcome::Allow && decided.analysis.runs_project_code()
 }
 
-/// Decides an analysed action with the grants and freezes in force.
+/// Whether the person gave `action`'s agent an instruction in its session: what a
+/// policy reads as `context.instructed`.
+pub(crate) fn instructed(store: &SqliteStore, action: &Action) -> Result<bool, Failure> {
+    match &action.session {
+        Some(session) => store
+            .instructed(&action.agent, session)
+            .map_err(|e| Failure::internal(format!("cannot read the session's instructions: {e}"))),
+        None => Ok(false),
+    }
+}
+
+/// Decides an analysed action with the grants and freezes in force, and whether its
+/// session has an instruction on record.
 pub(crate) fn decide(
     engine: &PolicyEngine,
     config: &Config,
-    action: &Action,
-    analysis: &Analysis,
+    (action, analysis): (&Action, &Analysis),
     now_ms: i64,
-    grants: &[Grant],
-    freezes: &[Freeze],
+    (grants, freezes): (&[Grant], &[Freeze]),
+    instructed: bool,
 ) -> Decision {
     engine.decide(&DecisionRequest {
         action,
@@ -376,6 +389,7 @@ pub(crate) fn decide(
         grants,
         freezes,
         destroy_quorum: config.destroy_quorum,
+        instructed,
     })
 }
 

@@ -924,6 +924,9 @@ fn decide_one(call: &Call, how: &How<'_>) -> Decided {
         grants: &[],
         freezes: &[],
         destroy_quorum: how.destroy_quorum,
+        // Transcripts hold the person's prompts, but a replay decides each call as a
+        // hook without a turn's start would.
+        instructed: false,
     };
     let decision = how.engine.decide(&request);
     let in_force = how.in_force.map(|engine| engine.decide(&request));

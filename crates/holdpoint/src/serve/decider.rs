@@ -253,14 +253,15 @@ impl Decider {
         let decision = match memo {
             Some((kept, decision)) if *kept == stamp => decision.clone(),
             _ => {
+                // Inline decisions are the proxies' own, whose sessions are
+                // connections and gateway sessions: no person instructs them.
                 let decision = decide(
                     &stamp.engine,
                     &self.inline.config,
-                    action,
-                    analysis,
+                    (action, analysis),
                     stamp.second * 1000,
-                    &stamp.scope.grants,
-                    &stamp.scope.freezes,
+                    (&stamp.scope.grants, &stamp.scope.freezes),
+                    false,
                 );
                 *memo = Some((stamp, decision.clone()));
                 decision
@@ -709,14 +710,22 @@ fn run(
         };
         let now = now_ms();
         for job in batch {
+            // Whether the session has an instruction on record, as the hook deciding
+            // by itself reads it; unreadable, nothing is decided.
+            let instructed = match crate::pipeline::instructed(reader, &job.action) {
+                Ok(instructed) => instructed,
+                Err(failure) => {
+                    job.reply.fail(failure.message);
+                    continue;
+                }
+            };
             let decision = decide(
                 engine,
                 config,
-                &job.action,
-                &job.analysis,
+                (&job.action, &job.analysis),
                 now,
-                &grants,
-                &freezes,
+                (&grants, &freezes),
+                instructed,
             );
             let (reply, early) = match job.reply {
                 Reply::Early { reply, .. }

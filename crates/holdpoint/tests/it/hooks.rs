@@ -955,6 +955,57 @@ fn codex_gemini_and_cursor_turns_keep_the_instruction_and_end_with_holdpoints_ac
     assert_eq!(instructed, 3);
 }
 
+#[test]
+fn policies_can_ask_whether_the_person_stated_an_instruction_here_and_through_the_server() {
+    let setup = Setup::new("hook-instructed-policy");
+    std::fs::write(
+        setup.home.join("policies/intent.cedar"),
+        r#"@id("destroy-needs-a-stated-instruction")
+@reason("nobody asked for anything in this session, so nothing is destroyed")
+forbid (principal, action == Action::"destroy", resource) unless { context.instructed };
+"#,
+    )
+    .unwrap();
+    let cwd = setup.work().to_str().unwrap().to_owned();
+    let destroy = |setup: &Setup, session: &str| {
+        let mut call = fixture("claude-code-pre-bash", &cwd, "rm -rf /var/lib/app/releases");
+        call["session_id"] = json!(session);
+        let (_, answer) = setup.hook("claude-code", &call);
+        reason(&answer.unwrap())
+    };
+    let instruct = |setup: &Setup, session: &str| {
+        let mut prompt = fixture("claude-code-user-prompt-submit", &cwd, "");
+        prompt["session_id"] = json!(session);
+        prompt["prompt"] = json!("clear out the old releases");
+        let (output, answer) = setup.hook("claude-code", &prompt);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(answer, None);
+    };
+    // Deciding by itself: refused in a session nobody instructed, held in one where the
+    // person asked; another agent's instruction under the same id does not count.
+    let refused = destroy(&setup, "quiet-1");
+    assert!(refused.contains("nobody asked for anything"), "{refused}");
+    instruct(&setup, "asked-1");
+    let held = destroy(&setup, "asked-1");
+    assert!(held.contains("request apr-"), "{held}");
+    let mut codex = fixture("codex-user-prompt-submit", &cwd, "");
+    codex["session_id"] = json!("quiet-2");
+    setup.hook("codex", &codex);
+    let refused = destroy(&setup, "quiet-2");
+    assert!(refused.contains("nobody asked for anything"), "{refused}");
+
+    // The same through the server, which reads its own ledger.
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude-code");
+    let _served = setup.serve();
+    setup.use_server(&token);
+    let refused = destroy(&setup, "quiet-3");
+    assert!(refused.contains("nobody asked for anything"), "{refused}");
+    instruct(&setup, "asked-3");
+    let held = destroy(&setup, "asked-3");
+    assert!(held.contains("request apr-"), "{held}");
+}
+
 /// The approval request a held call of `agent`'s in `session` opened, as `approvals
 /// show` prints it (text) and as JSON.
 fn held_request(
