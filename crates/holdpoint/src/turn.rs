@@ -101,6 +101,11 @@ pub(crate) fn answer(agent: Agent, input: &Value) -> Option<Value> {
         (Agent::Cursor, Ok(Some(account))) if account.tells_the_agent && !active => {
             Some(json!({ "followup_message": told(&account) }))
         }
+        (Agent::Cursor, Err(message)) => {
+            // Cursor shows a stop hook's output to no one: its log has it.
+            eprintln!("holdpoint could not give its account of this turn: {message}");
+            None
+        }
         (Agent::Cursor, _) => None,
         (_, Ok(Some(account))) if account.tells_the_agent && !active => Some(json!({
             "decision": "block",

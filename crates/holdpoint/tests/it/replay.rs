@@ -195,9 +195,13 @@ fn the_readmes_replay_command_finds_the_agents_own_history() {
         fixture.replace("2026-11-30T", &yesterday[..11]),
     )
     .unwrap();
+    // Another session's calls have ids of their own (a call written again under its id
+    // is a copy, counted once).
     std::fs::write(
         project.join("old.jsonl"),
-        fixture.replace("2026-11-30T", "2020-01-01T"),
+        fixture
+            .replace("2026-11-30T", "2020-01-01T")
+            .replace("toolu_", "toolu_old_"),
     )
     .unwrap();
     let output = setup.run(&command[1..], "");
