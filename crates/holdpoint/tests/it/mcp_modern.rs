@@ -190,6 +190,15 @@ fn a_held_call_whose_stream_the_agent_closes_never_runs_even_when_approved() {
     assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
 }
 
+/// How many decisions the ledger holds.
+fn decided(setup: &Setup) -> usize {
+    setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "decided")
+        .count()
+}
+
 /// A 2026-07-28 request by hand: its body with `_meta` as the revision has it.
 fn request(id: u64, method: &str, params: Value) -> String {
     let mut params = params;
@@ -383,12 +392,7 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
     assert!(!headers.contains_key("mcp-session-id"), "{headers:?}");
     assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
     // Only the call whose headers matched was decided.
-    let decided = setup
-        .records()
-        .into_iter()
-        .filter(|r| r["kind"] == "decided")
-        .count();
-    assert_eq!(decided, 1, "{}", gateway.log());
+    assert_eq!(decided(&setup), 1, "{}", gateway.log());
 }
 
 #[test]
@@ -498,12 +502,7 @@ fn arguments_mirrored_into_headers_must_say_what_the_body_says_on_both_sides_of_
         assert_eq!(call["headers"]["mcp-param-priority"], "3", "{call}");
     }
     assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
-    let decided = setup
-        .records()
-        .into_iter()
-        .filter(|r| r["kind"] == "decided")
-        .count();
-    assert_eq!(decided, 2, "{}", gateway.log());
+    assert_eq!(decided(&setup), 2, "{}", gateway.log());
 }
 
 #[test]

@@ -188,6 +188,17 @@ fn error(
     (status, axum::Json(body)).into_response()
 }
 
+/// The revision's answer to headers that do not say what the body says: 400, -32020.
+fn header_mismatch(id: &Id, why: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        Some(id),
+        HEADER_MISMATCH,
+        why,
+        None,
+    )
+}
+
 /// The `UnsupportedProtocolVersionError` for a version the gateway does not speak,
 /// answering the request in `body` when it reads.
 pub(super) fn unsupported(version: &str, body: &[u8]) -> Response {
@@ -355,13 +366,7 @@ pub(super) async fn post(
         );
     }
     if let Some(why) = mismatch(headers, &method, params.as_ref()) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            Some(&id),
-            HEADER_MISMATCH,
-            &why,
-            None,
-        );
+        return header_mismatch(&id, &why);
     }
     if let Some((_, why)) = NOT_SERVED.iter().find(|(m, _)| *m == method) {
         return error(
@@ -411,13 +416,7 @@ pub(super) async fn post(
     if method == "tools/call"
         && let Err(why) = link.check_params(params.as_ref(), headers)
     {
-        return error(
-            StatusCode::BAD_REQUEST,
-            Some(&id),
-            HEADER_MISMATCH,
-            &why,
-            None,
-        );
+        return header_mismatch(&id, &why);
     }
     if let Some(state) = params.as_ref().and_then(|p| p.get("requestState")) {
         return resume(gateway, &link, id, &method, params.as_ref(), state);
