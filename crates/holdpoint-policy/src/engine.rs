@@ -192,6 +192,12 @@ fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
 }
 
 impl PolicyEngine {
+    /// Whether any policy reads `context.instructed`: when none does, a caller need not
+    /// look up whether the session has an instruction.
+    pub fn reads_instructed(&self) -> bool {
+        self.slices.iter().any(|slice| slice.used.instructed)
+    }
+
     /// The engine with the default pack only.
     pub fn default_pack() -> Result<Self, PolicyError> {
         Self::load(&[])

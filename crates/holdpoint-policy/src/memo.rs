@@ -47,6 +47,12 @@ impl Memo {
         }
     }
 
+    /// Whether the policies name `context.instructed` anywhere: when they do not, no
+    /// evaluation reads it and a caller need not look it up.
+    pub fn reads_instructed(&self) -> bool {
+        self.uses.instructed
+    }
+
     /// The policies' [`PolicyEngine::fingerprint`].
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint

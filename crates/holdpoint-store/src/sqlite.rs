@@ -122,6 +122,12 @@ CREATE TABLE turns (
     at_ms       INTEGER NOT NULL
 );
 ",
+    // A session's instructions are looked up at every request it opens (and by policies
+    // that read `context.instructed`) without reading the rest of the session; only
+    // `instructed` records are in the index, so no other record pays for it.
+    r"
+CREATE INDEX records_instructed ON records (session, seq) WHERE kind = 'instructed';
+",
 ];
 
 /// The most judgements remembered; the oldest are forgotten first.
@@ -401,12 +407,11 @@ fn latest_instruction(
     session: &str,
 ) -> Result<Option<String>, StoreError> {
     let mut query = tx.prepare_cached(
-        "SELECT text FROM records WHERE session = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 16",
+        // The kind written out, so that SQLite takes the `records_instructed` index.
+        "SELECT text FROM records WHERE session = ?1 AND kind = 'instructed' ORDER BY seq DESC LIMIT 16",
     )?;
     let texts = query
-        .query_map(params![session, Kind::Instructed.as_str()], |row| {
-            row.get::<_, String>(0)
-        })?
+        .query_map(params![session], |row| row.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let parse = |text: &str| {
         serde_json::from_str::<holdpoint_ledger::Record>(text)
@@ -1868,4 +1873,60 @@ fn agent_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, StoreError> {
         })
         .optional()?;
     Ok(found.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sessions_instructions_are_found_through_their_own_index() {
+        let dir = std::env::temp_dir().join(format!("holdpoint-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db");
+        let _ = std::fs::remove_file(&path);
+        let store = SqliteStore::open(&path, SigningKey::from_seed([7; 32])).unwrap();
+        let instructed = |agent: &str, session: &str| {
+            Entry::new(
+                Kind::Instructed,
+                Actors {
+                    agent: Some(agent.to_owned()),
+                    session: Some(session.to_owned()),
+                    ..Actors::default()
+                },
+                json(&bodies::Instructed {
+                    text: Some("clean up".to_owned()),
+                    sha256: "sha256:00".to_owned(),
+                    redacted: 0,
+                }),
+            )
+        };
+        store
+            .append(&[instructed("claude", "s1"), instructed("codex", "s2")], 1)
+            .unwrap();
+        assert!(store.instructed("claude", "s1").unwrap());
+        // Another agent's instruction under the same id does not count.
+        assert!(!store.instructed("codex", "s1").unwrap());
+        assert!(!store.instructed("claude", "s2").unwrap());
+        // The query written for the index is the one SQLite takes it for, and the kind
+        // it spells out is the one records are written with.
+        assert_eq!(Kind::Instructed.as_str(), "instructed");
+        let plan: Vec<String> = store
+            .with(|c| {
+                let mut query = c.prepare(
+                    "EXPLAIN QUERY PLAN SELECT text FROM records WHERE session = ?1 AND kind = 'instructed' ORDER BY seq DESC LIMIT 16",
+                )?;
+                let rows = query
+                    .query_map(params!["s1"], |row| row.get::<_, String>(3))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("records_instructed")),
+            "{plan:?}"
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -162,7 +162,8 @@ impl Pipeline {
         let (action, analysis) = self.action(request);
         let now = now_ms();
         let (grants, freezes) = scope(&self.store)?;
-        let instructed = instructed(&self.store, &action)?;
+        // Looked up only for policies that read it.
+        let instructed = self.memo.reads_instructed() && instructed(&self.store, &action)?;
         let request = DecisionRequest {
             action: &action,
             analysis: &analysis,

@@ -709,10 +709,17 @@ fn run(
             }
         };
         let now = now_ms();
+        let reads_instructed = engine.reads_instructed();
         for job in batch {
             // Whether the session has an instruction on record, as the hook deciding
-            // by itself reads it; unreadable, nothing is decided.
-            let instructed = match crate::pipeline::instructed(reader, &job.action) {
+            // by itself reads it, for policies that read it; unreadable, nothing is
+            // decided.
+            let looked_up = if reads_instructed {
+                crate::pipeline::instructed(reader, &job.action)
+            } else {
+                Ok(false)
+            };
+            let instructed = match looked_up {
                 Ok(instructed) => instructed,
                 Err(failure) => {
                     job.reply.fail(failure.message);
