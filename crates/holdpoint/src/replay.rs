@@ -391,12 +391,13 @@ impl Chat {
         if !has_calls {
             return;
         }
-        let named = self
-            .named
-            .iter()
-            .find(|path| sha256_hex(path) == self.project_hash)
-            .cloned();
-        let Some(cwd) = projects.directory(&self.project_hash).or(named) else {
+        let named = || {
+            self.named
+                .iter()
+                .find(|path| sha256_hex(path) == self.project_hash)
+                .cloned()
+        };
+        let Some(cwd) = projects.directory(&self.project_hash).or_else(named) else {
             into.skipped.push(Skipped {
                 file: file.display().to_string(),
                 line: 0,

@@ -693,10 +693,12 @@ impl Link {
         method: &str,
         events: &Sender<Event>,
     ) {
-        if let Ok(Message::Response {
-            reply: Reply::Result(result),
-            ..
-        }) = &parsed
+        // Only these answers teach the session anything: no other takes the lock.
+        if matches!(method, "initialize" | "tools/list")
+            && let Ok(Message::Response {
+                reply: Reply::Result(result),
+                ..
+            }) = &parsed
             && let Ok(mut known) = self.known.lock()
         {
             if method == "initialize"
