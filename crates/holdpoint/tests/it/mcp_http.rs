@@ -73,17 +73,22 @@ pub(crate) fn files_entry(dirs: &[&str]) -> String {
 /// Runs the SDK agent against `url` with `headers`, making `calls`; the lines it
 /// printed: the server's name, its tools, one per call, the session id.
 fn agent(setup: &Setup, url: &str, headers: Value, calls: &[(&str, Value)]) -> Vec<Value> {
-    python_sdk();
     let plan = json!({
         "url": url,
         "headers": headers,
         "calls": calls.iter().map(|(tool, arguments)| json!({"tool": tool, "arguments": arguments})).collect::<Vec<_>>(),
     });
+    run_agent(setup, &plan, calls.len() + 3)
+}
+
+/// Runs the agent with `plan`, which prints `lines` lines.
+fn run_agent(setup: &Setup, plan: &Value, lines: usize) -> Vec<Value> {
+    python_sdk();
     let file = setup.scratch.0.join("http-plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
     let mut command = Command::new("python3");
     command.arg(data("mcp/agent.py")).arg(&file);
-    agent_lines(command, calls.len() + 3)
+    agent_lines(command, lines)
 }
 
 /// One HTTP/1.1 exchange by hand: status, headers (names lowercase), body (de-chunked).
@@ -1272,6 +1277,59 @@ fn told_later_on_the_get_stream(label: &str, entry: &str) {
 }
 
 #[test]
+fn a_2026_07_28_servers_question_reaches_a_2025_11_25_agent_and_its_answer_goes_back() {
+    let setup = Setup::new("mcp-http-modern-ask");
+    setup.add_human("alice", None);
+    let claude = setup.add_agent("claude");
+    let journal = setup.scratch.0.join("modern.jsonl");
+    let (_server, url) =
+        crate::mcp_conformance::python_server("mcp/modern_server.py", &[journal.to_str().unwrap()]);
+    setup.config(&format!(
+        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\nelicitation = true\n"
+    ));
+    let gateway = Gateway::start(&setup, &[]);
+    // The server answers `ask` with `input_required`; the agent, which speaks
+    // 2025-11-25, is asked the question as an elicitation of the server's, and its
+    // answer goes back with the server's own requestState.
+    let plan = json!({
+        "url": gateway.url("modern"),
+        "headers": {"Authorization": format!("Bearer {claude}")},
+        "calls": [{"tool": "ask", "arguments": {}}],
+        "answers": {"Which one?": {"pick": "b"}},
+    });
+    let lines = run_agent(&setup, &plan, 5);
+    assert_eq!(lines[2], json!({"asked": "Which one?"}), "{lines:?}");
+    assert_eq!(
+        lines[3],
+        json!({"isError": false, "text": "chose accept {\"pick\": \"b\"}"}),
+        "{lines:?}\n{}",
+        gateway.log()
+    );
+    let asks: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["body"]["params"]["name"] == "ask")
+        .collect();
+    assert_eq!(asks.len(), 2, "{asks:#?}");
+    assert!(asks[0]["body"]["params"].get("inputResponses").is_none());
+    let again = &asks[1]["body"]["params"];
+    assert_eq!(again["requestState"], "ask-state-1", "{again}");
+    assert_eq!(
+        again["inputResponses"],
+        json!({"q": {"action": "accept", "content": {"pick": "b"}}}),
+        "{again}"
+    );
+    // The same call, asked twice of the server, was decided once.
+    let decided = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "decided")
+        .count();
+    assert_eq!(decided, 1, "{}", gateway.log());
+}
+
+#[test]
 fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
     let setup = Setup::new("mcp-http-modern");
     setup.add_human("alice", None);
@@ -1308,14 +1366,13 @@ fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
         json!({"isError": false, "text": "routed to Région Nord at 3"}),
         "{lines:?}"
     );
-    // A result that asks for more input cannot reach this client yet: the call fails,
-    // saying so.
+    // A result that asks for more input puts its question to the agent only where the
+    // entry passes elicitation: here the call fails, saying so.
     assert_eq!(lines[3]["isError"], true, "{lines:?}");
+    let text = lines[3]["text"].as_str().unwrap();
     assert!(
-        lines[3]["text"]
-            .as_str()
-            .unwrap()
-            .contains("input_required"),
+        text.contains("asked for more input, and the question was not answered")
+            && text.contains("holdpoint does not pass `elicitation/create`"),
         "{lines:?}"
     );
     let log = gateway.log();

@@ -20,6 +20,7 @@
 //! flight at once, of which at most `KEPT_IDLE` wait idle. When the session ends the
 //! server's session is ended too (`DELETE`).
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -73,6 +74,8 @@ impl Connection {
             known: Mutex::new(Known::default()),
             closed: AtomicBool::new(false),
             listening: AtomicBool::new(false),
+            in_flight: Mutex::default(),
+            asked: Mutex::default(),
         });
         let (queue, outgoing) = mpsc::channel::<Outgoing>();
         std::thread::Builder::new()
@@ -137,7 +140,36 @@ struct Link {
     closed: AtomicBool,
     /// Set once a thread listens on the server's own stream.
     listening: AtomicBool,
+    /// The requests posted to a 2026-07-28 server and not yet answered, by id: what a
+    /// server that answers `input_required` is asked again, with the answers.
+    in_flight: Mutex<HashMap<Id, Message>>,
+    /// The questions a 2026-07-28 server asked (its `inputRequests`), passed to the
+    /// client as requests of the server's own, by the id the gateway gave each.
+    asked: Mutex<HashMap<Id, Arc<Mutex<Round>>>>,
 }
+
+/// A request a 2026-07-28 server answered `input_required`, while its questions are
+/// put to the client.
+struct Round {
+    /// The request as the client sent it, to post again with the answers.
+    request: Message,
+    /// The server's `requestState`, given back as it was.
+    state: Option<Value>,
+    /// The questions not yet answered, by the id they were asked under: the key the
+    /// server gave each.
+    waiting: HashMap<Id, String>,
+    /// The answers so far, by the server's key.
+    answers: serde_json::Map<String, Value>,
+}
+
+/// Answers to a 2026-07-28 server's questions, posted with the request they belong to.
+struct Input {
+    responses: serde_json::Map<String, Value>,
+    state: Option<Value>,
+}
+
+/// Ids of the gateway's own for the questions it passes on.
+static NEXT_QUESTION: AtomicUsize = AtomicUsize::new(1);
 
 /// The threads that post a session's requests, each reading its request's answer.
 /// Kept between requests: a new request goes to an idle one, and a thread is started
@@ -240,6 +272,9 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
                         failed(events, id, &why);
                     }
                 }
+                Message::Response { id: Some(id), .. } if link.asked_under(id) => {
+                    link.answered(message, events);
+                }
                 _ => link.notify(&message),
             },
         }
@@ -316,10 +351,14 @@ fn failed(events: &Sender<Event>, id: Id, why: &str) {
 }
 
 impl Link {
-    fn post(&self, message: &Message) -> Result<ureq::http::Response<ureq::Body>, String> {
+    fn post(
+        &self,
+        message: &Message,
+        input: Option<&Input>,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let modern = self.known.lock().ok().and_then(|k| k.modern.clone());
         match modern {
-            Some(modern) => self.post_modern(message, &modern),
+            Some(modern) => self.post_modern(message, &modern, input),
             None => self.post_as(message, &[]),
         }
     }
@@ -356,6 +395,7 @@ impl Link {
         &self,
         message: &Message,
         modern: &Modern,
+        input: Option<&Input>,
     ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let Message::Request { id, method, params } = message else {
             return self.post_as(message, &[]);
@@ -389,10 +429,19 @@ impl Link {
             ));
         };
         // Answers to the server's questions (`inputResponses`, with its `requestState`)
-        // come only from the person or the model the gateway asked; it asks none yet,
-        // so a client that sends them unasked does not answer for them.
+        // come only from the client's answers to the questions the gateway put to it
+        // (`input`): a client that sends them unasked does not answer for them.
         object.remove("inputResponses");
         object.remove("requestState");
+        if let Some(input) = input {
+            object.insert(
+                "inputResponses".to_owned(),
+                Value::Object(input.responses.clone()),
+            );
+            if let Some(state) = &input.state {
+                object.insert("requestState".to_owned(), state.clone());
+            }
+        }
         let mut meta = match object.remove("_meta") {
             Some(Value::Object(meta)) => meta,
             _ => serde_json::Map::new(),
@@ -444,7 +493,7 @@ impl Link {
             method: "server/discover".to_owned(),
             params: None,
         };
-        let Ok(response) = self.post_modern(&asked, &modern) else {
+        let Ok(response) = self.post_modern(&asked, &modern, None) else {
             return false;
         };
         if !response.status().is_success() {
@@ -509,7 +558,7 @@ impl Link {
         if self.modern() {
             return;
         }
-        match self.post(message) {
+        match self.post(message, None) {
             Ok(response) if response.status().is_success() => {}
             Ok(response) => eprintln!(
                 "holdpoint mcp: the MCP server at {} refused a message with HTTP {}",
@@ -522,6 +571,27 @@ impl Link {
 
     /// Posts a request and hands every message of its answer to the loop.
     fn exchange(&self, message: &Message, events: &Sender<Event>) {
+        self.exchange_with(message, None, events);
+    }
+
+    /// Posts a request, with the answers to its server's questions when it has them,
+    /// and hands every message of its answer to the loop.
+    fn exchange_with(&self, message: &Message, input: Option<&Input>, events: &Sender<Event>) {
+        let Message::Request { id, .. } = message else {
+            return;
+        };
+        // What a 2026-07-28 server may ask to be asked again with answers.
+        let modern = self.modern();
+        if modern && let Ok(mut in_flight) = self.in_flight.lock() {
+            in_flight.insert(id.clone(), message.clone());
+        }
+        self.post_and_hand(message, input, events);
+        if modern && let Ok(mut in_flight) = self.in_flight.lock() {
+            in_flight.remove(id);
+        }
+    }
+
+    fn post_and_hand(&self, message: &Message, input: Option<&Input>, events: &Sender<Event>) {
         let Message::Request { id, method, .. } = message else {
             return;
         };
@@ -537,7 +607,7 @@ impl Link {
             ))));
             return;
         }
-        let response = match self.post(message) {
+        let response = match self.post(message, input) {
             Ok(response) => response,
             Err(why) => return failed(events, id.clone(), &why),
         };
@@ -715,30 +785,62 @@ impl Link {
                 }
             }
         }
-        let parsed = parsed.map(|message| self.for_legacy_client(message, method));
+        let parsed = match parsed {
+            Ok(message) => match self.for_legacy_client(message, method, events) {
+                Some(message) => Ok(message),
+                // Its questions went to the client; the request is answered later.
+                None => return,
+            },
+            Err(e) => Err(e),
+        };
         let _ = events.send(Event::Server(parsed.map(|m| (m, size))));
     }
 
-    /// A 2026-07-28 answer a 2025-11-25 client can read: a result that asks for more
-    /// input (`input_required`: an elicitation, a sampling, roots) cannot be relayed to
-    /// it yet, so the request is answered as failed, saying so: a tool call with a
-    /// result the model reads as an error, anything else with a JSON-RPC error.
-    fn for_legacy_client(&self, message: Message, method: &str) -> Message {
+    /// A 2026-07-28 answer as a 2025-11-25 client reads it: a result that asks for more
+    /// input (`input_required`) has its questions put to the client as requests of the
+    /// server's own (`None`: the request is answered when the server has the answers
+    /// and answers it); one whose questions cannot be read fails, saying so.
+    fn for_legacy_client(
+        &self,
+        message: Message,
+        method: &str,
+        events: &Sender<Event>,
+    ) -> Option<Message> {
         let Message::Response {
             id,
             reply: Reply::Result(result),
         } = message
         else {
-            return message;
+            return Some(message);
         };
         if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
-            return Message::Response {
+            return Some(Message::Response {
                 id,
                 reply: Reply::Result(result),
-            };
+            });
         }
+        let request = id
+            .as_ref()
+            .and_then(|id| self.in_flight.lock().ok()?.get(id).cloned());
+        let questions = result.get("inputRequests").and_then(Value::as_object);
+        match (request, questions) {
+            (Some(request), Some(questions)) if !questions.is_empty() => {
+                self.put_to_client(request, questions, result.get("requestState"), events);
+                None
+            }
+            _ => Some(self.failure(
+                id,
+                method,
+                "asked for more input (MCP 2026-07-28's input_required) without questions holdpoint can pass on",
+            )),
+        }
+    }
+
+    /// The request `id` of `method` answered as failed, saying why: a tool call with a
+    /// result the model reads as an error, anything else with a JSON-RPC error.
+    fn failure(&self, id: Option<Id>, method: &str, why: &str) -> Message {
         let text = format!(
-            "the MCP server at {} asked for more input before it answers (MCP {MODERN}'s input_required), which holdpoint does not yet pass to this client; nothing further was run",
+            "the MCP server at {} {why}; nothing further was run",
             self.url
         );
         if method != "tools/call" {
@@ -750,6 +852,132 @@ impl Link {
                 "content": [{"type": "text", "text": text}],
                 "isError": true,
             })),
+        }
+    }
+
+    /// Puts a 2026-07-28 server's questions to the client, each as a request of the
+    /// server's own under an id of the gateway's (the session machine passes them as
+    /// configured, or answers them itself: roots, or a refusal).
+    fn put_to_client(
+        &self,
+        request: Message,
+        questions: &serde_json::Map<String, Value>,
+        state: Option<&Value>,
+        events: &Sender<Event>,
+    ) {
+        let round = Arc::new(Mutex::new(Round {
+            request,
+            state: state.cloned(),
+            waiting: HashMap::new(),
+            answers: serde_json::Map::new(),
+        }));
+        let mut put = Vec::new();
+        for (key, question) in questions {
+            let n = NEXT_QUESTION.fetch_add(1, Ordering::Relaxed);
+            let Some(id) = Id::from_value(&Value::from(format!("hp-input-{n}"))) else {
+                continue;
+            };
+            let method = question
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            put.push(Message::Request {
+                id: id.clone(),
+                method,
+                params: question.get("params").cloned(),
+            });
+            if let Ok(mut round) = round.lock() {
+                round.waiting.insert(id.clone(), key.clone());
+            }
+            if let Ok(mut asked) = self.asked.lock() {
+                asked.insert(id, Arc::clone(&round));
+            }
+        }
+        for message in put {
+            let _ = events.send(Event::Server(Ok((message, 0))));
+        }
+    }
+
+    /// Whether `id` is a question of the server's the gateway put to the client.
+    fn asked_under(&self, id: &Id) -> bool {
+        self.asked.lock().is_ok_and(|asked| asked.contains_key(id))
+    }
+
+    /// The client's answer to a question: kept, and once every question of its request
+    /// is answered, the request is posted again with the answers (on a thread of its
+    /// own, since the server may take long). An error for an answer fails the request.
+    fn answered(self: &Arc<Self>, message: Message, events: &Sender<Event>) {
+        let Message::Response {
+            id: Some(id),
+            reply,
+        } = message
+        else {
+            return;
+        };
+        let Some(round) = self
+            .asked
+            .lock()
+            .ok()
+            .and_then(|mut asked| asked.remove(&id))
+        else {
+            return;
+        };
+        let Ok(mut round) = round.lock() else {
+            return;
+        };
+        let Some(key) = round.waiting.remove(&id) else {
+            return;
+        };
+        let Message::Request {
+            id: request_id,
+            method,
+            ..
+        } = &round.request
+        else {
+            return;
+        };
+        let (request_id, method) = (request_id.clone(), method.clone());
+        match reply {
+            Reply::Result(answer) => {
+                round.answers.insert(key, answer);
+            }
+            Reply::Error(error) => {
+                // The rest of its questions are answered for nothing.
+                if let Ok(mut asked) = self.asked.lock() {
+                    for other in round.waiting.keys() {
+                        asked.remove(other);
+                    }
+                }
+                round.waiting.clear();
+                let why = format!(
+                    "asked for more input, and the question was not answered ({})",
+                    error
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("an error")
+                );
+                let failure = self.failure(Some(request_id), &method, &why);
+                let _ = events.send(Event::Server(Ok((failure, 0))));
+                return;
+            }
+        }
+        if !round.waiting.is_empty() {
+            return;
+        }
+        let request = round.request.clone();
+        let input = Input {
+            responses: std::mem::take(&mut round.answers),
+            state: round.state.take(),
+        };
+        drop(round);
+        let link = Arc::clone(self);
+        let answers = events.clone();
+        let started = std::thread::Builder::new()
+            .name("holdpoint-mcp-upstream-input".to_owned())
+            .spawn(move || link.exchange_with(&request, Some(&input), &answers));
+        if let Err(e) = started {
+            failed(events, request_id, &format!("cannot start a thread: {e}"));
         }
     }
 

@@ -7,20 +7,29 @@ Streamable HTTP), and the tool calls to make. Prints one JSON line with the serv
 name, one with its tools, then one per call: its result's isError and text; over HTTP,
 finally the session id the gateway gave, and the agent gives up after 60 s. With
 "progress": true each call asks for progress, and each notification is printed as it
-comes ({"progress": message}), so a test can act on it.
+comes ({"progress": message}), so a test can act on it. With "answers" (the content to
+accept each elicitation with, by its message) the client declares elicitation and
+answers the server's questions, printing each as it is asked ({"asked": message}).
 """
 
 import asyncio
 import json
 import sys
 
-from mcp import ClientSession, StdioServerParameters
+from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
 
 
 async def calls(plan, read, write):
-    async with ClientSession(read, write) as session:
+    elicit = None
+    if "answers" in plan:
+
+        async def elicit(context, params):
+            print(json.dumps({"asked": params.message}), flush=True)
+            return types.ElicitResult(action="accept", content=plan["answers"].get(params.message, {}))
+
+    async with ClientSession(read, write, elicitation_callback=elicit) as session:
         info = await session.initialize()
         print(json.dumps({"server": info.serverInfo.name}), flush=True)
         tools = await session.list_tools()

@@ -3,7 +3,8 @@ gateway's tests: no `initialize` and no sessions; every request carries its prot
 version and the client's capabilities in `_meta`, and the headers that mirror the body
 (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`), which it checks as the revision
 says. Tools: `echo` (answers its text), `ask` (answers `input_required`, asking the
-person a question) and `route` (answers its region and priority, which its schema marks
+person which one, with a `requestState` of its own; asked again with the answer and
+that state, it answers with the choice) and `route` (answers its region and priority, which its schema marks
 with `x-mcp-header`: a call must also carry them as `Mcp-Param-Region` and
 `Mcp-Param-Priority`, checked as the revision says).
 
@@ -136,8 +137,15 @@ class Handler(BaseHTTPRequestHandler):
             arguments = params.get("arguments") or {}
             text = f"routed to {arguments.get('region')} at {arguments.get('priority')}"
             result = {"resultType": "complete", "content": [{"type": "text", "text": text}]}
+        elif method == "tools/call" and params.get("name") == "ask" and "inputResponses" in params:
+            if params.get("requestState") != "ask-state-1":
+                return self.error(400, request_id, -32602, "requestState is not the one given")
+            answer = params["inputResponses"].get("q") or {}
+            chosen = json.dumps(answer.get("content"), sort_keys=True)
+            result = {"resultType": "complete", "content": [{"type": "text", "text": f"chose {answer.get('action')} {chosen}"}]}
         elif method == "tools/call" and params.get("name") == "ask":
             result = {
+                "requestState": "ask-state-1",
                 "resultType": "input_required",
                 "inputRequests": {
                     "q": {
