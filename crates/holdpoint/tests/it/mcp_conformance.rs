@@ -382,6 +382,7 @@ const MODERN_PASSED: &[&str] = &[
     "http-custom-header-server-validation",
     "http-header-validation",
     "input-required-result-basic-sampling",
+    "input-required-result-capability-check",
     "input-required-result-ignore-extra-params",
     "input-required-result-missing-input-response",
     "input-required-result-multi-round",

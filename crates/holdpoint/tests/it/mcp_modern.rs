@@ -199,13 +199,19 @@ fn decided(setup: &Setup) -> usize {
         .count()
 }
 
-/// A 2026-07-28 request by hand: its body with `_meta` as the revision has it.
+/// A 2026-07-28 request by hand: its body with `_meta` as the revision has it, from a
+/// client that declares no capabilities.
 fn request(id: u64, method: &str, params: Value) -> String {
+    request_declaring(id, method, params, &json!({}))
+}
+
+/// A 2026-07-28 request by hand from a client that declares `capabilities`.
+fn request_declaring(id: u64, method: &str, params: Value, capabilities: &Value) -> String {
     let mut params = params;
     params["_meta"] = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "by-hand", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
     });
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
 }
@@ -453,6 +459,23 @@ fn arguments_mirrored_into_headers_must_say_what_the_body_says_on_both_sides_of_
         );
         crate::mcp_http::exchange(&gateway.address, "POST", "/mcp/modern", &all, &body)
     };
+    // As an agent would, list the tools first: the headers checked are those of the
+    // tools listed through the same link (requests that declare the same capabilities).
+    let listing = [
+        ("Accept", "application/json, text/event-stream"),
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "tools/list"),
+    ];
+    let (status, _, body) = crate::mcp_http::exchange(
+        &gateway.address,
+        "POST",
+        "/mcp/modern",
+        &listing,
+        &request(19, "tools/list", json!({})),
+    );
+    assert_eq!(status, 200, "{body}");
     let wrapped = "=?base64?UsOpZ2lvbiBOb3Jk?=";
     for (params, why) in [
         (
@@ -569,7 +592,12 @@ fn a_servers_questions_reach_a_2026_07_28_agent_as_input_required_and_only_its_a
             "POST",
             "/mcp/asks",
             &headers,
-            &request(id, "tools/call", params),
+            &request_declaring(
+                id,
+                "tools/call",
+                params,
+                &json!({"elicitation": {"form": {}}}),
+            ),
         );
         assert_eq!(status, 200, "{body}");
         // A refusal is plain JSON; what the server answers comes as an event stream.

@@ -154,9 +154,13 @@ struct Parked {
     since: Instant,
 }
 
-/// The links, by agent and server, each behind a lock of its own: two first requests of
-/// one agent open one link, and an agent whose link is slow to open holds up no other.
-pub(super) type Links = std::sync::Mutex<HashMap<(String, String), Slot>>;
+/// The links, by agent, server and the client capabilities the agent's requests
+/// declare, each behind a lock of its own: two first requests of one agent open one
+/// link, and an agent whose link is slow to open holds up no other. A 2026-07-28 request
+/// carries its own capabilities, and a session with the server has those of its
+/// `initialize`: requests that declare other capabilities go through another link, so
+/// that the server never asks what the request said it cannot answer.
+pub(super) type Links = std::sync::Mutex<HashMap<(String, String, String), Slot>>;
 
 /// One agent's link to one server, once opened.
 pub(super) type Slot = Arc<tokio::sync::Mutex<Option<Arc<Link>>>>;
@@ -501,7 +505,12 @@ async fn link(
     agent: &str,
     meta: &Value,
 ) -> Result<Arc<Link>, String> {
-    let key = (agent.to_owned(), served.name.clone());
+    // serde_json's maps are ordered: equal capabilities are equal text.
+    let capabilities = meta
+        .get(format!("{META}clientCapabilities"))
+        .filter(|c| c.is_object())
+        .map_or_else(|| "{}".to_owned(), Value::to_string);
+    let key = (agent.to_owned(), served.name.clone(), capabilities);
     let slot = Arc::clone(
         gateway
             .links

@@ -191,6 +191,7 @@ TOOLS = [
             ("test_input_required_result_request_state", "Asks for a confirmation, then says state-ok (SEP-2322)"),
             ("test_input_required_result_tampered_state", "Asks for a confirmation (SEP-2322)"),
             ("test_input_required_result_multi_round", "Asks two questions, one after the other (SEP-2322)"),
+            ("test_input_required_result_capabilities", "Asks only what the client said it can answer (SEP-2322)"),
         ]
     ],
     types.Tool(
@@ -323,6 +324,22 @@ async def call_tool(name: str, args: dict[str, Any]) -> list[types.ContentBlock]
         )
         content = result.content
         return [text(f"LLM response: {content.text if isinstance(content, types.TextContent) else '?'}")]
+    if name == "test_input_required_result_capabilities":
+        # Asks the person first when the client can, else its model: a client that
+        # declared only sampling must never be asked to elicit.
+        declared = ctx.session.client_params.capabilities if ctx.session.client_params else None
+        if declared is not None and declared.elicitation is not None:
+            form = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+            await ctx.session.elicit("Please confirm", form, related_request_id=ctx.request_id)
+            return [text("elicited")]
+        if declared is not None and declared.sampling is not None:
+            await ctx.session.create_message(
+                [types.SamplingMessage(role="user", content=text("Say yes."))],
+                max_tokens=10,
+                related_request_id=ctx.request_id,
+            )
+            return [text("sampled")]
+        return [text("asked nothing: the client can answer nothing")]
     if name in ("test_input_required_result_request_state", "test_input_required_result_tampered_state"):
         form = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
         confirmed = await ctx.session.elicit("Please confirm", form, related_request_id=ctx.request_id)
