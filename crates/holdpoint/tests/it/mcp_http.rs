@@ -1276,18 +1276,36 @@ fn told_later_on_the_get_stream(label: &str, entry: &str) {
     );
 }
 
-#[test]
-fn a_2026_07_28_servers_question_reaches_a_2025_11_25_agent_and_its_answer_goes_back() {
-    let setup = Setup::new("mcp-http-modern-ask");
+/// A gateway in front of `modern_server.py`, a server of MCP 2026-07-28 alone, as the
+/// entry `modern` with `extra` lines: the setup, the agent `claude`'s credential, the
+/// server's journal, the server and the gateway.
+pub(crate) fn modern_world(
+    label: &str,
+    extra: &str,
+) -> (
+    Setup,
+    String,
+    std::path::PathBuf,
+    crate::mcp_conformance::Running,
+    Gateway,
+) {
+    let setup = Setup::new(label);
     setup.add_human("alice", None);
     let claude = setup.add_agent("claude");
     let journal = setup.scratch.0.join("modern.jsonl");
-    let (_server, url) =
+    let (server, url) =
         crate::mcp_conformance::python_server("mcp/modern_server.py", &[journal.to_str().unwrap()]);
     setup.config(&format!(
-        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\nelicitation = true\n"
+        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\n{extra}"
     ));
     let gateway = Gateway::start(&setup, &[]);
+    (setup, claude, journal, server, gateway)
+}
+
+#[test]
+fn a_2026_07_28_servers_question_reaches_a_2025_11_25_agent_and_its_answer_goes_back() {
+    let (setup, claude, journal, _server, gateway) =
+        modern_world("mcp-http-modern-ask", "elicitation = true\n");
     // The server answers `ask` with `input_required`; the agent, which speaks
     // 2025-11-25, is asked the question as an elicitation of the server's, and its
     // answer goes back with the server's own requestState.
@@ -1331,16 +1349,7 @@ fn a_2026_07_28_servers_question_reaches_a_2025_11_25_agent_and_its_answer_goes_
 
 #[test]
 fn a_server_that_speaks_only_2026_07_28_is_reached_for_a_2025_11_25_agent() {
-    let setup = Setup::new("mcp-http-modern");
-    setup.add_human("alice", None);
-    let claude = setup.add_agent("claude");
-    let journal = setup.scratch.0.join("modern.jsonl");
-    let (_server, url) =
-        crate::mcp_conformance::python_server("mcp/modern_server.py", &[journal.to_str().unwrap()]);
-    setup.config(&format!(
-        "[[mcp]]\nname = \"modern\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
-    ));
-    let gateway = Gateway::start(&setup, &[]);
+    let (setup, claude, journal, _server, gateway) = modern_world("mcp-http-modern", "");
     let lines = agent(
         &setup,
         &gateway.url("modern"),
