@@ -144,12 +144,7 @@ impl Enforcer {
                 "holdpoint.toml sends decisions to the server at {url}, which decides the environment: leave out --env"
             )));
         }
-        let token = token(&config, &url)?;
-        Ok(Enforcer::Remote(Box::new(Remote {
-            server: Server::new(url),
-            token,
-            config,
-        })))
+        Ok(Enforcer::Remote(Box::new(Remote::open(config, url)?)))
     }
 
     pub fn config(&self) -> &Config {
@@ -201,50 +196,6 @@ impl Enforcer {
                 };
                 let _: Recorded = remote.call("POST", "/api/v1/refused", Some(&body))?;
                 Ok(())
-            }
-        }
-    }
-
-    /// Records the instruction a person gave for `session`'s turn (`instructed`): at the
-    /// server, under the agent its credential names; here, under `agent`.
-    pub fn instructed(&self, agent: &str, session: &str, prompt: &str) -> Result<(), Failure> {
-        match self {
-            Enforcer::Local(pipeline) => {
-                let entry = crate::turn::instruction(
-                    agent,
-                    session,
-                    prompt,
-                    pipeline.config.instructions,
-                    crate::home::os_user(),
-                );
-                pipeline
-                    .store
-                    .append(&[entry], now_ms())
-                    .map(|_| ())
-                    .map_err(|e| Failure::internal(format!("cannot record the instruction: {e}")))
-            }
-            Enforcer::Remote(remote) => {
-                let body = InstructedBody { session, prompt };
-                let _: Recorded = remote.call("POST", "/api/v1/turns/instructed", Some(&body))?;
-                Ok(())
-            }
-        }
-    }
-
-    /// holdpoint's account of `session`'s turn, from the ledger, and marks the turn
-    /// ended: `None` when it did nothing worth one.
-    pub fn turn_account(&self, session: &str) -> Result<Option<crate::turn::Account>, Failure> {
-        match self {
-            Enforcer::Local(pipeline) => {
-                crate::turn::account_in(&pipeline.store, session, None).map_err(Failure::internal)
-            }
-            Enforcer::Remote(remote) => {
-                let body = TurnEndBody { session };
-                let answer: TurnAccount = remote.call("POST", "/api/v1/turns/end", Some(&body))?;
-                Ok(answer.account.map(|text| crate::turn::Account {
-                    text,
-                    tells_the_agent: answer.tells_the_agent,
-                }))
             }
         }
     }
@@ -326,6 +277,38 @@ impl Enforcer {
 }
 
 impl Remote {
+    /// The server at `url` that `config` names, with the agent credential it gives.
+    pub(crate) fn open(config: Config, url: ServerUrl) -> Result<Self, Failure> {
+        let token = token(&config, &url)?;
+        Ok(Remote {
+            server: Server::new(url),
+            token,
+            config,
+        })
+    }
+
+    /// Records the instruction a person gave for `session`'s turn: the server records
+    /// it under the agent its credential names.
+    pub(crate) fn instructed(&self, session: &str, prompt: &str) -> Result<(), Failure> {
+        let body = InstructedBody { session, prompt };
+        let _: Recorded = self.call("POST", "/api/v1/turns/instructed", Some(&body))?;
+        Ok(())
+    }
+
+    /// The server's account of `session`'s turn, from its ledger, which marks the turn
+    /// ended: `None` when it did nothing worth one.
+    pub(crate) fn turn_account(
+        &self,
+        session: &str,
+    ) -> Result<Option<crate::turn::Account>, Failure> {
+        let body = TurnEndBody { session };
+        let answer: TurnAccount = self.call("POST", "/api/v1/turns/end", Some(&body))?;
+        Ok(answer.account.map(|text| crate::turn::Account {
+            text,
+            tells_the_agent: answer.tells_the_agent,
+        }))
+    }
+
     fn call<B: Serialize, T: serde::de::DeserializeOwned>(
         &self,
         method: &str,

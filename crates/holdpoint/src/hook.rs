@@ -310,6 +310,16 @@ pub(crate) fn deny_answer(agent: Agent, reason: &str) -> Value {
     }
 }
 
+/// The session a hook input names: Cursor's conversation, the others' session.
+pub(crate) fn session_of(agent: Agent, input: &Value) -> Option<&str> {
+    let key = if agent == Agent::Cursor {
+        "conversation_id"
+    } else {
+        "session_id"
+    };
+    text(input, key)
+}
+
 fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value
         .get(key)
@@ -352,11 +362,7 @@ pub(crate) fn parse(agent: Agent, input: &Value) -> Result<ToolCall, String> {
             ));
         }
     };
-    let session = match agent {
-        Agent::Cursor => text(input, "conversation_id"),
-        _ => text(input, "session_id"),
-    }
-    .map(str::to_owned);
+    let session = session_of(agent, input).map(str::to_owned);
     let cwd = text(input, "cwd")
         .or_else(|| {
             input

@@ -26,8 +26,9 @@ use holdpoint_store::Store as _;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::enforcer::Remote;
 use crate::home::{Home, KeepInstructions, now_ms, os_user};
-use crate::hook::Agent;
+use crate::hook::{Agent, session_of};
 use crate::report::{self, Item};
 use crate::shown::one_line;
 
@@ -55,16 +56,6 @@ pub(crate) fn event(agent: Agent, name: Option<&str>) -> Option<Event> {
         | (Agent::Cursor, "stop") => Some(Event::End),
         _ => None,
     }
-}
-
-/// The session a hook input names: Cursor's conversation, the others' session.
-fn session_of(agent: Agent, input: &Value) -> Option<&str> {
-    let key = if agent == Agent::Cursor {
-        "conversation_id"
-    } else {
-        "session_id"
-    };
-    input.get(key).and_then(Value::as_str)
 }
 
 /// The answer to a turn's end: `None` when the turn did nothing worth an account.
@@ -147,12 +138,11 @@ fn record_instruction(agent: Agent, input: &Value) -> Result<(), String> {
     let agent = agent.name();
     let home = Home::locate();
     let config = home.load_config().map_err(|f| f.message)?;
-    if config.server.url.is_some() {
+    if let Some(url) = config.server.url.clone() {
         // The ledger is the server's: it records the instruction under the agent its
         // credential names, kept as its own configuration says.
-        let enforcer = crate::enforcer::Enforcer::open(None).map_err(|f| f.message)?;
-        return enforcer
-            .instructed(agent, session, prompt)
+        return Remote::open(config, url)
+            .and_then(|server| server.instructed(session, prompt))
             .map_err(|f| f.message);
     }
     let entry = instruction(agent, session, prompt, config.instructions, os_user());
@@ -328,15 +318,11 @@ pub(crate) struct Account {
 /// marks the turn ended. With a server, the server's, of this agent's session.
 fn account(session: &str) -> Result<Option<Account>, String> {
     let home = Home::locate();
-    if home
-        .load_config()
-        .map_err(|f| f.message)?
-        .server
-        .url
-        .is_some()
-    {
-        let enforcer = crate::enforcer::Enforcer::open(None).map_err(|f| f.message)?;
-        return enforcer.turn_account(session).map_err(|f| f.message);
+    let config = home.load_config().map_err(|f| f.message)?;
+    if let Some(url) = config.server.url.clone() {
+        return Remote::open(config, url)
+            .and_then(|server| server.turn_account(session))
+            .map_err(|f| f.message);
     }
     let store = home.open_store().map_err(|f| f.message)?;
     account_in(&store, session, None)

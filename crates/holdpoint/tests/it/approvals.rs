@@ -333,23 +333,12 @@ fn grants_allow_within_their_scope_and_freezes_override_them() {
         stderr(&output)
     );
 
-    let mut t = setup.terminal(&[
-        "grant",
-        "create",
-        "--agent",
+    let text = setup.grant(
         "claude-code",
-        "--task",
         "restart the web tier after the config fix",
-        "--target",
         "shell:*@production",
-        "--max-risk",
         "change",
-        "--ttl",
-        "2h",
-    ]);
-    t.answer("secret for", crate::setup::SECRET);
-    let (code, text) = t.finish();
-    assert_eq!(code, Some(0), "{text}");
+    );
     assert!(
         text.contains("claude-code may act up to `change` on shell:*@production"),
         "{text}"

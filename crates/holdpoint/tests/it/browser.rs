@@ -781,23 +781,12 @@ fn a_held_actions_page_shows_what_the_person_asked_for() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(answer, None);
     // A grant in force that does not cover the destroy: its task is shown too.
-    let mut t = setup.terminal(&[
-        "grant",
-        "create",
-        "--agent",
+    setup.grant(
         "claude-code",
-        "--task",
         "rotate the <i>staging</i> certs",
-        "--target",
         "shell:*@staging",
-        "--max-risk",
         "change",
-        "--ttl",
-        "2h",
-    ]);
-    t.answer("secret for", crate::setup::SECRET);
-    let (code, text) = t.finish();
-    assert_eq!(code, Some(0), "{text}");
+    );
     let mut action = destroy();
     action["session"] = json!("turn-7");
     let held = propose(&served, &token, &action);

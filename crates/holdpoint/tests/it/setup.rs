@@ -155,6 +155,29 @@ impl Setup {
         request["confirm_target"].as_str().map(str::to_owned)
     }
 
+    /// Issues a grant to `agent` for `task` on `target` up to `max_risk` for two hours,
+    /// typing the secret at the terminal; what the command printed.
+    pub fn grant(&self, agent: &str, task: &str, target: &str, max_risk: &str) -> String {
+        let mut t = self.terminal(&[
+            "grant",
+            "create",
+            "--agent",
+            agent,
+            "--task",
+            task,
+            "--target",
+            target,
+            "--max-risk",
+            max_risk,
+            "--ttl",
+            "2h",
+        ]);
+        t.answer("secret for", SECRET);
+        let (code, text) = t.finish();
+        assert_eq!(code, Some(0), "{text}");
+        text
+    }
+
     /// Approves a request as `human`, typing the secret (and the target, when asked).
     pub fn approve(&self, id: &str, human: &str, confirm: Option<&str>) -> (Option<i32>, String) {
         let mut t = self.terminal(&["approvals", "approve", id, "--as", human]);
