@@ -188,6 +188,21 @@ pub struct SignIn {
     pub browser: String,
 }
 
+/// Where sending the ledger to one OpenTelemetry collector stands (`[telemetry]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportState {
+    /// The first record the collector has not taken.
+    pub next_seq: u64,
+    /// The process that sends, and until when its lease runs unless renewed.
+    pub holder: Option<String>,
+    pub lease_until_ms: i64,
+    /// When the collector last took a batch.
+    pub sent_ms: Option<i64>,
+    /// Why the last export failed, and when; cleared when one succeeds.
+    pub failure: Option<String>,
+    pub failed_ms: Option<i64>,
+}
+
 /// Everything holdpoint keeps. Every method that changes state appends its ledger
 /// records in the same transaction and returns only once they are durable.
 pub trait Store: Send + Sync {
@@ -278,6 +293,39 @@ pub trait Store: Send + Sync {
     fn turn_ended(&self, session: &str) -> Result<Option<(u64, i64)>, StoreError>;
     /// Records that a session's turn ended, covering the ledger through `through_seq`.
     fn end_turn(&self, session: &str, through_seq: u64, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Where sending the ledger to the collector `sink` stands; `None` before anything
+    /// was sent there.
+    fn export_state(&self, sink: &str) -> Result<Option<ExportState>, StoreError>;
+    /// Takes or renews the lease to send to `sink` for `lease_ms`: `Ok(next)`, the first
+    /// record the collector has not taken, when `holder` has it; `Err(other)` naming the
+    /// holder whose lease still runs.
+    fn claim_export(
+        &self,
+        sink: &str,
+        holder: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Result<u64, String>, StoreError>;
+    /// Marks the records before `next_seq` as taken by `sink`, if `holder` still holds
+    /// the lease; whether it did.
+    fn exported(
+        &self,
+        sink: &str,
+        holder: &str,
+        next_seq: u64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Keeps why sending to `sink` failed, until an export succeeds.
+    fn export_failed(
+        &self,
+        sink: &str,
+        holder: &str,
+        failure: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Gives up `holder`'s lease on `sink`, so that another sender may start at once.
+    fn release_export(&self, sink: &str, holder: &str) -> Result<(), StoreError>;
 
     /// The judgement remembered under `key` (a `holdpoint_policy::Memo` key), as it was
     /// stored.

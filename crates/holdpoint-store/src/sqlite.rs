@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::bodies::{self, json};
 use crate::{
-    AgentIdentity, CHECKPOINT_EVERY, Human, Proposal, RecoveryPoint, Settlement, SignIn, Store,
-    StoreError, StoredFreeze, StoredGrant, StoredPasskey, new_id,
+    AgentIdentity, CHECKPOINT_EVERY, ExportState, Human, Proposal, RecoveryPoint, Settlement,
+    SignIn, Store, StoreError, StoredFreeze, StoredGrant, StoredPasskey, new_id,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -127,6 +127,19 @@ CREATE TABLE turns (
     // `instructed` records are in the index, so no other record pays for it.
     r"
 CREATE INDEX records_instructed ON records (session, seq) WHERE kind = 'instructed';
+",
+    // Where sending the ledger to each OpenTelemetry collector stands: the ledger is
+    // the queue, this is its read mark, and the lease says which process sends.
+    r"
+CREATE TABLE exports (
+    sink           TEXT PRIMARY KEY,
+    next_seq       INTEGER NOT NULL DEFAULT 0,
+    holder         TEXT,
+    lease_until_ms INTEGER NOT NULL DEFAULT 0,
+    sent_ms        INTEGER,
+    failure        TEXT,
+    failed_ms      INTEGER
+);
 ",
 ];
 
@@ -1511,6 +1524,104 @@ impl Store for SqliteStore {
                     i64::try_from(through_seq).unwrap_or(i64::MAX),
                     now_ms
                 ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn export_state(&self, sink: &str) -> Result<Option<ExportState>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT next_seq, holder, lease_until_ms, sent_ms, failure, failed_ms
+                 FROM exports WHERE sink = ?1",
+                [sink],
+                |row| {
+                    Ok(ExportState {
+                        next_seq: row.get::<_, i64>(0)?.max(0).cast_unsigned(),
+                        holder: row.get(1)?,
+                        lease_until_ms: row.get(2)?,
+                        sent_ms: row.get(3)?,
+                        failure: row.get(4)?,
+                        failed_ms: row.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    fn claim_export(
+        &self,
+        sink: &str,
+        holder: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Result<u64, String>, StoreError> {
+        // A lease with more than two thirds to run is not renewed: an idle sender
+        // reads, and writes only every third of a lease.
+        if let Some(state) = self.export_state(sink)?
+            && state.holder.as_deref() == Some(holder)
+            && state.lease_until_ms - now_ms > lease_ms / 3 * 2
+        {
+            return Ok(Ok(state.next_seq));
+        }
+        self.write(|tx| {
+            tx.execute("INSERT OR IGNORE INTO exports (sink) VALUES (?1)", [sink])?;
+            let (next, current, until): (i64, Option<String>, i64) = tx.query_row(
+                "SELECT next_seq, holder, lease_until_ms FROM exports WHERE sink = ?1",
+                [sink],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+            if let Some(current) = current.filter(|c| c != holder && until > now_ms) {
+                return Ok(Err(current));
+            }
+            tx.execute(
+                "UPDATE exports SET holder = ?2, lease_until_ms = ?3 WHERE sink = ?1",
+                params![sink, holder, now_ms.saturating_add(lease_ms)],
+            )?;
+            Ok(Ok(next.max(0).cast_unsigned()))
+        })
+    }
+
+    fn exported(
+        &self,
+        sink: &str,
+        holder: &str,
+        next_seq: u64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE exports SET next_seq = MAX(next_seq, ?3), sent_ms = ?4,
+                     failure = NULL, failed_ms = NULL
+                 WHERE sink = ?1 AND holder = ?2",
+                params![sink, holder, as_i64(next_seq)?, now_ms],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn export_failed(
+        &self,
+        sink: &str,
+        holder: &str,
+        failure: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE exports SET failure = ?3, failed_ms = ?4 WHERE sink = ?1 AND holder = ?2",
+                params![sink, holder, failure, now_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn release_export(&self, sink: &str, holder: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE exports SET holder = NULL, lease_until_ms = 0 WHERE sink = ?1 AND holder = ?2",
+                params![sink, holder],
             )?;
             Ok(())
         })

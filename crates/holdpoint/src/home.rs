@@ -13,6 +13,7 @@ use holdpoint_store::SqliteStore;
 use serde::Deserialize;
 
 use crate::local::holdpoint_home;
+use crate::telemetry::TelemetryConfig;
 use crate::{Failure, exit};
 
 /// The files under `$HOLDPOINT_HOME`.
@@ -184,6 +185,8 @@ pub(crate) struct Config {
     pub sandbox: SandboxConfig,
     /// What the ledger keeps of the person's instruction for each turn.
     pub instructions: KeepInstructions,
+    /// Set: the ledger is sent to this OpenTelemetry collector (`telemetry`).
+    pub telemetry: Option<TelemetryConfig>,
 }
 
 /// `instructions`: what the ledger keeps of the instruction a person gives an agent for
@@ -538,6 +541,7 @@ impl Default for Config {
             passkey_required: PasskeyRequired::Never,
             exec_wait: Duration::from_secs(600),
             instructions: KeepInstructions::Text,
+            telemetry: None,
             server: ServerConfig {
                 url: None,
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
@@ -577,6 +581,7 @@ struct RawConfig {
     #[serde(default)]
     mcp: Vec<RawMcp>,
     sandbox: Option<RawSandbox>,
+    telemetry: Option<RawTelemetry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -660,11 +665,7 @@ impl RawMcp {
                 }
                 let mut headers = Vec::new();
                 for (header, value) in self.headers.unwrap_or_default() {
-                    let valid = !header.is_empty()
-                        && header
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-                    if !valid {
+                    if !header_name(&header) {
                         return Err(format!("{entry}: `{header}` is not an HTTP header name"));
                     }
                     let lower = header.to_ascii_lowercase();
@@ -741,6 +742,69 @@ impl RawMcp {
             name,
         })
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTelemetry {
+    endpoint: String,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+}
+
+impl RawTelemetry {
+    /// `[telemetry]`, checked: every mistake says what to write instead.
+    fn resolve(self, home: &Path) -> Result<TelemetryConfig, String> {
+        let written = &self.endpoint;
+        let endpoint = written.trim_end_matches('/').to_owned();
+        let host = endpoint
+            .strip_prefix("https://")
+            .or_else(|| endpoint.strip_prefix("http://"))
+            .and_then(|rest| rest.split(['/', '?']).next())
+            .unwrap_or("");
+        if host.is_empty() {
+            return Err(format!(
+                "`[telemetry] endpoint = \"{written}\"` must be an http:// or https:// address: the collector's OTLP/HTTP address, e.g. \"http://127.0.0.1:4318\""
+            ));
+        }
+        for signal in ["/v1/logs", "/v1/traces"] {
+            if let Some(base) = endpoint.strip_suffix(signal) {
+                return Err(format!(
+                    "`[telemetry] endpoint = \"{written}\"` names one signal's path: write the collector's base address, \"{base}\" (holdpoint sends logs to /v1/logs and spans to /v1/traces beneath it)"
+                ));
+            }
+        }
+        let mut headers = Vec::new();
+        for (name, value) in self.headers {
+            if !header_name(&name) {
+                return Err(format!(
+                    "`[telemetry] headers`: `{name}` is not an HTTP header name"
+                ));
+            }
+            let lower = name.to_ascii_lowercase();
+            let setting = Setting::parse(&value, home)
+                .map_err(|e| format!("`[telemetry] headers` `{name}`: {e}"))?;
+            let credential = lower == "authorization"
+                || ["key", "token", "secret", "password"]
+                    .iter()
+                    .any(|word| lower.contains(word));
+            if credential && matches!(setting, Setting::Plain(_)) {
+                return Err(format!(
+                    "`[telemetry] headers` `{name}` is written in holdpoint.toml; a credential never is: write `env:VARIABLE` (holdpoint's environment) or `file:PATH` (a file relative to $HOLDPOINT_HOME holding it alone, mode 0600)"
+                ));
+            }
+            headers.push((name, setting));
+        }
+        Ok(TelemetryConfig { endpoint, headers })
+    }
+}
+
+/// Whether `name` is an HTTP header name (a token, RFC 9110).
+fn header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[derive(Debug, Deserialize)]
@@ -944,6 +1008,7 @@ impl RawConfig {
                 }
                 servers
             },
+            telemetry: self.telemetry.map(|t| t.resolve(home)).transpose()?,
             sandbox: match self.sandbox {
                 None => defaults.sandbox,
                 Some(raw) => SandboxConfig {
@@ -1086,6 +1151,15 @@ sign_in_ttl = "12h"
 # url = "https://api.githubcopilot.com/mcp/"
 # bearer = "file:credentials/github.token"
 # headers = { "X-Team" = "env:TEAM_ID" }
+
+# Send every ledger record to an OpenTelemetry collector over OTLP/HTTP (protobuf): each
+# record as a log record, each decided action as a span of its session's trace. Sent by
+# `holdpoint serve`, `pg` and `mcp` while they run (or `holdpoint telemetry send`);
+# a collector that is down delays no decision, and what it missed is sent when it is
+# back. `holdpoint telemetry status` shows how far it is.
+# [telemetry]
+# endpoint = "http://127.0.0.1:4318"                  # logs to /v1/logs, spans to /v1/traces
+# headers = { Authorization = "file:credentials/otlp" } # credentials as env:VAR or file:PATH
 
 # Commands that run the project's own code (test runners, builds, package scripts) are
 # workspace work only because that code is expected to stay in the workspace. Hooks

@@ -29,6 +29,7 @@ pub mod serve;
 mod setup;
 mod shown;
 mod supervisor;
+mod telemetry;
 mod throttle;
 mod time;
 mod turn;
@@ -237,6 +238,13 @@ enum Command {
     /// The ledger: show, tail, export, verify, checkpoint, receipt.
     #[command(subcommand)]
     Log(log_cmd::LogCommand),
+    /// Sending the ledger to an OpenTelemetry collector (`[telemetry]`): status, send
+    ///
+    /// Every record goes as an OTLP log record and every decided action as a span of its
+    /// session's trace, over OTLP/HTTP. `holdpoint serve`, `pg` and `mcp` send while they
+    /// run; a collector that is down delays no decision and misses nothing.
+    #[command(subcommand)]
+    Telemetry(telemetry::TelemetryCommand),
     /// What an agent session did, from the ledger
     ///
     /// Every action proposed, the decision, who approved, what happened, what is blocked
@@ -592,6 +600,7 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Grant(command) => scope_cmd::grant(&command),
         Command::Freeze(command) => scope_cmd::freeze(&command),
         Command::Log(command) => log_cmd::run(&command),
+        Command::Telemetry(command) => telemetry::run(&command),
         Command::Report { session, format } => report::run(&session, format),
         Command::Human(command) => humans::run(&command),
         Command::Agent(command) => agents::run(&command),

@@ -176,6 +176,13 @@ impl Decider {
         config: Config,
         holdpoint_home: PathBuf,
     ) -> Result<Self, Failure> {
+        // A process that decides also sends the ledger on, when a collector is set.
+        if let Some(telemetry) = &config.telemetry {
+            let home = crate::home::Home {
+                dir: holdpoint_home.clone(),
+            };
+            crate::telemetry::start(&home, telemetry)?;
+        }
         let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
         let (queue_records, persisting) = std::sync::mpsc::sync_channel(QUEUE);
         let writer_config = config.clone();

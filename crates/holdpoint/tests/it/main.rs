@@ -38,6 +38,7 @@ mod serve;
 mod setup;
 mod slack;
 mod system;
+mod telemetry;
 mod webdriver;
 
 use std::io::Write;
