@@ -109,6 +109,11 @@ pub struct Instructed {
     pub sha256: String,
     /// How many secrets were replaced by `[redacted]` in `text`.
     pub redacted: u32,
+    /// The agent's own id of this prompt, where it gives one (Claude Code's
+    /// `prompt_id`, Codex's `turn_id`, Cursor's `generation_id`): what its own
+    /// telemetry names the turn by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_id: Option<String>,
 }
 
 /// `approval_used`.

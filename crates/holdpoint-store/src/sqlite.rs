@@ -2009,6 +2009,7 @@ mod tests {
                     text: Some("clean up".to_owned()),
                     sha256: "sha256:00".to_owned(),
                     redacted: 0,
+                    prompt_id: None,
                 }),
             )
         };

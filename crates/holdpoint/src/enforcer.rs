@@ -289,8 +289,17 @@ impl Remote {
 
     /// Records the instruction a person gave for `session`'s turn: the server records
     /// it under the agent its credential names.
-    pub(crate) fn instructed(&self, session: &str, prompt: &str) -> Result<(), Failure> {
-        let body = InstructedBody { session, prompt };
+    pub(crate) fn instructed(
+        &self,
+        session: &str,
+        prompt: &str,
+        prompt_id: Option<&str>,
+    ) -> Result<(), Failure> {
+        let body = InstructedBody {
+            session,
+            prompt,
+            prompt_id,
+        };
         let _: Recorded = self.call("POST", "/api/v1/turns/instructed", Some(&body))?;
         Ok(())
     }
@@ -390,6 +399,8 @@ impl<'a> From<&'a Request> for ActionBody<'a> {
 struct InstructedBody<'a> {
     session: &'a str,
     prompt: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt_id: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]

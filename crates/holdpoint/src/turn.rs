@@ -135,6 +135,7 @@ fn record_instruction(agent: Agent, input: &Value) -> Result<(), String> {
         return Ok(());
     }
     let session = session_of(agent, input).ok_or("the hook input names no session")?;
+    let prompt_id = prompt_id_of(agent, input);
     let agent = agent.name();
     let home = Home::locate();
     let config = home.load_config().map_err(|f| f.message)?;
@@ -142,10 +143,17 @@ fn record_instruction(agent: Agent, input: &Value) -> Result<(), String> {
         // The ledger is the server's: it records the instruction under the agent its
         // credential names, kept as its own configuration says.
         return Remote::open(config, url)
-            .and_then(|server| server.instructed(session, prompt))
+            .and_then(|server| server.instructed(session, prompt, prompt_id))
             .map_err(|f| f.message);
     }
-    let entry = instruction(agent, session, prompt, config.instructions, os_user());
+    let entry = instruction(
+        agent,
+        session,
+        prompt,
+        prompt_id,
+        config.instructions,
+        os_user(),
+    );
     let store = home.open_store().map_err(|f| f.message)?;
     store
         .append(&[entry], now_ms())
@@ -153,12 +161,31 @@ fn record_instruction(agent: Agent, input: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The `instructed` record of `prompt`, given to `agent` in `session`: its text with
-/// what looks like a secret redacted, or only its hash, as `keep` says.
+/// The agent's own id of the prompt a turn starts with, where its hook input gives
+/// one: Claude Code's `prompt_id`, Codex's `turn_id`, Cursor's `generation_id`.
+fn prompt_id_of(agent: Agent, input: &Value) -> Option<&str> {
+    let key = match agent {
+        Agent::ClaudeCode => "prompt_id",
+        Agent::Codex => "turn_id",
+        Agent::Cursor => "generation_id",
+        Agent::Gemini => return None,
+    };
+    input.get(key).and_then(Value::as_str).filter(|id| {
+        !id.is_empty() && id.len() <= MOST_PROMPT_ID && !id.chars().any(char::is_control)
+    })
+}
+
+/// The longest prompt id kept; a longer one is not an id.
+pub(crate) const MOST_PROMPT_ID: usize = 256;
+
+/// The `instructed` record of `prompt`, given to `agent` in `session` (the agent's
+/// `prompt_id` for it, if any): its text with what looks like a secret redacted, or
+/// only its hash, as `keep` says.
 pub(crate) fn instruction(
     agent: &str,
     session: &str,
     prompt: &str,
+    prompt_id: Option<&str>,
     keep: KeepInstructions,
     os_user: Option<String>,
 ) -> Entry {
@@ -173,6 +200,7 @@ pub(crate) fn instruction(
         text,
         sha256: holdpoint_core::content_hash(&Sha256::digest(prompt.as_bytes())),
         redacted,
+        prompt_id: prompt_id.map(str::to_owned),
     };
     Entry::new(
         Kind::Instructed,

@@ -460,6 +460,10 @@ pub struct InstructedRequest {
     session: String,
     /// What the person asked, as the agent received it.
     prompt: String,
+    /// The agent's own id of the prompt (Claude Code's `prompt_id`), which its own
+    /// telemetry names the turn by.
+    #[serde(default)]
+    prompt_id: Option<String>,
 }
 
 /// The end of an agent's turn.
@@ -1002,10 +1006,21 @@ async fn turn_instructed(
             "`prompt` is longer than {MOST_PROMPT} bytes"
         )));
     }
+    let most_id = crate::turn::MOST_PROMPT_ID;
+    if request
+        .prompt_id
+        .as_deref()
+        .is_some_and(|id| id.is_empty() || id.len() > most_id || id.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request(format!(
+            "`prompt_id` must be 1 to {most_id} bytes, without control characters"
+        )));
+    }
     let entry = crate::turn::instruction(
         &agent,
         &request.session,
         &request.prompt,
+        request.prompt_id.as_deref(),
         state.config.instructions,
         None,
     );

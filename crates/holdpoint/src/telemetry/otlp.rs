@@ -35,6 +35,9 @@ use sha2::{Digest as _, Sha256};
 
 /// The agent's name, as OpenTelemetry's GenAI conventions name it.
 const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+/// The agent's own id of the prompt a record belongs to, under the name Claude Code's
+/// telemetry gives it, so that a collector joins the two.
+const PROMPT_ID: &str = "prompt.id";
 
 /// The actions whose spans are open (proposed, not yet decided) or recent (decided,
 /// their outcome still to come), by digest: what links a record about an action to its
@@ -42,6 +45,9 @@ const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
 #[derive(Default)]
 pub(crate) struct Spans {
     by_digest: HashMap<String, Open>,
+    /// Each session's current prompt, by the agent's own id for it: from its turn's
+    /// `instructed` record to the next.
+    prompts: HashMap<String, String>,
 }
 
 /// The most actions [`Spans`] remembers.
@@ -155,6 +161,23 @@ fn record(stored: &StoredRecord, spans: &mut Spans) -> (LogRecord, Option<Span>)
             describe(kind, body, &mut attributes, &mut severity);
         }
         (link, finished) = follow(&record, spans);
+        if let Some(session) = &actors.session {
+            if record.kind == Kind::Instructed {
+                if spans.prompts.len() >= REMEMBERED {
+                    spans.prompts.clear();
+                }
+                match record.body.get("prompt_id").and_then(Value::as_str) {
+                    Some(id) => spans.prompts.insert(session.clone(), id.to_owned()),
+                    None => spans.prompts.remove(session),
+                };
+            }
+            if let Some(id) = spans.prompts.get(session) {
+                attributes.push(text(PROMPT_ID, id));
+                if let Some(span) = &mut finished {
+                    span.attributes.push(text(PROMPT_ID, id));
+                }
+            }
+        }
     }
     let trace = link.as_ref().map(|(trace, _)| trace.to_vec()).or_else(|| {
         stored
@@ -441,5 +464,61 @@ fn list(key: &str, values: &[String]) -> KeyValue {
             })),
         }),
         ..KeyValue::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use holdpoint_ledger::Hash;
+
+    use super::*;
+
+    fn stored(seq: u64, text: &str, kind: &str) -> StoredRecord {
+        StoredRecord {
+            seq,
+            hash: Hash::leaf(text.as_bytes()),
+            text: text.to_owned(),
+            at_ms: 1_700_000_000_000,
+            kind: kind.to_owned(),
+            session: Some("s-1".to_owned()),
+            digest: None,
+        }
+    }
+
+    fn attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a any_value::Value> {
+        attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+    }
+
+    #[test]
+    fn a_record_this_holdpoint_cannot_read_is_still_sent_with_its_text_number_and_kind() {
+        let text = r#"{"v":9,"seq":4,"kind":"teleported","body":{}}"#;
+        let batch = encode(
+            &[stored(4, text, "teleported")],
+            &mut Spans::default(),
+            &resource("host"),
+        );
+        let logs = &batch.logs.resource_logs;
+        let log = logs
+            .first()
+            .and_then(|r| r.scope_logs.first())
+            .and_then(|s| s.log_records.first());
+        let Some(log) = log else {
+            panic!("no log record: {logs:?}");
+        };
+        assert_eq!(log.event_name, "holdpoint.teleported");
+        assert_eq!(
+            log.body.as_ref().and_then(|b| b.value.clone()),
+            Some(any_value::Value::StringValue(text.to_owned()))
+        );
+        assert_eq!(
+            attribute(&log.attributes, "holdpoint.record.seq"),
+            Some(&any_value::Value::IntValue(4))
+        );
+        // Its session still places it in the session's trace.
+        assert_eq!(log.trace_id, session_trace("s-1").to_vec());
+        assert!(batch.spans.resource_spans.is_empty());
     }
 }

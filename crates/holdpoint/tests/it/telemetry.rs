@@ -188,7 +188,11 @@ fn every_record_reaches_the_collector_and_a_collector_hung_or_down_delays_no_dec
     let said = "tidy the release directory";
     let (output, _) = setup.hook(
         "claude-code",
-        &event(&setup, "UserPromptSubmit", &json!({"prompt": said})),
+        &event(
+            &setup,
+            "UserPromptSubmit",
+            &json!({"prompt": said, "prompt_id": "prompt-7f3a"}),
+        ),
     );
     assert_eq!(output.status.code(), Some(0), "{}", crate::stderr(&output));
     assert_eq!(decided(&setup, &bash(&setup, "git status")), "allow");
@@ -267,6 +271,13 @@ fn every_record_reaches_the_collector_and_a_collector_hung_or_down_delays_no_dec
         if record["actors"]["session"] == "otel-1" {
             assert_eq!(log["attributes"]["session.id"], "otel-1", "{log}");
             assert_eq!(log["attributes"]["gen_ai.agent.name"], "claude", "{log}");
+            // Every record of the turn carries the agent's own id of its prompt, as
+            // Claude Code's telemetry names it.
+            assert_eq!(log["attributes"]["prompt.id"], "prompt-7f3a", "{log}");
+        }
+        if record["kind"] == "instructed" {
+            assert_eq!(record["body"]["prompt_id"], "prompt-7f3a", "{record}");
+            assert_eq!(record["body"]["text"], said, "{record}");
         }
     }
     assert_eq!(seen.len(), records.len());
@@ -281,7 +292,12 @@ fn every_record_reaches_the_collector_and_a_collector_hung_or_down_delays_no_dec
         .collect();
     assert_eq!(spans.len(), decisions.len(), "{spans:?}");
     let trace = spans[0]["trace_id"].as_str().unwrap();
-    assert!(spans.iter().all(|s| s["trace_id"] == trace), "{spans:?}");
+    assert!(
+        spans
+            .iter()
+            .all(|s| s["trace_id"] == trace && s["attributes"]["prompt.id"] == "prompt-7f3a"),
+        "{spans:?}"
+    );
     let span_of = |command: &str| {
         let proposed = logs
             .iter()
