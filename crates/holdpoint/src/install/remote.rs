@@ -391,18 +391,37 @@ pub(super) struct Entries {
 }
 
 impl Entries {
-    /// Reads `holdpoint.toml` in `home`; a home without one refuses to take servers.
+    /// Reads `holdpoint.toml` in `home`; a home without one refuses to take servers,
+    /// and so does a client's home (`[server] url`): the gateway is the server's, and
+    /// a credential moved there would sit where the agent's own user can read it.
     pub(super) fn read(home: &Path) -> Result<Self, String> {
         let path = home.join("holdpoint.toml");
         let text = fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "needs holdpoint's `{}`, which cannot be read ({e}): run `holdpoint init` first (or set HOLDPOINT_HOME to holdpoint's home)",
-                path.display()
-            )
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                format!(
+                    "needs holdpoint's `{}`, which this user cannot read: holdpoint runs as a user of its own here; have its administrator add the server to that file as that user (`[[mcp]]` with its `url`, credentials as `file:` in holdpoint's home), then point the agent at the gateway",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "needs holdpoint's `{}`, which cannot be read ({e}): run `holdpoint init` first (or set HOLDPOINT_HOME to holdpoint's home)",
+                    path.display()
+                )
+            }
         })?;
         let mut table: toml::Table = text
             .parse()
             .map_err(|e| format!("`{}` is not valid TOML ({e})", path.display()))?;
+        if table
+            .get("server")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|server| server.contains_key("url"))
+        {
+            return Err(format!(
+                "would have its credentials moved to `{}`, a client's home (`[server] url`) that the agent's user can read, while the gateway is the server's: have holdpoint's administrator add it to the server's holdpoint.toml (`[[mcp]]` with its `url`, credentials as `file:` in the server's home), then point the agent at the gateway",
+                home.display()
+            ));
+        }
         let entries = match table.remove("mcp") {
             Some(toml::Value::Array(entries)) => entries
                 .into_iter()
@@ -516,7 +535,17 @@ impl Entries {
             return Ok(());
         }
         for (path, text) in &self.files {
-            write_secret(path, text)?;
+            write_secret(path, text).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    Failure::internal(format!(
+                        "cannot write `{}`: holdpoint's home `{}` is not this user's to write (holdpoint runs as a user of its own here); neither holdpoint.toml nor the agent's files were changed: run this as that user, or have holdpoint's administrator add the servers to its holdpoint.toml",
+                        path.display(),
+                        self.home.display()
+                    ))
+                } else {
+                    Failure::internal(format!("cannot write `{}`: {e}", path.display()))
+                }
+            })?;
         }
         let mut text = self.text.clone();
         if !text.is_empty() && !text.ends_with('\n') {
@@ -570,28 +599,23 @@ fn read_back(entry: &toml::Table, url: &str, home: &Path) -> Result<Remote, Stri
 }
 
 /// Writes a credential file readable by its owner alone.
-fn write_secret(path: &Path, text: &str) -> Result<(), Failure> {
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-    let fail =
-        |e: std::io::Error| Failure::internal(format!("cannot write `{}`: {e}", path.display()));
     if let Some(dir) = path.parent() {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(dir)
-            .map_err(fail)?;
+            .create(dir)?;
     }
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)
-        .map_err(fail)?;
+        .open(path)?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(fail)
 }
 
 #[cfg(test)]

@@ -595,3 +595,46 @@ fn a_remote_server_uses_holdpoints_entry_for_its_address_and_never_takes_another
                "headers": {"Authorization": "Bearer ${env:DOCS_TOKEN}"}})
     );
 }
+
+/// Where hooks ask holdpoint's server (`[server] url`, the system layout), this home
+/// is a client's, readable by the agent's own user, and the gateway is the server's: a
+/// remote server's credential moved here would still be the agent's to read, and the
+/// gateway would not know the server. It is left as it is, saying what to do; stdio
+/// servers still go through holdpoint.
+#[test]
+fn a_clients_home_never_receives_a_remote_servers_credentials() {
+    let setup = Setup::new("mcp-install-client");
+    setup.use_server("hpa.not-used-here");
+    let config = setup.home.join("holdpoint.toml");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let project = setup.work().to_str().unwrap().to_owned();
+    let path = setup.work().join(".mcp.json");
+    let original = json!({"mcpServers": {
+        "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/srv/app"]},
+        "tickets": {"type": "http", "url": "https://tickets.example.com/mcp",
+                    "headers": {"Authorization": "Bearer tickets-secret-42"}}
+    }});
+    write(&path, &serde_json::to_string_pretty(&original).unwrap());
+    let (out, err) = ok(
+        &setup,
+        &["install", "mcp", "claude-code", "--project", &project],
+    );
+    assert!(
+        err.contains("tickets in")
+            && err.contains("a client's home (`[server] url`)")
+            && err.contains("have holdpoint's administrator add it to the server's holdpoint.toml"),
+        "{err}"
+    );
+    assert!(
+        out.contains("files: now goes through holdpoint mcp"),
+        "{out}"
+    );
+    let installed = json_file(&path);
+    assert_eq!(
+        installed["mcpServers"]["tickets"],
+        original["mcpServers"]["tickets"]
+    );
+    // Nothing of the server's reached this home.
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    assert!(!setup.home.join("credentials").exists());
+}
