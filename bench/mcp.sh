@@ -4,7 +4,9 @@
 # Streamable HTTP through `holdpoint mcp --listen` (an [[mcp]] command entry; the agent
 # presents its credential). Then HTTP on both sides: `echo` on the reference
 # server-everything listening on loopback, spoken to directly and through `holdpoint mcp
-# --listen` (an [[mcp]] url entry). No client SDK (Python's http.client for HTTP), so the
+# --listen` (an [[mcp]] url entry), and through a TCP relay that does nothing but copy
+# bytes (a Python process of its own): what any intermediary on these cores costs, the
+# floor for the gateway. No client SDK (Python's http.client for HTTP), so the
 # figures are the servers' and the gateway's. The sessions are open side by side; calls
 # alternate between them so that the machine's load falls on all alike.
 #   latency:    one call at a time, interleaved; median and p99 of the round trip.
@@ -75,6 +77,43 @@ for _ in range(200):
 else:
     raise SystemExit("server-everything did not start listening")
 everything_url = f"http://127.0.0.1:{everything_port}/mcp"
+# The do-nothing intermediary: each connection copied both ways, byte for byte.
+relay_code = os.path.join(work, "relay.py")
+with open(relay_code, "w") as f:
+    f.write("""
+import socket, sys, threading
+target = int(sys.argv[1])
+def pipe(a, b):
+    while True:
+        try:
+            data = a.recv(65536)
+        except OSError:
+            break
+        if not data:
+            break
+        try:
+            b.sendall(data)
+        except OSError:
+            break
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(128)
+print(listener.getsockname()[1], flush=True)
+while True:
+    client, _ = listener.accept()
+    upstream = socket.create_connection(("127.0.0.1", target))
+    for s in (client, upstream):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+""")
+relay = subprocess.Popen(["python3", relay_code, str(everything_port)], stdout=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, text=True)
+relay_port = int(relay.stdout.readline())
 with open(os.path.join(home, "holdpoint.toml"), "w") as f:
     f.write(f'[[mcp]]\nname = "files"\ncommand = "node"\nargs = {json.dumps([server, work])}\n'
             f'\n[[mcp]]\nname = "everything"\nurl = "{everything_url}"\n')
@@ -215,8 +254,9 @@ gateway = Session("holdpoint mcp", [binary, "mcp", "--name", "files", "--", "nod
 over_http = HttpSession("mcp --listen")
 echo = ("echo", {"message": "a line of notes"})
 http_direct = HttpSession("HTTP direct", (everything_port, "/mcp"), *echo)
+http_relay = HttpSession("HTTP TCP relay", (relay_port, "/mcp"), *echo)
 http_through = HttpSession("HTTP --listen", (port, "/mcp/everything"), *echo)
-subjects = [direct, gateway, over_http, http_direct, http_through]
+subjects = [direct, gateway, over_http, http_direct, http_relay, http_through]
 for s in subjects:  # warm-up
     for _ in range(20):
         s.one()
@@ -244,7 +284,8 @@ def server_of(pid):
 # CPU during the bursts: the gateway's own, and the server's, per call.
 processes = {direct.name: (None, direct.p.pid), gateway.name: (gateway.p.pid, server_of(gateway.p.pid)),
              over_http.name: (listening.pid, server_of(listening.pid)),
-             http_direct.name: (None, everything.pid), http_through.name: (listening.pid, everything.pid)}
+             http_direct.name: (None, everything.pid), http_relay.name: (relay.pid, everything.pid),
+             http_through.name: (listening.pid, everything.pid)}
 # Each subject's bursts are timed on their own, so that a process two subjects share
 # (the HTTP gateway, server-everything) is charged to each for its own calls only.
 spent = {name: [0.0 for _ in pids] for name, pids in processes.items()}
@@ -271,20 +312,24 @@ def table(title, rows, base):
               f"{statistics.median(s.latency) / statistics.median(base.latency):9.2f} "
               f"{rate / (base.calls / base.seconds):10.2f}")
 table("read_text_file on the filesystem server (stdio)", [direct, gateway, over_http], direct)
-table("echo on server-everything (Streamable HTTP)", [http_direct, http_through], http_direct)
-print(f"CPU per call in the bursts (/proc, all threads): {'':>2}gateway µs   server µs")
+table("echo on server-everything (Streamable HTTP)", [http_direct, http_relay, http_through],
+      http_direct)
+print(f"CPU per call in the bursts (/proc, all threads): {'':>2}gateway µs   server µs"
+      " (the relay's own under gateway)")
 for s in subjects:
     own, server_cpu = spent[s.name]
     print(f"  {s.name:16} {'-' if s in (direct, http_direct) else f'{own / s.calls * 1e6:.0f}':>24} "
           f"{server_cpu / s.calls * 1e6:11.0f}")
-for s, base in ((gateway, direct), (over_http, direct), (http_through, http_direct)):
+for s, base in ((gateway, direct), (over_http, direct), (http_relay, http_direct),
+                (http_through, http_direct)):
     print(f"{s.name}: added to the median: "
           f"{statistics.median(s.latency) - statistics.median(base.latency):.3f} ms")
 for s in (direct, gateway):
     s.p.stdin.close()
     s.p.wait(timeout=10)
-for s in (over_http, http_direct, http_through):
+for s in (over_http, http_direct, http_relay, http_through):
     s.close()
+relay.kill()
 listening.terminate()
 listening.wait(timeout=20)
 everything.terminate()

@@ -50,6 +50,13 @@ enum Outgoing {
 pub(super) struct Connection {
     /// `None` once closed.
     queue: Option<Sender<Outgoing>>,
+    /// Messages handed to the sending thread and not yet sent by it: while there are
+    /// none, a request is handed to a posting thread at once, as the sending thread
+    /// would, one thread hop fewer; otherwise it waits its turn behind them.
+    queued: Arc<AtomicUsize>,
+    link: Arc<Link>,
+    callers: Arc<Callers>,
+    events: Sender<Event>,
 }
 
 impl Connection {
@@ -78,16 +85,46 @@ impl Connection {
             asked: Mutex::default(),
         });
         let (queue, outgoing) = mpsc::channel::<Outgoing>();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let callers = Arc::new(Callers::default());
+        let sending = Sending {
+            link: Arc::clone(&link),
+            callers: Arc::clone(&callers),
+            queued: Arc::clone(&queued),
+            events: events.clone(),
+        };
         std::thread::Builder::new()
             .name("holdpoint-mcp-upstream".to_owned())
-            .spawn(move || send_in_order(&link, &outgoing, &events))
+            .spawn(move || sending.run(&outgoing))
             .map_err(|e| format!("cannot start a thread: {e}"))?;
-        Ok(Connection { queue: Some(queue) })
+        Ok(Connection {
+            queue: Some(queue),
+            queued,
+            link,
+            callers,
+            events,
+        })
     }
 
     pub(super) fn send(&mut self, message: Message) {
-        if let Some(queue) = &self.queue {
-            let _ = queue.send(Outgoing::Message(message));
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        // INVARIANT: nothing handed to the sending thread is overtaken: a request goes
+        // straight to a posting thread only when everything handed over before it has
+        // been sent (a notification, posted by the sending thread itself, included).
+        if let Message::Request { id, .. } = &message
+            && self.queued.load(Ordering::Acquire) == 0
+        {
+            let id = id.clone();
+            if let Err(why) = self.callers.post(&self.link, message, &self.events) {
+                failed(&self.events, id, &why);
+            }
+            return;
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        if queue.send(Outgoing::Message(message)).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
@@ -173,13 +210,11 @@ static NEXT_QUESTION: AtomicUsize = AtomicUsize::new(1);
 
 /// The threads that post a session's requests, each reading its request's answer.
 /// Kept between requests: a new request goes to an idle one, and a thread is started
-/// only when none is idle. The idle ones wait together on one queue; the count of idle
-/// ones is taken by whoever hands one a request, so that two requests never count on
-/// the same idle thread.
+/// only when none is idle. Each idle thread waits on a channel of its own, which it
+/// leaves here: handing it a request wakes that thread and no other.
+#[derive(Default)]
 struct Callers {
-    queue: Sender<Message>,
-    waiting: Arc<Mutex<Receiver<Message>>>,
-    idle: Arc<AtomicUsize>,
+    idle: Arc<Mutex<Vec<Sender<Message>>>>,
 }
 
 /// How many posting threads a session keeps idle at most, one for each connection kept
@@ -187,15 +222,6 @@ struct Callers {
 const KEPT_IDLE: usize = MOST_IDLE_CONNECTIONS;
 
 impl Callers {
-    fn new() -> Self {
-        let (queue, waiting) = mpsc::channel();
-        Callers {
-            queue,
-            waiting: Arc::new(Mutex::new(waiting)),
-            idle: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
     /// Posts `message` (a request) on a thread of the session's, which hands what the
     /// server answers to `events`.
     fn post(
@@ -204,37 +230,47 @@ impl Callers {
         message: Message,
         events: &Sender<Event>,
     ) -> Result<(), String> {
-        let claimed = self
-            .idle
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok();
-        if claimed {
-            return self
-                .queue
-                .send(message)
-                .map_err(|_| "the session's posting threads are gone".to_owned());
+        let mut message = message;
+        loop {
+            let idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
+            let Some(thread) = idle else {
+                break;
+            };
+            // A thread that has ended since it was left idle is passed over.
+            match thread.send(message) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(back)) => message = back,
+            }
         }
         let link = Arc::clone(link);
         let answers = events.clone();
-        let waiting = Arc::clone(&self.waiting);
-        let idle = Arc::clone(&self.idle);
+        // Weak: when the session ends, the idle list goes, and with it every idle
+        // thread's channel, which ends the thread.
+        let idle = Arc::downgrade(&self.idle);
         std::thread::Builder::new()
             .name("holdpoint-mcp-upstream-call".to_owned())
             .spawn(move || {
                 let mut next = Some(message);
                 while let Some(message) = next.take() {
                     link.exchange(&message, &answers);
-                    if idle.load(Ordering::Acquire) >= KEPT_IDLE {
-                        return;
+                    let (mine, inbox) = mpsc::channel();
+                    {
+                        let Some(idle) = idle.upgrade() else {
+                            return;
+                        };
+                        let mut idle = idle
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if idle.len() >= KEPT_IDLE {
+                            return;
+                        }
+                        idle.push(mine);
                     }
-                    idle.fetch_add(1, Ordering::AcqRel);
-                    // Counted idle, this thread takes the next request handed over; it
-                    // ends when the session does (the queue closes).
-                    next = waiting
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .recv()
-                        .ok();
+                    next = inbox.recv().ok();
                 }
             })
             .map(|_| ())
@@ -242,15 +278,40 @@ impl Callers {
     }
 }
 
-fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sender<Event>) {
-    let callers = Callers::new();
-    while let Ok(next) = outgoing.recv() {
+/// The sending thread's side: what it needs to send in order.
+struct Sending {
+    link: Arc<Link>,
+    callers: Arc<Callers>,
+    queued: Arc<AtomicUsize>,
+    events: Sender<Event>,
+}
+
+impl Sending {
+    fn run(self, outgoing: &Receiver<Outgoing>) {
+        while let Ok(next) = outgoing.recv() {
+            let close = matches!(next, Outgoing::Close);
+            send_one(&self.link, &self.callers, next, &self.events);
+            if close {
+                return;
+            }
+            // Sent (a request handed to its posting thread): the loop may post the next
+            // request itself once nothing else is waiting.
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        // The session is over without a close (the loop has gone): end the server's too.
+        self.link.closed.store(true, Ordering::Relaxed);
+        self.link.end();
+    }
+}
+
+/// Sends one message handed to the sending thread.
+fn send_one(link: &Arc<Link>, callers: &Callers, next: Outgoing, events: &Sender<Event>) {
+    {
         match next {
             Outgoing::Close => {
                 link.closed.store(true, Ordering::Relaxed);
                 link.end();
                 let _ = events.send(Event::ServerClosed { partial: false });
-                return;
             }
             Outgoing::Message(message) => match &message {
                 Message::Notification { method, .. } if method == "notifications/initialized" => {
@@ -258,7 +319,7 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
                     // The session is set up: the server may now speak on its own. One
                     // listener, however often the client says it is set up.
                     if link.listening.swap(true, Ordering::Relaxed) {
-                        continue;
+                        return;
                     }
                     let listening = Arc::clone(link);
                     let answers = events.clone();
@@ -279,9 +340,6 @@ fn send_in_order(link: &Arc<Link>, outgoing: &Receiver<Outgoing>, events: &Sende
             },
         }
     }
-    // The session is over without a close (the loop has gone): end the server's too.
-    link.closed.store(true, Ordering::Relaxed);
-    link.end();
 }
 
 /// A header value for `text`: as it is when it is visible ASCII without surrounding
