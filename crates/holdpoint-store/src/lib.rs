@@ -7,6 +7,7 @@
 //! disagree, and nothing is acknowledged before it is durable.
 
 mod bodies;
+mod postgresql;
 mod sqlite;
 
 use holdpoint_core::Action;
@@ -18,6 +19,7 @@ pub use bodies::{
     AgentAdded, ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Instructed, Proposed, Ran, json,
 };
+pub use postgresql::PgLedger;
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
 
 /// Records between two automatic signed checkpoints.

@@ -1,0 +1,239 @@
+//! The ledger on a real PostgreSQL server, written by several writers at once, each
+//! with a connection of its own as each process has: one chain, every number once,
+//! one signed checkpoint per boundary, and a writer lost mid-append leaves nothing.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test stops at the first unexpected value, and says where"
+)]
+
+use std::process::Command;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use holdpoint_ledger::{Actors, Body, Entry, Kind, SigningKey, StoredRecord, Verifier};
+use holdpoint_store::{CHECKPOINT_EVERY, PgLedger};
+
+const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// Starts the machine's PostgreSQL server when it is installed but not running.
+fn server_running() {
+    let ready = || {
+        Command::new("pg_isready")
+            .args(["-q", "-h", "127.0.0.1"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if ready() {
+        return;
+    }
+    let versions = std::fs::read_dir("/etc/postgresql").unwrap_or_else(|e| {
+        panic!(
+            "no PostgreSQL server on this machine ({e}): `apt-get install postgresql`, or run .ci/run"
+        )
+    });
+    for version in versions.flatten() {
+        let _ = Command::new("pg_ctlcluster")
+            .args([
+                "--skip-systemctl-redirect",
+                &version.file_name().to_string_lossy(),
+                "main",
+                "start",
+            ])
+            .status();
+    }
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "PostgreSQL did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A database of its own for one test, dropped when the value is.
+struct Database {
+    name: String,
+}
+
+impl Database {
+    fn new(test: &str) -> Self {
+        server_running();
+        let name = format!("hp_store_{test}_{}", std::process::id());
+        let mut admin =
+            postgres::Client::connect(&format!("{SERVER}/postgres"), postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        Database { name }
+    }
+
+    fn url(&self) -> String {
+        format!("{SERVER}/{}", self.name)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut admin) =
+            postgres::Client::connect(&format!("{SERVER}/postgres"), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_seed([7; 32])
+}
+
+fn entry(writer: usize, n: usize) -> Entry {
+    Entry::new(
+        Kind::Proposed,
+        Actors {
+            agent: Some(format!("writer-{writer}")),
+            session: Some(format!("session-{writer}")),
+            ..Actors::default()
+        },
+        Body::of(&serde_json::json!({"surface": "shell", "input": format!("echo {n}")})),
+    )
+}
+
+/// Every record, checked as `holdpoint log verify` checks a ledger; the number of
+/// records and of signed checkpoints.
+fn verified(ledger: &PgLedger) -> (Vec<StoredRecord>, u64) {
+    let records = ledger.records(0, usize::MAX).unwrap();
+    let mut verifier = Verifier::new(
+        ledger.checkpoints().unwrap(),
+        key().verifying_key(),
+        CHECKPOINT_EVERY,
+    );
+    for record in &records {
+        verifier
+            .feed(record)
+            .unwrap_or_else(|e| panic!("the ledger does not verify: {e}"));
+    }
+    let report = verifier
+        .finish()
+        .unwrap_or_else(|e| panic!("the ledger does not verify: {e}"));
+    (records, report.checkpoints)
+}
+
+#[test]
+fn writers_appending_at_once_share_one_chain_with_one_checkpoint_per_boundary() {
+    let database = Database::new("writers");
+    let url = database.url();
+    const WRITERS: usize = 4;
+    const BATCHES: usize = 150;
+    // Each writer connects (and so migrates) at the same moment, then appends batches
+    // of one to three records as fast as it can.
+    let start = Arc::new(Barrier::new(WRITERS));
+    let threads: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let url = url.clone();
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+                let mut appended = Vec::new();
+                for batch in 0..BATCHES {
+                    let entries: Vec<Entry> = (0..=batch % 3)
+                        .map(|n| entry(writer, batch * 3 + n))
+                        .collect();
+                    let stored = ledger.append(&entries, 1_700_000_000_000).unwrap();
+                    appended.push(stored.iter().map(|r| r.seq).collect::<Vec<_>>());
+                }
+                appended
+            })
+        })
+        .collect();
+    let batches: Vec<Vec<u64>> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let total: u64 = batches.iter().map(|b| b.len() as u64).sum();
+    assert_eq!(total, (WRITERS * BATCHES * 2) as u64);
+    // A batch's records are numbered one after another: a writer holds the head from
+    // its first record to its commit.
+    for batch in &batches {
+        assert!(
+            batch.windows(2).all(|w| w[1] == w[0] + 1),
+            "a batch was interleaved with another writer's: {batch:?}"
+        );
+    }
+    let ledger = PgLedger::connect(&url, None, None).unwrap();
+    let (records, checkpoints) = verified(&ledger);
+    assert_eq!(records.len() as u64, total);
+    assert_eq!(ledger.size().unwrap(), total);
+    assert_eq!(checkpoints, total / CHECKPOINT_EVERY);
+    // Every writer's records are all there.
+    for writer in 0..WRITERS {
+        let theirs = records
+            .iter()
+            .filter(|r| r.session.as_deref() == Some(format!("session-{writer}").as_str()))
+            .count();
+        assert_eq!(theirs, BATCHES * 2, "writer {writer}");
+    }
+}
+
+#[test]
+fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() {
+    let database = Database::new("lost");
+    let url = database.url();
+    let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+    let before: Vec<Entry> = (0..CHECKPOINT_EVERY as usize - 2)
+        .map(|n| entry(0, n))
+        .collect();
+    ledger.append(&before, 1_700_000_000_000).unwrap();
+
+    // A writer takes the head and writes a record and a checkpoint's worth past it,
+    // then its connection is gone (its process killed) before it commits.
+    let mut lost = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut tx = lost.transaction().unwrap();
+    let head = tx
+        .query_one("SELECT seq FROM holdpoint.head FOR UPDATE", &[])
+        .unwrap()
+        .get::<_, i64>(0);
+    tx.execute(
+        "INSERT INTO holdpoint.records (seq, hash, at_ms, kind, text) VALUES ($1, 'x', 0, 'proposed', '{}')",
+        &[&(head + 1)],
+    )
+    .unwrap();
+    // Another writer waits on the head meanwhile.
+    let waiting = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+            let entries: Vec<Entry> = (0..4).map(|n| entry(1, n)).collect();
+            ledger.append(&entries, 1_700_000_000_001).unwrap()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !waiting.is_finished(),
+        "the second writer did not wait for the head"
+    );
+    // Gone without a rollback: the socket closes with the transaction open.
+    std::mem::forget(tx);
+    drop(lost);
+    let appended = waiting.join().unwrap();
+    assert_eq!(
+        appended.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (head as u64 + 1..=head as u64 + 4).collect::<Vec<_>>(),
+        "the next writer numbers from the head the lost one never moved"
+    );
+    let (records, checkpoints) = verified(&ledger);
+    assert_eq!(records.len(), CHECKPOINT_EVERY as usize + 2);
+    assert_eq!(
+        checkpoints, 1,
+        "the boundary the second writer crossed is signed once"
+    );
+}
