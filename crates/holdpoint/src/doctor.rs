@@ -130,6 +130,9 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
                 Ok(_) => say("key", Found::Ok(format!("{} reads", home.key().display()))),
                 Err(failure) => say("key", Found::Fix(failure.message)),
             }
+            if let Some(telemetry) = config.as_ref().and_then(|c| c.telemetry.as_ref()) {
+                say("telemetry", telemetry_found(&home, &telemetry.endpoint));
+            }
         }
     }
     let mut installed = 0;
@@ -181,6 +184,32 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
         );
     }
     Ok(finish(fixes))
+}
+
+/// How far sending the ledger to the collector at `endpoint` has got.
+fn telemetry_found(home: &Home, endpoint: &str) -> Found {
+    use holdpoint_store::Store as _;
+    let read = holdpoint_store::SqliteStore::open_to_read(&home.store())
+        .and_then(|store| Ok((store.size()?, store.export_state(endpoint)?)));
+    let (head, state) = match read {
+        Ok(read) => read,
+        Err(e) => return Found::Fix(format!("the store cannot be read: {e}")),
+    };
+    let sent = state
+        .as_ref()
+        .map_or(0, |s| s.next_seq.saturating_sub(1))
+        .min(head);
+    let waiting = head - sent;
+    match state.and_then(|s| s.failure.zip(s.failed_ms)) {
+        Some((failure, at)) => Found::Fix(format!(
+            "the collector at {endpoint} has not taken the last {waiting} records ({}: {failure}); nothing is lost, they are sent once it does (`holdpoint telemetry status`)",
+            crate::time::ago(crate::home::now_ms() - at)
+        )),
+        None if waiting == 0 => Found::Ok(format!("the collector at {endpoint} has every record")),
+        None => Found::Note(format!(
+            "{waiting} records wait for the collector at {endpoint}: they are sent while `holdpoint serve`, `pg` or `mcp` runs, or by `holdpoint telemetry send`"
+        )),
+    }
 }
 
 fn finish(fixes: usize) -> u8 {

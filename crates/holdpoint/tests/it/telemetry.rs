@@ -385,6 +385,14 @@ fn telemetry_send_sends_what_is_waiting_once_and_a_collector_down_loses_nothing(
         status.contains(&format!("sent       through record 0 of {}", records.len())),
         "{status}"
     );
+    let doctor = crate::stdout(&setup.run(&["doctor"], ""));
+    assert!(
+        doctor.contains(&format!(
+            "FIX   telemetry   the collector at http://127.0.0.1:{port} has not taken the last {} records",
+            records.len()
+        )),
+        "{doctor}"
+    );
 
     let receiver = Receiver::start(port, &setup.scratch.0.join("otlp.jsonl"));
     let sent = setup.run(&["telemetry", "send"], "");
@@ -398,6 +406,13 @@ fn telemetry_send_sends_what_is_waiting_once_and_a_collector_down_loses_nothing(
     assert_eq!(
         taken.iter().filter(|t| t["signal"] == "log").count(),
         records.len()
+    );
+    let doctor = crate::stdout(&setup.run(&["doctor"], ""));
+    assert!(
+        doctor.contains(&format!(
+            "ok    telemetry   the collector at http://127.0.0.1:{port} has every record"
+        )),
+        "{doctor}"
     );
     // Sent once: a second run sends nothing.
     let again = setup.run(&["telemetry", "send"], "");
