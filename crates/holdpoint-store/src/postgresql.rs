@@ -26,7 +26,7 @@
 use std::sync::Mutex;
 
 use holdpoint_ledger::{Checkpoint, Entry, Frontier, Hash, SigningKey, StoredRecord, encode};
-use postgres::{Client, NoTls, Transaction};
+use postgres::{Client, NoTls, Statement, Transaction};
 
 use crate::{CHECKPOINT_EVERY, StoreError};
 
@@ -66,9 +66,19 @@ const MIGRATING: i64 = 0x686f_6c64_706f_696e;
 
 /// The ledger in a PostgreSQL database.
 pub struct PgLedger {
-    client: Mutex<Client>,
+    connection: Mutex<Connection>,
     /// Signs checkpoints; a ledger opened only to read has none.
     key: Option<SigningKey>,
+}
+
+/// A connection and the statements an append runs, prepared once: an append is then
+/// five round trips (begin, take the head, insert, move the head, commit) however many
+/// records it holds.
+struct Connection {
+    client: Client,
+    head: Statement,
+    insert: Statement,
+    moved: Statement,
 }
 
 impl std::fmt::Debug for PgLedger {
@@ -112,14 +122,34 @@ impl PgLedger {
         }
         let mut client = config.connect(NoTls).map_err(|e| open(e.to_string()))?;
         migrate(&mut client)?;
+        // INVARIANT: the head row is locked before anything is numbered, and held to the
+        // commit: no two writers number records from the same head.
+        let head = client
+            .prepare("SELECT seq, hash FROM holdpoint.head FOR UPDATE")
+            .map_err(database)?;
+        let insert = client
+            .prepare(
+                "INSERT INTO holdpoint.records (seq, hash, at_ms, kind, session, digest, text)
+                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[],
+                                      $5::TEXT[], $6::TEXT[], $7::TEXT[])",
+            )
+            .map_err(database)?;
+        let moved = client
+            .prepare("UPDATE holdpoint.head SET seq = $1, hash = $2")
+            .map_err(database)?;
         Ok(PgLedger {
-            client: Mutex::new(client),
+            connection: Mutex::new(Connection {
+                client,
+                head,
+                insert,
+                moved,
+            }),
             key,
         })
     }
 
-    fn client(&self) -> std::sync::MutexGuard<'_, Client> {
-        self.client
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -127,49 +157,35 @@ impl PgLedger {
     /// Appends `entries` after whatever any writer appended before, in one transaction,
     /// returning them as stored once they are committed.
     pub fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
-        let mut client = self.client();
+        let mut connection = self.connection();
+        let Connection {
+            client,
+            head,
+            insert,
+            moved,
+        } = &mut *connection;
         let mut tx = client.transaction().map_err(database)?;
-        // INVARIANT: the head row is locked before anything is numbered, and held to the
-        // commit: no two writers number records from the same head.
-        let row = tx
-            .query_one("SELECT seq, hash FROM holdpoint.head FOR UPDATE", &[])
-            .map_err(database)?;
+        let row = tx.query_one(&*head, &[]).map_err(database)?;
         let mut seq = u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)?;
         let mut prev: Hash = row.get::<_, String>(1).parse().map_err(corrupt)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO holdpoint.records (seq, hash, at_ms, kind, session, digest, text)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .map_err(database)?;
         let mut out = Vec::with_capacity(entries.len());
+        // Inserted in one statement up to each checkpoint, which reads them back.
+        let mut unwritten = 0;
         for entry in entries {
             seq += 1;
             let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
-            tx.execute(
-                &insert,
-                &[
-                    &as_i64(seq)?,
-                    &record.hash.to_string(),
-                    &record.at_ms,
-                    &record.kind,
-                    &record.session,
-                    &record.digest,
-                    &record.text,
-                ],
-            )
-            .map_err(database)?;
             prev = record.hash;
             out.push(record);
+            unwritten += 1;
             if seq.is_multiple_of(CHECKPOINT_EVERY) {
+                insert_last(&mut tx, insert, &out, unwritten)?;
+                unwritten = 0;
                 checkpoint_in(&mut tx, self.key.as_ref(), seq, now_ms)?;
             }
         }
-        tx.execute(
-            "UPDATE holdpoint.head SET seq = $1, hash = $2",
-            &[&as_i64(seq)?, &prev.to_string()],
-        )
-        .map_err(database)?;
+        insert_last(&mut tx, insert, &out, unwritten)?;
+        tx.execute(&*moved, &[&as_i64(seq)?, &prev.to_string()])
+            .map_err(database)?;
         tx.commit().map_err(database)?;
         Ok(out)
     }
@@ -180,7 +196,8 @@ impl PgLedger {
             return Ok(Vec::new());
         };
         let rows = self
-            .client()
+            .connection()
+            .client
             .query(
                 "SELECT seq, hash, at_ms, kind, session, digest, text FROM holdpoint.records
                  WHERE seq >= $1 ORDER BY seq LIMIT $2",
@@ -207,7 +224,8 @@ impl PgLedger {
     /// The number of the last record; 0 for an empty ledger.
     pub fn size(&self) -> Result<u64, StoreError> {
         let row = self
-            .client()
+            .connection()
+            .client
             .query_one("SELECT seq FROM holdpoint.head", &[])
             .map_err(database)?;
         u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)
@@ -216,7 +234,8 @@ impl PgLedger {
     /// Every signed checkpoint, smallest first.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows = self
-            .client()
+            .connection()
+            .client
             .query(
                 "SELECT size, root, at_ms, key_id, signature FROM holdpoint.checkpoints ORDER BY size",
                 &[],
@@ -234,6 +253,37 @@ impl PgLedger {
             })
             .collect()
     }
+}
+
+/// Inserts the last `count` of `records` in one statement.
+fn insert_last(
+    tx: &mut Transaction<'_>,
+    insert: &Statement,
+    records: &[StoredRecord],
+    count: usize,
+) -> Result<(), StoreError> {
+    let Some(batch) = records.get(records.len().saturating_sub(count)..) else {
+        return Ok(());
+    };
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let seqs = batch
+        .iter()
+        .map(|r| as_i64(r.seq))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let hashes: Vec<String> = batch.iter().map(|r| r.hash.to_string()).collect();
+    let times: Vec<i64> = batch.iter().map(|r| r.at_ms).collect();
+    let kinds: Vec<&str> = batch.iter().map(|r| r.kind.as_str()).collect();
+    let sessions: Vec<Option<&str>> = batch.iter().map(|r| r.session.as_deref()).collect();
+    let digests: Vec<Option<&str>> = batch.iter().map(|r| r.digest.as_deref()).collect();
+    let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
+    tx.execute(
+        insert,
+        &[&seqs, &hashes, &times, &kinds, &sessions, &digests, &texts],
+    )
+    .map_err(database)?;
+    Ok(())
 }
 
 /// Brings the schema up to date, one process at a time.

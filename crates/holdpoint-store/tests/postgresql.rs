@@ -237,3 +237,17 @@ fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() 
         "the boundary the second writer crossed is signed once"
     );
 }
+
+#[test]
+fn one_append_across_several_boundaries_signs_each_once() {
+    let database = Database::new("boundaries");
+    let ledger = PgLedger::connect(&database.url(), None, Some(key())).unwrap();
+    ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
+    let many: Vec<Entry> = (1..600).map(|n| entry(0, n)).collect();
+    let stored = ledger.append(&many, 1_700_000_000_001).unwrap();
+    assert_eq!(stored.first().map(|r| r.seq), Some(2));
+    assert_eq!(stored.last().map(|r| r.seq), Some(600));
+    let (records, checkpoints) = verified(&ledger);
+    assert_eq!(records.len(), 600);
+    assert_eq!(checkpoints, 2);
+}
