@@ -66,7 +66,10 @@ const MIGRATING: i64 = 0x686f_6c64_706f_696e;
 
 /// The ledger in a PostgreSQL database.
 pub struct PgLedger {
-    connection: Mutex<Connection>,
+    /// `None` after the connection was lost, until the next call connects again.
+    connection: Mutex<Option<Connection>>,
+    /// Where to connect again.
+    config: postgres::Config,
     /// Signs checkpoints; a ledger opened only to read has none.
     key: Option<SigningKey>,
 }
@@ -120,7 +123,44 @@ impl PgLedger {
         if let Some(password) = password {
             config.password(password);
         }
-        let mut client = config.connect(NoTls).map_err(|e| open(e.to_string()))?;
+        let connection = Connection::open(&config).map_err(|e| open(e.to_string()))?;
+        Ok(PgLedger {
+            connection: Mutex::new(Some(connection)),
+            config,
+            key,
+        })
+    }
+
+    /// Runs `f` on the connection, connecting again first when the last one was lost.
+    /// A call that fails because the connection went fails (nothing is retried: what
+    /// was not acknowledged is refused); the next one connects again.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self
+            .connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
+            *slot = None;
+            *slot = Some(Connection::open(&self.config)?);
+        }
+        let Some(connection) = slot.as_mut() else {
+            return Err(StoreError::Database("no connection".to_owned()));
+        };
+        let result = f(connection);
+        if connection.client.is_closed() {
+            *slot = None;
+        }
+        result
+    }
+}
+
+impl Connection {
+    /// Connects, brings the schema up to date and prepares an append's statements.
+    fn open(config: &postgres::Config) -> Result<Self, StoreError> {
+        let mut client = config.connect(NoTls).map_err(database)?;
         migrate(&mut client)?;
         // INVARIANT: the head row is locked before anything is numbered, and held to the
         // commit: no two writers number records from the same head.
@@ -137,33 +177,34 @@ impl PgLedger {
         let moved = client
             .prepare("UPDATE holdpoint.head SET seq = $1, hash = $2")
             .map_err(database)?;
-        Ok(PgLedger {
-            connection: Mutex::new(Connection {
-                client,
-                head,
-                insert,
-                moved,
-            }),
-            key,
+        Ok(Connection {
+            client,
+            head,
+            insert,
+            moved,
         })
     }
+}
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
+impl PgLedger {
     /// Appends `entries` after whatever any writer appended before, in one transaction,
     /// returning them as stored once they are committed.
     pub fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
-        let mut connection = self.connection();
+        self.with(|connection| self.append_on(connection, entries, now_ms))
+    }
+
+    fn append_on(
+        &self,
+        connection: &mut Connection,
+        entries: &[Entry],
+        now_ms: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let Connection {
             client,
             head,
             insert,
             moved,
-        } = &mut *connection;
+        } = connection;
         let mut tx = client.transaction().map_err(database)?;
         let row = tx.query_one(&*head, &[]).map_err(database)?;
         let mut seq = u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)?;
@@ -195,15 +236,16 @@ impl PgLedger {
         let Ok(from) = i64::try_from(from) else {
             return Ok(Vec::new());
         };
-        let rows = self
-            .connection()
-            .client
-            .query(
-                "SELECT seq, hash, at_ms, kind, session, digest, text FROM holdpoint.records
-                 WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                &[&from, &i64::try_from(limit).unwrap_or(i64::MAX)],
-            )
-            .map_err(database)?;
+        let rows = self.with(|connection| {
+            connection
+                .client
+                .query(
+                    "SELECT seq, hash, at_ms, kind, session, digest, text FROM holdpoint.records
+                     WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                    &[&from, &i64::try_from(limit).unwrap_or(i64::MAX)],
+                )
+                .map_err(database)
+        })?;
         rows.iter()
             .map(|row| {
                 Ok(StoredRecord {
@@ -223,24 +265,26 @@ impl PgLedger {
 
     /// The number of the last record; 0 for an empty ledger.
     pub fn size(&self) -> Result<u64, StoreError> {
-        let row = self
-            .connection()
-            .client
-            .query_one("SELECT seq FROM holdpoint.head", &[])
-            .map_err(database)?;
+        let row = self.with(|connection| {
+            connection
+                .client
+                .query_one("SELECT seq FROM holdpoint.head", &[])
+                .map_err(database)
+        })?;
         u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)
     }
 
     /// Every signed checkpoint, smallest first.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        let rows = self
-            .connection()
-            .client
-            .query(
-                "SELECT size, root, at_ms, key_id, signature FROM holdpoint.checkpoints ORDER BY size",
-                &[],
-            )
-            .map_err(database)?;
+        let rows = self.with(|connection| {
+            connection
+                .client
+                .query(
+                    "SELECT size, root, at_ms, key_id, signature FROM holdpoint.checkpoints ORDER BY size",
+                    &[],
+                )
+                .map_err(database)
+        })?;
         rows.iter()
             .map(|row| {
                 Ok(Checkpoint {

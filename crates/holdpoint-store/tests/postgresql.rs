@@ -251,3 +251,34 @@ fn one_append_across_several_boundaries_signs_each_once() {
     assert_eq!(records.len(), 600);
     assert_eq!(checkpoints, 2);
 }
+
+#[test]
+fn a_writer_whose_connection_is_cut_refuses_that_append_and_connects_again_for_the_next() {
+    let database = Database::new("cut");
+    let ledger = PgLedger::connect(&database.url(), None, Some(key())).unwrap();
+    ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
+    // The server ends the writer's connection (a failover, a restart, an administrator).
+    let mut admin = postgres::Client::connect(&database.url(), postgres::NoTls).unwrap();
+    let cut = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(cut, 1);
+    let refused = ledger.append(&[entry(0, 1)], 1_700_000_000_001);
+    assert!(
+        refused.is_err(),
+        "an append on a cut connection was acknowledged"
+    );
+    let stored = ledger.append(&[entry(0, 2)], 1_700_000_000_002).unwrap();
+    assert_eq!(
+        stored.first().map(|r| r.seq),
+        Some(2),
+        "nothing was written twice"
+    );
+    let (records, _) = verified(&ledger);
+    assert_eq!(records.len(), 2);
+}
