@@ -14,8 +14,8 @@ use holdpoint_store::{PgLedger, SqliteStore, Store as _};
 
 /// One writer's ledger.
 enum Ledger {
-    Pg(PgLedger),
-    Sqlite(SqliteStore),
+    Pg(Box<PgLedger>),
+    Sqlite(Box<SqliteStore>),
 }
 
 impl Ledger {
@@ -23,11 +23,11 @@ impl Ledger {
         let key = SigningKey::from_seed([7; 32]);
         if at.starts_with("postgres://") {
             PgLedger::connect(at, None, Some(key))
-                .map(Ledger::Pg)
+                .map(|ledger| Ledger::Pg(Box::new(ledger)))
                 .map_err(|e| e.to_string())
         } else {
             SqliteStore::open(std::path::Path::new(at), key)
-                .map(Ledger::Sqlite)
+                .map(|store| Ledger::Sqlite(Box::new(store)))
                 .map_err(|e| e.to_string())
         }
     }
