@@ -25,6 +25,50 @@ pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
 /// Records between two automatic signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 256;
 
+/// The fields of a record's text that chain it to the one before: what is checked of
+/// each record a checkpoint is about to sign, besides its hash.
+#[derive(Deserialize)]
+struct ChainLink {
+    seq: u64,
+    prev: holdpoint_ledger::Hash,
+}
+
+/// Extends `frontier` to `size` with `rows` (each record after it as stored: number,
+/// hash, text, in order), checking each first; `prev` is the hash of the record the
+/// frontier ends with. What every store runs before it signs a checkpoint.
+fn extend_checked(
+    frontier: &mut holdpoint_ledger::Frontier,
+    mut prev: holdpoint_ledger::Hash,
+    size: u64,
+    rows: impl IntoIterator<Item = Result<(i64, String, String), StoreError>>,
+) -> Result<(), StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(e.to_string());
+    // INVARIANT: a checkpoint signs only records that check out: each text hashes to its
+    // stored hash and names the previous record's. The key never vouches for a history
+    // someone rewrote in the database.
+    for row in rows {
+        let (seq, hash, text) = row?;
+        let hash: holdpoint_ledger::Hash = hash.parse().map_err(|e| corrupt(&e))?;
+        let link: ChainLink = serde_json::from_str(&text).map_err(|e| corrupt(&e))?;
+        if holdpoint_ledger::Hash::leaf(text.as_bytes()) != hash
+            || link.prev != prev
+            || i64::try_from(link.seq).ok() != Some(seq)
+        {
+            return Err(StoreError::Corrupt(format!(
+                "record #{seq} does not check out, so no checkpoint was signed: run `holdpoint log verify`"
+            )));
+        }
+        prev = hash;
+        frontier.push(hash);
+    }
+    if frontier.size() != size {
+        return Err(StoreError::Corrupt(format!(
+            "records are missing below #{size}: run `holdpoint log verify`"
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the store at `{path}` cannot be opened: {message}")]

@@ -28,7 +28,7 @@ use std::sync::Mutex;
 use holdpoint_ledger::{Checkpoint, Entry, Frontier, Hash, SigningKey, StoredRecord, encode};
 use postgres::{Client, NoTls, Statement, Transaction};
 
-use crate::{CHECKPOINT_EVERY, StoreError};
+use crate::{CHECKPOINT_EVERY, StoreError, extend_checked};
 
 /// Schema migrations, in order; `holdpoint.schema`'s one row says how many have run.
 // INVARIANT: migrations are only ever appended; a released one never changes.
@@ -391,7 +391,7 @@ fn checkpoint_in(
         Some(row) => serde_json::from_str(&row.get::<_, String>(0)).map_err(corrupt)?,
         None => Frontier::default(),
     };
-    let mut prev = if frontier.size() == 0 {
+    let prev = if frontier.size() == 0 {
         Hash::ZERO
     } else {
         tx.query_one(
@@ -409,30 +409,13 @@ fn checkpoint_in(
             &[&as_i64(frontier.size())?, &as_i64(size)?],
         )
         .map_err(database)?;
-    // INVARIANT: a checkpoint signs only records that check out: each text hashes to its
-    // stored hash and names the previous record's. The key never vouches for a history
-    // someone rewrote in the database.
-    for row in &rows {
-        let seq: i64 = row.get(0);
-        let hash: Hash = row.get::<_, String>(1).parse().map_err(corrupt)?;
-        let text: String = row.get(2);
-        let link: ChainLink = serde_json::from_str(&text).map_err(corrupt)?;
-        if Hash::leaf(text.as_bytes()) != hash
-            || link.prev != prev
-            || i64::try_from(link.seq).ok() != Some(seq)
-        {
-            return Err(StoreError::Corrupt(format!(
-                "record #{seq} does not check out, so no checkpoint was signed: run `holdpoint log verify`"
-            )));
-        }
-        prev = hash;
-        frontier.push(hash);
-    }
-    if frontier.size() != size {
-        return Err(StoreError::Corrupt(format!(
-            "records are missing below #{size}: run `holdpoint log verify`"
-        )));
-    }
+    extend_checked(
+        &mut frontier,
+        prev,
+        size,
+        rows.iter()
+            .map(|row| Ok((row.get(0), row.get(1), row.get(2)))),
+    )?;
     let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
     tx.execute(
         "INSERT INTO holdpoint.checkpoints (size, root, at_ms, key_id, signature, frontier)
@@ -448,11 +431,4 @@ fn checkpoint_in(
     )
     .map_err(database)?;
     Ok(())
-}
-
-/// The fields of a record's text that chain it to the one before.
-#[derive(serde::Deserialize)]
-struct ChainLink {
-    seq: u64,
-    prev: Hash,
 }

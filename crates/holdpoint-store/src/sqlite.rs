@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use crate::bodies::{self, json};
 use crate::{
     AgentIdentity, CHECKPOINT_EVERY, ExportState, Human, Proposal, RecoveryPoint, Settlement,
-    SignIn, Store, StoreError, StoredFreeze, StoredGrant, StoredPasskey, new_id,
+    SignIn, Store, StoreError, StoredFreeze, StoredGrant, StoredPasskey, extend_checked, new_id,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -568,14 +568,6 @@ fn append_at(
     Ok(out)
 }
 
-/// The fields of a record's text that chain it to the one before: what is checked of
-/// each record a checkpoint is about to sign, besides its hash.
-#[derive(serde::Deserialize)]
-struct ChainLink {
-    seq: u64,
-    prev: Hash,
-}
-
 /// Signs a checkpoint at `size` with `known`, the frontier this process holds over the
 /// records up to it (see [`Chain`]), or else by extending the frontier of the last
 /// checkpoint below it; returns the checkpoint and its frontier.
@@ -630,11 +622,8 @@ fn checked_frontier(tx: &Transaction<'_>, size: u64) -> Result<Frontier, StoreEr
             "the ledger has no records beyond #{size} to sign"
         )));
     }
-    // INVARIANT: a checkpoint signs only records that check out: each text hashes to its
-    // stored hash and names the previous record's. The key never vouches for a history
-    // someone rewrote in the database.
     {
-        let mut prev: Hash = if frontier.size() == 0 {
+        let prev: Hash = if frontier.size() == 0 {
             Hash::ZERO
         } else {
             tx.query_row(
@@ -655,26 +644,12 @@ fn checked_frontier(tx: &Transaction<'_>, size: u64) -> Result<Frontier, StoreEr
                 row.get::<_, String>(2)?,
             ))
         })?;
-        for row in rows {
-            let (seq, hash, text) = row?;
-            let hash: Hash = hash.parse().map_err(corrupt)?;
-            let record: ChainLink = serde_json::from_str(&text).map_err(corrupt)?;
-            if Hash::leaf(text.as_bytes()) != hash
-                || record.prev != prev
-                || i64::try_from(record.seq).ok() != Some(seq)
-            {
-                return Err(StoreError::Corrupt(format!(
-                    "record #{seq} does not check out, so no checkpoint was signed: run `holdpoint log verify`"
-                )));
-            }
-            prev = hash;
-            frontier.push(hash);
-        }
-    }
-    if frontier.size() != size {
-        return Err(StoreError::Corrupt(format!(
-            "records are missing below #{size}: run `holdpoint log verify`"
-        )));
+        extend_checked(
+            &mut frontier,
+            prev,
+            size,
+            rows.map(|row| row.map_err(StoreError::from)),
+        )?;
     }
     Ok(frontier)
 }

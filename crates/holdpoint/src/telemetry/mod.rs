@@ -155,43 +155,6 @@ fn send_once(store: SqliteStore, telemetry: TelemetryConfig) -> Result<u8, Failu
     sent
 }
 
-impl Sender {
-    fn send_waiting(&mut self) -> Result<u8, Failure> {
-        let endpoint = self.telemetry.endpoint.clone();
-        let head = self
-            .store
-            .size()
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let mut sent = 0usize;
-        loop {
-            match self.round() {
-                Ok(Round::Sent { records, through }) => {
-                    sent += records;
-                    eprintln!("sent {sent} records (through #{through} of {head})");
-                }
-                Ok(Round::Idle) => {
-                    println!("the collector at {endpoint} has every record ({sent} sent now)");
-                    return Ok(0);
-                }
-                Ok(Round::Held(holder)) => {
-                    println!(
-                        "another holdpoint process is sending to {endpoint} ({holder}); `holdpoint telemetry status` shows how far it is"
-                    );
-                    return Ok(0);
-                }
-                Err(why) => {
-                    let _ = self
-                        .store
-                        .export_failed(&endpoint, &self.holder, &why, now_ms());
-                    return Err(Failure::internal(format!(
-                        "{why}; nothing is lost: the records stay in the ledger and are sent when the collector takes them"
-                    )));
-                }
-            }
-        }
-    }
-}
-
 /// The name this machine gives itself, for the resource and the lease's holder.
 fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -280,6 +243,42 @@ impl Sender {
                     }
                     std::thread::sleep(wait);
                     wait = (wait * 2).min(LAST_RETRY);
+                }
+            }
+        }
+    }
+
+    /// Sends batches until the collector has every record, or does not take one.
+    fn send_waiting(&mut self) -> Result<u8, Failure> {
+        let endpoint = self.telemetry.endpoint.clone();
+        let head = self
+            .store
+            .size()
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let mut sent = 0usize;
+        loop {
+            match self.round() {
+                Ok(Round::Sent { records, through }) => {
+                    sent += records;
+                    eprintln!("sent {sent} records (through #{through} of {head})");
+                }
+                Ok(Round::Idle) => {
+                    println!("the collector at {endpoint} has every record ({sent} sent now)");
+                    return Ok(0);
+                }
+                Ok(Round::Held(holder)) => {
+                    println!(
+                        "another holdpoint process is sending to {endpoint} ({holder}); `holdpoint telemetry status` shows how far it is"
+                    );
+                    return Ok(0);
+                }
+                Err(why) => {
+                    let _ = self
+                        .store
+                        .export_failed(&endpoint, &self.holder, &why, now_ms());
+                    return Err(Failure::internal(format!(
+                        "{why}; nothing is lost: the records stay in the ledger and are sent when the collector takes them"
+                    )));
                 }
             }
         }
