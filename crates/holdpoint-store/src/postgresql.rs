@@ -24,6 +24,7 @@
 //! not once per record.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use holdpoint_ledger::{Checkpoint, Entry, Frontier, Hash, SigningKey, StoredRecord, encode};
 use postgres::{Client, NoTls, Statement, Transaction};
@@ -150,7 +151,12 @@ impl PgLedger {
             return Err(StoreError::Database("no connection".to_owned()));
         };
         let result = f(connection);
-        if connection.client.is_closed() {
+        // A call that failed may have failed because the connection went, before the
+        // client noticed: it is asked, and dropped if it does not answer.
+        if result.is_err()
+            && (connection.client.is_closed()
+                || connection.client.is_valid(Duration::from_secs(2)).is_err())
+        {
             *slot = None;
         }
         result

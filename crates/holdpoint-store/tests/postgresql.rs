@@ -268,6 +268,24 @@ fn a_writer_whose_connection_is_cut_refuses_that_append_and_connects_again_for_t
         .unwrap()
         .get::<_, i64>(0);
     assert_eq!(cut, 1);
+    // Gone once the server no longer lists it.
+    let started = Instant::now();
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the backend did not end"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let refused = ledger.append(&[entry(0, 1)], 1_700_000_000_001);
     assert!(
         refused.is_err(),
