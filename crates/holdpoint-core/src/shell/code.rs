@@ -333,7 +333,7 @@ fn looks_like_sql(text: &str) -> bool {
 }
 
 /// Literals that may name files: no white space, no URL, not a file mode.
-fn path_candidates(code: &str) -> Vec<String> {
+pub(super) fn path_candidates(code: &str) -> Vec<String> {
     literals(code)
         .into_iter()
         // Perl's two-argument open carries the mode before the path (`">/var/x"`).

@@ -3527,6 +3527,18 @@ impl<'a> Walker<'a> {
         for effect in judged.effects {
             self.push(effect);
         }
+        // INVARIANT: a path inline code names is read by it, as a command's operands are
+        // (`reads.rs`), whatever the code does with it, which is known only when it runs:
+        // holdpoint's own files are refused (`open(…ledger.key).read()`,
+        // `sqlite3.connect(…store.db)`), credentials are `read:secret`.
+        for path in code::path_candidates(code) {
+            let operand = Expanded::literal(&path);
+            let command = what.trim_matches('`');
+            if let reads::OperandRead::Holdpoint = self.operand_read(&operand, Reach::One, command)
+            {
+                break;
+            }
+        }
         if let Some(reason) = judged.unanalysable {
             self.cannot_analyse(reason);
         }

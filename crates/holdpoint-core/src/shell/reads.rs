@@ -553,7 +553,12 @@ impl Walker<'_> {
     }
 
     /// What one operand read with `reach` reaches.
-    fn operand_read(&mut self, operand: &Expanded, reach: Reach, text: &str) -> OperandRead {
+    pub(super) fn operand_read(
+        &mut self,
+        operand: &Expanded,
+        reach: Reach,
+        text: &str,
+    ) -> OperandRead {
         let Some(value) = operand.value.as_deref().or(operand.decoded.as_deref()) else {
             // Known only when it runs: only the words it was written with can be judged.
             if operand.text.contains("HOLDPOINT_HOME")
@@ -1467,7 +1472,7 @@ impl Walker<'_> {
 }
 
 /// What one operand turned out to read.
-enum OperandRead {
+pub(super) enum OperandRead {
     /// holdpoint's own files: self-protection was recorded, nothing else matters.
     Holdpoint,
     /// Credentials.

@@ -152,3 +152,48 @@ fn a_script_is_read_and_its_text_is_part_of_the_digest() {
         "an approval must not carry over to a changed script"
     );
 }
+
+/// Inline code that names holdpoint's files reads them, as a command's operand would:
+/// refused outright even in development, where a change (an UPDATE with a WHERE) is
+/// otherwise allowed, and even where the home is not `~/.holdpoint`.
+#[test]
+fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
+    let home = std::env::temp_dir().join(format!("holdpoint-test-home-{}", std::process::id()));
+    let home = home.display();
+    for code in [
+        format!("python3 -c \"print(open('{home}/keys/ledger.key').read())\""),
+        format!(
+            "node -e \"console.log(require('fs').readFileSync('{home}/keys/ledger.key', 'utf8'))\""
+        ),
+        format!(
+            "python3 -c \"import sqlite3; c = sqlite3.connect('{home}/store.db'); c.execute(\\\"UPDATE approvals SET state = 'approved' WHERE id = 'apr-1'\\\"); c.commit()\""
+        ),
+        format!(
+            "python3 -c \"import sqlite3; print(sqlite3.connect('{home}/store.db').execute('SELECT text FROM records').fetchall())\""
+        ),
+    ] {
+        let output = holdpoint(&["check", "--env", "development", "shell", "--", &code], "");
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(4), "{code}: {text}");
+        assert!(
+            text.contains("holdpoint's own") && text.contains("[self-protection]"),
+            "{code}: {text}"
+        );
+    }
+    // A credential it names is a credential read, held in production as `cat` is.
+    let output = holdpoint(
+        &[
+            "check",
+            "shell",
+            "--",
+            "python3 -c \"print(open('/home/dev/.aws/credentials').read())\"",
+        ],
+        "",
+    );
+    let text = stdout(&output);
+    assert!(text.starts_with("decision  ask"), "{text}");
+    assert!(
+        text.contains("reads credentials (`/home/dev/.aws/credentials`)"),
+        "{text}"
+    );
+}
