@@ -289,6 +289,61 @@ fn literals(code: &str) -> Vec<String> {
     out
 }
 
+/// Literals joined into one string by the code itself: `'/srv/' + 'x'` (Python,
+/// JavaScript, Ruby), `'/srv/' . 'x'` (Perl, PHP), `'/srv/' 'x'` (Python, C): each run
+/// of two or more literals with only such a join between them, as one string.
+fn joined_literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // The run so far (its text and how many literals made it) and where its last
+    // literal ended.
+    let mut run: Option<(String, usize, usize)> = None;
+    let mut chars = code.char_indices();
+    while let Some((start, c)) = chars.next() {
+        if c != '"' && c != '\'' && c != '`' {
+            continue;
+        }
+        let mut literal = String::new();
+        let mut end = None;
+        while let Some((at, d)) = chars.next() {
+            if d == '\\' {
+                if let Some((_, escaped)) = chars.next() {
+                    literal.push(escaped);
+                }
+            } else if d == c {
+                end = Some(at + d.len_utf8());
+                break;
+            } else {
+                literal.push(d);
+            }
+        }
+        let Some(end) = end else {
+            break;
+        };
+        run = match run.take() {
+            Some((mut joined, parts, last))
+                if matches!(code.get(last..start).map(str::trim), Some("" | "+" | ".")) =>
+            {
+                joined.push_str(&literal);
+                Some((joined, parts + 1, end))
+            }
+            finished => {
+                if let Some((joined, parts, _)) = finished
+                    && parts > 1
+                {
+                    out.push(joined);
+                }
+                Some((literal, 1, end))
+            }
+        };
+    }
+    if let Some((joined, parts, _)) = run
+        && parts > 1
+    {
+        out.push(joined);
+    }
+    out
+}
+
 /// Sequences of literals that sit side by side in a list, joined with spaces, as a
 /// program's argument vector would be.
 fn argument_vectors(code: &str) -> Vec<String> {
@@ -336,6 +391,7 @@ fn looks_like_sql(text: &str) -> bool {
 pub(super) fn path_candidates(code: &str) -> Vec<String> {
     literals(code)
         .into_iter()
+        .chain(joined_literals(code))
         // Perl's two-argument open carries the mode before the path (`">/var/x"`).
         .map(|l| match perl_write_mode(&l) {
             Some(path) => path.to_owned(),
@@ -928,6 +984,15 @@ fn markers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_the_code_joins_are_one_string() {
+        assert_eq!(
+            joined_literals(r#"open('/srv/' + 'a' + "b.key").read(); x = 'c' 'd'; y = '/e' . 'f'"#),
+            vec!["/srv/ab.key".to_owned(), "cd".to_owned(), "/ef".to_owned()]
+        );
+        assert!(joined_literals("f('a', 'b')").is_empty());
+    }
 
     #[test]
     fn literals_are_unescaped() {

@@ -3532,6 +3532,12 @@ impl<'a> Walker<'a> {
         // holdpoint's own files are refused (`open(…ledger.key).read()`,
         // `sqlite3.connect(…store.db)`), credentials are `read:secret`.
         for path in code::path_candidates(code) {
+            // `os.path.expanduser('~/.aws/credentials')`, `File.expand_path('~/…')`:
+            // code names the home as a shell would.
+            let path = match (path.strip_prefix("~/"), self.ctx.home.as_deref()) {
+                (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
+                _ => path,
+            };
             let operand = Expanded::literal(&path);
             let command = what.trim_matches('`');
             if let reads::OperandRead::Holdpoint = self.operand_read(&operand, Reach::One, command)

@@ -159,8 +159,12 @@ fn a_script_is_read_and_its_text_is_part_of_the_digest() {
 #[test]
 fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
     let home = std::env::temp_dir().join(format!("holdpoint-test-home-{}", std::process::id()));
-    let home = home.display();
+    let home = home.display().to_string();
+    // The home's path cut in two and joined by the code itself.
+    let (head, tail) = home.split_at(home.len() / 2);
     for code in [
+        format!("python3 -c \"print(open('{head}' + '{tail}/keys/ledger.key').read())\""),
+        format!("php -r \"echo file_get_contents('{head}' . '{tail}/store.db');\""),
         format!("python3 -c \"print(open('{home}/keys/ledger.key').read())\""),
         format!(
             "node -e \"console.log(require('fs').readFileSync('{home}/keys/ledger.key', 'utf8'))\""
@@ -180,20 +184,25 @@ fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
             "{code}: {text}"
         );
     }
-    // A credential it names is a credential read, held in production as `cat` is.
-    let output = holdpoint(
-        &[
-            "check",
-            "shell",
-            "--",
+    // A credential it names is a credential read, held in production as `cat` is; `~`
+    // is the home, as `os.path.expanduser` makes it.
+    let user_home = std::env::var("HOME").unwrap();
+    for (code, path) in [
+        (
             "python3 -c \"print(open('/home/dev/.aws/credentials').read())\"",
-        ],
-        "",
-    );
-    let text = stdout(&output);
-    assert!(text.starts_with("decision  ask"), "{text}");
-    assert!(
-        text.contains("reads credentials (`/home/dev/.aws/credentials`)"),
-        "{text}"
-    );
+            "/home/dev/.aws/credentials".to_owned(),
+        ),
+        (
+            "python3 -c \"import os; print(open(os.path.expanduser('~/.aws/credentials')).read())\"",
+            format!("{}/.aws/credentials", user_home.trim_end_matches('/')),
+        ),
+    ] {
+        let output = holdpoint(&["check", "shell", "--", code], "");
+        let text = stdout(&output);
+        assert!(text.starts_with("decision  ask"), "{code}: {text}");
+        assert!(
+            text.contains(&format!("reads credentials (`{path}`)")),
+            "{code}: {text}"
+        );
+    }
 }
