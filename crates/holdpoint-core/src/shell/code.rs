@@ -289,6 +289,30 @@ fn literals(code: &str) -> Vec<String> {
     out
 }
 
+/// Calls that go down a directory tree: the code may read anything below a directory it
+/// names.
+const TREE_WALKS: &[&str] = &[
+    "walk(",
+    "rglob(",
+    "glob(",
+    "copytree(",
+    "make_archive(",
+    "readdirSync",
+    "readdir(",
+    "recursive",
+    "walkdir",
+    "Find.find",
+    "File::Find",
+    "RecursiveDirectoryIterator",
+    "Dir.glob",
+    "Dir[",
+];
+
+/// Whether `code` walks directory trees.
+pub(super) fn walks_trees(code: &str) -> bool {
+    TREE_WALKS.iter().any(|call| code.contains(call))
+}
+
 /// Literals joined into one string by the code itself: `'/srv/' + 'x'` (Python,
 /// JavaScript, Ruby), `'/srv/' . 'x'` (Perl, PHP), `'/srv/' 'x'` (Python, C): each run
 /// of two or more literals with only such a join between them, as one string.

@@ -3531,6 +3531,12 @@ impl<'a> Walker<'a> {
         // (`reads.rs`), whatever the code does with it, which is known only when it runs:
         // holdpoint's own files are refused (`open(…ledger.key).read()`,
         // `sqlite3.connect(…store.db)`), credentials are `read:secret`.
+        // Code that walks a tree reads below every directory it names, as `grep -r` does.
+        let reach = if code::walks_trees(code) {
+            Reach::Tree
+        } else {
+            Reach::One
+        };
         for path in code::path_candidates(code) {
             // `os.path.expanduser('~/.aws/credentials')`, `File.expand_path('~/…')`:
             // code names the home as a shell would.
@@ -3540,8 +3546,7 @@ impl<'a> Walker<'a> {
             };
             let operand = Expanded::literal(&path);
             let command = what.trim_matches('`');
-            if let reads::OperandRead::Holdpoint = self.operand_read(&operand, Reach::One, command)
-            {
+            if let reads::OperandRead::Holdpoint = self.operand_read(&operand, reach, command) {
                 break;
             }
         }

@@ -165,6 +165,11 @@ fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
     for code in [
         format!("python3 -c \"print(open('{head}' + '{tail}/keys/ledger.key').read())\""),
         format!("php -r \"echo file_get_contents('{head}' . '{tail}/store.db');\""),
+        // Every file below the directory that holds the home.
+        format!(
+            "python3 -c \"import os; [print(open(os.path.join(r, f)).read()) for r, _, fs in os.walk('{}') for f in fs]\"",
+            std::env::temp_dir().display()
+        ),
         format!("python3 -c \"print(open('{home}/keys/ledger.key').read())\""),
         format!(
             "node -e \"console.log(require('fs').readFileSync('{home}/keys/ledger.key', 'utf8'))\""
