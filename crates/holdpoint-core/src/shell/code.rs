@@ -289,6 +289,26 @@ fn literals(code: &str) -> Vec<String> {
     out
 }
 
+/// Absolute and home paths written without quotes (`[open /srv/x]` in Tcl, `.read
+/// /srv/x` in SQLite's shell, `cat(readLines(/x))`): a `/` or `~/` that starts a word
+/// and is followed by a name.
+fn bare_paths(code: &str) -> Vec<String> {
+    code.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '[' | ']' | '(' | ')' | '{' | '}' | ';' | ',' | '"' | '\'' | '`' | '<' | '>' | '='
+            )
+    })
+    .filter(|word| {
+        let rest = word.strip_prefix("~/").or_else(|| word.strip_prefix('/'));
+        rest.and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_'))
+    })
+    .map(str::to_owned)
+    .collect()
+}
+
 /// Calls that go down a directory tree: the code may read anything below a directory it
 /// names.
 const TREE_WALKS: &[&str] = &[
@@ -416,6 +436,7 @@ pub(super) fn path_candidates(code: &str) -> Vec<String> {
     literals(code)
         .into_iter()
         .chain(joined_literals(code))
+        .chain(bare_paths(code))
         // Perl's two-argument open carries the mode before the path (`">/var/x"`).
         .map(|l| match perl_write_mode(&l) {
             Some(path) => path.to_owned(),

@@ -3527,17 +3527,30 @@ impl<'a> Walker<'a> {
         for effect in judged.effects {
             self.push(effect);
         }
-        // INVARIANT: a path inline code names is read by it, as a command's operands are
-        // (`reads.rs`), whatever the code does with it, which is known only when it runs:
-        // holdpoint's own files are refused (`open(…ledger.key).read()`,
-        // `sqlite3.connect(…store.db)`), credentials are `read:secret`.
         // Code that walks a tree reads below every directory it names, as `grep -r` does.
         let reach = if code::walks_trees(code) {
             Reach::Tree
         } else {
             Reach::One
         };
-        for path in code::path_candidates(code) {
+        self.reads_named(code::path_candidates(code), reach, what);
+        if let Some(reason) = judged.unanalysable {
+            self.cannot_analyse(reason);
+        }
+        if let Some(reason) = unanalysable_reason.borrow_mut().take() {
+            self.unanalysable_reason.get_or_insert(reason);
+        }
+    }
+
+    /// Judges the paths code names (inline code, a local database engine's SQL) as what
+    /// it reads.
+    // INVARIANT: a path code names is read by it, as a command's operands are
+    // (`reads.rs`), whatever the code does with it, which is known only when it runs:
+    // holdpoint's own files are refused (`open(…ledger.key).read()`,
+    // `sqlite3.connect(…store.db)`, `readfile('…')`), credentials are `read:secret`.
+    fn reads_named(&mut self, paths: Vec<String>, reach: Reach, what: &str) {
+        let command = what.trim_matches('`');
+        for path in paths {
             // `os.path.expanduser('~/.aws/credentials')`, `File.expand_path('~/…')`:
             // code names the home as a shell would.
             let path = match (path.strip_prefix("~/"), self.ctx.home.as_deref()) {
@@ -3545,16 +3558,9 @@ impl<'a> Walker<'a> {
                 _ => path,
             };
             let operand = Expanded::literal(&path);
-            let command = what.trim_matches('`');
             if let reads::OperandRead::Holdpoint = self.operand_read(&operand, reach, command) {
                 break;
             }
-        }
-        if let Some(reason) = judged.unanalysable {
-            self.cannot_analyse(reason);
-        }
-        if let Some(reason) = unanalysable_reason.borrow_mut().take() {
-            self.unanalysable_reason.get_or_insert(reason);
         }
     }
 
@@ -4606,7 +4612,9 @@ impl<'a> Walker<'a> {
                 // `--init-command` runs its statement on connecting, before the rest.
                 "mysql" | "mariadb" | "mycli" => &["-e", "--execute", "--init-command"],
                 "clickhouse-client" | "clickhouse" => &["-q", "--query"],
-                "sqlite3" | "sqlite" | "litecli" | "duckdb" => &["-cmd"],
+                "sqlite3" | "sqlite" | "litecli" => &["-cmd"],
+                // DuckDB's `-c COMMAND` runs it and exits; `-s` is its older spelling.
+                "duckdb" => &["-cmd", "-c", "-s"],
                 _ => &["-e", "--execute", "-c", "--command"],
             };
             // Bundled one-letter flags ending in the statement flag: `psql -Atc 'SQL'`.
@@ -4754,6 +4762,16 @@ impl<'a> Walker<'a> {
             ));
         }
         let before = self.effects.len();
+        // An engine that runs in this process reads the files its SQL names
+        // (`readfile('…')`, `read_csv('…')`, `.read …`, `ATTACH '…'`), with this user's
+        // rights.
+        if matches!(base, "sqlite3" | "sqlite" | "litecli" | "duckdb") {
+            let named: Vec<String> = scripts
+                .iter()
+                .flat_map(|script| code::path_candidates(script))
+                .collect();
+            self.reads_named(named, Reach::One, &what);
+        }
         self.gate = gate;
         for script in scripts {
             self.client_script(&script, dialect, &what);

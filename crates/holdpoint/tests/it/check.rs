@@ -165,6 +165,12 @@ fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
     for code in [
         format!("python3 -c \"print(open('{head}' + '{tail}/keys/ledger.key').read())\""),
         format!("php -r \"echo file_get_contents('{head}' . '{tail}/store.db');\""),
+        // A path written without quotes, in Tcl.
+        format!("tclsh <<< 'puts [read [open {home}/keys/ledger.key]]'"),
+        // A local database engine reads the files its SQL names.
+        format!("sqlite3 :memory: \"select readfile('{home}/keys/ledger.key')\""),
+        format!("sqlite3 :memory: \".read {home}/keys/ledger.key\""),
+        format!("duckdb -c \"select * from read_csv('{home}/keys/ledger.key')\""),
         // Every file below the directory that holds the home.
         format!(
             "python3 -c \"import os; [print(open(os.path.join(r, f)).read()) for r, _, fs in os.walk('{}') for f in fs]\"",
