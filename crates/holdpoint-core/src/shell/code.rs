@@ -309,6 +309,15 @@ fn bare_paths(code: &str) -> Vec<String> {
     .collect()
 }
 
+/// The addresses code names: its literals (and those it joins) with a scheme.
+pub(super) fn urls(code: &str) -> Vec<String> {
+    literals(code)
+        .into_iter()
+        .chain(joined_literals(code))
+        .filter(|l| l.contains("://"))
+        .collect()
+}
+
 /// Calls that go down a directory tree: the code may read anything below a directory it
 /// names.
 const TREE_WALKS: &[&str] = &[

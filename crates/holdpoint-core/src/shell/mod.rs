@@ -3534,6 +3534,20 @@ impl<'a> Walker<'a> {
             Reach::One
         };
         self.reads_named(code::path_candidates(code), reach, what);
+        // A route of holdpoint's own server that only a human may use, named by the code
+        // (`urlopen('…/approvals/apr-…/approve', data=…)`), is judged as `curl` naming it
+        // is; code may send anything, so it counts as a request that writes.
+        if code::urls(code)
+            .iter()
+            .any(|url| reads::human_only_route(url, true))
+        {
+            let command = what.trim_matches('`');
+            self.push(Effect::self_protection(
+                ObjectKind::Holdpoint,
+                command,
+                format!("`{command}` asks holdpoint's own server for what only a human may do (approve, refuse, grant, end a freeze, add an agent, sign in)"),
+            ));
+        }
         if let Some(reason) = judged.unanalysable {
             self.cannot_analyse(reason);
         }

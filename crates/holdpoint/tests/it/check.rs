@@ -171,6 +171,8 @@ fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
         format!("sqlite3 :memory: \"select readfile('{home}/keys/ledger.key')\""),
         format!("sqlite3 :memory: \".read {home}/keys/ledger.key\""),
         format!("duckdb -c \"select * from read_csv('{home}/keys/ledger.key')\""),
+        // A route of holdpoint's server only a human may use, asked from code.
+        "python3 -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:7878/api/v1/approvals/apr-1/approve', data=b'{}')\"".to_owned(),
         // Every file below the directory that holds the home.
         format!(
             "python3 -c \"import os; [print(open(os.path.join(r, f)).read()) for r, _, fs in os.walk('{}') for f in fs]\"",
