@@ -309,6 +309,82 @@ fn bare_paths(code: &str) -> Vec<String> {
     .collect()
 }
 
+/// How code names the user's home directory.
+const HOME_DIRECTORY: &[&str] = &[
+    "expanduser(",
+    "Path.home()",
+    "homedir()",
+    "environ['HOME']",
+    "environ[\"HOME\"]",
+    "getenv('HOME')",
+    "getenv(\"HOME\")",
+    "ENV['HOME']",
+    "ENV[\"HOME\"]",
+    "$ENV{HOME}",
+    "Dir.home",
+    "process.env.HOME",
+    "UserHomeDir",
+];
+
+/// The paths code names below the home directory, written relative to it
+/// (`os.path.join(os.path.expanduser('~'), '.aws', 'credentials')`,
+/// `Path.home() / '.ssh' / 'id_rsa'`, `homedir() + '/.ssh/id_rsa'`), as `~/…`: when the
+/// code names the home, each path literal, and each run of literals in one call or
+/// joined by `/`, is also taken below it.
+pub(super) fn home_paths(code: &str) -> Vec<String> {
+    if !HOME_DIRECTORY.iter().any(|home| code.contains(home)) {
+        return Vec::new();
+    }
+    let parts: Vec<String> = literals(code)
+        .into_iter()
+        .chain(joined_literals(code))
+        .filter(|l| !l.is_empty() && l != "~" && !l.contains(char::is_whitespace))
+        .collect();
+    let mut runs = Vec::new();
+    for (start, open) in code.match_indices(['(', '[']) {
+        let (opening, close) = if open == "(" { ('(', ')') } else { ('[', ']') };
+        let rest = code.get(start + 1..).unwrap_or("");
+        // Up to the bracket that closes this one, nested calls included.
+        let mut depth = 0usize;
+        let end = rest
+            .char_indices()
+            .find(|&(_, ch)| {
+                if ch == opening {
+                    depth += 1;
+                } else if ch == close {
+                    if depth == 0 {
+                        return true;
+                    }
+                    depth -= 1;
+                }
+                false
+            })
+            .map_or(rest.len(), |(at, _)| at);
+        let inside = rest.get(..end).unwrap_or("");
+        let names: Vec<String> = literals(inside)
+            .into_iter()
+            .filter(|l| !l.is_empty() && l != "~")
+            .collect();
+        if names.len() > 1 {
+            runs.push(names.join("/"));
+        }
+    }
+    // `Path.home() / '.ssh' / 'id_rsa'`: literals joined by the path operator.
+    let slashed: Vec<String> = code
+        .split(['\'', '"'])
+        .collect::<Vec<_>>()
+        .windows(3)
+        .filter(|w| w.get(1).is_some_and(|gap| gap.trim() == "/"))
+        .filter_map(|w| Some(format!("{}/{}", w.first()?, w.get(2)?)))
+        .collect();
+    parts
+        .into_iter()
+        .chain(runs)
+        .chain(slashed)
+        .map(|path| format!("~/{}", path.trim_start_matches('/')))
+        .collect()
+}
+
 /// The addresses code names: its literals (and those it joins) with a scheme.
 pub(super) fn urls(code: &str) -> Vec<String> {
     literals(code)

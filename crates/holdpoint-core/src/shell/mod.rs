@@ -3533,7 +3533,9 @@ impl<'a> Walker<'a> {
         } else {
             Reach::One
         };
-        self.reads_named(code::path_candidates(code), reach, what);
+        let mut named = code::path_candidates(code);
+        named.extend(code::home_paths(code));
+        self.reads_named(named, reach, what);
         // A route of holdpoint's own server that only a human may use, named by the code
         // (`urlopen('…/approvals/apr-…/approve', data=…)`), is judged as `curl` naming it
         // is; code may send anything, so it counts as a request that writes.

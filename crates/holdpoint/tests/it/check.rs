@@ -209,6 +209,19 @@ fn inline_code_naming_holdpoints_files_is_refused_as_self_protection() {
             "python3 -c \"import os; print(open(os.path.expanduser('~/.aws/credentials')).read())\"",
             format!("{}/.aws/credentials", user_home.trim_end_matches('/')),
         ),
+        // Below the home the code names: joined by a call, by `+`, by the path operator.
+        (
+            "python3 -c \"import os; print(open(os.path.join(os.path.expanduser('~'), '.aws', 'credentials')).read())\"",
+            format!("{}/.aws/credentials", user_home.trim_end_matches('/')),
+        ),
+        (
+            "python3 -c \"import os; print(open(os.environ['HOME'] + '/.aws/credentials').read())\"",
+            format!("{}/.aws/credentials", user_home.trim_end_matches('/')),
+        ),
+        (
+            "python3 -c \"from pathlib import Path; print((Path.home() / '.ssh' / 'id_rsa').read_text())\"",
+            format!("{}/.ssh/id_rsa", user_home.trim_end_matches('/')),
+        ),
     ] {
         let output = holdpoint(&["check", "shell", "--", code], "");
         let text = stdout(&output);
