@@ -369,14 +369,24 @@ pub(super) fn home_paths(code: &str) -> Vec<String> {
             runs.push(names.join("/"));
         }
     }
-    // `Path.home() / '.ssh' / 'id_rsa'`: literals joined by the path operator.
-    let slashed: Vec<String> = code
-        .split(['\'', '"'])
-        .collect::<Vec<_>>()
-        .windows(3)
-        .filter(|w| w.get(1).is_some_and(|gap| gap.trim() == "/"))
-        .filter_map(|w| Some(format!("{}/{}", w.first()?, w.get(2)?)))
-        .collect();
+    // `Path.home() / '.config' / 'gh' / 'hosts.yml'`: literals joined by the path
+    // operator. Split at quotes, a literal is every other piece.
+    let pieces: Vec<&str> = code.split(['\'', '"']).collect();
+    let mut slashed = Vec::new();
+    let mut at = 1;
+    while let Some(first) = pieces.get(at) {
+        let mut chain = vec![*first];
+        while let (Some(gap), Some(next)) = (pieces.get(at + 1), pieces.get(at + 2))
+            && gap.trim() == "/"
+        {
+            chain.push(next);
+            at += 2;
+        }
+        if chain.len() > 1 {
+            slashed.push(chain.join("/"));
+        }
+        at += 2;
+    }
     parts
         .into_iter()
         .chain(runs)
@@ -1114,6 +1124,23 @@ fn markers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_below_the_home_the_code_names_are_found() {
+        let found = home_paths(
+            "from pathlib import Path; (Path.home() / '.config' / 'gh' / 'hosts.yml').read_text()",
+        );
+        assert!(
+            found.contains(&"~/.config/gh/hosts.yml".to_owned()),
+            "{found:?}"
+        );
+        let found = home_paths("os.path.join(os.path.expanduser('~'), '.aws', 'credentials')");
+        assert!(
+            found.contains(&"~/.aws/credentials".to_owned()),
+            "{found:?}"
+        );
+        assert!(home_paths("open('.aws/credentials')").is_empty());
+    }
 
     #[test]
     fn literals_the_code_joins_are_one_string() {
