@@ -259,31 +259,37 @@ const MONGO_CHANGE: &[&str] = &[
     "load(",
 ];
 
-/// The string literals of `code`, in order, with whether each is directly followed by
-/// another literal in the same list (`["rm", "-rf", "/x"]`).
+/// The string literals of `code`, in order.
 fn literals(code: &str) -> Vec<String> {
+    quoted(code).into_iter().map(|(_, text, _)| text).collect()
+}
+
+/// Each closed string literal of `code`: where its opening quote is, its text unescaped,
+/// and where it ends (just past its closing quote).
+fn quoted(code: &str) -> Vec<(usize, String, usize)> {
     let mut out = Vec::new();
-    let mut chars = code.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    let mut chars = code.char_indices();
+    while let Some((start, c)) = chars.next() {
         if c != '"' && c != '\'' && c != '`' {
             continue;
         }
         let mut literal = String::new();
-        let mut closed = false;
-        while let Some((_, d)) = chars.next() {
+        let mut end = None;
+        while let Some((at, d)) = chars.next() {
             if d == '\\' {
                 if let Some((_, escaped)) = chars.next() {
                     literal.push(escaped);
                 }
             } else if d == c {
-                closed = true;
+                end = Some(at + d.len_utf8());
                 break;
             } else {
                 literal.push(d);
             }
         }
-        if closed {
-            out.push(literal);
+        match end {
+            Some(end) => out.push((start, literal, end)),
+            None => break,
         }
     }
     out
@@ -436,28 +442,7 @@ fn joined_literals(code: &str) -> Vec<String> {
     // The run so far (its text and how many literals made it) and where its last
     // literal ended.
     let mut run: Option<(String, usize, usize)> = None;
-    let mut chars = code.char_indices();
-    while let Some((start, c)) = chars.next() {
-        if c != '"' && c != '\'' && c != '`' {
-            continue;
-        }
-        let mut literal = String::new();
-        let mut end = None;
-        while let Some((at, d)) = chars.next() {
-            if d == '\\' {
-                if let Some((_, escaped)) = chars.next() {
-                    literal.push(escaped);
-                }
-            } else if d == c {
-                end = Some(at + d.len_utf8());
-                break;
-            } else {
-                literal.push(d);
-            }
-        }
-        let Some(end) = end else {
-            break;
-        };
+    for (start, literal, end) in quoted(code) {
         run = match run.take() {
             Some((mut joined, parts, last))
                 if matches!(code.get(last..start).map(str::trim), Some("" | "+" | ".")) =>
