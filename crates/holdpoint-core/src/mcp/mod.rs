@@ -820,6 +820,12 @@ impl<'a> Judge<'a> {
             let part = sql::analyse(text, dialect);
             self.absorb(part, Some(&format!("{label}:")));
         }
+        // A file the SQL names (`readfile('…')`, `read_csv('…')`, `ATTACH '…'`,
+        // `pg_read_file('…')`) is read by the engine, which runs beside the agent: judged
+        // as a read of it, so holdpoint's own files are refused and credentials held.
+        for path in sql_paths(text) {
+            self.path("read", &path, label);
+        }
     }
 
     /// A command line: a string, or an array of words run without a shell.
@@ -1181,6 +1187,23 @@ fn looks_like_sql(text: &str) -> bool {
 
 /// The path a `file:` URL names, percent-decoded: `None` when it is not a file URL,
 /// `Some(None)` when it is one that cannot be read.
+/// The absolute and home paths SQL names in its string literals.
+fn sql_paths(text: &str) -> Vec<String> {
+    text.split('\'')
+        .skip(1)
+        .step_by(2)
+        .filter(|literal| {
+            let rest = literal
+                .strip_prefix("~/")
+                .or_else(|| literal.strip_prefix('/'));
+            rest.and_then(|r| r.chars().next())
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_'))
+                && !literal.contains(char::is_whitespace)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 fn file_url_path(url: &str) -> Option<Option<String>> {
     let (scheme, rest) = url.split_once(':')?;
     if !scheme.eq_ignore_ascii_case("file") {
