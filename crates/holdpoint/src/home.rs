@@ -653,12 +653,7 @@ impl RawMcp {
                         "{entry}: `args` and `env` are for a server holdpoint starts (`command`); a `url` server takes `headers` and `bearer`"
                     ));
                 }
-                let host = url
-                    .strip_prefix("https://")
-                    .or_else(|| url.strip_prefix("http://"))
-                    .and_then(|rest| rest.split(['/', '?']).next())
-                    .unwrap_or("");
-                if host.is_empty() {
+                if http_host(&url).is_empty() {
                     return Err(format!(
                         "{entry}: `url = \"{url}\"` must be an http:// or https:// address, e.g. \"https://mcp.example.com/mcp\""
                     ));
@@ -757,12 +752,7 @@ impl RawTelemetry {
     fn resolve(self, home: &Path) -> Result<TelemetryConfig, String> {
         let written = &self.endpoint;
         let endpoint = written.trim_end_matches('/').to_owned();
-        let host = endpoint
-            .strip_prefix("https://")
-            .or_else(|| endpoint.strip_prefix("http://"))
-            .and_then(|rest| rest.split(['/', '?']).next())
-            .unwrap_or("");
-        if host.is_empty() {
+        if http_host(&endpoint).is_empty() {
             return Err(format!(
                 "`[telemetry] endpoint = \"{written}\"` must be an http:// or https:// address: the collector's OTLP/HTTP address, e.g. \"http://127.0.0.1:4318\""
             ));
@@ -797,6 +787,14 @@ impl RawTelemetry {
         }
         Ok(TelemetryConfig { endpoint, headers })
     }
+}
+
+/// The host of an http:// or https:// address; empty for any other.
+fn http_host(url: &str) -> &str {
+    url.strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .unwrap_or("")
 }
 
 /// Whether `name` is an HTTP header name (a token, RFC 9110).

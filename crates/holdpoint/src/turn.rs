@@ -170,13 +170,20 @@ fn prompt_id_of(agent: Agent, input: &Value) -> Option<&str> {
         Agent::Cursor => "generation_id",
         Agent::Gemini => return None,
     };
-    input.get(key).and_then(Value::as_str).filter(|id| {
-        !id.is_empty() && id.len() <= MOST_PROMPT_ID && !id.chars().any(char::is_control)
-    })
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|id| is_name(id, MOST_PROMPT_ID))
 }
 
 /// The longest prompt id kept; a longer one is not an id.
 pub(crate) const MOST_PROMPT_ID: usize = 256;
+
+/// Whether `text` can name a session or a prompt: 1 to `most` bytes, no control
+/// characters.
+pub(crate) fn is_name(text: &str, most: usize) -> bool {
+    !text.is_empty() && text.len() <= most && !text.chars().any(char::is_control)
+}
 
 /// The `instructed` record of `prompt`, given to `agent` in `session` (the agent's
 /// `prompt_id` for it, if any): its text with what looks like a secret redacted, or

@@ -3566,6 +3566,8 @@ impl<'a> Walker<'a> {
     // `sqlite3.connect(…store.db)`, `readfile('…')`), credentials are `read:secret`.
     fn reads_named(&mut self, paths: Vec<String>, reach: Reach, what: &str) {
         let command = what.trim_matches('`');
+        // A path found twice (a literal that is also a bare word) is read once.
+        let mut seen = HashSet::new();
         for path in paths {
             // `os.path.expanduser('~/.aws/credentials')`, `File.expand_path('~/…')`:
             // code names the home as a shell would.
@@ -3573,6 +3575,9 @@ impl<'a> Walker<'a> {
                 (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
                 _ => path,
             };
+            if !seen.insert(path.clone()) {
+                continue;
+            }
             let operand = Expanded::literal(&path);
             if let reads::OperandRead::Holdpoint = self.operand_read(&operand, reach, command) {
                 break;

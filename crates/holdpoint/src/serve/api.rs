@@ -488,7 +488,7 @@ const MOST_SESSION: usize = 256;
 const MOST_PROMPT: usize = 1024 * 1024;
 
 fn turn_session(session: &str) -> Result<(), ApiError> {
-    if session.is_empty() || session.len() > MOST_SESSION || session.chars().any(char::is_control) {
+    if !crate::turn::is_name(session, MOST_SESSION) {
         return Err(ApiError::bad_request(format!(
             "`session` must name the agent's session in 1 to {MOST_SESSION} bytes, without control characters"
         )));
@@ -1010,7 +1010,7 @@ async fn turn_instructed(
     if request
         .prompt_id
         .as_deref()
-        .is_some_and(|id| id.is_empty() || id.len() > most_id || id.chars().any(char::is_control))
+        .is_some_and(|id| !crate::turn::is_name(id, most_id))
     {
         return Err(ApiError::bad_request(format!(
             "`prompt_id` must be 1 to {most_id} bytes, without control characters"
