@@ -614,6 +614,7 @@ impl Link {
     /// stream is how a client cancels it): they are not sent.
     fn notify(&self, message: &Message) {
         if self.modern() {
+            self.forget_cancelled(message);
             return;
         }
         match self.post(message, None) {
@@ -957,6 +958,32 @@ impl Link {
         }
     }
 
+    /// A cancellation of a request whose questions are still out: the questions are
+    /// forgotten with it, so that nothing of a cancelled call is kept (a late answer
+    /// finds no question and is dropped), and the call is never posted again.
+    fn forget_cancelled(&self, message: &Message) {
+        let Message::Notification {
+            method,
+            params: Some(params),
+        } = message
+        else {
+            return;
+        };
+        let cancelled = (method == "notifications/cancelled")
+            .then(|| params.get("requestId").and_then(Id::from_value))
+            .flatten();
+        let Some(cancelled) = cancelled else {
+            return;
+        };
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.retain(|_, round| {
+                round.lock().is_ok_and(|round| {
+                    !matches!(&round.request, Message::Request { id, .. } if *id == cancelled)
+                })
+            });
+        }
+    }
+
     /// Whether `id` is a question of the server's the gateway put to the client.
     fn asked_under(&self, id: &Id) -> bool {
         self.asked.lock().is_ok_and(|asked| asked.contains_key(id))
@@ -1275,6 +1302,87 @@ mod tests {
             .flat_map(|c| stream.push(c.as_bytes()))
             .map(|d| String::from_utf8(d.unwrap()).unwrap())
             .collect()
+    }
+
+    /// A link to a 2026-07-28 server that is never reached: the questions of a round
+    /// are kept in memory only.
+    fn modern_link() -> Arc<Link> {
+        let known = Known {
+            modern: Some(Modern {
+                capabilities: serde_json::json!({}),
+                client_info: None,
+            }),
+            ..Known::default()
+        };
+        Arc::new(Link {
+            agent: ureq::Agent::new_with_defaults(),
+            url: "http://127.0.0.1:9/mcp".to_owned(),
+            headers: Vec::new(),
+            known: Mutex::new(known),
+            closed: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
+            in_flight: Mutex::default(),
+            asked: Mutex::default(),
+        })
+    }
+
+    fn call(id: u64) -> Message {
+        Message::Request {
+            id: Id::from(id),
+            method: "tools/call".to_owned(),
+            params: Some(serde_json::json!({"name": "ask", "arguments": {}})),
+        }
+    }
+
+    fn questions() -> serde_json::Map<String, Value> {
+        serde_json::json!({
+            "a": {"method": "elicitation/create", "params": {"message": "a?"}},
+            "b": {"method": "elicitation/create", "params": {"message": "b?"}},
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn a_cancelled_calls_questions_are_forgotten_and_its_late_answers_dropped() {
+        let link = modern_link();
+        let (events, seen) = mpsc::channel();
+        link.put_to_client(call(7), &questions(), None, &events);
+        link.put_to_client(call(8), &questions(), None, &events);
+        let asked: Vec<Id> = seen
+            .try_iter()
+            .filter_map(|event| match event {
+                Event::Server(Ok((Message::Request { id, .. }, _))) => Some(id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(asked.len(), 4);
+        assert_eq!(link.asked.lock().unwrap().len(), 4);
+        // The client cancels call 7 (the session machine names it by the id it was
+        // posted under): its two questions go, call 8's stay.
+        link.notify(&Message::Notification {
+            method: "notifications/cancelled".to_owned(),
+            params: Some(serde_json::json!({"requestId": 7, "reason": "user"})),
+        });
+        let kept: Vec<Id> = link.asked.lock().unwrap().keys().cloned().collect();
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().all(|id| asked[2..].contains(id)), "{kept:?}");
+        // A late answer to a cancelled call's question finds nothing: no post, no event.
+        let answer = |id: &Id| Message::Response {
+            id: Some(id.clone()),
+            reply: Reply::Result(serde_json::json!({"action": "accept"})),
+        };
+        link.answered(answer(&asked[0]), &events);
+        link.answered(answer(&asked[1]), &events);
+        assert!(seen.try_recv().is_err());
+        assert_eq!(link.asked.lock().unwrap().len(), 2);
+        // Another notification, or a cancellation of nothing kept, changes nothing.
+        link.notify(&Message::Notification {
+            method: "notifications/cancelled".to_owned(),
+            params: Some(serde_json::json!({"requestId": 99})),
+        });
+        assert_eq!(link.asked.lock().unwrap().len(), 2);
     }
 
     #[test]
