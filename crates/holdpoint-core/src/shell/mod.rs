@@ -2651,6 +2651,8 @@ impl<'a> Walker<'a> {
         let mut i = 0;
         let mut aliases: Vec<(String, String)> = Vec::new();
         let mut dir: Option<String> = None;
+        // `-c KEY=VALUE` settings, keys in lower case: they win over every file's.
+        let mut given: Vec<(String, String)> = Vec::new();
         while let Some(arg) = args.get(i) {
             match arg.as_str() {
                 "-C" => {
@@ -2658,13 +2660,12 @@ impl<'a> Walker<'a> {
                     i += 2;
                 }
                 "-c" => {
-                    let alias = args.get(i + 1).and_then(|kv| kv.split_once('=')).and_then(
-                        |(key, value)| {
-                            key.strip_prefix("alias.")
-                                .map(|name| (name.to_owned(), value.to_owned()))
-                        },
-                    );
-                    aliases.extend(alias);
+                    if let Some((key, value)) = args.get(i + 1).and_then(|kv| kv.split_once('=')) {
+                        if let Some(name) = key.strip_prefix("alias.") {
+                            aliases.push((name.to_owned(), value.to_owned()));
+                        }
+                        given.push((key.to_ascii_lowercase(), value.to_owned()));
+                    }
                     i += 2;
                 }
                 "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" => i += 2,
@@ -2676,7 +2677,7 @@ impl<'a> Walker<'a> {
         let rest: Vec<Expanded> = inv.args().get(i + 1..).unwrap_or(&[]).to_vec();
         let rest_args: Vec<String> = args.get(i + 1..).unwrap_or(&[]).to_vec();
         // What the repository's configuration and hooks make this subcommand run.
-        aliases.extend(self.git_triggers(&sub, dir.as_deref(), &rest_args));
+        aliases.extend(self.git_triggers(&sub, dir.as_deref(), &rest_args, &given));
         // Configuration given on the command line or through the environment, and
         // `ext::` remotes: commands git runs.
         self.git_configuration(inv, args, i);
@@ -2802,6 +2803,19 @@ impl<'a> Walker<'a> {
         if let (Some(dir), Location::Local(Some(here))) = (&dir, &self.location) {
             self.location = Location::Local(Some(paths::normalise(here, dir)));
         }
+        // Variables given on the command line, and those MAKEFLAGS carries from the
+        // environment (as a parent make passes them on), win over the makefile's.
+        let from_environment: Vec<String> = ["MAKEFLAGS", "MFLAGS"]
+            .iter()
+            .filter_map(|name| self.vars.get(*name))
+            .flat_map(|flags| project::make_flags_words(flags))
+            .collect();
+        let defined: Vec<(String, String)> = from_environment
+            .iter()
+            .map(String::as_str)
+            .chain(split.positionals.iter().copied())
+            .filter_map(project::command_line_variable)
+            .collect();
         let text = match flag_value(args, &["-f", "--file", "--makefile"]) {
             Some("-") => match &inv.stdin {
                 Stream::Text(text) => Some(text.clone()),
@@ -2816,6 +2830,17 @@ impl<'a> Walker<'a> {
             self.location = saved;
             if informational {
                 return self.tool_from_table("make", inv, args);
+            }
+            // Whatever the recipes are, a shell or its flags given on the command line
+            // runs each of them.
+            if let Some(shell) = project::makefile("", &[], &defined).shell
+                && !dry
+            {
+                self.nested(
+                    &format!("{shell} \"$HOLDPOINT_MAKE_VALUE\""),
+                    "a make recipe",
+                    Stream::Terminal,
+                );
             }
             let where_ = dir.map_or_else(String::new, |d| format!(" in `{d}`"));
             self.push(Effect::opaque(
@@ -2834,7 +2859,7 @@ impl<'a> Walker<'a> {
             .filter(|p| !p.contains('='))
             .map(|p| (*p).to_owned())
             .collect();
-        let mut made = project::makefile(&text, &targets);
+        let mut made = project::makefile(&text, &targets, &defined);
         // Included makefiles, one level, as far as they can be read.
         let includes = std::mem::take(&mut made.includes);
         let mut unread = Vec::new();
@@ -2851,7 +2876,7 @@ impl<'a> Walker<'a> {
             }
         }
         if !includes.is_empty() {
-            made = project::makefile(&text, &targets);
+            made = project::makefile(&text, &targets, &defined);
         }
         for include in unread {
             self.push(Effect::opaque(
@@ -2873,12 +2898,22 @@ impl<'a> Walker<'a> {
                 "runs the makefile's recipes"
             },
         );
+        // What make runs is the shell it is told to use, given each line: a `SHELL` or
+        // `.SHELLFLAGS` of the makefile's or the command line's is part of the command.
+        let through_shell = |line: &str| match &made.shell {
+            Some(shell) => format!("{shell} {}", shell_quote(line)),
+            None => line.to_owned(),
+        };
         for call in &made.shell_calls {
-            self.nested(call, "a makefile's `$(shell …)`", Stream::Terminal);
+            self.nested(
+                &through_shell(call),
+                "a makefile's `$(shell …)`",
+                Stream::Terminal,
+            );
         }
         for (recipe, forced) in &made.recipes {
             if !dry || *forced {
-                self.nested(recipe, "a make recipe", Stream::Terminal);
+                self.nested(&through_shell(recipe), "a make recipe", Stream::Terminal);
             }
         }
         self.location = saved;
@@ -4983,6 +5018,7 @@ impl<'a> Walker<'a> {
         sub: &str,
         dir: Option<&str>,
         rest: &[String],
+        given: &[(String, String)],
     ) -> Vec<(String, String)> {
         if sub == "config" {
             // `git config [--local|--global] KEY VALUE` plants configuration for later.
@@ -5054,6 +5090,12 @@ impl<'a> Walker<'a> {
                 Some(cut) => at = at.get(..cut).unwrap_or("/"),
             }
         }
+        // `git config` earlier on the line writes a repository's configuration, which
+        // only works in one: the working directory is taken as in a repository, whose
+        // hooks the settings planted may name.
+        if repository.is_none() && !self.git_planted.is_empty() {
+            repository = Some((base.clone(), format!("{base}/.git"), String::new()));
+        }
         let mut config = String::new();
         for (key, value) in &self.git_planted {
             let (section, name) = key.rsplit_once('.').unwrap_or(("", key));
@@ -5063,17 +5105,19 @@ impl<'a> Walker<'a> {
             config.push_str(text);
             config.push('\n');
         }
+        let mut user_config = String::new();
         if let Some(home) = self.ctx.home.clone() {
             for file in [
                 format!("{home}/.gitconfig"),
                 format!("{home}/.config/git/config"),
             ] {
                 if let Some(text) = self.read_file(&file) {
-                    config.push_str(&text);
-                    config.push('\n');
+                    user_config.push_str(&text);
+                    user_config.push('\n');
                 }
             }
         }
+        config.push_str(&user_config);
         for (key, command) in project::git_config_commands(&config, sub) {
             let command = command.strip_prefix('!').unwrap_or(&command).to_owned();
             self.nested(&command, &format!("git's `{key}`"), Stream::Terminal);
@@ -5083,10 +5127,26 @@ impl<'a> Walker<'a> {
         if let Some((root, git, text)) = &repository
             && !skip_hooks
         {
-            let hooks_path = project::git_config_commands(text, "")
-                .into_iter()
-                .find(|(key, _)| key == "core.hookspath")
-                .map(|(_, path)| paths::normalise(root, &path));
+            // Where the hooks are: `core.hooksPath` as git takes it, from `-c`, then what
+            // `git config` set earlier on the line, then the repository's configuration,
+            // then the user's; relative to the working tree, `~/` the home.
+            const HOOKS_PATH: &str = "core.hookspath";
+            let last = |settings: &[(String, String)]| {
+                settings
+                    .iter()
+                    .rev()
+                    .find(|(key, _)| key == HOOKS_PATH)
+                    .map(|(_, value)| value.clone())
+            };
+            let hooks_path = last(given)
+                .or_else(|| last(&self.git_planted))
+                .or_else(|| project::git_config_value(text, HOOKS_PATH))
+                .or_else(|| project::git_config_value(&user_config, HOOKS_PATH))
+                .filter(|path| !path.is_empty())
+                .map(|path| match (path.strip_prefix("~/"), &self.ctx.home) {
+                    (Some(rest), Some(home)) => paths::normalise(home, rest),
+                    _ => paths::normalise(root, &path),
+                });
             let hooks = hooks_path.unwrap_or_else(|| format!("{git}/hooks"));
             for hook in project::git_hooks(sub) {
                 let file = format!("{hooks}/{hook}");

