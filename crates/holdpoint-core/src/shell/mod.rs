@@ -2285,6 +2285,20 @@ impl<'a> Walker<'a> {
                 self.tar(&base, &inv, &args);
                 Stream::Unknown
             }
+            "cargo" => {
+                self.cargo_settings(&args);
+                self.tool_from_table(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" => {
+                self.compiler(&base, &args);
+                self.tool_from_table(&base, &inv, &args);
+                Stream::Unknown
+            }
+            "emacs" | "emacsclient" if args.iter().any(|a| options::runs_lisp(a)) => {
+                self.lisp(&base, &args);
+                Stream::Unknown
+            }
             "sort" => {
                 if let Some(output) = flag_value(&args, &["-o", "--output"]) {
                     let output = Expanded::literal(output);
@@ -3309,6 +3323,12 @@ impl<'a> Walker<'a> {
         let start = command_start(args, value_flags, 0).unwrap_or(args.len());
         let own = args.get(..start).unwrap_or(args);
         if let Some(file) = flag_value(own, flags).filter(|f| *f != "-") {
+            // strace(1), ltrace(1): `-o '|CMD'` (or `'!CMD'`) pipes the trace into a
+            // command rather than writing a file.
+            if let Some(command) = file.strip_prefix('|').or_else(|| file.strip_prefix('!')) {
+                self.nested(command, &format!("{how}'s command"), Stream::Unknown);
+                return;
+            }
             let kind = if own.iter().any(|a| append.contains(&a.as_str())) {
                 WriteKind::Append
             } else {

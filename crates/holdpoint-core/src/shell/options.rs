@@ -9,7 +9,9 @@ use super::code::Language;
 use super::embedded::{self, Act};
 use super::tools::{self, Role, Tool, Value, Variable};
 use super::words::Expanded;
-use super::{Invocation, Stream, Walker, WriteKind, basename, heredoc_substitutions, paths};
+use super::{
+    Invocation, Stream, Walker, WriteKind, basename, heredoc_substitutions, paths, shell_quote,
+};
 use crate::effect::{Effect, ObjectKind, Risk, Verb};
 use paths::{Location, Zone};
 
@@ -506,6 +508,122 @@ impl Walker<'_> {
     // Environment
 
     /// A variable set for later programs (`NAME=value cmd`, `export`, `env NAME=value`).
+    /// cargo's `--config KEY=VALUE` (or a file of such settings): each key is judged as
+    /// the environment variable cargo reads for it (`target.<triple>.runner` is
+    /// `CARGO_TARGET_<TRIPLE>_RUNNER`, `build.rustc-wrapper` is
+    /// `CARGO_BUILD_RUSTC_WRAPPER`), so that the flag and the variable are one rule.
+    pub(super) fn cargo_settings(&mut self, args: &[String]) {
+        let mut given = Vec::new();
+        let mut words = args.iter();
+        while let Some(arg) = words.next() {
+            if arg == "--" {
+                break;
+            }
+            match arg.strip_prefix("--config") {
+                Some("") => given.extend(words.next().cloned()),
+                Some(rest) => given.extend(rest.strip_prefix('=').map(str::to_owned)),
+                None => {}
+            }
+        }
+        for setting in given {
+            // A setting is TOML (`KEY = VALUE`); anything else names a file of them.
+            let text = if setting.contains('=') {
+                Some(setting.clone())
+            } else {
+                self.read_file(&setting)
+            };
+            let Some(settings) = text.as_deref().and_then(cargo_variables) else {
+                self.push(Effect::opaque(
+                    &setting,
+                    Risk::Change,
+                    format!("`cargo --config {setting}`: settings holdpoint cannot read"),
+                ));
+                continue;
+            };
+            for (name, value) in settings {
+                self.environment(&name, &Expanded::literal(&value));
+            }
+        }
+    }
+
+    /// C compilers: `-wrapper PROG,ARG,…` runs every program the compiler starts through
+    /// that command; `-B DIR` takes those programs (`cc1`, `as`, `ld`) from a directory;
+    /// `-fplugin=`, `-specs=` load code or rules that run programs.
+    pub(super) fn compiler(&mut self, base: &str, args: &[String]) {
+        let mut words = args.iter();
+        while let Some(arg) = words.next() {
+            if arg == "-wrapper" {
+                if let Some(wrapper) = words.next() {
+                    let command: Vec<String> = wrapper.split(',').map(shell_quote).collect();
+                    self.nested(
+                        &command.join(" "),
+                        &format!("`{base} -wrapper`"),
+                        Stream::Terminal,
+                    );
+                }
+                continue;
+            }
+            let loads = if arg == "-B" {
+                words
+                    .next()
+                    .map(|dir| format!("takes the programs it runs from `{dir}`"))
+            } else if let Some(dir) = arg.strip_prefix("-B") {
+                Some(format!("takes the programs it runs from `{dir}`"))
+            } else if arg.starts_with("-fplugin=")
+                || arg.starts_with("-specs=")
+                || arg.starts_with("--specs=")
+            {
+                Some(format!(
+                    "`{arg}` loads code or rules holdpoint has not read"
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = loads {
+                self.push(Effect::opaque(
+                    base,
+                    Risk::Change,
+                    format!("`{base}` {why}"),
+                ));
+            }
+        }
+    }
+
+    /// Emacs told to evaluate Lisp (`--eval`, `-l FILE`, `-f FUNC`, `--script`): code in a
+    /// language holdpoint reads only for its generic markers, and at least a change.
+    pub(super) fn lisp(&mut self, base: &str, args: &[String]) {
+        let mut words = args.iter();
+        while let Some(arg) = words.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+                _ => (arg.as_str(), None),
+            };
+            if !runs_lisp(flag) {
+                continue;
+            }
+            let Some(value) = inline.or_else(|| words.next().cloned()) else {
+                continue;
+            };
+            let what = format!("`{base} {flag}`");
+            match flag {
+                "--eval" | "-eval" | "--execute" | "-execute" => {
+                    self.code(&value, Language::Other, &what);
+                }
+                "-l" | "--load" | "-load" | "--script" | "-script" => {
+                    if let Some(text) = self.read_file(&value) {
+                        self.code(&text, Language::Other, &what);
+                    }
+                }
+                _ => {}
+            }
+            self.push(Effect::opaque(
+                base,
+                Risk::Change,
+                format!("{what} runs Emacs Lisp, which holdpoint does not analyse"),
+            ));
+        }
+    }
+
     pub(super) fn environment(&mut self, name: &str, value: &Expanded) {
         // `BASH_FUNC_ls%%='() { …; }'`: bash defines the function `ls` from it, which
         // runs in place of the program in any bash started with it.
@@ -1826,5 +1944,89 @@ impl Walker<'_> {
             && target != "."
             && target != ".."
             && target != "-"
+    }
+}
+
+/// Whether an Emacs option runs Lisp: evaluates an expression, loads a file, or calls a
+/// function.
+pub(super) fn runs_lisp(flag: &str) -> bool {
+    let flag = flag.split_once('=').map_or(flag, |(flag, _)| flag);
+    matches!(
+        flag,
+        "--eval"
+            | "-eval"
+            | "--execute"
+            | "-execute"
+            | "-l"
+            | "--load"
+            | "-load"
+            | "-f"
+            | "--funcall"
+            | "-funcall"
+            | "--script"
+            | "-script"
+            | "-x"
+    )
+}
+
+/// The environment variables cargo reads for the settings of a `--config` value or
+/// file (TOML): `CARGO_` and each key's path, upper case, `.` and `-` as `_`. A string
+/// is the variable's value; a list of strings, its words quoted as one command line.
+/// `None` when the text is not TOML.
+fn cargo_variables(text: &str) -> Option<Vec<(String, String)>> {
+    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, value) in table {
+                    let name = format!(
+                        "{prefix}_{}",
+                        key.to_ascii_uppercase().replace(['.', '-'], "_")
+                    );
+                    walk(&name, value, out);
+                }
+            }
+            toml::Value::String(text) => out.push((prefix.to_owned(), text.clone())),
+            toml::Value::Array(items) => {
+                let words: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| item.as_str().map(shell_quote))
+                    .collect();
+                if let Some(words) = words {
+                    out.push((prefix.to_owned(), words.join(" ")));
+                }
+            }
+            _ => {}
+        }
+    }
+    let table: toml::Table = text.parse().ok()?;
+    let mut out = Vec::new();
+    walk("CARGO", &toml::Value::Table(table), &mut out);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_settings_are_the_variables_cargo_reads_for_them() {
+        let vars = |text: &str| cargo_variables(text).unwrap();
+        assert_eq!(
+            vars("target.x86_64-unknown-linux-gnu.runner = \"rm -rf /srv/data\""),
+            [(
+                "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER".to_owned(),
+                "rm -rf /srv/data".to_owned()
+            )]
+        );
+        // A list is a command's words; a file may hold several tables.
+        assert_eq!(
+            vars("[build]\nrustc-wrapper = [\"sh\", \"-c\", \"rm -rf /srv/data\"]\njobs = 4\n"),
+            [(
+                "CARGO_BUILD_RUSTC_WRAPPER".to_owned(),
+                "sh -c 'rm -rf /srv/data'".to_owned()
+            )]
+        );
+        assert_eq!(cargo_variables("not toml ="), None);
+        assert!(runs_lisp("--eval=(kill-emacs)") && runs_lisp("-l") && !runs_lisp("-nw"));
     }
 }

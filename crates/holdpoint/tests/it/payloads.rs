@@ -58,6 +58,11 @@ const PROBES: &[&str] = &[
     "printf 'all:\\n\\techo hi\\n' > Makefile && printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && MAKEFLAGS='SHELL=./s.sh' make -s",
     "printf 'SHELL = ./s.sh\\nall:\\n\\techo hi\\n' > Makefile && printf '#!/bin/sh\\nPAYLOAD\\n' > s.sh && chmod +x s.sh && make -s",
     "printf 'CC = cc\\nall:\\n\\t$(CC) x.c\\n' > Makefile && make -s CC='PAYLOAD; true'",
+    // A command from a tool's own option: the programs gcc starts, cargo's runner, the
+    // trace strace writes.
+    "printf 'int main(void) { return 0; }\\n' > x.c && gcc -wrapper sh,-c,'PAYLOAD' x.c -o x",
+    "cargo init -q --vcs none --name probe && cargo --config 'target.x86_64-unknown-linux-gnu.runner=[\"sh\", \"-c\", \"PAYLOAD\"]' run -q",
+    "strace -o '|PAYLOAD' true",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
