@@ -408,6 +408,28 @@ const PATH_KEYS: &[&str] = &[
     "absolutepath",
 ];
 const URL_KEYS: &[&str] = &["url", "uri", "href", "endpoint"];
+/// Argument names of code a tool runs, in the language its `language` argument, its
+/// name or its server's name says.
+const CODE_KEYS: &[&str] = &["code", "program", "snippet", "sourcecode", "expression"];
+const LANGUAGE_KEYS: &[&str] = &["language", "lang", "runtime", "interpreter"];
+
+/// The command line that runs `code` in a language a word names, for the shell
+/// analyser, which reads each language's code as its interpreter would be given it.
+fn code_command(language: &str, code: &str) -> Option<String> {
+    let quoted = shell::shell_quote(code);
+    let line = match language {
+        "python" | "python3" | "py" | "ipython" | "jupyter" => format!("python3 -c {quoted}"),
+        "javascript" | "js" | "node" | "nodejs" | "typescript" | "ts" | "deno" => {
+            format!("node -e {quoted}")
+        }
+        "ruby" | "rb" => format!("ruby -e {quoted}"),
+        "perl" | "pl" => format!("perl -e {quoted}"),
+        "php" => format!("php -r {quoted}"),
+        "bash" | "sh" | "shell" | "zsh" => code.to_owned(),
+        _ => return None,
+    };
+    Some(line)
+}
 const CWD_KEYS: &[&str] = &["cwd", "workdir", "workingdirectory", "directory"];
 
 /// The words SQL text starts with: text in a `query` argument that starts otherwise
@@ -1093,12 +1115,7 @@ impl<'a> Judge<'a> {
                 analysed.push(key);
             } else if SHELL_KEYS.contains(&key_name.as_str()) {
                 if let Some(line) = self.command_line(&[key]) {
-                    let ctx = match self.command_dir() {
-                        Some(dir) => self.ctx_in(&dir),
-                        None => self.ctx.clone(),
-                    };
-                    let part = shell::analyse(&line, &ctx, self.files);
-                    self.absorb(part, Some(&format!("{label}:")));
+                    self.walk_line(&line, label);
                     analysed.push(key);
                 }
             } else if PATH_KEYS.contains(&key_name.as_str()) {
@@ -1108,9 +1125,49 @@ impl<'a> Judge<'a> {
                 }
             } else if URL_KEYS.contains(&key_name.as_str()) {
                 self.urls(&[key], label, false);
+            } else if CODE_KEYS.contains(&key_name.as_str())
+                && let Some(code) = value.as_str()
+                && let Some(line) = self.code_language().and_then(|l| code_command(&l, code))
+            {
+                self.walk_line(&line, label);
+                analysed.push(key);
             }
         }
         analysed
+    }
+
+    /// A command line an unknown tool runs, analysed in the directory its arguments
+    /// name.
+    fn walk_line(&mut self, line: &str, label: &str) {
+        let ctx = match self.command_dir() {
+            Some(dir) => self.ctx_in(&dir),
+            None => self.ctx.clone(),
+        };
+        let part = shell::analyse(line, &ctx, self.files);
+        self.absorb(part, Some(&format!("{label}:")));
+    }
+
+    /// The language an unknown tool's code is in: its `language` argument, else the
+    /// first word of the tool's name or its server's that names one (`run_python`).
+    /// Reading code as a language it is not adds nothing a wrong guess could allow: the
+    /// tool stays at least a change.
+    fn code_language(&self) -> Option<String> {
+        let given = self.args.iter().find_map(|(key, value)| {
+            LANGUAGE_KEYS
+                .contains(&normal_key(key).as_str())
+                .then(|| value.as_str())
+                .flatten()
+        });
+        let names = [self.call.name.as_str(), self.call.server.name.as_str()];
+        given
+            .into_iter()
+            .chain(
+                names
+                    .iter()
+                    .flat_map(|name| name.split(|c: char| !c.is_ascii_alphanumeric())),
+            )
+            .map(str::to_ascii_lowercase)
+            .find(|word| code_command(word, "").is_some())
     }
 
     /// A path an unknown tool names. Whether it reads or writes is not known, so both
