@@ -472,7 +472,26 @@ pub(crate) fn analyse_within(
 }
 
 fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysis, Option<String>) {
-    let (mut analysis, exhausted) = analyse_statements(sql, dialect, nesting);
+    let (mut analysis, mut exhausted) = analyse_statements(sql, dialect, nesting);
+    if dialect == Dialect::Postgres {
+        for (language, body) in untrusted_code(sql) {
+            analysis.effects.push(Effect::opaque(
+                &language,
+                Risk::Change,
+                format!(
+                    "runs `{language}` code on the database server, as the server's operating-system user"
+                ),
+            ));
+            let Some(line) = interpreter_line(&language, &body) else {
+                continue;
+            };
+            let remote = crate::shell::analyse_remote(&line, "the database server", nesting);
+            if let Some(reason) = remote.unanalysable {
+                exhausted.get_or_insert(reason);
+            }
+            analysis.effects.extend(remote.effects);
+        }
+    }
     if let Some((change, more)) = crate::sql_settings::changes(sql) {
         let name = change.name.clone();
         analysis.effects.push(change);
@@ -2046,6 +2065,77 @@ fn compare(left: Constant, op: &BinaryOperator, right: Constant) -> Option<bool>
 
 /// For SQL that no dialect parses: read the tokens statement by statement, name what can
 /// be named, and mark the script opaque. Nothing here is ever `read`.
+/// PostgreSQL's untrusted procedural languages: their code runs on the database server
+/// with the server's own operating-system rights (plpython3u, plperlu, pltclu, plsh,
+/// plr), unlike the trusted ones (plpgsql, plperl, pltcl, plv8), which cannot reach the
+/// server's files or programs.
+const UNTRUSTED_LANGUAGES: &[&str] = &[
+    "plpython3u",
+    "plpythonu",
+    "plpython2u",
+    "plperlu",
+    "pltclu",
+    "plsh",
+    "plr",
+];
+
+/// The code of every statement that names an untrusted procedural language (`DO
+/// LANGUAGE plpython3u $$…$$`, `CREATE FUNCTION … LANGUAGE plperlu AS '…'`): the
+/// language, and the statement's quoted text, where its body is.
+fn untrusted_code(sql: &str) -> Vec<(String, String)> {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for statement in tokens.split(|t| *t == Token::SemiColon) {
+        let words: Vec<&Token> = statement
+            .iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .collect();
+        let language = words.windows(2).find_map(|pair| {
+            let [Token::Word(keyword), name] = pair else {
+                return None;
+            };
+            if keyword.keyword != Keyword::LANGUAGE {
+                return None;
+            }
+            let name = match name {
+                Token::Word(word) => word.value.to_ascii_lowercase(),
+                Token::SingleQuotedString(text) => text.to_ascii_lowercase(),
+                _ => return None,
+            };
+            UNTRUSTED_LANGUAGES.contains(&name.as_str()).then_some(name)
+        });
+        let Some(language) = language else {
+            continue;
+        };
+        let body: Vec<String> = statement
+            .iter()
+            .filter_map(|t| match t {
+                Token::DollarQuotedString(s) => Some(s.value.clone()),
+                Token::SingleQuotedString(s) if !s.eq_ignore_ascii_case(&language) => {
+                    Some(s.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        out.push((language, body.join("\n")));
+    }
+    out
+}
+
+/// The command line that runs an untrusted language's code as its interpreter would,
+/// for the shell analyser; `None` for a language it does not read.
+fn interpreter_line(language: &str, code: &str) -> Option<String> {
+    let quoted = crate::shell::shell_quote(code);
+    match language {
+        "plpython3u" | "plpythonu" | "plpython2u" => Some(format!("python3 -c {quoted}")),
+        "plperlu" => Some(format!("perl -e {quoted}")),
+        "plsh" => Some(code.to_owned()),
+        _ => None,
+    }
+}
+
 /// The command of a `COPY … PROGRAM 'command'` among a statement's tokens.
 fn program(statement: &[Token]) -> Option<String> {
     let at = statement.iter().position(

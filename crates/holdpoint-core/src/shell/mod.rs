@@ -670,10 +670,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn parse(&mut self, script: &str) -> Result<Program, brush_parser::ParseError> {
+    fn parse(&mut self, script: &str) -> Result<Program, NotParsed> {
+        // The parser's time doubles with each parenthesis left open (it tries every way
+        // to close them before it fails): text with many is refused before it is tried.
+        let unclosed = unclosed_parens(script);
+        if unclosed > MAX_UNCLOSED_PARENS {
+            return Err(NotParsed::Unclosed(unclosed));
+        }
         self.spaced_parens |= has_spaced_parens(script);
         let mut parser = Parser::new(std::io::Cursor::new(script), &self.options);
-        parser.parse_program()
+        parser.parse_program().map_err(NotParsed::Parser)
     }
 
     fn push(&mut self, effect: Effect) {
@@ -6089,6 +6095,108 @@ fn constant_status(pipeline: &Pipeline) -> Option<bool> {
         _ => None,
     };
     status.map(|s| s != pipeline.bang)
+}
+
+/// Why a command line was not parsed.
+#[derive(Debug)]
+enum NotParsed {
+    Parser(brush_parser::ParseError),
+    /// This many parentheses are never closed.
+    Unclosed(usize),
+}
+
+impl std::fmt::Display for NotParsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotParsed::Parser(error) => write!(f, "{error}"),
+            NotParsed::Unclosed(n) => write!(f, "{n} parentheses are never closed"),
+        }
+    }
+}
+
+/// The most parentheses a command line may leave open and still be given to the
+/// parser, whose time doubles with each (a line with any open does not parse; this
+/// many leaves room for a count that a here-document's text threw off).
+const MAX_UNCLOSED_PARENS: usize = 8;
+
+/// How many `(` a command line leaves open: counted outside quotes and comments, a `)`
+/// closing the last one open, except one that ends a `case` pattern (a `case` opened
+/// after that `(` is still open), which closes nothing.
+fn unclosed_parens(script: &str) -> usize {
+    enum Frame {
+        Paren,
+        Case,
+    }
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut word = String::new();
+    let mut at_word_start = true;
+    let mut chars = script.chars().peekable();
+    let end_word = |word: &mut String, frames: &mut Vec<Frame>| {
+        match word.as_str() {
+            "case" => frames.push(Frame::Case),
+            "esac" if frames.iter().any(|f| matches!(f, Frame::Case)) => {
+                while let Some(frame) = frames.pop() {
+                    if matches!(frame, Frame::Case) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        word.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+                word.push('x');
+                at_word_start = false;
+                continue;
+            }
+            '\'' => {
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                }
+                word.push('x');
+                at_word_start = false;
+                continue;
+            }
+            '#' if at_word_start => {
+                for q in chars.by_ref() {
+                    if q == '\n' {
+                        break;
+                    }
+                }
+                at_word_start = true;
+                continue;
+            }
+            '(' => {
+                end_word(&mut word, &mut frames);
+                frames.push(Frame::Paren);
+            }
+            ')' => {
+                end_word(&mut word, &mut frames);
+                if matches!(frames.last(), Some(Frame::Paren)) {
+                    frames.pop();
+                }
+            }
+            c if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '<' | '>' | '`') => {
+                end_word(&mut word, &mut frames);
+            }
+            // Double quotes hold `$(…)`, whose parentheses count as any others.
+            '"' => {
+                word.push('x');
+                at_word_start = false;
+                continue;
+            }
+            c => word.push(c),
+        }
+        at_word_start = c != '$' && !c.is_alphanumeric();
+    }
+    end_word(&mut word, &mut frames);
+    frames.iter().filter(|f| matches!(f, Frame::Paren)).count()
 }
 
 /// A word quoted for the shell, so that a value rebuilt into a command line stays one

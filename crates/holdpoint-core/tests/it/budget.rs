@@ -154,3 +154,32 @@ fn a_budget_that_runs_out_anywhere_leaves_the_whole_action_unanalysable() {
     });
     assert!(analysis.unanalysable.is_some());
 }
+
+#[test]
+fn parentheses_left_open_are_refused_before_the_parser_tries_every_way_to_close_them() {
+    // The parser's time doubles with each `(` never closed: forty would take longer
+    // than any deadline. `)` in quotes, after a backslash or ending a case pattern
+    // opened after them closes none of them.
+    let ctx = AnalysisContext::new("/home/dev/project");
+    let open = "(".repeat(40);
+    let patterns: String = (0..50).map(|i| format!("p{i}) ;; ")).collect();
+    for input in [
+        format!("{open} rm -rf /srv/data"),
+        format!("{open} rm -rf /srv/data; case x in {patterns} esac"),
+        format!("{open} rm -rf /srv/data; echo '{}' \\) \\)", ")".repeat(50)),
+        format!("BEGIN;{open}\nINSERT INTO t VAL((((UES (1);"),
+    ] {
+        let analysis = on_stack(ANALYSIS_STACK, || shell::analyse(&input, &ctx, &NoFiles));
+        let reason = analysis.unanalysable.clone().unwrap_or_default();
+        assert!(reason.contains("never closed"), "{input}: {analysis:?}");
+        assert!(analysis.risk() >= Risk::Change);
+    }
+    // A few left open (a count a here-document's text can throw off) are given to the
+    // parser; closed ones are analysed as usual.
+    let few = shell::analyse("cat <<EOF\n:( :( :(\nEOF\nrm -rf /srv/data", &ctx, &NoFiles);
+    assert_eq!(few.risk(), Risk::Destroy, "{few:?}");
+    assert_eq!(few.unanalysable, None);
+    let deep = format!("{} rm -rf /srv/data {}", "( ".repeat(10), " )".repeat(10));
+    let deep = on_stack(ANALYSIS_STACK, || shell::analyse(&deep, &ctx, &NoFiles));
+    assert_eq!(deep.risk(), Risk::Destroy, "{deep:?}");
+}

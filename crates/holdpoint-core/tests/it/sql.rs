@@ -202,3 +202,28 @@ fn rows_created_before_now_are_every_row() {
     );
     check("DELETE FROM sessions WHERE expires_at < now()", "change");
 }
+
+#[test]
+fn untrusted_procedural_code_is_read_as_the_server_would_run_it() {
+    // plperlu, plpython3u and plsh run with the database server's own rights: their
+    // code is analysed as its interpreter's, on the server.
+    check(
+        "DO LANGUAGE plperlu $$ unlink '/srv/data/orders.csv' $$",
+        "destroy",
+    );
+    check(
+        "CREATE FUNCTION wipe() RETURNS void AS $$ import shutil; shutil.rmtree('/srv/data') $$ LANGUAGE plpython3u",
+        "destroy",
+    );
+    check(
+        "CREATE FUNCTION f() RETURNS text AS $$\n#!/bin/sh\nrm -rf /srv/data\n$$ LANGUAGE plsh",
+        "destroy",
+    );
+    // Code that only computes is still code run on the server.
+    check(
+        "CREATE FUNCTION add(a int, b int) RETURNS int AS $$ return a + b $$ LANGUAGE plpython3u",
+        "change",
+    );
+    // A trusted language cannot reach the server's files; the word as data is data.
+    check("SELECT 'LANGUAGE plperlu'", "read");
+}
