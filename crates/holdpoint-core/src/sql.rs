@@ -482,7 +482,7 @@ fn analyse_in(sql: &str, dialect: Dialect, nesting: Nesting) -> (Analysis, Optio
                     "runs `{language}` code on the database server, as the server's operating-system user"
                 ),
             ));
-            let Some(line) = interpreter_line(&language, &body) else {
+            let Some(line) = crate::shell::interpreter_line(&language, &body) else {
                 continue;
             };
             let remote = crate::shell::analyse_remote(&line, "the database server", nesting);
@@ -2122,18 +2122,6 @@ fn untrusted_code(sql: &str) -> Vec<(String, String)> {
         out.push((language, body.join("\n")));
     }
     out
-}
-
-/// The command line that runs an untrusted language's code as its interpreter would,
-/// for the shell analyser; `None` for a language it does not read.
-fn interpreter_line(language: &str, code: &str) -> Option<String> {
-    let quoted = crate::shell::shell_quote(code);
-    match language {
-        "plpython3u" | "plpythonu" | "plpython2u" => Some(format!("python3 -c {quoted}")),
-        "plperlu" => Some(format!("perl -e {quoted}")),
-        "plsh" => Some(code.to_owned()),
-        _ => None,
-    }
 }
 
 /// The command of a `COPY … PROGRAM 'command'` among a statement's tokens.

@@ -412,24 +412,6 @@ const URL_KEYS: &[&str] = &["url", "uri", "href", "endpoint"];
 /// name or its server's name says.
 const CODE_KEYS: &[&str] = &["code", "program", "snippet", "sourcecode", "expression"];
 const LANGUAGE_KEYS: &[&str] = &["language", "lang", "runtime", "interpreter"];
-
-/// The command line that runs `code` in a language a word names, for the shell
-/// analyser, which reads each language's code as its interpreter would be given it.
-fn code_command(language: &str, code: &str) -> Option<String> {
-    let quoted = shell::shell_quote(code);
-    let line = match language {
-        "python" | "python3" | "py" | "ipython" | "jupyter" => format!("python3 -c {quoted}"),
-        "javascript" | "js" | "node" | "nodejs" | "typescript" | "ts" | "deno" => {
-            format!("node -e {quoted}")
-        }
-        "ruby" | "rb" => format!("ruby -e {quoted}"),
-        "perl" | "pl" => format!("perl -e {quoted}"),
-        "php" => format!("php -r {quoted}"),
-        "bash" | "sh" | "shell" | "zsh" => code.to_owned(),
-        _ => return None,
-    };
-    Some(line)
-}
 const CWD_KEYS: &[&str] = &["cwd", "workdir", "workingdirectory", "directory"];
 
 /// The words SQL text starts with: text in a `query` argument that starts otherwise
@@ -1127,7 +1109,9 @@ impl<'a> Judge<'a> {
                 self.urls(&[key], label, false);
             } else if CODE_KEYS.contains(&key_name.as_str())
                 && let Some(code) = value.as_str()
-                && let Some(line) = self.code_language().and_then(|l| code_command(&l, code))
+                && let Some(line) = self
+                    .code_language()
+                    .and_then(|l| shell::interpreter_line(&l, code))
             {
                 self.walk_line(&line, label);
                 analysed.push(key);
@@ -1167,7 +1151,7 @@ impl<'a> Judge<'a> {
                     .flat_map(|name| name.split(|c: char| !c.is_ascii_alphanumeric())),
             )
             .map(str::to_ascii_lowercase)
-            .find(|word| code_command(word, "").is_some())
+            .find(|word| shell::interpreter_line(word, "").is_some())
     }
 
     /// A path an unknown tool names. Whether it reads or writes is not known, so both

@@ -6097,6 +6097,28 @@ fn constant_status(pipeline: &Pipeline) -> Option<bool> {
     status.map(|s| s != pipeline.bang)
 }
 
+/// The command line that runs `code` as the interpreter a language's name says would be
+/// given it (`python3 -c`, `node -e`, `ruby -e`, `perl -e`, `php -r`, or a shell's
+/// text as it is), for a caller that has code without a command: an MCP tool's `code`
+/// argument, a PostgreSQL function in an untrusted language. `None` for a language
+/// analysis does not read.
+pub(crate) fn interpreter_line(language: &str, code: &str) -> Option<String> {
+    let quoted = shell_quote(code);
+    let line = match language {
+        "python" | "python3" | "py" | "ipython" | "jupyter" | "plpython3u" | "plpythonu"
+        | "plpython2u" => format!("python3 -c {quoted}"),
+        "javascript" | "js" | "node" | "nodejs" | "typescript" | "ts" | "deno" => {
+            format!("node -e {quoted}")
+        }
+        "ruby" | "rb" => format!("ruby -e {quoted}"),
+        "perl" | "pl" | "plperlu" => format!("perl -e {quoted}"),
+        "php" => format!("php -r {quoted}"),
+        "bash" | "sh" | "shell" | "zsh" | "plsh" => code.to_owned(),
+        _ => return None,
+    };
+    Some(line)
+}
+
 /// Why a command line was not parsed.
 #[derive(Debug)]
 enum NotParsed {
