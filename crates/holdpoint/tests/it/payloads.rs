@@ -63,6 +63,9 @@ const PROBES: &[&str] = &[
     "printf 'int main(void) { return 0; }\\n' > x.c && gcc -wrapper sh,-c,'PAYLOAD' x.c -o x",
     "cargo init -q --vcs none --name probe && cargo --config 'target.x86_64-unknown-linux-gnu.runner=[\"sh\", \"-c\", \"PAYLOAD\"]' run -q",
     "strace -o '|PAYLOAD' true",
+    // Emacs Lisp evaluated from a flag, or loaded from a file the line writes.
+    "emacs --batch --eval '(delete-file \"MARK\")'",
+    "printf '(delete-file \"MARK\")\\n' > l.el && emacs --batch -l l.el",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
