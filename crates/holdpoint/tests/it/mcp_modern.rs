@@ -371,7 +371,7 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
         "ping",
         "initialize",
         "logging/setLevel",
-        "subscriptions/listen",
+        "resources/subscribe",
         "tasks/get",
     ] {
         let (status, _, body) = post(
@@ -381,6 +381,13 @@ fn what_the_revision_says_a_server_refuses_is_refused_before_anything_is_forward
         assert_eq!(status, 404, "{method}: {body}");
         assert_eq!(error(&body)["code"], -32601, "{method}: {body}");
     }
+    // A listen that does not say what it listens for is refused.
+    let (status, _, body) = post(
+        &[modern, ("Mcp-Method", "subscriptions/listen")],
+        &request(6, "subscriptions/listen", json!({})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error(&body)["code"], -32602, "{body}");
     // A list is a complete, private result that is not to be cached.
     let (status, _, body) = post(
         &[modern, ("Mcp-Method", "tools/list")],
@@ -454,6 +461,28 @@ fn arguments_mirrored_into_headers_must_say_what_the_body_says_on_both_sides_of_
         );
         crate::mcp_http::exchange(&gateway.address, "POST", "/mcp/modern", &all, &body)
     };
+    // The server says its tool list changes, but the gateway does not listen to a
+    // server of the revision: the agent is not told that it could be told.
+    let (status, _, body) = crate::mcp_http::exchange(
+        &gateway.address,
+        "POST",
+        "/mcp/modern",
+        &[
+            ("Accept", "application/json, text/event-stream"),
+            ("Content-Type", "application/json"),
+            ("Authorization", auth.as_str()),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "server/discover"),
+        ],
+        &request(19, "server/discover", json!({})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let discovered: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        discovered["result"]["capabilities"],
+        json!({"tools": {}}),
+        "{body}"
+    );
     // As an agent would, list the tools first: the headers checked are those of the
     // tools listed through the same link (requests that declare the same capabilities).
     let listing = [
@@ -521,6 +550,61 @@ fn arguments_mirrored_into_headers_must_say_what_the_body_says_on_both_sides_of_
     }
     assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
     assert_eq!(decided(&setup), 2, "{}", gateway.log());
+}
+
+#[test]
+fn a_2026_07_28_agent_that_listens_is_told_of_the_list_changes_it_asked_for() {
+    let setup = Setup::new("mcp-modern-listen");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude");
+    // A server of 2025-11-25 that says its tool, prompt and resource lists change, and
+    // tells its session so (on its own stream) when a call adds a tool.
+    let (_fixture, url) = crate::mcp_conformance::fixture();
+    setup.config(&format!(
+        "[[mcp]]\nname = \"changing\"\nurl = \"{url}\"\nenvironment = \"development\"\n"
+    ));
+    let mut gateway = Gateway::start(&setup, &[]);
+    let plan = json!({
+        "url": gateway.url("changing"),
+        "token": token,
+        "listen": {
+            "toolsListChanged": true,
+            "promptsListChanged": true,
+            "resourceSubscriptions": ["test://static-text"],
+        },
+        "calls": [{"tool": "test_add_tool", "arguments": {"name": "added_later"}}],
+    });
+    let lines = run_agent(&setup, plan, 5);
+    // Acknowledged: the list changes asked for, not resource subscriptions, which the
+    // gateway does not pass on.
+    assert_eq!(
+        lines[2],
+        json!({"honoured": {"toolsListChanged": true, "promptsListChanged": true}}),
+        "{lines:?}\n{}",
+        gateway.log()
+    );
+    assert!(
+        !lines[1]["tools"].to_string().contains("added_later"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[3],
+        json!({"isError": false, "text": "added added_later"}),
+        "{lines:?}"
+    );
+    // The change reached the agent once, on its listen stream, and the list it then
+    // asked for has the new tool.
+    assert_eq!(
+        lines[4]["changes"],
+        json!(["notifications/tools/list_changed"]),
+        "{lines:?}\n{}",
+        gateway.log()
+    );
+    assert!(
+        lines[4]["tools"].to_string().contains("added_later"),
+        "{lines:?}"
+    );
+    assert_eq!(gateway.process.terminate(), Some(0), "{}", gateway.log());
 }
 
 #[test]

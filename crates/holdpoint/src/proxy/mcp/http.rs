@@ -86,14 +86,21 @@ pub(crate) struct Streams {
     /// some other stream is free (a 2026-07-28 agent answers each request's question
     /// by retrying that request).
     asking: HashMap<Id, Id>,
-    /// The stream the agent opened with GET for the server's own messages, if any; a
-    /// later GET takes its place.
+    /// The stream the agent opened for the server's own messages (a GET, or a
+    /// 2026-07-28 `subscriptions/listen`), if any; a later one takes its place.
     listening: Option<Listening>,
 }
 
-/// The sending side of an agent's GET stream: bounded, so that an agent that does not
-/// read it cannot make the gateway hold what a chatty server says without end.
-pub(crate) type Listening = tokio::sync::mpsc::Sender<Message>;
+/// The sending side of an agent's stream of what the server says outside its
+/// requests: bounded, so that an agent that does not read it cannot make the gateway
+/// hold what a chatty server says without end.
+#[derive(Debug)]
+pub(crate) struct Listening {
+    sender: tokio::sync::mpsc::Sender<Message>,
+    /// The notifications it takes, the others going where they would with no such
+    /// stream; `None`: all the server's own messages (a GET stream).
+    only: Option<&'static [&'static str]>,
+}
 
 /// How many of the server's messages a GET stream holds for an agent that is slow to
 /// read it; past that, notifications are dropped.
@@ -136,12 +143,18 @@ impl Streams {
     }
 
     /// Sends `message` on the agent's GET stream; gives it back when there is none (or
-    /// the agent closed it). A message the agent is too slow to read is dropped.
+    /// the agent closed it, or it does not take such messages). A message the agent is
+    /// too slow to read is dropped.
     fn send_listening(&mut self, message: Message) -> Option<Message> {
         let Some(listening) = self.listening.as_ref() else {
             return Some(message);
         };
-        match listening.try_send(message) {
+        if let Some(only) = listening.only
+            && !matches!(&message, Message::Notification { method, .. } if only.contains(&method.as_str()))
+        {
+            return Some(message);
+        }
+        match listening.sender.try_send(message) {
             Ok(()) => None,
             Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
                 eprintln!(
@@ -908,19 +921,35 @@ async fn get_stream(
         }
         Ok(Some(found)) => found,
     };
-    let (listening, stream) = tokio::sync::mpsc::channel::<Message>(LISTEN_BACKLOG);
-    if let Ok(mut sessions) = gateway.sessions.lock()
-        && let Some(live) = sessions.get_mut(&session)
-    {
-        live.listening = Some(listening.downgrade());
-    }
-    if inbox.send(Event::Listening(listening)).is_err() {
+    let Some(stream) = listen_to(&gateway, &session, &inbox, None) else {
         return ended(&gateway, &session);
-    }
+    };
     event_stream(futures_util::stream::unfold(
         stream,
         |mut stream| async move { stream.recv().await.map(|message| (message, stream)) },
     ))
+}
+
+/// Takes the session's own stream of what the server says outside the agent's
+/// requests (`only` those notifications, when given), in place of any taken before;
+/// `None` when the session has ended. While the stream is held, the session is not
+/// ended for being idle.
+pub(super) fn listen_to(
+    gateway: &Gateway,
+    session: &str,
+    inbox: &Sender<Event>,
+    only: Option<&'static [&'static str]>,
+) -> Option<tokio::sync::mpsc::Receiver<Message>> {
+    let (sender, stream) = tokio::sync::mpsc::channel::<Message>(LISTEN_BACKLOG);
+    if let Ok(mut sessions) = gateway.sessions.lock()
+        && let Some(live) = sessions.get_mut(session)
+    {
+        live.listening = Some(sender.downgrade());
+    }
+    inbox
+        .send(Event::Listening(Listening { sender, only }))
+        .ok()
+        .map(|()| stream)
 }
 
 /// An event stream of `messages`, each a `message` event.
@@ -1261,8 +1290,8 @@ mod tests {
         // With a GET stream open, the server's notifications go there and its requests
         // still go on the oldest request stream; a full GET stream drops, a closed one
         // hands back to the request streams.
-        let (listening, mut heard) = tokio::sync::mpsc::channel(LISTEN_BACKLOG);
-        streams.listen(listening);
+        let (sender, mut heard) = tokio::sync::mpsc::channel(LISTEN_BACKLOG);
+        streams.listen(Listening { sender, only: None });
         streams.deliver(other.clone());
         assert_eq!(heard.try_recv().unwrap(), other);
         assert!(first.try_recv().is_err());
@@ -1285,5 +1314,26 @@ mod tests {
         drop(heard);
         streams.deliver(other.clone());
         assert_eq!(first.try_recv().unwrap(), other);
+
+        // A stream that takes only list changes (a 2026-07-28 agent's listen) leaves
+        // the rest where it would go without one.
+        let (sender, mut changes) = tokio::sync::mpsc::channel(LISTEN_BACKLOG);
+        let only: &'static [&'static str] = &["notifications/tools/list_changed"];
+        streams.listen(Listening {
+            sender,
+            only: Some(only),
+        });
+        let changed = Message::Notification {
+            method: "notifications/tools/list_changed".to_owned(),
+            params: None,
+        };
+        streams.deliver(other.clone());
+        streams.deliver(changed.clone());
+        streams.deliver(asked.clone());
+        assert_eq!(first.try_recv().unwrap(), other);
+        assert_eq!(first.try_recv().unwrap(), asked);
+        assert!(first.try_recv().is_err());
+        assert_eq!(changes.try_recv().unwrap(), changed);
+        assert!(changes.try_recv().is_err());
     }
 }

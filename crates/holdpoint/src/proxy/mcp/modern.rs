@@ -27,9 +27,16 @@
 //!   not the same request, or one without the answer, is refused and changes nothing.
 //! - Closing the stream cancels the request, as the revision says: the link is told
 //!   `notifications/cancelled`, so a held call is never run for nobody.
+//! - `subscriptions/listen` is answered with an event stream that opens with the
+//!   acknowledgement of what the agent will be told: the list changes it asked for
+//!   that the server says it notifies (resource subscriptions are not passed on). The
+//!   link's session then hands the server's change notifications to the link's
+//!   listeners, each marked with its subscription id, and everything else where it
+//!   went before; when the session ends, each listen request is answered, which ends
+//!   its stream.
 //! - What the revision removed (`initialize`, `ping`, `logging/setLevel`,
-//!   `resources/subscribe`) and what the gateway does not serve yet
-//!   (`subscriptions/listen`, tasks) is answered 404 with -32601.
+//!   `resources/subscribe`) and what the gateway does not serve yet (tasks) is
+//!   answered 404 with -32601.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +72,7 @@ const SERVED: &[&str] = &[
     "resources/read",
     "resources/templates/list",
     "completion/complete",
+    "subscriptions/listen",
 ];
 
 /// The revision's error codes.
@@ -106,11 +114,41 @@ const NOT_SERVED: &[(&str, &str)] = &[
         "resources/unsubscribe",
         "2026-07-28 replaced resources/unsubscribe with subscriptions/listen",
     ),
+];
+
+/// What a `subscriptions/listen` can ask to be told: the filter's key, the kind of
+/// list (whose `listChanged` capability the server must declare), and the
+/// notification the server sends.
+const LIST_CHANGES: [(&str, &str, &str); 3] = [
     (
-        "subscriptions/listen",
-        "holdpoint's gateway does not serve subscriptions/listen yet",
+        "toolsListChanged",
+        "tools",
+        "notifications/tools/list_changed",
+    ),
+    (
+        "promptsListChanged",
+        "prompts",
+        "notifications/prompts/list_changed",
+    ),
+    (
+        "resourcesListChanged",
+        "resources",
+        "notifications/resources/list_changed",
     ),
 ];
+
+/// The notifications a link's listeners take from its session, [`LIST_CHANGES`]'s.
+const CHANGES: &[&str] = &[
+    "notifications/tools/list_changed",
+    "notifications/prompts/list_changed",
+    "notifications/resources/list_changed",
+];
+
+/// The most `subscriptions/listen` streams one link carries at once.
+const MOST_LISTENERS: usize = 16;
+
+/// How often a link whose server says nothing looks whether anyone still listens.
+const LISTENERS_CHECKED: Duration = Duration::from_secs(5);
 
 /// How long opening a link may take: the server started and its `initialize` answered.
 const OPENING: Duration = Duration::from_secs(30);
@@ -130,6 +168,28 @@ pub(super) struct Link {
     /// The requests the server asked a question in, by the `requestState` the agent
     /// was given: each waits for the agent to retry it with the answer.
     parked: std::sync::Mutex<HashMap<String, Parked>>,
+    /// The kinds of list (`tools`, `prompts`, `resources`) whose changes the server
+    /// says it notifies (`listChanged`): what a `subscriptions/listen` is honoured for.
+    notifies: Vec<&'static str>,
+    /// The agent's `subscriptions/listen` streams through this link.
+    listeners: std::sync::Mutex<Listeners>,
+}
+
+/// A link's `subscriptions/listen` streams, and whether what the session's server
+/// says outside requests is being read for them.
+#[derive(Default)]
+struct Listeners {
+    open: Vec<Listener>,
+    fed: bool,
+}
+
+/// One `subscriptions/listen` stream.
+struct Listener {
+    /// The listen request's id, which is its subscription id.
+    id: Id,
+    /// The notifications it was acknowledged for.
+    methods: Vec<&'static str>,
+    stream: tokio::sync::mpsc::UnboundedSender<Message>,
 }
 
 /// How long a request whose server asked the agent a question waits for the retry
@@ -417,6 +477,9 @@ pub(super) async fn post(
         let body = json!({"jsonrpc": "2.0", "id": id.to_value(), "result": link.discovered});
         return axum::Json(body).into_response();
     }
+    if method == "subscriptions/listen" {
+        return listen(gateway, &link, id, params.as_ref());
+    }
     if method == "tools/call"
         && let Err(why) = link.check_params(params.as_ref(), headers)
     {
@@ -625,6 +688,17 @@ async fn open(
         "holdpoint mcp: /mcp/{}: serving `{agent}` in MCP {VERSION} through session {session}",
         served.name
     );
+    let notifies = LIST_CHANGES
+        .iter()
+        .filter(|(_, kind, _)| {
+            result
+                .get("capabilities")
+                .and_then(|c| c.get(kind))
+                .and_then(|c| c.get("listChanged"))
+                == Some(&Value::Bool(true))
+        })
+        .map(|(_, kind, _)| *kind)
+        .collect();
     Ok(Link {
         session,
         inbox,
@@ -632,25 +706,201 @@ async fn open(
         server_info,
         bindings: std::sync::Mutex::default(),
         parked: std::sync::Mutex::default(),
+        notifies,
+        listeners: std::sync::Mutex::default(),
     })
 }
 
 /// The server's capabilities as a 2026-07-28 agent is told them: without what the
-/// gateway does not serve it (change notifications, which need subscriptions/listen,
-/// resource subscriptions, and tasks).
+/// gateway does not serve it (resource subscriptions and tasks). List changes it
+/// serves through `subscriptions/listen`.
 fn served_capabilities(capabilities: Option<&Value>) -> Value {
     let mut capabilities = capabilities
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
     capabilities.remove("tasks");
-    for kind in ["tools", "prompts", "resources"] {
-        if let Some(object) = capabilities.get_mut(kind).and_then(Value::as_object_mut) {
-            object.remove("listChanged");
-            object.remove("subscribe");
-        }
+    if let Some(object) = capabilities
+        .get_mut("resources")
+        .and_then(Value::as_object_mut)
+    {
+        object.remove("subscribe");
     }
     Value::Object(capabilities)
+}
+
+/// `message` marked as one of the subscription `id`'s (`_meta`'s subscription id, in
+/// a notification's params or a response's result).
+fn stamped(message: Message, id: &Id) -> Message {
+    let key = format!("{META}subscriptionId");
+    let meta = |holder: &mut Value| {
+        if let Some(object) = holder.as_object_mut() {
+            let meta = object.entry("_meta").or_insert_with(|| json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.insert(key.clone(), id.to_value());
+            }
+        }
+    };
+    match message {
+        Message::Notification { method, params } => {
+            let mut params = params.unwrap_or_else(|| json!({}));
+            meta(&mut params);
+            Message::Notification {
+                method,
+                params: Some(params),
+            }
+        }
+        Message::Response {
+            id: answered,
+            reply: Reply::Result(mut result),
+        } => {
+            meta(&mut result);
+            Message::Response {
+                id: answered,
+                reply: Reply::Result(result),
+            }
+        }
+        other => other,
+    }
+}
+
+/// A `subscriptions/listen`: an event stream that opens with the acknowledgement of
+/// what the agent will be told (the list changes it asked for that the server
+/// notifies; resource subscriptions are not passed on), then carries each such change
+/// the server announces, until the agent closes it, or the link ends and a result
+/// says so.
+fn listen(gateway: &Arc<Gateway>, link: &Arc<Link>, id: Id, params: Option<&Value>) -> Response {
+    let Some(filter) = params
+        .and_then(|p| p.get("notifications"))
+        .and_then(Value::as_object)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            Some(&id),
+            codec::code::INVALID_PARAMS,
+            "Invalid params: subscriptions/listen names what the agent is to be told in a `notifications` object",
+            None,
+        );
+    };
+    let mut honoured = Map::new();
+    let mut methods = Vec::new();
+    for (key, kind, method) in LIST_CHANGES {
+        if filter.get(key) == Some(&Value::Bool(true)) && link.notifies.contains(&kind) {
+            honoured.insert(key.to_owned(), Value::Bool(true));
+            methods.push(method);
+        }
+    }
+    let (stream, heard) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    let acknowledged = Message::Notification {
+        method: "notifications/subscriptions/acknowledged".to_owned(),
+        params: Some(json!({"notifications": honoured})),
+    };
+    let _ = stream.send(stamped(acknowledged, &id));
+    let listener = Listener {
+        id: id.clone(),
+        methods,
+        stream,
+    };
+    if let Err((status, code, why)) = Arc::clone(link).add_listener(gateway, listener) {
+        return error(status, Some(&id), code, &why, None);
+    }
+    let mut response = event_stream(futures_util::stream::unfold(
+        heard,
+        |mut heard| async move { heard.recv().await.map(|message| (message, heard)) },
+    ));
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
+}
+
+impl Link {
+    /// Adds a listener, reading what the session's server says outside requests for
+    /// the link's listeners if nothing reads it yet.
+    fn add_listener(
+        self: Arc<Self>,
+        gateway: &Gateway,
+        listener: Listener,
+    ) -> Result<(), (StatusCode, i64, String)> {
+        let failed = || {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                codec::code::INTERNAL_ERROR,
+                "holdpoint's record of this agent's listeners failed".to_owned(),
+            )
+        };
+        let mut listeners = self.listeners.lock().map_err(|_| failed())?;
+        listeners.open.retain(|open| !open.stream.is_closed());
+        if listeners.open.len() >= MOST_LISTENERS {
+            return Err((
+                StatusCode::OK,
+                codec::code::INVALID_REQUEST,
+                format!(
+                    "this agent already listens to this server on {MOST_LISTENERS} streams: close one first"
+                ),
+            ));
+        }
+        if !listeners.fed {
+            let heard = super::http::listen_to(gateway, &self.session, &self.inbox, Some(CHANGES))
+                .ok_or_else(|| {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        codec::code::INTERNAL_ERROR,
+                        "the server's session ended: send the request again".to_owned(),
+                    )
+                })?;
+            listeners.fed = true;
+            tokio::spawn(Arc::clone(&self).feed(heard));
+        }
+        listeners.open.push(listener);
+        Ok(())
+    }
+
+    /// Passes each change the server announces to the listeners that asked for it,
+    /// until none listens (the stream is then left to the session, which takes it
+    /// back) or the session ends (each listener is then answered, which ends it).
+    async fn feed(self: Arc<Self>, mut heard: tokio::sync::mpsc::Receiver<Message>) {
+        loop {
+            let message = tokio::select! {
+                message = heard.recv() => message,
+                () = tokio::time::sleep(LISTENERS_CHECKED) => {
+                    let Ok(mut listeners) = self.listeners.lock() else { return };
+                    listeners.open.retain(|open| !open.stream.is_closed());
+                    if listeners.open.is_empty() {
+                        listeners.fed = false;
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let Some(message) = message else { break };
+            let Message::Notification { method, .. } = &message else {
+                continue;
+            };
+            let Ok(mut listeners) = self.listeners.lock() else {
+                return;
+            };
+            listeners.open.retain(|open| {
+                if open.methods.contains(&method.as_str()) {
+                    open.stream.send(stamped(message.clone(), &open.id)).is_ok()
+                } else {
+                    !open.stream.is_closed()
+                }
+            });
+        }
+        // The session ended: the subscriptions with it.
+        if let Ok(mut listeners) = self.listeners.lock() {
+            listeners.fed = false;
+            for open in listeners.open.drain(..) {
+                let ended = Message::Response {
+                    id: Some(open.id.clone()),
+                    reply: Reply::Result(json!({})),
+                };
+                let _ = open.stream.send(stamped(ended, &open.id));
+            }
+        }
+    }
 }
 
 /// A request's params as its retry must repeat them: without `_meta` (a retry may

@@ -579,9 +579,21 @@ impl Link {
             .and_then(|m| m.get(META_SERVER))
             .cloned()
             .unwrap_or_else(|| serde_json::json!({"name": "unknown", "version": "unknown"}));
+        // The gateway does not listen to such a server (`subscriptions/listen`): the
+        // client is not told of changes or subscriptions it would never hear of.
+        let mut capabilities = result
+            .get("capabilities")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        for kind in ["tools", "prompts", "resources"] {
+            if let Some(object) = capabilities.get_mut(kind).and_then(Value::as_object_mut) {
+                object.remove("listChanged");
+                object.remove("subscribe");
+            }
+        }
         let mut answer = serde_json::json!({
             "protocolVersion": version,
-            "capabilities": result.get("capabilities").cloned().unwrap_or_else(|| serde_json::json!({})),
+            "capabilities": capabilities,
             "serverInfo": server_info,
         });
         if let Some(instructions) = result.get("instructions")

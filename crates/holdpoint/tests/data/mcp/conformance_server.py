@@ -204,6 +204,11 @@ TOOLS = [
         },
     ),
     types.Tool(
+        name="test_add_tool",
+        description="Adds a tool named by its call and tells every session the tool list changed",
+        inputSchema={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    ),
+    types.Tool(
         name="json_schema_2020_12_tool",
         description="Tool whose input schema uses JSON Schema 2020-12 features (SEP-1613)",
         inputSchema=JSON_SCHEMA_2020_12,
@@ -344,6 +349,11 @@ async def call_tool(name: str, args: dict[str, Any]) -> list[types.ContentBlock]
         form = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
         confirmed = await ctx.session.elicit("Please confirm", form, related_request_id=ctx.request_id)
         return [text(f"state-ok: {json.dumps(confirmed.content)}")]
+    if name == "test_add_tool":
+        # Said on the session's own stream (a GET), not in the call's answer.
+        TOOLS.append(types.Tool(name=str(args.get("name")), description="Added by test_add_tool", inputSchema=NO_ARGS))
+        await ctx.session.send_tool_list_changed()
+        return [text(f"added {args.get('name')}")]
     if name == "test_image_content":
         return [image()]
     if name == "test_audio_content":

@@ -11,7 +11,11 @@
 // content to accept each elicitation with, by its message), the client declares
 // elicitation, answers the server's questions (which 2026-07-28 carries as
 // input_required results, retried by the SDK with the answers), and prints a last line
-// with the messages it was asked, in order.
+// with the messages it was asked, in order. Given "listen" (a subscriptions/listen
+// filter), it listens before its calls and prints {"honoured"} (what the server
+// acknowledged), and after them, once a change has come or 10 s have passed,
+// {"changes", "tools"}: the change notifications it was sent, in order, and the tool
+// names listed again.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -47,6 +51,18 @@ console.log(
 );
 const tools = await client.listTools();
 console.log(JSON.stringify({ tools: tools.tools.map((t) => t.name).sort() }));
+const changes = [];
+let subscription;
+if (plan.listen !== undefined) {
+  for (const kind of ["tools", "prompts", "resources"]) {
+    const method = `notifications/${kind}/list_changed`;
+    client.setNotificationHandler(method, () => {
+      changes.push(method);
+    });
+  }
+  subscription = await client.listen(plan.listen);
+  console.log(JSON.stringify({ honoured: subscription.honoredFilter }));
+}
 for (const call of plan.calls) {
   const options = {};
   if (call.close_after_ms !== undefined) {
@@ -70,5 +86,14 @@ for (const call of plan.calls) {
 }
 if (answering) {
   console.log(JSON.stringify({ asked }));
+}
+if (subscription !== undefined) {
+  const until = Date.now() + 10000;
+  while (changes.length === 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const again = await client.listTools();
+  console.log(JSON.stringify({ changes, tools: again.tools.map((t) => t.name).sort() }));
+  await subscription.close();
 }
 await client.close();

@@ -114,7 +114,9 @@ class Handler(BaseHTTPRequestHandler):
             result = {
                 "resultType": "complete",
                 "supportedVersions": [VERSION],
-                "capabilities": {"tools": {}},
+                # Says its tool list changes, which a gateway that does not listen must
+                # not pass on as a promise.
+                "capabilities": {"tools": {"listChanged": True}},
                 "ttlMs": 60000,
                 "cacheScope": "public",
                 "_meta": {META + "serverInfo": {"name": "holdpoint-test-modern", "version": "1"}},
