@@ -647,28 +647,8 @@ const EX_HARMLESS: &[&str] = &[
     "only",
     "hid",
     "hide",
-    "e",
-    "edit",
     "ene",
     "enew",
-    "new",
-    "vne",
-    "vnew",
-    "sp",
-    "split",
-    "vs",
-    "vsplit",
-    "tabe",
-    "tabedit",
-    "tabnew",
-    "vie",
-    "view",
-    "sv",
-    "sview",
-    "fin",
-    "find",
-    "sf",
-    "sfind",
     "b",
     "buffer",
     "bn",
@@ -689,8 +669,6 @@ const EX_HARMLESS: &[&str] = &[
     "bwipeout",
     "bun",
     "bunload",
-    "n",
-    "next",
     "N",
     "Next",
     "prev",
@@ -701,10 +679,6 @@ const EX_HARMLESS: &[&str] = &[
     "first",
     "la",
     "last",
-    "ar",
-    "args",
-    "arga",
-    "argadd",
     "argd",
     "argdelete",
     "ls",
@@ -1069,6 +1043,19 @@ fn ex_command(name: &str, bang: bool, args: &str, acts: &mut Vec<Act>, depth: u8
                 acts.push(Act::Runs(command.trim().to_owned()));
             }
         }
+        // Commands that make other files current, which `:w`, `:x` or `:wq` without a
+        // name then write: each file named counts as written, as a file named on the
+        // command line does.
+        "e" | "edit" | "new" | "vne" | "vnew" | "sp" | "split" | "vs" | "vsplit" | "tabe"
+        | "tabedit" | "tabnew" | "vie" | "view" | "sv" | "sview" | "arga" | "argadd" | "ar"
+        | "args" | "n" | "next" | "bad" | "badd" | "balt" => opened_files(args, acts, depth),
+        "fin" | "find" | "sf" | "sfind" => {
+            if !args.is_empty() {
+                acts.push(Act::Unknown(format!(
+                    "vim's `:{name}` opens a file found on its search path, which a later write writes"
+                )));
+            }
+        }
         "redi" | "redir" => {
             let target = args.trim_start_matches('!').trim();
             if let Some(file) = target.strip_prefix(">>") {
@@ -1151,6 +1138,171 @@ fn ex_command(name: &str, bang: bool, args: &str, acts: &mut Vec<Act>, depth: u8
             "vim command `:{name}` that holdpoint does not know"
         ))),
     }
+}
+
+/// The files an opening command (`:e`, `:sp`, `:args`) names, counted as written: its
+/// `+cmd` runs that command first, and a name in backquotes is what a command prints
+/// (vim runs it), or an expression's value.
+fn opened_files(args: &str, acts: &mut Vec<Act>, depth: u8) {
+    if args.contains('`') {
+        for (at, quoted) in args.split('`').enumerate() {
+            if at % 2 == 0 {
+                continue;
+            }
+            match quoted.strip_prefix('=') {
+                Some(_) => acts.push(Act::Unknown(
+                    "vim names a file with an expression's value".to_owned(),
+                )),
+                None => acts.push(Act::Runs(quoted.to_owned())),
+            }
+        }
+        acts.push(Act::Unknown(
+            "vim opens the files a command or an expression names".to_owned(),
+        ));
+        return;
+    }
+    for word in vim_words(args) {
+        if word.starts_with("++") {
+            continue;
+        }
+        if let Some(command) = word.strip_prefix('+') {
+            ex_line(command, acts, depth + 1);
+            continue;
+        }
+        // `%` and `#` are files already open.
+        if word.starts_with(['%', '#']) {
+            continue;
+        }
+        acts.push(Act::Writes(word));
+    }
+}
+
+/// Words as vim splits a command's file arguments: at blanks a backslash does not
+/// escape, the backslash then dropped.
+fn vim_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next @ (' ' | '\t')) => word.push(next),
+                Some(next) => {
+                    word.push('\\');
+                    word.push(next);
+                }
+                None => word.push('\\'),
+            },
+            ' ' | '\t' => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            other => word.push(other),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+// ---------------------------------------------------------------------------------------
+// ed
+
+/// An ed(1) script (what `ed` or `red` reads from its standard input): `!command`, and
+/// `e`, `r` and `w` given `!command`, run it; `w` and `W` given a name write or append
+/// to that file; `e`, `E` and `f` given a name make another file the one a later `w`
+/// writes; `g` and `v` run their command list on matching lines. Text after `a`, `i`
+/// and `c` is text up to a line holding only `.`. Commands ed does not have, or that
+/// holdpoint does not know, are not known to be harmless.
+pub(crate) fn ed_script(text: &str) -> Vec<Act> {
+    let mut acts = Vec::new();
+    let mut inserting = false;
+    for line in text.lines() {
+        if inserting {
+            inserting = line != ".";
+            continue;
+        }
+        inserting = ed_command(line, &mut acts, 0);
+    }
+    acts
+}
+
+/// One ed command; whether text to insert follows it.
+fn ed_command(line: &str, acts: &mut Vec<Act>, depth: u8) -> bool {
+    if depth > DEPTH {
+        acts.push(Act::Unknown("ed commands nested too deeply".to_owned()));
+        return false;
+    }
+    // The address: line numbers, `.`, `$`, offsets, marks and patterns.
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '0'..='9' | '.' | '$' | ',' | ';' | '+' | '-' | '^' | ' ' | '\t' => i += 1,
+            '\'' => i += 2,
+            '/' | '?' => i = skip_delimited(&chars, i + 1, c),
+            _ => break,
+        }
+    }
+    let Some(&command) = chars.get(i) else {
+        // An address alone prints a line.
+        return false;
+    };
+    let rest: String = chars.iter().skip(i + 1).collect();
+    let argument = rest.trim();
+    match command {
+        'a' | 'i' | 'c' => return argument.is_empty(),
+        '!' => acts.push(Act::Runs(rest)),
+        'e' | 'E' | 'r' | 'w' | 'W' | 'f' => {
+            // `wq` writes, then quits.
+            let argument = if command == 'w' {
+                argument.strip_prefix('q').unwrap_or(argument).trim()
+            } else {
+                argument
+            };
+            if let Some(run) = argument.strip_prefix('!') {
+                acts.push(Act::Runs(run.to_owned()));
+            } else if argument.is_empty() || command == 'r' {
+                // The file being edited, or a file read into it.
+            } else if command == 'w' {
+                acts.push(Act::Writes(argument.to_owned()));
+            } else if command == 'W' {
+                acts.push(Act::Appends(argument.to_owned()));
+            } else {
+                acts.push(Act::Unknown(format!(
+                    "ed's `{command} {argument}` makes another file the one a later `w` writes"
+                )));
+            }
+        }
+        'g' | 'v' | 'G' | 'V' => {
+            let after = chars
+                .get(i + 1)
+                .map_or(i + 1, |&delimiter| skip_delimited(&chars, i + 2, delimiter));
+            let list: String = chars.iter().skip(after).collect();
+            if list.trim_end().ends_with('\\') {
+                acts.push(Act::Unknown(
+                    "ed's global command with a command list of several lines".to_owned(),
+                ));
+            } else if command == 'G' || command == 'V' {
+                acts.push(Act::Unknown(
+                    "ed's interactive global command reads commands as it goes".to_owned(),
+                ));
+            } else if ed_command(&list, acts, depth + 1) {
+                acts.push(Act::Unknown("ed's global command inserts text".to_owned()));
+            }
+        }
+        // Substitution (no flag of ed's runs anything), deleting, printing, joining,
+        // marking, moving, copying, undoing, quitting, help and prompts, cutting and
+        // pasting (GNU ed's `x` and `y`), scrolling, and `=`.
+        's' | 'd' | 'p' | 'n' | 'l' | 'j' | 'k' | 'm' | 't' | 'u' | 'q' | 'Q' | 'h' | 'H' | 'P'
+        | 'x' | 'y' | 'z' | '=' | '#' => {}
+        other => acts.push(Act::Unknown(format!(
+            "ed command `{other}` that holdpoint does not know"
+        ))),
+    }
+    false
 }
 
 /// Function calls in a vim expression that run commands or change files.

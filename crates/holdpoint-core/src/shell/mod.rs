@@ -2446,11 +2446,15 @@ impl<'a> Walker<'a> {
                 self.copy(&base, &inv, &args);
                 Stream::Unknown
             }
-            "ex" | "ed" => {
-                // Scripted editors rewrite the file in place.
+            "ex" | "ed" | "red" => {
+                // Scripted editors rewrite the file in place, with the commands they
+                // read from their standard input.
                 self.edit_in_place(&inv, 0);
                 if base == "ex" {
                     self.plus_commands("ex", &base, &inv, &args);
+                    self.editor_stdin(&inv, "ex");
+                } else {
+                    self.editor_stdin(&inv, "ed");
                 }
                 Stream::Unknown
             }
@@ -2461,6 +2465,13 @@ impl<'a> Walker<'a> {
             "vim" | "vi" | "nvim" | "gvim" | "rvim" | "vimx" | "view" | "rview" | "gview"
             | "vimdiff" | "nvimdiff" | "evim" => {
                 self.plus_commands("ex", &base, &inv, &args);
+                // In Ex mode vim reads its commands from its standard input.
+                if args
+                    .iter()
+                    .any(|a| matches!(a.as_str(), "-e" | "-E" | "-es" | "-Es"))
+                {
+                    self.editor_stdin(&inv, "ex");
+                }
                 Stream::Unknown
             }
             "touch" | "mkdir" | "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" | "nano"
@@ -3418,6 +3429,22 @@ impl<'a> Walker<'a> {
 
     fn invoke_tail_as_is(&mut self, inv: &Invocation, start: usize) {
         self.invoke(inv.tail(start));
+    }
+
+    /// An editor that reads its commands from its standard input: `ed`'s, or vim's Ex
+    /// commands (`lang`). With none (the terminal), it reads nothing and quits.
+    fn editor_stdin(&mut self, inv: &Invocation, lang: &'static str) {
+        let acts = match &inv.stdin {
+            Stream::Terminal => return,
+            Stream::Text(text) if lang == "ed" => embedded::ed_script(text),
+            Stream::Text(text) => embedded::ex_script(text),
+            _ => {
+                self.stdin_code(inv, Language::Other);
+                return;
+            }
+        };
+        let what = format!("`{}`", inv.display());
+        self.acts(lang, acts, &what, None);
     }
 
     /// A program that reads code from its standard input.

@@ -66,6 +66,12 @@ const PROBES: &[&str] = &[
     // Emacs Lisp evaluated from a flag, or loaded from a file the line writes.
     "emacs --batch --eval '(delete-file \"MARK\")'",
     "printf '(delete-file \"MARK\")\\n' > l.el && emacs --batch -l l.el",
+    // An editor's commands from its standard input, and another file made the one it
+    // writes.
+    "echo hi > e.txt && printf '!PAYLOAD\\nq\\n' | ed -s e.txt",
+    "echo hi > e.txt && ed -s e.txt <<< 'e !PAYLOAD'",
+    "echo hi > e.txt && printf '!PAYLOAD\\n' | vim -es e.txt",
+    "vim -es -c 'e MARK' -c '%d' -c 'wq'",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
