@@ -1508,6 +1508,37 @@ impl<'a> Walker<'a> {
 
     /// Records a write to a path, or to the whole tree below it (`chmod -R`).
     fn write_path_reaching(&mut self, path: &Expanded, kind: WriteKind, how: &str, reach: Reach) {
+        // Opening a file to write it follows a symbolic link: one the line made to
+        // another place writes that place as well.
+        if let Some(target) = path
+            .value
+            .as_deref()
+            .and_then(|value| self.absolute_of(value))
+            .and_then(|absolute| self.link_target(&absolute))
+        {
+            let through = format!("{how} (through the link `{}`)", path.best());
+            self.write_resolved(&Expanded::literal(&target), kind, &through, reach);
+        }
+        self.write_resolved(path, kind, how, reach);
+    }
+
+    /// Where the symbolic links made earlier on the line lead `absolute`, the last one
+    /// followed too, when that is elsewhere (a chain of links followed as far as eight).
+    fn link_target(&self, absolute: &str) -> Option<String> {
+        let mut at = absolute.to_owned();
+        for _ in 0..8 {
+            let next = self.through_links(&at, true);
+            if next == at {
+                break;
+            }
+            at = next;
+        }
+        (at != absolute).then_some(at)
+    }
+
+    /// Records a write to a path as it is named, links made on the line not followed
+    /// past it.
+    fn write_resolved(&mut self, path: &Expanded, kind: WriteKind, how: &str, reach: Reach) {
         let name = path.best().to_owned();
         // Whatever the file held before is no longer what a later command sees; a write
         // of known text records that text afterwards. Metadata leaves the text as it was.
@@ -4381,8 +4412,20 @@ impl<'a> Walker<'a> {
         } else {
             self.write_path(&destination, WriteKind::Modify, &how);
         }
-        if base == "ln"
-            && tools::Args::split(args, &[]).has_flag("-s")
+        // Links: symbolic (`ln -s`, `cp -s`) or hard (`ln`, `cp -l`), through which a
+        // later write on the line writes what they name.
+        let flags = tools::Args::split(args, &[]);
+        let symbolic = match base {
+            "ln" => flags.has_flag("-s") || flags.has_flag("--symbolic"),
+            "cp" => flags.has_flag("-s") || flags.has_flag("--symbolic-link"),
+            _ => false,
+        };
+        let hard = match base {
+            "ln" => !symbolic,
+            "cp" => flags.has_flag("-l") || flags.has_flag("--link"),
+            _ => false,
+        };
+        if (symbolic || hard)
             && let (Some(target), Some(link), Location::Local(Some(dir))) = (
                 paths.first().and_then(|p| p.value.clone()),
                 destination.value.clone(),
@@ -4390,10 +4433,14 @@ impl<'a> Walker<'a> {
             )
         {
             let link = paths::normalise(dir, &link);
-            // A relative target is relative to the directory the link is in.
+            // A symbolic link's relative target is relative to the directory the link is
+            // in; a hard link's, to the current directory.
             let link_dir = link.rsplit_once('/').map_or("/", |(d, _)| d);
-            let target =
-                paths::normalise(if link_dir.is_empty() { "/" } else { link_dir }, &target);
+            let target = if symbolic {
+                paths::normalise(if link_dir.is_empty() { "/" } else { link_dir }, &target)
+            } else {
+                paths::normalise(dir, &target)
+            };
             if let Zone::Protected(kind) =
                 paths::zone(Some(&target), &target, &self.location, self.ctx)
             {

@@ -72,6 +72,9 @@ const PROBES: &[&str] = &[
     "echo hi > e.txt && ed -s e.txt <<< 'e !PAYLOAD'",
     "echo hi > e.txt && printf '!PAYLOAD\\n' | vim -es e.txt",
     "vim -es -c 'e MARK' -c '%d' -c 'wq'",
+    // A link made on the line, written through.
+    "ln -s MARK l && echo gone > l",
+    "ln MARK h && echo gone > h",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
