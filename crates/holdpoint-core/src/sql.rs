@@ -85,8 +85,6 @@ const CHANGING_FUNCTIONS: &[&str] = &[
     "pg_notify",
     "txid_current",
     "pg_current_xact_id",
-    "load_extension",
-    "writefile",
     "pg_read_file",
     "pg_read_binary_file",
     "pg_ls_dir",
@@ -95,6 +93,25 @@ const CHANGING_FUNCTIONS: &[&str] = &[
     "get_lock",
     "release_lock",
 ];
+/// Functions that reach past the database into the machine its engine runs on (the
+/// SQLite shell's, whose engine runs in the agent's own process): what they do there,
+/// never a change to data, which a database file in the workspace would make workspace
+/// work.
+const MACHINE_FUNCTIONS: &[(&str, Verb, ObjectKind, &str)] = &[
+    (
+        "load_extension",
+        Verb::Execute,
+        ObjectKind::Code,
+        "loads a native library into the engine's process, running its code",
+    ),
+    (
+        "writefile",
+        Verb::Write,
+        ObjectKind::File,
+        "writes a file on the machine the engine runs on",
+    ),
+];
+
 /// Functions known to only compute or read; any other function may have side effects.
 const READING_FUNCTIONS: &[&str] = &[
     "count",
@@ -1503,6 +1520,17 @@ impl StatementAnalyser {
                     Risk::Destroy,
                     Scope::Some,
                     format!("{context}calls `{name}`, which ends sessions or deletes server state"),
+                );
+            } else if let Some((_, verb, object, does)) =
+                MACHINE_FUNCTIONS.iter().find(|(known, ..)| *known == name)
+            {
+                self.add(
+                    *verb,
+                    *object,
+                    &name,
+                    Risk::Change,
+                    Scope::One,
+                    format!("{context}calls `{name}`, which {does}"),
                 );
             } else if CHANGING_FUNCTIONS.contains(&name.as_str()) {
                 self.add(

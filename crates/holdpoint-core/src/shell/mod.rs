@@ -4927,6 +4927,17 @@ impl<'a> Walker<'a> {
                 .flat_map(|script| code::path_candidates(script))
                 .collect();
             self.reads_named(named, Reach::One, &what);
+            // And writes the files the SQLite shell's `writefile('…', …)` names.
+            for file in scripts
+                .iter()
+                .flat_map(|script| written_by_writefile(script))
+            {
+                self.write_path(
+                    &Expanded::literal(&file),
+                    WriteKind::Truncate,
+                    &format!("{what}'s `writefile`"),
+                );
+            }
         }
         self.gate = gate;
         for script in scripts {
@@ -5926,6 +5937,38 @@ enum WriteKind {
     Metadata,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
+}
+
+/// The files the SQLite shell's `writefile(PATH, DATA)` calls in `script` name, where
+/// the path is a string literal (one that is not is a change of its own, in the SQL).
+fn written_by_writefile(script: &str) -> Vec<String> {
+    let lowered = script.to_ascii_lowercase();
+    let mut files = Vec::new();
+    for (at, _) in lowered.match_indices("writefile") {
+        let rest = script.get(at + "writefile".len()..).unwrap_or("");
+        let Some(rest) = rest.trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let Some(quoted) = rest.trim_start().strip_prefix('\'') else {
+            continue;
+        };
+        // `''` is a quote inside the literal.
+        let mut file = String::new();
+        let mut chars = quoted.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    file.push('\'');
+                    continue;
+                }
+                files.push(std::mem::take(&mut file));
+                break;
+            }
+            file.push(c);
+        }
+    }
+    files
 }
 
 /// A shell or an interpreter: a program that runs whatever code it is given.

@@ -110,6 +110,8 @@ const PROBES: &[&str] = &[
     "zip -q -m x.zip MARK",
     // A remote helper that is a command.
     "git -c protocol.ext.allow=always ls-remote 'ext::sh -c rm% -f% MARK' 2>/dev/null",
+    // A file the SQLite shell writes.
+    "sqlite3 :memory: \"select writefile('MARK', 'gone')\"",
     // A database file attached to an in-memory one and changed there.
     "sqlite3 :memory: \"ATTACH 'DB' AS d; DROP TABLE d.t;\"",
     // Interpreter code that truncates, or finds what it calls at run time.
