@@ -4994,6 +4994,131 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A meta-command that sends output to `file`: a file written, a command run
+    /// (`|COMMAND`), another program (the SQLite shell's `-e` and `-x`), or with no file
+    /// the terminal again.
+    fn meta_output(&mut self, file: &str, typed: &str, what: &str) {
+        if let Some(command) = file.trim_start().strip_prefix('|') {
+            self.nested(command, what, Stream::Terminal);
+            self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} sends query output to a command"),
+            ));
+            return;
+        }
+        if file.split_whitespace().any(|w| matches!(w, "-e" | "-x")) {
+            self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} opens query output in another program (`{typed}`)"),
+            ));
+            return;
+        }
+        let target = file
+            .split_whitespace()
+            .rfind(|word| !word.starts_with('-'))
+            .unwrap_or("");
+        if !target.is_empty() && !matches!(target, "stdout" | "stderr" | "off") {
+            self.write_path(
+                &Expanded::literal(target),
+                WriteKind::Truncate,
+                &format!("{what} `{typed}`"),
+            );
+        }
+    }
+
+    /// One meta-command of a database client's script (`\\o FILE`, `.backup FILE`), as
+    /// the client names it (`command`; `typed` is what the script says), with the rest
+    /// of its line. Those not known to be harmless are changes.
+    fn meta_command(
+        &mut self,
+        command: &str,
+        typed: &str,
+        rest: &str,
+        statements: &mut String,
+        dialect: sql::Dialect,
+        what: &str,
+    ) {
+        let file = rest.trim_matches(['\'', '"']).to_owned();
+        match command {
+            "!" | "shell" | "system" => self.nested(rest, what, Stream::Terminal),
+            "i" | "ir" | "include" | "include_relative" | "read" | "." | "source" => {
+                // The SQLite shell's `.read |COMMAND` runs the command and reads its output.
+                if let Some(command) = file.strip_prefix('|') {
+                    self.nested(command, what, Stream::Terminal);
+                    self.push(Effect::opaque(
+                        what,
+                        Risk::Change,
+                        format!("{what} runs SQL a command prints (`{typed}`)"),
+                    ));
+                } else {
+                    self.include_sql_file(&file, dialect, what);
+                }
+            }
+            // Output to a file, or to a command; with no file, back to the terminal. The
+            // SQLite shell's `-e` and `-x` open the output in another program.
+            "o" | "out" | "w" | "write" | "output" | "once" | "save" | "backup" | "s" | "log"
+            | "trace" | "iotrace" | "clone" => self.meta_output(&file, typed, what),
+            // MySQL's `\\T FILE` (`tee`) copies everything after it to the file.
+            "T" | "tee" if dialect == sql::Dialect::MySql => self.meta_output(&file, typed, what),
+            "restore" => {
+                self.push(Effect::new(
+                    Verb::Delete,
+                    ObjectKind::Database,
+                    what,
+                    Risk::Destroy,
+                    format!("{what} replaces the whole database from a backup (`.restore`)"),
+                ));
+            }
+            // `.open --new FILE` deletes the file first; another file opened is where later
+            // SQL goes, which the caller counts.
+            "open" => {
+                if file.split_whitespace().any(|w| w == "--new") {
+                    let target = file
+                        .split_whitespace()
+                        .rfind(|w| !w.starts_with("--"))
+                        .unwrap_or("")
+                        .to_owned();
+                    self.delete_path(
+                        &Expanded::literal(&target),
+                        false,
+                        &format!("{what} `{typed} --new`"),
+                    );
+                }
+            }
+            "gexec" | "g" | "gset" | "gx" => {
+                // `\gexec` runs every value the query returns as a statement.
+                let generated = Stream::Generated(statements.clone());
+                let risk = if command == "gexec" && generated.generates_destruction() {
+                    Risk::Destroy
+                } else {
+                    Risk::Change
+                };
+                self.push(Effect::opaque(
+                    what,
+                    risk,
+                    format!("{what} runs statements the query generates (`\\{command}`)"),
+                ));
+            }
+            // `\encoding X` is `SET client_encoding`, for what follows it.
+            "encoding" => {
+                if !rest.is_empty() {
+                    statements.push_str(&format!(
+                        "SET client_encoding = '{}';\n",
+                        rest.replace('\'', "")
+                    ));
+                }
+            }
+            _ if harmless_meta(command, dialect) => {}
+            _ => self.push(Effect::opaque(
+                what,
+                Risk::Change,
+                format!("{what} runs `{typed}`, which holdpoint does not know to be harmless"),
+            )),
+        }
+    }
+
     /// The setting a PostgreSQL client is told to read SQL with when it is not holdpoint's:
     /// `PGCLIENTENCODING`, `PGOPTIONS`, or a connection string's `client_encoding` or
     /// `options`.
@@ -5322,83 +5447,10 @@ impl<'a> Walker<'a> {
                     .strip_prefix('.')
                     .filter(|_| dialect == sql::Dialect::Sqlite)
             }) {
-                let command = meta.split_whitespace().next().unwrap_or("");
-                match command {
-                    "!" | "shell" | "system" => {
-                        let rest = meta.trim_start_matches(command).trim();
-                        self.nested(rest, what, Stream::Terminal);
-                    }
-                    "i" | "ir" | "include" | "include_relative" | "read" | "." | "source" => {
-                        let file = meta
-                            .trim_start_matches(command)
-                            .trim()
-                            .trim_matches(['\'', '"'])
-                            .to_owned();
-                        self.include_sql_file(&file, dialect, what);
-                    }
-                    "o" | "out" | "w" | "output" | "once" | "save" | "backup" => {
-                        let file = meta
-                            .trim_start_matches(command)
-                            .trim()
-                            .trim_matches(['\'', '"'])
-                            .to_owned();
-                        if file.is_empty() || file.starts_with('|') {
-                            self.push(Effect::opaque(
-                                what,
-                                Risk::Change,
-                                format!("{what} sends query output to a command"),
-                            ));
-                        } else {
-                            self.write_path(
-                                &Expanded::literal(&file),
-                                WriteKind::Truncate,
-                                &format!("{what} `\\{command}`"),
-                            );
-                        }
-                    }
-                    "restore" => {
-                        self.push(Effect::new(
-                            Verb::Delete,
-                            ObjectKind::Database,
-                            what,
-                            Risk::Destroy,
-                            format!(
-                                "{what} replaces the whole database from a backup (`.restore`)"
-                            ),
-                        ));
-                    }
-                    "gexec" | "g" | "gset" => {
-                        // `\gexec` runs every value the query returns as a statement.
-                        let generated = Stream::Generated(statements.clone());
-                        let risk = if command == "gexec" && generated.generates_destruction() {
-                            Risk::Destroy
-                        } else {
-                            Risk::Change
-                        };
-                        self.push(Effect::opaque(
-                            what,
-                            risk,
-                            format!("{what} runs statements the query generates (`\\{command}`)"),
-                        ));
-                    }
-                    // `\encoding X` is `SET client_encoding`, for what follows it.
-                    "encoding" => {
-                        let encoding = meta.trim_start_matches(command).trim();
-                        if !encoding.is_empty() {
-                            statements.push_str(&format!(
-                                "SET client_encoding = '{}';\n",
-                                encoding.replace('\'', "")
-                            ));
-                        }
-                    }
-                    "import" | "load" | "copy" | "set" | "setenv" => {
-                        self.push(Effect::opaque(
-                            what,
-                            Risk::Change,
-                            format!("{what} runs `\\{command}`, whose effect holdpoint cannot see"),
-                        ));
-                    }
-                    _ => {}
+                let typed = meta.split_whitespace().next().unwrap_or("");
+                let rest = meta.get(typed.len()..).unwrap_or("").trim();
+                for command in meta_commands(typed, dialect) {
+                    self.meta_command(command, typed, rest, &mut statements, dialect, what);
                 }
             } else if let Some(file) = trimmed
                 .strip_prefix("source ")
@@ -5937,6 +5989,226 @@ enum WriteKind {
     Metadata,
     /// Rewrites the file's content with no copy kept (`sed -i`).
     Rewrite,
+}
+
+/// The SQLite shell's dot-commands (3.40 and later), which it also takes by any prefix.
+const SQLITE_DOT_COMMANDS: &[&str] = &[
+    "archive",
+    "auth",
+    "backup",
+    "bail",
+    "binary",
+    "cd",
+    "changes",
+    "check",
+    "clone",
+    "connection",
+    "crnl",
+    "databases",
+    "dbconfig",
+    "dbinfo",
+    "dump",
+    "echo",
+    "eqp",
+    "excel",
+    "exit",
+    "expert",
+    "explain",
+    "filectrl",
+    "fullschema",
+    "headers",
+    "help",
+    "import",
+    "imposter",
+    "indexes",
+    "indices",
+    "iotrace",
+    "limit",
+    "lint",
+    "load",
+    "log",
+    "mode",
+    "nonce",
+    "nullvalue",
+    "once",
+    "open",
+    "output",
+    "parameter",
+    "print",
+    "progress",
+    "prompt",
+    "quit",
+    "read",
+    "recover",
+    "restore",
+    "save",
+    "scanstats",
+    "schema",
+    "selftest",
+    "separator",
+    "session",
+    "sha3sum",
+    "shell",
+    "show",
+    "stats",
+    "system",
+    "tables",
+    "testcase",
+    "testctrl",
+    "timeout",
+    "timer",
+    "trace",
+    "unmodule",
+    "vfsinfo",
+    "vfslist",
+    "vfsname",
+    "width",
+];
+
+/// The commands a client takes a meta-command's name for: the SQLite shell runs the
+/// first of its commands the name begins (`.sys` is `.system`, `.s` could be `.shell`),
+/// so a name stands for every one it begins, and one that begins none is unknown.
+/// Other clients take names whole.
+fn meta_commands(typed: &str, dialect: sql::Dialect) -> Vec<&str> {
+    if dialect != sql::Dialect::Sqlite || typed.is_empty() {
+        return vec![typed];
+    }
+    let begun: Vec<&str> = SQLITE_DOT_COMMANDS
+        .iter()
+        .copied()
+        .filter(|name| name.starts_with(typed))
+        .collect();
+    if begun.is_empty() { vec![typed] } else { begun }
+}
+
+/// Meta-commands known to change nothing: they describe, list, print or format, set
+/// how results are shown, or end the session.
+fn harmless_meta(command: &str, dialect: sql::Dialect) -> bool {
+    match dialect {
+        sql::Dialect::Sqlite => matches!(
+            command,
+            "bail"
+                | "binary"
+                | "changes"
+                | "check"
+                | "crnl"
+                | "databases"
+                | "dbinfo"
+                | "dump"
+                | "echo"
+                | "eqp"
+                | "exit"
+                | "explain"
+                | "fullschema"
+                | "headers"
+                | "help"
+                | "indexes"
+                | "indices"
+                | "limit"
+                | "lint"
+                | "mode"
+                | "nullvalue"
+                | "print"
+                | "quit"
+                | "recover"
+                | "scanstats"
+                | "schema"
+                | "selftest"
+                | "separator"
+                | "sha3sum"
+                | "show"
+                | "stats"
+                | "tables"
+                | "timeout"
+                | "timer"
+                | "vfsinfo"
+                | "vfslist"
+                | "vfsname"
+                | "width"
+        ),
+        sql::Dialect::Postgres => {
+            // `\d…`: every describe command (`\dt`, `\df+`, `\dx`).
+            command.starts_with('d')
+                || matches!(
+                    command,
+                    "a" | "c"
+                        | "connect"
+                        | "C"
+                        | "conninfo"
+                        | "copyright"
+                        | "crosstabview"
+                        | "echo"
+                        | "qecho"
+                        | "warn"
+                        | "errverbose"
+                        | "f"
+                        | "H"
+                        | "html"
+                        | "l"
+                        | "list"
+                        | "q"
+                        | "quit"
+                        | "x"
+                        | "t"
+                        | "T"
+                        | "timing"
+                        | "pset"
+                        | "z"
+                        | "sf"
+                        | "sv"
+                        | "p"
+                        | "print"
+                        | "r"
+                        | "reset"
+                        | "if"
+                        | "elif"
+                        | "else"
+                        | "endif"
+                        | "bind"
+                        | "bind_named"
+                        | "close"
+                        | "close_prepared"
+                        | "parse"
+                        | "startpipeline"
+                        | "endpipeline"
+                        | "syncpipeline"
+                        | "sendpipeline"
+                        | "flushrequest"
+                        | "flush"
+                        | "getresults"
+                        | "?"
+                        | "h"
+                        | "help"
+                        | "unset"
+                        | "gdesc"
+                        | "watch"
+                        | "lo_list"
+                        | "prompt"
+                        | "getenv"
+                        | "restrict"
+                        | "unrestrict"
+                )
+        }
+        sql::Dialect::MySql => matches!(
+            command,
+            "G" | "g"
+                | "c"
+                | "q"
+                | "h"
+                | "?"
+                | "s"
+                | "W"
+                | "w"
+                | "C"
+                | "R"
+                | "t"
+                | "n"
+                | "#"
+                | "d"
+                | "u"
+                | "r"
+        ),
+    }
 }
 
 /// The files the SQLite shell's `writefile(PATH, DATA)` calls in `script` name, where

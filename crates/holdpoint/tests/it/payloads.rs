@@ -110,6 +110,10 @@ const PROBES: &[&str] = &[
     "zip -q -m x.zip MARK",
     // A remote helper that is a command.
     "git -c protocol.ext.allow=always ls-remote 'ext::sh -c rm% -f% MARK' 2>/dev/null",
+    // The SQLite shell's dot-commands, under a prefix of their names.
+    "sqlite3 :memory: '.sys PAYLOAD'",
+    "sqlite3 :memory: '.open --new MARK'",
+    "sqlite3 :memory: '.log MARK' 'select 1;'",
     // A file the SQLite shell writes.
     "sqlite3 :memory: \"select writefile('MARK', 'gone')\"",
     // A database file attached to an in-memory one and changed there.
