@@ -1208,6 +1208,31 @@ fn vim_words(text: &str) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------
+// dc
+
+/// A dc(1) program: `!` runs the rest of its line as a command, in a macro (`[…]x`)
+/// too, except as `!<`, `!>` and `!=`, which compare.
+pub(crate) fn dc(text: &str) -> Vec<Act> {
+    let mut acts = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if c == '!' && !matches!(chars.get(i + 1), Some('<' | '>' | '=')) {
+            let (line, end) = to_line_end(&chars, i + 1);
+            // In a macro the command may end where its string does.
+            if let Some((before, _)) = line.split_once(']') {
+                acts.push(Act::Runs(before.to_owned()));
+            }
+            acts.push(Act::Runs(line));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    acts
+}
+
+// ---------------------------------------------------------------------------------------
 // ed
 
 /// An ed(1) script (what `ed` or `red` reads from its standard input): `!command`, and

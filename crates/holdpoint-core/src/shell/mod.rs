@@ -2418,6 +2418,21 @@ impl<'a> Walker<'a> {
                 self.find(&inv);
                 Stream::Unknown
             }
+            "dc" => {
+                // With no program named, dc reads one from its standard input.
+                let named = args.iter().any(|a| {
+                    !a.starts_with('-')
+                        || a.starts_with("-e")
+                        || a.starts_with("-f")
+                        || a.starts_with("--e")
+                        || a.starts_with("--f")
+                });
+                if !named {
+                    self.editor_stdin(&inv, "dc");
+                }
+                self.tool_from_table(&base, &inv, &args);
+                Stream::Unknown
+            }
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
                 // gawk's `-i inplace` rewrites the files it reads; the program (or `-f
                 // FILE`) is read by the table's `awk` language.
@@ -3462,12 +3477,13 @@ impl<'a> Walker<'a> {
         self.invoke(inv.tail(start));
     }
 
-    /// An editor that reads its commands from its standard input: `ed`'s, or vim's Ex
-    /// commands (`lang`). With none (the terminal), it reads nothing and quits.
+    /// A program that reads its commands from its standard input: `ed`'s, vim's Ex
+    /// commands or `dc`'s (`lang`). With none (the terminal), it reads nothing and quits.
     fn editor_stdin(&mut self, inv: &Invocation, lang: &'static str) {
         let acts = match &inv.stdin {
             Stream::Terminal => return,
             Stream::Text(text) if lang == "ed" => embedded::ed_script(text),
+            Stream::Text(text) if lang == "dc" => embedded::dc(text),
             Stream::Text(text) => embedded::ex_script(text),
             _ => {
                 self.stdin_code(inv, Language::Other);

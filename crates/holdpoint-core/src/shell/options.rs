@@ -305,6 +305,7 @@ impl Walker<'_> {
             "lldb" => embedded::lldb(text),
             "sed" => embedded::sed(text),
             "awk" => embedded::awk(text),
+            "dc" => embedded::dc(text),
             "ssh" => embedded::ssh_option(text),
             "git" => {
                 let (key, value) = text.split_once('=').unwrap_or((text, "true"));
@@ -365,6 +366,7 @@ impl Walker<'_> {
             "lldb" => text.lines().flat_map(embedded::lldb).collect(),
             "sed" => embedded::sed(&text),
             "awk" => embedded::awk(&text),
+            "dc" => embedded::dc(&text),
             "ssh" => embedded::ssh_config(&text),
             "git" => embedded::git_config_file(&text),
             other => {

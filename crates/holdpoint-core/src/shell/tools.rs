@@ -2491,11 +2491,21 @@ static TOOLS: &[Tool] = &[
         ..UNLISTED
     },
     Tool {
-        names: &["bc", "dc", "calc", "qalc"],
+        names: &["bc", "calc", "qalc"],
         object: ObjectKind::Command,
         options: "-[hilwsqvV] --help --interactive --mathlib --warn --standard --quiet --version =-e|--expression =-f|--file",
-        // GNU bc has no way to run a command; dc's `!` does.
+        // GNU bc has no way to run a command.
         rules: &[],
+        otherwise: (Read, "calculates"),
+        ..UNLISTED
+    },
+    Tool {
+        // dc's `!` runs a command: its programs are read as such (`embedded::dc`), from
+        // `-e`, `-f`, the files it is given and, with none, its standard input.
+        names: &["dc"],
+        object: ObjectKind::Command,
+        options: "-[hV] --help --version !dc:-e|--expression @dc:-f|--file",
+        positionals: &[("", "@dc*")],
         otherwise: (Read, "calculates"),
         ..UNLISTED
     },

@@ -114,6 +114,9 @@ const PROBES: &[&str] = &[
     "sqlite3 :memory: '.sys PAYLOAD'",
     "sqlite3 :memory: '.open --new MARK'",
     "sqlite3 :memory: '.log MARK' 'select 1;'",
+    // dc's `!`, from its standard input and in a macro.
+    "echo '!PAYLOAD' | dc",
+    "dc -e '[!PAYLOAD\n]x'",
     // A file the SQLite shell writes.
     "sqlite3 :memory: \"select writefile('MARK', 'gone')\"",
     // A database file attached to an in-memory one and changed there.
