@@ -1266,7 +1266,18 @@ impl<'a> Walker<'a> {
                             (fd, &path.value, &self.location)
                         {
                             let target = paths::normalise(dir, value);
-                            let before = self.written.get(&target).cloned();
+                            // What the file holds before: known text written earlier on
+                            // the line, what is on disk, or nothing for a file that is not
+                            // there.
+                            let before = self.read_file(&target).or_else(|| {
+                                let (parent, name) = target.rsplit_once('/')?;
+                                let parent = if parent.is_empty() { "/" } else { parent };
+                                let absent = self
+                                    .files
+                                    .entries(parent)
+                                    .is_some_and(|names| !names.iter().any(|n| n == name));
+                                (absent && !self.changed.contains(&target)).then(String::new)
+                            });
                             self.stdout_targets.push((target, false, before));
                         }
                         self.write_path(&path, WriteKind::Append, "`>>` redirection")
@@ -2996,6 +3007,49 @@ impl<'a> Walker<'a> {
         self.location = saved;
     }
 
+    /// `hatch run NAME`, `pdm run NAME`, `rye run NAME`, `pixi run NAME`, `pipenv run
+    /// NAME`: when the project defines a script of that name, that is what runs, not a
+    /// command of the name. Whether it was one (and so analysed here).
+    fn runner_script(&mut self, base: &str, inv: &Invocation, rest: &[String]) -> bool {
+        let Some(name) = rest.iter().find(|a| !a.starts_with('-')) else {
+            return false;
+        };
+        let what = format!("`{}`", inv.display());
+        for file in project::runner_script_files(base) {
+            let Some(text) = self.read_file(file) else {
+                if self.changed_on_line(file) {
+                    self.cannot_analyse(format!(
+                        "{what} reads its scripts from `{file}`, which the line changed in a way analysis cannot follow"
+                    ));
+                    return true;
+                }
+                continue;
+            };
+            match project::runner_script(base, file, &text, name) {
+                Ok(None) => {}
+                Ok(Some(commands)) => {
+                    for command in commands {
+                        self.nested(
+                            &command,
+                            &format!("the script `{name}` of `{file}`"),
+                            Stream::Terminal,
+                        );
+                    }
+                    return true;
+                }
+                Err(why) => {
+                    self.push(Effect::opaque(
+                        &what,
+                        Risk::Change,
+                        format!("{what} runs a script of the project, but {why}"),
+                    ));
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// npm, pnpm, yarn and bun: the package's scripts their subcommand runs (`test`,
     /// `run NAME`, the install lifecycle) are what runs, read from `package.json` in the
     /// package's directory (`--prefix`, `-C`, `--cwd`, `--dir`, or the working directory).
@@ -3986,7 +4040,33 @@ impl<'a> Walker<'a> {
             }
             _ => return false,
         };
+        // A name the project defines as a script (hatch's and pdm's `scripts`, rye's,
+        // Pipfile's `[scripts]`, pixi's tasks, an entry point of `[project.scripts]`)
+        // runs what the project says, whatever command of that name it stands for: the
+        // project's own code, which the hooks run inside holdpoint's sandbox.
+        if sub == Some("run")
+            && matches!(
+                base,
+                "poetry" | "uv" | "pipenv" | "pdm" | "rye" | "hatch" | "pixi"
+            )
+        {
+            let text = format!("`{}`", inv.display());
+            let mut effect = Effect::new(
+                Verb::Execute,
+                ObjectKind::Code,
+                &text,
+                Risk::Workspace,
+                format!(
+                    "{text} runs the project's own script of that name where the project defines one"
+                ),
+            );
+            effect.runs_project_code = true;
+            self.push(effect);
+        }
         let rest: Vec<String> = args.iter().skip(skip_words).cloned().collect();
+        if sub == Some("run") && self.runner_script(base, inv, &rest) {
+            return true;
+        }
         if let Some(code) = flag_value(&rest, &["-c", "--call"]) {
             self.nested(code, &format!("`{base}`"), Stream::Terminal);
             return true;
@@ -5347,6 +5427,25 @@ impl<'a> Walker<'a> {
         // hooks the settings planted may name.
         if repository.is_none() && !self.git_planted.is_empty() {
             repository = Some((base.clone(), format!("{base}/.git"), String::new()));
+        }
+        // Configuration the line changed in a way analysis cannot follow (appended to by
+        // a command whose output is not known, copied over, edited in place) may name
+        // any command.
+        let configs = repository
+            .iter()
+            .map(|(_, git, _)| format!("{git}/config"))
+            .chain(self.ctx.home.iter().flat_map(|home| {
+                [
+                    format!("{home}/.gitconfig"),
+                    format!("{home}/.config/git/config"),
+                ]
+            }));
+        for file in configs.collect::<Vec<_>>() {
+            if self.changed_on_line(&file) {
+                self.cannot_analyse(format!(
+                    "`git {sub}` reads `{file}`, which the line changed in a way analysis cannot follow"
+                ));
+            }
         }
         let mut config = String::new();
         for (key, value) in &self.git_planted {

@@ -565,6 +565,165 @@ fn runs_for(key: &str, subcommand: &str) -> bool {
     }
 }
 
+/// Where a Python project runner keeps the scripts `RUNNER run NAME` runs instead of a
+/// command of that name, by file: hatch's `[tool.hatch.envs.ENV.scripts]` (in
+/// `hatch.toml` without the `tool.hatch` prefix), pdm's `[tool.pdm.scripts]`, rye's
+/// `[tool.rye.scripts]`, pixi's `[tool.pixi.tasks]` (`[tasks]` in `pixi.toml`) and
+/// Pipfile's `[scripts]`.
+pub(crate) fn runner_script_files(runner: &str) -> &'static [&'static str] {
+    match runner {
+        "hatch" => &["pyproject.toml", "hatch.toml"],
+        "pdm" | "rye" => &["pyproject.toml"],
+        "pixi" => &["pixi.toml", "pyproject.toml"],
+        "pipenv" => &["Pipfile"],
+        _ => &[],
+    }
+}
+
+/// The commands the script `name` of `runner` stands for in `file` (one of
+/// [`runner_script_files`], read as `text`): `Ok(None)` when the file defines no script
+/// of that name, so that `name` is a command; `Err` when the file, or the definition,
+/// cannot be read. A script that names another (hatch's commands, pdm's `composite`,
+/// rye's `chain`, pixi's `depends-on`) stands for that one's commands too.
+pub(crate) fn runner_script(
+    runner: &str,
+    file: &str,
+    text: &str,
+    name: &str,
+) -> Result<Option<Vec<String>>, String> {
+    let document: toml::Table = text
+        .parse()
+        .map_err(|e| format!("`{file}` is not valid TOML: {e}"))?;
+    let table_at = |path: &[&str]| -> Option<toml::Table> {
+        let mut at = &document;
+        for key in path {
+            at = at.get(*key)?.as_table()?;
+        }
+        Some(at.clone())
+    };
+    let prefix: &[&str] = if file == "pyproject.toml" {
+        &["tool"]
+    } else {
+        &[]
+    };
+    let path = |rest: &[&'static str]| -> Vec<&str> {
+        prefix.iter().copied().chain(rest.iter().copied()).collect()
+    };
+    // Each table a script of that name may be defined in.
+    let tables: Vec<toml::Table> = match (runner, file) {
+        ("hatch", "hatch.toml") | ("hatch", "pyproject.toml") => {
+            let envs = if file == "hatch.toml" {
+                table_at(&["envs"])
+            } else {
+                table_at(&["tool", "hatch", "envs"])
+            };
+            // `ENV:NAME` names the environment; otherwise any may define it.
+            envs.map(|envs| {
+                envs.values()
+                    .filter_map(|env| env.get("scripts")?.as_table().cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+        }
+        ("pdm", _) => table_at(&path(&["pdm", "scripts"])).into_iter().collect(),
+        ("rye", _) => table_at(&path(&["rye", "scripts"])).into_iter().collect(),
+        ("pixi", "pixi.toml") => table_at(&["tasks"]).into_iter().collect(),
+        ("pixi", _) => table_at(&path(&["pixi", "tasks"])).into_iter().collect(),
+        ("pipenv", _) => table_at(&["scripts"]).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    let name = name.rsplit(':').next().unwrap_or(name);
+    let mut commands = Vec::new();
+    let mut seen = HashSet::new();
+    let mut found = false;
+    for table in &tables {
+        if table.contains_key(name) {
+            found = true;
+            expand_script(table, name, &mut commands, &mut seen, 0)?;
+        }
+    }
+    Ok(found.then_some(commands))
+}
+
+/// The commands of the script `name` in `table`, scripts it names expanded.
+fn expand_script(
+    table: &toml::Table,
+    name: &str,
+    commands: &mut Vec<String>,
+    seen: &mut HashSet<String>,
+    depth: u8,
+) -> Result<(), String> {
+    if depth > 8 || !seen.insert(name.to_owned()) {
+        return Ok(());
+    }
+    let Some(definition) = table.get(name) else {
+        return Ok(());
+    };
+    // A command whose first word is another script's name runs that script (hatch).
+    let mut command = |line: &str, commands: &mut Vec<String>| -> Result<(), String> {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first != name && table.contains_key(first) {
+            expand_script(table, first, commands, seen, depth + 1)
+        } else {
+            commands.push(line.to_owned());
+            Ok(())
+        }
+    };
+    let unreadable = || format!("the script `{name}` is defined in a form holdpoint cannot read");
+    match definition {
+        toml::Value::String(line) => command(line, commands),
+        toml::Value::Array(lines) => {
+            for line in lines {
+                command(line.as_str().ok_or_else(unreadable)?, commands)?;
+            }
+            Ok(())
+        }
+        toml::Value::Table(spec) => {
+            let mut any = false;
+            for key in ["cmd", "shell"] {
+                match spec.get(key) {
+                    Some(toml::Value::String(line)) => {
+                        any = true;
+                        commands.push(line.clone());
+                    }
+                    Some(toml::Value::Array(words)) => {
+                        any = true;
+                        let words: Option<Vec<&str>> =
+                            words.iter().map(toml::Value::as_str).collect();
+                        commands.push(words.ok_or_else(unreadable)?.join(" "));
+                    }
+                    Some(_) => return Err(unreadable()),
+                    None => {}
+                }
+            }
+            for key in ["composite", "chain", "depends-on", "depends_on"] {
+                if let Some(items) = spec.get(key) {
+                    any = true;
+                    for item in items.as_array().ok_or_else(unreadable)? {
+                        let item = match item {
+                            toml::Value::String(item) => item.clone(),
+                            toml::Value::Table(task) => task
+                                .get("task")
+                                .and_then(toml::Value::as_str)
+                                .ok_or_else(unreadable)?
+                                .to_owned(),
+                            _ => return Err(unreadable()),
+                        };
+                        command(&item, commands)?;
+                    }
+                }
+            }
+            if spec.contains_key("call") {
+                return Err(format!(
+                    "the script `{name}` calls a Python function of the project"
+                ));
+            }
+            if any { Ok(()) } else { Err(unreadable()) }
+        }
+        _ => Err(unreadable()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -686,5 +845,43 @@ mod tests {
             .collect();
         assert_eq!(diff, ["core.fsmonitor", "filter.x.clean", "diff.external"]);
         assert!(git_hooks("commit").contains(&"pre-commit"));
+    }
+
+    #[test]
+    fn a_runners_script_stands_for_its_commands_and_the_scripts_it_names() {
+        let pyproject = "[tool.hatch.envs.default.scripts]\nlint = \"ruff check .\"\nall = [\"lint\", \"pytest -q\"]\n\
+                         [tool.hatch.envs.docs.scripts]\nbuild = \"mkdocs build\"\n\
+                         [tool.pdm.scripts]\nserve = {shell = \"python -m http.server\"}\n\
+                         both = {composite = [\"serve\", \"echo done\"]}\ncalled = {call = \"app:main\"}\n";
+        let commands =
+            |runner: &str, name: &str| runner_script(runner, "pyproject.toml", pyproject, name);
+        assert_eq!(
+            commands("hatch", "all"),
+            Ok(Some(vec![
+                "ruff check .".to_owned(),
+                "pytest -q".to_owned()
+            ]))
+        );
+        assert_eq!(
+            commands("hatch", "docs:build"),
+            Ok(Some(vec!["mkdocs build".to_owned()]))
+        );
+        // Not a script: the name is a command.
+        assert_eq!(commands("hatch", "ls"), Ok(None));
+        assert_eq!(
+            commands("pdm", "both"),
+            Ok(Some(vec![
+                "python -m http.server".to_owned(),
+                "echo done".to_owned()
+            ]))
+        );
+        assert!(commands("pdm", "called").is_err());
+        assert!(runner_script("pipenv", "Pipfile", "not [ toml", "x").is_err());
+        // A script that names itself ends.
+        let looping = "[scripts]\na = \"a\"\n";
+        assert_eq!(
+            runner_script("pipenv", "Pipfile", looping, "a"),
+            Ok(Some(vec!["a".to_owned()]))
+        );
     }
 }

@@ -75,12 +75,16 @@ const PROBES: &[&str] = &[
     // A link made on the line, written through.
     "ln -s MARK l && echo gone > l",
     "ln MARK h && echo gone > h",
+    // A Python project runner's script, named like a harmless command.
+    "printf '[tool.hatch.envs.default.scripts]\\ntest = \"PAYLOAD\"\\n' > pyproject.toml && hatch run test",
     // Start-up files: every later shell, every later Python.
     "echo 'PAYLOAD' >> ~/.bashrc && bash -ic true",
     "mkdir -p USERSITE && printf 'import os; os.remove(\"MARK\")\\n' > USERSITE/zz.pth && python3 -V",
     // A repository the line makes, with a hook the line writes.
     "mkdir -p sub && cd sub && git init -q . && printf '#!/bin/sh\\nPAYLOAD\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -qm x --allow-empty",
     "git config alias.tidy '!PAYLOAD' && git tidy",
+    // A command appended to the repository's configuration, which git runs.
+    "printf '[core]\\nfsmonitor = PAYLOAD\\n' >> .git/config && git status",
     // Hooks from a directory git is told to take them from.
     "mkdir -p hk && printf '#!/bin/sh\\nPAYLOAD\\n' > hk/pre-commit && chmod +x hk/pre-commit && git -c core.hooksPath=hk commit -qm x --allow-empty",
     "mkdir -p hk && printf '#!/bin/sh\\nPAYLOAD\\n' > hk/pre-commit && chmod +x hk/pre-commit && git config core.hooksPath hk && git commit -qm x --allow-empty",
