@@ -1341,6 +1341,63 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// What a container tool writes on this machine where its `-o`/`--output` says:
+    /// `docker build -o DIR` (or `--output type=local|tar,dest=PATH`) exports the
+    /// build's result there, `docker save -o FILE` and `docker export -o FILE` write the
+    /// image or the container's files to FILE.
+    fn container_outputs(&mut self, base: &str, args: &[String]) {
+        if !matches!(base, "docker" | "podman" | "nerdctl" | "buildah") {
+            return;
+        }
+        let words: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-'))
+            .take(2)
+            .collect();
+        let kind = match words.as_slice() {
+            ["build" | "bud", ..] | ["buildx" | "builder" | "image", "build"] => WriteKind::Modify,
+            ["save" | "export", ..] | ["image", "save"] | ["container", "export"] => {
+                WriteKind::Truncate
+            }
+            _ => return,
+        };
+        let how = format!("`{base} {}`", words.join(" "));
+        let mut values = Vec::new();
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            if arg == "-o" || arg == "--output" {
+                values.extend(args.get(i + 1).cloned());
+                i += 2;
+                continue;
+            }
+            if let Some(value) = arg
+                .strip_prefix("--output=")
+                .or_else(|| arg.strip_prefix("-o").filter(|v| !v.is_empty()))
+            {
+                values.push(value.trim_start_matches('=').to_owned());
+            }
+            i += 1;
+        }
+        for value in values {
+            // `type=local,dest=PATH`, `dest=PATH`, or a path; `-` is standard output.
+            let target = if value.contains('=') {
+                value
+                    .split(',')
+                    .find_map(|part| part.strip_prefix("dest="))
+                    .map(str::to_owned)
+            } else {
+                Some(value.clone())
+            };
+            match target {
+                Some(path) if path == "-" => {}
+                Some(path) => self.write_path(&Expanded::literal(&path), kind, &how),
+                // An exporter that names no place on this machine (a registry, an image).
+                None => {}
+            }
+        }
+    }
+
     /// Reads the files a command takes its instructions from (`kubectl apply -f`, `helm
     /// --values`, `terraform -var-file`, `xargs -a`, `curl -d @file`…). Every file
     /// analysis reads is bound to the action's digest, so an approval covers the
@@ -1847,6 +1904,7 @@ impl<'a> Walker<'a> {
         let args = inv.arg_strings();
         self.reads(&inv, &base, &args);
         self.bind_inputs(&base, &args);
+        self.container_outputs(&base, &args);
 
         if let Some((definition, body)) = self.function_bodies.get(&name).cloned() {
             // A function runs its body with the call's arguments as `$@`. A call to a
