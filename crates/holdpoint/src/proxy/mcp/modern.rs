@@ -804,15 +804,10 @@ fn listen(gateway: &Arc<Gateway>, link: &Arc<Link>, id: Id, params: Option<&Valu
     if let Err((status, code, why)) = Arc::clone(link).add_listener(gateway, listener) {
         return error(status, Some(&id), code, &why, None);
     }
-    let mut response = event_stream(futures_util::stream::unfold(
+    unbuffered(event_stream(futures_util::stream::unfold(
         heard,
         |mut heard| async move { heard.recv().await.map(|message| (message, heard)) },
-    ));
-    response.headers_mut().insert(
-        "x-accel-buffering",
-        axum::http::HeaderValue::from_static("no"),
-    );
-    response
+    )))
 }
 
 impl Link {
@@ -1089,10 +1084,14 @@ fn forward(
 
 /// The event stream that carries what `answering` gets to the agent.
 fn streamed(answering: Answering) -> Response {
-    let mut response = event_stream(futures_util::stream::unfold(
+    unbuffered(event_stream(futures_util::stream::unfold(
         answering,
         |mut answering| async move { answering.next().await.map(|message| (message, answering)) },
-    ));
+    )))
+}
+
+/// An event stream that a proxy in front of the gateway is asked not to hold back.
+fn unbuffered(mut response: Response) -> Response {
     response.headers_mut().insert(
         "x-accel-buffering",
         axum::http::HeaderValue::from_static("no"),
