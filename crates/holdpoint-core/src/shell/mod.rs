@@ -4506,6 +4506,46 @@ impl<'a> Walker<'a> {
                 );
             }
         }
+        // `install -d DIR…` makes each directory, and sets the mode, owner and group it
+        // is given on each, one that already exists too. Short options bundle (`-dm000`):
+        // a value option takes the rest of its word.
+        let (mut directory, mut sets) = (false, false);
+        for arg in args {
+            match arg.as_str() {
+                "--directory" => directory = true,
+                "--mode" | "--owner" | "--group" => sets = true,
+                long if long.starts_with("--") => {
+                    sets |= ["--mode=", "--owner=", "--group="]
+                        .iter()
+                        .any(|p| long.starts_with(p));
+                }
+                short if short.starts_with('-') => {
+                    for c in short.chars().skip(1) {
+                        match c {
+                            'd' => directory = true,
+                            'm' | 'o' | 'g' => {
+                                sets = true;
+                                break;
+                            }
+                            't' | 'S' => break,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if base == "install" && directory {
+            let kind = if sets {
+                WriteKind::Metadata
+            } else {
+                WriteKind::Modify
+            };
+            for path in &paths {
+                self.write_path(path, kind, "`install -d`");
+            }
+            return;
+        }
         let target_flag = flag_value(args, &["-t", "--target-directory"]).map(Expanded::literal);
         let destination = match target_flag {
             Some(dir) => Some(dir),
