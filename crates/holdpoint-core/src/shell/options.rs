@@ -705,13 +705,17 @@ impl Walker<'_> {
                     let local = matches!(self.zone(&entry), Zone::Workspace | Zone::Temp | Zone::WholeWorkspace);
                     let risk = if local { Risk::Workspace } else { Risk::Change };
                     let place = if local { "in the workspace" } else { "outside the workspace" };
-                    self.push(Effect::new(
+                    let mut effect = Effect::new(
                         Verb::Execute,
                         ObjectKind::Code,
                         entry.best(),
                         risk,
                         format!("`{name}` makes programs load code from `{}`, {place}", entry.best()),
-                    ));
+                    );
+                    // Code loaded from the workspace is the project's own: the hooks run
+                    // it inside holdpoint's sandbox.
+                    effect.runs_project_code = local;
+                    self.push(effect);
                 }
             }
             Variable::Config => {

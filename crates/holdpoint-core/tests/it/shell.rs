@@ -1149,3 +1149,18 @@ fn text_appended_to_a_file_on_disk_is_read_back_with_what_was_there() {
         "unanalysable"
     );
 }
+
+#[test]
+fn code_loaded_from_the_workspace_is_the_projects_own_and_runs_only_in_the_sandbox() {
+    let files = Scripts(&[]);
+    for line in [
+        "PERL5LIB=. perl -Mstrict -e 1",
+        "PYTHONPATH=. python3 -c 'import json'",
+    ] {
+        let analysis = analysed(line, &files);
+        assert_eq!(analysis.risk(), Risk::Workspace, "{line}");
+        assert!(analysis.runs_project_code(), "{line}");
+    }
+    // From elsewhere it is a change, which no sandbox makes workspace work.
+    assert_eq!(class("PYTHONPATH=/opt/lib python3 -V"), "change");
+}
