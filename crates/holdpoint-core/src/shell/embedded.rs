@@ -915,15 +915,7 @@ fn ex_line(line: &str, acts: &mut Vec<Act>, depth: u8) {
     }
     // A range: line numbers, marks, patterns.
     let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            '0'..='9' | '.' | '$' | '%' | ',' | ';' | '+' | '-' | ' ' | '\t' => i += 1,
-            '\'' => i += 2,
-            '/' | '?' => i = skip_delimited(&chars, i + 1, c),
-            _ => break,
-        }
-    }
+    let i = after_address(&chars, '%');
     let rest: String = chars.iter().skip(i).collect();
     if let Some(command) = rest.strip_prefix('!') {
         acts.push(Act::Runs(command.trim().to_owned()));
@@ -997,6 +989,23 @@ fn ex_line(line: &str, acts: &mut Vec<Act>, depth: u8) {
     if let Some(next) = next {
         ex_line(next, acts, depth + 1);
     }
+}
+
+/// Where the command after a line address or range begins (ex's and ed's: line
+/// numbers, `.`, `$`, offsets, `'x` marks, `/pattern/` and `?pattern?`), with `also`
+/// the character each has beside (ex's `%`, the whole file; ed's `^`, a line back).
+fn after_address(chars: &[char], also: char) -> usize {
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '0'..='9' | '.' | '$' | ',' | ';' | '+' | '-' | ' ' | '\t' => i += 1,
+            c if c == also => i += 1,
+            '\'' => i += 2,
+            '/' | '?' => i = skip_delimited(chars, i + 1, c),
+            _ => break,
+        }
+    }
+    i
 }
 
 /// Splits at the first `|` not escaped by a backslash.
@@ -1262,15 +1271,7 @@ fn ed_command(line: &str, acts: &mut Vec<Act>, depth: u8) -> bool {
     }
     // The address: line numbers, `.`, `$`, offsets, marks and patterns.
     let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            '0'..='9' | '.' | '$' | ',' | ';' | '+' | '-' | '^' | ' ' | '\t' => i += 1,
-            '\'' => i += 2,
-            '/' | '?' => i = skip_delimited(&chars, i + 1, c),
-            _ => break,
-        }
-    }
+    let i = after_address(&chars, '^');
     let Some(&command) = chars.get(i) else {
         // An address alone prints a line.
         return false;

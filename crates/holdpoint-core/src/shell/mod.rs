@@ -607,27 +607,35 @@ fn command_start(args: &[String], value_flags: &[&str], mut skip: usize) -> Opti
 
 /// The value of the first of `flags` in `args`: `-c VALUE`, `-cVALUE`, `--flag=VALUE`.
 fn flag_value<'s>(args: &'s [String], flags: &[&str]) -> Option<&'s str> {
+    flag_values(args, flags).next()
+}
+
+/// The value of each of `flags` in `args`, in order, up to `--`: `-c VALUE`,
+/// `-cVALUE`, `--flag=VALUE`.
+fn flag_values<'s>(args: &'s [String], flags: &[&str]) -> impl Iterator<Item = &'s str> {
     let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--" {
-            return None;
-        }
-        for flag in flags {
-            if arg == flag {
-                return iter.next().map(String::as_str);
+    std::iter::from_fn(move || {
+        while let Some(arg) = iter.next() {
+            if arg == "--" {
+                return None;
             }
-            if let Some(rest) = arg.strip_prefix(flag) {
-                if flag.starts_with("--") {
-                    if let Some(value) = rest.strip_prefix('=') {
-                        return Some(value);
+            for flag in flags {
+                if arg == flag {
+                    return iter.next().map(String::as_str);
+                }
+                if let Some(rest) = arg.strip_prefix(flag) {
+                    if flag.starts_with("--") {
+                        if let Some(value) = rest.strip_prefix('=') {
+                            return Some(value);
+                        }
+                    } else if !rest.is_empty() && flag.len() == 2 {
+                        return Some(rest);
                     }
-                } else if !rest.is_empty() && flag.len() == 2 {
-                    return Some(rest);
                 }
             }
         }
-    }
-    None
+        None
+    })
 }
 
 impl<'a> Walker<'a> {
@@ -1363,31 +1371,17 @@ impl<'a> Walker<'a> {
             _ => return,
         };
         let how = format!("`{base} {}`", words.join(" "));
-        let mut values = Vec::new();
-        let mut i = 0;
-        while let Some(arg) = args.get(i) {
-            if arg == "-o" || arg == "--output" {
-                values.extend(args.get(i + 1).cloned());
-                i += 2;
-                continue;
-            }
-            if let Some(value) = arg
-                .strip_prefix("--output=")
-                .or_else(|| arg.strip_prefix("-o").filter(|v| !v.is_empty()))
-            {
-                values.push(value.trim_start_matches('=').to_owned());
-            }
-            i += 1;
-        }
-        for value in values {
-            // `type=local,dest=PATH`, `dest=PATH`, or a path; `-` is standard output.
+        for value in flag_values(args, &["-o", "--output"]) {
+            // `type=local,dest=PATH`, `dest=PATH`, or a path (`-o=PATH` too); `-` is
+            // standard output.
+            let value = value.trim_start_matches('=');
             let target = if value.contains('=') {
                 value
                     .split(',')
                     .find_map(|part| part.strip_prefix("dest="))
                     .map(str::to_owned)
             } else {
-                Some(value.clone())
+                Some(value.to_owned())
             };
             match target {
                 Some(path) if path == "-" => {}
@@ -4510,7 +4504,7 @@ impl<'a> Walker<'a> {
         // is given on each, one that already exists too. Short options bundle (`-dm000`):
         // a value option takes the rest of its word.
         let (mut directory, mut sets) = (false, false);
-        for arg in args {
+        for arg in args.iter().filter(|_| base == "install") {
             match arg.as_str() {
                 "--directory" => directory = true,
                 "--mode" | "--owner" | "--group" => sets = true,

@@ -97,9 +97,9 @@ pub(crate) struct Streams {
 #[derive(Debug)]
 pub(crate) struct Listening {
     sender: tokio::sync::mpsc::Sender<Message>,
-    /// The notifications it takes, the others going where they would with no such
-    /// stream; `None`: all the server's own messages (a GET stream).
-    only: Option<&'static [&'static str]>,
+    /// Whether it takes a notification, by method, the others going where they would
+    /// with no such stream; `None`: all the server's own messages (a GET stream).
+    only: Option<fn(&str) -> bool>,
 }
 
 /// How many of the server's messages a GET stream holds for an agent that is slow to
@@ -150,7 +150,7 @@ impl Streams {
             return Some(message);
         };
         if let Some(only) = listening.only
-            && !matches!(&message, Message::Notification { method, .. } if only.contains(&method.as_str()))
+            && !matches!(&message, Message::Notification { method, .. } if only(method))
         {
             return Some(message);
         }
@@ -938,7 +938,7 @@ pub(super) fn listen_to(
     gateway: &Gateway,
     session: &str,
     inbox: &Sender<Event>,
-    only: Option<&'static [&'static str]>,
+    only: Option<fn(&str) -> bool>,
 ) -> Option<tokio::sync::mpsc::Receiver<Message>> {
     let (sender, stream) = tokio::sync::mpsc::channel::<Message>(LISTEN_BACKLOG);
     if let Ok(mut sessions) = gateway.sessions.lock()
@@ -1318,10 +1318,9 @@ mod tests {
         // A stream that takes only list changes (a 2026-07-28 agent's listen) leaves
         // the rest where it would go without one.
         let (sender, mut changes) = tokio::sync::mpsc::channel(LISTEN_BACKLOG);
-        let only: &'static [&'static str] = &["notifications/tools/list_changed"];
         streams.listen(Listening {
             sender,
-            only: Some(only),
+            only: Some(|method| method == "notifications/tools/list_changed"),
         });
         let changed = Message::Notification {
             method: "notifications/tools/list_changed".to_owned(),

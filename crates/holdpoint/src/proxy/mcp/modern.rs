@@ -137,12 +137,11 @@ const LIST_CHANGES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// The notifications a link's listeners take from its session, [`LIST_CHANGES`]'s.
-const CHANGES: &[&str] = &[
-    "notifications/tools/list_changed",
-    "notifications/prompts/list_changed",
-    "notifications/resources/list_changed",
-];
+/// Whether a notification is one a link's listeners take from its session: one of
+/// [`LIST_CHANGES`].
+fn list_change(method: &str) -> bool {
+    LIST_CHANGES.iter().any(|(_, _, change)| *change == method)
+}
 
 /// The most `subscriptions/listen` streams one link carries at once.
 const MOST_LISTENERS: usize = 16;
@@ -837,14 +836,15 @@ impl Link {
             ));
         }
         if !listeners.fed {
-            let heard = super::http::listen_to(gateway, &self.session, &self.inbox, Some(CHANGES))
-                .ok_or_else(|| {
-                    (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        codec::code::INTERNAL_ERROR,
-                        "the server's session ended: send the request again".to_owned(),
-                    )
-                })?;
+            let heard =
+                super::http::listen_to(gateway, &self.session, &self.inbox, Some(list_change))
+                    .ok_or_else(|| {
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            codec::code::INTERNAL_ERROR,
+                            "the server's session ended: send the request again".to_owned(),
+                        )
+                    })?;
             listeners.fed = true;
             tokio::spawn(Arc::clone(&self).feed(heard));
         }
