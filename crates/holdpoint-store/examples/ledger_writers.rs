@@ -1,6 +1,6 @@
 //! Durable appends per second: WRITERS threads, each with a ledger connection of its
 //! own (as each process has), append batches of BATCH records for SECONDS, to the
-//! PostgreSQL ledger at URL, or to a SQLite store at a path. Prints one line: the
+//! PostgreSQL store at URL, or to a SQLite store at a path. Prints one line: the
 //! writers, the batches and records committed per second, and the median and p99 time
 //! of one append. Run by `bench/ledger.sh`.
 //!
@@ -10,35 +10,28 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use holdpoint_ledger::{Actors, Body, Entry, Kind, SigningKey};
-use holdpoint_store::{PgLedger, SqliteStore, Store as _};
+use holdpoint_store::{SqlStore, Store as _};
 
-/// One writer's ledger.
-enum Ledger {
-    Pg(Box<PgLedger>),
-    Sqlite(Box<SqliteStore>),
-}
+/// One writer's store, with a connection of its own.
+struct Ledger(SqlStore);
 
 impl Ledger {
     fn open(at: &str) -> Result<Ledger, String> {
         let key = SigningKey::from_seed([7; 32]);
-        if at.starts_with("postgres://") {
-            PgLedger::connect(at, None, Some(key))
-                .map(|ledger| Ledger::Pg(Box::new(ledger)))
-                .map_err(|e| e.to_string())
+        if at.starts_with("postgres://") || at.starts_with("postgresql://") {
+            SqlStore::connect(at, None, Some(key))
         } else {
-            SqliteStore::open(std::path::Path::new(at), key)
-                .map(|store| Ledger::Sqlite(Box::new(store)))
-                .map_err(|e| e.to_string())
+            SqlStore::open(std::path::Path::new(at), key)
         }
+        .map(Ledger)
+        .map_err(|e| e.to_string())
     }
 
     fn append(&self, entries: &[Entry]) -> Result<(), String> {
-        let now = 1_700_000_000_000;
-        match self {
-            Ledger::Pg(ledger) => ledger.append(entries, now).map(|_| ()),
-            Ledger::Sqlite(store) => store.append(entries, now).map(|_| ()),
-        }
-        .map_err(|e| e.to_string())
+        self.0
+            .append(entries, 1_700_000_000_000)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -1,14 +1,17 @@
 //! holdpoint's state and the only code that touches it: the ledger, approval requests,
 //! grants, freezes and the humans who may answer.
 //!
-//! [`Store`] is what the rest of holdpoint programs against; [`SqliteStore`] keeps
-//! everything in one SQLite database for a single machine. Every state change appends
-//! its ledger records in the same transaction, so the ledger and the state never
+//! [`Store`] is what the rest of holdpoint programs against; [`SqlStore`] implements it
+//! once over two databases: one SQLite file for a single machine (the default), or a
+//! PostgreSQL database that a team's servers and proxies share. Every state change
+//! appends its ledger records in the same transaction, so the ledger and the state never
 //! disagree, and nothing is acknowledged before it is durable.
 
 mod bodies;
+mod db;
 mod postgresql;
 mod sqlite;
+mod state;
 
 use holdpoint_core::Action;
 use holdpoint_ledger::{ApprovalRequest, Checkpoint, Entry, Refusal, StoredRecord, Vote};
@@ -19,8 +22,8 @@ pub use bodies::{
     AgentAdded, ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Instructed, Proposed, Ran, json,
 };
-pub use postgresql::PgLedger;
-pub use sqlite::{BUSY_TIMEOUT, SqliteStore, read_anchor};
+pub use sqlite::BUSY_TIMEOUT;
+pub use state::{SqlStore, read_anchor};
 
 /// Records between two automatic signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 256;

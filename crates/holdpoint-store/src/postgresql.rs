@@ -1,47 +1,49 @@
-//! The ledger on PostgreSQL: one ledger that several holdpoint processes, on one
-//! machine or several, append to at once, each through a connection of its own.
+//! The store on PostgreSQL: one store that several holdpoint processes, on one machine
+//! or several, share, each through a connection of its own.
 //!
-//! One chain, many writers. The head of the chain (the last record's number and hash)
-//! is a row of its own, `holdpoint.head`, and every append takes it `FOR UPDATE` in the
-//! transaction that inserts its records, signs the checkpoints it crosses and moves the
-//! head. The row lock is what orders the writers:
+//! One writer at a time, many processes. Every write transaction first takes the one
+//! row of `holdpoint.writer` `FOR UPDATE`, and holds it to its commit. That row lock is
+//! what makes the store behave as the SQLite store does with its immediate
+//! transactions, across processes and machines:
 //!
-//! - a writer waits for the one before it to commit (or roll back), so numbers are
-//!   given out in commit order, with no gap and no two records under one number, and a
-//!   reader never sees record N+1 before record N;
-//! - the lock belongs to the transaction, so a writer that dies (its process killed,
-//!   its connection or its machine lost) holds nothing: PostgreSQL rolls its
-//!   transaction back, records and checkpoint with it, and the next writer goes on from
-//!   the head as it was;
-//! - the one writer whose batch crosses a multiple of [`CHECKPOINT_EVERY`] signs that
-//!   checkpoint, inside the same transaction, so there is exactly one per boundary,
+//! - a writer waits for the one before it to commit (or roll back) and then, at
+//!   `READ COMMITTED`, sees everything it wrote: records are numbered in commit order
+//!   with no gap and no number twice, so the hash chain has one head; an approval is
+//!   marked used by exactly one of two retries racing on two servers;
+//! - the lock belongs to the transaction, so a writer that dies (its process killed, its
+//!   connection or its machine lost) holds nothing: PostgreSQL rolls its transaction
+//!   back, records and checkpoint with it, and the next writer goes on from the head as
+//!   it was;
+//! - the one writer whose batch crosses a multiple of [`crate::CHECKPOINT_EVERY`] signs
+//!   that checkpoint inside the same transaction, so there is exactly one per boundary,
 //!   whichever process crosses it (the size is also the table's key).
 //!
-//! Advisory locks would order the writers as well, but the head row ties the lock to
-//! the data it guards and is read in the same statement; `SERIALIZABLE` would make
-//! every writer but one fail and retry under load. Each process batches its own
-//! decisions into one append (group commit), so writers take the lock once per batch,
-//! not once per record.
+//! Advisory locks would order the writers as well, but their keys are shared with
+//! whatever else uses the database; `SERIALIZABLE` would make every writer but one
+//! fail and retry under load. Each process batches its own decisions into one
+//! transaction (group commit), so writers take the lock once per batch, not once per
+//! record. Reads take no lock.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use holdpoint_ledger::{Checkpoint, Entry, Frontier, Hash, SigningKey, StoredRecord, encode};
-use postgres::{Client, NoTls, Statement, Transaction};
+use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator as _;
+use postgres::types::{IsNull, ToSql, Type};
+use postgres::{Client, NoTls, Statement};
 
-use crate::{CHECKPOINT_EVERY, StoreError, extend_checked};
+use crate::StoreError;
+use crate::db::{Arg, Connection as _, Db, Row, Value, dollar_parameters};
 
-/// Schema migrations, in order; `holdpoint.schema`'s one row says how many have run.
+/// Schema migrations, in order, run in the `holdpoint` schema; `schema_version`'s one
+/// row says how many have run.
 // INVARIANT: migrations are only ever appended; a released one never changes.
 const MIGRATIONS: &[&str] = &[r"
-CREATE TABLE holdpoint.head (
-    one  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
-    seq  BIGINT NOT NULL,
-    hash TEXT NOT NULL
+CREATE TABLE writer (
+    one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one)
 );
-INSERT INTO holdpoint.head (seq, hash)
-    VALUES (0, '0000000000000000000000000000000000000000000000000000000000000000');
-CREATE TABLE holdpoint.records (
+INSERT INTO writer DEFAULT VALUES;
+CREATE TABLE records (
     seq     BIGINT PRIMARY KEY,
     hash    TEXT NOT NULL,
     at_ms   BIGINT NOT NULL,
@@ -50,8 +52,9 @@ CREATE TABLE holdpoint.records (
     digest  TEXT,
     text    TEXT NOT NULL
 );
-CREATE INDEX records_session ON holdpoint.records (session, seq);
-CREATE TABLE holdpoint.checkpoints (
+CREATE INDEX records_session ON records (session, seq);
+CREATE INDEX records_instructed ON records (session, seq) WHERE kind = 'instructed';
+CREATE TABLE checkpoints (
     size      BIGINT PRIMARY KEY,
     root      TEXT NOT NULL,
     at_ms     BIGINT NOT NULL,
@@ -59,382 +62,375 @@ CREATE TABLE holdpoint.checkpoints (
     signature TEXT NOT NULL,
     frontier  TEXT NOT NULL
 );
+CREATE TABLE approvals (
+    id         TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX approvals_digest ON approvals (digest, state);
+CREATE TABLE grants (
+    ord  BIGINT GENERATED ALWAYS AS IDENTITY,
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE freezes (
+    ord  BIGINT GENERATED ALWAYS AS IDENTITY,
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE passkeys (
+    ord  BIGINT GENERATED ALWAYS AS IDENTITY,
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE recovery_points (
+    ord  BIGINT GENERATED ALWAYS AS IDENTITY,
+    id   TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE humans (
+    name        TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    created_ms  BIGINT NOT NULL,
+    admin       BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE agents (
+    name       TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE validated_policies (
+    fingerprint TEXT PRIMARY KEY,
+    at_ms       BIGINT NOT NULL
+);
+CREATE TABLE sign_ins (
+    token_hash TEXT PRIMARY KEY,
+    human      TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    client     TEXT NOT NULL DEFAULT '',
+    browser    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE judgements (
+    key         TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    judged      TEXT NOT NULL,
+    at_ms       BIGINT NOT NULL
+);
+CREATE INDEX judgements_fingerprint ON judgements (fingerprint);
+CREATE INDEX judgements_at ON judgements (at_ms);
+CREATE TABLE turns (
+    session     TEXT PRIMARY KEY,
+    through_seq BIGINT NOT NULL,
+    at_ms       BIGINT NOT NULL
+);
+CREATE TABLE exports (
+    sink           TEXT PRIMARY KEY,
+    next_seq       BIGINT NOT NULL DEFAULT 0,
+    holder         TEXT,
+    lease_until_ms BIGINT NOT NULL DEFAULT 0,
+    sent_ms        BIGINT,
+    failure        TEXT,
+    failed_ms      BIGINT
+);
 "];
 
 /// The advisory lock processes take while they bring the schema up to date, so that
 /// two starting at once do not both run a migration.
 const MIGRATING: i64 = 0x686f_6c64_706f_696e;
 
-/// The ledger in a PostgreSQL database.
-pub struct PgLedger {
-    /// `None` after the connection was lost, until the next call connects again.
-    connection: Mutex<Option<Connection>>,
-    /// Where to connect again.
+/// How long connecting may take before the store is reported unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to the store's PostgreSQL database, made again when it is lost.
+pub(crate) struct Postgres {
     config: postgres::Config,
-    /// Signs checkpoints; a ledger opened only to read has none.
-    key: Option<SigningKey>,
-}
-
-/// A connection and the statements an append runs, prepared once: an append is then
-/// five round trips (begin, take the head, insert, move the head, commit) however many
-/// records it holds.
-struct Connection {
-    client: Client,
-    head: Statement,
-    insert: Statement,
-    moved: Statement,
-}
-
-impl std::fmt::Debug for PgLedger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PgLedger")
-    }
+    /// `None` after the connection was lost, until the next transaction connects again.
+    client: Option<Client>,
+    /// Statements prepared on this connection, by their text as the store writes it.
+    prepared: HashMap<String, Statement>,
+    /// Whether a transaction is open: a connection lost inside one is never replaced
+    /// silently, since what the transaction did went with it.
+    in_transaction: bool,
 }
 
 /// What the server said, with its SQLSTATE, rather than the client's bare "db error".
-fn database(e: postgres::Error) -> StoreError {
+fn database(e: &postgres::Error) -> StoreError {
     StoreError::Database(match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),
     })
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
+/// `url` as it may be shown: without a password written into it.
+pub(crate) fn shown(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(name, _)| name);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
-fn as_i64(n: u64) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(corrupt)
-}
-
-impl PgLedger {
-    /// Connects to the database at `url` (`postgres://user@host:port/db`; the
-    /// password, if any, given apart so that it is never part of a text that is shown),
-    /// bringing its schema up to date. `key` signs checkpoints.
-    pub fn connect(
-        url: &str,
-        password: Option<&str>,
-        key: Option<SigningKey>,
-    ) -> Result<Self, StoreError> {
+impl Postgres {
+    /// Connects to the database at `url`, bringing its schema up to date.
+    pub(crate) fn connect(url: &str, password: Option<&str>) -> Result<Self, StoreError> {
         let open = |message: String| StoreError::Open {
-            path: url.to_owned(),
+            path: shown(url),
             message,
         };
         let mut config: postgres::Config = url.parse().map_err(|e| open(format!("{e}")))?;
         if let Some(password) = password {
             config.password(password);
         }
-        let connection = Connection::open(&config).map_err(|e| open(e.to_string()))?;
-        Ok(PgLedger {
-            connection: Mutex::new(Some(connection)),
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        // Every statement names the store's tables unqualified.
+        config.options("-c search_path=holdpoint");
+        config.application_name("holdpoint");
+        let mut connection = Postgres {
             config,
-            key,
-        })
-    }
-
-    /// Runs `f` on the connection, connecting again first when the last one was lost.
-    /// A call that fails because the connection went fails (nothing is retried: what
-    /// was not acknowledged is refused); the next one connects again.
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut slot = self
-            .connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
-            *slot = None;
-            *slot = Some(Connection::open(&self.config)?);
-        }
-        let Some(connection) = slot.as_mut() else {
-            return Err(StoreError::Database("no connection".to_owned()));
+            client: None,
+            prepared: HashMap::new(),
+            in_transaction: false,
         };
-        let result = f(connection);
-        // A call that failed may have failed because the connection went, before the
-        // client noticed: it is asked, and dropped if it does not answer.
-        if result.is_err()
-            && (connection.client.is_closed()
-                || connection.client.is_valid(Duration::from_secs(2)).is_err())
-        {
-            *slot = None;
+        connection.ready().map_err(|e| open(e.to_string()))?;
+        Ok(connection)
+    }
+
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| StoreError::Database("the connection to the store was lost".to_owned()))
+    }
+
+    /// The statement `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
         }
-        result
+        let statement = self
+            .client()?
+            .prepare(&dollar_parameters(sql))
+            .map_err(|e| database(&e))?;
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Runs a statement that takes no parameters and returns no rows as a simple query:
+    /// transaction control, which is not prepared.
+    fn simple(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client()?.batch_execute(sql).map_err(|e| database(&e))
     }
 }
 
-impl Connection {
-    /// Connects, brings the schema up to date and prepares an append's statements.
-    fn open(config: &postgres::Config) -> Result<Self, StoreError> {
-        let mut client = config.connect(NoTls).map_err(database)?;
-        migrate(&mut client)?;
-        // INVARIANT: the head row is locked before anything is numbered, and held to the
-        // commit: no two writers number records from the same head.
-        let head = client
-            .prepare("SELECT seq, hash FROM holdpoint.head FOR UPDATE")
-            .map_err(database)?;
-        let insert = client
-            .prepare(
-                "INSERT INTO holdpoint.records (seq, hash, at_ms, kind, session, digest, text)
-                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[],
-                                      $5::TEXT[], $6::TEXT[], $7::TEXT[])",
-            )
-            .map_err(database)?;
-        let moved = client
-            .prepare("UPDATE holdpoint.head SET seq = $1, hash = $2")
-            .map_err(database)?;
-        Ok(Connection {
-            client,
-            head,
-            insert,
-            moved,
-        })
-    }
+/// Statements that control the transaction, run as they are.
+fn controls_transaction(sql: &str) -> bool {
+    ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        .iter()
+        .any(|word| sql.starts_with(word))
 }
 
-impl PgLedger {
-    /// Appends `entries` after whatever any writer appended before, in one transaction,
-    /// returning them as stored once they are committed.
-    pub fn append(&self, entries: &[Entry], now_ms: i64) -> Result<Vec<StoredRecord>, StoreError> {
-        self.with(|connection| self.append_on(connection, entries, now_ms))
-    }
-
-    fn append_on(
+impl ToSql for Arg<'_> {
+    fn to_sql(
         &self,
-        connection: &mut Connection,
-        entries: &[Entry],
-        now_ms: i64,
-    ) -> Result<Vec<StoredRecord>, StoreError> {
-        let Connection {
-            client,
-            head,
-            insert,
-            moved,
-        } = connection;
-        let mut tx = client.transaction().map_err(database)?;
-        let row = tx.query_one(&*head, &[]).map_err(database)?;
-        let mut seq = u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)?;
-        let mut prev: Hash = row.get::<_, String>(1).parse().map_err(corrupt)?;
-        let mut out = Vec::with_capacity(entries.len());
-        // Inserted in one statement up to each checkpoint, which reads them back.
-        let mut unwritten = 0;
-        for entry in entries {
-            seq += 1;
-            let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
-            prev = record.hash;
-            out.push(record);
-            unwritten += 1;
-            if seq.is_multiple_of(CHECKPOINT_EVERY) {
-                insert_last(&mut tx, insert, &out, unwritten)?;
-                unwritten = 0;
-                checkpoint_in(&mut tx, self.key.as_ref(), seq, now_ms)?;
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match *self {
+            Arg::Int(n) if *ty == Type::INT4 => i32::try_from(n)?.to_sql(ty, out),
+            Arg::Int(n) => n.to_sql(ty, out),
+            Arg::Text(text) => text.to_sql(ty, out),
+            Arg::Null => Ok(IsNull::Yes),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty) || <i32 as ToSql>::accepts(ty) || <&str as ToSql>::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A row as the store reads it: integers, texts and nulls.
+fn row_of(row: &postgres::Row) -> Result<Row, StoreError> {
+    let unreadable = |e: postgres::Error| StoreError::Corrupt(e.to_string());
+    let mut values = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let value = if *ty == Type::INT8 {
+            row.try_get::<_, Option<i64>>(i)
+                .map_err(unreadable)?
+                .map(Value::Int)
+        } else if *ty == Type::INT4 {
+            row.try_get::<_, Option<i32>>(i)
+                .map_err(unreadable)?
+                .map(|n| Value::Int(i64::from(n)))
+        } else if *ty == Type::BOOL {
+            row.try_get::<_, Option<bool>>(i)
+                .map_err(unreadable)?
+                .map(|b| Value::Int(i64::from(b)))
+        } else if <String as postgres::types::FromSql>::accepts(ty) {
+            row.try_get::<_, Option<String>>(i)
+                .map_err(unreadable)?
+                .map(Value::Text)
+        } else {
+            return Err(StoreError::Corrupt(format!(
+                "column `{}` is of type {ty}, where the store keeps integers and texts",
+                column.name()
+            )));
+        };
+        values.push(value.unwrap_or(Value::Null));
+    }
+    Ok(Row(values))
+}
+
+fn parameters<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()
+}
+
+impl Db for Postgres {
+    fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        if args.is_empty() && controls_transaction(sql) {
+            return self.simple(sql).map(|()| 0);
+        }
+        let statement = self.statement(sql)?;
+        self.client()?
+            .execute(&statement, &parameters(args))
+            .map_err(|e| database(&e))
+    }
+
+    fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        each: &mut dyn FnMut(Row) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let statement = self.statement(sql)?;
+        let mut rows = self
+            .client()?
+            .query_raw(&statement, parameters(args))
+            .map_err(|e| database(&e))?;
+        while let Some(row) = rows.next().map_err(|e| database(&e))? {
+            if !each(row_of(&row)?)? {
+                break;
             }
         }
-        insert_last(&mut tx, insert, &out, unwritten)?;
-        tx.execute(&*moved, &[&as_i64(seq)?, &prev.to_string()])
-            .map_err(database)?;
-        tx.commit().map_err(database)?;
-        Ok(out)
+        Ok(())
     }
 
-    /// Up to `limit` records from `from` (a sequence number) on.
-    pub fn records(&self, from: u64, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
-        let Ok(from) = i64::try_from(from) else {
-            return Ok(Vec::new());
-        };
-        let rows = self.with(|connection| {
-            connection
-                .client
-                .query(
-                    "SELECT seq, hash, at_ms, kind, session, digest, text FROM holdpoint.records
-                     WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                    &[&from, &i64::try_from(limit).unwrap_or(i64::MAX)],
-                )
-                .map_err(database)
-        })?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredRecord {
-                    seq: u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)?,
-                    // A hash that does not parse is reported by the verifier as a
-                    // changed record rather than stopping every read.
-                    hash: row.get::<_, String>(1).parse().unwrap_or(Hash::ZERO),
-                    at_ms: row.get(2),
-                    kind: row.get(3),
-                    session: row.get(4),
-                    digest: row.get(5),
-                    text: row.get(6),
-                })
-            })
-            .collect()
-    }
-
-    /// The number of the last record; 0 for an empty ledger.
-    pub fn size(&self) -> Result<u64, StoreError> {
-        let row = self.with(|connection| {
-            connection
-                .client
-                .query_one("SELECT seq FROM holdpoint.head", &[])
-                .map_err(database)
-        })?;
-        u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)
-    }
-
-    /// Every signed checkpoint, smallest first.
-    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        let rows = self.with(|connection| {
-            connection
-                .client
-                .query(
-                    "SELECT size, root, at_ms, key_id, signature FROM holdpoint.checkpoints ORDER BY size",
-                    &[],
-                )
-                .map_err(database)
-        })?;
-        rows.iter()
-            .map(|row| {
-                Ok(Checkpoint {
-                    size: u64::try_from(row.get::<_, i64>(0)).map_err(corrupt)?,
-                    root: row.get::<_, String>(1).parse().map_err(corrupt)?,
-                    at_ms: row.get(2),
-                    key_id: row.get(3),
-                    signature: row.get(4),
-                })
-            })
-            .collect()
+    fn insertion_order(&self) -> &'static str {
+        "ord"
     }
 }
 
-/// Inserts the last `count` of `records` in one statement.
-fn insert_last(
-    tx: &mut Transaction<'_>,
-    insert: &Statement,
-    records: &[StoredRecord],
-    count: usize,
-) -> Result<(), StoreError> {
-    let Some(batch) = records.get(records.len().saturating_sub(count)..) else {
-        return Ok(());
-    };
-    if batch.is_empty() {
-        return Ok(());
+impl crate::db::Connection for Postgres {
+    fn begin_write(&mut self) -> Result<(), StoreError> {
+        self.ready()?;
+        self.simple("BEGIN")?;
+        self.in_transaction = true;
+        // INVARIANT: the writer row is locked before anything is read or numbered, and
+        // held to the commit: no two writers act on the same state.
+        self.execute("SELECT one FROM writer FOR UPDATE", &[])
+            .map(drop)
     }
-    let seqs = batch
-        .iter()
-        .map(|r| as_i64(r.seq))
-        .collect::<Result<Vec<i64>, _>>()?;
-    let hashes: Vec<String> = batch.iter().map(|r| r.hash.to_string()).collect();
-    let times: Vec<i64> = batch.iter().map(|r| r.at_ms).collect();
-    let kinds: Vec<&str> = batch.iter().map(|r| r.kind.as_str()).collect();
-    let sessions: Vec<Option<&str>> = batch.iter().map(|r| r.session.as_deref()).collect();
-    let digests: Vec<Option<&str>> = batch.iter().map(|r| r.digest.as_deref()).collect();
-    let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
-    tx.execute(
-        insert,
-        &[&seqs, &hashes, &times, &kinds, &sessions, &digests, &texts],
-    )
-    .map_err(database)?;
-    Ok(())
+
+    fn begin_read(&mut self) -> Result<(), StoreError> {
+        self.ready()?;
+        self.simple("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let committed = self.simple("COMMIT");
+        self.in_transaction = false;
+        committed
+    }
+
+    fn rollback(&mut self) {
+        if self.in_transaction {
+            let _ = self.simple("ROLLBACK");
+            self.in_transaction = false;
+        }
+    }
+
+    fn ready(&mut self) -> Result<(), StoreError> {
+        if self.client.as_ref().is_some_and(|c| !c.is_closed()) {
+            return Ok(());
+        }
+        if self.in_transaction {
+            return Err(StoreError::Database(
+                "the connection to the store was lost inside a transaction".to_owned(),
+            ));
+        }
+        self.client = None;
+        self.prepared.clear();
+        let mut client = self.config.connect(NoTls).map_err(|e| database(&e))?;
+        migrate(&mut client)?;
+        self.client = Some(client);
+        Ok(())
+    }
+
+    fn lost(&mut self) -> bool {
+        // A call that failed may have failed because the connection went, before the
+        // client noticed: it is asked, and dropped if it does not answer.
+        let gone = self.client.as_mut().is_none_or(|client| {
+            client.is_closed() || client.is_valid(Duration::from_secs(2)).is_err()
+        });
+        if gone {
+            self.client = None;
+            self.prepared.clear();
+            self.in_transaction = false;
+        }
+        gone
+    }
 }
 
 /// Brings the schema up to date, one process at a time.
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    let mut tx = client.transaction().map_err(database)?;
+    let mut tx = client.transaction().map_err(|e| database(&e))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])
-        .map_err(database)?;
+        .map_err(|e| database(&e))?;
     tx.batch_execute(
         "CREATE SCHEMA IF NOT EXISTS holdpoint;
-         CREATE TABLE IF NOT EXISTS holdpoint.schema (
+         CREATE TABLE IF NOT EXISTS holdpoint.schema_version (
              one     BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
-             version INTEGER NOT NULL
+             version BIGINT NOT NULL
          );
-         INSERT INTO holdpoint.schema (version) VALUES (0) ON CONFLICT DO NOTHING;",
+         INSERT INTO holdpoint.schema_version (version) VALUES (0) ON CONFLICT DO NOTHING;",
     )
-    .map_err(database)?;
-    let found = i64::from(
-        tx.query_one("SELECT version FROM holdpoint.schema", &[])
-            .map_err(database)?
-            .get::<_, i32>(0),
-    );
+    .map_err(|e| database(&e))?;
+    let found: i64 = tx
+        .query_one("SELECT version FROM holdpoint.schema_version", &[])
+        .map_err(|e| database(&e))?
+        .get(0);
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
+    }
+    if found == known {
+        return tx.commit().map_err(|e| database(&e));
     }
     for migration in MIGRATIONS
         .iter()
         .skip(usize::try_from(found).unwrap_or(usize::MAX))
     {
-        tx.batch_execute(migration).map_err(database)?;
+        tx.batch_execute(migration).map_err(|e| database(&e))?;
     }
     tx.execute(
-        "UPDATE holdpoint.schema SET version = $1",
-        &[&i32::try_from(known).unwrap_or(i32::MAX)],
+        "UPDATE holdpoint.schema_version SET version = $1",
+        &[&known],
     )
-    .map_err(database)?;
-    tx.commit().map_err(database)
-}
-
-/// Signs the checkpoint at `size` inside `tx`: the frontier of the last checkpoint
-/// below it, extended by the records since, each checked first.
-fn checkpoint_in(
-    tx: &mut Transaction<'_>,
-    key: Option<&SigningKey>,
-    size: u64,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    let Some(key) = key else {
-        return Err(StoreError::Invalid(
-            "this ledger was opened without the signing key, so it cannot sign a checkpoint"
-                .to_owned(),
-        ));
-    };
-    let last = tx
-        .query_opt(
-            "SELECT frontier FROM holdpoint.checkpoints WHERE size <= $1 ORDER BY size DESC LIMIT 1",
-            &[&as_i64(size)?],
-        )
-        .map_err(database)?;
-    let mut frontier: Frontier = match last {
-        Some(row) => serde_json::from_str(&row.get::<_, String>(0)).map_err(corrupt)?,
-        None => Frontier::default(),
-    };
-    let prev = if frontier.size() == 0 {
-        Hash::ZERO
-    } else {
-        tx.query_one(
-            "SELECT hash FROM holdpoint.records WHERE seq = $1",
-            &[&as_i64(frontier.size())?],
-        )
-        .map_err(database)?
-        .get::<_, String>(0)
-        .parse()
-        .map_err(corrupt)?
-    };
-    let rows = tx
-        .query(
-            "SELECT seq, hash, text FROM holdpoint.records WHERE seq > $1 AND seq <= $2 ORDER BY seq",
-            &[&as_i64(frontier.size())?, &as_i64(size)?],
-        )
-        .map_err(database)?;
-    extend_checked(
-        &mut frontier,
-        prev,
-        size,
-        rows.iter()
-            .map(|row| Ok((row.get(0), row.get(1), row.get(2)))),
-    )?;
-    let checkpoint = Checkpoint::sign(size, frontier.root(), now_ms, key);
-    tx.execute(
-        "INSERT INTO holdpoint.checkpoints (size, root, at_ms, key_id, signature, frontier)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &as_i64(size)?,
-            &checkpoint.root.to_string(),
-            &checkpoint.at_ms,
-            &checkpoint.key_id,
-            &checkpoint.signature,
-            &serde_json::to_string(&frontier).map_err(corrupt)?,
-        ],
-    )
-    .map_err(database)?;
-    Ok(())
+    .map_err(|e| database(&e))?;
+    tx.commit().map_err(|e| database(&e))
 }

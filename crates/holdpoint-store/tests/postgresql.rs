@@ -1,4 +1,4 @@
-//! The ledger on a real PostgreSQL server, written by several writers at once, each
+//! The store on a real PostgreSQL server, written by several writers at once, each
 //! with a connection of its own as each process has: one chain, every number once,
 //! one signed checkpoint per boundary, and a writer lost mid-append leaves nothing.
 
@@ -8,92 +8,15 @@
     reason = "a test stops at the first unexpected value, and says where"
 )]
 
-use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use holdpoint_ledger::{Actors, Body, Entry, Kind, SigningKey, StoredRecord, Verifier};
-use holdpoint_store::{CHECKPOINT_EVERY, PgLedger};
+use holdpoint_ledger::{Actors, Body, Entry, Kind, StoredRecord, Verifier};
+use holdpoint_store::{CHECKPOINT_EVERY, SqlStore, Store as _};
 
-const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+mod common;
 
-/// Starts the machine's PostgreSQL server when it is installed but not running.
-fn server_running() {
-    let ready = || {
-        Command::new("pg_isready")
-            .args(["-q", "-h", "127.0.0.1"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if ready() {
-        return;
-    }
-    let versions = std::fs::read_dir("/etc/postgresql").unwrap_or_else(|e| {
-        panic!(
-            "no PostgreSQL server on this machine ({e}): `apt-get install postgresql`, or run .ci/run"
-        )
-    });
-    for version in versions.flatten() {
-        let _ = Command::new("pg_ctlcluster")
-            .args([
-                "--skip-systemctl-redirect",
-                &version.file_name().to_string_lossy(),
-                "main",
-                "start",
-            ])
-            .status();
-    }
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "PostgreSQL did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A database of its own for one test, dropped when the value is.
-struct Database {
-    name: String,
-}
-
-impl Database {
-    fn new(test: &str) -> Self {
-        server_running();
-        let name = format!("hp_store_{test}_{}", std::process::id());
-        let mut admin =
-            postgres::Client::connect(&format!("{SERVER}/postgres"), postgres::NoTls).unwrap();
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        Database { name }
-    }
-
-    fn url(&self) -> String {
-        format!("{SERVER}/{}", self.name)
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut admin) =
-            postgres::Client::connect(&format!("{SERVER}/postgres"), postgres::NoTls)
-        {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-fn key() -> SigningKey {
-    SigningKey::from_seed([7; 32])
-}
+use common::{Database, key};
 
 fn entry(writer: usize, n: usize) -> Entry {
     Entry::new(
@@ -109,7 +32,7 @@ fn entry(writer: usize, n: usize) -> Entry {
 
 /// Every record, checked as `holdpoint log verify` checks a ledger; the number of
 /// records and of signed checkpoints.
-fn verified(ledger: &PgLedger) -> (Vec<StoredRecord>, u64) {
+fn verified(ledger: &SqlStore) -> (Vec<StoredRecord>, u64) {
     let records = ledger.records(0, usize::MAX).unwrap();
     let mut verifier = Verifier::new(
         ledger.checkpoints().unwrap(),
@@ -142,7 +65,7 @@ fn writers_appending_at_once_share_one_chain_with_one_checkpoint_per_boundary() 
             let start = Arc::clone(&start);
             std::thread::spawn(move || {
                 start.wait();
-                let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+                let ledger = SqlStore::connect(&url, None, Some(key())).unwrap();
                 let mut appended = Vec::new();
                 for batch in 0..BATCHES {
                     let entries: Vec<Entry> = (0..=batch % 3)
@@ -169,7 +92,7 @@ fn writers_appending_at_once_share_one_chain_with_one_checkpoint_per_boundary() 
             "a batch was interleaved with another writer's: {batch:?}"
         );
     }
-    let ledger = PgLedger::connect(&url, None, None).unwrap();
+    let ledger = SqlStore::connect(&url, None, None).unwrap();
     let (records, checkpoints) = verified(&ledger);
     assert_eq!(records.len() as u64, total);
     assert_eq!(ledger.size().unwrap(), total);
@@ -188,7 +111,7 @@ fn writers_appending_at_once_share_one_chain_with_one_checkpoint_per_boundary() 
 fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() {
     let database = Database::new("lost");
     let url = database.url();
-    let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+    let ledger = SqlStore::connect(&url, None, Some(key())).unwrap();
     let before: Vec<Entry> = (0..CHECKPOINT_EVERY as usize - 2)
         .map(|n| entry(0, n))
         .collect();
@@ -198,8 +121,10 @@ fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() 
     // then its connection is gone (its process killed) before it commits.
     let mut lost = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let mut tx = lost.transaction().unwrap();
+    tx.execute("SELECT one FROM holdpoint.writer FOR UPDATE", &[])
+        .unwrap();
     let head = tx
-        .query_one("SELECT seq FROM holdpoint.head FOR UPDATE", &[])
+        .query_one("SELECT max(seq) FROM holdpoint.records", &[])
         .unwrap()
         .get::<_, i64>(0);
     tx.execute(
@@ -211,7 +136,7 @@ fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() 
     let waiting = {
         let url = url.clone();
         std::thread::spawn(move || {
-            let ledger = PgLedger::connect(&url, None, Some(key())).unwrap();
+            let ledger = SqlStore::connect(&url, None, Some(key())).unwrap();
             let entries: Vec<Entry> = (0..4).map(|n| entry(1, n)).collect();
             ledger.append(&entries, 1_700_000_000_001).unwrap()
         })
@@ -241,7 +166,7 @@ fn a_writer_lost_mid_append_leaves_nothing_and_the_next_goes_on_from_the_head() 
 #[test]
 fn one_append_across_several_boundaries_signs_each_once() {
     let database = Database::new("boundaries");
-    let ledger = PgLedger::connect(&database.url(), None, Some(key())).unwrap();
+    let ledger = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
     ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
     let many: Vec<Entry> = (1..600).map(|n| entry(0, n)).collect();
     let stored = ledger.append(&many, 1_700_000_000_001).unwrap();
@@ -255,7 +180,7 @@ fn one_append_across_several_boundaries_signs_each_once() {
 #[test]
 fn a_writer_whose_connection_is_cut_refuses_that_append_and_connects_again_for_the_next() {
     let database = Database::new("cut");
-    let ledger = PgLedger::connect(&database.url(), None, Some(key())).unwrap();
+    let ledger = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
     ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
     // The server ends the writer's connection (a failover, a restart, an administrator).
     let mut admin = postgres::Client::connect(&database.url(), postgres::NoTls).unwrap();

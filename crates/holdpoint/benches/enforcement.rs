@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use holdpoint_ledger::{Actors, Entry, Kind, SigningKey};
-use holdpoint_store::{SqliteStore, Store as _};
+use holdpoint_store::{SqlStore, Store as _};
 use serde_json::json;
 
 const HOLDPOINT: &str = env!("CARGO_BIN_EXE_holdpoint");
@@ -105,7 +105,7 @@ impl Served {
                 .expect("a hash")
                 .to_string()
         };
-        SqliteStore::open(&home.join("store.db"), key(&home))
+        SqlStore::open(&home.join("store.db"), key(&home))
             .expect("open the store")
             .add_agent(
                 holdpoint_store::AgentIdentity {
@@ -231,7 +231,7 @@ fn entry(i: usize) -> Entry {
 fn appends(home: &Path, total: usize) {
     println!("ledger appends, one record per durable transaction (fsync on commit):");
     let store_path = home.join("store.db");
-    let store = SqliteStore::open(&store_path, key(home)).expect("open the store");
+    let store = SqlStore::open(&store_path, key(home)).expect("open the store");
     let started = Instant::now();
     for i in 0..total {
         store.append(&[entry(i)], 0).expect("append");
@@ -244,7 +244,7 @@ fn appends(home: &Path, total: usize) {
             let store_path = store_path.clone();
             scope.spawn(move || {
                 // Each writer has its own connection, as separate hook processes do.
-                let store = SqliteStore::open(&store_path, key(home)).expect("open the store");
+                let store = SqlStore::open(&store_path, key(home)).expect("open the store");
                 for i in 0..total / 4 {
                     store.append(&[entry(w * total + i)], 0).expect("append");
                 }
@@ -263,7 +263,7 @@ fn verify(dir: &Path, records: usize) {
     run(Command::new(HOLDPOINT)
         .arg("init")
         .env("HOLDPOINT_HOME", &home));
-    let store = SqliteStore::open(&home.join("store.db"), key(&home)).expect("open the store");
+    let store = SqlStore::open(&home.join("store.db"), key(&home)).expect("open the store");
     let started = Instant::now();
     let batch = 10_000;
     for start in (0..records).step_by(batch) {

@@ -104,7 +104,7 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
             }
         }
         None => {
-            match holdpoint_store::SqliteStore::open_to_read(&home.store()) {
+            match holdpoint_store::SqlStore::open_to_read(&home.store()) {
                 Ok(store) => {
                     use holdpoint_store::Store as _;
                     match store.size() {
@@ -189,7 +189,7 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
 /// How far sending the ledger to the collector at `endpoint` has got.
 fn telemetry_found(home: &Home, endpoint: &str) -> Found {
     use holdpoint_store::Store as _;
-    let read = holdpoint_store::SqliteStore::open_to_read(&home.store())
+    let read = holdpoint_store::SqlStore::open_to_read(&home.store())
         .and_then(|store| Ok((store.size()?, store.export_state(endpoint)?)));
     let (head, state) = match read {
         Ok(read) => read,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use holdpoint_core::Environment;
 use holdpoint_ledger::{SigningKey, VerifyingKey};
-use holdpoint_store::SqliteStore;
+use holdpoint_store::SqlStore;
 use serde::Deserialize;
 
 use crate::local::holdpoint_home;
@@ -140,25 +140,25 @@ impl Home {
     }
 
     /// Opens the store; fails with a clear message when holdpoint is not set up.
-    pub fn open_store(&self) -> Result<SqliteStore, Failure> {
+    pub fn open_store(&self) -> Result<SqlStore, Failure> {
         self.check_owner()?;
         if !self.store().exists() {
             return Err(self.not_set_up());
         }
         let key = self.signing_key()?;
-        SqliteStore::open_short_lived(&self.store(), key)
+        SqlStore::open_short_lived(&self.store(), key)
             .map(|store| store.with_anchor(self.anchor()))
             .map_err(|e| Failure::internal(e.to_string()))
     }
 
     /// Opens the store to read and verify it, without the signing key: what someone
     /// auditing a copy of the store has.
-    pub fn open_store_to_read(&self) -> Result<SqliteStore, Failure> {
+    pub fn open_store_to_read(&self) -> Result<SqlStore, Failure> {
         self.check_owner()?;
         if !self.store().exists() {
             return Err(self.not_set_up());
         }
-        SqliteStore::open_to_read(&self.store()).map_err(|e| Failure::internal(e.to_string()))
+        SqlStore::open_to_read(&self.store()).map_err(|e| Failure::internal(e.to_string()))
     }
 }
 
@@ -1360,7 +1360,7 @@ pub(crate) fn init_home(
         0o644,
     )?;
     let store_existed = home.store().exists();
-    SqliteStore::open(&home.store(), key).map_err(|e| Failure::internal(e.to_string()))?;
+    SqlStore::open(&home.store(), key).map_err(|e| Failure::internal(e.to_string()))?;
     if store_existed {
         kept.push(home.store());
     } else {

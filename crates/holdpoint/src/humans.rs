@@ -12,7 +12,7 @@ use std::io::{BufRead as _, BufReader, IsTerminal as _, Write as _};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use clap::Subcommand;
-use holdpoint_store::{Human, SqliteStore, Store as _};
+use holdpoint_store::{Human, SqlStore, Store as _};
 
 use crate::home::{Home, now_ms, os_user};
 use crate::{Failure, exit};
@@ -285,7 +285,7 @@ pub(crate) fn secret_matches(secret: &str, hash: &str) -> bool {
 /// Proves that a human is at the terminal: picks the human (`--as`, or the only one),
 /// asks for their secret and checks it. Returns the human's name.
 pub(crate) fn authenticate(
-    store: &SqliteStore,
+    store: &SqlStore,
     name: Option<&str>,
     what: &str,
 ) -> Result<String, Failure> {
@@ -304,7 +304,7 @@ pub(crate) fn authenticate(
 /// The human who is to `what`: the one named, or the only one. Everything that can be
 /// wrong with that is found here, before anything is shown or a secret asked for.
 pub(crate) fn choose_human(
-    store: &SqliteStore,
+    store: &SqlStore,
     name: Option<&str>,
     what: &str,
 ) -> Result<Human, Failure> {
@@ -331,7 +331,7 @@ pub(crate) fn choose_human(
 
 /// [`authenticate`], for what only an admin may do.
 pub(crate) fn authenticate_admin(
-    store: &SqliteStore,
+    store: &SqlStore,
     name: Option<&str>,
     what: &str,
 ) -> Result<String, Failure> {

@@ -215,7 +215,7 @@ pub(crate) fn counted(n: impl std::fmt::Display, noun: &str) -> String {
 /// Verifies the whole ledger against its signed checkpoints and the copy of the latest
 /// one kept outside the database.
 pub(crate) fn verify(
-    store: &holdpoint_store::SqliteStore,
+    store: &holdpoint_store::SqlStore,
     home: &Home,
     key: holdpoint_ledger::VerifyingKey,
 ) -> Result<Result<holdpoint_ledger::VerifyReport, holdpoint_ledger::Break>, Failure> {
@@ -245,7 +245,7 @@ pub(crate) fn verify(
     })
 }
 
-fn one(store: &holdpoint_store::SqliteStore, seq: u64) -> Result<StoredRecord, Failure> {
+fn one(store: &holdpoint_store::SqlStore, seq: u64) -> Result<StoredRecord, Failure> {
     store
         .records(seq, 1)
         .map_err(store_failure)?

@@ -11,7 +11,7 @@ use holdpoint_policy::{
     Decision, DecisionRequest, Freeze, Grant, Judged, Memo, Outcome, PolicyEngine, PolicyError,
     PolicySource,
 };
-use holdpoint_store::{Executed, Proposal, Settlement, SqliteStore, Store as _};
+use holdpoint_store::{Executed, Proposal, Settlement, SqlStore, Store as _};
 
 use crate::Failure;
 use crate::home::{Config, Home, millis, now_ms, os_user};
@@ -50,7 +50,7 @@ pub(crate) struct Pipeline {
     /// Where this process looks for judgements made before, so that a request met again
     /// is decided without waiting for the policies to be parsed.
     memo: Memo,
-    pub store: SqliteStore,
+    pub store: SqlStore,
 }
 
 /// The policy engine. A hook is a short process and parsing policies is much of its
@@ -232,7 +232,7 @@ impl Pipeline {
 
 /// Appends what was observed when an action ran, bound to the action's digest.
 pub(crate) fn record_executed(
-    store: &SqliteStore,
+    store: &SqlStore,
     action: &Action,
     executed: &Executed,
     now_ms: i64,
@@ -364,7 +364,7 @@ pub(crate) fn confined(decided: &Decided) -> bool {
 
 /// Whether the person gave `action`'s agent an instruction in its session: what a
 /// policy reads as `context.instructed`.
-pub(crate) fn instructed(store: &SqliteStore, action: &Action) -> Result<bool, Failure> {
+pub(crate) fn instructed(store: &SqlStore, action: &Action) -> Result<bool, Failure> {
     match &action.session {
         Some(session) => store
             .instructed(&action.agent, session)
@@ -473,7 +473,7 @@ pub(crate) fn settled(
 }
 
 /// The grants and freezes as the decision takes them.
-pub(crate) fn scope(store: &SqliteStore) -> Result<(Vec<Grant>, Vec<Freeze>), Failure> {
+pub(crate) fn scope(store: &SqlStore) -> Result<(Vec<Grant>, Vec<Freeze>), Failure> {
     let grants = store.grants().map_err(store_failure)?;
     let freezes = store.freezes().map_err(store_failure)?;
     Ok((
@@ -483,7 +483,7 @@ pub(crate) fn scope(store: &SqliteStore) -> Result<(Vec<Grant>, Vec<Freeze>), Fa
 }
 
 /// The signed receipt for a `decided` record, or for the decision a `ran` record holds.
-pub(crate) fn receipt(store: &SqliteStore, record: &StoredRecord) -> Result<Receipt, Failure> {
+pub(crate) fn receipt(store: &SqlStore, record: &StoredRecord) -> Result<Receipt, Failure> {
     let parsed = record
         .record()
         .map_err(|e| Failure::internal(format!("record #{}: {e}", record.seq)))?;

@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use clap::Subcommand;
-use holdpoint_store::{RecoveryPoint, SqliteStore, Store as _};
+use holdpoint_store::{RecoveryPoint, SqlStore, Store as _};
 
 use crate::home::{Config, Home, now_ms, os_user};
 use crate::humans::{authenticate, store_failure};
@@ -152,7 +152,7 @@ pub(crate) fn restore(args: &RestoreArgs) -> Result<u8, Failure> {
 }
 
 /// Recovery point `id`, which must still be kept.
-pub(crate) fn kept(store: &SqliteStore, id: &str) -> Result<RecoveryPoint, Failure> {
+pub(crate) fn kept(store: &SqlStore, id: &str) -> Result<RecoveryPoint, Failure> {
     let point = store
         .recoveries()
         .map_err(store_failure)?
@@ -175,7 +175,7 @@ pub(crate) fn kept(store: &SqliteStore, id: &str) -> Result<RecoveryPoint, Failu
 /// Puts `point` back in its database (with the proxy's password from `config`) and
 /// records that `human` restored it; says what was put back.
 pub(crate) fn put_back_recorded(
-    store: &SqliteStore,
+    store: &SqlStore,
     config: &Config,
     point: &RecoveryPoint,
     human: &str,

@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use holdpoint_ledger::{ApprovalState, Kind, Record};
-use holdpoint_store::{SqliteStore, Store as _};
+use holdpoint_store::{SqlStore, Store as _};
 use serde::Serialize;
 
 use crate::approvals::{one_line, print_json, printable};
@@ -77,7 +77,7 @@ pub(crate) fn run(session: &str, format: ReportFormat) -> Result<u8, Failure> {
 }
 
 /// The report of one session, from the ledger.
-pub(crate) fn build(store: &SqliteStore, session: &str) -> Result<Report, Failure> {
+pub(crate) fn build(store: &SqlStore, session: &str) -> Result<Report, Failure> {
     let records = store.session_records(session).map_err(store_failure)?;
     if records.is_empty() {
         return Err(Failure::usage(format!(

@@ -368,7 +368,7 @@ fn account(session: &str) -> Result<Option<Account>, String> {
 /// agent's to name, so one agent's account is never given to another), and the turn's
 /// end is marked under the agent and the session together.
 pub(crate) fn account_in(
-    store: &holdpoint_store::SqliteStore,
+    store: &holdpoint_store::SqlStore,
     session: &str,
     agent: Option<&str>,
 ) -> Result<Option<Account>, String> {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use holdpoint_core::{Action, Analysis, Risk};
 use holdpoint_ledger::Entry;
 use holdpoint_policy::{Decision, Freeze, Grant, Outcome, PolicyEngine};
-use holdpoint_store::{Executed, SqliteStore, Store as _};
+use holdpoint_store::{Executed, SqlStore, Store as _};
 use tokio::sync::oneshot;
 
 use crate::home::{Config, now_ms};
@@ -109,7 +109,7 @@ pub(crate) struct Decider {
 struct Inline {
     engine: Arc<RwLock<Option<Arc<PolicyEngine>>>>,
     scope: Mutex<Option<Arc<Scope>>>,
-    reader: SqliteStore,
+    reader: SqlStore,
     persist: Writer,
     config: Config,
 }
@@ -169,9 +169,9 @@ impl Decider {
     /// Starts the two threads: one decides (reading grants and freezes through
     /// `reader`, a connection of its own), one writes through `store`.
     pub fn start(
-        store: Arc<SqliteStore>,
-        reader: SqliteStore,
-        inline_reader: SqliteStore,
+        store: Arc<SqlStore>,
+        reader: SqlStore,
+        inline_reader: SqlStore,
         engine: PolicyEngine,
         config: Config,
         holdpoint_home: PathBuf,
@@ -671,7 +671,7 @@ impl Persist {
 fn run(
     queue: &Receiver<Job>,
     persist: &Writer,
-    reader: &SqliteStore,
+    reader: &SqlStore,
     policies: &mut Policies,
     config: &Config,
 ) {
@@ -793,7 +793,7 @@ fn write_delay() -> Duration {
 
 /// The writing thread: settles everything waiting in one transaction (one sync), then
 /// answers those that wait for durability.
-fn write(queue: &Receiver<Persist>, store: &SqliteStore, config: &Config) {
+fn write(queue: &Receiver<Persist>, store: &SqlStore, config: &Config) {
     let delay = write_delay();
     while let Ok(first) = queue.recv() {
         let mut decided = Vec::new();

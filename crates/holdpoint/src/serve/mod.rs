@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use holdpoint_core::Environment;
-use holdpoint_store::SqliteStore;
+use holdpoint_store::SqlStore;
 
 use crate::home::{Config, Home};
 use crate::{Failure, exit, local};
@@ -55,10 +55,10 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 /// The state behind [`AppState`].
 pub struct Shared {
-    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) store: Arc<SqlStore>,
     /// A connection for long reads (ledger pages, exports, verification), so they never
     /// hold up the writer.
-    pub(crate) reader: Arc<SqliteStore>,
+    pub(crate) reader: Arc<SqlStore>,
     pub(crate) home: Home,
     pub(crate) config: Config,
     pub(crate) environment: Environment,
@@ -130,18 +130,18 @@ impl AppState {
         }
         let key = home.signing_key()?;
         // A long-lived connection: the server checkpoints the log as SQLite normally does.
-        let store = SqliteStore::open(&home.store(), key)
+        let store = SqlStore::open(&home.store(), key)
             .map(|store| store.with_anchor(home.anchor()))
             .map_err(|e| Failure::internal(e.to_string()))?;
         let store = Arc::new(store);
         // The decisions read grants and freezes through a connection of their own, so
         // they never wait for the writer's sync.
-        let reader = SqliteStore::open_to_read(&home.store())
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let pages = SqliteStore::open_to_read(&home.store())
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let inline_reader = SqliteStore::open_to_read(&home.store())
-            .map_err(|e| Failure::internal(e.to_string()))?;
+        let reader =
+            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
+        let pages =
+            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
+        let inline_reader =
+            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
         let decider = decider::Decider::start(
             Arc::clone(&store),
             reader,
@@ -180,7 +180,7 @@ impl AppState {
     /// Runs a store call on a thread that may block.
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+        f: impl FnOnce(&SqlStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
     ) -> Result<T, api::ApiError> {
         off_thread(Arc::clone(&self.store), f).await
     }
@@ -188,7 +188,7 @@ impl AppState {
     /// Runs a long read on the reading connection, on a thread that may block.
     pub(crate) async fn reading<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+        f: impl FnOnce(&SqlStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
     ) -> Result<T, api::ApiError> {
         off_thread(Arc::clone(&self.reader), f).await
     }
@@ -239,8 +239,8 @@ const CONSOLE_FILE: &str = "console.url";
 
 /// Runs `f` with `store` on a thread that may block.
 async fn off_thread<T: Send + 'static>(
-    store: Arc<SqliteStore>,
-    f: impl FnOnce(&SqliteStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
+    store: Arc<SqlStore>,
+    f: impl FnOnce(&SqlStore) -> Result<T, holdpoint_store::StoreError> + Send + 'static,
 ) -> Result<T, api::ApiError> {
     tokio::task::spawn_blocking(move || f(&store))
         .await

@@ -20,7 +20,7 @@ use std::io::Read as _;
 use std::time::Duration;
 
 use clap::Subcommand;
-use holdpoint_store::{SqliteStore, Store as _};
+use holdpoint_store::{SqlStore, Store as _};
 use prost::Message as _;
 
 use crate::Failure;
@@ -115,7 +115,7 @@ pub(crate) fn start(home: &Home, telemetry: &TelemetryConfig) -> Result<(), Fail
     Ok(())
 }
 
-fn status(store: &SqliteStore, telemetry: &TelemetryConfig) -> Result<(), Failure> {
+fn status(store: &SqlStore, telemetry: &TelemetryConfig) -> Result<(), Failure> {
     let stored = |e: holdpoint_store::StoreError| Failure::internal(e.to_string());
     let head = store.size().map_err(stored)?;
     let state = store.export_state(&telemetry.endpoint).map_err(stored)?;
@@ -146,7 +146,7 @@ fn status(store: &SqliteStore, telemetry: &TelemetryConfig) -> Result<(), Failur
 
 /// Sends what is waiting, then gives the lease up, so that the next sender (this
 /// command run again, a server starting) need not wait for it to lapse.
-fn send_once(store: SqliteStore, telemetry: TelemetryConfig) -> Result<u8, Failure> {
+fn send_once(store: SqlStore, telemetry: TelemetryConfig) -> Result<u8, Failure> {
     let mut sender = Sender::new(store, telemetry, host());
     let sent = sender.send_waiting();
     let _ = sender
@@ -173,7 +173,7 @@ enum Round {
 }
 
 struct Sender {
-    store: SqliteStore,
+    store: SqlStore,
     telemetry: TelemetryConfig,
     /// Who this sender is, in the lease: host, process and a random part.
     holder: String,
@@ -185,7 +185,7 @@ struct Sender {
 }
 
 impl Sender {
-    fn new(store: SqliteStore, telemetry: TelemetryConfig, host: String) -> Self {
+    fn new(store: SqlStore, telemetry: TelemetryConfig, host: String) -> Self {
         let mut random = [0u8; 4];
         let _ = getrandom::fill(&mut random);
         let holder = format!(

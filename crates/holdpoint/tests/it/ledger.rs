@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use holdpoint_ledger::{Actors, Entry, Hash, Kind, Receipt, SigningKey, VerifyingKey};
-use holdpoint_store::{CHECKPOINT_EVERY, SqliteStore, Store as _};
+use holdpoint_store::{CHECKPOINT_EVERY, SqlStore, Store as _};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ use crate::{stderr, stdout};
 fn ledger(name: &str, n: u64) -> Setup {
     let setup = Setup::new(name);
     let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
-    let store = SqliteStore::open(
+    let store = SqlStore::open(
         &setup.home.join("store.db"),
         SigningKey::from_text(&key).unwrap(),
     )
@@ -397,7 +397,7 @@ fn the_key_never_signs_a_rewritten_history() {
 fn a_writer_signs_what_it_wrote_and_never_a_rewrite_made_between_its_batches() {
     let setup = Setup::new("ledger-writer-rewrite");
     let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
-    let store = SqliteStore::open(
+    let store = SqlStore::open(
         &setup.home.join("store.db"),
         SigningKey::from_text(&key).unwrap(),
     )

@@ -36,7 +36,7 @@ use clap::Args;
 use holdpoint_core::{Action, Analysis, Environment, McpCall, McpServer, Surface};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_policy::{Decision, Outcome};
-use holdpoint_store::{Executed, SqliteStore};
+use holdpoint_store::{Executed, SqlStore};
 
 use crate::enforcer::{self, Enforcer};
 use crate::home::Home;
@@ -538,13 +538,13 @@ impl Deciding {
         let key = home.signing_key()?;
         let opened = |e: holdpoint_store::StoreError| Failure::internal(e.to_string());
         // Kept open for the session: the log is checkpointed as SQLite normally does.
-        let store = SqliteStore::open(&home.store(), key)
+        let store = SqlStore::open(&home.store(), key)
             .map(|store| store.with_anchor(home.anchor()))
             .map_err(opened)?;
         // Grants and freezes are read through connections of their own, so that
         // deciding never waits for the writer's sync.
-        let reader = SqliteStore::open_to_read(&home.store()).map_err(opened)?;
-        let inline_reader = SqliteStore::open_to_read(&home.store()).map_err(opened)?;
+        let reader = SqlStore::open_to_read(&home.store()).map_err(opened)?;
+        let inline_reader = SqlStore::open_to_read(&home.store()).map_err(opened)?;
         let decider = Decider::start(
             std::sync::Arc::new(store),
             reader,
