@@ -52,6 +52,16 @@ impl<'a> From<&'a Option<String>> for Arg<'a> {
     }
 }
 
+impl<'a> From<&'a Value> for Arg<'a> {
+    fn from(value: &'a Value) -> Self {
+        match value {
+            Value::Null => Arg::Null,
+            Value::Int(n) => Arg::Int(*n),
+            Value::Text(text) => Arg::Text(text),
+        }
+    }
+}
+
 /// The arguments of a statement, in order: `args![id, body]`.
 macro_rules! args {
     ($($arg:expr),* $(,)?) => {

@@ -23,14 +23,25 @@
 //! fail and retry under load. Each process batches its own decisions into one
 //! transaction (group commit), so writers take the lock once per batch, not once per
 //! record. Reads take no lock.
+//!
+//! The store is called from plain threads and from inside async runtimes alike (the
+//! server and the proxies decide on their runtimes' threads). So the connection is
+//! `tokio-postgres`'s, driven on a thread of its own with a runtime of its own, and a
+//! call waits for its answer with [`block_on`], which parks the calling thread and
+//! belongs to no runtime: a blocking client that starts a runtime of its own inside
+//! another's would panic there.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use postgres::fallible_iterator::FallibleIterator as _;
-use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use futures_util::Stream;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::StoreError;
 use crate::db::{Arg, Connection as _, Db, Row, Value, dollar_parameters};
@@ -147,7 +158,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection to the store's PostgreSQL database, made again when it is lost.
 pub(crate) struct Postgres {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     /// `None` after the connection was lost, until the next transaction connects again.
     client: Option<Client>,
     /// Statements prepared on this connection, by their text as the store writes it.
@@ -158,8 +169,14 @@ pub(crate) struct Postgres {
 }
 
 /// What the server said, with its SQLSTATE, rather than the client's bare "db error".
-fn database(e: &postgres::Error) -> StoreError {
+fn database(e: &tokio_postgres::Error) -> StoreError {
     StoreError::Database(match e.as_db_error() {
+        // Said as SQLite says it, so that the reason reads the same on either store.
+        Some(db) if db.code() == &tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE => format!(
+            "database is locked: another writer held the store for {} s ({})",
+            crate::BUSY_TIMEOUT.as_secs(),
+            db.code().code()
+        ),
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),
     })
@@ -187,15 +204,20 @@ impl Postgres {
             path: shown(url),
             message,
         };
-        let mut config: postgres::Config = url.parse().map_err(|e| open(format!("{e}")))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| open(format!("{e}")))?;
         if let Some(password) = password {
             config.password(password);
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        // Every statement names the store's tables unqualified.
-        config.options("-c search_path=holdpoint");
+        // Every statement names the store's tables unqualified. A writer waits for
+        // another as long as on SQLite, and then fails: a decision is refused in time,
+        // never left to the agent's hook timeout, which would let the call through.
+        config.options(format!(
+            "-c search_path=holdpoint -c lock_timeout={}",
+            crate::BUSY_TIMEOUT.as_millis()
+        ));
         config.application_name("holdpoint");
         let mut connection = Postgres {
             config,
@@ -218,10 +240,8 @@ impl Postgres {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .client()?
-            .prepare(&dollar_parameters(sql))
-            .map_err(|e| database(&e))?;
+        let text = dollar_parameters(sql);
+        let statement = block_on(self.client()?.prepare(&text)).map_err(|e| database(&e))?;
         self.prepared.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -229,7 +249,7 @@ impl Postgres {
     /// Runs a statement that takes no parameters and returns no rows as a simple query:
     /// transaction control, which is not prepared.
     fn simple(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.client()?.batch_execute(sql).map_err(|e| database(&e))
+        block_on(self.client()?.batch_execute(sql)).map_err(|e| database(&e))
     }
 }
 
@@ -258,12 +278,12 @@ impl ToSql for Arg<'_> {
         <i64 as ToSql>::accepts(ty) || <i32 as ToSql>::accepts(ty) || <&str as ToSql>::accepts(ty)
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// A row as the store reads it: integers, texts and nulls.
-fn row_of(row: &postgres::Row) -> Result<Row, StoreError> {
-    let unreadable = |e: postgres::Error| StoreError::Corrupt(e.to_string());
+fn row_of(row: &tokio_postgres::Row) -> Result<Row, StoreError> {
+    let unreadable = |e: tokio_postgres::Error| StoreError::Corrupt(e.to_string());
     let mut values = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
         let ty = column.type_();
@@ -279,7 +299,7 @@ fn row_of(row: &postgres::Row) -> Result<Row, StoreError> {
             row.try_get::<_, Option<bool>>(i)
                 .map_err(unreadable)?
                 .map(|b| Value::Int(i64::from(b)))
-        } else if <String as postgres::types::FromSql>::accepts(ty) {
+        } else if <String as tokio_postgres::types::FromSql>::accepts(ty) {
             row.try_get::<_, Option<String>>(i)
                 .map_err(unreadable)?
                 .map(Value::Text)
@@ -304,9 +324,7 @@ impl Db for Postgres {
             return self.simple(sql).map(|()| 0);
         }
         let statement = self.statement(sql)?;
-        self.client()?
-            .execute(&statement, &parameters(args))
-            .map_err(|e| database(&e))
+        block_on(self.client()?.execute(&statement, &parameters(args))).map_err(|e| database(&e))
     }
 
     fn each(
@@ -316,12 +334,12 @@ impl Db for Postgres {
         each: &mut dyn FnMut(Row) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         let statement = self.statement(sql)?;
-        let mut rows = self
-            .client()?
-            .query_raw(&statement, parameters(args))
-            .map_err(|e| database(&e))?;
-        while let Some(row) = rows.next().map_err(|e| database(&e))? {
-            if !each(row_of(&row)?)? {
+        let client = self.client()?;
+        let rows =
+            block_on(client.query_raw(&statement, parameters(args))).map_err(|e| database(&e))?;
+        let mut rows = pin!(rows);
+        while let Some(row) = block_on(std::future::poll_fn(|cx| rows.as_mut().poll_next(cx))) {
+            if !each(row_of(&row.map_err(|e| database(&e))?)?)? {
                 break;
             }
         }
@@ -333,11 +351,28 @@ impl Db for Postgres {
     }
 }
 
+impl Postgres {
+    /// Begins a transaction with `sql`. A connection the server ended while it was idle
+    /// is found only when it is next used: when `BEGIN` finds it gone, nothing was
+    /// started, so it connects again and begins once more.
+    fn begin(&mut self, sql: &str) -> Result<(), StoreError> {
+        use crate::db::Connection as _;
+        self.ready()?;
+        match self.simple(sql) {
+            Err(_) if self.lost() => {
+                self.ready()?;
+                self.simple(sql)
+            }
+            begun => begun,
+        }?;
+        self.in_transaction = true;
+        Ok(())
+    }
+}
+
 impl crate::db::Connection for Postgres {
     fn begin_write(&mut self) -> Result<(), StoreError> {
-        self.ready()?;
-        self.simple("BEGIN")?;
-        self.in_transaction = true;
+        self.begin("BEGIN")?;
         // INVARIANT: the writer row is locked before anything is read or numbered, and
         // held to the commit: no two writers act on the same state.
         self.execute("SELECT one FROM writer FOR UPDATE", &[])
@@ -345,10 +380,7 @@ impl crate::db::Connection for Postgres {
     }
 
     fn begin_read(&mut self) -> Result<(), StoreError> {
-        self.ready()?;
-        self.simple("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-        self.in_transaction = true;
-        Ok(())
+        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
@@ -375,18 +407,16 @@ impl crate::db::Connection for Postgres {
         }
         self.client = None;
         self.prepared.clear();
-        let mut client = self.config.connect(NoTls).map_err(|e| database(&e))?;
-        migrate(&mut client)?;
+        let client = connect(&self.config)?;
+        migrate(&client)?;
         self.client = Some(client);
         Ok(())
     }
 
     fn lost(&mut self) -> bool {
-        // A call that failed may have failed because the connection went, before the
-        // client noticed: it is asked, and dropped if it does not answer.
-        let gone = self.client.as_mut().is_none_or(|client| {
-            client.is_closed() || client.is_valid(Duration::from_secs(2)).is_err()
-        });
+        // A connection the server ended, or whose socket failed, has its driving task
+        // finished: the client knows it is closed.
+        let gone = self.client.as_ref().is_none_or(Client::is_closed);
         if gone {
             self.client = None;
             self.prepared.clear();
@@ -396,41 +426,118 @@ impl crate::db::Connection for Postgres {
     }
 }
 
+/// Connects, on a thread of its own that drives the connection until it closes.
+fn connect(config: &tokio_postgres::Config) -> Result<Client, StoreError> {
+    let config = config.clone();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("holdpoint-store-pg".to_owned())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = sender.send(Err(StoreError::Database(format!(
+                        "no runtime for the store's connection: {e}"
+                    ))));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match config.connect(NoTls).await {
+                    Ok((client, connection)) => {
+                        if sender.send(Ok(client)).is_ok() {
+                            // Until the server or the client ends it; its error, if
+                            // any, is what the next call fails with.
+                            let _ = connection.await;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = sender.send(Err(database(&e)));
+                    }
+                }
+            });
+        })
+        .map_err(|e| StoreError::Database(format!("no thread for the store's connection: {e}")))?;
+    receiver.recv().map_err(|_| {
+        StoreError::Database("the store's connection thread ended before it connected".to_owned())
+    })?
+}
+
+/// Wakes the thread that waits in [`block_on`].
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `future` to its end on this thread, parking between polls. The client's
+/// futures only exchange messages with the connection's own thread, so they need no
+/// runtime here.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
 /// Brings the schema up to date, one process at a time.
-fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    let mut tx = client.transaction().map_err(|e| database(&e))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])
+fn migrate(client: &Client) -> Result<(), StoreError> {
+    let run = |sql: &str| block_on(client.batch_execute(sql)).map_err(|e| database(&e));
+    run("BEGIN")?;
+    let migrated = migrate_in(client);
+    match &migrated {
+        Ok(()) => run("COMMIT")?,
+        Err(_) => {
+            let _ = run("ROLLBACK");
+        }
+    }
+    migrated
+}
+
+fn migrate_in(client: &Client) -> Result<(), StoreError> {
+    let run = |sql: &str| block_on(client.batch_execute(sql)).map_err(|e| database(&e));
+    block_on(client.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING]))
         .map_err(|e| database(&e))?;
-    tx.batch_execute(
-        "CREATE SCHEMA IF NOT EXISTS holdpoint;
+    run("CREATE SCHEMA IF NOT EXISTS holdpoint;
          CREATE TABLE IF NOT EXISTS holdpoint.schema_version (
              one     BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
              version BIGINT NOT NULL
          );
-         INSERT INTO holdpoint.schema_version (version) VALUES (0) ON CONFLICT DO NOTHING;",
-    )
-    .map_err(|e| database(&e))?;
-    let found: i64 = tx
-        .query_one("SELECT version FROM holdpoint.schema_version", &[])
-        .map_err(|e| database(&e))?
-        .get(0);
+         INSERT INTO holdpoint.schema_version (version) VALUES (0) ON CONFLICT DO NOTHING;")?;
+    let found: i64 =
+        block_on(client.query_one("SELECT version FROM holdpoint.schema_version", &[]))
+            .map_err(|e| database(&e))?
+            .get(0);
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
-    }
-    if found == known {
-        return tx.commit().map_err(|e| database(&e));
     }
     for migration in MIGRATIONS
         .iter()
         .skip(usize::try_from(found).unwrap_or(usize::MAX))
     {
-        tx.batch_execute(migration).map_err(|e| database(&e))?;
+        run(migration)?;
     }
-    tx.execute(
-        "UPDATE holdpoint.schema_version SET version = $1",
-        &[&known],
-    )
-    .map_err(|e| database(&e))?;
-    tx.commit().map_err(|e| database(&e))
+    if found < known {
+        block_on(client.execute(
+            "UPDATE holdpoint.schema_version SET version = $1",
+            &[&known],
+        ))
+        .map_err(|e| database(&e))?;
+    }
+    Ok(())
 }

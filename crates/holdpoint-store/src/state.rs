@@ -13,7 +13,7 @@ use holdpoint_ledger::{
 use holdpoint_policy::Outcome;
 
 use crate::bodies::{self, json};
-use crate::db::{Connection, Db, Row, args};
+use crate::db::{Arg, Connection, Db, Row, args};
 use crate::postgresql::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
@@ -136,18 +136,23 @@ impl SqlStore {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the connection, outside any transaction.
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    /// Runs `f` on the connection, outside any transaction: reads, and writes that may
+    /// run twice. A connection found gone (the server ended it while it was idle) is
+    /// made again and `f` run once more.
+    fn with<T>(&self, f: impl Fn(&mut dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = self.connection();
         connection.ready()?;
-        let result = f(&mut **connection);
-        if result.is_err() {
-            connection.lost();
+        match f(&mut **connection) {
+            Err(_) if connection.lost() => {
+                connection.ready()?;
+                let result = f(&mut **connection);
+                if result.is_err() {
+                    connection.lost();
+                }
+                result
+            }
+            result => result,
         }
-        result
     }
 
     /// Runs `f` in a transaction that reads one consistent state.
@@ -156,11 +161,13 @@ impl SqlStore {
         f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut connection = self.connection();
-        connection.begin_read()?;
-        let result = f(&mut **connection).and_then(|value| {
-            connection.commit()?;
-            Ok(value)
-        });
+        let result = connection
+            .begin_read()
+            .and_then(|()| f(&mut **connection))
+            .and_then(|value| {
+                connection.commit()?;
+                Ok(value)
+            });
         if result.is_err() {
             connection.rollback();
             connection.lost();
@@ -174,11 +181,15 @@ impl SqlStore {
         f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut connection = self.connection();
-        connection.begin_write()?;
-        let result = f(&mut **connection).and_then(|value| {
-            connection.commit()?;
-            Ok(value)
-        });
+        // A transaction that failed to begin is rolled back too: it may have begun
+        // before its first statement failed.
+        let result = connection
+            .begin_write()
+            .and_then(|()| f(&mut **connection))
+            .and_then(|value| {
+                connection.commit()?;
+                Ok(value)
+            });
         match result {
             Ok(value) => {
                 connection.committed();
@@ -193,6 +204,90 @@ impl SqlStore {
                 Err(e)
             }
         }
+    }
+}
+
+/// Every table of the store and its columns, in the order a copy writes them: the
+/// ledger first, then the state beside it.
+const TABLES: &[(&str, &str)] = &[
+    ("records", "seq, hash, at_ms, kind, session, digest, text"),
+    (
+        "checkpoints",
+        "size, root, at_ms, key_id, signature, frontier",
+    ),
+    ("approvals", "id, digest, state, created_ms, body"),
+    ("grants", "id, body"),
+    ("freezes", "id, body"),
+    ("passkeys", "id, body"),
+    ("recovery_points", "id, body"),
+    ("humans", "name, secret_hash, created_ms, admin"),
+    ("agents", "name, token_hash, created_ms"),
+    ("validated_policies", "fingerprint, at_ms"),
+    (
+        "sign_ins",
+        "token_hash, human, csrf, created_ms, expires_ms, client, browser",
+    ),
+    ("judgements", "key, fingerprint, judged, at_ms"),
+    ("turns", "session, through_seq, at_ms"),
+    (
+        "exports",
+        "sink, next_seq, holder, lease_until_ms, sent_ms, failure, failed_ms",
+    ),
+];
+
+impl SqlStore {
+    /// Copies everything this store keeps into `target`, which must hold nothing yet:
+    /// the ledger's records and checkpoints byte for byte (so the chain and the
+    /// signatures carry over), and the state beside them, each table in the order its
+    /// rows were written. What this store holds is read in one consistent state, and
+    /// written to `target` in one transaction: a copy that fails leaves `target` empty.
+    /// `progress` is told each table's name and rows as they are done.
+    pub fn copy_to(
+        &self,
+        target: &SqlStore,
+        progress: &mut dyn FnMut(&str, u64),
+    ) -> Result<(), StoreError> {
+        self.read(|source| {
+            target.write(|into| {
+                for (table, _) in TABLES {
+                    let rows = into
+                        .row(&format!("SELECT count(*) FROM {table}"), &[])?
+                        .map_or(Ok(0), |row| row.int(0))?;
+                    if rows > 0 {
+                        return Err(StoreError::Invalid(format!(
+                            "the store at `{}` already holds {rows} rows in `{table}`: copy into a store that holds nothing",
+                            target.place
+                        )));
+                    }
+                }
+                for (table, columns) in TABLES {
+                    let order = match *table {
+                        "grants" | "freezes" | "passkeys" | "recovery_points" => {
+                            source.insertion_order()
+                        }
+                        _ => columns.split(',').next().unwrap_or("1"),
+                    };
+                    let marks = (1..=columns.split(',').count())
+                        .map(|n| format!("?{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let insert = format!("INSERT INTO {table} ({columns}) VALUES ({marks})");
+                    let mut copied = 0;
+                    source.each(
+                        &format!("SELECT {columns} FROM {table} ORDER BY {order}"),
+                        &[],
+                        &mut |row| {
+                            let args: Vec<Arg<'_>> = row.0.iter().map(Arg::from).collect();
+                            into.execute(&insert, &args)?;
+                            copied += 1;
+                            Ok(true)
+                        },
+                    )?;
+                    progress(table, copied);
+                }
+                Ok(())
+            })
+        })
     }
 }
 

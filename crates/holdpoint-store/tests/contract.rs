@@ -7,6 +7,7 @@
 #![expect(
     clippy::unwrap_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first unexpected value, and says where"
 )]
 
@@ -488,6 +489,81 @@ fn the_store_tells_the_same_story_on_sqlite_and_on_postgresql() {
     let postgres = story(&SqlStore::connect(&database.url(), None, Some(key())).unwrap());
     assert_eq!(sqlite, postgres);
     assert!(sqlite.len() > 30, "{sqlite:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_store_copied_to_postgresql_holds_the_same_ledger_and_state_and_a_full_one_is_refused() {
+    let dir = std::env::temp_dir().join(format!("holdpoint-copy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let source = SqlStore::open(&path, key()).unwrap();
+    story(&source);
+    let database = Database::new("copy");
+    let target = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
+    let mut tables = Vec::new();
+    source
+        .copy_to(&target, &mut |table, rows| {
+            tables.push((table.to_owned(), rows))
+        })
+        .unwrap();
+    assert_eq!(tables.len(), 14, "{tables:?}");
+    assert_eq!(tables[0], ("records".to_owned(), source.size().unwrap()));
+    let rows = |name: &str| tables.iter().find(|(table, _)| table == name).unwrap().1;
+    assert_eq!(rows("approvals"), 3);
+    assert_eq!(rows("recovery_points"), 2);
+    assert_eq!(rows("humans"), 2);
+    // The ledger byte for byte, and it verifies where it now is.
+    let records = |store: &SqlStore| store.records(0, usize::MAX).unwrap();
+    assert_eq!(records(&source), records(&target));
+    assert_eq!(source.checkpoints().unwrap(), target.checkpoints().unwrap());
+    let mut verifier = Verifier::new(
+        target.checkpoints().unwrap(),
+        key().verifying_key(),
+        CHECKPOINT_EVERY,
+    );
+    for record in records(&target) {
+        verifier.feed(&record).unwrap();
+    }
+    assert_eq!(verifier.finish().unwrap().records, source.size().unwrap());
+    // The state, in the order it was written.
+    assert_eq!(
+        source.approvals(NOW).unwrap(),
+        target.approvals(NOW).unwrap()
+    );
+    assert_eq!(source.recoveries().unwrap(), target.recoveries().unwrap());
+    assert_eq!(source.humans().unwrap(), target.humans().unwrap());
+    assert_eq!(source.agents().unwrap(), target.agents().unwrap());
+    assert_eq!(source.grants().unwrap(), target.grants().unwrap());
+    assert_eq!(source.freezes().unwrap(), target.freezes().unwrap());
+    assert_eq!(
+        source.export_state("otel").unwrap(),
+        target.export_state("otel").unwrap()
+    );
+    assert_eq!(
+        source.turn_ended("s1").unwrap(),
+        target.turn_ended("s1").unwrap()
+    );
+    // The copy goes on from where the ledger was: the next record chains to it.
+    target
+        .append(
+            &[Entry::new(
+                Kind::Executed,
+                Actors::default(),
+                Body::of(&serde_json::json!({})),
+            )],
+            NOW + 30,
+        )
+        .unwrap();
+    assert_eq!(target.size().unwrap(), source.size().unwrap() + 1);
+    // A store that holds anything is never copied into, and keeps what it held.
+    let refused = source.copy_to(&target, &mut |_, _| {});
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("already holds")),
+        "{refused:?}"
+    );
+    assert_eq!(target.size().unwrap(), source.size().unwrap() + 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

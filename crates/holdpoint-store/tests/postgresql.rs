@@ -177,51 +177,81 @@ fn one_append_across_several_boundaries_signs_each_once() {
     assert_eq!(checkpoints, 2);
 }
 
-#[test]
-fn a_writer_whose_connection_is_cut_refuses_that_append_and_connects_again_for_the_next() {
-    let database = Database::new("cut");
-    let ledger = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
-    ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
-    // The server ends the writer's connection (a failover, a restart, an administrator).
-    let mut admin = postgres::Client::connect(&database.url(), postgres::NoTls).unwrap();
-    let cut = admin
-        .query_one(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            &[],
+/// The store's backends in this database other than `admin`'s own, waiting for a lock
+/// or not.
+fn backends(admin: &mut postgres::Client, waiting: bool) -> Vec<i32> {
+    admin
+        .query(
+            "SELECT pid FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND application_name = 'holdpoint'
+               AND (NOT $1 OR wait_event_type = 'Lock')",
+            &[&waiting],
         )
         .unwrap()
-        .get::<_, i64>(0);
-    assert_eq!(cut, 1);
-    // Gone once the server no longer lists it.
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+fn until(what: &str, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
-    while admin
-        .query_one(
-            "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            &[],
-        )
-        .unwrap()
-        .get::<_, i64>(0)
-        > 0
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the backend did not end"
-        );
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(10), "{what}");
         std::thread::sleep(Duration::from_millis(10));
     }
-    let refused = ledger.append(&[entry(0, 1)], 1_700_000_000_001);
+}
+
+#[test]
+fn a_writer_whose_connection_is_cut_refuses_the_append_it_was_in_and_connects_again() {
+    let database = Database::new("cut");
+    let ledger = Arc::new(SqlStore::connect(&database.url(), None, Some(key())).unwrap());
+    ledger.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
+    let mut admin = postgres::Client::connect(&database.url(), postgres::NoTls).unwrap();
+
+    // Cut between two appends (a failover, a restart, an administrator): the next
+    // append connects again and is numbered after the last, nothing refused.
+    for pid in backends(&mut admin, false) {
+        admin
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .unwrap();
+    }
+    until("the backend did not end", || {
+        backends(&mut admin, false).is_empty()
+    });
+    let stored = ledger.append(&[entry(0, 1)], 1_700_000_000_001).unwrap();
+    assert_eq!(stored.first().map(|r| r.seq), Some(2));
+
+    // Cut inside an append: another writer holds the store, the append waits for it,
+    // and its connection is ended while it waits.
+    let mut holder = postgres::Client::connect(&database.url(), postgres::NoTls).unwrap();
+    let mut held = holder.transaction().unwrap();
+    held.execute("SELECT one FROM holdpoint.writer FOR UPDATE", &[])
+        .unwrap();
+    let waiting = {
+        let ledger = Arc::clone(&ledger);
+        std::thread::spawn(move || ledger.append(&[entry(0, 2)], 1_700_000_000_002))
+    };
+    until("the append never waited for the writer row", || {
+        backends(&mut admin, true).len() == 1
+    });
+    for pid in backends(&mut admin, true) {
+        admin
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .unwrap();
+    }
+    let refused = waiting.join().unwrap();
     assert!(
         refused.is_err(),
-        "an append on a cut connection was acknowledged"
+        "an append whose connection was cut was acknowledged"
     );
-    let stored = ledger.append(&[entry(0, 2)], 1_700_000_000_002).unwrap();
+    held.rollback().unwrap();
+    let stored = ledger.append(&[entry(0, 3)], 1_700_000_000_003).unwrap();
     assert_eq!(
         stored.first().map(|r| r.seq),
-        Some(2),
-        "nothing was written twice"
+        Some(3),
+        "the refused append left nothing, and nothing was written twice"
     );
     let (records, _) = verified(&ledger);
-    assert_eq!(records.len(), 2);
+    assert_eq!(records.len(), 3);
 }

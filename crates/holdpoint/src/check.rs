@@ -207,7 +207,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     let config = home.load_config()?;
     // Where holdpoint is set up, the grants and freezes in force count, as they would
     // for an agent.
-    let (grants, freezes) = if home.store().exists() {
+    let (grants, freezes) = if home.has_store(&config) {
         crate::pipeline::scope(&home.open_store_to_read()?)?
     } else {
         (Vec::new(), Vec::new())

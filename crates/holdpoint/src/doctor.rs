@@ -35,7 +35,10 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
     };
     let home = Home::locate();
     let dir = home.dir.display().to_string();
-    if !home.store().exists() {
+    let kept_elsewhere = home
+        .load_config()
+        .is_ok_and(|config| config.store.url.is_some());
+    if !home.store().exists() && !kept_elsewhere {
         say(
             "home",
             Found::Fix(format!(
@@ -104,15 +107,16 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
             }
         }
         None => {
-            match holdpoint_store::SqlStore::open_to_read(&home.store()) {
+            let store_config = config.clone().unwrap_or_default();
+            let place = home.store_place(&store_config);
+            match home.open_store_as(&store_config, crate::home::Opening::ToRead) {
                 Ok(store) => {
                     use holdpoint_store::Store as _;
                     match store.size() {
                         Ok(size) => say(
                             "store",
                             Found::Ok(format!(
-                                "{} opens; the ledger holds {size} records (`holdpoint log verify` checks them)",
-                                home.store().display()
+                                "{place} opens; the ledger holds {size} records (`holdpoint log verify` checks them)"
                             )),
                         ),
                         Err(e) => say(
@@ -123,7 +127,7 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
                 }
                 Err(e) => say(
                     "store",
-                    Found::Fix(format!("{} does not open: {e}", home.store().display())),
+                    Found::Fix(format!("{place} does not open: {}", e.message)),
                 ),
             }
             match home.signing_key() {
@@ -189,8 +193,15 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
 /// How far sending the ledger to the collector at `endpoint` has got.
 fn telemetry_found(home: &Home, endpoint: &str) -> Found {
     use holdpoint_store::Store as _;
-    let read = holdpoint_store::SqlStore::open_to_read(&home.store())
-        .and_then(|store| Ok((store.size()?, store.export_state(endpoint)?)));
+    let read = home
+        .open_store_to_read()
+        .map_err(|e| e.message)
+        .and_then(|store| {
+            Ok::<_, String>((
+                store.size().map_err(|e| e.to_string())?,
+                store.export_state(endpoint).map_err(|e| e.to_string())?,
+            ))
+        });
     let (head, state) = match read {
         Ok(read) => read,
         Err(e) => return Found::Fix(format!("the store cannot be read: {e}")),

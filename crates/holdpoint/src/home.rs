@@ -139,27 +139,88 @@ impl Home {
         )))
     }
 
-    /// Opens the store; fails with a clear message when holdpoint is not set up.
+    /// Opens the store for a process that lives for a command or a hook; fails with a
+    /// clear message when holdpoint is not set up.
     pub fn open_store(&self) -> Result<SqlStore, Failure> {
-        self.check_owner()?;
-        if !self.store().exists() {
-            return Err(self.not_set_up());
-        }
-        let key = self.signing_key()?;
-        SqlStore::open_short_lived(&self.store(), key)
-            .map(|store| store.with_anchor(self.anchor()))
-            .map_err(|e| Failure::internal(e.to_string()))
+        self.open_store_as(&self.load_config()?, Opening::ShortLived)
     }
 
     /// Opens the store to read and verify it, without the signing key: what someone
     /// auditing a copy of the store has.
     pub fn open_store_to_read(&self) -> Result<SqlStore, Failure> {
+        self.open_store_as(&self.load_config()?, Opening::ToRead)
+    }
+
+    /// Whether holdpoint's store is there to open: the SQLite file `holdpoint init`
+    /// creates, or a PostgreSQL store (`[store] url`), which is reached when opened.
+    pub fn has_store(&self, config: &Config) -> bool {
+        config.store.url.is_some() || self.store().exists()
+    }
+
+    /// Where the store is, for messages: the SQLite file, or the PostgreSQL database's
+    /// address (never with a password).
+    pub fn store_place(&self, config: &Config) -> String {
+        match &config.store.url {
+            Some(url) => url.clone(),
+            None => self.store().display().to_string(),
+        }
+    }
+
+    /// Opens the store where `config` keeps it: `store.db` in the home, or the
+    /// PostgreSQL database of `[store] url`.
+    pub fn open_store_as(&self, config: &Config, opening: Opening) -> Result<SqlStore, Failure> {
         self.check_owner()?;
-        if !self.store().exists() {
+        if !self.has_store(config) {
             return Err(self.not_set_up());
         }
-        SqlStore::open_to_read(&self.store()).map_err(|e| Failure::internal(e.to_string()))
+        let key = match opening {
+            Opening::ToRead => None,
+            Opening::ShortLived | Opening::KeptOpen => Some(self.signing_key()?),
+        };
+        let opened = match (&config.store.url, key) {
+            (Some(url), key) => {
+                let password = match &config.store.password {
+                    Some(setting) => Some(setting.resolve("`[store] password`")?),
+                    None => None,
+                };
+                SqlStore::connect(url, password.as_deref(), key)
+            }
+            (None, None) => SqlStore::open_to_read(&self.store()),
+            (None, Some(key)) if opening == Opening::ShortLived => {
+                SqlStore::open_short_lived(&self.store(), key)
+            }
+            // A long-lived connection: the log is checkpointed as SQLite normally does.
+            (None, Some(key)) => SqlStore::open(&self.store(), key),
+        };
+        let store = opened.map_err(|e| Failure::internal(e.to_string()))?;
+        Ok(match opening {
+            Opening::ToRead => store,
+            Opening::ShortLived | Opening::KeptOpen => store.with_anchor(self.anchor()),
+        })
     }
+}
+
+/// How a process opens the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opening {
+    /// For one command or one hook call.
+    ShortLived,
+    /// For a process that keeps it open: the server, the proxies, the MCP gateway.
+    KeptOpen,
+    /// Without the signing key, to read and verify.
+    ToRead,
+}
+
+/// `[store]`: where holdpoint keeps its state. Without `url`, the SQLite file `store.db`
+/// in the home.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StoreConfig {
+    /// A PostgreSQL database, `postgres://user@host:port/database`, that several servers
+    /// and proxies share.
+    pub url: Option<String>,
+    /// Where the database user's password comes from: `env:NAME` or `file:PATH`, never
+    /// this file's text.
+    pub password: Option<Setting>,
 }
 
 /// The settings holdpoint runs with.
@@ -187,6 +248,8 @@ pub(crate) struct Config {
     pub instructions: KeepInstructions,
     /// Set: the ledger is sent to this OpenTelemetry collector (`telemetry`).
     pub telemetry: Option<TelemetryConfig>,
+    /// Where the state is kept.
+    pub store: StoreConfig,
 }
 
 /// `instructions`: what the ledger keeps of the instruction a person gives an agent for
@@ -542,6 +605,7 @@ impl Default for Config {
             exec_wait: Duration::from_secs(600),
             instructions: KeepInstructions::Text,
             telemetry: None,
+            store: StoreConfig::default(),
             server: ServerConfig {
                 url: None,
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
@@ -582,6 +646,74 @@ struct RawConfig {
     mcp: Vec<RawMcp>,
     sandbox: Option<RawSandbox>,
     telemetry: Option<RawTelemetry>,
+    store: Option<RawStore>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    url: Option<String>,
+    password: Option<String>,
+}
+
+impl StoreConfig {
+    /// A store's address and where its password comes from, checked as `[store]` is.
+    pub(crate) fn parse(
+        url: String,
+        password: Option<String>,
+        home: &Path,
+    ) -> Result<StoreConfig, String> {
+        RawStore {
+            url: Some(url),
+            password,
+        }
+        .resolve(home)
+    }
+}
+
+impl RawStore {
+    fn resolve(self, home: &Path) -> Result<StoreConfig, String> {
+        let url = match self.url {
+            None => None,
+            Some(url) => {
+                let Some(rest) = url
+                    .strip_prefix("postgres://")
+                    .or_else(|| url.strip_prefix("postgresql://"))
+                else {
+                    return Err(format!(
+                        "`[store] url = \"{url}\"` is not a PostgreSQL address: write `postgres://user@host:port/database`, or leave `url` out to keep the store in `store.db` here"
+                    ));
+                };
+                let authority = rest.split('/').next().unwrap_or_default();
+                if authority
+                    .rsplit_once('@')
+                    .is_some_and(|(user, _)| user.contains(':'))
+                {
+                    return Err(
+                        "`[store] url` holds a password: take it out of the address and give it as `password = \"env:NAME\"` or `password = \"file:PATH\"`".to_owned(),
+                    );
+                }
+                Some(url)
+            }
+        };
+        let password = match self.password {
+            None => None,
+            Some(text) => match Setting::parse(&text, home)? {
+                Setting::Plain(_) => {
+                    return Err(
+                        "`[store] password` is written here in the clear: put it in a file or the environment and write `password = \"file:PATH\"` or `password = \"env:NAME\"`".to_owned(),
+                    );
+                }
+                setting => Some(setting),
+            },
+        };
+        if password.is_some() && url.is_none() {
+            return Err(
+                "`[store] password` is set without a `url`: the SQLite store needs none".to_owned(),
+            );
+        }
+        Ok(StoreConfig { url, password })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -1007,6 +1139,11 @@ impl RawConfig {
                 servers
             },
             telemetry: self.telemetry.map(|t| t.resolve(home)).transpose()?,
+            store: self
+                .store
+                .map(|s| s.resolve(home))
+                .transpose()?
+                .unwrap_or_default(),
             sandbox: match self.sandbox {
                 None => defaults.sandbox,
                 Some(raw) => SandboxConfig {
@@ -1155,6 +1292,15 @@ sign_in_ttl = "12h"
 # `holdpoint serve`, `pg` and `mcp` while they run (or `holdpoint telemetry send`);
 # a collector that is down delays no decision, and what it missed is sent when it is
 # back. `holdpoint telemetry status` shows how far it is.
+# Where the state is kept: the ledger, approvals, grants, freezes, humans and agents.
+# Without `url`, in `store.db` here (SQLite). With it, in a PostgreSQL database that
+# several servers and proxies share: every process of the team names the same one. The
+# password is never written here: `env:NAME` or `file:PATH` (relative to this
+# directory).
+# [store]
+# url = "postgres://holdpoint@db.internal:5432/holdpoint"
+# password = "file:credentials/store.password"
+
 # [telemetry]
 # endpoint = "http://127.0.0.1:4318"                  # logs to /v1/logs, spans to /v1/traces
 # headers = { Authorization = "file:credentials/otlp" } # credentials as env:VAR or file:PATH
@@ -1359,6 +1505,12 @@ pub(crate) fn init_home(
         &|| Ok(key.verifying_key().to_text()),
         0o644,
     )?;
+    let config = home.load_config()?;
+    if config.store.url.is_some() {
+        // A PostgreSQL store: connecting creates its schema.
+        drop(home.open_store_as(&config, Opening::KeptOpen)?);
+        return Ok((created, kept));
+    }
     let store_existed = home.store().exists();
     SqlStore::open(&home.store(), key).map_err(|e| Failure::internal(e.to_string()))?;
     if store_existed {

@@ -28,6 +28,7 @@ mod scope_cmd;
 pub mod serve;
 mod setup;
 mod shown;
+mod store_cmd;
 mod supervisor;
 mod telemetry;
 mod throttle;
@@ -238,6 +239,9 @@ enum Command {
     /// The ledger: show, tail, export, verify, checkpoint, receipt.
     #[command(subcommand)]
     Log(log_cmd::LogCommand),
+    /// Where the state is kept: copy it to another store (a team's PostgreSQL database).
+    #[command(subcommand)]
+    Store(store_cmd::StoreCommand),
     /// Sending the ledger to an OpenTelemetry collector (`[telemetry]`): status, send
     ///
     /// Every record goes as an OTLP log record and every decided action as a span of its
@@ -600,6 +604,7 @@ fn execute(command: Command) -> Result<u8, Failure> {
         Command::Grant(command) => scope_cmd::grant(&command),
         Command::Freeze(command) => scope_cmd::freeze(&command),
         Command::Log(command) => log_cmd::run(&command),
+        Command::Store(command) => store_cmd::run(&command),
         Command::Telemetry(command) => telemetry::run(&command),
         Command::Report { session, format } => report::run(&session, format),
         Command::Human(command) => humans::run(&command),

@@ -122,26 +122,12 @@ impl AppState {
         }
         let environment = crate::home::environment(environment, &config)?;
         let engine = local::policy_engine_in(&home.policies())?;
-        if !home.store().exists() {
-            return Err(Failure::usage(format!(
-                "holdpoint is not set up in `{}`: run `holdpoint init` (or set HOLDPOINT_HOME to where it is)",
-                home.dir.display()
-            )));
-        }
-        let key = home.signing_key()?;
-        // A long-lived connection: the server checkpoints the log as SQLite normally does.
-        let store = SqlStore::open(&home.store(), key)
-            .map(|store| store.with_anchor(home.anchor()))
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let store = Arc::new(store);
+        let store = Arc::new(home.open_store_as(&config, crate::home::Opening::KeptOpen)?);
         // The decisions read grants and freezes through a connection of their own, so
         // they never wait for the writer's sync.
-        let reader =
-            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
-        let pages =
-            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
-        let inline_reader =
-            SqlStore::open_to_read(&home.store()).map_err(|e| Failure::internal(e.to_string()))?;
+        let reader = home.open_store_as(&config, crate::home::Opening::ToRead)?;
+        let pages = home.open_store_as(&config, crate::home::Opening::ToRead)?;
+        let inline_reader = home.open_store_as(&config, crate::home::Opening::ToRead)?;
         let decider = decider::Decider::start(
             Arc::clone(&store),
             reader,

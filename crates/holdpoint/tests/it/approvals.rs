@@ -760,18 +760,12 @@ fn a_held_write_shows_what_it_writes_and_the_approval_covers_exactly_that() {
 /// admin, never by another human; the ledger records who did it.
 #[test]
 fn a_passkey_is_forgotten_at_the_terminal_by_its_human_or_an_admin() {
-    use holdpoint_ledger::SigningKey;
-    use holdpoint_store::{SqlStore, Store as _, StoredPasskey};
+    use holdpoint_store::{Store as _, StoredPasskey};
 
     let setup = Setup::new("approve-forget-passkey");
     setup.add_human("alice", None);
     setup.add_human("bob", Some("alice"));
-    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
-    let store = SqlStore::open(
-        &setup.home.join("store.db"),
-        SigningKey::from_text(key.trim()).unwrap(),
-    )
-    .unwrap();
+    let store = setup.open_store();
     for (id, human) in [
         ("AAAAAAAAlaptop", "alice"),
         ("BBBBBBBBphone", "alice"),

@@ -114,14 +114,27 @@ fn child_of(parent: u32) -> u32 {
     }
 }
 
-/// Waits until process `pid` has the store open: it is deciding.
-fn waits_for_store(pid: u32) {
+/// Waits until process `pid` has the store open: it is deciding. A PostgreSQL store
+/// is open once a connection of holdpoint's waits for the writer row.
+fn waits_for_store(setup: &Setup, pid: u32) {
+    let opened = || {
+        match &setup.store {
+        None => std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.ends_with("store.db"))),
+        Some(database) => {
+            crate::stdout(&crate::pg::superuser(
+                &database.name,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holdpoint' AND wait_event_type = 'Lock'",
+            ))
+            .trim()
+                == "1"
+        }
+    }
+    };
     let started = Instant::now();
-    while !std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .flatten()
-        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.ends_with("store.db")))
-    {
+    while !opened() {
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "the worker never opened the store"
@@ -172,8 +185,7 @@ fn without_fork<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// store, kills its worker mid-decision and checks the hook answers a refusal. Returns
 /// the worker's command line.
 fn kill_the_worker(setup: &Setup) -> String {
-    let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
-    store.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let held = setup.hold_writes();
     let mut hook = setup.command(&["hook", "claude-code"]);
     let mut child = hook
         .stdin(Stdio::piped())
@@ -189,7 +201,7 @@ fn kill_the_worker(setup: &Setup) -> String {
         .write_all(input.as_bytes())
         .unwrap();
     let worker = child_of(child.id());
-    waits_for_store(worker);
+    waits_for_store(setup, worker);
     let command_line = std::fs::read_to_string(format!("/proc/{worker}/cmdline"))
         .unwrap()
         .replace('\0', " ");
@@ -199,7 +211,7 @@ fn kill_the_worker(setup: &Setup) -> String {
         .unwrap();
     assert!(killed.success());
     let output = child.wait_with_output().unwrap();
-    store.execute_batch("ROLLBACK").unwrap();
+    drop(held);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let reason = answer["hookSpecificOutput"]["permissionDecisionReason"].to_string();

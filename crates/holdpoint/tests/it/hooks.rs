@@ -185,16 +185,24 @@ fn a_failing_hook_denies() {
         "deny"
     );
 
-    // The store is gone: nothing can be recorded, so nothing is allowed.
-    std::fs::remove_file(setup.home.join("store.db")).unwrap();
+    // The store is gone (the file deleted, the database unreachable): nothing can be
+    // recorded, so nothing is allowed.
+    let expected = if setup.sqlite() {
+        std::fs::remove_file(setup.home.join("store.db")).unwrap();
+        "holdpoint init"
+    } else {
+        // Nothing listens on port 1 of loopback.
+        std::fs::write(
+            setup.home.join("holdpoint.toml"),
+            "[store]\nurl = \"postgres://postgres@127.0.0.1:1/nowhere\"\n",
+        )
+        .unwrap();
+        "the store at `postgres://postgres@127.0.0.1:1/nowhere` cannot be opened"
+    };
     let (output, answer) = setup.hook("cursor", &fixture("cursor-before-shell", &cwd, "ls"));
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(answer.unwrap()["permission"], "deny");
-    assert!(
-        stderr(&output).contains("holdpoint init"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use holdpoint_ledger::{Actors, Entry, Hash, Kind, Receipt, SigningKey, VerifyingKey};
-use holdpoint_store::{CHECKPOINT_EVERY, SqlStore, Store as _};
+use holdpoint_ledger::{Actors, Entry, Hash, Kind, Receipt, VerifyingKey};
+use holdpoint_store::{CHECKPOINT_EVERY, Store as _};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -15,12 +15,7 @@ use crate::{stderr, stdout};
 /// A set-up home whose ledger holds `n` records.
 fn ledger(name: &str, n: u64) -> Setup {
     let setup = Setup::new(name);
-    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
-    let store = SqlStore::open(
-        &setup.home.join("store.db"),
-        SigningKey::from_text(&key).unwrap(),
-    )
-    .unwrap();
+    let store = setup.open_store();
     let mut seq = 0;
     while seq < n {
         let batch: Vec<Entry> = (seq..n.min(seq + 50))
@@ -45,8 +40,80 @@ fn ledger(name: &str, n: u64) -> Setup {
     setup
 }
 
-fn db(setup: &Setup) -> Connection {
-    Connection::open(setup.home.join("store.db")).unwrap()
+/// The store's own tables, reached past holdpoint as someone with write access to its
+/// database would: the SQLite file, or the PostgreSQL database.
+enum Tables {
+    Sqlite(Connection),
+    Postgres(String),
+}
+
+fn db(setup: &Setup) -> Tables {
+    match &setup.store {
+        Some(database) => Tables::Postgres(database.name.clone()),
+        None => Tables::Sqlite(Connection::open(setup.home.join("store.db")).unwrap()),
+    }
+}
+
+/// What `sql` printed, run by psql on the store's schema in `database`.
+fn psql(database: &str, sql: &str) -> String {
+    let output = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            crate::pg::SERVER,
+        ])
+        .args(["-U", "postgres", "-d", database, "-c", sql])
+        .env("PGOPTIONS", "-c search_path=holdpoint")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{sql}: {}", stderr(&output));
+    stdout(&output)
+}
+
+/// `text` as an SQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+impl Tables {
+    /// Runs statements.
+    fn run(&self, sql: &str) {
+        match self {
+            Tables::Sqlite(conn) => conn.execute_batch(sql).unwrap(),
+            Tables::Postgres(database) => {
+                psql(database, sql);
+            }
+        }
+    }
+
+    /// The first column of every row a query returns, as text.
+    fn texts(&self, sql: &str) -> Vec<String> {
+        match self {
+            Tables::Sqlite(conn) => conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok(match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                        value => value.as_str()?.to_owned(),
+                    })
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect(),
+            Tables::Postgres(database) => psql(database, sql).lines().map(str::to_owned).collect(),
+        }
+    }
+
+    /// The one value a query returns, as text.
+    fn one(&self, sql: &str) -> String {
+        let texts = self.texts(sql);
+        assert_eq!(texts.len(), 1, "{sql}: {texts:?}");
+        texts.into_iter().next().unwrap()
+    }
 }
 
 /// Runs `log verify`; the exit status and what it printed.
@@ -87,11 +154,7 @@ fn an_untouched_ledger_verifies_with_its_checkpoints() {
 fn a_changed_record_is_named() {
     let setup = ledger("ledger-changed", 600);
     db(&setup)
-        .execute(
-            "UPDATE records SET text = replace(text, 'ls /srv', 'rm -rf /srv') WHERE seq = 100",
-            [],
-        )
-        .unwrap();
+        .run("UPDATE records SET text = replace(text, 'ls /srv', 'rm -rf /srv') WHERE seq = 100");
     assert_broken(&setup, "FAILED at record #100: record #100 was changed");
 }
 
@@ -99,15 +162,13 @@ fn a_changed_record_is_named() {
 fn a_changed_record_with_its_hash_rewritten_is_named() {
     let setup = ledger("ledger-rehashed", 600);
     let conn = db(&setup);
-    let text: String = conn
-        .query_row("SELECT text FROM records WHERE seq = 100", [], |r| r.get(0))
-        .unwrap();
+    let text = conn.one("SELECT text FROM records WHERE seq = 100");
     let forged = text.replace("ls /srv", "rm -rf /srv");
-    conn.execute(
-        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 100",
-        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
-    )
-    .unwrap();
+    conn.run(&format!(
+        "UPDATE records SET text = {}, hash = {} WHERE seq = 100",
+        literal(&forged),
+        literal(&Hash::leaf(forged.as_bytes()).to_string())
+    ));
     assert_broken(
         &setup,
         "FAILED at record #100: record #100 was changed or replaced",
@@ -117,31 +178,25 @@ fn a_changed_record_with_its_hash_rewritten_is_named() {
 #[test]
 fn a_deleted_record_is_named() {
     let setup = ledger("ledger-deleted", 600);
-    db(&setup)
-        .execute("DELETE FROM records WHERE seq = 100", [])
-        .unwrap();
+    db(&setup).run("DELETE FROM records WHERE seq = 100");
     assert_broken(&setup, "record #100 is missing: the next record is #101");
 }
 
 #[test]
 fn reordered_records_are_named() {
     let setup = ledger("ledger-reordered", 600);
-    let conn = db(&setup);
-    conn.execute_batch(
+    db(&setup).run(
         "UPDATE records SET seq = -1 WHERE seq = 100;
          UPDATE records SET seq = 100 WHERE seq = 101;
          UPDATE records SET seq = 101 WHERE seq = -1;",
-    )
-    .unwrap();
+    );
     assert_broken(&setup, "record #100 holds the text of record #101");
 }
 
 #[test]
 fn a_truncated_tail_below_the_last_checkpoint_is_found() {
     let setup = ledger("ledger-truncated", 600);
-    db(&setup)
-        .execute("DELETE FROM records WHERE seq > 300", [])
-        .unwrap();
+    db(&setup).run("DELETE FROM records WHERE seq > 300");
     assert_broken(
         &setup,
         "a checkpoint signed 512 records but only 300 remain; record #301 onwards is gone",
@@ -154,17 +209,11 @@ fn a_rewritten_history_fails_the_signed_root() {
     // and re-chains every later record: the chain is whole, the signed root is not.
     let setup = ledger("ledger-rewritten", 300);
     let conn = db(&setup);
-    let rows: Vec<(i64, String)> = conn
-        .prepare("SELECT seq, text FROM records WHERE seq >= 100 ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let mut prev: String = conn
-        .query_row("SELECT hash FROM records WHERE seq = 99", [], |r| r.get(0))
-        .unwrap();
-    for (seq, text) in rows {
+    let texts = conn.texts("SELECT text FROM records WHERE seq >= 100 ORDER BY seq");
+    assert_eq!(texts.len(), 201);
+    let mut prev = conn.one("SELECT hash FROM records WHERE seq = 99");
+    let mut rewrite = String::new();
+    for (seq, text) in (100..).zip(texts) {
         let mut record: Value = serde_json::from_str(&text).unwrap();
         if seq == 100 {
             record["body"]["input"] = json!("rm -rf /srv");
@@ -172,13 +221,14 @@ fn a_rewritten_history_fails_the_signed_root() {
         record["prev"] = json!(prev);
         let text = serde_json::to_string(&record).unwrap();
         let hash = Hash::leaf(text.as_bytes()).to_string();
-        conn.execute(
-            "UPDATE records SET text = ?1, hash = ?2 WHERE seq = ?3",
-            (&text, &hash, seq),
-        )
-        .unwrap();
+        rewrite.push_str(&format!(
+            "UPDATE records SET text = {}, hash = {} WHERE seq = {seq};\n",
+            literal(&text),
+            literal(&hash)
+        ));
         prev = hash;
     }
+    conn.run(&rewrite);
     assert_broken(
         &setup,
         "the records up to #256 do not give the Merkle root signed at that size",
@@ -188,9 +238,7 @@ fn a_rewritten_history_fails_the_signed_root() {
 #[test]
 fn an_indexed_column_cannot_be_changed_behind_the_text() {
     let setup = ledger("ledger-column", 50);
-    db(&setup)
-        .execute("UPDATE records SET session = 'other' WHERE seq = 7", [])
-        .unwrap();
+    db(&setup).run("UPDATE records SET session = 'other' WHERE seq = 7");
     assert_broken(
         &setup,
         "record #7 was changed: its `session` column disagrees",
@@ -359,7 +407,7 @@ fn receipts_are_signed_and_verify_offline() {
 #[test]
 fn deleted_checkpoints_are_found() {
     let setup = ledger("ledger-no-checkpoints", 600);
-    db(&setup).execute("DELETE FROM checkpoints", []).unwrap();
+    db(&setup).run("DELETE FROM checkpoints");
     assert_broken(&setup, "the signed checkpoint at #256 is missing");
 }
 
@@ -369,15 +417,13 @@ fn the_key_never_signs_a_rewritten_history() {
     // a new checkpoint must not vouch for it.
     let setup = ledger("ledger-no-resign", 300);
     let conn = db(&setup);
-    let text: String = conn
-        .query_row("SELECT text FROM records WHERE seq = 290", [], |r| r.get(0))
-        .unwrap();
+    let text = conn.one("SELECT text FROM records WHERE seq = 290");
     let forged = text.replace("ls /srv", "rm -rf /srv");
-    conn.execute(
-        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 290",
-        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
-    )
-    .unwrap();
+    conn.run(&format!(
+        "UPDATE records SET text = {}, hash = {} WHERE seq = 290",
+        literal(&forged),
+        literal(&Hash::leaf(forged.as_bytes()).to_string())
+    ));
     let output = setup.run(&["log", "checkpoint"], "");
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
@@ -396,14 +442,10 @@ fn the_key_never_signs_a_rewritten_history() {
 #[test]
 fn a_writer_signs_what_it_wrote_and_never_a_rewrite_made_between_its_batches() {
     let setup = Setup::new("ledger-writer-rewrite");
-    let key = std::fs::read_to_string(setup.home.join("keys/ledger.key")).unwrap();
-    let store = SqlStore::open(
-        &setup.home.join("store.db"),
-        SigningKey::from_text(&key).unwrap(),
-    )
-    .unwrap();
-    let base = db(&setup)
-        .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, u64>(0))
+    let store = setup.open_store();
+    let base: u64 = db(&setup)
+        .one("SELECT count(*) FROM records")
+        .parse()
         .unwrap();
     let entries = |from: u64, to: u64| -> Vec<Entry> {
         (from..to)
@@ -423,38 +465,28 @@ fn a_writer_signs_what_it_wrote_and_never_a_rewrite_made_between_its_batches() {
         written += batch.len() as u64;
         store.settle_all(&[], &batch, 1_700_000_000_000).unwrap();
     }
-    let texts = |conn: &Connection| -> Vec<String> {
-        let mut query = conn
-            .prepare("SELECT text FROM records ORDER BY seq")
-            .unwrap();
-        query
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let texts = |conn: &Tables| conn.texts("SELECT text FROM records ORDER BY seq");
     let conn = db(&setup);
     let mut original = texts(&conn);
     // The rewrite: every record after #256 says something else, chained anew.
     let mut prev: Hash = conn
-        .query_row("SELECT hash FROM records WHERE seq = 256", [], |r| {
-            r.get::<_, String>(0)
-        })
-        .unwrap()
+        .one("SELECT hash FROM records WHERE seq = 256")
         .parse()
         .unwrap();
+    let mut rewrite = String::new();
     for seq in 257..=300u64 {
         let mut record: Value = serde_json::from_str(&original[seq as usize - 1]).unwrap();
         record["prev"] = Value::from(prev.to_string());
         record["body"]["detail"] = Value::from("rm -rf /srv");
         let text = record.to_string();
         prev = Hash::leaf(text.as_bytes());
-        conn.execute(
-            "UPDATE records SET text = ?1, hash = ?2 WHERE seq = ?3",
-            (&text, prev.to_string(), seq),
-        )
-        .unwrap();
+        rewrite.push_str(&format!(
+            "UPDATE records SET text = {}, hash = {} WHERE seq = {seq};\n",
+            literal(&text),
+            literal(&prev.to_string())
+        ));
     }
+    conn.run(&rewrite);
     // The writer goes on, past the next checkpoint.
     store
         .settle_all(&[], &entries(300, 520), 1_700_000_000_001)
@@ -483,12 +515,11 @@ fn a_locked_store_is_answered_with_a_denial_in_time() {
     // Another process holds the store's write lock: the hook must deny before the
     // agent's own hook timeout, which would let the call through.
     let setup = Setup::new("ledger-locked");
-    let conn = db(&setup);
-    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = setup.hold_writes();
     let started = std::time::Instant::now();
     let output = setup.run(&["hook", "claude-code"], &bash(&setup, "rm -rf /srv/www"));
     let elapsed = started.elapsed();
-    conn.execute_batch("ROLLBACK").unwrap();
+    drop(held);
     assert_eq!(output.status.code(), Some(2));
     let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -526,16 +557,14 @@ fn a_checkpoint_kept_outside_the_database_survives_their_deletion() {
     setup.run(&["hook", "claude-code"], &bash(&setup, "ls"));
     assert!(setup.home.join("checkpoint.json").exists());
     let conn = db(&setup);
-    let text: String = conn
-        .query_row("SELECT text FROM records WHERE seq = 1", [], |r| r.get(0))
-        .unwrap();
+    let text = conn.one("SELECT text FROM records WHERE seq = 1");
     let forged = text.replace("rm -rf /srv/0", "ls /srv/0");
-    conn.execute(
-        "UPDATE records SET text = ?1, hash = ?2 WHERE seq = 1",
-        (&forged, Hash::leaf(forged.as_bytes()).to_string()),
-    )
-    .unwrap();
-    conn.execute("DELETE FROM checkpoints", []).unwrap();
+    conn.run(&format!(
+        "UPDATE records SET text = {}, hash = {} WHERE seq = 1;
+         DELETE FROM checkpoints",
+        literal(&forged),
+        literal(&Hash::leaf(forged.as_bytes()).to_string())
+    ));
     let (code, text) = verify(&setup);
     assert_eq!(code, Some(5), "{text}");
     assert!(text.contains("record #1"), "{text}");
@@ -546,7 +575,17 @@ fn an_auditor_verifies_a_copy_with_the_public_key_alone() {
     let setup = ledger("ledger-offline", 300);
     let audit = setup.scratch.0.join("audit");
     std::fs::create_dir_all(&audit).unwrap();
-    std::fs::copy(setup.home.join("store.db"), audit.join("store.db")).unwrap();
+    match setup.store_url() {
+        // A copy of the file, or the database itself, read with its address alone.
+        None => {
+            std::fs::copy(setup.home.join("store.db"), audit.join("store.db")).unwrap();
+        }
+        Some(url) => std::fs::write(
+            audit.join("holdpoint.toml"),
+            format!("[store]\nurl = \"{url}\"\n"),
+        )
+        .unwrap(),
+    }
     let public = setup.scratch.0.join("ledger.pub");
     std::fs::copy(setup.home.join("keys/ledger.pub"), &public).unwrap();
     let output = setup

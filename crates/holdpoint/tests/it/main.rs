@@ -37,7 +37,9 @@ mod sandbox;
 mod serve;
 mod setup;
 mod slack;
+mod store;
 mod system;
+mod team;
 mod telemetry;
 mod webdriver;
 

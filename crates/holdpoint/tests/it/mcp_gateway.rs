@@ -991,8 +991,7 @@ fn a_call_cancelled_while_it_waits_for_its_decision_is_neither_answered_nor_forw
     list_tools(&mut wire);
 
     // Hold the store's write lock so the decision cannot be recorded yet.
-    let store = rusqlite::Connection::open(setup.home.join("store.db")).unwrap();
-    store.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = setup.hold_writes();
     let target = format!("{work}/cancelled.txt");
     wire.call(
         json!("w"),
@@ -1001,8 +1000,7 @@ fn a_call_cancelled_while_it_waits_for_its_decision_is_neither_answered_nor_forw
     );
     wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"w","reason":"changed my mind"}}"#);
     wire.wait_log("the client cancelled `write_file` while it waited for its decision");
-    store.execute_batch("ROLLBACK").unwrap();
-    drop(store);
+    drop(held);
     wire.wait_log("came for a call no longer waiting");
 
     // The next answer the client gets is for its next request: nothing for `w`.

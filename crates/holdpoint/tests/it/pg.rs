@@ -12,6 +12,7 @@ use crate::setup::{Background, Setup};
 use crate::stderr;
 
 /// A database of its own on the machine's PostgreSQL server, dropped at the end.
+#[derive(Debug)]
 pub struct Database {
     pub name: String,
 }

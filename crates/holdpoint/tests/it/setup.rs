@@ -22,14 +22,77 @@ pub struct Setup {
     pub user_home: PathBuf,
     /// The agent's workspace.
     pub work: PathBuf,
+    /// The PostgreSQL database the store is kept in, under `HOLDPOINT_TEST_STORE=postgres`.
+    pub store: Option<crate::pg::Database>,
+}
+
+/// Another writer holding the store ([`Setup::hold_writes`]).
+pub enum WritesHeld {
+    Sqlite(rusqlite::Connection),
+    Postgres(Child, std::process::ChildStdin),
+}
+
+impl Drop for WritesHeld {
+    fn drop(&mut self) {
+        match self {
+            WritesHeld::Sqlite(store) => {
+                let _ = store.execute_batch("ROLLBACK");
+            }
+            WritesHeld::Postgres(psql, stdin) => {
+                let _ = stdin.write_all(b"ROLLBACK;\n");
+                let _ = psql.kill();
+                let _ = psql.wait();
+            }
+        }
+    }
+}
+
+/// How many set-ups this test process has made, so that each has a database of its own.
+static SET_UPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Under `HOLDPOINT_TEST_STORE=postgres`, a database of its own for one set-up's store,
+/// so that the whole suite runs against the PostgreSQL store as it does against SQLite
+/// (the default, `HOLDPOINT_TEST_STORE=sqlite`).
+fn store_database() -> Option<crate::pg::Database> {
+    match std::env::var("HOLDPOINT_TEST_STORE").as_deref() {
+        Err(_) | Ok("" | "sqlite") => None,
+        Ok("postgres") => {
+            let n = SET_UPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Some(crate::pg::Database::new(&format!("store{n}")))
+        }
+        Ok(other) => panic!("HOLDPOINT_TEST_STORE={other}: write `sqlite` or `postgres`"),
+    }
 }
 
 impl Setup {
     /// A fresh home, set up with `holdpoint init`.
     pub fn new(name: &str) -> Self {
-        let setup = Self::bare(name);
+        Self::with_store(name, store_database())
+    }
+
+    /// A fresh home whose store is a PostgreSQL database of its own, whatever
+    /// `HOLDPOINT_TEST_STORE` says: a team's.
+    pub fn on_postgres(name: &str) -> Self {
+        let n = SET_UPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self::with_store(name, Some(crate::pg::Database::new(&format!("store{n}"))))
+    }
+
+    fn with_store(name: &str, store: Option<crate::pg::Database>) -> Self {
+        let mut setup = Self::bare(name);
         let init = setup.run(&["init"], "");
         assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+        // With a PostgreSQL store, the configuration `init` wrote names it, and the
+        // SQLite file is gone.
+        setup.store = store;
+        if setup.store.is_some() {
+            let config = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
+            setup.config(&config);
+            for file in ["store.db", "store.db-wal", "store.db-shm"] {
+                let _ = std::fs::remove_file(setup.home.join(file));
+            }
+            let init = setup.run(&["init"], "");
+            assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+        }
         setup
     }
 
@@ -45,12 +108,85 @@ impl Setup {
             user_home,
             work,
             scratch,
+            store: None,
         }
     }
 
-    /// Replaces `holdpoint.toml`.
+    /// Replaces `holdpoint.toml` (keeping the store where it is).
     pub fn config(&self, text: &str) {
+        let text = match &self.store {
+            Some(_) if text.contains("\n[store]\n") => text.to_owned(),
+            Some(_) => format!(
+                "{text}\n[store]\nurl = \"{}\"\n",
+                self.store_url().unwrap_or_default()
+            ),
+            None => text.to_owned(),
+        };
         std::fs::write(self.home.join("holdpoint.toml"), text).unwrap();
+    }
+
+    /// The address of the PostgreSQL store, under `HOLDPOINT_TEST_STORE=postgres`.
+    pub fn store_url(&self) -> Option<String> {
+        self.store.as_ref().map(|database| {
+            format!(
+                "postgres://postgres@{}:5432/{}",
+                crate::pg::SERVER,
+                database.name
+            )
+        })
+    }
+
+    /// Whether the store is the SQLite file `store.db`: what a test that reaches into
+    /// the file itself needs.
+    pub fn sqlite(&self) -> bool {
+        self.store.is_none()
+    }
+
+    /// Holds the store's write lock, as another writer would, until the value drops.
+    pub fn hold_writes(&self) -> WritesHeld {
+        match &self.store {
+            None => {
+                let store = rusqlite::Connection::open(self.home.join("store.db")).unwrap();
+                store.execute_batch("BEGIN IMMEDIATE").unwrap();
+                WritesHeld::Sqlite(store)
+            }
+            Some(database) => {
+                let mut psql = Command::new("psql")
+                    .args(["-X", "-At", "-h", crate::pg::SERVER, "-U", "postgres", "-d"])
+                    .arg(&database.name)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let mut stdin = psql.stdin.take().unwrap();
+                stdin
+                    .write_all(b"BEGIN;\nSELECT one FROM holdpoint.writer FOR UPDATE;\n")
+                    .unwrap();
+                // The row comes back once the lock is taken.
+                let mut stdout = std::io::BufReader::new(psql.stdout.take().unwrap());
+                let mut line = String::new();
+                while line.trim() != "t" {
+                    line.clear();
+                    assert!(
+                        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0,
+                        "psql never took the writer row"
+                    );
+                }
+                WritesHeld::Postgres(psql, stdin)
+            }
+        }
+    }
+
+    /// The set-up's store, opened with the home's signing key as a server opens it.
+    pub fn open_store(&self) -> holdpoint_store::SqlStore {
+        let key = std::fs::read_to_string(self.home.join("keys/ledger.key")).unwrap();
+        let key = holdpoint_ledger::SigningKey::from_text(&key).unwrap();
+        match self.store_url() {
+            Some(url) => holdpoint_store::SqlStore::connect(&url, None, Some(key)),
+            None => holdpoint_store::SqlStore::open(&self.home.join("store.db"), key),
+        }
+        .unwrap()
     }
 
     pub fn command(&self, args: &[&str]) -> Command {

@@ -36,7 +36,7 @@ use clap::Args;
 use holdpoint_core::{Action, Analysis, Environment, McpCall, McpServer, Surface};
 use holdpoint_ledger::ApprovalState;
 use holdpoint_policy::{Decision, Outcome};
-use holdpoint_store::{Executed, SqlStore};
+use holdpoint_store::Executed;
 
 use crate::enforcer::{self, Enforcer};
 use crate::home::Home;
@@ -532,19 +532,12 @@ impl Deciding {
         home.check_owner()?;
         let environment = crate::home::environment(env, &config)?;
         let engine = local::policy_engine_in(&home.policies())?;
-        if !home.store().exists() {
-            return Err(home.not_set_up());
-        }
-        let key = home.signing_key()?;
-        let opened = |e: holdpoint_store::StoreError| Failure::internal(e.to_string());
-        // Kept open for the session: the log is checkpointed as SQLite normally does.
-        let store = SqlStore::open(&home.store(), key)
-            .map(|store| store.with_anchor(home.anchor()))
-            .map_err(opened)?;
+        // Kept open for the session.
+        let store = home.open_store_as(&config, crate::home::Opening::KeptOpen)?;
         // Grants and freezes are read through connections of their own, so that
         // deciding never waits for the writer's sync.
-        let reader = SqlStore::open_to_read(&home.store()).map_err(opened)?;
-        let inline_reader = SqlStore::open_to_read(&home.store()).map_err(opened)?;
+        let reader = home.open_store_as(&config, crate::home::Opening::ToRead)?;
+        let inline_reader = home.open_store_as(&config, crate::home::Opening::ToRead)?;
         let decider = Decider::start(
             std::sync::Arc::new(store),
             reader,
