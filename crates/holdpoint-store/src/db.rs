@@ -6,6 +6,8 @@
 //! go in as [`Arg`]s and come out as [`Row`]s of integers, texts and nulls: everything
 //! the store keeps is one of those.
 
+use holdpoint_ledger::StoredRecord;
+
 use crate::StoreError;
 
 /// A value a statement is given.
@@ -144,6 +146,25 @@ pub(crate) trait Db {
     ) -> Result<(), StoreError>;
     /// The column that orders a table's rows as they were inserted.
     fn insertion_order(&self) -> &'static str;
+
+    /// Inserts ledger records, in order.
+    fn insert_records(&mut self, records: &[StoredRecord]) -> Result<(), StoreError> {
+        for record in records {
+            self.execute(
+                "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                args![
+                    i64::try_from(record.seq).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    record.hash.to_string().as_str(),
+                    record.at_ms,
+                    record.kind.as_str(),
+                    &record.session,
+                    &record.digest,
+                    record.text.as_str(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
 
     /// Every row a query returns.
     fn rows(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, StoreError> {

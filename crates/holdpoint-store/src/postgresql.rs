@@ -24,24 +24,24 @@
 //! transaction (group commit), so writers take the lock once per batch, not once per
 //! record. Reads take no lock.
 //!
-//! The store is called from plain threads and from inside async runtimes alike (the
-//! server and the proxies decide on their runtimes' threads). So the connection is
-//! `tokio-postgres`'s, driven on a thread of its own with a runtime of its own, and a
-//! call waits for its answer with [`block_on`], which parks the calling thread and
-//! belongs to no runtime: a blocking client that starts a runtime of its own inside
-//! another's would panic there.
+//! The store is called from plain threads (the server's and the proxies' ledger
+//! writers, the command line) and from inside async runtimes (their handlers). The
+//! connection is `tokio-postgres`'s with a small runtime of its own ([`Driver`]): on a
+//! plain thread a call runs on that runtime right there, which also drives the
+//! connection while it waits, with no other thread involved; inside another runtime,
+//! where a runtime cannot be entered, the call runs on a short-lived thread of its own.
 
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::Stream;
 use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
+
+use holdpoint_ledger::StoredRecord;
 
 use crate::StoreError;
 use crate::db::{Arg, Connection as _, Db, Row, Value, dollar_parameters};
@@ -159,6 +159,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection to the store's PostgreSQL database, made again when it is lost.
 pub(crate) struct Postgres {
     config: tokio_postgres::Config,
+    driver: Driver,
     /// `None` after the connection was lost, until the next transaction connects again.
     client: Option<Client>,
     /// Statements prepared on this connection, by their text as the store writes it.
@@ -221,6 +222,7 @@ impl Postgres {
         config.application_name("holdpoint");
         let mut connection = Postgres {
             config,
+            driver: Driver::new().map_err(|e| open(e.to_string()))?,
             client: None,
             prepared: HashMap::new(),
             in_transaction: false,
@@ -229,9 +231,9 @@ impl Postgres {
         Ok(connection)
     }
 
-    fn client(&mut self) -> Result<&mut Client, StoreError> {
+    fn client(&self) -> Result<&Client, StoreError> {
         self.client
-            .as_mut()
+            .as_ref()
             .ok_or_else(|| StoreError::Database("the connection to the store was lost".to_owned()))
     }
 
@@ -241,7 +243,10 @@ impl Postgres {
             return Ok(statement.clone());
         }
         let text = dollar_parameters(sql);
-        let statement = block_on(self.client()?.prepare(&text)).map_err(|e| database(&e))?;
+        let statement = self
+            .driver
+            .run(self.client()?.prepare(&text))?
+            .map_err(|e| database(&e))?;
         self.prepared.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -249,7 +254,9 @@ impl Postgres {
     /// Runs a statement that takes no parameters and returns no rows as a simple query:
     /// transaction control, which is not prepared.
     fn simple(&mut self, sql: &str) -> Result<(), StoreError> {
-        block_on(self.client()?.batch_execute(sql)).map_err(|e| database(&e))
+        self.driver
+            .run(self.client()?.batch_execute(sql))?
+            .map_err(|e| database(&e))
     }
 }
 
@@ -324,7 +331,9 @@ impl Db for Postgres {
             return self.simple(sql).map(|()| 0);
         }
         let statement = self.statement(sql)?;
-        block_on(self.client()?.execute(&statement, &parameters(args))).map_err(|e| database(&e))
+        self.driver
+            .run(self.client()?.execute(&statement, &parameters(args)))?
+            .map_err(|e| database(&e))
     }
 
     fn each(
@@ -335,11 +344,36 @@ impl Db for Postgres {
     ) -> Result<(), StoreError> {
         let statement = self.statement(sql)?;
         let client = self.client()?;
-        let rows =
-            block_on(client.query_raw(&statement, parameters(args))).map_err(|e| database(&e))?;
-        let mut rows = pin!(rows);
-        while let Some(row) = block_on(std::future::poll_fn(|cx| rows.as_mut().poll_next(cx))) {
-            if !each(row_of(&row.map_err(|e| database(&e))?)?)? {
+        let query = async {
+            let rows = client.query_raw(&statement, parameters(args)).await?;
+            Ok::<_, tokio_postgres::Error>(rows)
+        };
+        // On a plain thread, each row is handed on as it comes; inside another runtime
+        // they are all read first, on the call's own thread.
+        if let Some(runtime) = self.driver.here() {
+            return runtime.block_on(async {
+                let mut rows = pin!(query.await.map_err(|e| database(&e))?);
+                while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                    if !each(row_of(&row.map_err(|e| database(&e))?)?)? {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+        }
+        let rows = self
+            .driver
+            .run(async {
+                let mut rows = pin!(query.await?);
+                let mut all = Vec::new();
+                while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                    all.push(row?);
+                }
+                Ok::<_, tokio_postgres::Error>(all)
+            })?
+            .map_err(|e| database(&e))?;
+        for row in &rows {
+            if !each(row_of(row)?)? {
                 break;
             }
         }
@@ -349,34 +383,66 @@ impl Db for Postgres {
     fn insertion_order(&self) -> &'static str {
         "ord"
     }
+
+    /// All in one statement: one round trip however many records a batch holds.
+    fn insert_records(&mut self, records: &[StoredRecord]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let statement = self.statement(
+            "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text)
+             SELECT * FROM unnest(?1::BIGINT[], ?2::TEXT[], ?3::BIGINT[], ?4::TEXT[],
+                                  ?5::TEXT[], ?6::TEXT[], ?7::TEXT[])",
+        )?;
+        let seqs = records
+            .iter()
+            .map(|r| i64::try_from(r.seq).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let hashes: Vec<String> = records.iter().map(|r| r.hash.to_string()).collect();
+        let times: Vec<i64> = records.iter().map(|r| r.at_ms).collect();
+        let kinds: Vec<&str> = records.iter().map(|r| r.kind.as_str()).collect();
+        let sessions: Vec<Option<&str>> = records.iter().map(|r| r.session.as_deref()).collect();
+        let digests: Vec<Option<&str>> = records.iter().map(|r| r.digest.as_deref()).collect();
+        let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
+        self.driver
+            .run(self.client()?.execute(
+                &statement,
+                &[&seqs, &hashes, &times, &kinds, &sessions, &digests, &texts],
+            ))?
+            .map_err(|e| database(&e))?;
+        Ok(())
+    }
 }
 
 impl Postgres {
     /// Begins a transaction with `sql`. A connection the server ended while it was idle
     /// is found only when it is next used: when `BEGIN` finds it gone, nothing was
     /// started, so it connects again and begins once more.
+    /// `sql` may be several statements, sent at once: one round trip. What fails
+    /// after `BEGIN` leaves the transaction open, so it counts as open from the start
+    /// and the caller's rollback ends it.
     fn begin(&mut self, sql: &str) -> Result<(), StoreError> {
         use crate::db::Connection as _;
         self.ready()?;
         match self.simple(sql) {
             Err(_) if self.lost() => {
                 self.ready()?;
+                self.in_transaction = true;
                 self.simple(sql)
             }
-            begun => begun,
-        }?;
-        self.in_transaction = true;
-        Ok(())
+            begun => {
+                self.in_transaction = true;
+                begun
+            }
+        }
     }
 }
 
 impl crate::db::Connection for Postgres {
     fn begin_write(&mut self) -> Result<(), StoreError> {
-        self.begin("BEGIN")?;
         // INVARIANT: the writer row is locked before anything is read or numbered, and
         // held to the commit: no two writers act on the same state.
-        self.execute("SELECT one FROM writer FOR UPDATE", &[])
-            .map(drop)
+        self.begin("BEGIN; SELECT one FROM writer FOR UPDATE")
     }
 
     fn begin_read(&mut self) -> Result<(), StoreError> {
@@ -407,16 +473,26 @@ impl crate::db::Connection for Postgres {
         }
         self.client = None;
         self.prepared.clear();
-        let client = connect(&self.config)?;
-        migrate(&client)?;
+        let client = connect(&self.config, &self.driver)?;
+        migrate(&client, &self.driver)?;
         self.client = Some(client);
         Ok(())
     }
 
     fn lost(&mut self) -> bool {
-        // A connection the server ended, or whose socket failed, has its driving task
-        // finished: the client knows it is closed.
-        let gone = self.client.as_ref().is_none_or(Client::is_closed);
+        // A call that failed may have failed because the connection went (the server
+        // ended it, its socket failed) before the client noticed: it is asked, and
+        // dropped if it does not answer.
+        let driver = &self.driver;
+        let gone = self.client.as_ref().is_none_or(|client| {
+            client.is_closed()
+                || driver
+                    .run(async {
+                        // The timer is made inside the runtime, which keeps time.
+                        tokio::time::timeout(Duration::from_secs(2), client.simple_query("")).await
+                    })
+                    .map_or(true, |answered| !matches!(answered, Ok(Ok(_))))
+        });
         if gone {
             self.client = None;
             self.prepared.clear();
@@ -426,79 +502,91 @@ impl crate::db::Connection for Postgres {
     }
 }
 
-/// Connects, on a thread of its own that drives the connection until it closes.
-fn connect(config: &tokio_postgres::Config) -> Result<Client, StoreError> {
-    let config = config.clone();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("holdpoint-store-pg".to_owned())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    let _ = sender.send(Err(StoreError::Database(format!(
-                        "no runtime for the store's connection: {e}"
-                    ))));
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                match config.connect(NoTls).await {
-                    Ok((client, connection)) => {
-                        if sender.send(Ok(client)).is_ok() {
-                            // Until the server or the client ends it; its error, if
-                            // any, is what the next call fails with.
-                            let _ = connection.await;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = sender.send(Err(database(&e)));
-                    }
-                }
-            });
-        })
-        .map_err(|e| StoreError::Database(format!("no thread for the store's connection: {e}")))?;
-    receiver.recv().map_err(|_| {
-        StoreError::Database("the store's connection thread ended before it connected".to_owned())
-    })?
+/// Connects; the connection is driven by `driver`'s runtime while calls wait.
+fn connect(config: &tokio_postgres::Config, driver: &Driver) -> Result<Client, StoreError> {
+    let (client, connection) = driver
+        .run(config.connect(NoTls))?
+        .map_err(|e| database(&e))?;
+    driver.spawn(async move {
+        // Until the server or the client ends it; its error, if any, is what the next
+        // call fails with.
+        let _ = connection.await;
+    })?;
+    Ok(client)
 }
 
-/// Wakes the thread that waits in [`block_on`].
-struct Unpark(std::thread::Thread);
+/// The runtime a connection's calls run on (see the module's documentation).
+struct Driver(Option<tokio::runtime::Runtime>);
 
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
+impl Driver {
+    fn new() -> Result<Self, StoreError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(|runtime| Driver(Some(runtime)))
+            .map_err(|e| {
+                StoreError::Database(format!("no runtime for the store's connection: {e}"))
+            })
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime, StoreError> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| StoreError::Database("the store's connection was closed".to_owned()))
     }
-}
 
-/// Runs `future` to its end on this thread, parking between polls. The client's
-/// futures only exchange messages with the connection's own thread, so they need no
-/// runtime here.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
+    /// The runtime, when this thread may enter it: it is in no other runtime.
+    fn here(&self) -> Option<&tokio::runtime::Runtime> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return None;
         }
-        std::thread::park();
+        self.0.as_ref()
+    }
+
+    /// Runs `future` to its end.
+    fn run<F>(&self, future: F) -> Result<F::Output, StoreError>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        if let Some(runtime) = self.here() {
+            return Ok(runtime.block_on(future));
+        }
+        let runtime = self.runtime()?;
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("holdpoint-store-pg".to_owned())
+                .spawn_scoped(scope, || runtime.block_on(future))
+                .map_err(|e| StoreError::Database(format!("no thread for a store call: {e}")))?
+                .join()
+                .map_err(|_| StoreError::Database("a store call failed on its thread".to_owned()))
+        })
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Result<(), StoreError> {
+        drop(self.runtime()?.spawn(task));
+        Ok(())
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Dropped anywhere, inside a runtime too: never waits for the connection.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
 /// Brings the schema up to date, one process at a time.
-fn migrate(client: &Client) -> Result<(), StoreError> {
-    let run = |sql: &str| block_on(client.batch_execute(sql)).map_err(|e| database(&e));
+fn migrate(client: &Client, driver: &Driver) -> Result<(), StoreError> {
+    let run = |sql: &str| {
+        driver
+            .run(client.batch_execute(sql))?
+            .map_err(|e| database(&e))
+    };
     run("BEGIN")?;
-    let migrated = migrate_in(client);
+    let migrated = migrate_in(client, driver);
     match &migrated {
         Ok(()) => run("COMMIT")?,
         Err(_) => {
@@ -508,9 +596,14 @@ fn migrate(client: &Client) -> Result<(), StoreError> {
     migrated
 }
 
-fn migrate_in(client: &Client) -> Result<(), StoreError> {
-    let run = |sql: &str| block_on(client.batch_execute(sql)).map_err(|e| database(&e));
-    block_on(client.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING]))
+fn migrate_in(client: &Client, driver: &Driver) -> Result<(), StoreError> {
+    let run = |sql: &str| {
+        driver
+            .run(client.batch_execute(sql))?
+            .map_err(|e| database(&e))
+    };
+    driver
+        .run(client.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING]))?
         .map_err(|e| database(&e))?;
     run("CREATE SCHEMA IF NOT EXISTS holdpoint;
          CREATE TABLE IF NOT EXISTS holdpoint.schema_version (
@@ -518,10 +611,10 @@ fn migrate_in(client: &Client) -> Result<(), StoreError> {
              version BIGINT NOT NULL
          );
          INSERT INTO holdpoint.schema_version (version) VALUES (0) ON CONFLICT DO NOTHING;")?;
-    let found: i64 =
-        block_on(client.query_one("SELECT version FROM holdpoint.schema_version", &[]))
-            .map_err(|e| database(&e))?
-            .get(0);
+    let found: i64 = driver
+        .run(client.query_one("SELECT version FROM holdpoint.schema_version", &[]))?
+        .map_err(|e| database(&e))?
+        .get(0);
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
@@ -533,11 +626,12 @@ fn migrate_in(client: &Client) -> Result<(), StoreError> {
         run(migration)?;
     }
     if found < known {
-        block_on(client.execute(
-            "UPDATE holdpoint.schema_version SET version = $1",
-            &[&known],
-        ))
-        .map_err(|e| database(&e))?;
+        driver
+            .run(client.execute(
+                "UPDATE holdpoint.schema_version SET version = $1",
+                &[&known],
+            ))?
+            .map_err(|e| database(&e))?;
     }
     Ok(())
 }

@@ -61,6 +61,19 @@ struct Chain {
     // checkpoint signed with it vouches for the records as they were written, so a
     // record rewritten in the database since does not verify against it.
     frontier: Option<Frontier>,
+    /// Records numbered in this transaction but not inserted yet: inserted together (one
+    /// statement on PostgreSQL), before anything reads the records back, before a
+    /// savepoint, and before the commit ([`write_out`]).
+    unwritten: Vec<StoredRecord>,
+}
+
+/// Inserts the records `chain` numbered and has not inserted yet.
+fn write_out(tx: &mut dyn Db, chain: &mut Chain) -> Result<(), StoreError> {
+    if !chain.unwritten.is_empty() {
+        tx.insert_records(&chain.unwritten)?;
+        chain.unwritten.clear();
+    }
+    Ok(())
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -437,12 +450,15 @@ fn append_in(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    append_at(tx, key, entries, now_ms, &mut Chain::default())
+    let mut chain = Chain::default();
+    let records = append_at(tx, key, entries, now_ms, &mut chain)?;
+    write_out(tx, &mut chain)?;
+    Ok(records)
 }
 
 /// [`append_in`] after the last record `chain` holds, when it holds one (else read from
 /// the database); `chain` is left holding where the chain now stands, for the next
-/// append in `tx`.
+/// append in `tx`, with the records it has not inserted yet.
 fn append_at(
     tx: &mut dyn Db,
     key: Option<&SigningKey>,
@@ -455,36 +471,30 @@ fn append_at(
         None => head(tx)?,
     };
     let mut frontier = chain.frontier.take().filter(|f| f.size() == seq);
+    let mut unwritten = std::mem::take(&mut chain.unwritten);
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         seq += 1;
         let record = encode(seq, now_ms, prev, entry).map_err(corrupt)?;
-        tx.execute(
-            "INSERT INTO records (seq, hash, at_ms, kind, session, digest, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            args![
-                as_i64(seq)?,
-                record.hash.to_string().as_str(),
-                record.at_ms,
-                record.kind.as_str(),
-                &record.session,
-                &record.digest,
-                record.text.as_str(),
-            ],
-        )?;
         prev = record.hash;
         if let Some(frontier) = &mut frontier {
             frontier.push(record.hash);
         }
+        unwritten.push(record.clone());
         out.push(record);
         // INVARIANT: every multiple of CHECKPOINT_EVERY has a checkpoint, also when one
-        // append crosses several.
+        // append crosses several. Signing may read the records back: they are inserted
+        // first.
         if seq.is_multiple_of(CHECKPOINT_EVERY) {
+            tx.insert_records(&unwritten)?;
+            unwritten.clear();
             frontier = Some(checkpoint_in(tx, key, seq, now_ms, frontier.take())?.1);
         }
     }
     *chain = Chain {
         last: Some((seq, prev)),
         frontier,
+        unwritten,
     };
     Ok(out)
 }
@@ -990,13 +1000,10 @@ impl Store for SqlStore {
 
     fn settle(&self, proposal: &Proposal<'_>, now_ms: i64) -> Result<Settlement, StoreError> {
         self.write(|tx| {
-            settle_in(
-                tx,
-                self.key.as_ref(),
-                proposal,
-                now_ms,
-                &mut Chain::default(),
-            )
+            let mut chain = Chain::default();
+            let settlement = settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut chain)?;
+            write_out(tx, &mut chain)?;
+            Ok(settlement)
         })
     }
 
@@ -1021,6 +1028,7 @@ impl Store for SqlStore {
                 .unwrap_or(Chain {
                     last: Some(head),
                     frontier: None,
+                    unwritten: Vec::new(),
                 });
             let mut out = Vec::with_capacity(proposals.len());
             for proposal in proposals {
@@ -1038,7 +1046,9 @@ impl Store for SqlStore {
                 // A savepoint per held proposal, which also looks up and changes
                 // approval requests: one that fails leaves no half of itself behind and
                 // does not take the others with it.
-                // Prepared once per connection: these run for every proposal.
+                // What the proposals before it appended is inserted first, so that rolling
+                // back to the savepoint undoes this one's records alone.
+                write_out(tx, &mut chain)?;
                 tx.execute("SAVEPOINT proposal", &[])?;
                 match settle_in(tx, self.key.as_ref(), proposal, now_ms, &mut chain) {
                     Ok(settlement) => {
@@ -1058,6 +1068,7 @@ impl Store for SqlStore {
             if !also.is_empty() {
                 append_at(tx, self.key.as_ref(), also, now_ms, &mut chain)?;
             }
+            write_out(tx, &mut chain)?;
             Ok((out, chain))
         })?;
         // Kept for the next batch once committed.

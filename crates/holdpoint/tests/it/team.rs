@@ -238,3 +238,138 @@ fn three_servers_on_one_store_share_approvals_and_freezes_and_one_killed_loses_n
     assert!(allowed >= 63, "{allowed}");
     drop(servers);
 }
+
+/// A TCP relay to the machine's PostgreSQL server that a test can cut (the database
+/// gone: stopped, failed over, partitioned) and restore, on the same port.
+struct Relay {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (accepting, tracked) = (open.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !accepting.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", 5432)) else {
+                    continue;
+                };
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                tracked.lock().unwrap().extend([client, server]);
+            }
+        });
+        Relay { port, open, live }
+    }
+
+    /// The database is gone: every connection ends and new ones are closed at once.
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.live.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_server_that_loses_its_database_refuses_meanwhile_and_goes_on_when_it_returns() {
+    let setup = Setup::on_postgres("team-outage");
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude-code");
+    let relay = Relay::start();
+    let database = setup.store.as_ref().unwrap().name.clone();
+    let config = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
+    let config = config.replace(
+        &setup.store_url().unwrap(),
+        &format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port),
+    );
+    std::fs::write(setup.home.join("holdpoint.toml"), &config).unwrap();
+    let served = setup.serve();
+    std::fs::write(setup.home.join("agent.token"), format!("{token}\n")).unwrap();
+    std::fs::write(
+        setup.home.join("holdpoint.toml"),
+        config.replacen(
+            "\n[server]\n",
+            &format!(
+                "\n[server]\nurl = \"http://{}\"\ntoken_file = \"agent.token\"\n",
+                served.address
+            ),
+            1,
+        ),
+    )
+    .unwrap();
+    let home = setup.home.clone();
+    let mut allowed = 0;
+    for i in 0..5 {
+        assert_eq!(decided(&setup, &home, &format!("ls /srv/{i}")).0, "allow");
+        allowed += 1;
+    }
+
+    // Gone: every action is refused, saying why; none is allowed unrecorded.
+    relay.cut();
+    for i in 0..3 {
+        let (decision, reason) = decided(&setup, &home, &format!("ls /tmp/{i}"));
+        assert_eq!(decision, "deny", "{reason}");
+        assert!(reason.contains("could not"), "{reason}");
+    }
+
+    // Back: the server connects again by itself.
+    relay.restore();
+    let back = Instant::now();
+    let mut answer = decided(&setup, &home, "ls /srv/back");
+    while answer.0 != "allow" {
+        assert!(
+            back.elapsed() < Duration::from_secs(15),
+            "the server never came back: {answer:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        answer = decided(&setup, &home, "ls /srv/back");
+    }
+    allowed += 1;
+    eprintln!(
+        "decisions resumed {:?} after the database returned",
+        back.elapsed()
+    );
+    for i in 5..8 {
+        assert_eq!(decided(&setup, &home, &format!("ls /srv/{i}")).0, "allow");
+        allowed += 1;
+    }
+    drop(served);
+    let verified = setup.run(&["log", "verify"], "");
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    let recorded: Vec<String> = setup
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "proposed")
+        .filter_map(|r| r["body"]["input"].as_str().map(str::to_owned))
+        .filter(|input| input.starts_with("ls /srv/"))
+        .collect();
+    assert!(recorded.len() >= allowed, "{recorded:?}");
+    // Nothing written twice: each allowed command once (the retries of `back` that
+    // were refused were never recorded).
+    for i in (0..8).map(|i| format!("ls /srv/{i}")) {
+        assert_eq!(
+            recorded.iter().filter(|r| **r == i).count(),
+            1,
+            "{i}: {recorded:?}"
+        );
+    }
+}
