@@ -29,29 +29,8 @@ port=$((20000 + RANDOM % 20000))
 server=$!
 for _ in $(seq 100); do grep -q "console and API" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 
-# What agents propose all day: reads, workspace work, now and then a change. Each
-# request is one of these, in turn.
-cat >"$work/decide.lua" <<LUA
-local actions = {
-  '{"surface":"shell","input":"git status && git diff --stat","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"cargo test --workspace 2>&1 | tail -20","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"grep -rn TODO src | head","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"sql","input":"SELECT id, email FROM users WHERE id = 42","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"rm -rf target/debug/incremental","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"curl -s https://example.com/api | jq .","cwd":"/home/dev/project","session":"bench"}',
-}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  i = i % #actions + 1
-  return wrk.format(nil, "/api/v1/decide", nil, actions[i])
-end
-response = function(status, headers, body)
-  if status ~= 200 then error("decide answered " .. status .. ": " .. body) end
-end
-LUA
+# What agents propose all day, in turn (bench/decide.lua).
+sed "s/@TOKEN@/$token/" bench/decide.lua >"$work/decide.lua"
 
 # Warm up: the first call of an agent token checks its password hash.
 "$bin" --version >/dev/null

@@ -57,31 +57,9 @@ serve() {
         -H 'Content-Type: application/json' -d '{"surface":"shell","input":"ls","cwd":"/tmp"}'
 }
 
-# wrk's script for a home's token.
+# wrk's script for a home's token: the everyday mix of bench/decide.lua.
 script_for() {
-    local token
-    token="$(cat "$1/token")"
-    cat >"$1/decide.lua" <<LUA
-local actions = {
-  '{"surface":"shell","input":"git status && git diff --stat","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"cargo test --workspace 2>&1 | tail -20","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"grep -rn TODO src | head","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"sql","input":"SELECT id, email FROM users WHERE id = 42","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"rm -rf target/debug/incremental","cwd":"/home/dev/project","session":"bench"}',
-  '{"surface":"shell","input":"curl -s https://example.com/api | jq .","cwd":"/home/dev/project","session":"bench"}',
-}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  i = i % #actions + 1
-  return wrk.format(nil, "/api/v1/decide", nil, actions[i])
-end
-response = function(status, headers, body)
-  if status ~= 200 then error("decide answered " .. status .. ": " .. body) end
-end
-LUA
+    sed "s/@TOKEN@/$(cat "$1/token")/" bench/decide.lua >"$1/decide.lua"
 }
 
 # Drives every port given at once; prints the total and each server's figures.

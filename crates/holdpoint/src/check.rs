@@ -208,7 +208,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     // Where holdpoint is set up, the grants and freezes in force count, as they would
     // for an agent.
     let (grants, freezes) = if home.has_store(&config) {
-        crate::pipeline::scope(&home.open_store_to_read()?)?
+        crate::pipeline::scope(&home.open_store_as(&config, crate::home::Opening::ToRead)?)?
     } else {
         (Vec::new(), Vec::new())
     };

@@ -120,7 +120,7 @@ impl Pipeline {
         let memo = Memo::new(&sources);
         let fingerprint = memo.fingerprint();
         let environment = crate::home::environment(env_flag, &config)?;
-        let store = home.open_store()?;
+        let store = home.open_store_as(&config, crate::home::Opening::ShortLived)?;
         let engine = if store
             .policies_validated(fingerprint)
             .map_err(store_failure)?
