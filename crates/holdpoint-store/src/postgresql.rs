@@ -635,3 +635,23 @@ fn migrate_in(client: &Client, driver: &Driver) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_shown_without_the_password_written_into_it() {
+        for (url, expected) in [
+            (
+                "postgres://app:s3cret@db.internal:5432/app",
+                "postgres://app@db.internal:5432/app",
+            ),
+            ("postgres://app:p@ss@db/app", "postgres://app@db/app"),
+            ("postgresql://app@db/app", "postgresql://app@db/app"),
+            ("postgres://db/app", "postgres://db/app"),
+        ] {
+            assert_eq!(shown(url), expected);
+        }
+    }
+}

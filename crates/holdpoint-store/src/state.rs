@@ -112,9 +112,11 @@ impl SqlStore {
         key: Option<SigningKey>,
     ) -> Result<Self, StoreError> {
         let connection = Postgres::connect(url, password)?;
+        // Never with a password written into the address.
+        let place = crate::postgresql::shown(url);
         Ok(SqlStore {
-            place: url.to_owned(),
-            ..Self::on(connection, Path::new(url), key)
+            place: place.clone(),
+            ..Self::on(connection, Path::new(&place), key)
         })
     }
 
