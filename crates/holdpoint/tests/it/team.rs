@@ -2,9 +2,10 @@
 //! on one PostgreSQL store. Agents' hooks reach different servers; a request held on
 //! one is approved at a terminal and let through once on another, also when two
 //! retries race on two servers; a freeze started anywhere refuses everywhere at once;
-//! a server killed under load leaves the others answering and the ledger whole. Two
-//! proxies before one database share the store likewise, and a server whose database
-//! goes away refuses until it is back.
+//! two proxies before one database, on the same store meanwhile, let a statement held
+//! on one run once through the other; a server killed under load leaves the others
+//! answering and the ledger whole. A server whose database goes away refuses until it
+//! is back.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,7 +55,8 @@ fn request_id(reason: &str) -> String {
 }
 
 #[test]
-fn three_servers_on_one_store_share_approvals_and_freezes_and_one_killed_loses_nothing() {
+fn three_servers_and_two_proxies_on_one_store_share_approvals_and_freezes_and_one_killed_loses_nothing()
+ {
     let setup = Setup::on_postgres("team");
     setup.add_human("alice", None);
     let token = setup.add_agent("claude-code");
@@ -137,6 +139,47 @@ fn three_servers_on_one_store_share_approvals_and_freezes_and_one_killed_loses_n
         );
     }
 
+    // Two proxies before one database, on the same store while the servers run: a
+    // statement held on one, approved, runs once through the other.
+    let db = crate::pg::Database::new("team_proxies");
+    db.seed(10);
+    let proxies = [
+        crate::pg::Proxy::start(&setup, &db, &["--no-wait"]),
+        crate::pg::Proxy::start(&setup, &db, &["--no-wait"]),
+    ];
+    let delete = "DELETE FROM users WHERE id = 3";
+    let held = proxies[0].psql("claude-code", &token, &db.name, &[delete]);
+    assert_ne!(held.status.code(), Some(0), "{}", proxies[0].log());
+    let id = request_id(&stderr(&held));
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "10");
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(0), "{text}");
+    let ran = proxies[1].psql("claude-code", &token, &db.name, &[delete]);
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "{}{}",
+        stderr(&ran),
+        proxies[1].log()
+    );
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "9");
+    let again = proxies[0].psql("claude-code", &token, &db.name, &[delete]);
+    assert_ne!(again.status.code(), Some(0));
+    assert_ne!(
+        request_id(&stderr(&again)),
+        id,
+        "an approval lets one statement through"
+    );
+    for proxy in &proxies {
+        let read = proxy.psql(
+            "claude-code",
+            &token,
+            &db.name,
+            &["SELECT count(*) FROM users"],
+        );
+        assert_eq!(stdout(&read), "9\n", "{}", stderr(&read));
+    }
+
     // A freeze started at one home's terminal refuses on every server, from the next
     // decision on.
     let mut freeze = setup.command(&[
@@ -214,16 +257,22 @@ fn three_servers_on_one_store_share_approvals_and_freezes_and_one_killed_loses_n
             );
         }
     }
+    drop(proxies);
     let verified = setup.run(&["log", "verify"], "");
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    let records = setup.records();
+    let proposed = records
+        .iter()
+        .filter(|r| r["kind"] == "proposed" && r["body"]["input"] == delete)
+        .count();
+    assert_eq!(proposed, 3, "held, run, held again: each recorded once");
     let allowed: usize = answers
         .iter()
         .flatten()
         .filter(|(d, _)| d == "allow")
         .count();
-    let ran = setup
-        .records()
-        .into_iter()
+    let ran = records
+        .iter()
         .filter(|r| {
             r["kind"] == "proposed"
                 && r["body"]["input"]
@@ -374,65 +423,4 @@ fn a_server_that_loses_its_database_refuses_meanwhile_and_goes_on_when_it_return
             "{i}: {recorded:?}"
         );
     }
-}
-
-#[test]
-fn two_proxies_on_one_store_let_a_statement_held_on_one_run_once_through_the_other() {
-    let setup = Setup::on_postgres("team-proxies");
-    setup.add_human("alice", None);
-    let token = setup.add_agent("claude");
-    let db = crate::pg::Database::new("team_proxies");
-    db.seed(10);
-    let proxies = [
-        crate::pg::Proxy::start(&setup, &db, &["--no-wait"]),
-        crate::pg::Proxy::start(&setup, &db, &["--no-wait"]),
-    ];
-    let delete = "DELETE FROM users WHERE id = 3";
-    let held = proxies[0].psql("claude", &token, &db.name, &[delete]);
-    assert_ne!(held.status.code(), Some(0), "{}", proxies[0].log());
-    let id = request_id(&stderr(&held));
-    assert_eq!(db.direct("SELECT count(*) FROM users"), "10");
-    let (code, text) = setup.approve(&id, "alice", None);
-    assert_eq!(code, Some(0), "{text}");
-    // Through the other proxy, once.
-    let ran = proxies[1].psql("claude", &token, &db.name, &[delete]);
-    assert_eq!(
-        ran.status.code(),
-        Some(0),
-        "{}{}",
-        stderr(&ran),
-        proxies[1].log()
-    );
-    assert_eq!(db.direct("SELECT count(*) FROM users"), "9");
-    let again = proxies[0].psql(
-        "claude",
-        &token,
-        &db.name,
-        &["DELETE FROM users WHERE id = 3"],
-    );
-    assert_ne!(again.status.code(), Some(0));
-    assert_ne!(
-        request_id(&stderr(&again)),
-        id,
-        "an approval lets one statement through"
-    );
-    // Reads through both, and one ledger that verifies.
-    for proxy in &proxies {
-        let read = proxy.psql("claude", &token, &db.name, &["SELECT count(*) FROM users"]);
-        assert_eq!(stdout(&read), "9\n", "{}", stderr(&read));
-    }
-    drop(proxies);
-    let verified = setup.run(&["log", "verify"], "");
-    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
-    let records = setup.records();
-    let proposed = records
-        .iter()
-        .filter(|r| r["kind"] == "proposed" && r["body"]["input"] == delete)
-        .count();
-    assert_eq!(proposed, 3, "held, run, held again: each recorded once");
-    let used = records
-        .iter()
-        .filter(|r| r["kind"] == "approval_used")
-        .count();
-    assert_eq!(used, 1);
 }
