@@ -418,6 +418,7 @@ impl Postgres {
     /// Begins a transaction with `sql`. A connection the server ended while it was idle
     /// is found only when it is next used: when `BEGIN` finds it gone, nothing was
     /// started, so it connects again and begins once more.
+    ///
     /// `sql` may be several statements, sent at once: one round trip. What fails
     /// after `BEGIN` leaves the transaction open, so it counts as open from the start
     /// and the caller's rollback ends it.

@@ -84,13 +84,21 @@ impl SqlStore {
     /// Opens (creating if needed) the SQLite database at `path`, bringing its schema up
     /// to date, for a process that keeps it open. `key` signs checkpoints.
     pub fn open(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
-        Ok(Self::on(Sqlite::open(path, false)?, path, Some(key)))
+        Ok(Self::on(
+            Sqlite::open(path, false)?,
+            path.display().to_string(),
+            Some(key),
+        ))
     }
 
     /// Opens the SQLite store to read it (and verify it) without the signing key:
     /// anything that would sign a checkpoint fails.
     pub fn open_to_read(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self::on(Sqlite::open(path, true)?, path, None))
+        Ok(Self::on(
+            Sqlite::open(path, true)?,
+            path.display().to_string(),
+            None,
+        ))
     }
 
     /// Opens the SQLite store for a process that lives for one or two transactions, such
@@ -99,7 +107,11 @@ impl SqlStore {
     /// log into the database once it passes 256 KiB, because the next process to open
     /// the store cannot tell which frames were copied and reads all of them.
     pub fn open_short_lived(path: &Path, key: SigningKey) -> Result<Self, StoreError> {
-        Ok(Self::on(Sqlite::open(path, true)?, path, Some(key)))
+        Ok(Self::on(
+            Sqlite::open(path, true)?,
+            path.display().to_string(),
+            Some(key),
+        ))
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`; the
@@ -113,17 +125,13 @@ impl SqlStore {
     ) -> Result<Self, StoreError> {
         let connection = Postgres::connect(url, password)?;
         // Never with a password written into the address.
-        let place = crate::postgresql::shown(url);
-        Ok(SqlStore {
-            place: place.clone(),
-            ..Self::on(connection, Path::new(&place), key)
-        })
+        Ok(Self::on(connection, crate::postgresql::shown(url), key))
     }
 
-    fn on(connection: impl Connection + 'static, place: &Path, key: Option<SigningKey>) -> Self {
+    fn on(connection: impl Connection + 'static, place: String, key: Option<SigningKey>) -> Self {
         SqlStore {
             connection: Mutex::new(Box::new(connection)),
-            place: place.display().to_string(),
+            place,
             key,
             anchor: None,
             anchored: AtomicU64::new(0),
@@ -225,7 +233,7 @@ impl SqlStore {
 /// Every table of the store and its columns, in the order a copy writes them: the
 /// ledger first, then the state beside it.
 const TABLES: &[(&str, &str)] = &[
-    ("records", "seq, hash, at_ms, kind, session, digest, text"),
+    ("records", RECORD_COLUMNS),
     (
         "checkpoints",
         "size, root, at_ms, key_id, signature, frontier",
@@ -276,11 +284,12 @@ impl SqlStore {
                     }
                 }
                 for (table, columns) in TABLES {
-                    let order = match *table {
-                        "grants" | "freezes" | "passkeys" | "recovery_points" => {
-                            source.insertion_order()
-                        }
-                        _ => columns.split(',').next().unwrap_or("1"),
+                    // A table of bodies keeps them in the order they were written;
+                    // any other is ordered by its key.
+                    let order = if BODY_TABLES.iter().any(|bodies| bodies.table == *table) {
+                        source.insertion_order()
+                    } else {
+                        columns.split(',').next().unwrap_or("1")
                     };
                     let marks = (1..=columns.split(',').count())
                         .map(|n| format!("?{n}"))
@@ -608,6 +617,7 @@ const RECOVERIES: Bodies = Bodies {
     table: "recovery_points",
     what: "recovery point",
 };
+const BODY_TABLES: [Bodies; 4] = [GRANTS, FREEZES, PASSKEYS, RECOVERIES];
 
 impl Bodies {
     /// Every body, oldest first.

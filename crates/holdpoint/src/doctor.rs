@@ -35,8 +35,9 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
     };
     let home = Home::locate();
     let dir = home.dir.display().to_string();
-    let kept_elsewhere = home
-        .load_config()
+    let loaded = home.load_config();
+    let kept_elsewhere = loaded
+        .as_ref()
         .is_ok_and(|config| config.store.url.is_some());
     if !home.store().exists() && !kept_elsewhere {
         say(
@@ -52,7 +53,7 @@ pub(crate) fn run(project: Option<&Path>) -> Result<u8, Failure> {
         Ok(()) => {}
         Err(failure) => say("owner", Found::Fix(failure.message)),
     }
-    let config = match home.load_config() {
+    let config = match loaded {
         Ok(config) => {
             say(
                 "config",

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::setup::{SECRET, Setup};
 use crate::{stderr, stdout};
 
-fn bash(setup: &Setup, session: &str, command: &str) -> Value {
+/// Claude Code's PreToolUse call for a Bash command in the set-up's workspace.
+pub(crate) fn bash(setup: &Setup, session: &str, command: &str) -> Value {
     json!({
         "session_id": session,
         "transcript_path": "/home/dev/.claude/projects/p/s.jsonl",
@@ -20,18 +21,26 @@ fn bash(setup: &Setup, session: &str, command: &str) -> Value {
 }
 
 /// The decision and reason holdpoint gave Claude Code.
-fn claude(setup: &Setup, session: &str, command: &str) -> (String, String) {
+pub(crate) fn claude(setup: &Setup, session: &str, command: &str) -> (String, String) {
     decided(setup, &bash(setup, session, command))
 }
 
 /// The decision and reason holdpoint gave Claude Code's hook `input`.
 fn decided(setup: &Setup, input: &Value) -> (String, String) {
-    let (output, answer) = setup.hook("claude-code", input);
+    let output = setup.run(&["hook", "claude-code"], &input.to_string());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    answer_of(&output)
+}
+
+/// The decision and reason in what the Claude Code hook printed.
+pub(crate) fn answer_of(output: &std::process::Output) -> (String, String) {
+    let text = crate::stdout(output);
     // No answer is no objection: holdpoint allows by saying nothing.
-    let Some(answer) = answer else {
+    if text.trim().is_empty() {
         return ("allow".to_owned(), String::new());
-    };
+    }
+    let answer: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text} {}", stderr(output)));
     let out = &answer["hookSpecificOutput"];
     (
         out["permissionDecision"].as_str().unwrap().to_owned(),
@@ -39,7 +48,8 @@ fn decided(setup: &Setup, input: &Value) -> (String, String) {
     )
 }
 
-fn request_id(reason: &str) -> String {
+/// The approval request a refusal names.
+pub(crate) fn request_id(reason: &str) -> String {
     let at = reason
         .find("request apr-")
         .unwrap_or_else(|| panic!("no request in: {reason}"));

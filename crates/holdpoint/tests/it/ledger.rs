@@ -56,16 +56,7 @@ fn db(setup: &Setup) -> Tables {
 
 /// What `sql` printed, run by psql on the store's schema in `database`.
 fn psql(database: &str, sql: &str) -> String {
-    let output = std::process::Command::new("psql")
-        .args([
-            "-X",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            crate::pg::SERVER,
-        ])
-        .args(["-U", "postgres", "-d", database, "-c", sql])
+    let output = crate::pg::superuser_command(database, sql)
         .env("PGOPTIONS", "-c search_path=holdpoint")
         .output()
         .unwrap();

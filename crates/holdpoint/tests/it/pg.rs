@@ -21,25 +21,31 @@ pub struct Database {
 pub(crate) const SERVER: &str = "127.0.0.1";
 
 pub(crate) fn superuser(database: &str, sql: &str) -> Output {
-    Command::new("psql")
-        .args([
-            "-X",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            SERVER,
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-c",
-            sql,
-        ])
+    superuser_command(database, sql)
         .output()
         .unwrap_or_else(|e| {
             panic!("psql is missing ({e}): `apt-get install postgresql-client`, or run .ci/run")
         })
+}
+
+/// psql running `sql` in `database` as `postgres`, not yet started.
+pub(crate) fn superuser_command(database: &str, sql: &str) -> Command {
+    let mut command = Command::new("psql");
+    command.args([
+        "-X",
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        SERVER,
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "-c",
+        sql,
+    ]);
+    command
 }
 
 /// Starts the machine's PostgreSQL server when it is not running.

@@ -3,36 +3,13 @@
 //! approval lets the action through once. A ledger that does not verify is not
 //! copied, and a store that holds anything is never copied into.
 
-use serde_json::{Value, json};
-
 use crate::pg::Database;
 use crate::setup::Setup;
 use crate::{stderr, stdout};
 
-fn bash(setup: &Setup, command: &str) -> String {
-    json!({
-        "session_id": "moved",
-        "cwd": setup.work().to_str().unwrap(),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-    })
-    .to_string()
-}
-
-/// Claude Code's answer to a command: the decision and its reason.
+/// Claude Code's answer to a Bash command: the decision and its reason.
 fn decided(setup: &Setup, command: &str) -> (String, String) {
-    let output = setup.run(&["hook", "claude-code"], &bash(setup, command));
-    let text = stdout(&output);
-    if text.trim().is_empty() {
-        return ("allow".to_owned(), String::new());
-    }
-    let answer: Value = serde_json::from_str(&text).unwrap();
-    let out = &answer["hookSpecificOutput"];
-    (
-        out["permissionDecision"].as_str().unwrap().to_owned(),
-        out["permissionDecisionReason"].as_str().unwrap().to_owned(),
-    )
+    crate::approvals::claude(setup, "moved", command)
 }
 
 fn url(database: &Database) -> String {
@@ -53,8 +30,7 @@ fn a_store_copied_to_postgresql_goes_on_there_with_its_ledger_and_its_held_reque
     }
     let (decision, reason) = decided(&setup, "systemctl restart nginx");
     assert_eq!(decision, "deny", "{reason}");
-    let at = reason.find("request apr-").unwrap();
-    let id = reason[at + 8..at + 20].to_owned();
+    let id = crate::approvals::request_id(&reason);
     let records_before = stdout(&setup.run(&["log", "show", "--format", "json"], ""))
         .lines()
         .count();

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
+use crate::approvals::{answer_of, request_id};
 use crate::setup::{Background, Setup};
 use crate::{stderr, stdout};
 
@@ -24,34 +23,10 @@ struct Server {
 
 /// The hook's answer to a Bash command sent through the server of `home`.
 fn decided(setup: &Setup, home: &Path, command: &str) -> (String, String) {
-    let input = json!({
-        "session_id": "team",
-        "cwd": setup.work().to_str().unwrap(),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-    });
     let mut hook = setup.command(&["hook", "claude-code"]);
     hook.env("HOLDPOINT_HOME", home);
-    let output = crate::setup::pipe(hook, &input.to_string());
-    let text = stdout(&output);
-    if text.trim().is_empty() {
-        return ("allow".to_owned(), String::new());
-    }
-    let answer: Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text} {}", stderr(&output)));
-    let out = &answer["hookSpecificOutput"];
-    (
-        out["permissionDecision"].as_str().unwrap().to_owned(),
-        out["permissionDecisionReason"].as_str().unwrap().to_owned(),
-    )
-}
-
-fn request_id(reason: &str) -> String {
-    let at = reason
-        .find("request apr-")
-        .unwrap_or_else(|| panic!("no request in: {reason}"));
-    reason[at + 8..at + 20].to_owned()
+    let input = crate::approvals::bash(setup, "team", command);
+    answer_of(&crate::setup::pipe(hook, &input.to_string()))
 }
 
 #[test]
