@@ -1,7 +1,8 @@
 //! `holdpoint store copy`: a home's store moved to a PostgreSQL database as a team does
 //! it, then used there: the ledger verifies, the held request is still held and its
 //! approval lets the action through once. A ledger that does not verify is not
-//! copied, and a store that holds anything is never copied into.
+//! copied, and a store that holds anything is never copied into. A store's password
+//! written into holdpoint.toml is refused, by commands and hooks alike.
 
 use crate::pg::Database;
 use crate::setup::Setup;
@@ -142,4 +143,63 @@ fn a_ledger_that_does_not_verify_is_not_copied() {
         "connected (the schema is made) but nothing copied"
     );
     assert_eq!(team.direct("SELECT count(*) FROM holdpoint.records"), "0");
+}
+
+#[test]
+fn a_store_password_written_into_the_configuration_is_refused_saying_where_to_put_it() {
+    let setup = Setup::new("store-password");
+    let original = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
+    let config = match original.find("\n[store]\n") {
+        Some(at) => original[..at].to_owned(),
+        None => original.clone(),
+    };
+    for (store, expected) in [
+        (
+            "url = \"postgres://holdpoint:s3cret@127.0.0.1:5432/holdpoint\"",
+            "`[store] url` holds a password: take it out of the address",
+        ),
+        (
+            "url = \"postgres://holdpoint@127.0.0.1:5432/holdpoint\"\npassword = \"s3cret\"",
+            "`[store] password` is written here in the clear",
+        ),
+        (
+            "url = \"mysql://holdpoint@127.0.0.1/holdpoint\"",
+            "is not a PostgreSQL address",
+        ),
+    ] {
+        std::fs::write(
+            setup.home.join("holdpoint.toml"),
+            format!("{config}\n[store]\n{store}\n"),
+        )
+        .unwrap();
+        // A command refuses with what to write; a hook refuses the action.
+        let output = setup.run(&["log", "verify"], "");
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+        assert!(!stderr(&output).contains("s3cret"), "{}", stderr(&output));
+        let hook = setup.run(
+            &["hook", "claude-code"],
+            &crate::approvals::bash(&setup, "s", "ls").to_string(),
+        );
+        let (decision, reason) = crate::approvals::answer_of(&hook);
+        assert_eq!(decision, "deny", "{reason}");
+        assert!(reason.contains(expected), "{reason}");
+    }
+    // Nor is one taken on the command line.
+    std::fs::write(setup.home.join("holdpoint.toml"), &original).unwrap();
+    let output = setup.run(
+        &[
+            "store",
+            "copy",
+            "--to",
+            "postgres://holdpoint:s3cret@127.0.0.1:5432/x",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("holds a password"),
+        "{}",
+        stderr(&output)
+    );
 }
