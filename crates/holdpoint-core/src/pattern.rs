@@ -29,7 +29,8 @@ pub fn glob_match(pattern: &str, word: &str) -> bool {
 
 /// Whether a word holds a character the shell's pattern matching gives a meaning to.
 pub(crate) fn has_glob(word: &str) -> bool {
-    word.contains(['*', '?', '['])
+    // By bytes: these are ASCII, which never occurs inside another character's encoding.
+    word.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
 
 /// Whether one component of a path, `name`, matches the shell pattern `pattern` as bash
@@ -60,11 +61,30 @@ pub(crate) fn name_match(pattern: &str, name: &str) -> bool {
 /// otherwise.
 fn matched(pattern: &str, name: &str) -> bool {
     if pattern.is_ascii() && name.is_ascii() {
-        return matches_from(pattern.as_bytes(), name.as_bytes());
+        let (pattern, name) = (pattern.as_bytes(), name.as_bytes());
+        return !ends_differ(pattern, name) && matches_from(pattern, name);
     }
     let pattern: Vec<char> = pattern.chars().collect();
     let name: Vec<char> = name.chars().collect();
     matches_from(&pattern, &name)
+}
+
+/// Whether a pattern's first or last byte is a plain character (not `*`, `?`, a set or
+/// a quoted one) that `name` does not start or end with: then it cannot match, which
+/// rules out most patterns tried against a name without matching them through.
+fn ends_differ(pattern: &[u8], name: &[u8]) -> bool {
+    let plain = |b: &u8| !matches!(b, b'*' | b'?' | b'[' | b']' | b'\\');
+    if let Some(first) = pattern.first().filter(|b| plain(b)) {
+        if name.first() != Some(first) {
+            return true;
+        }
+    }
+    if let [.., before, last] = pattern {
+        if plain(last) && plain(before) && name.last() != Some(last) {
+            return true;
+        }
+    }
+    false
 }
 
 /// One unit of a pattern or a name: a character, or a byte of ASCII text.
@@ -225,7 +245,52 @@ pub(crate) fn matches_nearly_everything(pattern: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{component_match, glob_match};
+    use super::{component_match, ends_differ, glob_match, matches_from};
+
+    /// Every word of up to `len` units drawn from `units`.
+    fn words(units: &[u8], len: usize) -> Vec<Vec<u8>> {
+        let mut all = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..len {
+            last = last
+                .iter()
+                .flat_map(|w| {
+                    units.iter().map(move |u| {
+                        let mut w = w.clone();
+                        w.push(*u);
+                        w
+                    })
+                })
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn a_pattern_ruled_out_by_its_ends_never_matches() {
+        // Every pattern of up to four units over characters that mean something to a
+        // pattern, against every name of up to three: the shortcut never rules out a
+        // pattern that matches.
+        let patterns = words(b"a.-*?[]!\\", 4);
+        let names = words(b"a.[]\\", 3);
+        let mut ruled_out = 0;
+        for pattern in &patterns {
+            for name in &names {
+                if ends_differ(pattern, name) {
+                    ruled_out += 1;
+                    assert!(
+                        !matches_from(pattern, name),
+                        "{} ~ {}",
+                        String::from_utf8_lossy(pattern),
+                        String::from_utf8_lossy(name)
+                    );
+                }
+            }
+        }
+        // And it rules out most of them.
+        assert!(ruled_out > patterns.len() * names.len() / 4, "{ruled_out}");
+    }
 
     #[test]
     fn stars_match_any_run() {

@@ -746,8 +746,17 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
         return false;
     }
     // A place is the same path only if its last part could be this name: that is tried
-    // first, since it rules out nearly every place at once.
-    let named = |pattern: &str| could_match(pattern.rsplit('/').next().unwrap_or(""), name);
+    // first, since it rules out nearly every place at once. A plain name (nearly every
+    // one) is compared as it is, and matched only by a place whose last part is a glob.
+    let plain = !has_glob(name);
+    let named = |pattern: &str| {
+        let last = pattern.rsplit('/').next().unwrap_or("");
+        if plain {
+            last == name || (has_glob(last) && component_match(last, name))
+        } else {
+            could_match(last, name)
+        }
+    };
     credential_name(name)
         || any_credential_place(absolute, ctx, false, named, |r| r == Relation::Same)
 }
