@@ -2513,18 +2513,30 @@ fn a_change_cannot_run_again_under_the_name_of_a_read_the_server_never_took() {
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
 
-/// A PostgreSQL server of the test's own that asks every client for a SCRAM-SHA-256
-/// password (the machine's trusts 127.0.0.1), stopped and removed at the end.
-struct ScramServer {
+/// A PostgreSQL server of the test's own, on a port of its own, run as `postgres` from a
+/// directory that user owns; it can be stopped as by a crash and started again, and is
+/// stopped and removed at the end. With a password, it asks every client for it by
+/// SCRAM-SHA-256 (the machine's server trusts 127.0.0.1); without, it trusts them.
+pub(crate) struct OwnServer {
     dir: std::path::PathBuf,
     bin: std::path::PathBuf,
-    port: u16,
+    pub port: u16,
 }
 
-impl ScramServer {
-    const PASSWORD: &str = "upstream-secret-9f2";
+/// Runs a PostgreSQL program as `postgres`, which must succeed.
+fn as_postgres(args: &[&str]) {
+    let output = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("runuser is missing ({e}): `apt-get install util-linux`, or run .ci/run")
+        });
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+}
 
-    fn start() -> Self {
+impl OwnServer {
+    pub(crate) fn start(name: &str, password: Option<&str>) -> Self {
         server_running();
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .unwrap()
@@ -2539,56 +2551,58 @@ impl ScramServer {
             .local_addr()
             .unwrap()
             .port();
-        // The server runs as `postgres`, in a directory of its own that user owns.
-        let dir = std::path::PathBuf::from(format!("/tmp/hp-scram-{}", std::process::id()));
+        let dir = std::path::PathBuf::from(format!("/tmp/hp-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("pw"), Self::PASSWORD).unwrap();
-        let as_postgres = |args: &[&str]| {
-            let output = Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .args(args)
-                .output()
-                .unwrap_or_else(|e| {
-                    panic!("runuser is missing ({e}): `apt-get install util-linux`, or run .ci/run")
-                });
-            assert!(output.status.success(), "{args:?}: {}", stderr(&output));
-        };
+        let mut init = vec![
+            "-D".to_owned(),
+            dir.join("data").to_str().unwrap().to_owned(),
+            "-U".to_owned(),
+            "postgres".to_owned(),
+        ];
+        match password {
+            Some(password) => {
+                std::fs::write(dir.join("pw"), password).unwrap();
+                init.push("--auth=scram-sha-256".to_owned());
+                init.push(format!("--pwfile={}", dir.join("pw").display()));
+            }
+            None => init.push("--auth=trust".to_owned()),
+        }
         Command::new("chown")
             .args(["-R", "postgres:postgres", dir.to_str().unwrap()])
             .status()
             .unwrap();
-        let data = dir.join("data");
-        let server = ScramServer { dir, bin, port };
+        let server = OwnServer { dir, bin, port };
+        let initdb = server.bin.join("initdb");
+        let mut args = vec![initdb.to_str().unwrap()];
+        args.extend(init.iter().map(String::as_str));
+        as_postgres(&args);
+        server.run();
+        server
+    }
+
+    /// Starts the server (again): back once it accepts connections.
+    pub(crate) fn run(&self) {
         as_postgres(&[
-            server.bin.join("initdb").to_str().unwrap(),
+            self.bin.join("pg_ctl").to_str().unwrap(),
             "-D",
-            data.to_str().unwrap(),
-            "-U",
-            "postgres",
-            "--auth=scram-sha-256",
-            &format!("--pwfile={}", server.dir.join("pw").display()),
-        ]);
-        as_postgres(&[
-            server.bin.join("pg_ctl").to_str().unwrap(),
-            "-D",
-            data.to_str().unwrap(),
+            self.dir.join("data").to_str().unwrap(),
             "-w",
             "-l",
-            server.dir.join("log").to_str().unwrap(),
+            self.dir.join("log").to_str().unwrap(),
             "-o",
             &format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1",
-                server.dir.display()
+                "-p {} -k {} -c listen_addresses=127.0.0.1",
+                self.port,
+                self.dir.display()
             ),
             "start",
         ]);
-        server
     }
-}
 
-impl Drop for ScramServer {
-    fn drop(&mut self) {
+    /// Stops the server at once, as a crash would: every connection ends, nothing is
+    /// shut down cleanly, and the next start recovers from its write-ahead log.
+    pub(crate) fn stop(&self) {
         let _ = Command::new("runuser")
             .args(["-u", "postgres", "--"])
             .arg(self.bin.join("pg_ctl"))
@@ -2597,17 +2611,26 @@ impl Drop for ScramServer {
                 self.dir.join("data").to_str().unwrap(),
                 "-m",
                 "immediate",
+                "-w",
                 "stop",
             ])
             .output();
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
+const SCRAM_PASSWORD: &str = "upstream-secret-9f2";
+
 #[test]
 fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
     let (setup, token) = world("pg-scram");
-    let server = ScramServer::start();
+    let server = OwnServer::start("scram", Some(SCRAM_PASSWORD));
     let upstream = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
     // Seeded directly, with the password.
     let seeded = Command::new("psql")
@@ -2623,7 +2646,7 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
         .arg(server.port.to_string())
         .args(["-U", "postgres", "-d", "postgres", "-c"])
         .arg("CREATE TABLE users (id int); INSERT INTO users SELECT generate_series(1, 7)")
-        .env("PGPASSWORD", ScramServer::PASSWORD)
+        .env("PGPASSWORD", SCRAM_PASSWORD)
         .output()
         .unwrap();
     assert!(seeded.status.success(), "{}", stderr(&seeded));
@@ -2634,7 +2657,7 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
         &setup,
         &upstream,
         &["--no-wait"],
-        &[("HOLDPOINT_UPSTREAM_PASSWORD", ScramServer::PASSWORD)],
+        &[("HOLDPOINT_UPSTREAM_PASSWORD", SCRAM_PASSWORD)],
     );
     let output = proxy.psql(
         "claude",
@@ -2671,7 +2694,7 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
     // [[database]]'s password_file. Neither holdpoint.toml's text nor the proxy's
     // environment holds it.
     let file = setup.home.join("upstream.password");
-    std::fs::write(&file, format!("{}\n", ScramServer::PASSWORD)).unwrap();
+    std::fs::write(&file, format!("{}\n", SCRAM_PASSWORD)).unwrap();
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let proxy = Proxy::before(
         &setup,
@@ -2704,7 +2727,7 @@ fn the_proxy_signs_in_to_a_server_that_asks_for_scram() {
     assert!(
         !std::fs::read_to_string(setup.home.join("holdpoint.toml"))
             .unwrap()
-            .contains(ScramServer::PASSWORD)
+            .contains(SCRAM_PASSWORD)
     );
     let (process, address) = Background::start(setup.command(&["pg"]), "connect to ");
     let proxy = Proxy {

@@ -4,8 +4,8 @@
 //! retries race on two servers; a freeze started anywhere refuses everywhere at once;
 //! two proxies before one database, on the same store meanwhile, let a statement held
 //! on one run once through the other; a server killed under load leaves the others
-//! answering and the ledger whole. A server whose database goes away refuses until it
-//! is back.
+//! answering and the ledger whole. A server whose database stops (as by a crash)
+//! refuses until it is back, then decides again by itself, losing nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -265,69 +265,22 @@ fn three_servers_and_two_proxies_on_one_store_share_approvals_and_freezes_and_on
     drop(servers);
 }
 
-/// A TCP relay to the machine's PostgreSQL server that a test can cut (the database
-/// gone: stopped, failed over, partitioned) and restore, on the same port.
-struct Relay {
-    port: u16,
-    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
-}
-
-impl Relay {
-    fn start() -> Self {
-        use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (accepting, tracked) = (open.clone(), live.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if !accepting.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", 5432)) else {
-                    continue;
-                };
-                for (from, to) in [(&client, &server), (&server, &client)] {
-                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-                tracked.lock().unwrap().extend([client, server]);
-            }
-        });
-        Relay { port, open, live }
-    }
-
-    /// The database is gone: every connection ends and new ones are closed at once.
-    fn cut(&self) {
-        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
-        for stream in self.live.lock().unwrap().drain(..) {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-    }
-
-    fn restore(&self) {
-        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 #[test]
-fn a_server_that_loses_its_database_refuses_meanwhile_and_goes_on_when_it_returns() {
+fn a_server_whose_database_stops_refuses_meanwhile_and_goes_on_when_it_is_back() {
+    // The store on a PostgreSQL server of the test's own, which is stopped as by a
+    // crash and started again.
+    let database = crate::pg::OwnServer::start("team-outage", None);
     let setup = Setup::on_postgres("team-outage");
-    setup.add_human("alice", None);
-    let token = setup.add_agent("claude-code");
-    let relay = Relay::start();
-    let database = setup.store.as_ref().unwrap().name.clone();
     let config = std::fs::read_to_string(setup.home.join("holdpoint.toml")).unwrap();
     let config = config.replace(
         &setup.store_url().unwrap(),
-        &format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port),
+        &format!("postgres://postgres@127.0.0.1:{}/postgres", database.port),
     );
     std::fs::write(setup.home.join("holdpoint.toml"), &config).unwrap();
+    let init = setup.run(&["init"], "");
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    setup.add_human("alice", None);
+    let token = setup.add_agent("claude-code");
     let served = setup.serve();
     std::fs::write(setup.home.join("agent.token"), format!("{token}\n")).unwrap();
     std::fs::write(
@@ -349,31 +302,67 @@ fn a_server_that_loses_its_database_refuses_meanwhile_and_goes_on_when_it_return
         allowed += 1;
     }
 
-    // Gone: every action is refused, saying why; none is allowed unrecorded.
-    relay.cut();
-    for i in 0..3 {
-        let (decision, reason) = decided(&setup, &home, &format!("ls /tmp/{i}"));
-        assert_eq!(decision, "deny", "{reason}");
-        assert!(reason.contains("could not"), "{reason}");
-    }
+    // An agent keeps asking all along, from before the database stops until after it
+    // is back: whatever it was told was allowed must be in the ledger afterwards.
+    let asking = std::sync::atomic::AtomicBool::new(true);
+    let (load, back) = std::thread::scope(|scope| {
+        let load = scope.spawn(|| {
+            let mut answers = Vec::new();
+            while asking.load(std::sync::atomic::Ordering::SeqCst) {
+                let command = format!("ls /srv/load-{}", answers.len());
+                let (decision, _) = decided(&setup, &home, &command);
+                answers.push((command, decision));
+            }
+            answers
+        });
+        std::thread::sleep(Duration::from_millis(300));
 
-    // Back: the server connects again by itself.
-    relay.restore();
-    let back = Instant::now();
-    let mut answer = decided(&setup, &home, "ls /srv/back");
-    while answer.0 != "allow" {
-        assert!(
-            back.elapsed() < Duration::from_secs(15),
-            "the server never came back: {answer:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-        answer = decided(&setup, &home, "ls /srv/back");
-    }
+        // Gone: every action is refused, saying why; none is allowed unrecorded.
+        database.stop();
+        for i in 0..3 {
+            let (decision, reason) = decided(&setup, &home, &format!("ls /tmp/{i}"));
+            assert_eq!(decision, "deny", "{reason}");
+            assert!(reason.contains("could not"), "{reason}");
+        }
+
+        // Back, once it has recovered: the server connects again by itself.
+        database.run();
+        let back = Instant::now();
+        let mut answer = decided(&setup, &home, "ls /srv/back");
+        while answer.0 != "allow" {
+            assert!(
+                back.elapsed() < Duration::from_secs(15),
+                "the server never came back: {answer:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            answer = decided(&setup, &home, "ls /srv/back");
+        }
+        let back = back.elapsed();
+        std::thread::sleep(Duration::from_millis(300));
+        asking.store(false, std::sync::atomic::Ordering::SeqCst);
+        (load.join().unwrap(), back)
+    });
     allowed += 1;
+    let load_allowed: Vec<&String> = load
+        .iter()
+        .filter(|(_, decision)| decision == "allow")
+        .map(|(command, _)| command)
+        .collect();
     eprintln!(
-        "decisions resumed {:?} after the database returned",
-        back.elapsed()
+        "decisions resumed {back:?} after the database returned; the agent under load was allowed {} of {} times",
+        load_allowed.len(),
+        load.len()
     );
+    // Allowed before the stop and after the return; refused between.
+    assert!(
+        load.iter().any(|(_, decision)| decision == "deny"),
+        "{load:?}"
+    );
+    assert!(
+        load.last().is_some_and(|(_, decision)| decision == "allow"),
+        "{load:?}"
+    );
+    allowed += load_allowed.len();
     for i in 5..8 {
         assert_eq!(decided(&setup, &home, &format!("ls /srv/{i}")).0, "allow");
         allowed += 1;
@@ -389,9 +378,12 @@ fn a_server_that_loses_its_database_refuses_meanwhile_and_goes_on_when_it_return
         .filter(|input| input.starts_with("ls /srv/"))
         .collect();
     assert!(recorded.len() >= allowed, "{recorded:?}");
-    // Nothing written twice: each allowed command once (the retries of `back` that
-    // were refused were never recorded).
-    for i in (0..8).map(|i| format!("ls /srv/{i}")) {
+    // Nothing lost and nothing written twice: each allowed command once (the retries
+    // of `back` that were refused were never recorded), the agent's under load too.
+    let expected = (0..8)
+        .map(|i| format!("ls /srv/{i}"))
+        .chain(load_allowed.into_iter().cloned());
+    for i in expected {
         assert_eq!(
             recorded.iter().filter(|r| **r == i).count(),
             1,
