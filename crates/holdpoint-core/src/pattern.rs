@@ -74,17 +74,14 @@ fn matched(pattern: &str, name: &str) -> bool {
 /// rules out most patterns tried against a name without matching them through.
 fn ends_differ(pattern: &[u8], name: &[u8]) -> bool {
     let plain = |b: &u8| !matches!(b, b'*' | b'?' | b'[' | b']' | b'\\');
-    if let Some(first) = pattern.first().filter(|b| plain(b)) {
-        if name.first() != Some(first) {
-            return true;
-        }
-    }
-    if let [.., before, last] = pattern {
-        if plain(last) && plain(before) && name.last() != Some(last) {
-            return true;
-        }
-    }
-    false
+    let first_differs = pattern
+        .first()
+        .is_some_and(|first| plain(first) && name.first() != Some(first));
+    let last_differs = match pattern {
+        [.., before, last] => plain(last) && plain(before) && name.last() != Some(last),
+        _ => false,
+    };
+    first_differs || last_differs
 }
 
 /// One unit of a pattern or a name: a character, or a byte of ASCII text.

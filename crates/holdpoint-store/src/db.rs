@@ -147,6 +147,13 @@ pub(crate) trait Db {
     /// The column that orders a table's rows as they were inserted.
     fn insertion_order(&self) -> &'static str;
 
+    /// Tells the processes listening on the store that the approval request `id`
+    /// changed, once the transaction commits. Nothing on a store no other machine
+    /// shares.
+    fn announce_approvals(&mut self, _id: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Inserts ledger records, in order.
     fn insert_records(&mut self, records: &[StoredRecord]) -> Result<(), StoreError> {
         for record in records {

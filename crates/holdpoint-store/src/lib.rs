@@ -22,6 +22,7 @@ pub use bodies::{
     AgentAdded, ApprovalAnswered, ApprovalRequested, ApprovalUsed, Decided, Executed, FreezeEnded,
     FreezeStarted, GrantIssued, GrantRevoked, HumanAdded, Instructed, Proposed, Ran, json,
 };
+pub use postgresql::Listener;
 pub use sqlite::BUSY_TIMEOUT;
 pub use state::{SqlStore, read_anchor};
 

@@ -198,6 +198,115 @@ pub(crate) fn shown(url: &str) -> String {
     }
 }
 
+/// The connection settings for the store at `url`.
+fn config_for(url: &str, password: Option<&str>) -> Result<tokio_postgres::Config, StoreError> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Open {
+        path: shown(url),
+        message: format!("{e}"),
+    })?;
+    if let Some(password) = password {
+        config.password(password);
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    // Every statement names the store's tables unqualified. A writer waits for
+    // another as long as on SQLite, and then fails: a decision is refused in time,
+    // never left to the agent's hook timeout, which would let the call through.
+    config.options(format!(
+        "-c search_path=holdpoint -c lock_timeout={}",
+        crate::BUSY_TIMEOUT.as_millis()
+    ));
+    config.application_name("holdpoint");
+    Ok(config)
+}
+
+/// The channel every change to an approval request is announced on, when it commits.
+pub(crate) const APPROVALS_CHANNEL: &str = "holdpoint_approvals";
+
+/// Hears, on a connection of its own, every change to an approval request that any
+/// process commits to the store (`NOTIFY`, sent by [`Db::announce_approvals`] inside the
+/// writing transaction, so heard only once it commits), and calls `heard` with the
+/// request's id for each, until it is dropped. A lost connection is made again every
+/// second; `heard` is called with `""` (any request) each time it listens, since a
+/// change may have been missed meanwhile. Waiters still look
+/// again now and then: hearing is what makes them quick, never what makes them right.
+#[derive(Debug)]
+pub struct Listener {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Listener {
+    pub(crate) fn start(
+        url: &str,
+        password: Option<&str>,
+        heard: impl Fn(&str) + Send + 'static,
+    ) -> Result<Self, StoreError> {
+        let config = config_for(url, password)?;
+        let driver = Driver::new()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("holdpoint-listen".to_owned())
+            .spawn(move || {
+                let Ok(runtime) = driver.runtime() else {
+                    return;
+                };
+                let mut first = true;
+                while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    if !first {
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    first = false;
+                    runtime.block_on(listen(&config, &heard, &stopped));
+                }
+            })
+            .map_err(|e| StoreError::Database(format!("no thread to listen on: {e}")))?;
+        Ok(Listener { stop })
+    }
+}
+
+impl Drop for Listener {
+    /// Tells the thread to stop, without waiting for it: it may be waiting to connect.
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Listens on one connection until it is lost or `stop` is set.
+async fn listen(
+    config: &tokio_postgres::Config,
+    heard: &impl Fn(&str),
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    let Ok((client, mut connection)) = config.connect(NoTls).await else {
+        return;
+    };
+    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+    // The LISTEN goes out while the loop below drives the connection.
+    let sql = format!("LISTEN {APPROVALS_CHANNEL}");
+    let mut listening = pin!(client.batch_execute(&sql));
+    let mut listens = false;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::select! {
+            done = &mut listening, if !listens => {
+                if done.is_err() {
+                    return;
+                }
+                listens = true;
+                heard("");
+            }
+            message = futures_util::StreamExt::next(&mut messages) => match message {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(notice))) => heard(notice.payload()),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            },
+            // Looks at `stop` now and then.
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+}
+
 impl Postgres {
     /// Connects to the database at `url`, bringing its schema up to date.
     pub(crate) fn connect(url: &str, password: Option<&str>) -> Result<Self, StoreError> {
@@ -205,21 +314,7 @@ impl Postgres {
             path: shown(url),
             message,
         };
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| open(format!("{e}")))?;
-        if let Some(password) = password {
-            config.password(password);
-        }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        // Every statement names the store's tables unqualified. A writer waits for
-        // another as long as on SQLite, and then fails: a decision is refused in time,
-        // never left to the agent's hook timeout, which would let the call through.
-        config.options(format!(
-            "-c search_path=holdpoint -c lock_timeout={}",
-            crate::BUSY_TIMEOUT.as_millis()
-        ));
-        config.application_name("holdpoint");
+        let config = config_for(url, password)?;
         let mut connection = Postgres {
             config,
             driver: Driver::new().map_err(|e| open(e.to_string()))?,
@@ -382,6 +477,14 @@ impl Db for Postgres {
 
     fn insertion_order(&self) -> &'static str {
         "ord"
+    }
+
+    fn announce_approvals(&mut self, id: &str) -> Result<(), StoreError> {
+        self.execute(
+            "SELECT pg_notify(?1, ?2)",
+            &[Arg::Text(APPROVALS_CHANNEL), Arg::Text(id)],
+        )
+        .map(|_| ())
     }
 
     /// All in one statement: one round trip however many records a batch holds.

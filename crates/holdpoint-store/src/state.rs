@@ -14,7 +14,7 @@ use holdpoint_policy::Outcome;
 
 use crate::bodies::{self, json};
 use crate::db::{Arg, Connection, Db, Row, args};
-use crate::postgresql::Postgres;
+use crate::postgresql::{Listener, Postgres};
 use crate::sqlite::Sqlite;
 use crate::{
     AgentIdentity, CHECKPOINT_EVERY, ExportState, Human, Proposal, RecoveryPoint, Settlement,
@@ -137,6 +137,16 @@ impl SqlStore {
             anchored: AtomicU64::new(0),
             chain: Mutex::new(None),
         }
+    }
+
+    /// Hears every change to an approval request committed to the PostgreSQL store at
+    /// `url`, by any process, and calls `heard` with its id for each (see [`Listener`]).
+    pub fn listen(
+        url: &str,
+        password: Option<&str>,
+        heard: impl Fn(&str) + Send + 'static,
+    ) -> Result<Listener, StoreError> {
+        Listener::start(url, password, heard)
     }
 
     /// Keeps a copy of the latest signed checkpoint in `file`, written after each commit
@@ -696,7 +706,7 @@ fn save_approval(tx: &mut dyn Db, request: &ApprovalRequest) -> Result<(), Store
             serde_json::to_string(request).map_err(corrupt)?.as_str(),
         ],
     )?;
-    Ok(())
+    tx.announce_approvals(&request.id)
 }
 
 /// Marks the open requests whose time is up as expired, with a ledger entry each.

@@ -12,6 +12,7 @@
 )]
 
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 use holdpoint_core::{Action, Environment, Risk, Surface};
 use holdpoint_ledger::{Actors, Body, Entry, Kind, Verifier, Vote, VoteKind};
@@ -580,15 +581,32 @@ fn two_servers_sharing_a_store_let_an_approved_action_through_once_however_retri
         admin: true,
     };
     servers[0].add_human(human, None, None).unwrap();
+    // A third process listens: it hears of each request when it is made and again when
+    // it is answered, by its id, whichever server wrote it.
+    let (tell, heard) = std::sync::mpsc::channel::<String>();
+    let _listening = SqlStore::listen(&database.url(), None, move |id| {
+        let _ = tell.send(id.to_owned());
+    })
+    .unwrap();
+    let hear = |wanted: &str| loop {
+        match heard.recv_timeout(Duration::from_secs(10)) {
+            Ok(id) if id == wanted => break,
+            Ok(_) => {}
+            Err(e) => panic!("never heard of `{wanted}`: {e}"),
+        }
+    };
+    hear("");
     let ask = decision(Outcome::Ask, Risk::Destroy);
     for round in 0..20 {
         let removal = action(&format!("rm -rf /var/lib/app/releases/{round}"));
         let held = servers[0].settle(&proposal(&removal, &ask), NOW).unwrap();
         let id = held.approval.unwrap().id;
+        hear(&id);
         // Approved on the other server.
         servers[1]
             .answer(&id, vote("ada", VoteKind::Approve, NOW + 1), None, None)
             .unwrap();
+        hear(&id);
         let start = Arc::new(Barrier::new(2));
         let retries: Vec<_> = servers
             .iter()

@@ -200,6 +200,29 @@ impl Home {
     }
 }
 
+impl Home {
+    /// Hears every change to an approval request committed to the store by any process
+    /// and calls `heard` with its id (`""`: any may have changed): on a PostgreSQL store
+    /// only, which other machines share. `None` on SQLite, whose waiters look again
+    /// often.
+    pub(crate) fn listen_to_store(
+        &self,
+        config: &Config,
+        heard: impl Fn(&str) + Send + 'static,
+    ) -> Result<Option<holdpoint_store::Listener>, Failure> {
+        let Some(url) = &config.store.url else {
+            return Ok(None);
+        };
+        let password = match &config.store.password {
+            Some(setting) => Some(setting.resolve("`[store] password`")?),
+            None => None,
+        };
+        SqlStore::listen(url, password.as_deref(), heard)
+            .map(Some)
+            .map_err(|e| Failure::internal(e.to_string()))
+    }
+}
+
 /// How a process opens the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Opening {

@@ -69,8 +69,11 @@ pub struct Shared {
     /// Failed sign-ins by client and by human name, for the API, the console and the
     /// proxy alike.
     pub(crate) throttle: crate::throttle::Throttle,
-    /// Bumped whenever an approval request changes here, to wake waiting clients.
+    /// Bumped whenever an approval request changes, here or (on a PostgreSQL store,
+    /// heard by `listening`) in any other process, to wake waiting clients.
     pub(crate) changes: tokio::sync::watch::Sender<u64>,
+    /// On a PostgreSQL store: what hears the changes other processes commit.
+    pub(crate) listening: Option<holdpoint_store::Listener>,
     pub(crate) notifier: notify::Notifier,
     /// The address the console was bound to, once it is.
     pub(crate) bound: std::sync::OnceLock<std::net::SocketAddr>,
@@ -142,7 +145,11 @@ impl AppState {
             .map(|slack| slack::Slack::open(slack, &config.webhooks))
             .transpose()?;
         let notifier = notify::Notifier::start(config.webhooks.clone(), slack.is_some());
-        let (changes, _) = tokio::sync::watch::channel(0);
+        let (changes, _) = tokio::sync::watch::channel(0_u64);
+        let heard = changes.clone();
+        let listening = home.listen_to_store(&config, move |_| {
+            heard.send_modify(|n| *n = n.wrapping_add(1));
+        })?;
         let passkeys = passkeys::Passkeys::new(config.server.public_url.as_deref());
         Ok(AppState(Arc::new(Shared {
             store,
@@ -154,6 +161,7 @@ impl AppState {
             agent_tokens: Mutex::new(HashMap::new()),
             throttle: crate::throttle::Throttle::default(),
             changes,
+            listening,
             notifier,
             bound: std::sync::OnceLock::new(),
             serves_console,

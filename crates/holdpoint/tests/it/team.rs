@@ -90,6 +90,40 @@ fn three_servers_and_two_proxies_on_one_store_share_approvals_and_freezes_and_on
     let (decision, _) = decided(&setup, c, change);
     assert_eq!(decision, "deny", "an approval lets one action through");
 
+    // An agent waiting at one server for an approval given elsewhere (at a terminal,
+    // straight into the store) is answered at once: the server hears the store. Were it
+    // to look again only now and then, the wait would take about 5 s.
+    let flag = setup.scratch.0.join("waited");
+    let mark = setup.scratch.0.join("mark");
+    std::fs::copy("/usr/bin/touch", &mark).unwrap();
+    let mut exec = setup.command(&["exec", "--wait", "60s", "--"]);
+    exec.arg(&mark)
+        .arg(&flag)
+        .env("HOLDPOINT_HOME", b)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut exec = exec.spawn().unwrap();
+    let mut err = std::io::BufReader::new(exec.stderr.take().unwrap());
+    let mut held = String::new();
+    std::io::BufRead::read_line(&mut err, &mut held).unwrap();
+    assert!(held.contains("held this action"), "{held}");
+    let id = request_id(&held);
+    let (code, text) = setup.approve(&id, "alice", None);
+    assert_eq!(code, Some(0), "{text}");
+    let approved = Instant::now();
+    let status = exec.wait().unwrap();
+    let waited = approved.elapsed();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(flag.exists(), "the approved command ran");
+    eprintln!("an exec waiting at server B ran {waited:?} after the approval at a terminal");
+    assert!(
+        waited < Duration::from_secs(3),
+        "the approval reached the waiting server late: {waited:?}"
+    );
+
     // Two retries racing on two servers: exactly one runs.
     for round in 0..5 {
         let command = format!("systemctl restart worker@{round}");
@@ -154,6 +188,43 @@ fn three_servers_and_two_proxies_on_one_store_share_approvals_and_freezes_and_on
         );
         assert_eq!(stdout(&read), "9\n", "{}", stderr(&read));
     }
+    // A proxy that holds a statement until it is approved hears the approval given at
+    // a terminal at once, as the servers do.
+    let waiting = crate::pg::Proxy::start(&setup, &db, &[]);
+    let mut psql = waiting
+        .psql_command(
+            "claude-code",
+            &token,
+            &db.name,
+            &["DELETE FROM users WHERE id = 4"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut notices = std::io::BufReader::new(psql.stderr.take().unwrap());
+    let mut notice = String::new();
+    while !notice.contains("request apr-") {
+        notice.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut notices, &mut notice).unwrap() > 0,
+            "the proxy never said it was waiting: {}",
+            waiting.log()
+        );
+    }
+    let (code, text) = setup.approve(&request_id(&notice), "alice", None);
+    assert_eq!(code, Some(0), "{text}");
+    let approved = Instant::now();
+    let ran = psql.wait_with_output().unwrap();
+    let waited = approved.elapsed();
+    assert_eq!(ran.status.code(), Some(0), "{}", waiting.log());
+    assert_eq!(db.direct("SELECT count(*) FROM users"), "8");
+    eprintln!("a statement waiting at a proxy ran {waited:?} after the approval at a terminal");
+    assert!(
+        waited < Duration::from_secs(3),
+        "the approval reached the waiting proxy late: {waited:?}"
+    );
+    drop(waiting);
 
     // A freeze started at one home's terminal refuses on every server, from the next
     // decision on.

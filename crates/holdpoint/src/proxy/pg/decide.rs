@@ -417,6 +417,15 @@ impl Context {
         let mut told = None::<Instant>;
         let cancelled = self.link.cancelled.after(cancels_seen);
         tokio::pin!(cancelled);
+        // Answers any process commits to a PostgreSQL store are heard at once; the
+        // store is then asked again every 5 s only in case that connection was lost. On
+        // SQLite it is asked every 250 ms.
+        let mut changes = self.proxy.state.changes.subscribe();
+        let again = if self.proxy.state.listening.is_some() {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_millis(250)
+        };
         loop {
             if told.is_none_or(|t| t.elapsed() >= NOTICE_EVERY) {
                 told = Some(Instant::now());
@@ -466,7 +475,7 @@ impl Context {
                 return Ok(Some(Answer::Other(state)));
             }
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = tokio::time::timeout(again.min(NOTICE_EVERY), changes.changed()) => {}
                 () = &mut cancelled => return Ok(None),
             }
         }
