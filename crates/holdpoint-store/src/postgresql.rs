@@ -49,7 +49,8 @@ use crate::db::{Arg, Connection as _, Db, Row, Value, dollar_parameters};
 /// Schema migrations, in order, run in the `holdpoint` schema; `schema_version`'s one
 /// row says how many have run.
 // INVARIANT: migrations are only ever appended; a released one never changes.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE writer (
     one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one)
 );
@@ -147,7 +148,13 @@ CREATE TABLE exports (
     failure        TEXT,
     failed_ms      BIGINT
 );
-"];
+",
+    r"
+-- The key every process that writes the store signs checkpoints with, by its id
+-- (`SqlStore::same_signer`).
+ALTER TABLE writer ADD COLUMN key_id TEXT;
+",
+];
 
 /// The advisory lock processes take while they bring the schema up to date, so that
 /// two starting at once do not both run a migration.

@@ -125,7 +125,49 @@ impl SqlStore {
     ) -> Result<Self, StoreError> {
         let connection = Postgres::connect(url, password)?;
         // Never with a password written into the address.
-        Ok(Self::on(connection, crate::postgresql::shown(url), key))
+        let store = Self::on(connection, crate::postgresql::shown(url), key);
+        if let Some(key) = &store.key {
+            store.same_signer(&holdpoint_ledger::key_id(&key.verifying_key()))?;
+        }
+        Ok(store)
+    }
+
+    /// Refuses a store shared by several processes whose checkpoints another key signs:
+    /// each process signs the checkpoints it crosses, and a ledger signed with two keys
+    /// verifies with neither. The key is named once: by the checkpoints already signed
+    /// (a store copied in), else by the first process that connects with a key.
+    fn same_signer(&self, ours: &str) -> Result<(), StoreError> {
+        let signer = |db: &mut dyn Db| {
+            db.row("SELECT key_id FROM writer", args![])?
+                .map(|mut row| row.opt_text(0))
+                .transpose()
+                .map(Option::flatten)
+        };
+        let theirs = match self.read(signer)? {
+            Some(theirs) => theirs,
+            None => self
+                .write(|tx| {
+                    tx.execute(
+                        "UPDATE writer SET key_id = COALESCE(
+                         (SELECT key_id FROM checkpoints ORDER BY size DESC LIMIT 1), ?1)
+                     WHERE key_id IS NULL",
+                        args![ours],
+                    )?;
+                    signer(tx)
+                })?
+                .unwrap_or_default(),
+        };
+        if theirs == ours {
+            return Ok(());
+        }
+        Err(StoreError::Open {
+            path: self.place.clone(),
+            message: format!(
+                "its checkpoints are signed with the key {theirs}, and this home's keys/ledger.key is {ours}: \
+                 every home that shares a store must have the same key (copy keys/ledger.key from a home \
+                 that uses this store), or the ledger would verify with neither"
+            ),
+        })
     }
 
     fn on(connection: impl Connection + 'static, place: String, key: Option<SigningKey>) -> Self {

@@ -177,6 +177,43 @@ fn one_append_across_several_boundaries_signs_each_once() {
     assert_eq!(checkpoints, 2);
 }
 
+#[test]
+fn a_process_whose_key_is_not_the_one_the_store_is_signed_with_is_refused() {
+    let other = || holdpoint_ledger::SigningKey::from_seed([9; 32]);
+    let refused = |store: Result<SqlStore, holdpoint_store::StoreError>| match store {
+        Ok(_) => panic!("a store signed with another key was opened to write"),
+        Err(e) => e.to_string(),
+    };
+
+    // The first process to connect with a key names it; another key is refused, saying
+    // what to do, and nothing it could sign is written; readers need no key.
+    let database = Database::new("signer");
+    let first = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
+    first.append(&[entry(0, 0)], 1_700_000_000_000).unwrap();
+    let why = refused(SqlStore::connect(&database.url(), None, Some(other())));
+    assert!(
+        why.contains("signed with the key") && why.contains("copy keys/ledger.key"),
+        "{why}"
+    );
+    SqlStore::connect(&database.url(), None, Some(key())).unwrap();
+    let reader = SqlStore::connect(&database.url(), None, None).unwrap();
+    assert_eq!(reader.size().unwrap(), 1);
+
+    // A store copied in holds checkpoints signed before anyone connected with a key:
+    // they name the key.
+    let copied = Database::new("signer_copied");
+    let source = SqlStore::connect(&database.url(), None, Some(key())).unwrap();
+    let many: Vec<Entry> = (1..300).map(|n| entry(0, n)).collect();
+    source.append(&many, 1_700_000_000_001).unwrap();
+    let target = SqlStore::connect(&copied.url(), None, None).unwrap();
+    source.copy_to(&target, &mut |_, _| {}).unwrap();
+    let why = refused(SqlStore::connect(&copied.url(), None, Some(other())));
+    assert!(why.contains("signed with the key"), "{why}");
+    let (records, checkpoints) =
+        verified(&SqlStore::connect(&copied.url(), None, Some(key())).unwrap());
+    assert_eq!((records.len(), checkpoints), (300, 1));
+}
+
 /// The store's backends in this database other than `admin`'s own, waiting for a lock
 /// or not.
 fn backends(admin: &mut postgres::Client, waiting: bool) -> Vec<i32> {

@@ -462,3 +462,54 @@ fn a_server_whose_database_stops_refuses_meanwhile_and_goes_on_when_it_is_back()
         );
     }
 }
+
+#[test]
+fn a_home_whose_key_is_not_the_teams_is_refused_by_the_store() {
+    let setup = Setup::on_postgres("team-key");
+    // A home set up on its own has a key of its own; it is pointed at the team's store.
+    let other = Setup::bare("team-key-other");
+    let init = other.run(&["init"], "");
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    let config = std::fs::read_to_string(other.home.join("holdpoint.toml")).unwrap();
+    std::fs::write(
+        other.home.join("holdpoint.toml"),
+        format!(
+            "{config}\n[store]\nurl = \"{}\"\n",
+            setup.store_url().unwrap()
+        ),
+    )
+    .unwrap();
+
+    // Its server does not start, saying why and what to do.
+    let mut serve = other
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while serve.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = serve.kill();
+            panic!("a server with another key started on the team's store");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let refused = serve.wait_with_output().unwrap();
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("copy keys/ledger.key"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // Its hooks refuse, rather than sign checkpoints no one else can verify.
+    let (decision, reason) = decided(&other, &other.home, "ls /srv");
+    assert_eq!(decision, "deny", "{reason}");
+    assert!(reason.contains("copy keys/ledger.key"), "{reason}");
+
+    // The team's own home goes on.
+    assert_eq!(decided(&setup, &setup.home, "ls /srv").0, "allow");
+    let verified = setup.run(&["log", "verify"], "");
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}
