@@ -232,7 +232,7 @@ fn config_for(url: &str, password: Option<&str>) -> Result<tokio_postgres::Confi
 pub(crate) const APPROVALS_CHANNEL: &str = "holdpoint_approvals";
 
 /// Hears, on a connection of its own, every change to an approval request that any
-/// process commits to the store (`NOTIFY`, sent by [`Db::announce_approvals`] inside the
+/// process commits to the store (`NOTIFY`, sent by `Db::announce_approvals` inside the
 /// writing transaction, so heard only once it commits), and calls `heard` with the
 /// request's id for each, until it is dropped. A lost connection is made again every
 /// second; `heard` is called with `""` (any request) each time it listens, since a
