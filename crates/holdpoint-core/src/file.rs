@@ -62,10 +62,6 @@ fn one(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
     let real = files
         .real_path(&absolute)
         .unwrap_or_else(|| absolute.clone());
-    let place = paths::stricter(
-        zone(Some(path), path, &location, ctx),
-        zone(Some(&real), &real, &location, ctx),
-    );
     if verb == Verb::Read {
         return Analysis {
             effects: vec![read(op, path, &absolute, &real, ctx)],
@@ -73,6 +69,10 @@ fn one(input: &str, ctx: &AnalysisContext, files: &dyn Files) -> Analysis {
             shown: None,
         };
     }
+    let place = paths::stricter(
+        zone(Some(path), path, &location, ctx),
+        zone(Some(&real), &real, &location, ctx),
+    );
     let effect = match place {
         Zone::Protected(kind) => Effect::self_protection(
             kind,
@@ -133,7 +133,12 @@ fn read(op: &str, path: &str, absolute: &str, real: &str, ctx: &AnalysisContext)
     } else {
         Reach::One
     };
-    let places = [absolute, real];
+    // The path where it really is, and as named when that differs (a link).
+    let places: &[&str] = if real == absolute {
+        &[absolute]
+    } else {
+        &[absolute, real]
+    };
     if op == "list" {
         return Effect::new(
             Verb::Read,

@@ -301,8 +301,24 @@ fn through_gateway(server: &McpServer, ctx: &AnalysisContext, files: &dyn Files)
 }
 
 /// The server the call goes to, recognised by its launch command, its URL's host or
-/// the name it announced, in that order.
+/// the name it announced, in that order. What it depends on is all in `server`, so the
+/// last server recognised on a thread is remembered: a gateway's calls all go to one.
 fn recognise(server: &McpServer) -> Option<&'static Server> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(McpServer, Option<&'static Server>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((seen, known)) if seen == server => *known,
+        _ => {
+            let known = recognised(server);
+            *last = Some((server.clone(), known));
+            known
+        }
+    })
+}
+
+fn recognised(server: &McpServer) -> Option<&'static Server> {
     let by_launch = server.command.iter().find_map(|word| {
         let read = without_version(word);
         let word = LaunchWord::new(&read);

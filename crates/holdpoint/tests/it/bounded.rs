@@ -119,19 +119,20 @@ fn child_of(parent: u32) -> u32 {
 fn waits_for_store(setup: &Setup, pid: u32) {
     let opened = || {
         match &setup.store {
-        None => std::fs::read_dir(format!("/proc/{pid}/fd"))
-            .unwrap()
-            .flatten()
-            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.ends_with("store.db"))),
-        Some(database) => {
-            crate::stdout(&crate::pg::superuser(
+            None => std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .unwrap()
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.ends_with("store.db"))),
+            Some(database) => {
+                // This test's database only: other tests' processes wait for their own.
+                crate::stdout(&crate::pg::superuser(
                 &database.name,
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holdpoint' AND wait_event_type = 'Lock'",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'holdpoint' AND wait_event_type = 'Lock'",
             ))
             .trim()
                 == "1"
+            }
         }
-    }
     };
     let started = Instant::now();
     while !opened() {
