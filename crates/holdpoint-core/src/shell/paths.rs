@@ -7,6 +7,8 @@
 //! search or archive): a tree that contains holdpoint's home or an agent's hook settings
 //! reaches them.
 
+use std::sync::LazyLock;
+
 use crate::analysis::{AnalysisContext, Files};
 use crate::effect::ObjectKind;
 use crate::pattern::{component_match, has_glob, matches_nearly_everything, name_match};
@@ -697,46 +699,76 @@ pub(crate) fn credential_name(name: &str) -> bool {
         && !NOT_CREDENTIALS.iter().any(|p| component_match(p, name))
 }
 
+/// A place credentials are kept at: its pattern (relative to a home, or absolute) and
+/// the pattern's last part, by which a name rules out most places at once.
+struct Place {
+    pattern: &'static str,
+    last: &'static str,
+    /// Whether `last` is a glob.
+    glob: bool,
+}
+
+/// The places of each list, split once: files and directories under a home, then
+/// files and directories of the machine.
+static PLACES: LazyLock<[Vec<Place>; 4]> = LazyLock::new(|| {
+    let places = |list: &'static [&'static str]| -> Vec<Place> {
+        list.iter()
+            .map(|pattern| {
+                let last = pattern.rsplit('/').next().unwrap_or("");
+                Place {
+                    pattern,
+                    last,
+                    glob: has_glob(last),
+                }
+            })
+            .collect()
+    };
+    [
+        places(HOME_CREDENTIALS),
+        places(HOME_CREDENTIAL_DIRS),
+        places(SYSTEM_CREDENTIALS),
+        places(SYSTEM_CREDENTIAL_DIRS),
+    ]
+});
+
 /// Whether `path` stands to one of the credential files and directories at fixed
-/// places as `wanted` asks. Only the places whose pattern (relative to a home, or
-/// absolute) `keep` accepts are tried, and none is written out.
+/// places as `wanted` asks. Only the places `keep` accepts are tried, and none is
+/// written out.
 fn any_credential_place(
     path: &str,
     ctx: &AnalysisContext,
     dirs: bool,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(&Place) -> bool,
     wanted: impl Fn(Relation) -> bool,
 ) -> bool {
     let stands = |home: &'_ str, pattern: &'_ str| {
         relation_to(path, home.split('/').chain(pattern.split('/'))).is_some_and(&wanted)
     };
-    let under_home = if dirs {
-        HOME_CREDENTIAL_DIRS
+    let [home_files, home_dirs, system_files, system_dirs] = &*PLACES;
+    let (under_home, system) = if dirs {
+        (home_dirs, system_dirs)
     } else {
-        HOME_CREDENTIALS
+        (home_files, system_files)
     };
-    let kept: Vec<&str> = under_home.iter().copied().filter(|p| keep(p)).collect();
-    if !kept.is_empty() {
-        // The user's home, and every other home on the machine (`/root`, `/home/*`).
-        let own = ctx
-            .home
-            .as_deref()
-            .filter(|h| *h != "/")
-            .map(|home| normalise("/", home));
+    // The user's home, made once a place is kept, and every other home on the machine
+    // (`/root`, `/home/*`).
+    let mut own: Option<Option<String>> = None;
+    for place in under_home.iter().filter(|place| keep(place)) {
+        let own = own.get_or_insert_with(|| {
+            ctx.home
+                .as_deref()
+                .filter(|h| *h != "/")
+                .map(|home| normalise("/", home))
+        });
         let mut homes = own.iter().map(String::as_str).chain(["/root", "/home/*"]);
-        if homes.any(|home| kept.iter().any(|pattern| stands(home, pattern))) {
+        if homes.any(|home| stands(home, place.pattern)) {
             return true;
         }
     }
-    let system = if dirs {
-        SYSTEM_CREDENTIAL_DIRS
-    } else {
-        SYSTEM_CREDENTIALS
-    };
     system
         .iter()
-        .filter(|p| keep(p))
-        .any(|pattern| stands("", pattern))
+        .filter(|place| keep(place))
+        .any(|place| stands("", place.pattern))
 }
 
 /// Whether reading the file at `absolute` (or a glob) could read a credential.
@@ -749,12 +781,11 @@ pub(crate) fn credential(absolute: &str, ctx: &AnalysisContext) -> bool {
     // first, since it rules out nearly every place at once. A plain name (nearly every
     // one) is compared as it is, and matched only by a place whose last part is a glob.
     let plain = !has_glob(name);
-    let named = |pattern: &str| {
-        let last = pattern.rsplit('/').next().unwrap_or("");
+    let named = |place: &Place| {
         if plain {
-            last == name || (has_glob(last) && component_match(last, name))
+            place.last == name || (place.glob && component_match(place.last, name))
         } else {
-            could_match(last, name)
+            could_match(place.last, name)
         }
     };
     credential_name(name)
@@ -837,8 +868,7 @@ impl Found<'_> {
         } else {
             credential_name(self.name)
         };
-        let named =
-            |pattern: &str| self.name_matches(&sample(pattern.rsplit('/').next().unwrap_or("")));
+        let named = |place: &Place| self.name_matches(&sample(place.last));
         by_name
             || any_credential_place(self.root, ctx, false, named, |r| {
                 matches!(r, Relation::Same | Relation::Above)
