@@ -236,8 +236,8 @@ pub(crate) const APPROVALS_CHANNEL: &str = "holdpoint_approvals";
 /// writing transaction, so heard only once it commits), and calls `heard` with the
 /// request's id for each, until it is dropped. A lost connection is made again every
 /// second; `heard` is called with `""` (any request) each time it listens, since a
-/// change may have been missed meanwhile. Waiters still look
-/// again now and then: hearing is what makes them quick, never what makes them right.
+/// change may have been missed meanwhile. Waiters still look again now and then:
+/// hearing is what makes them quick, never what makes them right.
 #[derive(Debug)]
 pub struct Listener {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,

@@ -198,9 +198,7 @@ impl Home {
             Opening::ShortLived | Opening::KeptOpen => store.with_anchor(self.anchor()),
         })
     }
-}
 
-impl Home {
     /// Hears every change to an approval request committed to the store by any process
     /// and calls `heard` with its id (`""`: any may have changed): on a PostgreSQL store
     /// only, which other machines share. `None` on SQLite, whose waiters look again
