@@ -154,6 +154,10 @@ pub(crate) trait Db {
         Ok(())
     }
 
+    /// Notes that the transaction signed a checkpoint at `size` (nothing to do but for
+    /// the one that watches what a write did).
+    fn signed_checkpoint(&mut self, _size: u64) {}
+
     /// Inserts ledger records, in order.
     fn insert_records(&mut self, records: &[StoredRecord]) -> Result<(), StoreError> {
         for record in records {

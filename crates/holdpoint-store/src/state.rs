@@ -256,11 +256,20 @@ impl SqlStore {
         f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut connection = self.connection();
+        let mut newest_checkpoint = 0;
         // A transaction that failed to begin is rolled back too: it may have begun
         // before its first statement failed.
         let result = connection
             .begin_write()
-            .and_then(|()| f(&mut **connection))
+            .and_then(|()| {
+                let mut tx = Inserting {
+                    db: &mut **connection,
+                    newest_checkpoint: 0,
+                };
+                let value = f(&mut tx);
+                newest_checkpoint = tx.newest_checkpoint;
+                value
+            })
             .and_then(|value| {
                 connection.commit()?;
                 Ok(value)
@@ -269,7 +278,7 @@ impl SqlStore {
             Ok(value) => {
                 connection.committed();
                 if let Some(anchor) = &self.anchor {
-                    keep_anchor(&mut **connection, anchor, &self.anchored);
+                    keep_anchor(&mut **connection, anchor, &self.anchored, newest_checkpoint);
                 }
                 Ok(value)
             }
@@ -367,15 +376,57 @@ impl SqlStore {
     }
 }
 
-/// Copies the latest signed checkpoint to `file` when the file holds an older one.
-/// Best effort: the checkpoint is already durable in the database.
-fn keep_anchor(db: &mut dyn Db, file: &Path, anchored: &AtomicU64) {
-    let newest = db
-        .row("SELECT MAX(size) FROM checkpoints", &[])
-        .ok()
-        .flatten()
-        .and_then(|row| row.opt_int(0).ok().flatten());
-    if newest.and_then(|n| u64::try_from(n).ok()).unwrap_or(0) <= anchored.load(Ordering::Relaxed) {
+/// A write transaction's connection, noting the newest checkpoint the ledger it wrote
+/// can have: every multiple of [`CHECKPOINT_EVERY`] up to the last record it inserted
+/// is signed (by this process or another), and a checkpoint asked for anywhere is
+/// signed by the write that asks.
+struct Inserting<'a> {
+    db: &'a mut dyn Db,
+    newest_checkpoint: u64,
+}
+
+impl Db for Inserting<'_> {
+    fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        self.db.execute(sql, args)
+    }
+
+    fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        each: &mut dyn FnMut(Row) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.db.each(sql, args, each)
+    }
+
+    fn insertion_order(&self) -> &'static str {
+        self.db.insertion_order()
+    }
+
+    fn announce_approvals(&mut self, id: &str) -> Result<(), StoreError> {
+        self.db.announce_approvals(id)
+    }
+
+    fn insert_records(&mut self, records: &[StoredRecord]) -> Result<(), StoreError> {
+        self.db.insert_records(records)?;
+        if let Some(record) = records.last() {
+            let boundary = record.seq - record.seq % CHECKPOINT_EVERY;
+            self.newest_checkpoint = self.newest_checkpoint.max(boundary);
+        }
+        Ok(())
+    }
+
+    fn signed_checkpoint(&mut self, size: u64) {
+        self.newest_checkpoint = self.newest_checkpoint.max(size);
+    }
+}
+
+/// Copies the latest signed checkpoint to `file` when the file holds an older one,
+/// after a write whose ledger can have a checkpoint as new as `newest` (see
+/// [`Inserting`]): a write that can have none newer than the one kept asks the
+/// database nothing. Best effort: the checkpoint is already durable in the database.
+fn keep_anchor(db: &mut dyn Db, file: &Path, anchored: &AtomicU64, newest: u64) {
+    if newest <= anchored.load(Ordering::Relaxed) {
         return;
     }
     let Ok(Some(latest)) = latest_checkpoint(db) else {
@@ -594,6 +645,7 @@ fn checkpoint_in(
             serde_json::to_string(&frontier).map_err(corrupt)?.as_str(),
         ],
     )?;
+    tx.signed_checkpoint(size);
     Ok((checkpoint, frontier))
 }
 

@@ -292,3 +292,32 @@ fn a_writer_whose_connection_is_cut_refuses_the_append_it_was_in_and_connects_ag
     let (records, _) = verified(&ledger);
     assert_eq!(records.len(), 3);
 }
+
+#[test]
+fn each_process_keeps_the_latest_checkpoint_beside_it_whoever_signed_it() {
+    let database = Database::new("anchor");
+    let dir = std::env::temp_dir().join(format!("holdpoint-anchor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let open = |name: &str| {
+        SqlStore::connect(&database.url(), None, Some(key()))
+            .unwrap()
+            .with_anchor(dir.join(name))
+    };
+    let (a, b) = (open("a.json"), open("b.json"));
+    let kept = |name: &str| holdpoint_store::read_anchor(&dir.join(name)).map(|c| c.size);
+
+    // One process crosses the first boundary in batches, and keeps that checkpoint.
+    for batch in 0..30 {
+        let entries: Vec<Entry> = (0..10).map(|n| entry(0, batch * 10 + n)).collect();
+        a.append(&entries, 1_700_000_000_000).unwrap();
+    }
+    assert_eq!(kept("a.json"), Some(CHECKPOINT_EVERY));
+    assert_eq!(kept("b.json"), None);
+    // The other, writing after it, keeps the checkpoint the first signed.
+    b.append(&[entry(1, 0)], 1_700_000_000_001).unwrap();
+    assert_eq!(kept("b.json"), Some(CHECKPOINT_EVERY));
+    // A checkpoint asked for between boundaries is kept by the process that signed it.
+    b.checkpoint(1_700_000_000_002).unwrap();
+    assert_eq!(kept("b.json"), Some(301));
+    let _ = std::fs::remove_dir_all(&dir);
+}
