@@ -8,6 +8,7 @@
 #
 #   bash bench/team.sh               # 10 s per run, 8 connections per server
 #   DURATION=20s CONNECTIONS=16 bash bench/team.sh
+#   BIN=/tmp/holdpoint-old bash bench/team.sh   # that binary, not this checkout's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/holdpoint-target}"
@@ -17,8 +18,12 @@ command -v wrk >/dev/null || { echo "installing wrk"; apt-get update -qq && apt-
 command -v script >/dev/null || { apt-get update -qq && apt-get install -y -qq bsdutils; }
 pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
 
-cargo build --release -p holdpoint --quiet
-bin="$CARGO_TARGET_DIR/release/holdpoint"
+if [ -n "${BIN:-}" ]; then
+    bin="$BIN"
+else
+    cargo build --release -p holdpoint --quiet
+    bin="$CARGO_TARGET_DIR/release/holdpoint"
+fi
 work="$(mktemp -d)"
 db="hp_team_bench_$$"
 pids=()
