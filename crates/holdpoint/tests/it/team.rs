@@ -1,11 +1,13 @@
 //! A team's holdpoint: three `holdpoint serve` processes, each with a home of its own,
 //! on one PostgreSQL store. Agents' hooks reach different servers; a request held on
 //! one is approved at a terminal and let through once on another, also when two
-//! retries race on two servers; a freeze started anywhere refuses everywhere at once;
+//! retries race on two servers; an agent waiting at a server, and a statement waiting
+//! at a proxy, are answered as soon as the approval is given elsewhere; a freeze started anywhere refuses everywhere at once;
 //! two proxies before one database, on the same store meanwhile, let a statement held
 //! on one run once through the other; a server killed under load leaves the others
 //! answering and the ledger whole. A server whose database stops (as by a crash)
-//! refuses until it is back, then decides again by itself, losing nothing.
+//! refuses until it is back, then decides again by itself, losing nothing; a home
+//! whose key is not the team's is refused by the store.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
