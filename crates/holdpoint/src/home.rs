@@ -179,10 +179,7 @@ impl Home {
         };
         let opened = match (&config.store.url, key) {
             (Some(url), key) => {
-                let password = match &config.store.password {
-                    Some(setting) => Some(setting.resolve("`[store] password`")?),
-                    None => None,
-                };
+                let password = config.store.password()?;
                 SqlStore::connect(url, password.as_deref(), key)
             }
             (None, None) => SqlStore::open_to_read(&self.store()),
@@ -211,10 +208,7 @@ impl Home {
         let Some(url) = &config.store.url else {
             return Ok(None);
         };
-        let password = match &config.store.password {
-            Some(setting) => Some(setting.resolve("`[store] password`")?),
-            None => None,
-        };
+        let password = config.store.password()?;
         SqlStore::listen(url, password.as_deref(), heard)
             .map(Some)
             .map_err(|e| Failure::internal(e.to_string()))
@@ -678,6 +672,14 @@ struct RawStore {
 }
 
 impl StoreConfig {
+    /// The database user's password, read from where `password` says, if it is set.
+    fn password(&self) -> Result<Option<String>, Failure> {
+        self.password
+            .as_ref()
+            .map(|setting| setting.resolve("`[store] password`"))
+            .transpose()
+    }
+
     /// A store's address and where its password comes from, checked as `[store]` is.
     pub(crate) fn parse(
         url: String,

@@ -1114,15 +1114,9 @@ async fn show_approval(
             return Ok(Json(view));
         }
         // Answers given here wake the wait at once, and on a PostgreSQL store so do
-        // answers any other process commits (heard by `listening`): the store is then
-        // asked again every 5 s only in case the listening connection was lost. On
-        // SQLite, answers given at another process's command line are seen within half
-        // a second.
-        let again = if state.listening.is_some() {
-            Duration::from_secs(5)
-        } else {
-            Duration::from_millis(500)
-        };
+        // answers any other process commits. On SQLite, answers given at another
+        // process's command line are seen within half a second.
+        let again = state.look_again(Duration::from_millis(500));
         let _ = tokio::time::timeout((deadline - now).min(again), changes.changed()).await;
     }
 }

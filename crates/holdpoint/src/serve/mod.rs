@@ -187,6 +187,18 @@ impl AppState {
         off_thread(Arc::clone(&self.reader), f).await
     }
 
+    /// How long a client waiting for an approval request to change waits before it looks
+    /// at the store again: 5 s when this process hears every change committed anywhere
+    /// (`listening`), in case that connection was lost; else `unheard`, since answers
+    /// given by another process reach it only by looking.
+    pub(crate) fn look_again(&self, unheard: Duration) -> Duration {
+        if self.listening.is_some() {
+            Duration::from_secs(5)
+        } else {
+            unheard
+        }
+    }
+
     /// Wakes clients waiting for an approval request to change.
     pub(crate) fn changed(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));

@@ -417,15 +417,10 @@ impl Context {
         let mut told = None::<Instant>;
         let cancelled = self.link.cancelled.after(cancels_seen);
         tokio::pin!(cancelled);
-        // Answers any process commits to a PostgreSQL store are heard at once; the
-        // store is then asked again every 5 s only in case that connection was lost. On
-        // SQLite it is asked every 250 ms.
+        // Answers any process commits to a PostgreSQL store are heard at once; on
+        // SQLite the store is asked every 250 ms.
         let mut changes = self.proxy.state.changes.subscribe();
-        let again = if self.proxy.state.listening.is_some() {
-            Duration::from_secs(5)
-        } else {
-            Duration::from_millis(250)
-        };
+        let again = self.proxy.state.look_again(Duration::from_millis(250));
         loop {
             if told.is_none_or(|t| t.elapsed() >= NOTICE_EVERY) {
                 told = Some(Instant::now());
